@@ -1,0 +1,633 @@
+//! The Confer wire protocol, version [`PROTOCOL_VERSION`].
+//!
+//! Clients speak JSON text frames over one WebSocket at `/v1/ws`. Every client frame is a
+//! [`ClientFrame`]: a request id chosen by the client and one [`Request`]. The server answers each
+//! request with exactly one [`ServerFrame::Response`] or [`ServerFrame::Error`] carrying the same
+//! id, and pushes [`ServerFrame::Event`]s once the client has called [`Request::Sync`].
+//!
+//! Persisted changes ([`Change`]) carry a server-wide, strictly increasing stream position; a
+//! client's sync cursor is the last position it applied. Presence is ephemeral and carries none.
+//!
+//! TypeScript declarations for the UI are generated from these types (see [`typescript`]).
+#![warn(missing_docs)]
+
+mod error;
+mod typescript;
+
+pub use error::{ErrorBody, ErrorCode, ProtoError};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+pub use typescript::typescript_bindings;
+
+/// The protocol version this crate speaks; `login` and `auth` must name it.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest message text, in bytes of UTF-8.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+/// Largest custom status message, in bytes of UTF-8.
+pub const MAX_STATUS_MESSAGE_BYTES: usize = 256;
+/// Size of a first history page when the last 30 days hold fewer messages.
+pub const HISTORY_FIRST_PAGE_MIN: u32 = 75;
+/// Age covered by a first history page, in milliseconds (30 days).
+pub const HISTORY_FIRST_PAGE_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// Largest page the server returns, whatever the client asks.
+pub const HISTORY_MAX_PAGE: u32 = 1000;
+
+/// A frame sent by a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ClientFrame {
+    /// Chosen by the client; echoed in the reply.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// What the client asks for.
+    pub req: Request,
+}
+
+/// Everything a client can ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Check a password and open a session; the connection is then authenticated.
+    Login {
+        /// Must equal [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// Account name.
+        username: String,
+        /// Plain password (use TLS outside loopback).
+        password: String,
+        /// A label for the device, shown in session lists.
+        #[serde(default)]
+        device: Option<String>,
+    },
+    /// Authenticate the connection with a token from an earlier `login`.
+    Auth {
+        /// Must equal [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// The session token.
+        token: String,
+    },
+    /// Revoke this connection's session token.
+    Logout,
+    /// Liveness check; answered with `pong`.
+    Ping,
+    /// Send every change after `since` (all history when absent), a presence snapshot, then
+    /// live events.
+    Sync {
+        /// The last stream position the client applied.
+        #[serde(default)]
+        #[ts(type = "number | null")]
+        since: Option<u64>,
+    },
+    /// Search the directory by name and display name.
+    SearchUsers {
+        /// Case-insensitive substring; empty lists everyone.
+        query: String,
+        /// At most this many results (default 20, at most 100).
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Open (or find) the direct conversation with a user.
+    OpenDirect {
+        /// The other user's name.
+        user: String,
+    },
+    /// List the caller's conversations with unread counts and last messages.
+    ListConversations,
+    /// Post a message. Resending the same `client_id` returns the first ack.
+    SendMessage {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Client-generated unique id (1 to 64 characters).
+        client_id: String,
+        /// Message text, at most [`MAX_TEXT_BYTES`].
+        text: String,
+    },
+    /// A page of history, newest last.
+    History {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Only messages with a sequence number below this; absent for the first page.
+        #[serde(default)]
+        #[ts(type = "number | null")]
+        before: Option<u64>,
+        /// Page size for older pages (default 75).
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Receipt: this device has received messages up to `seq`.
+    MarkDelivered {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Highest sequence number received.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// The user has read messages up to `seq`.
+    MarkRead {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Highest sequence number read.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// Choose a status and custom message.
+    SetPresence {
+        /// The chosen status.
+        status: PresenceChoice,
+        /// Custom message; absent or empty clears it.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The device reports that its user is idle (or back).
+    SetIdle {
+        /// True while idle.
+        idle: bool,
+    },
+    /// Turn privacy mode on or off.
+    SetPrivacy {
+        /// True: send no receipts, see only `sent` ticks.
+        enabled: bool,
+    },
+    /// Mute or unmute a conversation for the caller.
+    SetMuted {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// New mute flag.
+        muted: bool,
+    },
+    /// Hide everything posted so far in a conversation, for the caller only.
+    ClearHistory {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Add a user to the caller's favourites (a subscription request under the `subscribers`
+    /// presence policy).
+    AddFavourite {
+        /// The user's name.
+        user: String,
+    },
+    /// Remove a user from the caller's favourites.
+    RemoveFavourite {
+        /// The user's name.
+        user: String,
+    },
+    /// Accept or decline a subscription request.
+    AnswerSubscription {
+        /// The requesting user's name.
+        user: String,
+        /// True to accept.
+        accept: bool,
+    },
+    /// The caller's favourites and pending requests addressed to them.
+    ListFavourites,
+}
+
+/// A frame sent by the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "frame", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The successful reply to request `id`.
+    Response {
+        /// The request id.
+        #[ts(type = "number")]
+        id: u64,
+        /// The reply.
+        result: Response,
+    },
+    /// A refused request, or (with no id) a frame that could not be read.
+    Error {
+        /// The request id, when the frame could be parsed that far.
+        #[ts(type = "number | null")]
+        id: Option<u64>,
+        /// What went wrong.
+        error: ErrorBody,
+    },
+    /// A pushed event.
+    Event {
+        /// The event.
+        event: Event,
+    },
+}
+
+/// Successful replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    /// Done; nothing to return.
+    Ok,
+    /// Reply to `ping`.
+    Pong,
+    /// Reply to `login`.
+    LoggedIn {
+        /// Keep it to `auth` later; it is shown only once.
+        token: String,
+        /// The signed-in user.
+        user: UserInfo,
+        /// Their settings.
+        settings: UserSettings,
+    },
+    /// Reply to `auth`.
+    Authenticated {
+        /// The signed-in user.
+        user: UserInfo,
+        /// Their settings.
+        settings: UserSettings,
+    },
+    /// Reply to `sync`, sent after the backlog.
+    Synced {
+        /// The newest position sent; store it as the sync cursor.
+        #[ts(type = "number")]
+        position: u64,
+        /// Presence of every visible user who is not offline; absent users are offline.
+        presence: Vec<Presence>,
+    },
+    /// Directory search results.
+    Users {
+        /// Matching users with their presence.
+        users: Vec<DirectoryEntry>,
+    },
+    /// One conversation.
+    Conversation {
+        /// It.
+        conversation: ConversationSummary,
+    },
+    /// The caller's conversations, newest activity first.
+    Conversations {
+        /// Them.
+        conversations: Vec<ConversationSummary>,
+    },
+    /// A message was stored.
+    Sent {
+        /// The server's acknowledgement.
+        ack: SendAck,
+    },
+    /// A page of history.
+    History {
+        /// The page.
+        page: HistoryPage,
+    },
+    /// Favourites and requests.
+    Favourites {
+        /// Users the caller added.
+        outgoing: Vec<Favourite>,
+        /// Pending requests from others to the caller.
+        incoming: Vec<Favourite>,
+    },
+}
+
+/// Pushed events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A persisted change at a stream position.
+    Change {
+        /// Server-wide, strictly increasing.
+        #[ts(type = "number")]
+        position: u64,
+        /// What changed.
+        change: Change,
+    },
+    /// A user's presence changed.
+    Presence {
+        /// The new presence.
+        presence: Presence,
+    },
+    /// The server is about to close this connection.
+    Closing {
+        /// Why.
+        code: ErrorCode,
+        /// One sentence.
+        reason: String,
+    },
+}
+
+/// A persisted change a user may need to see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A conversation the user belongs to was created or changed membership.
+    Conversation {
+        /// The conversation.
+        conversation: ConversationInfo,
+    },
+    /// A new message.
+    Message {
+        /// The message.
+        message: Message,
+    },
+    /// Aggregated receipts for the user's own messages in a conversation.
+    Ticks {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Every message of the user with a sequence number up to this is delivered.
+        #[ts(type = "number")]
+        delivered_through: u64,
+        /// Every message of the user with a sequence number up to this is read.
+        #[ts(type = "number")]
+        read_through: u64,
+    },
+    /// The user's own read cursor moved (on any of their devices).
+    ReadCursor {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Read up to this sequence number.
+        #[ts(type = "number")]
+        read_through: u64,
+        /// Unread messages left.
+        unread: u32,
+    },
+    /// The user's per-conversation settings changed.
+    ConversationSettings {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Mute flag.
+        muted: bool,
+        /// Messages up to this sequence number are hidden for the user.
+        #[ts(type = "number")]
+        cleared_through: u64,
+    },
+    /// The user's settings changed.
+    Settings {
+        /// The new settings.
+        settings: UserSettings,
+    },
+    /// A favourite or subscription request involving the user changed.
+    Favourite {
+        /// The new state.
+        favourite: Favourite,
+    },
+}
+
+/// Public facts about a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserInfo {
+    /// Unique account name.
+    pub name: String,
+    /// Name to show.
+    pub display_name: String,
+    /// E-mail address, if known.
+    pub email: Option<String>,
+}
+
+/// A user's own settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct UserSettings {
+    /// Privacy mode: no receipts sent, only `sent` ticks seen.
+    pub privacy: bool,
+    /// The status the user chose.
+    pub status: PresenceChoice,
+    /// The custom status message.
+    pub status_message: Option<String>,
+}
+
+/// The status a user chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceChoice {
+    /// Online whenever a device is connected.
+    #[default]
+    Available,
+    /// Away.
+    Away,
+    /// Do not disturb.
+    Dnd,
+    /// Appear offline (invisible).
+    Offline,
+}
+
+/// The status others see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// Connected and available.
+    Online,
+    /// Chose Away, or idle.
+    Away,
+    /// Do not disturb.
+    Dnd,
+    /// No device connected, or invisible.
+    Offline,
+}
+
+/// A user's presence as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Presence {
+    /// The user's name.
+    pub user: String,
+    /// Effective status.
+    pub status: PresenceStatus,
+    /// Custom message (hidden while offline).
+    pub message: Option<String>,
+    /// True when the status is away because the user is idle.
+    pub idle: bool,
+    /// Last time a device disconnected, in ms since the epoch.
+    #[ts(type = "number | null")]
+    pub last_seen: Option<i64>,
+}
+
+/// A directory search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DirectoryEntry {
+    /// The user.
+    pub user: UserInfo,
+    /// Their presence, when the caller may see it.
+    pub presence: Option<Presence>,
+}
+
+/// What kind of conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// A 1:1 conversation.
+    Direct,
+}
+
+/// A conversation's identity and members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConversationInfo {
+    /// Conversation id.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// Its kind.
+    pub kind: ConversationKind,
+    /// Members, by name.
+    pub members: Vec<String>,
+    /// Creation time, ms since the epoch.
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
+/// A conversation as one user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConversationSummary {
+    /// Identity and members.
+    pub info: ConversationInfo,
+    /// The newest visible message.
+    pub last_message: Option<Message>,
+    /// Unread messages from others.
+    pub unread: u32,
+    /// The user's read cursor.
+    #[ts(type = "number")]
+    pub read_through: u64,
+    /// Mute flag.
+    pub muted: bool,
+    /// Messages up to this sequence number are hidden for the user.
+    #[ts(type = "number")]
+    pub cleared_through: u64,
+}
+
+/// Tick state of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TickState {
+    /// Only in the client's outbox (0 ticks); never sent by the server.
+    Pending,
+    /// Stored by the server (1 grey tick).
+    Sent,
+    /// Received by every recipient (2 grey ticks).
+    Delivered,
+    /// Read by every recipient (2 blue ticks).
+    Read,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Message {
+    /// Conversation id.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// Per-conversation sequence number, from 1.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// The sender's client-generated id.
+    pub client_id: String,
+    /// The sender's name.
+    pub sender: String,
+    /// The text.
+    pub text: String,
+    /// Server time of storage, ms since the epoch.
+    #[ts(type = "number")]
+    pub sent_at: i64,
+    /// Ticks as the requesting user may see them.
+    pub state: TickState,
+}
+
+/// The server's acknowledgement of a stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SendAck {
+    /// Conversation id.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The client id that was sent.
+    pub client_id: String,
+    /// Assigned sequence number.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Server time of storage.
+    #[ts(type = "number")]
+    pub sent_at: i64,
+    /// True when this client id had been stored before (a resend).
+    pub duplicate: bool,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryPage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// True when older messages exist; ask again with `before` = the first `seq`.
+    pub has_more: bool,
+}
+
+/// State of a favourite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FavouriteState {
+    /// Waiting for the other user to answer.
+    Pending,
+    /// Presence is shared.
+    Accepted,
+    /// The other user declined; presence is not shared.
+    Declined,
+    /// The favourite was removed.
+    Removed,
+}
+
+/// A favourite: `owner` added `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Favourite {
+    /// Who added.
+    pub owner: String,
+    /// Who was added.
+    pub target: String,
+    /// Where the request stands.
+    pub state: FavouriteState,
+}
+
+impl ClientFrame {
+    /// Parses a client frame, telling a frame with an unreadable request apart from garbage so
+    /// the error can name the request id.
+    pub fn parse(text: &str) -> Result<Self, (Option<u64>, ProtoError)> {
+        serde_json::from_str(text).map_err(|e| {
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|id| id.as_u64()));
+            (id, ProtoError::Malformed(e.to_string()))
+        })
+    }
+}
+
+impl ServerFrame {
+    /// Serialises the frame to its JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("protocol types always serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frame_round_trips_and_matches_the_documented_shape() {
+        let frame = ClientFrame {
+            id: 7,
+            req: Request::SendMessage {
+                conversation: 3,
+                client_id: "c-1".into(),
+                text: "hi".into(),
+            },
+        };
+        let json = serde_json::to_value(&frame).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"id":7,"req":{"type":"send_message","conversation":3,"client_id":"c-1","text":"hi"}})
+        );
+        assert_eq!(ClientFrame::parse(&json.to_string()).unwrap(), frame);
+    }
+
+    #[test]
+    fn a_bad_request_still_yields_its_id() {
+        let (id, err) = ClientFrame::parse(r#"{"id":9,"req":{"type":"nope"}}"#).unwrap_err();
+        assert_eq!(id, Some(9));
+        assert_eq!(err.code(), ErrorCode::BadFrame);
+        let (id, _) = ClientFrame::parse("not json").unwrap_err();
+        assert_eq!(id, None);
+    }
+
+    #[test]
+    fn unit_requests_and_responses_are_tagged_objects() {
+        let frame: ClientFrame = serde_json::from_str(r#"{"id":1,"req":{"type":"ping"}}"#).unwrap();
+        assert_eq!(frame.req, Request::Ping);
+        let out = ServerFrame::Response { id: 1, result: Response::Pong }.to_json();
+        assert_eq!(out, r#"{"frame":"response","id":1,"result":{"type":"pong"}}"#);
+    }
+}

@@ -1,0 +1,171 @@
+//! Passwords (argon2id), session tokens (random, stored as SHA-256) and login rate limits.
+
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Hashes a password with argon2id and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes)?;
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+/// Checks a password against a PHC string; false for a malformed hash too.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A fresh session token (256 random bits, hex).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the store keeps of a token.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Failed-login counters in fixed windows, per account and per client address.
+pub struct LoginLimiter {
+    per_account: u32,
+    per_address: u32,
+    window: Duration,
+    accounts: Mutex<HashMap<String, (Instant, u32)>>,
+    addresses: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    /// Allows `per_account` failures per account and `per_address` per address in each window.
+    pub fn new(per_account: u32, per_address: u32, window: Duration) -> Self {
+        Self {
+            per_account,
+            per_address,
+            window,
+            accounts: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn count<K: std::hash::Hash + Eq>(&self, map: &Mutex<HashMap<K, (Instant, u32)>>, key: &K) -> u32 {
+        let map = map.lock().expect("limiter poisoned");
+        map.get(key).filter(|(start, _)| start.elapsed() < self.window).map_or(0, |(_, n)| *n)
+    }
+
+    /// False when the account or the address has used up its failures for this window.
+    pub fn allowed(&self, account: &str, addr: IpAddr) -> bool {
+        self.count(&self.accounts, &account.to_lowercase()) < self.per_account
+            && self.count(&self.addresses, &addr) < self.per_address
+    }
+
+    /// Records a failed attempt.
+    pub fn failed(&self, account: &str, addr: IpAddr) {
+        fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, (Instant, u32)>, key: K, window: Duration) {
+            let entry = map.entry(key).or_insert((Instant::now(), 0));
+            if entry.0.elapsed() >= window {
+                *entry = (Instant::now(), 0);
+            }
+            entry.1 += 1;
+        }
+        let mut accounts = self.accounts.lock().expect("limiter poisoned");
+        // Forget stale windows now and then so the maps cannot grow without bound.
+        if accounts.len() > 10_000 {
+            accounts.retain(|_, (start, _)| start.elapsed() < self.window);
+        }
+        bump(&mut accounts, account.to_lowercase(), self.window);
+        drop(accounts);
+        let mut addresses = self.addresses.lock().expect("limiter poisoned");
+        if addresses.len() > 10_000 {
+            addresses.retain(|_, (start, _)| start.elapsed() < self.window);
+        }
+        bump(&mut addresses, addr, self.window);
+    }
+
+    /// Clears an account's failures after a successful login.
+    pub fn succeeded(&self, account: &str) {
+        self.accounts.lock().expect("limiter poisoned").remove(&account.to_lowercase());
+    }
+}
+
+/// A token bucket limiting requests on one connection.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second with bursts of `burst`.
+    pub fn new(rate: u32, burst: u32) -> Self {
+        Self { rate: rate as f64, burst: burst as f64, tokens: burst as f64, last: Instant::now() }
+    }
+
+    /// Takes one token if there is one.
+    pub fn try_take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_with_the_right_secret() {
+        let phc = hash_password("s3cret").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password("s3cret", &phc));
+        assert!(!verify_password("S3cret", &phc));
+        assert!(!verify_password("s3cret", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_unique_and_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn login_limits_apply_per_account_and_per_address() {
+        let limiter = LoginLimiter::new(2, 3, Duration::from_secs(60));
+        let (a1, a2): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        limiter.failed("Alice", a1);
+        limiter.failed("alice", a2);
+        assert!(!limiter.allowed("ALICE", "127.0.0.9".parse().unwrap()));
+        assert!(limiter.allowed("bob", a1));
+        limiter.failed("bob", a1);
+        limiter.failed("carol", a1);
+        assert!(!limiter.allowed("dave", a1));
+        assert!(limiter.allowed("dave", a2));
+    }
+
+    #[test]
+    fn the_bucket_refuses_past_its_burst() {
+        let mut bucket = RateLimiter::new(1, 3);
+        assert!((0..3).all(|_| bucket.try_take()));
+        assert!(!bucket.try_take());
+    }
+}

@@ -1,0 +1,119 @@
+//! Server configuration: defaults, then a TOML file, then environment and flags (applied by the
+//! binary), in rising precedence.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::{ServerError, store::PresencePolicy};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Directory holding `confer.db`.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// PEM certificate chain; TLS is on when this and `tls_key` are set.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    pub tls_key: Option<PathBuf>,
+    /// Most WebSocket sessions at once; more are refused with HTTP 503.
+    pub max_connections: usize,
+    /// Largest client frame, in bytes; larger ones get `frame_too_large`.
+    pub max_frame_bytes: usize,
+    /// Sustained requests per second per connection.
+    pub requests_per_second: u32,
+    /// Requests a connection may send in a burst.
+    pub request_burst: u32,
+    /// Failed logins allowed per account per window.
+    pub login_failures_per_account: u32,
+    /// Failed logins allowed per client address per window.
+    pub login_failures_per_address: u32,
+    /// Length of the login-failure window, in seconds.
+    pub login_window_secs: u64,
+    /// Events queued per device before a slow device is disconnected.
+    pub device_queue: usize,
+    /// Who sees presence.
+    pub presence_policy: PresencePolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("confer-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 7300)),
+            tls_cert: None,
+            tls_key: None,
+            max_connections: 10_000,
+            max_frame_bytes: 64 * 1024,
+            requests_per_second: 100,
+            request_burst: 200,
+            login_failures_per_account: 5,
+            login_failures_per_address: 50,
+            login_window_secs: 60,
+            device_queue: 4096,
+            presence_policy: PresencePolicy::Organization,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file over the defaults.
+    pub fn from_toml_file(path: &Path) -> Result<Self, ServerError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServerError::Config(format!("cannot read {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Checks values that would make the server misbehave.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        let bad = |m: &str| Err(ServerError::Config(m.to_owned()));
+        if self.max_connections == 0 {
+            return bad("max_connections must be at least 1");
+        }
+        if self.max_frame_bytes < 1024 {
+            return bad("max_frame_bytes must be at least 1024");
+        }
+        if self.requests_per_second == 0 || self.request_burst == 0 {
+            return bad("requests_per_second and request_burst must be at least 1");
+        }
+        if self.device_queue < 16 {
+            return bad("device_queue must be at least 16");
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("tls_cert and tls_key must be given together");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\npresence_policy = \"subscribers\"\n").unwrap();
+        let c = Config::from_toml_file(&path).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.presence_policy, PresencePolicy::Subscribers);
+        assert_eq!(c.max_frame_bytes, Config::default().max_frame_bytes);
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = Config::from_toml_file(&path).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn half_a_tls_pair_is_refused() {
+        let c = Config { tls_cert: Some("c.pem".into()), ..Config::default() };
+        assert!(c.validate().is_err());
+        assert!(Config::default().validate().is_ok());
+    }
+}

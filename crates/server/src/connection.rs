@@ -1,0 +1,213 @@
+//! One WebSocket session: reads frames, answers requests, pipelines message sends through the
+//! writer, and forwards live events once the client has synced.
+
+use std::{net::SocketAddr, pin::Pin, sync::Arc};
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use confer_proto::{ClientFrame, ErrorBody, ErrorCode, Event, Request, Response, ServerFrame};
+use futures_util::{
+    SinkExt, StreamExt,
+    stream::{FuturesUnordered, SplitSink},
+};
+
+use crate::{
+    ApiError, AppState,
+    auth::RateLimiter,
+    handlers,
+    hub::Subscription,
+    store::{Committed, StoreError, UserRecord, WriteOp},
+};
+
+/// The signed-in user of a session.
+pub(crate) struct AuthUser {
+    pub record: UserRecord,
+    pub session_id: i64,
+}
+
+/// Per-connection state shared with the handlers.
+pub(crate) struct Session {
+    pub conn_id: u64,
+    pub peer: SocketAddr,
+    pub user: Option<AuthUser>,
+    /// Live events, once synced.
+    pub sub: Option<Subscription>,
+    /// The newest stream position written to this client.
+    pub last_position: u64,
+    pub sink: SplitSink<WebSocket, WsMessage>,
+}
+
+impl Session {
+    pub async fn send(&mut self, frame: &ServerFrame) -> Result<(), axum::Error> {
+        self.send_text(frame.to_json()).await
+    }
+
+    pub async fn send_text(&mut self, text: impl Into<String>) -> Result<(), axum::Error> {
+        self.sink.send(WsMessage::Text(text.into().into())).await
+    }
+
+    /// The signed-in user, or `unauthenticated`.
+    pub fn user(&self) -> Result<&UserRecord, ApiError> {
+        self.user
+            .as_ref()
+            .map(|u| &u.record)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "Sign in first."))
+    }
+}
+
+type PendingSend = Pin<Box<dyn std::future::Future<Output = (u64, Result<Committed, StoreError>)> + Send>>;
+
+pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketAddr) {
+    state.metrics.connection_opened();
+    let (sink, mut stream) = socket.split();
+    let mut session =
+        Session { conn_id: state.next_conn_id(), peer, user: None, sub: None, last_position: 0, sink };
+    let mut shutdown = state.shutdown.subscribe();
+    let mut limiter = RateLimiter::new(state.config.requests_per_second, state.config.request_burst);
+    let mut pending: FuturesUnordered<PendingSend> = FuturesUnordered::new();
+
+    let close = loop {
+        tokio::select! {
+            _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.")),
+            Some((id, result)) = pending.next(), if !pending.is_empty() => {
+                if reply_sent(&state, &mut session, id, result).await.is_err() {
+                    break None;
+                }
+            }
+            event = next_event(&mut session.sub) => match event {
+                Some(out) => {
+                    if let Some(p) = out.position {
+                        // Already sent in the sync backlog.
+                        if p <= session.last_position {
+                            continue;
+                        }
+                        session.last_position = p;
+                    }
+                    if session.send_text(&*out.json).await.is_err() {
+                        break None;
+                    }
+                }
+                None => break Some((ErrorCode::SlowConsumer, "You fell behind; resume from your sync cursor.")),
+            },
+            msg = stream.next() => match msg {
+                Some(Ok(WsMessage::Text(text))) => {
+                    if on_text(&state, &mut session, &mut limiter, &mut pending, text.as_str()).await.is_err() {
+                        break None;
+                    }
+                }
+                Some(Ok(WsMessage::Binary(_))) => {
+                    let err = ApiError::new(ErrorCode::BadFrame, "Frames must be JSON text.");
+                    if send_error(&state, &mut session, None, err).await.is_err() {
+                        break None;
+                    }
+                }
+                Some(Ok(WsMessage::Close(_))) | None => break None,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::debug!(peer = %session.peer, error = %e, "socket error");
+                    break None;
+                }
+            },
+        }
+    };
+
+    // Writes already handed to the writer finish and are acknowledged before the socket closes.
+    while let Some((id, result)) = pending.next().await {
+        let _ = reply_sent(&state, &mut session, id, result).await;
+    }
+    if let Some((code, reason)) = close {
+        let _ = session.send(&ServerFrame::Event { event: Event::Closing { code, reason: reason.into() } }).await;
+        let ws_code = if code == ErrorCode::ShuttingDown { 1001 } else { 1008 };
+        let _ = session
+            .sink
+            .send(WsMessage::Close(Some(CloseFrame { code: ws_code, reason: code.as_str().into() })))
+            .await;
+    }
+    let _ = session.sink.close().await;
+    handlers::disconnected(&state, &mut session).await;
+    state.metrics.connection_closed();
+}
+
+async fn next_event(sub: &mut Option<Subscription>) -> Option<crate::hub::Outgoing> {
+    match sub {
+        Some(s) => match s.rx.recv().await {
+            Some(out) => Some(out),
+            None if s.lagged() => None,
+            // Unregistered for another reason: nothing more will come.
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+async fn on_text(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    limiter: &mut RateLimiter,
+    pending: &mut FuturesUnordered<PendingSend>,
+    text: &str,
+) -> Result<(), axum::Error> {
+    state.metrics.frame_in();
+    if text.len() > state.config.max_frame_bytes {
+        let err = ApiError::new(
+            ErrorCode::FrameTooLarge,
+            format!("Frames may hold at most {} bytes.", state.config.max_frame_bytes),
+        );
+        return send_error(state, session, None, err).await;
+    }
+    let frame = match ClientFrame::parse(text) {
+        Ok(f) => f,
+        Err((id, e)) => return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await,
+    };
+    if !limiter.try_take() {
+        let err = ApiError::new(ErrorCode::RateLimited, "Too many requests; slow down.");
+        return send_error(state, session, Some(frame.id), err).await;
+    }
+    if let Request::SendMessage { conversation, client_id, text } = frame.req {
+        // Sends are pipelined: queued in arrival order, acknowledged as the writer commits.
+        let queued = match handlers::send_message::prepare(session, conversation, client_id, text) {
+            Ok(op) => enqueue(state, op).await,
+            Err(e) => Err(e),
+        };
+        return match queued {
+            Ok(rx) => {
+                let id = frame.id;
+                pending.push(Box::pin(async move {
+                    (id, rx.await.unwrap_or(Err(StoreError::Closed)))
+                }));
+                Ok(())
+            }
+            Err(e) => send_error(state, session, Some(frame.id), e).await,
+        };
+    }
+    match handlers::dispatch(state, session, frame.req).await {
+        Ok(result) => session.send(&ServerFrame::Response { id: frame.id, result }).await,
+        Err(e) => send_error(state, session, Some(frame.id), e).await,
+    }
+}
+
+async fn enqueue(state: &AppState, op: WriteOp) -> Result<crate::writer::Pending, ApiError> {
+    state.writer.enqueue(op).await.map_err(ApiError::from)
+}
+
+async fn reply_sent(
+    state: &AppState,
+    session: &mut Session,
+    id: u64,
+    result: Result<Committed, StoreError>,
+) -> Result<(), axum::Error> {
+    match handlers::send_message::finish(state, result) {
+        Ok(ack) => session.send(&ServerFrame::Response { id, result: Response::Sent { ack } }).await,
+        Err(e) => send_error(state, session, Some(id), e).await,
+    }
+}
+
+async fn send_error(
+    state: &AppState,
+    session: &mut Session,
+    id: Option<u64>,
+    e: ApiError,
+) -> Result<(), axum::Error> {
+    state.metrics.error(e.0.code);
+    let ApiError(ErrorBody { code, message }) = e;
+    session.send(&ServerFrame::Error { id, error: ErrorBody { code, message } }).await
+}

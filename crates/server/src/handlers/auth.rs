@@ -1,0 +1,48 @@
+//! `auth`: authenticate the connection with a session token.
+
+use std::sync::Arc;
+
+use confer_proto::{ErrorCode, PROTOCOL_VERSION, Response};
+
+use crate::{
+    ApiError, AppState, auth,
+    connection::{AuthUser, Session},
+};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    protocol: u32,
+    token: String,
+) -> Result<Response, ApiError> {
+    check_version(protocol)?;
+    if session.user.is_some() {
+        return Err(ApiError::new(ErrorCode::Invalid, "This connection is already signed in."));
+    }
+    let hash = auth::token_hash(&token);
+    let found = state.read(move |s| s.session_by_token_hash(&hash)).await?;
+    let Some(record) = found else {
+        return Err(ApiError::new(ErrorCode::AuthFailed, "The session token is unknown or revoked."));
+    };
+    let (user, settings) = (record.user.info.clone(), record.user.settings.clone());
+    signed_in(state, session, AuthUser { record: record.user, session_id: record.id }).await;
+    Ok(Response::Authenticated { user, settings })
+}
+
+pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {
+    if protocol != PROTOCOL_VERSION {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedVersion,
+            format!("This server speaks protocol {PROTOCOL_VERSION}, not {protocol}."),
+        ));
+    }
+    Ok(())
+}
+
+/// Binds the user to the connection and marks them present.
+pub(super) async fn signed_in(state: &Arc<AppState>, session: &mut Session, user: AuthUser) {
+    if let Some(presence) = state.presence.connected(&user.record, session.conn_id) {
+        state.publish_presence(user.record.id, presence).await;
+    }
+    session.user = Some(user);
+}

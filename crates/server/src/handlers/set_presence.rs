@@ -1,0 +1,30 @@
+//! `set_presence`: choose Available, Away, Do Not Disturb or Offline, with a custom message.
+
+use std::sync::Arc;
+
+use confer_proto::{MAX_STATUS_MESSAGE_BYTES, PresenceChoice, Response};
+
+use super::{check_len, write_ok};
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    status: PresenceChoice,
+    message: Option<String>,
+) -> Result<Response, ApiError> {
+    let record = session.user()?.clone();
+    let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+    if let Some(m) = &message {
+        check_len("A status message", m, MAX_STATUS_MESSAGE_BYTES)?;
+    }
+    let response = write_ok(state, WriteOp::SetStatus { user: record.id, status, message: message.clone() }).await?;
+    if let Some(u) = session.user.as_mut() {
+        u.record.settings.status = status;
+        u.record.settings.status_message = message.clone();
+    }
+    if let Some(presence) = state.presence.set_choice(&record, status, message) {
+        state.publish_presence(record.id, presence).await;
+    }
+    Ok(response)
+}

@@ -1,0 +1,153 @@
+//! HTTP: the accept loop (TLS optional), `/healthz`, `/metrics` and the WebSocket upgrade.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::{State, WebSocketUpgrade, ws::WebSocket},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use confer_proto::{ErrorBody, ErrorCode};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto,
+    service::TowerToHyperService,
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpListener,
+};
+use tokio_rustls::{TlsAcceptor, rustls};
+use tower::ServiceExt;
+
+use crate::{AppState, Config, ServerError, connection};
+
+/// The peer address of the TCP connection a request came on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub SocketAddr);
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/ws", get(upgrade))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.read(|s| s.max_position()).await {
+        Ok(_) => "ok\n".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        state.metrics.connection_rejected();
+        let body = ErrorBody::new(ErrorCode::TooManyConnections, "The server has no room for another connection.");
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    };
+    // Frames past the protocol cap still arrive whole so that they can be refused with an
+    // error frame; only absurd ones make the socket layer drop the connection.
+    let hard_cap = (state.config.max_frame_bytes * 4).max(1 << 20);
+    let token = state.tracker.token();
+    ws.max_message_size(hard_cap).max_frame_size(hard_cap).on_upgrade(move |socket: WebSocket| async move {
+        connection::serve(state, socket, peer).await;
+        drop(permit);
+        drop(token);
+    })
+}
+
+/// Builds the TLS acceptor when a certificate and key are configured.
+pub(crate) fn tls_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, ServerError> {
+    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else { return Ok(None) };
+    let tls_err = |e: &dyn std::fmt::Display| ServerError::Tls(e.to_string());
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
+    };
+    let certs = rustls_pemfile::certs(&mut read(cert)?.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls_err(&e))?;
+    if certs.is_empty() {
+        return Err(ServerError::Tls(format!("{} holds no certificate", cert.display())));
+    }
+    let key = rustls_pemfile::private_key(&mut read(key)?.as_slice())
+        .map_err(|e| tls_err(&e))?
+        .ok_or_else(|| ServerError::Tls(format!("{} holds no private key", key.display())))?;
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_err(&e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| tls_err(&e))?;
+    Ok(Some(TlsAcceptor::from(Arc::new(server))))
+}
+
+/// Accepts connections until `shutdown` resolves.
+pub(crate) async fn accept_loop(
+    state: &Arc<AppState>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let app = router(state.clone());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let tls = tls.clone();
+        let state2 = state.clone();
+        state.tracker.spawn(async move {
+            match tls {
+                None => serve_http(state2, app, stream, peer).await,
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => serve_http(state2, app, stream, peer).await,
+                    Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                },
+            }
+        });
+    }
+}
+
+async fn serve_http<I>(state: Arc<AppState>, app: Router, io: I, peer: SocketAddr)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = app.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(Peer(peer));
+        req
+    });
+    let mut shutdown = state.shutdown.subscribe();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.recv() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}

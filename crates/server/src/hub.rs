@@ -1,0 +1,122 @@
+//! In-process fan-out: every authenticated device registers a bounded queue; committed changes
+//! and presence updates are pushed to the devices of the users they concern.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+
+use confer_proto::{Event, ServerFrame};
+use tokio::sync::mpsc;
+
+use crate::store::{Published, UserId};
+
+/// One event ready to write, serialised once for every recipient.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Stream position, for changes; presence has none.
+    pub position: Option<u64>,
+    /// The JSON text of the event frame.
+    pub json: Arc<str>,
+}
+
+struct Device {
+    id: u64,
+    tx: mpsc::Sender<Outgoing>,
+    lagged: Arc<AtomicBool>,
+}
+
+/// The fan-out registry.
+pub struct Hub {
+    devices: Mutex<HashMap<UserId, Vec<Device>>>,
+    next_id: AtomicU64,
+    capacity: usize,
+}
+
+/// A device's registration; dropping it unregisters.
+pub struct Subscription {
+    hub: Arc<Hub>,
+    user: UserId,
+    id: u64,
+    /// Events for this device.
+    pub rx: mpsc::Receiver<Outgoing>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl Subscription {
+    /// True when the device fell so far behind that the hub dropped it.
+    pub fn lagged(&self) -> bool {
+        self.lagged.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut devices = self.hub.devices.lock().expect("hub poisoned");
+        if let Some(list) = devices.get_mut(&self.user) {
+            list.retain(|d| d.id != self.id);
+            if list.is_empty() {
+                devices.remove(&self.user);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// A hub whose per-device queues hold `capacity` events.
+    pub fn new(capacity: usize) -> Arc<Self> {
+        Arc::new(Self { devices: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), capacity })
+    }
+
+    /// Registers a device of `user`.
+    pub fn subscribe(self: &Arc<Self>, user: UserId) -> Subscription {
+        let (tx, rx) = mpsc::channel(self.capacity);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let lagged = Arc::new(AtomicBool::new(false));
+        self.devices
+            .lock()
+            .expect("hub poisoned")
+            .entry(user)
+            .or_default()
+            .push(Device { id, tx, lagged: lagged.clone() });
+        Subscription { hub: self.clone(), user, id, rx, lagged }
+    }
+
+    /// Pushes a committed change to its recipients' devices.
+    pub fn publish(&self, p: &Published) {
+        let frame = ServerFrame::Event { event: Event::Change { position: p.position, change: p.change.clone() } };
+        let out = Outgoing { position: Some(p.position), json: frame.to_json().into() };
+        self.send(p.recipients.iter().copied(), &out);
+    }
+
+    /// Pushes an event to every device of the given users.
+    pub fn send_event(&self, users: impl IntoIterator<Item = UserId>, event: Event) {
+        let out = Outgoing { position: None, json: ServerFrame::Event { event }.to_json().into() };
+        self.send(users, &out);
+    }
+
+    /// Pushes an event to every connected device.
+    pub fn broadcast(&self, event: Event) {
+        let users: Vec<UserId> = self.devices.lock().expect("hub poisoned").keys().copied().collect();
+        self.send_event(users, event);
+    }
+
+    fn send(&self, users: impl IntoIterator<Item = UserId>, out: &Outgoing) {
+        let mut devices = self.devices.lock().expect("hub poisoned");
+        for user in users {
+            let Some(list) = devices.get_mut(&user) else { continue };
+            // A device whose queue is full is dropped rather than buffered without bound; its
+            // connection closes and the client resumes from its cursor.
+            list.retain(|d| match d.tx.try_send(out.clone()) {
+                Ok(()) => true,
+                Err(_) => {
+                    d.lagged.store(true, Ordering::SeqCst);
+                    false
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `confer-server` as a library: [`run`] serves HTTP and the WebSocket protocol on a listener
+//! until a shutdown future resolves; the binary is a thin wrapper around it.
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+mod connection;
+mod handlers;
+mod http;
+pub mod hub;
+pub mod metrics;
+pub mod presence;
+pub mod store;
+pub mod writer;
+
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+pub use config::Config;
+use confer_proto::{ErrorBody, ErrorCode, Event, Presence};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, broadcast},
+};
+use tokio_util::task::TaskTracker;
+
+use crate::{
+    auth::LoginLimiter,
+    hub::Hub,
+    metrics::Metrics,
+    presence::PresenceTracker,
+    store::{Clock, PresencePolicy, SqliteStore, Store, StoreError, UserId},
+    writer::WriterHandle,
+};
+
+/// Errors that stop the server or an admin command.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Socket or file I/O failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The TLS certificate or key could not be used.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// A password could not be hashed.
+    #[error("password hashing failed: {0}")]
+    Password(String),
+}
+
+/// A refusal sent to a client as an error frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError(pub ErrorBody);
+
+impl ApiError {
+    /// Builds a refusal.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(ErrorBody::new(code, message))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::NotFound(_) => ErrorCode::NotFound,
+            StoreError::Forbidden(_) => ErrorCode::Forbidden,
+            StoreError::Conflict(_) => ErrorCode::Conflict,
+            StoreError::Invalid(_) => ErrorCode::Invalid,
+            StoreError::Closed => ErrorCode::ShuttingDown,
+            _ => {
+                tracing::error!(error = %e, "store failure");
+                return Self::new(ErrorCode::Internal, "The server failed to handle the request.");
+            }
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+/// Shared state of a running server.
+pub(crate) struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub writer: WriterHandle,
+    pub hub: Arc<Hub>,
+    pub presence: PresenceTracker,
+    pub metrics: Arc<Metrics>,
+    pub logins: LoginLimiter,
+    pub connections: Arc<Semaphore>,
+    pub shutdown: broadcast::Sender<()>,
+    pub tracker: TaskTracker,
+    pub clock: Clock,
+    next_conn: AtomicU64,
+}
+
+impl AppState {
+    /// Runs a read on a blocking thread, off the async runtime.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "A server task failed."))?
+            .map_err(ApiError::from)
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// May `viewer` see `target`'s presence?
+    pub async fn can_see_presence(&self, viewer: UserId, target: UserId) -> Result<bool, ApiError> {
+        if viewer == target || self.config.presence_policy == PresencePolicy::Organization {
+            return Ok(true);
+        }
+        Ok(self.read(move |s| s.presence_watchers(target)).await?.contains(&viewer))
+    }
+
+    /// Pushes a presence change to everyone allowed to see it.
+    pub async fn publish_presence(&self, user: UserId, presence: Presence) {
+        let event = Event::Presence { presence };
+        match self.config.presence_policy {
+            PresencePolicy::Organization => self.hub.broadcast(event),
+            PresencePolicy::Subscribers => {
+                let mut audience = self.read(move |s| s.presence_watchers(user)).await.unwrap_or_default();
+                audience.push(user);
+                self.hub.send_event(audience, event);
+            }
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, closes every session cleanly, lets
+/// the writer commit what is in flight, and returns.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+    let tls = http::tls_acceptor(&config)?;
+    let metrics = Arc::new(Metrics::default());
+    let hub = Hub::new(config.device_queue);
+    let (writer, writer_thread) = writer::spawn(store.clone(), hub.clone(), metrics.clone());
+    let (shutdown_tx, _) = broadcast::channel(1);
+    let state = Arc::new(AppState {
+        logins: LoginLimiter::new(
+            config.login_failures_per_account,
+            config.login_failures_per_address,
+            Duration::from_secs(config.login_window_secs),
+        ),
+        connections: Arc::new(Semaphore::new(config.max_connections)),
+        config,
+        store,
+        writer: writer.clone(),
+        hub,
+        presence: PresenceTracker::default(),
+        metrics,
+        shutdown: shutdown_tx,
+        tracker: TaskTracker::new(),
+        clock: store::system_clock(),
+        next_conn: AtomicU64::new(1),
+    });
+    tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "confer-server listening");
+    http::accept_loop(&state, listener, tls, shutdown).await;
+
+    // Stop: no new connections; every session gets a close frame and finishes what it has.
+    let _ = state.shutdown.send(());
+    state.tracker.close();
+    state.tracker.wait().await;
+    writer.stop().await;
+    drop(state);
+    tokio::task::spawn_blocking(move || writer_thread.join())
+        .await
+        .ok();
+    tracing::info!("confer-server stopped");
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! `confer-server`: serve, or administer accounts.
+
+use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use confer_server::{Config, admin, store::PresencePolicy};
+
+#[derive(Parser)]
+#[command(name = "confer-server", version, about = "The Confer chat server")]
+struct Cli {
+    /// Data directory (holds confer.db and, optionally, confer.toml).
+    #[arg(long, global = true, env = "CONFER_DATA")]
+    data: Option<PathBuf>,
+    /// A TOML config file (default: DATA/confer.toml when it exists).
+    #[arg(long, global = true, env = "CONFER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7300].
+    #[arg(long, env = "CONFER_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// PEM certificate chain for TLS.
+    #[arg(long, env = "CONFER_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, env = "CONFER_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Most WebSocket sessions at once.
+    #[arg(long, env = "CONFER_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Who sees presence: organization or subscribers.
+    #[arg(long, env = "CONFER_PRESENCE_POLICY", value_parser = parse_policy)]
+    presence_policy: Option<PresencePolicy>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Add {
+        /// Account name: letters, digits, '.', '_', '-'.
+        name: String,
+        /// Name shown to others.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (revokes the user's sessions).
+    Passwd {
+        /// Account name.
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account (revokes its sessions).
+    Disable {
+        /// Account name.
+        name: String,
+    },
+}
+
+fn parse_policy(s: &str) -> Result<PresencePolicy, String> {
+    match s {
+        "organization" => Ok(PresencePolicy::Organization),
+        "subscribers" => Ok(PresencePolicy::Subscribers),
+        _ => Err(format!("unknown presence policy {s:?}: use organization or subscribers")),
+    }
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if !from_stdin {
+        bail!("give the password on standard input with --password-stdin");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn config(cli: &Cli) -> anyhow::Result<Config> {
+    let data = cli.data.clone();
+    let file = cli.config.clone().or_else(|| {
+        let default = data.as_ref()?.join("confer.toml");
+        default.exists().then_some(default)
+    });
+    let mut config = match &file {
+        Some(path) => Config::from_toml_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(d) = data {
+        config.data_dir = d;
+    }
+    if let Some(l) = cli.listen {
+        config.listen = l;
+    }
+    if cli.tls_cert.is_some() {
+        config.tls_cert = cli.tls_cert.clone();
+    }
+    if cli.tls_key.is_some() {
+        config.tls_key = cli.tls_key.clone();
+    }
+    if let Some(m) = cli.max_connections {
+        config.max_connections = m;
+    }
+    if let Some(p) = cli.presence_policy {
+        config.presence_policy = p;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!("shutdown requested");
+    };
+    confer_server::run(listener, config, shutdown).await?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("confer-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config(&cli)?;
+    let dir = &config.data_dir;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(serve(config))
+        }
+        Command::User(UserCommand::Add { name, display_name, email, password_stdin }) => {
+            let password = read_password(password_stdin)?;
+            admin::add_user(dir, &name, display_name.as_deref(), email.as_deref(), &password)?;
+            println!("created user {name}");
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            for u in admin::list_users(dir)? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                let email = u.info.email.as_deref().unwrap_or("-");
+                println!("{}\t{}\t{}\t{}", u.info.name, u.info.display_name, email, state);
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Passwd { name, password_stdin }) => {
+            let password = read_password(password_stdin)?;
+            admin::set_password(dir, &name, &password)?;
+            println!("password changed for {name}; their sessions were revoked");
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { name }) => {
+            admin::disable_user(dir, &name)?;
+            println!("disabled {name}; their sessions were revoked");
+            Ok(())
+        }
+    }
+}

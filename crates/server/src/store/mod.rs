@@ -1,0 +1,339 @@
+//! Persistent state behind one trait, so that another database can be added beside SQLite.
+//!
+//! Reads may run on any thread. Writes arrive only from the single writer task
+//! ([`crate::writer`]) as a batch of [`WriteOp`]s committed in one transaction; each op either
+//! commits or fails alone. Every op that changes what a user may see returns the [`Published`]
+//! changes, with the stream position assigned inside that transaction.
+
+use confer_proto::{
+    Change, ConversationSummary, DirectoryEntry, Favourite, HistoryPage, PresenceChoice, SendAck,
+    UserInfo, UserSettings,
+};
+
+#[cfg(test)]
+#[macro_use]
+mod conformance;
+mod sqlite;
+
+pub use sqlite::{Clock, SqliteStore, system_clock};
+
+/// Internal numeric user id.
+pub type UserId = i64;
+/// Conversation id (also public).
+pub type ConversationId = u64;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A migration failed.
+    #[error("migration {version} failed: {source}")]
+    Migration {
+        /// The migration number.
+        version: usize,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer server.
+    #[error("database schema version {found} is newer than this server knows ({known})")]
+    SchemaTooNew {
+        /// Found in the file.
+        found: usize,
+        /// Known here.
+        known: usize,
+    },
+    /// No such user, conversation or request.
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller is not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with what is stored (for example, a taken user name).
+    #[error("{0}")]
+    Conflict(String),
+    /// Bad argument.
+    #[error("{0}")]
+    Invalid(String),
+    /// A stored value could not be decoded.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// The writer is gone (the server is stopping).
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+/// Who sees presence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresencePolicy {
+    /// Every user sees every user's presence.
+    #[default]
+    Organization,
+    /// Presence is shared only after a subscription request is accepted.
+    Subscribers,
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Internal id.
+    pub id: UserId,
+    /// Public facts.
+    pub info: UserInfo,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Disabled accounts cannot sign in.
+    pub disabled: bool,
+    /// Settings, including the chosen status.
+    pub settings: UserSettings,
+    /// Last disconnect, ms since the epoch.
+    pub last_seen: Option<i64>,
+}
+
+/// A valid session looked up by token hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Session id.
+    pub id: i64,
+    /// Its user.
+    pub user: UserRecord,
+}
+
+/// A change committed at `position`, and who must receive it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// Stream position.
+    pub position: u64,
+    /// The change.
+    pub change: Change,
+    /// The users it concerns.
+    pub recipients: Vec<UserId>,
+}
+
+/// One write, validated and applied inside the writer's transaction.
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Create an account.
+    CreateUser {
+        /// Account name.
+        name: String,
+        /// Display name.
+        display_name: String,
+        /// E-mail.
+        email: Option<String>,
+        /// Argon2id PHC string.
+        password_hash: String,
+    },
+    /// Replace a password and revoke every session of the user.
+    SetPassword {
+        /// Account name.
+        name: String,
+        /// Argon2id PHC string.
+        password_hash: String,
+    },
+    /// Disable an account and revoke its sessions.
+    DisableUser {
+        /// Account name.
+        name: String,
+    },
+    /// Store a new session.
+    CreateSession {
+        /// Its user.
+        user: UserId,
+        /// SHA-256 of the token.
+        token_hash: Vec<u8>,
+        /// Device label.
+        device: Option<String>,
+    },
+    /// Revoke a session.
+    RevokeSession {
+        /// Session id.
+        session: i64,
+    },
+    /// Find or create the direct conversation of two users.
+    OpenDirect {
+        /// Caller.
+        user: UserId,
+        /// The other user's name.
+        other: String,
+    },
+    /// Store a message (idempotent on sender and client id).
+    SendMessage {
+        /// Sender.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Client id.
+        client_id: String,
+        /// Text.
+        text: String,
+    },
+    /// A device received messages up to `seq`.
+    MarkDelivered {
+        /// Receiver.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Sequence number.
+        seq: u64,
+    },
+    /// The user read messages up to `seq`.
+    MarkRead {
+        /// Reader.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Sequence number.
+        seq: u64,
+    },
+    /// Mute flag.
+    SetMuted {
+        /// User.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Flag.
+        muted: bool,
+    },
+    /// Hide everything posted so far, for this user.
+    ClearHistory {
+        /// User.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+    },
+    /// Privacy mode.
+    SetPrivacy {
+        /// User.
+        user: UserId,
+        /// On or off.
+        enabled: bool,
+    },
+    /// Chosen status and custom message.
+    SetStatus {
+        /// User.
+        user: UserId,
+        /// Status.
+        status: PresenceChoice,
+        /// Message.
+        message: Option<String>,
+    },
+    /// Record the last time the user was seen.
+    SetLastSeen {
+        /// User.
+        user: UserId,
+        /// ms since the epoch.
+        at: i64,
+    },
+    /// Add a favourite.
+    AddFavourite {
+        /// Owner.
+        user: UserId,
+        /// Target's name.
+        target: String,
+        /// Decides whether the favourite needs acceptance.
+        policy: PresencePolicy,
+    },
+    /// Remove a favourite.
+    RemoveFavourite {
+        /// Owner.
+        user: UserId,
+        /// Target's name.
+        target: String,
+    },
+    /// Answer a subscription request from `requester` to `user`.
+    AnswerSubscription {
+        /// The user who was asked.
+        user: UserId,
+        /// The requester's name.
+        requester: String,
+        /// Accept or decline.
+        accept: bool,
+    },
+}
+
+/// A window of the change stream as one user sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangesPage {
+    /// Visible changes, oldest first.
+    pub changes: Vec<(u64, Change)>,
+    /// The highest position examined (rows hidden from the user still advance it); equal to
+    /// `since` when the stream holds nothing newer.
+    pub scanned_to: u64,
+}
+
+/// What a committed op returns besides its changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Nothing more.
+    Done,
+    /// A new user's id.
+    User(UserId),
+    /// A new session's id.
+    Session(i64),
+    /// A conversation as the caller sees it.
+    Conversation(Box<ConversationSummary>),
+    /// A stored message.
+    Sent(SendAck),
+}
+
+/// The result of one committed op.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The op's own result.
+    pub outcome: Outcome,
+    /// Changes to fan out, in position order.
+    pub published: Vec<Published>,
+}
+
+/// Persistent state. Implementations must be safe to read from many threads while one thread
+/// writes.
+pub trait Store: Send + Sync + 'static {
+    /// Applies a batch in one transaction; each op succeeds or fails on its own.
+    fn write_batch(&self, ops: Vec<WriteOp>) -> Result<Vec<Result<Committed, StoreError>>, StoreError>;
+    /// A user by account name (any case).
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// A user by id.
+    fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError>;
+    /// Every user, by name.
+    fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    /// An unrevoked session of an enabled user.
+    fn session_by_token_hash(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError>;
+    /// Users whose name or display name contains `query` (case-insensitive).
+    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError>;
+    /// The user's conversations, newest activity first.
+    fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError>;
+    /// One conversation as the user sees it; `Forbidden` unless a member.
+    fn conversation(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<ConversationSummary, StoreError>;
+    /// A page of history as the user sees it; `Forbidden` unless a member.
+    fn history(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        before: Option<u64>,
+        limit: Option<u32>,
+        now_ms: i64,
+    ) -> Result<HistoryPage, StoreError>;
+    /// Changes concerning the user after `since`, oldest first, scanning at most `limit` rows.
+    fn changes_since(&self, user: UserId, since: u64, limit: u32) -> Result<ChangesPage, StoreError>;
+    /// The newest stream position.
+    fn max_position(&self) -> Result<u64, StoreError>;
+    /// The user's favourites and the pending requests addressed to them.
+    fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
+    /// The users whose subscription to `target`'s presence was accepted (who may see it under
+    /// the `subscribers` policy).
+    fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError>;
+}
+
+/// The directory entry for a user without presence (filled in by the caller).
+pub fn directory_entry(user: &UserRecord) -> DirectoryEntry {
+    DirectoryEntry { user: user.info.clone(), presence: None }
+}

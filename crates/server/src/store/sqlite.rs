@@ -1,0 +1,955 @@
+//! The embedded store: one SQLite file in WAL mode.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use confer_proto::{
+    Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
+    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
+    PresenceChoice, SendAck, TickState, UserInfo, UserSettings,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+
+use super::{
+    ChangesPage, Committed, ConversationId, Outcome, PresencePolicy, Published, SessionRecord, Store,
+    StoreError, UserId, UserRecord, WriteOp,
+};
+
+/// Numbered migrations; each runs in its own transaction with the version bump.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_init.sql")];
+
+/// A clock in ms since the epoch; tests replace it to store old messages.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    })
+}
+
+/// SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    clock: Clock,
+}
+
+const USER_COLUMNS: &str = "id, name, display_name, email, password_hash, disabled, privacy, \
+                            status, status_message, last_seen";
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/confer.db` and applies pending migrations.
+    pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        Self::open(&dir.join("confer.db"), system_clock())
+    }
+
+    /// Opens the database file with the given clock.
+    pub fn open(path: &Path, clock: Clock) -> Result<Self, StoreError> {
+        let mut writer = open_connection(path, false)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut writer)?;
+        Ok(Self { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()), clock })
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().expect("reader pool poisoned").pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_connection(&self.path, true)?,
+        };
+        let result = f(&conn);
+        let mut pool = self.readers.lock().expect("reader pool poisoned");
+        // A few idle readers are enough; extra ones are closed rather than kept forever.
+        if pool.len() < 8 {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    // Admin commands may write while the server runs: wait for the lock instead of failing.
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if !read_only {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::SchemaTooNew { found: current, known: MIGRATIONS.len() });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let version = i + 1;
+        let wrap = |source| StoreError::Migration { version, source };
+        let tx = conn.transaction().map_err(wrap)?;
+        tx.execute_batch(sql).map_err(wrap)?;
+        tx.pragma_update(None, "user_version", version).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+    }
+    Ok(())
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    let status: String = r.get(7)?;
+    Ok(UserRecord {
+        id: r.get(0)?,
+        info: UserInfo { name: r.get(1)?, display_name: r.get(2)?, email: r.get(3)? },
+        password_hash: r.get(4)?,
+        disabled: r.get(5)?,
+        settings: UserSettings {
+            privacy: r.get(6)?,
+            status: choice_from_str(&status),
+            status_message: r.get(8)?,
+        },
+        last_seen: r.get(9)?,
+    })
+}
+
+fn choice_to_str(c: PresenceChoice) -> &'static str {
+    match c {
+        PresenceChoice::Available => "available",
+        PresenceChoice::Away => "away",
+        PresenceChoice::Dnd => "dnd",
+        PresenceChoice::Offline => "offline",
+    }
+}
+
+fn choice_from_str(s: &str) -> PresenceChoice {
+    match s {
+        "away" => PresenceChoice::Away,
+        "dnd" => PresenceChoice::Dnd,
+        "offline" => PresenceChoice::Offline,
+        _ => PresenceChoice::Available,
+    }
+}
+
+fn fav_state_to_str(s: FavouriteState) -> &'static str {
+    match s {
+        FavouriteState::Pending => "pending",
+        FavouriteState::Accepted => "accepted",
+        FavouriteState::Declined => "declined",
+        FavouriteState::Removed => "removed",
+    }
+}
+
+fn fav_state_from_str(s: &str) -> FavouriteState {
+    match s {
+        "pending" => FavouriteState::Pending,
+        "accepted" => FavouriteState::Accepted,
+        "declined" => FavouriteState::Declined,
+        _ => FavouriteState::Removed,
+    }
+}
+
+fn user_by(conn: &Connection, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Option<UserRecord>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
+    Ok(conn.query_row(&sql, [arg], user_from_row).optional()?)
+}
+
+fn require_user(conn: &Connection, name: &str) -> Result<UserRecord, StoreError> {
+    user_by(conn, "name = ?1", &name)?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))
+}
+
+fn name_of(conn: &Connection, id: UserId) -> Result<String, StoreError> {
+    Ok(conn.query_row("SELECT name FROM users WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// A member's row in a conversation.
+struct MemberRow {
+    read_seq: u64,
+    muted: bool,
+    cleared_seq: u64,
+}
+
+fn member_row(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Option<MemberRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT read_seq, muted, cleared_seq FROM members \
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+            |r| Ok(MemberRow { read_seq: r.get(0)?, muted: r.get(1)?, cleared_seq: r.get(2)? }),
+        )
+        .optional()?)
+}
+
+fn require_member(conn: &Connection, conv: ConversationId, user: UserId) -> Result<MemberRow, StoreError> {
+    let exists: bool = conn
+        .query_row("SELECT 1 FROM conversations WHERE id = ?1", [conv], |_| Ok(true))
+        .optional()?
+        .unwrap_or(false);
+    if !exists {
+        return Err(StoreError::NotFound(format!("There is no conversation {conv}.")));
+    }
+    member_row(conn, conv, user)?
+        .ok_or_else(|| StoreError::Forbidden(format!("You are not a member of conversation {conv}.")))
+}
+
+fn member_ids(conn: &Connection, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM members WHERE conversation_id = ?1 ORDER BY user_id",
+    )?;
+    let ids = stmt.query_map([conv], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+fn conversation_info(conn: &Connection, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+    let created_at: i64 =
+        conn.query_row("SELECT created_at FROM conversations WHERE id = ?1", [conv], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.name FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.conversation_id = ?1 ORDER BY u.name",
+    )?;
+    let members = stmt.query_map([conv], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    Ok(ConversationInfo { id: conv, kind: ConversationKind::Direct, members, created_at })
+}
+
+/// (delivered_through, read_through) for `sender`'s messages: the lowest receipt cursors among
+/// the other members.
+fn tick_aggregate(conn: &Connection, conv: ConversationId, sender: UserId) -> Result<(u64, u64), StoreError> {
+    let row: (Option<u64>, Option<u64>) = conn.query_row(
+        "SELECT MIN(receipt_delivered_seq), MIN(receipt_read_seq) FROM members \
+         WHERE conversation_id = ?1 AND user_id != ?2",
+        params![conv, sender],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((row.0.unwrap_or(0), row.1.unwrap_or(0)))
+}
+
+fn privacy_of(conn: &Connection, user: UserId) -> Result<bool, StoreError> {
+    Ok(conn.query_row("SELECT privacy FROM users WHERE id = ?1", [user], |r| r.get(0))?)
+}
+
+fn unread_count(conn: &Connection, conv: ConversationId, user: UserId, after: u64) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sender_id != ?3",
+        params![conv, after, user],
+        |r| r.get(0),
+    )?)
+}
+
+/// Messages from rows of (seq, sender_id, sender name, client_id, body, sent_at), with tick
+/// states as `viewer` may see them.
+struct MessageBuilder<'c> {
+    conn: &'c Connection,
+    conv: ConversationId,
+    viewer_privacy: bool,
+    aggregates: HashMap<UserId, (u64, u64)>,
+}
+
+impl<'c> MessageBuilder<'c> {
+    fn new(conn: &'c Connection, conv: ConversationId, viewer: UserId) -> Result<Self, StoreError> {
+        Ok(Self { conn, conv, viewer_privacy: privacy_of(conn, viewer)?, aggregates: HashMap::new() })
+    }
+
+    fn state(&mut self, sender: UserId, seq: u64) -> Result<TickState, StoreError> {
+        if self.viewer_privacy {
+            return Ok(TickState::Sent);
+        }
+        let (delivered, read) = match self.aggregates.get(&sender) {
+            Some(a) => *a,
+            None => {
+                let a = tick_aggregate(self.conn, self.conv, sender)?;
+                self.aggregates.insert(sender, a);
+                a
+            }
+        };
+        Ok(if seq <= read {
+            TickState::Read
+        } else if seq <= delivered {
+            TickState::Delivered
+        } else {
+            TickState::Sent
+        })
+    }
+
+    fn query(&mut self, where_clause: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Message>, StoreError> {
+        let sql = format!(
+            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at \
+             FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.conversation_id = ?1 AND {where_clause}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, UserId>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (seq, sender_id, sender, client_id, text, sent_at) in rows {
+            let state = self.state(sender_id, seq)?;
+            out.push(Message { conversation: self.conv, seq, client_id, sender, text, sent_at, state });
+        }
+        Ok(out)
+    }
+}
+
+fn summary(conn: &Connection, user: UserId, conv: ConversationId) -> Result<ConversationSummary, StoreError> {
+    let member = require_member(conn, conv, user)?;
+    let info = conversation_info(conn, conv)?;
+    let mut builder = MessageBuilder::new(conn, conv, user)?;
+    let last_message = builder
+        .query("m.seq > ?2 ORDER BY m.seq DESC LIMIT 1", &[&conv, &member.cleared_seq])?
+        .pop();
+    let after = member.read_seq.max(member.cleared_seq);
+    Ok(ConversationSummary {
+        info,
+        last_message,
+        unread: unread_count(conn, conv, user, after)?,
+        read_through: member.read_seq,
+        muted: member.muted,
+        cleared_through: member.cleared_seq,
+    })
+}
+
+/// Appends a change to the stream inside the writer's transaction.
+struct Appender<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    published: Vec<Published>,
+}
+
+impl Appender<'_, '_> {
+    /// A change for every member of the conversation.
+    fn to_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
+        let recipients = member_ids(self.tx, conv)?;
+        self.push(Some(conv), None, change, recipients)
+    }
+
+    /// A change for one user.
+    fn to_user(&mut self, conv: Option<ConversationId>, user: UserId, change: Change) -> Result<(), StoreError> {
+        self.push(conv, Some(user), change, vec![user])
+    }
+
+    fn push(
+        &mut self,
+        conv: Option<ConversationId>,
+        target: Option<UserId>,
+        change: Change,
+        recipients: Vec<UserId>,
+    ) -> Result<(), StoreError> {
+        let payload = serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.tx.execute(
+            "INSERT INTO stream (conversation_id, target_user, payload) VALUES (?1, ?2, ?3)",
+            params![conv, target, payload],
+        )?;
+        let position = self.tx.last_insert_rowid() as u64;
+        self.published.push(Published { position, change, recipients });
+        Ok(())
+    }
+
+    /// Tick changes for every member whose aggregate moved from `before`.
+    fn ticks_after(
+        &mut self,
+        conv: ConversationId,
+        before: &HashMap<UserId, (u64, u64)>,
+    ) -> Result<(), StoreError> {
+        for sender in member_ids(self.tx, conv)? {
+            let now = tick_aggregate(self.tx, conv, sender)?;
+            if before.get(&sender) != Some(&now) && !privacy_of(self.tx, sender)? {
+                self.to_user(
+                    Some(conv),
+                    sender,
+                    Change::Ticks { conversation: conv, delivered_through: now.0, read_through: now.1 },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn aggregates(conn: &Connection, conv: ConversationId) -> Result<HashMap<UserId, (u64, u64)>, StoreError> {
+    member_ids(conn, conv)?.into_iter().map(|m| Ok((m, tick_aggregate(conn, conv, m)?))).collect()
+}
+
+fn validate_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )))
+    }
+}
+
+impl SqliteStore {
+    fn apply(&self, tx: &Transaction<'_>, op: WriteOp) -> Result<Committed, StoreError> {
+        let now = (self.clock)();
+        let mut out = Appender { tx, published: Vec::new() };
+        let outcome = match op {
+            WriteOp::CreateUser { name, display_name, email, password_hash } => {
+                validate_name(&name)?;
+                let display_name = display_name.trim().to_owned();
+                if display_name.is_empty() || display_name.len() > 128 {
+                    return Err(StoreError::Invalid("A display name must have 1 to 128 bytes.".into()));
+                }
+                if user_by(tx, "name = ?1", &name)?.is_some() {
+                    return Err(StoreError::Conflict(format!("A user named {name:?} already exists.")));
+                }
+                tx.execute(
+                    "INSERT INTO users (name, display_name, email, password_hash, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![name, display_name, email, password_hash, now],
+                )?;
+                Outcome::User(tx.last_insert_rowid())
+            }
+            WriteOp::SetPassword { name, password_hash } => {
+                let user = user_by(tx, "name = ?1", &name)?
+                    .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?;
+                tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, user.id])?;
+                tx.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?1", [user.id])?;
+                Outcome::Done
+            }
+            WriteOp::DisableUser { name } => {
+                let user = user_by(tx, "name = ?1", &name)?
+                    .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?;
+                tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
+                tx.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?1", [user.id])?;
+                Outcome::Done
+            }
+            WriteOp::CreateSession { user, token_hash, device } => {
+                tx.execute(
+                    "INSERT INTO sessions (user_id, token_hash, device, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![user, token_hash, device, now],
+                )?;
+                Outcome::Session(tx.last_insert_rowid())
+            }
+            WriteOp::RevokeSession { session } => {
+                tx.execute("UPDATE sessions SET revoked = 1 WHERE id = ?1", [session])?;
+                Outcome::Done
+            }
+            WriteOp::OpenDirect { user, other } => {
+                let other = require_user(tx, &other)?;
+                if other.id == user {
+                    return Err(StoreError::Invalid("You cannot open a conversation with yourself.".into()));
+                }
+                let key = format!("{}:{}", user.min(other.id), user.max(other.id));
+                let existing: Option<ConversationId> = tx
+                    .query_row("SELECT id FROM conversations WHERE direct_key = ?1", [&key], |r| r.get(0))
+                    .optional()?;
+                let conv = match existing {
+                    Some(c) => c,
+                    None => {
+                        tx.execute(
+                            "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?1, ?2)",
+                            params![key, now],
+                        )?;
+                        let conv = tx.last_insert_rowid() as ConversationId;
+                        for member in [user, other.id] {
+                            tx.execute(
+                                "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
+                                params![conv, member],
+                            )?;
+                        }
+                        let info = conversation_info(tx, conv)?;
+                        out.to_members(conv, Change::Conversation { conversation: info })?;
+                        conv
+                    }
+                };
+                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
+            }
+            WriteOp::SendMessage { user, conversation, client_id, text } => {
+                if let Some((conv, seq, sent_at)) = tx
+                    .query_row(
+                        "SELECT conversation_id, seq, sent_at FROM messages WHERE sender_id = ?1 AND client_id = ?2",
+                        params![user, client_id],
+                        |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, i64>(2)?)),
+                    )
+                    .optional()?
+                {
+                    if conv != conversation {
+                        return Err(StoreError::Conflict(format!(
+                            "Client id {client_id:?} was already used in another conversation."
+                        )));
+                    }
+                    return Ok(Committed {
+                        outcome: Outcome::Sent(SendAck { conversation, client_id, seq, sent_at, duplicate: true }),
+                        published: Vec::new(),
+                    });
+                }
+                require_member(tx, conversation, user)?;
+                let seq: u64 = tx.query_row(
+                    "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+                    [conversation],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![conversation, seq, user, client_id, text, now],
+                )?;
+                // The sender has obviously read their own message.
+                tx.execute(
+                    "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user, seq],
+                )?;
+                let sender = name_of(tx, user)?;
+                let message = Message {
+                    conversation,
+                    seq,
+                    client_id: client_id.clone(),
+                    sender,
+                    text,
+                    sent_at: now,
+                    state: TickState::Sent,
+                };
+                out.to_members(conversation, Change::Message { message })?;
+                Outcome::Sent(SendAck { conversation, client_id, seq, sent_at: now, duplicate: false })
+            }
+            WriteOp::MarkDelivered { user, conversation, seq } => {
+                require_member(tx, conversation, user)?;
+                if !privacy_of(tx, user)? {
+                    let before = aggregates(tx, conversation)?;
+                    tx.execute(
+                        "UPDATE members SET receipt_delivered_seq = MAX(receipt_delivered_seq, \
+                           MIN(?3, (SELECT last_seq FROM conversations WHERE id = ?1))) \
+                         WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user, seq],
+                    )?;
+                    out.ticks_after(conversation, &before)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::MarkRead { user, conversation, seq } => {
+                let member = require_member(tx, conversation, user)?;
+                let last_seq: u64 =
+                    tx.query_row("SELECT last_seq FROM conversations WHERE id = ?1", [conversation], |r| r.get(0))?;
+                let seq = seq.min(last_seq);
+                if seq > member.read_seq {
+                    tx.execute(
+                        "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user, seq],
+                    )?;
+                    let unread = unread_count(tx, conversation, user, seq.max(member.cleared_seq))?;
+                    out.to_user(
+                        Some(conversation),
+                        user,
+                        Change::ReadCursor { conversation, read_through: seq, unread },
+                    )?;
+                }
+                if !privacy_of(tx, user)? {
+                    let before = aggregates(tx, conversation)?;
+                    tx.execute(
+                        "UPDATE members SET receipt_read_seq = MAX(receipt_read_seq, ?3), \
+                           receipt_delivered_seq = MAX(receipt_delivered_seq, ?3) \
+                         WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user, seq],
+                    )?;
+                    out.ticks_after(conversation, &before)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::SetMuted { user, conversation, muted } => {
+                let member = require_member(tx, conversation, user)?;
+                if member.muted != muted {
+                    tx.execute(
+                        "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user, muted],
+                    )?;
+                    out.to_user(
+                        Some(conversation),
+                        user,
+                        Change::ConversationSettings { conversation, muted, cleared_through: member.cleared_seq },
+                    )?;
+                }
+                Outcome::Done
+            }
+            WriteOp::ClearHistory { user, conversation } => {
+                let member = require_member(tx, conversation, user)?;
+                let last_seq: u64 =
+                    tx.query_row("SELECT last_seq FROM conversations WHERE id = ?1", [conversation], |r| r.get(0))?;
+                if last_seq > member.cleared_seq {
+                    // Cleared messages cannot stay unread.
+                    tx.execute(
+                        "UPDATE members SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3) \
+                         WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user, last_seq],
+                    )?;
+                    out.to_user(
+                        Some(conversation),
+                        user,
+                        Change::ConversationSettings { conversation, muted: member.muted, cleared_through: last_seq },
+                    )?;
+                    if last_seq > member.read_seq {
+                        out.to_user(
+                            Some(conversation),
+                            user,
+                            Change::ReadCursor { conversation, read_through: last_seq, unread: 0 },
+                        )?;
+                    }
+                }
+                Outcome::Done
+            }
+            WriteOp::SetPrivacy { user, enabled } => {
+                if privacy_of(tx, user)? != enabled {
+                    tx.execute("UPDATE users SET privacy = ?2 WHERE id = ?1", params![user, enabled])?;
+                    self.publish_settings(tx, &mut out, user)?;
+                    if !enabled {
+                        // Ticks were withheld while private: bring the user's devices up to date.
+                        let convs: Vec<ConversationId> = {
+                            let mut stmt = tx.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
+                            stmt.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?
+                        };
+                        for conv in convs {
+                            let (d, r) = tick_aggregate(tx, conv, user)?;
+                            out.to_user(
+                                Some(conv),
+                                user,
+                                Change::Ticks { conversation: conv, delivered_through: d, read_through: r },
+                            )?;
+                        }
+                    }
+                }
+                Outcome::Done
+            }
+            WriteOp::SetStatus { user, status, message } => {
+                let message = message.filter(|m| !m.trim().is_empty());
+                tx.execute(
+                    "UPDATE users SET status = ?2, status_message = ?3 WHERE id = ?1",
+                    params![user, choice_to_str(status), message],
+                )?;
+                self.publish_settings(tx, &mut out, user)?;
+                Outcome::Done
+            }
+            WriteOp::SetLastSeen { user, at } => {
+                tx.execute("UPDATE users SET last_seen = ?2 WHERE id = ?1", params![user, at])?;
+                Outcome::Done
+            }
+            WriteOp::AddFavourite { user, target, policy } => {
+                let target = require_user(tx, &target)?;
+                if target.id == user {
+                    return Err(StoreError::Invalid("You cannot add yourself to your favourites.".into()));
+                }
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT state FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
+                        params![user, target.id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let state = match policy {
+                    PresencePolicy::Organization => FavouriteState::Accepted,
+                    PresencePolicy::Subscribers => FavouriteState::Pending,
+                };
+                let unchanged = existing.as_deref().is_some_and(|s| {
+                    let s = fav_state_from_str(s);
+                    s == FavouriteState::Accepted || s == state
+                });
+                if !unchanged {
+                    tx.execute(
+                        "INSERT INTO favourites (owner_id, target_id, state, created_at) VALUES (?1, ?2, ?3, ?4) \
+                         ON CONFLICT (owner_id, target_id) DO UPDATE SET state = excluded.state",
+                        params![user, target.id, fav_state_to_str(state), now],
+                    )?;
+                    self.publish_favourite(tx, &mut out, user, target.id, state)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::RemoveFavourite { user, target } => {
+                let target = require_user(tx, &target)?;
+                let removed = tx.execute(
+                    "DELETE FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
+                    params![user, target.id],
+                )?;
+                if removed > 0 {
+                    self.publish_favourite(tx, &mut out, user, target.id, FavouriteState::Removed)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::AnswerSubscription { user, requester, accept } => {
+                let requester = require_user(tx, &requester)?;
+                let state = if accept { FavouriteState::Accepted } else { FavouriteState::Declined };
+                let changed = tx.execute(
+                    "UPDATE favourites SET state = ?3 WHERE owner_id = ?1 AND target_id = ?2 AND state = 'pending'",
+                    params![requester.id, user, fav_state_to_str(state)],
+                )?;
+                if changed == 0 {
+                    return Err(StoreError::NotFound(format!(
+                        "There is no pending request from {:?}.",
+                        requester.info.name
+                    )));
+                }
+                self.publish_favourite(tx, &mut out, requester.id, user, state)?;
+                Outcome::Done
+            }
+        };
+        Ok(Committed { outcome, published: out.published })
+    }
+
+    fn publish_settings(&self, tx: &Transaction<'_>, out: &mut Appender<'_, '_>, user: UserId) -> Result<(), StoreError> {
+        let settings = user_by(tx, "id = ?1", &user)?
+            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
+            .settings;
+        out.to_user(None, user, Change::Settings { settings })
+    }
+
+    fn publish_favourite(
+        &self,
+        tx: &Transaction<'_>,
+        out: &mut Appender<'_, '_>,
+        owner: UserId,
+        target: UserId,
+        state: FavouriteState,
+    ) -> Result<(), StoreError> {
+        let favourite = Favourite { owner: name_of(tx, owner)?, target: name_of(tx, target)?, state };
+        // Both sides hear of it: the target sees requests arrive and end on all its devices.
+        out.to_user(None, owner, Change::Favourite { favourite: favourite.clone() })?;
+        out.to_user(None, target, Change::Favourite { favourite })
+    }
+}
+
+impl Store for SqliteStore {
+    fn write_batch(&self, ops: Vec<WriteOp>) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+        let mut conn = self.writer.lock().expect("writer poisoned");
+        let tx = conn.transaction()?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            // A savepoint per op: a refused op leaves no trace and does not undo the others.
+            tx.execute_batch("SAVEPOINT op")?;
+            match self.apply(&tx, op) {
+                Ok(c) => {
+                    tx.execute_batch("RELEASE op")?;
+                    results.push(Ok(c));
+                }
+                Err(e) => {
+                    tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.with_reader(|c| user_by(c, "name = ?1", &name))
+    }
+
+    fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        self.with_reader(|c| user_by(c, "id = ?1", &id))
+    }
+
+    fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
+            Ok(stmt.query_map([], user_from_row)?.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn session_by_token_hash(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError> {
+        self.with_reader(|c| {
+            let found: Option<(i64, UserId)> = c
+                .query_row(
+                    "SELECT id, user_id FROM sessions WHERE token_hash = ?1 AND revoked = 0",
+                    [hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((id, user_id)) = found else { return Ok(None) };
+            Ok(user_by(c, "id = ?1", &user_id)?
+                .filter(|u| !u.disabled)
+                .map(|user| SessionRecord { id, user }))
+        })
+    }
+
+    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
+        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE disabled = 0 AND \
+                 (name LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\') ORDER BY name LIMIT ?2"
+            ))?;
+            Ok(stmt.query_map(params![pattern, limit], user_from_row)?.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.with_reader(|c| {
+            let ids: Vec<ConversationId> = {
+                let mut stmt = c.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
+                stmt.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?
+            };
+            let mut out = ids.into_iter().map(|id| summary(c, user, id)).collect::<Result<Vec<_>, _>>()?;
+            out.sort_by_key(|s| {
+                std::cmp::Reverse(s.last_message.as_ref().map_or(s.info.created_at, |m| m.sent_at))
+            });
+            Ok(out)
+        })
+    }
+
+    fn conversation(&self, user: UserId, conversation: ConversationId) -> Result<ConversationSummary, StoreError> {
+        self.with_reader(|c| summary(c, user, conversation))
+    }
+
+    fn history(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        before: Option<u64>,
+        limit: Option<u32>,
+        now_ms: i64,
+    ) -> Result<HistoryPage, StoreError> {
+        self.with_reader(|c| {
+            let member = require_member(c, conversation, user)?;
+            let floor = member.cleared_seq;
+            let mut builder = MessageBuilder::new(c, conversation, user)?;
+            let limit = match (before, limit) {
+                (Some(_), l) => l.unwrap_or(HISTORY_FIRST_PAGE_MIN).clamp(1, HISTORY_MAX_PAGE),
+                (None, _) => {
+                    // First page: the last 30 days, or the newest 75 if those hold fewer.
+                    let recent: u32 = c.query_row(
+                        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sent_at >= ?3",
+                        params![conversation, floor, now_ms - HISTORY_FIRST_PAGE_WINDOW_MS],
+                        |r| r.get(0),
+                    )?;
+                    recent.clamp(HISTORY_FIRST_PAGE_MIN, HISTORY_MAX_PAGE)
+                }
+            };
+            let before = before.unwrap_or(u64::MAX).min(i64::MAX as u64);
+            let mut messages = builder.query(
+                "m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq DESC LIMIT ?4",
+                &[&conversation, &floor, &before, &(limit + 1)],
+            )?;
+            let has_more = messages.len() > limit as usize;
+            messages.truncate(limit as usize);
+            messages.reverse();
+            Ok(HistoryPage { messages, has_more })
+        })
+    }
+
+    fn changes_since(&self, user: UserId, since: u64, limit: u32) -> Result<ChangesPage, StoreError> {
+        self.with_reader(|c| {
+            let cleared: HashMap<ConversationId, u64> = {
+                let mut stmt = c.prepare_cached(
+                    "SELECT conversation_id, cleared_seq FROM members WHERE user_id = ?1 AND cleared_seq > 0",
+                )?;
+                stmt.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+            };
+            let mut stmt = c.prepare_cached(
+                "SELECT position, payload FROM stream WHERE position > ?1 AND \
+                 (target_user = ?2 OR (target_user IS NULL AND conversation_id IN \
+                   (SELECT conversation_id FROM members WHERE user_id = ?2))) \
+                 ORDER BY position LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![since, user, limit], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let scanned_to = rows.last().map_or(since, |r| r.0);
+            let mut changes = Vec::with_capacity(rows.len());
+            for (position, payload) in rows {
+                let change: Change = serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
+                if let Change::Message { message } = &change {
+                    if cleared.get(&message.conversation).is_some_and(|&c| message.seq <= c) {
+                        continue;
+                    }
+                }
+                changes.push((position, change));
+            }
+            Ok(ChangesPage { changes, scanned_to })
+        })
+    }
+
+    fn max_position(&self) -> Result<u64, StoreError> {
+        self.with_reader(|c| Ok(c.query_row("SELECT COALESCE(MAX(position), 0) FROM stream", [], |r| r.get(0))?))
+    }
+
+    fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError> {
+        self.with_reader(|c| {
+            let load = |sql: &str| -> Result<Vec<Favourite>, StoreError> {
+                let mut stmt = c.prepare_cached(sql)?;
+                Ok(stmt
+                    .query_map([user], |r| {
+                        Ok(Favourite {
+                            owner: r.get(0)?,
+                            target: r.get(1)?,
+                            state: fav_state_from_str(&r.get::<_, String>(2)?),
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?)
+            };
+            let outgoing = load(
+                "SELECT o.name, t.name, f.state FROM favourites f JOIN users o ON o.id = f.owner_id \
+                 JOIN users t ON t.id = f.target_id WHERE f.owner_id = ?1 ORDER BY t.name",
+            )?;
+            let incoming = load(
+                "SELECT o.name, t.name, f.state FROM favourites f JOIN users o ON o.id = f.owner_id \
+                 JOIN users t ON t.id = f.target_id WHERE f.target_id = ?1 AND f.state = 'pending' ORDER BY o.name",
+            )?;
+            Ok((outgoing, incoming))
+        })
+    }
+
+    fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT owner_id FROM favourites WHERE target_id = ?1 AND state = 'accepted'",
+            )?;
+            Ok(stmt.query_map([target], |r| r.get(0))?.collect::<Result<_, _>>()?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make_store(dir: &Path, clock: Clock) -> SqliteStore {
+        SqliteStore::open(&dir.join("confer.db"), clock).unwrap()
+    }
+
+    store_conformance_tests!(make_store);
+
+    #[test]
+    fn migrations_are_recorded_and_reopening_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(make_store(dir.path(), system_clock()));
+        let store = make_store(dir.path(), system_clock());
+        let version: usize = store
+            .with_reader(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("confer.db");
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let err = SqliteStore::open(&path, system_clock()).err().unwrap();
+        assert!(matches!(err, StoreError::SchemaTooNew { found: 99, .. }), "{err}");
+    }
+}

@@ -1,0 +1,106 @@
+//! The single writer: batches write ops from every connection into one transaction each, then
+//! acks and fans out. One fsync serves many messages, and an ack always follows the commit, so
+//! an acknowledged message is never lost.
+
+use std::{sync::Arc, thread::JoinHandle};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    hub::Hub,
+    metrics::Metrics,
+    store::{Committed, Store, StoreError, WriteOp},
+};
+
+/// Ops taken into one transaction at most.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<Committed, StoreError>>,
+}
+
+enum Msg {
+    Job(Job),
+    /// Commit what is queued, then exit.
+    Stop,
+}
+
+/// Submits ops to the writer; cloned by every connection. The writer stops once every handle is
+/// dropped and the queue is drained.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Msg>,
+}
+
+/// Pending result of a submitted op.
+pub type Pending = oneshot::Receiver<Result<Committed, StoreError>>;
+
+impl WriterHandle {
+    /// Queues an op. Ops queued by one task commit in the order they were queued.
+    pub async fn enqueue(&self, op: WriteOp) -> Result<Pending, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Job(Job { op, reply })).await.map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    /// Asks the writer to commit what is queued and exit; later ops fail with `Closed`.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop).await;
+    }
+
+    /// Queues an op and waits for its commit.
+    pub async fn write(&self, op: WriteOp) -> Result<Committed, StoreError> {
+        self.enqueue(op).await?.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Starts the writer thread.
+pub fn spawn(store: Arc<dyn Store>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> (WriterHandle, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let thread = std::thread::Builder::new()
+        .name("confer-writer".into())
+        .spawn(move || {
+            let mut stopping = false;
+            while !stopping {
+                let mut jobs = Vec::new();
+                match rx.blocking_recv() {
+                    Some(Msg::Job(job)) => jobs.push(job),
+                    Some(Msg::Stop) | None => stopping = true,
+                }
+                while jobs.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(Msg::Job(job)) => jobs.push(job),
+                        Ok(Msg::Stop) => stopping = true,
+                        Err(_) => break,
+                    }
+                }
+                if jobs.is_empty() {
+                    continue;
+                }
+                let (ops, replies): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
+                metrics.batch(ops.len());
+                match store.write_batch(ops) {
+                    Ok(results) => {
+                        for (result, reply) in results.into_iter().zip(replies) {
+                            if let Ok(committed) = &result {
+                                for p in &committed.published {
+                                    hub.publish(p);
+                                }
+                            }
+                            let _ = reply.send(result);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "write batch failed");
+                        for reply in replies {
+                            let _ = reply.send(Err(StoreError::Corrupt(format!("write failed: {e}"))));
+                        }
+                    }
+                }
+            }
+            rx.close();
+        })
+        .expect("spawn writer thread");
+    (WriterHandle { tx }, thread)
+}
