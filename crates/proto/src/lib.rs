@@ -627,7 +627,14 @@ mod tests {
     fn unit_requests_and_responses_are_tagged_objects() {
         let frame: ClientFrame = serde_json::from_str(r#"{"id":1,"req":{"type":"ping"}}"#).unwrap();
         assert_eq!(frame.req, Request::Ping);
-        let out = ServerFrame::Response { id: 1, result: Response::Pong }.to_json();
-        assert_eq!(out, r#"{"frame":"response","id":1,"result":{"type":"pong"}}"#);
+        let out = ServerFrame::Response {
+            id: 1,
+            result: Response::Pong,
+        }
+        .to_json();
+        assert_eq!(
+            out,
+            r#"{"frame":"response","id":1,"result":{"type":"pong"}}"#
+        );
     }
 }

@@ -37,8 +37,12 @@ pub fn typescript_bindings() -> String {
     let mut out = String::from(
         "// Generated from crates/proto by `cargo xtask bindings`. Do not edit by hand.\n\n",
     );
-    out.push_str(&format!("export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"));
-    out.push_str(&format!("export const MAX_TEXT_BYTES = {MAX_TEXT_BYTES};\n\n"));
+    out.push_str(&format!(
+        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"
+    ));
+    out.push_str(&format!(
+        "export const MAX_TEXT_BYTES = {MAX_TEXT_BYTES};\n\n"
+    ));
     for decl in decls {
         out.push_str("export ");
         out.push_str(&decl);

@@ -14,13 +14,18 @@ fn open(data_dir: &Path) -> Result<SqliteStore, ServerError> {
 }
 
 fn write(store: &SqliteStore, op: WriteOp) -> Result<(), ServerError> {
-    let result = store.write_batch(vec![op])?.pop().expect("one result per op");
+    let result = store
+        .write_batch(vec![op])?
+        .pop()
+        .expect("one result per op");
     result.map(|_| ()).map_err(ServerError::from)
 }
 
 fn check_password(password: &str) -> Result<String, ServerError> {
     if password.chars().count() < 8 {
-        return Err(ServerError::Config("a password must have at least 8 characters".into()));
+        return Err(ServerError::Config(
+            "a password must have at least 8 characters".into(),
+        ));
     }
     auth::hash_password(password).map_err(|e| ServerError::Password(e.to_string()))
 }
@@ -51,12 +56,22 @@ pub fn list_users(data_dir: &Path) -> Result<Vec<UserRecord>, ServerError> {
 /// Replaces a password; every session of the user is revoked.
 pub fn set_password(data_dir: &Path, name: &str, password: &str) -> Result<(), ServerError> {
     let store = open(data_dir)?;
-    write(&store, WriteOp::SetPassword { name: name.to_owned(), password_hash: check_password(password)? })
+    write(
+        &store,
+        WriteOp::SetPassword {
+            name: name.to_owned(),
+            password_hash: check_password(password)?,
+        },
+    )
 }
 
 /// Disables an account; every session of the user is revoked.
 pub fn disable_user(data_dir: &Path, name: &str) -> Result<(), ServerError> {
     let store = open(data_dir)?;
-    write(&store, WriteOp::DisableUser { name: name.to_owned() })
+    write(
+        &store,
+        WriteOp::DisableUser {
+            name: name.to_owned(),
+        },
+    )
 }
-

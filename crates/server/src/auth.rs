@@ -16,13 +16,18 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     let salt = SaltString::encode_b64(&bytes)?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// Checks a password against a PHC string; false for a malformed hash too.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A fresh session token (256 random bits, hex).
@@ -58,9 +63,15 @@ impl LoginLimiter {
         }
     }
 
-    fn count<K: std::hash::Hash + Eq>(&self, map: &Mutex<HashMap<K, (Instant, u32)>>, key: &K) -> u32 {
+    fn count<K: std::hash::Hash + Eq>(
+        &self,
+        map: &Mutex<HashMap<K, (Instant, u32)>>,
+        key: &K,
+    ) -> u32 {
         let map = map.lock().expect("limiter poisoned");
-        map.get(key).filter(|(start, _)| start.elapsed() < self.window).map_or(0, |(_, n)| *n)
+        map.get(key)
+            .filter(|(start, _)| start.elapsed() < self.window)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// False when the account or the address has used up its failures for this window.
@@ -71,7 +82,11 @@ impl LoginLimiter {
 
     /// Records a failed attempt.
     pub fn failed(&self, account: &str, addr: IpAddr) {
-        fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, (Instant, u32)>, key: K, window: Duration) {
+        fn bump<K: std::hash::Hash + Eq>(
+            map: &mut HashMap<K, (Instant, u32)>,
+            key: K,
+            window: Duration,
+        ) {
             let entry = map.entry(key).or_insert((Instant::now(), 0));
             if entry.0.elapsed() >= window {
                 *entry = (Instant::now(), 0);
@@ -94,7 +109,10 @@ impl LoginLimiter {
 
     /// Clears an account's failures after a successful login.
     pub fn succeeded(&self, account: &str) {
-        self.accounts.lock().expect("limiter poisoned").remove(&account.to_lowercase());
+        self.accounts
+            .lock()
+            .expect("limiter poisoned")
+            .remove(&account.to_lowercase());
     }
 }
 
@@ -109,13 +127,19 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `rate` requests per second with bursts of `burst`.
     pub fn new(rate: u32, burst: u32) -> Self {
-        Self { rate: rate as f64, burst: burst as f64, tokens: burst as f64, last: Instant::now() }
+        Self {
+            rate: rate as f64,
+            burst: burst as f64,
+            tokens: burst as f64,
+            last: Instant::now(),
+        }
     }
 
     /// Takes one token if there is one.
     pub fn try_take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -151,7 +175,8 @@ mod tests {
     #[test]
     fn login_limits_apply_per_account_and_per_address() {
         let limiter = LoginLimiter::new(2, 3, Duration::from_secs(60));
-        let (a1, a2): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        let (a1, a2): (IpAddr, IpAddr) =
+            ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
         limiter.failed("Alice", a1);
         limiter.failed("alice", a2);
         assert!(!limiter.allowed("ALICE", "127.0.0.9".parse().unwrap()));

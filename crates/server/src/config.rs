@@ -100,7 +100,11 @@ mod tests {
     fn toml_overrides_defaults_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\npresence_policy = \"subscribers\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\npresence_policy = \"subscribers\"\n",
+        )
+        .unwrap();
         let c = Config::from_toml_file(&path).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.presence_policy, PresencePolicy::Subscribers);
@@ -112,7 +116,10 @@ mod tests {
 
     #[test]
     fn half_a_tls_pair_is_refused() {
-        let c = Config { tls_cert: Some("c.pem".into()), ..Config::default() };
+        let c = Config {
+            tls_cert: Some("c.pem".into()),
+            ..Config::default()
+        };
         assert!(c.validate().is_err());
         assert!(Config::default().validate().is_ok());
     }

@@ -54,15 +54,23 @@ impl Session {
     }
 }
 
-type PendingSend = Pin<Box<dyn std::future::Future<Output = (u64, Result<Committed, StoreError>)> + Send>>;
+type PendingSend =
+    Pin<Box<dyn std::future::Future<Output = (u64, Result<Committed, StoreError>)> + Send>>;
 
 pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketAddr) {
     state.metrics.connection_opened();
     let (sink, mut stream) = socket.split();
-    let mut session =
-        Session { conn_id: state.next_conn_id(), peer, user: None, sub: None, last_position: 0, sink };
+    let mut session = Session {
+        conn_id: state.next_conn_id(),
+        peer,
+        user: None,
+        sub: None,
+        last_position: 0,
+        sink,
+    };
     let mut shutdown = state.shutdown.subscribe();
-    let mut limiter = RateLimiter::new(state.config.requests_per_second, state.config.request_burst);
+    let mut limiter =
+        RateLimiter::new(state.config.requests_per_second, state.config.request_burst);
     let mut pending: FuturesUnordered<PendingSend> = FuturesUnordered::new();
 
     let close = loop {
@@ -115,11 +123,25 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         let _ = reply_sent(&state, &mut session, id, result).await;
     }
     if let Some((code, reason)) = close {
-        let _ = session.send(&ServerFrame::Event { event: Event::Closing { code, reason: reason.into() } }).await;
-        let ws_code = if code == ErrorCode::ShuttingDown { 1001 } else { 1008 };
+        let _ = session
+            .send(&ServerFrame::Event {
+                event: Event::Closing {
+                    code,
+                    reason: reason.into(),
+                },
+            })
+            .await;
+        let ws_code = if code == ErrorCode::ShuttingDown {
+            1001
+        } else {
+            1008
+        };
         let _ = session
             .sink
-            .send(WsMessage::Close(Some(CloseFrame { code: ws_code, reason: code.as_str().into() })))
+            .send(WsMessage::Close(Some(CloseFrame {
+                code: ws_code,
+                reason: code.as_str().into(),
+            })))
             .await;
     }
     let _ = session.sink.close().await;
@@ -150,19 +172,29 @@ async fn on_text(
     if text.len() > state.config.max_frame_bytes {
         let err = ApiError::new(
             ErrorCode::FrameTooLarge,
-            format!("Frames may hold at most {} bytes.", state.config.max_frame_bytes),
+            format!(
+                "Frames may hold at most {} bytes.",
+                state.config.max_frame_bytes
+            ),
         );
         return send_error(state, session, None, err).await;
     }
     let frame = match ClientFrame::parse(text) {
         Ok(f) => f,
-        Err((id, e)) => return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await,
+        Err((id, e)) => {
+            return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await;
+        }
     };
     if !limiter.try_take() {
         let err = ApiError::new(ErrorCode::RateLimited, "Too many requests; slow down.");
         return send_error(state, session, Some(frame.id), err).await;
     }
-    if let Request::SendMessage { conversation, client_id, text } = frame.req {
+    if let Request::SendMessage {
+        conversation,
+        client_id,
+        text,
+    } = frame.req
+    {
         // Sends are pipelined: queued in arrival order, acknowledged as the writer commits.
         let queued = match handlers::send_message::prepare(session, conversation, client_id, text) {
             Ok(op) => enqueue(state, op).await,
@@ -180,7 +212,14 @@ async fn on_text(
         };
     }
     match handlers::dispatch(state, session, frame.req).await {
-        Ok(result) => session.send(&ServerFrame::Response { id: frame.id, result }).await,
+        Ok(result) => {
+            session
+                .send(&ServerFrame::Response {
+                    id: frame.id,
+                    result,
+                })
+                .await
+        }
         Err(e) => send_error(state, session, Some(frame.id), e).await,
     }
 }
@@ -196,7 +235,14 @@ async fn reply_sent(
     result: Result<Committed, StoreError>,
 ) -> Result<(), axum::Error> {
     match handlers::send_message::finish(state, result) {
-        Ok(ack) => session.send(&ServerFrame::Response { id, result: Response::Sent { ack } }).await,
+        Ok(ack) => {
+            session
+                .send(&ServerFrame::Response {
+                    id,
+                    result: Response::Sent { ack },
+                })
+                .await
+        }
         Err(e) => send_error(state, session, Some(id), e).await,
     }
 }
@@ -209,5 +255,10 @@ async fn send_error(
 ) -> Result<(), axum::Error> {
     state.metrics.error(e.0.code);
     let ApiError(ErrorBody { code, message }) = e;
-    session.send(&ServerFrame::Error { id, error: ErrorBody { code, message } }).await
+    session
+        .send(&ServerFrame::Error {
+            id,
+            error: ErrorBody { code, message },
+        })
+        .await
 }

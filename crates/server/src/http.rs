@@ -44,7 +44,11 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn upgrade(
@@ -54,23 +58,30 @@ async fn upgrade(
 ) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         state.metrics.connection_rejected();
-        let body = ErrorBody::new(ErrorCode::TooManyConnections, "The server has no room for another connection.");
+        let body = ErrorBody::new(
+            ErrorCode::TooManyConnections,
+            "The server has no room for another connection.",
+        );
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     };
     // Frames past the protocol cap still arrive whole so that they can be refused with an
     // error frame; only absurd ones make the socket layer drop the connection.
     let hard_cap = (state.config.max_frame_bytes * 4).max(1 << 20);
     let token = state.tracker.token();
-    ws.max_message_size(hard_cap).max_frame_size(hard_cap).on_upgrade(move |socket: WebSocket| async move {
-        connection::serve(state, socket, peer).await;
-        drop(permit);
-        drop(token);
-    })
+    ws.max_message_size(hard_cap)
+        .max_frame_size(hard_cap)
+        .on_upgrade(move |socket: WebSocket| async move {
+            connection::serve(state, socket, peer).await;
+            drop(permit);
+            drop(token);
+        })
 }
 
 /// Builds the TLS acceptor when a certificate and key are configured.
 pub(crate) fn tls_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, ServerError> {
-    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else { return Ok(None) };
+    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else {
+        return Ok(None);
+    };
     let tls_err = |e: &dyn std::fmt::Display| ServerError::Tls(e.to_string());
     let read = |p: &std::path::Path| {
         std::fs::read(p).map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
@@ -79,17 +90,22 @@ pub(crate) fn tls_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, Serve
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| tls_err(&e))?;
     if certs.is_empty() {
-        return Err(ServerError::Tls(format!("{} holds no certificate", cert.display())));
+        return Err(ServerError::Tls(format!(
+            "{} holds no certificate",
+            cert.display()
+        )));
     }
     let key = rustls_pemfile::private_key(&mut read(key)?.as_slice())
         .map_err(|e| tls_err(&e))?
         .ok_or_else(|| ServerError::Tls(format!("{} holds no private key", key.display())))?;
-    let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_err(&e))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| tls_err(&e))?;
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| tls_err(&e))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| tls_err(&e))?;
     Ok(Some(TlsAcceptor::from(Arc::new(server))))
 }
 
@@ -141,7 +157,8 @@ where
     });
     let mut shutdown = state.shutdown.subscribe();
     let builder = auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+    let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}

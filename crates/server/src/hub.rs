@@ -68,7 +68,11 @@ impl Drop for Subscription {
 impl Hub {
     /// A hub whose per-device queues hold `capacity` events.
     pub fn new(capacity: usize) -> Arc<Self> {
-        Arc::new(Self { devices: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), capacity })
+        Arc::new(Self {
+            devices: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            capacity,
+        })
     }
 
     /// Registers a device of `user`.
@@ -81,33 +85,62 @@ impl Hub {
             .expect("hub poisoned")
             .entry(user)
             .or_default()
-            .push(Device { id, tx, lagged: lagged.clone() });
-        Subscription { hub: self.clone(), user, id, rx, lagged }
+            .push(Device {
+                id,
+                tx,
+                lagged: lagged.clone(),
+            });
+        Subscription {
+            hub: self.clone(),
+            user,
+            id,
+            rx,
+            lagged,
+        }
     }
 
     /// Pushes a committed change to its recipients' devices.
     pub fn publish(&self, p: &Published) {
-        let frame = ServerFrame::Event { event: Event::Change { position: p.position, change: p.change.clone() } };
-        let out = Outgoing { position: Some(p.position), json: frame.to_json().into() };
+        let frame = ServerFrame::Event {
+            event: Event::Change {
+                position: p.position,
+                change: p.change.clone(),
+            },
+        };
+        let out = Outgoing {
+            position: Some(p.position),
+            json: frame.to_json().into(),
+        };
         self.send(p.recipients.iter().copied(), &out);
     }
 
     /// Pushes an event to every device of the given users.
     pub fn send_event(&self, users: impl IntoIterator<Item = UserId>, event: Event) {
-        let out = Outgoing { position: None, json: ServerFrame::Event { event }.to_json().into() };
+        let out = Outgoing {
+            position: None,
+            json: ServerFrame::Event { event }.to_json().into(),
+        };
         self.send(users, &out);
     }
 
     /// Pushes an event to every connected device.
     pub fn broadcast(&self, event: Event) {
-        let users: Vec<UserId> = self.devices.lock().expect("hub poisoned").keys().copied().collect();
+        let users: Vec<UserId> = self
+            .devices
+            .lock()
+            .expect("hub poisoned")
+            .keys()
+            .copied()
+            .collect();
         self.send_event(users, event);
     }
 
     fn send(&self, users: impl IntoIterator<Item = UserId>, out: &Outgoing) {
         let mut devices = self.devices.lock().expect("hub poisoned");
         for user in users {
-            let Some(list) = devices.get_mut(&user) else { continue };
+            let Some(list) = devices.get_mut(&user) else {
+                continue;
+            };
             // A device whose queue is full is dropped rather than buffered without bound; its
             // connection closes and the client resumes from its cursor.
             list.retain(|d| match d.tx.try_send(out.clone()) {

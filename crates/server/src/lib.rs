@@ -23,8 +23,8 @@ use std::{
     time::Duration,
 };
 
-pub use config::Config;
 use confer_proto::{ErrorBody, ErrorCode, Event, Presence};
+pub use config::Config;
 use tokio::{
     net::TcpListener,
     sync::{Semaphore, broadcast},
@@ -82,7 +82,10 @@ impl From<StoreError> for ApiError {
             StoreError::Closed => ErrorCode::ShuttingDown,
             _ => {
                 tracing::error!(error = %e, "store failure");
-                return Self::new(ErrorCode::Internal, "The server failed to handle the request.");
+                return Self::new(
+                    ErrorCode::Internal,
+                    "The server failed to handle the request.",
+                );
             }
         };
         Self::new(code, e.to_string())
@@ -131,7 +134,10 @@ impl AppState {
         if viewer == target || self.config.presence_policy == PresencePolicy::Organization {
             return Ok(true);
         }
-        Ok(self.read(move |s| s.presence_watchers(target)).await?.contains(&viewer))
+        Ok(self
+            .read(move |s| s.presence_watchers(target))
+            .await?
+            .contains(&viewer))
     }
 
     /// Pushes a presence change to everyone allowed to see it.
@@ -140,7 +146,10 @@ impl AppState {
         match self.config.presence_policy {
             PresencePolicy::Organization => self.hub.broadcast(event),
             PresencePolicy::Subscribers => {
-                let mut audience = self.read(move |s| s.presence_watchers(user)).await.unwrap_or_default();
+                let mut audience = self
+                    .read(move |s| s.presence_watchers(user))
+                    .await
+                    .unwrap_or_default();
                 audience.push(user);
                 self.hub.send_event(audience, event);
             }

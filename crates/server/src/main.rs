@@ -80,7 +80,9 @@ fn parse_policy(s: &str) -> Result<PresencePolicy, String> {
     match s {
         "organization" => Ok(PresencePolicy::Organization),
         "subscribers" => Ok(PresencePolicy::Subscribers),
-        _ => Err(format!("unknown presence policy {s:?}: use organization or subscribers")),
+        _ => Err(format!(
+            "unknown presence policy {s:?}: use organization or subscribers"
+        )),
     }
 }
 
@@ -89,7 +91,10 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
         bail!("give the password on standard input with --password-stdin");
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -167,9 +172,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(serve(config))
         }
-        Command::User(UserCommand::Add { name, display_name, email, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            name,
+            display_name,
+            email,
+            password_stdin,
+        }) => {
             let password = read_password(password_stdin)?;
-            admin::add_user(dir, &name, display_name.as_deref(), email.as_deref(), &password)?;
+            admin::add_user(
+                dir,
+                &name,
+                display_name.as_deref(),
+                email.as_deref(),
+                &password,
+            )?;
             println!("created user {name}");
             Ok(())
         }
@@ -177,11 +193,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for u in admin::list_users(dir)? {
                 let state = if u.disabled { "disabled" } else { "active" };
                 let email = u.info.email.as_deref().unwrap_or("-");
-                println!("{}\t{}\t{}\t{}", u.info.name, u.info.display_name, email, state);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.info.name, u.info.display_name, email, state
+                );
             }
             Ok(())
         }
-        Command::User(UserCommand::Passwd { name, password_stdin }) => {
+        Command::User(UserCommand::Passwd {
+            name,
+            password_stdin,
+        }) => {
             let password = read_password(password_stdin)?;
             admin::set_password(dir, &name, &password)?;
             println!("password changed for {name}; their sessions were revoked");

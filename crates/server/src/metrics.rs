@@ -58,25 +58,76 @@ impl Metrics {
     }
     /// An error frame was sent.
     pub fn error(&self, code: ErrorCode) {
-        *self.errors.lock().expect("metrics poisoned").entry(code.as_str()).or_default() += 1;
+        *self
+            .errors
+            .lock()
+            .expect("metrics poisoned")
+            .entry(code.as_str())
+            .or_default() += 1;
     }
 
     /// The Prometheus exposition text.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         };
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        metric("confer_connections_active", "gauge", "Open WebSocket sessions.", self.connections_active.load(Ordering::Relaxed).to_string());
-        metric("confer_connections_total", "counter", "WebSocket sessions opened.", get(&self.connections_total));
-        metric("confer_connections_rejected_total", "counter", "WebSocket upgrades refused by the connection cap.", get(&self.connections_rejected));
-        metric("confer_frames_received_total", "counter", "Client frames received.", get(&self.frames_in));
-        metric("confer_messages_stored_total", "counter", "Messages stored.", get(&self.messages_stored));
-        metric("confer_write_batches_total", "counter", "Transactions committed by the writer.", get(&self.write_batches));
-        metric("confer_write_ops_total", "counter", "Write ops committed by the writer.", get(&self.write_ops));
-        metric("confer_login_failures_total", "counter", "Failed logins.", get(&self.login_failures));
-        let _ = writeln!(out, "# HELP confer_errors_total Error frames sent, by code.\n# TYPE confer_errors_total counter");
+        metric(
+            "confer_connections_active",
+            "gauge",
+            "Open WebSocket sessions.",
+            self.connections_active.load(Ordering::Relaxed).to_string(),
+        );
+        metric(
+            "confer_connections_total",
+            "counter",
+            "WebSocket sessions opened.",
+            get(&self.connections_total),
+        );
+        metric(
+            "confer_connections_rejected_total",
+            "counter",
+            "WebSocket upgrades refused by the connection cap.",
+            get(&self.connections_rejected),
+        );
+        metric(
+            "confer_frames_received_total",
+            "counter",
+            "Client frames received.",
+            get(&self.frames_in),
+        );
+        metric(
+            "confer_messages_stored_total",
+            "counter",
+            "Messages stored.",
+            get(&self.messages_stored),
+        );
+        metric(
+            "confer_write_batches_total",
+            "counter",
+            "Transactions committed by the writer.",
+            get(&self.write_batches),
+        );
+        metric(
+            "confer_write_ops_total",
+            "counter",
+            "Write ops committed by the writer.",
+            get(&self.write_ops),
+        );
+        metric(
+            "confer_login_failures_total",
+            "counter",
+            "Failed logins.",
+            get(&self.login_failures),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP confer_errors_total Error frames sent, by code.\n# TYPE confer_errors_total counter"
+        );
         for (code, n) in self.errors.lock().expect("metrics poisoned").iter() {
             let _ = writeln!(out, "confer_errors_total{{code=\"{code}\"}} {n}");
         }

@@ -62,7 +62,9 @@ pub struct PresenceTracker {
 impl PresenceTracker {
     fn update(&self, user: &UserRecord, f: impl FnOnce(&mut Live)) -> Option<Presence> {
         let mut users = self.users.lock().expect("presence poisoned");
-        let live = users.entry(user.id).or_insert_with(|| Live::from_record(user));
+        let live = users
+            .entry(user.id)
+            .or_insert_with(|| Live::from_record(user));
         let before = live.presence();
         f(live);
         let after = live.presence();
@@ -87,7 +89,12 @@ impl PresenceTracker {
     }
 
     /// The user chose a status.
-    pub fn set_choice(&self, user: &UserRecord, choice: PresenceChoice, message: Option<String>) -> Option<Presence> {
+    pub fn set_choice(
+        &self,
+        user: &UserRecord,
+        choice: PresenceChoice,
+        message: Option<String>,
+    ) -> Option<Presence> {
         self.update(user, |l| {
             l.choice = choice;
             l.message = message.filter(|m| !m.trim().is_empty());
@@ -106,7 +113,9 @@ impl PresenceTracker {
     /// The user's presence as others see it.
     pub fn presence_of(&self, user: &UserRecord) -> Presence {
         let users = self.users.lock().expect("presence poisoned");
-        users.get(&user.id).map_or_else(|| Live::from_record(user).presence(), Live::presence)
+        users
+            .get(&user.id)
+            .map_or_else(|| Live::from_record(user).presence(), Live::presence)
     }
 
     /// Everyone not offline, with their ids.
@@ -129,7 +138,11 @@ mod tests {
     fn user() -> UserRecord {
         UserRecord {
             id: 1,
-            info: UserInfo { name: "alice".into(), display_name: "Alice".into(), email: None },
+            info: UserInfo {
+                name: "alice".into(),
+                display_name: "Alice".into(),
+                email: None,
+            },
             password_hash: String::new(),
             disabled: false,
             settings: UserSettings::default(),
@@ -157,9 +170,16 @@ mod tests {
         assert!(t.set_idle(&u, 1, true).is_none());
         let p = t.set_idle(&u, 2, true).unwrap();
         assert_eq!((p.status, p.idle), (PresenceStatus::Away, true));
-        let p = t.set_choice(&u, PresenceChoice::Dnd, Some("busy".into())).unwrap();
-        assert_eq!((p.status, p.message.as_deref()), (PresenceStatus::Dnd, Some("busy")));
-        let p = t.set_choice(&u, PresenceChoice::Offline, Some("busy".into())).unwrap();
+        let p = t
+            .set_choice(&u, PresenceChoice::Dnd, Some("busy".into()))
+            .unwrap();
+        assert_eq!(
+            (p.status, p.message.as_deref()),
+            (PresenceStatus::Dnd, Some("busy"))
+        );
+        let p = t
+            .set_choice(&u, PresenceChoice::Offline, Some("busy".into()))
+            .unwrap();
         assert_eq!((p.status, p.message), (PresenceStatus::Offline, None));
         assert!(t.online().is_empty());
     }

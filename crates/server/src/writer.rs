@@ -40,7 +40,10 @@ impl WriterHandle {
     /// Queues an op. Ops queued by one task commit in the order they were queued.
     pub async fn enqueue(&self, op: WriteOp) -> Result<Pending, StoreError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Msg::Job(Job { op, reply })).await.map_err(|_| StoreError::Closed)?;
+        self.tx
+            .send(Msg::Job(Job { op, reply }))
+            .await
+            .map_err(|_| StoreError::Closed)?;
         Ok(rx)
     }
 
@@ -51,12 +54,19 @@ impl WriterHandle {
 
     /// Queues an op and waits for its commit.
     pub async fn write(&self, op: WriteOp) -> Result<Committed, StoreError> {
-        self.enqueue(op).await?.await.map_err(|_| StoreError::Closed)?
+        self.enqueue(op)
+            .await?
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 }
 
 /// Starts the writer thread.
-pub fn spawn(store: Arc<dyn Store>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> (WriterHandle, JoinHandle<()>) {
+pub fn spawn(
+    store: Arc<dyn Store>,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+) -> (WriterHandle, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
     let thread = std::thread::Builder::new()
         .name("confer-writer".into())
@@ -78,7 +88,8 @@ pub fn spawn(store: Arc<dyn Store>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> (Wr
                 if jobs.is_empty() {
                     continue;
                 }
-                let (ops, replies): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
+                let (ops, replies): (Vec<_>, Vec<_>) =
+                    jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
                 metrics.batch(ops.len());
                 match store.write_batch(ops) {
                     Ok(results) => {
@@ -94,7 +105,8 @@ pub fn spawn(store: Arc<dyn Store>, hub: Arc<Hub>, metrics: Arc<Metrics>) -> (Wr
                     Err(e) => {
                         tracing::error!(error = %e, "write batch failed");
                         for reply in replies {
-                            let _ = reply.send(Err(StoreError::Corrupt(format!("write failed: {e}"))));
+                            let _ =
+                                reply.send(Err(StoreError::Corrupt(format!("write failed: {e}"))));
                         }
                     }
                 }

@@ -1,1 +1,306 @@
+//! Test and benchmark helpers: a real `confer-server` on 127.0.0.1 with a temp data dir, and a
+//! raw protocol client that speaks JSON frames over a real WebSocket.
 
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, anyhow, bail};
+use confer_proto::{
+    ClientFrame, ErrorBody, Event, PROTOCOL_VERSION, Request, Response, ServerFrame,
+};
+use confer_server::Config;
+use futures_util::{SinkExt, StreamExt};
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as WsMessage};
+
+/// How long a test waits for any single reply or event.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), confer_server::ServerError>>>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh temp dir.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server on a fresh temp dir after adjusting the config.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        let mut config = Config {
+            data_dir: tmp.path().to_owned(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let mut server = Self::start_config(config).await?;
+        server._tmp = Some(tmp);
+        Ok(server)
+    }
+
+    /// Starts a server with a complete config (its data dir is kept).
+    pub async fn start_config(config: Config) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let data_dir = config.data_dir.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(confer_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            addr,
+            data_dir,
+            stop: Some(stop),
+            task: Some(task),
+            _tmp: None,
+        })
+    }
+
+    /// The WebSocket URL.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/v1/ws", self.addr)
+    }
+
+    /// Creates an account (directly in the store, as `confer-server user add` does).
+    pub fn add_user(&self, name: &str, password: &str) -> Result<()> {
+        add_user(&self.data_dir, name, password)
+    }
+
+    /// Stops the server cleanly and waits for it; returns the temp dir so a restart can reuse it.
+    pub async fn stop(mut self) -> Result<Option<tempfile::TempDir>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .context("server did not stop in time")???;
+        }
+        Ok(self._tmp.take())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Creates an account in a data dir.
+pub fn add_user(data_dir: &Path, name: &str, password: &str) -> Result<()> {
+    confer_server::admin::add_user(
+        data_dir,
+        name,
+        Some(&format!("{name} Example")),
+        None,
+        password,
+    )?;
+    Ok(())
+}
+
+/// A raw protocol client over a real WebSocket.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    /// Events received while waiting for replies, in order.
+    events: VecDeque<Event>,
+    /// Replies that arrived while waiting for another.
+    replies: HashMap<u64, Result<Response, ErrorBody>>,
+    /// The highest change position seen.
+    pub position: u64,
+    /// The signed-in user's name.
+    pub user: Option<String>,
+}
+
+impl Client {
+    /// Connects without signing in.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+            .await
+            .context("connect timed out")??;
+        Ok(Self {
+            ws,
+            next_id: 1,
+            events: VecDeque::new(),
+            replies: HashMap::new(),
+            position: 0,
+            user: None,
+        })
+    }
+
+    /// Connects, logs in and syncs from the start.
+    pub async fn login(url: &str, user: &str, password: &str) -> Result<Self> {
+        let mut c = Self::connect(url).await?;
+        c.request(Request::Login {
+            protocol: PROTOCOL_VERSION,
+            username: user.into(),
+            password: password.into(),
+            device: Some("testkit".into()),
+        })
+        .await?;
+        c.sync(None).await?;
+        Ok(c)
+    }
+
+    /// Sends a raw text frame.
+    pub async fn send_raw(&mut self, text: String) -> Result<()> {
+        self.ws.send(WsMessage::Text(text.into())).await?;
+        Ok(())
+    }
+
+    /// Sends a raw binary frame.
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> Result<()> {
+        self.ws.send(WsMessage::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub async fn send_request(&mut self, req: Request) -> Result<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let text = serde_json::to_string(&ClientFrame { id, req })?;
+        self.send_raw(text).await?;
+        Ok(id)
+    }
+
+    /// Reads the next server frame (any kind).
+    pub async fn next_frame(&mut self) -> Result<ServerFrame> {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .context("timed out waiting for a frame")?
+                .ok_or_else(|| anyhow!("connection closed"))??;
+            match msg {
+                WsMessage::Text(t) => {
+                    let frame: ServerFrame = serde_json::from_str(t.as_str())
+                        .with_context(|| format!("unreadable server frame {t}"))?;
+                    if let ServerFrame::Event {
+                        event: Event::Change { position, .. },
+                    } = &frame
+                    {
+                        self.position = self.position.max(*position);
+                    }
+                    return Ok(frame);
+                }
+                WsMessage::Close(c) => bail!("connection closed: {c:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Waits for the reply to `id`, queueing events seen meanwhile.
+    pub async fn reply(&mut self, id: u64) -> Result<Result<Response, ErrorBody>> {
+        if let Some(r) = self.replies.remove(&id) {
+            return Ok(r);
+        }
+        loop {
+            match self.next_frame().await? {
+                ServerFrame::Response { id: rid, result } if rid == id => return Ok(Ok(result)),
+                ServerFrame::Error {
+                    id: Some(rid),
+                    error,
+                } if rid == id => return Ok(Err(error)),
+                ServerFrame::Response { id: rid, result } => {
+                    self.replies.insert(rid, Ok(result));
+                }
+                ServerFrame::Error {
+                    id: Some(rid),
+                    error,
+                } => {
+                    self.replies.insert(rid, Err(error));
+                }
+                ServerFrame::Event { event } => self.events.push_back(event),
+                other => bail!("unexpected frame while waiting for reply {id}: {other:?}"),
+            }
+        }
+    }
+
+    /// Sends a request and waits for a successful reply.
+    pub async fn request(&mut self, req: Request) -> Result<Response> {
+        let id = self.send_request(req).await?;
+        let response = self
+            .reply(id)
+            .await?
+            .map_err(|e| anyhow!("request refused: {:?}: {}", e.code, e.message))?;
+        if let Response::LoggedIn { user, .. } | Response::Authenticated { user, .. } = &response {
+            self.user = Some(user.name.clone());
+        }
+        Ok(response)
+    }
+
+    /// Sends a request that must be refused; returns the error.
+    pub async fn refused(&mut self, req: Request) -> Result<ErrorBody> {
+        let id = self.send_request(req).await?;
+        match self.reply(id).await? {
+            Ok(r) => bail!("expected a refusal, got {r:?}"),
+            Err(e) => Ok(e),
+        }
+    }
+
+    /// Syncs from `since` (or the start); returns the new cursor.
+    pub async fn sync(&mut self, since: Option<u64>) -> Result<u64> {
+        match self.request(Request::Sync { since }).await? {
+            Response::Synced { position, .. } => {
+                self.position = self.position.max(position);
+                Ok(position)
+            }
+            other => bail!("unexpected sync reply {other:?}"),
+        }
+    }
+
+    /// The next event (queued or from the socket).
+    pub async fn next_event(&mut self) -> Result<Event> {
+        if let Some(e) = self.events.pop_front() {
+            return Ok(e);
+        }
+        loop {
+            match self.next_frame().await? {
+                ServerFrame::Event { event } => return Ok(event),
+                other => bail!("unexpected frame while waiting for an event: {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the first event that `pick` maps to a value, skipping others.
+    pub async fn wait_for<T>(&mut self, mut pick: impl FnMut(&Event) -> Option<T>) -> Result<T> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.next_event())
+                .await
+                .context("timed out waiting for an event")??;
+            if let Some(v) = pick(&event) {
+                return Ok(v);
+            }
+        }
+    }
+
+    /// Drains events already received, waiting at most `quiet` for more.
+    pub async fn drain_events(&mut self, quiet: Duration) -> Vec<Event> {
+        let mut out: Vec<Event> = self.events.drain(..).collect();
+        while let Ok(Ok(ServerFrame::Event { event })) =
+            tokio::time::timeout(quiet, self.next_frame()).await
+        {
+            out.push(event);
+        }
+        out
+    }
+
+    /// Closes the socket.
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}

@@ -8,8 +8,20 @@ use confer_proto::Response;
 use super::write_ok;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
-pub(super) async fn handle(state: &Arc<AppState>, session: &mut Session, target: String) -> Result<Response, ApiError> {
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    target: String,
+) -> Result<Response, ApiError> {
     let user = session.user()?.id;
     let policy = state.config.presence_policy;
-    write_ok(state, WriteOp::AddFavourite { user, target, policy }).await
+    write_ok(
+        state,
+        WriteOp::AddFavourite {
+            user,
+            target,
+            policy,
+        },
+    )
+    .await
 }

@@ -17,15 +17,29 @@ pub(super) async fn handle(
 ) -> Result<Response, ApiError> {
     check_version(protocol)?;
     if session.user.is_some() {
-        return Err(ApiError::new(ErrorCode::Invalid, "This connection is already signed in."));
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "This connection is already signed in.",
+        ));
     }
     let hash = auth::token_hash(&token);
     let found = state.read(move |s| s.session_by_token_hash(&hash)).await?;
     let Some(record) = found else {
-        return Err(ApiError::new(ErrorCode::AuthFailed, "The session token is unknown or revoked."));
+        return Err(ApiError::new(
+            ErrorCode::AuthFailed,
+            "The session token is unknown or revoked.",
+        ));
     };
     let (user, settings) = (record.user.info.clone(), record.user.settings.clone());
-    signed_in(state, session, AuthUser { record: record.user, session_id: record.id }).await;
+    signed_in(
+        state,
+        session,
+        AuthUser {
+            record: record.user,
+            session_id: record.id,
+        },
+    )
+    .await;
     Ok(Response::Authenticated { user, settings })
 }
 

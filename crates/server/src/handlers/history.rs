@@ -15,6 +15,8 @@ pub(super) async fn handle(
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
     let now = state.now();
-    let page = state.read(move |s| s.history(user, conversation, before, limit, now)).await?;
+    let page = state
+        .read(move |s| s.history(user, conversation, before, limit, now))
+        .await?;
     Ok(Response::History { page })
 }

@@ -21,16 +21,25 @@ pub(super) async fn handle(
 ) -> Result<Response, ApiError> {
     check_version(protocol)?;
     if session.user.is_some() {
-        return Err(ApiError::new(ErrorCode::Invalid, "This connection is already signed in."));
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "This connection is already signed in.",
+        ));
     }
     let addr = session.peer.ip();
     if !state.logins.allowed(&username, addr) {
-        return Err(ApiError::new(ErrorCode::RateLimited, "Too many failed sign-ins; wait a minute and retry."));
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many failed sign-ins; wait a minute and retry.",
+        ));
     }
     let name = username.clone();
     let user = state.read(move |s| s.user_by_name(&name)).await?;
     // Verify even for unknown users so that timing does not reveal which names exist.
-    let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let phc = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
         .await
         .unwrap_or(false);
@@ -39,27 +48,53 @@ pub(super) async fn handle(
         _ => {
             state.logins.failed(&username, addr);
             state.metrics.login_failed();
-            return Err(ApiError::new(ErrorCode::AuthFailed, "Wrong user name or password."));
+            return Err(ApiError::new(
+                ErrorCode::AuthFailed,
+                "Wrong user name or password.",
+            ));
         }
     };
     if user.disabled {
-        return Err(ApiError::new(ErrorCode::AccountDisabled, "This account is disabled."));
+        return Err(ApiError::new(
+            ErrorCode::AccountDisabled,
+            "This account is disabled.",
+        ));
     }
     state.logins.succeeded(&username);
     let token = auth::new_token();
     let device = device.map(|d| d.chars().take(128).collect());
-    let committed =
-        write(state, WriteOp::CreateSession { user: user.id, token_hash: auth::token_hash(&token), device }).await?;
+    let committed = write(
+        state,
+        WriteOp::CreateSession {
+            user: user.id,
+            token_hash: auth::token_hash(&token),
+            device,
+        },
+    )
+    .await?;
     let Outcome::Session(session_id) = committed.outcome else {
-        return Err(ApiError::new(ErrorCode::Internal, "Session creation failed."));
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            "Session creation failed.",
+        ));
     };
     let info = user.info.clone();
     let settings = user.settings.clone();
-    super::auth::signed_in(state, session, AuthUser { record: user, session_id }).await;
-    Ok(Response::LoggedIn { token, user: info, settings })
+    super::auth::signed_in(
+        state,
+        session,
+        AuthUser {
+            record: user,
+            session_id,
+        },
+    )
+    .await;
+    Ok(Response::LoggedIn {
+        token,
+        user: info,
+        settings,
+    })
 }
 
 /// A valid argon2id hash of a random string, verified against when the user does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8xJgJ8o3fhcuH5UOdTbmIXvd9Ryg2W0bL0wZBmCnd5M";
-
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8xJgJ8o3fhcuH5UOdTbmIXvd9Ryg2W0bL0wZBmCnd5M";

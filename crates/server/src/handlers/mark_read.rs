@@ -7,7 +7,20 @@ use confer_proto::Response;
 use super::write_ok;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
-pub(super) async fn handle(state: &Arc<AppState>, session: &mut Session, conversation: u64, seq: u64) -> Result<Response, ApiError> {
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    conversation: u64,
+    seq: u64,
+) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    write_ok(state, WriteOp::MarkRead { user, conversation, seq }).await
+    write_ok(
+        state,
+        WriteOp::MarkRead {
+            user,
+            conversation,
+            seq,
+        },
+    )
+    .await
 }

@@ -39,32 +39,52 @@ pub(crate) async fn dispatch(
 ) -> Result<Response, ApiError> {
     match req {
         Request::Ping => Ok(Response::Pong),
-        Request::Login { protocol, username, password, device } => {
-            login::handle(state, session, protocol, username, password, device).await
-        }
+        Request::Login {
+            protocol,
+            username,
+            password,
+            device,
+        } => login::handle(state, session, protocol, username, password, device).await,
         Request::Auth { protocol, token } => auth::handle(state, session, protocol, token).await,
         Request::Logout => logout::handle(state, session).await,
         Request::Sync { since } => sync::handle(state, session, since.unwrap_or(0)).await,
-        Request::SearchUsers { query, limit } => search_users::handle(state, session, query, limit).await,
+        Request::SearchUsers { query, limit } => {
+            search_users::handle(state, session, query, limit).await
+        }
         Request::OpenDirect { user } => open_direct::handle(state, session, user).await,
         Request::ListConversations => list_conversations::handle(state, session).await,
-        Request::SendMessage { conversation, client_id, text } => {
+        Request::SendMessage {
+            conversation,
+            client_id,
+            text,
+        } => {
             let op = send_message::prepare(session, conversation, client_id, text)?;
             let ack = send_message::finish(state, state.writer.write(op).await)?;
             Ok(Response::Sent { ack })
         }
-        Request::History { conversation, before, limit } => {
-            history::handle(state, session, conversation, before, limit).await
-        }
+        Request::History {
+            conversation,
+            before,
+            limit,
+        } => history::handle(state, session, conversation, before, limit).await,
         Request::MarkDelivered { conversation, seq } => {
             mark_delivered::handle(state, session, conversation, seq).await
         }
-        Request::MarkRead { conversation, seq } => mark_read::handle(state, session, conversation, seq).await,
-        Request::SetPresence { status, message } => set_presence::handle(state, session, status, message).await,
+        Request::MarkRead { conversation, seq } => {
+            mark_read::handle(state, session, conversation, seq).await
+        }
+        Request::SetPresence { status, message } => {
+            set_presence::handle(state, session, status, message).await
+        }
         Request::SetIdle { idle } => set_idle::handle(state, session, idle).await,
         Request::SetPrivacy { enabled } => set_privacy::handle(state, session, enabled).await,
-        Request::SetMuted { conversation, muted } => set_muted::handle(state, session, conversation, muted).await,
-        Request::ClearHistory { conversation } => clear_history::handle(state, session, conversation).await,
+        Request::SetMuted {
+            conversation,
+            muted,
+        } => set_muted::handle(state, session, conversation, muted).await,
+        Request::ClearHistory { conversation } => {
+            clear_history::handle(state, session, conversation).await
+        }
         Request::AddFavourite { user } => add_favourite::handle(state, session, user).await,
         Request::RemoveFavourite { user } => remove_favourite::handle(state, session, user).await,
         Request::AnswerSubscription { user, accept } => {
@@ -86,7 +106,10 @@ async fn write(state: &AppState, op: WriteOp) -> Result<Committed, ApiError> {
 /// Rejects values that are empty or over `max` bytes.
 fn check_len(what: &str, value: &str, max: usize) -> Result<(), ApiError> {
     if value.len() > max {
-        return Err(ApiError::new(ErrorCode::Invalid, format!("{what} may hold at most {max} bytes.")));
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            format!("{what} may hold at most {max} bytes."),
+        ));
     }
     Ok(())
 }
@@ -94,13 +117,24 @@ fn check_len(what: &str, value: &str, max: usize) -> Result<(), ApiError> {
 /// Cleans up after the socket closed: presence and last-seen.
 pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
     session.sub = None;
-    let Some(user) = session.user.take() else { return };
+    let Some(user) = session.user.take() else {
+        return;
+    };
     let now = state.now();
-    if let Some(presence) = state.presence.disconnected(&user.record, session.conn_id, now) {
+    if let Some(presence) = state
+        .presence
+        .disconnected(&user.record, session.conn_id, now)
+    {
         let offline = presence.status == confer_proto::PresenceStatus::Offline;
         state.publish_presence(user.record.id, presence).await;
         if offline {
-            let _ = state.writer.write(WriteOp::SetLastSeen { user: user.record.id, at: now }).await;
+            let _ = state
+                .writer
+                .write(WriteOp::SetLastSeen {
+                    user: user.record.id,
+                    at: now,
+                })
+                .await;
         }
     }
 }

@@ -25,7 +25,10 @@ pub(super) async fn handle(
         } else {
             None
         };
-        users.push(DirectoryEntry { user: record.info, presence });
+        users.push(DirectoryEntry {
+            user: record.info,
+            presence,
+        });
     }
     Ok(Response::Users { users })
 }

@@ -17,22 +17,39 @@ pub(crate) fn prepare(
 ) -> Result<WriteOp, ApiError> {
     let user = session.user()?.id;
     if client_id.is_empty() || client_id.len() > 64 {
-        return Err(ApiError::new(ErrorCode::Invalid, "A client id must have 1 to 64 bytes."));
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "A client id must have 1 to 64 bytes.",
+        ));
     }
     if text.len() > MAX_TEXT_BYTES {
         return Err(ApiError::new(
             ErrorCode::TextTooLong,
-            format!("A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.", text.len()),
+            format!(
+                "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
+                text.len()
+            ),
         ));
     }
     if text.trim().is_empty() {
-        return Err(ApiError::new(ErrorCode::Invalid, "A message cannot be empty."));
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "A message cannot be empty.",
+        ));
     }
-    Ok(WriteOp::SendMessage { user, conversation, client_id, text })
+    Ok(WriteOp::SendMessage {
+        user,
+        conversation,
+        client_id,
+        text,
+    })
 }
 
 /// Turns the writer's result into the ack.
-pub(crate) fn finish(state: &AppState, result: Result<Committed, StoreError>) -> Result<SendAck, ApiError> {
+pub(crate) fn finish(
+    state: &AppState,
+    result: Result<Committed, StoreError>,
+) -> Result<SendAck, ApiError> {
     match result?.outcome {
         Outcome::Sent(ack) => {
             if !ack.duplicate {
@@ -40,6 +57,9 @@ pub(crate) fn finish(state: &AppState, result: Result<Committed, StoreError>) ->
             }
             Ok(ack)
         }
-        _ => Err(ApiError::new(ErrorCode::Internal, "Unexpected store reply.")),
+        _ => Err(ApiError::new(
+            ErrorCode::Internal,
+            "Unexpected store reply.",
+        )),
     }
 }

@@ -6,7 +6,11 @@ use confer_proto::Response;
 
 use crate::{ApiError, AppState, connection::Session};
 
-pub(super) async fn handle(state: &Arc<AppState>, session: &mut Session, idle: bool) -> Result<Response, ApiError> {
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    idle: bool,
+) -> Result<Response, ApiError> {
     let record = session.user()?.clone();
     if let Some(presence) = state.presence.set_idle(&record, session.conn_id, idle) {
         state.publish_presence(record.id, presence).await;

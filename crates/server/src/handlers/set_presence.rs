@@ -14,11 +14,21 @@ pub(super) async fn handle(
     message: Option<String>,
 ) -> Result<Response, ApiError> {
     let record = session.user()?.clone();
-    let message = message.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+    let message = message
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty());
     if let Some(m) = &message {
         check_len("A status message", m, MAX_STATUS_MESSAGE_BYTES)?;
     }
-    let response = write_ok(state, WriteOp::SetStatus { user: record.id, status, message: message.clone() }).await?;
+    let response = write_ok(
+        state,
+        WriteOp::SetStatus {
+            user: record.id,
+            status,
+            message: message.clone(),
+        },
+    )
+    .await?;
     if let Some(u) = session.user.as_mut() {
         u.record.settings.status = status;
         u.record.settings.status_message = message.clone();

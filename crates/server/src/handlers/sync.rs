@@ -10,7 +10,11 @@ use crate::{ApiError, AppState, connection::Session};
 /// Stream rows read per query while replaying.
 const PAGE: u32 = 1000;
 
-pub(super) async fn handle(state: &Arc<AppState>, session: &mut Session, since: u64) -> Result<Response, ApiError> {
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    since: u64,
+) -> Result<Response, ApiError> {
     let user = session.user()?.id;
     // Subscribe before reading: a change committed during the replay is then either in the
     // replay or queued live, and the live copy is skipped by position if it was in both.
@@ -18,9 +22,13 @@ pub(super) async fn handle(state: &Arc<AppState>, session: &mut Session, since: 
     let max_at_start = state.read(|s| s.max_position()).await?;
     let mut cursor = since;
     loop {
-        let page = state.read(move |s| s.changes_since(user, cursor, PAGE)).await?;
+        let page = state
+            .read(move |s| s.changes_since(user, cursor, PAGE))
+            .await?;
         for (position, change) in page.changes {
-            let frame = ServerFrame::Event { event: Event::Change { position, change } };
+            let frame = ServerFrame::Event {
+                event: Event::Change { position, change },
+            };
             session.send(&frame).await.map_err(closed)?;
         }
         if page.scanned_to == cursor {

@@ -294,7 +294,10 @@ pub struct Committed {
 /// writes.
 pub trait Store: Send + Sync + 'static {
     /// Applies a batch in one transaction; each op succeeds or fails on its own.
-    fn write_batch(&self, ops: Vec<WriteOp>) -> Result<Vec<Result<Committed, StoreError>>, StoreError>;
+    fn write_batch(
+        &self,
+        ops: Vec<WriteOp>,
+    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError>;
     /// A user by account name (any case).
     fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
     /// A user by id.
@@ -323,7 +326,12 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<HistoryPage, StoreError>;
     /// Changes concerning the user after `since`, oldest first, scanning at most `limit` rows.
-    fn changes_since(&self, user: UserId, since: u64, limit: u32) -> Result<ChangesPage, StoreError>;
+    fn changes_since(
+        &self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<ChangesPage, StoreError>;
     /// The newest stream position.
     fn max_position(&self) -> Result<u64, StoreError>;
     /// The user's favourites and the pending requests addressed to them.
@@ -335,5 +343,8 @@ pub trait Store: Send + Sync + 'static {
 
 /// The directory entry for a user without presence (filled in by the caller).
 pub fn directory_entry(user: &UserRecord) -> DirectoryEntry {
-    DirectoryEntry { user: user.info.clone(), presence: None }
+    DirectoryEntry {
+        user: user.info.clone(),
+        presence: None,
+    }
 }

@@ -15,8 +15,8 @@ use confer_proto::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    ChangesPage, Committed, ConversationId, Outcome, PresencePolicy, Published, SessionRecord, Store,
-    StoreError, UserId, UserRecord, WriteOp,
+    ChangesPage, Committed, ConversationId, Outcome, PresencePolicy, Published, SessionRecord,
+    Store, StoreError, UserId, UserRecord, WriteOp,
 };
 
 /// Numbered migrations; each runs in its own transaction with the version bump.
@@ -28,7 +28,10 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// The wall clock.
 pub fn system_clock() -> Clock {
     Arc::new(|| {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
     })
 }
 
@@ -54,7 +57,12 @@ impl SqliteStore {
         let mut writer = open_connection(path, false)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut writer)?;
-        Ok(Self { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()), clock })
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            clock,
+        })
     }
 
     fn with_reader<T>(
@@ -97,14 +105,18 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > MIGRATIONS.len() {
-        return Err(StoreError::SchemaTooNew { found: current, known: MIGRATIONS.len() });
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known: MIGRATIONS.len(),
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let version = i + 1;
         let wrap = |source| StoreError::Migration { version, source };
         let tx = conn.transaction().map_err(wrap)?;
         tx.execute_batch(sql).map_err(wrap)?;
-        tx.pragma_update(None, "user_version", version).map_err(wrap)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
     }
     Ok(())
@@ -114,7 +126,11 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
     let status: String = r.get(7)?;
     Ok(UserRecord {
         id: r.get(0)?,
-        info: UserInfo { name: r.get(1)?, display_name: r.get(2)?, email: r.get(3)? },
+        info: UserInfo {
+            name: r.get(1)?,
+            display_name: r.get(2)?,
+            email: r.get(3)?,
+        },
         password_hash: r.get(4)?,
         disabled: r.get(5)?,
         settings: UserSettings {
@@ -162,7 +178,11 @@ fn fav_state_from_str(s: &str) -> FavouriteState {
     }
 }
 
-fn user_by(conn: &Connection, clause: &str, arg: &dyn rusqlite::ToSql) -> Result<Option<UserRecord>, StoreError> {
+fn user_by(
+    conn: &Connection,
+    clause: &str,
+    arg: &dyn rusqlite::ToSql,
+) -> Result<Option<UserRecord>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
     Ok(conn.query_row(&sql, [arg], user_from_row).optional()?)
 }
@@ -184,51 +204,89 @@ struct MemberRow {
     cleared_seq: u64,
 }
 
-fn member_row(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Option<MemberRow>, StoreError> {
+fn member_row(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Option<MemberRow>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT read_seq, muted, cleared_seq FROM members \
              WHERE conversation_id = ?1 AND user_id = ?2",
             params![conv, user],
-            |r| Ok(MemberRow { read_seq: r.get(0)?, muted: r.get(1)?, cleared_seq: r.get(2)? }),
+            |r| {
+                Ok(MemberRow {
+                    read_seq: r.get(0)?,
+                    muted: r.get(1)?,
+                    cleared_seq: r.get(2)?,
+                })
+            },
         )
         .optional()?)
 }
 
-fn require_member(conn: &Connection, conv: ConversationId, user: UserId) -> Result<MemberRow, StoreError> {
+fn require_member(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<MemberRow, StoreError> {
     let exists: bool = conn
-        .query_row("SELECT 1 FROM conversations WHERE id = ?1", [conv], |_| Ok(true))
+        .query_row("SELECT 1 FROM conversations WHERE id = ?1", [conv], |_| {
+            Ok(true)
+        })
         .optional()?
         .unwrap_or(false);
     if !exists {
-        return Err(StoreError::NotFound(format!("There is no conversation {conv}.")));
+        return Err(StoreError::NotFound(format!(
+            "There is no conversation {conv}."
+        )));
     }
-    member_row(conn, conv, user)?
-        .ok_or_else(|| StoreError::Forbidden(format!("You are not a member of conversation {conv}.")))
+    member_row(conn, conv, user)?.ok_or_else(|| {
+        StoreError::Forbidden(format!("You are not a member of conversation {conv}."))
+    })
 }
 
 fn member_ids(conn: &Connection, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT user_id FROM members WHERE conversation_id = ?1 ORDER BY user_id",
     )?;
-    let ids = stmt.query_map([conv], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+    let ids = stmt
+        .query_map([conv], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
 }
 
-fn conversation_info(conn: &Connection, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
-    let created_at: i64 =
-        conn.query_row("SELECT created_at FROM conversations WHERE id = ?1", [conv], |r| r.get(0))?;
+fn conversation_info(
+    conn: &Connection,
+    conv: ConversationId,
+) -> Result<ConversationInfo, StoreError> {
+    let created_at: i64 = conn.query_row(
+        "SELECT created_at FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT u.name FROM members m JOIN users u ON u.id = m.user_id \
          WHERE m.conversation_id = ?1 ORDER BY u.name",
     )?;
-    let members = stmt.query_map([conv], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-    Ok(ConversationInfo { id: conv, kind: ConversationKind::Direct, members, created_at })
+    let members = stmt
+        .query_map([conv], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ConversationInfo {
+        id: conv,
+        kind: ConversationKind::Direct,
+        members,
+        created_at,
+    })
 }
 
 /// (delivered_through, read_through) for `sender`'s messages: the lowest receipt cursors among
 /// the other members.
-fn tick_aggregate(conn: &Connection, conv: ConversationId, sender: UserId) -> Result<(u64, u64), StoreError> {
+fn tick_aggregate(
+    conn: &Connection,
+    conv: ConversationId,
+    sender: UserId,
+) -> Result<(u64, u64), StoreError> {
     let row: (Option<u64>, Option<u64>) = conn.query_row(
         "SELECT MIN(receipt_delivered_seq), MIN(receipt_read_seq) FROM members \
          WHERE conversation_id = ?1 AND user_id != ?2",
@@ -239,10 +297,19 @@ fn tick_aggregate(conn: &Connection, conv: ConversationId, sender: UserId) -> Re
 }
 
 fn privacy_of(conn: &Connection, user: UserId) -> Result<bool, StoreError> {
-    Ok(conn.query_row("SELECT privacy FROM users WHERE id = ?1", [user], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT privacy FROM users WHERE id = ?1", [user], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
-fn unread_count(conn: &Connection, conv: ConversationId, user: UserId, after: u64) -> Result<u32, StoreError> {
+fn unread_count(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+    after: u64,
+) -> Result<u32, StoreError> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sender_id != ?3",
         params![conv, after, user],
@@ -261,7 +328,12 @@ struct MessageBuilder<'c> {
 
 impl<'c> MessageBuilder<'c> {
     fn new(conn: &'c Connection, conv: ConversationId, viewer: UserId) -> Result<Self, StoreError> {
-        Ok(Self { conn, conv, viewer_privacy: privacy_of(conn, viewer)?, aggregates: HashMap::new() })
+        Ok(Self {
+            conn,
+            conv,
+            viewer_privacy: privacy_of(conn, viewer)?,
+            aggregates: HashMap::new(),
+        })
     }
 
     fn state(&mut self, sender: UserId, seq: u64) -> Result<TickState, StoreError> {
@@ -285,7 +357,11 @@ impl<'c> MessageBuilder<'c> {
         })
     }
 
-    fn query(&mut self, where_clause: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Message>, StoreError> {
+    fn query(
+        &mut self,
+        where_clause: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Message>, StoreError> {
         let sql = format!(
             "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at \
              FROM messages m JOIN users u ON u.id = m.sender_id \
@@ -307,18 +383,33 @@ impl<'c> MessageBuilder<'c> {
         let mut out = Vec::with_capacity(rows.len());
         for (seq, sender_id, sender, client_id, text, sent_at) in rows {
             let state = self.state(sender_id, seq)?;
-            out.push(Message { conversation: self.conv, seq, client_id, sender, text, sent_at, state });
+            out.push(Message {
+                conversation: self.conv,
+                seq,
+                client_id,
+                sender,
+                text,
+                sent_at,
+                state,
+            });
         }
         Ok(out)
     }
 }
 
-fn summary(conn: &Connection, user: UserId, conv: ConversationId) -> Result<ConversationSummary, StoreError> {
+fn summary(
+    conn: &Connection,
+    user: UserId,
+    conv: ConversationId,
+) -> Result<ConversationSummary, StoreError> {
     let member = require_member(conn, conv, user)?;
     let info = conversation_info(conn, conv)?;
     let mut builder = MessageBuilder::new(conn, conv, user)?;
     let last_message = builder
-        .query("m.seq > ?2 ORDER BY m.seq DESC LIMIT 1", &[&conv, &member.cleared_seq])?
+        .query(
+            "m.seq > ?2 ORDER BY m.seq DESC LIMIT 1",
+            &[&conv, &member.cleared_seq],
+        )?
         .pop();
     let after = member.read_seq.max(member.cleared_seq);
     Ok(ConversationSummary {
@@ -345,7 +436,12 @@ impl Appender<'_, '_> {
     }
 
     /// A change for one user.
-    fn to_user(&mut self, conv: Option<ConversationId>, user: UserId, change: Change) -> Result<(), StoreError> {
+    fn to_user(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
         self.push(conv, Some(user), change, vec![user])
     }
 
@@ -356,13 +452,18 @@ impl Appender<'_, '_> {
         change: Change,
         recipients: Vec<UserId>,
     ) -> Result<(), StoreError> {
-        let payload = serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let payload =
+            serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.tx.execute(
             "INSERT INTO stream (conversation_id, target_user, payload) VALUES (?1, ?2, ?3)",
             params![conv, target, payload],
         )?;
         let position = self.tx.last_insert_rowid() as u64;
-        self.published.push(Published { position, change, recipients });
+        self.published.push(Published {
+            position,
+            change,
+            recipients,
+        });
         Ok(())
     }
 
@@ -378,7 +479,11 @@ impl Appender<'_, '_> {
                 self.to_user(
                     Some(conv),
                     sender,
-                    Change::Ticks { conversation: conv, delivered_through: now.0, read_through: now.1 },
+                    Change::Ticks {
+                        conversation: conv,
+                        delivered_through: now.0,
+                        read_through: now.1,
+                    },
                 )?;
             }
         }
@@ -386,15 +491,26 @@ impl Appender<'_, '_> {
     }
 }
 
-fn aggregates(conn: &Connection, conv: ConversationId) -> Result<HashMap<UserId, (u64, u64)>, StoreError> {
-    member_ids(conn, conv)?.into_iter().map(|m| Ok((m, tick_aggregate(conn, conv, m)?))).collect()
+fn aggregates(
+    conn: &Connection,
+    conv: ConversationId,
+) -> Result<HashMap<UserId, (u64, u64)>, StoreError> {
+    member_ids(conn, conv)?
+        .into_iter()
+        .map(|m| Ok((m, tick_aggregate(conn, conv, m)?)))
+        .collect()
 }
 
 fn validate_name(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
@@ -407,16 +523,28 @@ fn validate_name(name: &str) -> Result<(), StoreError> {
 impl SqliteStore {
     fn apply(&self, tx: &Transaction<'_>, op: WriteOp) -> Result<Committed, StoreError> {
         let now = (self.clock)();
-        let mut out = Appender { tx, published: Vec::new() };
+        let mut out = Appender {
+            tx,
+            published: Vec::new(),
+        };
         let outcome = match op {
-            WriteOp::CreateUser { name, display_name, email, password_hash } => {
+            WriteOp::CreateUser {
+                name,
+                display_name,
+                email,
+                password_hash,
+            } => {
                 validate_name(&name)?;
                 let display_name = display_name.trim().to_owned();
                 if display_name.is_empty() || display_name.len() > 128 {
-                    return Err(StoreError::Invalid("A display name must have 1 to 128 bytes.".into()));
+                    return Err(StoreError::Invalid(
+                        "A display name must have 1 to 128 bytes.".into(),
+                    ));
                 }
                 if user_by(tx, "name = ?1", &name)?.is_some() {
-                    return Err(StoreError::Conflict(format!("A user named {name:?} already exists.")));
+                    return Err(StoreError::Conflict(format!(
+                        "A user named {name:?} already exists."
+                    )));
                 }
                 tx.execute(
                     "INSERT INTO users (name, display_name, email, password_hash, created_at) \
@@ -425,21 +553,39 @@ impl SqliteStore {
                 )?;
                 Outcome::User(tx.last_insert_rowid())
             }
-            WriteOp::SetPassword { name, password_hash } => {
-                let user = user_by(tx, "name = ?1", &name)?
-                    .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?;
-                tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, user.id])?;
-                tx.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?1", [user.id])?;
+            WriteOp::SetPassword {
+                name,
+                password_hash,
+            } => {
+                let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
+                    StoreError::NotFound(format!("There is no user named {name:?}."))
+                })?;
+                tx.execute(
+                    "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                    params![password_hash, user.id],
+                )?;
+                tx.execute(
+                    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1",
+                    [user.id],
+                )?;
                 Outcome::Done
             }
             WriteOp::DisableUser { name } => {
-                let user = user_by(tx, "name = ?1", &name)?
-                    .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?;
+                let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
+                    StoreError::NotFound(format!("There is no user named {name:?}."))
+                })?;
                 tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
-                tx.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?1", [user.id])?;
+                tx.execute(
+                    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1",
+                    [user.id],
+                )?;
                 Outcome::Done
             }
-            WriteOp::CreateSession { user, token_hash, device } => {
+            WriteOp::CreateSession {
+                user,
+                token_hash,
+                device,
+            } => {
                 tx.execute(
                     "INSERT INTO sessions (user_id, token_hash, device, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![user, token_hash, device, now],
@@ -453,11 +599,17 @@ impl SqliteStore {
             WriteOp::OpenDirect { user, other } => {
                 let other = require_user(tx, &other)?;
                 if other.id == user {
-                    return Err(StoreError::Invalid("You cannot open a conversation with yourself.".into()));
+                    return Err(StoreError::Invalid(
+                        "You cannot open a conversation with yourself.".into(),
+                    ));
                 }
                 let key = format!("{}:{}", user.min(other.id), user.max(other.id));
                 let existing: Option<ConversationId> = tx
-                    .query_row("SELECT id FROM conversations WHERE direct_key = ?1", [&key], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM conversations WHERE direct_key = ?1",
+                        [&key],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 let conv = match existing {
                     Some(c) => c,
@@ -480,7 +632,12 @@ impl SqliteStore {
                 };
                 Outcome::Conversation(Box::new(summary(tx, user, conv)?))
             }
-            WriteOp::SendMessage { user, conversation, client_id, text } => {
+            WriteOp::SendMessage {
+                user,
+                conversation,
+                client_id,
+                text,
+            } => {
                 if let Some((conv, seq, sent_at)) = tx
                     .query_row(
                         "SELECT conversation_id, seq, sent_at FROM messages WHERE sender_id = ?1 AND client_id = ?2",
@@ -510,11 +667,6 @@ impl SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![conversation, seq, user, client_id, text, now],
                 )?;
-                // The sender has obviously read their own message.
-                tx.execute(
-                    "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user, seq],
-                )?;
                 let sender = name_of(tx, user)?;
                 let message = Message {
                     conversation,
@@ -526,9 +678,19 @@ impl SqliteStore {
                     state: TickState::Sent,
                 };
                 out.to_members(conversation, Change::Message { message })?;
-                Outcome::Sent(SendAck { conversation, client_id, seq, sent_at: now, duplicate: false })
+                Outcome::Sent(SendAck {
+                    conversation,
+                    client_id,
+                    seq,
+                    sent_at: now,
+                    duplicate: false,
+                })
             }
-            WriteOp::MarkDelivered { user, conversation, seq } => {
+            WriteOp::MarkDelivered {
+                user,
+                conversation,
+                seq,
+            } => {
                 require_member(tx, conversation, user)?;
                 if !privacy_of(tx, user)? {
                     let before = aggregates(tx, conversation)?;
@@ -542,10 +704,17 @@ impl SqliteStore {
                 }
                 Outcome::Done
             }
-            WriteOp::MarkRead { user, conversation, seq } => {
+            WriteOp::MarkRead {
+                user,
+                conversation,
+                seq,
+            } => {
                 let member = require_member(tx, conversation, user)?;
-                let last_seq: u64 =
-                    tx.query_row("SELECT last_seq FROM conversations WHERE id = ?1", [conversation], |r| r.get(0))?;
+                let last_seq: u64 = tx.query_row(
+                    "SELECT last_seq FROM conversations WHERE id = ?1",
+                    [conversation],
+                    |r| r.get(0),
+                )?;
                 let seq = seq.min(last_seq);
                 if seq > member.read_seq {
                     tx.execute(
@@ -556,7 +725,11 @@ impl SqliteStore {
                     out.to_user(
                         Some(conversation),
                         user,
-                        Change::ReadCursor { conversation, read_through: seq, unread },
+                        Change::ReadCursor {
+                            conversation,
+                            read_through: seq,
+                            unread,
+                        },
                     )?;
                 }
                 if !privacy_of(tx, user)? {
@@ -571,7 +744,11 @@ impl SqliteStore {
                 }
                 Outcome::Done
             }
-            WriteOp::SetMuted { user, conversation, muted } => {
+            WriteOp::SetMuted {
+                user,
+                conversation,
+                muted,
+            } => {
                 let member = require_member(tx, conversation, user)?;
                 if member.muted != muted {
                     tx.execute(
@@ -581,15 +758,22 @@ impl SqliteStore {
                     out.to_user(
                         Some(conversation),
                         user,
-                        Change::ConversationSettings { conversation, muted, cleared_through: member.cleared_seq },
+                        Change::ConversationSettings {
+                            conversation,
+                            muted,
+                            cleared_through: member.cleared_seq,
+                        },
                     )?;
                 }
                 Outcome::Done
             }
             WriteOp::ClearHistory { user, conversation } => {
                 let member = require_member(tx, conversation, user)?;
-                let last_seq: u64 =
-                    tx.query_row("SELECT last_seq FROM conversations WHERE id = ?1", [conversation], |r| r.get(0))?;
+                let last_seq: u64 = tx.query_row(
+                    "SELECT last_seq FROM conversations WHERE id = ?1",
+                    [conversation],
+                    |r| r.get(0),
+                )?;
                 if last_seq > member.cleared_seq {
                     // Cleared messages cannot stay unread.
                     tx.execute(
@@ -600,13 +784,21 @@ impl SqliteStore {
                     out.to_user(
                         Some(conversation),
                         user,
-                        Change::ConversationSettings { conversation, muted: member.muted, cleared_through: last_seq },
+                        Change::ConversationSettings {
+                            conversation,
+                            muted: member.muted,
+                            cleared_through: last_seq,
+                        },
                     )?;
                     if last_seq > member.read_seq {
                         out.to_user(
                             Some(conversation),
                             user,
-                            Change::ReadCursor { conversation, read_through: last_seq, unread: 0 },
+                            Change::ReadCursor {
+                                conversation,
+                                read_through: last_seq,
+                                unread: 0,
+                            },
                         )?;
                     }
                 }
@@ -614,27 +806,41 @@ impl SqliteStore {
             }
             WriteOp::SetPrivacy { user, enabled } => {
                 if privacy_of(tx, user)? != enabled {
-                    tx.execute("UPDATE users SET privacy = ?2 WHERE id = ?1", params![user, enabled])?;
+                    tx.execute(
+                        "UPDATE users SET privacy = ?2 WHERE id = ?1",
+                        params![user, enabled],
+                    )?;
                     self.publish_settings(tx, &mut out, user)?;
                     if !enabled {
                         // Ticks were withheld while private: bring the user's devices up to date.
                         let convs: Vec<ConversationId> = {
-                            let mut stmt = tx.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
-                            stmt.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?
+                            let mut stmt = tx.prepare_cached(
+                                "SELECT conversation_id FROM members WHERE user_id = ?1",
+                            )?;
+                            stmt.query_map([user], |r| r.get(0))?
+                                .collect::<Result<_, _>>()?
                         };
                         for conv in convs {
                             let (d, r) = tick_aggregate(tx, conv, user)?;
                             out.to_user(
                                 Some(conv),
                                 user,
-                                Change::Ticks { conversation: conv, delivered_through: d, read_through: r },
+                                Change::Ticks {
+                                    conversation: conv,
+                                    delivered_through: d,
+                                    read_through: r,
+                                },
                             )?;
                         }
                     }
                 }
                 Outcome::Done
             }
-            WriteOp::SetStatus { user, status, message } => {
+            WriteOp::SetStatus {
+                user,
+                status,
+                message,
+            } => {
                 let message = message.filter(|m| !m.trim().is_empty());
                 tx.execute(
                     "UPDATE users SET status = ?2, status_message = ?3 WHERE id = ?1",
@@ -644,13 +850,22 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::SetLastSeen { user, at } => {
-                tx.execute("UPDATE users SET last_seen = ?2 WHERE id = ?1", params![user, at])?;
+                tx.execute(
+                    "UPDATE users SET last_seen = ?2 WHERE id = ?1",
+                    params![user, at],
+                )?;
                 Outcome::Done
             }
-            WriteOp::AddFavourite { user, target, policy } => {
+            WriteOp::AddFavourite {
+                user,
+                target,
+                policy,
+            } => {
                 let target = require_user(tx, &target)?;
                 if target.id == user {
-                    return Err(StoreError::Invalid("You cannot add yourself to your favourites.".into()));
+                    return Err(StoreError::Invalid(
+                        "You cannot add yourself to your favourites.".into(),
+                    ));
                 }
                 let existing: Option<String> = tx
                     .query_row(
@@ -688,9 +903,17 @@ impl SqliteStore {
                 }
                 Outcome::Done
             }
-            WriteOp::AnswerSubscription { user, requester, accept } => {
+            WriteOp::AnswerSubscription {
+                user,
+                requester,
+                accept,
+            } => {
                 let requester = require_user(tx, &requester)?;
-                let state = if accept { FavouriteState::Accepted } else { FavouriteState::Declined };
+                let state = if accept {
+                    FavouriteState::Accepted
+                } else {
+                    FavouriteState::Declined
+                };
                 let changed = tx.execute(
                     "UPDATE favourites SET state = ?3 WHERE owner_id = ?1 AND target_id = ?2 AND state = 'pending'",
                     params![requester.id, user, fav_state_to_str(state)],
@@ -705,10 +928,18 @@ impl SqliteStore {
                 Outcome::Done
             }
         };
-        Ok(Committed { outcome, published: out.published })
+        Ok(Committed {
+            outcome,
+            published: out.published,
+        })
     }
 
-    fn publish_settings(&self, tx: &Transaction<'_>, out: &mut Appender<'_, '_>, user: UserId) -> Result<(), StoreError> {
+    fn publish_settings(
+        &self,
+        tx: &Transaction<'_>,
+        out: &mut Appender<'_, '_>,
+        user: UserId,
+    ) -> Result<(), StoreError> {
         let settings = user_by(tx, "id = ?1", &user)?
             .ok_or_else(|| StoreError::NotFound("no such user".into()))?
             .settings;
@@ -723,15 +954,28 @@ impl SqliteStore {
         target: UserId,
         state: FavouriteState,
     ) -> Result<(), StoreError> {
-        let favourite = Favourite { owner: name_of(tx, owner)?, target: name_of(tx, target)?, state };
+        let favourite = Favourite {
+            owner: name_of(tx, owner)?,
+            target: name_of(tx, target)?,
+            state,
+        };
         // Both sides hear of it: the target sees requests arrive and end on all its devices.
-        out.to_user(None, owner, Change::Favourite { favourite: favourite.clone() })?;
+        out.to_user(
+            None,
+            owner,
+            Change::Favourite {
+                favourite: favourite.clone(),
+            },
+        )?;
         out.to_user(None, target, Change::Favourite { favourite })
     }
 }
 
 impl Store for SqliteStore {
-    fn write_batch(&self, ops: Vec<WriteOp>) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    fn write_batch(
+        &self,
+        ops: Vec<WriteOp>,
+    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
         let mut conn = self.writer.lock().expect("writer poisoned");
         let tx = conn.transaction()?;
         let mut results = Vec::with_capacity(ops.len());
@@ -764,7 +1008,9 @@ impl Store for SqliteStore {
     fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
-            Ok(stmt.query_map([], user_from_row)?.collect::<Result<_, _>>()?)
+            Ok(stmt
+                .query_map([], user_from_row)?
+                .collect::<Result<_, _>>()?)
         })
     }
 
@@ -777,7 +1023,9 @@ impl Store for SqliteStore {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some((id, user_id)) = found else { return Ok(None) };
+            let Some((id, user_id)) = found else {
+                return Ok(None);
+            };
             Ok(user_by(c, "id = ?1", &user_id)?
                 .filter(|u| !u.disabled)
                 .map(|user| SessionRecord { id, user }))
@@ -785,7 +1033,10 @@ impl Store for SqliteStore {
     }
 
     fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
-        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
@@ -799,18 +1050,31 @@ impl Store for SqliteStore {
     fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError> {
         self.with_reader(|c| {
             let ids: Vec<ConversationId> = {
-                let mut stmt = c.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
-                stmt.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?
+                let mut stmt =
+                    c.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
+                stmt.query_map([user], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
             };
-            let mut out = ids.into_iter().map(|id| summary(c, user, id)).collect::<Result<Vec<_>, _>>()?;
+            let mut out = ids
+                .into_iter()
+                .map(|id| summary(c, user, id))
+                .collect::<Result<Vec<_>, _>>()?;
             out.sort_by_key(|s| {
-                std::cmp::Reverse(s.last_message.as_ref().map_or(s.info.created_at, |m| m.sent_at))
+                std::cmp::Reverse(
+                    s.last_message
+                        .as_ref()
+                        .map_or(s.info.created_at, |m| m.sent_at),
+                )
             });
             Ok(out)
         })
     }
 
-    fn conversation(&self, user: UserId, conversation: ConversationId) -> Result<ConversationSummary, StoreError> {
+    fn conversation(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<ConversationSummary, StoreError> {
         self.with_reader(|c| summary(c, user, conversation))
     }
 
@@ -850,7 +1114,12 @@ impl Store for SqliteStore {
         })
     }
 
-    fn changes_since(&self, user: UserId, since: u64, limit: u32) -> Result<ChangesPage, StoreError> {
+    fn changes_since(
+        &self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<ChangesPage, StoreError> {
         self.with_reader(|c| {
             let cleared: HashMap<ConversationId, u64> = {
                 let mut stmt = c.prepare_cached(
@@ -884,7 +1153,13 @@ impl Store for SqliteStore {
     }
 
     fn max_position(&self) -> Result<u64, StoreError> {
-        self.with_reader(|c| Ok(c.query_row("SELECT COALESCE(MAX(position), 0) FROM stream", [], |r| r.get(0))?))
+        self.with_reader(|c| {
+            Ok(
+                c.query_row("SELECT COALESCE(MAX(position), 0) FROM stream", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
     }
 
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError> {
@@ -918,7 +1193,9 @@ impl Store for SqliteStore {
             let mut stmt = c.prepare_cached(
                 "SELECT owner_id FROM favourites WHERE target_id = ?1 AND state = 'accepted'",
             )?;
-            Ok(stmt.query_map([target], |r| r.get(0))?.collect::<Result<_, _>>()?)
+            Ok(stmt
+                .query_map([target], |r| r.get(0))?
+                .collect::<Result<_, _>>()?)
         })
     }
 }
@@ -948,8 +1225,14 @@ mod tests {
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("confer.db");
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
         let err = SqliteStore::open(&path, system_clock()).err().unwrap();
-        assert!(matches!(err, StoreError::SchemaTooNew { found: 99, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,217 @@
+//! Accounts and sessions: login, token auth, logout, disable, wrong passwords, rate limits.
+
+use confer_proto::{ErrorCode, PROTOCOL_VERSION, Request, Response};
+use confer_testkit::{Client, TestServer};
+
+use super::*;
+
+fn login_req(user: &str, password: &str) -> Request {
+    Request::Login {
+        protocol: PROTOCOL_VERSION,
+        username: user.into(),
+        password: password.into(),
+        device: None,
+    }
+}
+
+async fn token(server: &TestServer, user: &str) -> String {
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    match c.request(login_req(user, PW)).await.unwrap() {
+        Response::LoggedIn {
+            token, user: info, ..
+        } => {
+            assert_eq!(info.name, user);
+            token
+        }
+        r => panic!("{r:?}"),
+    }
+}
+
+#[tokio::test]
+async fn requests_need_a_signed_in_connection() {
+    let server = server_with_users().await;
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    assert_eq!(c.request(Request::Ping).await.unwrap(), Response::Pong);
+    for req in [
+        Request::ListConversations,
+        Request::Sync { since: None },
+        Request::Logout,
+    ] {
+        assert_eq!(
+            c.refused(req).await.unwrap().code,
+            ErrorCode::Unauthenticated
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_tokens_and_versions_are_refused() {
+    let server = server_with_users().await;
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    assert_eq!(
+        c.refused(login_req("alice", "wrong")).await.unwrap().code,
+        ErrorCode::AuthFailed
+    );
+    assert_eq!(
+        c.refused(login_req("nobody", PW)).await.unwrap().code,
+        ErrorCode::AuthFailed
+    );
+    let err = c
+        .refused(Request::Auth {
+            protocol: 1,
+            token: "0".repeat(64),
+        })
+        .await
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::AuthFailed);
+    let err = c
+        .refused(Request::Login {
+            protocol: 99,
+            username: "alice".into(),
+            password: PW.into(),
+            device: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::UnsupportedVersion);
+    // Names are case-insensitive.
+    assert!(matches!(
+        c.request(login_req("ALICE", PW)).await.unwrap(),
+        Response::LoggedIn { .. }
+    ));
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token() {
+    let server = server_with_users().await;
+    let token = token(&server, "alice").await;
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    c.request(Request::Auth {
+        protocol: 1,
+        token: token.clone(),
+    })
+    .await
+    .unwrap();
+    c.request(Request::Logout).await.unwrap();
+    assert_eq!(
+        c.refused(Request::ListConversations).await.unwrap().code,
+        ErrorCode::Unauthenticated
+    );
+    let mut c2 = Client::connect(&server.ws_url()).await.unwrap();
+    assert_eq!(
+        c2.refused(Request::Auth { protocol: 1, token })
+            .await
+            .unwrap()
+            .code,
+        ErrorCode::AuthFailed
+    );
+}
+
+#[tokio::test]
+async fn disabling_an_account_revokes_its_sessions() {
+    let server = server_with_users().await;
+    let token = token(&server, "bob").await;
+    confer_server::admin::disable_user(&server.data_dir, "bob").unwrap();
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    assert_eq!(
+        c.refused(Request::Auth { protocol: 1, token })
+            .await
+            .unwrap()
+            .code,
+        ErrorCode::AuthFailed
+    );
+    assert_eq!(
+        c.refused(login_req("bob", PW)).await.unwrap().code,
+        ErrorCode::AccountDisabled
+    );
+    // A disabled user is gone from the directory and cannot be messaged.
+    let mut alice = login(&server, "alice").await;
+    match alice
+        .request(Request::SearchUsers {
+            query: "bob".into(),
+            limit: None,
+        })
+        .await
+        .unwrap()
+    {
+        Response::Users { users } => assert!(users.is_empty()),
+        r => panic!("{r:?}"),
+    }
+    assert_eq!(
+        alice
+            .refused(Request::OpenDirect { user: "bob".into() })
+            .await
+            .unwrap()
+            .code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_revokes_old_sessions() {
+    let server = server_with_users().await;
+    let token = token(&server, "carol").await;
+    confer_server::admin::set_password(&server.data_dir, "carol", "another password").unwrap();
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    assert_eq!(
+        c.refused(Request::Auth { protocol: 1, token })
+            .await
+            .unwrap()
+            .code,
+        ErrorCode::AuthFailed
+    );
+    assert_eq!(
+        c.refused(login_req("carol", PW)).await.unwrap().code,
+        ErrorCode::AuthFailed
+    );
+    c.request(login_req("carol", "another password"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_account() {
+    let server = TestServer::start_with(|c| {
+        c.login_failures_per_account = 3;
+        c.login_failures_per_address = 100;
+    })
+    .await
+    .unwrap();
+    server.add_user("alice", PW).unwrap();
+    server.add_user("bob", PW).unwrap();
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            c.refused(login_req("alice", "bad")).await.unwrap().code,
+            ErrorCode::AuthFailed
+        );
+    }
+    // Now even the right password is refused for this account, but not for another.
+    assert_eq!(
+        c.refused(login_req("alice", PW)).await.unwrap().code,
+        ErrorCode::RateLimited
+    );
+    c.request(login_req("bob", PW)).await.unwrap();
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_address() {
+    let server = TestServer::start_with(|c| {
+        c.login_failures_per_account = 100;
+        c.login_failures_per_address = 3;
+    })
+    .await
+    .unwrap();
+    server.add_user("alice", PW).unwrap();
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    for name in ["x1", "x2", "x3"] {
+        assert_eq!(
+            c.refused(login_req(name, "bad")).await.unwrap().code,
+            ErrorCode::AuthFailed
+        );
+    }
+    assert_eq!(
+        c.refused(login_req("alice", PW)).await.unwrap().code,
+        ErrorCode::RateLimited
+    );
+}

@@ -1,0 +1,498 @@
+// Generated from crates/proto by `cargo xtask bindings`. Do not edit by hand.
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_TEXT_BYTES = 16384;
+
+export type ClientFrame = { 
+/**
+ * Chosen by the client; echoed in the reply.
+ */
+id: number, 
+/**
+ * What the client asks for.
+ */
+req: Request, };
+
+export type Request = { "type": "login", 
+/**
+ * Must equal [`PROTOCOL_VERSION`].
+ */
+protocol: number, 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * Plain password (use TLS outside loopback).
+ */
+password: string, 
+/**
+ * A label for the device, shown in session lists.
+ */
+device: string | null, } | { "type": "auth", 
+/**
+ * Must equal [`PROTOCOL_VERSION`].
+ */
+protocol: number, 
+/**
+ * The session token.
+ */
+token: string, } | { "type": "logout" } | { "type": "ping" } | { "type": "sync", 
+/**
+ * The last stream position the client applied.
+ */
+since: number | null, } | { "type": "search_users", 
+/**
+ * Case-insensitive substring; empty lists everyone.
+ */
+query: string, 
+/**
+ * At most this many results (default 20, at most 100).
+ */
+limit: number | null, } | { "type": "open_direct", 
+/**
+ * The other user's name.
+ */
+user: string, } | { "type": "list_conversations" } | { "type": "send_message", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Client-generated unique id (1 to 64 characters).
+ */
+client_id: string, 
+/**
+ * Message text, at most [`MAX_TEXT_BYTES`].
+ */
+text: string, } | { "type": "history", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Only messages with a sequence number below this; absent for the first page.
+ */
+before: number | null, 
+/**
+ * Page size for older pages (default 75).
+ */
+limit: number | null, } | { "type": "mark_delivered", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Highest sequence number received.
+ */
+seq: number, } | { "type": "mark_read", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Highest sequence number read.
+ */
+seq: number, } | { "type": "set_presence", 
+/**
+ * The chosen status.
+ */
+status: PresenceChoice, 
+/**
+ * Custom message; absent or empty clears it.
+ */
+message: string | null, } | { "type": "set_idle", 
+/**
+ * True while idle.
+ */
+idle: boolean, } | { "type": "set_privacy", 
+/**
+ * True: send no receipts, see only `sent` ticks.
+ */
+enabled: boolean, } | { "type": "set_muted", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * New mute flag.
+ */
+muted: boolean, } | { "type": "clear_history", 
+/**
+ * Conversation id.
+ */
+conversation: number, } | { "type": "add_favourite", 
+/**
+ * The user's name.
+ */
+user: string, } | { "type": "remove_favourite", 
+/**
+ * The user's name.
+ */
+user: string, } | { "type": "answer_subscription", 
+/**
+ * The requesting user's name.
+ */
+user: string, 
+/**
+ * True to accept.
+ */
+accept: boolean, } | { "type": "list_favourites" };
+
+export type ServerFrame = { "frame": "response", 
+/**
+ * The request id.
+ */
+id: number, 
+/**
+ * The reply.
+ */
+result: Response, } | { "frame": "error", 
+/**
+ * The request id, when the frame could be parsed that far.
+ */
+id: number | null, 
+/**
+ * What went wrong.
+ */
+error: ErrorBody, } | { "frame": "event", 
+/**
+ * The event.
+ */
+event: Event, };
+
+export type Response = { "type": "ok" } | { "type": "pong" } | { "type": "logged_in", 
+/**
+ * Keep it to `auth` later; it is shown only once.
+ */
+token: string, 
+/**
+ * The signed-in user.
+ */
+user: UserInfo, 
+/**
+ * Their settings.
+ */
+settings: UserSettings, } | { "type": "authenticated", 
+/**
+ * The signed-in user.
+ */
+user: UserInfo, 
+/**
+ * Their settings.
+ */
+settings: UserSettings, } | { "type": "synced", 
+/**
+ * The newest position sent; store it as the sync cursor.
+ */
+position: number, 
+/**
+ * Presence of every visible user who is not offline; absent users are offline.
+ */
+presence: Array<Presence>, } | { "type": "users", 
+/**
+ * Matching users with their presence.
+ */
+users: Array<DirectoryEntry>, } | { "type": "conversation", 
+/**
+ * It.
+ */
+conversation: ConversationSummary, } | { "type": "conversations", 
+/**
+ * Them.
+ */
+conversations: Array<ConversationSummary>, } | { "type": "sent", 
+/**
+ * The server's acknowledgement.
+ */
+ack: SendAck, } | { "type": "history", 
+/**
+ * The page.
+ */
+page: HistoryPage, } | { "type": "favourites", 
+/**
+ * Users the caller added.
+ */
+outgoing: Array<Favourite>, 
+/**
+ * Pending requests from others to the caller.
+ */
+incoming: Array<Favourite>, };
+
+export type Event = { "type": "change", 
+/**
+ * Server-wide, strictly increasing.
+ */
+position: number, 
+/**
+ * What changed.
+ */
+change: Change, } | { "type": "presence", 
+/**
+ * The new presence.
+ */
+presence: Presence, } | { "type": "closing", 
+/**
+ * Why.
+ */
+code: ErrorCode, 
+/**
+ * One sentence.
+ */
+reason: string, };
+
+export type Change = { "kind": "conversation", 
+/**
+ * The conversation.
+ */
+conversation: ConversationInfo, } | { "kind": "message", 
+/**
+ * The message.
+ */
+message: Message, } | { "kind": "ticks", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Every message of the user with a sequence number up to this is delivered.
+ */
+delivered_through: number, 
+/**
+ * Every message of the user with a sequence number up to this is read.
+ */
+read_through: number, } | { "kind": "read_cursor", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Read up to this sequence number.
+ */
+read_through: number, 
+/**
+ * Unread messages left.
+ */
+unread: number, } | { "kind": "conversation_settings", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Mute flag.
+ */
+muted: boolean, 
+/**
+ * Messages up to this sequence number are hidden for the user.
+ */
+cleared_through: number, } | { "kind": "settings", 
+/**
+ * The new settings.
+ */
+settings: UserSettings, } | { "kind": "favourite", 
+/**
+ * The new state.
+ */
+favourite: Favourite, };
+
+export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "invalid" | "unsupported_version" | "unauthenticated" | "auth_failed" | "account_disabled" | "rate_limited" | "forbidden" | "not_found" | "conflict" | "too_many_connections" | "slow_consumer" | "shutting_down" | "internal";
+
+export type ErrorBody = { 
+/**
+ * Machine-readable code.
+ */
+code: ErrorCode, 
+/**
+ * One plain sentence for people.
+ */
+message: string, };
+
+export type UserInfo = { 
+/**
+ * Unique account name.
+ */
+name: string, 
+/**
+ * Name to show.
+ */
+display_name: string, 
+/**
+ * E-mail address, if known.
+ */
+email: string | null, };
+
+export type UserSettings = { 
+/**
+ * Privacy mode: no receipts sent, only `sent` ticks seen.
+ */
+privacy: boolean, 
+/**
+ * The status the user chose.
+ */
+status: PresenceChoice, 
+/**
+ * The custom status message.
+ */
+status_message: string | null, };
+
+export type PresenceChoice = "available" | "away" | "dnd" | "offline";
+
+export type PresenceStatus = "online" | "away" | "dnd" | "offline";
+
+export type Presence = { 
+/**
+ * The user's name.
+ */
+user: string, 
+/**
+ * Effective status.
+ */
+status: PresenceStatus, 
+/**
+ * Custom message (hidden while offline).
+ */
+message: string | null, 
+/**
+ * True when the status is away because the user is idle.
+ */
+idle: boolean, 
+/**
+ * Last time a device disconnected, in ms since the epoch.
+ */
+last_seen: number | null, };
+
+export type DirectoryEntry = { 
+/**
+ * The user.
+ */
+user: UserInfo, 
+/**
+ * Their presence, when the caller may see it.
+ */
+presence: Presence | null, };
+
+export type ConversationKind = "direct";
+
+export type ConversationInfo = { 
+/**
+ * Conversation id.
+ */
+id: number, 
+/**
+ * Its kind.
+ */
+kind: ConversationKind, 
+/**
+ * Members, by name.
+ */
+members: Array<string>, 
+/**
+ * Creation time, ms since the epoch.
+ */
+created_at: number, };
+
+export type ConversationSummary = { 
+/**
+ * Identity and members.
+ */
+info: ConversationInfo, 
+/**
+ * The newest visible message.
+ */
+last_message: Message | null, 
+/**
+ * Unread messages from others.
+ */
+unread: number, 
+/**
+ * The user's read cursor.
+ */
+read_through: number, 
+/**
+ * Mute flag.
+ */
+muted: boolean, 
+/**
+ * Messages up to this sequence number are hidden for the user.
+ */
+cleared_through: number, };
+
+export type TickState = "pending" | "sent" | "delivered" | "read";
+
+export type Message = { 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Per-conversation sequence number, from 1.
+ */
+seq: number, 
+/**
+ * The sender's client-generated id.
+ */
+client_id: string, 
+/**
+ * The sender's name.
+ */
+sender: string, 
+/**
+ * The text.
+ */
+text: string, 
+/**
+ * Server time of storage, ms since the epoch.
+ */
+sent_at: number, 
+/**
+ * Ticks as the requesting user may see them.
+ */
+state: TickState, };
+
+export type SendAck = { 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * The client id that was sent.
+ */
+client_id: string, 
+/**
+ * Assigned sequence number.
+ */
+seq: number, 
+/**
+ * Server time of storage.
+ */
+sent_at: number, 
+/**
+ * True when this client id had been stored before (a resend).
+ */
+duplicate: boolean, };
+
+export type HistoryPage = { 
+/**
+ * Oldest first.
+ */
+messages: Array<Message>, 
+/**
+ * True when older messages exist; ask again with `before` = the first `seq`.
+ */
+has_more: boolean, };
+
+export type FavouriteState = "pending" | "accepted" | "declined" | "removed";
+
+export type Favourite = { 
+/**
+ * Who added.
+ */
+owner: string, 
+/**
+ * Who was added.
+ */
+target: string, 
+/**
+ * Where the request stands.
+ */
+state: FavouriteState, };
