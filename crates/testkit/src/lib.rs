@@ -59,6 +59,21 @@ impl TestServer {
         let task = tokio::spawn(confer_server::run(listener, config, async {
             let _ = stopped.await;
         }));
+        // Report a server that failed to start instead of a later "connection refused".
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if task.is_finished() {
+                task.await??;
+                bail!("the server stopped right after starting");
+            }
+            if healthy(addr).await {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("the server did not become healthy");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         Ok(Self {
             addr,
             data_dir,
@@ -98,6 +113,18 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// True when `GET /healthz` answers 200.
+pub async fn healthy(addr: SocketAddr) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut s) = TcpStream::connect(addr).await else { return false };
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.is_err() {
+        return false;
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out).await;
+    out.starts_with("HTTP/1.1 200")
 }
 
 /// Creates an account in a data dir.
@@ -270,6 +297,16 @@ impl Client {
         loop {
             match self.next_frame().await? {
                 ServerFrame::Event { event } => return Ok(event),
+                // A reply to a request sent earlier without waiting: keep it for `reply`.
+                ServerFrame::Response { id, result } => {
+                    self.replies.insert(id, Ok(result));
+                }
+                ServerFrame::Error {
+                    id: Some(id),
+                    error,
+                } => {
+                    self.replies.insert(id, Err(error));
+                }
                 other => bail!("unexpected frame while waiting for an event: {other:?}"),
             }
         }

@@ -1,1 +1,180 @@
-fn main() {}
+//! Project tasks.
+//!
+//! - `cargo xtask test`: formatting, clippy, the UI type check and every test in the workspace.
+//! - `cargo xtask run`: a local confer-server (SQLite) with demo accounts.
+//! - `cargo xtask bindings`: regenerate `ui/src/lib/bindings.ts` from the protocol crate.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, bail};
+
+const DEMO_PASSWORD: &str = "confer-demo";
+const DEMO_USERS: &[(&str, &str)] = &[
+    ("alice", "Alice Martin"),
+    ("bob", "Bob Okafor"),
+    ("carol", "Carol Nguyen"),
+];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("test") => test(&root, &args[1..]),
+        Some("run") => run(&root, &args[1..]),
+        Some("bindings") => bindings(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 test [--no-lint]   fmt, clippy, UI type check and every test\n  \
+                 run [--listen ADDR] start a local server with demo accounts\n  \
+                 bindings           regenerate ui/src/lib/bindings.ts"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root")
+        .to_owned()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    eprintln!("==> {name}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
+fn test(root: &Path, args: &[String]) -> Result<()> {
+    let lint = !args.iter().any(|a| a == "--no-lint");
+    if lint {
+        step(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--check"]),
+        )?;
+        step(
+            "cargo clippy",
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    }
+    let ui = root.join("ui");
+    if !ui.join("node_modules").exists() {
+        step(
+            "npm ci (ui)",
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&ui),
+        )?;
+    }
+    step(
+        "UI type check",
+        Command::new("npm")
+            .args(["run", "--silent", "check"])
+            .current_dir(&ui),
+    )?;
+    step(
+        "cargo test",
+        cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
+    )?;
+    eprintln!("==> all checks passed");
+    Ok(())
+}
+
+fn bindings() -> Result<()> {
+    step(
+        "regenerate bindings",
+        cargo()
+            .args(["test", "-p", "confer-proto", "--lib", "bindings_are_fresh"])
+            .env("CONFER_UPDATE_BINDINGS", "1"),
+    )
+}
+
+fn run(root: &Path, args: &[String]) -> Result<()> {
+    let listen = match args {
+        [flag, addr] if flag == "--listen" => addr.clone(),
+        [] => "127.0.0.1:7300".into(),
+        _ => bail!("usage: cargo xtask run [--listen ADDR]"),
+    };
+    step(
+        "build confer-server",
+        cargo().args(["build", "-p", "confer-server"]),
+    )?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let server = target.join("debug").join("confer-server");
+    let data = target.join("confer-demo");
+    std::fs::create_dir_all(&data)?;
+    for (name, display) in DEMO_USERS {
+        let out = Command::new(&server)
+            .arg("--data")
+            .arg(&data)
+            .args([
+                "user",
+                "add",
+                name,
+                "--display-name",
+                display,
+                "--password-stdin",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
+                child.wait_with_output()
+            })?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() && !err.contains("already exists") {
+            bail!("cannot create demo user {name}: {err}");
+        }
+    }
+    eprintln!(
+        "Demo server on ws://{listen}/v1/ws with data in {}\n\
+         Accounts: {} (password {DEMO_PASSWORD})\n\
+         Stop with Ctrl-C.",
+        data.display(),
+        DEMO_USERS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    step(
+        "confer-server",
+        Command::new(&server)
+            .arg("--data")
+            .arg(&data)
+            .arg("--listen")
+            .arg(&listen),
+    )
+}

@@ -430,13 +430,13 @@ struct Appender<'t, 'c> {
 
 impl Appender<'_, '_> {
     /// A change for every member of the conversation.
-    fn to_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
+    fn for_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
         let recipients = member_ids(self.tx, conv)?;
         self.push(Some(conv), None, change, recipients)
     }
 
     /// A change for one user.
-    fn to_user(
+    fn for_user(
         &mut self,
         conv: Option<ConversationId>,
         user: UserId,
@@ -476,7 +476,7 @@ impl Appender<'_, '_> {
         for sender in member_ids(self.tx, conv)? {
             let now = tick_aggregate(self.tx, conv, sender)?;
             if before.get(&sender) != Some(&now) && !privacy_of(self.tx, sender)? {
-                self.to_user(
+                self.for_user(
                     Some(conv),
                     sender,
                     Change::Ticks {
@@ -626,7 +626,7 @@ impl SqliteStore {
                             )?;
                         }
                         let info = conversation_info(tx, conv)?;
-                        out.to_members(conv, Change::Conversation { conversation: info })?;
+                        out.for_members(conv, Change::Conversation { conversation: info })?;
                         conv
                     }
                 };
@@ -677,7 +677,7 @@ impl SqliteStore {
                     sent_at: now,
                     state: TickState::Sent,
                 };
-                out.to_members(conversation, Change::Message { message })?;
+                out.for_members(conversation, Change::Message { message })?;
                 Outcome::Sent(SendAck {
                     conversation,
                     client_id,
@@ -722,7 +722,7 @@ impl SqliteStore {
                         params![conversation, user, seq],
                     )?;
                     let unread = unread_count(tx, conversation, user, seq.max(member.cleared_seq))?;
-                    out.to_user(
+                    out.for_user(
                         Some(conversation),
                         user,
                         Change::ReadCursor {
@@ -755,7 +755,7 @@ impl SqliteStore {
                         "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
                         params![conversation, user, muted],
                     )?;
-                    out.to_user(
+                    out.for_user(
                         Some(conversation),
                         user,
                         Change::ConversationSettings {
@@ -781,7 +781,7 @@ impl SqliteStore {
                          WHERE conversation_id = ?1 AND user_id = ?2",
                         params![conversation, user, last_seq],
                     )?;
-                    out.to_user(
+                    out.for_user(
                         Some(conversation),
                         user,
                         Change::ConversationSettings {
@@ -791,7 +791,7 @@ impl SqliteStore {
                         },
                     )?;
                     if last_seq > member.read_seq {
-                        out.to_user(
+                        out.for_user(
                             Some(conversation),
                             user,
                             Change::ReadCursor {
@@ -822,7 +822,7 @@ impl SqliteStore {
                         };
                         for conv in convs {
                             let (d, r) = tick_aggregate(tx, conv, user)?;
-                            out.to_user(
+                            out.for_user(
                                 Some(conv),
                                 user,
                                 Change::Ticks {
@@ -943,7 +943,7 @@ impl SqliteStore {
         let settings = user_by(tx, "id = ?1", &user)?
             .ok_or_else(|| StoreError::NotFound("no such user".into()))?
             .settings;
-        out.to_user(None, user, Change::Settings { settings })
+        out.for_user(None, user, Change::Settings { settings })
     }
 
     fn publish_favourite(
@@ -960,14 +960,14 @@ impl SqliteStore {
             state,
         };
         // Both sides hear of it: the target sees requests arrive and end on all its devices.
-        out.to_user(
+        out.for_user(
             None,
             owner,
             Change::Favourite {
                 favourite: favourite.clone(),
             },
         )?;
-        out.to_user(None, target, Change::Favourite { favourite })
+        out.for_user(None, target, Change::Favourite { favourite })
     }
 }
 
@@ -1141,10 +1141,10 @@ impl Store for SqliteStore {
             for (position, payload) in rows {
                 let change: Change = serde_json::from_str(&payload)
                     .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
-                if let Change::Message { message } = &change {
-                    if cleared.get(&message.conversation).is_some_and(|&c| message.seq <= c) {
-                        continue;
-                    }
+                if let Change::Message { message } = &change
+                    && cleared.get(&message.conversation).is_some_and(|&c| message.seq <= c)
+                {
+                    continue;
                 }
                 changes.push((position, change));
             }
