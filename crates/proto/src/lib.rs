@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod examples;
 mod typescript;
 
 pub use error::{ErrorBody, ErrorCode, ProtoError};

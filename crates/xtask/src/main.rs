@@ -108,7 +108,7 @@ fn bindings() -> Result<()> {
     step(
         "regenerate bindings",
         cargo()
-            .args(["test", "-p", "confer-proto", "--lib", "bindings_are_fresh"])
+            .args(["test", "-p", "confer-proto", "--lib", "fresh"])
             .env("CONFER_UPDATE_BINDINGS", "1"),
     )
 }
