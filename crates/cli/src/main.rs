@@ -1,0 +1,528 @@
+//! `confer-cli`: the Confer client for scripts, bots and tests, built on the client core.
+//!
+//! Exit codes: 0 success, 2 usage error, 3 authentication failure, 4 server unreachable,
+//! 5 refused by the server; 1 anything else. Errors go to stderr as one sentence.
+
+use std::{io::BufRead, path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use confer_core::{CachedMessage, Client, ClientConfig, ClientEvent, CoreError};
+use confer_proto::PresenceChoice;
+
+#[derive(Parser)]
+#[command(
+    name = "confer-cli",
+    version,
+    about = "Confer from the command line: send, read and follow chats",
+    long_about = "Confer from the command line: send, read and follow chats.\n\n\
+        The password comes from --password-stdin or CONFER_PASSWORD; after the first sign-in the \
+        session token is kept (OS keyring, or a 0600 file in the profile) and reused.\n\n\
+        Exit codes: 0 success, 2 usage error, 3 authentication failure, 4 server unreachable, \
+        5 refused by the server, 1 other failures."
+)]
+struct Cli {
+    /// Server address (ws://host:port, http://host:port or host:port).
+    #[arg(
+        long,
+        env = "CONFER_SERVER",
+        default_value = "ws://127.0.0.1:7300",
+        global = true
+    )]
+    server: String,
+    /// Your account name.
+    #[arg(long, env = "CONFER_USER", global = true)]
+    user: Option<String>,
+    /// Profile directory for the cache and token [default: the OS data dir].
+    #[arg(long, env = "CONFER_PROFILE", global = true)]
+    profile: Option<PathBuf>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, global = true)]
+    password_stdin: bool,
+    /// Seconds to wait for the server before giving up.
+    #[arg(long, default_value_t = 10, global = true)]
+    connect_timeout: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send a message to a user; prints the message id once the server has stored it.
+    Send {
+        /// The recipient's name.
+        #[arg(value_name = "USER")]
+        peer: String,
+        /// The text ("-" reads it from standard input).
+        text: String,
+        /// Queue the message in the outbox and exit without waiting for the server.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Print the conversation with a user, oldest first (from the cache when offline).
+    History {
+        /// The other user's name.
+        #[arg(value_name = "USER")]
+        peer: String,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 75)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stay connected and print events: messages, tick changes, presence, unread counts.
+    Follow {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Exit after this many message events.
+        #[arg(long)]
+        count: Option<u64>,
+        /// Exit after this many seconds.
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
+    /// Mark the conversation with a user read.
+    Read {
+        /// The other user's name.
+        #[arg(value_name = "USER")]
+        peer: String,
+    },
+    /// Set your status.
+    Status {
+        /// The status.
+        status: Status,
+        /// A custom status message.
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Turn privacy mode (no receipts, only the server tick) on or off.
+    Privacy {
+        /// on or off.
+        mode: OnOff,
+    },
+    /// List directory users with their presence.
+    Who {
+        /// Filter by name or display name.
+        query: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send whatever the outbox holds and wait for the acks.
+    Flush,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Status {
+    Available,
+    Away,
+    Dnd,
+    Offline,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+/// A failure with its exit code.
+struct Failure(u8, String);
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        let code = match &e {
+            CoreError::AuthFailed(_) => 3,
+            CoreError::Unreachable(_) | CoreError::Offline | CoreError::Timeout => 4,
+            CoreError::Refused(_) | CoreError::NotFound(_) => 5,
+            CoreError::Invalid(_) => 2,
+            _ => 1,
+        };
+        let mut text = e.to_string();
+        if matches!(e, CoreError::Offline | CoreError::Timeout) {
+            text = format!("The server is unreachable ({text}).");
+        }
+        Failure(code, text)
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("confer-cli: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            let message = message.trim_end_matches('.');
+            eprintln!("confer-cli: {message}.");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure(2, message.into())
+}
+
+fn password(cli: &Cli) -> Result<Option<String>, Failure> {
+    if cli.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            Failure(
+                1,
+                format!("cannot read the password from standard input: {e}"),
+            )
+        })?;
+        return Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()));
+    }
+    Ok(std::env::var("CONFER_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty()))
+}
+
+fn profile_dir(cli: &Cli, user: &str) -> Result<PathBuf, Failure> {
+    if let Some(p) = &cli.profile {
+        return Ok(p.clone());
+    }
+    let base =
+        dirs::data_dir().ok_or_else(|| usage("no data directory is known here; give --profile"))?;
+    let url = confer_core::ws_url(&cli.server);
+    let host: String = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(&url)
+        .trim_end_matches("/v1/ws")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join("confer").join(format!("{user}@{host}")))
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let user = cli
+        .user
+        .clone()
+        .ok_or_else(|| usage("give your account name with --user or CONFER_USER"))?;
+    let text = match &cli.command {
+        Command::Send { text, .. } if text == "-" => {
+            let mut all = String::new();
+            for line in std::io::stdin().lock().lines() {
+                let line =
+                    line.map_err(|e| Failure(1, format!("cannot read standard input: {e}")))?;
+                if !all.is_empty() {
+                    all.push('\n');
+                }
+                all.push_str(&line);
+            }
+            Some(all)
+        }
+        _ => None,
+    };
+    let config = ClientConfig {
+        server: cli.server.clone(),
+        user: user.clone(),
+        password: password(&cli)?,
+        profile: profile_dir(&cli, &user)?,
+        device: "confer-cli".into(),
+        connect_timeout: Duration::from_secs(cli.connect_timeout.max(1)),
+        // CONFER_CREDENTIALS=file keeps the token out of the OS keyring (kiosks, tests).
+        use_keyring: std::env::var("CONFER_CREDENTIALS").map_or(true, |v| v != "file"),
+    };
+    let timeout = Duration::from_secs(cli.connect_timeout.max(1));
+    let client = Client::open(config, true)?;
+    let result = command(&client, cli.command, text, timeout).await;
+    client.close().await;
+    result
+}
+
+async fn online(client: &Client, timeout: Duration) -> Result<(), Failure> {
+    client.wait_synced(timeout).await?;
+    Ok(())
+}
+
+async fn command(
+    client: &Client,
+    command: Command,
+    stdin_text: Option<String>,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    match command {
+        Command::Send {
+            peer: user,
+            text,
+            no_wait,
+        } => {
+            let text = stdin_text.unwrap_or(text);
+            let conversation = match client.direct_conversation(&user).await {
+                Ok(c) => c,
+                Err(CoreError::Offline) if !no_wait => {
+                    online(client, timeout).await?;
+                    client.direct_conversation(&user).await?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let message = client.send(conversation, &text).await?;
+            if !no_wait {
+                client.wait_sent(message.local_id, timeout).await.map_err(|e| match e {
+                    CoreError::Timeout => Failure(
+                        4,
+                        "The server is unreachable; the message stays in the outbox and will be sent later".into(),
+                    ),
+                    other => other.into(),
+                })?;
+            }
+            println!("{}", message.client_id);
+            Ok(())
+        }
+        Command::History {
+            peer: user,
+            limit,
+            json,
+        } => {
+            if limit == 0 {
+                return Err(usage("--limit must be at least 1"));
+            }
+            // Catch up when the server answers; otherwise show what the cache holds.
+            if let Err(e) = client
+                .wait_synced(timeout.min(Duration::from_secs(5)))
+                .await
+            {
+                if matches!(e, CoreError::AuthFailed(_)) {
+                    return Err(e.into());
+                }
+                tracing::warn!("showing cached history: {e}");
+            }
+            let conversation = client
+                .direct_conversation(&user)
+                .await
+                .map_err(|e| match e {
+                    CoreError::Offline => Failure(
+                        4,
+                        format!(
+                            "No cached conversation with {user}, and the server is unreachable"
+                        ),
+                    ),
+                    other => other.into(),
+                })?;
+            for m in client.history(conversation, None, limit).await? {
+                print_message(&m, json);
+            }
+            Ok(())
+        }
+        Command::Follow {
+            json,
+            count,
+            timeout: limit,
+        } => {
+            let mut rx = client.subscribe();
+            online(client, timeout).await?;
+            let deadline = limit.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+            let mut messages = 0u64;
+            if count == Some(0) {
+                return Ok(());
+            }
+            loop {
+                let next = async { rx.recv().await };
+                let event = match deadline {
+                    Some(d) => match tokio::time::timeout_at(d, next).await {
+                        Ok(e) => e,
+                        Err(_) => return Ok(()),
+                    },
+                    None => next.await,
+                };
+                let event = match event {
+                    Ok(e) => e,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("skipped {n} events");
+                        continue;
+                    }
+                    Err(_) => return Err(Failure(4, "The connection ended".into())),
+                };
+                if print_event(&event, json) && matches!(event, ClientEvent::Message { .. }) {
+                    messages += 1;
+                    if count.is_some_and(|c| messages >= c) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Command::Read { peer: user } => {
+            online(client, timeout).await?;
+            let conversation = client.direct_conversation(&user).await?;
+            client.mark_read(conversation, None).await?;
+            Ok(())
+        }
+        Command::Status { status, message } => {
+            online(client, timeout).await?;
+            let status = match status {
+                Status::Available => PresenceChoice::Available,
+                Status::Away => PresenceChoice::Away,
+                Status::Dnd => PresenceChoice::Dnd,
+                Status::Offline => PresenceChoice::Offline,
+            };
+            client.set_status(status, message).await?;
+            Ok(())
+        }
+        Command::Privacy { mode } => {
+            online(client, timeout).await?;
+            client.set_privacy(matches!(mode, OnOff::On)).await?;
+            Ok(())
+        }
+        Command::Who { query, json } => {
+            online(client, timeout).await?;
+            for entry in client
+                .search_users(query.as_deref().unwrap_or(""), Some(100))
+                .await?
+            {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&entry).expect("entries serialise")
+                    );
+                } else {
+                    let status = entry.presence.as_ref().map_or("unknown".to_owned(), |p| {
+                        serde_json::to_value(p.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    });
+                    let message = entry
+                        .presence
+                        .as_ref()
+                        .and_then(|p| p.message.clone())
+                        .unwrap_or_default();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        entry.user.name, entry.user.display_name, status, message
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Flush => {
+            let before = client.outbox_len().await?;
+            online(client, timeout).await?;
+            client.flush(timeout).await.map_err(|e| match e {
+                CoreError::Timeout => Failure(4, "The outbox could not be emptied in time".into()),
+                other => other.into(),
+            })?;
+            eprintln!("sent {before} queued message(s)");
+            Ok(())
+        }
+    }
+}
+
+fn state_str(m: &CachedMessage) -> String {
+    serde_json::to_value(m.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn message_json(m: &CachedMessage) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.client_id,
+        "conversation": m.conversation,
+        "seq": m.seq,
+        "sender": m.sender,
+        "text": m.text,
+        "sent_at": m.sent_at,
+        "state": state_str(m),
+        "error": m.error,
+    })
+}
+
+fn print_message(m: &CachedMessage, json: bool) {
+    if json {
+        println!("{}", message_json(m));
+    } else {
+        println!(
+            "{} {}: {} [{}]",
+            format_time(m.sent_at),
+            m.sender,
+            m.text.replace('\n', "\n    "),
+            state_str(m)
+        );
+    }
+}
+
+/// Prints an event; returns true when it was printed.
+fn print_event(event: &ClientEvent, json: bool) -> bool {
+    let value = match event {
+        ClientEvent::Message { message, decision } => {
+            let mut v = message_json(message);
+            v["event"] = "message".into();
+            v["notify"] = decision.notify.into();
+            v
+        }
+        ClientEvent::Updated { message } => {
+            let mut v = message_json(message);
+            v["event"] = "tick".into();
+            v
+        }
+        ClientEvent::Ticks { .. }
+        | ClientEvent::Presence { .. }
+        | ClientEvent::Unread { .. }
+        | ClientEvent::ReadCursor { .. }
+        | ClientEvent::State { .. } => serde_json::to_value(event).expect("events serialise"),
+        _ => return false,
+    };
+    if json {
+        println!("{value}");
+    } else {
+        match event {
+            ClientEvent::Message { message, .. } => print_message(message, false),
+            _ => println!("{value}"),
+        }
+    }
+    true
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC.
+fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_format_in_utc() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00");
+        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 09:46");
+    }
+}

@@ -1,0 +1,827 @@
+//! The local cache: one SQLite file per profile. Everything the UI shows is read from here;
+//! network events are written here first. The outbox lives in the same file, so a message is
+//! shown (as pending) in the same transaction that queues it.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use confer_proto::{
+    Change, ConversationInfo, ConversationSummary, Favourite, FavouriteState, Message, Presence,
+    PresenceStatus, SendAck, TickState, UserSettings,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::CoreError;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+
+/// A message as the cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CachedMessage {
+    /// Local row id (stable for pending messages, which have no seq yet).
+    pub local_id: i64,
+    /// Conversation id.
+    pub conversation: u64,
+    /// Server sequence number; `None` while pending.
+    pub seq: Option<u64>,
+    /// Client-generated id.
+    pub client_id: String,
+    /// Sender's name.
+    pub sender: String,
+    /// Text.
+    pub text: String,
+    /// Server time (local time while pending), ms since the epoch.
+    pub sent_at: i64,
+    /// Ticks (meaningful on one's own messages).
+    pub state: TickState,
+    /// Why the server refused it, for a message that will not be sent.
+    pub error: Option<String>,
+}
+
+/// A conversation row for the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConversationView {
+    /// Id, kind and members.
+    pub info: ConversationInfo,
+    /// The newest visible message (pending ones included).
+    pub last_message: Option<CachedMessage>,
+    /// Unread messages from others.
+    pub unread: u32,
+    /// Muted.
+    pub muted: bool,
+    /// Last activity, for ordering (ms).
+    pub last_activity: i64,
+}
+
+/// Unread totals per tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct UnreadTotals {
+    /// Chats tab (direct conversations and groups).
+    pub chats: u32,
+    /// Virtual Rooms tab.
+    pub rooms: u32,
+}
+
+impl UnreadTotals {
+    /// Both tabs together (the tray badge).
+    pub fn total(&self) -> u32 {
+        self.chats + self.rooms
+    }
+}
+
+/// A queued message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// Local row id.
+    pub local_id: i64,
+    /// Conversation id.
+    pub conversation: u64,
+    /// Client id.
+    pub client_id: String,
+    /// Text.
+    pub text: String,
+}
+
+/// What applying a batch of changes did, for notifications and subscriptions.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Applied {
+    /// Messages stored for the first time.
+    pub new_messages: Vec<Message>,
+    /// Own pending messages that the stream confirmed.
+    pub confirmed: Vec<Message>,
+    /// Conversations whose ticks moved.
+    pub ticks: Vec<(u64, u64, u64)>,
+    /// Conversations whose read cursor moved: (conversation, read_through, unread).
+    pub read_cursors: Vec<(u64, u64, u32)>,
+    /// Conversations added or changed.
+    pub conversations: Vec<u64>,
+    /// New settings.
+    pub settings: Option<UserSettings>,
+    /// Favourites that changed.
+    pub favourites: Vec<Favourite>,
+}
+
+/// The cache. Calls block: run them off the async runtime ([`Cache::run`]).
+#[derive(Clone)]
+pub struct Cache {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db(e: rusqlite::Error) -> CoreError {
+    CoreError::Cache(e.to_string())
+}
+
+impl Cache {
+    /// Opens (creating) the cache file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self, CoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CoreError::Cache(format!("{}: {e}", dir.display())))?;
+        }
+        let mut conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        let current: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if current > MIGRATIONS.len() {
+            return Err(CoreError::Cache(format!(
+                "cache schema {current} is newer than this client knows ({})",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on a blocking thread.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Cache) -> Result<T, CoreError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|e| CoreError::Cache(format!("cache task failed: {e}")))?
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, CoreError> {
+        let mut conn = self.conn.lock().expect("cache poisoned");
+        f(&mut conn).map_err(db)
+    }
+
+    /// A stored setting.
+    pub fn get(&self, key: &str) -> Result<Option<String>, CoreError> {
+        self.with(|c| {
+            c.query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    /// Stores a setting.
+    pub fn set(&self, key: &str, value: &str) -> Result<(), CoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The last stream position applied.
+    pub fn sync_cursor(&self) -> Result<u64, CoreError> {
+        Ok(self
+            .get("sync_cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Raises the sync cursor (never lowers it).
+    pub fn advance_cursor(&self, position: u64) -> Result<(), CoreError> {
+        if position > self.sync_cursor()? {
+            self.set("sync_cursor", &position.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// The user's settings as last synced.
+    pub fn settings(&self) -> Result<UserSettings, CoreError> {
+        Ok(self
+            .get("settings")?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Stores the user's settings.
+    pub fn set_settings(&self, settings: &UserSettings) -> Result<(), CoreError> {
+        self.set(
+            "settings",
+            &serde_json::to_string(settings).expect("settings serialise"),
+        )
+    }
+
+    /// Writes a message as pending and queues it, in one transaction.
+    pub fn enqueue(
+        &self,
+        conversation: u64,
+        sender: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<CachedMessage, CoreError> {
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let local_id = self.with(|c| {
+            let tx = c.transaction()?;
+            let known: bool =
+                tx.query_row("SELECT 1 FROM conversations WHERE id = ?1", [conversation], |_| Ok(true)).optional()?.unwrap_or(false);
+            if !known {
+                return Ok(None);
+            }
+            tx.execute(
+                "INSERT INTO messages (conversation_id, seq, client_id, sender, body, sent_at) VALUES (?1, NULL, ?2, ?3, ?4, ?5)",
+                params![conversation, client_id, sender, text, now],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute("INSERT INTO outbox (local_id) VALUES (?1)", [id])?;
+            tx.commit()?;
+            Ok(Some(id))
+        })?;
+        let local_id = local_id.ok_or_else(|| {
+            CoreError::NotFound(format!(
+                "There is no conversation {conversation} in the cache."
+            ))
+        })?;
+        Ok(CachedMessage {
+            local_id,
+            conversation,
+            seq: None,
+            client_id,
+            sender: sender.to_owned(),
+            text: text.to_owned(),
+            sent_at: now,
+            state: TickState::Pending,
+            error: None,
+        })
+    }
+
+    /// The outbox, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT m.local_id, m.conversation_id, m.client_id, m.body FROM outbox o \
+                 JOIN messages m ON m.local_id = o.local_id ORDER BY o.local_id",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(OutboxItem {
+                    local_id: r.get(0)?,
+                    conversation: r.get(1)?,
+                    client_id: r.get(2)?,
+                    text: r.get(3)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// Records the server's ack: the message gets its seq and leaves the outbox.
+    pub fn acked(&self, local_id: i64, ack: &SendAck) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE messages SET seq = ?2, sent_at = ?3 WHERE local_id = ?1 AND seq IS NULL",
+                params![local_id, ack.seq, ack.sent_at],
+            )?;
+            tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+            tx.commit()
+        })
+    }
+
+    /// The server refused a queued message for good: it leaves the outbox, marked with why.
+    pub fn refused(&self, local_id: i64, reason: &str) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+            tx.execute(
+                "UPDATE messages SET error = ?2 WHERE local_id = ?1",
+                params![local_id, reason],
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// Applies changes from the server and advances the cursor, in one transaction.
+    pub fn apply(&self, changes: &[(u64, Change)], me: &str) -> Result<Applied, CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut applied = Applied::default();
+            let mut cursor: u64 =
+                tx.query_row("SELECT value FROM kv WHERE key = 'sync_cursor'", [], |r| r.get::<_, String>(0))
+                    .optional()?
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+            for (position, change) in changes {
+                if *position <= cursor {
+                    continue;
+                }
+                apply_one(&tx, change, me, &mut applied)?;
+                cursor = *position;
+            }
+            tx.execute(
+                "INSERT INTO kv (key, value) VALUES ('sync_cursor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [cursor.to_string()],
+            )?;
+            tx.commit()?;
+            Ok(applied)
+        })
+    }
+
+    /// Stores a conversation summary fetched from the server.
+    pub fn upsert_summary(&self, s: &ConversationSummary) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            upsert_info(&tx, &s.info)?;
+            tx.execute(
+                "UPDATE conversations SET read_through = MAX(read_through, ?2), muted = ?3, \
+                 cleared_through = MAX(cleared_through, ?4) WHERE id = ?1",
+                params![s.info.id, s.read_through, s.muted, s.cleared_through],
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// Stores a page of history fetched from the server.
+    pub fn insert_history(&self, messages: &[Message]) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for m in messages {
+                insert_message(&tx, m)?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// Replaces presence with a snapshot (users absent from it are offline).
+    pub fn presence_snapshot(&self, all: &[Presence]) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE presence SET status = 'offline', message = NULL, idle = 0",
+                [],
+            )?;
+            for p in all {
+                upsert_presence(&tx, p)?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// Stores one presence update.
+    pub fn set_presence(&self, p: &Presence) -> Result<(), CoreError> {
+        self.with(|c| upsert_presence(c, p))
+    }
+
+    /// Everyone's presence as last known.
+    pub fn presence(&self) -> Result<Vec<Presence>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT user, status, message, idle, last_seen FROM presence ORDER BY user",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(Presence {
+                    user: r.get(0)?,
+                    status: status_from_str(&r.get::<_, String>(1)?),
+                    message: r.get(2)?,
+                    idle: r.get(3)?,
+                    last_seen: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// A page of the timeline, oldest first: messages with a seq below `before` (all when
+    /// `None`, pending ones last).
+    pub fn timeline(
+        &self,
+        conversation: u64,
+        before: Option<u64>,
+        limit: u32,
+        me: &str,
+    ) -> Result<Vec<CachedMessage>, CoreError> {
+        let privacy = self.settings()?.privacy;
+        self.with(|c| {
+            let (delivered, read, cleared): (u64, u64, u64) = c
+                .query_row(
+                    "SELECT delivered_through, receipts_read_through, cleared_through FROM conversations WHERE id = ?1",
+                    [conversation],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .unwrap_or((0, 0, 0));
+            let ticks = Ticks { delivered, read, privacy, me };
+            let mut out = Vec::new();
+            if before.is_none() {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = ?1 AND seq IS NULL ORDER BY local_id"
+                ))?;
+                out = stmt.query_map([conversation], |r| message_from_row(r, &ticks))?.collect::<Result<Vec<_>, _>>()?;
+            }
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = ?1 AND seq > ?2 AND seq < ?3 \
+                 ORDER BY seq DESC LIMIT ?4"
+            ))?;
+            let before = before.unwrap_or(i64::MAX as u64).min(i64::MAX as u64);
+            let mut older = stmt
+                .query_map(params![conversation, cleared, before, limit], |r| message_from_row(r, &ticks))?
+                .collect::<Result<Vec<_>, _>>()?;
+            older.reverse();
+            older.extend(out);
+            Ok(older)
+        })
+    }
+
+    /// The local id of a message by sender and client id.
+    pub fn local_id_of(&self, sender: &str, client_id: &str) -> Result<Option<i64>, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT local_id FROM messages WHERE sender = ?1 AND client_id = ?2",
+                params![sender, client_id],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// One message by its local id.
+    pub fn message(&self, local_id: i64, me: &str) -> Result<Option<CachedMessage>, CoreError> {
+        let conv: Option<u64> = self.with(|c| {
+            c.query_row(
+                "SELECT conversation_id FROM messages WHERE local_id = ?1",
+                [local_id],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        let Some(conv) = conv else { return Ok(None) };
+        let privacy = self.settings()?.privacy;
+        self.with(|c| {
+            let (delivered, read): (u64, u64) = c.query_row(
+                "SELECT delivered_through, receipts_read_through FROM conversations WHERE id = ?1",
+                [conv],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let ticks = Ticks {
+                delivered,
+                read,
+                privacy,
+                me,
+            };
+            c.query_row(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE local_id = ?1"),
+                [local_id],
+                |r| message_from_row(r, &ticks),
+            )
+            .optional()
+        })
+    }
+
+    /// The lowest seq cached for a conversation, and whether nothing older exists on the
+    /// server side of the cleared mark.
+    pub fn oldest_seq(&self, conversation: u64) -> Result<Option<u64>, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT MIN(seq) FROM messages WHERE conversation_id = ?1 AND seq IS NOT NULL",
+                [conversation],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// The conversation list, newest activity first.
+    pub fn conversations(&self, me: &str) -> Result<Vec<ConversationView>, CoreError> {
+        let ids: Vec<u64> = self.with(|c| {
+            let mut stmt = c.prepare_cached("SELECT id FROM conversations")?;
+            stmt.query_map([], |r| r.get(0))?.collect()
+        })?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(v) = self.conversation(id, me)? {
+                out.push(v);
+            }
+        }
+        out.sort_by_key(|v| std::cmp::Reverse(v.last_activity));
+        Ok(out)
+    }
+
+    /// One conversation row.
+    pub fn conversation(&self, id: u64, me: &str) -> Result<Option<ConversationView>, CoreError> {
+        let last = self.timeline(id, None, 1, me)?.pop();
+        self.with(|c| {
+            let row = c
+                .query_row(
+                    "SELECT kind, members, created_at, read_through, muted, cleared_through FROM conversations WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, u64>(3)?,
+                            r.get::<_, bool>(4)?,
+                            r.get::<_, u64>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((_kind, members, created_at, read_through, muted, cleared)) = row else { return Ok(None) };
+            let unread = unread(c, id, read_through.max(cleared), me)?;
+            let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
+            let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
+            Ok(Some(ConversationView {
+                info: ConversationInfo { id, kind: confer_proto::ConversationKind::Direct, members, created_at },
+                last_message: last,
+                unread,
+                muted,
+                last_activity,
+            }))
+        })
+    }
+
+    /// Unread totals per tab (muted conversations do not count).
+    pub fn unread_totals(&self, me: &str) -> Result<UnreadTotals, CoreError> {
+        let chats = self
+            .conversations(me)?
+            .iter()
+            .filter(|c| !c.muted)
+            .map(|c| c.unread)
+            .sum();
+        Ok(UnreadTotals { chats, rooms: 0 })
+    }
+
+    /// Is the conversation muted?
+    pub fn muted(&self, conversation: u64) -> Result<bool, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT muted FROM conversations WHERE id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|m| m.unwrap_or(false))
+        })
+    }
+
+    /// The read cursor of a conversation.
+    pub fn read_through(&self, conversation: u64) -> Result<u64, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT read_through FROM conversations WHERE id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|m| m.unwrap_or(0))
+        })
+    }
+
+    /// The newest seq in a conversation.
+    pub fn last_seq(&self, conversation: u64) -> Result<u64, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// The direct conversation with `other`, if cached.
+    pub fn direct_with(&self, me: &str, other: &str) -> Result<Option<u64>, CoreError> {
+        let mut pair = [me.to_lowercase(), other.to_lowercase()];
+        pair.sort();
+        let members = serde_json::to_string(&pair).expect("names serialise");
+        self.with(|c| {
+            c.query_row(
+                "SELECT id FROM conversations WHERE kind = 'direct' AND lower(members) = ?1",
+                [members],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+}
+
+const MESSAGE_COLUMNS: &str =
+    "m.local_id, m.conversation_id, m.seq, m.client_id, m.sender, m.body, m.sent_at, m.error";
+
+struct Ticks<'a> {
+    delivered: u64,
+    read: u64,
+    privacy: bool,
+    me: &'a str,
+}
+
+fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<CachedMessage> {
+    let seq: Option<u64> = r.get(2)?;
+    let sender: String = r.get(4)?;
+    let state = match seq {
+        None => TickState::Pending,
+        Some(_) if t.privacy || sender != t.me => TickState::Sent,
+        Some(s) if s <= t.read => TickState::Read,
+        Some(s) if s <= t.delivered => TickState::Delivered,
+        Some(_) => TickState::Sent,
+    };
+    Ok(CachedMessage {
+        local_id: r.get(0)?,
+        conversation: r.get(1)?,
+        seq,
+        client_id: r.get(3)?,
+        sender,
+        text: r.get(5)?,
+        sent_at: r.get(6)?,
+        state,
+        error: r.get(7)?,
+    })
+}
+
+fn unread(c: &Connection, conversation: u64, after: u64, me: &str) -> rusqlite::Result<u32> {
+    c.query_row(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sender != ?3",
+        params![conversation, after, me],
+        |r| r.get(0),
+    )
+}
+
+fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Result<()> {
+    let members = serde_json::to_string(&info.members).expect("names serialise");
+    tx.execute(
+        "INSERT INTO conversations (id, kind, members, created_at) VALUES (?1, 'direct', ?2, ?3) \
+         ON CONFLICT(id) DO UPDATE SET members = excluded.members",
+        params![info.id, members, info.created_at],
+    )?;
+    Ok(())
+}
+
+/// Inserts a server message, or confirms the matching pending one; true when it is new.
+fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
+    let existing: Option<(i64, Option<u64>)> = tx
+        .query_row(
+            "SELECT local_id, seq FROM messages WHERE sender = ?1 AND client_id = ?2",
+            params![m.sender, m.client_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((_, Some(_))) => Ok(false),
+        Some((local_id, None)) => {
+            tx.execute(
+                "UPDATE messages SET seq = ?2, sent_at = ?3 WHERE local_id = ?1",
+                params![local_id, m.seq, m.sent_at],
+            )?;
+            tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+            Ok(false)
+        }
+        None => {
+            tx.execute(
+                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![m.conversation, m.seq, m.client_id, m.sender, m.text, m.sent_at],
+            )
+            .map(|n| n > 0)
+        }
+    }
+}
+
+fn apply_one(
+    tx: &Transaction<'_>,
+    change: &Change,
+    me: &str,
+    applied: &mut Applied,
+) -> rusqlite::Result<()> {
+    match change {
+        Change::Conversation { conversation } => {
+            upsert_info(tx, conversation)?;
+            applied.conversations.push(conversation.id);
+        }
+        Change::Message { message } => {
+            let known: bool = tx
+                .query_row(
+                    "SELECT 1 FROM conversations WHERE id = ?1",
+                    [message.conversation],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if !known {
+                // The conversation change always precedes its messages in the stream; a gap
+                // here means the cache was damaged, so keep the message under a placeholder.
+                upsert_info(
+                    tx,
+                    &ConversationInfo {
+                        id: message.conversation,
+                        kind: confer_proto::ConversationKind::Direct,
+                        members: vec![],
+                        created_at: message.sent_at,
+                    },
+                )?;
+            }
+            let pending_mine = message.sender == me;
+            if insert_message(tx, message)? {
+                applied.new_messages.push(message.clone());
+            } else if pending_mine {
+                applied.confirmed.push(message.clone());
+            }
+        }
+        Change::Ticks {
+            conversation,
+            delivered_through,
+            read_through,
+        } => {
+            tx.execute(
+                "UPDATE conversations SET delivered_through = MAX(delivered_through, ?2), \
+                 receipts_read_through = MAX(receipts_read_through, ?3) WHERE id = ?1",
+                params![conversation, delivered_through, read_through],
+            )?;
+            applied
+                .ticks
+                .push((*conversation, *delivered_through, *read_through));
+        }
+        Change::ReadCursor {
+            conversation,
+            read_through,
+            unread,
+        } => {
+            tx.execute(
+                "UPDATE conversations SET read_through = MAX(read_through, ?2) WHERE id = ?1",
+                params![conversation, read_through],
+            )?;
+            applied
+                .read_cursors
+                .push((*conversation, *read_through, *unread));
+        }
+        Change::ConversationSettings {
+            conversation,
+            muted,
+            cleared_through,
+        } => {
+            tx.execute(
+                "UPDATE conversations SET muted = ?2, cleared_through = MAX(cleared_through, ?3) WHERE id = ?1",
+                params![conversation, muted, cleared_through],
+            )?;
+            tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND seq IS NOT NULL AND seq <= ?2",
+                params![conversation, cleared_through],
+            )?;
+            applied.conversations.push(*conversation);
+        }
+        Change::Settings { settings } => {
+            tx.execute(
+                "INSERT INTO kv (key, value) VALUES ('settings', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [serde_json::to_string(settings).expect("settings serialise")],
+            )?;
+            applied.settings = Some(settings.clone());
+        }
+        Change::Favourite { favourite } => {
+            if favourite.state == FavouriteState::Removed {
+                tx.execute(
+                    "DELETE FROM favourites WHERE owner = ?1 AND target = ?2",
+                    params![favourite.owner, favourite.target],
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT OR REPLACE INTO favourites (owner, target, state) VALUES (?1, ?2, ?3)",
+                    params![
+                        favourite.owner,
+                        favourite.target,
+                        serde_json::to_string(&favourite.state).expect("state")
+                    ],
+                )?;
+            }
+            applied.favourites.push(favourite.clone());
+        }
+    }
+    Ok(())
+}
+
+fn status_to_str(s: PresenceStatus) -> &'static str {
+    match s {
+        PresenceStatus::Online => "online",
+        PresenceStatus::Away => "away",
+        PresenceStatus::Dnd => "dnd",
+        PresenceStatus::Offline => "offline",
+    }
+}
+
+fn status_from_str(s: &str) -> PresenceStatus {
+    match s {
+        "online" => PresenceStatus::Online,
+        "away" => PresenceStatus::Away,
+        "dnd" => PresenceStatus::Dnd,
+        _ => PresenceStatus::Offline,
+    }
+}
+
+fn upsert_presence(c: &Connection, p: &Presence) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO presence (user, status, message, idle, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![p.user, status_to_str(p.status), p.message, p.idle, p.last_seen],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,726 @@
+//! The Confer client core, shared by the desktop app, `confer-cli` and the end-to-end tests.
+//!
+//! A [`Client`] owns a local SQLite [`cache`] and a supervisor task that keeps one connection to
+//! the server: it connects with a timeout, authenticates, resumes from the cache's sync cursor,
+//! drains the outbox in order, applies every event to the cache, and reconnects with
+//! exponential backoff and jitter when the connection drops. The UI reads only from the cache
+//! (snapshots) and from [`ClientEvent`]s (changes), so it works offline with what it has.
+#![warn(missing_docs)]
+
+pub mod cache;
+pub mod connection;
+pub mod credentials;
+pub mod notify;
+mod supervisor;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use cache::Cache;
+pub use cache::{CachedMessage, ConversationView, UnreadTotals};
+use confer_proto::{
+    DirectoryEntry, ErrorBody, ErrorCode, Favourite, MAX_TEXT_BYTES, Presence, PresenceChoice,
+    Request, Response, UserSettings,
+};
+use connection::ConnHandle;
+use credentials::TokenStore;
+pub use notify::{Decision, NotifyContext};
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast, watch};
+
+/// Errors from the client core.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The server could not be reached.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The action needs the server and there is no connection.
+    #[error("not connected to the server")]
+    Offline,
+    /// The server did not answer in time.
+    #[error("the server did not answer in time")]
+    Timeout,
+    /// Sign-in failed.
+    #[error("{0}")]
+    AuthFailed(String),
+    /// The server refused the request.
+    #[error("{}", .0.message)]
+    Refused(ErrorBody),
+    /// Bad input from the caller.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such user or conversation.
+    #[error("{0}")]
+    NotFound(String),
+    /// The local cache failed.
+    #[error("local cache: {0}")]
+    Cache(String),
+    /// The token could not be stored.
+    #[error("credentials: {0}")]
+    Credentials(String),
+}
+
+/// How to reach the server and where to keep local state.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Server address: `ws://host:port/v1/ws`, `http://host:port` or `host:port`.
+    pub server: String,
+    /// Account name.
+    pub user: String,
+    /// Password, used when no stored token works.
+    pub password: Option<String>,
+    /// Profile directory (cache and, without a keyring, the token).
+    pub profile: PathBuf,
+    /// Device label.
+    pub device: String,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Keep the session token in the OS keyring (else only in a 0600 file in the profile).
+    pub use_keyring: bool,
+}
+
+impl ClientConfig {
+    /// The WebSocket URL of the server.
+    pub fn ws_url(&self) -> String {
+        ws_url(&self.server)
+    }
+}
+
+/// Normalises a server address to its WebSocket URL.
+pub fn ws_url(server: &str) -> String {
+    let s = server.trim().trim_end_matches('/');
+    let (scheme, rest) = if let Some(r) = s.strip_prefix("ws://") {
+        ("ws", r)
+    } else if let Some(r) = s.strip_prefix("wss://") {
+        ("wss", r)
+    } else if let Some(r) = s.strip_prefix("http://") {
+        ("ws", r)
+    } else if let Some(r) = s.strip_prefix("https://") {
+        ("wss", r)
+    } else {
+        ("ws", s)
+    };
+    let rest = rest.strip_suffix("/v1/ws").unwrap_or(rest);
+    format!("{scheme}://{rest}/v1/ws")
+}
+
+/// The connection's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnState {
+    /// Connecting or authenticating.
+    Connecting,
+    /// Connected and synced (or syncing).
+    Online,
+    /// Not connected; retrying with backoff.
+    Offline,
+    /// The server refused the credentials; no retry until new ones are given.
+    AuthFailed,
+}
+
+/// A change for the UI (or the CLI's `follow`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// The connection state changed.
+    State {
+        /// New state.
+        state: ConnState,
+    },
+    /// The cache caught up with the server.
+    Synced {
+        /// The new sync cursor.
+        position: u64,
+    },
+    /// A message arrived (from anyone, including this user's other devices).
+    Message {
+        /// It.
+        message: CachedMessage,
+        /// What the desktop should do about it.
+        decision: Decision,
+    },
+    /// One of this user's messages changed (queued, acknowledged, refused).
+    Updated {
+        /// Its new state.
+        message: CachedMessage,
+    },
+    /// Receipts for this user's messages in a conversation moved.
+    Ticks {
+        /// Conversation.
+        conversation: u64,
+        /// Delivered up to this seq.
+        delivered_through: u64,
+        /// Read up to this seq.
+        read_through: u64,
+    },
+    /// The user's read cursor moved (on any device).
+    ReadCursor {
+        /// Conversation.
+        conversation: u64,
+        /// Read up to this seq.
+        read_through: u64,
+        /// Unread left.
+        unread: u32,
+    },
+    /// Someone's presence changed.
+    Presence {
+        /// New presence.
+        presence: Presence,
+    },
+    /// Unread totals changed.
+    Unread {
+        /// Per tab.
+        totals: UnreadTotals,
+    },
+    /// The conversation list changed (new conversation, settings).
+    Conversations,
+    /// The user's settings changed.
+    Settings {
+        /// New settings.
+        settings: UserSettings,
+    },
+    /// A favourite or subscription request changed.
+    Favourite {
+        /// It.
+        favourite: Favourite,
+    },
+}
+
+pub(crate) struct Inner {
+    config: ClientConfig,
+    cache: Cache,
+    tokens: TokenStore,
+    state: watch::Sender<ConnState>,
+    events: broadcast::Sender<ClientEvent>,
+    conn: Mutex<Option<ConnHandle>>,
+    /// Wakes the supervisor: the outbox has new items.
+    wake: Notify,
+    /// Wakes a supervisor waiting to reconnect.
+    reconnect: Notify,
+    /// The sync cursor once the current connection has caught up; `None` while not.
+    synced: watch::Sender<Option<u64>>,
+    notify_ctx: Mutex<NotifyContext>,
+    last_totals: Mutex<Option<UnreadTotals>>,
+}
+
+impl Inner {
+    fn emit(&self, event: ClientEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn set_state(&self, state: ConnState) {
+        if *self.state.borrow() != state {
+            let _ = self.state.send(state);
+            self.emit(ClientEvent::State { state });
+        }
+    }
+
+    fn me(&self) -> &str {
+        &self.config.user
+    }
+
+    fn handle(&self) -> Result<ConnHandle, CoreError> {
+        self.conn
+            .lock()
+            .expect("conn poisoned")
+            .clone()
+            .ok_or(CoreError::Offline)
+    }
+
+    /// Emits the unread totals if they changed.
+    async fn refresh_totals(&self) -> Result<(), CoreError> {
+        let me = self.me().to_owned();
+        let totals = self.cache.run(move |c| c.unread_totals(&me)).await?;
+        let mut last = self.last_totals.lock().expect("totals poisoned");
+        if *last != Some(totals) {
+            *last = Some(totals);
+            drop(last);
+            self.emit(ClientEvent::Unread { totals });
+        }
+        Ok(())
+    }
+}
+
+/// Aborts its task when dropped, so no task outlives its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A signed-in client.
+pub struct Client {
+    inner: Arc<Inner>,
+    supervisor: Option<AbortOnDrop>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Client {
+    /// Opens the profile's cache and, when `connect` is true, starts keeping a connection.
+    pub fn open(config: ClientConfig, connect: bool) -> Result<Self, CoreError> {
+        let cache = Cache::open(&config.profile.join("cache.db"))?;
+        match cache.get("user")? {
+            Some(owner) if !owner.eq_ignore_ascii_case(&config.user) => {
+                return Err(CoreError::Invalid(format!(
+                    "The profile {} belongs to {owner}; use another --profile for {}.",
+                    config.profile.display(),
+                    config.user
+                )));
+            }
+            Some(_) => {}
+            None => cache.set("user", &config.user.to_lowercase())?,
+        }
+        let mut config = config;
+        config.user = config.user.to_lowercase();
+        let tokens = TokenStore::new(
+            &config.profile,
+            &config.ws_url(),
+            &config.user,
+            config.use_keyring,
+        );
+        let (state, _) = watch::channel(if connect {
+            ConnState::Connecting
+        } else {
+            ConnState::Offline
+        });
+        let (events, _) = broadcast::channel(4096);
+        let notify_ctx = NotifyContext {
+            me: config.user.clone(),
+            status: cache.settings()?.status,
+            open_conversation: None,
+            window_focused: false,
+            notifications_enabled: true,
+        };
+        let inner = Arc::new(Inner {
+            config,
+            cache,
+            tokens,
+            state,
+            events,
+            conn: Mutex::new(None),
+            wake: Notify::new(),
+            reconnect: Notify::new(),
+            synced: watch::channel(None).0,
+            notify_ctx: Mutex::new(notify_ctx),
+            last_totals: Mutex::new(None),
+        });
+        let supervisor = connect.then(|| AbortOnDrop(tokio::spawn(supervisor::run(inner.clone()))));
+        Ok(Self { inner, supervisor })
+    }
+
+    /// The signed-in user's name.
+    pub fn me(&self) -> &str {
+        self.inner.me()
+    }
+
+    /// The connection state, observable.
+    pub fn state(&self) -> watch::Receiver<ConnState> {
+        self.inner.state.subscribe()
+    }
+
+    /// Changes from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Waits until the connection is online (or sign-in failed).
+    pub async fn wait_online(&self, timeout: Duration) -> Result<(), CoreError> {
+        let mut state = self.state();
+        let wait = async {
+            loop {
+                match *state.borrow_and_update() {
+                    ConnState::Online => return Ok(()),
+                    ConnState::AuthFailed => {
+                        return Err(CoreError::AuthFailed(
+                            "Wrong user name, password or token.".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+                if state.changed().await.is_err() {
+                    return Err(CoreError::Offline);
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.map_err(|_| {
+            CoreError::Unreachable(format!(
+                "cannot reach the server at {}",
+                self.inner.config.ws_url()
+            ))
+        })?
+    }
+
+    /// Waits until the cache has caught up with the server on the current connection; returns
+    /// the sync cursor.
+    pub async fn wait_synced(&self, timeout: Duration) -> Result<u64, CoreError> {
+        let mut synced = self.inner.synced.subscribe();
+        let mut state = self.state();
+        let wait = async {
+            loop {
+                if let Some(p) = *synced.borrow_and_update() {
+                    return Ok(p);
+                }
+                if *state.borrow_and_update() == ConnState::AuthFailed {
+                    return Err(CoreError::AuthFailed(
+                        "Wrong user name, password or token.".into(),
+                    ));
+                }
+                tokio::select! {
+                    r = synced.changed() => r.map_err(|_| CoreError::Offline)?,
+                    r = state.changed() => r.map_err(|_| CoreError::Offline)?,
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.map_err(|_| {
+            CoreError::Unreachable(format!(
+                "cannot reach the server at {}",
+                self.inner.config.ws_url()
+            ))
+        })?
+    }
+
+    /// Queues a message: written to the cache as pending (0 ticks) before anything is sent;
+    /// the supervisor sends it, in order, once the connection is up.
+    pub async fn send(&self, conversation: u64, text: &str) -> Result<CachedMessage, CoreError> {
+        if text.trim().is_empty() {
+            return Err(CoreError::Invalid("A message cannot be empty.".into()));
+        }
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(CoreError::Invalid(format!(
+                "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
+                text.len()
+            )));
+        }
+        let (me, text2) = (self.me().to_owned(), text.to_owned());
+        let message = self
+            .inner
+            .cache
+            .run(move |c| c.enqueue(conversation, &me, &text2, now_ms()))
+            .await?;
+        self.inner.emit(ClientEvent::Updated {
+            message: message.clone(),
+        });
+        self.inner.wake.notify_one();
+        Ok(message)
+    }
+
+    /// The direct conversation with `user`: from the cache, or opened on the server.
+    pub async fn direct_conversation(&self, user: &str) -> Result<u64, CoreError> {
+        let (me, other) = (self.me().to_owned(), user.to_owned());
+        if let Some(id) = self
+            .inner
+            .cache
+            .run(move |c| c.direct_with(&me, &other))
+            .await?
+        {
+            return Ok(id);
+        }
+        match self
+            .inner
+            .handle()?
+            .request(Request::OpenDirect { user: user.into() })
+            .await?
+        {
+            Response::Conversation { conversation } => {
+                let id = conversation.info.id;
+                self.inner
+                    .cache
+                    .run(move |c| c.upsert_summary(&conversation))
+                    .await?;
+                self.inner.emit(ClientEvent::Conversations);
+                Ok(id)
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Waits until a queued message is acknowledged (or refused).
+    pub async fn wait_sent(
+        &self,
+        local_id: i64,
+        timeout: Duration,
+    ) -> Result<CachedMessage, CoreError> {
+        let mut rx = self.subscribe();
+        let wait = async {
+            loop {
+                if let Some(m) = self.find_local(local_id).await? {
+                    if m.seq.is_some() {
+                        return Ok(m);
+                    }
+                    if let Some(e) = m.error {
+                        return Err(CoreError::Refused(ErrorBody::new(ErrorCode::Invalid, e)));
+                    }
+                }
+                match rx.recv().await {
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Err(CoreError::Offline),
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| CoreError::Timeout)?
+    }
+
+    async fn find_local(&self, local_id: i64) -> Result<Option<CachedMessage>, CoreError> {
+        let me = self.me().to_owned();
+        self.inner
+            .cache
+            .run(move |c| c.message(local_id, &me))
+            .await
+    }
+
+    /// Messages still in the outbox.
+    pub async fn outbox_len(&self) -> Result<usize, CoreError> {
+        Ok(self.inner.cache.run(|c| c.outbox()).await?.len())
+    }
+
+    /// Waits until the outbox is empty.
+    pub async fn flush(&self, timeout: Duration) -> Result<(), CoreError> {
+        let mut rx = self.subscribe();
+        self.inner.wake.notify_one();
+        let wait = async {
+            loop {
+                if self.outbox_len().await? == 0 {
+                    return Ok(());
+                }
+                match rx.recv().await {
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Err(CoreError::Offline),
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| CoreError::Timeout)?
+    }
+
+    /// A page of the timeline from the cache, oldest first; fetches older messages from the
+    /// server when the cache runs out.
+    pub async fn history(
+        &self,
+        conversation: u64,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<CachedMessage>, CoreError> {
+        let me = self.me().to_owned();
+        let page = self
+            .inner
+            .cache
+            .run(move |c| c.timeline(conversation, before, limit, &me))
+            .await?;
+        let cached = page.iter().filter(|m| m.seq.is_some()).count() as u32;
+        if cached >= limit {
+            return Ok(page);
+        }
+        let oldest = self
+            .inner
+            .cache
+            .run(move |c| c.oldest_seq(conversation))
+            .await?;
+        let from = before.into_iter().chain(oldest).min();
+        if from.is_some_and(|s| s <= 1) {
+            return Ok(page);
+        }
+        let Ok(handle) = self.inner.handle() else {
+            return Ok(page);
+        };
+        let req = Request::History {
+            conversation,
+            before: from,
+            limit: Some(limit),
+        };
+        match handle.request(req).await {
+            Ok(Response::History { page: fetched }) if !fetched.messages.is_empty() => {
+                self.inner
+                    .cache
+                    .run(move |c| c.insert_history(&fetched.messages))
+                    .await?;
+                let me = self.me().to_owned();
+                self.inner
+                    .cache
+                    .run(move |c| c.timeline(conversation, before, limit, &me))
+                    .await
+            }
+            Ok(_) | Err(CoreError::Offline) | Err(CoreError::Timeout) => Ok(page),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The conversation list from the cache.
+    pub async fn conversations(&self) -> Result<Vec<ConversationView>, CoreError> {
+        let me = self.me().to_owned();
+        self.inner.cache.run(move |c| c.conversations(&me)).await
+    }
+
+    /// The conversation list now, and the changes from now on.
+    pub async fn subscribe_conversations(
+        &self,
+    ) -> Result<(Vec<ConversationView>, broadcast::Receiver<ClientEvent>), CoreError> {
+        let rx = self.subscribe();
+        Ok((self.conversations().await?, rx))
+    }
+
+    /// Unread totals per tab, from the cache.
+    pub async fn unread_totals(&self) -> Result<UnreadTotals, CoreError> {
+        let me = self.me().to_owned();
+        self.inner.cache.run(move |c| c.unread_totals(&me)).await
+    }
+
+    /// Presence as last known.
+    pub async fn presence(&self) -> Result<Vec<Presence>, CoreError> {
+        self.inner.cache.run(|c| c.presence()).await
+    }
+
+    /// The user's settings as last synced.
+    pub async fn settings(&self) -> Result<UserSettings, CoreError> {
+        self.inner.cache.run(|c| c.settings()).await
+    }
+
+    /// Marks a conversation read up to `seq` (its newest message when `None`).
+    pub async fn mark_read(&self, conversation: u64, seq: Option<u64>) -> Result<(), CoreError> {
+        let seq = match seq {
+            Some(s) => s,
+            None => {
+                self.inner
+                    .cache
+                    .run(move |c| c.last_seq(conversation))
+                    .await?
+            }
+        };
+        self.request_ok(Request::MarkRead { conversation, seq })
+            .await
+    }
+
+    /// Chooses a status and custom message.
+    pub async fn set_status(
+        &self,
+        status: PresenceChoice,
+        message: Option<String>,
+    ) -> Result<(), CoreError> {
+        self.request_ok(Request::SetPresence { status, message })
+            .await?;
+        self.inner.notify_ctx.lock().expect("ctx poisoned").status = status;
+        Ok(())
+    }
+
+    /// Reports the user idle (or back) on this device.
+    pub async fn set_idle(&self, idle: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetIdle { idle }).await
+    }
+
+    /// Turns privacy mode on or off.
+    pub async fn set_privacy(&self, enabled: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetPrivacy { enabled }).await
+    }
+
+    /// Mutes or unmutes a conversation.
+    pub async fn set_muted(&self, conversation: u64, muted: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetMuted {
+            conversation,
+            muted,
+        })
+        .await
+    }
+
+    /// Clears a conversation's history for this user.
+    pub async fn clear_history(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::ClearHistory { conversation })
+            .await
+    }
+
+    /// Adds a favourite (a subscription request under the `subscribers` policy).
+    pub async fn add_favourite(&self, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::AddFavourite { user: user.into() })
+            .await
+    }
+
+    /// Removes a favourite.
+    pub async fn remove_favourite(&self, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::RemoveFavourite { user: user.into() })
+            .await
+    }
+
+    /// Answers a subscription request.
+    pub async fn answer_subscription(&self, user: &str, accept: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::AnswerSubscription {
+            user: user.into(),
+            accept,
+        })
+        .await
+    }
+
+    /// Searches the directory.
+    pub async fn search_users(
+        &self,
+        query: &str,
+        limit: Option<u32>,
+    ) -> Result<Vec<DirectoryEntry>, CoreError> {
+        match self
+            .inner
+            .handle()?
+            .request(Request::SearchUsers {
+                query: query.into(),
+                limit,
+            })
+            .await?
+        {
+            Response::Users { users } => Ok(users),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Tells the notification policy what the desktop shows.
+    pub fn set_view(
+        &self,
+        open_conversation: Option<u64>,
+        window_focused: bool,
+        notifications_enabled: bool,
+    ) {
+        let mut ctx = self.inner.notify_ctx.lock().expect("ctx poisoned");
+        ctx.open_conversation = open_conversation;
+        ctx.window_focused = window_focused;
+        ctx.notifications_enabled = notifications_enabled;
+    }
+
+    /// Revokes the session on the server and forgets the token.
+    pub async fn logout(&self) -> Result<(), CoreError> {
+        let result = self.request_ok(Request::Logout).await;
+        self.inner.tokens.clear();
+        result
+    }
+
+    async fn request_ok(&self, req: Request) -> Result<(), CoreError> {
+        match self.inner.handle()?.request(req).await? {
+            Response::Ok => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Stops the connection.
+    pub async fn close(mut self) {
+        if let Some(mut s) = self.supervisor.take() {
+            s.0.abort();
+            let _ = (&mut s.0).await;
+        }
+    }
+}
+
+fn unexpected(r: Response) -> CoreError {
+    CoreError::Refused(ErrorBody::new(
+        ErrorCode::Internal,
+        format!("unexpected reply {r:?}"),
+    ))
+}

@@ -1,0 +1,387 @@
+//! Keeps one connection: connect, authenticate, resume, drain the outbox, apply events; on loss,
+//! back off (exponentially, with jitter) and start again.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    pin::Pin,
+    sync::Arc,
+    time::Duration,
+};
+
+use confer_proto::{Change, ErrorCode, Event, PROTOCOL_VERSION, Request, Response, UserSettings};
+use futures_util::{StreamExt, stream::FuturesUnordered};
+use rand::Rng;
+
+use crate::{
+    ClientEvent, ConnState, CoreError, Inner,
+    cache::OutboxItem,
+    connection::{ConnHandle, Connection, wait_reply},
+    notify,
+};
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Events applied in one cache transaction at most.
+const APPLY_BATCH: usize = 2000;
+
+enum End {
+    /// Credentials refused: stop until the user signs in again.
+    AuthFailed,
+    /// The connection failed or dropped.
+    Lost {
+        /// It had been online (reset the backoff).
+        was_online: bool,
+    },
+}
+
+pub(crate) async fn run(inner: Arc<Inner>) {
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        inner.set_state(ConnState::Connecting);
+        match session(&inner).await {
+            End::AuthFailed => {
+                inner.set_state(ConnState::AuthFailed);
+                return;
+            }
+            End::Lost { was_online } => {
+                inner.set_state(ConnState::Offline);
+                if was_online {
+                    backoff = FIRST_BACKOFF;
+                }
+            }
+        }
+        // Jitter spreads the reconnects of many clients after a server restart.
+        let jitter = rand::rng().random_range(0..=backoff.as_millis() as u64 / 2);
+        tokio::select! {
+            _ = tokio::time::sleep(backoff + Duration::from_millis(jitter)) => {}
+            _ = inner.reconnect.notified() => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+type InFlight = Pin<Box<dyn Future<Output = (OutboxItem, Result<Response, CoreError>)> + Send>>;
+
+async fn session(inner: &Arc<Inner>) -> End {
+    let url = inner.config.ws_url();
+    let (conn, mut events) = match Connection::connect(&url, inner.config.connect_timeout).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!(error = %e, "connect failed");
+            return End::Lost { was_online: false };
+        }
+    };
+    let handle = conn.handle();
+    match authenticate(inner, &handle).await {
+        Ok(settings) => {
+            let s2 = settings.clone();
+            let _ = inner.cache.run(move |c| c.set_settings(&s2)).await;
+            inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;
+        }
+        Err(CoreError::AuthFailed(reason)) => {
+            tracing::warn!(%reason, "sign-in refused");
+            conn.close().await;
+            return End::AuthFailed;
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "authentication did not complete");
+            conn.close().await;
+            return End::Lost { was_online: false };
+        }
+    }
+    let cursor = inner.cache.run(|c| c.sync_cursor()).await.unwrap_or(0);
+    let sync_rx = match handle
+        .send(Request::Sync {
+            since: Some(cursor),
+        })
+        .await
+    {
+        Ok(rx) => rx,
+        Err(_) => return End::Lost { was_online: false },
+    };
+    *inner.conn.lock().expect("conn poisoned") = Some(handle.clone());
+    inner.set_state(ConnState::Online);
+
+    let mut sync = Some(Box::pin(wait_reply(sync_rx)));
+    let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
+    let mut sending: HashSet<i64> = HashSet::new();
+    let mut retry_at: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(first) => {
+                    let mut batch = vec![first];
+                    while batch.len() < APPLY_BATCH {
+                        match events.try_recv() {
+                            Ok(e) => batch.push(e),
+                            Err(_) => break,
+                        }
+                    }
+                    if apply_events(inner, &handle, batch).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            reply = async { sync.as_mut().expect("guarded").await }, if sync.is_some() => {
+                sync = None;
+                match reply {
+                    Ok(Response::Synced { position, presence }) => {
+                        // Events sent before the reply are already queued: apply them first, so
+                        // the cursor never passes a change the cache does not hold.
+                        let mut rest = Vec::new();
+                        while let Ok(e) = events.try_recv() {
+                            rest.push(e);
+                        }
+                        if apply_events(inner, &handle, rest).await.is_err() {
+                            break;
+                        }
+                        let ok = inner
+                            .cache
+                            .run(move |c| {
+                                c.advance_cursor(position)?;
+                                c.presence_snapshot(&presence)
+                            })
+                            .await;
+                        if ok.is_err() {
+                            break;
+                        }
+                        let _ = inner.synced.send(Some(position));
+                        inner.emit(ClientEvent::Synced { position });
+                        let _ = inner.refresh_totals().await;
+                        send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+                    }
+                    other => {
+                        tracing::debug!(?other, "sync failed");
+                        break;
+                    }
+                }
+            },
+            _ = inner.wake.notified(), if sync.is_none() => {
+                send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+            },
+            _ = async { tokio::time::sleep_until(retry_at.expect("guarded")).await }, if retry_at.is_some() => {
+                retry_at = None;
+                send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+            },
+            Some((item, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                sending.remove(&item.local_id);
+                match result {
+                    Ok(Response::Sent { ack }) => {
+                        let local_id = item.local_id;
+                        let me = inner.me().to_owned();
+                        let stored = inner.cache.run(move |c| {
+                            c.acked(local_id, &ack)?;
+                            c.message(local_id, &me)
+                        }).await;
+                        if let Ok(Some(message)) = stored {
+                            inner.emit(ClientEvent::Updated { message });
+                        }
+                    }
+                    Err(CoreError::Refused(body)) if is_permanent(body.code) => {
+                        let local_id = item.local_id;
+                        let me = inner.me().to_owned();
+                        let reason = body.message.clone();
+                        let stored = inner.cache.run(move |c| {
+                            c.refused(local_id, &reason)?;
+                            c.message(local_id, &me)
+                        }).await;
+                        if let Ok(Some(message)) = stored {
+                            inner.emit(ClientEvent::Updated { message });
+                        }
+                    }
+                    Err(CoreError::Refused(_)) => {
+                        // Rate limited or a passing fault: the item stays queued; try again soon.
+                        retry_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
+                    }
+                    _ => {}
+                }
+            },
+        }
+    }
+    *inner.conn.lock().expect("conn poisoned") = None;
+    let _ = inner.synced.send(None);
+    conn.close().await;
+    End::Lost { was_online: true }
+}
+
+fn is_permanent(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Forbidden
+            | ErrorCode::NotFound
+            | ErrorCode::Invalid
+            | ErrorCode::TextTooLong
+            | ErrorCode::Conflict
+            | ErrorCode::FrameTooLarge
+            | ErrorCode::BadFrame
+    )
+}
+
+async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSettings, CoreError> {
+    if let Some(token) = inner.tokens.load() {
+        match handle
+            .request(Request::Auth {
+                protocol: PROTOCOL_VERSION,
+                token,
+            })
+            .await
+        {
+            Ok(Response::Authenticated { settings, .. }) => return Ok(settings),
+            Err(CoreError::Refused(b)) if b.code == ErrorCode::AuthFailed => inner.tokens.clear(),
+            Err(CoreError::Refused(b)) if b.code == ErrorCode::UnsupportedVersion => {
+                return Err(CoreError::AuthFailed(b.message));
+            }
+            Err(e) => return Err(e),
+            Ok(other) => return Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
+        }
+    }
+    let Some(password) = inner.config.password.clone() else {
+        return Err(CoreError::AuthFailed(
+            "No stored session and no password was given.".into(),
+        ));
+    };
+    let req = Request::Login {
+        protocol: PROTOCOL_VERSION,
+        username: inner.config.user.clone(),
+        password,
+        device: Some(inner.config.device.clone()),
+    };
+    match handle.request(req).await {
+        Ok(Response::LoggedIn {
+            token, settings, ..
+        }) => {
+            inner.tokens.save(&token)?;
+            Ok(settings)
+        }
+        Err(CoreError::Refused(b))
+            if matches!(
+                b.code,
+                ErrorCode::AuthFailed | ErrorCode::AccountDisabled | ErrorCode::UnsupportedVersion
+            ) =>
+        {
+            Err(CoreError::AuthFailed(b.message))
+        }
+        Err(e) => Err(e),
+        Ok(other) => Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
+    }
+}
+
+async fn send_outbox(
+    inner: &Arc<Inner>,
+    handle: &ConnHandle,
+    in_flight: &mut FuturesUnordered<InFlight>,
+    sending: &mut HashSet<i64>,
+) {
+    let Ok(items) = inner.cache.run(|c| c.outbox()).await else {
+        return;
+    };
+    for item in items {
+        if sending.contains(&item.local_id) {
+            continue;
+        }
+        let req = Request::SendMessage {
+            conversation: item.conversation,
+            client_id: item.client_id.clone(),
+            text: item.text.clone(),
+        };
+        // Sent from this one task, so the server commits them in outbox order.
+        let Ok(rx) = handle.send(req).await else {
+            return;
+        };
+        sending.insert(item.local_id);
+        in_flight.push(Box::pin(async move { (item, wait_reply(rx).await) }));
+    }
+}
+
+/// Applies a batch of events to the cache and tells subscribers.
+async fn apply_events(
+    inner: &Arc<Inner>,
+    handle: &ConnHandle,
+    batch: Vec<Event>,
+) -> Result<(), CoreError> {
+    let mut changes: Vec<(u64, Change)> = Vec::new();
+    for event in batch {
+        match event {
+            Event::Change { position, change } => changes.push((position, change)),
+            Event::Presence { presence } => {
+                let p = presence.clone();
+                inner.cache.run(move |c| c.set_presence(&p)).await?;
+                inner.emit(ClientEvent::Presence { presence });
+            }
+            Event::Closing { code, reason } => {
+                tracing::info!(?code, %reason, "server closing the connection")
+            }
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let me = inner.me().to_owned();
+    let applied = inner.cache.run(move |c| c.apply(&changes, &me)).await?;
+
+    if let Some(settings) = &applied.settings {
+        inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;
+        inner.emit(ClientEvent::Settings {
+            settings: settings.clone(),
+        });
+    }
+    if !applied.conversations.is_empty() {
+        inner.emit(ClientEvent::Conversations);
+    }
+    let privacy = inner.cache.run(|c| c.settings()).await?.privacy;
+    let mut delivered: BTreeMap<u64, u64> = BTreeMap::new();
+    for m in applied.new_messages.iter().chain(&applied.confirmed) {
+        let (client_id, sender, conv) = (m.client_id.clone(), m.sender.clone(), m.conversation);
+        let me = inner.me().to_owned();
+        let cached = inner
+            .cache
+            .run(move |c| {
+                let id = c.local_id_of(&sender, &client_id)?;
+                Ok((
+                    id.map(|id| c.message(id, &me)).transpose()?.flatten(),
+                    c.muted(conv)?,
+                ))
+            })
+            .await?;
+        let (Some(message), muted) = cached else {
+            continue;
+        };
+        if m.sender == inner.me() {
+            inner.emit(ClientEvent::Updated { message });
+            continue;
+        }
+        let ctx = inner.notify_ctx.lock().expect("ctx poisoned").clone();
+        let decision = notify::decide(m, muted, &ctx);
+        inner.emit(ClientEvent::Message { message, decision });
+        let entry = delivered.entry(m.conversation).or_default();
+        *entry = (*entry).max(m.seq);
+    }
+    for (conversation, delivered_through, read_through) in applied.ticks {
+        inner.emit(ClientEvent::Ticks {
+            conversation,
+            delivered_through,
+            read_through,
+        });
+    }
+    for (conversation, read_through, unread) in applied.read_cursors {
+        inner.emit(ClientEvent::ReadCursor {
+            conversation,
+            read_through,
+            unread,
+        });
+    }
+    for favourite in applied.favourites {
+        inner.emit(ClientEvent::Favourite { favourite });
+    }
+    // Receipts: this device has the messages. Privacy mode sends none.
+    if !privacy {
+        for (conversation, seq) in delivered {
+            // Fire and forget: a lost receipt is sent again with the next message.
+            let _ = handle
+                .send(Request::MarkDelivered { conversation, seq })
+                .await;
+        }
+    }
+    inner.refresh_totals().await
+}

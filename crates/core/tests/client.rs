@@ -1,0 +1,281 @@
+//! The client core against a real in-process server over loopback.
+
+use std::time::Duration;
+
+use confer_core::{Client, ClientConfig, ClientEvent, ConnState, CoreError, UnreadTotals};
+use confer_proto::TickState;
+use confer_testkit::TestServer;
+
+const PW: &str = "correct horse";
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Env {
+    server: TestServer,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn new() -> Self {
+        let server = TestServer::start().await.unwrap();
+        for u in ["alice", "bob"] {
+            server.add_user(u, PW).unwrap();
+        }
+        Self {
+            server,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self, user: &str, device: &str) -> ClientConfig {
+        config(&self.server.ws_url(), self.dir.path(), user, device)
+    }
+
+    async fn client(&self, user: &str, device: &str) -> Client {
+        let c = Client::open(self.config(user, device), true).unwrap();
+        c.wait_synced(WAIT).await.unwrap();
+        c
+    }
+}
+
+fn config(url: &str, dir: &std::path::Path, user: &str, device: &str) -> ClientConfig {
+    ClientConfig {
+        server: url.into(),
+        user: user.into(),
+        password: Some(PW.into()),
+        profile: dir.join(format!("{user}-{device}")),
+        device: device.into(),
+        connect_timeout: Duration::from_secs(5),
+        // Tests keep tokens in profile files, never in the developer's keyring.
+        use_keyring: false,
+    }
+}
+
+async fn state_of(client: &Client, conversation: u64, client_id: &str) -> TickState {
+    let page = client.history(conversation, None, 100).await.unwrap();
+    page.into_iter()
+        .find(|m| m.client_id == client_id)
+        .unwrap()
+        .state
+}
+
+async fn wait_state(client: &Client, conversation: u64, client_id: &str, want: TickState) {
+    let mut rx = client.subscribe();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while state_of(client, conversation, client_id).await != want {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(_) => {}
+            Err(_) => panic!(
+                "state never became {want:?}: {:?}",
+                state_of(client, conversation, client_id).await
+            ),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sender_sees_ticks_go_pending_sent_delivered_read() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let queued = alice.send(conv, "tick tock").await.unwrap();
+    assert_eq!(queued.state, TickState::Pending);
+    let sent = alice.wait_sent(queued.local_id, WAIT).await.unwrap();
+    assert_eq!(sent.state, TickState::Sent, "stored, bob has no device yet");
+
+    // Bob's device receives it and sends the delivered receipt by itself.
+    let bob = env.client("bob", "desk").await;
+    wait_state(&alice, conv, &queued.client_id, TickState::Delivered).await;
+    assert_eq!(
+        bob.unread_totals().await.unwrap(),
+        UnreadTotals { chats: 1, rooms: 0 }
+    );
+    bob.mark_read(conv, None).await.unwrap();
+    wait_state(&alice, conv, &queued.client_id, TickState::Read).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_mode_sends_no_receipts_and_shows_only_the_server_tick() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let bob = env.client("bob", "desk").await;
+    bob.set_privacy(true).await.unwrap();
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let m = alice.send(conv, "private?").await.unwrap();
+    alice.wait_sent(m.local_id, WAIT).await.unwrap();
+    let bob_conv = bob.direct_conversation("alice").await.unwrap();
+    let mut rx = bob.subscribe();
+    while bob.history(bob_conv, None, 10).await.unwrap().is_empty() {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    bob.mark_read(bob_conv, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state_of(&alice, conv, &m.client_id).await, TickState::Sent);
+
+    // A private sender sees only the server tick even when the other side reads.
+    let reply = bob.send(bob_conv, "yes").await.unwrap();
+    bob.wait_sent(reply.local_id, WAIT).await.unwrap();
+    let mut rx = alice.subscribe();
+    while alice.history(conv, None, 10).await.unwrap().len() < 2 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    alice.mark_read(conv, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        state_of(&bob, bob_conv, &reply.client_id).await,
+        TickState::Sent
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_on_one_device_clears_the_unread_count_on_the_other() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let bob_desk = env.client("bob", "desk").await;
+    let bob_phone = env.client("bob", "phone").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let mut phone_events = bob_phone.subscribe();
+    for text in ["one", "two"] {
+        let m = alice.send(conv, text).await.unwrap();
+        alice.wait_sent(m.local_id, WAIT).await.unwrap();
+    }
+    for client in [&bob_desk, &bob_phone] {
+        let mut rx = client.subscribe();
+        while client.unread_totals().await.unwrap().chats < 2 {
+            tokio::time::timeout(WAIT, rx.recv())
+                .await
+                .expect("unread count never reached 2")
+                .unwrap();
+        }
+    }
+    bob_desk.mark_read(conv, None).await.unwrap();
+    loop {
+        match tokio::time::timeout(WAIT, phone_events.recv())
+            .await
+            .expect("phone never saw the read")
+            .unwrap()
+        {
+            ClientEvent::Unread { totals } if totals.chats == 0 => break,
+            _ => {}
+        }
+    }
+    assert_eq!(bob_phone.unread_totals().await.unwrap().total(), 0);
+    assert_eq!(bob_phone.conversations().await.unwrap()[0].unread, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_shows_history_without_a_server_and_the_outbox_survives_restarts() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let first = alice.send(conv, "before the outage").await.unwrap();
+    alice.wait_sent(first.local_id, WAIT).await.unwrap();
+    alice.close().await;
+    let server_config = confer_server::Config {
+        data_dir: env.server.data_dir.clone(),
+        ..Default::default()
+    };
+    let Env { server, dir } = env;
+    let tmp = server.stop().await.unwrap();
+
+    // No server: the cache still shows history, and a new message waits in the outbox.
+    let cfg = config("ws://127.0.0.1:9/v1/ws", dir.path(), "alice", "desk");
+    let offline = Client::open(cfg.clone(), true).unwrap();
+    let page = offline.history(conv, None, 10).await.unwrap();
+    assert_eq!(
+        page.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["before the outage"]
+    );
+    let queued = offline.send(conv, "during the outage").await.unwrap();
+    assert!(matches!(
+        offline.wait_online(Duration::from_millis(500)).await,
+        Err(CoreError::Unreachable(_))
+    ));
+    assert_ne!(*offline.state().borrow(), ConnState::Online);
+    offline.close().await;
+
+    // A restarted client still has it pending; the returning server gets it once.
+    let server = TestServer::start_config(server_config).await.unwrap();
+    let cfg = ClientConfig {
+        server: server.ws_url(),
+        ..cfg
+    };
+    let back = Client::open(cfg, true).unwrap();
+    let pending = back.history(conv, None, 10).await.unwrap();
+    assert_eq!(pending.last().unwrap().state, TickState::Pending);
+    back.flush(WAIT).await.unwrap();
+    let sent = back.wait_sent(queued.local_id, WAIT).await.unwrap();
+    assert_eq!(sent.seq, Some(2));
+    let mut bob = confer_testkit::Client::login(&server.ws_url(), "bob", PW)
+        .await
+        .unwrap();
+    match bob
+        .request(confer_proto::Request::History {
+            conversation: conv,
+            before: None,
+            limit: None,
+        })
+        .await
+        .unwrap()
+    {
+        confer_proto::Response::History { page } => {
+            let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
+            assert_eq!(texts, ["before the outage", "during the outage"]);
+        }
+        r => panic!("{r:?}"),
+    }
+    drop(tmp);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_end_in_auth_failed_without_retrying() {
+    let env = Env::new().await;
+    let cfg = ClientConfig {
+        password: Some("wrong".into()),
+        ..env.config("alice", "desk")
+    };
+    let client = Client::open(cfg, true).unwrap();
+    assert!(matches!(
+        client.wait_online(WAIT).await,
+        Err(CoreError::AuthFailed(_))
+    ));
+    assert_eq!(*client.state().borrow(), ConnState::AuthFailed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_belongs_to_one_user_and_bad_input_is_refused() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    assert!(matches!(
+        alice.send(conv, "   ").await,
+        Err(CoreError::Invalid(_))
+    ));
+    let big = "x".repeat(confer_proto::MAX_TEXT_BYTES + 1);
+    assert!(matches!(
+        alice.send(conv, &big).await,
+        Err(CoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        alice.send(999, "to nowhere").await,
+        Err(CoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        alice.direct_conversation("nobody").await,
+        Err(CoreError::Refused(_))
+    ));
+    alice.close().await;
+    let wrong = ClientConfig {
+        user: "bob".into(),
+        ..env.config("alice", "desk")
+    };
+    assert!(matches!(
+        Client::open(wrong, false),
+        Err(CoreError::Invalid(_))
+    ));
+}
