@@ -13,6 +13,7 @@ use confer_proto::PresenceChoice;
 #[command(
     name = "confer-cli",
     version,
+    args_override_self = true,
     about = "Confer from the command line: send, read and follow chats",
     long_about = "Confer from the command line: send, read and follow chats.\n\n\
         The password comes from --password-stdin or CONFER_PASSWORD; after the first sign-in the \
@@ -335,6 +336,13 @@ async fn command(
         } => {
             let mut rx = client.subscribe();
             online(client, timeout).await?;
+            // What the catch-up replayed is history, not news: skip it.
+            while let Ok(event) = rx.try_recv() {
+                if matches!(event, ClientEvent::Synced { .. }) {
+                    break;
+                }
+            }
+            eprintln!("following as {}", client.me());
             let deadline = limit.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
             let mut messages = 0u64;
             if count == Some(0) {
@@ -421,7 +429,9 @@ async fn command(
         Command::Flush => {
             let before = client.outbox_len().await?;
             online(client, timeout).await?;
-            client.flush(timeout).await.map_err(|e| match e {
+            // A long outbox drains at the server's request rate: allow for it.
+            let drain = timeout + Duration::from_millis(20 * before as u64);
+            client.flush(drain).await.map_err(|e| match e {
                 CoreError::Timeout => Failure(4, "The outbox could not be emptied in time".into()),
                 other => other.into(),
             })?;
@@ -523,6 +533,6 @@ mod tests {
     #[test]
     fn times_format_in_utc() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00");
-        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 09:46");
+        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 11:06");
     }
 }

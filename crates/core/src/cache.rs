@@ -263,12 +263,18 @@ impl Cache {
 
     /// The outbox, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, CoreError> {
+        self.outbox_after(0, u32::MAX)
+    }
+
+    /// At most `limit` outbox items queued after `after` (a local id), oldest first.
+    pub fn outbox_after(&self, after: i64, limit: u32) -> Result<Vec<OutboxItem>, CoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT m.local_id, m.conversation_id, m.client_id, m.body FROM outbox o \
-                 JOIN messages m ON m.local_id = o.local_id ORDER BY o.local_id",
+                 JOIN messages m ON m.local_id = o.local_id WHERE o.local_id > ?1 \
+                 ORDER BY o.local_id LIMIT ?2",
             )?;
-            stmt.query_map([], |r| {
+            stmt.query_map(params![after, limit], |r| {
                 Ok(OutboxItem {
                     local_id: r.get(0)?,
                     conversation: r.get(1)?,

@@ -1,12 +1,7 @@
 //! Keeps one connection: connect, authenticate, resume, drain the outbox, apply events; on loss,
 //! back off (exponentially, with jitter) and start again.
 
-use std::{
-    collections::{BTreeMap, HashSet},
-    pin::Pin,
-    sync::Arc,
-    time::Duration,
-};
+use std::{collections::BTreeMap, pin::Pin, sync::Arc, time::Duration};
 
 use confer_proto::{Change, ErrorCode, Event, PROTOCOL_VERSION, Request, Response, UserSettings};
 use futures_util::{StreamExt, stream::FuturesUnordered};
@@ -23,6 +18,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Events applied in one cache transaction at most.
 const APPLY_BATCH: usize = 2000;
+/// Outbox messages sent and not yet acknowledged, at most.
+const SEND_WINDOW: usize = 64;
 
 enum End {
     /// Credentials refused: stop until the user signs in again.
@@ -79,7 +76,8 @@ async fn session(inner: &Arc<Inner>) -> End {
             inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;
         }
         Err(CoreError::AuthFailed(reason)) => {
-            tracing::warn!(%reason, "sign-in refused");
+            // The caller reports it; a warning here would say it twice.
+            tracing::info!(%reason, "sign-in refused");
             conn.close().await;
             return End::AuthFailed;
         }
@@ -104,7 +102,8 @@ async fn session(inner: &Arc<Inner>) -> End {
 
     let mut sync = Some(Box::pin(wait_reply(sync_rx)));
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
-    let mut sending: HashSet<i64> = HashSet::new();
+    // Outbox items up to this local id have been sent on this connection.
+    let mut sent_through: i64 = 0;
     let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
@@ -149,7 +148,7 @@ async fn session(inner: &Arc<Inner>) -> End {
                         let _ = inner.synced.send(Some(position));
                         inner.emit(ClientEvent::Synced { position });
                         let _ = inner.refresh_totals().await;
-                        send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+                        send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
                     }
                     other => {
                         tracing::debug!(?other, "sync failed");
@@ -158,14 +157,13 @@ async fn session(inner: &Arc<Inner>) -> End {
                 }
             },
             _ = inner.wake.notified(), if sync.is_none() => {
-                send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+                send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
             },
             _ = async { tokio::time::sleep_until(retry_at.expect("guarded")).await }, if retry_at.is_some() => {
                 retry_at = None;
-                send_outbox(inner, &handle, &mut in_flight, &mut sending).await;
+                send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
             },
             Some((item, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                sending.remove(&item.local_id);
                 match result {
                     Ok(Response::Sent { ack }) => {
                         let local_id = item.local_id;
@@ -177,6 +175,7 @@ async fn session(inner: &Arc<Inner>) -> End {
                         if let Ok(Some(message)) = stored {
                             inner.emit(ClientEvent::Updated { message });
                         }
+                        send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
                     }
                     Err(CoreError::Refused(body)) if is_permanent(body.code) => {
                         let local_id = item.local_id;
@@ -189,9 +188,12 @@ async fn session(inner: &Arc<Inner>) -> End {
                         if let Ok(Some(message)) = stored {
                             inner.emit(ClientEvent::Updated { message });
                         }
+                        send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
                     }
                     Err(CoreError::Refused(_)) => {
-                        // Rate limited or a passing fault: the item stays queued; try again soon.
+                        // A passing fault: resend from this item on, soon. Items after it that
+                        // did get stored come back as duplicates of their first ack.
+                        sent_through = sent_through.min(item.local_id - 1);
                         retry_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
                     }
                     _ => {}
@@ -271,15 +273,21 @@ async fn send_outbox(
     inner: &Arc<Inner>,
     handle: &ConnHandle,
     in_flight: &mut FuturesUnordered<InFlight>,
-    sending: &mut HashSet<i64>,
+    sent_through: &mut i64,
 ) {
-    let Ok(items) = inner.cache.run(|c| c.outbox()).await else {
+    let room = SEND_WINDOW.saturating_sub(in_flight.len());
+    if room == 0 {
+        return;
+    }
+    let after = *sent_through;
+    let Ok(items) = inner
+        .cache
+        .run(move |c| c.outbox_after(after, room as u32))
+        .await
+    else {
         return;
     };
     for item in items {
-        if sending.contains(&item.local_id) {
-            continue;
-        }
         let req = Request::SendMessage {
             conversation: item.conversation,
             client_id: item.client_id.clone(),
@@ -289,7 +297,7 @@ async fn send_outbox(
         let Ok(rx) = handle.send(req).await else {
             return;
         };
-        sending.insert(item.local_id);
+        *sent_through = item.local_id;
         in_flight.push(Box::pin(async move { (item, wait_reply(rx).await) }));
     }
 }

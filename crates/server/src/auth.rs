@@ -116,7 +116,7 @@ impl LoginLimiter {
     }
 }
 
-/// A token bucket limiting requests on one connection.
+/// A token bucket throttling requests on one connection.
 pub struct RateLimiter {
     rate: f64,
     burst: f64,
@@ -135,17 +135,18 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token if there is one.
-    pub fn try_take(&mut self) -> bool {
+    /// Takes one token; returns how long to wait before acting on the request (zero within the
+    /// burst). Waiting instead of refusing keeps a client's pipelined requests in order.
+    pub fn take(&mut self) -> Duration {
         let now = Instant::now();
         self.tokens =
             (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
         } else {
-            false
+            Duration::from_secs_f64(-self.tokens / self.rate)
         }
     }
 }
@@ -188,9 +189,13 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_refuses_past_its_burst() {
-        let mut bucket = RateLimiter::new(1, 3);
-        assert!((0..3).all(|_| bucket.try_take()));
-        assert!(!bucket.try_take());
+    fn the_bucket_delays_past_its_burst() {
+        let mut bucket = RateLimiter::new(2, 3);
+        assert!((0..3).all(|_| bucket.take().is_zero()));
+        let wait = bucket.take();
+        assert!(
+            wait > Duration::from_millis(400) && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
     }
 }

@@ -26,7 +26,7 @@ pub struct Config {
     pub max_connections: usize,
     /// Largest client frame, in bytes; larger ones get `frame_too_large`.
     pub max_frame_bytes: usize,
-    /// Sustained requests per second per connection.
+    /// Sustained requests per second per connection; faster clients are slowed to this rate.
     pub requests_per_second: u32,
     /// Requests a connection may send in a burst.
     pub request_burst: u32,
@@ -51,8 +51,8 @@ impl Default for Config {
             tls_key: None,
             max_connections: 10_000,
             max_frame_bytes: 64 * 1024,
-            requests_per_second: 100,
-            request_burst: 200,
+            requests_per_second: 200,
+            request_burst: 500,
             login_failures_per_account: 5,
             login_failures_per_address: 50,
             login_window_secs: 60,

@@ -185,9 +185,11 @@ async fn on_text(
             return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await;
         }
     };
-    if !limiter.try_take() {
-        let err = ApiError::new(ErrorCode::RateLimited, "Too many requests; slow down.");
-        return send_error(state, session, Some(frame.id), err).await;
+    // Over the rate, the connection is throttled: nothing more is read until the bucket
+    // refills, so a flooding client slows to the allowed rate and its requests keep their order.
+    let wait = limiter.take();
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     if let Request::SendMessage {
         conversation,

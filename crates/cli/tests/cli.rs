@@ -1,0 +1,435 @@
+//! `confer-cli` as a process against `confer-server` as a process, on 127.0.0.1.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use confer_core::{Client, ClientConfig};
+
+const CLI: &str = env!("CARGO_BIN_EXE_confer-cli");
+const PW: &str = "correct horse";
+
+fn server_bin() -> PathBuf {
+    let bin = Path::new(CLI).with_file_name("confer-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace first (cargo xtask test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A confer-server process with its own data dir and a fixed address, so it can be killed and
+/// started again where clients expect it.
+struct ServerProc {
+    data: tempfile::TempDir,
+    addr: SocketAddr,
+    child: Option<Child>,
+}
+
+impl ServerProc {
+    fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        for user in ["alice", "bob"] {
+            let mut c = Command::new(server_bin())
+                .arg("--data")
+                .arg(data.path())
+                .args(["user", "add", user, "--password-stdin"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PW}\n").as_bytes())
+                .unwrap();
+            assert!(c.wait().unwrap().success());
+        }
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut s = Self {
+            data,
+            addr,
+            child: None,
+        };
+        s.up();
+        s
+    }
+
+    fn up(&mut self) {
+        let child = Command::new(server_bin())
+            .arg("--data")
+            .arg(self.data.path())
+            .arg("--listen")
+            .arg(self.addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(self.addr).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap(); // SIGKILL
+            c.wait().unwrap();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+struct Profiles(tempfile::TempDir);
+
+impl Profiles {
+    fn new() -> Self {
+        Self(tempfile::tempdir().unwrap())
+    }
+
+    fn cli(&self, server: &str, user: &str) -> Command {
+        let mut c = Command::new(CLI);
+        c.args(["--server", server, "--user", user, "--connect-timeout", "5"])
+            .arg("--profile")
+            .arg(self.0.path().join(user))
+            .env("CONFER_PASSWORD", PW)
+            .env("CONFER_CREDENTIALS", "file")
+            .env_remove("CONFER_USER")
+            .env_remove("CONFER_SERVER")
+            .env_remove("CONFER_PROFILE");
+        c
+    }
+
+    fn profile(&self, user: &str) -> PathBuf {
+        self.0.path().join(user)
+    }
+}
+
+fn ok(mut cmd: Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(mut cmd: Command, code: i32) -> Output {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.trim_end().ends_with('.') && err.lines().count() == 1,
+        "one plain sentence: {err:?}"
+    );
+    out
+}
+
+fn history_json(p: &Profiles, server: &str, user: &str, peer: &str) -> Vec<serde_json::Value> {
+    let mut cmd = p.cli(server, user);
+    cmd.args(["history", peer, "--json", "--limit", "1000"]);
+    ok(cmd)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_commands_work_against_a_server_started_by_hand() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+
+    // Bob follows; Alice sends; Bob sees exactly that message as JSON.
+    let mut follow = p.cli(&url, "bob");
+    follow
+        .args(["follow", "--json", "--count", "1", "--timeout", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut follower = follow.spawn().unwrap();
+    let mut err = BufReader::new(follower.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("following as bob"), "{line}");
+
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "hello from the cli"]);
+    let id = ok(send).trim().to_owned();
+    assert_eq!(id.len(), 36, "a uuid message id: {id}");
+    let out = follower.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<_> = events.iter().filter(|e| e["event"] == "message").collect();
+    assert_eq!(messages.len(), 1, "{events:?}");
+    assert_eq!(
+        (messages[0]["text"].as_str(), messages[0]["id"].as_str()),
+        (Some("hello from the cli"), Some(&*id))
+    );
+
+    let h = history_json(&p, &url, "alice", "bob");
+    assert_eq!(h.len(), 1);
+    for key in ["id", "conversation", "sender", "text", "sent_at", "state"] {
+        assert!(!h[0][key].is_null(), "{key} missing in {}", h[0]);
+    }
+    // Bob's follower device received it: two grey ticks. Reading makes them blue.
+    assert_eq!(h[0]["state"], "delivered");
+    let mut read = p.cli(&url, "bob");
+    read.args(["read", "alice"]);
+    ok(read);
+    assert_eq!(history_json(&p, &url, "alice", "bob")[0]["state"], "read");
+
+    let mut status = p.cli(&url, "bob");
+    status.args(["status", "dnd", "--message", "deep work"]);
+    ok(status);
+    let mut who = p.cli(&url, "alice");
+    who.args(["who", "bo"]);
+    let listed = ok(who);
+    assert!(listed.starts_with("bob\tbob\t"), "{listed}");
+    let mut who = p.cli(&url, "alice");
+    who.args(["who", "--json"]);
+    let entries: Vec<serde_json::Value> = ok(who)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2);
+
+    let mut privacy = p.cli(&url, "alice");
+    privacy.args(["privacy", "on"]);
+    ok(privacy);
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "quietly"]);
+    ok(send);
+    let mut read = p.cli(&url, "bob");
+    read.args(["read", "alice"]);
+    ok(read);
+    let h = history_json(&p, &url, "alice", "bob");
+    assert!(
+        h.iter().all(|m| m["state"] == "sent"),
+        "privacy shows only the server tick: {h:?}"
+    );
+}
+
+#[test]
+fn exit_codes_say_what_went_wrong() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    // Usage errors: clap's own, and ours.
+    let mut c = p.cli(&url, "alice");
+    c.args(["status", "sleepy"]);
+    assert_eq!(c.output().unwrap().status.code(), Some(2));
+    let mut c = Command::new(CLI);
+    c.args(["--server", &url, "who"]).env_remove("CONFER_USER");
+    fails(c, 2);
+    let mut c = p.cli(&url, "alice");
+    c.args(["send", "bob", "   "]);
+    fails(c, 2);
+    // Authentication.
+    let mut c = p.cli(&url, "bob");
+    c.env("CONFER_PASSWORD", "wrong").args(["who"]);
+    fails(c, 3);
+    // Unreachable.
+    let mut c = p.cli("ws://127.0.0.1:9", "alice");
+    c.args(["who"]);
+    fails(c, 4);
+    // Refused by the server.
+    let mut c = p.cli(&url, "alice");
+    c.args(["send", "nobody", "hi"]);
+    let out = fails(c, 5);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
+    // --help documents the commands.
+    let help = ok({
+        let mut c = Command::new(CLI);
+        c.arg("--help");
+        c
+    });
+    for word in [
+        "send",
+        "history",
+        "follow",
+        "read",
+        "status",
+        "privacy",
+        "who",
+        "flush",
+        "Exit codes",
+    ] {
+        assert!(help.contains(word), "--help lacks {word}");
+    }
+}
+
+#[test]
+fn a_message_sent_while_the_server_is_down_waits_survives_restarts_and_arrives_once() {
+    let mut server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "first"]);
+    ok(send);
+    server.kill9();
+
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "while you were out", "--no-wait"]);
+    ok(send);
+    // Without --no-wait it waits, then says the server is unreachable; the message stays queued.
+    let mut send = p.cli(&url, "alice");
+    send.args(["--connect-timeout", "1", "send", "bob", "second try"]);
+    fails(send, 4);
+    // A new process (a client restart) still shows both pending, and the cache shows history.
+    let h = history_json(&p, &url, "alice", "bob");
+    let states: Vec<_> = h
+        .iter()
+        .map(|m| (m["text"].as_str().unwrap(), m["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("first", "sent"),
+            ("while you were out", "pending"),
+            ("second try", "pending")
+        ]
+    );
+
+    server.up();
+    let mut flush = p.cli(&url, "alice");
+    flush.arg("flush");
+    ok(flush);
+    let mut flush = p.cli(&url, "alice");
+    flush.arg("flush");
+    ok(flush);
+    let texts: Vec<String> = history_json(&p, &url, "bob", "alice")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, ["first", "while you were out", "second try"]);
+}
+
+/// Queues `n` messages into Alice's outbox without connecting.
+async fn queue(p: &Profiles, url: &str, n: usize) -> u64 {
+    let cfg = ClientConfig {
+        server: url.into(),
+        user: "alice".into(),
+        password: None,
+        profile: p.profile("alice"),
+        device: "test".into(),
+        connect_timeout: Duration::from_secs(5),
+        use_keyring: false,
+    };
+    let client = Client::open(cfg, false).unwrap();
+    let conv = client.conversations().await.unwrap()[0].info.id;
+    for i in 0..n {
+        client.send(conv, &format!("burst {i:04}")).await.unwrap();
+    }
+    client.close().await;
+    conv
+}
+
+fn assert_each_once_in_order(p: &Profiles, url: &str, n: usize) {
+    let texts: Vec<String> = history_json(p, url, "bob", "alice")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .filter(|t| t.starts_with("burst"))
+        .collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("burst {i:04}")).collect();
+    if texts != expected {
+        let first_bad = texts.iter().zip(&expected).position(|(a, b)| a != b);
+        let unique: std::collections::BTreeSet<_> = texts.iter().collect();
+        panic!(
+            "expected {n} messages once each in order; got {} ({} distinct), first difference at {first_bad:?}",
+            texts.len(),
+            unique.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_server_mid_burst_loses_and_duplicates_nothing() {
+    let mut server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "start"]);
+    ok(send);
+    const N: usize = 1000;
+    queue(&p, &url, N).await;
+    // SIGKILL the server at a few points of the flush, restarting it each time.
+    for delay_ms in [40, 120, 250] {
+        let mut flush = p.cli(&url, "alice");
+        flush
+            .arg("flush")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut flusher = flush.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        server.kill9();
+        let _ = flusher.kill();
+        let _ = flusher.wait();
+        server.up();
+    }
+    let stored_before_final = history_json(&p, &url, "bob", "alice").len() - 1;
+    eprintln!("stored before the final flush: {stored_before_final} of {N}");
+    let mut flush = p.cli(&url, "alice");
+    flush.arg("flush");
+    ok(flush);
+    assert_each_once_in_order(&p, &url, N);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_client_mid_flush_loses_and_duplicates_nothing() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", "start"]);
+    ok(send);
+    const N: usize = 1000;
+    queue(&p, &url, N).await;
+    // Kill the client at a few points of its flush, then let one finish.
+    for delay_ms in [30, 60, 120] {
+        let stored = history_json(&p, &url, "bob", "alice").len() - 1;
+        eprintln!("stored before killing the client after {delay_ms} ms: {stored} of {N}");
+        let mut flush = p.cli(&url, "alice");
+        flush
+            .arg("flush")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = flush.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut flush = p.cli(&url, "alice");
+    flush.arg("flush");
+    ok(flush);
+    assert_each_once_in_order(&p, &url, N);
+}
