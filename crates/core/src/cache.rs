@@ -455,6 +455,17 @@ impl Cache {
         })
     }
 
+    /// Drops cached messages older than `seq` (keeps the cache small for long conversations;
+    /// they are fetched again from the server when scrolled to).
+    pub fn evict_before(&self, conversation: u64, seq: u64) -> Result<usize, CoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND seq IS NOT NULL AND seq < ?2",
+                params![conversation, seq],
+            )
+        })
+    }
+
     /// One message by its local id.
     pub fn message(&self, local_id: i64, me: &str) -> Result<Option<CachedMessage>, CoreError> {
         let conv: Option<u64> = self.with(|c| {

@@ -573,6 +573,41 @@ impl Client {
         Ok((self.conversations().await?, rx))
     }
 
+    /// Drops cached messages older than `seq`; `history` fetches them again when needed.
+    pub async fn evict_before(&self, conversation: u64, seq: u64) -> Result<usize, CoreError> {
+        self.inner
+            .cache
+            .run(move |c| c.evict_before(conversation, seq))
+            .await
+    }
+
+    /// A conversation's newest page now, and the changes from now on (filter the stream by
+    /// conversation: `Message`, `Updated`, `Ticks`).
+    pub async fn subscribe_timeline(
+        &self,
+        conversation: u64,
+        limit: u32,
+    ) -> Result<(Vec<CachedMessage>, broadcast::Receiver<ClientEvent>), CoreError> {
+        let rx = self.subscribe();
+        Ok((self.history(conversation, None, limit).await?, rx))
+    }
+
+    /// Presence now, and the changes from now on (`Presence` events).
+    pub async fn subscribe_presence(
+        &self,
+    ) -> Result<(Vec<Presence>, broadcast::Receiver<ClientEvent>), CoreError> {
+        let rx = self.subscribe();
+        Ok((self.presence().await?, rx))
+    }
+
+    /// Unread totals now, and the changes from now on (`Unread` events).
+    pub async fn subscribe_unread(
+        &self,
+    ) -> Result<(UnreadTotals, broadcast::Receiver<ClientEvent>), CoreError> {
+        let rx = self.subscribe();
+        Ok((self.unread_totals().await?, rx))
+    }
+
     /// Unread totals per tab, from the cache.
     pub async fn unread_totals(&self) -> Result<UnreadTotals, CoreError> {
         let me = self.me().to_owned();

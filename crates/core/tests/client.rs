@@ -279,3 +279,95 @@ async fn a_profile_belongs_to_one_user_and_bad_input_is_refused() {
         Err(CoreError::Invalid(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_reconnects_by_itself_and_resumes_what_it_missed() {
+    let env = Env::new().await;
+    let bob = env.client("bob", "desk").await;
+    let mut states = bob.state();
+    let alice = env.client("alice", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let m = alice.send(conv, "before").await.unwrap();
+    alice.wait_sent(m.local_id, WAIT).await.unwrap();
+
+    let addr = env.server.addr;
+    let data_dir = env.server.data_dir.clone();
+    let Env { server, dir: _dir } = env;
+    let tmp = server.stop().await.unwrap();
+    // Bob notices the loss and keeps retrying with backoff.
+    tokio::time::timeout(WAIT, states.wait_for(|s| *s == ConnState::Offline))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let server = TestServer::start_on(
+        addr,
+        confer_server::Config {
+            data_dir,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(40),
+        states.wait_for(|s| *s == ConnState::Online),
+    )
+    .await
+    .expect("bob reconnected")
+    .unwrap();
+    let m = alice.send(conv, "after").await.unwrap();
+    alice
+        .wait_sent(m.local_id, Duration::from_secs(40))
+        .await
+        .unwrap();
+    let mut rx = bob.subscribe();
+    let bob_conv = bob.direct_conversation("alice").await.unwrap();
+    while bob.history(bob_conv, None, 10).await.unwrap().len() < 2 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .expect("bob got the message sent after the restart")
+            .unwrap();
+    }
+    let texts: Vec<String> = bob
+        .history(bob_conv, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["before", "after"]);
+    drop((server, tmp));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_from_the_cache_and_fetches_what_it_lacks() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    for i in 0..120 {
+        alice.send(conv, &format!("m{i}")).await.unwrap();
+    }
+    alice.flush(WAIT).await.unwrap();
+    let newest = alice.history(conv, None, 50).await.unwrap();
+    assert_eq!(
+        (newest.first().unwrap().seq, newest.last().unwrap().seq),
+        (Some(71), Some(120))
+    );
+    let older = alice.history(conv, Some(71), 50).await.unwrap();
+    assert_eq!(
+        (older.first().unwrap().seq, older.last().unwrap().seq),
+        (Some(21), Some(70))
+    );
+    // Evicted from the cache: the page comes from the server and is cached again.
+    assert_eq!(alice.evict_before(conv, 100).await.unwrap(), 99);
+    let refetched = alice.history(conv, Some(100), 30).await.unwrap();
+    assert_eq!(
+        refetched.iter().map(|m| m.seq.unwrap()).collect::<Vec<_>>(),
+        (70..100).collect::<Vec<u64>>()
+    );
+    let (page, _rx) = alice.subscribe_timeline(conv, 5).await.unwrap();
+    assert_eq!(page.len(), 5);
+    let (totals, _rx) = alice.subscribe_unread().await.unwrap();
+    assert_eq!(totals.total(), 0, "own messages are never unread");
+}

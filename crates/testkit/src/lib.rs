@@ -52,7 +52,12 @@ impl TestServer {
 
     /// Starts a server with a complete config (its data dir is kept).
     pub async fn start_config(config: Config) -> Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on("127.0.0.1:0".parse()?, config).await
+    }
+
+    /// Starts a server on a given address (to restart one where clients expect it).
+    pub async fn start_on(addr: SocketAddr, config: Config) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let data_dir = config.data_dir.clone();
         let (stop, stopped) = oneshot::channel::<()>();
