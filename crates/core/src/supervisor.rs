@@ -116,7 +116,7 @@ async fn session(inner: &Arc<Inner>) -> End {
                             Err(_) => break,
                         }
                     }
-                    if apply_events(inner, &handle, batch).await.is_err() {
+                    if apply_events(inner, &handle, batch, sync.is_none()).await.is_err() {
                         break;
                     }
                 }
@@ -132,7 +132,7 @@ async fn session(inner: &Arc<Inner>) -> End {
                         while let Ok(e) = events.try_recv() {
                             rest.push(e);
                         }
-                        if apply_events(inner, &handle, rest).await.is_err() {
+                        if apply_events(inner, &handle, rest, false).await.is_err() {
                             break;
                         }
                         let ok = inner
@@ -146,6 +146,8 @@ async fn session(inner: &Arc<Inner>) -> End {
                             break;
                         }
                         let _ = inner.synced.send(Some(position));
+                        // The catch-up emitted no per-message events: views reload from the cache.
+                        inner.emit(ClientEvent::Conversations);
                         inner.emit(ClientEvent::Synced { position });
                         let _ = inner.refresh_totals().await;
                         send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
@@ -302,11 +304,13 @@ async fn send_outbox(
     }
 }
 
-/// Applies a batch of events to the cache and tells subscribers.
+/// Applies a batch of events to the cache and tells subscribers. While catching up (`live`
+/// false) messages raise no per-message events and no notifications: they are history.
 async fn apply_events(
     inner: &Arc<Inner>,
     handle: &ConnHandle,
     batch: Vec<Event>,
+    live: bool,
 ) -> Result<(), CoreError> {
     let mut changes: Vec<(u64, Change)> = Vec::new();
     for event in batch {
@@ -326,7 +330,23 @@ async fn apply_events(
         return Ok(());
     }
     let me = inner.me().to_owned();
-    let applied = inner.cache.run(move |c| c.apply(&changes, &me)).await?;
+    // One blocking call for the whole batch: apply, then read back what the events will show.
+    let (applied, shown, privacy) = inner
+        .cache
+        .run(move |c| {
+            let applied = c.apply(&changes, &me)?;
+            let mut shown = Vec::new();
+            if live {
+                for m in applied.new_messages.iter().chain(&applied.confirmed) {
+                    let id = c.local_id_of(&m.sender, &m.client_id)?;
+                    if let Some(cached) = id.map(|id| c.message(id, &me)).transpose()?.flatten() {
+                        shown.push((m.clone(), cached, c.muted(m.conversation)?));
+                    }
+                }
+            }
+            Ok((applied, shown, c.settings()?.privacy))
+        })
+        .await?;
 
     if let Some(settings) = &applied.settings {
         inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;
@@ -334,56 +354,48 @@ async fn apply_events(
             settings: settings.clone(),
         });
     }
-    if !applied.conversations.is_empty() {
+    if live && !applied.conversations.is_empty() {
         inner.emit(ClientEvent::Conversations);
     }
-    let privacy = inner.cache.run(|c| c.settings()).await?.privacy;
-    let mut delivered: BTreeMap<u64, u64> = BTreeMap::new();
-    for m in applied.new_messages.iter().chain(&applied.confirmed) {
-        let (client_id, sender, conv) = (m.client_id.clone(), m.sender.clone(), m.conversation);
-        let me = inner.me().to_owned();
-        let cached = inner
-            .cache
-            .run(move |c| {
-                let id = c.local_id_of(&sender, &client_id)?;
-                Ok((
-                    id.map(|id| c.message(id, &me)).transpose()?.flatten(),
-                    c.muted(conv)?,
-                ))
-            })
-            .await?;
-        let (Some(message), muted) = cached else {
-            continue;
-        };
+    for (m, message, muted) in shown {
         if m.sender == inner.me() {
             inner.emit(ClientEvent::Updated { message });
-            continue;
+        } else {
+            let ctx = inner.notify_ctx.lock().expect("ctx poisoned").clone();
+            let decision = notify::decide(&m, muted, &ctx);
+            inner.emit(ClientEvent::Message { message, decision });
         }
-        let ctx = inner.notify_ctx.lock().expect("ctx poisoned").clone();
-        let decision = notify::decide(m, muted, &ctx);
-        inner.emit(ClientEvent::Message { message, decision });
-        let entry = delivered.entry(m.conversation).or_default();
-        *entry = (*entry).max(m.seq);
     }
-    for (conversation, delivered_through, read_through) in applied.ticks {
-        inner.emit(ClientEvent::Ticks {
-            conversation,
-            delivered_through,
-            read_through,
-        });
-    }
-    for (conversation, read_through, unread) in applied.read_cursors {
-        inner.emit(ClientEvent::ReadCursor {
-            conversation,
-            read_through,
-            unread,
-        });
-    }
-    for favourite in applied.favourites {
-        inner.emit(ClientEvent::Favourite { favourite });
+    if live {
+        for (conversation, delivered_through, read_through) in applied.ticks {
+            inner.emit(ClientEvent::Ticks {
+                conversation,
+                delivered_through,
+                read_through,
+            });
+        }
+        for (conversation, read_through, unread) in applied.read_cursors {
+            inner.emit(ClientEvent::ReadCursor {
+                conversation,
+                read_through,
+                unread,
+            });
+        }
+        for favourite in applied.favourites {
+            inner.emit(ClientEvent::Favourite { favourite });
+        }
     }
     // Receipts: this device has the messages. Privacy mode sends none.
     if !privacy {
+        let mut delivered: BTreeMap<u64, u64> = BTreeMap::new();
+        for m in applied
+            .new_messages
+            .iter()
+            .filter(|m| m.sender != inner.me())
+        {
+            let entry = delivered.entry(m.conversation).or_default();
+            *entry = (*entry).max(m.seq);
+        }
         for (conversation, seq) in delivered {
             // Fire and forget: a lost receipt is sent again with the next message.
             let _ = handle
@@ -391,5 +403,9 @@ async fn apply_events(
                 .await;
         }
     }
-    inner.refresh_totals().await
+    if live {
+        inner.refresh_totals().await
+    } else {
+        Ok(())
+    }
 }
