@@ -1,5 +1,7 @@
 //! Benchmarks that run against a real server over loopback sockets and report JSON figures.
 
+pub mod cache;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant},

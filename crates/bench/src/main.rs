@@ -1,9 +1,10 @@
 //! `confer-bench`: benchmarks that print one JSON line of figures each.
 //!
 //! `cargo run --release -p confer-bench -- throughput --pairs 50 --messages 2000`
+//! `cargo build --release -p confer-server -p confer-bench && target/release/confer-bench cache`
 
 use clap::{Parser, Subcommand};
-use confer_bench::ThroughputParams;
+use confer_bench::{ThroughputParams, cache};
 
 #[derive(Parser)]
 #[command(name = "confer-bench", about = "Confer benchmarks (JSON output)")]
@@ -26,6 +27,18 @@ enum Command {
         #[arg(long, default_value_t = 32)]
         window: usize,
     },
+    /// Client cache: sync N messages into an empty cache, then open the first page offline.
+    Cache {
+        /// Messages in the conversation.
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+    },
+    /// One phase of `cache`, in its own process (internal).
+    #[command(hide = true)]
+    CachePhase {
+        /// prepare DIR N | sync URL PROFILE N | open PROFILE
+        args: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -45,6 +58,28 @@ async fn main() -> anyhow::Result<()> {
                 window,
             })
             .await?;
+            println!("{report}");
+        }
+        Command::Cache { messages } => {
+            if messages < 75 {
+                anyhow::bail!("--messages must be at least 75 (one first page)");
+            }
+            let report = tokio::task::spawn_blocking(move || cache::run(messages)).await??;
+            println!("{report}");
+        }
+        Command::CachePhase { args } => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let report = match args.as_slice() {
+                ["prepare", dir, n] => {
+                    cache::prepare(std::path::Path::new(dir), n.parse()?)?;
+                    serde_json::json!({})
+                }
+                ["sync", url, profile, n] => {
+                    cache::sync(url, std::path::Path::new(profile), n.parse()?).await?
+                }
+                ["open", profile] => cache::open(std::path::Path::new(profile)).await?,
+                _ => anyhow::bail!("unknown phase {args:?}"),
+            };
             println!("{report}");
         }
     }
