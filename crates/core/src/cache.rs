@@ -443,6 +443,17 @@ impl Cache {
         })
     }
 
+    /// Per conversation, the newest seq of a message from someone else.
+    pub fn latest_from_others(&self, me: &str) -> Result<Vec<(u64, u64)>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT conversation_id, MAX(seq) FROM messages WHERE sender != ?1 AND seq IS NOT NULL \
+                 GROUP BY conversation_id",
+            )?;
+            stmt.query_map([me], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+        })
+    }
+
     /// The local id of a message by sender and client id.
     pub fn local_id_of(&self, sender: &str, client_id: &str) -> Result<Option<i64>, CoreError> {
         self.with(|c| {

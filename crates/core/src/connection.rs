@@ -29,6 +29,21 @@ const DEAD_AFTER: Duration = Duration::from_secs(45);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Reply = oneshot::Sender<Result<Response, ErrorBody>>;
+
+/// What the server pushes, in the order it was sent.
+#[derive(Debug)]
+pub enum Inbound {
+    /// An event.
+    Event(Event),
+    /// The reply to `sync` arrived here: everything before it was the catch-up, everything
+    /// after it is live. (The reply also goes to the requester.)
+    Synced {
+        /// The new sync cursor.
+        position: u64,
+        /// Everyone not offline.
+        presence: Vec<confer_proto::Presence>,
+    },
+}
 type Pending = Arc<Mutex<HashMap<u64, Reply>>>;
 
 enum Outgoing {
@@ -95,7 +110,7 @@ impl Connection {
     pub async fn connect(
         url: &str,
         timeout: Duration,
-    ) -> Result<(Self, mpsc::UnboundedReceiver<Event>), CoreError> {
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Inbound>), CoreError> {
         let (ws, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url))
             .await
             .map_err(|_| CoreError::Unreachable(format!("connecting to {url} timed out")))?
@@ -154,6 +169,15 @@ impl Connection {
                 };
                 match serde_json::from_str::<ServerFrame>(text.as_str()) {
                     Ok(ServerFrame::Response { id, result }) => {
+                        if let Response::Synced { position, presence } = &result {
+                            let marker = Inbound::Synced {
+                                position: *position,
+                                presence: presence.clone(),
+                            };
+                            if events_tx.send(marker).is_err() {
+                                break;
+                            }
+                        }
                         if let Some(reply) =
                             read_pending.lock().expect("pending poisoned").remove(&id)
                         {
@@ -174,7 +198,7 @@ impl Connection {
                         tracing::warn!(code = ?error.code, message = %error.message, "server refused a frame");
                     }
                     Ok(ServerFrame::Event { event }) => {
-                        if events_tx.send(event).is_err() {
+                        if events_tx.send(Inbound::Event(event)).is_err() {
                             break;
                         }
                     }

@@ -10,7 +10,7 @@ use rand::Rng;
 use crate::{
     ClientEvent, ConnState, CoreError, Inner,
     cache::OutboxItem,
-    connection::{ConnHandle, Connection, wait_reply},
+    connection::{ConnHandle, Connection, Inbound, wait_reply},
     notify,
 };
 
@@ -101,13 +101,17 @@ async fn session(inner: &Arc<Inner>) -> End {
     inner.set_state(ConnState::Online);
 
     let mut sync = Some(Box::pin(wait_reply(sync_rx)));
+    // A cache that was synced before treats what it missed while away as news; a new cache
+    // treats its first catch-up as history.
+    let mut live = cursor > 0;
+    let mut synced = false;
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
     // Outbox items up to this local id have been sent on this connection.
     let mut sent_through: i64 = 0;
     let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
-            event = events.recv() => match event {
+            inbound = events.recv() => match inbound {
                 Some(first) => {
                     let mut batch = vec![first];
                     while batch.len() < APPLY_BATCH {
@@ -116,7 +120,27 @@ async fn session(inner: &Arc<Inner>) -> End {
                             Err(_) => break,
                         }
                     }
-                    if apply_events(inner, &handle, batch, sync.is_none()).await.is_err() {
+                    let mut chunk = Vec::new();
+                    let mut failed = false;
+                    for item in batch {
+                        match item {
+                            Inbound::Event(e) => chunk.push(e),
+                            Inbound::Synced { position, presence } => {
+                                // Everything before the marker is in the cache before the
+                                // cursor moves past it.
+                                if apply_events(inner, &handle, std::mem::take(&mut chunk), live).await.is_err()
+                                    || finish_sync(inner, &handle, position, presence).await.is_err()
+                                {
+                                    failed = true;
+                                    break;
+                                }
+                                live = true;
+                                synced = true;
+                                send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
+                            }
+                        }
+                    }
+                    if failed || apply_events(inner, &handle, chunk, live).await.is_err() {
                         break;
                     }
                 }
@@ -124,41 +148,13 @@ async fn session(inner: &Arc<Inner>) -> End {
             },
             reply = async { sync.as_mut().expect("guarded").await }, if sync.is_some() => {
                 sync = None;
-                match reply {
-                    Ok(Response::Synced { position, presence }) => {
-                        // Events sent before the reply are already queued: apply them first, so
-                        // the cursor never passes a change the cache does not hold.
-                        let mut rest = Vec::new();
-                        while let Ok(e) = events.try_recv() {
-                            rest.push(e);
-                        }
-                        if apply_events(inner, &handle, rest, false).await.is_err() {
-                            break;
-                        }
-                        let ok = inner
-                            .cache
-                            .run(move |c| {
-                                c.advance_cursor(position)?;
-                                c.presence_snapshot(&presence)
-                            })
-                            .await;
-                        if ok.is_err() {
-                            break;
-                        }
-                        let _ = inner.synced.send(Some(position));
-                        // The catch-up emitted no per-message events: views reload from the cache.
-                        inner.emit(ClientEvent::Conversations);
-                        inner.emit(ClientEvent::Synced { position });
-                        let _ = inner.refresh_totals().await;
-                        send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
-                    }
-                    other => {
-                        tracing::debug!(?other, "sync failed");
-                        break;
-                    }
+                // A successful reply is handled at its marker, in stream order.
+                if !matches!(reply, Ok(Response::Synced { .. })) {
+                    tracing::debug!(?reply, "sync failed");
+                    break;
                 }
             },
-            _ = inner.wake.notified(), if sync.is_none() => {
+            _ = inner.wake.notified(), if synced => {
                 send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
             },
             _ = async { tokio::time::sleep_until(retry_at.expect("guarded")).await }, if retry_at.is_some() => {
@@ -192,7 +188,7 @@ async fn session(inner: &Arc<Inner>) -> End {
                         }
                         send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
                     }
-                    Err(CoreError::Refused(_)) => {
+                    Err(CoreError::Refused(_)) | Err(CoreError::Timeout) => {
                         // A passing fault: resend from this item on, soon. Items after it that
                         // did get stored come back as duplicates of their first ack.
                         sent_through = sent_through.min(item.local_id - 1);
@@ -207,6 +203,37 @@ async fn session(inner: &Arc<Inner>) -> End {
     let _ = inner.synced.send(None);
     conn.close().await;
     End::Lost { was_online: true }
+}
+
+/// The catch-up is applied: move the cursor, take the presence snapshot, send the delivered
+/// receipts that a dropped connection may have lost, and tell subscribers.
+async fn finish_sync(
+    inner: &Arc<Inner>,
+    handle: &ConnHandle,
+    position: u64,
+    presence: Vec<confer_proto::Presence>,
+) -> Result<(), CoreError> {
+    let me = inner.me().to_owned();
+    let (latest, privacy) = inner
+        .cache
+        .run(move |c| {
+            c.advance_cursor(position)?;
+            c.presence_snapshot(&presence)?;
+            Ok((c.latest_from_others(&me)?, c.settings()?.privacy))
+        })
+        .await?;
+    if !privacy {
+        for (conversation, seq) in latest {
+            // The server keeps the highest receipt, so repeating one is harmless.
+            let _ = handle
+                .send(Request::MarkDelivered { conversation, seq })
+                .await;
+        }
+    }
+    let _ = inner.synced.send(Some(position));
+    inner.emit(ClientEvent::Conversations);
+    inner.emit(ClientEvent::Synced { position });
+    inner.refresh_totals().await
 }
 
 fn is_permanent(code: ErrorCode) -> bool {

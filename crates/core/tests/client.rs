@@ -371,3 +371,121 @@ async fn history_pages_from_the_cache_and_fetches_what_it_lacks() {
     let (totals, _rx) = alice.subscribe_unread().await.unwrap();
     assert_eq!(totals.total(), 0, "own messages are never unread");
 }
+
+/// The next `Message` event, with its notification decision.
+async fn next_message_event(
+    rx: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
+) -> (String, confer_core::Decision) {
+    loop {
+        let event = tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .expect("a message event")
+            .unwrap();
+        if let ClientEvent::Message { message, decision } = event {
+            return (message.text, decision);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incoming_messages_carry_the_notification_decision() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let alice_phone = env.client("alice", "phone").await;
+    let bob = env.client("bob", "desk").await;
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let bob_conv = bob.direct_conversation("alice").await.unwrap();
+    let mut rx = bob.subscribe();
+    let mut phone_rx = alice_phone.subscribe();
+
+    let send = |text: &'static str| {
+        let alice = &alice;
+        async move {
+            let m = alice.send(conv, text).await.unwrap();
+            alice.wait_sent(m.local_id, WAIT).await.unwrap();
+        }
+    };
+    send("plain").await;
+    let (text, d) = next_message_event(&mut rx).await;
+    assert_eq!(
+        (text.as_str(), d.notify, d.blink, d.badge),
+        ("plain", true, true, true)
+    );
+    // Alice's other device sees her own message as hers: no Message event, no notification.
+    loop {
+        match tokio::time::timeout(WAIT, phone_rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            ClientEvent::Updated { message } if message.text == "plain" => break,
+            ClientEvent::Message { message, .. } => {
+                panic!("own message raised a Message event: {message:?}")
+            }
+            _ => {}
+        }
+    }
+
+    bob.set_view(Some(bob_conv), true, true);
+    send("while reading").await;
+    let (_, d) = next_message_event(&mut rx).await;
+    assert_eq!(
+        (d.notify, d.blink, d.badge),
+        (false, false, false),
+        "open and focused"
+    );
+
+    bob.set_view(None, false, true);
+    bob.set_status(confer_proto::PresenceChoice::Dnd, None)
+        .await
+        .unwrap();
+    send("do not disturb").await;
+    let (_, d) = next_message_event(&mut rx).await;
+    assert_eq!(
+        (d.notify, d.blink, d.badge),
+        (false, false, true),
+        "DND silences but counts"
+    );
+
+    bob.set_status(confer_proto::PresenceChoice::Available, None)
+        .await
+        .unwrap();
+    bob.set_muted(bob_conv, true).await.unwrap();
+    // The mute reaches the cache through the stream.
+    loop {
+        if let ClientEvent::Conversations = tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            break;
+        }
+    }
+    send("muted").await;
+    let (_, d) = next_message_event(&mut rx).await;
+    assert_eq!((d.notify, d.blink, d.badge), (false, false, false), "muted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_times_out_as_unreachable() {
+    // Accepts TCP connections (the kernel does) but never speaks WebSocket.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(
+        &format!("ws://{}", silent.local_addr().unwrap()),
+        dir.path(),
+        "alice",
+        "desk",
+    );
+    cfg.connect_timeout = Duration::from_millis(300);
+    let client = Client::open(cfg, true).unwrap();
+    let mut states = client.state();
+    tokio::time::timeout(WAIT, states.wait_for(|s| *s == ConnState::Offline))
+        .await
+        .expect("the connect attempt gives up")
+        .unwrap();
+    assert!(matches!(
+        client.wait_online(Duration::from_millis(200)).await,
+        Err(CoreError::Unreachable(_))
+    ));
+}

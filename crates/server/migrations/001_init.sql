@@ -20,8 +20,11 @@ CREATE TABLE sessions (
     token_hash  BLOB NOT NULL UNIQUE,
     device      TEXT,
     created_at  INTEGER NOT NULL,
+    -- 0 while valid; otherwise a revocation number, increasing across the table, so a running
+    -- server can find revocations made by other processes (admin commands) since it last looked.
     revoked     INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX sessions_by_revocation ON sessions(revoked);
 
 CREATE TABLE conversations (
     id          INTEGER PRIMARY KEY,

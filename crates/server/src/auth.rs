@@ -107,12 +107,21 @@ impl LoginLimiter {
         bump(&mut addresses, addr, self.window);
     }
 
-    /// Clears an account's failures after a successful login.
-    pub fn succeeded(&self, account: &str) {
+    /// Clears an account's failures after a successful login, and takes back the attempt
+    /// counted against the address.
+    pub fn succeeded(&self, account: &str, addr: IpAddr) {
         self.accounts
             .lock()
             .expect("limiter poisoned")
             .remove(&account.to_lowercase());
+        if let Some(entry) = self
+            .addresses
+            .lock()
+            .expect("limiter poisoned")
+            .get_mut(&addr)
+        {
+            entry.1 = entry.1.saturating_sub(1);
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Config {
     pub device_queue: usize,
     /// Who sees presence.
     pub presence_policy: PresencePolicy,
+    /// How often revoked sessions are looked for, in milliseconds.
+    pub revocation_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -50,7 +52,8 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             max_connections: 10_000,
-            max_frame_bytes: 64 * 1024,
+            // A 16 KiB text of control characters escapes to 96 KiB of JSON: leave room.
+            max_frame_bytes: 128 * 1024,
             requests_per_second: 200,
             request_burst: 500,
             login_failures_per_account: 5,
@@ -58,6 +61,7 @@ impl Default for Config {
             login_window_secs: 60,
             device_queue: 4096,
             presence_policy: PresencePolicy::Organization,
+            revocation_poll_ms: 2000,
         }
     }
 }
@@ -81,6 +85,9 @@ impl Config {
         }
         if self.requests_per_second == 0 || self.request_burst == 0 {
             return bad("requests_per_second and request_burst must be at least 1");
+        }
+        if self.revocation_poll_ms == 0 {
+            return bad("revocation_poll_ms must be at least 1");
         }
         if self.device_queue < 16 {
             return bad("device_queue must be at least 16");

@@ -69,6 +69,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         sink,
     };
     let mut shutdown = state.shutdown.subscribe();
+    let mut revocations = state.revocations.subscribe();
     let mut limiter =
         RateLimiter::new(state.config.requests_per_second, state.config.request_burst);
     let mut pending: FuturesUnordered<PendingSend> = FuturesUnordered::new();
@@ -76,6 +77,11 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
     let close = loop {
         tokio::select! {
             _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.")),
+            Ok(revoked) = revocations.recv() => {
+                if session.user.as_ref().is_some_and(|u| revoked.contains(&u.session_id)) {
+                    break Some((ErrorCode::AuthFailed, "Your session was revoked; sign in again."));
+                }
+            }
             Some((id, result)) = pending.next(), if !pending.is_empty() => {
                 if reply_sent(&state, &mut session, id, result).await.is_err() {
                     break None;
@@ -169,6 +175,12 @@ async fn on_text(
     text: &str,
 ) -> Result<(), axum::Error> {
     state.metrics.frame_in();
+    // Over the rate, the connection is throttled: nothing more is read until the bucket
+    // refills, so a flooding client slows to the allowed rate and its requests keep their order.
+    let wait = limiter.take();
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     if text.len() > state.config.max_frame_bytes {
         let err = ApiError::new(
             ErrorCode::FrameTooLarge,
@@ -185,12 +197,6 @@ async fn on_text(
             return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await;
         }
     };
-    // Over the rate, the connection is throttled: nothing more is read until the bucket
-    // refills, so a flooding client slows to the allowed rate and its requests keep their order.
-    let wait = limiter.take();
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
     if let Request::SendMessage {
         conversation,
         client_id,

@@ -103,6 +103,8 @@ pub(crate) struct AppState {
     pub logins: LoginLimiter,
     pub connections: Arc<Semaphore>,
     pub shutdown: broadcast::Sender<()>,
+    /// Ids of sessions revoked since the last poll (by any process sharing the database).
+    pub revocations: broadcast::Sender<Arc<Vec<i64>>>,
     pub tracker: TaskTracker,
     pub clock: Clock,
     next_conn: AtomicU64,
@@ -140,21 +142,62 @@ impl AppState {
             .contains(&viewer))
     }
 
-    /// Pushes a presence change to everyone allowed to see it.
-    pub async fn publish_presence(&self, user: UserId, presence: Presence) {
-        let event = Event::Presence { presence };
-        match self.config.presence_policy {
-            PresencePolicy::Organization => self.hub.broadcast(event),
+    /// Changes a user's presence and pushes the result to everyone allowed to see it.
+    pub async fn change_presence(
+        &self,
+        user: &store::UserRecord,
+        op: presence::PresenceOp,
+    ) -> Option<Presence> {
+        let audience = match self.config.presence_policy {
+            PresencePolicy::Organization => None,
             PresencePolicy::Subscribers => {
-                let mut audience = self
-                    .read(move |s| s.presence_watchers(user))
+                let id = user.id;
+                let mut watchers = self
+                    .read(move |s| s.presence_watchers(id))
                     .await
                     .unwrap_or_default();
-                audience.push(user);
-                self.hub.send_event(audience, event);
+                watchers.push(user.id);
+                Some(watchers)
+            }
+        };
+        self.presence.apply(user, op, |p| {
+            let event = Event::Presence {
+                presence: p.clone(),
+            };
+            match &audience {
+                None => self.hub.broadcast(event),
+                Some(users) => self.hub.send_event(users.iter().copied(), event),
+            }
+        })
+    }
+}
+
+/// Polls the store for revoked sessions (logout elsewhere, `user passwd`, `user disable`, even
+/// from another process) and tells the connections, which close the revoked ones.
+async fn spawn_revocation_watcher(state: &Arc<AppState>) -> Result<(), ServerError> {
+    let (_, mut mark) = state.store.revoked_since(0)?;
+    let state2 = state.clone();
+    let mut shutdown = state.shutdown.subscribe();
+    let every = Duration::from_millis(state.config.revocation_poll_ms);
+    state.tracker.spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.recv() => return,
+            }
+            let after = mark;
+            match state2.read(move |s| s.revoked_since(after)).await {
+                Ok((ids, new_mark)) => {
+                    mark = new_mark;
+                    if !ids.is_empty() {
+                        let _ = state2.revocations.send(Arc::new(ids));
+                    }
+                }
+                Err(e) => tracing::warn!(error = ?e.0, "revocation poll failed"),
             }
         }
-    }
+    });
+    Ok(())
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, closes every session cleanly, lets
@@ -186,10 +229,12 @@ pub async fn run(
         presence: PresenceTracker::default(),
         metrics,
         shutdown: shutdown_tx,
+        revocations: broadcast::channel(64).0,
         tracker: TaskTracker::new(),
         clock: store::system_clock(),
         next_conn: AtomicU64::new(1),
     });
+    spawn_revocation_watcher(&state).await?;
     tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "confer-server listening");
     http::accept_loop(&state, listener, tls, shutdown).await;
 

@@ -59,33 +59,69 @@ pub struct PresenceTracker {
     users: Mutex<HashMap<UserId, Live>>,
 }
 
+/// A change to a user's live presence.
+#[derive(Debug, Clone)]
+pub enum PresenceOp {
+    /// A device connected.
+    Connected(u64),
+    /// A device disconnected at a time (ms).
+    Disconnected(u64, i64),
+    /// The user chose a status and message.
+    Choice(PresenceChoice, Option<String>),
+    /// A device reported idle or back.
+    Idle(u64, bool),
+}
+
 impl PresenceTracker {
-    fn update(&self, user: &UserRecord, f: impl FnOnce(&mut Live)) -> Option<Presence> {
+    /// Applies a change; when the visible presence changed, `publish` runs with it while the
+    /// lock is held, so watchers receive one user's updates in the order they happened.
+    pub fn apply(
+        &self,
+        user: &UserRecord,
+        op: PresenceOp,
+        publish: impl FnOnce(&Presence),
+    ) -> Option<Presence> {
         let mut users = self.users.lock().expect("presence poisoned");
         let live = users
             .entry(user.id)
             .or_insert_with(|| Live::from_record(user));
         let before = live.presence();
-        f(live);
+        match op {
+            PresenceOp::Connected(conn) => {
+                live.devices.insert(conn, false);
+            }
+            PresenceOp::Disconnected(conn, now) => {
+                live.devices.remove(&conn);
+                if live.devices.is_empty() {
+                    live.last_seen = Some(now);
+                }
+            }
+            PresenceOp::Choice(choice, message) => {
+                live.choice = choice;
+                live.message = message.filter(|m| !m.trim().is_empty());
+            }
+            PresenceOp::Idle(conn, idle) => {
+                if let Some(flag) = live.devices.get_mut(&conn) {
+                    *flag = idle;
+                }
+            }
+        }
         let after = live.presence();
-        (before != after).then_some(after)
+        if before == after {
+            return None;
+        }
+        publish(&after);
+        Some(after)
     }
 
-    /// A device of `user` connected; returns the new presence if others should hear of it.
+    /// A device of `user` connected; the new presence if it changed.
     pub fn connected(&self, user: &UserRecord, conn: u64) -> Option<Presence> {
-        self.update(user, |l| {
-            l.devices.insert(conn, false);
-        })
+        self.apply(user, PresenceOp::Connected(conn), |_| {})
     }
 
     /// A device disconnected at `now`; the presence if it changed.
     pub fn disconnected(&self, user: &UserRecord, conn: u64, now: i64) -> Option<Presence> {
-        self.update(user, |l| {
-            l.devices.remove(&conn);
-            if l.devices.is_empty() {
-                l.last_seen = Some(now);
-            }
-        })
+        self.apply(user, PresenceOp::Disconnected(conn, now), |_| {})
     }
 
     /// The user chose a status.
@@ -95,19 +131,12 @@ impl PresenceTracker {
         choice: PresenceChoice,
         message: Option<String>,
     ) -> Option<Presence> {
-        self.update(user, |l| {
-            l.choice = choice;
-            l.message = message.filter(|m| !m.trim().is_empty());
-        })
+        self.apply(user, PresenceOp::Choice(choice, message), |_| {})
     }
 
     /// A device reported idle or back.
     pub fn set_idle(&self, user: &UserRecord, conn: u64, idle: bool) -> Option<Presence> {
-        self.update(user, |l| {
-            if let Some(flag) = l.devices.get_mut(&conn) {
-                *flag = idle;
-            }
-        })
+        self.apply(user, PresenceOp::Idle(conn, idle), |_| {})
     }
 
     /// The user's presence as others see it.

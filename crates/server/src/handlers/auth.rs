@@ -55,8 +55,11 @@ pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {
 
 /// Binds the user to the connection and marks them present.
 pub(super) async fn signed_in(state: &Arc<AppState>, session: &mut Session, user: AuthUser) {
-    if let Some(presence) = state.presence.connected(&user.record, session.conn_id) {
-        state.publish_presence(user.record.id, presence).await;
-    }
+    state
+        .change_presence(
+            &user.record,
+            crate::presence::PresenceOp::Connected(session.conn_id),
+        )
+        .await;
     session.user = Some(user);
 }

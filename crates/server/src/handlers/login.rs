@@ -33,6 +33,9 @@ pub(super) async fn handle(
             "Too many failed sign-ins; wait a minute and retry.",
         ));
     }
+    // Count the attempt as failed before the slow check, so parallel attempts cannot slip past
+    // the limit; a success takes it back.
+    state.logins.failed(&username, addr);
     let name = username.clone();
     let user = state.read(move |s| s.user_by_name(&name)).await?;
     // Verify even for unknown users so that timing does not reveal which names exist.
@@ -46,7 +49,6 @@ pub(super) async fn handle(
     let user = match user {
         Some(u) if ok => u,
         _ => {
-            state.logins.failed(&username, addr);
             state.metrics.login_failed();
             return Err(ApiError::new(
                 ErrorCode::AuthFailed,
@@ -60,7 +62,7 @@ pub(super) async fn handle(
             "This account is disabled.",
         ));
     }
-    state.logins.succeeded(&username);
+    state.logins.succeeded(&username, addr);
     let token = auth::new_token();
     let device = device.map(|d| d.chars().take(128).collect());
     let committed = write(

@@ -121,20 +121,13 @@ pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
         return;
     };
     let now = state.now();
-    if let Some(presence) = state
-        .presence
-        .disconnected(&user.record, session.conn_id, now)
-    {
-        let offline = presence.status == confer_proto::PresenceStatus::Offline;
-        state.publish_presence(user.record.id, presence).await;
-        if offline {
-            let _ = state
-                .writer
-                .write(WriteOp::SetLastSeen {
-                    user: user.record.id,
-                    at: now,
-                })
-                .await;
-        }
+    let op = crate::presence::PresenceOp::Disconnected(session.conn_id, now);
+    let presence = state.change_presence(&user.record, op).await;
+    if presence.is_some_and(|p| p.status == confer_proto::PresenceStatus::Offline) {
+        let write = WriteOp::SetLastSeen {
+            user: user.record.id,
+            at: now,
+        };
+        let _ = state.writer.write(write).await;
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use confer_proto::Response;
 
-use crate::{ApiError, AppState, connection::Session};
+use crate::{ApiError, AppState, connection::Session, presence::PresenceOp};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -12,8 +12,8 @@ pub(super) async fn handle(
     idle: bool,
 ) -> Result<Response, ApiError> {
     let record = session.user()?.clone();
-    if let Some(presence) = state.presence.set_idle(&record, session.conn_id, idle) {
-        state.publish_presence(record.id, presence).await;
-    }
+    state
+        .change_presence(&record, PresenceOp::Idle(session.conn_id, idle))
+        .await;
     Ok(Response::Ok)
 }

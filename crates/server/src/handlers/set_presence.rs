@@ -5,7 +5,7 @@ use std::sync::Arc;
 use confer_proto::{MAX_STATUS_MESSAGE_BYTES, PresenceChoice, Response};
 
 use super::{check_len, write_ok};
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{ApiError, AppState, connection::Session, presence::PresenceOp, store::WriteOp};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -33,8 +33,8 @@ pub(super) async fn handle(
         u.record.settings.status = status;
         u.record.settings.status_message = message.clone();
     }
-    if let Some(presence) = state.presence.set_choice(&record, status, message) {
-        state.publish_presence(record.id, presence).await;
-    }
+    state
+        .change_presence(&record, PresenceOp::Choice(status, message))
+        .await;
     Ok(response)
 }

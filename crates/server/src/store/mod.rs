@@ -332,6 +332,8 @@ pub trait Store: Send + Sync + 'static {
         since: u64,
         limit: u32,
     ) -> Result<ChangesPage, StoreError>;
+    /// Sessions revoked after revocation mark `after` (0 for all), and the newest mark.
+    fn revoked_since(&self, after: i64) -> Result<(Vec<i64>, i64), StoreError>;
     /// The newest stream position.
     fn max_position(&self) -> Result<u64, StoreError>;
     /// The user's favourites and the pending requests addressed to them.

@@ -97,7 +97,9 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if !read_only {
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a commit is on disk before the writer acks it, so an acked message survives a
+        // power loss too; group commit spreads the fsync over the whole batch.
+        conn.pragma_update(None, "synchronous", "FULL")?;
     }
     Ok(conn)
 }
@@ -534,6 +536,8 @@ impl SqliteStore {
                 email,
                 password_hash,
             } => {
+                // Names are stored lower-case so every client sees one spelling.
+                let name = name.to_lowercase();
                 validate_name(&name)?;
                 let display_name = display_name.trim().to_owned();
                 if display_name.is_empty() || display_name.len() > 128 {
@@ -565,7 +569,8 @@ impl SqliteStore {
                     params![password_hash, user.id],
                 )?;
                 tx.execute(
-                    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1",
+                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
+                     WHERE user_id = ?1 AND revoked = 0",
                     [user.id],
                 )?;
                 Outcome::Done
@@ -576,7 +581,8 @@ impl SqliteStore {
                 })?;
                 tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
                 tx.execute(
-                    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1",
+                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
+                     WHERE user_id = ?1 AND revoked = 0",
                     [user.id],
                 )?;
                 Outcome::Done
@@ -593,7 +599,11 @@ impl SqliteStore {
                 Outcome::Session(tx.last_insert_rowid())
             }
             WriteOp::RevokeSession { session } => {
-                tx.execute("UPDATE sessions SET revoked = 1 WHERE id = ?1", [session])?;
+                tx.execute(
+                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
+                     WHERE id = ?1 AND revoked = 0",
+                    [session],
+                )?;
                 Outcome::Done
             }
             WriteOp::OpenDirect { user, other } => {
@@ -977,7 +987,9 @@ impl Store for SqliteStore {
         ops: Vec<WriteOp>,
     ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
         let mut conn = self.writer.lock().expect("writer poisoned");
-        let tx = conn.transaction()?;
+        // IMMEDIATE takes the write lock up front, so an admin command writing at the same time
+        // makes this wait (busy timeout) instead of failing the whole batch mid-way.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
             // A savepoint per op: a refused op leaves no trace and does not undo the others.
@@ -1149,6 +1161,19 @@ impl Store for SqliteStore {
                 changes.push((position, change));
             }
             Ok(ChangesPage { changes, scanned_to })
+        })
+    }
+
+    fn revoked_since(&self, after: i64) -> Result<(Vec<i64>, i64), StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, revoked FROM sessions WHERE revoked > ?1 ORDER BY revoked",
+            )?;
+            let rows = stmt
+                .query_map([after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mark = rows.last().map_or(after, |r| r.1);
+            Ok((rows.into_iter().map(|r| r.0).collect(), mark))
         })
     }
 

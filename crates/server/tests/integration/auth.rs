@@ -215,3 +215,76 @@ async fn failed_logins_are_limited_per_address() {
         ErrorCode::RateLimited
     );
 }
+
+async fn expect_revoked(c: &mut Client) {
+    loop {
+        match c.next_frame().await {
+            Ok(confer_proto::ServerFrame::Event {
+                event: confer_proto::Event::Closing { code, .. },
+            }) => {
+                assert_eq!(code, ErrorCode::AuthFailed);
+                return;
+            }
+            Ok(_) => continue,
+            Err(e) => panic!("connection ended without a closing event: {e:#}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_session_closes_its_live_connections() {
+    let server = TestServer::start_with(|c| c.revocation_poll_ms = 50)
+        .await
+        .unwrap();
+    for name in ["alice", "bob", "carol"] {
+        server.add_user(name, PW).unwrap();
+    }
+    // Disabling, from another process's point of view (straight into the database).
+    let mut bob = login(&server, "bob").await;
+    confer_server::admin::disable_user(&server.data_dir, "bob").unwrap();
+    expect_revoked(&mut bob).await;
+
+    // A new password ends the old sessions.
+    let mut carol = login(&server, "carol").await;
+    confer_server::admin::set_password(&server.data_dir, "carol", "a brand new one").unwrap();
+    expect_revoked(&mut carol).await;
+
+    // Logging out on one device ends every connection using that token.
+    let token = token(&server, "alice").await;
+    let mut laptop = Client::connect(&server.ws_url()).await.unwrap();
+    laptop
+        .request(Request::Auth {
+            protocol: 1,
+            token: token.clone(),
+        })
+        .await
+        .unwrap();
+    let mut phone = Client::connect(&server.ws_url()).await.unwrap();
+    phone
+        .request(Request::Auth { protocol: 1, token })
+        .await
+        .unwrap();
+    let mut other_session = login(&server, "alice").await;
+    laptop.request(Request::Logout).await.unwrap();
+    expect_revoked(&mut phone).await;
+    // A different session of the same user stays.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        other_session.request(Request::Ping).await.unwrap(),
+        Response::Pong
+    );
+}
+
+#[tokio::test]
+async fn names_are_case_insensitive_and_reported_in_one_spelling() {
+    let server = TestServer::start().await.unwrap();
+    confer_server::admin::add_user(&server.data_dir, "Alice", None, None, PW).unwrap();
+    server.add_user("bob", PW).unwrap();
+    let mut alice = Client::login(&server.ws_url(), "ALICE", PW).await.unwrap();
+    assert_eq!(alice.user.as_deref(), Some("alice"));
+    let conv = open_direct(&mut alice, "BOB").await;
+    let ack = send(&mut alice, conv, "c1", "hi").await;
+    let mut bob = login(&server, "bob").await;
+    let h = history(&mut bob, conv).await;
+    assert_eq!((h[0].sender.as_str(), h[0].seq), ("alice", ack.seq));
+}
