@@ -196,8 +196,22 @@ fn the_commands_work_against_a_server_started_by_hand() {
         (Some("hello from the cli"), Some(&*id))
     );
 
-    let h = history_json(&p, &url, "alice", "bob");
+    // The token stored by the first sign-in is reused: no password needed any more.
+    let mut again = p.cli(&url, "alice");
+    again
+        .env_remove("CONFER_PASSWORD")
+        .args(["history", "bob", "--json"]);
+    let h: Vec<serde_json::Value> = ok(again)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(h.len(), 1);
+    let token = std::fs::metadata(p.profile("alice").join("token")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(token.permissions().mode() & 0o777, 0o600);
+    }
     for key in ["id", "conversation", "sender", "text", "sent_at", "state"] {
         assert!(!h[0][key].is_null(), "{key} missing in {}", h[0]);
     }

@@ -697,6 +697,19 @@ impl Client {
         .await
     }
 
+    /// The user's favourites, and the pending requests addressed to them.
+    pub async fn favourites(&self) -> Result<(Vec<Favourite>, Vec<Favourite>), CoreError> {
+        match self
+            .inner
+            .handle()?
+            .request(Request::ListFavourites)
+            .await?
+        {
+            Response::Favourites { outgoing, incoming } => Ok((outgoing, incoming)),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Searches the directory.
     pub async fn search_users(
         &self,

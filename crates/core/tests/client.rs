@@ -489,3 +489,23 @@ async fn a_server_that_never_answers_times_out_as_unreachable() {
         Err(CoreError::Unreachable(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourites_round_trip_through_the_client() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    alice.add_favourite("bob").await.unwrap();
+    let (outgoing, incoming) = alice.favourites().await.unwrap();
+    assert_eq!((outgoing.len(), incoming.len()), (1, 0));
+    assert_eq!(outgoing[0].target, "bob");
+    alice.remove_favourite("bob").await.unwrap();
+    assert!(alice.favourites().await.unwrap().0.is_empty());
+    let users = alice.search_users("b", None).await.unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| u.user.name.as_str())
+            .collect::<Vec<_>>(),
+        ["bob"]
+    );
+}
