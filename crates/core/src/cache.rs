@@ -14,19 +14,23 @@ use confer_proto::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::CoreError;
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
 
 /// A message as the cache holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CachedMessage {
     /// Local row id (stable for pending messages, which have no seq yet).
+    #[ts(type = "number")]
     pub local_id: i64,
     /// Conversation id.
+    #[ts(type = "number")]
     pub conversation: u64,
     /// Server sequence number; `None` while pending.
+    #[ts(type = "number | null")]
     pub seq: Option<u64>,
     /// Client-generated id.
     pub client_id: String,
@@ -35,6 +39,7 @@ pub struct CachedMessage {
     /// Text.
     pub text: String,
     /// Server time (local time while pending), ms since the epoch.
+    #[ts(type = "number")]
     pub sent_at: i64,
     /// Ticks (meaningful on one's own messages).
     pub state: TickState,
@@ -43,7 +48,7 @@ pub struct CachedMessage {
 }
 
 /// A conversation row for the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConversationView {
     /// Id, kind and members.
     pub info: ConversationInfo,
@@ -54,11 +59,12 @@ pub struct ConversationView {
     /// Muted.
     pub muted: bool,
     /// Last activity, for ordering (ms).
+    #[ts(type = "number")]
     pub last_activity: i64,
 }
 
 /// Unread totals per tab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
 pub struct UnreadTotals {
     /// Chats tab (direct conversations and groups).
     pub chats: u32,

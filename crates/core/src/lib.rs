@@ -12,6 +12,9 @@ pub mod connection;
 pub mod credentials;
 pub mod notify;
 mod supervisor;
+mod typescript;
+
+pub use typescript::typescript_bindings;
 
 use std::{
     path::PathBuf,
@@ -30,6 +33,7 @@ use credentials::TokenStore;
 pub use notify::{Decision, NotifyContext};
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast, watch};
+use ts_rs::TS;
 
 /// Errors from the client core.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -108,8 +112,20 @@ pub fn ws_url(server: &str) -> String {
     format!("{scheme}://{rest}/v1/ws")
 }
 
+/// How the desktop app was launched: `--server` and `--user` on the command line sign in without
+/// the form (the password comes from `CONFER_PASSWORD`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct LaunchOptions {
+    /// Server address.
+    pub server: Option<String>,
+    /// Account name.
+    pub user: Option<String>,
+    /// Whether a password was given in the environment.
+    pub has_password: bool,
+}
+
 /// The connection's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnState {
     /// Connecting or authenticating.
@@ -123,7 +139,7 @@ pub enum ConnState {
 }
 
 /// A change for the UI (or the CLI's `follow`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ClientEvent {
     /// The connection state changed.
@@ -134,6 +150,7 @@ pub enum ClientEvent {
     /// The cache caught up with the server.
     Synced {
         /// The new sync cursor.
+        #[ts(type = "number")]
         position: u64,
     },
     /// A message arrived (from anyone, including this user's other devices).
@@ -151,17 +168,22 @@ pub enum ClientEvent {
     /// Receipts for this user's messages in a conversation moved.
     Ticks {
         /// Conversation.
+        #[ts(type = "number")]
         conversation: u64,
         /// Delivered up to this seq.
+        #[ts(type = "number")]
         delivered_through: u64,
         /// Read up to this seq.
+        #[ts(type = "number")]
         read_through: u64,
     },
     /// The user's read cursor moved (on any device).
     ReadCursor {
         /// Conversation.
+        #[ts(type = "number")]
         conversation: u64,
         /// Read up to this seq.
+        #[ts(type = "number")]
         read_through: u64,
         /// Unread left.
         unread: u32,

@@ -3,6 +3,7 @@
 
 use confer_proto::{Message, PresenceChoice};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// What the desktop knows at the moment a message arrives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct NotifyContext {
 }
 
 /// The decision for one message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
 pub struct Decision {
     /// Raise an OS notification.
     pub notify: bool,

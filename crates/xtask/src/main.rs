@@ -30,8 +30,9 @@ fn main() -> Result<()> {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
-                 test [--no-lint]   fmt, clippy, UI type check and every test\n  \
-                 run [--listen ADDR] start a local server with demo accounts\n  \
+                 test [--no-lint]   fmt, clippy, UI checks and every test\n  \
+                 run [--listen ADDR | --server-only]\n                    \
+                 a local server with demo accounts, and the app signed in as alice\n  \
                  bindings           regenerate ui/src/lib/bindings.ts"
             );
             std::process::exit(2);
@@ -62,95 +63,78 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn test(root: &Path, args: &[String]) -> Result<()> {
-    let lint = !args.iter().any(|a| a == "--no-lint");
-    if lint {
-        step(
-            "cargo fmt --check",
-            cargo().args(["fmt", "--all", "--check"]),
-        )?;
-        step(
-            "cargo clippy",
-            cargo().args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-        )?;
-    }
+/// Installs the UI's packages when missing and builds it (the desktop binary embeds ui/dist).
+fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
     if !ui.join("node_modules").exists() {
-        step(
-            "npm ci (ui)",
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&ui),
-        )?;
+        step("npm ci (ui)", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))?;
     }
-    step(
-        "UI type check",
-        Command::new("npm")
-            .args(["run", "--silent", "check"])
-            .current_dir(&ui),
-    )?;
-    step(
-        "cargo test",
-        cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
-    )?;
+    step("UI build", Command::new("npm").args(["run", "--silent", "build"]).current_dir(&ui))
+}
+
+fn test(root: &Path, args: &[String]) -> Result<()> {
+    let lint = !args.iter().any(|a| a == "--no-lint");
+    build_ui(root)?;
+    let ui = root.join("ui");
+    if lint {
+        step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+        step(
+            "cargo clippy",
+            cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        )?;
+        step("UI type check", Command::new("npm").args(["run", "--silent", "check"]).current_dir(&ui))?;
+    }
+    step("UI component tests", Command::new("npm").args(["run", "--silent", "test"]).current_dir(&ui))?;
+    step("cargo test", cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]))?;
     eprintln!("==> all checks passed");
     Ok(())
 }
 
 fn bindings() -> Result<()> {
     step(
-        "regenerate bindings",
+        "regenerate docs/protocol.md",
         cargo()
             .args(["test", "-p", "confer-proto", "--lib", "fresh"])
+            .env("CONFER_UPDATE_BINDINGS", "1"),
+    )?;
+    step(
+        "regenerate ui/src/lib/bindings.ts",
+        cargo()
+            .args(["test", "-p", "confer-core", "--lib", "fresh"])
             .env("CONFER_UPDATE_BINDINGS", "1"),
     )
 }
 
 fn run(root: &Path, args: &[String]) -> Result<()> {
-    let listen = match args {
-        [flag, addr] if flag == "--listen" => addr.clone(),
-        [] => "127.0.0.1:7300".into(),
-        _ => bail!("usage: cargo xtask run [--listen ADDR]"),
+    let (listen, server_only) = match args {
+        [] => ("127.0.0.1:7300".to_owned(), false),
+        [flag] if flag == "--server-only" => ("127.0.0.1:7300".to_owned(), true),
+        [flag, addr] if flag == "--listen" => (addr.clone(), false),
+        _ => bail!("usage: cargo xtask run [--listen ADDR | --server-only]"),
     };
-    step(
-        "build confer-server",
-        cargo().args(["build", "-p", "confer-server"]),
-    )?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let server = target.join("debug").join("confer-server");
+    if !server_only {
+        build_ui(root)?;
+    }
+    let packages: &[&str] =
+        if server_only { &["-p", "confer-server"] } else { &["-p", "confer-server", "-p", "confer-desktop"] };
+    step("cargo build", cargo().arg("build").args(packages))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let bin = target.join("debug");
+    let server = bin.join("confer-server");
     let data = target.join("confer-demo");
     std::fs::create_dir_all(&data)?;
     for (name, display) in DEMO_USERS {
         let out = Command::new(&server)
             .arg("--data")
             .arg(&data)
-            .args([
-                "user",
-                "add",
-                name,
-                "--display-name",
-                display,
-                "--password-stdin",
-            ])
+            .args(["user", "add", name, "--display-name", display, "--password-stdin"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .and_then(|mut child| {
                 use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
+                child.stdin.take().expect("stdin").write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
                 child.wait_with_output()
             })?;
         let err = String::from_utf8_lossy(&out.stderr);
@@ -158,23 +142,28 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
             bail!("cannot create demo user {name}: {err}");
         }
     }
+    let url = format!("ws://{listen}");
     eprintln!(
-        "Demo server on ws://{listen}/v1/ws with data in {}\n\
+        "Demo server on {url}/v1/ws with data in {}\n\
          Accounts: {} (password {DEMO_PASSWORD})\n\
-         Stop with Ctrl-C.",
+         Play the other side: CONFER_PASSWORD={DEMO_PASSWORD} {} --server {url} --user bob send alice hello",
         data.display(),
-        DEMO_USERS
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
+        DEMO_USERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        bin.join("confer-cli").display(),
     );
-    step(
-        "confer-server",
-        Command::new(&server)
-            .arg("--data")
-            .arg(&data)
-            .arg("--listen")
-            .arg(&listen),
-    )
+    if server_only {
+        return step("confer-server", Command::new(&server).arg("--data").arg(&data).arg("--listen").arg(&listen));
+    }
+    let mut server_proc = Command::new(&server).arg("--data").arg(&data).arg("--listen").arg(&listen).spawn()?;
+    let app = Command::new(bin.join("confer"))
+        .args(["--server", &url, "--user", "alice"])
+        .env("CONFER_PASSWORD", DEMO_PASSWORD)
+        .status();
+    let _ = server_proc.kill();
+    let _ = server_proc.wait();
+    let status = app.context("cannot start the desktop app")?;
+    if !status.success() {
+        bail!("the desktop app exited with {status}");
+    }
+    Ok(())
 }

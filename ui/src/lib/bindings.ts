@@ -496,3 +496,167 @@ target: string,
  * Where the request stands.
  */
 state: FavouriteState, };
+
+// Client core types (crates/core).
+
+export type ConnState = "connecting" | "online" | "offline" | "auth_failed";
+
+export type Decision = { 
+/**
+ * Raise an OS notification.
+ */
+notify: boolean, 
+/**
+ * Blink the taskbar entry (only while unfocused).
+ */
+blink: boolean, 
+/**
+ * Count toward the unread badge.
+ */
+badge: boolean, };
+
+export type CachedMessage = { 
+/**
+ * Local row id (stable for pending messages, which have no seq yet).
+ */
+local_id: number, 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Server sequence number; `None` while pending.
+ */
+seq: number | null, 
+/**
+ * Client-generated id.
+ */
+client_id: string, 
+/**
+ * Sender's name.
+ */
+sender: string, 
+/**
+ * Text.
+ */
+text: string, 
+/**
+ * Server time (local time while pending), ms since the epoch.
+ */
+sent_at: number, 
+/**
+ * Ticks (meaningful on one's own messages).
+ */
+state: TickState, 
+/**
+ * Why the server refused it, for a message that will not be sent.
+ */
+error: string | null, };
+
+export type ConversationView = { 
+/**
+ * Id, kind and members.
+ */
+info: ConversationInfo, 
+/**
+ * The newest visible message (pending ones included).
+ */
+last_message: CachedMessage | null, 
+/**
+ * Unread messages from others.
+ */
+unread: number, 
+/**
+ * Muted.
+ */
+muted: boolean, 
+/**
+ * Last activity, for ordering (ms).
+ */
+last_activity: number, };
+
+export type UnreadTotals = { 
+/**
+ * Chats tab (direct conversations and groups).
+ */
+chats: number, 
+/**
+ * Virtual Rooms tab.
+ */
+rooms: number, };
+
+export type ClientEvent = { "event": "state", 
+/**
+ * New state.
+ */
+state: ConnState, } | { "event": "synced", 
+/**
+ * The new sync cursor.
+ */
+position: number, } | { "event": "message", 
+/**
+ * It.
+ */
+message: CachedMessage, 
+/**
+ * What the desktop should do about it.
+ */
+decision: Decision, } | { "event": "updated", 
+/**
+ * Its new state.
+ */
+message: CachedMessage, } | { "event": "ticks", 
+/**
+ * Conversation.
+ */
+conversation: number, 
+/**
+ * Delivered up to this seq.
+ */
+delivered_through: number, 
+/**
+ * Read up to this seq.
+ */
+read_through: number, } | { "event": "read_cursor", 
+/**
+ * Conversation.
+ */
+conversation: number, 
+/**
+ * Read up to this seq.
+ */
+read_through: number, 
+/**
+ * Unread left.
+ */
+unread: number, } | { "event": "presence", 
+/**
+ * New presence.
+ */
+presence: Presence, } | { "event": "unread", 
+/**
+ * Per tab.
+ */
+totals: UnreadTotals, } | { "event": "conversations" } | { "event": "settings", 
+/**
+ * New settings.
+ */
+settings: UserSettings, } | { "event": "favourite", 
+/**
+ * It.
+ */
+favourite: Favourite, };
+
+export type LaunchOptions = { 
+/**
+ * Server address.
+ */
+server: string | null, 
+/**
+ * Account name.
+ */
+user: string | null, 
+/**
+ * Whether a password was given in the environment.
+ */
+has_password: boolean, };

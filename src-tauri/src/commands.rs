@@ -1,0 +1,131 @@
+//! Tauri commands: each a few lines that call the client core.
+
+use std::{sync::Arc, time::Duration};
+
+use confer_core::{CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, UnreadTotals};
+use confer_proto::{DirectoryEntry, PresenceChoice};
+use tauri::{AppHandle, Manager, State, ipc::Channel};
+
+use crate::{AppState, error::UiError};
+
+fn client(state: &AppState) -> Result<Arc<Client>, UiError> {
+    state.client.lock().expect("state poisoned").clone().ok_or_else(|| UiError::new("signed_out", "Sign in first."))
+}
+
+/// Signs in (or resumes a stored session) and keeps the client.
+#[tauri::command]
+pub async fn sign_in(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    server: String,
+    user: String,
+    password: Option<String>,
+) -> Result<String, UiError> {
+    let profile = state.profile.clone().unwrap_or(app.path().app_data_dir()?.join(crate::profile_name(&server, &user)));
+    let config = ClientConfig {
+        server,
+        user,
+        // The form's password, else the one given to a command-line launch.
+        password: password
+            .filter(|p| !p.is_empty())
+            .or_else(|| std::env::var("CONFER_PASSWORD").ok().filter(|p| !p.is_empty())),
+        profile,
+        device: "desktop".into(),
+        connect_timeout: Duration::from_secs(10),
+        use_keyring: std::env::var("CONFER_CREDENTIALS").map_or(true, |v| v != "file"),
+    };
+    let client = Client::open(config, true)?;
+    client.wait_synced(Duration::from_secs(20)).await?;
+    let me = client.me().to_owned();
+    *state.client.lock().expect("state poisoned") = Some(Arc::new(client));
+    Ok(me)
+}
+
+/// How the app was launched: `--server`/`--user` given on the command line sign in without
+/// the form.
+#[tauri::command]
+pub fn launch_options(state: State<'_, AppState>) -> confer_core::LaunchOptions {
+    state.launch.clone()
+}
+
+/// Streams client events to the UI.
+#[tauri::command]
+pub fn subscribe(state: State<'_, AppState>, channel: Channel<ClientEvent>) -> Result<(), UiError> {
+    let mut rx = client(&state)?.subscribe();
+    let task = tauri::async_runtime::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    if channel.send(event).is_err() {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = channel.send(ClientEvent::Conversations);
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    // One stream per window: a new subscription replaces (and stops) the old one.
+    if let Some(old) = state.stream.lock().expect("state poisoned").replace(task) {
+        old.abort();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn conversations(state: State<'_, AppState>) -> Result<Vec<ConversationView>, UiError> {
+    Ok(client(&state)?.conversations().await?)
+}
+
+#[tauri::command]
+pub async fn history(
+    state: State<'_, AppState>,
+    conversation: u64,
+    before: Option<u64>,
+    limit: u32,
+) -> Result<Vec<CachedMessage>, UiError> {
+    Ok(client(&state)?.history(conversation, before, limit).await?)
+}
+
+#[tauri::command]
+pub async fn send_message(state: State<'_, AppState>, conversation: u64, text: String) -> Result<CachedMessage, UiError> {
+    Ok(client(&state)?.send(conversation, &text).await?)
+}
+
+#[tauri::command]
+pub async fn mark_read(state: State<'_, AppState>, conversation: u64, seq: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.mark_read(conversation, Some(seq)).await?)
+}
+
+#[tauri::command]
+pub async fn open_direct(state: State<'_, AppState>, user: String) -> Result<u64, UiError> {
+    Ok(client(&state)?.direct_conversation(&user).await?)
+}
+
+#[tauri::command]
+pub async fn search_users(state: State<'_, AppState>, query: String) -> Result<Vec<DirectoryEntry>, UiError> {
+    Ok(client(&state)?.search_users(&query, Some(20)).await?)
+}
+
+#[tauri::command]
+pub async fn set_status(
+    state: State<'_, AppState>,
+    status: PresenceChoice,
+    message: Option<String>,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_status(status, message).await?)
+}
+
+#[tauri::command]
+pub async fn unread_totals(state: State<'_, AppState>) -> Result<UnreadTotals, UiError> {
+    Ok(client(&state)?.unread_totals().await?)
+}
+
+/// What the user is looking at, for the notification policy.
+#[tauri::command]
+pub fn set_view(state: State<'_, AppState>, conversation: Option<u64>, focused: bool) -> Result<(), UiError> {
+    client(&state)?.set_view(conversation, focused, true);
+    Ok(())
+}

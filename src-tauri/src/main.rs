@@ -1,0 +1,91 @@
+//! `confer`: the desktop app. A thin shell: the client core does the work; the web UI shows it.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
+
+use confer_core::{Client, LaunchOptions};
+
+/// What the commands share.
+pub struct AppState {
+    client: Mutex<Option<Arc<Client>>>,
+    stream: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    launch: LaunchOptions,
+    profile: Option<PathBuf>,
+}
+
+/// A profile directory name for a user on a server.
+pub fn profile_name(server: &str, user: &str) -> String {
+    let host: String = confer_core::ws_url(server)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    format!("{}@{host}", user.to_lowercase())
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> (LaunchOptions, Option<PathBuf>) {
+    let mut launch = LaunchOptions {
+        has_password: std::env::var("CONFER_PASSWORD").is_ok_and(|p| !p.is_empty()),
+        ..Default::default()
+    };
+    let mut profile = None;
+    let mut args = args.skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--server" => launch.server = args.next(),
+            "--user" => launch.user = args.next(),
+            "--profile" => profile = args.next().map(PathBuf::from),
+            _ => {}
+        }
+    }
+    (launch, profile)
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (launch, profile) = parse_args(std::env::args());
+    let state = AppState { client: Mutex::new(None), stream: Mutex::new(None), launch, profile };
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::sign_in,
+            commands::launch_options,
+            commands::subscribe,
+            commands::conversations,
+            commands::history,
+            commands::send_message,
+            commands::mark_read,
+            commands::open_direct,
+            commands::search_users,
+            commands::set_status,
+            commands::unread_totals,
+            commands::set_view,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("error while running the Confer desktop app");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launch_flags_and_profile_names() {
+        let (l, p) = parse_args(
+            ["confer", "--server", "ws://h:1", "--user", "Bob", "--profile", "/tmp/p"].map(String::from).into_iter(),
+        );
+        assert_eq!((l.server.as_deref(), l.user.as_deref()), (Some("ws://h:1"), Some("Bob")));
+        assert_eq!(p, Some(PathBuf::from("/tmp/p")));
+        assert_eq!(profile_name("h:1", "Bob"), "bob@ws___h_1_v1_ws");
+    }
+}

@@ -1,0 +1,72 @@
+// Every call from the UI to the desktop backend goes through here. In the Tauri app these are
+// commands of src-tauri; tests and browser previews install another backend with setBackend().
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  CachedMessage,
+  ClientEvent,
+  ConversationView,
+  DirectoryEntry,
+  LaunchOptions,
+  PresenceChoice,
+  UnreadTotals,
+} from "./bindings";
+
+/** The error every command rejects with. */
+export type UiError = { code: string; message: string };
+
+export interface Backend {
+  launchOptions(): Promise<LaunchOptions>;
+  signIn(server: string, user: string, password: string | null): Promise<string>;
+  subscribe(onEvent: (event: ClientEvent) => void): Promise<void>;
+  conversations(): Promise<ConversationView[]>;
+  history(conversation: number, before: number | null, limit: number): Promise<CachedMessage[]>;
+  sendMessage(conversation: number, text: string): Promise<CachedMessage>;
+  markRead(conversation: number, seq: number): Promise<void>;
+  openDirect(user: string): Promise<number>;
+  searchUsers(query: string): Promise<DirectoryEntry[]>;
+  setStatus(status: PresenceChoice, message: string | null): Promise<void>;
+  unreadTotals(): Promise<UnreadTotals>;
+  setView(conversation: number | null, focused: boolean): Promise<void>;
+}
+
+function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  return invoke<T>(command, args).catch((e: unknown) => {
+    const err: UiError =
+      typeof e === "object" && e !== null && "code" in e && "message" in e
+        ? (e as UiError)
+        : { code: "internal", message: String(e) };
+    console.warn(`${command} failed: ${err.code}: ${err.message}`);
+    throw err;
+  });
+}
+
+const tauriBackend: Backend = {
+  launchOptions: () => call("launch_options"),
+  signIn: (server, user, password) => call("sign_in", { server, user, password }),
+  subscribe: (onEvent) => {
+    const channel = new Channel<ClientEvent>();
+    channel.onmessage = onEvent;
+    return call("subscribe", { channel });
+  },
+  conversations: () => call("conversations"),
+  history: (conversation, before, limit) => call("history", { conversation, before, limit }),
+  sendMessage: (conversation, text) => call("send_message", { conversation, text }),
+  markRead: (conversation, seq) => call("mark_read", { conversation, seq }),
+  openDirect: (user) => call("open_direct", { user }),
+  searchUsers: (query) => call("search_users", { query }),
+  setStatus: (status, message) => call("set_status", { status, message }),
+  unreadTotals: () => call("unread_totals"),
+  setView: (conversation, focused) => call("set_view", { conversation, focused }),
+};
+
+let backend: Backend = tauriBackend;
+
+/** Replaces the backend (tests, browser previews). */
+export function setBackend(b: Backend): void {
+  backend = b;
+}
+
+/** The current backend. */
+export function ipc(): Backend {
+  return backend;
+}
