@@ -2,14 +2,21 @@
 
 use std::{sync::Arc, time::Duration};
 
-use confer_core::{CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, UnreadTotals};
+use confer_core::{
+    CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, UnreadTotals,
+};
 use confer_proto::{DirectoryEntry, PresenceChoice};
 use tauri::{AppHandle, Manager, State, ipc::Channel};
 
 use crate::{AppState, error::UiError};
 
 fn client(state: &AppState) -> Result<Arc<Client>, UiError> {
-    state.client.lock().expect("state poisoned").clone().ok_or_else(|| UiError::new("signed_out", "Sign in first."))
+    state
+        .client
+        .lock()
+        .expect("state poisoned")
+        .clone()
+        .ok_or_else(|| UiError::new("signed_out", "Sign in first."))
 }
 
 /// Signs in (or resumes a stored session) and keeps the client.
@@ -21,14 +28,20 @@ pub async fn sign_in(
     user: String,
     password: Option<String>,
 ) -> Result<String, UiError> {
-    let profile = state.profile.clone().unwrap_or(app.path().app_data_dir()?.join(crate::profile_name(&server, &user)));
+    let profile = state.profile.clone().unwrap_or(
+        app.path()
+            .app_data_dir()?
+            .join(crate::profile_name(&server, &user)),
+    );
     let config = ClientConfig {
         server,
         user,
         // The form's password, else the one given to a command-line launch.
-        password: password
-            .filter(|p| !p.is_empty())
-            .or_else(|| std::env::var("CONFER_PASSWORD").ok().filter(|p| !p.is_empty())),
+        password: password.filter(|p| !p.is_empty()).or_else(|| {
+            std::env::var("CONFER_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+        }),
         profile,
         device: "desktop".into(),
         connect_timeout: Duration::from_secs(10),
@@ -90,12 +103,20 @@ pub async fn history(
 }
 
 #[tauri::command]
-pub async fn send_message(state: State<'_, AppState>, conversation: u64, text: String) -> Result<CachedMessage, UiError> {
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation: u64,
+    text: String,
+) -> Result<CachedMessage, UiError> {
     Ok(client(&state)?.send(conversation, &text).await?)
 }
 
 #[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, conversation: u64, seq: u64) -> Result<(), UiError> {
+pub async fn mark_read(
+    state: State<'_, AppState>,
+    conversation: u64,
+    seq: u64,
+) -> Result<(), UiError> {
     Ok(client(&state)?.mark_read(conversation, Some(seq)).await?)
 }
 
@@ -105,7 +126,10 @@ pub async fn open_direct(state: State<'_, AppState>, user: String) -> Result<u64
 }
 
 #[tauri::command]
-pub async fn search_users(state: State<'_, AppState>, query: String) -> Result<Vec<DirectoryEntry>, UiError> {
+pub async fn search_users(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<DirectoryEntry>, UiError> {
     Ok(client(&state)?.search_users(&query, Some(20)).await?)
 }
 
@@ -125,7 +149,11 @@ pub async fn unread_totals(state: State<'_, AppState>) -> Result<UnreadTotals, U
 
 /// What the user is looking at, for the notification policy.
 #[tauri::command]
-pub fn set_view(state: State<'_, AppState>, conversation: Option<u64>, focused: bool) -> Result<(), UiError> {
+pub fn set_view(
+    state: State<'_, AppState>,
+    conversation: Option<u64>,
+    focused: bool,
+) -> Result<(), UiError> {
     client(&state)?.set_view(conversation, focused, true);
     Ok(())
 }

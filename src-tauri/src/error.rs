@@ -14,21 +14,29 @@ pub struct UiError {
 
 impl UiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into() }
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
         let code = match &e {
-            CoreError::Unreachable(_) | CoreError::Offline | CoreError::Timeout => "offline".to_owned(),
+            CoreError::Unreachable(_) | CoreError::Offline | CoreError::Timeout => {
+                "offline".to_owned()
+            }
             CoreError::AuthFailed(_) => "auth_failed".to_owned(),
             CoreError::Refused(body) => format!("refused:{}", body.code.as_str()),
             CoreError::Invalid(_) => "invalid".to_owned(),
             CoreError::NotFound(_) => "not_found".to_owned(),
             _ => "internal".to_owned(),
         };
-        Self { code, message: e.to_string() }
+        Self {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -49,7 +57,10 @@ mod tests {
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"code": "offline", "message": "not connected to the server"})
         );
-        let refused = CoreError::Refused(confer_proto::ErrorBody::new(confer_proto::ErrorCode::Forbidden, "no"));
+        let refused = CoreError::Refused(confer_proto::ErrorBody::new(
+            confer_proto::ErrorCode::Forbidden,
+            "no",
+        ));
         assert_eq!(UiError::from(refused).code, "refused:forbidden");
     }
 }

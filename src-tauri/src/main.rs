@@ -23,7 +23,13 @@ pub struct AppState {
 pub fn profile_name(server: &str, user: &str) -> String {
     let host: String = confer_core::ws_url(server)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{}@{host}", user.to_lowercase())
 }
@@ -49,12 +55,18 @@ fn parse_args(args: impl Iterator<Item = String>) -> (LaunchOptions, Option<Path
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let (launch, profile) = parse_args(std::env::args());
-    let state = AppState { client: Mutex::new(None), stream: Mutex::new(None), launch, profile };
+    let state = AppState {
+        client: Mutex::new(None),
+        stream: Mutex::new(None),
+        launch,
+        profile,
+    };
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -82,9 +94,22 @@ mod tests {
     #[test]
     fn launch_flags_and_profile_names() {
         let (l, p) = parse_args(
-            ["confer", "--server", "ws://h:1", "--user", "Bob", "--profile", "/tmp/p"].map(String::from).into_iter(),
+            [
+                "confer",
+                "--server",
+                "ws://h:1",
+                "--user",
+                "Bob",
+                "--profile",
+                "/tmp/p",
+            ]
+            .map(String::from)
+            .into_iter(),
         );
-        assert_eq!((l.server.as_deref(), l.user.as_deref()), (Some("ws://h:1"), Some("Bob")));
+        assert_eq!(
+            (l.server.as_deref(), l.user.as_deref()),
+            (Some("ws://h:1"), Some("Bob"))
+        );
         assert_eq!(p, Some(PathBuf::from("/tmp/p")));
         assert_eq!(profile_name("h:1", "Bob"), "bob@ws___h_1_v1_ws");
     }

@@ -67,9 +67,19 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
 fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
     if !ui.join("node_modules").exists() {
-        step("npm ci (ui)", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))?;
+        step(
+            "npm ci (ui)",
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&ui),
+        )?;
     }
-    step("UI build", Command::new("npm").args(["run", "--silent", "build"]).current_dir(&ui))
+    step(
+        "UI build",
+        Command::new("npm")
+            .args(["run", "--silent", "build"])
+            .current_dir(&ui),
+    )
 }
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
@@ -77,15 +87,38 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
     build_ui(root)?;
     let ui = root.join("ui");
     if lint {
-        step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+        step(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--check"]),
+        )?;
         step(
             "cargo clippy",
-            cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         )?;
-        step("UI type check", Command::new("npm").args(["run", "--silent", "check"]).current_dir(&ui))?;
+        step(
+            "UI type check",
+            Command::new("npm")
+                .args(["run", "--silent", "check"])
+                .current_dir(&ui),
+        )?;
     }
-    step("UI component tests", Command::new("npm").args(["run", "--silent", "test"]).current_dir(&ui))?;
-    step("cargo test", cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]))?;
+    step(
+        "UI component tests",
+        Command::new("npm")
+            .args(["run", "--silent", "test"])
+            .current_dir(&ui),
+    )?;
+    step(
+        "cargo test",
+        cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
+    )?;
     eprintln!("==> all checks passed");
     Ok(())
 }
@@ -115,10 +148,14 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
     if !server_only {
         build_ui(root)?;
     }
-    let packages: &[&str] =
-        if server_only { &["-p", "confer-server"] } else { &["-p", "confer-server", "-p", "confer-desktop"] };
+    let packages: &[&str] = if server_only {
+        &["-p", "confer-server"]
+    } else {
+        &["-p", "confer-server", "-p", "confer-desktop"]
+    };
     step("cargo build", cargo().arg("build").args(packages))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let bin = target.join("debug");
     let server = bin.join("confer-server");
     let data = target.join("confer-demo");
@@ -127,14 +164,25 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
         let out = Command::new(&server)
             .arg("--data")
             .arg(&data)
-            .args(["user", "add", name, "--display-name", display, "--password-stdin"])
+            .args([
+                "user",
+                "add",
+                name,
+                "--display-name",
+                display,
+                "--password-stdin",
+            ])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .and_then(|mut child| {
                 use std::io::Write;
-                child.stdin.take().expect("stdin").write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
                 child.wait_with_output()
             })?;
         let err = String::from_utf8_lossy(&out.stderr);
@@ -148,13 +196,29 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
          Accounts: {} (password {DEMO_PASSWORD})\n\
          Play the other side: CONFER_PASSWORD={DEMO_PASSWORD} {} --server {url} --user bob send alice hello",
         data.display(),
-        DEMO_USERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        DEMO_USERS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
         bin.join("confer-cli").display(),
     );
     if server_only {
-        return step("confer-server", Command::new(&server).arg("--data").arg(&data).arg("--listen").arg(&listen));
+        return step(
+            "confer-server",
+            Command::new(&server)
+                .arg("--data")
+                .arg(&data)
+                .arg("--listen")
+                .arg(&listen),
+        );
     }
-    let mut server_proc = Command::new(&server).arg("--data").arg(&data).arg("--listen").arg(&listen).spawn()?;
+    let mut server_proc = Command::new(&server)
+        .arg("--data")
+        .arg(&data)
+        .arg("--listen")
+        .arg(&listen)
+        .spawn()?;
     let app = Command::new(bin.join("confer"))
         .args(["--server", &url, "--user", "alice"])
         .env("CONFER_PASSWORD", DEMO_PASSWORD)

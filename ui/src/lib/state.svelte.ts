@@ -31,6 +31,8 @@ class AppState {
 
   async start(me: string): Promise<void> {
     this.me = me;
+    // Sign-in returns once the client is online and synced; later changes arrive as events.
+    this.connection = "online";
     await ipc().subscribe((e) => this.apply(e));
     await this.reload();
   }
