@@ -68,9 +68,9 @@ fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
     if !ui.join("node_modules").exists() {
         step(
-            "npm ci (ui)",
+            "npm install (ui)",
             Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
+                .args(["install", "--no-audit", "--no-fund"])
                 .current_dir(&ui),
         )?;
     }
