@@ -46,6 +46,7 @@ pub async fn sign_in(
         device: "desktop".into(),
         connect_timeout: Duration::from_secs(10),
         use_keyring: std::env::var("CONFER_CREDENTIALS").map_or(true, |v| v != "file"),
+        heartbeat: confer_core::connection::HEARTBEAT,
     };
     let client = Client::open(config, true)?;
     client.wait_synced(Duration::from_secs(20)).await?;

@@ -71,6 +71,7 @@ fn config(url: &str, profile: &Path) -> ClientConfig {
         device: "bench".into(),
         connect_timeout: Duration::from_secs(10),
         use_keyring: false,
+        heartbeat: confer_core::connection::HEARTBEAT,
     }
 }
 

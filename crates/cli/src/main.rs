@@ -247,6 +247,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         connect_timeout: Duration::from_secs(cli.connect_timeout.max(1)),
         // CONFER_CREDENTIALS=file keeps the token out of the OS keyring (kiosks, tests).
         use_keyring: std::env::var("CONFER_CREDENTIALS").map_or(true, |v| v != "file"),
+        heartbeat: confer_core::connection::HEARTBEAT,
     };
     let timeout = Duration::from_secs(cli.connect_timeout.max(1));
     let client = Client::open(config, true)?;

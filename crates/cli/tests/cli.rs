@@ -358,6 +358,7 @@ async fn queue(p: &Profiles, url: &str, n: usize) -> u64 {
         device: "test".into(),
         connect_timeout: Duration::from_secs(5),
         use_keyring: false,
+        heartbeat: confer_core::connection::HEARTBEAT,
     };
     let client = Client::open(cfg, false).unwrap();
     let conv = client.conversations().await.unwrap()[0].info.id;

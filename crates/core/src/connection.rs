@@ -21,10 +21,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::CoreError;
 
-/// How often an idle connection proves it is alive.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-/// Silence after which the server is presumed gone.
-const DEAD_AFTER: Duration = Duration::from_secs(45);
+/// How often an idle connection proves it is alive, by default.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a request waits for its reply.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -110,6 +108,7 @@ impl Connection {
     pub async fn connect(
         url: &str,
         timeout: Duration,
+        heartbeat: Duration,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Inbound>), CoreError> {
         let (ws, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url))
             .await
@@ -121,7 +120,7 @@ impl Connection {
         let pending: Pending = Arc::default();
 
         let write_task = tokio::spawn(async move {
-            let mut beat = tokio::time::interval(HEARTBEAT);
+            let mut beat = tokio::time::interval(heartbeat);
             beat.tick().await;
             loop {
                 tokio::select! {
@@ -146,10 +145,12 @@ impl Connection {
             let _ = sink.close().await;
         });
 
+        // Silence for three heartbeats (each answered by a pong) means the server is gone.
+        let dead_after = heartbeat * 3;
         let read_pending = pending.clone();
         let read_task = tokio::spawn(async move {
             loop {
-                let msg = match tokio::time::timeout(DEAD_AFTER, stream.next()).await {
+                let msg = match tokio::time::timeout(dead_after, stream.next()).await {
                     Ok(Some(Ok(m))) => m,
                     Ok(Some(Err(e))) => {
                         tracing::debug!(error = %e, "connection read failed");
@@ -157,7 +158,7 @@ impl Connection {
                     }
                     Ok(None) => break,
                     Err(_) => {
-                        tracing::info!("server silent for {DEAD_AFTER:?}; dropping the connection");
+                        tracing::info!("server silent for {dead_after:?}; dropping the connection");
                         break;
                     }
                 };

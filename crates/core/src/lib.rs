@@ -85,6 +85,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Keep the session token in the OS keyring (else only in a 0600 file in the profile).
     pub use_keyring: bool,
+    /// Ping interval; three silent intervals mean the server is gone.
+    pub heartbeat: Duration,
 }
 
 impl ClientConfig {

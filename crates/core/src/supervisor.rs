@@ -61,13 +61,15 @@ type InFlight = Pin<Box<dyn Future<Output = (OutboxItem, Result<Response, CoreEr
 
 async fn session(inner: &Arc<Inner>) -> End {
     let url = inner.config.ws_url();
-    let (conn, mut events) = match Connection::connect(&url, inner.config.connect_timeout).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::debug!(error = %e, "connect failed");
-            return End::Lost { was_online: false };
-        }
-    };
+    let (conn, mut events) =
+        match Connection::connect(&url, inner.config.connect_timeout, inner.config.heartbeat).await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(error = %e, "connect failed");
+                return End::Lost { was_online: false };
+            }
+        };
     let handle = conn.handle();
     match authenticate(inner, &handle).await {
         Ok(settings) => {

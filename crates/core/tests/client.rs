@@ -47,6 +47,7 @@ fn config(url: &str, dir: &std::path::Path, user: &str, device: &str) -> ClientC
         connect_timeout: Duration::from_secs(5),
         // Tests keep tokens in profile files, never in the developer's keyring.
         use_keyring: false,
+        heartbeat: confer_core::connection::HEARTBEAT,
     }
 }
 
@@ -508,4 +509,34 @@ async fn favourites_round_trip_through_the_client() {
             .collect::<Vec<_>>(),
         ["bob"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_goes_silent_is_detected_by_the_heartbeat() {
+    // A WebSocket server that completes the handshake, then never reads again: pings go
+    // unanswered, as with a server that hung or a network that dropped.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
+                held.push(ws);
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&format!("ws://{addr}"), dir.path(), "alice", "desk");
+    cfg.heartbeat = Duration::from_millis(200);
+    cfg.connect_timeout = Duration::from_secs(2);
+    let client = Client::open(cfg, true).unwrap();
+    let mut states = client.state();
+    // Authentication never gets an answer either: the connection is dropped for silence and
+    // retried, never reaching online.
+    tokio::time::timeout(WAIT, states.wait_for(|s| *s == ConnState::Offline))
+        .await
+        .expect("the silent connection is given up")
+        .unwrap();
+    assert_ne!(*client.state().borrow(), ConnState::Online);
+    silent.abort();
 }
