@@ -51,7 +51,17 @@ pub async fn sign_in(
     let client = Client::open(config, true)?;
     client.wait_synced(Duration::from_secs(20)).await?;
     let me = client.me().to_owned();
-    *state.client.lock().expect("state poisoned") = Some(Arc::new(client));
+    let client = Arc::new(client);
+    let desktop = crate::desktop::start(app.clone(), client.clone());
+    if let Some(old) = state
+        .desktop
+        .lock()
+        .expect("state poisoned")
+        .replace(desktop)
+    {
+        old.abort();
+    }
+    *state.client.lock().expect("state poisoned") = Some(client);
     Ok(me)
 }
 

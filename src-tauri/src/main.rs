@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod desktop;
 mod error;
 
 use std::{
@@ -15,6 +16,7 @@ use confer_core::{Client, LaunchOptions};
 pub struct AppState {
     client: Mutex<Option<Arc<Client>>>,
     stream: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    desktop: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
 }
@@ -64,6 +66,7 @@ fn main() {
     let state = AppState {
         client: Mutex::new(None),
         stream: Mutex::new(None),
+        desktop: Mutex::new(None),
         launch,
         profile,
     };

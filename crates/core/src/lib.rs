@@ -225,6 +225,8 @@ pub(crate) struct Inner {
     wake: Notify,
     /// Wakes a supervisor waiting to reconnect.
     reconnect: Notify,
+    /// Set when the client is closing: the supervisor closes the connection cleanly and stops.
+    closing: watch::Sender<bool>,
     /// The sync cursor once the current connection has caught up; `None` while not.
     synced: watch::Sender<Option<u64>>,
     notify_ctx: Mutex<NotifyContext>,
@@ -238,13 +240,19 @@ impl Inner {
 
     fn set_state(&self, state: ConnState) {
         if *self.state.borrow() != state {
-            let _ = self.state.send(state);
+            self.state.send_replace(state);
             self.emit(ClientEvent::State { state });
         }
     }
 
     fn me(&self) -> &str {
         &self.config.user
+    }
+
+    /// Resolves once the client is closing.
+    async fn closing(&self) {
+        let mut rx = self.closing.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
     }
 
     fn handle(&self) -> Result<ConnHandle, CoreError> {
@@ -336,6 +344,7 @@ impl Client {
             conn: Mutex::new(None),
             wake: Notify::new(),
             reconnect: Notify::new(),
+            closing: watch::channel(false).0,
             synced: watch::channel(None).0,
             notify_ctx: Mutex::new(notify_ctx),
             last_totals: Mutex::new(None),
@@ -782,10 +791,19 @@ impl Client {
     }
 
     /// Stops the connection.
+    /// Closes the connection cleanly (queued frames go out first) and stops; gives up and
+    /// aborts after two seconds.
     pub async fn close(mut self) {
         if let Some(mut s) = self.supervisor.take() {
-            s.0.abort();
-            let _ = (&mut s.0).await;
+            // send_replace: the supervisor may hold no receiver at this instant.
+            self.inner.closing.send_replace(true);
+            if tokio::time::timeout(Duration::from_secs(2), &mut s.0)
+                .await
+                .is_err()
+            {
+                s.0.abort();
+                let _ = (&mut s.0).await;
+            }
         }
     }
 }

@@ -24,6 +24,8 @@ const SEND_WINDOW: usize = 64;
 enum End {
     /// Credentials refused: stop until the user signs in again.
     AuthFailed,
+    /// The client is closing: the connection was closed cleanly.
+    Closed,
     /// The connection failed or dropped.
     Lost {
         /// It had been online (reset the backoff).
@@ -40,6 +42,10 @@ pub(crate) async fn run(inner: Arc<Inner>) {
                 inner.set_state(ConnState::AuthFailed);
                 return;
             }
+            End::Closed => {
+                inner.set_state(ConnState::Offline);
+                return;
+            }
             End::Lost { was_online } => {
                 inner.set_state(ConnState::Offline);
                 if was_online {
@@ -52,6 +58,10 @@ pub(crate) async fn run(inner: Arc<Inner>) {
         tokio::select! {
             _ = tokio::time::sleep(backoff + Duration::from_millis(jitter)) => {}
             _ = inner.reconnect.notified() => {}
+            _ = inner.closing() => {
+                inner.set_state(ConnState::Offline);
+                return;
+            }
         }
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
@@ -61,17 +71,27 @@ type InFlight = Pin<Box<dyn Future<Output = (OutboxItem, Result<Response, CoreEr
 
 async fn session(inner: &Arc<Inner>) -> End {
     let url = inner.config.ws_url();
-    let (conn, mut events) =
-        match Connection::connect(&url, inner.config.connect_timeout, inner.config.heartbeat).await
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::debug!(error = %e, "connect failed");
-                return End::Lost { was_online: false };
-            }
-        };
+    let connect = Connection::connect(&url, inner.config.connect_timeout, inner.config.heartbeat);
+    let connected = tokio::select! {
+        c = connect => c,
+        _ = inner.closing() => return End::Closed,
+    };
+    let (conn, mut events) = match connected {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!(error = %e, "connect failed");
+            return End::Lost { was_online: false };
+        }
+    };
     let handle = conn.handle();
-    match authenticate(inner, &handle).await {
+    let authenticated = tokio::select! {
+        a = authenticate(inner, &handle) => a,
+        _ = inner.closing() => {
+            conn.close().await;
+            return End::Closed;
+        }
+    };
+    match authenticated {
         Ok(settings) => {
             let s2 = settings.clone();
             let _ = inner.cache.run(move |c| c.set_settings(&s2)).await;
@@ -111,8 +131,15 @@ async fn session(inner: &Arc<Inner>) -> End {
     // Outbox items up to this local id have been sent on this connection.
     let mut sent_through: i64 = 0;
     let mut retry_at: Option<tokio::time::Instant> = None;
+    let mut closing = false;
     loop {
         tokio::select! {
+            // Polled between branches, so a batch being applied finishes (and its receipts are
+            // queued) before the connection closes.
+            _ = inner.closing() => {
+                closing = true;
+                break;
+            }
             inbound = events.recv() => match inbound {
                 Some(first) => {
                     let mut batch = vec![first];
@@ -202,9 +229,14 @@ async fn session(inner: &Arc<Inner>) -> End {
         }
     }
     *inner.conn.lock().expect("conn poisoned") = None;
-    let _ = inner.synced.send(None);
+    inner.synced.send_replace(None);
+    // Close sends whatever is queued first (receipts, for example), then the close frame.
     conn.close().await;
-    End::Lost { was_online: true }
+    if closing {
+        End::Closed
+    } else {
+        End::Lost { was_online: true }
+    }
 }
 
 /// The catch-up is applied: move the cursor, take the presence snapshot, send the delivered
@@ -232,7 +264,7 @@ async fn finish_sync(
                 .await;
         }
     }
-    let _ = inner.synced.send(Some(position));
+    inner.synced.send_replace(Some(position));
     inner.emit(ClientEvent::Conversations);
     inner.emit(ClientEvent::Synced { position });
     inner.refresh_totals().await

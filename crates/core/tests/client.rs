@@ -540,3 +540,22 @@ async fn a_server_that_goes_silent_is_detected_by_the_heartbeat() {
     assert_ne!(*client.state().borrow(), ConnState::Online);
     silent.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_and_sync_are_readable_by_late_observers_and_close_is_prompt() {
+    let env = Env::new().await;
+    let client = Client::open(env.config("alice", "desk"), true).unwrap();
+    // Nobody watches while the client connects and syncs.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(*client.state().borrow(), ConnState::Online);
+    client
+        .wait_synced(Duration::from_millis(200))
+        .await
+        .unwrap();
+    let start = std::time::Instant::now();
+    client.close().await;
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "close waited for its timeout"
+    );
+}

@@ -1,0 +1,151 @@
+//! Desktop integration driven by the core's notification policy: OS notifications, taskbar
+//! attention, the window title and the badge. The decisions come from `confer-core`; this only
+//! acts on them.
+
+use std::{sync::Arc, time::Duration};
+
+use confer_core::{Client, ClientEvent};
+use tauri::{AppHandle, Manager, UserAttentionType, WebviewWindow};
+use tokio::sync::watch;
+
+/// Text shown while the title blinks.
+const BLINK_TEXT: &str = "Unread messages";
+
+/// `(N) Confer`, or `Confer` with nothing unread.
+pub fn title(unread: u32) -> String {
+    if unread > 0 {
+        format!("({unread}) Confer")
+    } else {
+        "Confer".to_owned()
+    }
+}
+
+/// The first words of a message, for a notification body.
+pub fn preview(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut out: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 || text.lines().nth(1).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Starts the integration task for a signed-in client; it ends when the client's event stream
+/// does (the returned handle aborts it on drop of its owner).
+pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinHandle<()> {
+    let mut events = client.subscribe();
+    tauri::async_runtime::spawn(async move {
+        let Some(window) = app.get_webview_window("main") else {
+            return;
+        };
+        let mut unread = client.unread_totals().await.map(|t| t.total()).unwrap_or(0);
+        apply_unread(&window, unread);
+        // `true` while the window is unfocused and something new arrived: the title blinks.
+        let (blink_tx, blink_rx) = watch::channel(false);
+        let blinker =
+            tauri::async_runtime::spawn(blink_title(window.clone(), blink_rx, client.clone()));
+        let focus_tx = blink_tx.clone();
+        window.on_window_event(move |event| {
+            if let tauri::WindowEvent::Focused(true) = event {
+                let _ = focus_tx.send(false);
+            }
+        });
+        loop {
+            let event = match events.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            };
+            match event {
+                ClientEvent::Message { message, decision } => {
+                    if decision.notify {
+                        let (sender, body) = (message.sender.clone(), preview(&message.text));
+                        // D-Bus calls block; an absent notification daemon only logs.
+                        tauri::async_runtime::spawn_blocking(move || {
+                            if let Err(e) = notify_rust::Notification::new()
+                                .appname("Confer")
+                                .summary(&sender)
+                                .body(&body)
+                                .show()
+                            {
+                                tracing::warn!(error = %e, "cannot show a notification");
+                            }
+                        });
+                    }
+                    if decision.blink && !window.is_focused().unwrap_or(false) {
+                        let _ =
+                            window.request_user_attention(Some(UserAttentionType::Informational));
+                        let _ = blink_tx.send(true);
+                    }
+                }
+                ClientEvent::Unread { totals } => {
+                    unread = totals.total();
+                    apply_unread(&window, unread);
+                }
+                _ => {}
+            }
+        }
+        blinker.abort();
+    })
+}
+
+fn apply_unread(window: &WebviewWindow, unread: u32) {
+    let _ = window.set_title(&title(unread));
+    // The launcher badge (macOS dock, Unity launcher API on Linux); Windows has none.
+    let _ = window.set_badge_count(if unread > 0 {
+        Some(unread as i64)
+    } else {
+        None
+    });
+}
+
+/// Alternates the title between "(N) Confer" and "Unread messages" while `blinking` is true.
+async fn blink_title(
+    window: WebviewWindow,
+    mut blinking: watch::Receiver<bool>,
+    client: Arc<Client>,
+) {
+    loop {
+        if !*blinking.borrow_and_update() {
+            if blinking.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let mut shown = false;
+        while *blinking.borrow() {
+            let unread = client.unread_totals().await.map(|t| t.total()).unwrap_or(0);
+            let _ = window.set_title(
+                if shown {
+                    BLINK_TEXT.to_owned()
+                } else {
+                    title(unread)
+                }
+                .as_str(),
+            );
+            shown = !shown;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
+                r = blinking.changed() => if r.is_err() { return },
+            }
+        }
+        // Focused again: the attention request ends and the plain title comes back.
+        let _ = window.request_user_attention(None);
+        let unread = client.unread_totals().await.map(|t| t.total()).unwrap_or(0);
+        let _ = window.set_title(&title(unread));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_previews() {
+        assert_eq!(title(0), "Confer");
+        assert_eq!(title(7), "(7) Confer");
+        assert_eq!(preview("short"), "short");
+        assert_eq!(preview("first line\nsecond"), "first line…");
+        assert_eq!(preview(&"x".repeat(100)).chars().count(), 81);
+    }
+}
