@@ -40,6 +40,7 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
         };
         let mut unread = client.unread_totals().await.map(|t| t.total()).unwrap_or(0);
         apply_unread(&window, unread);
+        crate::tray::set_unread(&app, unread);
         // `true` while the window is unfocused and something new arrived: the title blinks.
         let (blink_tx, blink_rx) = watch::channel(false);
         let blinker =
@@ -81,6 +82,7 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                 ClientEvent::Unread { totals } => {
                     unread = totals.total();
                     apply_unread(&window, unread);
+                    crate::tray::set_unread(&app, unread);
                 }
                 _ => {}
             }

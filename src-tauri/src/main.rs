@@ -4,6 +4,7 @@
 mod commands;
 mod desktop;
 mod error;
+mod tray;
 
 use std::{
     path::PathBuf,
@@ -71,7 +72,22 @@ fn main() {
         profile,
     };
     tauri::Builder::default()
+        // A second launch focuses the running app instead of starting another.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main(app)
+        }))
         .manage(state)
+        .setup(|app| {
+            tray::install(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Confer running in the tray.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::sign_in,
             commands::launch_options,
