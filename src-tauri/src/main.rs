@@ -1,6 +1,7 @@
 //! `confer`: the desktop app. A thin shell: the client core does the work; the web UI shows it.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod badge;
 mod commands;
 mod desktop;
 mod error;

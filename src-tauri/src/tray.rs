@@ -97,6 +97,11 @@ pub fn set_unread(app: &AppHandle, unread: u32) {
         } else {
             None
         });
+        if let Some(base) = app.default_window_icon() {
+            let (w, h) = (base.width(), base.height());
+            let drawn = crate::badge::draw(base.rgba(), w, h, unread);
+            let _ = tray.set_icon(Some(tauri::image::Image::new_owned(drawn, w, h)));
+        }
     }
 }
 
