@@ -387,16 +387,22 @@ fn assert_each_once_in_order(p: &Profiles, url: &str, n: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_the_server_mid_burst_loses_and_duplicates_nothing() {
-    let mut server = ServerProc::start();
+/// A server with Alice's conversation with Bob open, and `n` messages queued in her outbox.
+async fn queued_burst(n: usize) -> (ServerProc, String, Profiles) {
+    let server = ServerProc::start();
     let url = server.url();
     let p = Profiles::new();
     let mut send = p.cli(&url, "alice");
     send.args(["send", "bob", "start"]);
     ok(send);
+    queue(&p, &url, n).await;
+    (server, url, p)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_server_mid_burst_loses_and_duplicates_nothing() {
     const N: usize = 1000;
-    queue(&p, &url, N).await;
+    let (mut server, url, p) = queued_burst(N).await;
     // SIGKILL the server at a few points of the flush, restarting it each time.
     for delay_ms in [40, 120, 250] {
         let mut flush = p.cli(&url, "alice");
@@ -421,14 +427,8 @@ async fn killing_the_server_mid_burst_loses_and_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_client_mid_flush_loses_and_duplicates_nothing() {
-    let server = ServerProc::start();
-    let url = server.url();
-    let p = Profiles::new();
-    let mut send = p.cli(&url, "alice");
-    send.args(["send", "bob", "start"]);
-    ok(send);
     const N: usize = 1000;
-    queue(&p, &url, N).await;
+    let (_server, url, p) = queued_burst(N).await;
     // Kill the client at a few points of its flush, then let one finish.
     for delay_ms in [30, 60, 120] {
         let stored = history_json(&p, &url, "bob", "alice").len() - 1;

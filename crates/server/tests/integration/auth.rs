@@ -37,10 +37,7 @@ async fn requests_need_a_signed_in_connection() {
         Request::Sync { since: None },
         Request::Logout,
     ] {
-        assert_eq!(
-            c.refused(req).await.unwrap().code,
-            ErrorCode::Unauthenticated
-        );
+        assert_eq!(refused_code(&mut c, req).await, ErrorCode::Unauthenticated);
     }
 }
 
@@ -49,11 +46,11 @@ async fn wrong_passwords_tokens_and_versions_are_refused() {
     let server = server_with_users().await;
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        c.refused(login_req("alice", "wrong")).await.unwrap().code,
+        refused_code(&mut c, login_req("alice", "wrong")).await,
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        c.refused(login_req("nobody", PW)).await.unwrap().code,
+        refused_code(&mut c, login_req("nobody", PW)).await,
         ErrorCode::AuthFailed
     );
     let err = c
@@ -94,15 +91,12 @@ async fn logout_revokes_the_token() {
     .unwrap();
     c.request(Request::Logout).await.unwrap();
     assert_eq!(
-        c.refused(Request::ListConversations).await.unwrap().code,
+        refused_code(&mut c, Request::ListConversations).await,
         ErrorCode::Unauthenticated
     );
     let mut c2 = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        c2.refused(Request::Auth { protocol: 1, token })
-            .await
-            .unwrap()
-            .code,
+        refused_code(&mut c2, Request::Auth { protocol: 1, token }).await,
         ErrorCode::AuthFailed
     );
 }
@@ -114,14 +108,11 @@ async fn disabling_an_account_revokes_its_sessions() {
     confer_server::admin::disable_user(&server.data_dir, "bob").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        c.refused(Request::Auth { protocol: 1, token })
-            .await
-            .unwrap()
-            .code,
+        refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        c.refused(login_req("bob", PW)).await.unwrap().code,
+        refused_code(&mut c, login_req("bob", PW)).await,
         ErrorCode::AccountDisabled
     );
     // A disabled user is gone from the directory and cannot be messaged.
@@ -138,11 +129,7 @@ async fn disabling_an_account_revokes_its_sessions() {
         r => panic!("{r:?}"),
     }
     assert_eq!(
-        alice
-            .refused(Request::OpenDirect { user: "bob".into() })
-            .await
-            .unwrap()
-            .code,
+        refused_code(&mut alice, Request::OpenDirect { user: "bob".into() }).await,
         ErrorCode::NotFound
     );
 }
@@ -154,14 +141,11 @@ async fn a_new_password_revokes_old_sessions() {
     confer_server::admin::set_password(&server.data_dir, "carol", "another password").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        c.refused(Request::Auth { protocol: 1, token })
-            .await
-            .unwrap()
-            .code,
+        refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        c.refused(login_req("carol", PW)).await.unwrap().code,
+        refused_code(&mut c, login_req("carol", PW)).await,
         ErrorCode::AuthFailed
     );
     c.request(login_req("carol", "another password"))
@@ -182,13 +166,13 @@ async fn failed_logins_are_limited_per_account() {
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     for _ in 0..3 {
         assert_eq!(
-            c.refused(login_req("alice", "bad")).await.unwrap().code,
+            refused_code(&mut c, login_req("alice", "bad")).await,
             ErrorCode::AuthFailed
         );
     }
     // Now even the right password is refused for this account, but not for another.
     assert_eq!(
-        c.refused(login_req("alice", PW)).await.unwrap().code,
+        refused_code(&mut c, login_req("alice", PW)).await,
         ErrorCode::RateLimited
     );
     c.request(login_req("bob", PW)).await.unwrap();
@@ -206,12 +190,12 @@ async fn failed_logins_are_limited_per_address() {
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     for name in ["x1", "x2", "x3"] {
         assert_eq!(
-            c.refused(login_req(name, "bad")).await.unwrap().code,
+            refused_code(&mut c, login_req(name, "bad")).await,
             ErrorCode::AuthFailed
         );
     }
     assert_eq!(
-        c.refused(login_req("alice", PW)).await.unwrap().code,
+        refused_code(&mut c, login_req("alice", PW)).await,
         ErrorCode::RateLimited
     );
 }

@@ -89,22 +89,7 @@ async fn pipelined_sends_are_acknowledged_in_order() {
     let server = server_with_users().await;
     let mut alice = login(&server, "alice").await;
     let conv = open_direct(&mut alice, "bob").await;
-    let mut ids = Vec::new();
-    for i in 0..50 {
-        let req = Request::SendMessage {
-            conversation: conv,
-            client_id: format!("p{i}"),
-            text: format!("n{i}"),
-        };
-        ids.push(alice.send_request(req).await.unwrap());
-    }
-    let mut seqs = Vec::new();
-    for id in ids {
-        match alice.reply(id).await.unwrap().unwrap() {
-            Response::Sent { ack } => seqs.push(ack.seq),
-            r => panic!("{r:?}"),
-        }
-    }
+    let seqs = send_pipelined(&mut alice, conv, "n", 50).await;
     assert_eq!(seqs, (1..=50).collect::<Vec<u64>>());
     let h = history(&mut alice, conv).await;
     assert_eq!(

@@ -8,14 +8,20 @@ use confer_testkit::TestServer;
 
 use super::*;
 
-#[tokio::test]
-async fn presence_is_shared_only_after_the_request_is_accepted() {
+/// A server under the `subscribers` presence policy with alice and bob.
+async fn subscribers_server() -> TestServer {
     let server = TestServer::start_with(|c| c.presence_policy = PresencePolicy::Subscribers)
         .await
         .unwrap();
     for name in ["alice", "bob"] {
         server.add_user(name, PW).unwrap();
     }
+    server
+}
+
+#[tokio::test]
+async fn presence_is_shared_only_after_the_request_is_accepted() {
+    let server = subscribers_server().await;
     let mut alice = login(&server, "alice").await;
     let mut bob = login(&server, "bob").await;
     let seen: Vec<_> = alice.drain_events(Duration::from_millis(300)).await;
@@ -97,12 +103,7 @@ async fn presence_is_shared_only_after_the_request_is_accepted() {
 
 #[tokio::test]
 async fn a_declined_request_shares_nothing() {
-    let server = TestServer::start_with(|c| c.presence_policy = PresencePolicy::Subscribers)
-        .await
-        .unwrap();
-    for name in ["alice", "bob"] {
-        server.add_user(name, PW).unwrap();
-    }
+    let server = subscribers_server().await;
     let mut alice = login(&server, "alice").await;
     let mut bob = login(&server, "bob").await;
     alice

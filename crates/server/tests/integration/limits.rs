@@ -116,22 +116,7 @@ async fn requests_past_the_rate_are_throttled_in_order() {
     let mut alice = login(&server, "alice").await;
     let conv = open_direct(&mut alice, "bob").await;
     let start = std::time::Instant::now();
-    let mut ids = Vec::new();
-    for i in 0..15 {
-        let req = Request::SendMessage {
-            conversation: conv,
-            client_id: format!("r{i}"),
-            text: format!("{i}"),
-        };
-        ids.push(alice.send_request(req).await.unwrap());
-    }
-    let mut seqs = Vec::new();
-    for id in ids {
-        match alice.reply(id).await.unwrap().unwrap() {
-            Response::Sent { ack } => seqs.push(ack.seq),
-            r => panic!("{r:?}"),
-        }
-    }
+    let seqs = send_pipelined(&mut alice, conv, "r", 15).await;
     // The bucket held about 5 (minus the requests of the login); at least 10 waited 1/10 s each.
     assert!(
         start.elapsed() >= Duration::from_millis(900),
@@ -213,15 +198,7 @@ async fn a_consumer_that_does_not_read_is_disconnected_and_resumes() {
         "the slow consumer must be told why it was dropped"
     );
     // Resuming from the cursor still yields every message.
-    let mut bob = Client::connect(&server.ws_url()).await.unwrap();
-    bob.request(Request::Login {
-        protocol: 1,
-        username: "bob".into(),
-        password: PW.into(),
-        device: None,
-    })
-    .await
-    .unwrap();
+    let mut bob = login_unsynced(&server, "bob").await;
     bob.sync(Some(cursor)).await.unwrap();
     let events = bob.drain_events(Duration::from_millis(300)).await;
     let n = events

@@ -9,7 +9,7 @@ mod process;
 mod resume;
 mod ticks;
 
-use confer_proto::{Change, Event, Message, Request, Response};
+use confer_proto::{Change, ErrorCode, Event, Message, PROTOCOL_VERSION, Request, Response};
 use confer_testkit::{Client, TestServer};
 
 pub const PW: &str = "correct horse";
@@ -88,4 +88,50 @@ pub async fn next_message(client: &mut Client) -> Message {
         })
         .await
         .unwrap()
+}
+
+/// Connects and logs in without syncing (for tests that choose the sync cursor themselves).
+pub async fn login_unsynced(server: &TestServer, name: &str) -> Client {
+    let mut c = Client::connect(&server.ws_url()).await.unwrap();
+    let req = Request::Login {
+        protocol: PROTOCOL_VERSION,
+        username: name.into(),
+        password: PW.into(),
+        device: None,
+    };
+    c.request(req).await.unwrap();
+    c
+}
+
+/// Sends `n` messages (texts and client ids `{prefix}0`, `{prefix}1`, …) without waiting between
+/// them; returns their sequence numbers in the order sent.
+pub async fn send_pipelined(
+    client: &mut Client,
+    conversation: u64,
+    prefix: &str,
+    n: usize,
+) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let text = format!("{prefix}{i}");
+        let req = Request::SendMessage {
+            conversation,
+            client_id: text.clone(),
+            text,
+        };
+        ids.push(client.send_request(req).await.unwrap());
+    }
+    let mut seqs = Vec::new();
+    for id in ids {
+        match client.reply(id).await.unwrap().unwrap() {
+            Response::Sent { ack } => seqs.push(ack.seq),
+            r => panic!("{r:?}"),
+        }
+    }
+    seqs
+}
+
+/// The error code of a request that must be refused.
+pub async fn refused_code(client: &mut Client, req: Request) -> ErrorCode {
+    client.refused(req).await.unwrap().code
 }

@@ -92,18 +92,7 @@ async fn sync_snapshot_and_directory_show_presence_and_chosen_status_persists() 
     })
     .await
     .unwrap();
-    let mut alice = confer_testkit::Client::connect(&server.ws_url())
-        .await
-        .unwrap();
-    alice
-        .request(Request::Login {
-            protocol: confer_proto::PROTOCOL_VERSION,
-            username: "alice".into(),
-            password: PW.into(),
-            device: None,
-        })
-        .await
-        .unwrap();
+    let mut alice = login_unsynced(&server, "alice").await;
     match alice.request(Request::Sync { since: None }).await.unwrap() {
         Response::Synced { presence, .. } => {
             let names: Vec<_> = presence

@@ -83,15 +83,7 @@ async fn a_full_resync_replays_the_whole_stream_in_position_order() {
     for i in 0..30 {
         send(&mut alice, conv, &format!("f{i}"), "x").await;
     }
-    let mut bob = Client::connect(&server.ws_url()).await.unwrap();
-    bob.request(Request::Login {
-        protocol: 1,
-        username: "bob".into(),
-        password: PW.into(),
-        device: None,
-    })
-    .await
-    .unwrap();
+    let mut bob = login_unsynced(&server, "bob").await;
     let position = bob.sync(None).await.unwrap();
     let events = bob.drain_events(Duration::from_millis(200)).await;
     let positions: Vec<u64> = events
@@ -105,16 +97,7 @@ async fn a_full_resync_replays_the_whole_stream_in_position_order() {
     assert_eq!(message_seqs(&events), (1..=30).collect::<Vec<u64>>());
     assert!(position >= *positions.last().unwrap());
     // Syncing again from the returned cursor replays nothing.
-    let mut again = Client::connect(&server.ws_url()).await.unwrap();
-    again
-        .request(Request::Login {
-            protocol: 1,
-            username: "bob".into(),
-            password: PW.into(),
-            device: None,
-        })
-        .await
-        .unwrap();
+    let mut again = login_unsynced(&server, "bob").await;
     again.sync(Some(position)).await.unwrap();
     assert!(message_seqs(&again.drain_events(Duration::from_millis(200)).await).is_empty());
 }

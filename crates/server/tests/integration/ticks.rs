@@ -24,6 +24,20 @@ async fn next_ticks(client: &mut confer_testkit::Client) -> (u64, u64) {
         .unwrap()
 }
 
+/// `client` acknowledges `seq` as delivered, and as read too when `read`.
+async fn receipt(client: &mut confer_testkit::Client, conversation: u64, seq: u64, read: bool) {
+    client
+        .request(Request::MarkDelivered { conversation, seq })
+        .await
+        .unwrap();
+    if read {
+        client
+            .request(Request::MarkRead { conversation, seq })
+            .await
+            .unwrap();
+    }
+}
+
 fn has_ticks(events: &[Event]) -> bool {
     events.iter().any(|e| {
         matches!(
@@ -47,12 +61,7 @@ async fn ticks_go_sent_delivered_read_on_every_sender_device() {
     assert_eq!(history(&mut alice, conv).await[0].state, TickState::Sent);
 
     let m = next_message(&mut bob).await;
-    bob.request(Request::MarkDelivered {
-        conversation: conv,
-        seq: m.seq,
-    })
-    .await
-    .unwrap();
+    receipt(&mut bob, conv, m.seq, false).await;
     assert_eq!(next_ticks(&mut alice).await, (1, 0));
     assert_eq!(next_ticks(&mut alice_phone).await, (1, 0));
     assert_eq!(
@@ -60,12 +69,7 @@ async fn ticks_go_sent_delivered_read_on_every_sender_device() {
         TickState::Delivered
     );
 
-    bob.request(Request::MarkRead {
-        conversation: conv,
-        seq: m.seq,
-    })
-    .await
-    .unwrap();
+    receipt(&mut bob, conv, m.seq, true).await;
     assert_eq!(next_ticks(&mut alice).await, (1, 1));
     assert_eq!(next_ticks(&mut alice_phone).await, (1, 1));
     assert_eq!(history(&mut alice, conv).await[0].state, TickState::Read);
@@ -82,18 +86,7 @@ async fn a_private_reader_sends_no_receipts() {
     let conv = open_direct(&mut alice, "bob").await;
     send(&mut alice, conv, "p1", "are you there").await;
     let m = next_message(&mut bob).await;
-    bob.request(Request::MarkDelivered {
-        conversation: conv,
-        seq: m.seq,
-    })
-    .await
-    .unwrap();
-    bob.request(Request::MarkRead {
-        conversation: conv,
-        seq: m.seq,
-    })
-    .await
-    .unwrap();
+    receipt(&mut bob, conv, m.seq, true).await;
     assert!(!has_ticks(
         &alice.drain_events(Duration::from_millis(300)).await
     ));
@@ -117,12 +110,7 @@ async fn a_private_sender_sees_only_the_server_tick() {
     let conv = open_direct(&mut alice, "bob").await;
     send(&mut alice, conv, "p1", "quiet").await;
     let m = next_message(&mut bob).await;
-    bob.request(Request::MarkRead {
-        conversation: conv,
-        seq: m.seq,
-    })
-    .await
-    .unwrap();
+    receipt(&mut bob, conv, m.seq, true).await;
     assert!(!has_ticks(
         &alice.drain_events(Duration::from_millis(300)).await
     ));
