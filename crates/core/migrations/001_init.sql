@@ -15,9 +15,7 @@ CREATE TABLE conversations (
     cleared_through  INTEGER NOT NULL DEFAULT 0,
     -- Aggregated receipts for my own messages.
     delivered_through INTEGER NOT NULL DEFAULT 0,
-    receipts_read_through INTEGER NOT NULL DEFAULT 0,
-    -- Highest seq received, and whether everything below the oldest cached seq is cached too.
-    complete_from    INTEGER
+    receipts_read_through INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE messages (

@@ -114,31 +114,6 @@ impl PresenceTracker {
         Some(after)
     }
 
-    /// A device of `user` connected; the new presence if it changed.
-    pub fn connected(&self, user: &UserRecord, conn: u64) -> Option<Presence> {
-        self.apply(user, PresenceOp::Connected(conn), |_| {})
-    }
-
-    /// A device disconnected at `now`; the presence if it changed.
-    pub fn disconnected(&self, user: &UserRecord, conn: u64, now: i64) -> Option<Presence> {
-        self.apply(user, PresenceOp::Disconnected(conn, now), |_| {})
-    }
-
-    /// The user chose a status.
-    pub fn set_choice(
-        &self,
-        user: &UserRecord,
-        choice: PresenceChoice,
-        message: Option<String>,
-    ) -> Option<Presence> {
-        self.apply(user, PresenceOp::Choice(choice, message), |_| {})
-    }
-
-    /// A device reported idle or back.
-    pub fn set_idle(&self, user: &UserRecord, conn: u64, idle: bool) -> Option<Presence> {
-        self.apply(user, PresenceOp::Idle(conn, idle), |_| {})
-    }
-
     /// The user's presence as others see it.
     pub fn presence_of(&self, user: &UserRecord) -> Presence {
         let users = self.users.lock().expect("presence poisoned");
@@ -176,6 +151,26 @@ mod tests {
             disabled: false,
             settings: UserSettings::default(),
             last_seen: None,
+        }
+    }
+
+    impl PresenceTracker {
+        fn connected(&self, u: &UserRecord, conn: u64) -> Option<Presence> {
+            self.apply(u, PresenceOp::Connected(conn), |_| {})
+        }
+        fn disconnected(&self, u: &UserRecord, conn: u64, now: i64) -> Option<Presence> {
+            self.apply(u, PresenceOp::Disconnected(conn, now), |_| {})
+        }
+        fn set_idle(&self, u: &UserRecord, conn: u64, idle: bool) -> Option<Presence> {
+            self.apply(u, PresenceOp::Idle(conn, idle), |_| {})
+        }
+        fn set_choice(
+            &self,
+            u: &UserRecord,
+            c: PresenceChoice,
+            m: Option<String>,
+        ) -> Option<Presence> {
+            self.apply(u, PresenceOp::Choice(c, m), |_| {})
         }
     }
 

@@ -6,8 +6,8 @@
 //! changes, with the stream position assigned inside that transaction.
 
 use confer_proto::{
-    Change, ConversationSummary, DirectoryEntry, Favourite, HistoryPage, PresenceChoice, SendAck,
-    UserInfo, UserSettings,
+    Change, ConversationSummary, Favourite, HistoryPage, PresenceChoice, SendAck, UserInfo,
+    UserSettings,
 };
 
 #[cfg(test)]
@@ -341,12 +341,4 @@ pub trait Store: Send + Sync + 'static {
     /// The users whose subscription to `target`'s presence was accepted (who may see it under
     /// the `subscribers` policy).
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError>;
-}
-
-/// The directory entry for a user without presence (filled in by the caller).
-pub fn directory_entry(user: &UserRecord) -> DirectoryEntry {
-    DirectoryEntry {
-        user: user.info.clone(),
-        presence: None,
-    }
 }
