@@ -3,9 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use confer_core::{
-    CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, UnreadTotals,
+    CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, Favourites, Settings,
+    UnreadTotals,
 };
-use confer_proto::{DirectoryEntry, PresenceChoice};
+use confer_proto::{DirectoryEntry, Presence, PresenceChoice};
 use tauri::{AppHandle, Manager, State, ipc::Channel};
 
 use crate::{AppState, error::UiError};
@@ -165,6 +166,59 @@ pub fn set_view(
     conversation: Option<u64>,
     focused: bool,
 ) -> Result<(), UiError> {
-    client(&state)?.set_view(conversation, focused, true);
+    client(&state)?.set_view(conversation, focused);
     Ok(())
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> Result<Settings, UiError> {
+    Ok(client(&state)?.all_settings().await?)
+}
+
+#[tauri::command]
+pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Result<(), UiError> {
+    Ok(client(&state)?.set_all_settings(settings).await?)
+}
+
+#[tauri::command]
+pub async fn set_muted(
+    state: State<'_, AppState>,
+    conversation: u64,
+    muted: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_muted(conversation, muted).await?)
+}
+
+#[tauri::command]
+pub async fn clear_history(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.clear_history(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn presence(state: State<'_, AppState>) -> Result<Vec<Presence>, UiError> {
+    Ok(client(&state)?.presence().await?)
+}
+
+#[tauri::command]
+pub async fn favourites(state: State<'_, AppState>) -> Result<Favourites, UiError> {
+    Ok(client(&state)?.favourites().await?)
+}
+
+#[tauri::command]
+pub async fn add_favourite(state: State<'_, AppState>, user: String) -> Result<(), UiError> {
+    Ok(client(&state)?.add_favourite(&user).await?)
+}
+
+#[tauri::command]
+pub async fn remove_favourite(state: State<'_, AppState>, user: String) -> Result<(), UiError> {
+    Ok(client(&state)?.remove_favourite(&user).await?)
+}
+
+#[tauri::command]
+pub async fn answer_subscription(
+    state: State<'_, AppState>,
+    user: String,
+    accept: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.answer_subscription(&user, accept).await?)
 }

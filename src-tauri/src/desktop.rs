@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use confer_core::{Client, ClientEvent};
-use tauri::{AppHandle, Manager, UserAttentionType, WebviewWindow};
+use tauri::{AppHandle, Emitter, Manager, UserAttentionType, WebviewWindow};
 use tokio::sync::watch;
 
 /// Text shown while the title blinks.
@@ -43,8 +43,13 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
         crate::tray::set_unread(&app, unread);
         // `true` while the window is unfocused and something new arrived: the title blinks.
         let (blink_tx, blink_rx) = watch::channel(false);
-        let blinker =
-            tauri::async_runtime::spawn(blink_title(window.clone(), blink_rx, client.clone()));
+        // Guards: aborting this task (a new sign-in) also stops its helpers.
+        let _blinker = AbortOnDrop(tauri::async_runtime::spawn(blink_title(
+            window.clone(),
+            blink_rx,
+            client.clone(),
+        )));
+        let _away = AbortOnDrop(tauri::async_runtime::spawn(auto_away(client.clone())));
         let focus_tx = blink_tx.clone();
         window.on_window_event(move |event| {
             if let tauri::WindowEvent::Focused(true) = event {
@@ -60,18 +65,7 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
             match event {
                 ClientEvent::Message { message, decision } => {
                     if decision.notify {
-                        let (sender, body) = (message.sender.clone(), preview(&message.text));
-                        // D-Bus calls block; an absent notification daemon only logs.
-                        tauri::async_runtime::spawn_blocking(move || {
-                            if let Err(e) = notify_rust::Notification::new()
-                                .appname("Confer")
-                                .summary(&sender)
-                                .body(&body)
-                                .show()
-                            {
-                                tracing::warn!(error = %e, "cannot show a notification");
-                            }
-                        });
+                        notify(&app, &message.sender, &message.text, message.conversation);
                     }
                     if decision.blink && !window.is_focused().unwrap_or(false) {
                         let _ =
@@ -87,8 +81,79 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                 _ => {}
             }
         }
-        blinker.abort();
     })
+}
+
+/// Aborts the task when dropped.
+struct AbortOnDrop(tauri::async_runtime::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Notifications whose click is being waited for; past the cap, new ones are shown without
+/// waiting so that a daemon that never closes them cannot pile up blocked threads.
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_WAITING: usize = 16;
+
+/// Raises an OS notification; clicking it opens the conversation where the platform reports
+/// clicks (the freedesktop `default` action, Windows toasts).
+fn notify(app: &AppHandle, sender: &str, text: &str, conversation: u64) {
+    let (sender, body, app) = (sender.to_owned(), preview(text), app.clone());
+    // D-Bus calls block; an absent notification daemon only logs.
+    tauri::async_runtime::spawn_blocking(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("Confer")
+            .summary(&sender)
+            .body(&body)
+            .action("default", "Open")
+            .show();
+        match shown {
+            Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
+            #[cfg(not(target_os = "macos"))]
+            Ok(handle) => {
+                use std::sync::atomic::Ordering;
+                if WAITING.fetch_add(1, Ordering::SeqCst) < MAX_WAITING {
+                    handle.wait_for_action(|action| {
+                        if action == "default" {
+                            crate::tray::show_main(&app);
+                            let _ = app.emit("open-conversation", conversation);
+                        }
+                    });
+                }
+                WAITING.fetch_sub(1, Ordering::SeqCst);
+            }
+            #[cfg(target_os = "macos")]
+            Ok(_) => {}
+        }
+    });
+}
+
+/// Reports the user idle to the server after the configured minutes without input anywhere on
+/// the desktop, and back when input resumes.
+pub async fn auto_away(client: Arc<Client>) {
+    let mut away = false;
+    loop {
+        let minutes = client
+            .all_settings()
+            .await
+            .map(|s| s.device.auto_away_minutes)
+            .unwrap_or(0);
+        let idle = tauri::async_runtime::spawn_blocking(crate::idle::system_idle)
+            .await
+            .ok()
+            .flatten();
+        let now_away = crate::idle::is_away(idle, minutes);
+        if now_away != away {
+            match client.set_idle(now_away).await {
+                Ok(()) => away = now_away,
+                Err(e) => tracing::debug!(error = %e, "cannot report idle; retrying"),
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
 }
 
 fn apply_unread(window: &WebviewWindow, unread: u32) {

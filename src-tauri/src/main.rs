@@ -5,6 +5,7 @@ mod badge;
 mod commands;
 mod desktop;
 mod error;
+mod idle;
 mod tray;
 
 use std::{
@@ -102,6 +103,15 @@ fn main() {
             commands::set_status,
             commands::unread_totals,
             commands::set_view,
+            commands::settings,
+            commands::set_settings,
+            commands::set_muted,
+            commands::clear_history,
+            commands::presence,
+            commands::favourites,
+            commands::add_favourite,
+            commands::remove_favourite,
+            commands::answer_subscription,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Confer desktop app");

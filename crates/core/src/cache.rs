@@ -224,6 +224,22 @@ impl Cache {
         )
     }
 
+    /// This device's settings.
+    pub fn device_settings(&self) -> Result<crate::DeviceSettings, CoreError> {
+        Ok(self
+            .get("device_settings")?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Stores this device's settings.
+    pub fn set_device_settings(&self, settings: &crate::DeviceSettings) -> Result<(), CoreError> {
+        self.set(
+            "device_settings",
+            &serde_json::to_string(settings).expect("settings serialise"),
+        )
+    }
+
     /// Writes a message as pending and queues it, in one transaction.
     pub fn enqueue(
         &self,

@@ -126,6 +126,59 @@ pub struct LaunchOptions {
     pub has_password: bool,
 }
 
+/// Settings kept on this device only (privacy mode lives on the server, in [`UserSettings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(default)]
+pub struct DeviceSettings {
+    /// Raise OS notifications for new messages.
+    pub notifications: bool,
+    /// Minutes of system idle time before the status turns Away; 0 turns auto-away off.
+    pub auto_away_minutes: u32,
+    /// Colour scheme.
+    pub theme: Theme,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        Self {
+            notifications: true,
+            auto_away_minutes: 10,
+            theme: Theme::System,
+        }
+    }
+}
+
+/// Colour scheme of the desktop UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the operating system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// Every setting the desktop's settings panel shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct Settings {
+    /// Privacy mode (on the server: no receipts sent, only the server tick seen).
+    pub privacy: bool,
+    /// This device's settings.
+    pub device: DeviceSettings,
+}
+
+/// The user's favourites and the requests addressed to them.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Favourites {
+    /// People this user follows (or asked to).
+    pub outgoing: Vec<Favourite>,
+    /// Requests from others waiting for an answer.
+    pub incoming: Vec<Favourite>,
+}
+
 /// The connection's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -333,7 +386,7 @@ impl Client {
             status: cache.settings()?.status,
             open_conversation: None,
             window_focused: false,
-            notifications_enabled: true,
+            notifications_enabled: cache.device_settings()?.notifications,
         };
         let inner = Arc::new(Inner {
             config,
@@ -731,14 +784,14 @@ impl Client {
     }
 
     /// The user's favourites, and the pending requests addressed to them.
-    pub async fn favourites(&self) -> Result<(Vec<Favourite>, Vec<Favourite>), CoreError> {
+    pub async fn favourites(&self) -> Result<Favourites, CoreError> {
         match self
             .inner
             .handle()?
             .request(Request::ListFavourites)
             .await?
         {
-            Response::Favourites { outgoing, incoming } => Ok((outgoing, incoming)),
+            Response::Favourites { outgoing, incoming } => Ok(Favourites { outgoing, incoming }),
             other => Err(unexpected(other)),
         }
     }
@@ -764,16 +817,48 @@ impl Client {
     }
 
     /// Tells the notification policy what the desktop shows.
-    pub fn set_view(
-        &self,
-        open_conversation: Option<u64>,
-        window_focused: bool,
-        notifications_enabled: bool,
-    ) {
+    pub fn set_view(&self, open_conversation: Option<u64>, window_focused: bool) {
         let mut ctx = self.inner.notify_ctx.lock().expect("ctx poisoned");
         ctx.open_conversation = open_conversation;
         ctx.window_focused = window_focused;
-        ctx.notifications_enabled = notifications_enabled;
+    }
+
+    /// The settings panel's values: privacy from the server's last sync, the rest from this
+    /// device.
+    pub async fn all_settings(&self) -> Result<Settings, CoreError> {
+        self.inner
+            .cache
+            .run(|c| {
+                Ok(Settings {
+                    privacy: c.settings()?.privacy,
+                    device: c.device_settings()?,
+                })
+            })
+            .await
+    }
+
+    /// Applies the settings panel: privacy goes to the server (only when it changed), the rest
+    /// is stored on this device and takes effect at once.
+    pub async fn set_all_settings(&self, settings: Settings) -> Result<(), CoreError> {
+        if settings.device.auto_away_minutes > 24 * 60 {
+            return Err(CoreError::Invalid(
+                "Auto-away must be between 0 (off) and 1440 minutes.".into(),
+            ));
+        }
+        if self.all_settings().await?.privacy != settings.privacy {
+            self.set_privacy(settings.privacy).await?;
+        }
+        let device = settings.device.clone();
+        self.inner
+            .cache
+            .run(move |c| c.set_device_settings(&device))
+            .await?;
+        self.inner
+            .notify_ctx
+            .lock()
+            .expect("ctx poisoned")
+            .notifications_enabled = settings.device.notifications;
+        Ok(())
     }
 
     /// Revokes the session on the server and forgets the token.

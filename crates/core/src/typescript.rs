@@ -6,7 +6,8 @@
 use ts_rs::TS;
 
 use crate::{
-    CachedMessage, ClientEvent, ConnState, ConversationView, Decision, LaunchOptions, UnreadTotals,
+    CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings, Favourites,
+    LaunchOptions, Settings, Theme, UnreadTotals,
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -21,6 +22,10 @@ pub fn typescript_bindings() -> String {
         UnreadTotals::decl(),
         ClientEvent::decl(),
         LaunchOptions::decl(),
+        Theme::decl(),
+        DeviceSettings::decl(),
+        Settings::decl(),
+        Favourites::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

@@ -427,7 +427,7 @@ async fn incoming_messages_carry_the_notification_decision() {
         }
     }
 
-    bob.set_view(Some(bob_conv), true, true);
+    bob.set_view(Some(bob_conv), true);
     send("while reading").await;
     let (_, d) = next_message_event(&mut rx).await;
     assert_eq!(
@@ -436,7 +436,7 @@ async fn incoming_messages_carry_the_notification_decision() {
         "open and focused"
     );
 
-    bob.set_view(None, false, true);
+    bob.set_view(None, false);
     bob.set_status(confer_proto::PresenceChoice::Dnd, None)
         .await
         .unwrap();
@@ -496,11 +496,11 @@ async fn favourites_round_trip_through_the_client() {
     let env = Env::new().await;
     let alice = env.client("alice", "desk").await;
     alice.add_favourite("bob").await.unwrap();
-    let (outgoing, incoming) = alice.favourites().await.unwrap();
+    let confer_core::Favourites { outgoing, incoming } = alice.favourites().await.unwrap();
     assert_eq!((outgoing.len(), incoming.len()), (1, 0));
     assert_eq!(outgoing[0].target, "bob");
     alice.remove_favourite("bob").await.unwrap();
-    assert!(alice.favourites().await.unwrap().0.is_empty());
+    assert!(alice.favourites().await.unwrap().outgoing.is_empty());
     let users = alice.search_users("b", None).await.unwrap();
     assert_eq!(
         users
@@ -558,4 +558,43 @@ async fn state_and_sync_are_readable_by_late_observers_and_close_is_prompt() {
         start.elapsed() < Duration::from_secs(2),
         "close waited for its timeout"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_panel_privacy_reaches_the_server_and_device_settings_persist() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let bob = env.client("bob", "desk").await;
+    let defaults = bob.all_settings().await.unwrap();
+    assert!(!defaults.privacy && defaults.device.notifications);
+
+    let mut wanted = defaults.clone();
+    wanted.privacy = true;
+    wanted.device.notifications = false;
+    wanted.device.auto_away_minutes = 3;
+    wanted.device.theme = confer_core::Theme::Dark;
+    bob.set_all_settings(wanted.clone()).await.unwrap();
+    let mut too_long = wanted.clone();
+    too_long.device.auto_away_minutes = 5000;
+    assert!(matches!(
+        bob.set_all_settings(too_long).await,
+        Err(CoreError::Invalid(_))
+    ));
+
+    // Notifications off: the decision no longer notifies, but still counts.
+    let mut rx = bob.subscribe();
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let m = alice.send(conv, "quiet").await.unwrap();
+    let (_, d) = next_message_event(&mut rx).await;
+    assert_eq!((d.notify, d.badge), (false, true));
+    // Privacy went to the server: Bob's receipts are withheld, so Alice sees one tick only.
+    alice.wait_sent(m.local_id, WAIT).await.unwrap();
+    bob.mark_read(conv, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state_of(&alice, conv, &m.client_id).await, TickState::Sent);
+
+    // The device settings survive a restart of the client; privacy comes back from the server.
+    bob.close().await;
+    let bob = env.client("bob", "desk").await;
+    assert_eq!(bob.all_settings().await.unwrap(), wanted);
 }

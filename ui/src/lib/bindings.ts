@@ -660,3 +660,39 @@ user: string | null,
  * Whether a password was given in the environment.
  */
 has_password: boolean, };
+
+export type Theme = "system" | "light" | "dark";
+
+export type DeviceSettings = { 
+/**
+ * Raise OS notifications for new messages.
+ */
+notifications: boolean, 
+/**
+ * Minutes of system idle time before the status turns Away; 0 turns auto-away off.
+ */
+auto_away_minutes: number, 
+/**
+ * Colour scheme.
+ */
+theme: Theme, };
+
+export type Settings = { 
+/**
+ * Privacy mode (on the server: no receipts sent, only the server tick seen).
+ */
+privacy: boolean, 
+/**
+ * This device's settings.
+ */
+device: DeviceSettings, };
+
+export type Favourites = { 
+/**
+ * People this user follows (or asked to).
+ */
+outgoing: Array<Favourite>, 
+/**
+ * Requests from others waiting for an answer.
+ */
+incoming: Array<Favourite>, };

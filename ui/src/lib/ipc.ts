@@ -1,13 +1,17 @@
 // Every call from the UI to the desktop backend goes through here. In the Tauri app these are
 // commands of src-tauri; tests and browser previews install another backend with setBackend().
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type {
   CachedMessage,
   ClientEvent,
   ConversationView,
   DirectoryEntry,
+  Favourites,
   LaunchOptions,
+  Presence,
   PresenceChoice,
+  Settings,
   UnreadTotals,
 } from "./bindings";
 
@@ -27,6 +31,17 @@ export interface Backend {
   setStatus(status: PresenceChoice, message: string | null): Promise<void>;
   unreadTotals(): Promise<UnreadTotals>;
   setView(conversation: number | null, focused: boolean): Promise<void>;
+  settings(): Promise<Settings>;
+  setSettings(settings: Settings): Promise<void>;
+  setMuted(conversation: number, muted: boolean): Promise<void>;
+  clearHistory(conversation: number): Promise<void>;
+  presence(): Promise<Presence[]>;
+  favourites(): Promise<Favourites>;
+  addFavourite(user: string): Promise<void>;
+  removeFavourite(user: string): Promise<void>;
+  answerSubscription(user: string, accept: boolean): Promise<void>;
+  /** The shell asks to show a conversation (a notification was clicked). */
+  onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
 
 function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -57,6 +72,18 @@ const tauriBackend: Backend = {
   setStatus: (status, message) => call("set_status", { status, message }),
   unreadTotals: () => call("unread_totals"),
   setView: (conversation, focused) => call("set_view", { conversation, focused }),
+  settings: () => call("settings"),
+  setSettings: (settings) => call("set_settings", { settings }),
+  setMuted: (conversation, muted) => call("set_muted", { conversation, muted }),
+  clearHistory: (conversation) => call("clear_history", { conversation }),
+  presence: () => call("presence"),
+  favourites: () => call("favourites"),
+  addFavourite: (user) => call("add_favourite", { user }),
+  removeFavourite: (user) => call("remove_favourite", { user }),
+  answerSubscription: (user, accept) => call("answer_subscription", { user, accept }),
+  onOpenConversation: async (handler) => {
+    await listen<number>("open-conversation", (e) => handler(e.payload));
+  },
 };
 
 let backend: Backend = tauriBackend;
