@@ -1,0 +1,247 @@
+//! End-to-end harness for the desktop app.
+//!
+//! Each [`Desktop`] is a private world: an Xvfb display, a session D-Bus with a notification
+//! server on it, a real `confer-server` (in-process, on 127.0.0.1), tauri-driver (which starts
+//! WebKitWebDriver, which starts the real `confer` binary signed in from the command line), and
+//! `confer-cli` processes playing the other users. Nothing is faked.
+//!
+//! The binaries come from the cargo target directory: `cargo xtask test` (or
+//! `cargo test --workspace`) builds them first, with the UI embedded.
+
+pub mod notifications;
+pub mod webdriver;
+pub mod x11;
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use confer_testkit::TestServer;
+
+pub use notifications::NotificationServer;
+pub use webdriver::{Session, keys};
+
+/// Every account's password.
+pub const PASSWORD: &str = "e2e-password";
+
+/// How long the UI gets to show something.
+pub const UI_WAIT: Duration = Duration::from_secs(15);
+
+/// The cargo target profile directory holding the binaries (`target/debug`).
+fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    // target/debug/deps/desktop-HASH → target/debug
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_owned()
+}
+
+fn binary(name: &str) -> Result<PathBuf> {
+    let path = bin_dir().join(name);
+    if !path.exists() {
+        bail!(
+            "{} is missing: build the workspace first (`cargo xtask test` does)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_port(port: u16, what: &str, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("{what} is not listening on {port} after {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// A child process killed (with its process group) on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        // tauri-driver's children (WebKitWebDriver, the app) share its process group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A private session bus.
+struct SessionBus {
+    _daemon: Proc,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> Result<Self> {
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("cannot start dbus-daemon (apt-get install dbus)")?;
+        let mut address = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut address)?;
+        let address = address.trim().to_owned();
+        if address.is_empty() {
+            bail!("dbus-daemon printed no address");
+        }
+        Ok(Self {
+            _daemon: Proc(child),
+            address,
+        })
+    }
+}
+
+use std::os::unix::process::CommandExt;
+
+/// One private desktop with a server and users.
+pub struct Desktop {
+    // Dropped in this order: the app before the display, the bus and the server.
+    driver: Option<Proc>,
+    /// The notification server on the app's session bus.
+    pub notifications: NotificationServer,
+    bus: SessionBus,
+    /// The display the app runs on.
+    pub xvfb: x11::Xvfb,
+    /// The chat server.
+    pub server: TestServer,
+    runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+}
+
+impl Desktop {
+    /// Starts the display, the bus, the notification server and a chat server with `users`.
+    pub fn start(users: &[&str]) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let server = runtime.block_on(TestServer::start())?;
+        for u in users {
+            server.add_user(u, PASSWORD)?;
+        }
+        let xvfb = x11::Xvfb::start()?;
+        let bus = SessionBus::start()?;
+        let notifications = NotificationServer::start(&bus.address)?;
+        Ok(Self {
+            driver: None,
+            notifications,
+            bus,
+            xvfb,
+            server,
+            runtime,
+            dir: tempfile::tempdir()?,
+        })
+    }
+
+    /// A tokio runtime for in-process protocol clients (seeding data).
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        let home = self.dir.path().join("home");
+        let runtime_dir = self.dir.path().join("run");
+        for d in [&home, &runtime_dir] {
+            std::fs::create_dir_all(d).expect("temp dirs");
+        }
+        cmd.env("DISPLAY", &self.xvfb.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("XDG_RUNTIME_DIR", &runtime_dir)
+            .env("CONFER_PASSWORD", PASSWORD)
+            // Tokens in profile files, never in a keyring.
+            .env("CONFER_CREDENTIALS", "file")
+            .env_remove("WAYLAND_DISPLAY");
+    }
+
+    /// Launches the desktop app signed in as `user` and returns the WebDriver session.
+    pub fn launch(&mut self, user: &str) -> Result<Session> {
+        let (port, native) = (free_port()?, free_port()?);
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string()])
+            .args(["--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        self.env(&mut cmd);
+        let child = cmd
+            .spawn()
+            .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;
+        self.driver = Some(Proc(child));
+        // tauri-driver listens before WebKitWebDriver does; a session needs both.
+        wait_port(port, "tauri-driver", Duration::from_secs(20))?;
+        wait_port(native, "WebKitWebDriver", Duration::from_secs(20))?;
+        let app = binary("confer")?;
+        let profile = self.dir.path().join(format!("app-{user}"));
+        let args = [
+            "--server".into(),
+            self.server.ws_url(),
+            "--user".into(),
+            user.into(),
+            "--profile".into(),
+            profile.display().to_string(),
+        ];
+        Session::start(port, &app.display().to_string(), &args)
+    }
+
+    /// Runs `confer-cli` as `user` and returns its standard output; fails on a non-zero exit.
+    pub fn cli(&self, user: &str, args: &[&str]) -> Result<String> {
+        let mut cmd = Command::new(binary("confer-cli")?);
+        cmd.arg("--server")
+            .arg(self.server.ws_url())
+            .arg("--user")
+            .arg(user)
+            .arg("--profile")
+            .arg(self.dir.path().join(format!("cli-{user}")))
+            .args(args);
+        self.env(&mut cmd);
+        let out = cmd.output()?;
+        if !out.status.success() {
+            bail!(
+                "confer-cli {args:?} as {user} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// A connection to the app's display.
+    pub fn display(&self) -> Result<x11::Display> {
+        x11::Display::connect(&self.xvfb.display)
+    }
+}
+
+/// Saves a screenshot of the page to `docs/screenshots/NAME.png`.
+pub fn save_screenshot(session: &Session, name: &str) -> Result<PathBuf> {
+    // Let the compositor paint the last change; an immediate capture can show the frame before.
+    std::thread::sleep(Duration::from_millis(800));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, session.screenshot()?)?;
+    Ok(path)
+}

@@ -1,0 +1,320 @@
+//! The real desktop app, driven through WebDriver under Xvfb, against a real server, with
+//! `confer-cli` playing the other users and a notification server on the session bus.
+
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail, ensure};
+use confer_e2e::{Desktop, PASSWORD, Session, UI_WAIT, keys, save_screenshot};
+use confer_proto::{Request, Response};
+use serde_json::Value;
+
+/// One app at a time: each test owns a display, a bus and a WebDriver, and the machine is small.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn row(peer: &str) -> String {
+    format!("[data-testid=conversation][data-peer={peer}]")
+}
+
+/// The text of the first element matching `css`, or `None` when there is none.
+fn text_of(s: &Session, css: &str) -> Result<Option<String>> {
+    Ok(match s.find_all(css)?.first() {
+        Some(e) => Some(e.text()?.trim().to_owned()),
+        None => None,
+    })
+}
+
+/// Waits until the text of `css` is `want` (`None`: no such element).
+fn wait_text(s: &Session, css: &str, want: Option<&str>) -> Result<()> {
+    s.until(&format!("{css} to read {want:?}"), UI_WAIT, |s| {
+        Ok((text_of(s, css)?.as_deref() == want).then_some(()))
+    })
+}
+
+/// The user's own messages, oldest first, as (text, tick state).
+fn own_messages(s: &Session) -> Result<Vec<(String, String)>> {
+    let v = s.execute(
+        r#"return [...document.querySelectorAll('[data-testid=message][data-mine=true]')]
+             .map(m => [m.querySelector('[data-testid=message-text]').textContent,
+                        m.dataset.state]);"#,
+        vec![],
+    )?;
+    Ok(v.as_array()
+        .context("array")?
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect())
+}
+
+fn wait_state(s: &Session, text: &str, state: &str) -> Result<()> {
+    s.until(&format!("{text:?} to show {state}"), UI_WAIT, |s| {
+        Ok(own_messages(s)?
+            .iter()
+            .any(|(t, st)| t == text && st == state)
+            .then_some(()))
+    })
+}
+
+fn wait_title(d: &confer_e2e::x11::Display, win: u32, want: &str) -> Result<()> {
+    let deadline = Instant::now() + UI_WAIT;
+    loop {
+        let title = d.title(win)?;
+        if title == want {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("window title is {title:?}, expected {want:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol", "dave"])?;
+    // Conversations exist before the app starts.
+    desk.cli("dave", &["send", "alice", "Welcome to the team, Alice!"])?;
+    desk.cli("alice", &["send", "dave", "Thanks Dave!"])?;
+    desk.cli("carol", &["send", "alice", "Lunch at 12:30?"])?;
+    desk.cli("bob", &["send", "alice", "Morning! Did the release go out?"])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+
+    // Signed in from the command line: the list shows who wrote, newest first, with counts.
+    wait_text(&s, &format!("{} [data-testid=unread]", row("bob")), Some("1"))?;
+    wait_text(&s, &format!("{} [data-testid=unread]", row("carol")), Some("1"))?;
+    wait_text(&s, "[data-tab=chats] [data-testid=tab-unread]", Some("2"))?;
+    let order = s.execute(
+        "return [...document.querySelectorAll('[data-testid=conversation]')].map(r => r.dataset.peer);",
+        vec![],
+    )?;
+    assert_eq!(order, serde_json::json!(["bob", "carol", "dave"]));
+    wait_title(&d, win, "(2) Confer")?;
+
+    // Opening the chat in a focused window reads it.
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    wait_text(&s, &format!("{} [data-testid=unread]", row("bob")), None)?;
+    wait_text(&s, "[data-tab=chats] [data-testid=tab-unread]", Some("1"))?;
+    wait_title(&d, win, "(1) Confer")?;
+
+    // Shift+Enter is a newline, Enter sends.
+    let composer = s.wait_for("textarea[aria-label=Message]", UI_WAIT)?;
+    composer.send_keys(&format!(
+        "Yes, shipped at 9.{}{}{}Notes are in the wiki.{}",
+        keys::SHIFT,
+        keys::ENTER,
+        keys::NULL,
+        keys::ENTER
+    ))?;
+    let sent = "Yes, shipped at 9.\nNotes are in the wiki.";
+    s.until("the sent message", UI_WAIT, |s| {
+        Ok(own_messages(s)?.iter().any(|(t, _)| t == sent).then_some(()))
+    })?;
+    let composer_left = s.execute(
+        "return document.querySelector('textarea[aria-label=Message]').value;",
+        vec![],
+    )?;
+    assert_eq!(composer_left, Value::from(""), "Enter sent and cleared");
+    wait_state(&s, sent, "sent")?;
+
+    // Bob's client fetches it (delivered: 2 grey), then reads it (2 blue), both live.
+    let history = desk.cli("bob", &["history", "alice", "--json"])?;
+    let last: Value = serde_json::from_str(history.lines().last().context("history")?)?;
+    assert_eq!(last["text"], Value::from(sent), "the newline reached Bob");
+    wait_state(&s, sent, "delivered")?;
+    save_screenshot(&s, "ticks-delivered")?;
+    desk.cli("bob", &["read", "alice"])?;
+    wait_state(&s, sent, "read")?;
+    save_screenshot(&s, "three-columns")?;
+
+    // Unfocused: a new message notifies, counts as unread even in the open chat, blinks the
+    // title and asks for attention.
+    d.unfocus()?;
+    s.until("the window to lose focus", UI_WAIT, |s| {
+        Ok((s.execute("return document.hasFocus();", vec![])? == Value::Bool(false)).then_some(()))
+    })?;
+    desk.cli("bob", &["send", "alice", "Can you review PR 42 today?"])?;
+    let shown = desk
+        .notifications
+        .wait_for("bob", "Can you review PR 42 today?", UI_WAIT)?;
+    assert_eq!(shown.app, "Confer");
+    assert!(
+        shown.actions.iter().any(|a| a == "default"),
+        "clickable: {shown:?}"
+    );
+    wait_text(&s, &format!("{} [data-testid=unread]", row("bob")), Some("1"))?;
+    wait_text(&s, "[data-tab=chats] [data-testid=tab-unread]", Some("2"))?;
+    let mut titles = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while titles.len() < 2 && Instant::now() < deadline {
+        titles.insert(d.title(win)?);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    assert_eq!(
+        titles.into_iter().collect::<Vec<_>>(),
+        ["(2) Confer", "Unread messages"],
+        "the title alternates while unfocused"
+    );
+    s.until("the urgency hint", UI_WAIT, |_| Ok(d.urgent(win)?.then_some(())))?;
+
+    // Clicking a notification opens its conversation.
+    desk.cli("carol", &["send", "alice", "Also: standup moved to 10"])?;
+    let from_carol = desk
+        .notifications
+        .wait_for("carol", "standup moved", UI_WAIT)?;
+    desk.notifications.click(from_carol.id)?;
+    s.wait_for(&format!("{}[aria-current=true]", row("carol")), UI_WAIT)?;
+
+    // Focus back: the blinking and the attention request stop; Carol's chat, now on screen in a
+    // focused window, is read; Bob's new message stays unread.
+    d.focus(win)?;
+    wait_text(&s, &format!("{} [data-testid=unread]", row("carol")), None)?;
+    wait_title(&d, win, "(1) Confer")?;
+    s.until("the urgency hint to clear", UI_WAIT, |_| {
+        Ok((!d.urgent(win)?).then_some(()))
+    })?;
+    let settled = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < settled {
+        assert_eq!(d.title(win)?, "(1) Confer", "no blinking once focused");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // The status menu, for the record.
+    s.wait_for("[aria-label=Status]", UI_WAIT)?.click()?;
+    s.wait_for("[role=menu]", UI_WAIT)?;
+    save_screenshot(&s, "status-menu")?;
+    s.quit()
+}
+
+/// Sends `count` messages from `from` to `to` over the raw protocol, pipelined.
+fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
+    let url = desk.server.ws_url();
+    desk.runtime().block_on(async {
+        let mut c = confer_testkit::Client::login(&url, from, PASSWORD).await?;
+        let conversation = match c.request(Request::OpenDirect { user: to.into() }).await? {
+            Response::Conversation { conversation } => conversation.info.id,
+            other => bail!("open_direct: {other:?}"),
+        };
+        let mut ids = Vec::with_capacity(count);
+        for i in 1..=count {
+            ids.push(
+                c.send_request(Request::SendMessage {
+                    conversation,
+                    client_id: format!("seed-{i}"),
+                    text: format!("Message number {i} from {from}"),
+                })
+                .await?,
+            );
+        }
+        for id in ids {
+            c.reply(id)
+                .await?
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        }
+        c.close().await;
+        Ok(())
+    })
+}
+
+/// Scroll position and the seqs of the messages in the DOM.
+fn timeline(s: &Session) -> Result<(f64, f64, Vec<u64>)> {
+    let v = s.execute(
+        r#"const el = document.querySelector('[data-testid=timeline-scroller]');
+           const seqs = [...el.querySelectorAll('[data-testid=message]')]
+             .map(m => Number(m.dataset.seq)).filter(n => n > 0);
+           return [el.scrollTop, el.scrollHeight - el.clientHeight - el.scrollTop, seqs];"#,
+        vec![],
+    )?;
+    Ok((
+        v[0].as_f64().unwrap_or(0.0),
+        v[1].as_f64().unwrap_or(0.0),
+        v[2].as_array()
+            .context("seqs")?
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect(),
+    ))
+}
+
+#[test]
+fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    seed(&desk, "bob", "alice", 400)?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    // The first page is the newest messages, scrolled to the bottom.
+    s.until("the newest message", UI_WAIT, |s| {
+        let (_, below, seqs) = timeline(s)?;
+        Ok((seqs.contains(&400) && below < 2.0).then_some(()))
+    })?;
+
+    // Scrolling to the top pages older ones in, without the view jumping: the message that
+    // was at the top stays where it was.
+    let first_seen = |s: &Session| -> Result<u64> {
+        Ok(*timeline(s)?.2.iter().min().context("messages")?)
+    };
+    let oldest_before = first_seen(&s)?;
+    ensure!(oldest_before > 1, "the first page should not hold all 400");
+    let anchor = s.execute(
+        r#"const el = document.querySelector('[data-testid=timeline-scroller]');
+           el.scrollTop = 0; el.dispatchEvent(new Event('scroll'));
+           const m = el.querySelector('[data-testid=message][data-seq="' + arguments[0] + '"]');
+           return m.getBoundingClientRect().top;"#,
+        vec![Value::from(oldest_before)],
+    )?;
+    let moved = s.until("older messages", UI_WAIT, |s| {
+        let v = s.execute(
+            r#"const el = document.querySelector('[data-testid=timeline-scroller]');
+               const m = el.querySelector('[data-testid=message][data-seq="' + arguments[0] + '"]');
+               const older = [...el.querySelectorAll('[data-testid=message]')]
+                  .some(x => Number(x.dataset.seq) > 0 && Number(x.dataset.seq) < arguments[0]);
+               return older && m ? m.getBoundingClientRect().top : null;"#,
+            vec![Value::from(oldest_before)],
+        )?;
+        Ok(v.as_f64())
+    })?;
+    let anchor = anchor.as_f64().context("anchor")?;
+    assert!(
+        (moved - anchor).abs() <= 4.0,
+        "the view jumped by {} px",
+        moved - anchor
+    );
+    ensure!(first_seen(&s)? < oldest_before, "older messages loaded");
+
+    // A message arriving while scrolled up shows the ribbon; clicking it scrolls down.
+    desk.cli("bob", &["send", "alice", "Ribbon check: are you still there?"])?;
+    let ribbon = s.wait_for("[data-testid=ribbon]", UI_WAIT)?;
+    let ribbon_text = ribbon.text()?;
+    assert!(
+        ribbon_text.contains("bob") && ribbon_text.contains("Ribbon check"),
+        "ribbon shows author and first words: {ribbon_text:?}"
+    );
+    save_screenshot(&s, "ribbon")?;
+    ribbon.click()?;
+    s.until("the bottom", UI_WAIT, |s| {
+        let (_, below, seqs) = timeline(s)?;
+        Ok((seqs.contains(&401) && below < 2.0).then_some(()))
+    })?;
+    s.until("the ribbon to go", UI_WAIT, |s| {
+        Ok(s.find_all("[data-testid=ribbon]")?.is_empty().then_some(()))
+    })?;
+    s.quit()
+}
