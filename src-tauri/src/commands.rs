@@ -222,3 +222,17 @@ pub async fn answer_subscription(
 ) -> Result<(), UiError> {
     Ok(client(&state)?.answer_subscription(&user, accept).await?)
 }
+
+/// The UI painted its first conversation list; logged once (the start-up benchmark reads it).
+#[tauri::command]
+pub fn painted(state: State<'_, AppState>) {
+    if !state
+        .painted
+        .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        tracing::info!(
+            elapsed_ms = state.started.elapsed().as_millis() as u64,
+            "first conversation list painted"
+        );
+    }
+}

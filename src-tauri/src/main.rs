@@ -22,6 +22,8 @@ pub struct AppState {
     desktop: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
+    started: std::time::Instant,
+    painted: std::sync::atomic::AtomicBool,
 }
 
 /// A profile directory name for a user on a server.
@@ -58,6 +60,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> (LaunchOptions, Option<Path
 }
 
 fn main() {
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG")
@@ -72,6 +75,8 @@ fn main() {
         desktop: Mutex::new(None),
         launch,
         profile,
+        started,
+        painted: Default::default(),
     };
     tauri::Builder::default()
         // A second launch focuses the running app instead of starting another.
@@ -112,6 +117,7 @@ fn main() {
             commands::add_favourite,
             commands::remove_favourite,
             commands::answer_subscription,
+            commands::painted,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Confer desktop app");

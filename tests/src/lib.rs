@@ -83,14 +83,16 @@ impl Drop for Proc {
     }
 }
 
-/// A private session bus.
-struct SessionBus {
+/// A private session bus, stopped on drop.
+pub struct SessionBus {
     _daemon: Proc,
-    address: String,
+    /// Its address, for `DBUS_SESSION_BUS_ADDRESS`.
+    pub address: String,
 }
 
 impl SessionBus {
-    fn start() -> Result<Self> {
+    /// Starts a bus daemon.
+    pub fn start() -> Result<Self> {
         let mut child = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
             .stdout(Stdio::piped())

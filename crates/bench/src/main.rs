@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p confer-bench -- throughput --pairs 50 --messages 2000`
 //! `cargo build --release -p confer-server -p confer-bench && target/release/confer-bench cache`
+//! `cargo build --release -p confer-bench -p confer-desktop --bins --example bare &&
+//!  target/release/confer-bench desktop [--env WEBKIT_DISABLE_COMPOSITING_MODE=1]`
 
 use clap::{Parser, Subcommand};
 use confer_bench::{ThroughputParams, cache};
@@ -33,12 +35,31 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
     },
+    /// The desktop app under Xvfb: cold start to the first painted conversation list, and PSS
+    /// beside a bare Tauri window (needs release `confer` and the `bare` example beside it).
+    Desktop {
+        /// Conversations.
+        #[arg(long, default_value_t = 50)]
+        conversations: usize,
+        /// Messages per conversation.
+        #[arg(long, default_value_t = 200)]
+        messages_per: usize,
+        /// Extra environment for the app and the bare window, KEY=VALUE (repeatable).
+        #[arg(long = "env", value_parser = parse_env)]
+        env: Vec<(String, String)>,
+    },
     /// One phase of `cache`, in its own process (internal).
     #[command(hide = true)]
     CachePhase {
         /// prepare DIR N | sync URL PROFILE N | open PROFILE
         args: Vec<String>,
     },
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE"))
 }
 
 #[tokio::main]
@@ -65,6 +86,23 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("--messages must be at least 75 (one first page)");
             }
             let report = tokio::task::spawn_blocking(move || cache::run(messages)).await??;
+            println!("{report}");
+        }
+        Command::Desktop {
+            conversations,
+            messages_per,
+            env,
+        } => {
+            if conversations == 0 {
+                anyhow::bail!("--conversations must be at least 1");
+            }
+            let params = confer_bench::desktop::Params {
+                conversations,
+                messages_per,
+                env,
+            };
+            let report =
+                tokio::task::spawn_blocking(move || confer_bench::desktop::run(&params)).await??;
             println!("{report}");
         }
         Command::CachePhase { args } => {

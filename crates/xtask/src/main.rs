@@ -68,10 +68,104 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// Installs the UI's packages when missing and builds it (the desktop binary embeds ui/dist).
-fn build_ui(root: &Path) -> Result<()> {
+/// Debian packages the desktop app needs to build and run.
+const APP_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "file",
+];
+
+/// And what the tests add: openssl (a TLS test's certificate), a virtual display, WebKit's
+/// WebDriver, a session bus, Chromium for the browser tests, a font to render with.
+const TEST_PACKAGES: &[&str] = &[
+    "openssl",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus",
+    "chromium",
+    "fonts-dejavu-core",
+];
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs what is missing: Debian packages (as root, or through sudo), tauri-driver for the
+/// end-to-end tests, the UI's npm packages.
+fn setup(root: &Path, for_tests: bool) -> Result<()> {
+    let mut wanted: Vec<&str> = APP_PACKAGES.to_vec();
+    if for_tests {
+        wanted.extend(TEST_PACKAGES);
+    }
+    if !have("npm") {
+        wanted.extend(["nodejs", "npm"]);
+    }
+    if have("dpkg-query") {
+        let missing: Vec<&str> = wanted.into_iter().filter(|p| !installed(p)).collect();
+        if !missing.is_empty() {
+            let root_user = Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+            let apt = |args: &[&str]| {
+                let mut cmd = if root_user {
+                    Command::new("apt-get")
+                } else {
+                    let mut c = Command::new("sudo");
+                    c.arg("apt-get");
+                    c
+                };
+                cmd.args(["-o", "DPkg::Lock::Timeout=900"])
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive");
+                cmd
+            };
+            step("apt-get update", &mut apt(&["update"]))?;
+            step(
+                &format!("apt-get install {}", missing.join(" ")),
+                apt(&["install", "-y", "--no-install-recommends"]).args(&missing),
+            )?;
+        }
+    } else {
+        eprintln!(
+            "warning: not a Debian system; make sure the equivalents of these are installed: {}",
+            wanted.join(" ")
+        );
+    }
+    if for_tests && !have("tauri-driver") {
+        step(
+            "cargo install tauri-driver",
+            cargo().args(["install", "tauri-driver", "--locked"]),
+        )?;
+    }
     let ui = root.join("ui");
-    if !ui.join("node_modules").exists() {
+    // Install when packages are missing or package-lock.json changed since the last install.
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (
+        modified(ui.join("package-lock.json")),
+        modified(ui.join("node_modules/.package-lock.json")),
+    ) {
+        (Some(lock), Some(installed)) => lock > installed,
+        _ => true,
+    };
+    if stale {
         step(
             "npm install (ui)",
             Command::new("npm")
@@ -79,16 +173,22 @@ fn build_ui(root: &Path) -> Result<()> {
                 .current_dir(&ui),
         )?;
     }
+    Ok(())
+}
+
+/// Builds the UI (the desktop binary embeds ui/dist).
+fn build_ui(root: &Path) -> Result<()> {
     step(
         "UI build",
         Command::new("npm")
             .args(["run", "--silent", "build"])
-            .current_dir(&ui),
+            .current_dir(root.join("ui")),
     )
 }
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
     let lint = !args.iter().any(|a| a == "--no-lint");
+    setup(root, true)?;
     build_ui(root)?;
     let ui = root.join("ui");
     if lint {
@@ -121,6 +221,14 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
             .current_dir(&ui),
     )?;
     step(
+        "UI browser tests (Chromium)",
+        Command::new("npm")
+            .args(["run", "--silent", "test:browser"])
+            .current_dir(&ui),
+    )?;
+    // The desktop end-to-end tests (crate tests/) run here too: they find the freshly built
+    // binaries in the target dir, and tauri-driver on the PATH.
+    step(
         "cargo test",
         cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
     )?;
@@ -151,6 +259,7 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask run [--listen ADDR | --server-only]"),
     };
     if !server_only {
+        setup(root, false)?;
         build_ui(root)?;
     }
     let packages: &[&str] = if server_only {
