@@ -1,7 +1,17 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import { reportPainted } from "./lib/ipc";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("no #app element");
 export default mount(App, { target });
+
+// Start-up is over when the first conversation row has been painted: it is in the DOM, and two
+// animation frames later the compositor has shown it.
+const painted = new MutationObserver(() => {
+  if (!target.querySelector("[data-testid=conversation]")) return;
+  painted.disconnect();
+  requestAnimationFrame(() => requestAnimationFrame(reportPainted));
+});
+painted.observe(target, { childList: true, subtree: true });

@@ -97,3 +97,11 @@ export function setBackend(b: Backend): void {
 export function ipc(): Backend {
   return backend;
 }
+
+/**
+ * Tells the desktop shell that the first conversation list is on screen (the start-up benchmark
+ * reads its log line). Outside the Tauri app this does nothing.
+ */
+export function reportPainted(): void {
+  if ("__TAURI_INTERNALS__" in window) void call("painted").catch(() => {});
+}
