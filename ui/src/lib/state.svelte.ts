@@ -4,29 +4,95 @@ import type {
   ClientEvent,
   ConnState,
   ConversationView,
+  Favourites,
   Presence,
+  PresenceChoice,
+  Settings,
+  TickState,
   UnreadTotals,
 } from "./bindings";
 import { ipc } from "./ipc";
+import { applyTheme } from "./theme";
 import { windowTitle } from "./ticks";
 
 export const PAGE = 75;
 
+const RANK: Record<TickState, number> = { pending: 0, sent: 1, delivered: 2, read: 3 };
+
+/** Puts a message in its place: confirmed ones by seq, pending ones after them. */
+export function placeMessage(list: CachedMessage[], m: CachedMessage): CachedMessage[] {
+  const i = list.findIndex((x) => x.local_id === m.local_id);
+  if (i >= 0 && list[i].seq === m.seq) {
+    const out = list.slice();
+    out[i] = m;
+    return out;
+  }
+  const rest = i >= 0 ? [...list.slice(0, i), ...list.slice(i + 1)] : list.slice();
+  if (m.seq === null) {
+    rest.push(m);
+    return rest;
+  }
+  let at = rest.length;
+  while (at > 0) {
+    const prev = rest[at - 1];
+    if (prev.seq !== null && prev.seq < m.seq) break;
+    at--;
+  }
+  rest.splice(at, 0, m);
+  return rest;
+}
+
 class AppState {
   me = $state<string | null>(null);
   connection = $state<ConnState>("connecting");
-  conversations = $state<ConversationView[]>([]);
+  conversations = $state.raw<ConversationView[]>([]);
   selected = $state<number | null>(null);
-  messages = $state<CachedMessage[]>([]);
+  /** The open conversation's loaded messages, oldest first, pending ones last. */
+  messages = $state.raw<CachedMessage[]>([]);
   hasOlder = $state(true);
+  loadingOlder = $state(false);
   totals = $state<UnreadTotals>({ chats: 0, rooms: 0 });
   presence = $state<Record<string, Presence>>({});
   tab = $state<"chats" | "rooms">("chats");
-  /** The newest message that arrived while the timeline was scrolled up. */
+  settings = $state<Settings | null>(null);
+  favourites = $state<Favourites>({ outgoing: [], incoming: [] });
+  /** The status this user chose, and its custom message. */
+  status = $state<PresenceChoice>("available");
+  statusMessage = $state("");
+  /** The newest message from someone else that arrived while the timeline was scrolled up. */
   ribbon = $state<CachedMessage | null>(null);
+  /** Whether the timeline shows its newest messages (kept by the timeline). */
+  atBottom = true;
+  /** Bumped on every conversation switch so late answers for the old one are dropped. */
+  private epoch = 0;
+
+  /** Back to the signed-out state (tests; signing out). */
+  reset(): void {
+    this.epoch++;
+    this.me = null;
+    this.connection = "connecting";
+    this.conversations = [];
+    this.selected = null;
+    this.messages = [];
+    this.hasOlder = true;
+    this.loadingOlder = false;
+    this.totals = { chats: 0, rooms: 0 };
+    this.presence = {};
+    this.tab = "chats";
+    this.settings = null;
+    this.favourites = { outgoing: [], incoming: [] };
+    this.status = "available";
+    this.statusMessage = "";
+    this.ribbon = null;
+    this.atBottom = true;
+  }
 
   get title(): string {
     return windowTitle(this.totals.chats + this.totals.rooms);
+  }
+
+  get conversation(): ConversationView | null {
+    return this.conversations.find((c) => c.info.id === this.selected) ?? null;
   }
 
   async start(me: string): Promise<void> {
@@ -34,33 +100,104 @@ class AppState {
     // Sign-in returns once the client is online and synced; later changes arrive as events.
     this.connection = "online";
     await ipc().subscribe((e) => this.apply(e));
-    await this.reload();
+    await Promise.allSettled([
+      this.reload(),
+      this.loadSettings(),
+      this.loadPresence(),
+      this.loadFavourites(),
+    ]);
   }
 
+  /** The conversation list and unread totals. */
   async reload(): Promise<void> {
-    this.conversations = await ipc().conversations();
-    this.totals = await ipc().unreadTotals();
-    if (this.selected !== null) {
-      this.messages = await ipc().history(this.selected, null, PAGE);
+    const [list, totals] = await Promise.all([ipc().conversations(), ipc().unreadTotals()]);
+    this.conversations = list;
+    this.totals = totals;
+  }
+
+  async loadSettings(): Promise<void> {
+    this.settings = await ipc().settings();
+    applyTheme(this.settings.device.theme);
+  }
+
+  async saveSettings(settings: Settings): Promise<void> {
+    const privacyChanged = this.settings?.privacy !== settings.privacy;
+    await ipc().setSettings(settings);
+    this.settings = settings;
+    applyTheme(settings.device.theme);
+    // Ticks are drawn differently in privacy mode.
+    if (privacyChanged) await this.refreshTimeline();
+  }
+
+  async loadPresence(): Promise<void> {
+    const list = await ipc().presence();
+    const next: Record<string, Presence> = {};
+    for (const p of list) next[p.user] = p;
+    this.presence = next;
+    const mine = this.me !== null ? next[this.me] : undefined;
+    if (mine && !mine.idle) {
+      this.status = mine.status === "online" ? "available" : mine.status;
+      this.statusMessage = mine.message ?? "";
     }
   }
 
+  async loadFavourites(): Promise<void> {
+    this.favourites = await ipc().favourites();
+  }
+
+  async setStatus(status: PresenceChoice, message: string): Promise<void> {
+    this.status = status;
+    this.statusMessage = message.trim();
+    await ipc().setStatus(status, this.statusMessage || null);
+  }
+
   async select(conversation: number): Promise<void> {
+    if (this.me === null) return;
+    const epoch = ++this.epoch;
     this.selected = conversation;
     this.ribbon = null;
-    this.messages = await ipc().history(conversation, null, PAGE);
-    this.hasOlder = this.messages.length >= PAGE;
+    this.atBottom = true;
+    this.messages = [];
+    this.hasOlder = false;
+    if (!this.conversations.some((c) => c.info.id === conversation)) await this.reload();
+    const page = await ipc().history(conversation, null, PAGE);
+    if (epoch !== this.epoch) return;
+    this.messages = page;
+    this.hasOlder = page.filter((m) => m.seq !== null).length >= PAGE;
     await ipc().setView(conversation, document.hasFocus());
   }
 
+  /** Fetches the page before the oldest loaded message; resolves to how many came. */
   async loadOlder(): Promise<number> {
-    if (this.selected === null || !this.hasOlder) return 0;
+    if (this.selected === null || !this.hasOlder || this.loadingOlder) return 0;
     const first = this.messages.find((m) => m.seq !== null);
     if (!first || first.seq === null) return 0;
-    const older = await ipc().history(this.selected, first.seq, PAGE);
-    this.hasOlder = older.length >= PAGE;
-    this.messages = [...older, ...this.messages];
-    return older.length;
+    const epoch = this.epoch;
+    const conversation = this.selected;
+    this.loadingOlder = true;
+    try {
+      const older = await ipc().history(conversation, first.seq, PAGE);
+      if (epoch !== this.epoch) return 0;
+      const known = new Set(this.messages.map((m) => m.local_id));
+      const fresh = older.filter((m) => m.seq !== null && !known.has(m.local_id));
+      this.hasOlder = older.length >= PAGE;
+      this.messages = [...fresh, ...this.messages];
+      return fresh.length;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** Reads the loaded range again (after a clear, a privacy change or a resync). */
+  async refreshTimeline(): Promise<void> {
+    if (this.selected === null) return;
+    const epoch = this.epoch;
+    const loaded = this.messages.filter((m) => m.seq !== null).length;
+    const limit = Math.max(PAGE, loaded);
+    const page = await ipc().history(this.selected, null, limit);
+    if (epoch !== this.epoch) return;
+    this.messages = page;
+    this.hasOlder = page.filter((m) => m.seq !== null).length >= limit;
   }
 
   async send(text: string): Promise<void> {
@@ -69,11 +206,71 @@ class AppState {
     this.upsert(queued);
   }
 
+  async setMuted(conversation: number, muted: boolean): Promise<void> {
+    const before = this.conversations;
+    this.conversations = before.map((c) => (c.info.id === conversation ? { ...c, muted } : c));
+    try {
+      await ipc().setMuted(conversation, muted);
+    } catch (e) {
+      this.conversations = before;
+      throw e;
+    }
+  }
+
+  async clearHistory(conversation: number): Promise<void> {
+    await ipc().clearHistory(conversation);
+    if (conversation === this.selected) {
+      this.ribbon = null;
+      this.messages = [];
+      this.hasOlder = false;
+      await this.refreshTimeline();
+    }
+    await this.reload();
+  }
+
+  /** The state of this user's favourite of someone, if any. */
+  favouriteOf(user: string) {
+    return this.favourites.outgoing.find((f) => f.target === user) ?? null;
+  }
+
+  /** Requests from others to add this user, still waiting for an answer. */
+  get requests() {
+    return this.favourites.incoming.filter((f) => f.state === "pending");
+  }
+
+  async answer(user: string, accept: boolean): Promise<void> {
+    await ipc().answerSubscription(user, accept);
+    await this.loadFavourites();
+  }
+
+  async toggleFavourite(user: string): Promise<void> {
+    const f = this.favouriteOf(user);
+    if (f && (f.state === "accepted" || f.state === "pending")) await ipc().removeFavourite(user);
+    else await ipc().addFavourite(user);
+    await this.loadFavourites();
+  }
+
   upsert(m: CachedMessage): void {
     if (m.conversation !== this.selected) return;
-    const i = this.messages.findIndex((x) => x.local_id === m.local_id);
-    if (i >= 0) this.messages[i] = m;
-    else this.messages = [...this.messages, m];
+    // A message older than the loaded range shows up when that page is loaded.
+    const first = this.messages.find((x) => x.seq !== null);
+    const known = this.messages.some((x) => x.local_id === m.local_id);
+    if (!known && this.hasOlder && m.seq !== null && first?.seq != null && m.seq < first.seq) return;
+    this.messages = placeMessage(this.messages, m);
+  }
+
+  /** Receipts for this user's messages: up to `delivered`/`read` they are delivered/read. */
+  private applyTicks(delivered: number, read: number): void {
+    if (this.settings?.privacy) return;
+    let changed = false;
+    const next = this.messages.map((m) => {
+      if (m.sender !== this.me || m.seq === null) return m;
+      const state: TickState = m.seq <= read ? "read" : m.seq <= delivered ? "delivered" : m.state;
+      if (RANK[state] <= RANK[m.state]) return m;
+      changed = true;
+      return { ...m, state };
+    });
+    if (changed) this.messages = next;
   }
 
   apply(e: ClientEvent): void {
@@ -82,7 +279,10 @@ class AppState {
         this.connection = e.state;
         break;
       case "message":
-        this.upsert(e.message);
+        if (e.message.conversation === this.selected) {
+          this.upsert(e.message);
+          if (!this.atBottom && e.message.sender !== this.me) this.ribbon = e.message;
+        }
         void this.reloadList();
         break;
       case "updated":
@@ -90,7 +290,7 @@ class AppState {
         void this.reloadList();
         break;
       case "ticks":
-        if (e.conversation === this.selected) void this.reload();
+        if (e.conversation === this.selected) this.applyTicks(e.delivered_through, e.read_through);
         break;
       case "presence":
         this.presence[e.presence.user] = e.presence;
@@ -99,12 +299,24 @@ class AppState {
         this.totals = e.totals;
         break;
       case "read_cursor":
+        void this.reloadList();
+        break;
       case "conversations":
       case "synced":
         void this.reload();
+        void this.refreshTimeline();
         break;
-      case "settings":
+      case "settings": {
+        this.status = e.settings.status;
+        this.statusMessage = e.settings.status_message ?? "";
+        if (this.settings && this.settings.privacy !== e.settings.privacy) {
+          this.settings = { ...this.settings, privacy: e.settings.privacy };
+          void this.refreshTimeline();
+        }
+        break;
+      }
       case "favourite":
+        void this.loadFavourites();
         break;
     }
   }

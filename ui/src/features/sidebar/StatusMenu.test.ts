@@ -1,0 +1,104 @@
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
+import { app } from "../../lib/state.svelte";
+import { settle, signedIn } from "../../../tests/helpers";
+import StatusMenu from "./StatusMenu.svelte";
+
+async function setup() {
+  const fake = await signedIn();
+  const onsettings = vi.fn();
+  render(StatusMenu, { onsettings });
+  const button = screen.getByRole("button", { name: "Status" });
+  return { fake, onsettings, button };
+}
+
+function focusedStatus(): string | null {
+  return (document.activeElement as HTMLElement | null)?.dataset.status ?? null;
+}
+
+describe("StatusMenu", () => {
+  it("opens from the keyboard on the chosen status and moves with the arrow keys", async () => {
+    const { button } = await setup();
+    expect(button.getAttribute("aria-haspopup")).toBe("menu");
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect(screen.queryByRole("menu")).toBeNull();
+
+    button.focus();
+    await fireEvent.keyDown(button, { key: "ArrowDown" });
+    await settle();
+    const menu = screen.getByRole("menu", { name: "Status" });
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    const items = screen.getAllByRole("menuitemradio");
+    expect(items.map((i) => i.dataset.status)).toEqual(["available", "away", "dnd", "offline"]);
+    expect(items[0].getAttribute("aria-checked")).toBe("true");
+    expect(focusedStatus()).toBe("available");
+
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(focusedStatus()).toBe("away");
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(focusedStatus()).toBe("dnd");
+    await fireEvent.keyDown(menu, { key: "End" });
+    expect(focusedStatus()).toBe("offline");
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(focusedStatus()).toBe("available"); // wraps
+    await fireEvent.keyDown(menu, { key: "ArrowUp" });
+    expect(focusedStatus()).toBe("offline");
+    await fireEvent.keyDown(menu, { key: "Home" });
+    expect(focusedStatus()).toBe("available");
+
+    await fireEvent.keyDown(menu, { key: "Escape" });
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+  });
+
+  it("chooses a status (activated like a button) and keeps the custom message", async () => {
+    const { fake, button } = await setup();
+    await fireEvent.click(button);
+    await settle();
+    await fireEvent.input(screen.getByLabelText("Custom status message"), { target: { value: "  In a meeting " } });
+    await fireEvent.keyDown(screen.getByRole("menu"), { key: "ArrowDown" });
+    await fireEvent.keyDown(screen.getByRole("menu"), { key: "ArrowDown" });
+    await fireEvent.click(document.activeElement as HTMLElement);
+    await settle();
+    expect(fake.callsOf("setStatus")).toEqual([["dnd", "In a meeting"]]);
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+    expect(app.status).toBe("dnd");
+    expect(screen.getByText(/Do not disturb · In a meeting/)).toBeTruthy();
+
+    // Reopened, the chosen status is checked and focused.
+    await fireEvent.keyDown(button, { key: "ArrowUp" });
+    await settle();
+    expect(focusedStatus()).toBe("dnd");
+    expect(screen.getByRole("menuitemradio", { name: /Do not disturb/ }).getAttribute("aria-checked")).toBe("true");
+  });
+
+  it("saves a custom message with Enter, and Escape from the message box closes", async () => {
+    const { fake, button } = await setup();
+    await fireEvent.click(button);
+    await settle();
+    const box = screen.getByLabelText("Custom status message");
+    await fireEvent.input(box, { target: { value: "Lunch" } });
+    await fireEvent.keyDown(box, { key: "Enter" });
+    await settle();
+    expect(fake.callsOf("setStatus")).toEqual([["available", "Lunch"]]);
+    expect(screen.queryByRole("menu")).toBeNull();
+
+    await fireEvent.click(button);
+    await settle();
+    expect((screen.getByLabelText("Custom status message") as HTMLInputElement).value).toBe("Lunch");
+    await fireEvent.keyDown(screen.getByLabelText("Custom status message"), { key: "Escape" });
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+  });
+
+  it("follows the status chosen on another device, and opens the settings", async () => {
+    const { fake, onsettings } = await setup();
+    await fake.setStatus("away", "Back at 3");
+    await settle();
+    expect(screen.getByText(/Away · Back at 3/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    expect(onsettings).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,505 @@
+// An in-memory stand-in for the desktop backend, for component tests (jsdom) and the browser
+// tests (a separate page under tests/browser/). It models what the client core keeps:
+// conversations, messages with their ticks, read cursors and unread counts, mute and clear,
+// presence, favourites and settings; and it emits the same events. It is never part of the
+// production bundle: only test entry points import it.
+import type {
+  CachedMessage,
+  ClientEvent,
+  ConversationInfo,
+  ConversationView,
+  DirectoryEntry,
+  Favourite,
+  Favourites,
+  FavouriteState,
+  LaunchOptions,
+  Presence,
+  PresenceChoice,
+  PresenceStatus,
+  Settings,
+  TickState,
+  UnreadTotals,
+} from "../src/lib/bindings";
+import { MAX_TEXT_BYTES } from "../src/lib/bindings";
+import type { Backend, UiError } from "../src/lib/ipc";
+
+export type FakeOptions = {
+  /** The account that may sign in. */
+  me?: string;
+  password?: string;
+  /** Everyone else in the directory. */
+  users?: string[];
+  /** Delay of every history answer (to watch paging happen). */
+  historyDelayMs?: number;
+  /** How long the "server" takes to confirm a sent message; null holds them until ack(). */
+  ackDelayMs?: number | null;
+  launch?: LaunchOptions;
+  /** "Now" for seeded messages. */
+  now?: number;
+};
+
+type Conv = {
+  info: ConversationInfo;
+  /** Confirmed messages by seq, then pending ones. */
+  messages: CachedMessage[];
+  nextSeq: number;
+  /** This user's read cursor. */
+  readThrough: number;
+  /** Receipts for this user's messages from the other member. */
+  deliveredThrough: number;
+  receiptsReadThrough: number;
+  muted: boolean;
+  clearedThrough: number;
+};
+
+export type Call = { method: string; args: unknown[] };
+
+function fail(code: string, message: string): UiError {
+  return { code, message };
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class FakeBackend implements Backend {
+  readonly me: string;
+  readonly calls: Call[] = [];
+  private password: string;
+  private users: string[];
+  private options: FakeOptions;
+  private conversationsById = new Map<number, Conv>();
+  private nextConversation = 1;
+  private nextLocal = 1;
+  private nextClientId = 1;
+  private listener: ((e: ClientEvent) => void) | null = null;
+  private openHandler: ((id: number) => void) | null = null;
+  private signedIn = false;
+  private presences = new Map<string, Presence>();
+  private status: PresenceChoice = "available";
+  private statusMessage: string | null = null;
+  private settingsValue: Settings = {
+    privacy: false,
+    device: { notifications: true, auto_away_minutes: 10, theme: "system" },
+  };
+  /** This user's favourites (by target) and requests to them (by owner). */
+  private outgoing = new Map<string, FavouriteState>();
+  private incoming = new Map<string, FavouriteState>();
+  private unacked: CachedMessage[] = [];
+  view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
+
+  constructor(options: FakeOptions = {}) {
+    this.options = options;
+    this.me = options.me ?? "alice";
+    this.password = options.password ?? "secret";
+    this.users = options.users ?? ["bob", "carol", "dave", "erin"];
+  }
+
+  // ---- Backend -------------------------------------------------------------------------------
+
+  async launchOptions(): Promise<LaunchOptions> {
+    this.log("launchOptions");
+    return clone(this.options.launch ?? { server: null, user: null, has_password: false });
+  }
+
+  async signIn(server: string, user: string, password: string | null): Promise<string> {
+    this.log("signIn", server, user, password === null ? null : "***");
+    if (!/^wss?:\/\/\S+$/.test(server)) throw fail("invalid", "The server address must start with ws:// or wss://.");
+    if (user.trim().toLowerCase() !== this.me || password !== this.password) {
+      throw fail("auth_failed", "Wrong user name or password.");
+    }
+    this.signedIn = true;
+    this.setOwnPresence();
+    return this.me;
+  }
+
+  async subscribe(onEvent: (event: ClientEvent) => void): Promise<void> {
+    this.guard("subscribe");
+    this.listener = onEvent;
+  }
+
+  async conversations(): Promise<ConversationView[]> {
+    this.guard("conversations");
+    return clone(this.views());
+  }
+
+  async history(conversation: number, before: number | null, limit: number): Promise<CachedMessage[]> {
+    this.guard("history", conversation, before, limit);
+    if (this.options.historyDelayMs) await sleep(this.options.historyDelayMs);
+    const c = this.conv(conversation);
+    const confirmed = c.messages.filter(
+      (m) => m.seq !== null && m.seq > c.clearedThrough && (before === null || m.seq < before),
+    );
+    const page = confirmed.slice(Math.max(0, confirmed.length - limit));
+    const pending = before === null ? c.messages.filter((m) => m.seq === null) : [];
+    return clone([...page, ...pending].map((m) => this.shown(c, m)));
+  }
+
+  async sendMessage(conversation: number, text: string): Promise<CachedMessage> {
+    this.guard("sendMessage", conversation, text);
+    const c = this.conv(conversation);
+    if (text.trim() === "") throw fail("invalid", "A message needs some text.");
+    if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw fail("text_too_long", "The message is too long.");
+    const m: CachedMessage = {
+      local_id: this.nextLocal++,
+      conversation,
+      seq: null,
+      client_id: `c${this.nextClientId++}`,
+      sender: this.me,
+      text,
+      sent_at: Date.now(),
+      state: "pending",
+      error: null,
+    };
+    c.messages.push(m);
+    this.unacked.push(m);
+    const delay = this.options.ackDelayMs === undefined ? 30 : this.options.ackDelayMs;
+    if (delay !== null) setTimeout(() => this.ack(), delay);
+    return clone(m);
+  }
+
+  async markRead(conversation: number, seq: number): Promise<void> {
+    this.guard("markRead", conversation, seq);
+    const c = this.conv(conversation);
+    if (seq <= c.readThrough) return;
+    c.readThrough = Math.min(seq, c.nextSeq - 1);
+    this.emit({ event: "read_cursor", conversation, read_through: c.readThrough, unread: this.unread(c) });
+    this.emitTotals();
+  }
+
+  async openDirect(user: string): Promise<number> {
+    this.guard("openDirect", user);
+    const name = user.trim().toLowerCase();
+    if (!this.users.includes(name)) throw fail("not_found", `There is no user called ${user}.`);
+    const existing = this.direct(name);
+    if (existing) return existing.info.id;
+    const c = this.create(name, Date.now());
+    this.emit({ event: "conversations" });
+    return c.info.id;
+  }
+
+  async searchUsers(query: string): Promise<DirectoryEntry[]> {
+    this.guard("searchUsers", query);
+    const q = query.trim().toLowerCase();
+    return clone(
+      [this.me, ...this.users]
+        .filter((u) => u.includes(q))
+        .slice(0, 20)
+        .map((u) => ({
+          user: { name: u, display_name: u[0].toUpperCase() + u.slice(1), email: null },
+          presence: this.presences.get(u) ?? null,
+        })),
+    );
+  }
+
+  async setStatus(status: PresenceChoice, message: string | null): Promise<void> {
+    this.guard("setStatus", status, message);
+    this.status = status;
+    this.statusMessage = message && message.trim() !== "" ? message : null;
+    this.emitUserSettings();
+    this.setOwnPresence();
+  }
+
+  async unreadTotals(): Promise<UnreadTotals> {
+    this.guard("unreadTotals");
+    return this.totals();
+  }
+
+  async setView(conversation: number | null, focused: boolean): Promise<void> {
+    this.guard("setView", conversation, focused);
+    this.view = { conversation, focused };
+  }
+
+  async settings(): Promise<Settings> {
+    this.guard("settings");
+    return clone(this.settingsValue);
+  }
+
+  async setSettings(settings: Settings): Promise<void> {
+    this.guard("setSettings", settings);
+    const m = settings.device.auto_away_minutes;
+    if (!Number.isInteger(m) || m < 0 || m > 24 * 60) {
+      throw fail("invalid", "Auto-away must be between 0 (off) and 1440 minutes.");
+    }
+    const privacyChanged = settings.privacy !== this.settingsValue.privacy;
+    this.settingsValue = clone(settings);
+    if (privacyChanged) this.emitUserSettings();
+  }
+
+  async setMuted(conversation: number, muted: boolean): Promise<void> {
+    this.guard("setMuted", conversation, muted);
+    this.conv(conversation).muted = muted;
+    this.emit({ event: "conversations" });
+    this.emitTotals();
+  }
+
+  async clearHistory(conversation: number): Promise<void> {
+    this.guard("clearHistory", conversation);
+    const c = this.conv(conversation);
+    c.clearedThrough = c.nextSeq - 1;
+    c.messages = c.messages.filter((m) => m.seq === null);
+    this.emit({ event: "conversations" });
+    this.emitTotals();
+  }
+
+  async presence(): Promise<Presence[]> {
+    this.guard("presence");
+    return clone([...this.presences.values()].filter((p) => p.status !== "offline"));
+  }
+
+  async favourites(): Promise<Favourites> {
+    this.guard("favourites");
+    const outgoing: Favourite[] = [...this.outgoing].map(([target, state]) => ({ owner: this.me, target, state }));
+    const incoming: Favourite[] = [...this.incoming]
+      .filter(([, state]) => state === "pending")
+      .map(([owner, state]) => ({ owner, target: this.me, state }));
+    return { outgoing, incoming };
+  }
+
+  async addFavourite(user: string): Promise<void> {
+    this.guard("addFavourite", user);
+    if (!this.users.includes(user)) throw fail("not_found", `There is no user called ${user}.`);
+    this.outgoing.set(user, "pending");
+    this.emit({ event: "favourite", favourite: { owner: this.me, target: user, state: "pending" } });
+  }
+
+  async removeFavourite(user: string): Promise<void> {
+    this.guard("removeFavourite", user);
+    if (!this.outgoing.delete(user)) throw fail("not_found", `${user} is not a favourite.`);
+    this.emit({ event: "favourite", favourite: { owner: this.me, target: user, state: "removed" } });
+  }
+
+  async answerSubscription(user: string, accept: boolean): Promise<void> {
+    this.guard("answerSubscription", user, accept);
+    if (this.incoming.get(user) !== "pending") throw fail("not_found", `No request from ${user}.`);
+    const state: FavouriteState = accept ? "accepted" : "declined";
+    this.incoming.set(user, state);
+    this.emit({ event: "favourite", favourite: { owner: user, target: this.me, state } });
+  }
+
+  async onOpenConversation(handler: (conversation: number) => void): Promise<void> {
+    this.log("onOpenConversation");
+    this.openHandler = handler;
+  }
+
+  // ---- What the other side does (test drivers) --------------------------------------------------
+
+  /** A conversation with `peer` holding `count` messages, alternating senders, `stepMs` apart. */
+  seed(peer: string, count: number, opts: { stepMs?: number; unread?: number; text?: (i: number) => string } = {}): number {
+    const step = opts.stepMs ?? 47 * 60_000;
+    const now = this.options.now ?? Date.now();
+    const c = this.direct(peer) ?? this.create(peer, now - (count + 1) * step);
+    for (let i = 0; i < count; i++) {
+      const mine = i % 3 === 1;
+      const seq = c.nextSeq++;
+      const text = opts.text ? opts.text(i) : mine ? `Reply number ${seq}` : `Message ${seq} from ${peer}`;
+      c.messages.push({
+        local_id: this.nextLocal++,
+        conversation: c.info.id,
+        seq,
+        client_id: `seed-${c.info.id}-${seq}`,
+        sender: mine ? this.me : peer,
+        text,
+        sent_at: now - (count - i) * step,
+        state: "sent",
+        error: null,
+      });
+    }
+    const last = c.nextSeq - 1;
+    c.deliveredThrough = last;
+    c.receiptsReadThrough = Math.max(0, last - 6);
+    // All read but the newest `unread` messages from the peer.
+    const fromPeer = c.messages.filter((m) => m.sender !== this.me && m.seq !== null);
+    const unread = opts.unread ?? 0;
+    const firstUnread = fromPeer[fromPeer.length - unread];
+    c.readThrough = unread > 0 && firstUnread?.seq ? firstUnread.seq - 1 : last;
+    return c.info.id;
+  }
+
+  /** `peer` sends a message; resolves to its seq. */
+  receive(peer: string, text: string): number {
+    const known = this.direct(peer);
+    const c = known ?? this.create(peer, Date.now());
+    if (!known) this.emit({ event: "conversations" });
+    const m: CachedMessage = {
+      local_id: this.nextLocal++,
+      conversation: c.info.id,
+      seq: c.nextSeq++,
+      client_id: `in-${this.nextClientId++}`,
+      sender: peer,
+      text,
+      sent_at: Date.now(),
+      state: "sent",
+      error: null,
+    };
+    c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
+    const decision = { notify: !c.muted, blink: !c.muted, badge: !c.muted };
+    this.emit({ event: "message", message: clone(m), decision });
+    this.emitTotals();
+    return m.seq as number;
+  }
+
+  /** The server confirms the oldest unconfirmed sent message (all of them with `all`). */
+  ack(all = false): void {
+    do {
+      const m = this.unacked.shift();
+      if (!m) return;
+      const c = this.conv(m.conversation);
+      m.seq = c.nextSeq++;
+      m.sent_at = Date.now();
+      m.state = "sent";
+      c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null && x !== m)];
+      this.emit({ event: "updated", message: clone(this.shown(c, m)) });
+    } while (all);
+  }
+
+  /** Receipts from the other member: delivered and read through these seqs. */
+  receipts(conversation: number, delivered: number, read: number): void {
+    const c = this.conv(conversation);
+    c.deliveredThrough = Math.max(c.deliveredThrough, delivered, read);
+    c.receiptsReadThrough = Math.max(c.receiptsReadThrough, read);
+    if (this.settingsValue.privacy) return; // privacy mode: only the server tick is seen
+    this.emit({
+      event: "ticks",
+      conversation,
+      delivered_through: c.deliveredThrough,
+      read_through: c.receiptsReadThrough,
+    });
+  }
+
+  setPresence(user: string, status: PresenceStatus, message: string | null = null, idle = false): void {
+    const p: Presence = {
+      user,
+      status,
+      message: status === "offline" ? null : message,
+      idle,
+      last_seen: status === "offline" ? Date.now() - 3_600_000 : null,
+    };
+    this.presences.set(user, p);
+    this.emit({ event: "presence", presence: clone(p) });
+  }
+
+  /** `user` asks to add this user to their favourites. */
+  requestFavourite(user: string): void {
+    this.incoming.set(user, "pending");
+    this.emit({ event: "favourite", favourite: { owner: user, target: this.me, state: "pending" } });
+  }
+
+  /** `user` answers this user's request. */
+  answerRequest(user: string, accept: boolean): void {
+    const state: FavouriteState = accept ? "accepted" : "declined";
+    this.outgoing.set(user, state);
+    this.emit({ event: "favourite", favourite: { owner: this.me, target: user, state } });
+  }
+
+  /** The shell asks to show a conversation (a notification was clicked). */
+  openConversation(id: number): void {
+    this.openHandler?.(id);
+  }
+
+  /** A conversation's id with `peer`, if there is one. */
+  conversationWith(peer: string): number | null {
+    return this.direct(peer)?.info.id ?? null;
+  }
+
+  callsOf(method: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  // ---- Inside ----------------------------------------------------------------------------------
+
+  private log(method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+  }
+
+  private guard(method: string, ...args: unknown[]): void {
+    this.log(method, ...args);
+    if (!this.signedIn) throw fail("signed_out", "Sign in first.");
+  }
+
+  private emit(e: ClientEvent): void {
+    // Events cross the IPC boundary: later, and as copies.
+    const copy = clone(e);
+    queueMicrotask(() => this.listener?.(copy));
+  }
+
+  private emitTotals(): void {
+    this.emit({ event: "unread", totals: this.totals() });
+  }
+
+  private emitUserSettings(): void {
+    this.emit({
+      event: "settings",
+      settings: { privacy: this.settingsValue.privacy, status: this.status, status_message: this.statusMessage },
+    });
+  }
+
+  private setOwnPresence(): void {
+    const status: PresenceStatus = this.status === "available" ? "online" : this.status;
+    this.setPresence(this.me, status, this.statusMessage);
+  }
+
+  private conv(id: number): Conv {
+    const c = this.conversationsById.get(id);
+    if (!c) throw fail("not_found", "No such conversation.");
+    return c;
+  }
+
+  private direct(peer: string): Conv | undefined {
+    return [...this.conversationsById.values()].find((c) => c.info.members.includes(peer));
+  }
+
+  private create(peer: string, createdAt: number): Conv {
+    const c: Conv = {
+      info: { id: this.nextConversation++, kind: "direct", members: [this.me, peer].sort(), created_at: createdAt },
+      messages: [],
+      nextSeq: 1,
+      readThrough: 0,
+      deliveredThrough: 0,
+      receiptsReadThrough: 0,
+      muted: false,
+      clearedThrough: 0,
+    };
+    this.conversationsById.set(c.info.id, c);
+    return c;
+  }
+
+  /** A message as the cache shows it: the ticks of this user's messages from the receipts. */
+  private shown(c: Conv, m: CachedMessage): CachedMessage {
+    let state: TickState;
+    if (m.seq === null) state = "pending";
+    else if (this.settingsValue.privacy || m.sender !== this.me) state = "sent";
+    else if (m.seq <= c.receiptsReadThrough) state = "read";
+    else if (m.seq <= c.deliveredThrough) state = "delivered";
+    else state = "sent";
+    return { ...m, state };
+  }
+
+  private unread(c: Conv): number {
+    const after = Math.max(c.readThrough, c.clearedThrough);
+    return c.messages.filter((m) => m.seq !== null && m.seq > after && m.sender !== this.me).length;
+  }
+
+  private views(): ConversationView[] {
+    return [...this.conversationsById.values()]
+      .map((c) => {
+        const visible = c.messages.filter((m) => m.seq === null || m.seq > c.clearedThrough);
+        const last = visible[visible.length - 1] ?? null;
+        return {
+          info: c.info,
+          last_message: last ? this.shown(c, last) : null,
+          unread: this.unread(c),
+          muted: c.muted,
+          last_activity: last ? last.sent_at : c.info.created_at,
+        };
+      })
+      .sort((a, b) => b.last_activity - a.last_activity);
+  }
+
+  private totals(): UnreadTotals {
+    const chats = [...this.conversationsById.values()].filter((c) => !c.muted).reduce((n, c) => n + this.unread(c), 0);
+    return { chats, rooms: 0 };
+  }
+}
