@@ -1,0 +1,40 @@
+// The browser tests' page: the real UI over the in-memory fake backend. The query string picks
+// the scenario, e.g. ?seed=bob:2000,carol:3&unread=carol:2&historyDelay=300
+import { mount } from "svelte";
+import App from "../../src/App.svelte";
+import "../../src/app.css";
+import { setBackend } from "../../src/lib/ipc";
+import { FakeBackend } from "../fake-backend";
+
+declare global {
+  interface Window {
+    fake: FakeBackend;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+const pairs = (key: string): [string, number][] =>
+  (params.get(key) ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((p) => {
+      const [name, n] = p.split(":");
+      return [name, Number(n ?? 0)];
+    });
+
+const fake = new FakeBackend({
+  historyDelayMs: Number(params.get("historyDelay") ?? 0),
+  ackDelayMs: params.get("ack") === "hold" ? null : Number(params.get("ack") ?? 40),
+});
+const unread = new Map(pairs("unread"));
+for (const [peer, count] of pairs("seed")) fake.seed(peer, count, { unread: unread.get(peer) ?? 0 });
+fake.setPresence("bob", "online", "Working from home");
+fake.setPresence("carol", "away", null, true);
+fake.setPresence("dave", "dnd", "Presenting");
+
+setBackend(fake);
+window.fake = fake;
+
+const target = document.getElementById("app");
+if (!target) throw new Error("no #app element");
+mount(App, { target });
