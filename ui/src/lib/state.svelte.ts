@@ -302,6 +302,11 @@ class AppState {
         void this.reloadList();
         break;
       case "conversations":
+        // A conversation appeared, or one was muted or cleared (maybe on another device).
+        void this.reload().then(() => {
+          if (this.timelineStale()) void this.refreshTimeline();
+        });
+        break;
       case "synced":
         void this.reload();
         void this.refreshTimeline();
@@ -319,6 +324,14 @@ class AppState {
         void this.loadFavourites();
         break;
     }
+  }
+
+  /** True when the open conversation's newest message is not the one shown (a clear, say). */
+  private timelineStale(): boolean {
+    const c = this.conversation;
+    if (!c) return false;
+    const newest = c.last_message;
+    return newest ? !this.messages.some((m) => m.local_id === newest.local_id) : this.messages.length > 0;
   }
 
   private async reloadList(): Promise<void> {

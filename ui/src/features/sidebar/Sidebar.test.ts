@@ -1,0 +1,77 @@
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { app } from "../../lib/state.svelte";
+import { settle, signedIn } from "../../../tests/helpers";
+import Sidebar from "./Sidebar.svelte";
+
+async function setup() {
+  const fake = await signedIn((f) => {
+    f.seed("bob", 4);
+    f.seed("carol", 6, { unread: 2 });
+  });
+  render(Sidebar);
+  await settle();
+  return fake;
+}
+
+describe("Sidebar", () => {
+  it("lists conversations with peer, preview and unread count; the tab shows the total", async () => {
+    await setup();
+    const rows = screen.getAllByTestId("conversation");
+    expect(rows.map((r) => r.dataset.peer).sort()).toEqual(["bob", "carol"]);
+    const carol = rows.find((r) => r.dataset.peer === "carol")!;
+    expect(within(carol).getByTestId("unread").textContent).toBe("2");
+    expect(within(carol).getByTestId("preview").textContent).toMatch(/carol|Reply/);
+    expect(within(rows.find((r) => r.dataset.peer === "bob")!).queryByTestId("unread")).toBeNull();
+    const chats = screen.getByRole("tab", { name: /Chats/ });
+    expect(chats.dataset.tab).toBe("chats");
+    expect(within(chats).getByTestId("tab-unread").textContent).toBe("2");
+    expect(within(screen.getByRole("tab", { name: /Virtual Rooms/ })).queryByTestId("tab-unread")).toBeNull();
+  });
+
+  it("moves between tabs with the arrow keys (one Tab stop)", async () => {
+    await setup();
+    const chats = screen.getByRole("tab", { name: /Chats/ });
+    const rooms = screen.getByRole("tab", { name: /Virtual Rooms/ });
+    expect(chats.tabIndex).toBe(0);
+    expect(rooms.tabIndex).toBe(-1);
+    chats.focus();
+    await fireEvent.keyDown(chats, { key: "ArrowRight" });
+    expect(app.tab).toBe("rooms");
+    expect(document.activeElement).toBe(rooms);
+    expect(rooms.getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByRole("tabpanel").getAttribute("aria-labelledby")).toBe(rooms.id);
+    await fireEvent.keyDown(rooms, { key: "ArrowLeft" });
+    expect(app.tab).toBe("chats");
+    expect(document.activeElement).toBe(chats);
+  });
+
+  it("“Chat with”: suggestions as options, arrows pick one, Enter opens it", async () => {
+    const fake = await setup();
+    const box = screen.getByRole("combobox", { name: "Chat with" });
+    await fireEvent.input(box, { target: { value: "r" } });
+    await settle();
+    const options = screen.getAllByRole("option");
+    expect(options.map((o) => o.dataset.user)).toEqual(["carol", "erin"]); // not alice herself
+    expect(box.getAttribute("aria-expanded")).toBe("true");
+    await fireEvent.keyDown(box, { key: "ArrowDown" });
+    await fireEvent.keyDown(box, { key: "ArrowDown" });
+    expect(box.getAttribute("aria-activedescendant")).toBe(options[1].id);
+    expect(options[1].getAttribute("aria-selected")).toBe("true");
+    await fireEvent.keyDown(box, { key: "Enter" });
+    await settle();
+    expect(fake.callsOf("openDirect")).toEqual([["erin"]]);
+    expect(app.conversation?.info.members).toContain("erin");
+    expect((box as HTMLInputElement).value).toBe("");
+    expect(screen.queryAllByRole("option")).toEqual([]);
+  });
+
+  it("“Chat with”: a name nobody has is reported", async () => {
+    await setup();
+    const box = screen.getByRole("combobox", { name: "Chat with" });
+    await fireEvent.input(box, { target: { value: "zed" } });
+    await fireEvent.keyDown(box, { key: "Enter" });
+    await settle();
+    expect(screen.getByRole("alert").textContent).toContain("zed");
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { settle, signedIn } from "../../tests/helpers";
+import { app, PAGE } from "./state.svelte";
+
+async function withBob(count: number) {
+  let id = 0;
+  const fake = await signedIn((f) => {
+    id = f.seed("bob", count);
+  });
+  await app.select(id);
+  await settle();
+  return { fake, id };
+}
+
+describe("app state", () => {
+  it("pages older messages in front, oldest first, until there are no more", async () => {
+    await withBob(200);
+    expect(app.messages).toHaveLength(PAGE);
+    expect(app.hasOlder).toBe(true);
+    expect(await app.loadOlder()).toBe(PAGE);
+    expect(await app.loadOlder()).toBe(200 - 2 * PAGE);
+    expect(app.hasOlder).toBe(false);
+    expect(app.messages.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(await app.loadOlder()).toBe(0);
+  });
+
+  it("applies receipts to the loaded messages without dropping older pages", async () => {
+    const { fake, id } = await withBob(200);
+    await app.loadOlder();
+    const loaded = app.messages.length;
+    fake.receipts(id, 200, 200);
+    await settle();
+    expect(app.messages).toHaveLength(loaded);
+    const mine = app.messages.filter((m) => m.sender === "alice");
+    expect(mine.every((m) => m.state === "read")).toBe(true);
+  });
+
+  it("reloads the timeline when it was cleared elsewhere, not when another conversation appears", async () => {
+    const { fake, id } = await withBob(20);
+    const histories = () => fake.callsOf("history").length;
+    const before = histories();
+    await fake.openDirect("carol"); // a new conversation: the list changes, the timeline does not
+    await settle();
+    expect(app.conversations).toHaveLength(2);
+    expect(histories()).toBe(before);
+    await fake.clearHistory(id); // as if from another device
+    await settle();
+    expect(histories()).toBe(before + 1);
+    expect(app.messages).toEqual([]);
+  });
+
+  it("drops a late page of a conversation left in the meantime", async () => {
+    let bob = 0;
+    let carol = 0;
+    await signedIn(
+      (f) => {
+        bob = f.seed("bob", 5);
+        carol = f.seed("carol", 3);
+      },
+      { historyDelayMs: 30 },
+    );
+    const first = app.select(bob);
+    const second = app.select(carol);
+    await Promise.all([first, second]);
+    expect(app.selected).toBe(carol);
+    expect(app.messages.every((m) => m.conversation === carol)).toBe(true);
+    expect(app.messages).toHaveLength(3);
+  });
+});
