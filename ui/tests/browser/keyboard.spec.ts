@@ -115,6 +115,11 @@ describe("keyboard", () => {
       await until(page, `window.fake.callsOf("setMuted").length === 1`, "muted");
       expect(await calls(page, "setMuted")).toEqual([[1, true]]);
       await expect(mute.isChecked()).resolves.toBe(true);
+      // A pointer click lands on the switch itself (nothing drawn over it).
+      await mute.click();
+      await until(page, `window.fake.callsOf("setMuted").length === 2`, "unmuted by a click");
+      expect((await calls(page, "setMuted"))[1]).toEqual([1, false]);
+      await expect(mute.isChecked()).resolves.toBe(false);
 
       const favourite = page.locator("[data-testid=favourite]");
       await favourite.focus();
