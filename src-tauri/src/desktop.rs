@@ -158,12 +158,24 @@ pub async fn auto_away(client: Arc<Client>) {
 
 fn apply_unread(window: &WebviewWindow, unread: u32) {
     let _ = window.set_title(&title(unread));
-    // The launcher badge (macOS dock, Unity launcher API on Linux); Windows has none.
+    // The launcher badge (macOS dock, Unity launcher API on Linux); Windows has none, so there
+    // the count goes on the taskbar button as an overlay icon.
+    #[cfg(not(windows))]
     let _ = window.set_badge_count(if unread > 0 {
         Some(unread as i64)
     } else {
         None
     });
+    #[cfg(windows)]
+    let _ = window.set_overlay_icon((unread > 0).then(|| {
+        const SIZE: u32 = 32;
+        let transparent = vec![0u8; (SIZE * SIZE * 4) as usize];
+        tauri::image::Image::new_owned(
+            crate::badge::draw(&transparent, SIZE, SIZE, unread),
+            SIZE,
+            SIZE,
+        )
+    }));
 }
 
 /// Alternates the title between "(N) Confer" and "Unread messages" while `blinking` is true.

@@ -7,6 +7,7 @@ mod desktop;
 mod error;
 mod idle;
 mod tray;
+mod webkit;
 
 use std::{
     path::PathBuf,
@@ -14,6 +15,7 @@ use std::{
 };
 
 use confer_core::{Client, LaunchOptions};
+use tauri::Manager;
 
 /// What the commands share.
 pub struct AppState {
@@ -85,6 +87,9 @@ fn main() {
         }))
         .manage(state)
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                webkit::tune(&window);
+            }
             tray::install(app.handle())?;
             Ok(())
         })

@@ -55,8 +55,8 @@ pub fn prepare(dir: &Path, peers: usize, per: usize) -> Result<()> {
     Ok(())
 }
 
-/// Proportional set size of `pid` and all its descendants, in KiB.
-pub fn pss_tree_kib(pid: u32) -> u64 {
+/// `pid` and all its descendants.
+fn process_tree(pid: u32) -> Vec<u32> {
     let mut parents = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
@@ -82,14 +82,54 @@ pub fn pss_tree_kib(pid: u32) -> u64 {
         tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
         i += 1;
     }
-    tree.iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
+    tree
+}
+
+/// Waits until `pid` has started WebKit's web process (the page is being shown).
+fn wait_web_process(pid: u32, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let found = process_tree(pid).iter().any(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.starts_with("WebKitWebProces"))
+        });
+        if found {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("no WebKit web process after {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Proportional set size of `pid` and each of its descendants, in KiB, by command name.
+pub fn pss_tree_kib(pid: u32) -> Vec<(String, u64)> {
+    process_tree(pid)
+        .iter()
+        .filter_map(|p| {
+            let pss = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
+                .ok()?
+                .lines()
                 .find(|l| l.starts_with("Pss:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())?;
+            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            Some((comm.trim().to_owned(), pss))
         })
-        .sum()
+        .collect()
+}
+
+fn total(tree: &[(String, u64)]) -> u64 {
+    tree.iter().map(|(_, k)| k).sum()
+}
+
+fn breakdown(tree: &[(String, u64)]) -> Value {
+    let mb = |kib: u64| (kib as f64 / 1024.0 * 10.0).round() / 10.0;
+    Value::Object(
+        tree.iter()
+            .map(|(c, k)| (c.clone(), json!(mb(*k))))
+            .collect(),
+    )
 }
 
 struct Running {
@@ -231,7 +271,7 @@ pub fn run(p: &Params) -> Result<Value> {
         let mut cmd = Command::new(&bare);
         env(&mut cmd);
         let running = Running::start(cmd)?;
-        running.wait_line("loaded", Duration::from_secs(60))?;
+        wait_web_process(running.child.id(), Duration::from_secs(60))?;
         std::thread::sleep(SETTLE);
         bare_pss.push(pss_tree_kib(running.child.id()));
     }
@@ -241,8 +281,8 @@ pub fn run(p: &Params) -> Result<Value> {
         v[v.len() / 2]
     };
     let mb = |kib: u64| (kib as f64 / 1024.0 * 10.0).round() / 10.0;
-    let app_mb = median(&mut pss.iter().map(|k| mb(*k)).collect());
-    let bare_mb = median(&mut bare_pss.iter().map(|k| mb(*k)).collect());
+    let app_mb = median(&mut pss.iter().map(|t| mb(total(t))).collect());
+    let bare_mb = median(&mut bare_pss.iter().map(|t| mb(total(t))).collect());
     Ok(json!({
         "bench": "desktop",
         "conversations": p.conversations,
@@ -250,8 +290,16 @@ pub fn run(p: &Params) -> Result<Value> {
         "env": p.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
         "first_launch_to_painted_list_ms": first_ms.round(),
         "cold_start_to_painted_list_ms": { "median": median(&mut cold.clone()).round(), "runs": cold.iter().map(|v| v.round()).collect::<Vec<_>>() },
-        "app_pss_mb": { "median": app_mb, "runs": pss.iter().map(|k| mb(*k)).collect::<Vec<_>>() },
-        "bare_window_pss_mb": { "median": bare_mb, "runs": bare_pss.iter().map(|k| mb(*k)).collect::<Vec<_>>() },
+        "app_pss_mb": {
+            "median": app_mb,
+            "runs": pss.iter().map(|t| mb(total(t))).collect::<Vec<_>>(),
+            "last_by_process": breakdown(pss.last().map(Vec::as_slice).unwrap_or_default()),
+        },
+        "bare_window_pss_mb": {
+            "median": bare_mb,
+            "runs": bare_pss.iter().map(|t| mb(total(t))).collect::<Vec<_>>(),
+            "last_by_process": breakdown(bare_pss.last().map(Vec::as_slice).unwrap_or_default()),
+        },
         "app_over_bare": ((app_mb / bare_mb) * 100.0).round() / 100.0,
     }))
 }
