@@ -89,6 +89,9 @@ export class FakeBackend implements Backend {
   private incoming = new Map<string, FavouriteState>();
   private unacked: CachedMessage[] = [];
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
+  /** While true, history answers wait for releaseHistory(). */
+  holdHistory = false;
+  private heldHistory: (() => void)[] = [];
 
   constructor(options: FakeOptions = {}) {
     this.options = options;
@@ -127,6 +130,7 @@ export class FakeBackend implements Backend {
 
   async history(conversation: number, before: number | null, limit: number): Promise<CachedMessage[]> {
     this.guard("history", conversation, before, limit);
+    if (this.holdHistory) await new Promise<void>((release) => this.heldHistory.push(release));
     if (this.options.historyDelayMs) await sleep(this.options.historyDelayMs);
     const c = this.conv(conversation);
     const confirmed = c.messages.filter(
@@ -392,6 +396,14 @@ export class FakeBackend implements Backend {
     const state: FavouriteState = accept ? "accepted" : "declined";
     this.outgoing.set(user, state);
     this.emit({ event: "favourite", favourite: { owner: this.me, target: user, state } });
+  }
+
+  /** Lets held history answers go (and stops holding new ones). */
+  releaseHistory(): void {
+    this.holdHistory = false;
+    const held = this.heldHistory;
+    this.heldHistory = [];
+    for (const release of held) release();
   }
 
   /** The shell asks to show a conversation (a notification was clicked). */

@@ -96,3 +96,10 @@ export async function until(page: Page, fn: string | (() => boolean), what: stri
     throw new Error(`timed out waiting for ${what}: ${(e as Error).message.split("\n")[0]}`);
   }
 }
+
+/** Waits for `n` animation frames in the page (scroll events are handled before them). */
+export function frames(page: Page, n = 2): Promise<void> {
+  return page.evaluate(async (count) => {
+    for (let i = 0; i < count; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }, n);
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, launch, open, openConversation, signIn, until } from "./harness";
+import { calls, frames, launch, open, openConversation, signIn, until } from "./harness";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -53,8 +53,8 @@ function scrollTo(page: Page, top: number | "bottom") {
 }
 
 describe("timeline", () => {
-  it("pages older messages in on reaching the top without moving what is on screen, and keeps the DOM small", async () => {
-    const { page, errors, close } = await open(browser, { seed: "bob:2000", historyDelay: "250" });
+  it("pages older messages in on reaching the top without moving what is on screen, and keeps the DOM small", { timeout: 180_000 }, async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:2000" });
     try {
       await signIn(page);
       await openConversation(page, "bob");
@@ -66,45 +66,44 @@ describe("timeline", () => {
       expect(Math.max(...(await seqs(page)))).toBe(2000);
       await expect(page.locator("[role=separator]").count()).resolves.toBeGreaterThan(0);
 
-      // Scroll to the very top: the next page is asked for; meanwhile note the top message.
-      const before = (await calls(page, "history")).length;
-      await scrollTo(page, 0);
-      await atTop(page);
-      const anchor = await topMost(page);
-      expect(anchor.seq).toBe(2000 - 75 + 1);
-      await until(page, `window.fake.callsOf("history").length > ${before}`, "an older page requested");
-      await until(page, `Math.min(...[...document.querySelectorAll("[data-testid=message]")].map(e => Number(e.dataset.seq))) < ${anchor.seq}`, "older messages drawn");
-      await page.waitForTimeout(300); // let measuring settle
-      const after = await page.evaluate(
-        ([sel, seq]) => {
-          const el = document.querySelector(`${sel} [data-testid=message][data-seq="${seq}"]`);
-          return el ? el.getBoundingClientRect().top : null;
-        },
-        [SCROLLER, String(anchor.seq)] as const,
-      );
-      expect(after).not.toBeNull();
-      expect(Math.abs(after! - anchor.y)).toBeLessThanOrEqual(2);
-
-      // Keep paging up to the first message; the DOM holds only a window of rows.
-      for (let round = 0; round < 40; round++) {
-        if ((await seqs(page)).includes(1)) break;
+      // Scroll to the very top: the next page is asked for (held back by the fake until the top
+      // message has been measured), then drawn above; the top message stays where it was.
+      const pageUp = async (): Promise<number> => {
         const asked = (await calls(page, "history")).length;
+        await page.evaluate(() => {
+          window.fake.holdHistory = true;
+        });
         await scrollTo(page, 0);
         await atTop(page);
+        if ((await seqs(page)).includes(1)) {
+          // Nothing older: nothing is asked for.
+          await page.evaluate(() => window.fake.releaseHistory());
+          expect((await calls(page, "history")).length).toBe(asked);
+          return 1;
+        }
+        await until(page, `window.fake.callsOf("history").length > ${asked}`, "an older page asked for");
         const top = await topMost(page);
+        await page.evaluate(() => window.fake.releaseHistory());
         await until(
           page,
-          `window.fake.callsOf("history").length > ${asked} || [...document.querySelectorAll("[data-testid=message]")].some(e => e.dataset.seq === "1")`,
-          "the next older page asked for",
+          `Math.min(...[...document.querySelectorAll("[data-testid=message]")].map(e => Number(e.dataset.seq))) < ${top.seq}`,
+          `messages before ${top.seq} drawn`,
         );
-        await until(page, () => !document.querySelector(".loading")?.textContent, "the page drawn");
-        // Every page keeps the message at the top where it was.
+        await until(page, () => !document.querySelector(".loading")?.textContent, "loading over");
+        await frames(page, 2);
         const y = await page.evaluate(
           (seq) => document.querySelector(`[data-testid=message][data-seq="${seq}"]`)?.getBoundingClientRect().top ?? null,
           top.seq,
         );
         expect(y === null ? null : Math.abs(y - top.y), `message ${top.seq} moved`).toBeLessThanOrEqual(2);
-      }
+        return top.seq;
+      };
+      expect(await pageUp()).toBe(2000 - 75 + 1);
+
+      // Keep paging up to the first message, every page anchored; the DOM holds only a window.
+      let rounds = 1;
+      while ((await pageUp()) !== 1) expect(++rounds).toBeLessThan(40);
+      expect(rounds).toBe(Math.ceil((2000 - 75) / 75)); // after the first page: 25 of 75 and one of 50
       await scrollTo(page, 0);
       await until(page, `[...document.querySelectorAll("[data-testid=message]")].some(e => e.dataset.seq === "1")`, "the first message");
       const loaded = await page.evaluate(() => window.fake.callsOf("history").length);
@@ -138,7 +137,7 @@ describe("timeline", () => {
 
       // Scrolled up: a ribbon with author and first words; the list counts it unread.
       await scrollTo(page, 1000);
-      await page.waitForTimeout(150);
+      await frames(page);
       seq = await page.evaluate(() =>
         window.fake.receive("bob", "Did you see the quarterly numbers that finance sent round this morning?"),
       );
@@ -165,7 +164,7 @@ describe("timeline", () => {
 
       // Clicking works the same.
       await scrollTo(page, 500);
-      await page.waitForTimeout(150);
+      await frames(page);
       await page.evaluate(() => window.fake.receive("bob", "again"));
       await ribbon.click();
       await until(page, () => !document.querySelector("[data-testid=ribbon]"), "the ribbon gone after a click");
