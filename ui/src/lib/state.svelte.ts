@@ -153,6 +153,11 @@ class AppState {
 
   async select(conversation: number): Promise<void> {
     if (this.me === null) return;
+    if (conversation === this.selected && this.messages.length > 0) {
+      // Already open: keep the place in it.
+      await ipc().setView(conversation, document.hasFocus());
+      return;
+    }
     const epoch = ++this.epoch;
     this.selected = conversation;
     this.ribbon = null;
