@@ -237,13 +237,13 @@ impl Desktop {
     }
 }
 
-/// Saves a screenshot of the page to `docs/screenshots/NAME.png`.
-pub fn save_screenshot(session: &Session, name: &str) -> Result<PathBuf> {
-    // Let the compositor paint the last change; an immediate capture can show the frame before.
-    std::thread::sleep(Duration::from_millis(800));
+/// Saves a screenshot of the app's window to `docs/screenshots/NAME.png`.
+pub fn save_screenshot(display: &x11::Display, window: u32, name: &str) -> Result<PathBuf> {
+    // Let the app paint the last change first.
+    std::thread::sleep(Duration::from_millis(600));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("{name}.png"));
-    std::fs::write(&path, session.screenshot()?)?;
+    std::fs::write(&path, display.screenshot(window)?)?;
     Ok(path)
 }

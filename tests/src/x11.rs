@@ -11,7 +11,10 @@ use std::{
 use anyhow::{Context, Result, bail};
 use x11rb::{
     connection::Connection,
-    protocol::xproto::{AtomEnum, ConnectionExt, InputFocus, MapState, Window},
+    protocol::xproto::{
+        AtomEnum, ConnectionExt, CreateWindowAux, ImageFormat, InputFocus, MapState, Window,
+        WindowClass,
+    },
     rust_connection::RustConnection,
 };
 
@@ -60,6 +63,8 @@ impl Drop for Xvfb {
 pub struct Display {
     conn: RustConnection,
     root: Window,
+    /// The window `unfocus` gave the focus to, destroyed when the focus comes back.
+    thief: std::cell::Cell<Option<Window>>,
 }
 
 impl Display {
@@ -67,7 +72,11 @@ impl Display {
     pub fn connect(display: &str) -> Result<Self> {
         let (conn, screen) = x11rb::connect(Some(display))?;
         let root = conn.setup().roots[screen].root;
-        Ok(Self { conn, root })
+        Ok(Self {
+            conn,
+            root,
+            thief: Default::default(),
+        })
     }
 
     fn atom(&self, name: &str) -> Result<u32> {
@@ -127,12 +136,67 @@ impl Display {
         self.conn
             .set_input_focus(InputFocus::PARENT, window, x11rb::CURRENT_TIME)?
             .check()?;
+        if let Some(thief) = self.thief.take() {
+            self.conn.destroy_window(thief)?;
+        }
         self.conn.flush()?;
         Ok(())
     }
 
-    /// Takes the keyboard focus away from every application window.
+    /// A PNG of the window as it is on the display (the real pixels, title bar aside).
+    pub fn screenshot(&self, window: Window) -> Result<Vec<u8>> {
+        let geometry = self.conn.get_geometry(window)?.reply()?;
+        let (w, h) = (geometry.width, geometry.height);
+        let image = self
+            .conn
+            .get_image(ImageFormat::Z_PIXMAP, window, 0, 0, w, h, !0)?
+            .reply()?;
+        if image.depth != 24 && image.depth != 32 {
+            bail!("unexpected window depth {}", image.depth);
+        }
+        // 32 bits per pixel, little-endian BGRX.
+        let mut rgb = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
+        for px in image.data.chunks_exact(4) {
+            rgb.extend_from_slice(&[px[2], px[1], px[0]]);
+        }
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, u32::from(w), u32::from(h));
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.write_header()?.write_image_data(&rgb)?;
+        Ok(out)
+    }
+
+    /// Moves the keyboard focus to another (tiny) window, as clicking another application
+    /// would. Focusing the root would not do: with the pointer over the app, GTK counts the
+    /// app as focused still.
     pub fn unfocus(&self) -> Result<()> {
-        self.focus(self.root)
+        let other = self.conn.generate_id()?;
+        self.conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            other,
+            self.root,
+            0,
+            0,
+            1,
+            1,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new().override_redirect(1),
+        )?;
+        self.conn.map_window(other)?;
+        self.conn.flush()?;
+        // Focus can only go to a viewable window.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.conn.get_window_attributes(other)?.reply()?.map_state != MapState::VIEWABLE {
+            if Instant::now() > deadline {
+                bail!("the focus thief window never mapped");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.focus(other)?;
+        self.thief.set(Some(other));
+        Ok(())
     }
 }

@@ -22,6 +22,9 @@ const RANK: Record<TickState, number> = { pending: 0, sent: 1, delivered: 2, rea
 /** Puts a message in its place: confirmed ones by seq, pending ones after them. */
 export function placeMessage(list: CachedMessage[], m: CachedMessage): CachedMessage[] {
   const i = list.findIndex((x) => x.local_id === m.local_id);
+  // Updates race: the send command's answer (pending) can arrive after the event saying the
+  // server stored it. A message never goes back to an earlier tick.
+  if (i >= 0 && m.error === null && RANK[m.state] < RANK[list[i].state]) return list;
   if (i >= 0 && list[i].seq === m.seq) {
     const out = list.slice();
     out[i] = m;

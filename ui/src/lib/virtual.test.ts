@@ -53,4 +53,10 @@ describe("placeMessage", () => {
     expect(l[1].text).toBe("edited state");
     expect(ids(placeMessage(l, msg(10, null)))).toEqual([1, 2, 3, 9, 10]);
   });
+
+  it("never takes a message back to an earlier tick (a late send answer after its ack)", () => {
+    const acked = { ...msg(9, 4), state: "delivered" as const };
+    const l = placeMessage([msg(1, 1), acked], msg(9, null));
+    expect(l).toEqual([msg(1, 1), acked]);
+  });
 });
