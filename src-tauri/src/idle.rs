@@ -34,7 +34,7 @@ mod tests {
 
     #[test]
     fn away_only_past_the_threshold_and_never_when_off() {
-        let min = |m| Some(Duration::from_secs(m * 60));
+        let min = |m: u64| Some(Duration::from_secs(m * 60));
         assert!(!is_away(min(9), 10));
         assert!(is_away(min(10), 10));
         assert!(!is_away(min(600), 0));
@@ -47,6 +47,10 @@ mod tests {
         // Under Xvfb (the e2e environment) the idle time is readable; without a display it is
         // None rather than a crash.
         let idle = system_idle();
-        assert_eq!(idle.is_some(), std::env::var_os("DISPLAY").is_some(), "{idle:?}");
+        assert_eq!(
+            idle.is_some(),
+            std::env::var_os("DISPLAY").is_some(),
+            "{idle:?}"
+        );
     }
 }

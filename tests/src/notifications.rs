@@ -125,11 +125,21 @@ impl NotificationServer {
 
     /// Clicks a notification: the daemon reports its `default` action, then closes it.
     pub fn click(&self, id: u32) -> Result<()> {
-        self.conn
-            .emit_signal(None::<&str>, PATH, INTERFACE, "ActionInvoked", &(id, "default"))?;
+        self.conn.emit_signal(
+            None::<&str>,
+            PATH,
+            INTERFACE,
+            "ActionInvoked",
+            &(id, "default"),
+        )?;
         // Reason 2: dismissed by the user.
-        self.conn
-            .emit_signal(None::<&str>, PATH, INTERFACE, "NotificationClosed", &(id, 2u32))?;
+        self.conn.emit_signal(
+            None::<&str>,
+            PATH,
+            INTERFACE,
+            "NotificationClosed",
+            &(id, 2u32),
+        )?;
         Ok(())
     }
 }

@@ -33,7 +33,19 @@ pub struct Element<'s> {
     id: String,
 }
 
+/// One command. tauri-driver now and then closes a connection without answering; a command
+/// that got no answer at all is sent again (twice at most).
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    for _ in 0..3 {
+        if let Some(value) = http_once(port, method, path, body)? {
+            return Ok(value);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("WebDriver {method} {path}: connection closed without a reply, three times")
+}
+
+fn http_once(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Option<Value>> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .with_context(|| format!("cannot reach the WebDriver on port {port}"))?;
     // Creating a session starts the app; everything else answers in well under this.
@@ -49,11 +61,17 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
     stream
         .read_to_end(&mut raw)
         .with_context(|| format!("WebDriver {method} {path}: no reply"))?;
+    if raw.is_empty() {
+        return Ok(None);
+    }
     let text = String::from_utf8_lossy(&raw);
     let (head, body) = text
         .split_once("\r\n\r\n")
-        .context("malformed HTTP reply from the WebDriver")?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        .with_context(|| format!("malformed HTTP reply from the WebDriver: {text:.200}"))?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)?
     } else {
         body.to_owned()
@@ -67,7 +85,7 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
             value.get("message").and_then(Value::as_str).unwrap_or("")
         );
     }
-    Ok(value)
+    Ok(Some(value))
 }
 
 fn dechunk(mut body: &str) -> Result<String> {
@@ -192,7 +210,7 @@ impl Session {
     /// refusal that did arrive is an error.
     pub fn quit(self) -> Result<()> {
         match self.cmd("DELETE", "", None) {
-            Err(e) if e.to_string().contains("malformed HTTP reply") => Ok(()),
+            Err(e) if e.to_string().contains("without a reply") => Ok(()),
             other => other.map(|_| ()),
         }
     }
@@ -202,7 +220,11 @@ impl Element<'_> {
     /// Clicks it.
     pub fn click(&self) -> Result<()> {
         self.session
-            .cmd("POST", &format!("/element/{}/click", self.id), Some(json!({})))
+            .cmd(
+                "POST",
+                &format!("/element/{}/click", self.id),
+                Some(json!({})),
+            )
             .map(|_| ())
     }
 

@@ -89,7 +89,10 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     desk.cli("alice", &["send", "dave", "Thanks Dave!"])?;
     desk.cli("alice", &["read", "dave"])?;
     desk.cli("carol", &["send", "alice", "Lunch at 12:30?"])?;
-    desk.cli("bob", &["send", "alice", "Morning! Did the release go out?"])?;
+    desk.cli(
+        "bob",
+        &["send", "alice", "Morning! Did the release go out?"],
+    )?;
     let s = desk.launch("alice")?;
     let d = desk.display()?;
     let win = d.find_window("confer", UI_WAIT)?;
@@ -97,8 +100,16 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
 
     eprintln!("step: Signed in from the command line");
     // Signed in from the command line: the list shows who wrote, newest first, with counts.
-    wait_text(&s, &format!("{} [data-testid=unread]", row("bob")), Some("1"))?;
-    wait_text(&s, &format!("{} [data-testid=unread]", row("carol")), Some("1"))?;
+    wait_text(
+        &s,
+        &format!("{} [data-testid=unread]", row("bob")),
+        Some("1"),
+    )?;
+    wait_text(
+        &s,
+        &format!("{} [data-testid=unread]", row("carol")),
+        Some("1"),
+    )?;
     wait_text(&s, "[data-tab=chats] [data-testid=tab-unread]", Some("2"))?;
     let order = s.execute(
         "return [...document.querySelectorAll('[data-testid=conversation]')].map(r => r.dataset.peer);",
@@ -124,7 +135,10 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     composer.send_keys(keys::ENTER)?;
     let sent = "Yes, shipped at 9.\nNotes are in the wiki.";
     s.until("the sent message", UI_WAIT, |s| {
-        Ok(own_messages(s)?.iter().any(|(t, _)| t == sent).then_some(()))
+        Ok(own_messages(s)?
+            .iter()
+            .any(|(t, _)| t == sent)
+            .then_some(()))
     })?;
     let composer_left = s.execute(
         "return document.querySelector('textarea[aria-label=Message]').value;",
@@ -165,7 +179,11 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
         shown.actions.iter().any(|a| a == "default"),
         "clickable: {shown:?}"
     );
-    wait_text(&s, &format!("{} [data-testid=unread]", row("bob")), Some("1"))?;
+    wait_text(
+        &s,
+        &format!("{} [data-testid=unread]", row("bob")),
+        Some("1"),
+    )?;
     wait_text(&s, "[data-tab=chats] [data-testid=tab-unread]", Some("2"))?;
     let mut titles = std::collections::BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -178,7 +196,9 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
         ["(2) Confer", "Unread messages"],
         "the title alternates while unfocused"
     );
-    s.until("the urgency hint", UI_WAIT, |_| Ok(d.urgent(win)?.then_some(())))?;
+    s.until("the urgency hint", UI_WAIT, |_| {
+        Ok(d.urgent(win)?.then_some(()))
+    })?;
 
     eprintln!("step: Clicking a notification");
     // Clicking a notification opens its conversation.
@@ -278,7 +298,10 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     // message at the top of the view moves a few messages per step, never a page at once, until
     // the very first message shows.
     let first_page_oldest = timeline(&s)?.2.into_iter().min().context("messages")?;
-    ensure!(first_page_oldest > 1, "the first page should not hold all 400");
+    ensure!(
+        first_page_oldest > 1,
+        "the first page should not hold all 400"
+    );
     let mut tops = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -315,7 +338,10 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     );
 
     // A message arriving while scrolled up shows the ribbon; clicking it scrolls down.
-    desk.cli("bob", &["send", "alice", "Ribbon check: are you still there?"])?;
+    desk.cli(
+        "bob",
+        &["send", "alice", "Ribbon check: are you still there?"],
+    )?;
     let ribbon = s.wait_for("[data-testid=ribbon]", UI_WAIT)?;
     // Its text as drawn: WebDriver's visible-text rules drop the ellipsised words, so read the
     // words and check they take room on screen.
@@ -342,6 +368,3 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     })?;
     s.quit()
 }
-
-
-

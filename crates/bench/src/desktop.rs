@@ -45,7 +45,9 @@ pub fn prepare(dir: &Path, peers: usize, per: usize) -> Result<()> {
                 user: if m % 3 == 0 { alice } else { peer },
                 conversation,
                 client_id: format!("bench-{i}-{m}"),
-                text: format!("message {m} with {name}: the quick brown fox jumps over the lazy dog"),
+                text: format!(
+                    "message {m} with {name}: the quick brown fox jumps over the lazy dog"
+                ),
             })
             .collect();
         for r in store.write_batch(ops)? {
@@ -60,7 +62,11 @@ fn process_tree(pid: u32) -> Vec<u32> {
     let mut parents = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
-            let Some(p) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(p) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             // The parent pid is the second field after the parenthesised command name.
@@ -79,7 +85,12 @@ fn process_tree(pid: u32) -> Vec<u32> {
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i];
-        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
         i += 1;
     }
     tree

@@ -226,8 +226,13 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
             .args(["run", "--silent", "test:browser"])
             .current_dir(&ui),
     )?;
-    // The desktop end-to-end tests (crate tests/) run here too: they find the freshly built
-    // binaries in the target dir, and tauri-driver on the PATH.
+    // The desktop end-to-end tests (crate tests/) run the binaries from the target dir, which
+    // `cargo test` alone does not build (it builds test harnesses of binaries), and tauri-driver
+    // from the PATH.
+    step(
+        "cargo build (binaries for the end-to-end tests)",
+        cargo().args(["build", "--workspace", "--bins"]),
+    )?;
     step(
         "cargo test",
         cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
