@@ -3,6 +3,7 @@
 //! - `cargo xtask test`: formatting, clippy, the UI type check and every test in the workspace.
 //! - `cargo xtask run`: a local confer-server (SQLite) with demo accounts.
 //! - `cargo xtask bindings`: regenerate `ui/src/lib/bindings.ts` from the protocol crate.
+//! - `cargo xtask deb`: a `.deb` of the desktop app (and `confer-cli`) from a release build.
 
 use std::{
     path::{Path, PathBuf},
@@ -26,6 +27,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("run") => run(&root, &args[1..]),
         Some("bindings") => bindings(),
+        Some("deb") => deb(&root),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -33,7 +35,8 @@ fn main() -> Result<()> {
                  test [--no-lint]   fmt, clippy, UI checks and every test\n  \
                  run [--listen ADDR | --server-only]\n                    \
                  a local server with demo accounts, and the app signed in as alice\n  \
-                 bindings           regenerate ui/src/lib/bindings.ts"
+                 bindings           regenerate ui/src/lib/bindings.ts\n  \
+                 deb                a .deb of the desktop app from a release build"
             );
             std::process::exit(2);
         }
@@ -348,5 +351,104 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
     if !status.success() {
         bail!("the desktop app exited with {status}");
     }
+    Ok(())
+}
+
+/// Packages the release build as a `.deb` with `dpkg-deb`, from the bundle settings of the root
+/// `tauri.conf.json` (the Tauri CLI insists on finding its config inside the Rust crate, which
+/// this repository's layout does not do; Windows and macOS bundles come from the same settings).
+fn deb(root: &Path) -> Result<()> {
+    setup(root, false)?;
+    build_ui(root)?;
+    step(
+        "cargo build --release",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "confer-desktop",
+            "-p",
+            "confer-cli",
+            "--bins",
+        ]),
+    )?;
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tauri.conf.json"))?)?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let version = text(&conf["version"]);
+    let bundle = &conf["bundle"];
+    let depends: Vec<String> = bundle["linux"]["deb"]["depends"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let release = target.join("release");
+    let staging = target.join(format!("deb/confer_{version}_amd64"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    let put = |rel: &str, from: &Path, mode: u32| -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let to = staging.join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent"))?;
+        std::fs::copy(from, &to).with_context(|| format!("copy {}", from.display()))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode))?;
+        Ok(())
+    };
+    put("usr/bin/confer", &release.join("confer"), 0o755)?;
+    put("usr/bin/confer-cli", &release.join("confer-cli"), 0o755)?;
+    for (size, file) in [
+        ("32x32", "32x32.png"),
+        ("128x128", "128x128.png"),
+        ("256x256", "128x128@2x.png"),
+    ] {
+        put(
+            &format!("usr/share/icons/hicolor/{size}/apps/confer.png"),
+            &root.join("icons").join(file),
+            0o644,
+        )?;
+    }
+    let desktop = staging.join("usr/share/applications/confer.desktop");
+    std::fs::create_dir_all(desktop.parent().expect("parent"))?;
+    std::fs::write(
+        &desktop,
+        format!(
+            "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec=confer\nIcon=confer\n\
+             Categories=Office;Chat;Network;InstantMessaging;\nTerminal=false\n\
+             StartupWMClass=confer\n",
+            text(&conf["productName"]),
+            text(&bundle["shortDescription"]),
+        ),
+    )?;
+    let installed_kib: u64 = ["usr/bin/confer", "usr/bin/confer-cli"]
+        .iter()
+        .filter_map(|p| std::fs::metadata(staging.join(p)).ok())
+        .map(|m| m.len() / 1024)
+        .sum();
+    let control = staging.join("DEBIAN/control");
+    std::fs::create_dir_all(control.parent().expect("parent"))?;
+    std::fs::write(
+        &control,
+        format!(
+            "Package: confer\nVersion: {version}\nArchitecture: amd64\nMaintainer: Confer developers\n\
+             Installed-Size: {installed_kib}\nDepends: {}\nSection: net\nPriority: optional\n\
+             Description: {}\n {}\n",
+            depends.join(", "),
+            text(&bundle["shortDescription"]),
+            text(&bundle["longDescription"]),
+        ),
+    )?;
+    let out = target.join(format!("deb/confer_{version}_amd64.deb"));
+    step(
+        "dpkg-deb --build",
+        Command::new("dpkg-deb")
+            .args(["--root-owner-group", "--build"])
+            .arg(&staging)
+            .arg(&out),
+    )?;
+    eprintln!("==> {}", out.display());
     Ok(())
 }
