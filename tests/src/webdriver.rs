@@ -228,6 +228,17 @@ impl Element<'_> {
             .map(|_| ())
     }
 
+    /// Empties an input.
+    pub fn clear(&self) -> Result<()> {
+        self.session
+            .cmd(
+                "POST",
+                &format!("/element/{}/clear", self.id),
+                Some(json!({})),
+            )
+            .map(|_| ())
+    }
+
     /// Types into it (see [`keys`]).
     pub fn send_keys(&self, text: &str) -> Result<()> {
         self.session

@@ -151,6 +151,28 @@ impl Display {
         Ok(())
     }
 
+    /// Moves the pointer through the X server, as a real mouse does: unlike WebDriver's events,
+    /// which WebKit synthesizes inside the app, this resets the system idle time.
+    pub fn real_input(&self) -> Result<()> {
+        use x11rb::protocol::xtest::ConnectionExt as _;
+        // Two moves, so the pointer really changes position whatever it was.
+        for (x, y) in [(600, 300), (640, 320)] {
+            self.conn
+                .xtest_fake_input(
+                    x11rb::protocol::xproto::MOTION_NOTIFY_EVENT,
+                    0,
+                    x11rb::CURRENT_TIME,
+                    self.root,
+                    x,
+                    y,
+                    0,
+                )?
+                .check()?;
+        }
+        self.conn.flush()?;
+        Ok(())
+    }
+
     /// A PNG of the window as it is on the display (the real pixels, title bar aside).
     pub fn screenshot(&self, window: Window) -> Result<Vec<u8>> {
         let geometry = self.conn.get_geometry(window)?.reply()?;

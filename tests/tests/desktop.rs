@@ -368,3 +368,68 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     })?;
     s.quit()
 }
+
+/// Alice's presence status as Bob's `confer-cli who` sees it.
+fn status_seen_by_bob(desk: &Desktop) -> Result<String> {
+    let out = desk.cli("bob", &["who", "alice", "--json"])?;
+    for line in out.lines() {
+        let entry: Value = serde_json::from_str(line)?;
+        if entry["user"]["name"] == "alice" {
+            return Ok(entry["presence"]["status"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned());
+        }
+    }
+    bail!("alice is not in the directory: {out}")
+}
+
+fn wait_status(desk: &Desktop, want: &str, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = status_seen_by_bob(desk)?;
+        if status == want {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "alice is {status}, not {want}, after {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn auto_away_follows_the_system_idle_time_set_in_settings() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for("[data-tab=chats]", UI_WAIT)?;
+    wait_status(&desk, "online", UI_WAIT)?;
+
+    // Auto-away after one minute, set in the settings dialog.
+    s.wait_for("button[aria-label=Settings]", UI_WAIT)?
+        .click()?;
+    let minutes = s.wait_for(
+        "[role=dialog] input[aria-label='Auto-away minutes']",
+        UI_WAIT,
+    )?;
+    minutes.clear()?;
+    minutes.send_keys("1")?;
+    s.wait_for("[role=dialog] button[type=submit]", UI_WAIT)?
+        .click()?;
+    s.until("the dialog to close", UI_WAIT, |s| {
+        Ok(s.find_all("[role=dialog]")?.is_empty().then_some(()))
+    })?;
+
+    // Nothing has touched the display's input devices since it started (WebDriver's events
+    // stay inside the app), so about a minute after the start Alice turns away.
+    wait_status(&desk, "away", Duration::from_secs(100))?;
+    // Real input brings her back.
+    d.real_input()?;
+    wait_status(&desk, "online", Duration::from_secs(20))?;
+    s.quit()
+}
