@@ -18,7 +18,10 @@ use ts_rs::TS;
 
 use crate::CoreError;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_init.sql"),
+    include_str!("../migrations/002_groups.sql"),
+];
 
 /// A message as the cache holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -566,7 +569,7 @@ impl Cache {
         self.with(|c| {
             let row = c
                 .query_row(
-                    "SELECT kind, members, created_at, read_through, muted, cleared_through FROM conversations WHERE id = ?1",
+                    "SELECT kind, members, created_at, read_through, muted, cleared_through, name FROM conversations WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -576,16 +579,17 @@ impl Cache {
                             r.get::<_, u64>(3)?,
                             r.get::<_, bool>(4)?,
                             r.get::<_, u64>(5)?,
+                            r.get::<_, Option<String>>(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((_kind, members, created_at, read_through, muted, cleared)) = row else { return Ok(None) };
+            let Some((kind, members, created_at, read_through, muted, cleared, name)) = row else { return Ok(None) };
             let unread = unread(c, id, read_through.max(cleared), me)?;
             let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
             let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
             Ok(Some(ConversationView {
-                info: ConversationInfo { id, kind: confer_proto::ConversationKind::Direct, members, created_at },
+                info: ConversationInfo { id, kind: kind_from_str(&kind), members, created_at, name },
                 last_message: last,
                 unread,
                 muted,
@@ -699,12 +703,25 @@ fn unread(c: &Connection, conversation: u64, after: u64, me: &str) -> rusqlite::
     )
 }
 
+fn kind_from_str(kind: &str) -> confer_proto::ConversationKind {
+    if kind == "group" {
+        confer_proto::ConversationKind::Group
+    } else {
+        confer_proto::ConversationKind::Direct
+    }
+}
+
 fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Result<()> {
     let members = serde_json::to_string(&info.members).expect("names serialise");
+    let kind = match info.kind {
+        confer_proto::ConversationKind::Direct => "direct",
+        confer_proto::ConversationKind::Group => "group",
+    };
     tx.execute(
-        "INSERT INTO conversations (id, kind, members, created_at) VALUES (?1, 'direct', ?2, ?3) \
-         ON CONFLICT(id) DO UPDATE SET members = excluded.members",
-        params![info.id, members, info.created_at],
+        "INSERT INTO conversations (id, kind, members, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT(id) DO UPDATE SET members = excluded.members, kind = excluded.kind, \
+         name = excluded.name",
+        params![info.id, kind, members, info.created_at, info.name],
     )?;
     Ok(())
 }
@@ -769,6 +786,7 @@ fn apply_one(
                         kind: confer_proto::ConversationKind::Direct,
                         members: vec![],
                         created_at: message.sent_at,
+                        name: None,
                     },
                 )?;
             }
@@ -828,6 +846,22 @@ fn apply_one(
             )?;
             applied.settings = Some(settings.clone());
         }
+        Change::Removed { conversation } => {
+            // Left, or deleted with its last member: nothing of it stays on this device.
+            tx.execute(
+                "DELETE FROM outbox WHERE local_id IN \
+                 (SELECT local_id FROM messages WHERE conversation_id = ?1)",
+                [conversation],
+            )?;
+            tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1",
+                [conversation],
+            )?;
+            tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
+            applied.conversations.push(*conversation);
+        }
+        // Invitations are answered through the server; the client keeps no list of them yet.
+        Change::Invited { .. } | Change::InvitationClosed { .. } => {}
         Change::Favourite { favourite } => {
             if favourite.state == FavouriteState::Removed {
                 tx.execute(

@@ -64,6 +64,7 @@ mod tests {
             text: "hi".into(),
             sent_at: 0,
             state: TickState::Sent,
+            kind: confer_proto::MessageKind::Text,
         }
     }
 

@@ -23,6 +23,17 @@ fn message() -> Message {
         text: "Lunch at noon?".into(),
         sent_at: 1_795_000_000_000,
         state: TickState::Sent,
+        kind: MessageKind::Text,
+    }
+}
+
+fn group() -> ConversationInfo {
+    ConversationInfo {
+        id: 9,
+        kind: ConversationKind::Group,
+        members: vec!["alice".into(), "bob".into()],
+        created_at: 1_794_500_000_000,
+        name: Some("Release crew".into()),
     }
 }
 
@@ -42,6 +53,7 @@ fn info() -> ConversationInfo {
         kind: ConversationKind::Direct,
         members: vec!["alice".into(), "bob".into()],
         created_at: 1_794_000_000_000,
+        name: None,
     }
 }
 
@@ -130,6 +142,17 @@ pub fn requests() -> Vec<Request> {
             accept: true,
         },
         Request::ListFavourites,
+        Request::CreateGroup {
+            invite: vec!["bob".into(), "carol".into()],
+            name: Some("Release crew".into()),
+        },
+        Request::InviteToGroup {
+            conversation: 9,
+            user: "dave".into(),
+        },
+        Request::JoinGroup { conversation: 9 },
+        Request::DeclineGroup { conversation: 9 },
+        Request::LeaveGroup { conversation: 9 },
     ];
     for r in &all {
         // Exhaustive on purpose: a new variant must get an example above.
@@ -154,7 +177,12 @@ pub fn requests() -> Vec<Request> {
             | Request::AddFavourite { .. }
             | Request::RemoveFavourite { .. }
             | Request::AnswerSubscription { .. }
-            | Request::ListFavourites => {}
+            | Request::ListFavourites
+            | Request::CreateGroup { .. }
+            | Request::InviteToGroup { .. }
+            | Request::JoinGroup { .. }
+            | Request::DeclineGroup { .. }
+            | Request::LeaveGroup { .. } => {}
         }
     }
     all
@@ -256,6 +284,24 @@ pub fn events() -> Vec<Event> {
         Change::Favourite {
             favourite: favourite(),
         },
+        Change::Invited {
+            conversation: group(),
+            inviter: "alice".into(),
+        },
+        Change::InvitationClosed { conversation: 9 },
+        Change::Removed { conversation: 9 },
+        Change::Message {
+            message: Message {
+                conversation: 9,
+                seq: 3,
+                client_id: "join-9-dave".into(),
+                sender: "dave".into(),
+                text: String::new(),
+                sent_at: 1_795_000_100_000,
+                state: TickState::Sent,
+                kind: MessageKind::Joined,
+            },
+        },
     ];
     for c in &changes {
         match c {
@@ -265,7 +311,10 @@ pub fn events() -> Vec<Event> {
             | Change::ReadCursor { .. }
             | Change::ConversationSettings { .. }
             | Change::Settings { .. }
-            | Change::Favourite { .. } => {}
+            | Change::Favourite { .. }
+            | Change::Invited { .. }
+            | Change::InvitationClosed { .. }
+            | Change::Removed { .. } => {}
         }
     }
     let mut all: Vec<Event> = changes

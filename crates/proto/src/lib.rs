@@ -186,6 +186,39 @@ pub enum Request {
     },
     /// The caller's favourites and pending requests addressed to them.
     ListFavourites,
+    /// Create a group and invite people to it (the creator is its first member).
+    CreateGroup {
+        /// Who to invite, by name.
+        invite: Vec<String>,
+        /// An optional name.
+        name: Option<String>,
+    },
+    /// Invite someone to a group (any member may).
+    InviteToGroup {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who.
+        user: String,
+    },
+    /// Accept an invitation; only messages posted from now on are visible.
+    JoinGroup {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Refuse an invitation.
+    DeclineGroup {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Leave a group; the last member leaving deletes it with its messages.
+    LeaveGroup {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
 }
 
 /// A frame sent by the server.
@@ -315,6 +348,25 @@ pub enum Change {
     Conversation {
         /// The conversation.
         conversation: ConversationInfo,
+    },
+    /// The user was invited to a group (they see it once they join).
+    Invited {
+        /// The group as it is now.
+        conversation: ConversationInfo,
+        /// Who invited them.
+        inviter: String,
+    },
+    /// An invitation ended: accepted, declined, or the group is gone.
+    InvitationClosed {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The user is no longer in a conversation (they left, or it was deleted).
+    Removed {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
     },
     /// A new message.
     Message {
@@ -449,6 +501,8 @@ pub struct DirectoryEntry {
 pub enum ConversationKind {
     /// A 1:1 conversation.
     Direct,
+    /// A group: members join by invitation; it ends when the last member leaves.
+    Group,
 }
 
 /// A conversation's identity and members.
@@ -464,6 +518,10 @@ pub struct ConversationInfo {
     /// Creation time, ms since the epoch.
     #[ts(type = "number")]
     pub created_at: i64,
+    /// A group's name, if it was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub name: Option<String>,
 }
 
 /// A conversation as one user sees it.
@@ -519,6 +577,30 @@ pub struct Message {
     pub sent_at: i64,
     /// Ticks as the requesting user may see them.
     pub state: TickState,
+    /// A text, or a member joining or leaving (the sender is that member; the text is empty).
+    #[serde(default, skip_serializing_if = "MessageKind::is_text")]
+    #[ts(as = "Option<MessageKind>", optional)]
+    pub kind: MessageKind,
+}
+
+/// What a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Text from its sender.
+    #[default]
+    Text,
+    /// The sender joined the group.
+    Joined,
+    /// The sender left the group.
+    Left,
+}
+
+impl MessageKind {
+    /// Whether this is a plain text message.
+    pub fn is_text(&self) -> bool {
+        *self == Self::Text
+    }
 }
 
 /// The server's acknowledgement of a stored message.

@@ -25,6 +25,7 @@ pub fn typescript_bindings() -> String {
         Presence::decl(),
         DirectoryEntry::decl(),
         ConversationKind::decl(),
+        MessageKind::decl(),
         ConversationInfo::decl(),
         ConversationSummary::decl(),
         TickState::decl(),

@@ -42,6 +42,8 @@ pub struct Config {
     pub presence_policy: PresencePolicy,
     /// How often revoked sessions are looked for, in milliseconds.
     pub revocation_poll_ms: u64,
+    /// Most members of a group, its creator and pending invitations included.
+    pub max_group_members: usize,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
             device_queue: 4096,
             presence_policy: PresencePolicy::Organization,
             revocation_poll_ms: 2000,
+            max_group_members: 5,
         }
     }
 }
@@ -85,6 +88,9 @@ impl Config {
         }
         if self.requests_per_second == 0 || self.request_burst == 0 {
             return bad("requests_per_second and request_burst must be at least 1");
+        }
+        if self.max_group_members < 2 {
+            return bad("max_group_members must be at least 2");
         }
         if self.revocation_poll_ms == 0 {
             return bad("revocation_poll_ms must be at least 1");

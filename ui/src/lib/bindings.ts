@@ -137,7 +137,35 @@ user: string,
 /**
  * True to accept.
  */
-accept: boolean, } | { "type": "list_favourites" };
+accept: boolean, } | { "type": "list_favourites" } | { "type": "create_group", 
+/**
+ * Who to invite, by name.
+ */
+invite: Array<string>, 
+/**
+ * An optional name.
+ */
+name: string | null, } | { "type": "invite_to_group", 
+/**
+ * The group.
+ */
+conversation: number, 
+/**
+ * Who.
+ */
+user: string, } | { "type": "join_group", 
+/**
+ * The group.
+ */
+conversation: number, } | { "type": "decline_group", 
+/**
+ * The group.
+ */
+conversation: number, } | { "type": "leave_group", 
+/**
+ * The group.
+ */
+conversation: number, };
 
 export type ServerFrame = { "frame": "response", 
 /**
@@ -245,7 +273,23 @@ export type Change = { "kind": "conversation",
 /**
  * The conversation.
  */
-conversation: ConversationInfo, } | { "kind": "message", 
+conversation: ConversationInfo, } | { "kind": "invited", 
+/**
+ * The group as it is now.
+ */
+conversation: ConversationInfo, 
+/**
+ * Who invited them.
+ */
+inviter: string, } | { "kind": "invitation_closed", 
+/**
+ * The group.
+ */
+conversation: number, } | { "kind": "removed", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "kind": "message", 
 /**
  * The message.
  */
@@ -371,7 +415,9 @@ user: UserInfo,
  */
 presence: Presence | null, };
 
-export type ConversationKind = "direct";
+export type ConversationKind = "direct" | "group";
+
+export type MessageKind = "text" | "joined" | "left";
 
 export type ConversationInfo = { 
 /**
@@ -389,7 +435,11 @@ members: Array<string>,
 /**
  * Creation time, ms since the epoch.
  */
-created_at: number, };
+created_at: number, 
+/**
+ * A group's name, if it was given one.
+ */
+name?: string, };
 
 export type ConversationSummary = { 
 /**
@@ -447,7 +497,11 @@ sent_at: number,
 /**
  * Ticks as the requesting user may see them.
  */
-state: TickState, };
+state: TickState, 
+/**
+ * A text, or a member joining or leaving (the sender is that member; the text is empty).
+ */
+kind?: MessageKind, };
 
 export type SendAck = { 
 /**

@@ -14,7 +14,12 @@ mod add_favourite;
 mod answer_subscription;
 mod auth;
 mod clear_history;
+mod create_group;
+mod decline_group;
 mod history;
+mod invite_to_group;
+mod join_group;
+mod leave_group;
 mod list_conversations;
 mod list_favourites;
 mod login;
@@ -91,6 +96,34 @@ pub(crate) async fn dispatch(
             answer_subscription::handle(state, session, user, accept).await
         }
         Request::ListFavourites => list_favourites::handle(state, session).await,
+        Request::CreateGroup { invite, name } => {
+            create_group::handle(state, session, invite, name).await
+        }
+        Request::InviteToGroup { conversation, user } => {
+            invite_to_group::handle(state, session, conversation, user).await
+        }
+        Request::JoinGroup { conversation } => {
+            join_group::handle(state, session, conversation).await
+        }
+        Request::DeclineGroup { conversation } => {
+            decline_group::handle(state, session, conversation).await
+        }
+        Request::LeaveGroup { conversation } => {
+            leave_group::handle(state, session, conversation).await
+        }
+    }
+}
+
+/// Commits one op whose outcome is a conversation, and answers with it.
+async fn write_conversation(state: &AppState, op: WriteOp) -> Result<Response, ApiError> {
+    match write(state, op).await?.outcome {
+        crate::store::Outcome::Conversation(conversation) => Ok(Response::Conversation {
+            conversation: *conversation,
+        }),
+        _ => Err(ApiError::new(
+            ErrorCode::Internal,
+            "Unexpected store reply.",
+        )),
     }
 }
 

@@ -2,14 +2,10 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Response};
+use confer_proto::Response;
 
-use super::write;
-use crate::{
-    ApiError, AppState,
-    connection::Session,
-    store::{Outcome, WriteOp},
-};
+use super::write_conversation;
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -17,16 +13,5 @@ pub(super) async fn handle(
     other: String,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    match write(state, WriteOp::OpenDirect { user, other })
-        .await?
-        .outcome
-    {
-        Outcome::Conversation(conversation) => Ok(Response::Conversation {
-            conversation: *conversation,
-        }),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected store reply.",
-        )),
-    }
+    write_conversation(state, WriteOp::OpenDirect { user, other }).await
 }

@@ -254,6 +254,51 @@ pub enum WriteOp {
         /// Accept or decline.
         accept: bool,
     },
+    /// Create a group with its creator as the only member, and invite people.
+    CreateGroup {
+        /// Creator.
+        user: UserId,
+        /// Invitees' names.
+        invite: Vec<String>,
+        /// Optional name.
+        name: Option<String>,
+        /// The size cap, counting members and pending invitations.
+        max_members: usize,
+    },
+    /// A member invites someone.
+    InviteToGroup {
+        /// The member inviting.
+        user: UserId,
+        /// The group.
+        conversation: ConversationId,
+        /// The invitee's name.
+        invitee: String,
+        /// The size cap.
+        max_members: usize,
+    },
+    /// Accept an invitation.
+    JoinGroup {
+        /// The invitee.
+        user: UserId,
+        /// The group.
+        conversation: ConversationId,
+        /// The size cap.
+        max_members: usize,
+    },
+    /// Refuse an invitation.
+    DeclineGroup {
+        /// The invitee.
+        user: UserId,
+        /// The group.
+        conversation: ConversationId,
+    },
+    /// Leave a group; the last member leaving deletes it.
+    LeaveGroup {
+        /// The member.
+        user: UserId,
+        /// The group.
+        conversation: ConversationId,
+    },
 }
 
 /// A window of the change stream as one user sees it.

@@ -10,7 +10,7 @@ use std::{
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
     HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
-    PresenceChoice, SendAck, TickState, UserInfo, UserSettings,
+    MessageKind, PresenceChoice, SendAck, TickState, UserInfo, UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
@@ -20,7 +20,10 @@ use super::{
 };
 
 /// Numbered migrations; each runs in its own transaction with the version bump.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_init.sql"),
+    include_str!("../../migrations/002_groups.sql"),
+];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -262,10 +265,10 @@ fn conversation_info(
     conn: &Connection,
     conv: ConversationId,
 ) -> Result<ConversationInfo, StoreError> {
-    let created_at: i64 = conn.query_row(
-        "SELECT created_at FROM conversations WHERE id = ?1",
+    let (created_at, kind, name): (i64, String, Option<String>) = conn.query_row(
+        "SELECT created_at, kind, name FROM conversations WHERE id = ?1",
         [conv],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let mut stmt = conn.prepare_cached(
         "SELECT u.name FROM members m JOIN users u ON u.id = m.user_id \
@@ -276,9 +279,14 @@ fn conversation_info(
         .collect::<Result<Vec<String>, _>>()?;
     Ok(ConversationInfo {
         id: conv,
-        kind: ConversationKind::Direct,
+        kind: if kind == "group" {
+            ConversationKind::Group
+        } else {
+            ConversationKind::Direct
+        },
         members,
         created_at,
+        name,
     })
 }
 
@@ -313,7 +321,8 @@ fn unread_count(
     after: u64,
 ) -> Result<u32, StoreError> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sender_id != ?3",
+        "SELECT COUNT(*) FROM messages \
+         WHERE conversation_id = ?1 AND seq > ?2 AND sender_id != ?3 AND kind = 'text'",
         params![conv, after, user],
         |r| r.get(0),
     )?)
@@ -365,7 +374,7 @@ impl<'c> MessageBuilder<'c> {
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<Message>, StoreError> {
         let sql = format!(
-            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at \
+            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
              FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.conversation_id = ?1 AND {where_clause}"
         );
@@ -379,11 +388,12 @@ impl<'c> MessageBuilder<'c> {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, i64>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(rows.len());
-        for (seq, sender_id, sender, client_id, text, sent_at) in rows {
+        for (seq, sender_id, sender, client_id, text, sent_at, kind) in rows {
             let state = self.state(sender_id, seq)?;
             out.push(Message {
                 conversation: self.conv,
@@ -393,6 +403,7 @@ impl<'c> MessageBuilder<'c> {
                 text,
                 sent_at,
                 state,
+                kind: kind_from_str(&kind),
             });
         }
         Ok(out)
@@ -501,6 +512,91 @@ fn aggregates(
         .into_iter()
         .map(|m| Ok((m, tick_aggregate(conn, conv, m)?)))
         .collect()
+}
+
+fn kind_from_str(s: &str) -> MessageKind {
+    match s {
+        "joined" => MessageKind::Joined,
+        "left" => MessageKind::Left,
+        _ => MessageKind::Text,
+    }
+}
+
+fn kind_to_str(k: MessageKind) -> &'static str {
+    match k {
+        MessageKind::Text => "text",
+        MessageKind::Joined => "joined",
+        MessageKind::Left => "left",
+    }
+}
+
+/// A group the caller belongs to (`Invalid` for a direct conversation).
+fn require_group_member(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<MemberRow, StoreError> {
+    let member = require_member(conn, conv, user)?;
+    let kind: String = conn.query_row(
+        "SELECT kind FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?;
+    if kind != "group" {
+        return Err(StoreError::Invalid(format!(
+            "Conversation {conv} is not a group."
+        )));
+    }
+    Ok(member)
+}
+
+/// Members plus pending invitations: what the size cap counts.
+fn seats_taken(conn: &Connection, conv: ConversationId) -> Result<usize, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM members WHERE conversation_id = ?1) + \
+                (SELECT COUNT(*) FROM invitations WHERE conversation_id = ?1)",
+        [conv],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+fn full(max: usize) -> StoreError {
+    StoreError::Invalid(format!(
+        "A group holds at most {max} members, invitations included."
+    ))
+}
+
+/// Appends a join or leave event to the timeline and publishes it to the members.
+fn membership_event(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    user: UserId,
+    kind: MessageKind,
+    now: i64,
+) -> Result<(), StoreError> {
+    let seq: u64 = tx.query_row(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        [conv],
+        |r| r.get(0),
+    )?;
+    let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
+    tx.execute(
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, kind) \
+         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
+        params![conv, seq, user, client_id, now, kind_to_str(kind)],
+    )?;
+    let message = Message {
+        conversation: conv,
+        seq,
+        client_id,
+        sender: name_of(tx, user)?,
+        text: String::new(),
+        sent_at: now,
+        state: TickState::Sent,
+        kind,
+    };
+    out.for_members(conv, Change::Message { message })
 }
 
 fn validate_name(name: &str) -> Result<(), StoreError> {
@@ -686,6 +782,7 @@ impl SqliteStore {
                     text,
                     sent_at: now,
                     state: TickState::Sent,
+                    kind: MessageKind::Text,
                 };
                 out.for_members(conversation, Change::Message { message })?;
                 Outcome::Sent(SendAck {
@@ -935,6 +1032,211 @@ impl SqliteStore {
                     )));
                 }
                 self.publish_favourite(tx, &mut out, requester.id, user, state)?;
+                Outcome::Done
+            }
+            WriteOp::CreateGroup {
+                user,
+                invite,
+                name,
+                max_members,
+            } => {
+                let name = match name.map(|n| n.trim().to_owned()) {
+                    Some(n) if n.is_empty() || n.chars().count() > 100 => {
+                        return Err(StoreError::Invalid(
+                            "A group name has 1 to 100 characters.".into(),
+                        ));
+                    }
+                    other => other,
+                };
+                let mut invitees: Vec<UserRecord> = Vec::new();
+                for n in &invite {
+                    let u = require_user(tx, n)?;
+                    if u.id == user {
+                        return Err(StoreError::Invalid(
+                            "You are in the group already; invite others.".into(),
+                        ));
+                    }
+                    if !invitees.iter().any(|i| i.id == u.id) {
+                        invitees.push(u);
+                    }
+                }
+                if invitees.is_empty() {
+                    return Err(StoreError::Invalid(
+                        "Invite at least one person to start a group.".into(),
+                    ));
+                }
+                if 1 + invitees.len() > max_members {
+                    return Err(full(max_members));
+                }
+                tx.execute(
+                    "INSERT INTO conversations (kind, created_at, name) VALUES ('group', ?1, ?2)",
+                    params![now, name],
+                )?;
+                let conv = tx.last_insert_rowid() as ConversationId;
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
+                    params![conv, user],
+                )?;
+                for i in &invitees {
+                    tx.execute(
+                        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![conv, i.id, user, now],
+                    )?;
+                }
+                let info = conversation_info(tx, conv)?;
+                out.for_members(
+                    conv,
+                    Change::Conversation {
+                        conversation: info.clone(),
+                    },
+                )?;
+                let inviter = name_of(tx, user)?;
+                for i in &invitees {
+                    out.for_user(
+                        Some(conv),
+                        i.id,
+                        Change::Invited {
+                            conversation: info.clone(),
+                            inviter: inviter.clone(),
+                        },
+                    )?;
+                }
+                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
+            }
+            WriteOp::InviteToGroup {
+                user,
+                conversation,
+                invitee,
+                max_members,
+            } => {
+                require_group_member(tx, conversation, user)?;
+                let invitee = require_user(tx, &invitee)?;
+                if member_row(tx, conversation, invitee.id)?.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "{} is in the group already.",
+                        invitee.info.name
+                    )));
+                }
+                let invited: bool = tx
+                    .query_row(
+                        "SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, invitee.id],
+                        |_| Ok(true),
+                    )
+                    .optional()?
+                    .unwrap_or(false);
+                if !invited {
+                    if seats_taken(tx, conversation)? + 1 > max_members {
+                        return Err(full(max_members));
+                    }
+                    tx.execute(
+                        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![conversation, invitee.id, user, now],
+                    )?;
+                    out.for_user(
+                        Some(conversation),
+                        invitee.id,
+                        Change::Invited {
+                            conversation: conversation_info(tx, conversation)?,
+                            inviter: name_of(tx, user)?,
+                        },
+                    )?;
+                }
+                Outcome::Done
+            }
+            WriteOp::JoinGroup {
+                user,
+                conversation,
+                max_members,
+            } => {
+                let removed = tx.execute(
+                    "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user],
+                )?;
+                if removed == 0 {
+                    return Err(StoreError::Forbidden(format!(
+                        "You have no invitation to group {conversation}."
+                    )));
+                }
+                let members = member_ids(tx, conversation)?.len();
+                if members + 1 > max_members {
+                    return Err(full(max_members));
+                }
+                // A newcomer sees only what is posted from now on: everything so far counts as
+                // cleared, read and received for them.
+                let last_seq: u64 = tx.query_row(
+                    "SELECT last_seq FROM conversations WHERE id = ?1",
+                    [conversation],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
+                     receipt_read_seq, cleared_seq) VALUES (?1, ?2, ?3, ?3, ?3, ?3)",
+                    params![conversation, user, last_seq],
+                )?;
+                out.for_user(
+                    Some(conversation),
+                    user,
+                    Change::InvitationClosed { conversation },
+                )?;
+                let info = conversation_info(tx, conversation)?;
+                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                membership_event(tx, &mut out, conversation, user, MessageKind::Joined, now)?;
+                Outcome::Conversation(Box::new(summary(tx, user, conversation)?))
+            }
+            WriteOp::DeclineGroup { user, conversation } => {
+                let removed = tx.execute(
+                    "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user],
+                )?;
+                if removed == 0 {
+                    return Err(StoreError::NotFound(format!(
+                        "You have no invitation to group {conversation}."
+                    )));
+                }
+                out.for_user(
+                    Some(conversation),
+                    user,
+                    Change::InvitationClosed { conversation },
+                )?;
+                Outcome::Done
+            }
+            WriteOp::LeaveGroup { user, conversation } => {
+                require_group_member(tx, conversation, user)?;
+                let before = aggregates(tx, conversation)?;
+                tx.execute(
+                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user],
+                )?;
+                out.for_user(None, user, Change::Removed { conversation })?;
+                if member_ids(tx, conversation)?.is_empty() {
+                    // The last one out: the group and everything in it go for good, and
+                    // pending invitations end.
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT user_id FROM invitations WHERE conversation_id = ?1",
+                    )?;
+                    let invitees = stmt
+                        .query_map([conversation], |r| r.get::<_, UserId>(0))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for table in ["invitations", "messages", "stream"] {
+                        tx.execute(
+                            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+                            [conversation],
+                        )?;
+                    }
+                    tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
+                    for i in invitees {
+                        out.for_user(None, i, Change::InvitationClosed { conversation })?;
+                    }
+                } else {
+                    let info = conversation_info(tx, conversation)?;
+                    out.for_members(conversation, Change::Conversation { conversation: info })?;
+                    membership_event(tx, &mut out, conversation, user, MessageKind::Left, now)?;
+                    // Whoever left no longer holds back the others' ticks.
+                    out.ticks_after(conversation, &before)?;
+                }
                 Outcome::Done
             }
         };

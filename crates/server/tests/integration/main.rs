@@ -3,6 +3,7 @@
 mod auth;
 mod chat;
 mod favourites;
+mod groups;
 mod limits;
 mod presence;
 mod process;
