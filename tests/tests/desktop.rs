@@ -162,6 +162,9 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     s.wait_for("[role=menu] [data-status=dnd]", UI_WAIT)?;
     save_screenshot(&d, win, "status-menu")?;
     s.wait_for("[aria-label=Status]", UI_WAIT)?.click()?;
+    s.until("the status menu to close", UI_WAIT, |s| {
+        Ok(s.find_all("[role=menu]")?.is_empty().then_some(()))
+    })?;
 
     eprintln!("step: Unfocused: a new message");
     // Unfocused: a new message notifies, counts as unread even in the open chat, blinks the
@@ -206,8 +209,18 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     let from_carol = desk
         .notifications
         .wait_for("carol", "standup moved", UI_WAIT)?;
-    desk.notifications.click(from_carol.id)?;
-    s.wait_for(&format!("{}[aria-current=true]", row("carol")), UI_WAIT)?;
+    // The app listens for the click only once the notification is shown; a click sent in the
+    // same instant can come before it listens, so click again until the chat opens, as a user
+    // would.
+    let opened = format!("{}[aria-current=true]", row("carol"));
+    s.until("the notification's chat to open", UI_WAIT, |s| {
+        if s.find_all(&opened)?.is_empty() {
+            desk.notifications.click(from_carol.id)?;
+            std::thread::sleep(Duration::from_millis(400));
+            return Ok(None);
+        }
+        Ok(Some(()))
+    })?;
 
     eprintln!("step: Focus back:");
 

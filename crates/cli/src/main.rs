@@ -48,10 +48,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Send a message to a user; prints the message id once the server has stored it.
+    /// Send a message to a user or a conversation; prints the message id once stored.
     Send {
-        /// The recipient's name.
-        #[arg(value_name = "USER")]
+        /// The recipient's name, or a conversation id (a group's, for example).
+        #[arg(value_name = "USER|CONVERSATION")]
         peer: String,
         /// The text ("-" reads it from standard input).
         text: String,
@@ -59,10 +59,10 @@ enum Command {
         #[arg(long)]
         no_wait: bool,
     },
-    /// Print the conversation with a user, oldest first (from the cache when offline).
+    /// Print a conversation, oldest first (from the cache when offline).
     History {
-        /// The other user's name.
-        #[arg(value_name = "USER")]
+        /// The other user's name, or a conversation id.
+        #[arg(value_name = "USER|CONVERSATION")]
         peer: String,
         /// At most this many messages.
         #[arg(long, default_value_t = 75)]
@@ -85,8 +85,8 @@ enum Command {
     },
     /// Mark the conversation with a user read.
     Read {
-        /// The other user's name.
-        #[arg(value_name = "USER")]
+        /// The other user's name, or a conversation id.
+        #[arg(value_name = "USER|CONVERSATION")]
         peer: String,
     },
     /// Set your status.
@@ -112,6 +112,52 @@ enum Command {
     },
     /// Send whatever the outbox holds and wait for the acks.
     Flush,
+    /// Groups: create, invite, join, decline, leave, and the invitations waiting.
+    Group {
+        #[command(subcommand)]
+        action: GroupAction,
+        /// Print the result as one JSON object.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupAction {
+    /// Create a group and invite people (you are its first member); prints its id.
+    Create {
+        /// Who to invite.
+        #[arg(required = true, value_name = "USER")]
+        users: Vec<String>,
+        /// A name for the group.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Invite someone to a group you are in.
+    Invite {
+        /// The group's id.
+        group: u64,
+        /// Who (not `user`: that name is the global --user's).
+        #[arg(value_name = "USER")]
+        invitee: String,
+    },
+    /// Accept an invitation.
+    Join {
+        /// The group's id.
+        group: u64,
+    },
+    /// Refuse an invitation.
+    Decline {
+        /// The group's id.
+        group: u64,
+    },
+    /// Leave a group (the last member out deletes it).
+    Leave {
+        /// The group's id.
+        group: u64,
+    },
+    /// The invitations waiting for an answer.
+    Invitations,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -274,11 +320,11 @@ async fn command(
             no_wait,
         } => {
             let text = stdin_text.unwrap_or(text);
-            let conversation = match client.direct_conversation(&user).await {
+            let conversation = match client.conversation_for(&user).await {
                 Ok(c) => c,
                 Err(CoreError::Offline) if !no_wait => {
                     online(client, timeout).await?;
-                    client.direct_conversation(&user).await?
+                    client.conversation_for(&user).await?
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -313,18 +359,13 @@ async fn command(
                 }
                 tracing::warn!("showing cached history: {e}");
             }
-            let conversation = client
-                .direct_conversation(&user)
-                .await
-                .map_err(|e| match e {
-                    CoreError::Offline => Failure(
-                        4,
-                        format!(
-                            "No cached conversation with {user}, and the server is unreachable"
-                        ),
-                    ),
-                    other => other.into(),
-                })?;
+            let conversation = client.conversation_for(&user).await.map_err(|e| match e {
+                CoreError::Offline => Failure(
+                    4,
+                    format!("No cached conversation with {user}, and the server is unreachable"),
+                ),
+                other => other.into(),
+            })?;
             for m in client.history(conversation, None, limit).await? {
                 print_message(&m, json);
             }
@@ -376,7 +417,7 @@ async fn command(
         }
         Command::Read { peer: user } => {
             online(client, timeout).await?;
-            let conversation = client.direct_conversation(&user).await?;
+            let conversation = client.conversation_for(&user).await?;
             client.mark_read(conversation, None).await?;
             Ok(())
         }
@@ -439,7 +480,61 @@ async fn command(
             eprintln!("sent {before} queued message(s)");
             Ok(())
         }
+        Command::Group { action, json } => {
+            online(client, timeout).await?;
+            group(client, action, json).await
+        }
     }
+}
+
+/// Runs a `group` action and prints its result (`--json`: one object).
+async fn group(client: &Client, action: GroupAction, json: bool) -> Result<(), Failure> {
+    let (verb, conversation) = match action {
+        GroupAction::Create { users, name } => {
+            ("created", client.create_group(&users, name).await?)
+        }
+        GroupAction::Invite { group, invitee } => {
+            client.invite_to_group(group, &invitee).await?;
+            ("invited", group)
+        }
+        GroupAction::Join { group } => ("joined", client.join_group(group).await?),
+        GroupAction::Decline { group } => {
+            client.decline_group(group).await?;
+            ("declined", group)
+        }
+        GroupAction::Leave { group } => {
+            client.leave_group(group).await?;
+            ("left", group)
+        }
+        GroupAction::Invitations => {
+            for i in client.invitations().await? {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&i).expect("invitations serialise")
+                    );
+                } else {
+                    println!(
+                        "{}\t{}\tfrom {}\t{}",
+                        i.conversation,
+                        i.name.unwrap_or_default(),
+                        i.inviter,
+                        i.members.join(", ")
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "result": verb, "conversation": conversation })
+        );
+    } else {
+        println!("{conversation}");
+    }
+    Ok(())
 }
 
 fn state_str(m: &CachedMessage) -> String {
@@ -459,6 +554,7 @@ fn message_json(m: &CachedMessage) -> serde_json::Value {
         "sent_at": m.sent_at,
         "state": state_str(m),
         "error": m.error,
+        "kind": m.kind,
     })
 }
 

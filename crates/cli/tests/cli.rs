@@ -33,8 +33,12 @@ struct ServerProc {
 
 impl ServerProc {
     fn start() -> Self {
+        Self::start_with(&["alice", "bob"])
+    }
+
+    fn start_with(users: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
-        for user in ["alice", "bob"] {
+        for user in users {
             let mut c = Command::new(server_bin())
                 .arg("--data")
                 .arg(data.path())
@@ -447,4 +451,70 @@ async fn killing_the_client_mid_flush_loses_and_duplicates_nothing() {
     flush.arg("flush");
     ok(flush);
     assert_each_once_in_order(&p, &url, N);
+}
+
+#[test]
+fn group_commands_answer_in_json_and_refusals_exit_with_5() {
+    let server = ServerProc::start_with(&["alice", "bob", "carol"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        c
+    };
+    let json = |out: String| -> serde_json::Value { serde_json::from_str(out.trim()).unwrap() };
+    let created = json(ok(run(
+        "alice",
+        &["group", "create", "bob", "--name", "Ops", "--json"],
+    )));
+    assert_eq!(created["result"], "created");
+    let group = created["conversation"].as_u64().unwrap().to_string();
+
+    let invitations = ok(run("bob", &["group", "invitations", "--json"]));
+    let first = json(invitations.lines().next().unwrap_or_default().to_owned());
+    assert_eq!(
+        (
+            first["conversation"].to_string(),
+            &first["inviter"],
+            &first["name"]
+        ),
+        (
+            group.clone(),
+            &serde_json::json!("alice"),
+            &serde_json::json!("Ops")
+        )
+    );
+    // Not invited, or not joined yet: refused.
+    fails(run("carol", &["group", "join", &group]), 5);
+    fails(run("bob", &["send", &group, "too early"]), 5);
+
+    let joined = json(ok(run("bob", &["group", "join", &group, "--json"])));
+    assert_eq!(joined["result"], "joined");
+    ok(run("bob", &["send", &group, "hello group"]));
+    let seen: Vec<(String, String, String)> = history_json(&p, &url, "alice", &group)
+        .iter()
+        .map(|m| {
+            (
+                m["sender"].as_str().unwrap().to_owned(),
+                m["kind"].as_str().unwrap().to_owned(),
+                m["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("bob".into(), "joined".into(), String::new()),
+            ("bob".into(), "text".into(), "hello group".into()),
+        ]
+    );
+
+    ok(run("alice", &["group", "invite", &group, "carol"]));
+    ok(run("carol", &["group", "decline", &group]));
+    fails(run("carol", &["group", "join", &group]), 5);
+    ok(run("bob", &["group", "leave", &group]));
+    ok(run("alice", &["group", "leave", &group, "--json"]));
+    // Gone for good: the last one out took it along.
+    fails(run("alice", &["history", &group]), 5);
 }

@@ -9,8 +9,8 @@ use std::{
 };
 
 use confer_proto::{
-    Change, ConversationInfo, ConversationSummary, Favourite, FavouriteState, Message, Presence,
-    PresenceStatus, SendAck, TickState, UserSettings,
+    Change, ConversationInfo, ConversationSummary, Favourite, FavouriteState, Message, MessageKind,
+    Presence, PresenceStatus, SendAck, TickState, UserSettings,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -48,6 +48,24 @@ pub struct CachedMessage {
     pub state: TickState,
     /// Why the server refused it, for a message that will not be sent.
     pub error: Option<String>,
+    /// A text, or a member joining or leaving a group.
+    #[serde(skip_serializing_if = "MessageKind::is_text")]
+    #[ts(as = "Option<MessageKind>", optional)]
+    pub kind: MessageKind,
+}
+
+/// An invitation to a group, waiting for an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Invitation {
+    /// The group.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// Its name.
+    pub name: Option<String>,
+    /// Who invited.
+    pub inviter: String,
+    /// Its members when the invitation came.
+    pub members: Vec<String>,
 }
 
 /// A conversation row for the list.
@@ -112,6 +130,8 @@ pub struct Applied {
     pub settings: Option<UserSettings>,
     /// Favourites that changed.
     pub favourites: Vec<Favourite>,
+    /// Invitations came or ended.
+    pub invitations: bool,
 }
 
 /// The cache. Calls block: run them off the async runtime ([`Cache::run`]).
@@ -283,6 +303,26 @@ impl Cache {
             sent_at: now,
             state: TickState::Pending,
             error: None,
+            kind: MessageKind::Text,
+        })
+    }
+
+    /// Invitations waiting for an answer.
+    pub fn invitations(&self) -> Result<Vec<Invitation>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT conversation, name, inviter, members FROM invitations ORDER BY conversation",
+            )?;
+            stmt.query_map([], |r| {
+                let members: String = r.get(3)?;
+                Ok(Invitation {
+                    conversation: r.get(0)?,
+                    name: r.get(1)?,
+                    inviter: r.get(2)?,
+                    members: serde_json::from_str(&members).unwrap_or_default(),
+                })
+            })?
+            .collect()
         })
     }
 
@@ -662,8 +702,8 @@ impl Cache {
     }
 }
 
-const MESSAGE_COLUMNS: &str =
-    "m.local_id, m.conversation_id, m.seq, m.client_id, m.sender, m.body, m.sent_at, m.error";
+const MESSAGE_COLUMNS: &str = "m.local_id, m.conversation_id, m.seq, m.client_id, m.sender, \
+     m.body, m.sent_at, m.error, m.kind";
 
 struct Ticks<'a> {
     delivered: u64,
@@ -692,12 +732,18 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
         sent_at: r.get(6)?,
         state,
         error: r.get(7)?,
+        kind: match r.get::<_, String>(8)?.as_str() {
+            "joined" => MessageKind::Joined,
+            "left" => MessageKind::Left,
+            _ => MessageKind::Text,
+        },
     })
 }
 
 fn unread(c: &Connection, conversation: u64, after: u64, me: &str) -> rusqlite::Result<u32> {
     c.query_row(
-        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sender != ?3",
+        "SELECT COUNT(*) FROM messages \
+         WHERE conversation_id = ?1 AND seq > ?2 AND sender != ?3 AND kind = 'text'",
         params![conversation, after, me],
         |r| r.get(0),
     )
@@ -747,9 +793,21 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
         }
         None => {
             tx.execute(
-                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![m.conversation, m.seq, m.client_id, m.sender, m.text, m.sent_at],
+                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at, kind) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    m.conversation,
+                    m.seq,
+                    m.client_id,
+                    m.sender,
+                    m.text,
+                    m.sent_at,
+                    match m.kind {
+                        MessageKind::Text => "text",
+                        MessageKind::Joined => "joined",
+                        MessageKind::Left => "left",
+                    }
+                ],
             )
             .map(|n| n > 0)
         }
@@ -860,8 +918,29 @@ fn apply_one(
             tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
             applied.conversations.push(*conversation);
         }
-        // Invitations are answered through the server; the client keeps no list of them yet.
-        Change::Invited { .. } | Change::InvitationClosed { .. } => {}
+        Change::Invited {
+            conversation,
+            inviter,
+        } => {
+            tx.execute(
+                "INSERT OR REPLACE INTO invitations (conversation, name, inviter, members) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    conversation.id,
+                    conversation.name,
+                    inviter,
+                    serde_json::to_string(&conversation.members).expect("names serialise")
+                ],
+            )?;
+            applied.invitations = true;
+        }
+        Change::InvitationClosed { conversation } => {
+            tx.execute(
+                "DELETE FROM invitations WHERE conversation = ?1",
+                [conversation],
+            )?;
+            applied.invitations = true;
+        }
         Change::Favourite { favourite } => {
             if favourite.state == FavouriteState::Removed {
                 tx.execute(

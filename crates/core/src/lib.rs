@@ -23,7 +23,7 @@ use std::{
 };
 
 use cache::Cache;
-pub use cache::{CachedMessage, ConversationView, UnreadTotals};
+pub use cache::{CachedMessage, ConversationView, Invitation, UnreadTotals};
 use confer_proto::{
     DirectoryEntry, ErrorBody, ErrorCode, Favourite, MAX_TEXT_BYTES, Presence, PresenceChoice,
     Request, Response, UserSettings,
@@ -265,6 +265,8 @@ pub enum ClientEvent {
         /// It.
         favourite: Favourite,
     },
+    /// Invitations to groups came or ended (see [`Client::invitations`]).
+    Invitations,
 }
 
 pub(crate) struct Inner {
@@ -513,23 +515,8 @@ impl Client {
         {
             return Ok(id);
         }
-        match self
-            .inner
-            .handle()?
-            .request(Request::OpenDirect { user: user.into() })
-            .await?
-        {
-            Response::Conversation { conversation } => {
-                let id = conversation.info.id;
-                self.inner
-                    .cache
-                    .run(move |c| c.upsert_summary(&conversation))
-                    .await?;
-                self.inner.emit(ClientEvent::Conversations);
-                Ok(id)
-            }
-            other => Err(unexpected(other)),
-        }
+        self.conversation_request(Request::OpenDirect { user: user.into() })
+            .await
     }
 
     /// Waits until a queued message is acknowledged (or refused).
@@ -859,6 +846,75 @@ impl Client {
             .expect("ctx poisoned")
             .notifications_enabled = settings.device.notifications;
         Ok(())
+    }
+
+    /// Creates a group and invites `invite` to it; returns its id.
+    pub async fn create_group(
+        &self,
+        invite: &[String],
+        name: Option<String>,
+    ) -> Result<u64, CoreError> {
+        self.conversation_request(Request::CreateGroup {
+            invite: invite.to_vec(),
+            name,
+        })
+        .await
+    }
+
+    /// Invites someone to a group this user is in.
+    pub async fn invite_to_group(&self, conversation: u64, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::InviteToGroup {
+            conversation,
+            user: user.into(),
+        })
+        .await
+    }
+
+    /// Accepts an invitation; returns the group's id.
+    pub async fn join_group(&self, conversation: u64) -> Result<u64, CoreError> {
+        self.conversation_request(Request::JoinGroup { conversation })
+            .await
+    }
+
+    /// Refuses an invitation.
+    pub async fn decline_group(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::DeclineGroup { conversation })
+            .await
+    }
+
+    /// Leaves a group (the last member out deletes it).
+    pub async fn leave_group(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::LeaveGroup { conversation }).await
+    }
+
+    /// Invitations waiting for an answer, as last synced.
+    pub async fn invitations(&self) -> Result<Vec<Invitation>, CoreError> {
+        self.inner.cache.run(|c| c.invitations()).await
+    }
+
+    /// The conversation a command-line target names: a number is a conversation id, anything
+    /// else a user to chat with directly.
+    pub async fn conversation_for(&self, target: &str) -> Result<u64, CoreError> {
+        match target.parse::<u64>() {
+            Ok(id) => Ok(id),
+            Err(_) => self.direct_conversation(target).await,
+        }
+    }
+
+    async fn conversation_request(&self, req: Request) -> Result<u64, CoreError> {
+        match self.inner.handle()?.request(req).await? {
+            Response::Conversation { conversation } => {
+                // Known at once, before the stream brings the same change.
+                let id = conversation.info.id;
+                self.inner
+                    .cache
+                    .run(move |c| c.upsert_summary(&conversation))
+                    .await?;
+                self.inner.emit(ClientEvent::Conversations);
+                Ok(id)
+            }
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Revokes the session on the server and forgets the token.

@@ -35,7 +35,8 @@ pub struct Decision {
 /// conversation is open in a focused window (it is being read); Do Not Disturb silences
 /// notifications and blinking but the message still counts as unread.
 pub fn decide(message: &Message, muted: bool, ctx: &NotifyContext) -> Decision {
-    if message.sender == ctx.me || muted {
+    // Joins and leaves are shown in the timeline but are not news.
+    if message.sender == ctx.me || muted || !message.kind.is_text() {
         return Decision::default();
     }
     if ctx.window_focused && ctx.open_conversation == Some(message.conversation) {

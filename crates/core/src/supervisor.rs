@@ -445,6 +445,9 @@ async fn apply_events(
         for favourite in applied.favourites {
             inner.emit(ClientEvent::Favourite { favourite });
         }
+        if applied.invitations {
+            inner.emit(ClientEvent::Invitations);
+        }
     }
     // Receipts: this device has the messages. Privacy mode sends none.
     if !privacy {

@@ -7,7 +7,7 @@ use ts_rs::TS;
 
 use crate::{
     CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings, Favourites,
-    LaunchOptions, Settings, Theme, UnreadTotals,
+    Invitation, LaunchOptions, Settings, Theme, UnreadTotals,
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -26,6 +26,7 @@ pub fn typescript_bindings() -> String {
         DeviceSettings::decl(),
         Settings::decl(),
         Favourites::decl(),
+        Invitation::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

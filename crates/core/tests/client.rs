@@ -598,3 +598,77 @@ async fn settings_panel_privacy_reaches_the_server_and_device_settings_persist()
     let bob = env.client("bob", "desk").await;
     assert_eq!(bob.all_settings().await.unwrap(), wanted);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_through_the_client_invitations_joins_and_leaving_clears_the_cache() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let bob = env.client("bob", "desk").await;
+    let mut bob_rx = bob.subscribe();
+    let group = alice
+        .create_group(&["bob".into()], Some("Ops".into()))
+        .await
+        .unwrap();
+    // The invitation reaches Bob's cache through the stream.
+    loop {
+        let e = tokio::time::timeout(WAIT, bob_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(e, ClientEvent::Invitations) {
+            break;
+        }
+    }
+    let invitations = bob.invitations().await.unwrap();
+    assert_eq!(invitations.len(), 1);
+    assert_eq!(
+        (
+            invitations[0].conversation,
+            invitations[0].inviter.as_str(),
+            invitations[0].name.as_deref()
+        ),
+        (group, "alice", Some("Ops"))
+    );
+    assert_eq!(bob.join_group(group).await.unwrap(), group);
+    let m = bob.send(group, "hello group").await.unwrap();
+    bob.wait_sent(m.local_id, WAIT).await.unwrap();
+    assert!(bob.invitations().await.unwrap().is_empty());
+    let kinds: Vec<(String, confer_proto::MessageKind)> = alice
+        .history(group, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.sender, m.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("bob".into(), confer_proto::MessageKind::Joined),
+            ("bob".into(), confer_proto::MessageKind::Text),
+        ]
+    );
+    let view = alice
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.info.id == group)
+        .unwrap();
+    assert_eq!(view.info.kind, confer_proto::ConversationKind::Group);
+    assert_eq!(view.info.name.as_deref(), Some("Ops"));
+    assert_eq!(view.unread, 1, "a join is not unread");
+
+    // Leaving drops the group from this device.
+    bob.leave_group(group).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while bob
+        .conversations()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.info.id == group)
+    {
+        assert!(std::time::Instant::now() < deadline, "still cached");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -605,7 +605,11 @@ state: TickState,
 /**
  * Why the server refused it, for a message that will not be sent.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * A text, or a member joining or leaving a group.
+ */
+kind?: MessageKind, };
 
 export type ConversationView = { 
 /**
@@ -699,7 +703,7 @@ settings: UserSettings, } | { "event": "favourite",
 /**
  * It.
  */
-favourite: Favourite, };
+favourite: Favourite, } | { "event": "invitations" };
 
 export type LaunchOptions = { 
 /**
@@ -750,3 +754,21 @@ outgoing: Array<Favourite>,
  * Requests from others waiting for an answer.
  */
 incoming: Array<Favourite>, };
+
+export type Invitation = { 
+/**
+ * The group.
+ */
+conversation: number, 
+/**
+ * Its name.
+ */
+name: string | null, 
+/**
+ * Who invited.
+ */
+inviter: string, 
+/**
+ * Its members when the invitation came.
+ */
+members: Array<string>, };
