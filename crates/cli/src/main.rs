@@ -112,6 +112,14 @@ enum Command {
     },
     /// Send whatever the outbox holds and wait for the acks.
     Flush,
+    /// Virtual Rooms: create, members and moderators, the join link, leave, delete, list.
+    Room {
+        #[command(subcommand)]
+        action: RoomAction,
+        /// Print the result as one JSON object (`list`: one per line).
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Groups: create, invite, join, decline, leave, and the invitations waiting.
     Group {
         #[command(subcommand)]
@@ -120,6 +128,68 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum RoomAction {
+    /// Create a room (you own it); prints its id.
+    Create {
+        /// Its name.
+        name: String,
+    },
+    /// Add a member (moderators).
+    Add {
+        /// The room's id.
+        room: u64,
+        /// Who.
+        #[arg(value_name = "USER")]
+        member: String,
+    },
+    /// Remove a member (moderators; never the owner).
+    Remove {
+        /// The room's id.
+        room: u64,
+        /// Who.
+        #[arg(value_name = "USER")]
+        member: String,
+    },
+    /// Make a member a moderator (moderators).
+    Promote {
+        /// The room's id.
+        room: u64,
+        /// Who.
+        #[arg(value_name = "USER")]
+        member: String,
+    },
+    /// Print the join link (moderators).
+    Link {
+        /// The room's id.
+        room: u64,
+    },
+    /// Replace the join link; the old one stops working at once (moderators).
+    RotateLink {
+        /// The room's id.
+        room: u64,
+    },
+    /// Turn mute-for-all on or off (moderators).
+    MuteAll {
+        /// The room's id.
+        room: u64,
+        /// on or off.
+        mode: OnOff,
+    },
+    /// Leave a room.
+    Leave {
+        /// The room's id.
+        room: u64,
+    },
+    /// Delete a room (its owner).
+    Delete {
+        /// The room's id.
+        room: u64,
+    },
+    /// Your rooms, with members and moderators.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -484,7 +554,91 @@ async fn command(
             online(client, timeout).await?;
             group(client, action, json).await
         }
+        Command::Room { action, json } => {
+            online(client, timeout).await?;
+            room(client, action, json).await
+        }
     }
+}
+
+/// Runs a `room` action and prints its result (`--json`: one object).
+async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Failure> {
+    let mut link = None;
+    let (verb, conversation) = match action {
+        RoomAction::Create { name } => ("created", client.create_room(&name).await?),
+        RoomAction::Add { room, member } => {
+            client.add_room_member(room, &member).await?;
+            ("added", room)
+        }
+        RoomAction::Remove { room, member } => {
+            client.remove_room_member(room, &member).await?;
+            ("removed", room)
+        }
+        RoomAction::Promote { room, member } => {
+            client.promote_moderator(room, &member).await?;
+            ("promoted", room)
+        }
+        RoomAction::Link { room } => {
+            link = Some(client.room_link(room).await?);
+            ("link", room)
+        }
+        RoomAction::RotateLink { room } => {
+            link = Some(client.rotate_room_link(room).await?);
+            ("link", room)
+        }
+        RoomAction::MuteAll { room, mode } => {
+            client.set_mute_all(room, matches!(mode, OnOff::On)).await?;
+            ("muted", room)
+        }
+        RoomAction::Leave { room } => {
+            client.leave_room(room).await?;
+            ("left", room)
+        }
+        RoomAction::Delete { room } => {
+            client.delete_room(room).await?;
+            ("deleted", room)
+        }
+        RoomAction::List => {
+            for c in client.conversations().await? {
+                if c.info.kind != confer_proto::ConversationKind::Room {
+                    continue;
+                }
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "conversation": c.info.id,
+                            "name": c.info.name,
+                            "owner": c.info.owner,
+                            "moderators": c.info.moderators,
+                            "members": c.info.members,
+                            "mute_all": c.info.mute_all,
+                            "unread": c.unread,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}\t{}\towner {}\t{}",
+                        c.info.id,
+                        c.info.name.unwrap_or_default(),
+                        c.info.owner.unwrap_or_default(),
+                        c.info.members.join(", ")
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    if json {
+        let mut out = serde_json::json!({ "result": verb, "conversation": conversation });
+        if let Some(link) = &link {
+            out["link"] = link.clone().into();
+        }
+        println!("{out}");
+    } else {
+        println!("{}", link.unwrap_or_else(|| conversation.to_string()));
+    }
+    Ok(())
 }
 
 /// Runs a `group` action and prints its result (`--json`: one object).

@@ -518,3 +518,51 @@ fn group_commands_answer_in_json_and_refusals_exit_with_5() {
     // Gone for good: the last one out took it along.
     fails(run("alice", &["history", &group]), 5);
 }
+
+#[test]
+fn room_commands_manage_roles_and_links_and_refuse_with_5() {
+    let server = ServerProc::start_with(&["alice", "bob", "carol"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        c
+    };
+    let json = |out: String| -> serde_json::Value { serde_json::from_str(out.trim()).unwrap() };
+    let created = json(ok(run(
+        "alice",
+        &["room", "create", "Weekly planning", "--json"],
+    )));
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    ok(run("alice", &["room", "add", &room, "bob"]));
+    ok(run("alice", &["room", "add", &room, "carol"]));
+    ok(run("alice", &["room", "promote", &room, "bob"]));
+    let listed = json(ok(run("carol", &["room", "list", "--json"])));
+    assert_eq!(listed["name"], "Weekly planning");
+    assert_eq!(listed["owner"], "alice");
+    assert_eq!(listed["moderators"], serde_json::json!(["alice", "bob"]));
+
+    let old = json(ok(run("bob", &["room", "link", &room, "--json"])))["link"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new = ok(run("bob", &["room", "rotate-link", &room]));
+    assert_ne!(new.trim(), old);
+    assert_eq!(
+        ok(run("alice", &["room", "link", &room])).trim(),
+        new.trim()
+    );
+
+    // Plain members hold none of the moderators' powers; only the owner deletes.
+    fails(run("carol", &["room", "link", &room]), 5);
+    fails(run("carol", &["room", "add", &room, "alice"]), 5);
+    fails(run("bob", &["room", "delete", &room]), 5);
+    fails(run("bob", &["room", "remove", &room, "alice"]), 5);
+    fails(run("alice", &["room", "leave", &room]), 5);
+    ok(run("bob", &["room", "mute-all", &room, "on"]));
+    ok(run("carol", &["send", &room, "agenda?"]));
+    ok(run("carol", &["room", "leave", &room]));
+    ok(run("alice", &["room", "delete", &room, "--json"]));
+    fails(run("bob", &["history", &room]), 5);
+}

@@ -21,6 +21,7 @@ use crate::CoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_init.sql"),
     include_str!("../migrations/002_groups.sql"),
+    include_str!("../migrations/003_rooms.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -609,7 +610,8 @@ impl Cache {
         self.with(|c| {
             let row = c
                 .query_row(
-                    "SELECT kind, members, created_at, read_through, muted, cleared_through, name FROM conversations WHERE id = ?1",
+                    "SELECT kind, members, created_at, read_through, muted, cleared_through, name, \
+                     owner, moderators, mute_all FROM conversations WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -620,16 +622,34 @@ impl Cache {
                             r.get::<_, bool>(4)?,
                             r.get::<_, u64>(5)?,
                             r.get::<_, Option<String>>(6)?,
+                            (
+                                r.get::<_, Option<String>>(7)?,
+                                r.get::<_, String>(8)?,
+                                r.get::<_, bool>(9)?,
+                            ),
                         ))
                     },
                 )
                 .optional()?;
-            let Some((kind, members, created_at, read_through, muted, cleared, name)) = row else { return Ok(None) };
+            let Some((kind, members, created_at, read_through, muted, cleared, name, room)) = row
+            else {
+                return Ok(None);
+            };
+            let (owner, moderators, mute_all) = room;
             let unread = unread(c, id, read_through.max(cleared), me)?;
             let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
             let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
             Ok(Some(ConversationView {
-                info: ConversationInfo { id, kind: kind_from_str(&kind), members, created_at, name },
+                info: ConversationInfo {
+                    id,
+                    kind: kind_from_str(&kind),
+                    members,
+                    created_at,
+                    name,
+                    owner,
+                    moderators: serde_json::from_str(&moderators).unwrap_or_default(),
+                    mute_all,
+                },
                 last_message: last,
                 unread,
                 muted,
@@ -640,13 +660,15 @@ impl Cache {
 
     /// Unread totals per tab (muted conversations do not count).
     pub fn unread_totals(&self, me: &str) -> Result<UnreadTotals, CoreError> {
-        let chats = self
-            .conversations(me)?
-            .iter()
-            .filter(|c| !c.muted)
-            .map(|c| c.unread)
-            .sum();
-        Ok(UnreadTotals { chats, rooms: 0 })
+        let (mut chats, mut rooms) = (0, 0);
+        for c in self.conversations(me)?.iter().filter(|c| !c.muted) {
+            if c.info.kind == confer_proto::ConversationKind::Room {
+                rooms += c.unread;
+            } else {
+                chats += c.unread;
+            }
+        }
+        Ok(UnreadTotals { chats, rooms })
     }
 
     /// Is the conversation muted?
@@ -750,10 +772,10 @@ fn unread(c: &Connection, conversation: u64, after: u64, me: &str) -> rusqlite::
 }
 
 fn kind_from_str(kind: &str) -> confer_proto::ConversationKind {
-    if kind == "group" {
-        confer_proto::ConversationKind::Group
-    } else {
-        confer_proto::ConversationKind::Direct
+    match kind {
+        "group" => confer_proto::ConversationKind::Group,
+        "room" => confer_proto::ConversationKind::Room,
+        _ => confer_proto::ConversationKind::Direct,
     }
 }
 
@@ -762,12 +784,25 @@ fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Resul
     let kind = match info.kind {
         confer_proto::ConversationKind::Direct => "direct",
         confer_proto::ConversationKind::Group => "group",
+        confer_proto::ConversationKind::Room => "room",
     };
+    let moderators = serde_json::to_string(&info.moderators).expect("names serialise");
     tx.execute(
-        "INSERT INTO conversations (id, kind, members, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5) \
+        "INSERT INTO conversations (id, kind, members, created_at, name, owner, moderators, mute_all) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
          ON CONFLICT(id) DO UPDATE SET members = excluded.members, kind = excluded.kind, \
-         name = excluded.name",
-        params![info.id, kind, members, info.created_at, info.name],
+         name = excluded.name, owner = excluded.owner, moderators = excluded.moderators, \
+         mute_all = excluded.mute_all",
+        params![
+            info.id,
+            kind,
+            members,
+            info.created_at,
+            info.name,
+            info.owner,
+            moderators,
+            info.mute_all
+        ],
     )?;
     Ok(())
 }
@@ -845,6 +880,9 @@ fn apply_one(
                         members: vec![],
                         created_at: message.sent_at,
                         name: None,
+                        owner: None,
+                        moderators: vec![],
+                        mute_all: false,
                     },
                 )?;
             }

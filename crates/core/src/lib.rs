@@ -887,6 +887,93 @@ impl Client {
         self.request_ok(Request::LeaveGroup { conversation }).await
     }
 
+    /// Creates a Virtual Room owned by this user; returns its id.
+    pub async fn create_room(&self, name: &str) -> Result<u64, CoreError> {
+        self.conversation_request(Request::CreateRoom { name: name.into() })
+            .await
+    }
+
+    /// Adds a member to a room (moderators).
+    pub async fn add_room_member(&self, conversation: u64, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::AddRoomMember {
+            conversation,
+            user: user.into(),
+        })
+        .await
+    }
+
+    /// Removes a member from a room (moderators; never the owner).
+    pub async fn remove_room_member(&self, conversation: u64, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::RemoveRoomMember {
+            conversation,
+            user: user.into(),
+        })
+        .await
+    }
+
+    /// Makes a member a moderator (moderators).
+    pub async fn promote_moderator(&self, conversation: u64, user: &str) -> Result<(), CoreError> {
+        self.request_ok(Request::PromoteModerator {
+            conversation,
+            user: user.into(),
+        })
+        .await
+    }
+
+    /// Turns a room's mute-for-all on or off (moderators).
+    pub async fn set_mute_all(&self, conversation: u64, muted: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetMuteAll {
+            conversation,
+            muted,
+        })
+        .await
+    }
+
+    /// Leaves a room.
+    pub async fn leave_room(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::LeaveRoom { conversation }).await
+    }
+
+    /// Deletes a room (its owner).
+    pub async fn delete_room(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::DeleteRoom { conversation }).await
+    }
+
+    /// A room's join link token (moderators).
+    pub async fn room_link(&self, conversation: u64) -> Result<String, CoreError> {
+        Ok(self
+            .link_request(Request::RoomLink { conversation })
+            .await?
+            .2)
+    }
+
+    /// Replaces a room's join link; the old one stops working at once (moderators).
+    pub async fn rotate_room_link(&self, conversation: u64) -> Result<String, CoreError> {
+        Ok(self
+            .link_request(Request::RotateRoomLink { conversation })
+            .await?
+            .2)
+    }
+
+    /// The room a join link token opens: its id and name.
+    pub async fn resolve_link(&self, link: &str) -> Result<(u64, String), CoreError> {
+        let (conversation, name, _) = self
+            .link_request(Request::ResolveLink { link: link.into() })
+            .await?;
+        Ok((conversation, name))
+    }
+
+    async fn link_request(&self, req: Request) -> Result<(u64, String, String), CoreError> {
+        match self.inner.handle()?.request(req).await? {
+            Response::RoomLink {
+                conversation,
+                name,
+                link,
+            } => Ok((conversation, name, link)),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Invitations waiting for an answer, as last synced.
     pub async fn invitations(&self) -> Result<Vec<Invitation>, CoreError> {
         self.inner.cache.run(|c| c.invitations()).await

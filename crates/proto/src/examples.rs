@@ -34,6 +34,22 @@ fn group() -> ConversationInfo {
         members: vec!["alice".into(), "bob".into()],
         created_at: 1_794_500_000_000,
         name: Some("Release crew".into()),
+        owner: None,
+        moderators: vec![],
+        mute_all: false,
+    }
+}
+
+fn room() -> ConversationInfo {
+    ConversationInfo {
+        id: 12,
+        kind: ConversationKind::Room,
+        members: vec!["alice".into(), "bob".into(), "carol".into()],
+        created_at: 1_794_600_000_000,
+        name: Some("Weekly planning".into()),
+        owner: Some("alice".into()),
+        moderators: vec!["alice".into(), "bob".into()],
+        mute_all: true,
     }
 }
 
@@ -54,6 +70,9 @@ fn info() -> ConversationInfo {
         members: vec!["alice".into(), "bob".into()],
         created_at: 1_794_000_000_000,
         name: None,
+        owner: None,
+        moderators: vec![],
+        mute_all: false,
     }
 }
 
@@ -153,6 +172,32 @@ pub fn requests() -> Vec<Request> {
         Request::JoinGroup { conversation: 9 },
         Request::DeclineGroup { conversation: 9 },
         Request::LeaveGroup { conversation: 9 },
+        Request::CreateRoom {
+            name: "Weekly planning".into(),
+        },
+        Request::AddRoomMember {
+            conversation: 12,
+            user: "carol".into(),
+        },
+        Request::RemoveRoomMember {
+            conversation: 12,
+            user: "carol".into(),
+        },
+        Request::PromoteModerator {
+            conversation: 12,
+            user: "bob".into(),
+        },
+        Request::RoomLink { conversation: 12 },
+        Request::RotateRoomLink { conversation: 12 },
+        Request::ResolveLink {
+            link: "4f1d0c…e9".into(),
+        },
+        Request::SetMuteAll {
+            conversation: 12,
+            muted: true,
+        },
+        Request::LeaveRoom { conversation: 12 },
+        Request::DeleteRoom { conversation: 12 },
     ];
     for r in &all {
         // Exhaustive on purpose: a new variant must get an example above.
@@ -182,7 +227,17 @@ pub fn requests() -> Vec<Request> {
             | Request::InviteToGroup { .. }
             | Request::JoinGroup { .. }
             | Request::DeclineGroup { .. }
-            | Request::LeaveGroup { .. } => {}
+            | Request::LeaveGroup { .. }
+            | Request::CreateRoom { .. }
+            | Request::AddRoomMember { .. }
+            | Request::RemoveRoomMember { .. }
+            | Request::PromoteModerator { .. }
+            | Request::RoomLink { .. }
+            | Request::RotateRoomLink { .. }
+            | Request::ResolveLink { .. }
+            | Request::SetMuteAll { .. }
+            | Request::LeaveRoom { .. }
+            | Request::DeleteRoom { .. } => {}
         }
     }
     all
@@ -237,6 +292,11 @@ pub fn responses() -> Vec<Response> {
             outgoing: vec![favourite()],
             incoming: vec![],
         },
+        Response::RoomLink {
+            conversation: 12,
+            name: "Weekly planning".into(),
+            link: "9c2e7a4b0d5f4e3a8b1c6d7e2f9a0b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a".into(),
+        },
     ];
     for r in &all {
         match r {
@@ -250,7 +310,8 @@ pub fn responses() -> Vec<Response> {
             | Response::Conversations { .. }
             | Response::Sent { .. }
             | Response::History { .. }
-            | Response::Favourites { .. } => {}
+            | Response::Favourites { .. }
+            | Response::RoomLink { .. } => {}
         }
     }
     all
@@ -289,6 +350,9 @@ pub fn events() -> Vec<Event> {
             inviter: "alice".into(),
         },
         Change::InvitationClosed { conversation: 9 },
+        Change::Conversation {
+            conversation: room(),
+        },
         Change::Removed { conversation: 9 },
         Change::Message {
             message: Message {

@@ -219,6 +219,73 @@ pub enum Request {
         #[ts(type = "number")]
         conversation: u64,
     },
+    /// Create a Virtual Room; the caller is its owner.
+    CreateRoom {
+        /// Its name.
+        name: String,
+    },
+    /// Add a member to a room (moderators).
+    AddRoomMember {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who.
+        user: String,
+    },
+    /// Remove a member from a room (moderators; never the owner).
+    RemoveRoomMember {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who.
+        user: String,
+    },
+    /// Make a member a moderator (moderators).
+    PromoteModerator {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who.
+        user: String,
+    },
+    /// The room's join link (moderators).
+    RoomLink {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Replace the room's join link; the old one stops working at once (moderators).
+    RotateRoomLink {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Which room a join link opens.
+    ResolveLink {
+        /// The link's token.
+        link: String,
+    },
+    /// Turn mute-for-all on or off (moderators).
+    SetMuteAll {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// On or off.
+        muted: bool,
+    },
+    /// Leave a room (the owner cannot; a moderator only when another remains or nobody else is
+    /// in it).
+    LeaveRoom {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Delete a room with everything in it (the owner only).
+    DeleteRoom {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
 }
 
 /// A frame sent by the server.
@@ -289,6 +356,16 @@ pub enum Response {
     Conversation {
         /// It.
         conversation: ConversationSummary,
+    },
+    /// A room's join link.
+    RoomLink {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The name of the room.
+        name: String,
+        /// The link's token.
+        link: String,
     },
     /// The caller's conversations, newest activity first.
     Conversations {
@@ -503,6 +580,8 @@ pub enum ConversationKind {
     Direct,
     /// A group: members join by invitation; it ends when the last member leaves.
     Group,
+    /// A Virtual Room: persistent, with an owner, moderators, members and a join link.
+    Room,
 }
 
 /// A conversation's identity and members.
@@ -522,6 +601,18 @@ pub struct ConversationInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub name: Option<String>,
+    /// A room's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub owner: Option<String>,
+    /// A room's moderators (the owner included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub moderators: Vec<String>,
+    /// A room's mute-for-all, set by a moderator.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub mute_all: bool,
 }
 
 /// A conversation as one user sees it.

@@ -165,6 +165,62 @@ conversation: number, } | { "type": "leave_group",
 /**
  * The group.
  */
+conversation: number, } | { "type": "create_room", 
+/**
+ * Its name.
+ */
+name: string, } | { "type": "add_room_member", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * Who.
+ */
+user: string, } | { "type": "remove_room_member", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * Who.
+ */
+user: string, } | { "type": "promote_moderator", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * Who.
+ */
+user: string, } | { "type": "room_link", 
+/**
+ * The room.
+ */
+conversation: number, } | { "type": "rotate_room_link", 
+/**
+ * The room.
+ */
+conversation: number, } | { "type": "resolve_link", 
+/**
+ * The link's token.
+ */
+link: string, } | { "type": "set_mute_all", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * On or off.
+ */
+muted: boolean, } | { "type": "leave_room", 
+/**
+ * The room.
+ */
+conversation: number, } | { "type": "delete_room", 
+/**
+ * The room.
+ */
 conversation: number, };
 
 export type ServerFrame = { "frame": "response", 
@@ -225,7 +281,19 @@ users: Array<DirectoryEntry>, } | { "type": "conversation",
 /**
  * It.
  */
-conversation: ConversationSummary, } | { "type": "conversations", 
+conversation: ConversationSummary, } | { "type": "room_link", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The name of the room.
+ */
+name: string, 
+/**
+ * The link's token.
+ */
+link: string, } | { "type": "conversations", 
 /**
  * Them.
  */
@@ -415,7 +483,7 @@ user: UserInfo,
  */
 presence: Presence | null, };
 
-export type ConversationKind = "direct" | "group";
+export type ConversationKind = "direct" | "group" | "room";
 
 export type MessageKind = "text" | "joined" | "left";
 
@@ -439,7 +507,19 @@ created_at: number,
 /**
  * A group's name, if it was given one.
  */
-name?: string, };
+name?: string, 
+/**
+ * A room's owner.
+ */
+owner?: string, 
+/**
+ * A room's moderators (the owner included).
+ */
+moderators?: Array<string>, 
+/**
+ * A room's mute-for-all, set by a moderator.
+ */
+mute_all?: boolean, };
 
 export type ConversationSummary = { 
 /**

@@ -11,15 +11,19 @@ use crate::{
 };
 
 mod add_favourite;
+mod add_room_member;
 mod answer_subscription;
 mod auth;
 mod clear_history;
 mod create_group;
+mod create_room;
 mod decline_group;
+mod delete_room;
 mod history;
 mod invite_to_group;
 mod join_group;
 mod leave_group;
+mod leave_room;
 mod list_conversations;
 mod list_favourites;
 mod login;
@@ -27,10 +31,16 @@ mod logout;
 mod mark_delivered;
 mod mark_read;
 mod open_direct;
+mod promote_moderator;
 mod remove_favourite;
+mod remove_room_member;
+mod resolve_link;
+mod room_link;
+mod rotate_room_link;
 mod search_users;
 pub(crate) mod send_message;
 mod set_idle;
+mod set_mute_all;
 mod set_muted;
 mod set_presence;
 mod set_privacy;
@@ -110,6 +120,31 @@ pub(crate) async fn dispatch(
         }
         Request::LeaveGroup { conversation } => {
             leave_group::handle(state, session, conversation).await
+        }
+        Request::CreateRoom { name } => create_room::handle(state, session, name).await,
+        Request::AddRoomMember { conversation, user } => {
+            add_room_member::handle(state, session, conversation, user).await
+        }
+        Request::RemoveRoomMember { conversation, user } => {
+            remove_room_member::handle(state, session, conversation, user).await
+        }
+        Request::PromoteModerator { conversation, user } => {
+            promote_moderator::handle(state, session, conversation, user).await
+        }
+        Request::RoomLink { conversation } => room_link::handle(state, session, conversation).await,
+        Request::RotateRoomLink { conversation } => {
+            rotate_room_link::handle(state, session, conversation).await
+        }
+        Request::ResolveLink { link } => resolve_link::handle(state, session, link).await,
+        Request::SetMuteAll {
+            conversation,
+            muted,
+        } => set_mute_all::handle(state, session, conversation, muted).await,
+        Request::LeaveRoom { conversation } => {
+            leave_room::handle(state, session, conversation).await
+        }
+        Request::DeleteRoom { conversation } => {
+            delete_room::handle(state, session, conversation).await
         }
     }
 }

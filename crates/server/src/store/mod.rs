@@ -299,6 +299,74 @@ pub enum WriteOp {
         /// The group.
         conversation: ConversationId,
     },
+    /// Create a room owned by `user`.
+    CreateRoom {
+        /// The owner.
+        user: UserId,
+        /// Its name.
+        name: String,
+        /// Its first join link token.
+        link: String,
+    },
+    /// A moderator adds a member.
+    AddRoomMember {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// Who, by name.
+        member: String,
+    },
+    /// A moderator removes a member (never the owner).
+    RemoveRoomMember {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// Who, by name.
+        member: String,
+    },
+    /// A moderator makes a member a moderator.
+    PromoteModerator {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// Who, by name.
+        member: String,
+    },
+    /// A moderator replaces the join link.
+    RotateRoomLink {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// The new token.
+        link: String,
+    },
+    /// A moderator sets mute-for-all.
+    SetMuteAll {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// On or off.
+        muted: bool,
+    },
+    /// A member leaves a room.
+    LeaveRoom {
+        /// The member.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+    },
+    /// The owner deletes a room.
+    DeleteRoom {
+        /// The owner.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+    },
 }
 
 /// A window of the change stream as one user sees it.
@@ -383,6 +451,15 @@ pub trait Store: Send + Sync + 'static {
     fn max_position(&self) -> Result<u64, StoreError>;
     /// The user's favourites and the pending requests addressed to them.
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
+    /// A room's name and join link token; `Forbidden` unless `user` moderates it.
+    fn room_link(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<(String, String), StoreError>;
+    /// The room a join link token opens, and its name; `NotFound` for an unknown (or replaced)
+    /// token.
+    fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError>;
     /// The users whose subscription to `target`'s presence was accepted (who may see it under
     /// the `subscribers` policy).
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError>;

@@ -23,6 +23,7 @@ use super::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_groups.sql"),
+    include_str!("../../migrations/003_rooms.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -265,28 +266,43 @@ fn conversation_info(
     conn: &Connection,
     conv: ConversationId,
 ) -> Result<ConversationInfo, StoreError> {
-    let (created_at, kind, name): (i64, String, Option<String>) = conn.query_row(
-        "SELECT created_at, kind, name FROM conversations WHERE id = ?1",
+    let (created_at, kind, name, mute_all): (i64, String, Option<String>, bool) = conn.query_row(
+        "SELECT created_at, kind, name, mute_all FROM conversations WHERE id = ?1",
         [conv],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let mut stmt = conn.prepare_cached(
-        "SELECT u.name FROM members m JOIN users u ON u.id = m.user_id \
+        "SELECT u.name, m.role FROM members m JOIN users u ON u.id = m.user_id \
          WHERE m.conversation_id = ?1 ORDER BY u.name",
     )?;
-    let members = stmt
-        .query_map([conv], |r| r.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
+    let rows = stmt
+        .query_map([conv], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let kind = match kind.as_str() {
+        "group" => ConversationKind::Group,
+        "room" => ConversationKind::Room,
+        _ => ConversationKind::Direct,
+    };
+    let owner = rows
+        .iter()
+        .find(|(_, role)| role == "owner")
+        .map(|(n, _)| n.clone());
+    let moderators = rows
+        .iter()
+        .filter(|(_, role)| role == "owner" || role == "moderator")
+        .map(|(n, _)| n.clone())
+        .collect();
     Ok(ConversationInfo {
         id: conv,
-        kind: if kind == "group" {
-            ConversationKind::Group
-        } else {
-            ConversationKind::Direct
-        },
-        members,
+        kind,
+        members: rows.into_iter().map(|(n, _)| n).collect(),
         created_at,
         name,
+        owner,
+        moderators,
+        mute_all,
     })
 }
 
@@ -548,6 +564,65 @@ fn require_group_member(
         )));
     }
     Ok(member)
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Owner,
+    Moderator,
+    Member,
+}
+
+/// The caller's role in a room (`Invalid` for another kind of conversation).
+fn room_role(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Role, StoreError> {
+    require_member(conn, conv, user)?;
+    let (kind, role): (String, String) = conn.query_row(
+        "SELECT c.kind, m.role FROM conversations c JOIN members m ON m.conversation_id = c.id \
+         WHERE c.id = ?1 AND m.user_id = ?2",
+        params![conv, user],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if kind != "room" {
+        return Err(StoreError::Invalid(format!(
+            "Conversation {conv} is not a room."
+        )));
+    }
+    Ok(match role.as_str() {
+        "owner" => Role::Owner,
+        "moderator" => Role::Moderator,
+        _ => Role::Member,
+    })
+}
+
+/// A moderator's (or the owner's) role, else `Forbidden`.
+fn require_moderator(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Role, StoreError> {
+    match room_role(conn, conv, user)? {
+        Role::Member => Err(StoreError::Forbidden(format!(
+            "Only a moderator of room {conv} may do that."
+        ))),
+        role => Ok(role),
+    }
+}
+
+/// Deletes a conversation with everything in it; returns who was in it.
+fn delete_conversation(
+    tx: &Transaction<'_>,
+    conv: ConversationId,
+) -> Result<Vec<UserId>, StoreError> {
+    let members = member_ids(tx, conv)?;
+    for table in ["invitations", "messages", "stream", "members"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+            [conv],
+        )?;
+    }
+    tx.execute("DELETE FROM conversations WHERE id = ?1", [conv])?;
+    Ok(members)
 }
 
 /// Members plus pending invitations: what the size cap counts.
@@ -1220,13 +1295,7 @@ impl SqliteStore {
                     let invitees = stmt
                         .query_map([conversation], |r| r.get::<_, UserId>(0))?
                         .collect::<Result<Vec<_>, _>>()?;
-                    for table in ["invitations", "messages", "stream"] {
-                        tx.execute(
-                            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
-                            [conversation],
-                        )?;
-                    }
-                    tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
+                    delete_conversation(tx, conversation)?;
                     for i in invitees {
                         out.for_user(None, i, Change::InvitationClosed { conversation })?;
                     }
@@ -1236,6 +1305,204 @@ impl SqliteStore {
                     membership_event(tx, &mut out, conversation, user, MessageKind::Left, now)?;
                     // Whoever left no longer holds back the others' ticks.
                     out.ticks_after(conversation, &before)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::CreateRoom { user, name, link } => {
+                let name = name.trim().to_owned();
+                if name.is_empty() || name.chars().count() > 100 {
+                    return Err(StoreError::Invalid(
+                        "A room name has 1 to 100 characters.".into(),
+                    ));
+                }
+                tx.execute(
+                    "INSERT INTO conversations (kind, created_at, name, link_token) \
+                     VALUES ('room', ?1, ?2, ?3)",
+                    params![now, name, link],
+                )?;
+                let conv = tx.last_insert_rowid() as ConversationId;
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id, role) VALUES (?1, ?2, 'owner')",
+                    params![conv, user],
+                )?;
+                let info = conversation_info(tx, conv)?;
+                out.for_members(conv, Change::Conversation { conversation: info })?;
+                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
+            }
+            WriteOp::AddRoomMember {
+                user,
+                conversation,
+                member,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                let member = require_user(tx, &member)?;
+                if member_row(tx, conversation, member.id)?.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "{} is in the room already.",
+                        member.info.name
+                    )));
+                }
+                // A room's history is the room's: a new member sees it, but none of it is
+                // unread for them.
+                let last_seq: u64 = tx.query_row(
+                    "SELECT last_seq FROM conversations WHERE id = ?1",
+                    [conversation],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
+                     receipt_read_seq) VALUES (?1, ?2, ?3, ?3, ?3)",
+                    params![conversation, member.id, last_seq],
+                )?;
+                let info = conversation_info(tx, conversation)?;
+                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                membership_event(
+                    tx,
+                    &mut out,
+                    conversation,
+                    member.id,
+                    MessageKind::Joined,
+                    now,
+                )?;
+                Outcome::Done
+            }
+            WriteOp::RemoveRoomMember {
+                user,
+                conversation,
+                member,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                let member = require_user(tx, &member)?;
+                match room_role(tx, conversation, member.id) {
+                    Ok(Role::Owner) => {
+                        return Err(StoreError::Forbidden(
+                            "The owner of a room cannot be removed.".into(),
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(StoreError::Forbidden(_)) => {
+                        return Err(StoreError::NotFound(format!(
+                            "{} is not in the room.",
+                            member.info.name
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
+                let before = aggregates(tx, conversation)?;
+                tx.execute(
+                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, member.id],
+                )?;
+                out.for_user(None, member.id, Change::Removed { conversation })?;
+                let info = conversation_info(tx, conversation)?;
+                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                membership_event(
+                    tx,
+                    &mut out,
+                    conversation,
+                    member.id,
+                    MessageKind::Left,
+                    now,
+                )?;
+                out.ticks_after(conversation, &before)?;
+                Outcome::Done
+            }
+            WriteOp::PromoteModerator {
+                user,
+                conversation,
+                member,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                let member = require_user(tx, &member)?;
+                match room_role(tx, conversation, member.id) {
+                    Ok(Role::Member) => {
+                        tx.execute(
+                            "UPDATE members SET role = 'moderator' \
+                             WHERE conversation_id = ?1 AND user_id = ?2",
+                            params![conversation, member.id],
+                        )?;
+                        let info = conversation_info(tx, conversation)?;
+                        out.for_members(conversation, Change::Conversation { conversation: info })?;
+                    }
+                    Ok(_) => {}
+                    Err(StoreError::Forbidden(_)) => {
+                        return Err(StoreError::NotFound(format!(
+                            "{} is not in the room.",
+                            member.info.name
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
+                Outcome::Done
+            }
+            WriteOp::RotateRoomLink {
+                user,
+                conversation,
+                link,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                tx.execute(
+                    "UPDATE conversations SET link_token = ?2 WHERE id = ?1",
+                    params![conversation, link],
+                )?;
+                Outcome::Done
+            }
+            WriteOp::SetMuteAll {
+                user,
+                conversation,
+                muted,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                tx.execute(
+                    "UPDATE conversations SET mute_all = ?2 WHERE id = ?1",
+                    params![conversation, muted],
+                )?;
+                let info = conversation_info(tx, conversation)?;
+                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                Outcome::Done
+            }
+            WriteOp::LeaveRoom { user, conversation } => {
+                let role = room_role(tx, conversation, user)?;
+                let others = member_ids(tx, conversation)?.len() - 1;
+                let other_moderators: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
+                     AND role IN ('owner', 'moderator')",
+                    params![conversation, user],
+                    |r| r.get(0),
+                )?;
+                match role {
+                    Role::Owner => {
+                        return Err(StoreError::Forbidden(
+                            "The owner cannot leave a room; delete it instead.".into(),
+                        ));
+                    }
+                    Role::Moderator if others > 0 && other_moderators == 0 => {
+                        return Err(StoreError::Forbidden(
+                            "Make another member a moderator before you leave.".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+                let before = aggregates(tx, conversation)?;
+                tx.execute(
+                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user],
+                )?;
+                out.for_user(None, user, Change::Removed { conversation })?;
+                let info = conversation_info(tx, conversation)?;
+                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                membership_event(tx, &mut out, conversation, user, MessageKind::Left, now)?;
+                out.ticks_after(conversation, &before)?;
+                Outcome::Done
+            }
+            WriteOp::DeleteRoom { user, conversation } => {
+                if room_role(tx, conversation, user)? != Role::Owner {
+                    return Err(StoreError::Forbidden(
+                        "Only the owner can delete a room.".into(),
+                    ));
+                }
+                for member in delete_conversation(tx, conversation)? {
+                    out.for_user(None, member, Change::Removed { conversation })?;
                 }
                 Outcome::Done
             }
@@ -1512,6 +1779,37 @@ impl Store for SqliteStore {
                  JOIN users t ON t.id = f.target_id WHERE f.target_id = ?1 AND f.state = 'pending' ORDER BY o.name",
             )?;
             Ok((outgoing, incoming))
+        })
+    }
+
+    fn room_link(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<(String, String), StoreError> {
+        self.with_reader(|c| {
+            require_moderator(c, conversation, user)?;
+            Ok(c.query_row(
+                "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = ?1",
+                [conversation],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+    }
+
+    fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
+        self.with_reader(|c| {
+            c.query_row(
+                "SELECT id, COALESCE(name, '') FROM conversations WHERE link_token = ?1",
+                [link],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(
+                    "This link does not open any room (it may have been changed).".into(),
+                )
+            })
         })
     }
 

@@ -8,6 +8,7 @@ mod limits;
 mod presence;
 mod process;
 mod resume;
+mod rooms;
 mod ticks;
 
 use confer_proto::{Change, ErrorCode, Event, Message, PROTOCOL_VERSION, Request, Response};

@@ -1,0 +1,17 @@
+//! `delete_room`: the owner deletes a room with everything in it.
+
+use std::sync::Arc;
+
+use confer_proto::Response;
+
+use super::write_ok;
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    conversation: u64,
+) -> Result<Response, ApiError> {
+    let user = session.user()?.id;
+    write_ok(state, WriteOp::DeleteRoom { user, conversation }).await
+}

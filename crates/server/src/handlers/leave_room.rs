@@ -1,0 +1,17 @@
+//! `leave_room`: leave a room (not its owner; a moderator only if another remains).
+
+use std::sync::Arc;
+
+use confer_proto::Response;
+
+use super::write_ok;
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    conversation: u64,
+) -> Result<Response, ApiError> {
+    let user = session.user()?.id;
+    write_ok(state, WriteOp::LeaveRoom { user, conversation }).await
+}

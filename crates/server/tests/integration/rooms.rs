@@ -1,0 +1,356 @@
+//! Virtual Rooms: roles, the join link and its rotation, mute-for-all, leaving and deleting,
+//! and the authorization matrix of every room action against every role.
+
+use confer_proto::{Change, ConversationKind, ErrorCode, Event, Request, Response};
+use confer_testkit::Client;
+
+use super::*;
+
+async fn server() -> TestServer {
+    let server = TestServer::start().await.unwrap();
+    for name in ["alice", "bob", "carol", "dave", "erin"] {
+        server.add_user(name, PW).unwrap();
+    }
+    server
+}
+
+/// The answer to a request: its response, or the refusal.
+async fn outcome(client: &mut Client, req: Request) -> Result<Response, confer_proto::ErrorBody> {
+    let id = client.send_request(req).await.unwrap();
+    client.reply(id).await.unwrap()
+}
+
+async fn ok(client: &mut Client, req: Request) -> Response {
+    match outcome(client, req).await {
+        Ok(r) => r,
+        Err(e) => panic!("refused: {e:?}"),
+    }
+}
+
+/// A room owned by alice, with carol as moderator and bob and dave as members.
+async fn room(alice: &mut Client) -> (u64, String) {
+    let conversation = match ok(
+        alice,
+        Request::CreateRoom {
+            name: "Weekly planning".into(),
+        },
+    )
+    .await
+    {
+        Response::Conversation { conversation } => {
+            assert_eq!(conversation.info.kind, ConversationKind::Room);
+            assert_eq!(conversation.info.owner.as_deref(), Some("alice"));
+            conversation.info.id
+        }
+        r => panic!("{r:?}"),
+    };
+    for user in ["bob", "carol", "dave"] {
+        ok(
+            alice,
+            Request::AddRoomMember {
+                conversation,
+                user: user.into(),
+            },
+        )
+        .await;
+    }
+    ok(
+        alice,
+        Request::PromoteModerator {
+            conversation,
+            user: "carol".into(),
+        },
+    )
+    .await;
+    let link = match ok(alice, Request::RoomLink { conversation }).await {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    };
+    (conversation, link)
+}
+
+#[tokio::test]
+async fn moderators_manage_members_and_the_room_shows_roles() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let (conversation, _) = room(&mut alice).await;
+    let info = match ok(&mut bob, Request::ListConversations).await {
+        Response::Conversations { conversations } => {
+            conversations
+                .into_iter()
+                .find(|c| c.info.id == conversation)
+                .expect("bob is a member")
+                .info
+        }
+        r => panic!("{r:?}"),
+    };
+    assert_eq!(info.members, ["alice", "bob", "carol", "dave"]);
+    assert_eq!(info.moderators, ["alice", "carol"]);
+    assert_eq!(info.name.as_deref(), Some("Weekly planning"));
+    // Members chat in the room.
+    send(&mut bob, conversation, "r1", "agenda?").await;
+
+    // The owner cannot be removed, not even by a moderator.
+    let mut carol = login(&server, "carol").await;
+    let remove_owner = Request::RemoveRoomMember {
+        conversation,
+        user: "alice".into(),
+    };
+    assert_eq!(
+        refused_code(&mut carol, remove_owner).await,
+        ErrorCode::Forbidden
+    );
+    ok(
+        &mut carol,
+        Request::RemoveRoomMember {
+            conversation,
+            user: "dave".into(),
+        },
+    )
+    .await;
+    let mut dave = login(&server, "dave").await;
+    assert_eq!(
+        refused_code(
+            &mut dave,
+            Request::History {
+                conversation,
+                before: None,
+                limit: None
+            }
+        )
+        .await,
+        ErrorCode::Forbidden
+    );
+
+    // Mute-for-all is room state that every member sees.
+    ok(
+        &mut carol,
+        Request::SetMuteAll {
+            conversation,
+            muted: true,
+        },
+    )
+    .await;
+    let muted = bob
+        .wait_for(|e| match e {
+            Event::Change {
+                change: Change::Conversation { conversation: info },
+                ..
+            } if info.id == conversation && info.mute_all => Some(()),
+            _ => None,
+        })
+        .await;
+    assert!(muted.is_ok());
+}
+
+#[tokio::test]
+async fn a_changed_link_refuses_the_old_one_at_once() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut erin = login(&server, "erin").await;
+    let (conversation, old) = room(&mut alice).await;
+    match ok(&mut erin, Request::ResolveLink { link: old.clone() }).await {
+        Response::RoomLink {
+            conversation: c,
+            name,
+            ..
+        } => assert_eq!((c, name.as_str()), (conversation, "Weekly planning")),
+        r => panic!("{r:?}"),
+    }
+    let new = match ok(&mut alice, Request::RotateRoomLink { conversation }).await {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    };
+    assert_ne!(new, old);
+    assert!(new.len() >= 32, "unguessable: {new}");
+    assert_eq!(
+        refused_code(&mut erin, Request::ResolveLink { link: old }).await,
+        ErrorCode::NotFound
+    );
+    ok(&mut erin, Request::ResolveLink { link: new }).await;
+}
+
+#[tokio::test]
+async fn leaving_and_deleting_follow_the_roles() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut carol = login(&server, "carol").await;
+    let (conversation, _) = room(&mut alice).await;
+    // The owner never leaves: they delete.
+    assert_eq!(
+        refused_code(&mut alice, Request::LeaveRoom { conversation }).await,
+        ErrorCode::Forbidden
+    );
+    // A moderator leaves while another moderator (the owner) remains.
+    ok(&mut carol, Request::LeaveRoom { conversation }).await;
+
+    // A room whose only moderator besides the owner… is checked on a room without its owner's
+    // help: bob is made moderator, and he may leave because alice moderates too.
+    ok(
+        &mut alice,
+        Request::PromoteModerator {
+            conversation,
+            user: "bob".into(),
+        },
+    )
+    .await;
+    let mut bob = login(&server, "bob").await;
+    ok(&mut bob, Request::LeaveRoom { conversation }).await;
+
+    ok(&mut alice, Request::DeleteRoom { conversation }).await;
+    let mut dave = login_unsynced(&server, "dave").await;
+    assert_eq!(
+        refused_code(
+            &mut dave,
+            Request::History {
+                conversation,
+                before: None,
+                limit: None
+            }
+        )
+        .await,
+        ErrorCode::NotFound
+    );
+}
+
+/// Who tries an action.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    NonMember,
+    Member,
+    Moderator,
+    Owner,
+}
+
+impl Role {
+    fn user(self) -> &'static str {
+        match self {
+            Role::NonMember => "erin",
+            Role::Member => "bob",
+            Role::Moderator => "carol",
+            Role::Owner => "alice",
+        }
+    }
+}
+
+const ALLOW: Option<ErrorCode> = None;
+const DENY: Option<ErrorCode> = Some(ErrorCode::Forbidden);
+
+#[tokio::test]
+async fn authorization_matrix_of_room_actions() {
+    type Make = fn(u64, &str) -> Request;
+    // For each action: the request (given the room and its current link), and what each of
+    // non-member, member, moderator and owner gets.
+    let table: &[(&str, Make, [Option<ErrorCode>; 4])] = &[
+        (
+            "add member",
+            |c, _| Request::AddRoomMember {
+                conversation: c,
+                user: "erin".into(),
+            },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "remove member",
+            |c, _| Request::RemoveRoomMember {
+                conversation: c,
+                user: "dave".into(),
+            },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "promote",
+            |c, _| Request::PromoteModerator {
+                conversation: c,
+                user: "dave".into(),
+            },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "copy link",
+            |c, _| Request::RoomLink { conversation: c },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "change link",
+            |c, _| Request::RotateRoomLink { conversation: c },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "mute for all",
+            |c, _| Request::SetMuteAll {
+                conversation: c,
+                muted: true,
+            },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "delete",
+            |c, _| Request::DeleteRoom { conversation: c },
+            [DENY, DENY, DENY, ALLOW],
+        ),
+        (
+            "leave",
+            |c, _| Request::LeaveRoom { conversation: c },
+            [DENY, ALLOW, ALLOW, DENY],
+        ),
+        (
+            "send",
+            |c, _| Request::SendMessage {
+                conversation: c,
+                client_id: "matrix".into(),
+                text: "hi".into(),
+            },
+            [DENY, ALLOW, ALLOW, ALLOW],
+        ),
+        (
+            "history",
+            |c, _| Request::History {
+                conversation: c,
+                before: None,
+                limit: None,
+            },
+            [DENY, ALLOW, ALLOW, ALLOW],
+        ),
+        (
+            "open by link",
+            |_, link| Request::ResolveLink { link: link.into() },
+            [ALLOW, ALLOW, ALLOW, ALLOW],
+        ),
+        (
+            "open by an old link",
+            |_, _| Request::ResolveLink {
+                link: "a-replaced-link".into(),
+            },
+            [
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::NotFound),
+                Some(ErrorCode::NotFound),
+            ],
+        ),
+    ];
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut failures = Vec::new();
+    for (action, make, expected) in table {
+        for (role, want) in [Role::NonMember, Role::Member, Role::Moderator, Role::Owner]
+            .into_iter()
+            .zip(expected)
+        {
+            // A fresh room per cell: one action cannot change the next one's situation.
+            let (conversation, link) = room(&mut alice).await;
+            let mut who = login(&server, role.user()).await;
+            let got = outcome(&mut who, make(conversation, &link))
+                .await
+                .err()
+                .map(|e| e.code);
+            if got != *want {
+                failures.push(format!("{action} as {role:?}: got {got:?}, want {want:?}"));
+            }
+            who.close().await;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
