@@ -3,8 +3,8 @@
 use std::{sync::Arc, time::Duration};
 
 use confer_core::{
-    CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, Favourites, Settings,
-    UnreadTotals,
+    CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, Favourites, Invitation,
+    Settings, UnreadTotals,
 };
 use confer_proto::{DirectoryEntry, Presence, PresenceChoice};
 use tauri::{AppHandle, Manager, State, ipc::Channel};
@@ -235,4 +235,119 @@ pub fn painted(state: State<'_, AppState>) {
             "first conversation list painted"
         );
     }
+}
+
+#[tauri::command]
+pub async fn create_group(
+    state: State<'_, AppState>,
+    invite: Vec<String>,
+    name: Option<String>,
+) -> Result<u64, UiError> {
+    Ok(client(&state)?.create_group(&invite, name).await?)
+}
+
+#[tauri::command]
+pub async fn invite_to_group(
+    state: State<'_, AppState>,
+    conversation: u64,
+    user: String,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.invite_to_group(conversation, &user).await?)
+}
+
+#[tauri::command]
+pub async fn join_group(state: State<'_, AppState>, conversation: u64) -> Result<u64, UiError> {
+    Ok(client(&state)?.join_group(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn decline_group(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.decline_group(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn leave_group(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.leave_group(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn invitations(state: State<'_, AppState>) -> Result<Vec<Invitation>, UiError> {
+    Ok(client(&state)?.invitations().await?)
+}
+
+#[tauri::command]
+pub async fn create_room(state: State<'_, AppState>, name: String) -> Result<u64, UiError> {
+    Ok(client(&state)?.create_room(&name).await?)
+}
+
+#[tauri::command]
+pub async fn add_room_member(
+    state: State<'_, AppState>,
+    conversation: u64,
+    user: String,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.add_room_member(conversation, &user).await?)
+}
+
+#[tauri::command]
+pub async fn remove_room_member(
+    state: State<'_, AppState>,
+    conversation: u64,
+    user: String,
+) -> Result<(), UiError> {
+    Ok(client(&state)?
+        .remove_room_member(conversation, &user)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn promote_moderator(
+    state: State<'_, AppState>,
+    conversation: u64,
+    user: String,
+) -> Result<(), UiError> {
+    Ok(client(&state)?
+        .promote_moderator(conversation, &user)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn set_mute_all(
+    state: State<'_, AppState>,
+    conversation: u64,
+    muted: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_mute_all(conversation, muted).await?)
+}
+
+#[tauri::command]
+pub async fn leave_room(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.leave_room(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn delete_room(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.delete_room(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn room_link(state: State<'_, AppState>, conversation: u64) -> Result<String, UiError> {
+    Ok(client(&state)?.room_link(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn rotate_room_link(
+    state: State<'_, AppState>,
+    conversation: u64,
+) -> Result<String, UiError> {
+    Ok(client(&state)?.rotate_room_link(conversation).await?)
+}
+
+/// The room a join link opens, as `[id, name]`.
+#[tauri::command]
+pub async fn resolve_link(
+    state: State<'_, AppState>,
+    link: String,
+) -> Result<(u64, String), UiError> {
+    Ok(client(&state)?.resolve_link(&link).await?)
 }

@@ -123,6 +123,22 @@ fn main() {
             commands::remove_favourite,
             commands::answer_subscription,
             commands::painted,
+            commands::create_group,
+            commands::invite_to_group,
+            commands::join_group,
+            commands::decline_group,
+            commands::leave_group,
+            commands::invitations,
+            commands::create_room,
+            commands::add_room_member,
+            commands::remove_room_member,
+            commands::promote_moderator,
+            commands::set_mute_all,
+            commands::leave_room,
+            commands::delete_room,
+            commands::room_link,
+            commands::rotate_room_link,
+            commands::resolve_link,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Confer desktop app");
