@@ -248,7 +248,8 @@ pub enum Request {
         /// Who.
         user: String,
     },
-    /// The room's join link (moderators).
+    /// A room's join link (moderators), or a 1:1 conversation's own meeting link (either
+    /// member).
     RoomLink {
         /// The room.
         #[ts(type = "number")]

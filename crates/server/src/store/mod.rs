@@ -451,7 +451,8 @@ pub trait Store: Send + Sync + 'static {
     fn max_position(&self) -> Result<u64, StoreError>;
     /// The user's favourites and the pending requests addressed to them.
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
-    /// A room's name and join link token; `Forbidden` unless `user` moderates it.
+    /// A room's name and join link token (`Forbidden` unless `user` moderates it), or a 1:1
+    /// conversation's meeting link (either of its two members).
     fn room_link(
         &self,
         user: UserId,

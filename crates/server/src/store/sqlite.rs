@@ -796,7 +796,9 @@ impl SqliteStore {
                     Some(c) => c,
                     None => {
                         tx.execute(
-                            "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?1, ?2)",
+                            // The pair's own meeting link; SQLite's randomness is seeded from the OS.
+                            "INSERT INTO conversations (kind, direct_key, created_at, link_token) \
+                             VALUES ('direct', ?1, ?2, lower(hex(randomblob(32))))",
                             params![key, now],
                         )?;
                         let conv = tx.last_insert_rowid() as ConversationId;
@@ -1788,7 +1790,24 @@ impl Store for SqliteStore {
         conversation: ConversationId,
     ) -> Result<(String, String), StoreError> {
         self.with_reader(|c| {
-            require_moderator(c, conversation, user)?;
+            require_member(c, conversation, user)?;
+            let kind: String = c.query_row(
+                "SELECT kind FROM conversations WHERE id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )?;
+            match kind.as_str() {
+                // Both people in a 1:1 conversation share its meeting link.
+                "direct" => {}
+                "room" => {
+                    require_moderator(c, conversation, user)?;
+                }
+                _ => {
+                    return Err(StoreError::Invalid(format!(
+                        "Conversation {conversation} has no meeting link."
+                    )));
+                }
+            }
             Ok(c.query_row(
                 "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = ?1",
                 [conversation],

@@ -354,3 +354,61 @@ async fn authorization_matrix_of_room_actions() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn each_pair_has_its_own_meeting_link() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let mut erin = login(&server, "erin").await;
+    let with_bob = open_direct(&mut alice, "bob").await;
+    let with_erin = open_direct(&mut alice, "erin").await;
+    let link = |r: Response| match r {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    };
+    let ab = link(
+        ok(
+            &mut alice,
+            Request::RoomLink {
+                conversation: with_bob,
+            },
+        )
+        .await,
+    );
+    let ba = link(
+        ok(
+            &mut bob,
+            Request::RoomLink {
+                conversation: with_bob,
+            },
+        )
+        .await,
+    );
+    let ae = link(
+        ok(
+            &mut alice,
+            Request::RoomLink {
+                conversation: with_erin,
+            },
+        )
+        .await,
+    );
+    assert_eq!(ab, ba, "both members share it");
+    assert_ne!(ab, ae, "unique to the pair");
+    assert_eq!(ab.len(), 64);
+    assert_eq!(
+        refused_code(
+            &mut erin,
+            Request::RoomLink {
+                conversation: with_bob
+            }
+        )
+        .await,
+        ErrorCode::Forbidden
+    );
+    match ok(&mut erin, Request::ResolveLink { link: ab }).await {
+        Response::RoomLink { conversation, .. } => assert_eq!(conversation, with_bob),
+        r => panic!("{r:?}"),
+    }
+}
