@@ -12,7 +12,9 @@ import type {
   Favourite,
   Favourites,
   FavouriteState,
+  Invitation,
   LaunchOptions,
+  MessageKind,
   Presence,
   PresenceChoice,
   PresenceStatus,
@@ -50,7 +52,17 @@ type Conv = {
   receiptsReadThrough: number;
   muted: boolean;
   clearedThrough: number;
+  /** Group invitees who have not answered yet (this user included, until they join). */
+  invited: string[];
+  /** Who invited this user to the group, while the invitation is open. */
+  inviter?: string;
+  /** A room's join link token (moderators see it). */
+  link?: string;
 };
+
+/** The most members a group may have (creator and invitees). */
+export const MAX_GROUP_MEMBERS = 5;
+export const LINK_PREFIX = "confer://join/";
 
 export type Call = { method: string; args: unknown[] };
 
@@ -283,6 +295,182 @@ export class FakeBackend implements Backend {
     this.emit({ event: "favourite", favourite: { owner: user, target: this.me, state } });
   }
 
+  async createGroup(invite: string[], name: string | null): Promise<number> {
+    this.guard("createGroup", invite, name);
+    const people = [...new Set(invite.map((u) => this.known(u)))].filter((u) => u !== this.me);
+    if (people.length === 0) throw fail("invalid", "Invite at least one person.");
+    if (people.length + 1 > MAX_GROUP_MEMBERS) {
+      throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+    }
+    const trimmed = name?.trim() ?? "";
+    const c = this.createShared({
+      kind: "group",
+      members: [this.me],
+      created_at: Date.now(),
+      ...(trimmed ? { name: trimmed } : {}),
+    });
+    c.invited = people;
+    this.emit({ event: "conversations" });
+    return c.info.id;
+  }
+
+  async inviteToGroup(conversation: number, user: string): Promise<void> {
+    this.guard("inviteToGroup", conversation, user);
+    const c = this.mine(conversation, "group");
+    const name = this.known(user);
+    if (c.info.members.includes(name)) throw fail("invalid", `${name} is already in the group.`);
+    if (c.invited.includes(name)) throw fail("invalid", `${name} is already invited.`);
+    if (c.info.members.length + c.invited.length + 1 > MAX_GROUP_MEMBERS) {
+      throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+    }
+    c.invited.push(name);
+    this.emit({ event: "conversations" });
+  }
+
+  async joinGroup(conversation: number): Promise<number> {
+    this.guard("joinGroup", conversation);
+    const c = this.invitation(conversation);
+    c.invited = c.invited.filter((u) => u !== this.me);
+    c.inviter = undefined;
+    c.info.members = [...c.info.members, this.me].sort();
+    // Newcomers see only what comes after they joined.
+    c.clearedThrough = c.nextSeq - 1;
+    c.readThrough = c.clearedThrough;
+    this.event(c, this.me, "joined");
+    this.emit({ event: "invitations" });
+    this.emit({ event: "conversations" });
+    return c.info.id;
+  }
+
+  async declineGroup(conversation: number): Promise<void> {
+    this.guard("declineGroup", conversation);
+    const c = this.invitation(conversation);
+    c.invited = c.invited.filter((u) => u !== this.me);
+    c.inviter = undefined;
+    this.emit({ event: "invitations" });
+  }
+
+  async leaveGroup(conversation: number): Promise<void> {
+    this.guard("leaveGroup", conversation);
+    const c = this.mine(conversation, "group");
+    this.event(c, this.me, "left");
+    c.info.members = c.info.members.filter((u) => u !== this.me);
+    if (c.info.members.length === 0) this.conversationsById.delete(c.info.id);
+    this.emit({ event: "conversations" });
+    this.emitTotals();
+  }
+
+  async invitations(): Promise<Invitation[]> {
+    this.guard("invitations");
+    return clone(
+      [...this.conversationsById.values()]
+        .filter((c) => c.info.kind === "group" && c.invited.includes(this.me))
+        .map((c) => ({
+          conversation: c.info.id,
+          name: c.info.name ?? null,
+          inviter: c.inviter ?? c.info.members[0] ?? "",
+          members: c.info.members.slice(),
+        })),
+    );
+  }
+
+  async createRoom(name: string): Promise<number> {
+    this.guard("createRoom", name);
+    const trimmed = name.trim();
+    if (trimmed === "") throw fail("invalid", "A room needs a name.");
+    const c = this.createShared({
+      kind: "room",
+      members: [this.me],
+      created_at: Date.now(),
+      name: trimmed,
+      owner: this.me,
+      moderators: [this.me],
+      mute_all: false,
+    });
+    c.link = this.newToken();
+    this.emit({ event: "conversations" });
+    return c.info.id;
+  }
+
+  async addRoomMember(conversation: number, user: string): Promise<void> {
+    this.guard("addRoomMember", conversation, user);
+    const c = this.moderated(conversation);
+    const name = this.known(user);
+    if (c.info.members.includes(name)) throw fail("invalid", `${name} is already in the room.`);
+    c.info.members = [...c.info.members, name].sort();
+    this.event(c, name, "joined");
+    this.emit({ event: "conversations" });
+  }
+
+  async removeRoomMember(conversation: number, user: string): Promise<void> {
+    this.guard("removeRoomMember", conversation, user);
+    const c = this.moderated(conversation);
+    if (user === c.info.owner) throw fail("forbidden", "The owner cannot be removed from the room.");
+    if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    this.event(c, user, "left");
+    c.info.members = c.info.members.filter((u) => u !== user);
+    c.info.moderators = (c.info.moderators ?? []).filter((u) => u !== user);
+    this.emit({ event: "conversations" });
+  }
+
+  async promoteModerator(conversation: number, user: string): Promise<void> {
+    this.guard("promoteModerator", conversation, user);
+    const c = this.moderated(conversation);
+    if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    if ((c.info.moderators ?? []).includes(user)) throw fail("invalid", `${user} is already a moderator.`);
+    c.info.moderators = [...(c.info.moderators ?? []), user];
+    this.emit({ event: "conversations" });
+  }
+
+  async setMuteAll(conversation: number, muted: boolean): Promise<void> {
+    this.guard("setMuteAll", conversation, muted);
+    const c = this.moderated(conversation);
+    c.info.mute_all = muted;
+    this.emit({ event: "conversations" });
+  }
+
+  async leaveRoom(conversation: number): Promise<void> {
+    this.guard("leaveRoom", conversation);
+    const c = this.mine(conversation, "room");
+    if (c.info.owner === this.me) throw fail("forbidden", "The owner cannot leave the room; delete it instead.");
+    this.event(c, this.me, "left");
+    c.info.members = c.info.members.filter((u) => u !== this.me);
+    c.info.moderators = (c.info.moderators ?? []).filter((u) => u !== this.me);
+    this.emit({ event: "conversations" });
+    this.emitTotals();
+  }
+
+  async deleteRoom(conversation: number): Promise<void> {
+    this.guard("deleteRoom", conversation);
+    const c = this.mine(conversation, "room");
+    if (c.info.owner !== this.me) throw fail("forbidden", "Only the owner may delete the room.");
+    this.conversationsById.delete(c.info.id);
+    this.emit({ event: "conversations" });
+    this.emitTotals();
+  }
+
+  async roomLink(conversation: number): Promise<string> {
+    this.guard("roomLink", conversation);
+    const c = this.moderated(conversation);
+    c.link ??= this.newToken();
+    return c.link;
+  }
+
+  async rotateRoomLink(conversation: number): Promise<string> {
+    this.guard("rotateRoomLink", conversation);
+    const c = this.moderated(conversation);
+    c.link = this.newToken();
+    return c.link;
+  }
+
+  async resolveLink(link: string): Promise<[number, string]> {
+    this.guard("resolveLink", link);
+    const token = link.trim().startsWith(LINK_PREFIX) ? link.trim().slice(LINK_PREFIX.length) : link.trim();
+    const c = [...this.conversationsById.values()].find((x) => x.info.kind === "room" && x.link === token && token !== "");
+    if (!c) throw fail("not_found", "This link does not open any room (it may have been changed).");
+    return [c.info.id, c.info.name ?? ""];
+  }
+
   async onOpenConversation(handler: (conversation: number) => void): Promise<void> {
     this.log("onOpenConversation");
     this.openHandler = handler;
@@ -411,6 +599,114 @@ export class FakeBackend implements Backend {
     this.openHandler?.(id);
   }
 
+  /** `inviter` invites this user to a new group with `others` already in it; resolves to its id. */
+  inviteMe(inviter: string, others: string[] = [], name: string | null = null): number {
+    const c = this.createShared({
+      kind: "group",
+      members: [inviter, ...others].sort(),
+      created_at: Date.now(),
+      ...(name ? { name } : {}),
+    });
+    c.invited = [this.me];
+    c.inviter = inviter;
+    this.emit({ event: "invitations" });
+    return c.info.id;
+  }
+
+  /** An invitee answers this user's group invitation. */
+  answerInvitation(conversation: number, user: string, join = true): void {
+    const c = this.conv(conversation);
+    if (!c.invited.includes(user)) throw fail("not_found", `${user} was not invited.`);
+    c.invited = c.invited.filter((u) => u !== user);
+    if (!join) return;
+    c.info.members = [...c.info.members, user].sort();
+    this.event(c, user, "joined");
+    this.emit({ event: "conversations" });
+  }
+
+  /** `user` leaves a group or room this user is in. */
+  memberLeaves(conversation: number, user: string): void {
+    const c = this.conv(conversation);
+    this.event(c, user, "left");
+    c.info.members = c.info.members.filter((u) => u !== user);
+    c.info.moderators = c.info.moderators?.filter((u) => u !== user);
+    this.emit({ event: "conversations" });
+  }
+
+  /** A room owned by `owner` with this user among `members` (and `moderators`); resolves to its id. */
+  roomBy(owner: string, name: string, members: string[] = [], moderators: string[] = []): number {
+    const c = this.createShared({
+      kind: "room",
+      members: [...new Set([owner, this.me, ...members])].sort(),
+      created_at: Date.now(),
+      name,
+      owner,
+      moderators: [...new Set([owner, ...moderators])],
+      mute_all: false,
+    });
+    c.link = this.newToken();
+    this.emit({ event: "conversations" });
+    return c.info.id;
+  }
+
+  /** A room this user is not in (reachable only through its link); resolves to its token. */
+  foreignRoom(owner: string, name: string): string {
+    const c = this.createShared({
+      kind: "room",
+      members: [owner],
+      created_at: Date.now(),
+      name,
+      owner,
+      moderators: [owner],
+      mute_all: false,
+    });
+    c.link = this.newToken();
+    return c.link;
+  }
+
+  /** `sender` posts in a group or room. */
+  post(conversation: number, sender: string, text: string): number {
+    const c = this.conv(conversation);
+    const m: CachedMessage = {
+      local_id: this.nextLocal++,
+      conversation,
+      seq: c.nextSeq++,
+      client_id: `in-${this.nextClientId++}`,
+      sender,
+      text,
+      sent_at: Date.now(),
+      state: "sent",
+      error: null,
+    };
+    c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
+    if (c.info.members.includes(this.me)) {
+      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted, blink: !c.muted, badge: !c.muted } });
+      this.emitTotals();
+    }
+    return m.seq as number;
+  }
+
+  /** Who is invited to a group and has not answered yet. */
+  invitedTo(conversation: number): string[] {
+    return this.conv(conversation).invited.slice();
+  }
+
+  /** A room's current link token. */
+  linkOf(conversation: number): string | null {
+    return this.conv(conversation).link ?? null;
+  }
+
+  /** The conversation's info as the fake keeps it. */
+  infoOf(conversation: number): ConversationInfo | null {
+    const c = this.conversationsById.get(conversation);
+    return c ? clone(c.info) : null;
+  }
+
+  /** A room's or group's id by name. */
+  idByName(name: string): number | null {
+    return [...this.conversationsById.values()].find((c) => c.info.name === name)?.info.id ?? null;
+  }
+
   /** A conversation's id with `peer`, if there is one. */
   conversationWith(peer: string): number | null {
     return this.direct(peer)?.info.id ?? null;
@@ -453,6 +749,14 @@ export class FakeBackend implements Backend {
     this.setPresence(this.me, status, this.statusMessage);
   }
 
+  private invitation(id: number): Conv {
+    const c = this.conversationsById.get(id);
+    if (!c || !c.invited.includes(this.me)) throw fail("not_found", "There is no such invitation.");
+    const size = c.info.members.length + c.invited.length;
+    if (size > MAX_GROUP_MEMBERS) throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+    return c;
+  }
+
   private conv(id: number): Conv {
     const c = this.conversationsById.get(id);
     if (!c) throw fail("not_found", "No such conversation.");
@@ -460,7 +764,7 @@ export class FakeBackend implements Backend {
   }
 
   private direct(peer: string): Conv | undefined {
-    return [...this.conversationsById.values()].find((c) => c.info.members.includes(peer));
+    return [...this.conversationsById.values()].find((c) => c.info.kind === "direct" && c.info.members.includes(peer));
   }
 
   private create(peer: string, createdAt: number): Conv {
@@ -473,9 +777,71 @@ export class FakeBackend implements Backend {
       receiptsReadThrough: 0,
       muted: false,
       clearedThrough: 0,
+      invited: [],
     };
     this.conversationsById.set(c.info.id, c);
     return c;
+  }
+
+  private createShared(info: Omit<ConversationInfo, "id">): Conv {
+    const c: Conv = {
+      info: { ...info, id: this.nextConversation++ },
+      messages: [],
+      nextSeq: 1,
+      readThrough: 0,
+      deliveredThrough: 0,
+      receiptsReadThrough: 0,
+      muted: false,
+      clearedThrough: 0,
+      invited: [],
+    };
+    this.conversationsById.set(c.info.id, c);
+    return c;
+  }
+
+  /** A conversation this user is a member of (of `kind`, when given). */
+  private mine(id: number, kind?: "group" | "room"): Conv {
+    const c = this.conversationsById.get(id);
+    if (!c || !c.info.members.includes(this.me)) throw fail("not_found", "No such conversation.");
+    if (kind && c.info.kind !== kind) throw fail("invalid", kind === "room" ? "That is not a room." : "That is not a group.");
+    return c;
+  }
+
+  private moderated(id: number): Conv {
+    const c = this.mine(id, "room");
+    if (!(c.info.moderators ?? []).includes(this.me)) throw fail("forbidden", "Only a moderator of the room may do that.");
+    return c;
+  }
+
+  private known(user: string): string {
+    const name = user.trim().toLowerCase();
+    if (name !== this.me && !this.users.includes(name)) throw fail("not_found", `There is no user called ${user}.`);
+    return name;
+  }
+
+  private newToken(): string {
+    let t = "";
+    while (t.length < 22) t += Math.random().toString(36).slice(2);
+    return t.slice(0, 22);
+  }
+
+  /** A join or leave line in the timeline (not unread: its sender is the member, text is empty). */
+  private event(c: Conv, user: string, kind: MessageKind): void {
+    const m: CachedMessage = {
+      local_id: this.nextLocal++,
+      conversation: c.info.id,
+      seq: c.nextSeq++,
+      client_id: `ev-${this.nextClientId++}`,
+      sender: user,
+      text: "",
+      sent_at: Date.now(),
+      state: "sent",
+      error: null,
+      kind,
+    };
+    c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
+    if (user === this.me) c.readThrough = m.seq as number;
+    if (c.info.members.includes(this.me)) this.emit({ event: "message", message: clone(m), decision: { notify: false, blink: false, badge: false } });
   }
 
   /** A message as the cache shows it: the ticks of this user's messages from the receipts. */
@@ -491,11 +857,12 @@ export class FakeBackend implements Backend {
 
   private unread(c: Conv): number {
     const after = Math.max(c.readThrough, c.clearedThrough);
-    return c.messages.filter((m) => m.seq !== null && m.seq > after && m.sender !== this.me).length;
+    return c.messages.filter((m) => m.seq !== null && m.seq > after && m.sender !== this.me && (m.kind ?? "text") === "text").length;
   }
 
   private views(): ConversationView[] {
     return [...this.conversationsById.values()]
+      .filter((c) => c.info.members.includes(this.me))
       .map((c) => {
         const visible = c.messages.filter((m) => m.seq === null || m.seq > c.clearedThrough);
         const last = visible[visible.length - 1] ?? null;
@@ -511,7 +878,9 @@ export class FakeBackend implements Backend {
   }
 
   private totals(): UnreadTotals {
-    const chats = [...this.conversationsById.values()].filter((c) => !c.muted).reduce((n, c) => n + this.unread(c), 0);
-    return { chats, rooms: 0 };
+    const counted = [...this.conversationsById.values()].filter((c) => !c.muted && c.info.members.includes(this.me));
+    const chats = counted.filter((c) => c.info.kind !== "room").reduce((n, c) => n + this.unread(c), 0);
+    const rooms = counted.filter((c) => c.info.kind === "room").reduce((n, c) => n + this.unread(c), 0);
+    return { chats, rooms };
   }
 }

@@ -8,6 +8,7 @@ import type {
   ConversationView,
   DirectoryEntry,
   Favourites,
+  Invitation,
   LaunchOptions,
   Presence,
   PresenceChoice,
@@ -40,6 +41,25 @@ export interface Backend {
   addFavourite(user: string): Promise<void>;
   removeFavourite(user: string): Promise<void>;
   answerSubscription(user: string, accept: boolean): Promise<void>;
+  createGroup(invite: string[], name: string | null): Promise<number>;
+  inviteToGroup(conversation: number, user: string): Promise<void>;
+  joinGroup(conversation: number): Promise<number>;
+  declineGroup(conversation: number): Promise<void>;
+  leaveGroup(conversation: number): Promise<void>;
+  invitations(): Promise<Invitation[]>;
+  createRoom(name: string): Promise<number>;
+  addRoomMember(conversation: number, user: string): Promise<void>;
+  removeRoomMember(conversation: number, user: string): Promise<void>;
+  promoteModerator(conversation: number, user: string): Promise<void>;
+  setMuteAll(conversation: number, muted: boolean): Promise<void>;
+  leaveRoom(conversation: number): Promise<void>;
+  deleteRoom(conversation: number): Promise<void>;
+  /** A room's join link token (moderators). */
+  roomLink(conversation: number): Promise<string>;
+  /** Replaces the link; the old one is refused at once. */
+  rotateRoomLink(conversation: number): Promise<string>;
+  /** The room a link token opens: [id, name]; rejects with not_found for an old link. */
+  resolveLink(link: string): Promise<[number, string]>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
@@ -81,6 +101,22 @@ const tauriBackend: Backend = {
   addFavourite: (user) => call("add_favourite", { user }),
   removeFavourite: (user) => call("remove_favourite", { user }),
   answerSubscription: (user, accept) => call("answer_subscription", { user, accept }),
+  createGroup: (invite, name) => call("create_group", { invite, name }),
+  inviteToGroup: (conversation, user) => call("invite_to_group", { conversation, user }),
+  joinGroup: (conversation) => call("join_group", { conversation }),
+  declineGroup: (conversation) => call("decline_group", { conversation }),
+  leaveGroup: (conversation) => call("leave_group", { conversation }),
+  invitations: () => call("invitations"),
+  createRoom: (name) => call("create_room", { name }),
+  addRoomMember: (conversation, user) => call("add_room_member", { conversation, user }),
+  removeRoomMember: (conversation, user) => call("remove_room_member", { conversation, user }),
+  promoteModerator: (conversation, user) => call("promote_moderator", { conversation, user }),
+  setMuteAll: (conversation, muted) => call("set_mute_all", { conversation, muted }),
+  leaveRoom: (conversation) => call("leave_room", { conversation }),
+  deleteRoom: (conversation) => call("delete_room", { conversation }),
+  roomLink: (conversation) => call("room_link", { conversation }),
+  rotateRoomLink: (conversation) => call("rotate_room_link", { conversation }),
+  resolveLink: (link) => call("resolve_link", { link }),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },
