@@ -120,6 +120,14 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// A room's meeting: start (or join) and leave.
+    Meeting {
+        #[command(subcommand)]
+        action: MeetingAction,
+        /// Print the result as one JSON object.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Groups: create, invite, join, decline, leave, and the invitations waiting.
     Group {
         #[command(subcommand)]
@@ -188,8 +196,48 @@ enum RoomAction {
         /// The room's id.
         room: u64,
     },
-    /// Your rooms, with members and moderators.
+    /// Put a meeting on a room's calendar (moderators); prints its id.
+    Schedule {
+        /// The room's id.
+        room: u64,
+        /// Start, RFC 3339 (2026-12-01T09:30:00+01:00).
+        #[arg(long)]
+        at: String,
+        /// Length in minutes.
+        #[arg(long)]
+        minutes: u32,
+        /// What it is about [default: the room's name].
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Remove a scheduled meeting (the room's owner).
+    Unschedule {
+        /// The scheduled meeting's id.
+        meeting: u64,
+    },
+    /// Print a scheduled meeting as an .ics invitation with the room's link (moderators).
+    Ics {
+        /// The scheduled meeting's id.
+        meeting: u64,
+    },
+    /// Meetings of your rooms: ongoing, then scheduled (soonest first).
     List,
+    /// Your rooms, with members and moderators.
+    Mine,
+}
+
+#[derive(Subcommand)]
+enum MeetingAction {
+    /// Start the room's meeting, or join it when it is going on.
+    Start {
+        /// The room's id.
+        room: u64,
+    },
+    /// Leave the room's meeting (it ends with its last participant).
+    Leave {
+        /// The room's id.
+        room: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -558,6 +606,26 @@ async fn command(
             online(client, timeout).await?;
             room(client, action, json).await
         }
+        Command::Meeting { action, json } => {
+            online(client, timeout).await?;
+            let (verb, conversation) = match action {
+                MeetingAction::Start { room } => {
+                    client.start_meeting(room).await?;
+                    ("started", room)
+                }
+                MeetingAction::Leave { room } => {
+                    client.leave_meeting(room).await?;
+                    ("left", room)
+                }
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "result": verb, "conversation": conversation })
+                );
+            }
+            Ok(())
+        }
     }
 }
 
@@ -598,7 +666,98 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
             client.delete_room(room).await?;
             ("deleted", room)
         }
+        RoomAction::Schedule {
+            room,
+            at,
+            minutes,
+            title,
+        } => {
+            let starts_at = confer_core::calendar::parse_rfc3339(&at)?;
+            let title = match title {
+                Some(t) => t,
+                None => client
+                    .conversations()
+                    .await?
+                    .into_iter()
+                    .find(|c| c.info.id == room)
+                    .and_then(|c| c.info.name)
+                    .unwrap_or_else(|| "Meeting".into()),
+            };
+            let meeting = client
+                .schedule_meeting(room, &title, starts_at, minutes)
+                .await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&meeting).expect("meetings serialise")
+                );
+            } else {
+                println!("{}", meeting.id);
+            }
+            return Ok(());
+        }
+        RoomAction::Unschedule { meeting } => {
+            client.delete_scheduled_meeting(meeting).await?;
+            ("unscheduled", meeting)
+        }
+        RoomAction::Ics { meeting } => {
+            let (_, scheduled) = client.meetings().await?;
+            let m = scheduled
+                .into_iter()
+                .find(|m| m.id == meeting)
+                .ok_or_else(|| {
+                    Failure(
+                        5,
+                        format!("There is no scheduled meeting {meeting} in your rooms."),
+                    )
+                })?;
+            let link = format!("confer://join/{}", client.room_link(m.conversation).await?);
+            let host = confer_core::ws_url(client.server())
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', ':']).next())
+                .unwrap_or("localhost")
+                .to_owned();
+            print!("{}", confer_core::calendar::ics(&m, &link, &host, now_ms()));
+            return Ok(());
+        }
         RoomAction::List => {
+            let (ongoing, scheduled) = client.meetings().await?;
+            for m in ongoing {
+                if json {
+                    let mut v = serde_json::to_value(&m).expect("meetings serialise");
+                    v["state"] = "ongoing".into();
+                    println!("{v}");
+                } else {
+                    println!(
+                        "ongoing\t{}\t{}\tsince {}\t{}",
+                        m.conversation,
+                        m.name,
+                        format_time(m.started_at),
+                        m.participants.join(", ")
+                    );
+                }
+            }
+            for m in scheduled {
+                if json {
+                    let mut v = serde_json::to_value(&m).expect("meetings serialise");
+                    v["state"] = "scheduled".into();
+                    println!("{v}");
+                } else {
+                    println!(
+                        "scheduled\t{}\t{}\t{}\t{} ({} min)\t#{}",
+                        m.conversation,
+                        m.name,
+                        m.title,
+                        format_time(m.starts_at),
+                        m.minutes,
+                        m.id
+                    );
+                }
+            }
+            return Ok(());
+        }
+        RoomAction::Mine => {
             for c in client.conversations().await? {
                 if c.info.kind != confer_proto::ConversationKind::Room {
                     continue;
@@ -759,6 +918,12 @@ fn print_event(event: &ClientEvent, json: bool) -> bool {
 }
 
 /// `YYYY-MM-DD HH:MM` in UTC.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

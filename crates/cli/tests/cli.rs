@@ -538,7 +538,7 @@ fn room_commands_manage_roles_and_links_and_refuse_with_5() {
     ok(run("alice", &["room", "add", &room, "bob"]));
     ok(run("alice", &["room", "add", &room, "carol"]));
     ok(run("alice", &["room", "promote", &room, "bob"]));
-    let listed = json(ok(run("carol", &["room", "list", "--json"])));
+    let listed = json(ok(run("carol", &["room", "mine", "--json"])));
     assert_eq!(listed["name"], "Weekly planning");
     assert_eq!(listed["owner"], "alice");
     assert_eq!(listed["moderators"], serde_json::json!(["alice", "bob"]));
@@ -561,6 +561,86 @@ fn room_commands_manage_roles_and_links_and_refuse_with_5() {
     fails(run("bob", &["room", "remove", &room, "alice"]), 5);
     fails(run("alice", &["room", "leave", &room]), 5);
     ok(run("bob", &["room", "mute-all", &room, "on"]));
+
+    // Meetings: ongoing while someone is in, scheduled ones on the calendar, an .ics to share.
+    ok(run("carol", &["meeting", "start", &room]));
+    let scheduled = json(ok(run(
+        "bob",
+        &[
+            "room",
+            "schedule",
+            &room,
+            "--at",
+            "2099-12-01T10:30:00+01:00",
+            "--minutes",
+            "45",
+            "--title",
+            "Sprint review",
+            "--json",
+        ],
+    )));
+    let meeting = scheduled["id"].as_u64().unwrap().to_string();
+    fails(
+        run(
+            "bob",
+            &[
+                "room",
+                "schedule",
+                &room,
+                "--at",
+                "tomorrow",
+                "--minutes",
+                "5",
+            ],
+        ),
+        2,
+    );
+    fails(
+        run(
+            "carol",
+            &[
+                "room",
+                "schedule",
+                &room,
+                "--at",
+                "2099-12-01T10:30:00Z",
+                "--minutes",
+                "5",
+            ],
+        ),
+        5,
+    );
+    let listing: Vec<serde_json::Value> = ok(run("alice", &["room", "list", "--json"]))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listing.len(), 2, "{listing:?}");
+    assert_eq!(
+        (&listing[0]["state"], &listing[0]["participants"]),
+        (&serde_json::json!("ongoing"), &serde_json::json!(["carol"]))
+    );
+    assert_eq!(
+        (
+            &listing[1]["state"],
+            &listing[1]["title"],
+            &listing[1]["minutes"]
+        ),
+        (
+            &serde_json::json!("scheduled"),
+            &serde_json::json!("Sprint review"),
+            &serde_json::json!(45)
+        )
+    );
+    let ics = ok(run("bob", &["room", "ics", &meeting]));
+    assert!(ics.contains("DTSTART:20991201T093000Z\r\n"), "{ics}");
+    assert!(
+        ics.contains(&format!("URL:confer://join/{}", new.trim())),
+        "{ics}"
+    );
+    fails(run("bob", &["room", "unschedule", &meeting]), 5);
+    ok(run("alice", &["room", "unschedule", &meeting]));
+    ok(run("carol", &["meeting", "leave", &room]));
+    assert_eq!(ok(run("alice", &["room", "list"])), "");
     ok(run("carol", &["send", &room, "agenda?"]));
     ok(run("carol", &["room", "leave", &room]));
     ok(run("alice", &["room", "delete", &room, "--json"]));

@@ -133,6 +133,8 @@ pub struct Applied {
     pub favourites: Vec<Favourite>,
     /// Invitations came or ended.
     pub invitations: bool,
+    /// Rooms whose meeting or calendar changed.
+    pub meetings: Vec<u64>,
 }
 
 /// The cache. Calls block: run them off the async runtime ([`Cache::run`]).
@@ -971,6 +973,9 @@ fn apply_one(
                 ],
             )?;
             applied.invitations = true;
+        }
+        Change::Meeting { conversation, .. } | Change::Calendar { conversation } => {
+            applied.meetings.push(*conversation);
         }
         Change::InvitationClosed { conversation } => {
             tx.execute(

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod calendar;
 pub mod connection;
 pub mod credentials;
 pub mod notify;
@@ -267,6 +268,12 @@ pub enum ClientEvent {
     },
     /// Invitations to groups came or ended (see [`Client::invitations`]).
     Invitations,
+    /// A room's meeting or calendar changed (see [`Client::meetings`]).
+    Meetings {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
 }
 
 pub(crate) struct Inner {
@@ -406,6 +413,11 @@ impl Client {
         });
         let supervisor = connect.then(|| AbortOnDrop(tokio::spawn(supervisor::run(inner.clone()))));
         Ok(Self { inner, supervisor })
+    }
+
+    /// The server address this client was opened with.
+    pub fn server(&self) -> &str {
+        &self.inner.config.server
     }
 
     /// The signed-in user's name.
@@ -970,6 +982,64 @@ impl Client {
                 name,
                 link,
             } => Ok((conversation, name, link)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Starts a room's meeting, or joins it when it is going on.
+    pub async fn start_meeting(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::StartMeeting { conversation })
+            .await
+    }
+
+    /// Leaves a room's meeting (it ends with its last participant).
+    pub async fn leave_meeting(&self, conversation: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::LeaveMeeting { conversation })
+            .await
+    }
+
+    /// Puts a meeting on a room's calendar (moderators).
+    pub async fn schedule_meeting(
+        &self,
+        conversation: u64,
+        title: &str,
+        starts_at: i64,
+        minutes: u32,
+    ) -> Result<confer_proto::ScheduledMeeting, CoreError> {
+        match self
+            .inner
+            .handle()?
+            .request(Request::ScheduleMeeting {
+                conversation,
+                title: title.into(),
+                starts_at,
+                minutes,
+            })
+            .await?
+        {
+            Response::Scheduled { meeting } => Ok(meeting),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Removes a scheduled meeting (the room's owner).
+    pub async fn delete_scheduled_meeting(&self, meeting: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::DeleteScheduledMeeting { meeting })
+            .await
+    }
+
+    /// The ongoing and scheduled meetings of this user's rooms (from the server).
+    pub async fn meetings(
+        &self,
+    ) -> Result<
+        (
+            Vec<confer_proto::OngoingMeeting>,
+            Vec<confer_proto::ScheduledMeeting>,
+        ),
+        CoreError,
+    > {
+        match self.inner.handle()?.request(Request::ListMeetings).await? {
+            Response::Meetings { ongoing, scheduled } => Ok((ongoing, scheduled)),
             other => Err(unexpected(other)),
         }
     }

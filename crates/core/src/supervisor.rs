@@ -448,6 +448,9 @@ async fn apply_events(
         if applied.invitations {
             inner.emit(ClientEvent::Invitations);
         }
+        for conversation in applied.meetings {
+            inner.emit(ClientEvent::Meetings { conversation });
+        }
     }
     // Receipts: this device has the messages. Privacy mode sends none.
     if !privacy {

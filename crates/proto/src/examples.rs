@@ -40,6 +40,27 @@ fn group() -> ConversationInfo {
     }
 }
 
+fn ongoing() -> OngoingMeeting {
+    OngoingMeeting {
+        conversation: 12,
+        name: "Weekly planning".into(),
+        participants: vec!["alice".into(), "bob".into()],
+        started_at: 1_795_000_200_000,
+    }
+}
+
+fn scheduled() -> ScheduledMeeting {
+    ScheduledMeeting {
+        id: 4,
+        conversation: 12,
+        name: "Weekly planning".into(),
+        title: "Sprint review".into(),
+        starts_at: 1_795_100_000_000,
+        minutes: 45,
+        organizer: "alice".into(),
+    }
+}
+
 fn room() -> ConversationInfo {
     ConversationInfo {
         id: 12,
@@ -198,6 +219,16 @@ pub fn requests() -> Vec<Request> {
         },
         Request::LeaveRoom { conversation: 12 },
         Request::DeleteRoom { conversation: 12 },
+        Request::StartMeeting { conversation: 12 },
+        Request::LeaveMeeting { conversation: 12 },
+        Request::ScheduleMeeting {
+            conversation: 12,
+            title: "Sprint review".into(),
+            starts_at: 1_795_100_000_000,
+            minutes: 45,
+        },
+        Request::DeleteScheduledMeeting { meeting: 4 },
+        Request::ListMeetings,
     ];
     for r in &all {
         // Exhaustive on purpose: a new variant must get an example above.
@@ -237,7 +268,12 @@ pub fn requests() -> Vec<Request> {
             | Request::ResolveLink { .. }
             | Request::SetMuteAll { .. }
             | Request::LeaveRoom { .. }
-            | Request::DeleteRoom { .. } => {}
+            | Request::DeleteRoom { .. }
+            | Request::StartMeeting { .. }
+            | Request::LeaveMeeting { .. }
+            | Request::ScheduleMeeting { .. }
+            | Request::DeleteScheduledMeeting { .. }
+            | Request::ListMeetings => {}
         }
     }
     all
@@ -292,6 +328,13 @@ pub fn responses() -> Vec<Response> {
             outgoing: vec![favourite()],
             incoming: vec![],
         },
+        Response::Meetings {
+            ongoing: vec![ongoing()],
+            scheduled: vec![scheduled()],
+        },
+        Response::Scheduled {
+            meeting: scheduled(),
+        },
         Response::RoomLink {
             conversation: 12,
             name: "Weekly planning".into(),
@@ -311,7 +354,9 @@ pub fn responses() -> Vec<Response> {
             | Response::Sent { .. }
             | Response::History { .. }
             | Response::Favourites { .. }
-            | Response::RoomLink { .. } => {}
+            | Response::RoomLink { .. }
+            | Response::Meetings { .. }
+            | Response::Scheduled { .. } => {}
         }
     }
     all
@@ -353,6 +398,11 @@ pub fn events() -> Vec<Event> {
         Change::Conversation {
             conversation: room(),
         },
+        Change::Meeting {
+            conversation: 12,
+            ongoing: Some(ongoing()),
+        },
+        Change::Calendar { conversation: 12 },
         Change::Removed { conversation: 9 },
         Change::Message {
             message: Message {
@@ -378,7 +428,9 @@ pub fn events() -> Vec<Event> {
             | Change::Favourite { .. }
             | Change::Invited { .. }
             | Change::InvitationClosed { .. }
-            | Change::Removed { .. } => {}
+            | Change::Removed { .. }
+            | Change::Meeting { .. }
+            | Change::Calendar { .. } => {}
         }
     }
     let mut all: Vec<Event> = changes

@@ -287,6 +287,39 @@ pub enum Request {
         #[ts(type = "number")]
         conversation: u64,
     },
+    /// Start the room's meeting, or join it when it is already ongoing (members).
+    StartMeeting {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Leave the room's meeting; it ends when the last participant leaves.
+    LeaveMeeting {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Put a meeting on the room's calendar (moderators).
+    ScheduleMeeting {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// What it is about.
+        title: String,
+        /// Start, ms since the epoch.
+        #[ts(type = "number")]
+        starts_at: i64,
+        /// Length in minutes (1 to 1440).
+        minutes: u32,
+    },
+    /// Remove a scheduled meeting (the room's owner).
+    DeleteScheduledMeeting {
+        /// Its id.
+        #[ts(type = "number")]
+        meeting: u64,
+    },
+    /// The ongoing and scheduled meetings of the caller's rooms.
+    ListMeetings,
 }
 
 /// A frame sent by the server.
@@ -357,6 +390,18 @@ pub enum Response {
     Conversation {
         /// It.
         conversation: ConversationSummary,
+    },
+    /// Meetings of the caller's rooms.
+    Meetings {
+        /// Going on now.
+        ongoing: Vec<OngoingMeeting>,
+        /// On the calendar, soonest first (meetings that ended are left out).
+        scheduled: Vec<ScheduledMeeting>,
+    },
+    /// A scheduled meeting.
+    Scheduled {
+        /// It.
+        meeting: ScheduledMeeting,
     },
     /// A room's join link.
     RoomLink {
@@ -443,6 +488,20 @@ pub enum Change {
     /// The user is no longer in a conversation (they left, or it was deleted).
     Removed {
         /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// A room's meeting started, changed participants or ended (`None`).
+    Meeting {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The meeting now.
+        ongoing: Option<OngoingMeeting>,
+    },
+    /// A room's calendar changed.
+    Calendar {
+        /// The room.
         #[ts(type = "number")]
         conversation: u64,
     },
@@ -734,6 +793,43 @@ pub enum FavouriteState {
     Declined,
     /// The favourite was removed.
     Removed,
+}
+
+/// A meeting going on in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OngoingMeeting {
+    /// The room.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The room's name.
+    pub name: String,
+    /// Who is in it, by name, in the order they came.
+    pub participants: Vec<String>,
+    /// When it started, ms since the epoch.
+    #[ts(type = "number")]
+    pub started_at: i64,
+}
+
+/// A meeting on a room's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ScheduledMeeting {
+    /// Its id.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// The room.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The room's name.
+    pub name: String,
+    /// What it is about.
+    pub title: String,
+    /// Start, ms since the epoch.
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    /// Length in minutes.
+    pub minutes: u32,
+    /// Who put it there.
+    pub organizer: String,
 }
 
 /// A favourite: `owner` added `target`.

@@ -26,6 +26,8 @@ pub fn typescript_bindings() -> String {
         DirectoryEntry::decl(),
         ConversationKind::decl(),
         MessageKind::decl(),
+        OngoingMeeting::decl(),
+        ScheduledMeeting::decl(),
         ConversationInfo::decl(),
         ConversationSummary::decl(),
         TickState::decl(),

@@ -221,7 +221,35 @@ conversation: number, } | { "type": "delete_room",
 /**
  * The room.
  */
-conversation: number, };
+conversation: number, } | { "type": "start_meeting", 
+/**
+ * The room.
+ */
+conversation: number, } | { "type": "leave_meeting", 
+/**
+ * The room.
+ */
+conversation: number, } | { "type": "schedule_meeting", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * What it is about.
+ */
+title: string, 
+/**
+ * Start, ms since the epoch.
+ */
+starts_at: number, 
+/**
+ * Length in minutes (1 to 1440).
+ */
+minutes: number, } | { "type": "delete_scheduled_meeting", 
+/**
+ * Its id.
+ */
+meeting: number, } | { "type": "list_meetings" };
 
 export type ServerFrame = { "frame": "response", 
 /**
@@ -281,7 +309,19 @@ users: Array<DirectoryEntry>, } | { "type": "conversation",
 /**
  * It.
  */
-conversation: ConversationSummary, } | { "type": "room_link", 
+conversation: ConversationSummary, } | { "type": "meetings", 
+/**
+ * Going on now.
+ */
+ongoing: Array<OngoingMeeting>, 
+/**
+ * On the calendar, soonest first (meetings that ended are left out).
+ */
+scheduled: Array<ScheduledMeeting>, } | { "type": "scheduled", 
+/**
+ * It.
+ */
+meeting: ScheduledMeeting, } | { "type": "room_link", 
 /**
  * The room.
  */
@@ -356,6 +396,18 @@ inviter: string, } | { "kind": "invitation_closed",
 conversation: number, } | { "kind": "removed", 
 /**
  * The conversation.
+ */
+conversation: number, } | { "kind": "meeting", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The meeting now.
+ */
+ongoing: OngoingMeeting | null, } | { "kind": "calendar", 
+/**
+ * The room.
  */
 conversation: number, } | { "kind": "message", 
 /**
@@ -486,6 +538,54 @@ presence: Presence | null, };
 export type ConversationKind = "direct" | "group" | "room";
 
 export type MessageKind = "text" | "joined" | "left";
+
+export type OngoingMeeting = { 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The room's name.
+ */
+name: string, 
+/**
+ * Who is in it, by name, in the order they came.
+ */
+participants: Array<string>, 
+/**
+ * When it started, ms since the epoch.
+ */
+started_at: number, };
+
+export type ScheduledMeeting = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The room's name.
+ */
+name: string, 
+/**
+ * What it is about.
+ */
+title: string, 
+/**
+ * Start, ms since the epoch.
+ */
+starts_at: number, 
+/**
+ * Length in minutes.
+ */
+minutes: number, 
+/**
+ * Who put it there.
+ */
+organizer: string, };
 
 export type ConversationInfo = { 
 /**
@@ -783,7 +883,11 @@ settings: UserSettings, } | { "event": "favourite",
 /**
  * It.
  */
-favourite: Favourite, } | { "event": "invitations" };
+favourite: Favourite, } | { "event": "invitations" } | { "event": "meetings", 
+/**
+ * The room.
+ */
+conversation: number, };
 
 export type LaunchOptions = { 
 /**

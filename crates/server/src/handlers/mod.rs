@@ -19,13 +19,16 @@ mod create_group;
 mod create_room;
 mod decline_group;
 mod delete_room;
+mod delete_scheduled_meeting;
 mod history;
 mod invite_to_group;
 mod join_group;
 mod leave_group;
+mod leave_meeting;
 mod leave_room;
 mod list_conversations;
 mod list_favourites;
+mod list_meetings;
 mod login;
 mod logout;
 mod mark_delivered;
@@ -37,6 +40,7 @@ mod remove_room_member;
 mod resolve_link;
 mod room_link;
 mod rotate_room_link;
+mod schedule_meeting;
 mod search_users;
 pub(crate) mod send_message;
 mod set_idle;
@@ -44,6 +48,7 @@ mod set_mute_all;
 mod set_muted;
 mod set_presence;
 mod set_privacy;
+mod start_meeting;
 mod sync;
 
 /// Routes a request; `send_message` is pipelined by the connection instead.
@@ -146,6 +151,24 @@ pub(crate) async fn dispatch(
         Request::DeleteRoom { conversation } => {
             delete_room::handle(state, session, conversation).await
         }
+        Request::StartMeeting { conversation } => {
+            start_meeting::handle(state, session, conversation).await
+        }
+        Request::LeaveMeeting { conversation } => {
+            leave_meeting::handle(state, session, conversation).await
+        }
+        Request::ScheduleMeeting {
+            conversation,
+            title,
+            starts_at,
+            minutes,
+        } => {
+            schedule_meeting::handle(state, session, conversation, title, starts_at, minutes).await
+        }
+        Request::DeleteScheduledMeeting { meeting } => {
+            delete_scheduled_meeting::handle(state, session, meeting).await
+        }
+        Request::ListMeetings => list_meetings::handle(state, session).await,
     }
 }
 

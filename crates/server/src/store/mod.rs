@@ -367,6 +367,40 @@ pub enum WriteOp {
         /// The room.
         conversation: ConversationId,
     },
+    /// A member starts or joins the room's meeting.
+    StartMeeting {
+        /// The member.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+    },
+    /// A participant leaves the room's meeting.
+    LeaveMeeting {
+        /// The participant.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+    },
+    /// A moderator puts a meeting on the room's calendar.
+    ScheduleMeeting {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// Title.
+        title: String,
+        /// Start, ms since the epoch.
+        starts_at: i64,
+        /// Length in minutes.
+        minutes: u32,
+    },
+    /// The owner removes a scheduled meeting.
+    DeleteScheduledMeeting {
+        /// The owner.
+        user: UserId,
+        /// The meeting.
+        meeting: u64,
+    },
 }
 
 /// A window of the change stream as one user sees it.
@@ -392,6 +426,8 @@ pub enum Outcome {
     Conversation(Box<ConversationSummary>),
     /// A stored message.
     Sent(SendAck),
+    /// A scheduled meeting.
+    Scheduled(Box<confer_proto::ScheduledMeeting>),
 }
 
 /// The result of one committed op.
@@ -451,6 +487,18 @@ pub trait Store: Send + Sync + 'static {
     fn max_position(&self) -> Result<u64, StoreError>;
     /// The user's favourites and the pending requests addressed to them.
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
+    /// The ongoing and (not yet ended) scheduled meetings of the user's rooms.
+    fn meetings(
+        &self,
+        user: UserId,
+        now_ms: i64,
+    ) -> Result<
+        (
+            Vec<confer_proto::OngoingMeeting>,
+            Vec<confer_proto::ScheduledMeeting>,
+        ),
+        StoreError,
+    >;
     /// A room's name and join link token (`Forbidden` unless `user` moderates it), or a 1:1
     /// conversation's meeting link (either of its two members).
     fn room_link(

@@ -10,7 +10,8 @@ use std::{
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
     HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
-    MessageKind, PresenceChoice, SendAck, TickState, UserInfo, UserSettings,
+    MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, SendAck, TickState, UserInfo,
+    UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_groups.sql"),
     include_str!("../../migrations/003_rooms.sql"),
+    include_str!("../../migrations/004_meetings.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -615,7 +617,15 @@ fn delete_conversation(
     conv: ConversationId,
 ) -> Result<Vec<UserId>, StoreError> {
     let members = member_ids(tx, conv)?;
-    for table in ["invitations", "messages", "stream", "members"] {
+    for table in [
+        "invitations",
+        "messages",
+        "stream",
+        "members",
+        "meeting_participants",
+        "meetings",
+        "scheduled_meetings",
+    ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
             [conv],
@@ -623,6 +633,99 @@ fn delete_conversation(
     }
     tx.execute("DELETE FROM conversations WHERE id = ?1", [conv])?;
     Ok(members)
+}
+
+/// The room's meeting, if one is going on.
+fn ongoing_meeting(
+    conn: &Connection,
+    conv: ConversationId,
+) -> Result<Option<OngoingMeeting>, StoreError> {
+    let Some(started_at) = conn
+        .query_row(
+            "SELECT started_at FROM meetings WHERE conversation_id = ?1",
+            [conv],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let name: String = conn.query_row(
+        "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
+         WHERE p.conversation_id = ?1 ORDER BY p.joined_at, u.name",
+    )?;
+    let participants = stmt
+        .query_map([conv], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(Some(OngoingMeeting {
+        conversation: conv,
+        name,
+        participants,
+        started_at,
+    }))
+}
+
+fn scheduled_meeting(conn: &Connection, id: u64) -> Result<ScheduledMeeting, StoreError> {
+    conn.query_row(
+        "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, s.minutes, \
+         u.name FROM scheduled_meetings s JOIN conversations c ON c.id = s.conversation_id \
+         JOIN users u ON u.id = s.organizer_id WHERE s.id = ?1",
+        [id],
+        scheduled_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("There is no scheduled meeting {id}.")))
+}
+
+fn scheduled_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScheduledMeeting> {
+    Ok(ScheduledMeeting {
+        id: r.get(0)?,
+        conversation: r.get(1)?,
+        name: r.get(2)?,
+        title: r.get(3)?,
+        starts_at: r.get(4)?,
+        minutes: r.get(5)?,
+        organizer: r.get(6)?,
+    })
+}
+
+/// Takes `user` out of the room's meeting (ending it when they were the last one) and tells
+/// the members; false when they were not in it.
+fn leave_meeting(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let removed = tx.execute(
+        "DELETE FROM meeting_participants WHERE conversation_id = ?1 AND user_id = ?2",
+        params![conv, user],
+    )?;
+    if removed == 0 {
+        return Ok(false);
+    }
+    let left: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM meeting_participants WHERE conversation_id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?;
+    if left == 0 {
+        tx.execute("DELETE FROM meetings WHERE conversation_id = ?1", [conv])?;
+    }
+    let ongoing = ongoing_meeting(tx, conv)?;
+    out.for_members(
+        conv,
+        Change::Meeting {
+            conversation: conv,
+            ongoing,
+        },
+    )?;
+    Ok(true)
 }
 
 /// Members plus pending invitations: what the size cap counts.
@@ -1390,6 +1493,7 @@ impl SqliteStore {
                     }
                     Err(e) => return Err(e),
                 }
+                leave_meeting(tx, &mut out, conversation, member.id)?;
                 let before = aggregates(tx, conversation)?;
                 tx.execute(
                     "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
@@ -1485,6 +1589,7 @@ impl SqliteStore {
                     }
                     _ => {}
                 }
+                leave_meeting(tx, &mut out, conversation, user)?;
                 let before = aggregates(tx, conversation)?;
                 tx.execute(
                     "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
@@ -1506,6 +1611,82 @@ impl SqliteStore {
                 for member in delete_conversation(tx, conversation)? {
                     out.for_user(None, member, Change::Removed { conversation })?;
                 }
+                Outcome::Done
+            }
+            WriteOp::StartMeeting { user, conversation } => {
+                room_role(tx, conversation, user)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
+                    params![conversation, now],
+                )?;
+                let joined = tx.execute(
+                    "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
+                     VALUES (?1, ?2, ?3)",
+                    params![conversation, user, now],
+                )?;
+                if joined > 0 {
+                    let ongoing = ongoing_meeting(tx, conversation)?;
+                    out.for_members(
+                        conversation,
+                        Change::Meeting {
+                            conversation,
+                            ongoing,
+                        },
+                    )?;
+                }
+                Outcome::Done
+            }
+            WriteOp::LeaveMeeting { user, conversation } => {
+                room_role(tx, conversation, user)?;
+                if !leave_meeting(tx, &mut out, conversation, user)? {
+                    return Err(StoreError::NotFound(format!(
+                        "You are not in the meeting of room {conversation}."
+                    )));
+                }
+                Outcome::Done
+            }
+            WriteOp::ScheduleMeeting {
+                user,
+                conversation,
+                title,
+                starts_at,
+                minutes,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                let title = title.trim().to_owned();
+                if title.is_empty() || title.chars().count() > 200 {
+                    return Err(StoreError::Invalid(
+                        "A meeting title has 1 to 200 characters.".into(),
+                    ));
+                }
+                if !(1..=1440).contains(&minutes) {
+                    return Err(StoreError::Invalid(
+                        "A meeting lasts 1 to 1440 minutes.".into(),
+                    ));
+                }
+                if starts_at + i64::from(minutes) * 60_000 <= now {
+                    return Err(StoreError::Invalid(
+                        "That meeting would be over already; pick a later time.".into(),
+                    ));
+                }
+                tx.execute(
+                    "INSERT INTO scheduled_meetings (conversation_id, title, starts_at, minutes, \
+                     organizer_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![conversation, title, starts_at, minutes, user],
+                )?;
+                let id = tx.last_insert_rowid() as u64;
+                out.for_members(conversation, Change::Calendar { conversation })?;
+                Outcome::Scheduled(Box::new(scheduled_meeting(tx, id)?))
+            }
+            WriteOp::DeleteScheduledMeeting { user, meeting } => {
+                let conversation = scheduled_meeting(tx, meeting)?.conversation;
+                if room_role(tx, conversation, user)? != Role::Owner {
+                    return Err(StoreError::Forbidden(
+                        "Only the room's owner can delete its scheduled meetings.".into(),
+                    ));
+                }
+                tx.execute("DELETE FROM scheduled_meetings WHERE id = ?1", [meeting])?;
+                out.for_members(conversation, Change::Calendar { conversation })?;
                 Outcome::Done
             }
         };
@@ -1813,6 +1994,38 @@ impl Store for SqliteStore {
                 [conversation],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
+        })
+    }
+
+    fn meetings(
+        &self,
+        user: UserId,
+        now_ms: i64,
+    ) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT m.conversation_id FROM meetings m JOIN members x \
+                 ON x.conversation_id = m.conversation_id AND x.user_id = ?1 ORDER BY m.started_at",
+            )?;
+            let rooms = stmt
+                .query_map([user], |r| r.get::<_, ConversationId>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut ongoing = Vec::with_capacity(rooms.len());
+            for room in rooms {
+                ongoing.extend(ongoing_meeting(c, room)?);
+            }
+            let mut stmt = c.prepare_cached(
+                "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
+                 s.minutes, u.name FROM scheduled_meetings s \
+                 JOIN conversations c ON c.id = s.conversation_id \
+                 JOIN users u ON u.id = s.organizer_id \
+                 JOIN members x ON x.conversation_id = s.conversation_id AND x.user_id = ?1 \
+                 WHERE s.starts_at + s.minutes * 60000 > ?2 ORDER BY s.starts_at, s.id",
+            )?;
+            let scheduled = stmt
+                .query_map(params![user, now_ms], scheduled_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((ongoing, scheduled))
         })
     }
 

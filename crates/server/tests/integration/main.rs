@@ -5,6 +5,7 @@ mod chat;
 mod favourites;
 mod groups;
 mod limits;
+mod meetings;
 mod presence;
 mod process;
 mod resume;

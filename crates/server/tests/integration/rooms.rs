@@ -239,13 +239,13 @@ const DENY: Option<ErrorCode> = Some(ErrorCode::Forbidden);
 
 #[tokio::test]
 async fn authorization_matrix_of_room_actions() {
-    type Make = fn(u64, &str) -> Request;
+    type Make = fn(u64, &str, u64) -> Request;
     // For each action: the request (given the room and its current link), and what each of
     // non-member, member, moderator and owner gets.
     let table: &[(&str, Make, [Option<ErrorCode>; 4])] = &[
         (
             "add member",
-            |c, _| Request::AddRoomMember {
+            |c, _, _| Request::AddRoomMember {
                 conversation: c,
                 user: "erin".into(),
             },
@@ -253,7 +253,7 @@ async fn authorization_matrix_of_room_actions() {
         ),
         (
             "remove member",
-            |c, _| Request::RemoveRoomMember {
+            |c, _, _| Request::RemoveRoomMember {
                 conversation: c,
                 user: "dave".into(),
             },
@@ -261,7 +261,7 @@ async fn authorization_matrix_of_room_actions() {
         ),
         (
             "promote",
-            |c, _| Request::PromoteModerator {
+            |c, _, _| Request::PromoteModerator {
                 conversation: c,
                 user: "dave".into(),
             },
@@ -269,17 +269,17 @@ async fn authorization_matrix_of_room_actions() {
         ),
         (
             "copy link",
-            |c, _| Request::RoomLink { conversation: c },
+            |c, _, _| Request::RoomLink { conversation: c },
             [DENY, DENY, ALLOW, ALLOW],
         ),
         (
             "change link",
-            |c, _| Request::RotateRoomLink { conversation: c },
+            |c, _, _| Request::RotateRoomLink { conversation: c },
             [DENY, DENY, ALLOW, ALLOW],
         ),
         (
             "mute for all",
-            |c, _| Request::SetMuteAll {
+            |c, _, _| Request::SetMuteAll {
                 conversation: c,
                 muted: true,
             },
@@ -287,17 +287,17 @@ async fn authorization_matrix_of_room_actions() {
         ),
         (
             "delete",
-            |c, _| Request::DeleteRoom { conversation: c },
+            |c, _, _| Request::DeleteRoom { conversation: c },
             [DENY, DENY, DENY, ALLOW],
         ),
         (
             "leave",
-            |c, _| Request::LeaveRoom { conversation: c },
+            |c, _, _| Request::LeaveRoom { conversation: c },
             [DENY, ALLOW, ALLOW, DENY],
         ),
         (
             "send",
-            |c, _| Request::SendMessage {
+            |c, _, _| Request::SendMessage {
                 conversation: c,
                 client_id: "matrix".into(),
                 text: "hi".into(),
@@ -306,7 +306,7 @@ async fn authorization_matrix_of_room_actions() {
         ),
         (
             "history",
-            |c, _| Request::History {
+            |c, _, _| Request::History {
                 conversation: c,
                 before: None,
                 limit: None,
@@ -314,13 +314,33 @@ async fn authorization_matrix_of_room_actions() {
             [DENY, ALLOW, ALLOW, ALLOW],
         ),
         (
+            "start or join the meeting",
+            |c, _, _| Request::StartMeeting { conversation: c },
+            [DENY, ALLOW, ALLOW, ALLOW],
+        ),
+        (
+            "schedule a meeting",
+            |c, _, _| Request::ScheduleMeeting {
+                conversation: c,
+                title: "Retro".into(),
+                starts_at: 4_102_444_800_000,
+                minutes: 30,
+            },
+            [DENY, DENY, ALLOW, ALLOW],
+        ),
+        (
+            "delete a scheduled meeting",
+            |_, _, m| Request::DeleteScheduledMeeting { meeting: m },
+            [DENY, DENY, DENY, ALLOW],
+        ),
+        (
             "open by link",
-            |_, link| Request::ResolveLink { link: link.into() },
+            |_, link, _| Request::ResolveLink { link: link.into() },
             [ALLOW, ALLOW, ALLOW, ALLOW],
         ),
         (
             "open by an old link",
-            |_, _| Request::ResolveLink {
+            |_, _, _| Request::ResolveLink {
                 link: "a-replaced-link".into(),
             },
             [
@@ -341,8 +361,22 @@ async fn authorization_matrix_of_room_actions() {
         {
             // A fresh room per cell: one action cannot change the next one's situation.
             let (conversation, link) = room(&mut alice).await;
+            let meeting = match ok(
+                &mut alice,
+                Request::ScheduleMeeting {
+                    conversation,
+                    title: "Planning".into(),
+                    starts_at: 4_102_444_800_000,
+                    minutes: 60,
+                },
+            )
+            .await
+            {
+                Response::Scheduled { meeting } => meeting.id,
+                r => panic!("{r:?}"),
+            };
             let mut who = login(&server, role.user()).await;
-            let got = outcome(&mut who, make(conversation, &link))
+            let got = outcome(&mut who, make(conversation, &link, meeting))
                 .await
                 .err()
                 .map(|e| e.code);
