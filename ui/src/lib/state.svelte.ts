@@ -5,6 +5,7 @@ import type {
   ConnState,
   ConversationView,
   Favourites,
+  Invitation,
   Presence,
   PresenceChoice,
   Settings,
@@ -16,6 +17,30 @@ import { applyTheme } from "./theme";
 import { windowTitle } from "./ticks";
 
 export const PAGE = 75;
+
+/** What a join link looks like; the token is what the server knows. */
+export const LINK_PREFIX = "confer://join/";
+
+/** The token in a pasted link (the full `confer://join/<token>` or the bare token). */
+export function linkToken(text: string): string {
+  const t = text.trim();
+  return t.toLowerCase().startsWith(LINK_PREFIX) ? t.slice(LINK_PREFIX.length).replace(/\/+$/, "") : t;
+}
+
+/** How a conversation is called: the other person, the group's name (or its members), the room's name. */
+export function titleOf(info: ConversationView["info"], me: string): string {
+  if (info.kind === "direct") return info.members.find((m) => m !== me) ?? info.members[0] ?? "";
+  if (info.name) return info.name;
+  if (info.kind === "room") return "Room";
+  const others = info.members.filter((m) => m !== me);
+  return others.length > 0 ? others.join(", ") : "Group";
+}
+
+/** A member's role in a room. */
+export function roleOf(info: ConversationView["info"], user: string): "owner" | "moderator" | "member" {
+  if (info.owner === user) return "owner";
+  return (info.moderators ?? []).includes(user) ? "moderator" : "member";
+}
 
 const RANK: Record<TickState, number> = { pending: 0, sent: 1, delivered: 2, read: 3 };
 
@@ -59,6 +84,8 @@ class AppState {
   tab = $state<"chats" | "rooms">("chats");
   settings = $state<Settings | null>(null);
   favourites = $state<Favourites>({ outgoing: [], incoming: [] });
+  /** Open invitations to groups. */
+  invitations = $state.raw<Invitation[]>([]);
   /** The status this user chose, and its custom message. */
   status = $state<PresenceChoice>("available");
   statusMessage = $state("");
@@ -84,6 +111,7 @@ class AppState {
     this.tab = "chats";
     this.settings = null;
     this.favourites = { outgoing: [], incoming: [] };
+    this.invitations = [];
     this.status = "available";
     this.statusMessage = "";
     this.ribbon = null;
@@ -108,6 +136,7 @@ class AppState {
       this.loadSettings(),
       this.loadPresence(),
       this.loadFavourites(),
+      this.loadInvitations(),
     ]);
   }
 
@@ -142,6 +171,49 @@ class AppState {
       this.status = mine.status === "online" ? "available" : mine.status;
       this.statusMessage = mine.message ?? "";
     }
+  }
+
+  async loadInvitations(): Promise<void> {
+    this.invitations = await ipc().invitations();
+  }
+
+  /** Joins a group this user was invited to, and opens it. */
+  async joinGroup(conversation: number): Promise<void> {
+    const id = await ipc().joinGroup(conversation);
+    this.invitations = this.invitations.filter((i) => i.conversation !== conversation);
+    await this.reload();
+    this.tab = "chats";
+    await this.select(id);
+  }
+
+  async declineGroup(conversation: number): Promise<void> {
+    await ipc().declineGroup(conversation);
+    this.invitations = this.invitations.filter((i) => i.conversation !== conversation);
+  }
+
+  /** Opens a conversation that was just made (or joined) on its tab. */
+  async openNew(id: number): Promise<void> {
+    await this.reload();
+    const c = this.conversations.find((x) => x.info.id === id);
+    if (c) this.tab = c.info.kind === "room" ? "rooms" : "chats";
+    await this.select(id);
+  }
+
+  /** Leaves (or deletes) a conversation: it goes from the list and from the screen. */
+  async drop(conversation: number, action: () => Promise<void>): Promise<void> {
+    await action();
+    if (this.selected === conversation) this.close();
+    await this.reload();
+  }
+
+  /** No conversation open. */
+  close(): void {
+    this.epoch++;
+    this.selected = null;
+    this.messages = [];
+    this.ribbon = null;
+    this.hasOlder = false;
+    void ipc().setView(null, document.hasFocus()).catch(() => {});
   }
 
   async loadFavourites(): Promise<void> {
@@ -312,7 +384,9 @@ class AppState {
       case "conversations":
         // A conversation appeared, or one was muted or cleared (maybe on another device).
         void this.reload().then(() => {
-          if (this.timelineStale()) void this.refreshTimeline();
+          // Gone (left, deleted or removed, maybe on another device): nothing open.
+          if (this.selected !== null && !this.conversations.some((c) => c.info.id === this.selected)) this.close();
+          else if (this.timelineStale()) void this.refreshTimeline();
         });
         break;
       case "synced":
@@ -330,6 +404,9 @@ class AppState {
       }
       case "favourite":
         void this.loadFavourites();
+        break;
+      case "invitations":
+        void this.loadInvitations();
         break;
     }
   }

@@ -81,9 +81,11 @@ describe("keyboard", () => {
       await page.keyboard.press("Home");
       expect(await active(page, "data-tab")).toBe("chats");
 
-      // Into the list: one Tab stop (past the filter), arrows between rows, Enter opens.
+      // Into the list: one Tab stop (past the filter and "New group"), arrows between rows, Enter opens.
       await page.keyboard.press("Tab");
       expect(await active(page, "aria-label")).toBe("Filter conversations");
+      await page.keyboard.press("Tab");
+      expect(await active(page, "data-testid")).toBe("create-group");
       await page.keyboard.press("Tab");
       const order = await page.locator("[data-testid=conversation]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.peer));
       expect(await active(page, "data-peer")).toBe(order[0]);

@@ -1,0 +1,158 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectAccessible, launch, open, signIn, until } from "./harness";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function createRoom(page: Page, name: string): Promise<void> {
+  await page.locator("[data-tab=rooms]").click();
+  await page.locator("[data-testid=create-room]").click();
+  const dialog = page.getByRole("dialog", { name: "Create room" });
+  await dialog.waitFor();
+  await dialog.getByLabel("Room name").fill(name);
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await page.locator(`[data-testid=room][data-name="${name}"]`).waitFor();
+  await dialog.waitFor({ state: "detached" });
+}
+
+describe("virtual rooms", () => {
+  it("creates a room, adds and promotes members, changes the link and refuses the old one", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await signIn(page);
+      await createRoom(page, "Standup");
+      const row = page.locator('[data-testid=room][data-name="Standup"]');
+      await expect(row.getAttribute("aria-current")).resolves.toBe("true");
+      await expect(page.locator("main h1").textContent()).resolves.toBe("Standup");
+      const details = page.locator("aside[aria-label=Details]");
+      await expect(details.locator('[data-testid=member][data-user="alice"]').getAttribute("data-role")).resolves.toBe("owner");
+
+      // The link, as the fake keeps it.
+      const link = details.locator("[data-testid=room-link]");
+      await until(page, () => document.querySelector("[data-testid=room-link]")?.textContent?.startsWith("confer://join/") ?? false, "the link");
+      const id = Number(await row.getAttribute("data-conversation-id"));
+      const token = await page.evaluate((i) => window.fake.linkOf(i), id);
+      await expect(link.textContent()).resolves.toBe(`confer://join/${token}`);
+      const oldLink = (await link.textContent()) as string;
+
+      // Add bob with the keyboard; promote him; add carol, remove her.
+      const add = details.getByLabel("Add member", { exact: true });
+      await add.fill("bo");
+      await details.locator('[role=option][data-user="bob"]').waitFor();
+      await add.press("Enter");
+      await details.locator('[data-testid=member][data-user="bob"][data-role="member"]').waitFor();
+      await details.getByRole("button", { name: "Make bob moderator" }).click();
+      await details.locator('[data-testid=member][data-user="bob"][data-role="moderator"]').waitFor();
+      await add.fill("car");
+      await details.locator('[role=option][data-user="carol"]').click();
+      await details.locator('[data-testid=member][data-user="carol"]').waitFor();
+      await details.getByRole("button", { name: "Remove carol" }).click();
+      await details.locator('[data-testid=member][data-user="carol"]').waitFor({ state: "detached" });
+      // Never on the owner.
+      await expect(details.locator('[data-testid=member][data-user="alice"] button').count()).resolves.toBe(0);
+      // Join and leave lines in the timeline.
+      await page.locator('[data-testid=system-line][data-user="bob"][data-kind="joined"]').waitFor();
+      await page.locator('[data-testid=system-line][data-user="carol"][data-kind="left"]').waitFor();
+      await expect(page.locator('[data-testid=system-line][data-user="carol"][data-kind="left"]').innerText()).resolves.toContain("carol left");
+
+      // Mute for all.
+      await details.getByRole("switch", { name: "Mute for all" }).click();
+      await until(page, () => window.fake.infoOf(Number(document.querySelector<HTMLElement>("[data-testid=room]")?.dataset.conversationId))?.mute_all === true, "mute for all");
+
+      // Change the link: a confirm step, then the new one shows.
+      await details.locator("[data-testid=rotate-link]").click();
+      await details.locator("[data-testid=confirm-rotate]").click();
+      await page.waitForFunction((before) => {
+        const t = document.querySelector("[data-testid=room-link]")?.textContent ?? "";
+        return t.startsWith("confer://join/") && t !== before;
+      }, oldLink);
+      const newLink = (await link.textContent()) as string;
+      expect(newLink).not.toBe(oldLink);
+
+      // The old link is refused, the new one opens the room.
+      const box = page.getByLabel("Room link", { exact: true });
+      await box.fill(oldLink);
+      await page.getByRole("button", { name: "Open", exact: true }).click();
+      await expect(page.locator("[data-testid=link-error]").textContent()).resolves.toBe(
+        "This link does not open any room (it may have been changed).",
+      );
+      await box.fill(newLink);
+      await page.getByRole("button", { name: "Open", exact: true }).click();
+      await expect(page.locator("[data-testid=link-result]").innerText()).resolves.toContain("Standup");
+      await expect(page.locator("[data-testid=link-error]").count()).resolves.toBe(0);
+      // The bare token works too.
+      await box.fill(newLink.slice("confer://join/".length));
+      await box.press("Enter");
+      await page.locator("[data-testid=link-result]").waitFor();
+
+      await page.screenshot({ path: "/tmp/confer-room.png" });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("shows a member only what members may do, and counts unread in the room row", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await signIn(page);
+      const id = await page.evaluate(() => window.fake.roomBy("bob", "Design review", ["carol"], ["carol"]));
+      await page.locator("[data-tab=rooms]").click();
+      const row = page.locator(`[data-testid=room][data-conversation-id="${id}"]`);
+      await row.waitFor();
+      await page.evaluate((i) => window.fake.post(i, "bob", "Hello room"), id);
+      await expect(row.locator("[data-testid=unread]").textContent()).resolves.toBe("1");
+      await until(page, () => document.querySelector("[data-tab=rooms] [data-testid=tab-unread]")?.textContent === "1", "tab count");
+      await row.click();
+      const details = page.locator("aside[aria-label=Details]");
+      await expect(details.locator('[data-testid=member][data-user="bob"]').getAttribute("data-role")).resolves.toBe("owner");
+      await expect(details.locator('[data-testid=member][data-user="carol"]').getAttribute("data-role")).resolves.toBe("moderator");
+      await expect(details.locator('[data-testid=member][data-user="alice"]').getAttribute("data-role")).resolves.toBe("member");
+      await expect(details.locator("[data-testid=room-link]").count()).resolves.toBe(0);
+      await expect(details.getByLabel("Add member").count()).resolves.toBe(0);
+      await expect(details.getByRole("button", { name: /Remove|Make .* moderator|Delete room/ }).count()).resolves.toBe(0);
+      await expectAccessible(page, "room details (member)");
+      await details.getByRole("button", { name: "Leave room" }).click();
+      await details.locator("[data-testid=confirm-end]").click();
+      await row.waitFor({ state: "detached" });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("is reachable by keyboard and accessible (tab, create dialog, details)", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await signIn(page);
+      await page.locator("#tab-chats").focus();
+      await page.keyboard.press("ArrowRight");
+      await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("tab-rooms");
+      await expectAccessible(page, "Virtual Rooms tab");
+      await page.locator("[data-testid=create-room]").focus();
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Create room" });
+      await dialog.waitFor();
+      await expect(page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).resolves.toBe("Room name");
+      await expectAccessible(page, "create room dialog");
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+      await expect(page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).resolves.toBe("create-room");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("Retro");
+      await page.keyboard.press("Enter");
+      await page.locator('[data-testid=room][data-name="Retro"]').waitFor();
+      await until(page, () => document.querySelector("[data-testid=room-link]")?.textContent?.startsWith("confer://") ?? false, "the link");
+      await expectAccessible(page, "room details (owner)");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
