@@ -67,3 +67,23 @@ describe("app state", () => {
     expect(app.messages).toHaveLength(3);
   });
 });
+
+describe("names and links", () => {
+  it("reads a link's token from the full link or the bare token", async () => {
+    const { linkToken } = await import("./state.svelte");
+    expect(linkToken("  confer://join/abc123 ")).toBe("abc123");
+    expect(linkToken("abc123")).toBe("abc123");
+    expect(linkToken("confer://join/abc123/")).toBe("abc123");
+  });
+
+  it("names direct chats by the other person, groups by name or members, rooms by name", async () => {
+    const { titleOf, roleOf } = await import("./state.svelte");
+    const base = { id: 1, created_at: 0 };
+    expect(titleOf({ ...base, kind: "direct", members: ["alice", "bob"] }, "alice")).toBe("bob");
+    expect(titleOf({ ...base, kind: "group", members: ["alice", "bob", "carol"] }, "alice")).toBe("bob, carol");
+    expect(titleOf({ ...base, kind: "group", members: ["alice", "bob"], name: "Lunch" }, "alice")).toBe("Lunch");
+    const room = { ...base, kind: "room" as const, members: ["alice", "bob", "carol"], name: "Standup", owner: "bob", moderators: ["bob", "carol"] };
+    expect(titleOf(room, "alice")).toBe("Standup");
+    expect([roleOf(room, "bob"), roleOf(room, "carol"), roleOf(room, "alice")]).toEqual(["owner", "moderator", "member"]);
+  });
+});

@@ -35,4 +35,37 @@ describe("axe-core: no serious or critical violations", () => {
       }
     });
   }
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    it(`on the Virtual Rooms tab and a room's details, owner and member (${colorScheme})`, async () => {
+      const { page, close } = await open(browser, {}, { colorScheme });
+      try {
+        await signIn(page);
+        const mine = await page.evaluate(async () => {
+          const id = await window.fake.createRoom("Standup");
+          await window.fake.addRoomMember(id, "bob");
+          await window.fake.addRoomMember(id, "carol");
+          await window.fake.promoteModerator(id, "bob");
+          return id;
+        });
+        const theirs = await page.evaluate(() => window.fake.roomBy("dave", "Review", ["erin"]));
+        await page.evaluate((i) => window.fake.post(i, "dave", "Welcome"), theirs);
+        await page.locator("[data-tab=rooms]").click();
+        await page.locator("[data-testid=room]").nth(1).waitFor();
+        await page.getByLabel("Room link", { exact: true }).fill("confer://join/nothing");
+        await page.getByRole("button", { name: "Open", exact: true }).click();
+        await page.locator("[data-testid=link-error]").waitFor();
+        await expectAccessible(page, `Virtual Rooms tab (${colorScheme})`);
+        await page.locator(`[data-testid=room][data-conversation-id="${mine}"]`).click();
+        await page.locator('[data-testid=member][data-role="moderator"]').waitFor();
+        await page.waitForFunction(() => document.querySelector("[data-testid=room-link]")?.textContent?.startsWith("confer://"));
+        await expectAccessible(page, `room details, owner (${colorScheme})`);
+        await page.locator(`[data-testid=room][data-conversation-id="${theirs}"]`).click();
+        await page.locator('[data-testid=member][data-user="dave"][data-role="owner"]').waitFor();
+        await expectAccessible(page, `room details, member (${colorScheme})`);
+      } finally {
+        await close();
+      }
+    });
+  }
 });
