@@ -446,3 +446,87 @@ fn auto_away_follows_the_system_idle_time_set_in_settings() -> Result<()> {
     wait_status(&desk, "online", Duration::from_secs(20))?;
     s.quit()
 }
+
+#[test]
+fn a_room_created_in_the_app_changes_its_link_and_the_old_link_is_refused() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol"])?;
+    // Bob's room, where Alice is a member, with something unread and a meeting on.
+    let made: Value = serde_json::from_str(
+        desk.cli("bob", &["room", "create", "Design review", "--json"])?
+            .trim(),
+    )?;
+    let review = made["conversation"]
+        .as_u64()
+        .context("room id")?
+        .to_string();
+    desk.cli("bob", &["room", "add", &review, "alice"])?;
+    desk.cli("bob", &["room", "add", &review, "carol"])?;
+    desk.cli("bob", &["room", "promote", &review, "carol"])?;
+    desk.cli("bob", &["send", &review, "Slides are up for Thursday"])?;
+    desk.cli("bob", &["meeting", "start", &review])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+
+    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+    let review_row = format!("[data-testid=room][data-conversation-id='{review}']");
+    wait_text(&s, &format!("{review_row} [data-testid=unread]"), Some("1"))?;
+    wait_text(&s, "[data-tab=rooms] [data-testid=tab-unread]", Some("1"))?;
+
+    // Create a room from the app.
+    s.wait_for("[data-testid=create-room]", UI_WAIT)?.click()?;
+    let name = s.wait_for("[role=dialog] input[aria-label='Room name']", UI_WAIT)?;
+    name.send_keys("Weekly planning")?;
+    s.wait_for("[role=dialog] button[type=submit]", UI_WAIT)?
+        .click()?;
+    let row = s.wait_for("[data-testid=room][data-name='Weekly planning']", UI_WAIT)?;
+    let id = row.attr("data-conversation-id")?.context("room id")?;
+    row.click()?;
+    // Its details show the owner, the roles and the link.
+    s.wait_for(
+        "[data-testid=member][data-user=alice][data-role=owner]",
+        UI_WAIT,
+    )?;
+    let link_of = |s: &Session| -> Result<Option<String>> {
+        Ok(text_of(s, "[data-testid=room-link]")?.filter(|l| l.starts_with("confer://join/")))
+    };
+    let old = s.until("the room's link", UI_WAIT, link_of)?;
+    save_screenshot(&d, win, "virtual-rooms")?;
+
+    // Change the link (with its confirmation); the new one differs.
+    s.wait_for("[data-testid=rotate-link]", UI_WAIT)?.click()?;
+    s.wait_for("[data-testid=confirm-rotate]", UI_WAIT)?
+        .click()?;
+    let new = s.until("a new link", UI_WAIT, |s| {
+        Ok(link_of(s)?.filter(|l| *l != old))
+    })?;
+
+    // The old link is refused at once; the new one opens the room.
+    let open = |link: &str| -> Result<()> {
+        let input = s.wait_for("input[aria-label='Room link']", UI_WAIT)?;
+        input.clear()?;
+        input.send_keys(link)?;
+        input.send_keys(keys::ENTER)
+    };
+    open(&old)?;
+    let error = s.wait_for("[data-testid=link-error]", UI_WAIT)?.text()?;
+    assert!(
+        error.contains("does not open any room"),
+        "the old link is refused: {error:?}"
+    );
+    save_screenshot(&d, win, "virtual-rooms-old-link")?;
+    open(&new)?;
+    let result = s.wait_for("[data-testid=link-result]", UI_WAIT)?;
+    assert_eq!(
+        result.attr("data-conversation-id")?.as_deref(),
+        Some(id.as_str())
+    );
+    // The server agrees: the link Bob would be given is the new one.
+    let token = new.trim_start_matches("confer://join/");
+    let ics_room: Value =
+        serde_json::from_str(desk.cli("alice", &["room", "link", &id, "--json"])?.trim())?;
+    assert_eq!(ics_room["link"].as_str(), Some(token));
+    s.quit()
+}

@@ -636,7 +636,10 @@ async fn groups_through_the_client_invitations_joins_and_leaving_clears_the_cach
     // Alice's cache has both once her stream brought them; the join is shown, not notified.
     let (join, decision) = next_message_event(&mut alice_rx).await;
     assert_eq!(join, "");
-    assert_eq!((decision.notify, decision.blink, decision.badge), (false, false, false));
+    assert_eq!(
+        (decision.notify, decision.blink, decision.badge),
+        (false, false, false)
+    );
     let (text, decision) = next_message_event(&mut alice_rx).await;
     assert_eq!((text.as_str(), decision.notify), ("hello group", true));
     assert!(bob.invitations().await.unwrap().is_empty());
