@@ -4,9 +4,9 @@ use std::{sync::Arc, time::Duration};
 
 use confer_core::{
     CachedMessage, Client, ClientConfig, ClientEvent, ConversationView, Favourites, Invitation,
-    Settings, UnreadTotals,
+    Meetings, Settings, UnreadTotals,
 };
-use confer_proto::{DirectoryEntry, Presence, PresenceChoice};
+use confer_proto::{DirectoryEntry, Presence, PresenceChoice, ScheduledMeeting};
 use tauri::{AppHandle, Manager, State, ipc::Channel};
 
 use crate::{AppState, error::UiError};
@@ -350,4 +350,48 @@ pub async fn resolve_link(
     link: String,
 ) -> Result<(u64, String), UiError> {
     Ok(client(&state)?.resolve_link(&link).await?)
+}
+
+#[tauri::command]
+pub async fn start_meeting(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.start_meeting(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn leave_meeting(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.leave_meeting(conversation).await?)
+}
+
+#[tauri::command]
+pub async fn schedule_meeting(
+    state: State<'_, AppState>,
+    conversation: u64,
+    title: String,
+    starts_at: i64,
+    minutes: u32,
+) -> Result<ScheduledMeeting, UiError> {
+    Ok(client(&state)?
+        .schedule_meeting(conversation, &title, starts_at, minutes)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn delete_scheduled_meeting(
+    state: State<'_, AppState>,
+    meeting: u64,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.delete_scheduled_meeting(meeting).await?)
+}
+
+/// The ongoing and scheduled meetings of the user's rooms.
+#[tauri::command]
+pub async fn meetings(state: State<'_, AppState>) -> Result<Meetings, UiError> {
+    let (ongoing, scheduled) = client(&state)?.meetings().await?;
+    Ok(Meetings { ongoing, scheduled })
+}
+
+/// A scheduled meeting as an `.ics` invitation carrying the room's link.
+#[tauri::command]
+pub async fn meeting_ics(state: State<'_, AppState>, meeting: u64) -> Result<String, UiError> {
+    Ok(client(&state)?.meeting_ics(meeting).await?)
 }

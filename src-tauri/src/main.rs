@@ -139,6 +139,12 @@ fn main() {
             commands::room_link,
             commands::rotate_room_link,
             commands::resolve_link,
+            commands::start_meeting,
+            commands::leave_meeting,
+            commands::schedule_meeting,
+            commands::delete_scheduled_meeting,
+            commands::meetings,
+            commands::meeting_ics,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Confer desktop app");

@@ -701,24 +701,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
             ("unscheduled", meeting)
         }
         RoomAction::Ics { meeting } => {
-            let (_, scheduled) = client.meetings().await?;
-            let m = scheduled
-                .into_iter()
-                .find(|m| m.id == meeting)
-                .ok_or_else(|| {
-                    Failure(
-                        5,
-                        format!("There is no scheduled meeting {meeting} in your rooms."),
-                    )
-                })?;
-            let link = format!("confer://join/{}", client.room_link(m.conversation).await?);
-            let host = confer_core::ws_url(client.server())
-                .split("://")
-                .nth(1)
-                .and_then(|rest| rest.split(['/', ':']).next())
-                .unwrap_or("localhost")
-                .to_owned();
-            print!("{}", confer_core::calendar::ics(&m, &link, &host, now_ms()));
+            print!("{}", client.meeting_ics(meeting).await?);
             return Ok(());
         }
         RoomAction::List => {
@@ -918,12 +901,6 @@ fn print_event(event: &ClientEvent, json: bool) -> bool {
 }
 
 /// `YYYY-MM-DD HH:MM` in UTC.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

@@ -171,6 +171,15 @@ pub struct Settings {
     pub device: DeviceSettings,
 }
 
+/// The meetings of the user's rooms.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Meetings {
+    /// Going on now.
+    pub ongoing: Vec<confer_proto::OngoingMeeting>,
+    /// On the calendar, soonest first.
+    pub scheduled: Vec<confer_proto::ScheduledMeeting>,
+}
+
 /// The user's favourites and the requests addressed to them.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Favourites {
@@ -1042,6 +1051,29 @@ impl Client {
             Response::Meetings { ongoing, scheduled } => Ok((ongoing, scheduled)),
             other => Err(unexpected(other)),
         }
+    }
+
+    /// A scheduled meeting of this user's rooms as an `.ics` invitation with the room's link
+    /// (moderators, who hold the link).
+    pub async fn meeting_ics(&self, meeting: u64) -> Result<String, CoreError> {
+        let (_, scheduled) = self.meetings().await?;
+        let m = scheduled
+            .into_iter()
+            .find(|m| m.id == meeting)
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                    "There is no scheduled meeting {meeting} in your rooms."
+                ))
+            })?;
+        let link = format!("confer://join/{}", self.room_link(m.conversation).await?);
+        let url = ws_url(self.server());
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or("localhost")
+            .to_owned();
+        Ok(calendar::ics(&m, &link, &host, now_ms()))
     }
 
     /// Invitations waiting for an answer, as last synced.

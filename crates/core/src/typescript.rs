@@ -7,7 +7,7 @@ use ts_rs::TS;
 
 use crate::{
     CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings, Favourites,
-    Invitation, LaunchOptions, Settings, Theme, UnreadTotals,
+    Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -27,6 +27,7 @@ pub fn typescript_bindings() -> String {
         Settings::decl(),
         Favourites::decl(),
         Invitation::decl(),
+        Meetings::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

@@ -956,3 +956,13 @@ inviter: string,
  * Its members when the invitation came.
  */
 members: Array<string>, };
+
+export type Meetings = { 
+/**
+ * Going on now.
+ */
+ongoing: Array<OngoingMeeting>, 
+/**
+ * On the calendar, soonest first.
+ */
+scheduled: Array<ScheduledMeeting>, };
