@@ -14,10 +14,13 @@ import type {
   FavouriteState,
   Invitation,
   LaunchOptions,
+  Meetings,
   MessageKind,
+  OngoingMeeting,
   Presence,
   PresenceChoice,
   PresenceStatus,
+  ScheduledMeeting,
   Settings,
   TickState,
   UnreadTotals,
@@ -66,12 +69,50 @@ export const LINK_PREFIX = "confer://join/";
 
 export type Call = { method: string; args: unknown[] };
 
+/** A room's meeting going on: who is in it, in the order they came. */
+type Ongoing = { startedAt: number; participants: string[] };
+/** A meeting on a room's calendar (the room's name is read when listed). */
+type Planned = { id: number; conversation: number; title: string; startsAt: number; minutes: number; organizer: string };
+
 function fail(code: string, message: string): UiError {
   return { code, message };
 }
 
 function clone<T>(v: T): T {
   return structuredClone(v);
+}
+
+/** `YYYYMMDDTHHMMSSZ` for iCalendar. */
+function icsTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/** An iCalendar TEXT value (RFC 5545 §3.3.11). */
+function icsText(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\n/g, "\\n");
+}
+
+/** The invitation confer_core::calendar writes: a VEVENT with the times, title and link. */
+function ics(m: ScheduledMeeting, link: string, host: string, now: number): string {
+  return [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//Confer//Confer//EN",
+    "METHOD:PUBLISH",
+    "BEGIN:VEVENT",
+    `UID:meeting-${m.id}@${icsText(host)}`,
+    `DTSTAMP:${icsTime(now)}`,
+    `DTSTART:${icsTime(m.starts_at)}`,
+    `DTEND:${icsTime(m.starts_at + m.minutes * 60_000)}`,
+    `SUMMARY:${icsText(m.title)}`,
+    `DESCRIPTION:${icsText(`Virtual Room "${m.name}" - join: ${link}`)}`,
+    `LOCATION:${icsText(link)}`,
+    `URL:${link}`,
+    `ORGANIZER;CN=${icsText(m.organizer)}:noreply@${icsText(host)}`,
+    "END:VEVENT",
+    "END:VCALENDAR",
+    "",
+  ].join("\r\n");
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -100,6 +141,11 @@ export class FakeBackend implements Backend {
   private outgoing = new Map<string, FavouriteState>();
   private incoming = new Map<string, FavouriteState>();
   private unacked: CachedMessage[] = [];
+  /** Rooms' ongoing meetings by room, and the calendar. */
+  private ongoing = new Map<number, Ongoing>();
+  private planned: Planned[] = [];
+  private nextMeeting = 1;
+  private server = "ws://127.0.0.1:7300";
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
   /** While true, history answers wait for releaseHistory(). */
   holdHistory = false;
@@ -126,6 +172,7 @@ export class FakeBackend implements Backend {
       throw fail("auth_failed", "Wrong user name or password.");
     }
     this.signedIn = true;
+    this.server = server;
     this.setOwnPresence();
     return this.me;
   }
@@ -407,6 +454,7 @@ export class FakeBackend implements Backend {
     const c = this.moderated(conversation);
     if (user === c.info.owner) throw fail("forbidden", "The owner cannot be removed from the room.");
     if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    this.exitMeeting(c.info.id, user);
     this.event(c, user, "left");
     c.info.members = c.info.members.filter((u) => u !== user);
     c.info.moderators = (c.info.moderators ?? []).filter((u) => u !== user);
@@ -433,6 +481,7 @@ export class FakeBackend implements Backend {
     this.guard("leaveRoom", conversation);
     const c = this.mine(conversation, "room");
     if (c.info.owner === this.me) throw fail("forbidden", "The owner cannot leave the room; delete it instead.");
+    this.exitMeeting(c.info.id, this.me);
     this.event(c, this.me, "left");
     c.info.members = c.info.members.filter((u) => u !== this.me);
     c.info.moderators = (c.info.moderators ?? []).filter((u) => u !== this.me);
@@ -445,6 +494,8 @@ export class FakeBackend implements Backend {
     const c = this.mine(conversation, "room");
     if (c.info.owner !== this.me) throw fail("forbidden", "Only the owner may delete the room.");
     this.conversationsById.delete(c.info.id);
+    this.ongoing.delete(c.info.id);
+    this.planned = this.planned.filter((m) => m.conversation !== c.info.id);
     this.emit({ event: "conversations" });
     this.emitTotals();
   }
@@ -469,6 +520,52 @@ export class FakeBackend implements Backend {
     const c = [...this.conversationsById.values()].find((x) => x.info.kind === "room" && x.link === token && token !== "");
     if (!c) throw fail("not_found", "This link does not open any room (it may have been changed).");
     return [c.info.id, c.info.name ?? ""];
+  }
+
+  async startMeeting(conversation: number): Promise<void> {
+    this.guard("startMeeting", conversation);
+    this.mine(conversation, "room");
+    this.enterMeeting(conversation, this.me);
+  }
+
+  async leaveMeeting(conversation: number): Promise<void> {
+    this.guard("leaveMeeting", conversation);
+    this.mine(conversation, "room");
+    if (!this.exitMeeting(conversation, this.me)) {
+      throw fail("not_found", `You are not in the meeting of room ${conversation}.`);
+    }
+  }
+
+  async scheduleMeeting(conversation: number, title: string, startsAt: number, minutes: number): Promise<ScheduledMeeting> {
+    this.guard("scheduleMeeting", conversation, title, startsAt, minutes);
+    this.moderated(conversation);
+    return clone(this.plan(conversation, this.me, title, startsAt, minutes));
+  }
+
+  async deleteScheduledMeeting(meeting: number): Promise<void> {
+    this.guard("deleteScheduledMeeting", meeting);
+    const m = this.planned.find((x) => x.id === meeting);
+    if (!m) throw fail("not_found", `There is no scheduled meeting ${meeting}.`);
+    const c = this.mine(m.conversation, "room");
+    if (c.info.owner !== this.me) throw fail("forbidden", "Only the room's owner can delete its scheduled meetings.");
+    this.planned = this.planned.filter((x) => x !== m);
+    this.emit({ event: "meetings", conversation: m.conversation });
+  }
+
+  async meetings(): Promise<Meetings> {
+    this.guard("meetings");
+    return clone(this.listMeetings());
+  }
+
+  async meetingIcs(meeting: number): Promise<string> {
+    this.guard("meetingIcs", meeting);
+    const m = this.listMeetings().scheduled.find((x) => x.id === meeting);
+    if (!m) throw fail("not_found", `There is no scheduled meeting ${meeting} in your rooms.`);
+    const c = this.moderated(m.conversation);
+    c.link ??= this.newToken();
+    const link = `${LINK_PREFIX}${c.link}`;
+    const host = this.server.split("://")[1]?.split(/[/:]/)[0] || "localhost";
+    return ics(m, link, host, Date.now());
   }
 
   async onOpenConversation(handler: (conversation: number) => void): Promise<void> {
@@ -627,6 +724,7 @@ export class FakeBackend implements Backend {
   /** `user` leaves a group or room this user is in. */
   memberLeaves(conversation: number, user: string): void {
     const c = this.conv(conversation);
+    this.exitMeeting(conversation, user);
     this.event(c, user, "left");
     c.info.members = c.info.members.filter((u) => u !== user);
     c.info.moderators = c.info.moderators?.filter((u) => u !== user);
@@ -684,6 +782,35 @@ export class FakeBackend implements Backend {
       this.emitTotals();
     }
     return m.seq as number;
+  }
+
+  /** `user` (a member) starts or joins a room's meeting. */
+  meetingJoins(conversation: number, user: string): void {
+    const c = this.conv(conversation);
+    if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    this.enterMeeting(conversation, user);
+  }
+
+  /** `user` leaves a room's meeting (the last one out ends it). */
+  meetingLeaves(conversation: number, user: string): void {
+    if (!this.exitMeeting(conversation, user)) throw fail("not_found", `${user} is not in the meeting.`);
+  }
+
+  /** `organizer` (a moderator) puts a meeting on a room's calendar; resolves to its id. */
+  scheduleBy(conversation: number, organizer: string, title: string, startsAt: number, minutes: number): number {
+    const c = this.conv(conversation);
+    if (!(c.info.moderators ?? []).includes(organizer)) throw fail("forbidden", `${organizer} is not a moderator.`);
+    return this.plan(conversation, organizer, title, startsAt, minutes).id;
+  }
+
+  /** Who is in a room's meeting, in the order they came (empty: none going on). */
+  participantsOf(conversation: number): string[] {
+    return this.ongoing.get(conversation)?.participants.slice() ?? [];
+  }
+
+  /** The ids of a room's scheduled meetings (ended ones too). */
+  plannedIn(conversation: number): number[] {
+    return this.planned.filter((m) => m.conversation === conversation).map((m) => m.id);
   }
 
   /** Who is invited to a group and has not answered yet. */
@@ -823,6 +950,81 @@ export class FakeBackend implements Backend {
     let t = "";
     while (t.length < 22) t += Math.random().toString(36).slice(2);
     return t.slice(0, 22);
+  }
+
+  /** `user` comes into a room's meeting (starting it when none is going on). */
+  private enterMeeting(conversation: number, user: string): void {
+    let m = this.ongoing.get(conversation);
+    if (!m) {
+      m = { startedAt: Date.now(), participants: [] };
+      this.ongoing.set(conversation, m);
+    }
+    if (m.participants.includes(user)) return;
+    m.participants.push(user);
+    this.emitMeetings(conversation);
+  }
+
+  /** Takes `user` out of a room's meeting, ending it with the last one; false when not in it. */
+  private exitMeeting(conversation: number, user: string): boolean {
+    const m = this.ongoing.get(conversation);
+    if (!m || !m.participants.includes(user)) return false;
+    m.participants = m.participants.filter((u) => u !== user);
+    if (m.participants.length === 0) this.ongoing.delete(conversation);
+    this.emitMeetings(conversation);
+    return true;
+  }
+
+  /** Checks and stores a meeting on the calendar (the server's rules). */
+  private plan(conversation: number, organizer: string, title: string, startsAt: number, minutes: number): ScheduledMeeting {
+    const t = title.trim();
+    const length = [...t].length;
+    if (length < 1 || length > 200) throw fail("invalid", "A meeting title has 1 to 200 characters.");
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw fail("invalid", "A meeting lasts 1 to 1440 minutes.");
+    if (!Number.isFinite(startsAt)) throw fail("invalid", "A meeting needs a start time.");
+    if (startsAt + minutes * 60_000 <= Date.now()) throw fail("invalid", "That meeting would be over already; pick a later time.");
+    const p: Planned = { id: this.nextMeeting++, conversation, title: t, startsAt, minutes, organizer };
+    this.planned.push(p);
+    this.emitMeetings(conversation);
+    return this.scheduledView(p);
+  }
+
+  private scheduledView(p: Planned): ScheduledMeeting {
+    return {
+      id: p.id,
+      conversation: p.conversation,
+      name: this.conversationsById.get(p.conversation)?.info.name ?? "",
+      title: p.title,
+      starts_at: p.startsAt,
+      minutes: p.minutes,
+      organizer: p.organizer,
+    };
+  }
+
+  /** What list_meetings answers: this user's rooms only, ended ones left out, soonest first. */
+  private listMeetings(): Meetings {
+    const now = Date.now();
+    const member = (id: number) => this.conversationsById.get(id)?.info.members.includes(this.me) ?? false;
+    const ongoing: OngoingMeeting[] = [...this.ongoing]
+      .filter(([id]) => member(id))
+      .sort(([, a], [, b]) => a.startedAt - b.startedAt)
+      .map(([id, m]) => ({
+        conversation: id,
+        name: this.conversationsById.get(id)?.info.name ?? "",
+        participants: m.participants.slice(),
+        started_at: m.startedAt,
+      }));
+    const scheduled = this.planned
+      .filter((p) => member(p.conversation) && p.startsAt + p.minutes * 60_000 > now)
+      .sort((a, b) => a.startsAt - b.startsAt || a.id - b.id)
+      .map((p) => this.scheduledView(p));
+    return { ongoing, scheduled };
+  }
+
+  /** Members of the room hear that its meeting or calendar changed. */
+  private emitMeetings(conversation: number): void {
+    if (this.conversationsById.get(conversation)?.info.members.includes(this.me)) {
+      this.emit({ event: "meetings", conversation });
+    }
   }
 
   /** A join or leave line in the timeline (not unread: its sender is the member, text is empty). */

@@ -10,6 +10,8 @@ import type {
   Favourites,
   Invitation,
   LaunchOptions,
+  Meetings,
+  ScheduledMeeting,
   Presence,
   PresenceChoice,
   Settings,
@@ -60,6 +62,14 @@ export interface Backend {
   rotateRoomLink(conversation: number): Promise<string>;
   /** The room a link token opens: [id, name]; rejects with not_found for an old link. */
   resolveLink(link: string): Promise<[number, string]>;
+  startMeeting(conversation: number): Promise<void>;
+  leaveMeeting(conversation: number): Promise<void>;
+  scheduleMeeting(conversation: number, title: string, startsAt: number, minutes: number): Promise<ScheduledMeeting>;
+  deleteScheduledMeeting(meeting: number): Promise<void>;
+  /** Ongoing and scheduled meetings of the user's rooms. */
+  meetings(): Promise<Meetings>;
+  /** A scheduled meeting as an .ics invitation with the room's link. */
+  meetingIcs(meeting: number): Promise<string>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
@@ -117,6 +127,13 @@ const tauriBackend: Backend = {
   roomLink: (conversation) => call("room_link", { conversation }),
   rotateRoomLink: (conversation) => call("rotate_room_link", { conversation }),
   resolveLink: (link) => call("resolve_link", { link }),
+  startMeeting: (conversation) => call("start_meeting", { conversation }),
+  leaveMeeting: (conversation) => call("leave_meeting", { conversation }),
+  scheduleMeeting: (conversation, title, startsAt, minutes) =>
+    call("schedule_meeting", { conversation, title, startsAt, minutes }),
+  deleteScheduledMeeting: (meeting) => call("delete_scheduled_meeting", { meeting }),
+  meetings: () => call("meetings"),
+  meetingIcs: (meeting) => call("meeting_ics", { meeting }),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },
