@@ -784,6 +784,15 @@ export class FakeBackend implements Backend {
     return m.seq as number;
   }
 
+  /** A moderator adds `user` (this user too) to a room. */
+  joinsRoom(conversation: number, user: string): void {
+    const c = this.conv(conversation);
+    if (c.info.members.includes(user)) throw fail("invalid", `${user} is already in the room.`);
+    c.info.members = [...c.info.members, user].sort();
+    this.event(c, user, "joined");
+    this.emit({ event: "conversations" });
+  }
+
   /** `user` (a member) starts or joins a room's meeting. */
   meetingJoins(conversation: number, user: string): void {
     const c = this.conv(conversation);

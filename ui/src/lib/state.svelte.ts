@@ -6,6 +6,7 @@ import type {
   ConversationView,
   Favourites,
   Invitation,
+  Meetings,
   Presence,
   PresenceChoice,
   Settings,
@@ -89,12 +90,20 @@ class AppState {
   /** The status this user chose, and its custom message. */
   status = $state<PresenceChoice>("available");
   statusMessage = $state("");
+  /** Meetings of this user's rooms: going on, and on the calendar (as last fetched). */
+  meetings = $state.raw<Meetings>({ ongoing: [], scheduled: [] });
+  /** Bumped when a room's link is changed from the rooms tab (room details fetch it again). */
+  linkRevision = $state(0);
   /** The newest message from someone else that arrived while the timeline was scrolled up. */
   ribbon = $state<CachedMessage | null>(null);
   /** Whether the timeline shows its newest messages (kept by the timeline). */
   atBottom = true;
   /** Bumped on every conversation switch so late answers for the old one are dropped. */
   private epoch = 0;
+  /** Only the newest meetings answer counts. */
+  private meetingsAsked = 0;
+  /** The rooms of the last conversation list (null before the first). */
+  private knownRooms: Set<number> | null = null;
 
   /** Back to the signed-out state (tests; signing out). */
   reset(): void {
@@ -116,6 +125,10 @@ class AppState {
     this.statusMessage = "";
     this.ribbon = null;
     this.atBottom = true;
+    this.meetings = { ongoing: [], scheduled: [] };
+    this.linkRevision = 0;
+    this.meetingsAsked++;
+    this.knownRooms = null;
   }
 
   get title(): string {
@@ -137,6 +150,7 @@ class AppState {
       this.loadPresence(),
       this.loadFavourites(),
       this.loadInvitations(),
+      this.loadMeetings(),
     ]);
   }
 
@@ -145,6 +159,43 @@ class AppState {
     const [list, totals] = await Promise.all([ipc().conversations(), ipc().unreadTotals()]);
     this.conversations = list;
     this.totals = totals;
+    // A room this user was just added to may have a meeting going on: no event says so.
+    const rooms = new Set(list.filter((c) => c.info.kind === "room").map((c) => c.info.id));
+    const before = this.knownRooms;
+    this.knownRooms = rooms;
+    if (before && [...rooms].some((id) => !before.has(id))) void this.loadMeetings().catch(() => {});
+  }
+
+  /** The ongoing and scheduled meetings of this user's rooms. */
+  async loadMeetings(): Promise<void> {
+    const asked = ++this.meetingsAsked;
+    const m = await ipc().meetings();
+    if (asked === this.meetingsAsked) this.meetings = m;
+  }
+
+  /** Meetings of rooms still in the list (one left or deleted drops out before the next fetch). */
+  get roomMeetings(): Meetings {
+    const rooms = new Set(this.conversations.filter((c) => c.info.kind === "room").map((c) => c.info.id));
+    return {
+      ongoing: this.meetings.ongoing.filter((m) => rooms.has(m.conversation)),
+      scheduled: this.meetings.scheduled.filter((m) => rooms.has(m.conversation)),
+    };
+  }
+
+  /** The meeting going on in a room, if any. */
+  ongoingIn(conversation: number) {
+    return this.meetings.ongoing.find((m) => m.conversation === conversation) ?? null;
+  }
+
+  /** Starts a room's meeting, or joins it when it is going on. */
+  async startMeeting(conversation: number): Promise<void> {
+    await ipc().startMeeting(conversation);
+    await this.loadMeetings();
+  }
+
+  async leaveMeeting(conversation: number): Promise<void> {
+    await ipc().leaveMeeting(conversation);
+    await this.loadMeetings();
   }
 
   async loadSettings(): Promise<void> {
@@ -392,6 +443,7 @@ class AppState {
       case "synced":
         void this.reload();
         void this.refreshTimeline();
+        void this.loadMeetings().catch(() => {});
         break;
       case "settings": {
         this.status = e.settings.status;
@@ -407,6 +459,9 @@ class AppState {
         break;
       case "invitations":
         void this.loadInvitations();
+        break;
+      case "meetings":
+        void this.loadMeetings().catch(() => {});
         break;
     }
   }

@@ -37,7 +37,7 @@ describe("axe-core: no serious or critical violations", () => {
   }
 
   for (const colorScheme of ["light", "dark"] as const) {
-    it(`on the Virtual Rooms tab and a room's details, owner and member (${colorScheme})`, async () => {
+    it(`on the Virtual Rooms tab with meetings and a room's details, owner and member (${colorScheme})`, async () => {
       const { page, close } = await open(browser, {}, { colorScheme });
       try {
         await signIn(page);
@@ -50,16 +50,38 @@ describe("axe-core: no serious or critical violations", () => {
         });
         const theirs = await page.evaluate(() => window.fake.roomBy("dave", "Review", ["erin"]));
         await page.evaluate((i) => window.fake.post(i, "dave", "Welcome"), theirs);
+        // Meetings: one going on with alice in it, one she may join, and the calendar.
+        await page.evaluate(
+          async ([m, t]) => {
+            await window.fake.startMeeting(m);
+            window.fake.meetingJoins(m, "bob");
+            window.fake.meetingJoins(t, "erin");
+            window.fake.scheduleBy(m, "alice", "Sprint planning", Date.now() + 3_600_000, 45);
+            window.fake.scheduleBy(t, "dave", "Design review", Date.now() + 90_000_000, 90);
+          },
+          [mine, theirs],
+        );
         await page.locator("[data-tab=rooms]").click();
         await page.locator("[data-testid=room]").nth(1).waitFor();
+        await page.locator("[data-testid=ongoing-meeting]").nth(1).waitFor();
+        await page.locator("[data-testid=scheduled-meeting]").nth(1).waitFor();
         await page.getByLabel("Room link", { exact: true }).fill("confer://join/nothing");
         await page.getByRole("button", { name: "Open", exact: true }).click();
         await page.locator("[data-testid=link-error]").waitFor();
         await expectAccessible(page, `Virtual Rooms tab (${colorScheme})`);
+        await page.locator("[data-testid=scheduled-meeting] [data-testid=meeting-delete]").first().click();
+        await page.locator("[data-testid=confirm-meeting-delete]").waitFor();
+        await expectAccessible(page, `Virtual Rooms tab, confirming a delete (${colorScheme})`);
+        await page.getByRole("button", { name: "Cancel", exact: true }).click();
         await page.locator(`[data-testid=room][data-conversation-id="${mine}"]`).click();
         await page.locator('[data-testid=member][data-role="moderator"]').waitFor();
         await page.waitForFunction(() => document.querySelector("[data-testid=room-link]")?.textContent?.startsWith("confer://"));
+        await page.locator("[data-testid=participant]").nth(1).waitFor();
         await expectAccessible(page, `room details, owner (${colorScheme})`);
+        await page.getByRole("button", { name: "Schedule meeting" }).click();
+        await page.getByRole("form", { name: "Schedule meeting" }).getByRole("button", { name: "Schedule" }).click();
+        await page.locator("[data-testid=schedule-error]").waitFor();
+        await expectAccessible(page, `room details, schedule form (${colorScheme})`);
         await page.locator(`[data-testid=room][data-conversation-id="${theirs}"]`).click();
         await page.locator('[data-testid=member][data-user="dave"][data-role="owner"]').waitFor();
         await expectAccessible(page, `room details, member (${colorScheme})`);

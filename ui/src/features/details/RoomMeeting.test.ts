@@ -1,0 +1,131 @@
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { toLocalInput } from "../../lib/meetings";
+import { app } from "../../lib/state.svelte";
+import { settle, signedIn } from "../../../tests/helpers";
+import Details from "./Details.svelte";
+
+const HOUR = 3_600_000;
+
+async function room(owner: string, moderators: string[] = []) {
+  const fake = await signedIn();
+  const id = owner === "alice" ? await fake.createRoom("Standup") : fake.roomBy(owner, "Standup", ["carol"], moderators);
+  await app.reload();
+  await app.select(id);
+  render(Details);
+  await settle();
+  const aside = screen.getByRole("complementary", { name: "Details" });
+  return { fake, id, aside };
+}
+
+const button = (aside: HTMLElement) => within(aside).getByTestId("meeting-button");
+const participants = (aside: HTMLElement) => within(aside).queryAllByTestId("participant").map((p) => p.dataset.user);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("Room details: the meeting", () => {
+  it("starts, joins and leaves; the meeting ends with the last one out", async () => {
+    const { fake, id, aside } = await room("bob");
+    expect(button(aside).textContent).toBe("Start meeting");
+    expect(button(aside).dataset.state).toBe("none");
+    expect(within(aside).getByTestId("meeting-status").textContent).toBe("No meeting going on.");
+
+    fake.meetingJoins(id, "bob");
+    await settle();
+    expect(button(aside).textContent).toBe("Join meeting");
+    expect(participants(aside)).toEqual(["bob"]);
+    expect(within(aside).getByTestId("meeting-status").textContent).toMatch(/^Going on since \d\d:\d\d$/);
+
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(fake.participantsOf(id)).toEqual(["bob", "alice"]);
+    expect(participants(aside)).toEqual(["bob", "alice"]);
+    expect(button(aside).textContent).toBe("Leave meeting");
+
+    fake.meetingJoins(id, "carol");
+    fake.meetingLeaves(id, "bob");
+    await settle();
+    expect(participants(aside)).toEqual(["alice", "carol"]);
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(button(aside).textContent).toBe("Join meeting");
+    fake.meetingLeaves(id, "carol");
+    await settle();
+    expect(participants(aside)).toEqual([]);
+    expect(button(aside).textContent).toBe("Start meeting");
+
+    // Alone: starting and leaving ends it.
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(participants(aside)).toEqual(["alice"]);
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(fake.participantsOf(id)).toEqual([]);
+    expect(button(aside).textContent).toBe("Start meeting");
+  });
+
+  it("shows the server's refusal to leave", async () => {
+    const { fake, id, aside } = await room("bob");
+    await fireEvent.click(button(aside));
+    await settle();
+    // Taken out elsewhere (another device) just before the click arrives.
+    const leave = fake.leaveMeeting.bind(fake);
+    vi.spyOn(fake, "leaveMeeting").mockImplementationOnce(async (c) => {
+      fake.meetingLeaves(c, "alice");
+      fake.meetingJoins(c, "bob");
+      return leave(c);
+    });
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(within(aside).getByRole("alert").textContent).toBe(`Could not leave the meeting: You are not in the meeting of room ${id}.`);
+    expect(button(aside).textContent).toBe("Join meeting");
+  });
+
+  it("gives a plain member no schedule form", async () => {
+    const { aside } = await room("bob");
+    expect(within(aside).queryByRole("button", { name: "Schedule meeting" })).toBeNull();
+  });
+
+  it("schedules for a moderator and shows the server's errors", async () => {
+    const { fake, id, aside } = await room("bob", ["alice"]);
+    const open = within(aside).getByRole("button", { name: "Schedule meeting" });
+    await fireEvent.click(open);
+    const form = within(aside).getByRole("form", { name: "Schedule meeting" });
+    const title = within(form).getByLabelText("Meeting title");
+    const starts = within(form).getByLabelText("Starts at") as HTMLInputElement;
+    const minutes = within(form).getByLabelText("Minutes");
+    expect(document.activeElement).toBe(title);
+    expect(starts.value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+    const submit = async () => {
+      await fireEvent.click(within(form).getByRole("button", { name: "Schedule" }));
+      await settle();
+      return within(form).queryByRole("alert")?.textContent ?? null;
+    };
+
+    expect(await submit()).toBe("A meeting title has 1 to 200 characters.");
+    await fireEvent.input(title, { target: { value: "Planning" } });
+    await fireEvent.input(minutes, { target: { value: "0" } });
+    expect(await submit()).toBe("A meeting lasts 1 to 1440 minutes.");
+    await fireEvent.input(minutes, { target: { value: "1441" } });
+    expect(await submit()).toBe("A meeting lasts 1 to 1440 minutes.");
+    await fireEvent.input(minutes, { target: { value: "45" } });
+    await fireEvent.input(starts, { target: { value: toLocalInput(Date.now() - 2 * HOUR) } });
+    expect(await submit()).toBe("That meeting would be over already; pick a later time.");
+    await fireEvent.input(starts, { target: { value: "" } });
+    expect(await submit()).toBe("Pick the day and time it starts.");
+    expect(fake.plannedIn(id)).toEqual([]);
+
+    const at = new Date(Date.now() + 24 * HOUR);
+    at.setSeconds(0, 0);
+    await fireEvent.input(starts, { target: { value: toLocalInput(at.getTime()) } });
+    expect(await submit()).toBeNull();
+    expect(within(aside).queryByRole("form")).toBeNull();
+    const [meeting] = fake.plannedIn(id);
+    expect(fake.callsOf("scheduleMeeting").at(-1)).toEqual([id, "Planning", at.getTime(), 45]);
+    expect(within(aside).getByTestId("room-scheduled").dataset.meetingId).toBe(String(meeting));
+    expect(within(aside).getByRole("status").textContent).toContain("“Planning” is on the calendar");
+    expect(document.activeElement?.textContent).toBe("Schedule meeting");
+  });
+});
