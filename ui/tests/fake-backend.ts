@@ -59,7 +59,8 @@ type Conv = {
   invited: string[];
   /** Who invited this user to the group, while the invitation is open. */
   inviter?: string;
-  /** A room's join link token (moderators see it). */
+  /** The join link token: a room's (moderators see it), or a direct conversation's meeting link
+   * (unique to the pair; either member sees the same one). */
   link?: string;
 };
 
@@ -502,7 +503,9 @@ export class FakeBackend implements Backend {
 
   async roomLink(conversation: number): Promise<string> {
     this.guard("roomLink", conversation);
-    const c = this.moderated(conversation);
+    // A direct conversation's meeting link belongs to both members: no moderator rights needed.
+    const direct = this.conversationsById.get(conversation);
+    const c = direct?.info.kind === "direct" ? this.mine(conversation) : this.moderated(conversation);
     c.link ??= this.newToken();
     return c.link;
   }
@@ -574,6 +577,15 @@ export class FakeBackend implements Backend {
   }
 
   // ---- What the other side does (test drivers) --------------------------------------------------
+
+  /** The meeting link token `peer` reads for their direct conversation with this user: the same
+   * one this user gets from roomLink (made on first ask, then stable). */
+  directLinkOf(peer: string): string {
+    const c = this.direct(peer.trim().toLowerCase());
+    if (!c) throw fail("not_found", `No conversation with ${peer}.`);
+    c.link ??= this.newToken();
+    return c.link;
+  }
 
   /** A conversation with `peer` holding `count` messages, alternating senders, `stepMs` apart. */
   seed(peer: string, count: number, opts: { stepMs?: number; unread?: number; text?: (i: number) => string } = {}): number {

@@ -20,6 +20,8 @@ describe("axe-core: no serious or critical violations", () => {
         await page.evaluate(() => window.fake.requestFavourite("erin"));
         await openConversation(page, "bob");
         await page.locator("[data-testid=request]").waitFor();
+        // A direct chat shows the pair's meeting link (same token the fake gives bob).
+        await page.waitForFunction(() => document.querySelector("[data-testid=direct-link]")?.textContent === `confer://join/${window.fake.directLinkOf("bob")}`);
         await expectAccessible(page, `three columns (${colorScheme})`);
 
         await page.getByRole("button", { name: "Status", exact: true }).click();

@@ -124,4 +124,66 @@ describe("Details", () => {
     expect(screen.getByRole("alert").textContent).toContain("Not connected.");
     expect((screen.getByRole("switch", { name: "Mute notifications" }) as HTMLInputElement).checked).toBe(false);
   });
+
+  it("shows the pair's meeting link, the same one the peer reads, and copies it", async () => {
+    const { fake, id, aside } = await setup();
+    const link = within(aside).getByTestId("direct-link");
+    expect(fake.callsOf("roomLink")).toEqual([[id]]);
+    const token = fake.directLinkOf("bob");
+    expect(token).toMatch(/^[a-z0-9]{22}$/);
+    expect(link.tagName).toBe("CODE");
+    expect(link.textContent).toBe(`confer://join/${token}`);
+    expect(within(aside).getByRole("heading", { name: "Meeting link" })).toBeTruthy();
+    // Stable: asking again gives the same token.
+    await expect(fake.roomLink(id)).resolves.toBe(token);
+
+    let copied = "";
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: async (t: string) => void (copied = t) },
+    });
+    await fireEvent.click(within(aside).getByTestId("copy-direct-link"));
+    await settle();
+    expect(copied).toBe(`confer://join/${token}`);
+    expect(within(aside).getByRole("status").textContent).toBe("Link copied.");
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: async () => Promise.reject(new Error("denied")) },
+    });
+    await fireEvent.click(within(aside).getByTestId("copy-direct-link"));
+    await settle();
+    expect(within(aside).getByRole("status").textContent).toContain("select the link and copy it");
+  });
+
+  it("gives each pair its own link and ignores a late answer for the last conversation", async () => {
+    const { fake, aside } = await setup();
+    const carol = await fake.openDirect("carol");
+    await settle();
+    const real = fake.roomLink.bind(fake);
+    let release: (() => void) | null = null;
+    const spy = vi.spyOn(fake, "roomLink").mockImplementation(async (c: number) => {
+      const t = await real(c);
+      if (c === carol) await new Promise<void>((r) => (release = r));
+      return t;
+    });
+    const bob = app.selected!;
+    await app.select(carol);
+    await settle();
+    expect(within(aside).getByTestId("direct-link").textContent).toBe("…");
+    await app.select(bob);
+    await settle();
+    expect(within(aside).getByTestId("direct-link").textContent).toBe(`confer://join/${fake.directLinkOf("bob")}`);
+    (release as (() => void) | null)?.();
+    await settle();
+    expect(within(aside).getByTestId("direct-link").textContent).toBe(`confer://join/${fake.directLinkOf("bob")}`);
+    expect(fake.directLinkOf("carol")).not.toBe(fake.directLinkOf("bob"));
+    spy.mockRestore();
+  });
+
+  it("needs no moderator rights for a direct link, while a room's still does", async () => {
+    const { fake, id } = await setup();
+    await expect(fake.roomLink(id)).resolves.toMatch(/^[a-z0-9]{22}$/);
+    const theirs = fake.roomBy("dave", "Review", ["alice"]);
+    await expect(fake.roomLink(theirs)).rejects.toMatchObject({ code: "forbidden" });
+  });
 });
