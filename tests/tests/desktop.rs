@@ -156,6 +156,22 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     save_screenshot(&d, win, "ticks-delivered")?;
     desk.cli("bob", &["read", "alice"])?;
     wait_state(&s, sent, "read")?;
+    // The pair's own meeting link in the right column: the one the server gives Bob too.
+    let conversation = s
+        .wait_for(&row("bob"), UI_WAIT)?
+        .attr("data-conversation-id")?
+        .context("conversation id")?;
+    let bobs: Value = serde_json::from_str(
+        desk.cli("bob", &["room", "link", &conversation, "--json"])?
+            .trim(),
+    )?;
+    let want = format!("confer://join/{}", bobs["link"].as_str().context("link")?);
+    s.until("the meeting link", UI_WAIT, |s| {
+        Ok(
+            (text_of(s, "[data-testid=direct-link]")?.as_deref() == Some(want.as_str()))
+                .then_some(()),
+        )
+    })?;
     save_screenshot(&d, win, "three-columns")?;
     eprintln!("step: status menu");
     s.wait_for("[aria-label=Status]", UI_WAIT)?.click()?;
