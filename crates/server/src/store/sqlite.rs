@@ -466,6 +466,12 @@ impl Appender<'_, '_> {
         self.push(Some(conv), None, change, recipients)
     }
 
+    /// Every member gets the conversation as it is now (after a membership or room change).
+    fn conversation_changed(&mut self, conv: ConversationId) -> Result<(), StoreError> {
+        let info = conversation_info(self.tx, conv)?;
+        self.for_members(conv, Change::Conversation { conversation: info })
+    }
+
     /// A change for one user.
     fn for_user(
         &mut self,
@@ -530,6 +536,15 @@ fn aggregates(
         .into_iter()
         .map(|m| Ok((m, tick_aggregate(conn, conv, m)?)))
         .collect()
+}
+
+/// The conversation's newest sequence number.
+fn last_seq(conn: &Connection, conv: ConversationId) -> Result<u64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT last_seq FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?)
 }
 
 fn kind_from_str(s: &str) -> MessageKind {
@@ -728,6 +743,66 @@ fn leave_meeting(
     Ok(true)
 }
 
+/// Records an invitation and tells the invitee.
+fn send_invitation(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    invitee: UserId,
+    inviter: UserId,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![conv, invitee, inviter, now],
+    )?;
+    out.for_user(
+        Some(conv),
+        invitee,
+        Change::Invited {
+            conversation: conversation_info(tx, conv)?,
+            inviter: name_of(tx, inviter)?,
+        },
+    )
+}
+
+/// Takes a member out of a group or room: they get `removed`, the others the new membership,
+/// a `left` line and ticks no longer held back by them.
+fn remove_member(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    user: UserId,
+    now: i64,
+) -> Result<(), StoreError> {
+    leave_meeting(tx, out, conv, user)?;
+    let before = aggregates(tx, conv)?;
+    tx.execute(
+        "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+        params![conv, user],
+    )?;
+    out.for_user(None, user, Change::Removed { conversation: conv })?;
+    out.conversation_changed(conv)?;
+    membership_event(tx, out, conv, user, MessageKind::Left, now)?;
+    out.ticks_after(conv, &before)
+}
+
+/// The role of someone the caller acts on; `NotFound` when they are not in the room.
+fn target_role(
+    conn: &Connection,
+    conv: ConversationId,
+    target: &UserRecord,
+) -> Result<Role, StoreError> {
+    match room_role(conn, conv, target.id) {
+        Err(StoreError::Forbidden(_)) => Err(StoreError::NotFound(format!(
+            "{} is not in the room.",
+            target.info.name
+        ))),
+        other => other,
+    }
+}
+
 /// Members plus pending invitations: what the size cap counts.
 fn seats_taken(conn: &Connection, conv: ConversationId) -> Result<usize, StoreError> {
     Ok(conn.query_row(
@@ -911,8 +986,7 @@ impl SqliteStore {
                                 params![conv, member],
                             )?;
                         }
-                        let info = conversation_info(tx, conv)?;
-                        out.for_members(conv, Change::Conversation { conversation: info })?;
+                        out.conversation_changed(conv)?;
                         conv
                     }
                 };
@@ -997,11 +1071,7 @@ impl SqliteStore {
                 seq,
             } => {
                 let member = require_member(tx, conversation, user)?;
-                let last_seq: u64 = tx.query_row(
-                    "SELECT last_seq FROM conversations WHERE id = ?1",
-                    [conversation],
-                    |r| r.get(0),
-                )?;
+                let last_seq = last_seq(tx, conversation)?;
                 let seq = seq.min(last_seq);
                 if seq > member.read_seq {
                     tx.execute(
@@ -1056,11 +1126,7 @@ impl SqliteStore {
             }
             WriteOp::ClearHistory { user, conversation } => {
                 let member = require_member(tx, conversation, user)?;
-                let last_seq: u64 = tx.query_row(
-                    "SELECT last_seq FROM conversations WHERE id = ?1",
-                    [conversation],
-                    |r| r.get(0),
-                )?;
+                let last_seq = last_seq(tx, conversation)?;
                 if last_seq > member.cleared_seq {
                     // Cleared messages cannot stay unread.
                     tx.execute(
@@ -1257,30 +1323,9 @@ impl SqliteStore {
                     "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
                     params![conv, user],
                 )?;
+                out.conversation_changed(conv)?;
                 for i in &invitees {
-                    tx.execute(
-                        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
-                         VALUES (?1, ?2, ?3, ?4)",
-                        params![conv, i.id, user, now],
-                    )?;
-                }
-                let info = conversation_info(tx, conv)?;
-                out.for_members(
-                    conv,
-                    Change::Conversation {
-                        conversation: info.clone(),
-                    },
-                )?;
-                let inviter = name_of(tx, user)?;
-                for i in &invitees {
-                    out.for_user(
-                        Some(conv),
-                        i.id,
-                        Change::Invited {
-                            conversation: info.clone(),
-                            inviter: inviter.clone(),
-                        },
-                    )?;
+                    send_invitation(tx, &mut out, conv, i.id, user, now)?;
                 }
                 Outcome::Conversation(Box::new(summary(tx, user, conv)?))
             }
@@ -1310,19 +1355,7 @@ impl SqliteStore {
                     if seats_taken(tx, conversation)? + 1 > max_members {
                         return Err(full(max_members));
                     }
-                    tx.execute(
-                        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
-                         VALUES (?1, ?2, ?3, ?4)",
-                        params![conversation, invitee.id, user, now],
-                    )?;
-                    out.for_user(
-                        Some(conversation),
-                        invitee.id,
-                        Change::Invited {
-                            conversation: conversation_info(tx, conversation)?,
-                            inviter: name_of(tx, user)?,
-                        },
-                    )?;
+                    send_invitation(tx, &mut out, conversation, invitee.id, user, now)?;
                 }
                 Outcome::Done
             }
@@ -1346,11 +1379,7 @@ impl SqliteStore {
                 }
                 // A newcomer sees only what is posted from now on: everything so far counts as
                 // cleared, read and received for them.
-                let last_seq: u64 = tx.query_row(
-                    "SELECT last_seq FROM conversations WHERE id = ?1",
-                    [conversation],
-                    |r| r.get(0),
-                )?;
+                let last_seq = last_seq(tx, conversation)?;
                 tx.execute(
                     "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
                      receipt_read_seq, cleared_seq) VALUES (?1, ?2, ?3, ?3, ?3, ?3)",
@@ -1361,8 +1390,7 @@ impl SqliteStore {
                     user,
                     Change::InvitationClosed { conversation },
                 )?;
-                let info = conversation_info(tx, conversation)?;
-                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                out.conversation_changed(conversation)?;
                 membership_event(tx, &mut out, conversation, user, MessageKind::Joined, now)?;
                 Outcome::Conversation(Box::new(summary(tx, user, conversation)?))
             }
@@ -1385,13 +1413,9 @@ impl SqliteStore {
             }
             WriteOp::LeaveGroup { user, conversation } => {
                 require_group_member(tx, conversation, user)?;
-                let before = aggregates(tx, conversation)?;
-                tx.execute(
-                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user],
-                )?;
-                out.for_user(None, user, Change::Removed { conversation })?;
-                if member_ids(tx, conversation)?.is_empty() {
+                if member_ids(tx, conversation)?.len() > 1 {
+                    remove_member(tx, &mut out, conversation, user, now)?;
+                } else {
                     // The last one out: the group and everything in it go for good, and
                     // pending invitations end.
                     let mut stmt = tx.prepare_cached(
@@ -1401,15 +1425,10 @@ impl SqliteStore {
                         .query_map([conversation], |r| r.get::<_, UserId>(0))?
                         .collect::<Result<Vec<_>, _>>()?;
                     delete_conversation(tx, conversation)?;
+                    out.for_user(None, user, Change::Removed { conversation })?;
                     for i in invitees {
                         out.for_user(None, i, Change::InvitationClosed { conversation })?;
                     }
-                } else {
-                    let info = conversation_info(tx, conversation)?;
-                    out.for_members(conversation, Change::Conversation { conversation: info })?;
-                    membership_event(tx, &mut out, conversation, user, MessageKind::Left, now)?;
-                    // Whoever left no longer holds back the others' ticks.
-                    out.ticks_after(conversation, &before)?;
                 }
                 Outcome::Done
             }
@@ -1430,8 +1449,7 @@ impl SqliteStore {
                     "INSERT INTO members (conversation_id, user_id, role) VALUES (?1, ?2, 'owner')",
                     params![conv, user],
                 )?;
-                let info = conversation_info(tx, conv)?;
-                out.for_members(conv, Change::Conversation { conversation: info })?;
+                out.conversation_changed(conv)?;
                 Outcome::Conversation(Box::new(summary(tx, user, conv)?))
             }
             WriteOp::AddRoomMember {
@@ -1449,18 +1467,13 @@ impl SqliteStore {
                 }
                 // A room's history is the room's: a new member sees it, but none of it is
                 // unread for them.
-                let last_seq: u64 = tx.query_row(
-                    "SELECT last_seq FROM conversations WHERE id = ?1",
-                    [conversation],
-                    |r| r.get(0),
-                )?;
+                let last_seq = last_seq(tx, conversation)?;
                 tx.execute(
                     "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
                      receipt_read_seq) VALUES (?1, ?2, ?3, ?3, ?3)",
                     params![conversation, member.id, last_seq],
                 )?;
-                let info = conversation_info(tx, conversation)?;
-                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                out.conversation_changed(conversation)?;
                 membership_event(
                     tx,
                     &mut out,
@@ -1478,39 +1491,12 @@ impl SqliteStore {
             } => {
                 require_moderator(tx, conversation, user)?;
                 let member = require_user(tx, &member)?;
-                match room_role(tx, conversation, member.id) {
-                    Ok(Role::Owner) => {
-                        return Err(StoreError::Forbidden(
-                            "The owner of a room cannot be removed.".into(),
-                        ));
-                    }
-                    Ok(_) => {}
-                    Err(StoreError::Forbidden(_)) => {
-                        return Err(StoreError::NotFound(format!(
-                            "{} is not in the room.",
-                            member.info.name
-                        )));
-                    }
-                    Err(e) => return Err(e),
+                if target_role(tx, conversation, &member)? == Role::Owner {
+                    return Err(StoreError::Forbidden(
+                        "The owner of a room cannot be removed.".into(),
+                    ));
                 }
-                leave_meeting(tx, &mut out, conversation, member.id)?;
-                let before = aggregates(tx, conversation)?;
-                tx.execute(
-                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, member.id],
-                )?;
-                out.for_user(None, member.id, Change::Removed { conversation })?;
-                let info = conversation_info(tx, conversation)?;
-                out.for_members(conversation, Change::Conversation { conversation: info })?;
-                membership_event(
-                    tx,
-                    &mut out,
-                    conversation,
-                    member.id,
-                    MessageKind::Left,
-                    now,
-                )?;
-                out.ticks_after(conversation, &before)?;
+                remove_member(tx, &mut out, conversation, member.id, now)?;
                 Outcome::Done
             }
             WriteOp::PromoteModerator {
@@ -1520,24 +1506,13 @@ impl SqliteStore {
             } => {
                 require_moderator(tx, conversation, user)?;
                 let member = require_user(tx, &member)?;
-                match room_role(tx, conversation, member.id) {
-                    Ok(Role::Member) => {
-                        tx.execute(
-                            "UPDATE members SET role = 'moderator' \
-                             WHERE conversation_id = ?1 AND user_id = ?2",
-                            params![conversation, member.id],
-                        )?;
-                        let info = conversation_info(tx, conversation)?;
-                        out.for_members(conversation, Change::Conversation { conversation: info })?;
-                    }
-                    Ok(_) => {}
-                    Err(StoreError::Forbidden(_)) => {
-                        return Err(StoreError::NotFound(format!(
-                            "{} is not in the room.",
-                            member.info.name
-                        )));
-                    }
-                    Err(e) => return Err(e),
+                if target_role(tx, conversation, &member)? == Role::Member {
+                    tx.execute(
+                        "UPDATE members SET role = 'moderator' \
+                         WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, member.id],
+                    )?;
+                    out.conversation_changed(conversation)?;
                 }
                 Outcome::Done
             }
@@ -1563,8 +1538,7 @@ impl SqliteStore {
                     "UPDATE conversations SET mute_all = ?2 WHERE id = ?1",
                     params![conversation, muted],
                 )?;
-                let info = conversation_info(tx, conversation)?;
-                out.for_members(conversation, Change::Conversation { conversation: info })?;
+                out.conversation_changed(conversation)?;
                 Outcome::Done
             }
             WriteOp::LeaveRoom { user, conversation } => {
@@ -1589,17 +1563,7 @@ impl SqliteStore {
                     }
                     _ => {}
                 }
-                leave_meeting(tx, &mut out, conversation, user)?;
-                let before = aggregates(tx, conversation)?;
-                tx.execute(
-                    "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user],
-                )?;
-                out.for_user(None, user, Change::Removed { conversation })?;
-                let info = conversation_info(tx, conversation)?;
-                out.for_members(conversation, Change::Conversation { conversation: info })?;
-                membership_event(tx, &mut out, conversation, user, MessageKind::Left, now)?;
-                out.ticks_after(conversation, &before)?;
+                remove_member(tx, &mut out, conversation, user, now)?;
                 Outcome::Done
             }
             WriteOp::DeleteRoom { user, conversation } => {
