@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_groups.sql"),
     include_str!("../../migrations/003_rooms.sql"),
     include_str!("../../migrations/004_meetings.sql"),
+    include_str!("../../migrations/005_stream_positions.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.

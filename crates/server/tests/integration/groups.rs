@@ -313,6 +313,10 @@ async fn the_group_vanishes_with_its_last_member() {
     let group = create(&mut alice, &["bob", "carol"]).await;
     join(&mut bob, group).await;
     send(&mut bob, group, "v1", "secret plans").await;
+    // Where a device of Bob's that goes offline now has synced to: the group's latest rows.
+    let mut bob_laptop = login(&server, "bob").await;
+    let laptop_cursor = bob_laptop.sync(Some(0)).await.unwrap();
+    bob_laptop.close().await;
     for client in [&mut alice, &mut bob] {
         client
             .request(Request::LeaveGroup {
@@ -321,6 +325,30 @@ async fn the_group_vanishes_with_its_last_member() {
             .await
             .unwrap();
     }
+    // The last one out is told, at a position past everything they saw of the group.
+    bob.wait_for(|e| match e {
+        Event::Change {
+            change: Change::Removed { conversation },
+            ..
+        } if *conversation == group => Some(()),
+        _ => None,
+    })
+    .await
+    .unwrap();
+    // That offline device catches up from its cursor and learns it too: positions are never
+    // handed out twice, even after the group's own rows are deleted.
+    let mut bob_back = login_unsynced(&server, "bob").await;
+    bob_back.sync(Some(laptop_cursor)).await.unwrap();
+    bob_back
+        .wait_for(|e| match e {
+            Event::Change {
+                change: Change::Removed { conversation },
+                ..
+            } if *conversation == group => Some(()),
+            _ => None,
+        })
+        .await
+        .unwrap();
     // Carol's pending invitation ended with it, and the group is gone for everyone.
     carol
         .wait_for(|e| match e {
