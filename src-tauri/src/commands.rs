@@ -352,6 +352,42 @@ pub async fn resolve_link(
     Ok(client(&state)?.resolve_link(&link).await?)
 }
 
+/// Joins a meeting by its link: as a member, or as a guest of the ongoing meeting.
+#[tauri::command]
+pub async fn join_by_link(
+    state: State<'_, AppState>,
+    link: String,
+) -> Result<confer_proto::MeetingSession, UiError> {
+    Ok(client(&state)?.join_by_link(&link).await?)
+}
+
+#[tauri::command]
+pub async fn admit_guest(
+    state: State<'_, AppState>,
+    conversation: u64,
+    guest: u64,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.admit_guest(conversation, guest).await?)
+}
+
+#[tauri::command]
+pub async fn remove_guest(
+    state: State<'_, AppState>,
+    conversation: u64,
+    guest: u64,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.remove_guest(conversation, guest).await?)
+}
+
+#[tauri::command]
+pub async fn set_lobby(
+    state: State<'_, AppState>,
+    conversation: u64,
+    enabled: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_lobby(conversation, enabled).await?)
+}
+
 #[tauri::command]
 pub async fn start_meeting(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
     Ok(client(&state)?.start_meeting(conversation).await?)

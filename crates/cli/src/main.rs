@@ -128,6 +128,11 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Join a room's meeting by its link as a guest without an account (no --user needed).
+    Guest {
+        #[command(subcommand)]
+        action: GuestAction,
+    },
     /// Groups: create, invite, join, decline, leave, and the invitations waiting.
     Group {
         #[command(subcommand)]
@@ -220,14 +225,59 @@ enum RoomAction {
         /// The scheduled meeting's id.
         meeting: u64,
     },
-    /// Meetings of your rooms: ongoing, then scheduled (soonest first).
+    /// Turn the lobby for guests without an account on or off (moderators); off lets in
+    /// everyone waiting.
+    Lobby {
+        /// The room's id.
+        room: u64,
+        /// on or off.
+        mode: OnOff,
+    },
+    /// Let a guest waiting in the lobby in (moderators); `room list` shows guests' ids.
+    Admit {
+        /// The room's id.
+        room: u64,
+        /// The guest's id.
+        guest: u64,
+    },
+    /// Refuse a waiting guest, or send a present one out of the meeting (moderators).
+    Dismiss {
+        /// The room's id.
+        room: u64,
+        /// The guest's id.
+        guest: u64,
+    },
+    /// Meetings of your rooms: ongoing (with guests and the lobby), then scheduled.
     List,
     /// Your rooms, with members and moderators.
     Mine,
 }
 
 #[derive(Subcommand)]
+enum GuestAction {
+    /// Join the meeting the link opens under a display name; prints the session as JSON and
+    /// exits (which leaves), or with --stay prints every change as a JSON line until
+    /// interrupted or until the guest's access ends.
+    Join {
+        /// The room's link (confer://join/… or the bare token).
+        link: String,
+        /// The name the others see.
+        #[arg(long)]
+        name: String,
+        /// Stay in the meeting until interrupted (Ctrl-C or SIGTERM leaves it).
+        #[arg(long)]
+        stay: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum MeetingAction {
+    /// Join a meeting by its link: a member joins (or starts) it, anyone else comes in as a
+    /// guest while it is going on.
+    Join {
+        /// The room's link (confer://join/… or the bare token).
+        link: String,
+    },
     /// Start the room's meeting, or join it when it is going on.
     Start {
         /// The room's id.
@@ -383,6 +433,13 @@ fn profile_dir(cli: &Cli, user: &str) -> Result<PathBuf, Failure> {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Guest {
+        action: GuestAction::Join { link, name, stay },
+    } = &cli.command
+    {
+        let timeout = Duration::from_secs(cli.connect_timeout.max(1));
+        return guest_join(&cli.server, link, name, *stay, timeout).await;
+    }
     let user = cli
         .user
         .clone()
@@ -602,6 +659,7 @@ async fn command(
             online(client, timeout).await?;
             group(client, action, json).await
         }
+        Command::Guest { .. } => unreachable!("guests run without an account"),
         Command::Room { action, json } => {
             online(client, timeout).await?;
             room(client, action, json).await
@@ -609,6 +667,22 @@ async fn command(
         Command::Meeting { action, json } => {
             online(client, timeout).await?;
             let (verb, conversation) = match action {
+                MeetingAction::Join { link } => {
+                    let session = client.join_by_link(&link).await?;
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::to_string(&session).expect("sessions serialise")
+                        );
+                    } else {
+                        let role = match session.role {
+                            confer_proto::MeetingRole::Member => "member",
+                            _ => "guest",
+                        };
+                        println!("{}\t{}\t{role}", session.conversation, session.room);
+                    }
+                    return Ok(());
+                }
                 MeetingAction::Start { room } => {
                     client.start_meeting(room).await?;
                     ("started", room)
@@ -626,6 +700,65 @@ async fn command(
             }
             Ok(())
         }
+    }
+}
+
+/// `guest join`: an external guest's session, printed as JSON lines.
+async fn guest_join(
+    server: &str,
+    link: &str,
+    name: &str,
+    stay: bool,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    use confer_core::guest::{GuestClient, GuestUpdate};
+    let mut guest = GuestClient::join(server, link, name, timeout).await?;
+    println!(
+        "{}",
+        serde_json::to_string(guest.session()).expect("sessions serialise")
+    );
+    if !stay {
+        return Ok(guest.leave().await?);
+    }
+    let interrupted = interrupted();
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            update = guest.next_update() => match update {
+                Some(GuestUpdate::Session(session)) => {
+                    println!("{}", serde_json::to_string(&session).expect("sessions serialise"));
+                }
+                Some(GuestUpdate::Ended { code, reason }) => {
+                    println!("{}", serde_json::json!({ "ended": code, "reason": reason }));
+                    return Ok(());
+                }
+                None => return Ok(()),
+            },
+            _ = &mut interrupted => return Ok(guest.leave().await?),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -700,6 +833,18 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
             client.delete_scheduled_meeting(meeting).await?;
             ("unscheduled", meeting)
         }
+        RoomAction::Lobby { room, mode } => {
+            client.set_lobby(room, matches!(mode, OnOff::On)).await?;
+            ("lobby", room)
+        }
+        RoomAction::Admit { room, guest } => {
+            client.admit_guest(room, guest).await?;
+            ("admitted", room)
+        }
+        RoomAction::Dismiss { room, guest } => {
+            client.remove_guest(room, guest).await?;
+            ("dismissed", room)
+        }
         RoomAction::Ics { meeting } => {
             print!("{}", client.meeting_ics(meeting).await?);
             return Ok(());
@@ -712,13 +857,26 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     v["state"] = "ongoing".into();
                     println!("{v}");
                 } else {
-                    println!(
+                    let guests = |list: &[confer_proto::MeetingGuest]| {
+                        list.iter()
+                            .map(|g| format!("{} (guest #{})", g.name, g.id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let mut line = format!(
                         "ongoing\t{}\t{}\tsince {}\t{}",
                         m.conversation,
                         m.name,
                         format_time(m.started_at),
                         m.participants.join(", ")
                     );
+                    if !m.guests.is_empty() {
+                        line.push_str(&format!("\tguests: {}", guests(&m.guests)));
+                    }
+                    if !m.lobby.is_empty() {
+                        line.push_str(&format!("\twaiting: {}", guests(&m.lobby)));
+                    }
+                    println!("{line}");
                 }
             }
             for m in scheduled {
@@ -755,6 +913,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                             "moderators": c.info.moderators,
                             "members": c.info.members,
                             "mute_all": c.info.mute_all,
+                            "lobby": c.info.lobby,
                             "unread": c.unread,
                         })
                     );

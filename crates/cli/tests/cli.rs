@@ -646,3 +646,178 @@ fn room_commands_manage_roles_and_links_and_refuse_with_5() {
     ok(run("alice", &["room", "delete", &room, "--json"]));
     fails(run("bob", &["history", &room]), 5);
 }
+
+/// Reads the next JSON line a `guest join --stay` process prints, within a bounded wait.
+fn next_json(lines: &std::sync::mpsc::Receiver<String>) -> serde_json::Value {
+    let line = lines
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the guest printed nothing in time");
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+}
+
+#[test]
+fn guests_join_by_link_wait_in_the_lobby_and_are_admitted() {
+    let server = ServerProc::start_with(&["alice", "bob", "erin"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        c
+    };
+    // A guest needs no account, no --user and no password.
+    let guest = |args: &[&str]| {
+        let mut c = Command::new(CLI);
+        c.args(["--server", &url, "--connect-timeout", "5", "guest", "join"])
+            .args(args)
+            .env_remove("CONFER_USER")
+            .env_remove("CONFER_PASSWORD");
+        c
+    };
+    let json = |out: String| -> serde_json::Value { serde_json::from_str(out.trim()).unwrap() };
+    let room = json(ok(run(
+        "alice",
+        &["room", "create", "Customer call", "--json"],
+    )))["conversation"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    ok(run("alice", &["room", "add", &room, "bob"]));
+    let link = format!(
+        "confer://join/{}",
+        ok(run("alice", &["room", "link", &room])).trim()
+    );
+
+    // No meeting yet: refused with 5; bad input with 2.
+    fails(guest(&[&link, "--name", "Zoe"]), 5);
+    fails(guest(&["not a link", "--name", "Zoe"]), 2);
+    fails(run("erin", &["meeting", "join", &link]), 5);
+
+    ok(run("alice", &["meeting", "start", &room]));
+    // An internal guest: in the meeting, not in the room.
+    let erin = json(ok(run("erin", &["meeting", "join", &link, "--json"])));
+    assert_eq!(erin["role"], "guest");
+    assert_eq!(
+        erin["meeting"]["participants"],
+        serde_json::json!(["alice"])
+    );
+    // A member joining by the link is a participant.
+    let bob = json(ok(run("bob", &["meeting", "join", &link, "--json"])));
+    assert_eq!(bob["role"], "member");
+
+    // Without --stay the guest joins, prints its session and leaves.
+    let once = json(ok(guest(&[&link, "--name", "Quick Quentin"])));
+    assert_eq!(once["role"], "external_guest");
+    assert_eq!(once["admitted"], true);
+    assert_eq!(once["name"], "Quick Quentin");
+
+    // With the lobby on, a staying guest waits until a moderator admits it.
+    ok(run("alice", &["room", "lobby", &room, "on"]));
+    let mut child = guest(&[&link, "--name", "Zoe from Acme", "--stay"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let waiting = next_json(&lines);
+    assert_eq!(waiting["admitted"], false);
+    assert!(waiting["meeting"].is_null());
+    let id = waiting["guest"].as_u64().unwrap().to_string();
+
+    let listed = json(ok(run("alice", &["room", "list", "--json"])));
+    assert_eq!(listed["lobby"][0]["name"], "Zoe from Acme");
+    assert_eq!(listed["guests"][0]["name"], "erin");
+    // Only moderators admit.
+    fails(run("bob", &["room", "admit", &room, &id]), 5);
+    ok(run("alice", &["room", "admit", &room, &id]));
+    let admitted = next_json(&lines);
+    assert_eq!(admitted["admitted"], true);
+    assert_eq!(
+        admitted["meeting"]["participants"],
+        serde_json::json!(["alice", "bob"])
+    );
+    let text = ok(run("alice", &["room", "list"]));
+    assert!(
+        text.contains("guests: erin (guest #")
+            && text.contains(&format!("Zoe from Acme (guest #{id})")),
+        "{text}"
+    );
+
+    // The meeting ends with its last member: the staying guest is told and exits by itself.
+    ok(run("alice", &["meeting", "leave", &room]));
+    ok(run("bob", &["meeting", "leave", &room]));
+    // Alice leaving is a change of the session first (bob alone), then the end.
+    let ended = (0..5)
+        .map(|_| next_json(&lines))
+        .find(|l| !l["ended"].is_null())
+        .expect("the end of the guest's access");
+    assert_eq!(ended["ended"], "access_ended");
+    assert_eq!(ended["reason"], "The meeting has ended.");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the guest did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    reader.join().unwrap();
+}
+
+#[test]
+fn a_staying_guest_leaves_on_sigterm() {
+    let server = ServerProc::start_with(&["alice"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let mut alice = p.cli(&url, "alice");
+    alice.args(["room", "create", "Office hours"]);
+    let room = ok(alice).trim().to_owned();
+    let mut link = p.cli(&url, "alice");
+    link.args(["room", "link", &room]);
+    let link = ok(link).trim().to_owned();
+    let mut start = p.cli(&url, "alice");
+    start.args(["meeting", "start", &room]);
+    ok(start);
+    let mut child = Command::new(CLI)
+        .args([
+            "--server", &url, "guest", "join", &link, "--name", "Term", "--stay",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"admitted\":true"), "{first}");
+    let listed = || {
+        let mut c = p.cli(&url, "alice");
+        c.args(["room", "list", "--json"]);
+        ok(c)
+    };
+    assert!(listed().contains("\"Term\""));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        child.wait().unwrap().success(),
+        "a guest leaving on SIGTERM exits 0"
+    );
+    // Gone from the meeting.
+    assert!(!listed().contains("\"Term\""));
+}

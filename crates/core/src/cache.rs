@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_init.sql"),
     include_str!("../migrations/002_groups.sql"),
     include_str!("../migrations/003_rooms.sql"),
+    include_str!("../migrations/004_lobby.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -613,7 +614,7 @@ impl Cache {
             let row = c
                 .query_row(
                     "SELECT kind, members, created_at, read_through, muted, cleared_through, name, \
-                     owner, moderators, mute_all FROM conversations WHERE id = ?1",
+                     owner, moderators, mute_all, lobby FROM conversations WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -628,6 +629,7 @@ impl Cache {
                                 r.get::<_, Option<String>>(7)?,
                                 r.get::<_, String>(8)?,
                                 r.get::<_, bool>(9)?,
+                                r.get::<_, bool>(10)?,
                             ),
                         ))
                     },
@@ -637,7 +639,7 @@ impl Cache {
             else {
                 return Ok(None);
             };
-            let (owner, moderators, mute_all) = room;
+            let (owner, moderators, mute_all, lobby) = room;
             let unread = unread(c, id, read_through.max(cleared), me)?;
             let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
             let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
@@ -651,6 +653,7 @@ impl Cache {
                     owner,
                     moderators: serde_json::from_str(&moderators).unwrap_or_default(),
                     mute_all,
+                    lobby,
                 },
                 last_message: last,
                 unread,
@@ -790,11 +793,11 @@ fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Resul
     };
     let moderators = serde_json::to_string(&info.moderators).expect("names serialise");
     tx.execute(
-        "INSERT INTO conversations (id, kind, members, created_at, name, owner, moderators, mute_all) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+        "INSERT INTO conversations (id, kind, members, created_at, name, owner, moderators, mute_all, \
+         lobby) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
          ON CONFLICT(id) DO UPDATE SET members = excluded.members, kind = excluded.kind, \
          name = excluded.name, owner = excluded.owner, moderators = excluded.moderators, \
-         mute_all = excluded.mute_all",
+         mute_all = excluded.mute_all, lobby = excluded.lobby",
         params![
             info.id,
             kind,
@@ -803,7 +806,8 @@ fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Resul
             info.name,
             info.owner,
             moderators,
-            info.mute_all
+            info.mute_all,
+            info.lobby
         ],
     )?;
     Ok(())
@@ -885,6 +889,7 @@ fn apply_one(
                         owner: None,
                         moderators: vec![],
                         mute_all: false,
+                        lobby: false,
                     },
                 )?;
             }

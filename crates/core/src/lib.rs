@@ -11,6 +11,7 @@ pub mod cache;
 pub mod calendar;
 pub mod connection;
 pub mod credentials;
+pub mod guest;
 pub mod notify;
 mod supervisor;
 mod typescript;
@@ -1007,6 +1008,51 @@ impl Client {
             .await
     }
 
+    /// Joins a meeting by its link: as a member of the room, or as an internal guest of its
+    /// ongoing meeting.
+    pub async fn join_by_link(
+        &self,
+        link: &str,
+    ) -> Result<confer_proto::MeetingSession, CoreError> {
+        let link = guest::link_token(link)?;
+        match self
+            .inner
+            .handle()?
+            .request(Request::JoinByLink { link, name: None })
+            .await?
+        {
+            Response::Joined { session } => Ok(session),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Lets a guest waiting in the lobby into the meeting (moderators).
+    pub async fn admit_guest(&self, conversation: u64, guest: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::AdmitGuest {
+            conversation,
+            guest,
+        })
+        .await
+    }
+
+    /// Refuses a waiting guest, or sends a present one out of the meeting (moderators).
+    pub async fn remove_guest(&self, conversation: u64, guest: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::RemoveGuest {
+            conversation,
+            guest,
+        })
+        .await
+    }
+
+    /// Turns a room's lobby for external guests on or off (moderators).
+    pub async fn set_lobby(&self, conversation: u64, enabled: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetLobby {
+            conversation,
+            enabled,
+        })
+        .await
+    }
+
     /// Puts a meeting on a room's calendar (moderators).
     pub async fn schedule_meeting(
         &self,
@@ -1138,7 +1184,7 @@ impl Client {
     }
 }
 
-fn unexpected(r: Response) -> CoreError {
+pub(crate) fn unexpected(r: Response) -> CoreError {
     CoreError::Refused(ErrorBody::new(
         ErrorCode::Internal,
         format!("unexpected reply {r:?}"),

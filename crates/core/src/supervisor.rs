@@ -385,6 +385,8 @@ async fn apply_events(
             Event::Closing { code, reason } => {
                 tracing::info!(?code, %reason, "server closing the connection")
             }
+            // Only external guests' connections get these; a signed-in client never does.
+            Event::GuestSession { .. } => {}
         }
     }
     if changes.is_empty() {

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     SlowConsumer,
     /// The server is shutting down.
     ShuttingDown,
+    /// A guest's access ended: the meeting ended, or a moderator refused or removed them.
+    AccessEnded,
     /// A fault on the server; the request may be retried.
     Internal,
 }
@@ -61,6 +63,7 @@ impl ErrorCode {
             Self::TooManyConnections => "too_many_connections",
             Self::SlowConsumer => "slow_consumer",
             Self::ShuttingDown => "shutting_down",
+            Self::AccessEnded => "access_ended",
             Self::Internal => "internal",
         }
     }

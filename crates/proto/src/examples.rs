@@ -37,6 +37,7 @@ fn group() -> ConversationInfo {
         owner: None,
         moderators: vec![],
         mute_all: false,
+        lobby: false,
     }
 }
 
@@ -46,6 +47,28 @@ fn ongoing() -> OngoingMeeting {
         name: "Weekly planning".into(),
         participants: vec!["alice".into(), "bob".into()],
         started_at: 1_795_000_200_000,
+        guests: vec![MeetingGuest {
+            id: 7,
+            name: "dave".into(),
+            external: false,
+        }],
+        lobby: vec![MeetingGuest {
+            id: 8,
+            name: "Zoe from Acme".into(),
+            external: true,
+        }],
+    }
+}
+
+fn guest_session() -> MeetingSession {
+    MeetingSession {
+        conversation: 12,
+        room: "Weekly planning".into(),
+        name: "Zoe from Acme".into(),
+        role: MeetingRole::ExternalGuest,
+        guest: Some(8),
+        admitted: true,
+        meeting: Some(ongoing()),
     }
 }
 
@@ -71,6 +94,7 @@ fn room() -> ConversationInfo {
         owner: Some("alice".into()),
         moderators: vec!["alice".into(), "bob".into()],
         mute_all: true,
+        lobby: true,
     }
 }
 
@@ -94,6 +118,7 @@ fn info() -> ConversationInfo {
         owner: None,
         moderators: vec![],
         mute_all: false,
+        lobby: false,
     }
 }
 
@@ -229,6 +254,22 @@ pub fn requests() -> Vec<Request> {
         },
         Request::DeleteScheduledMeeting { meeting: 4 },
         Request::ListMeetings,
+        Request::JoinByLink {
+            link: "4f1d0c…e9".into(),
+            name: Some("Zoe from Acme".into()),
+        },
+        Request::AdmitGuest {
+            conversation: 12,
+            guest: 8,
+        },
+        Request::RemoveGuest {
+            conversation: 12,
+            guest: 8,
+        },
+        Request::SetLobby {
+            conversation: 12,
+            enabled: true,
+        },
     ];
     for r in &all {
         // Exhaustive on purpose: a new variant must get an example above.
@@ -273,7 +314,11 @@ pub fn requests() -> Vec<Request> {
             | Request::LeaveMeeting { .. }
             | Request::ScheduleMeeting { .. }
             | Request::DeleteScheduledMeeting { .. }
-            | Request::ListMeetings => {}
+            | Request::ListMeetings
+            | Request::JoinByLink { .. }
+            | Request::AdmitGuest { .. }
+            | Request::RemoveGuest { .. }
+            | Request::SetLobby { .. } => {}
         }
     }
     all
@@ -335,6 +380,13 @@ pub fn responses() -> Vec<Response> {
         Response::Scheduled {
             meeting: scheduled(),
         },
+        Response::Joined {
+            session: MeetingSession {
+                admitted: false,
+                meeting: None,
+                ..guest_session()
+            },
+        },
         Response::RoomLink {
             conversation: 12,
             name: "Weekly planning".into(),
@@ -356,7 +408,8 @@ pub fn responses() -> Vec<Response> {
             | Response::Favourites { .. }
             | Response::RoomLink { .. }
             | Response::Meetings { .. }
-            | Response::Scheduled { .. } => {}
+            | Response::Scheduled { .. }
+            | Response::Joined { .. } => {}
         }
     }
     all
@@ -444,13 +497,23 @@ pub fn events() -> Vec<Event> {
     all.push(Event::Presence {
         presence: presence(),
     });
+    all.push(Event::GuestSession {
+        session: guest_session(),
+    });
     all.push(Event::Closing {
         code: ErrorCode::ShuttingDown,
         reason: "The server is shutting down.".into(),
     });
+    all.push(Event::Closing {
+        code: ErrorCode::AccessEnded,
+        reason: "The meeting has ended.".into(),
+    });
     for e in &all {
         match e {
-            Event::Change { .. } | Event::Presence { .. } | Event::Closing { .. } => {}
+            Event::Change { .. }
+            | Event::Presence { .. }
+            | Event::GuestSession { .. }
+            | Event::Closing { .. } => {}
         }
     }
     all
@@ -510,6 +573,7 @@ pub fn protocol_examples_markdown() -> String {
         ErrorCode::TooManyConnections,
         ErrorCode::SlowConsumer,
         ErrorCode::ShuttingDown,
+        ErrorCode::AccessEnded,
         ErrorCode::Internal,
     ];
     out.push_str(

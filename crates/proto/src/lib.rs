@@ -318,8 +318,47 @@ pub enum Request {
         #[ts(type = "number")]
         meeting: u64,
     },
-    /// The ongoing and scheduled meetings of the caller's rooms.
+    /// The ongoing and scheduled meetings of the caller's rooms (and of meetings the caller is
+    /// in as a guest).
     ListMeetings,
+    /// Join a room's meeting by its link. Signed in: a member joins (or starts) it, anyone else
+    /// joins the ongoing meeting as an internal guest. Not signed in: an external guest joins
+    /// under `name`, waiting in the lobby when the room has one on; the connection is then a
+    /// guest session that ends when it closes, the guest leaves or the meeting ends.
+    JoinByLink {
+        /// The link's token.
+        link: String,
+        /// An external guest's display name (1 to 64 characters); ignored when signed in.
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// Let a guest waiting in the lobby into the meeting (moderators).
+    AdmitGuest {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The guest's id in the meeting.
+        #[ts(type = "number")]
+        guest: u64,
+    },
+    /// Refuse a waiting guest, or send a present one out of the meeting (moderators).
+    RemoveGuest {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The guest's id in the meeting.
+        #[ts(type = "number")]
+        guest: u64,
+    },
+    /// Turn the room's lobby for external guests on or off; off admits everyone waiting
+    /// (moderators).
+    SetLobby {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// On or off.
+        enabled: bool,
+    },
 }
 
 /// A frame sent by the server.
@@ -398,6 +437,11 @@ pub enum Response {
         /// On the calendar, soonest first (meetings that ended are left out).
         scheduled: Vec<ScheduledMeeting>,
     },
+    /// Reply to `join_by_link`, and pushed to an external guest whenever its session changes.
+    Joined {
+        /// Where the caller now is.
+        session: MeetingSession,
+    },
     /// A scheduled meeting.
     Scheduled {
         /// It.
@@ -453,6 +497,12 @@ pub enum Event {
     Presence {
         /// The new presence.
         presence: Presence,
+    },
+    /// An external guest's session changed: admitted from the lobby, or the meeting's
+    /// participants changed.
+    GuestSession {
+        /// The session now.
+        session: MeetingSession,
     },
     /// The server is about to close this connection.
     Closing {
@@ -673,6 +723,10 @@ pub struct ConversationInfo {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[ts(as = "Option<bool>", optional)]
     pub mute_all: bool,
+    /// A room's lobby: moderators admit or refuse each external guest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub lobby: bool,
 }
 
 /// A conversation as one user sees it.
@@ -808,6 +862,59 @@ pub struct OngoingMeeting {
     /// When it started, ms since the epoch.
     #[ts(type = "number")]
     pub started_at: i64,
+    /// Guests in the meeting (not members of the room), in the order they came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<MeetingGuest>>", optional)]
+    pub guests: Vec<MeetingGuest>,
+    /// External guests waiting in the lobby for a moderator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<MeetingGuest>>", optional)]
+    pub lobby: Vec<MeetingGuest>,
+}
+
+/// A guest of a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MeetingGuest {
+    /// Its id in the meeting (to admit or remove it).
+    #[ts(type = "number")]
+    pub id: u64,
+    /// The display name: an internal guest's account name, an external guest's chosen name.
+    pub name: String,
+    /// True for a guest without an account.
+    pub external: bool,
+}
+
+/// How someone is in a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingRole {
+    /// A member of the room.
+    Member,
+    /// A user of this server who is not a member: in the meeting only while it lasts.
+    Guest,
+    /// A guest without an account: only while its session lasts.
+    ExternalGuest,
+}
+
+/// Where a `join_by_link` put the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MeetingSession {
+    /// The room.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The room's name.
+    pub room: String,
+    /// The caller's name in the meeting.
+    pub name: String,
+    /// Member or guest.
+    pub role: MeetingRole,
+    /// A guest's id in the meeting.
+    #[ts(type = "number | null")]
+    pub guest: Option<u64>,
+    /// False while an external guest waits in the lobby.
+    pub admitted: bool,
+    /// The meeting, once admitted.
+    pub meeting: Option<OngoingMeeting>,
 }
 
 /// A meeting on a room's calendar.

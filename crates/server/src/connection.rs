@@ -14,8 +14,8 @@ use crate::{
     ApiError, AppState,
     auth::RateLimiter,
     handlers,
-    hub::Subscription,
-    store::{Committed, StoreError, UserRecord, WriteOp},
+    hub::{GuestSubscription, Subscription},
+    store::{Committed, GuestUpdate, StoreError, UserRecord, WriteOp},
 };
 
 /// The signed-in user of a session.
@@ -24,11 +24,23 @@ pub(crate) struct AuthUser {
     pub session_id: i64,
 }
 
+/// An external guest's session on this connection.
+pub(crate) struct GuestSession {
+    /// The guest's id in the meeting.
+    pub id: u64,
+    /// The room.
+    pub conversation: u64,
+    /// Its notices.
+    pub sub: GuestSubscription,
+}
+
 /// Per-connection state shared with the handlers.
 pub(crate) struct Session {
     pub conn_id: u64,
     pub peer: SocketAddr,
     pub user: Option<AuthUser>,
+    /// Set while the connection is an external guest's session.
+    pub guest: Option<GuestSession>,
     /// Live events, once synced.
     pub sub: Option<Subscription>,
     /// The newest stream position written to this client.
@@ -64,6 +76,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         conn_id: state.next_conn_id(),
         peer,
         user: None,
+        guest: None,
         sub: None,
         last_position: 0,
         sink,
@@ -76,12 +89,26 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
 
     let close = loop {
         tokio::select! {
-            _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.")),
+            _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.".to_owned())),
             Ok(revoked) = revocations.recv() => {
                 if session.user.as_ref().is_some_and(|u| revoked.contains(&u.session_id)) {
-                    break Some((ErrorCode::AuthFailed, "Your session was revoked; sign in again."));
+                    break Some((ErrorCode::AuthFailed, "Your session was revoked; sign in again.".to_owned()));
                 }
             }
+            update = next_guest_update(&mut session.guest) => match update {
+                Some(GuestUpdate::Session(s)) => {
+                    let frame = ServerFrame::Event { event: Event::GuestSession { session: *s } };
+                    if session.send(&frame).await.is_err() {
+                        break None;
+                    }
+                }
+                Some(GuestUpdate::Ended(reason)) => {
+                    // The store already took the guest out.
+                    session.guest = None;
+                    break Some((ErrorCode::AccessEnded, reason));
+                }
+                None => break Some((ErrorCode::SlowConsumer, "You fell behind; join again.".to_owned())),
+            },
             Some((id, result)) = pending.next(), if !pending.is_empty() => {
                 if reply_sent(&state, &mut session, id, result).await.is_err() {
                     break None;
@@ -100,7 +127,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                         break None;
                     }
                 }
-                None => break Some((ErrorCode::SlowConsumer, "You fell behind; resume from your sync cursor.")),
+                None => break Some((ErrorCode::SlowConsumer, "You fell behind; resume from your sync cursor.".to_owned())),
             },
             msg = stream.next() => match msg {
                 Some(Ok(WsMessage::Text(text))) => {
@@ -131,16 +158,13 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
     if let Some((code, reason)) = close {
         let _ = session
             .send(&ServerFrame::Event {
-                event: Event::Closing {
-                    code,
-                    reason: reason.into(),
-                },
+                event: Event::Closing { code, reason },
             })
             .await;
-        let ws_code = if code == ErrorCode::ShuttingDown {
-            1001
-        } else {
-            1008
+        let ws_code = match code {
+            ErrorCode::ShuttingDown => 1001,
+            ErrorCode::AccessEnded => 1000,
+            _ => 1008,
         };
         let _ = session
             .sink
@@ -163,6 +187,13 @@ async fn next_event(sub: &mut Option<Subscription>) -> Option<crate::hub::Outgoi
             // Unregistered for another reason: nothing more will come.
             None => std::future::pending().await,
         },
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_guest_update(guest: &mut Option<GuestSession>) -> Option<GuestUpdate> {
+    match guest {
+        Some(g) => g.sub.rx.recv().await,
         None => std::future::pending().await,
     }
 }

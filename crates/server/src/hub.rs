@@ -12,7 +12,7 @@ use std::{
 use confer_proto::{Event, ServerFrame};
 use tokio::sync::mpsc;
 
-use crate::store::{Published, UserId};
+use crate::store::{GuestNotice, GuestUpdate, Published, UserId};
 
 /// One event ready to write, serialised once for every recipient.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ struct Device {
 /// The fan-out registry.
 pub struct Hub {
     devices: Mutex<HashMap<UserId, Vec<Device>>>,
+    /// External guests' connections, by connection id: they have no user and no stream.
+    guests: Mutex<HashMap<u64, mpsc::Sender<GuestUpdate>>>,
     next_id: AtomicU64,
     capacity: usize,
 }
@@ -65,11 +67,30 @@ impl Drop for Subscription {
     }
 }
 
+/// An external guest connection's registration; dropping it unregisters.
+pub struct GuestSubscription {
+    hub: Arc<Hub>,
+    connection: u64,
+    /// Notices for this guest; closed when the guest fell behind.
+    pub rx: mpsc::Receiver<GuestUpdate>,
+}
+
+impl Drop for GuestSubscription {
+    fn drop(&mut self) {
+        self.hub
+            .guests
+            .lock()
+            .expect("hub poisoned")
+            .remove(&self.connection);
+    }
+}
+
 impl Hub {
     /// A hub whose per-device queues hold `capacity` events.
     pub fn new(capacity: usize) -> Arc<Self> {
         Arc::new(Self {
             devices: Mutex::new(HashMap::new()),
+            guests: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             capacity,
         })
@@ -96,6 +117,34 @@ impl Hub {
             id,
             rx,
             lagged,
+        }
+    }
+
+    /// Registers an external guest's connection, before its join is written so that no notice
+    /// about it can be missed.
+    pub fn subscribe_guest(self: &Arc<Self>, connection: u64) -> GuestSubscription {
+        let (tx, rx) = mpsc::channel(self.capacity);
+        self.guests
+            .lock()
+            .expect("hub poisoned")
+            .insert(connection, tx);
+        GuestSubscription {
+            hub: self.clone(),
+            connection,
+            rx,
+        }
+    }
+
+    /// Delivers notices to external guests' connections.
+    pub fn notify_guests(&self, notices: &[GuestNotice]) {
+        let mut guests = self.guests.lock().expect("hub poisoned");
+        for n in notices {
+            if let Some(tx) = guests.get(&n.connection)
+                && tx.try_send(n.update.clone()).is_err()
+            {
+                // A full queue: the guest is dropped, and its connection closes.
+                guests.remove(&n.connection);
+            }
         }
     }
 

@@ -234,6 +234,12 @@ pub async fn run(
         clock: store::system_clock(),
         next_conn: AtomicU64::new(1),
     });
+    // Guests without an account lived only as long as their connections, all gone with the
+    // previous run.
+    state
+        .writer
+        .write(store::WriteOp::ForgetExternalGuests)
+        .await?;
     spawn_revocation_watcher(&state).await?;
     tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "confer-server listening");
     http::accept_loop(&state, listener, tls, shutdown).await;

@@ -98,6 +98,7 @@ pub fn spawn(
                                 for p in &committed.published {
                                     hub.publish(p);
                                 }
+                                hub.notify_guests(&committed.guest_notices);
                             }
                             let _ = reply.send(result);
                         }

@@ -249,7 +249,39 @@ minutes: number, } | { "type": "delete_scheduled_meeting",
 /**
  * Its id.
  */
-meeting: number, } | { "type": "list_meetings" };
+meeting: number, } | { "type": "list_meetings" } | { "type": "join_by_link", 
+/**
+ * The link's token.
+ */
+link: string, 
+/**
+ * An external guest's display name (1 to 64 characters); ignored when signed in.
+ */
+name: string | null, } | { "type": "admit_guest", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The guest's id in the meeting.
+ */
+guest: number, } | { "type": "remove_guest", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The guest's id in the meeting.
+ */
+guest: number, } | { "type": "set_lobby", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * On or off.
+ */
+enabled: boolean, };
 
 export type ServerFrame = { "frame": "response", 
 /**
@@ -317,7 +349,11 @@ ongoing: Array<OngoingMeeting>,
 /**
  * On the calendar, soonest first (meetings that ended are left out).
  */
-scheduled: Array<ScheduledMeeting>, } | { "type": "scheduled", 
+scheduled: Array<ScheduledMeeting>, } | { "type": "joined", 
+/**
+ * Where the caller now is.
+ */
+session: MeetingSession, } | { "type": "scheduled", 
 /**
  * It.
  */
@@ -367,7 +403,11 @@ change: Change, } | { "type": "presence",
 /**
  * The new presence.
  */
-presence: Presence, } | { "type": "closing", 
+presence: Presence, } | { "type": "guest_session", 
+/**
+ * The session now.
+ */
+session: MeetingSession, } | { "type": "closing", 
 /**
  * Why.
  */
@@ -459,7 +499,7 @@ settings: UserSettings, } | { "kind": "favourite",
  */
 favourite: Favourite, };
 
-export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "invalid" | "unsupported_version" | "unauthenticated" | "auth_failed" | "account_disabled" | "rate_limited" | "forbidden" | "not_found" | "conflict" | "too_many_connections" | "slow_consumer" | "shutting_down" | "internal";
+export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "invalid" | "unsupported_version" | "unauthenticated" | "auth_failed" | "account_disabled" | "rate_limited" | "forbidden" | "not_found" | "conflict" | "too_many_connections" | "slow_consumer" | "shutting_down" | "access_ended" | "internal";
 
 export type ErrorBody = { 
 /**
@@ -555,7 +595,61 @@ participants: Array<string>,
 /**
  * When it started, ms since the epoch.
  */
-started_at: number, };
+started_at: number, 
+/**
+ * Guests in the meeting (not members of the room), in the order they came.
+ */
+guests?: Array<MeetingGuest>, 
+/**
+ * External guests waiting in the lobby for a moderator.
+ */
+lobby?: Array<MeetingGuest>, };
+
+export type MeetingGuest = { 
+/**
+ * Its id in the meeting (to admit or remove it).
+ */
+id: number, 
+/**
+ * The display name: an internal guest's account name, an external guest's chosen name.
+ */
+name: string, 
+/**
+ * True for a guest without an account.
+ */
+external: boolean, };
+
+export type MeetingRole = "member" | "guest" | "external_guest";
+
+export type MeetingSession = { 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * The room's name.
+ */
+room: string, 
+/**
+ * The caller's name in the meeting.
+ */
+name: string, 
+/**
+ * Member or guest.
+ */
+role: MeetingRole, 
+/**
+ * A guest's id in the meeting.
+ */
+guest: number | null, 
+/**
+ * False while an external guest waits in the lobby.
+ */
+admitted: boolean, 
+/**
+ * The meeting, once admitted.
+ */
+meeting: OngoingMeeting | null, };
 
 export type ScheduledMeeting = { 
 /**
@@ -619,7 +713,11 @@ moderators?: Array<string>,
 /**
  * A room's mute-for-all, set by a moderator.
  */
-mute_all?: boolean, };
+mute_all?: boolean, 
+/**
+ * A room's lobby: moderators admit or refuse each external guest.
+ */
+lobby?: boolean, };
 
 export type ConversationSummary = { 
 /**

@@ -1,8 +1,8 @@
-//! `leave_meeting`: a participant leaves; the meeting ends with its last participant.
+//! `leave_meeting`: a participant or guest leaves; the meeting ends with its last member.
 
 use std::sync::Arc;
 
-use confer_proto::Response;
+use confer_proto::{ErrorCode, Response};
 
 use super::write_ok;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
@@ -12,6 +12,21 @@ pub(super) async fn handle(
     session: &mut Session,
     conversation: u64,
 ) -> Result<Response, ApiError> {
+    if session.user.is_none()
+        && let Some(guest) = &session.guest
+    {
+        if guest.conversation != conversation {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("You are not in the meeting of room {conversation}."),
+            ));
+        }
+        let op = WriteOp::GuestLeave { guest: guest.id };
+        // The guest's access ends whatever the store says (a moderator may have removed them
+        // a moment earlier).
+        session.guest = None;
+        return write_ok(state, op).await;
+    }
     let user = session.user()?.id;
     write_ok(state, WriteOp::LeaveMeeting { user, conversation }).await
 }

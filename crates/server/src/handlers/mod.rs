@@ -12,6 +12,7 @@ use crate::{
 
 mod add_favourite;
 mod add_room_member;
+mod admit_guest;
 mod answer_subscription;
 mod auth;
 mod clear_history;
@@ -22,6 +23,7 @@ mod delete_room;
 mod delete_scheduled_meeting;
 mod history;
 mod invite_to_group;
+mod join_by_link;
 mod join_group;
 mod leave_group;
 mod leave_meeting;
@@ -36,6 +38,7 @@ mod mark_read;
 mod open_direct;
 mod promote_moderator;
 mod remove_favourite;
+mod remove_guest;
 mod remove_room_member;
 mod resolve_link;
 mod room_link;
@@ -44,6 +47,7 @@ mod schedule_meeting;
 mod search_users;
 pub(crate) mod send_message;
 mod set_idle;
+mod set_lobby;
 mod set_mute_all;
 mod set_muted;
 mod set_presence;
@@ -169,6 +173,21 @@ pub(crate) async fn dispatch(
             delete_scheduled_meeting::handle(state, session, meeting).await
         }
         Request::ListMeetings => list_meetings::handle(state, session).await,
+        Request::JoinByLink { link, name } => {
+            join_by_link::handle(state, session, link, name).await
+        }
+        Request::AdmitGuest {
+            conversation,
+            guest,
+        } => admit_guest::handle(state, session, conversation, guest).await,
+        Request::RemoveGuest {
+            conversation,
+            guest,
+        } => remove_guest::handle(state, session, conversation, guest).await,
+        Request::SetLobby {
+            conversation,
+            enabled,
+        } => set_lobby::handle(state, session, conversation, enabled).await,
     }
 }
 
@@ -205,9 +224,16 @@ fn check_len(what: &str, value: &str, max: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Cleans up after the socket closed: presence and last-seen.
+/// Cleans up after the socket closed: an external guest's place, presence and last-seen.
 pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
     session.sub = None;
+    // An external guest exists only as long as its connection.
+    if let Some(guest) = session.guest.take() {
+        let _ = state
+            .writer
+            .write(WriteOp::GuestLeave { guest: guest.id })
+            .await;
+    }
     let Some(user) = session.user.take() else {
         return;
     };

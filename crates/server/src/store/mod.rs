@@ -401,6 +401,70 @@ pub enum WriteOp {
         /// The meeting.
         meeting: u64,
     },
+    /// Someone opens a meeting by its link: a member joins (or starts) it, another user joins
+    /// as an internal guest, and `user: None` is an external guest named `name`.
+    JoinByLink {
+        /// The signed-in user, if any.
+        user: Option<UserId>,
+        /// The link's token.
+        link: String,
+        /// An external guest's name.
+        name: Option<String>,
+        /// The connection an external guest's session lives on (its notices go there).
+        connection: u64,
+    },
+    /// A moderator lets a waiting guest in.
+    AdmitGuest {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// The guest's id.
+        guest: u64,
+    },
+    /// A moderator refuses a waiting guest or removes a present one.
+    RemoveGuest {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// The guest's id.
+        guest: u64,
+    },
+    /// A moderator turns the lobby on or off.
+    SetLobby {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// On or off.
+        enabled: bool,
+    },
+    /// An external guest leaves, or its connection closed.
+    GuestLeave {
+        /// The guest's id.
+        guest: u64,
+    },
+    /// At start-up: external guests of an earlier run lost their sessions with it.
+    ForgetExternalGuests,
+}
+
+/// A notice for an external guest's connection (guests have no user id and no change stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestNotice {
+    /// The connection of the guest's session.
+    pub connection: u64,
+    /// What happened.
+    pub update: GuestUpdate,
+}
+
+/// What an external guest is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuestUpdate {
+    /// Its session now: admitted, or the meeting changed.
+    Session(Box<confer_proto::MeetingSession>),
+    /// Its access ended, for this reason.
+    Ended(String),
 }
 
 /// A window of the change stream as one user sees it.
@@ -428,6 +492,8 @@ pub enum Outcome {
     Sent(SendAck),
     /// A scheduled meeting.
     Scheduled(Box<confer_proto::ScheduledMeeting>),
+    /// Where a join by link put the caller.
+    Joined(Box<confer_proto::MeetingSession>),
 }
 
 /// The result of one committed op.
@@ -437,6 +503,8 @@ pub struct Committed {
     pub outcome: Outcome,
     /// Changes to fan out, in position order.
     pub published: Vec<Published>,
+    /// Notices for external guests' connections.
+    pub guest_notices: Vec<GuestNotice>,
 }
 
 /// Persistent state. Implementations must be safe to read from many threads while one thread

@@ -9,15 +9,15 @@ use std::{
 
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
-    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
-    MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, SendAck, TickState, UserInfo,
-    UserSettings,
+    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage,
+    MeetingGuest, MeetingRole, MeetingSession, Message, MessageKind, OngoingMeeting,
+    PresenceChoice, ScheduledMeeting, SendAck, TickState, UserInfo, UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    ChangesPage, Committed, ConversationId, Outcome, PresencePolicy, Published, SessionRecord,
-    Store, StoreError, UserId, UserRecord, WriteOp,
+    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Outcome, PresencePolicy,
+    Published, SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
 };
 
 /// Numbered migrations; each runs in its own transaction with the version bump.
@@ -27,7 +27,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_rooms.sql"),
     include_str!("../../migrations/004_meetings.sql"),
     include_str!("../../migrations/005_stream_positions.sql"),
+    include_str!("../../migrations/006_guests.sql"),
 ];
+
+/// Guests (present and waiting) one meeting takes at most.
+const MAX_MEETING_GUESTS: i64 = 200;
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -269,11 +273,12 @@ fn conversation_info(
     conn: &Connection,
     conv: ConversationId,
 ) -> Result<ConversationInfo, StoreError> {
-    let (created_at, kind, name, mute_all): (i64, String, Option<String>, bool) = conn.query_row(
-        "SELECT created_at, kind, name, mute_all FROM conversations WHERE id = ?1",
-        [conv],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let (created_at, kind, name, mute_all, lobby): (i64, String, Option<String>, bool, bool) = conn
+        .query_row(
+            "SELECT created_at, kind, name, mute_all, lobby FROM conversations WHERE id = ?1",
+            [conv],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
     let mut stmt = conn.prepare_cached(
         "SELECT u.name, m.role FROM members m JOIN users u ON u.id = m.user_id \
          WHERE m.conversation_id = ?1 ORDER BY u.name",
@@ -306,6 +311,7 @@ fn conversation_info(
         owner,
         moderators,
         mute_all,
+        lobby,
     })
 }
 
@@ -458,9 +464,15 @@ fn summary(
 struct Appender<'t, 'c> {
     tx: &'t Transaction<'c>,
     published: Vec<Published>,
+    guest_notices: Vec<GuestNotice>,
 }
 
 impl Appender<'_, '_> {
+    /// A notice for an external guest's connection, sent after the commit.
+    fn for_guest(&mut self, connection: u64, update: GuestUpdate) {
+        self.guest_notices.push(GuestNotice { connection, update });
+    }
+
     /// A change for every member of the conversation.
     fn for_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
         let recipients = member_ids(self.tx, conv)?;
@@ -639,6 +651,7 @@ fn delete_conversation(
         "stream",
         "members",
         "meeting_participants",
+        "meeting_guests",
         "meetings",
         "scheduled_meetings",
     ] {
@@ -651,7 +664,7 @@ fn delete_conversation(
     Ok(members)
 }
 
-/// The room's meeting, if one is going on.
+/// The room's meeting, if one is going on, as its members see it (with the lobby).
 fn ongoing_meeting(
     conn: &Connection,
     conv: ConversationId,
@@ -678,12 +691,216 @@ fn ongoing_meeting(
     let participants = stmt
         .query_map([conv], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
+    let (mut guests, mut lobby) = (Vec::new(), Vec::new());
+    for g in meeting_guests(conn, conv)? {
+        let entry = MeetingGuest {
+            id: g.id,
+            name: g.name,
+            external: g.user.is_none(),
+        };
+        if g.admitted {
+            guests.push(entry);
+        } else {
+            lobby.push(entry);
+        }
+    }
     Ok(Some(OngoingMeeting {
         conversation: conv,
         name,
         participants,
         started_at,
+        guests,
+        lobby,
     }))
+}
+
+/// A guest of a meeting, as stored.
+struct GuestRow {
+    id: u64,
+    user: Option<UserId>,
+    name: String,
+    connection: Option<u64>,
+    admitted: bool,
+}
+
+/// The guests of the room's meeting, present and waiting, in the order they came.
+fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
+         WHERE conversation_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([conv], |r| {
+            Ok(GuestRow {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                name: r.get(2)?,
+                connection: r.get(3)?,
+                admitted: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn guest_row(
+    conn: &Connection,
+    conv: ConversationId,
+    guest: u64,
+) -> Result<Option<GuestRow>, StoreError> {
+    Ok(meeting_guests(conn, conv)?
+        .into_iter()
+        .find(|g| g.id == guest))
+}
+
+/// What a guest sees of the meeting: everything but the lobby, which is the moderators' business.
+fn guest_view(meeting: &Option<OngoingMeeting>) -> Option<OngoingMeeting> {
+    meeting.clone().map(|m| OngoingMeeting {
+        lobby: Vec::new(),
+        ..m
+    })
+}
+
+/// An external guest's session, as its notices and its join reply carry it.
+fn external_session(
+    meeting: &Option<OngoingMeeting>,
+    conv: ConversationId,
+    room: &str,
+    g: &GuestRow,
+) -> MeetingSession {
+    MeetingSession {
+        conversation: conv,
+        room: room.to_owned(),
+        name: g.name.clone(),
+        role: MeetingRole::ExternalGuest,
+        guest: Some(g.id),
+        admitted: g.admitted,
+        meeting: if g.admitted {
+            guest_view(meeting)
+        } else {
+            None
+        },
+    }
+}
+
+/// Tells everyone in or around the room's meeting how it is now: the members (through their
+/// stream), internal guests (through theirs) and admitted external guests (on their
+/// connections). Waiting guests hear nothing until a moderator decides.
+fn meeting_changed(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+) -> Result<(), StoreError> {
+    let ongoing = ongoing_meeting(tx, conv)?;
+    out.for_members(
+        conv,
+        Change::Meeting {
+            conversation: conv,
+            ongoing: ongoing.clone(),
+        },
+    )?;
+    let room: String = tx.query_row(
+        "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?;
+    for g in meeting_guests(tx, conv)? {
+        match (g.user, g.connection) {
+            (Some(user), _) => out.for_user(
+                Some(conv),
+                user,
+                Change::Meeting {
+                    conversation: conv,
+                    ongoing: guest_view(&ongoing),
+                },
+            )?,
+            (None, Some(connection)) if g.admitted => {
+                let session = external_session(&ongoing, conv, &room, &g);
+                out.for_guest(connection, GuestUpdate::Session(Box::new(session)));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Ends one guest's access: an internal guest's devices see the meeting gone, an external
+/// guest's connection is closed with `reason`.
+fn end_guest_access(
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    g: &GuestRow,
+    reason: &str,
+) -> Result<(), StoreError> {
+    match (g.user, g.connection) {
+        (Some(user), _) => out.for_user(
+            Some(conv),
+            user,
+            Change::Meeting {
+                conversation: conv,
+                ongoing: None,
+            },
+        ),
+        (None, Some(connection)) => {
+            out.for_guest(connection, GuestUpdate::Ended(reason.to_owned()));
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// Sends every guest of the room's meeting away (the meeting ended or the room is gone).
+fn dismiss_guests(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    reason: &str,
+) -> Result<(), StoreError> {
+    for g in meeting_guests(tx, conv)? {
+        end_guest_access(out, conv, &g, reason)?;
+    }
+    tx.execute(
+        "DELETE FROM meeting_guests WHERE conversation_id = ?1",
+        [conv],
+    )?;
+    Ok(())
+}
+
+/// A member starts the meeting of a room or 1:1 conversation, or joins it; tells everyone
+/// around it when they came in.
+fn join_meeting_as_member(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    user: UserId,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
+        params![conv, now],
+    )?;
+    let joined = tx.execute(
+        "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
+         VALUES (?1, ?2, ?3)",
+        params![conv, user, now],
+    )?;
+    if joined > 0 {
+        meeting_changed(tx, out, conv)?;
+    }
+    Ok(())
+}
+
+/// Checks an external guest's chosen name; returns it trimmed.
+fn guest_name(name: Option<String>) -> Result<String, StoreError> {
+    let name = name.unwrap_or_default();
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > 64 || name.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "A guest's name has 1 to 64 characters and no control characters.".into(),
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 fn scheduled_meeting(conn: &Connection, id: u64) -> Result<ScheduledMeeting, StoreError> {
@@ -731,16 +948,11 @@ fn leave_meeting(
         |r| r.get(0),
     )?;
     if left == 0 {
+        // Guests never keep a meeting going: their access ends with the members' meeting.
+        dismiss_guests(tx, out, conv, "The meeting has ended.")?;
         tx.execute("DELETE FROM meetings WHERE conversation_id = ?1", [conv])?;
     }
-    let ongoing = ongoing_meeting(tx, conv)?;
-    out.for_members(
-        conv,
-        Change::Meeting {
-            conversation: conv,
-            ongoing,
-        },
-    )?;
+    meeting_changed(tx, out, conv)?;
     Ok(true)
 }
 
@@ -878,6 +1090,7 @@ impl SqliteStore {
         let mut out = Appender {
             tx,
             published: Vec::new(),
+            guest_notices: Vec::new(),
         };
         let outcome = match op {
             WriteOp::CreateUser {
@@ -1015,6 +1228,7 @@ impl SqliteStore {
                     return Ok(Committed {
                         outcome: Outcome::Sent(SendAck { conversation, client_id, seq, sent_at, duplicate: true }),
                         published: Vec::new(),
+                        guest_notices: Vec::new(),
                     });
                 }
                 require_member(tx, conversation, user)?;
@@ -1573,6 +1787,7 @@ impl SqliteStore {
                         "Only the owner can delete a room.".into(),
                     ));
                 }
+                dismiss_guests(tx, &mut out, conversation, "The room was deleted.")?;
                 for member in delete_conversation(tx, conversation)? {
                     out.for_user(None, member, Change::Removed { conversation })?;
                 }
@@ -1580,33 +1795,36 @@ impl SqliteStore {
             }
             WriteOp::StartMeeting { user, conversation } => {
                 room_role(tx, conversation, user)?;
-                tx.execute(
-                    "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
-                    params![conversation, now],
-                )?;
-                let joined = tx.execute(
-                    "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
-                     VALUES (?1, ?2, ?3)",
-                    params![conversation, user, now],
-                )?;
-                if joined > 0 {
-                    let ongoing = ongoing_meeting(tx, conversation)?;
-                    out.for_members(
-                        conversation,
-                        Change::Meeting {
-                            conversation,
-                            ongoing,
-                        },
-                    )?;
-                }
+                join_meeting_as_member(tx, &mut out, conversation, user, now)?;
                 Outcome::Done
             }
             WriteOp::LeaveMeeting { user, conversation } => {
-                room_role(tx, conversation, user)?;
-                if !leave_meeting(tx, &mut out, conversation, user)? {
-                    return Err(StoreError::NotFound(format!(
-                        "You are not in the meeting of room {conversation}."
-                    )));
+                let guest = tx
+                    .query_row(
+                        "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
+                        params![conversation, user],
+                        |r| r.get::<_, u64>(0),
+                    )
+                    .optional()?;
+                if let Some(guest) = guest {
+                    // An internal guest leaving: their access ends with it.
+                    tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
+                    out.for_user(
+                        Some(conversation),
+                        user,
+                        Change::Meeting {
+                            conversation,
+                            ongoing: None,
+                        },
+                    )?;
+                    meeting_changed(tx, &mut out, conversation)?;
+                } else {
+                    room_role(tx, conversation, user)?;
+                    if !leave_meeting(tx, &mut out, conversation, user)? {
+                        return Err(StoreError::NotFound(format!(
+                            "You are not in the meeting of room {conversation}."
+                        )));
+                    }
                 }
                 Outcome::Done
             }
@@ -1654,10 +1872,220 @@ impl SqliteStore {
                 out.for_members(conversation, Change::Calendar { conversation })?;
                 Outcome::Done
             }
+            WriteOp::JoinByLink {
+                user,
+                link,
+                name,
+                connection,
+            } => {
+                // Bad input is refused before anything is looked up.
+                let name = match user {
+                    None => Some(guest_name(name)?),
+                    Some(_) => None,
+                };
+                let (conversation, room, kind, lobby): (ConversationId, String, String, bool) = tx
+                    .query_row(
+                        "SELECT id, COALESCE(name, ''), kind, lobby FROM conversations \
+                         WHERE link_token = ?1",
+                        [&link],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(
+                            "This link does not open any room (it may have been changed).".into(),
+                        )
+                    })?;
+                if let Some(user) = user
+                    && member_row(tx, conversation, user)?.is_some()
+                {
+                    join_meeting_as_member(tx, &mut out, conversation, user, now)?;
+                    let session = MeetingSession {
+                        conversation,
+                        room,
+                        name: name_of(tx, user)?,
+                        role: MeetingRole::Member,
+                        guest: None,
+                        admitted: true,
+                        meeting: ongoing_meeting(tx, conversation)?,
+                    };
+                    Outcome::Joined(Box::new(session))
+                } else {
+                    if kind != "room" {
+                        return Err(StoreError::Forbidden(
+                            "A 1:1 meeting is for its two members only.".into(),
+                        ));
+                    }
+                    if ongoing_meeting(tx, conversation)?.is_none() {
+                        return Err(StoreError::Conflict(format!(
+                            "No meeting is going on in {room:?} yet; guests can join once a member has started it."
+                        )));
+                    }
+                    let existing = match user {
+                    Some(user) => tx
+                        .query_row(
+                            "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
+                            params![conversation, user],
+                            |r| r.get::<_, u64>(0),
+                        )
+                        .optional()?,
+                    None => None,
+                };
+                    let guest = match existing {
+                        Some(id) => id,
+                        None => {
+                            let count: i64 = tx.query_row(
+                                "SELECT COUNT(*) FROM meeting_guests WHERE conversation_id = ?1",
+                                [conversation],
+                                |r| r.get(0),
+                            )?;
+                            if count >= MAX_MEETING_GUESTS {
+                                return Err(StoreError::Conflict(format!(
+                                    "The meeting in {room:?} has as many guests as it can take ({MAX_MEETING_GUESTS})."
+                                )));
+                            }
+                            // Internal guests come straight in; the lobby is for people without an
+                            // account.
+                            let (display, conn, admitted) = match user {
+                                Some(user) => (name_of(tx, user)?, None, true),
+                                None => (name.unwrap_or_default(), Some(connection), !lobby),
+                            };
+                            tx.execute(
+                            "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
+                             admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![conversation, user, display, conn, admitted, now],
+                        )?;
+                            let id = tx.last_insert_rowid() as u64;
+                            meeting_changed(tx, &mut out, conversation)?;
+                            id
+                        }
+                    };
+                    let row = guest_row(tx, conversation, guest)?
+                        .ok_or_else(|| StoreError::Corrupt("a guest row vanished".into()))?;
+                    let ongoing = ongoing_meeting(tx, conversation)?;
+                    let session = match row.user {
+                        Some(_) => MeetingSession {
+                            conversation,
+                            room,
+                            name: row.name,
+                            role: MeetingRole::Guest,
+                            guest: Some(row.id),
+                            admitted: true,
+                            meeting: guest_view(&ongoing),
+                        },
+                        None => external_session(&ongoing, conversation, &room, &row),
+                    };
+                    Outcome::Joined(Box::new(session))
+                }
+            }
+            WriteOp::AdmitGuest {
+                user,
+                conversation,
+                guest,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                match guest_row(tx, conversation, guest)? {
+                    Some(g) if !g.admitted => {}
+                    Some(_) => {
+                        return Err(StoreError::Conflict(format!(
+                            "Guest {guest} is in the meeting already."
+                        )));
+                    }
+                    None => {
+                        return Err(StoreError::NotFound(format!(
+                            "Guest {guest} is not in the lobby of room {conversation} (they may have left)."
+                        )));
+                    }
+                }
+                tx.execute(
+                    "UPDATE meeting_guests SET admitted = 1 WHERE id = ?1",
+                    [guest],
+                )?;
+                meeting_changed(tx, &mut out, conversation)?;
+                Outcome::Done
+            }
+            WriteOp::RemoveGuest {
+                user,
+                conversation,
+                guest,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                let g = guest_row(tx, conversation, guest)?.ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "Guest {guest} is not in the meeting of room {conversation} (they may have left)."
+                    ))
+                })?;
+                tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
+                let reason = if g.admitted {
+                    "A moderator removed you from the meeting."
+                } else {
+                    "A moderator did not let you into the meeting."
+                };
+                end_guest_access(&mut out, conversation, &g, reason)?;
+                meeting_changed(tx, &mut out, conversation)?;
+                Outcome::Done
+            }
+            WriteOp::SetLobby {
+                user,
+                conversation,
+                enabled,
+            } => {
+                require_moderator(tx, conversation, user)?;
+                tx.execute(
+                    "UPDATE conversations SET lobby = ?2 WHERE id = ?1",
+                    params![conversation, enabled],
+                )?;
+                out.conversation_changed(conversation)?;
+                // Without a lobby nobody waits: whoever was waiting comes in.
+                if !enabled
+                    && tx.execute(
+                        "UPDATE meeting_guests SET admitted = 1 \
+                         WHERE conversation_id = ?1 AND admitted = 0",
+                        [conversation],
+                    )? > 0
+                {
+                    meeting_changed(tx, &mut out, conversation)?;
+                }
+                Outcome::Done
+            }
+            WriteOp::GuestLeave { guest } => {
+                let conversation: ConversationId = tx
+                    .query_row(
+                        "DELETE FROM meeting_guests WHERE id = ?1 AND user_id IS NULL \
+                         RETURNING conversation_id",
+                        [guest],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!("Guest {guest} is not in any meeting."))
+                    })?;
+                meeting_changed(tx, &mut out, conversation)?;
+                Outcome::Done
+            }
+            WriteOp::ForgetExternalGuests => {
+                let rooms = {
+                    let mut stmt = tx.prepare(
+                        "DELETE FROM meeting_guests WHERE user_id IS NULL \
+                         RETURNING conversation_id",
+                    )?;
+                    let mut rooms = stmt
+                        .query_map([], |r| r.get::<_, ConversationId>(0))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    rooms.sort_unstable();
+                    rooms.dedup();
+                    rooms
+                };
+                for room in rooms {
+                    meeting_changed(tx, &mut out, room)?;
+                }
+                Outcome::Done
+            }
         };
         Ok(Committed {
             outcome,
             published: out.published,
+            guest_notices: out.guest_notices,
         })
     }
 
@@ -1969,15 +2397,27 @@ impl Store for SqliteStore {
     ) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT m.conversation_id FROM meetings m JOIN members x \
-                 ON x.conversation_id = m.conversation_id AND x.user_id = ?1 ORDER BY m.started_at",
+                "SELECT m.conversation_id, EXISTS (SELECT 1 FROM members x \
+                 WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) FROM meetings m \
+                 WHERE EXISTS (SELECT 1 FROM members x \
+                   WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) \
+                 OR EXISTS (SELECT 1 FROM meeting_guests g \
+                   WHERE g.conversation_id = m.conversation_id AND g.user_id = ?1) \
+                 ORDER BY m.started_at",
             )?;
             let rooms = stmt
-                .query_map([user], |r| r.get::<_, ConversationId>(0))?
+                .query_map([user], |r| {
+                    Ok((r.get::<_, ConversationId>(0)?, r.get::<_, bool>(1)?))
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut ongoing = Vec::with_capacity(rooms.len());
-            for room in rooms {
-                ongoing.extend(ongoing_meeting(c, room)?);
+            for (room, member) in rooms {
+                let meeting = ongoing_meeting(c, room)?;
+                ongoing.extend(if member {
+                    meeting
+                } else {
+                    guest_view(&meeting)
+                });
             }
             let mut stmt = c.prepare_cached(
                 "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \

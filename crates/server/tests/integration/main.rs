@@ -4,6 +4,7 @@ mod auth;
 mod chat;
 mod favourites;
 mod groups;
+mod guests;
 mod limits;
 mod meetings;
 mod presence;

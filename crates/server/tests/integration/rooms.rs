@@ -1,5 +1,5 @@
 //! Virtual Rooms: roles, the join link and its rotation, mute-for-all, leaving and deleting,
-//! and the authorization matrix of every room action against every role.
+//! and the authorization matrix of every room action against every role, guests included.
 
 use confer_proto::{Change, ConversationKind, ErrorCode, Event, Request, Response};
 use confer_testkit::Client;
@@ -221,150 +221,247 @@ enum Role {
     Member,
     Moderator,
     Owner,
+    /// A user of the server in the meeting by the link, not a member.
+    InternalGuest,
+    /// A connection without an account, in the meeting by the link under a name.
+    ExternalGuest,
+    /// A user holding the link from before it was changed.
+    OldLinkHolder,
 }
 
+const ROLES: [Role; 7] = [
+    Role::NonMember,
+    Role::Member,
+    Role::Moderator,
+    Role::Owner,
+    Role::InternalGuest,
+    Role::ExternalGuest,
+    Role::OldLinkHolder,
+];
+
 impl Role {
-    fn user(self) -> &'static str {
+    fn user(self) -> Option<&'static str> {
         match self {
-            Role::NonMember => "erin",
-            Role::Member => "bob",
-            Role::Moderator => "carol",
-            Role::Owner => "alice",
+            Role::NonMember => Some("erin"),
+            Role::Member => Some("bob"),
+            Role::Moderator => Some("carol"),
+            Role::Owner => Some("alice"),
+            Role::InternalGuest => Some("frank"),
+            Role::ExternalGuest => None,
+            Role::OldLinkHolder => Some("gina"),
         }
     }
 }
 
 const ALLOW: Option<ErrorCode> = None;
 const DENY: Option<ErrorCode> = Some(ErrorCode::Forbidden);
+const GONE: Option<ErrorCode> = Some(ErrorCode::NotFound);
+/// What a guest without an account gets for anything but its meeting.
+const ANON: Option<ErrorCode> = Some(ErrorCode::Unauthenticated);
+/// Moderators only; the owner is one.
+const MODERATORS: [Option<ErrorCode>; 7] = [DENY, DENY, ALLOW, ALLOW, DENY, ANON, DENY];
+/// Every member.
+const MEMBERS: [Option<ErrorCode>; 7] = [DENY, ALLOW, ALLOW, ALLOW, DENY, ANON, DENY];
+/// The owner alone.
+const OWNER: [Option<ErrorCode>; 7] = [DENY, DENY, DENY, ALLOW, DENY, ANON, DENY];
+
+/// What an action is given: the room, the link the caller holds, a scheduled meeting, and a
+/// guest waiting in the lobby.
+struct Cell<'a> {
+    room: u64,
+    link: &'a str,
+    scheduled: u64,
+    waiting: u64,
+}
 
 #[tokio::test]
 async fn authorization_matrix_of_room_actions() {
-    type Make = fn(u64, &str, u64) -> Request;
-    // For each action: the request (given the room and its current link), and what each of
-    // non-member, member, moderator and owner gets.
-    let table: &[(&str, Make, [Option<ErrorCode>; 4])] = &[
+    type Make = fn(&Cell) -> Request;
+    // For each action: the request, and what each role gets, in the order of `ROLES`.
+    let table: &[(&str, Make, [Option<ErrorCode>; 7])] = &[
         (
             "add member",
-            |c, _, _| Request::AddRoomMember {
-                conversation: c,
+            |c| Request::AddRoomMember {
+                conversation: c.room,
                 user: "erin".into(),
             },
-            [DENY, DENY, ALLOW, ALLOW],
+            MODERATORS,
         ),
         (
             "remove member",
-            |c, _, _| Request::RemoveRoomMember {
-                conversation: c,
+            |c| Request::RemoveRoomMember {
+                conversation: c.room,
                 user: "dave".into(),
             },
-            [DENY, DENY, ALLOW, ALLOW],
+            MODERATORS,
         ),
         (
             "promote",
-            |c, _, _| Request::PromoteModerator {
-                conversation: c,
+            |c| Request::PromoteModerator {
+                conversation: c.room,
                 user: "dave".into(),
             },
-            [DENY, DENY, ALLOW, ALLOW],
+            MODERATORS,
         ),
         (
             "copy link",
-            |c, _, _| Request::RoomLink { conversation: c },
-            [DENY, DENY, ALLOW, ALLOW],
+            |c| Request::RoomLink {
+                conversation: c.room,
+            },
+            MODERATORS,
         ),
         (
             "change link",
-            |c, _, _| Request::RotateRoomLink { conversation: c },
-            [DENY, DENY, ALLOW, ALLOW],
+            |c| Request::RotateRoomLink {
+                conversation: c.room,
+            },
+            MODERATORS,
         ),
         (
             "mute for all",
-            |c, _, _| Request::SetMuteAll {
-                conversation: c,
+            |c| Request::SetMuteAll {
+                conversation: c.room,
                 muted: true,
             },
-            [DENY, DENY, ALLOW, ALLOW],
+            MODERATORS,
+        ),
+        (
+            "turn the lobby off",
+            |c| Request::SetLobby {
+                conversation: c.room,
+                enabled: false,
+            },
+            MODERATORS,
+        ),
+        (
+            "admit a waiting guest",
+            |c| Request::AdmitGuest {
+                conversation: c.room,
+                guest: c.waiting,
+            },
+            MODERATORS,
+        ),
+        (
+            "refuse a waiting guest",
+            |c| Request::RemoveGuest {
+                conversation: c.room,
+                guest: c.waiting,
+            },
+            MODERATORS,
         ),
         (
             "delete",
-            |c, _, _| Request::DeleteRoom { conversation: c },
-            [DENY, DENY, DENY, ALLOW],
+            |c| Request::DeleteRoom {
+                conversation: c.room,
+            },
+            OWNER,
         ),
         (
             "leave",
-            |c, _, _| Request::LeaveRoom { conversation: c },
-            [DENY, ALLOW, ALLOW, DENY],
+            |c| Request::LeaveRoom {
+                conversation: c.room,
+            },
+            [DENY, ALLOW, ALLOW, DENY, DENY, ANON, DENY],
         ),
         (
             "send",
-            |c, _, _| Request::SendMessage {
-                conversation: c,
+            |c| Request::SendMessage {
+                conversation: c.room,
                 client_id: "matrix".into(),
                 text: "hi".into(),
             },
-            [DENY, ALLOW, ALLOW, ALLOW],
+            MEMBERS,
         ),
         (
             "history",
-            |c, _, _| Request::History {
-                conversation: c,
+            |c| Request::History {
+                conversation: c.room,
                 before: None,
                 limit: None,
             },
-            [DENY, ALLOW, ALLOW, ALLOW],
+            MEMBERS,
         ),
         (
             "start or join the meeting",
-            |c, _, _| Request::StartMeeting { conversation: c },
-            [DENY, ALLOW, ALLOW, ALLOW],
+            |c| Request::StartMeeting {
+                conversation: c.room,
+            },
+            MEMBERS,
         ),
         (
             "schedule a meeting",
-            |c, _, _| Request::ScheduleMeeting {
-                conversation: c,
+            |c| Request::ScheduleMeeting {
+                conversation: c.room,
                 title: "Retro".into(),
                 starts_at: 4_102_444_800_000,
                 minutes: 30,
             },
-            [DENY, DENY, ALLOW, ALLOW],
+            MODERATORS,
         ),
         (
             "delete a scheduled meeting",
-            |_, _, m| Request::DeleteScheduledMeeting { meeting: m },
-            [DENY, DENY, DENY, ALLOW],
+            |c| Request::DeleteScheduledMeeting {
+                meeting: c.scheduled,
+            },
+            OWNER,
         ),
         (
-            "open by link",
-            |_, link, _| Request::ResolveLink { link: link.into() },
-            [ALLOW, ALLOW, ALLOW, ALLOW],
+            "open by the link held",
+            |c| Request::ResolveLink {
+                link: c.link.into(),
+            },
+            [ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ANON, GONE],
         ),
         (
-            "open by an old link",
-            |_, _, _| Request::ResolveLink {
-                link: "a-replaced-link".into(),
+            // Signed-in non-members come in as guests; the external guest's connection is in
+            // the meeting already.
+            "join the meeting by the link held",
+            |c| Request::JoinByLink {
+                link: c.link.into(),
+                name: Some("Matrix".into()),
             },
             [
-                Some(ErrorCode::NotFound),
-                Some(ErrorCode::NotFound),
-                Some(ErrorCode::NotFound),
-                Some(ErrorCode::NotFound),
+                ALLOW,
+                ALLOW,
+                ALLOW,
+                ALLOW,
+                ALLOW,
+                Some(ErrorCode::Conflict),
+                GONE,
             ],
+        ),
+        (
+            // Only the owner started the meeting: other members are not in it.
+            "leave the meeting",
+            |c| Request::LeaveMeeting {
+                conversation: c.room,
+            },
+            [DENY, GONE, GONE, ALLOW, ALLOW, ALLOW, DENY],
         ),
     ];
     let server = server().await;
+    for name in ["frank", "gina"] {
+        server.add_user(name, PW).unwrap();
+    }
     let mut alice = login(&server, "alice").await;
+    // Unsynced: they get no events, so nothing piles up in their queues between cells.
+    let mut signed_in = std::collections::HashMap::new();
+    for role in ROLES {
+        if let Some(name) = role.user().filter(|n| *n != "alice") {
+            signed_in.insert(name, login_unsynced(&server, name).await);
+        }
+    }
     let mut failures = Vec::new();
     for (action, make, expected) in table {
-        for (role, want) in [Role::NonMember, Role::Member, Role::Moderator, Role::Owner]
-            .into_iter()
-            .zip(expected)
-        {
-            // A fresh room per cell: one action cannot change the next one's situation.
-            let (conversation, link) = room(&mut alice).await;
-            let meeting = match ok(
+        for (role, want) in ROLES.into_iter().zip(expected) {
+            // A fresh room per cell: one action cannot change the next one's situation. Alice
+            // is in its meeting, the link was changed once, and with the lobby on a guest
+            // waits in it.
+            let (room, old_link) = room(&mut alice).await;
+            let scheduled = match ok(
                 &mut alice,
                 Request::ScheduleMeeting {
-                    conversation,
+                    conversation: room,
                     title: "Planning".into(),
                     starts_at: 4_102_444_800_000,
                     minutes: 60,
@@ -375,18 +472,93 @@ async fn authorization_matrix_of_room_actions() {
                 Response::Scheduled { meeting } => meeting.id,
                 r => panic!("{r:?}"),
             };
-            let mut who = login(&server, role.user()).await;
-            let got = outcome(&mut who, make(conversation, &link, meeting))
-                .await
-                .err()
-                .map(|e| e.code);
+            ok(&mut alice, Request::StartMeeting { conversation: room }).await;
+            ok(&mut alice, Request::RotateRoomLink { conversation: room }).await;
+            let link = match ok(&mut alice, Request::RoomLink { conversation: room }).await {
+                Response::RoomLink { link, .. } => link,
+                r => panic!("{r:?}"),
+            };
+            ok(
+                &mut alice,
+                Request::SetLobby {
+                    conversation: room,
+                    enabled: true,
+                },
+            )
+            .await;
+            let (waiting_conn, waiting) = guest_in(&server, &link, "Waiting Wanda").await;
+
+            let mut external = None;
+            match role {
+                Role::InternalGuest => {
+                    let frank = signed_in.get_mut("frank").unwrap();
+                    ok(
+                        frank,
+                        Request::JoinByLink {
+                            link: link.clone(),
+                            name: None,
+                        },
+                    )
+                    .await;
+                }
+                Role::ExternalGuest => {
+                    let (conn, guest) = guest_in(&server, &link, "Eve Outside").await;
+                    ok(
+                        &mut alice,
+                        Request::AdmitGuest {
+                            conversation: room,
+                            guest,
+                        },
+                    )
+                    .await;
+                    external = Some(conn);
+                }
+                _ => {}
+            }
+            let held = match role {
+                Role::OldLinkHolder => old_link.as_str(),
+                _ => link.as_str(),
+            };
+            let cell = Cell {
+                room,
+                link: held,
+                scheduled,
+                waiting,
+            };
+            let who = match (role.user(), external.as_mut()) {
+                (Some("alice"), _) => &mut alice,
+                (Some(name), _) => signed_in.get_mut(name).unwrap(),
+                (None, Some(conn)) => conn,
+                (None, None) => unreachable!(),
+            };
+            let got = outcome(who, make(&cell)).await.err().map(|e| e.code);
             if got != *want {
                 failures.push(format!("{action} as {role:?}: got {got:?}, want {want:?}"));
             }
-            who.close().await;
+            if let Some(conn) = external {
+                conn.close().await;
+            }
+            waiting_conn.close().await;
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// An external guest's connection joined by `link`, and its guest id.
+async fn guest_in(server: &TestServer, link: &str, name: &str) -> (Client, u64) {
+    let mut conn = Client::connect(&server.ws_url()).await.unwrap();
+    match ok(
+        &mut conn,
+        Request::JoinByLink {
+            link: link.into(),
+            name: Some(name.into()),
+        },
+    )
+    .await
+    {
+        Response::Joined { session } => (conn, session.guest.unwrap()),
+        r => panic!("{r:?}"),
+    }
 }
 
 #[tokio::test]

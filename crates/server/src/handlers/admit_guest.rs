@@ -1,0 +1,26 @@
+//! `admit_guest`: a moderator lets a guest waiting in the lobby into the meeting.
+
+use std::sync::Arc;
+
+use confer_proto::Response;
+
+use super::write_ok;
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    conversation: u64,
+    guest: u64,
+) -> Result<Response, ApiError> {
+    let user = session.user()?.id;
+    write_ok(
+        state,
+        WriteOp::AdmitGuest {
+            user,
+            conversation,
+            guest,
+        },
+    )
+    .await
+}

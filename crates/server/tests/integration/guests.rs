@@ -1,0 +1,592 @@
+//! Guests of a room's meeting: internal guests (users who are not members) and external ones (a
+//! name only) join by the link for as long as the meeting lasts, never becoming members; the
+//! lobby where moderators admit or refuse external guests.
+
+use confer_proto::{
+    Change, ConversationKind, ErrorCode, Event, MeetingRole, MeetingSession, OngoingMeeting,
+    Request, Response,
+};
+use confer_testkit::{Client, TestServer};
+
+use super::*;
+
+async fn server() -> TestServer {
+    let server = TestServer::start().await.unwrap();
+    for name in ["alice", "bob", "carol", "erin"] {
+        server.add_user(name, PW).unwrap();
+    }
+    server
+}
+
+/// A room owned by alice with bob as a member and carol as a moderator; returns it and its link.
+async fn room(alice: &mut Client) -> (u64, String) {
+    let conversation = match alice
+        .request(Request::CreateRoom {
+            name: "Customer call".into(),
+        })
+        .await
+        .unwrap()
+    {
+        Response::Conversation { conversation } => {
+            assert_eq!(conversation.info.kind, ConversationKind::Room);
+            conversation.info.id
+        }
+        r => panic!("{r:?}"),
+    };
+    for user in ["bob", "carol"] {
+        alice
+            .request(Request::AddRoomMember {
+                conversation,
+                user: user.into(),
+            })
+            .await
+            .unwrap();
+    }
+    alice
+        .request(Request::PromoteModerator {
+            conversation,
+            user: "carol".into(),
+        })
+        .await
+        .unwrap();
+    (conversation, link_of(alice, conversation).await)
+}
+
+async fn link_of(client: &mut Client, conversation: u64) -> String {
+    match client
+        .request(Request::RoomLink { conversation })
+        .await
+        .unwrap()
+    {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    }
+}
+
+fn session(r: Response) -> MeetingSession {
+    match r {
+        Response::Joined { session } => session,
+        r => panic!("{r:?}"),
+    }
+}
+
+async fn join(client: &mut Client, link: &str) -> MeetingSession {
+    session(
+        client
+            .request(Request::JoinByLink {
+                link: link.into(),
+                name: None,
+            })
+            .await
+            .unwrap(),
+    )
+}
+
+/// An external guest: a connection that never signs in.
+async fn external(server: &TestServer, link: &str, name: &str) -> (Client, MeetingSession) {
+    let mut guest = Client::connect(&server.ws_url()).await.unwrap();
+    let joined = session(
+        guest
+            .request(Request::JoinByLink {
+                link: link.into(),
+                name: Some(name.into()),
+            })
+            .await
+            .unwrap(),
+    );
+    (guest, joined)
+}
+
+/// Waits until `client` sees the room's meeting in the state `pick` accepts.
+async fn meeting_where(
+    client: &mut Client,
+    room: u64,
+    pick: impl Fn(&Option<OngoingMeeting>) -> bool,
+) -> Option<OngoingMeeting> {
+    client
+        .wait_for(|e| match e {
+            Event::Change {
+                change:
+                    Change::Meeting {
+                        conversation,
+                        ongoing,
+                    },
+                ..
+            } if *conversation == room && pick(ongoing) => Some(ongoing.clone()),
+            _ => None,
+        })
+        .await
+        .unwrap()
+}
+
+fn guest_names(m: &Option<OngoingMeeting>) -> Vec<String> {
+    m.as_ref()
+        .map(|m| m.guests.iter().map(|g| g.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn lobby_names(m: &Option<OngoingMeeting>) -> Vec<String> {
+    m.as_ref()
+        .map(|m| m.lobby.iter().map(|g| g.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The reason an external guest's connection was closed with.
+async fn closed_with(guest: &mut Client) -> (ErrorCode, String) {
+    guest
+        .wait_for(|e| match e {
+            Event::Closing { code, reason } => Some((*code, reason.clone())),
+            _ => None,
+        })
+        .await
+        .unwrap()
+}
+
+async fn ongoing_of(client: &mut Client) -> Vec<OngoingMeeting> {
+    match client.request(Request::ListMeetings).await.unwrap() {
+        Response::Meetings { ongoing, .. } => ongoing,
+        r => panic!("{r:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_internal_guest_is_in_the_meeting_only_while_it_lasts() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut erin = login(&server, "erin").await;
+    let (room, link) = room(&mut alice).await;
+
+    // Guests come to a meeting, not to a room: nothing is going on yet.
+    let refused = erin
+        .refused(Request::JoinByLink {
+            link: link.clone(),
+            name: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert!(
+        refused.message.contains("No meeting is going on"),
+        "{refused:?}"
+    );
+
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let joined = join(&mut erin, &link).await;
+    assert_eq!(joined.role, MeetingRole::Guest);
+    assert_eq!(joined.conversation, room);
+    assert_eq!(joined.room, "Customer call");
+    assert!(joined.admitted);
+    let meeting = joined.meeting.expect("admitted guests see the meeting");
+    assert_eq!(meeting.participants, ["alice"]);
+    assert_eq!(guest_names(&Some(meeting)), ["erin"]);
+    let seen = meeting_where(&mut alice, room, |m| !guest_names(m).is_empty()).await;
+    assert!(!seen.unwrap().guests[0].external);
+
+    // A guest, not a member: no room in the list, no history, no messages.
+    match erin.request(Request::ListConversations).await.unwrap() {
+        Response::Conversations { conversations } => {
+            assert!(conversations.iter().all(|c| c.info.id != room))
+        }
+        r => panic!("{r:?}"),
+    }
+    let history = Request::History {
+        conversation: room,
+        before: None,
+        limit: None,
+    };
+    assert_eq!(refused_code(&mut erin, history).await, ErrorCode::Forbidden);
+    let say = Request::SendMessage {
+        conversation: room,
+        client_id: "g1".into(),
+        text: "hello".into(),
+    };
+    assert_eq!(refused_code(&mut erin, say).await, ErrorCode::Forbidden);
+    // The guest's meetings list holds it while they are in it.
+    let theirs = ongoing_of(&mut erin).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].conversation, room);
+
+    // Leaving ends the guest's access.
+    erin.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    meeting_where(&mut alice, room, |m| {
+        m.is_some() && guest_names(m).is_empty()
+    })
+    .await;
+    assert!(ongoing_of(&mut erin).await.is_empty());
+    assert_eq!(
+        refused_code(&mut erin, Request::LeaveMeeting { conversation: room }).await,
+        ErrorCode::Forbidden
+    );
+
+    // Back in; the meeting ends when its last member leaves, and the guest's access with it.
+    join(&mut erin, &link).await;
+    alice
+        .request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    meeting_where(&mut erin, room, Option::is_none).await;
+    assert!(ongoing_of(&mut erin).await.is_empty());
+    assert!(ongoing_of(&mut alice).await.is_empty());
+    let again = Request::JoinByLink {
+        link: link.clone(),
+        name: None,
+    };
+    assert_eq!(refused_code(&mut erin, again).await, ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn an_external_guest_lasts_as_long_as_its_connection_and_the_meeting() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let (room, link) = room(&mut alice).await;
+
+    // Bad names are refused before anything else.
+    let mut nobody = Client::connect(&server.ws_url()).await.unwrap();
+    for name in [
+        None,
+        Some("   "),
+        Some("a\u{7}bell"),
+        Some(&*"x".repeat(65)),
+    ] {
+        let req = Request::JoinByLink {
+            link: link.clone(),
+            name: name.map(str::to_owned),
+        };
+        assert_eq!(
+            refused_code(&mut nobody, req).await,
+            ErrorCode::Invalid,
+            "{name:?}"
+        );
+    }
+    let early = Request::JoinByLink {
+        link: link.clone(),
+        name: Some("Zoe".into()),
+    };
+    assert_eq!(refused_code(&mut nobody, early).await, ErrorCode::Conflict);
+
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let (mut zoe, joined) = external(&server, &link, "  Zoe from Acme ").await;
+    assert_eq!(joined.role, MeetingRole::ExternalGuest);
+    assert_eq!(joined.name, "Zoe from Acme");
+    assert!(joined.admitted);
+    let guest_id = joined.guest.expect("a guest id");
+    let meeting = joined.meeting.unwrap();
+    assert_eq!(meeting.participants, ["alice"]);
+    assert!(meeting.guests[0].external);
+    assert_eq!(meeting.guests[0].id, guest_id);
+    meeting_where(&mut alice, room, |m| guest_names(m) == ["Zoe from Acme"]).await;
+
+    // A guest session can do nothing a signed-in user does.
+    for req in [
+        Request::Sync { since: None },
+        Request::ListConversations,
+        Request::ListMeetings,
+        Request::StartMeeting { conversation: room },
+        Request::SendMessage {
+            conversation: room,
+            client_id: "z".into(),
+            text: "hi".into(),
+        },
+    ] {
+        assert_eq!(
+            refused_code(&mut zoe, req).await,
+            ErrorCode::Unauthenticated
+        );
+    }
+    // One meeting per guest connection.
+    let twice = Request::JoinByLink {
+        link: link.clone(),
+        name: Some("Zoe".into()),
+    };
+    assert_eq!(refused_code(&mut zoe, twice).await, ErrorCode::Conflict);
+
+    // The guest hears who comes in.
+    bob.request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    zoe.wait_for(|e| match e {
+        Event::GuestSession { session }
+            if session.meeting.as_ref().unwrap().participants == ["alice", "bob"] =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await
+    .unwrap();
+
+    // Closing the connection takes the guest out.
+    zoe.close().await;
+    meeting_where(&mut alice, room, |m| {
+        m.is_some() && guest_names(m).is_empty()
+    })
+    .await;
+
+    // Leaving explicitly too; the connection may then join again.
+    let (mut yan, _) = external(&server, &link, "Yan").await;
+    meeting_where(&mut alice, room, |m| guest_names(m) == ["Yan"]).await;
+    yan.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    meeting_where(&mut alice, room, |m| {
+        m.is_some() && guest_names(m).is_empty()
+    })
+    .await;
+    session(
+        yan.request(Request::JoinByLink {
+            link: link.clone(),
+            name: Some("Yan".into()),
+        })
+        .await
+        .unwrap(),
+    );
+
+    // The meeting ends with its last member, and the guest's connection is closed.
+    alice
+        .request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    bob.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    let (code, reason) = closed_with(&mut yan).await;
+    assert_eq!(code, ErrorCode::AccessEnded);
+    assert_eq!(reason, "The meeting has ended.");
+    assert!(yan.next_frame().await.is_err(), "the connection is closed");
+    assert!(ongoing_of(&mut alice).await.is_empty());
+}
+
+#[tokio::test]
+async fn moderators_admit_or_refuse_external_guests_in_the_lobby() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let mut carol = login(&server, "carol").await;
+    let mut erin = login(&server, "erin").await;
+    let (room, link) = room(&mut alice).await;
+
+    let lobby_on = Request::SetLobby {
+        conversation: room,
+        enabled: true,
+    };
+    assert_eq!(
+        refused_code(&mut bob, lobby_on.clone()).await,
+        ErrorCode::Forbidden
+    );
+    carol.request(lobby_on).await.unwrap();
+    // Every member sees the setting on the room.
+    bob.wait_for(|e| match e {
+        Event::Change {
+            change: Change::Conversation { conversation },
+            ..
+        } if conversation.id == room && conversation.lobby => Some(()),
+        _ => None,
+    })
+    .await
+    .unwrap();
+
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let (mut zoe, waiting) = external(&server, &link, "Zoe").await;
+    assert!(!waiting.admitted);
+    assert!(
+        waiting.meeting.is_none(),
+        "a waiting guest sees nobody inside"
+    );
+    let zoe_id = waiting.guest.unwrap();
+    let seen = meeting_where(&mut carol, room, |m| lobby_names(m) == ["Zoe"]).await;
+    assert!(guest_names(&seen).is_empty());
+
+    // Internal guests are not held in the lobby.
+    let erin_joined = join(&mut erin, &link).await;
+    assert!(erin_joined.admitted);
+    // …and they do not see who waits there.
+    assert!(erin_joined.meeting.unwrap().lobby.is_empty());
+
+    let admit = Request::AdmitGuest {
+        conversation: room,
+        guest: zoe_id,
+    };
+    assert_eq!(
+        refused_code(&mut bob, admit.clone()).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        refused_code(&mut erin, admit.clone()).await,
+        ErrorCode::Forbidden
+    );
+    carol.request(admit.clone()).await.unwrap();
+    let admitted = zoe
+        .wait_for(|e| match e {
+            Event::GuestSession { session } if session.admitted => Some(session.clone()),
+            _ => None,
+        })
+        .await
+        .unwrap();
+    let inside = admitted.meeting.unwrap();
+    assert_eq!(inside.participants, ["alice"]);
+    let mut names: Vec<_> = inside.guests.iter().map(|g| g.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Zoe", "erin"]);
+    assert_eq!(refused_code(&mut carol, admit).await, ErrorCode::Conflict);
+
+    // A refused guest is told so and its connection closes.
+    let (mut xavier, x) = external(&server, &link, "Xavier").await;
+    assert!(!x.admitted);
+    let refuse = Request::RemoveGuest {
+        conversation: room,
+        guest: x.guest.unwrap(),
+    };
+    assert_eq!(
+        refused_code(&mut bob, refuse.clone()).await,
+        ErrorCode::Forbidden
+    );
+    alice.request(refuse.clone()).await.unwrap();
+    assert_eq!(
+        closed_with(&mut xavier).await,
+        (
+            ErrorCode::AccessEnded,
+            "A moderator did not let you into the meeting.".to_owned()
+        )
+    );
+    // A late second click finds nobody.
+    assert_eq!(refused_code(&mut alice, refuse).await, ErrorCode::NotFound);
+
+    // Turning the lobby off lets everyone waiting in.
+    let (mut walt, w) = external(&server, &link, "Walt").await;
+    assert!(!w.admitted);
+    carol
+        .request(Request::SetLobby {
+            conversation: room,
+            enabled: false,
+        })
+        .await
+        .unwrap();
+    walt.wait_for(|e| match e {
+        Event::GuestSession { session } if session.admitted => Some(()),
+        _ => None,
+    })
+    .await
+    .unwrap();
+
+    // A moderator sends a present guest out, internal or external.
+    carol
+        .request(Request::RemoveGuest {
+            conversation: room,
+            guest: zoe_id,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        closed_with(&mut zoe).await,
+        (
+            ErrorCode::AccessEnded,
+            "A moderator removed you from the meeting.".to_owned()
+        )
+    );
+    alice
+        .request(Request::RemoveGuest {
+            conversation: room,
+            guest: erin_joined.guest.unwrap(),
+        })
+        .await
+        .unwrap();
+    meeting_where(&mut erin, room, Option::is_none).await;
+    let after = meeting_where(&mut alice, room, |m| guest_names(m) == ["Walt"]).await;
+    assert!(lobby_names(&after).is_empty());
+}
+
+#[tokio::test]
+async fn a_changed_link_refuses_new_guests_and_a_deleted_room_ends_their_access() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut erin = login(&server, "erin").await;
+    let (room, old) = room(&mut alice).await;
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let (mut zoe, _) = external(&server, &old, "Zoe").await;
+
+    alice
+        .request(Request::RotateRoomLink { conversation: room })
+        .await
+        .unwrap();
+    let new = link_of(&mut alice, room).await;
+    let by_old = Request::JoinByLink {
+        link: old.clone(),
+        name: None,
+    };
+    assert_eq!(refused_code(&mut erin, by_old).await, ErrorCode::NotFound);
+    let mut late = Client::connect(&server.ws_url()).await.unwrap();
+    let by_old = Request::JoinByLink {
+        link: old,
+        name: Some("Late".into()),
+    };
+    assert_eq!(refused_code(&mut late, by_old).await, ErrorCode::NotFound);
+    // The new link works; a guest who came in by the old one stays until the meeting ends.
+    join(&mut erin, &new).await;
+    let m = meeting_where(&mut alice, room, |m| guest_names(m).len() == 2).await;
+    assert_eq!(guest_names(&m), ["Zoe", "erin"]);
+
+    alice
+        .request(Request::DeleteRoom { conversation: room })
+        .await
+        .unwrap();
+    assert_eq!(
+        closed_with(&mut zoe).await,
+        (ErrorCode::AccessEnded, "The room was deleted.".to_owned())
+    );
+    meeting_where(&mut erin, room, Option::is_none).await;
+    assert!(ongoing_of(&mut erin).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_restarted_server_forgets_external_guests_but_not_internal_ones() {
+    let server = server().await;
+    let mut alice = login(&server, "alice").await;
+    let mut erin = login(&server, "erin").await;
+    let (room, link) = room(&mut alice).await;
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    join(&mut erin, &link).await;
+    drop((alice, erin));
+    let data_dir = server.data_dir.clone();
+    let tmp = server.stop().await.unwrap();
+
+    // A crash leaves an external guest behind whose connection died with the process.
+    let db = rusqlite::Connection::open(data_dir.join("confer.db")).unwrap();
+    db.execute(
+        "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, admitted, \
+         joined_at) VALUES (?1, NULL, 'Ghost', 7, 1, 0)",
+        [room],
+    )
+    .unwrap();
+    drop(db);
+
+    let config = confer_server::Config {
+        data_dir,
+        ..Default::default()
+    };
+    let server = TestServer::start_config(config).await.unwrap();
+    let mut alice = login(&server, "alice").await;
+    let ongoing = ongoing_of(&mut alice).await;
+    assert_eq!(ongoing.len(), 1);
+    assert_eq!(ongoing[0].participants, ["alice"]);
+    assert_eq!(guest_names(&Some(ongoing[0].clone())), ["erin"]);
+    server.stop().await.unwrap();
+    drop(tmp);
+}
