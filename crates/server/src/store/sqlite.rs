@@ -1697,6 +1697,19 @@ impl SqliteStore {
                     MessageKind::Joined,
                     now,
                 )?;
+                // A guest in the meeting who becomes a member stays in it, as a participant.
+                if tx.execute(
+                    "DELETE FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, member.id],
+                )? > 0
+                {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, \
+                         joined_at) VALUES (?1, ?2, ?3)",
+                        params![conversation, member.id, now],
+                    )?;
+                    meeting_changed(tx, &mut out, conversation)?;
+                }
                 Outcome::Done
             }
             WriteOp::RemoveRoomMember {

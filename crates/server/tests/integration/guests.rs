@@ -223,6 +223,32 @@ async fn an_internal_guest_is_in_the_meeting_only_while_it_lasts() {
         ErrorCode::Forbidden
     );
 
+    // A guest made a member stays in the meeting, as a participant.
+    join(&mut erin, &link).await;
+    alice
+        .request(Request::AddRoomMember {
+            conversation: room,
+            user: "erin".into(),
+        })
+        .await
+        .unwrap();
+    let m = meeting_where(&mut alice, room, |m| {
+        m.as_ref().is_some_and(|m| m.participants.len() == 2)
+    })
+    .await;
+    assert_eq!(m.as_ref().unwrap().participants, ["alice", "erin"]);
+    assert!(guest_names(&m).is_empty());
+    erin.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    alice
+        .request(Request::RemoveRoomMember {
+            conversation: room,
+            user: "erin".into(),
+        })
+        .await
+        .unwrap();
+
     // Back in; the meeting ends when its last member leaves, and the guest's access with it.
     join(&mut erin, &link).await;
     alice
