@@ -231,9 +231,57 @@ impl Desktop {
         Ok(String::from_utf8(out.stdout)?)
     }
 
+    /// Starts `confer-cli guest join LINK --name NAME --stay`: a guest without an account that
+    /// stays in the meeting, printing its session as JSON lines.
+    pub fn guest(&self, link: &str, name: &str) -> Result<GuestProcess> {
+        let mut cmd = Command::new(binary("confer-cli")?);
+        cmd.arg("--server")
+            .arg(self.server.ws_url())
+            .args(["guest", "join", link, "--name", name, "--stay"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        self.env(&mut cmd);
+        let mut child = cmd.spawn()?;
+        let stdout = child.stdout.take().context("guest stdout")?;
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(GuestProcess { child, lines })
+    }
+
     /// A connection to the app's display.
     pub fn display(&self) -> Result<x11::Display> {
         x11::Display::connect(&self.xvfb.display)
+    }
+}
+
+/// A running `confer-cli guest join --stay`; killed on drop.
+pub struct GuestProcess {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl GuestProcess {
+    /// The next JSON line the guest prints, waiting at most `timeout`.
+    pub fn next_json(&self, timeout: Duration) -> Result<serde_json::Value> {
+        let line = self
+            .lines
+            .recv_timeout(timeout)
+            .context("the guest printed nothing in time")?;
+        serde_json::from_str(&line).with_context(|| format!("guest printed {line:?}"))
+    }
+}
+
+impl Drop for GuestProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

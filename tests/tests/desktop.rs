@@ -546,3 +546,106 @@ fn a_room_created_in_the_app_changes_its_link_and_the_old_link_is_refused() -> R
     assert_eq!(ics_room["link"].as_str(), Some(token));
     s.quit()
 }
+
+#[test]
+fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_guest() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol"])?;
+    let id_of = |out: String| -> Result<String> {
+        let v: Value = serde_json::from_str(out.trim())?;
+        Ok(v["conversation"].as_u64().context("room id")?.to_string())
+    };
+    // Bob's customer call, which Alice moderates, with the lobby on and the meeting going on.
+    let call = id_of(desk.cli("bob", &["room", "create", "Customer call", "--json"])?)?;
+    desk.cli("bob", &["room", "add", &call, "alice"])?;
+    desk.cli("bob", &["room", "promote", &call, "alice"])?;
+    desk.cli("bob", &["room", "lobby", &call, "on"])?;
+    desk.cli("bob", &["meeting", "start", &call])?;
+    let call_link = format!(
+        "confer://join/{}",
+        desk.cli("bob", &["room", "link", &call])?.trim()
+    );
+    // Carol's stand-up, where Alice is not a member.
+    let standup = id_of(desk.cli("carol", &["room", "create", "Carol's stand-up", "--json"])?)?;
+    desk.cli("carol", &["meeting", "start", &standup])?;
+    let standup_link = format!(
+        "confer://join/{}",
+        desk.cli("carol", &["room", "link", &standup])?.trim()
+    );
+
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+    s.wait_for(
+        &format!("[data-testid=room][data-conversation-id='{call}']"),
+        UI_WAIT,
+    )?
+    .click()?;
+    let toggle = s.wait_for("[data-testid=lobby-toggle]", UI_WAIT)?;
+    ensure!(
+        toggle.attr("checked")?.is_some()
+            || toggle.attr("aria-checked")?.as_deref() == Some("true"),
+        "the lobby shows as on"
+    );
+
+    // A guest without an account waits in the lobby until Alice admits them in the app.
+    let zoe = desk.guest(&call_link, "Zoe from Acme")?;
+    let waiting = zoe.next_json(UI_WAIT)?;
+    ensure!(waiting["admitted"] == false, "waiting: {waiting}");
+    let guest_id = waiting["guest"].as_u64().context("guest id")?.to_string();
+    let row = s.wait_for(
+        &format!("[data-testid=lobby-guest][data-guest-id='{guest_id}']"),
+        UI_WAIT,
+    )?;
+    ensure!(row.text()?.contains("Zoe from Acme"));
+    save_screenshot(&d, win, "meeting-lobby")?;
+    s.wait_for(
+        &format!("[data-testid=lobby-guest][data-guest-id='{guest_id}'] [data-testid=admit-guest]"),
+        UI_WAIT,
+    )?
+    .click()?;
+    let admitted = zoe.next_json(UI_WAIT)?;
+    ensure!(admitted["admitted"] == true, "admitted: {admitted}");
+    ensure!(
+        admitted["meeting"]["participants"] == serde_json::json!(["bob"]),
+        "{admitted}"
+    );
+    s.until("Zoe among the meeting's guests", UI_WAIT, |s| {
+        Ok(text_of(s, "[data-testid=meeting-guest]")?.filter(|t| t.contains("Zoe from Acme")))
+    })?;
+    let listed: Value = serde_json::from_str(desk.cli("bob", &["room", "list", "--json"])?.trim())?;
+    ensure!(listed["guests"][0]["name"] == "Zoe from Acme", "{listed}");
+    ensure!(listed["lobby"].is_null(), "nobody waits any more: {listed}");
+
+    // Alice joins Carol's stand-up by its link, as a guest: in the meeting, not in the room.
+    let input = s.wait_for("input[aria-label='Room link']", UI_WAIT)?;
+    input.clear()?;
+    input.send_keys(&standup_link)?;
+    input.send_keys(keys::ENTER)?;
+    s.wait_for("[data-testid=join-as-guest]", UI_WAIT)?
+        .click()?;
+    let ongoing = format!("[data-testid=ongoing-meeting][data-conversation-id='{standup}']");
+    s.until("the stand-up in Ongoing, as a guest", UI_WAIT, |s| {
+        Ok(text_of(s, &ongoing)?.filter(|t| t.contains("guest")))
+    })?;
+    let carol_sees: Value =
+        serde_json::from_str(desk.cli("carol", &["room", "list", "--json"])?.trim())?;
+    ensure!(carol_sees["guests"][0]["name"] == "alice", "{carol_sees}");
+    ensure!(
+        s.find_all(&format!(
+            "[data-testid=room][data-conversation-id='{standup}']"
+        ))?
+        .is_empty(),
+        "the stand-up is not among Alice's rooms"
+    );
+    save_screenshot(&d, win, "meeting-guest")?;
+
+    // Her access ends with the meeting.
+    desk.cli("carol", &["meeting", "leave", &standup])?;
+    s.until("the stand-up gone from Ongoing", UI_WAIT, |s| {
+        Ok(s.find_all(&ongoing)?.is_empty().then_some(()))
+    })?;
+    s.quit()
+}
