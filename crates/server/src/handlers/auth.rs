@@ -16,12 +16,7 @@ pub(super) async fn handle(
     token: String,
 ) -> Result<Response, ApiError> {
     check_version(protocol)?;
-    if session.user.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Invalid,
-            "This connection is already signed in.",
-        ));
-    }
+    may_sign_in(session)?;
     let hash = auth::token_hash(&token);
     let found = state.read(move |s| s.session_by_token_hash(&hash)).await?;
     let Some(record) = found else {
@@ -62,4 +57,22 @@ pub(super) async fn signed_in(state: &Arc<AppState>, session: &mut Session, user
         )
         .await;
     session.user = Some(user);
+}
+
+/// A connection signs in once, and not while it is an external guest's session (whose place in
+/// the meeting would outlive its meaning).
+pub(super) fn may_sign_in(session: &Session) -> Result<(), ApiError> {
+    if session.user.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "This connection is already signed in.",
+        ));
+    }
+    if session.guest.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "This connection is a guest in a meeting; leave it before signing in.",
+        ));
+    }
+    Ok(())
 }

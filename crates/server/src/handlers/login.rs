@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use confer_proto::{ErrorCode, Response};
 
-use super::{auth::check_version, write};
+use super::{
+    auth::{check_version, may_sign_in},
+    write,
+};
 use crate::{
     ApiError, AppState, auth,
     connection::{AuthUser, Session},
@@ -20,12 +23,7 @@ pub(super) async fn handle(
     device: Option<String>,
 ) -> Result<Response, ApiError> {
     check_version(protocol)?;
-    if session.user.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Invalid,
-            "This connection is already signed in.",
-        ));
-    }
+    may_sign_in(session)?;
     let addr = session.peer.ip();
     if !state.logins.allowed(&username, addr) {
         return Err(ApiError::new(

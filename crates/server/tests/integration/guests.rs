@@ -328,6 +328,14 @@ async fn an_external_guest_lasts_as_long_as_its_connection_and_the_meeting() {
             ErrorCode::Unauthenticated
         );
     }
+    // A guest's connection does not turn into a user's.
+    let sign_in = Request::Login {
+        protocol: confer_proto::PROTOCOL_VERSION,
+        username: "bob".into(),
+        password: PW.into(),
+        device: None,
+    };
+    assert_eq!(refused_code(&mut zoe, sign_in).await, ErrorCode::Conflict);
     // One meeting per guest connection.
     let twice = Request::JoinByLink {
         link: link.clone(),
