@@ -431,3 +431,19 @@ pub async fn meetings(state: State<'_, AppState>) -> Result<Meetings, UiError> {
 pub async fn meeting_ics(state: State<'_, AppState>, meeting: u64) -> Result<String, UiError> {
     Ok(client(&state)?.meeting_ics(meeting).await?)
 }
+
+/// Saves a scheduled meeting's `.ics` invitation in the Downloads folder (WebKitGTK drops a
+/// page's own downloads); returns where.
+#[tauri::command]
+pub async fn save_meeting_ics(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    meeting: u64,
+) -> Result<String, UiError> {
+    let dir = match app.path().download_dir() {
+        Ok(dir) => dir,
+        Err(_) => app.path().home_dir()?.join("Downloads"),
+    };
+    let path = client(&state)?.save_meeting_ics(meeting, &dir).await?;
+    Ok(path.display().to_string())
+}

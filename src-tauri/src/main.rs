@@ -149,6 +149,7 @@ fn main() {
             commands::delete_scheduled_meeting,
             commands::meetings,
             commands::meeting_ics,
+            commands::save_meeting_ics,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running the Confer desktop app");

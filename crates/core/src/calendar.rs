@@ -74,9 +74,80 @@ pub fn ics(meeting: &ScheduledMeeting, link: &str, server: &str, now_ms: i64) ->
     out
 }
 
+/// Writes an invitation into `dir` as `<title>.ics`, never over an existing file (` (2)`,
+/// ` (3)`… are added); returns the path. The title is made safe as a file name.
+pub fn save_ics(
+    dir: &std::path::Path,
+    title: &str,
+    text: &str,
+) -> Result<std::path::PathBuf, CoreError> {
+    let stem: String = title
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let stem = stem.trim().trim_start_matches('.');
+    let stem = if stem.is_empty() { "meeting" } else { stem };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.ics")
+        } else {
+            format!("{stem} ({n}).ics")
+        };
+        let path = dir.join(name);
+        // create_new: two saves at once cannot pick the same name.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(text.as_bytes()).map_err(|e| {
+                    CoreError::Invalid(format!("cannot write {}: {e}", path.display()))
+                })?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(CoreError::Invalid(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Err(CoreError::Invalid(format!(
+        "{} holds too many invitations named {stem:?}",
+        dir.display()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_invitations_never_overwrite_and_titles_become_safe_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = save_ics(dir.path(), "Sprint review", "A").unwrap();
+        let b = save_ics(dir.path(), "Sprint review", "B").unwrap();
+        assert_eq!(a.file_name().unwrap(), "Sprint review.ics");
+        assert_eq!(b.file_name().unwrap(), "Sprint review (2).ics");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "A");
+        let odd = save_ics(dir.path(), "../Q1/Q2: plan?", "C").unwrap();
+        assert_eq!(odd.parent().unwrap(), dir.path());
+        assert_eq!(odd.file_name().unwrap(), "_Q1_Q2_ plan_.ics");
+        let blank = save_ics(dir.path(), "  ", "D").unwrap();
+        assert_eq!(blank.file_name().unwrap(), "meeting.ics");
+    }
 
     #[test]
     fn rfc3339_times_parse_with_offsets_and_bad_ones_are_refused() {

@@ -1102,6 +1102,25 @@ impl Client {
     /// A scheduled meeting of this user's rooms as an `.ics` invitation with the room's link
     /// (moderators, who hold the link).
     pub async fn meeting_ics(&self, meeting: u64) -> Result<String, CoreError> {
+        Ok(self.meeting_invitation(meeting).await?.1)
+    }
+
+    /// Saves a scheduled meeting's `.ics` invitation in `dir` (never over another file) and
+    /// returns its path.
+    pub async fn save_meeting_ics(
+        &self,
+        meeting: u64,
+        dir: &std::path::Path,
+    ) -> Result<PathBuf, CoreError> {
+        let (title, text) = self.meeting_invitation(meeting).await?;
+        let dir = dir.to_owned();
+        tokio::task::spawn_blocking(move || calendar::save_ics(&dir, &title, &text))
+            .await
+            .map_err(|e| CoreError::Invalid(format!("saving the invitation failed: {e}")))?
+    }
+
+    /// A scheduled meeting's title and `.ics` text.
+    async fn meeting_invitation(&self, meeting: u64) -> Result<(String, String), CoreError> {
         let (_, scheduled) = self.meetings().await?;
         let m = scheduled
             .into_iter()
@@ -1119,7 +1138,7 @@ impl Client {
             .and_then(|rest| rest.split(['/', ':']).next())
             .unwrap_or("localhost")
             .to_owned();
-        Ok(calendar::ics(&m, &link, &host, now_ms()))
+        Ok((m.title.clone(), calendar::ics(&m, &link, &host, now_ms())))
     }
 
     /// Invitations waiting for an answer, as last synced.
