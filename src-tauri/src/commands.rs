@@ -426,12 +426,6 @@ pub async fn meetings(state: State<'_, AppState>) -> Result<Meetings, UiError> {
     Ok(Meetings { ongoing, scheduled })
 }
 
-/// A scheduled meeting as an `.ics` invitation carrying the room's link.
-#[tauri::command]
-pub async fn meeting_ics(state: State<'_, AppState>, meeting: u64) -> Result<String, UiError> {
-    Ok(client(&state)?.meeting_ics(meeting).await?)
-}
-
 /// Saves a scheduled meeting's `.ics` invitation in the Downloads folder (WebKitGTK drops a
 /// page's own downloads); returns where.
 #[tauri::command]

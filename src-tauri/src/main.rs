@@ -148,7 +148,6 @@ fn main() {
             commands::schedule_meeting,
             commands::delete_scheduled_meeting,
             commands::meetings,
-            commands::meeting_ics,
             commands::save_meeting_ics,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))

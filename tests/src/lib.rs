@@ -255,6 +255,11 @@ impl Desktop {
         Ok(GuestProcess { child, lines })
     }
 
+    /// The home directory the app and the command-line clients run with.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
     /// A connection to the app's display.
     pub fn display(&self) -> Result<x11::Display> {
         x11::Display::connect(&self.xvfb.display)

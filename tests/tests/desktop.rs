@@ -573,11 +573,49 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
         desk.cli("carol", &["room", "link", &standup])?.trim()
     );
 
+    let planned: Value = serde_json::from_str(
+        desk.cli(
+            "bob",
+            &[
+                "room",
+                "schedule",
+                &call,
+                "--at",
+                "2099-12-01T09:30:00Z",
+                "--minutes",
+                "30",
+                "--title",
+                "Follow-up call",
+                "--json",
+            ],
+        )?
+        .trim(),
+    )?;
+    let planned = planned["id"].as_u64().context("meeting id")?;
+
     let s = desk.launch("alice")?;
     let d = desk.display()?;
     let win = d.find_window("confer", UI_WAIT)?;
     d.focus(win)?;
     s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+
+    // The scheduled call's invitation is saved as a file with the room's link (WebKitGTK would
+    // drop a page's own download).
+    s.wait_for(
+        &format!(
+            "[data-testid=scheduled-meeting][data-meeting-id='{planned}'] [data-testid=meeting-ics]"
+        ),
+        UI_WAIT,
+    )?
+    .click()?;
+    let saved = desk.home().join("Downloads/Follow-up call.ics");
+    s.until("the .ics in Downloads", UI_WAIT, |_| {
+        Ok(saved.exists().then_some(()))
+    })?;
+    let ics = std::fs::read_to_string(&saved)?;
+    ensure!(ics.contains(&format!("URL:{call_link}\r\n")), "{ics}");
+    ensure!(ics.contains("SUMMARY:Follow-up call\r\n"), "{ics}");
+
     s.wait_for(
         &format!("[data-testid=room][data-conversation-id='{call}']"),
         UI_WAIT,
@@ -615,7 +653,9 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
     s.until("Zoe among the meeting's guests", UI_WAIT, |s| {
         Ok(text_of(s, "[data-testid=meeting-guest]")?.filter(|t| t.contains("Zoe from Acme")))
     })?;
-    let listed: Value = serde_json::from_str(desk.cli("bob", &["room", "list", "--json"])?.trim())?;
+    // The ongoing meeting comes first, then the scheduled one.
+    let listing = desk.cli("bob", &["room", "list", "--json"])?;
+    let listed: Value = serde_json::from_str(listing.lines().next().context("a meeting")?)?;
     ensure!(listed["guests"][0]["name"] == "Zoe from Acme", "{listed}");
     ensure!(listed["lobby"].is_null(), "nobody waits any more: {listed}");
 

@@ -14,7 +14,9 @@ import type {
   FavouriteState,
   Invitation,
   LaunchOptions,
+  MeetingGuest,
   Meetings,
+  MeetingSession,
   MessageKind,
   OngoingMeeting,
   Presence,
@@ -67,11 +69,17 @@ type Conv = {
 /** The most members a group may have (creator and invitees). */
 export const MAX_GROUP_MEMBERS = 5;
 export const LINK_PREFIX = "confer://join/";
+/** The most guests a meeting takes (present and waiting), as the server has it. */
+export const MAX_MEETING_GUESTS = 200;
 
 export type Call = { method: string; args: unknown[] };
 
-/** A room's meeting going on: who is in it, in the order they came. */
-type Ongoing = { startedAt: number; participants: string[] };
+/** A guest of a room's meeting: an internal one (`user`, signed in, not a member) or an
+ * external one (no account, a chosen name); `admitted` is false while it waits in the lobby. */
+type Guest = { id: number; name: string; user: string | null; admitted: boolean };
+/** A room's meeting going on: who is in it (members), in the order they came, and its guests
+ * (present and waiting), in the order they came. */
+type Ongoing = { startedAt: number; participants: string[]; guests: Guest[] };
 /** A meeting on a room's calendar (the room's name is read when listed). */
 type Planned = { id: number; conversation: number; title: string; startsAt: number; minutes: number; organizer: string };
 
@@ -146,6 +154,7 @@ export class FakeBackend implements Backend {
   private ongoing = new Map<number, Ongoing>();
   private planned: Planned[] = [];
   private nextMeeting = 1;
+  private nextGuest = 1;
   private server = "ws://127.0.0.1:7300";
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
   /** While true, history answers wait for releaseHistory(). */
@@ -448,6 +457,7 @@ export class FakeBackend implements Backend {
     c.info.members = [...c.info.members, name].sort();
     this.event(c, name, "joined");
     this.emit({ event: "conversations" });
+    this.guestBecomesParticipant(c.info.id, name);
   }
 
   async removeRoomMember(conversation: number, user: string): Promise<void> {
@@ -494,6 +504,7 @@ export class FakeBackend implements Backend {
     this.guard("deleteRoom", conversation);
     const c = this.mine(conversation, "room");
     if (c.info.owner !== this.me) throw fail("forbidden", "Only the owner may delete the room.");
+    this.dismissGuests(c.info.id);
     this.conversationsById.delete(c.info.id);
     this.ongoing.delete(c.info.id);
     this.planned = this.planned.filter((m) => m.conversation !== c.info.id);
@@ -533,10 +544,60 @@ export class FakeBackend implements Backend {
 
   async leaveMeeting(conversation: number): Promise<void> {
     this.guard("leaveMeeting", conversation);
+    const m = this.ongoing.get(conversation);
+    const mine = m?.guests.find((g) => g.user === this.me);
+    if (mine) {
+      // An internal guest leaving: their access ends with it.
+      this.dropGuest(conversation, mine);
+      return;
+    }
     this.mine(conversation, "room");
     if (!this.exitMeeting(conversation, this.me)) {
       throw fail("not_found", `You are not in the meeting of room ${conversation}.`);
     }
+  }
+
+  async joinByLink(link: string): Promise<MeetingSession> {
+    this.guard("joinByLink", link);
+    const trimmed = link.trim();
+    const token = trimmed.startsWith(LINK_PREFIX) ? trimmed.slice(LINK_PREFIX.length) : trimmed;
+    if (!/^[A-Za-z0-9]+$/.test(token)) {
+      throw fail("invalid", `${JSON.stringify(trimmed)} is not a room link; it looks like ${LINK_PREFIX}<letters and digits>.`);
+    }
+    // Rooms only, like resolveLink (a direct conversation's link is for its two members).
+    const c = [...this.conversationsById.values()].find((x) => x.info.kind === "room" && x.link === token);
+    if (!c) throw fail("not_found", "This link does not open any room (it may have been changed).");
+    const id = c.info.id;
+    const room = c.info.name ?? "";
+    if (c.info.members.includes(this.me)) {
+      this.enterMeeting(id, this.me);
+      return clone({ conversation: id, room, name: this.me, role: "member", guest: null, admitted: true, meeting: this.meetingView(id, true) });
+    }
+    const g = this.addGuest(id, this.me, this.me);
+    return clone({ conversation: id, room, name: g.name, role: "guest", guest: g.id, admitted: true, meeting: this.meetingView(id, false) });
+  }
+
+  async admitGuest(conversation: number, guest: number): Promise<void> {
+    this.guard("admitGuest", conversation, guest);
+    this.moderated(conversation);
+    const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
+    if (!g) throw fail("not_found", `Guest ${guest} is not in the lobby of room ${conversation} (they may have left).`);
+    if (g.admitted) throw fail("conflict", `Guest ${guest} is in the meeting already.`);
+    g.admitted = true;
+    this.emitMeetings(conversation);
+  }
+
+  async removeGuest(conversation: number, guest: number): Promise<void> {
+    this.guard("removeGuest", conversation, guest);
+    this.moderated(conversation);
+    const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
+    if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
+    this.dropGuest(conversation, g);
+  }
+
+  async setLobby(conversation: number, enabled: boolean): Promise<void> {
+    this.guard("setLobby", conversation, enabled);
+    this.applyLobby(this.moderated(conversation), enabled);
   }
 
   async scheduleMeeting(conversation: number, title: string, startsAt: number, minutes: number): Promise<ScheduledMeeting> {
@@ -560,8 +621,21 @@ export class FakeBackend implements Backend {
     return clone(this.listMeetings());
   }
 
+  /** Invitations "saved" by saveMeetingIcs, by path. */
+  saved = new Map<string, string>();
+
+  async saveMeetingIcs(meeting: number): Promise<string> {
+    this.guard("saveMeetingIcs", meeting);
+    const text = await this.meetingIcs(meeting);
+    const title = this.listMeetings().scheduled.find((x) => x.id === meeting)?.title ?? "meeting";
+    let path = `~/Downloads/${title}.ics`;
+    for (let n = 2; this.saved.has(path); n++) path = `~/Downloads/${title} (${n}).ics`;
+    this.saved.set(path, text);
+    return path;
+  }
+
+  /** The .ics text of a scheduled meeting (what saveMeetingIcs writes). */
   async meetingIcs(meeting: number): Promise<string> {
-    this.guard("meetingIcs", meeting);
     const m = this.listMeetings().scheduled.find((x) => x.id === meeting);
     if (!m) throw fail("not_found", `There is no scheduled meeting ${meeting} in your rooms.`);
     const c = this.moderated(m.conversation);
@@ -803,6 +877,7 @@ export class FakeBackend implements Backend {
     c.info.members = [...c.info.members, user].sort();
     this.event(c, user, "joined");
     this.emit({ event: "conversations" });
+    this.guestBecomesParticipant(conversation, user);
   }
 
   /** `user` (a member) starts or joins a room's meeting. */
@@ -810,6 +885,57 @@ export class FakeBackend implements Backend {
     const c = this.conv(conversation);
     if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
     this.enterMeeting(conversation, user);
+  }
+
+  /** `user`, signed in and not a member of the room, joins its ongoing meeting by the link as an
+   * internal guest (never held in the lobby); resolves to the guest's id. */
+  guestJoins(conversation: number, user: string): number {
+    const name = this.known(user);
+    if (this.conv(conversation).info.members.includes(name)) throw fail("invalid", `${name} is a member of the room.`);
+    return this.addGuest(conversation, name, name).id;
+  }
+
+  /** An internal guest leaves the meeting. */
+  guestLeaves(conversation: number, user: string): void {
+    const g = this.ongoing.get(conversation)?.guests.find((x) => x.user === user);
+    if (!g) throw fail("not_found", `${user} is not a guest of the meeting.`);
+    this.dropGuest(conversation, g);
+  }
+
+  /** Another moderator (on another device, say) refuses or removes a guest, this user perhaps. */
+  guestRemoved(conversation: number, guest: number): void {
+    const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
+    if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
+    this.dropGuest(conversation, g);
+  }
+
+  /** Someone without an account joins a room's ongoing meeting by its link under `name` (the CLI,
+   * say): into the lobby when the room has it on, else straight in; resolves to the guest's id. */
+  externalGuestArrives(conversation: number, name: string): number {
+    const n = name.trim();
+    if ([...n].length < 1 || [...n].length > 64 || /\p{Cc}/u.test(n)) {
+      throw fail("invalid", "A guest's name has 1 to 64 characters and no control characters.");
+    }
+    return this.addGuest(conversation, null, n).id;
+  }
+
+  /** An external guest goes (closes its connection), waiting or present. */
+  externalGuestLeaves(conversation: number, guest: number): void {
+    const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest && x.user === null);
+    if (!g) throw fail("not_found", `Guest ${guest} is not in any meeting.`);
+    this.dropGuest(conversation, g);
+  }
+
+  /** `moderator` (another one, or on another device) turns a room's lobby on or off. */
+  lobbyBy(conversation: number, moderator: string, enabled: boolean): void {
+    const c = this.conv(conversation);
+    if (!(c.info.moderators ?? []).includes(moderator)) throw fail("forbidden", `${moderator} is not a moderator.`);
+    this.applyLobby(c, enabled);
+  }
+
+  /** A room's meeting's guests, present and waiting, in the order they came. */
+  guestsOf(conversation: number): (MeetingGuest & { admitted: boolean })[] {
+    return (this.ongoing.get(conversation)?.guests ?? []).map((g) => ({ id: g.id, name: g.name, external: g.user === null, admitted: g.admitted }));
   }
 
   /** `user` leaves a room's meeting (the last one out ends it). */
@@ -977,7 +1103,7 @@ export class FakeBackend implements Backend {
   private enterMeeting(conversation: number, user: string): void {
     let m = this.ongoing.get(conversation);
     if (!m) {
-      m = { startedAt: Date.now(), participants: [] };
+      m = { startedAt: Date.now(), participants: [], guests: [] };
       this.ongoing.set(conversation, m);
     }
     if (m.participants.includes(user)) return;
@@ -990,9 +1116,96 @@ export class FakeBackend implements Backend {
     const m = this.ongoing.get(conversation);
     if (!m || !m.participants.includes(user)) return false;
     m.participants = m.participants.filter((u) => u !== user);
-    if (m.participants.length === 0) this.ongoing.delete(conversation);
+    if (m.participants.length === 0) {
+      // Guests never keep a meeting going: their access ends with the members' meeting.
+      this.dismissGuests(conversation);
+      this.ongoing.delete(conversation);
+    }
     this.emitMeetings(conversation);
     return true;
+  }
+
+  /** Sends every guest of a room's meeting away; this user, if one of them, sees it gone. */
+  private dismissGuests(conversation: number): void {
+    const m = this.ongoing.get(conversation);
+    if (!m) return;
+    const wasGuest = m.guests.some((g) => g.user === this.me);
+    m.guests = [];
+    if (wasGuest && !this.conv(conversation).info.members.includes(this.me)) this.emit({ event: "meetings", conversation });
+  }
+
+  /** A guest of the ongoing meeting (internal: `user`; external: null) comes in, or waits in the
+   * lobby (external guests, lobby on); an internal guest already in is found again. */
+  private addGuest(conversation: number, user: string | null, name: string): Guest {
+    const c = this.conv(conversation);
+    if (c.info.kind !== "room") throw fail("forbidden", "A 1:1 meeting is for its two members only.");
+    const m = this.ongoing.get(conversation);
+    if (!m) {
+      throw fail("conflict", `No meeting is going on in ${JSON.stringify(c.info.name ?? "")} yet; guests can join once a member has started it.`);
+    }
+    const known = user === null ? undefined : m.guests.find((g) => g.user === user);
+    if (known) return known;
+    if (m.guests.length >= MAX_MEETING_GUESTS) {
+      throw fail("conflict", `The meeting in ${JSON.stringify(c.info.name ?? "")} has as many guests as it can take (${MAX_MEETING_GUESTS}).`);
+    }
+    // Internal guests come straight in; the lobby is for people without an account.
+    const g: Guest = { id: this.nextGuest++, name, user, admitted: user !== null || !c.info.lobby };
+    m.guests.push(g);
+    this.emitMeetings(conversation);
+    return g;
+  }
+
+  /** Sets a room's lobby flag; off lets everyone waiting in. */
+  private applyLobby(c: Conv, enabled: boolean): void {
+    // Off is left out, as the server sends it.
+    if (enabled) c.info.lobby = true;
+    else delete c.info.lobby;
+    if (c.info.members.includes(this.me)) this.emit({ event: "conversations" });
+    // Without a lobby nobody waits: whoever was waiting comes in.
+    const waiting = enabled ? [] : (this.ongoing.get(c.info.id)?.guests.filter((g) => !g.admitted) ?? []);
+    for (const g of waiting) g.admitted = true;
+    if (waiting.length > 0) this.emitMeetings(c.info.id);
+  }
+
+  /** Takes a guest out of a room's meeting; when it is this user, its devices see the meeting gone. */
+  private dropGuest(conversation: number, g: Guest): void {
+    const m = this.ongoing.get(conversation);
+    if (!m) return;
+    m.guests = m.guests.filter((x) => x !== g);
+    if (g.user === this.me) this.emit({ event: "meetings", conversation });
+    else this.emitMeetings(conversation);
+  }
+
+  /** A guest of the meeting who is made a member stays in it, as a participant. */
+  private guestBecomesParticipant(conversation: number, user: string): void {
+    const m = this.ongoing.get(conversation);
+    if (!m || !m.guests.some((g) => g.user === user)) return;
+    m.guests = m.guests.filter((g) => g.user !== user);
+    if (!m.participants.includes(user)) m.participants.push(user);
+    this.emitMeetings(conversation);
+  }
+
+  /** A room's meeting as a member sees it (with the lobby) or a guest (without); null: none. */
+  private meetingView(conversation: number, member: boolean): OngoingMeeting | null {
+    const m = this.ongoing.get(conversation);
+    if (!m) return null;
+    const entry = (g: Guest): MeetingGuest => ({ id: g.id, name: g.name, external: g.user === null });
+    const guests = m.guests.filter((g) => g.admitted).map(entry);
+    const lobby = member ? m.guests.filter((g) => !g.admitted).map(entry) : [];
+    // Empty lists are left out, as the server sends them.
+    return {
+      conversation,
+      name: this.conversationsById.get(conversation)?.info.name ?? "",
+      participants: m.participants.slice(),
+      started_at: m.startedAt,
+      ...(guests.length > 0 ? { guests } : {}),
+      ...(lobby.length > 0 ? { lobby } : {}),
+    };
+  }
+
+  /** True when this user is in the room's meeting as an internal guest. */
+  private guestHere(conversation: number): boolean {
+    return this.ongoing.get(conversation)?.guests.some((g) => g.user === this.me) ?? false;
   }
 
   /** Checks and stores a meeting on the calendar (the server's rules). */
@@ -1021,19 +1234,15 @@ export class FakeBackend implements Backend {
     };
   }
 
-  /** What list_meetings answers: this user's rooms only, ended ones left out, soonest first. */
+  /** What list_meetings answers: this user's rooms (and meetings it is a guest of, without their
+   * lobby), ended ones left out, soonest first. */
   private listMeetings(): Meetings {
     const now = Date.now();
     const member = (id: number) => this.conversationsById.get(id)?.info.members.includes(this.me) ?? false;
     const ongoing: OngoingMeeting[] = [...this.ongoing]
-      .filter(([id]) => member(id))
+      .filter(([id]) => member(id) || this.guestHere(id))
       .sort(([, a], [, b]) => a.startedAt - b.startedAt)
-      .map(([id, m]) => ({
-        conversation: id,
-        name: this.conversationsById.get(id)?.info.name ?? "",
-        participants: m.participants.slice(),
-        started_at: m.startedAt,
-      }));
+      .map(([id]) => this.meetingView(id, member(id)) as OngoingMeeting);
     const scheduled = this.planned
       .filter((p) => member(p.conversation) && p.startsAt + p.minutes * 60_000 > now)
       .sort((a, b) => a.startsAt - b.startsAt || a.id - b.id)
@@ -1041,9 +1250,10 @@ export class FakeBackend implements Backend {
     return { ongoing, scheduled };
   }
 
-  /** Members of the room hear that its meeting or calendar changed. */
+  /** Members of the room (and its meeting's internal guests) hear that its meeting or calendar
+   * changed. */
   private emitMeetings(conversation: number): void {
-    if (this.conversationsById.get(conversation)?.info.members.includes(this.me)) {
+    if (this.conversationsById.get(conversation)?.info.members.includes(this.me) || this.guestHere(conversation)) {
       this.emit({ event: "meetings", conversation });
     }
   }

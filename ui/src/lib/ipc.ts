@@ -11,6 +11,7 @@ import type {
   Invitation,
   LaunchOptions,
   Meetings,
+  MeetingSession,
   ScheduledMeeting,
   Presence,
   PresenceChoice,
@@ -63,13 +64,29 @@ export interface Backend {
   /** The room a link token opens: [id, name]; rejects with not_found for an old link. */
   resolveLink(link: string): Promise<[number, string]>;
   startMeeting(conversation: number): Promise<void>;
+  /** Leaves a room's meeting: a member (the last one out ends it, sending every guest away), or
+   * an internal guest (whose access ends with it). */
   leaveMeeting(conversation: number): Promise<void>;
+  /**
+   * Joins a meeting by its link (full or bare token): a member of the room joins (or starts) its
+   * meeting; any other signed-in user comes into the ongoing one as a guest (no membership, no
+   * chat). Rejects with conflict when no meeting is going on, not_found for an old link.
+   */
+  joinByLink(link: string): Promise<MeetingSession>;
+  /** Lets a guest waiting in the lobby into the meeting (moderators; forbidden for others). */
+  admitGuest(conversation: number, guest: number): Promise<void>;
+  /** Refuses a guest waiting in the lobby, or sends a present one out of the meeting (moderators). */
+  removeGuest(conversation: number, guest: number): Promise<void>;
+  /** Turns a room's lobby for guests without an account on or off (moderators); off admits
+   * everyone waiting. */
+  setLobby(conversation: number, enabled: boolean): Promise<void>;
   scheduleMeeting(conversation: number, title: string, startsAt: number, minutes: number): Promise<ScheduledMeeting>;
   deleteScheduledMeeting(meeting: number): Promise<void>;
   /** Ongoing and scheduled meetings of the user's rooms. */
   meetings(): Promise<Meetings>;
-  /** A scheduled meeting as an .ics invitation with the room's link. */
-  meetingIcs(meeting: number): Promise<string>;
+  /** Saves a scheduled meeting's .ics invitation (with the room's link) in the Downloads
+   * folder; resolves to the file's path. */
+  saveMeetingIcs(meeting: number): Promise<string>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
@@ -129,11 +146,15 @@ const tauriBackend: Backend = {
   resolveLink: (link) => call("resolve_link", { link }),
   startMeeting: (conversation) => call("start_meeting", { conversation }),
   leaveMeeting: (conversation) => call("leave_meeting", { conversation }),
+  joinByLink: (link) => call("join_by_link", { link }),
+  admitGuest: (conversation, guest) => call("admit_guest", { conversation, guest }),
+  removeGuest: (conversation, guest) => call("remove_guest", { conversation, guest }),
+  setLobby: (conversation, enabled) => call("set_lobby", { conversation, enabled }),
   scheduleMeeting: (conversation, title, startsAt, minutes) =>
     call("schedule_meeting", { conversation, title, startsAt, minutes }),
   deleteScheduledMeeting: (meeting) => call("delete_scheduled_meeting", { meeting }),
   meetings: () => call("meetings"),
-  meetingIcs: (meeting) => call("meeting_ics", { meeting }),
+  saveMeetingIcs: (meeting) => call("save_meeting_ics", { meeting }),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },

@@ -43,17 +43,3 @@ export function nextHalfHour(now: number): number {
   const step = 30 * 60_000;
   return Math.ceil((now + 60_000) / step) * step;
 }
-
-/** Offers `text` as a file called `name` (a Blob behind an `<a download>`). */
-export function saveFile(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The download has started by now; the URL can go a little later.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}

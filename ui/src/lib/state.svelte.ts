@@ -7,6 +7,8 @@ import type {
   Favourites,
   Invitation,
   Meetings,
+  MeetingSession,
+  OngoingMeeting,
   Presence,
   PresenceChoice,
   Settings,
@@ -173,13 +175,19 @@ class AppState {
     if (asked === this.meetingsAsked) this.meetings = m;
   }
 
-  /** Meetings of rooms still in the list (one left or deleted drops out before the next fetch). */
+  /** Meetings of rooms still in the list (one left or deleted drops out before the next fetch),
+   * and those of other rooms this user is in as a guest. */
   get roomMeetings(): Meetings {
     const rooms = new Set(this.conversations.filter((c) => c.info.kind === "room").map((c) => c.info.id));
     return {
-      ongoing: this.meetings.ongoing.filter((m) => rooms.has(m.conversation)),
+      ongoing: this.meetings.ongoing.filter((m) => rooms.has(m.conversation) || this.isGuestIn(m)),
       scheduled: this.meetings.scheduled.filter((m) => rooms.has(m.conversation)),
     };
+  }
+
+  /** True when this user is in a meeting as a guest (signed in, not a member of its room). */
+  isGuestIn(m: OngoingMeeting): boolean {
+    return this.me !== null && (m.guests ?? []).some((g) => !g.external && g.name === this.me);
   }
 
   /** The meeting going on in a room, if any. */
@@ -193,9 +201,36 @@ class AppState {
     await this.loadMeetings();
   }
 
+  /** Leaves a meeting: a room's (as a member), or one this user is in as a guest. */
   async leaveMeeting(conversation: number): Promise<void> {
     await ipc().leaveMeeting(conversation);
     await this.loadMeetings();
+  }
+
+  /** Joins a meeting by its link: a member joins (or starts) the room's meeting; anyone else
+   * comes into the one going on as a guest. */
+  async joinByLink(link: string): Promise<MeetingSession> {
+    const session = await ipc().joinByLink(link);
+    await this.loadMeetings();
+    return session;
+  }
+
+  /** Lets a guest waiting in a room's lobby into its meeting (moderators). */
+  async admitGuest(conversation: number, guest: number): Promise<void> {
+    await ipc().admitGuest(conversation, guest);
+    await this.loadMeetings();
+  }
+
+  /** Refuses a guest waiting in the lobby, or sends a present one out (moderators). */
+  async removeGuest(conversation: number, guest: number): Promise<void> {
+    await ipc().removeGuest(conversation, guest);
+    await this.loadMeetings();
+  }
+
+  /** Turns a room's lobby on or off (moderators); off lets everyone waiting in. */
+  async setLobby(conversation: number, enabled: boolean): Promise<void> {
+    await ipc().setLobby(conversation, enabled);
+    await Promise.all([this.reload(), this.loadMeetings()]);
   }
 
   async loadSettings(): Promise<void> {

@@ -12,7 +12,7 @@ async function text(dir: string): Promise<string> {
 }
 
 // Names only the fake has (method names survive minification).
-const MARKERS = ["requestFavourite", "answerRequest", "callsOf", "conversationWith"];
+const MARKERS = ["requestFavourite", "answerRequest", "callsOf", "conversationWith", "externalGuestArrives"];
 
 describe("bundles", () => {
   it("the test page carries the fake backend, the production build does not", async () => {

@@ -107,4 +107,49 @@ describe("selectors the end-to-end tests rely on", () => {
       await close();
     }
   });
+
+  it("for guests and the lobby, as the desktop test of them uses them", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await page.locator('input[aria-label="User name"]').fill("alice");
+      await page.locator('input[aria-label="Password"]').fill("secret");
+      await page.locator("button[type=submit]", { hasText: "Sign in" }).click();
+      await page.locator('aside[aria-label="Details"]').waitFor();
+      // Bob's call, which alice moderates, with the lobby on and the meeting going on.
+      const [call, standup, link] = await page.evaluate(() => {
+        const id = window.fake.roomBy("bob", "Customer call", [], ["alice"]);
+        window.fake.lobbyBy(id, "bob", true);
+        window.fake.meetingJoins(id, "bob");
+        const token = window.fake.foreignRoom("carol", "Carol's stand-up");
+        const other = window.fake.idByName("Carol's stand-up") as number;
+        window.fake.meetingJoins(other, "carol");
+        return [id, other, `confer://join/${token}`];
+      });
+      await page.locator("[data-tab=rooms]").click();
+      await page.locator(`[data-testid=room][data-conversation-id='${call}']`).click();
+      await one(page, "[data-testid=lobby-toggle]");
+      await until(page, () => document.querySelector("[data-testid=lobby-toggle]")?.getAttribute("checked") !== null, "the lobby shows as on");
+
+      const guest = await page.evaluate((c) => window.fake.externalGuestArrives(c, "Zoe from Acme"), call);
+      const row = `[data-testid=lobby-guest][data-guest-id='${guest}']`;
+      await page.locator(row).first().waitFor();
+      expect(await page.locator(row).first().textContent()).toContain("Zoe from Acme");
+      await page.locator(`${row} [data-testid=admit-guest]`).first().click();
+      await until(page, () => [...document.querySelectorAll("[data-testid=meeting-guest]")].some((e) => e.textContent?.includes("Zoe from Acme")), "Zoe among the guests");
+
+      await one(page, "input[aria-label='Room link']");
+      await page.locator("input[aria-label='Room link']").fill(link);
+      await page.locator("input[aria-label='Room link']").press("Enter");
+      await page.locator("[data-testid=join-as-guest]").click();
+      const ongoing = `[data-testid=ongoing-meeting][data-conversation-id='${standup}']`;
+      await page.locator(ongoing).waitFor();
+      expect(await page.locator(ongoing).textContent()).toContain("guest");
+      expect(await page.locator(`[data-testid=room][data-conversation-id='${standup}']`).count()).toBe(0);
+      await page.evaluate((c) => window.fake.meetingLeaves(c, "carol"), standup);
+      await page.locator(ongoing).waitFor({ state: "detached" });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 });
