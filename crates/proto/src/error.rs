@@ -38,6 +38,8 @@ pub enum ErrorCode {
     SlowConsumer,
     /// The server is shutting down.
     ShuttingDown,
+    /// Nothing was heard from the client for too long (no frame, no heartbeat).
+    Idle,
     /// A guest's access ended: the meeting ended, or a moderator refused or removed them.
     AccessEnded,
     /// A fault on the server; the request may be retried.
@@ -63,6 +65,7 @@ impl ErrorCode {
             Self::TooManyConnections => "too_many_connections",
             Self::SlowConsumer => "slow_consumer",
             Self::ShuttingDown => "shutting_down",
+            Self::Idle => "idle",
             Self::AccessEnded => "access_ended",
             Self::Internal => "internal",
         }

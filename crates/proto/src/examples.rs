@@ -573,6 +573,7 @@ pub fn protocol_examples_markdown() -> String {
         ErrorCode::TooManyConnections,
         ErrorCode::SlowConsumer,
         ErrorCode::ShuttingDown,
+        ErrorCode::Idle,
         ErrorCode::AccessEnded,
         ErrorCode::Internal,
     ];

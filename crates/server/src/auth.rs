@@ -125,6 +125,42 @@ impl LoginLimiter {
     }
 }
 
+/// Counts attempts per client address in fixed windows: one machine holding a room's link must
+/// not flood its meeting (and the members' change streams) with guests.
+pub struct AddressLimiter {
+    per_window: u32,
+    window: Duration,
+    counts: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl AddressLimiter {
+    /// Allows `per_window` attempts per address in each `window`.
+    pub fn new(per_window: u32, window: Duration) -> Self {
+        Self {
+            per_window,
+            window,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts an attempt; false when the address has used up this window.
+    pub fn take(&self, addr: IpAddr) -> bool {
+        let mut counts = self.counts.lock().expect("limiter poisoned");
+        if counts.len() > 10_000 {
+            counts.retain(|_, (start, _)| start.elapsed() < self.window);
+        }
+        let entry = counts.entry(addr).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= self.window {
+            *entry = (Instant::now(), 0);
+        }
+        if entry.1 >= self.per_window {
+            return false;
+        }
+        entry.1 += 1;
+        true
+    }
+}
+
 /// A token bucket throttling requests on one connection.
 pub struct RateLimiter {
     rate: f64,

@@ -44,6 +44,12 @@ pub struct Config {
     pub revocation_poll_ms: u64,
     /// Most members of a group, its creator and pending invitations included.
     pub max_group_members: usize,
+    /// Guests without an account one client address may bring into meetings per
+    /// `login_window_secs`.
+    pub guest_joins_per_address: u32,
+    /// Seconds a connection may stay silent (no frame, no ping) before it is closed; clients
+    /// send heartbeats well within it.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -65,6 +71,8 @@ impl Default for Config {
             presence_policy: PresencePolicy::Organization,
             revocation_poll_ms: 2000,
             max_group_members: 5,
+            guest_joins_per_address: 30,
+            idle_timeout_secs: 90,
         }
     }
 }
@@ -91,6 +99,12 @@ impl Config {
         }
         if self.max_group_members < 2 {
             return bad("max_group_members must be at least 2");
+        }
+        if self.guest_joins_per_address == 0 {
+            return bad("guest_joins_per_address must be at least 1");
+        }
+        if self.idle_timeout_secs == 0 {
+            return bad("idle_timeout_secs must be at least 1");
         }
         if self.revocation_poll_ms == 0 {
             return bad("revocation_poll_ms must be at least 1");

@@ -87,8 +87,18 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         RateLimiter::new(state.config.requests_per_second, state.config.request_burst);
     let mut pending: FuturesUnordered<PendingSend> = FuturesUnordered::new();
 
+    // Clients send heartbeats; one that goes silent (a half-open socket) is closed, so its
+    // presence, and a guest's place in a meeting, do not outlive it.
+    let idle_for = std::time::Duration::from_secs(state.config.idle_timeout_secs);
+    let idle = tokio::time::sleep(idle_for);
+    tokio::pin!(idle);
+
     let close = loop {
         tokio::select! {
+            () = &mut idle => break Some((
+                ErrorCode::Idle,
+                format!("Nothing was heard from you for {} seconds.", idle_for.as_secs()),
+            )),
             _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.".to_owned())),
             Ok(revoked) = revocations.recv() => {
                 if session.user.as_ref().is_some_and(|u| revoked.contains(&u.session_id)) {
@@ -129,7 +139,9 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                 }
                 None => break Some((ErrorCode::SlowConsumer, "You fell behind; resume from your sync cursor.".to_owned())),
             },
-            msg = stream.next() => match msg {
+            msg = stream.next() => {
+                idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
+                match msg {
                 Some(Ok(WsMessage::Text(text))) => {
                     if on_text(&state, &mut session, &mut limiter, &mut pending, text.as_str()).await.is_err() {
                         break None;
@@ -147,7 +159,8 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                     tracing::debug!(peer = %session.peer, error = %e, "socket error");
                     break None;
                 }
-            },
+                }
+            }
         }
     };
 

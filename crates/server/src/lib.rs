@@ -32,7 +32,7 @@ use tokio::{
 use tokio_util::task::TaskTracker;
 
 use crate::{
-    auth::LoginLimiter,
+    auth::{AddressLimiter, LoginLimiter},
     hub::Hub,
     metrics::Metrics,
     presence::PresenceTracker,
@@ -101,6 +101,7 @@ pub(crate) struct AppState {
     pub presence: PresenceTracker,
     pub metrics: Arc<Metrics>,
     pub logins: LoginLimiter,
+    pub guest_joins: AddressLimiter,
     pub connections: Arc<Semaphore>,
     pub shutdown: broadcast::Sender<()>,
     /// Ids of sessions revoked since the last poll (by any process sharing the database).
@@ -219,6 +220,10 @@ pub async fn run(
         logins: LoginLimiter::new(
             config.login_failures_per_account,
             config.login_failures_per_address,
+            Duration::from_secs(config.login_window_secs),
+        ),
+        guest_joins: AddressLimiter::new(
+            config.guest_joins_per_address,
             Duration::from_secs(config.login_window_secs),
         ),
         connections: Arc::new(Semaphore::new(config.max_connections)),

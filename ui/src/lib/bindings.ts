@@ -499,7 +499,7 @@ settings: UserSettings, } | { "kind": "favourite",
  */
 favourite: Favourite, };
 
-export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "invalid" | "unsupported_version" | "unauthenticated" | "auth_failed" | "account_disabled" | "rate_limited" | "forbidden" | "not_found" | "conflict" | "too_many_connections" | "slow_consumer" | "shutting_down" | "access_ended" | "internal";
+export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "invalid" | "unsupported_version" | "unauthenticated" | "auth_failed" | "account_disabled" | "rate_limited" | "forbidden" | "not_found" | "conflict" | "too_many_connections" | "slow_consumer" | "shutting_down" | "idle" | "access_ended" | "internal";
 
 export type ErrorBody = { 
 /**

@@ -39,6 +39,12 @@ pub(super) async fn handle(
             "A guest without an account joins with a name; or sign in first.",
         ));
     }
+    if !state.guest_joins.take(session.peer.ip()) {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many guests joined from your address; wait a minute and retry.",
+        ));
+    }
     // Registered before the write: a moderator may admit the guest the moment it is stored.
     let sub = state.hub.subscribe_guest(session.conn_id);
     let op = WriteOp::JoinByLink {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Response};
+use confer_proto::{ErrorBody, ErrorCode, Response};
 
 use super::write_ok;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
@@ -22,10 +22,19 @@ pub(super) async fn handle(
             ));
         }
         let op = WriteOp::GuestLeave { guest: guest.id };
-        // The guest's access ends whatever the store says (a moderator may have removed them
-        // a moment earlier).
-        session.guest = None;
-        return write_ok(state, op).await;
+        return match write_ok(state, op).await {
+            // NotFound: a moderator removed the guest a moment earlier; either way it is out.
+            Ok(_)
+            | Err(ApiError(ErrorBody {
+                code: ErrorCode::NotFound,
+                ..
+            })) => {
+                session.guest = None;
+                Ok(Response::Ok)
+            }
+            // Kept: the disconnect path tries again.
+            Err(e) => Err(e),
+        };
     }
     let user = session.user()?.id;
     write_ok(state, WriteOp::LeaveMeeting { user, conversation }).await

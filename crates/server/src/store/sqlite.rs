@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_meetings.sql"),
     include_str!("../../migrations/005_stream_positions.sql"),
     include_str!("../../migrations/006_guests.sql"),
+    include_str!("../../migrations/007_meeting_refusals.sql"),
 ];
 
 /// Guests (present and waiting) one meeting takes at most.
@@ -652,6 +653,7 @@ fn delete_conversation(
         "members",
         "meeting_participants",
         "meeting_guests",
+        "meeting_refusals",
         "meetings",
         "scheduled_meetings",
     ] {
@@ -753,7 +755,8 @@ fn guest_row(
         .find(|g| g.id == guest))
 }
 
-/// What a guest sees of the meeting: everything but the lobby, which is the moderators' business.
+/// What a guest sees of the meeting: everything but the lobby, which is the room's business
+/// (members see who waits; moderators decide).
 fn guest_view(meeting: &Option<OngoingMeeting>) -> Option<OngoingMeeting> {
     meeting.clone().map(|m| OngoingMeeting {
         lobby: Vec::new(),
@@ -833,8 +836,10 @@ fn end_guest_access(
     reason: &str,
 ) -> Result<(), StoreError> {
     match (g.user, g.connection) {
+        // Not filed under the room: when the room is being deleted its stream rows go, and this
+        // one must still reach the guest's other devices.
         (Some(user), _) => out.for_user(
-            Some(conv),
+            None,
             user,
             Change::Meeting {
                 conversation: conv,
@@ -859,10 +864,12 @@ fn dismiss_guests(
     for g in meeting_guests(tx, conv)? {
         end_guest_access(out, conv, &g, reason)?;
     }
-    tx.execute(
-        "DELETE FROM meeting_guests WHERE conversation_id = ?1",
-        [conv],
-    )?;
+    for table in ["meeting_guests", "meeting_refusals"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+            [conv],
+        )?;
+    }
     Ok(())
 }
 
@@ -1934,6 +1941,20 @@ impl SqliteStore {
                             "No meeting is going on in {room:?} yet; guests can join once a member has started it."
                         )));
                     }
+                    if let Some(user) = user
+                    && tx
+                        .query_row(
+                            "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
+                            params![conversation, user],
+                            |_| Ok(()),
+                        )
+                        .optional()?
+                        .is_some()
+                {
+                    return Err(StoreError::Forbidden(format!(
+                        "A moderator sent you out of the meeting in {room:?}; you can join its next one."
+                    )));
+                }
                     let existing = match user {
                     Some(user) => tx
                         .query_row(
@@ -2029,6 +2050,14 @@ impl SqliteStore {
                     ))
                 })?;
                 tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
+                if let Some(user) = g.user {
+                    // Otherwise the link would bring them straight back.
+                    tx.execute(
+                        "INSERT OR IGNORE INTO meeting_refusals (conversation_id, user_id) \
+                         VALUES (?1, ?2)",
+                        params![conversation, user],
+                    )?;
+                }
                 let reason = if g.admitted {
                     "A moderator removed you from the meeting."
                 } else {

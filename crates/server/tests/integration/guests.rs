@@ -539,6 +539,61 @@ async fn moderators_admit_or_refuse_external_guests_in_the_lobby() {
     meeting_where(&mut erin, room, Option::is_none).await;
     let after = meeting_where(&mut alice, room, |m| guest_names(m) == ["Walt"]).await;
     assert!(lobby_names(&after).is_empty());
+    // Sent out, the internal guest cannot come straight back by the link…
+    let back = Request::JoinByLink {
+        link: link.clone(),
+        name: None,
+    };
+    let refused = erin.refused(back.clone()).await.unwrap();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert!(refused.message.contains("next one"), "{refused:?}");
+    // …until the next meeting.
+    alice
+        .request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    assert!(session(erin.request(back).await.unwrap()).admitted);
+}
+
+#[tokio::test]
+async fn one_address_brings_only_so_many_guests_and_silent_ones_are_dropped() {
+    let server = TestServer::start_with(|c| {
+        c.guest_joins_per_address = 2;
+        c.idle_timeout_secs = 1;
+    })
+    .await
+    .unwrap();
+    for name in ["alice", "bob", "carol"] {
+        server.add_user(name, PW).unwrap();
+    }
+    let mut alice = login(&server, "alice").await;
+    let (room, link) = room(&mut alice).await;
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    drop(alice);
+    let (mut first, _) = external(&server, &link, "One").await;
+    let (_second, _) = external(&server, &link, "Two").await;
+    let mut third = Client::connect(&server.ws_url()).await.unwrap();
+    let join = Request::JoinByLink {
+        link: link.clone(),
+        name: Some("Three".into()),
+    };
+    assert_eq!(refused_code(&mut third, join).await, ErrorCode::RateLimited);
+
+    // A guest that sends nothing (no heartbeat either) is closed, and out of the meeting.
+    let (code, reason) = closed_with(&mut first).await;
+    assert_eq!(code, ErrorCode::Idle);
+    assert!(reason.contains("1 seconds"), "{reason}");
+    let mut alice = login(&server, "alice").await;
+    let ongoing = ongoing_of(&mut alice).await;
+    assert_eq!(ongoing.len(), 1, "the member's meeting goes on");
+    assert!(ongoing[0].guests.is_empty(), "{:?}", ongoing[0].guests);
 }
 
 #[tokio::test]
@@ -584,6 +639,29 @@ async fn a_changed_link_refuses_new_guests_and_a_deleted_room_ends_their_access(
     );
     meeting_where(&mut erin, room, Option::is_none).await;
     assert!(ongoing_of(&mut erin).await.is_empty());
+    // A device of erin's that syncs only now learns it too.
+    let mut later = login(&server, "erin").await;
+    let last = later
+        .drain_events(std::time::Duration::from_millis(300))
+        .await
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Change {
+                change:
+                    Change::Meeting {
+                        conversation,
+                        ongoing,
+                    },
+                ..
+            } if conversation == room => Some(ongoing),
+            _ => None,
+        })
+        .next_back();
+    assert_eq!(
+        last,
+        Some(None),
+        "the meeting's end reaches a device that was away"
+    );
 }
 
 #[tokio::test]
