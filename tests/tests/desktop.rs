@@ -687,5 +687,9 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
     s.until("the stand-up gone from Ongoing", UI_WAIT, |s| {
         Ok(s.find_all(&ongoing)?.is_empty().then_some(()))
     })?;
+    s.until("the reason shown", UI_WAIT, |s| {
+        Ok(text_of(s, "[data-testid=guest-ended]")?
+            .filter(|t| t.contains("Carol's stand-up") && t.contains("The meeting has ended.")))
+    })?;
     s.quit()
 }

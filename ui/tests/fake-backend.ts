@@ -504,7 +504,7 @@ export class FakeBackend implements Backend {
     this.guard("deleteRoom", conversation);
     const c = this.mine(conversation, "room");
     if (c.info.owner !== this.me) throw fail("forbidden", "Only the owner may delete the room.");
-    this.dismissGuests(c.info.id);
+    this.dismissGuests(c.info.id, "The room was deleted.");
     this.conversationsById.delete(c.info.id);
     this.ongoing.delete(c.info.id);
     this.planned = this.planned.filter((m) => m.conversation !== c.info.id);
@@ -592,7 +592,7 @@ export class FakeBackend implements Backend {
     this.moderated(conversation);
     const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
     if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
-    this.dropGuest(conversation, g);
+    this.dropGuest(conversation, g, g.admitted ? "A moderator removed you from the meeting." : "A moderator did not let you into the meeting.");
   }
 
   async setLobby(conversation: number, enabled: boolean): Promise<void> {
@@ -906,7 +906,7 @@ export class FakeBackend implements Backend {
   guestRemoved(conversation: number, guest: number): void {
     const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
     if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
-    this.dropGuest(conversation, g);
+    this.dropGuest(conversation, g, g.admitted ? "A moderator removed you from the meeting." : "A moderator did not let you into the meeting.");
   }
 
   /** Someone without an account joins a room's ongoing meeting by its link under `name` (the CLI,
@@ -1118,7 +1118,7 @@ export class FakeBackend implements Backend {
     m.participants = m.participants.filter((u) => u !== user);
     if (m.participants.length === 0) {
       // Guests never keep a meeting going: their access ends with the members' meeting.
-      this.dismissGuests(conversation);
+      this.dismissGuests(conversation, "The meeting has ended.");
       this.ongoing.delete(conversation);
     }
     this.emitMeetings(conversation);
@@ -1126,12 +1126,12 @@ export class FakeBackend implements Backend {
   }
 
   /** Sends every guest of a room's meeting away; this user, if one of them, sees it gone. */
-  private dismissGuests(conversation: number): void {
+  private dismissGuests(conversation: number, ended: string): void {
     const m = this.ongoing.get(conversation);
     if (!m) return;
     const wasGuest = m.guests.some((g) => g.user === this.me);
     m.guests = [];
-    if (wasGuest && !this.conv(conversation).info.members.includes(this.me)) this.emit({ event: "meetings", conversation });
+    if (wasGuest && !this.conv(conversation).info.members.includes(this.me)) this.emit({ event: "meetings", conversation, ended });
   }
 
   /** A guest of the ongoing meeting (internal: `user`; external: null) comes in, or waits in the
@@ -1168,11 +1168,11 @@ export class FakeBackend implements Backend {
   }
 
   /** Takes a guest out of a room's meeting; when it is this user, its devices see the meeting gone. */
-  private dropGuest(conversation: number, g: Guest): void {
+  private dropGuest(conversation: number, g: Guest, ended?: string): void {
     const m = this.ongoing.get(conversation);
     if (!m) return;
     m.guests = m.guests.filter((x) => x !== g);
-    if (g.user === this.me) this.emit({ event: "meetings", conversation });
+    if (g.user === this.me) this.emit(ended ? { event: "meetings", conversation, ended } : { event: "meetings", conversation });
     else this.emitMeetings(conversation);
   }
 

@@ -134,8 +134,9 @@ pub struct Applied {
     pub favourites: Vec<Favourite>,
     /// Invitations came or ended.
     pub invitations: bool,
-    /// Rooms whose meeting or calendar changed.
-    pub meetings: Vec<u64>,
+    /// Rooms whose meeting or calendar changed, with why the user's guest access ended when
+    /// it did.
+    pub meetings: Vec<(u64, Option<String>)>,
 }
 
 /// The cache. Calls block: run them off the async runtime ([`Cache::run`]).
@@ -979,8 +980,15 @@ fn apply_one(
             )?;
             applied.invitations = true;
         }
-        Change::Meeting { conversation, .. } | Change::Calendar { conversation } => {
-            applied.meetings.push(*conversation);
+        Change::Meeting {
+            conversation,
+            ended,
+            ..
+        } => {
+            applied.meetings.push((*conversation, ended.clone()));
+        }
+        Change::Calendar { conversation } => {
+            applied.meetings.push((*conversation, None));
         }
         Change::InvitationClosed { conversation } => {
             tx.execute(

@@ -283,6 +283,10 @@ pub enum ClientEvent {
         /// The room.
         #[ts(type = "number")]
         conversation: u64,
+        /// Set when this user's guest access to the meeting ended, and why.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        ended: Option<String>,
     },
 }
 

@@ -450,8 +450,11 @@ async fn apply_events(
         if applied.invitations {
             inner.emit(ClientEvent::Invitations);
         }
-        for conversation in applied.meetings {
-            inner.emit(ClientEvent::Meetings { conversation });
+        for (conversation, ended) in applied.meetings {
+            inner.emit(ClientEvent::Meetings {
+                conversation,
+                ended,
+            });
         }
     }
     // Receipts: this device has the messages. Privacy mode sends none.

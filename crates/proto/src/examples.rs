@@ -454,6 +454,12 @@ pub fn events() -> Vec<Event> {
         Change::Meeting {
             conversation: 12,
             ongoing: Some(ongoing()),
+            ended: None,
+        },
+        Change::Meeting {
+            conversation: 12,
+            ongoing: None,
+            ended: Some("A moderator removed you from the meeting.".into()),
         },
         Change::Calendar { conversation: 12 },
         Change::Removed { conversation: 9 },

@@ -548,6 +548,11 @@ pub enum Change {
         conversation: u64,
         /// The meeting now.
         ongoing: Option<OngoingMeeting>,
+        /// To a guest whose access just ended: why ("The meeting has ended.", removed by a
+        /// moderator, the room was deleted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        ended: Option<String>,
     },
     /// A room's calendar changed.
     Calendar {

@@ -445,7 +445,12 @@ conversation: number,
 /**
  * The meeting now.
  */
-ongoing: OngoingMeeting | null, } | { "kind": "calendar", 
+ongoing: OngoingMeeting | null, 
+/**
+ * To a guest whose access just ended: why ("The meeting has ended.", removed by a
+ * moderator, the room was deleted).
+ */
+ended?: string, } | { "kind": "calendar", 
 /**
  * The room.
  */
@@ -985,7 +990,11 @@ favourite: Favourite, } | { "event": "invitations" } | { "event": "meetings",
 /**
  * The room.
  */
-conversation: number, };
+conversation: number, 
+/**
+ * Set when this user's guest access to the meeting ended, and why.
+ */
+ended?: string, };
 
 export type LaunchOptions = { 
 /**

@@ -94,6 +94,8 @@ class AppState {
   statusMessage = $state("");
   /** Meetings of this user's rooms: going on, and on the calendar (as last fetched). */
   meetings = $state.raw<Meetings>({ ongoing: [], scheduled: [] });
+  /** Why this user's guest access to a meeting last ended (the rooms tab says so). */
+  guestEnded = $state<{ conversation: number; name: string; reason: string } | null>(null);
   /** Bumped when a room's link is changed from the rooms tab (room details fetch it again). */
   linkRevision = $state(0);
   /** The newest message from someone else that arrived while the timeline was scrolled up. */
@@ -129,6 +131,7 @@ class AppState {
     this.atBottom = true;
     this.meetings = { ongoing: [], scheduled: [] };
     this.linkRevision = 0;
+    this.guestEnded = null;
     this.meetingsAsked++;
     this.knownRooms = null;
   }
@@ -211,6 +214,7 @@ class AppState {
    * comes into the one going on as a guest. */
   async joinByLink(link: string): Promise<MeetingSession> {
     const session = await ipc().joinByLink(link);
+    this.guestEnded = null;
     await this.loadMeetings();
     return session;
   }
@@ -496,6 +500,11 @@ class AppState {
         void this.loadInvitations();
         break;
       case "meetings":
+        if (e.ended) {
+          // Named from the list as it was: the meeting is gone from the next one.
+          const name = this.meetings.ongoing.find((m) => m.conversation === e.conversation)?.name ?? "";
+          this.guestEnded = { conversation: e.conversation, name, reason: e.ended };
+        }
         void this.loadMeetings().catch(() => {});
         break;
     }

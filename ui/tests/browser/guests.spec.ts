@@ -236,6 +236,22 @@ describe("axe-core: no violations at all around guests and the lobby", () => {
         await details.locator("[data-testid=lobby-note]").waitFor();
         await expectAccessible(page, `room details, member, with a guest (${colorScheme})`, { strict: true });
         await page.screenshot({ path: `/tmp/confer-guests-member-${colorScheme}.png` });
+
+        // This user's own guest access ends: the tab says why.
+        const hands = await page.evaluate(async () => {
+          const link = window.fake.foreignRoom("erin", "All hands");
+          const room = window.fake.idByName("All hands")!;
+          window.fake.meetingJoins(room, "erin");
+          await window.fake.joinByLink(link);
+          return room;
+        });
+        await sidebar.locator(`[data-testid=ongoing-meeting][data-conversation-id="${hands}"]`).waitFor();
+        await page.evaluate((r) => window.fake.meetingLeaves(r, "erin"), hands);
+        await sidebar.locator("[data-testid=guest-ended]").waitFor();
+        await expect(sidebar.locator("[data-testid=guest-ended]").innerText()).resolves.toBe(
+          "Your guest access to All hands ended: The meeting has ended.",
+        );
+        await expectAccessible(page, `Virtual Rooms tab, guest access ended (${colorScheme})`, { strict: true });
         expect(errors).toEqual([]);
       } finally {
         await close();

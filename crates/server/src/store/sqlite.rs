@@ -800,6 +800,7 @@ fn meeting_changed(
         Change::Meeting {
             conversation: conv,
             ongoing: ongoing.clone(),
+            ended: None,
         },
     )?;
     let room: String = tx.query_row(
@@ -815,6 +816,7 @@ fn meeting_changed(
                 Change::Meeting {
                     conversation: conv,
                     ongoing: guest_view(&ongoing),
+                    ended: None,
                 },
             )?,
             (None, Some(connection)) if g.admitted => {
@@ -844,6 +846,7 @@ fn end_guest_access(
             Change::Meeting {
                 conversation: conv,
                 ongoing: None,
+                ended: Some(reason.to_owned()),
             },
         ),
         (None, Some(connection)) => {
@@ -1835,6 +1838,7 @@ impl SqliteStore {
                         Change::Meeting {
                             conversation,
                             ongoing: None,
+                            ended: None,
                         },
                     )?;
                     meeting_changed(tx, &mut out, conversation)?;

@@ -82,6 +82,7 @@ async fn a_meeting_goes_on_while_someone_is_in_it() {
                     Change::Meeting {
                         conversation,
                         ongoing: None,
+                        ..
                     },
                 ..
             } if *conversation == room => Some(()),

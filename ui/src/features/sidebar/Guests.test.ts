@@ -88,6 +88,22 @@ describe("Virtual Rooms tab: joining as a guest", () => {
     fake.meetingLeaves(room, "bob");
     await settle();
     expect(ongoingRow(room)).toBeNull();
+    // Told why, as a status; the link's result no longer claims the guest is in.
+    const ended = screen.getByTestId("guest-ended");
+    expect(ended.getAttribute("role")).toBe("status");
+    expect(ended.textContent?.replace(/\s+/g, " ").trim()).toBe("Your guest access to Customer call ended: The meeting has ended.");
+    expect(screen.getByTestId("link-result").textContent).toContain("You are no longer in the meeting in Customer call.");
+
+    // Joining again clears it; a moderator sending the guest out says so.
+    fake.meetingJoins(room, "bob");
+    await openLink(token);
+    await fireEvent.click(screen.getByTestId("join-as-guest"));
+    await settle();
+    expect(screen.queryByTestId("guest-ended")).toBeNull();
+    const me = fake.guestsOf(room).find((g) => g.name === "alice")!;
+    fake.guestRemoved(room, me.id);
+    await settle();
+    expect(screen.getByTestId("guest-ended").textContent).toContain("ended: A moderator removed you from the meeting.");
   });
 
   it("shows a changed link's refusal, and keeps opening a member's own room", async () => {
