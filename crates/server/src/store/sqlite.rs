@@ -681,11 +681,7 @@ fn ongoing_meeting(
     else {
         return Ok(None);
     };
-    let name: String = conn.query_row(
-        "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
-        [conv],
-        |r| r.get(0),
-    )?;
+    let name = room_name(conn, conv)?;
     let mut stmt = conn.prepare_cached(
         "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
          WHERE p.conversation_id = ?1 ORDER BY p.joined_at, u.name",
@@ -725,6 +721,16 @@ struct GuestRow {
     admitted: bool,
 }
 
+fn guest_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GuestRow> {
+    Ok(GuestRow {
+        id: r.get(0)?,
+        user: r.get(1)?,
+        name: r.get(2)?,
+        connection: r.get(3)?,
+        admitted: r.get(4)?,
+    })
+}
+
 /// The guests of the room's meeting, present and waiting, in the order they came.
 fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
@@ -732,15 +738,7 @@ fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRo
          WHERE conversation_id = ?1 ORDER BY id",
     )?;
     let rows = stmt
-        .query_map([conv], |r| {
-            Ok(GuestRow {
-                id: r.get(0)?,
-                user: r.get(1)?,
-                name: r.get(2)?,
-                connection: r.get(3)?,
-                admitted: r.get(4)?,
-            })
-        })?
+        .query_map([conv], guest_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -750,9 +748,157 @@ fn guest_row(
     conv: ConversationId,
     guest: u64,
 ) -> Result<Option<GuestRow>, StoreError> {
-    Ok(meeting_guests(conn, conv)?
-        .into_iter()
-        .find(|g| g.id == guest))
+    Ok(conn
+        .query_row(
+            "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
+             WHERE conversation_id = ?1 AND id = ?2",
+            params![conv, guest],
+            guest_from_row,
+        )
+        .optional()?)
+}
+
+/// The guest id of `user` in the room's meeting, when they are in it as an internal guest.
+fn internal_guest(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Option<u64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// A moderator turns one of the room's switches (`mute_all`, `lobby`) on or off; the members
+/// get the room as it is now.
+fn set_room_setting(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    conv: ConversationId,
+    user: UserId,
+    column: &'static str,
+    on: bool,
+) -> Result<(), StoreError> {
+    require_moderator(tx, conv, user)?;
+    tx.execute(
+        &format!("UPDATE conversations SET {column} = ?2 WHERE id = ?1"),
+        params![conv, on],
+    )?;
+    out.conversation_changed(conv)
+}
+
+/// A room's name ('' when it has none).
+fn room_name(conn: &Connection, conv: ConversationId) -> Result<String, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
+        [conv],
+        |r| r.get(0),
+    )?)
+}
+
+/// The room whose meeting a link opens, as a guest needs it.
+struct GuestPlace<'a> {
+    conversation: ConversationId,
+    room: &'a str,
+    lobby: bool,
+}
+
+/// Who comes in as a guest.
+enum Guest {
+    /// A user of this server who is not a member.
+    Internal(UserId),
+    /// Someone without an account, on a connection.
+    External { name: String, connection: u64 },
+}
+
+/// Lets a guest into the room's ongoing meeting (an external one into the lobby when it is on);
+/// an internal guest already in is found again.
+fn join_as_guest(
+    tx: &Transaction<'_>,
+    out: &mut Appender<'_, '_>,
+    place: &GuestPlace<'_>,
+    who: Guest,
+    now: i64,
+) -> Result<MeetingSession, StoreError> {
+    let GuestPlace {
+        conversation,
+        room,
+        lobby,
+    } = *place;
+    if ongoing_meeting(tx, conversation)?.is_none() {
+        return Err(StoreError::Conflict(format!(
+            "No meeting is going on in {room:?} yet; \
+             guests can join once a member has started it."
+        )));
+    }
+    let existing = match &who {
+        Guest::Internal(user) => {
+            let refused = tx
+                .query_row(
+                    "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, user],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if refused {
+                return Err(StoreError::Forbidden(format!(
+                    "A moderator sent you out of the meeting in {room:?}; \
+                     you can join its next one."
+                )));
+            }
+            internal_guest(tx, conversation, *user)?
+        }
+        Guest::External { .. } => None,
+    };
+    let guest = match existing {
+        Some(id) => id,
+        None => {
+            let count: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM meeting_guests WHERE conversation_id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )?;
+            if count >= MAX_MEETING_GUESTS {
+                return Err(StoreError::Conflict(format!(
+                    "The meeting in {room:?} has as many guests as it can take \
+                     ({MAX_MEETING_GUESTS})."
+                )));
+            }
+            // Internal guests come straight in; the lobby is for people without an account.
+            let (user, display, conn, admitted) = match who {
+                Guest::Internal(user) => (Some(user), name_of(tx, user)?, None, true),
+                Guest::External { name, connection } => (None, name, Some(connection), !lobby),
+            };
+            tx.execute(
+                "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
+                 admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![conversation, user, display, conn, admitted, now],
+            )?;
+            let id = tx.last_insert_rowid() as u64;
+            meeting_changed(tx, out, conversation)?;
+            id
+        }
+    };
+    let row = guest_row(tx, conversation, guest)?
+        .ok_or_else(|| StoreError::Corrupt("a guest row vanished".into()))?;
+    let ongoing = ongoing_meeting(tx, conversation)?;
+    Ok(match row.user {
+        Some(_) => MeetingSession {
+            conversation,
+            room: room.to_owned(),
+            name: row.name,
+            role: MeetingRole::Guest,
+            guest: Some(row.id),
+            admitted: true,
+            meeting: guest_view(&ongoing),
+        },
+        None => external_session(&ongoing, conversation, room, &row),
+    })
 }
 
 /// What a guest sees of the meeting: everything but the lobby, which is the room's business
@@ -803,11 +949,7 @@ fn meeting_changed(
             ended: None,
         },
     )?;
-    let room: String = tx.query_row(
-        "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
-        [conv],
-        |r| r.get(0),
-    )?;
+    let room = room_name(tx, conv)?;
     for g in meeting_guests(tx, conv)? {
         match (g.user, g.connection) {
             (Some(user), _) => out.for_user(
@@ -1771,12 +1913,7 @@ impl SqliteStore {
                 conversation,
                 muted,
             } => {
-                require_moderator(tx, conversation, user)?;
-                tx.execute(
-                    "UPDATE conversations SET mute_all = ?2 WHERE id = ?1",
-                    params![conversation, muted],
-                )?;
-                out.conversation_changed(conversation)?;
+                set_room_setting(tx, &mut out, conversation, user, "mute_all", muted)?;
                 Outcome::Done
             }
             WriteOp::LeaveRoom { user, conversation } => {
@@ -1822,14 +1959,7 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::LeaveMeeting { user, conversation } => {
-                let guest = tx
-                    .query_row(
-                        "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user],
-                        |r| r.get::<_, u64>(0),
-                    )
-                    .optional()?;
-                if let Some(guest) = guest {
+                if let Some(guest) = internal_guest(tx, conversation, user)? {
                     // An internal guest leaving: their access ends with it.
                     tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
                     out.for_user(
@@ -1940,80 +2070,19 @@ impl SqliteStore {
                             "A 1:1 meeting is for its two members only.".into(),
                         ));
                     }
-                    if ongoing_meeting(tx, conversation)?.is_none() {
-                        return Err(StoreError::Conflict(format!(
-                            "No meeting is going on in {room:?} yet; guests can join once a member has started it."
-                        )));
-                    }
-                    if let Some(user) = user
-                    && tx
-                        .query_row(
-                            "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
-                            params![conversation, user],
-                            |_| Ok(()),
-                        )
-                        .optional()?
-                        .is_some()
-                {
-                    return Err(StoreError::Forbidden(format!(
-                        "A moderator sent you out of the meeting in {room:?}; you can join its next one."
-                    )));
-                }
-                    let existing = match user {
-                    Some(user) => tx
-                        .query_row(
-                            "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
-                            params![conversation, user],
-                            |r| r.get::<_, u64>(0),
-                        )
-                        .optional()?,
-                    None => None,
-                };
-                    let guest = match existing {
-                        Some(id) => id,
-                        None => {
-                            let count: i64 = tx.query_row(
-                                "SELECT COUNT(*) FROM meeting_guests WHERE conversation_id = ?1",
-                                [conversation],
-                                |r| r.get(0),
-                            )?;
-                            if count >= MAX_MEETING_GUESTS {
-                                return Err(StoreError::Conflict(format!(
-                                    "The meeting in {room:?} has as many guests as it can take ({MAX_MEETING_GUESTS})."
-                                )));
-                            }
-                            // Internal guests come straight in; the lobby is for people without an
-                            // account.
-                            let (display, conn, admitted) = match user {
-                                Some(user) => (name_of(tx, user)?, None, true),
-                                None => (name.unwrap_or_default(), Some(connection), !lobby),
-                            };
-                            tx.execute(
-                            "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
-                             admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            params![conversation, user, display, conn, admitted, now],
-                        )?;
-                            let id = tx.last_insert_rowid() as u64;
-                            meeting_changed(tx, &mut out, conversation)?;
-                            id
-                        }
+                    let place = GuestPlace {
+                        conversation,
+                        room: &room,
+                        lobby,
                     };
-                    let row = guest_row(tx, conversation, guest)?
-                        .ok_or_else(|| StoreError::Corrupt("a guest row vanished".into()))?;
-                    let ongoing = ongoing_meeting(tx, conversation)?;
-                    let session = match row.user {
-                        Some(_) => MeetingSession {
-                            conversation,
-                            room,
-                            name: row.name,
-                            role: MeetingRole::Guest,
-                            guest: Some(row.id),
-                            admitted: true,
-                            meeting: guest_view(&ongoing),
+                    let who = match user {
+                        Some(user) => Guest::Internal(user),
+                        None => Guest::External {
+                            name: name.unwrap_or_default(),
+                            connection,
                         },
-                        None => external_session(&ongoing, conversation, &room, &row),
                     };
-                    Outcome::Joined(Box::new(session))
+                    Outcome::Joined(Box::new(join_as_guest(tx, &mut out, &place, who, now)?))
                 }
             }
             WriteOp::AdmitGuest {
@@ -2076,12 +2145,7 @@ impl SqliteStore {
                 conversation,
                 enabled,
             } => {
-                require_moderator(tx, conversation, user)?;
-                tx.execute(
-                    "UPDATE conversations SET lobby = ?2 WHERE id = ?1",
-                    params![conversation, enabled],
-                )?;
-                out.conversation_changed(conversation)?;
+                set_room_setting(tx, &mut out, conversation, user, "lobby", enabled)?;
                 // Without a lobby nobody waits: whoever was waiting comes in.
                 if !enabled
                     && tx.execute(

@@ -63,6 +63,14 @@ async fn link_of(client: &mut Client, conversation: u64) -> String {
     }
 }
 
+/// `client`, a member, starts the room's meeting (or joins it).
+async fn start(client: &mut Client, room: u64) {
+    client
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+}
+
 fn session(r: Response) -> MeetingSession {
     match r {
         Response::Joined { session } => session,
@@ -190,10 +198,7 @@ async fn an_internal_guest_is_in_the_meeting_only_while_it_lasts() {
         "{refused:?}"
     );
 
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     let joined = join(&mut erin, &link).await;
     assert_eq!(joined.role, MeetingRole::Guest);
     assert_eq!(joined.conversation, room);
@@ -322,10 +327,7 @@ async fn an_external_guest_lasts_as_long_as_its_connection_and_the_meeting() {
     };
     assert_eq!(refused_code(&mut nobody, early).await, ErrorCode::Conflict);
 
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     let (mut zoe, joined) = external(&server, &link, "  Zoe from Acme ").await;
     assert_eq!(joined.role, MeetingRole::ExternalGuest);
     assert_eq!(joined.name, "Zoe from Acme");
@@ -370,9 +372,7 @@ async fn an_external_guest_lasts_as_long_as_its_connection_and_the_meeting() {
     assert_eq!(refused_code(&mut zoe, twice).await, ErrorCode::Conflict);
 
     // The guest hears who comes in.
-    bob.request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut bob, room).await;
     zoe.wait_for(|e| match e {
         Event::GuestSession { session }
             if session.meeting.as_ref().unwrap().participants == ["alice", "bob"] =>
@@ -454,10 +454,7 @@ async fn moderators_admit_or_refuse_external_guests_in_the_lobby() {
     .await
     .unwrap();
 
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     let (mut zoe, waiting) = external(&server, &link, "Zoe").await;
     assert!(!waiting.admitted);
     assert!(
@@ -581,10 +578,7 @@ async fn moderators_admit_or_refuse_external_guests_in_the_lobby() {
         .request(Request::LeaveMeeting { conversation: room })
         .await
         .unwrap();
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     assert!(session(erin.request(back).await.unwrap()).admitted);
 }
 
@@ -601,10 +595,7 @@ async fn one_address_brings_only_so_many_guests_and_silent_ones_are_dropped() {
     }
     let mut alice = login(&server, "alice").await;
     let (room, link) = room(&mut alice).await;
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     drop(alice);
     let (mut first, _) = external(&server, &link, "One").await;
     let (_second, _) = external(&server, &link, "Two").await;
@@ -631,10 +622,7 @@ async fn a_changed_link_refuses_new_guests_and_a_deleted_room_ends_their_access(
     let mut alice = login(&server, "alice").await;
     let mut erin = login(&server, "erin").await;
     let (room, old) = room(&mut alice).await;
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     let (mut zoe, _) = external(&server, &old, "Zoe").await;
 
     alice
@@ -700,10 +688,7 @@ async fn a_restarted_server_forgets_external_guests_but_not_internal_ones() {
     let mut alice = login(&server, "alice").await;
     let mut erin = login(&server, "erin").await;
     let (room, link) = room(&mut alice).await;
-    alice
-        .request(Request::StartMeeting { conversation: room })
-        .await
-        .unwrap();
+    start(&mut alice, room).await;
     join(&mut erin, &link).await;
     drop((alice, erin));
     let data_dir = server.data_dir.clone();
