@@ -83,6 +83,12 @@ enum Command {
         #[arg(long)]
         timeout: Option<u64>,
     },
+    /// List your conversations, most recent first, with unread counts.
+    Conversations {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark the conversation with a user read.
     Read {
         /// The other user's name, or a conversation id.
@@ -141,6 +147,44 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Favourites: add, remove, list, and answer others' requests.
+    Favourite {
+        #[command(subcommand)]
+        action: FavouriteAction,
+        /// Print the result as one JSON object (`list`: one per line).
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FavouriteAction {
+    /// Add someone to your favourites (a request they answer under the `subscribers` policy).
+    Add {
+        /// Who.
+        #[arg(value_name = "USER")]
+        target: String,
+    },
+    /// Remove someone from your favourites (or withdraw the request).
+    Remove {
+        /// Who.
+        #[arg(value_name = "USER")]
+        target: String,
+    },
+    /// Accept someone's request to add you to their favourites.
+    Accept {
+        /// Who asked.
+        #[arg(value_name = "USER")]
+        owner: String,
+    },
+    /// Decline someone's request to add you to their favourites.
+    Decline {
+        /// Who asked.
+        #[arg(value_name = "USER")]
+        owner: String,
+    },
+    /// Your favourites, then the requests waiting for your answer.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -363,12 +407,16 @@ impl From<CoreError> for Failure {
 }
 
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
+    // Colours only for a person at a terminal: scripts and logs get plain lines.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CONFER_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Runtime::new() {
@@ -590,6 +638,46 @@ async fn command(
                 }
             }
         }
+        Command::Conversations { json } => {
+            online(client, timeout).await?;
+            for c in client.conversations().await? {
+                let kind = serde_json::to_value(c.info.kind).expect("kinds serialise");
+                let kind = kind.as_str().unwrap_or_default();
+                let others: Vec<&str> = c
+                    .info
+                    .members
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| *m != client.me())
+                    .collect();
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "conversation": c.info.id,
+                            "kind": kind,
+                            "name": c.info.name,
+                            "members": c.info.members,
+                            "unread": c.unread,
+                            "muted": c.muted,
+                            "last_message": c.last_message.as_ref().map(message_json),
+                        })
+                    );
+                } else {
+                    let title = c.info.name.clone().unwrap_or_else(|| others.join(", "));
+                    let last = c
+                        .last_message
+                        .as_ref()
+                        .map(|m| format!("{}: {}", m.sender, m.text.replace('\n', " ")))
+                        .unwrap_or_default();
+                    println!(
+                        "{}\t{kind}\t{title}\t{} unread\t{last}",
+                        c.info.id, c.unread
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Read { peer: user } => {
             online(client, timeout).await?;
             let conversation = client.conversation_for(&user).await?;
@@ -658,6 +746,10 @@ async fn command(
         Command::Group { action, json } => {
             online(client, timeout).await?;
             group(client, action, json).await
+        }
+        Command::Favourite { action, json } => {
+            online(client, timeout).await?;
+            favourite(client, action, json).await
         }
         Command::Guest { .. } => unreachable!("guests run without an account"),
         Command::Room { action, json } => {
@@ -938,6 +1030,49 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
         println!("{out}");
     } else {
         println!("{}", link.unwrap_or_else(|| conversation.to_string()));
+    }
+    Ok(())
+}
+
+/// Runs a `favourite` action and prints its result (`--json`: one object).
+async fn favourite(client: &Client, action: FavouriteAction, json: bool) -> Result<(), Failure> {
+    let (verb, user) = match action {
+        FavouriteAction::Add { target } => {
+            client.add_favourite(&target).await?;
+            ("added", target)
+        }
+        FavouriteAction::Remove { target } => {
+            client.remove_favourite(&target).await?;
+            ("removed", target)
+        }
+        FavouriteAction::Accept { owner } => {
+            client.answer_subscription(&owner, true).await?;
+            ("accepted", owner)
+        }
+        FavouriteAction::Decline { owner } => {
+            client.answer_subscription(&owner, false).await?;
+            ("declined", owner)
+        }
+        FavouriteAction::List => {
+            let all = client.favourites().await?;
+            let mine = all.outgoing.iter().map(|f| ("favourite", &f.target, f));
+            let asked = all.incoming.iter().map(|f| ("request", &f.owner, f));
+            for (kind, user, f) in mine.chain(asked) {
+                let state = serde_json::to_value(f.state).expect("states serialise");
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "kind": kind, "user": user, "state": state })
+                    );
+                } else {
+                    println!("{kind}\t{user}\t{}", state.as_str().unwrap_or_default());
+                }
+            }
+            return Ok(());
+        }
+    };
+    if json {
+        println!("{}", serde_json::json!({ "result": verb, "user": user }));
     }
     Ok(())
 }

@@ -821,3 +821,41 @@ fn a_staying_guest_leaves_on_sigterm() {
     // Gone from the meeting.
     assert!(!listed().contains("\"Term\""));
 }
+
+#[test]
+fn the_keyring_fallback_is_said_once_per_profile_and_logs_carry_no_colour_codes() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    // The keyring on, as by default. Where none works (containers, headless machines) the token
+    // goes to the profile's file and the first sign-in says so; where one works, nothing is said.
+    let sign_in = |log: Option<&str>| {
+        let _ = std::fs::remove_file(p.profile("alice").join("token"));
+        let mut cmd = p.cli(&url, "alice");
+        cmd.env_remove("CONFER_CREDENTIALS").args(["who"]);
+        if let Some(level) = log {
+            cmd.env("CONFER_LOG", level);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let first = sign_in(None);
+    assert!(
+        first.matches("keyring").count() <= 1,
+        "at most one line: {first}"
+    );
+    // Signing in again from the same profile (the token file gone) says nothing more.
+    let second = sign_in(None);
+    assert!(!second.contains("keyring"), "said once: {second}");
+    // Logs to a pipe (not a terminal) are plain text.
+    let debug = sign_in(Some("debug"));
+    assert!(!debug.is_empty(), "debug logs");
+    for err in [&first, &second, &debug] {
+        assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
+    }
+}

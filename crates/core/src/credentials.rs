@@ -15,6 +15,9 @@ pub struct TokenStore {
     use_keyring: bool,
 }
 
+/// Beside the token file once the fallback was reported, so it is said once per profile.
+const FALLBACK_NOTED: &str = "keyring-unavailable";
+
 impl TokenStore {
     /// The store for `user` on `server`: the OS keyring when `use_keyring`, falling back to
     /// `PROFILE/token`.
@@ -50,11 +53,31 @@ impl TokenStore {
             match entry.set_password(token) {
                 Ok(()) => return Ok(()),
                 Err(e) => {
-                    tracing::warn!(error = %e, "no usable keyring; keeping the token in a 0600 file")
+                    self.note_fallback(&e);
                 }
             }
         }
         write_private(&self.file, token)
+    }
+
+    /// Says once per profile that the keyring did not work (later, only at debug level);
+    /// returns whether it warned.
+    fn note_fallback(&self, e: &keyring::Error) -> bool {
+        let marker = self.file.with_file_name(FALLBACK_NOTED);
+        if marker.exists() {
+            tracing::debug!(error = %e, "no usable keyring; the token is in {}", self.file.display());
+            return false;
+        }
+        tracing::warn!(
+            error = %e,
+            "no usable keyring; keeping the token in a 0600 file, {} (said once per profile)",
+            self.file.display()
+        );
+        if let Some(dir) = marker.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = std::fs::write(&marker, format!("{e}\n"));
+        true
     }
 
     /// Forgets the token.
@@ -115,5 +138,20 @@ mod tests {
         }
         store.clear();
         assert_eq!(store.load(), None);
+    }
+
+    #[test]
+    fn the_keyring_fallback_is_said_once_per_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = |profile: &Path| TokenStore::new(profile, "ws://s", "a", true);
+        let error = keyring::Error::NoStorageAccess("no keyring here".into());
+        let first = store(dir.path());
+        assert!(first.note_fallback(&error));
+        assert!(!first.note_fallback(&error));
+        assert!(
+            !store(dir.path()).note_fallback(&error),
+            "remembered in the profile"
+        );
+        assert!(store(&dir.path().join("other")).note_fallback(&error));
     }
 }
