@@ -1,7 +1,8 @@
 //! Project tasks.
 //!
 //! - `cargo xtask test`: formatting, clippy, the UI type check and every test in the workspace.
-//! - `cargo xtask run`: a local confer-server (SQLite) with demo accounts.
+//! - `cargo xtask run`: a local confer-server (SQLite) with a filled demo, and the app as alice
+//!   (`xtask::demo`).
 //! - `cargo xtask bindings`: regenerate `ui/src/lib/bindings.ts` from the protocol crate.
 //! - `cargo xtask deb`: a `.deb` of the desktop app (and `confer-cli`) from a release build.
 
@@ -11,13 +12,7 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-
-const DEMO_PASSWORD: &str = "confer-demo";
-const DEMO_USERS: &[(&str, &str)] = &[
-    ("alice", "Alice Martin"),
-    ("bob", "Bob Okafor"),
-    ("carol", "Carol Nguyen"),
-];
+use xtask::demo;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,8 +28,8 @@ fn main() -> Result<()> {
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
                  test [--no-lint]   fmt, clippy, UI checks and every test\n  \
-                 run [--listen ADDR | --server-only]\n                    \
-                 a local server with demo accounts, and the app signed in as alice\n  \
+                 run [--server-only] [--fresh] [--listen ADDR] [--data DIR]\n                    \
+                 a local server with a filled demo, and the app signed in as alice\n  \
                  bindings           regenerate ui/src/lib/bindings.ts\n  \
                  deb                a .deb of the desktop app from a release build"
             );
@@ -260,94 +255,95 @@ fn bindings() -> Result<()> {
 }
 
 fn run(root: &Path, args: &[String]) -> Result<()> {
-    let (listen, server_only) = match args {
-        [] => ("127.0.0.1:7300".to_owned(), false),
-        [flag] if flag == "--server-only" => ("127.0.0.1:7300".to_owned(), true),
-        [flag, addr] if flag == "--listen" => (addr.clone(), false),
-        _ => bail!("usage: cargo xtask run [--listen ADDR | --server-only]"),
+    const USAGE: &str =
+        "usage: cargo xtask run [--server-only] [--fresh] [--listen ADDR] [--data DIR]";
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let mut options = demo::Options {
+        bin: target.join("debug"),
+        data: target.join("confer-demo"),
+        listen: demo::DEFAULT_LISTEN.to_owned(),
+        fresh: false,
     };
+    let mut server_only = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--server-only" => server_only = true,
+            "--fresh" => options.fresh = true,
+            "--listen" => options.listen = rest.next().context(USAGE)?.clone(),
+            "--data" => options.data = PathBuf::from(rest.next().context(USAGE)?),
+            _ => bail!(USAGE),
+        }
+    }
     if !server_only {
         setup(root, false)?;
         build_ui(root)?;
     }
-    let packages: &[&str] = if server_only {
-        &["-p", "confer-server"]
-    } else {
-        &["-p", "confer-server", "-p", "confer-desktop"]
-    };
-    step("cargo build", cargo().arg("build").args(packages))?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let bin = target.join("debug");
-    let server = bin.join("confer-server");
-    let data = target.join("confer-demo");
-    std::fs::create_dir_all(&data)?;
-    for (name, display) in DEMO_USERS {
-        let out = Command::new(&server)
-            .arg("--data")
-            .arg(&data)
-            .args([
-                "user",
-                "add",
-                name,
-                "--display-name",
-                display,
-                "--password-stdin",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(format!("{DEMO_PASSWORD}\n").as_bytes())?;
-                child.wait_with_output()
-            })?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() && !err.contains("already exists") {
-            bail!("cannot create demo user {name}: {err}");
-        }
+    let mut packages = vec!["-p", "confer-server", "-p", "confer-cli"];
+    if !server_only {
+        packages.extend(["-p", "confer-desktop"]);
     }
-    let url = format!("ws://{listen}");
+    step(
+        "cargo build",
+        cargo().arg("build").args(&packages).arg("--bins"),
+    )?;
     eprintln!(
-        "Demo server on {url}/v1/ws with data in {}\n\
-         Accounts: {} (password {DEMO_PASSWORD})\n\
-         Play the other side: CONFER_PASSWORD={DEMO_PASSWORD} {} --server {url} --user bob send alice hello",
-        data.display(),
-        DEMO_USERS
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", "),
-        bin.join("confer-cli").display(),
+        "==> demo in {}{}",
+        options.data.display(),
+        if options.fresh { " (fresh)" } else { "" }
     );
-    if server_only {
-        return step(
-            "confer-server",
-            Command::new(&server)
-                .arg("--data")
-                .arg(&data)
-                .arg("--listen")
-                .arg(&listen),
+    let demo = demo::Demo::start(&options)?;
+    let accounts: Vec<&str> = demo::USERS.iter().map(|u| u.0).collect();
+    eprintln!(
+        "Demo server on {}/v1/ws ({}; log: {})\n\
+         Accounts: {} (password {})",
+        demo.url(),
+        if demo.seeded_now() {
+            "filled just now"
+        } else {
+            "as the last run left it; --fresh starts over"
+        },
+        demo.data().join("server.log").display(),
+        accounts.join(", "),
+        demo::PASSWORD,
+    );
+    let play = || {
+        eprintln!(
+            "\nPlay bob from another terminal:\n\n    {}\n",
+            demo.play_commands().join("\n    ")
         );
+    };
+    if server_only {
+        play();
+        eprintln!("Ctrl-C stops the server.");
+        return demo.wait();
     }
-    let mut server_proc = Command::new(&server)
-        .arg("--data")
-        .arg(&data)
-        .arg("--listen")
-        .arg(&listen)
-        .spawn()?;
-    let app = Command::new(bin.join("confer"))
-        .args(["--server", &url, "--user", "alice"])
-        .env("CONFER_PASSWORD", DEMO_PASSWORD)
-        .status();
-    let _ = server_proc.kill();
-    let _ = server_proc.wait();
-    let status = app.context("cannot start the desktop app")?;
+    // The app's profile and token stay in the demo's directory too; signing in again writes
+    // the token, which says the app is up.
+    let profile = demo.app_profile();
+    let token = profile.join("token");
+    let _ = std::fs::remove_file(&token);
+    let mut app = Command::new(target.join("debug/confer"))
+        .args(["--server", demo.url(), "--user", "alice", "--profile"])
+        .arg(&profile)
+        .env("CONFER_PASSWORD", demo::PASSWORD)
+        .env("CONFER_CREDENTIALS", "file")
+        .spawn()
+        .context("cannot start the desktop app")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !token.exists() && std::time::Instant::now() < deadline {
+        if app.try_wait()?.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    if app.try_wait()?.is_none() {
+        eprintln!("\n==> the app is up, signed in as alice");
+        play();
+    }
+    let status = app.wait()?;
+    drop(demo);
     if !status.success() {
         bail!("the desktop app exited with {status}");
     }
