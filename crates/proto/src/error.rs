@@ -98,6 +98,9 @@ pub enum ProtoError {
     /// The text is not a valid frame.
     #[error("malformed frame: {0}")]
     Malformed(String),
+    /// A field holds an integer above [`crate::MAX_WIRE_INT`]: no such id exists.
+    #[error("there is no such {0}: ids and positions go up to 2^63 - 1")]
+    OutOfRange(String),
 }
 
 impl ProtoError {
@@ -105,6 +108,7 @@ impl ProtoError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Malformed(_) => ErrorCode::BadFrame,
+            Self::OutOfRange(_) => ErrorCode::NotFound,
         }
     }
 }

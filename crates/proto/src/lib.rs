@@ -32,6 +32,9 @@ pub const HISTORY_FIRST_PAGE_MIN: u32 = 75;
 pub const HISTORY_FIRST_PAGE_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Largest page the server returns, whatever the client asks.
 pub const HISTORY_MAX_PAGE: u32 = 1000;
+/// The largest id, stream position or sequence number a request can name: 2^63 - 1, what every
+/// store can hold. A larger one names nothing that exists, so it is answered `not_found`.
+pub const MAX_WIRE_INT: u64 = i64::MAX as u64;
 
 /// A frame sent by a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -958,13 +961,46 @@ pub struct Favourite {
 impl ClientFrame {
     /// Parses a client frame, telling a frame with an unreadable request apart from garbage so
     /// the error can name the request id.
+    ///
+    /// Every integer of a request is at most [`MAX_WIRE_INT`]; a larger one is refused here, for
+    /// every request at once, as naming nothing ([`ProtoError::OutOfRange`]).
     pub fn parse(text: &str) -> Result<Self, (Option<u64>, ProtoError)> {
-        serde_json::from_str(text).map_err(|e| {
+        let frame: Self = serde_json::from_str(text).map_err(|e| {
             let id = serde_json::from_str::<serde_json::Value>(text)
                 .ok()
                 .and_then(|v| v.get("id").and_then(|id| id.as_u64()));
             (id, ProtoError::Malformed(e.to_string()))
-        })
+        })?;
+        // Only a run of 19 digits can exceed the limit: the common frame pays one byte scan.
+        if has_digit_run(text, 19)
+            && let Some(field) = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("req").and_then(|req| out_of_range(req, "req")))
+        {
+            return Err((Some(frame.id), ProtoError::OutOfRange(field)));
+        }
+        Ok(frame)
+    }
+}
+
+fn has_digit_run(text: &str, len: usize) -> bool {
+    let mut run = 0;
+    text.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= len
+    })
+}
+
+/// The name of the first field holding an integer above [`MAX_WIRE_INT`].
+fn out_of_range(value: &serde_json::Value, name: &str) -> Option<String> {
+    match value {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .is_some_and(|n| n > MAX_WIRE_INT)
+            .then(|| name.to_owned()),
+        serde_json::Value::Array(items) => items.iter().find_map(|v| out_of_range(v, name)),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| out_of_range(v, k)),
+        _ => None,
     }
 }
 
@@ -1004,6 +1040,38 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::BadFrame);
         let (id, _) = ClientFrame::parse("not json").unwrap_err();
         assert_eq!(id, None);
+    }
+
+    #[test]
+    fn integers_past_what_a_store_holds_name_nothing() {
+        for (field, frame) in [
+            (
+                "conversation",
+                r#"{"id":3,"req":{"type":"history","conversation":9223372036854775808}}"#,
+            ),
+            (
+                "seq",
+                r#"{"id":3,"req":{"type":"mark_read","conversation":1,"seq":18446744073709551615}}"#,
+            ),
+            (
+                "since",
+                r#"{"id":3,"req":{"type":"sync","since":9223372036854775808}}"#,
+            ),
+        ] {
+            let (id, err) = ClientFrame::parse(frame).unwrap_err();
+            assert_eq!(id, Some(3));
+            assert_eq!(err.code(), ErrorCode::NotFound, "{frame}");
+            assert!(err.to_string().contains(field), "{err}");
+        }
+        // The largest id a store holds, a long number inside a text, and a large request id
+        // (the client's own, never stored) all pass.
+        for frame in [
+            r#"{"id":3,"req":{"type":"history","conversation":9223372036854775807}}"#,
+            r#"{"id":3,"req":{"type":"send_message","conversation":1,"client_id":"c","text":"99999999999999999999"}}"#,
+            r#"{"id":18446744073709551615,"req":{"type":"ping"}}"#,
+        ] {
+            assert!(ClientFrame::parse(frame).is_ok(), "{frame}");
+        }
     }
 
     #[test]

@@ -50,6 +50,14 @@ pub struct Config {
     /// Seconds a connection may stay silent (no frame, no ping) before it is closed; clients
     /// send heartbeats well within it.
     pub idle_timeout_secs: u64,
+    /// Seconds a TCP connection may take (TLS handshake included) to send its HTTP request and
+    /// get its answer; then it is closed. A WebSocket session is exempt once upgraded, so this
+    /// bounds silent, trickling and idle keep-alive connections.
+    pub http_timeout_secs: u64,
+    /// Connections not yet upgraded to WebSocket at once; more are closed as they arrive.
+    pub max_http_connections: usize,
+    /// Milliseconds `GET /healthz` waits for a write to go through before it answers 503.
+    pub health_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -73,6 +81,9 @@ impl Default for Config {
             max_group_members: 5,
             guest_joins_per_address: 30,
             idle_timeout_secs: 90,
+            http_timeout_secs: 10,
+            max_http_connections: 1024,
+            health_timeout_ms: 3000,
         }
     }
 }
@@ -105,6 +116,12 @@ impl Config {
         }
         if self.idle_timeout_secs == 0 {
             return bad("idle_timeout_secs must be at least 1");
+        }
+        if self.http_timeout_secs == 0 || self.max_http_connections == 0 {
+            return bad("http_timeout_secs and max_http_connections must be at least 1");
+        }
+        if self.health_timeout_ms == 0 {
+            return bad("health_timeout_ms must be at least 1");
         }
         if self.revocation_poll_ms == 0 {
             return bad("revocation_poll_ms must be at least 1");

@@ -1,6 +1,6 @@
 //! HTTP: the accept loop (TLS optional), `/healthz`, `/metrics` and the WebSocket upgrade.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -36,10 +36,17 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Healthy means writes go through: a server whose writer is stuck or whose database refuses
+/// writes answers 503, however well it still reads.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    match state.read(|s| s.max_position()).await {
-        Ok(_) => "ok\n".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
+    if state.writes_go_through().await {
+        "ok\n".into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "writes are not going through\n",
+        )
+            .into_response()
     }
 }
 
@@ -131,18 +138,33 @@ pub(crate) async fn accept_loop(
                 }
             },
         };
+        // Every connection counts until it upgrades (or closes): one client cannot hold
+        // file descriptors without limit by never finishing a request.
+        let Ok(permit) = state.http_connections.clone().try_acquire_owned() else {
+            state.metrics.connection_rejected();
+            tracing::debug!(%peer, "too many connections before upgrade; closed");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
         let state2 = state.clone();
         state.tracker.spawn(async move {
-            match tls {
-                None => serve_http(state2, app, stream, peer).await,
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => serve_http(state2, app, stream, peer).await,
-                    Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                },
+            let limit = Duration::from_secs(state2.config.http_timeout_secs);
+            let served = tokio::time::timeout(limit, async move {
+                match tls {
+                    None => serve_http(state2, app, stream, peer).await,
+                    Some(acceptor) => match acceptor.accept(stream).await {
+                        Ok(stream) => serve_http(state2, app, stream, peer).await,
+                        Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    },
+                }
+            })
+            .await;
+            if served.is_err() {
+                tracing::debug!(%peer, "closed: no complete request within the HTTP timeout");
             }
+            drop(permit);
         });
     }
 }

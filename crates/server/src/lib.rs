@@ -10,6 +10,7 @@ mod handlers;
 mod http;
 pub mod hub;
 pub mod metrics;
+mod names;
 pub mod presence;
 pub mod store;
 pub mod writer;
@@ -103,6 +104,10 @@ pub(crate) struct AppState {
     pub logins: LoginLimiter,
     pub guest_joins: AddressLimiter,
     pub connections: Arc<Semaphore>,
+    /// Connections that have not upgraded to WebSocket yet.
+    pub http_connections: Arc<Semaphore>,
+    /// The last write probe of `GET /healthz`: when, and whether it went through.
+    health: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
     pub shutdown: broadcast::Sender<()>,
     /// Ids of sessions revoked since the last poll (by any process sharing the database).
     pub revocations: broadcast::Sender<Arc<Vec<i64>>>,
@@ -122,6 +127,27 @@ impl AppState {
             .await
             .map_err(|_| ApiError::new(ErrorCode::Internal, "A server task failed."))?
             .map_err(ApiError::from)
+    }
+
+    /// Whether writes go through: a no-op write committed by the writer within
+    /// `health_timeout_ms`. Probes at most once a second, however often it is asked.
+    pub async fn writes_go_through(&self) -> bool {
+        let mut last = self.health.lock().await;
+        if let Some((at, ok)) = *last
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return ok;
+        }
+        let wait = Duration::from_millis(self.config.health_timeout_ms);
+        let ok = matches!(
+            tokio::time::timeout(wait, self.writer.write(store::WriteOp::Probe)).await,
+            Ok(Ok(_))
+        );
+        if !ok {
+            self.metrics.health_failed();
+        }
+        *last = Some((std::time::Instant::now(), ok));
+        ok
     }
 
     pub fn next_conn_id(&self) -> u64 {
@@ -227,6 +253,8 @@ pub async fn run(
             Duration::from_secs(config.login_window_secs),
         ),
         connections: Arc::new(Semaphore::new(config.max_connections)),
+        http_connections: Arc::new(Semaphore::new(config.max_http_connections)),
+        health: tokio::sync::Mutex::new(None),
         config,
         store,
         writer: writer.clone(),

@@ -22,6 +22,8 @@ pub struct Metrics {
     write_batches: AtomicU64,
     write_ops: AtomicU64,
     login_failures: AtomicU64,
+    writer_faults: AtomicU64,
+    health_failures: AtomicU64,
     errors: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -51,6 +53,14 @@ impl Metrics {
     pub fn batch(&self, ops: usize) {
         self.write_batches.fetch_add(1, Ordering::Relaxed);
         self.write_ops.fetch_add(ops as u64, Ordering::Relaxed);
+    }
+    /// A write op (or a whole batch) failed on a fault (a panic or a database error).
+    pub fn writer_fault(&self) {
+        self.writer_faults.fetch_add(1, Ordering::Relaxed);
+    }
+    /// `GET /healthz` found that writes do not go through.
+    pub fn health_failed(&self) {
+        self.health_failures.fetch_add(1, Ordering::Relaxed);
     }
     /// A login failed.
     pub fn login_failed(&self) {
@@ -123,6 +133,18 @@ impl Metrics {
             "counter",
             "Failed logins.",
             get(&self.login_failures),
+        );
+        metric(
+            "confer_writer_faults_total",
+            "counter",
+            "Write ops or batches that failed on a server fault; the writer went on.",
+            get(&self.writer_faults),
+        );
+        metric(
+            "confer_health_failures_total",
+            "counter",
+            "Health checks that found writes not going through.",
+            get(&self.health_failures),
         );
         let _ = writeln!(
             out,

@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     hub::Hub,
     metrics::Metrics,
-    store::{Committed, Store, StoreError, WriteOp},
+    store::{Committed, Store, StoreError, WriteOp, panic_text},
 };
 
 /// Ops taken into one transaction at most.
@@ -91,19 +91,33 @@ pub fn spawn(
                 let (ops, replies): (Vec<_>, Vec<_>) =
                     jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
                 metrics.batch(ops.len());
-                match store.write_batch(ops) {
+                // The store isolates a faulty op; this is the backstop for a fault outside any
+                // op, so that the thread every write depends on never dies alone.
+                let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    store.write_batch(ops)
+                }))
+                .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
+                match batch {
                     Ok(results) => {
                         for (result, reply) in results.into_iter().zip(replies) {
-                            if let Ok(committed) = &result {
-                                for p in &committed.published {
-                                    hub.publish(p);
+                            match &result {
+                                Ok(committed) => {
+                                    for p in &committed.published {
+                                        hub.publish(p);
+                                    }
+                                    hub.notify_guests(&committed.guest_notices);
                                 }
-                                hub.notify_guests(&committed.guest_notices);
+                                Err(StoreError::Fault(e)) => {
+                                    metrics.writer_fault();
+                                    tracing::error!(error = %e, "a write op failed on a fault");
+                                }
+                                Err(_) => {}
                             }
                             let _ = reply.send(result);
                         }
                     }
                     Err(e) => {
+                        metrics.writer_fault();
                         tracing::error!(error = %e, "write batch failed");
                         for reply in replies {
                             let _ =
@@ -116,4 +130,46 @@ pub fn spawn(
         })
         .expect("spawn writer thread");
     (WriterHandle { tx }, thread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    fn user(name: &str) -> WriteOp {
+        WriteOp::CreateUser {
+            name: name.into(),
+            display_name: name.into(),
+            email: None,
+            password_hash: "x".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_op_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
+        let metrics = Arc::new(Metrics::default());
+        let (writer, thread) = spawn(store.clone(), Hub::new(64), metrics.clone());
+        // Queued together, so that they usually share one transaction with the faulty op.
+        let before = writer.enqueue(user("alice")).await.unwrap();
+        let faulty = writer.enqueue(WriteOp::Panic).await.unwrap();
+        let after = writer.enqueue(user("bob")).await.unwrap();
+        assert!(before.await.unwrap().is_ok());
+        assert!(matches!(faulty.await.unwrap(), Err(StoreError::Fault(m)) if m == "a faulty op"));
+        assert!(after.await.unwrap().is_ok());
+        // Later writes go through, and what the others wrote was committed.
+        writer.write(user("carol")).await.unwrap();
+        for name in ["alice", "bob", "carol"] {
+            assert!(store.user_by_name(name).unwrap().is_some(), "{name}");
+        }
+        assert!(
+            metrics
+                .render()
+                .contains("\nconfer_writer_faults_total 1\n")
+        );
+        writer.stop().await;
+        thread.join().unwrap();
+    }
 }

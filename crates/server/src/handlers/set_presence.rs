@@ -14,12 +14,17 @@ pub(super) async fn handle(
     message: Option<String>,
 ) -> Result<Response, ApiError> {
     let record = session.user()?.clone();
-    let message = message
-        .map(|m| m.trim().to_owned())
-        .filter(|m| !m.is_empty());
-    if let Some(m) = &message {
-        check_len("A status message", m, MAX_STATUS_MESSAGE_BYTES)?;
-    }
+    let message = match message.filter(|m| !m.trim().is_empty()) {
+        Some(m) => {
+            check_len("A status message", &m, MAX_STATUS_MESSAGE_BYTES)?;
+            Some(crate::names::clean(
+                "A status message",
+                &m,
+                MAX_STATUS_MESSAGE_BYTES,
+            )?)
+        }
+        None => None,
+    };
     let response = write_ok(
         state,
         WriteOp::SetStatus {

@@ -15,6 +15,7 @@ use confer_proto::{
 mod conformance;
 mod sqlite;
 
+pub(crate) use sqlite::panic_text;
 pub use sqlite::{Clock, SqliteStore, system_clock};
 
 /// Internal numeric user id.
@@ -64,6 +65,9 @@ pub enum StoreError {
     /// The writer is gone (the server is stopping).
     #[error("the store is shutting down")]
     Closed,
+    /// An operation hit a bug (it panicked); it was rolled back and the writer went on.
+    #[error("an operation failed on a server fault: {0}")]
+    Fault(String),
 }
 
 /// Who sees presence.
@@ -447,6 +451,11 @@ pub enum WriteOp {
     },
     /// At start-up: external guests of an earlier run lost their sessions with it.
     ForgetExternalGuests,
+    /// Changes nothing; committing it shows that writes go through (`GET /healthz`).
+    Probe,
+    /// Panics inside the writer's transaction: how tests show that one faulty op fails alone.
+    #[cfg(test)]
+    Panic,
 }
 
 /// A notice for an external guest's connection (guests have no user id and no change stream).

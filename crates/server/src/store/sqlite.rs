@@ -20,6 +20,10 @@ use super::{
     Published, SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
 };
 
+/// Longest meeting, in minutes (a day).
+const MAX_MEETING_MINUTES: u32 = 24 * 60;
+/// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
+const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
 /// Numbered migrations; each runs in its own transaction with the version bump.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
@@ -1042,17 +1046,32 @@ fn join_meeting_as_member(
     Ok(())
 }
 
-/// Checks an external guest's chosen name; returns it trimmed.
-fn guest_name(name: Option<String>) -> Result<String, StoreError> {
-    let name = name.unwrap_or_default();
-    let name = name.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > 64 || name.chars().any(char::is_control) {
-        return Err(StoreError::Invalid(
-            "A guest's name has 1 to 64 characters and no control characters.".into(),
-        ));
+/// The message a panic carried.
+pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// Checks an external guest's chosen name; returns it cleaned. A guest may not take the login
+/// or display name of a user of this server (in any case), or it could pass for them.
+fn guest_name(tx: &Transaction<'_>, name: Option<String>) -> Result<String, StoreError> {
+    let name = crate::names::clean("A guest's name", &name.unwrap_or_default(), 64)?;
+    let lower = name.to_lowercase();
+    let mut stmt = tx.prepare_cached("SELECT name, display_name FROM users")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (login, display): (String, String) = (r.get(0)?, r.get(1)?);
+        let display = display.split_whitespace().collect::<Vec<_>>().join(" ");
+        if login.to_lowercase() == lower || display.to_lowercase() == lower {
+            return Err(StoreError::Conflict(
+                "That name belongs to a user of this server; a guest picks another.".into(),
+            ));
+        }
     }
-    Ok(name.to_owned())
+    Ok(name)
 }
 
 fn scheduled_meeting(conn: &Connection, id: u64) -> Result<ScheduledMeeting, StoreError> {
@@ -1254,12 +1273,7 @@ impl SqliteStore {
                 // Names are stored lower-case so every client sees one spelling.
                 let name = name.to_lowercase();
                 validate_name(&name)?;
-                let display_name = display_name.trim().to_owned();
-                if display_name.is_empty() || display_name.len() > 128 {
-                    return Err(StoreError::Invalid(
-                        "A display name must have 1 to 128 bytes.".into(),
-                    ));
-                }
+                let display_name = crate::names::clean("A display name", &display_name, 128)?;
                 if user_by(tx, "name = ?1", &name)?.is_some() {
                     return Err(StoreError::Conflict(format!(
                         "A user named {name:?} already exists."
@@ -1653,14 +1667,9 @@ impl SqliteStore {
                 name,
                 max_members,
             } => {
-                let name = match name.map(|n| n.trim().to_owned()) {
-                    Some(n) if n.is_empty() || n.chars().count() > 100 => {
-                        return Err(StoreError::Invalid(
-                            "A group name has 1 to 100 characters.".into(),
-                        ));
-                    }
-                    other => other,
-                };
+                let name = name
+                    .map(|n| crate::names::clean("A group name", &n, 100))
+                    .transpose()?;
                 let mut invitees: Vec<UserRecord> = Vec::new();
                 for n in &invite {
                     let u = require_user(tx, n)?;
@@ -1800,12 +1809,7 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::CreateRoom { user, name, link } => {
-                let name = name.trim().to_owned();
-                if name.is_empty() || name.chars().count() > 100 {
-                    return Err(StoreError::Invalid(
-                        "A room name has 1 to 100 characters.".into(),
-                    ));
-                }
+                let name = crate::names::clean("A room name", &name, 100)?;
                 tx.execute(
                     "INSERT INTO conversations (kind, created_at, name, link_token) \
                      VALUES ('room', ?1, ?2, ?3)",
@@ -1918,7 +1922,7 @@ impl SqliteStore {
             }
             WriteOp::LeaveRoom { user, conversation } => {
                 let role = room_role(tx, conversation, user)?;
-                let others = member_ids(tx, conversation)?.len() - 1;
+                let others = member_ids(tx, conversation)?.len().saturating_sub(1);
                 let other_moderators: i64 = tx.query_row(
                     "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
                      AND role IN ('owner', 'moderator')",
@@ -1990,18 +1994,20 @@ impl SqliteStore {
                 minutes,
             } => {
                 require_moderator(tx, conversation, user)?;
-                let title = title.trim().to_owned();
-                if title.is_empty() || title.chars().count() > 200 {
+                let title = crate::names::clean("A meeting title", &title, 200)?;
+                if !(1..=MAX_MEETING_MINUTES).contains(&minutes) {
+                    return Err(StoreError::Invalid(format!(
+                        "A meeting lasts 1 to {MAX_MEETING_MINUTES} minutes."
+                    )));
+                }
+                // Bounded before any arithmetic: the time comes from the client.
+                if starts_at > now.saturating_add(MAX_SCHEDULE_AHEAD_MS) {
                     return Err(StoreError::Invalid(
-                        "A meeting title has 1 to 200 characters.".into(),
+                        "A meeting can be scheduled at most ten years ahead.".into(),
                     ));
                 }
-                if !(1..=1440).contains(&minutes) {
-                    return Err(StoreError::Invalid(
-                        "A meeting lasts 1 to 1440 minutes.".into(),
-                    ));
-                }
-                if starts_at + i64::from(minutes) * 60_000 <= now {
+                let ends_at = starts_at.checked_add(i64::from(minutes) * 60_000);
+                if ends_at.is_none_or(|end| end <= now) {
                     return Err(StoreError::Invalid(
                         "That meeting would be over already; pick a later time.".into(),
                     ));
@@ -2034,7 +2040,7 @@ impl SqliteStore {
             } => {
                 // Bad input is refused before anything is looked up.
                 let name = match user {
-                    None => Some(guest_name(name)?),
+                    None => Some(guest_name(tx, name)?),
                     Some(_) => None,
                 };
                 let (conversation, room, kind, lobby): (ConversationId, String, String, bool) = tx
@@ -2173,6 +2179,9 @@ impl SqliteStore {
                 meeting_changed(tx, &mut out, conversation)?;
                 Outcome::Done
             }
+            WriteOp::Probe => Outcome::Done,
+            #[cfg(test)]
+            WriteOp::Panic => panic!("a faulty op"),
             WriteOp::ForgetExternalGuests => {
                 let rooms = {
                     let mut stmt = tx.prepare(
@@ -2241,7 +2250,12 @@ impl Store for SqliteStore {
         &self,
         ops: Vec<WriteOp>,
     ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
-        let mut conn = self.writer.lock().expect("writer poisoned");
+        // A panic is caught below before it can unwind past this guard, but a poisoned lock
+        // must not stop every later write either: the connection itself is sound.
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // IMMEDIATE takes the write lock up front, so an admin command writing at the same time
         // makes this wait (busy timeout) instead of failing the whole batch mid-way.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -2249,7 +2263,12 @@ impl Store for SqliteStore {
         for op in ops {
             // A savepoint per op: a refused op leaves no trace and does not undo the others.
             tx.execute_batch("SAVEPOINT op")?;
-            match self.apply(&tx, op) {
+            // A bug in one op (a panic) fails that op alone, rolled back like a refusal, instead
+            // of killing the one writer every user depends on.
+            let applied =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(&tx, op)))
+                    .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
+            match applied {
                 Ok(c) => {
                     tx.execute_batch("RELEASE op")?;
                     results.push(Ok(c));

@@ -3,8 +3,10 @@
 mod auth;
 mod chat;
 mod favourites;
+mod fuzz;
 mod groups;
 mod guests;
+mod hardening;
 mod limits;
 mod meetings;
 mod presence;

@@ -393,7 +393,7 @@ async fn authorization_matrix_of_room_actions() {
             |c| Request::ScheduleMeeting {
                 conversation: c.room,
                 title: "Retro".into(),
-                starts_at: 4_102_444_800_000,
+                starts_at: 2_051_222_400_000,
                 minutes: 30,
             },
             MODERATORS,
@@ -466,7 +466,7 @@ async fn authorization_matrix_of_room_actions() {
                 Request::ScheduleMeeting {
                     conversation: room,
                     title: "Planning".into(),
-                    starts_at: 4_102_444_800_000,
+                    starts_at: 2_051_222_400_000,
                     minutes: 60,
                 },
             )
