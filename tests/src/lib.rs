@@ -33,7 +33,7 @@ pub const PASSWORD: &str = "e2e-password";
 pub const UI_WAIT: Duration = Duration::from_secs(15);
 
 /// The cargo target profile directory holding the binaries (`target/debug`).
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
     // target/debug/deps/desktop-HASH → target/debug
     exe.parent()
@@ -181,6 +181,20 @@ impl Desktop {
 
     /// Launches the desktop app signed in as `user` and returns the WebDriver session.
     pub fn launch(&mut self, user: &str) -> Result<Session> {
+        let server = self.server.ws_url();
+        let profile = self.dir.path().join(format!("app-{user}"));
+        self.launch_on(&server, user, PASSWORD, &profile)
+    }
+
+    /// Launches the desktop app signed in as `user` on another server (a `confer-server`
+    /// process, say), with `password` and `profile`.
+    pub fn launch_on(
+        &mut self,
+        server: &str,
+        user: &str,
+        password: &str,
+        profile: &Path,
+    ) -> Result<Session> {
         let (port, native) = (free_port()?, free_port()?);
         let mut cmd = Command::new("tauri-driver");
         cmd.args(["--port", &port.to_string()])
@@ -189,6 +203,7 @@ impl Desktop {
             .stderr(Stdio::null())
             .process_group(0);
         self.env(&mut cmd);
+        cmd.env("CONFER_PASSWORD", password);
         let child = cmd
             .spawn()
             .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;
@@ -197,10 +212,9 @@ impl Desktop {
         wait_port(port, "tauri-driver", Duration::from_secs(20))?;
         wait_port(native, "WebKitWebDriver", Duration::from_secs(20))?;
         let app = binary("confer")?;
-        let profile = self.dir.path().join(format!("app-{user}"));
         let args = [
             "--server".into(),
-            self.server.ws_url(),
+            server.to_owned(),
             "--user".into(),
             user.into(),
             "--profile".into(),

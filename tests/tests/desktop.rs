@@ -257,6 +257,62 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     s.quit()
 }
 
+/// What `cargo xtask run` shows a newcomer: the demo it fills (`xtask::demo`, the same function,
+/// on a fresh directory), the app signed in as alice. Its screenshot heads the README.
+#[test]
+fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
+    use xtask::demo;
+    let _one = serial();
+    let mut desk = Desktop::start(&[])?;
+    let dir = tempfile::tempdir()?;
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .to_string();
+    let demo = demo::Demo::start(&demo::Options {
+        bin: confer_e2e::bin_dir(),
+        data: dir.path().join("confer-demo"),
+        listen,
+        fresh: true,
+    })?;
+    let s = desk.launch_on(demo.url(), "alice", demo::PASSWORD, &demo.app_profile())?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+
+    // Newest first: Carol and the group with two unread each, then Bob and Dave, read.
+    wait_text(
+        &s,
+        &format!("{} [data-testid=unread]", row("carol")),
+        Some("2"),
+    )?;
+    let group = "[data-testid=conversation][data-peer='Release crew']";
+    wait_text(&s, &format!("{group} [data-testid=unread]"), Some("2"))?;
+    let order = s.execute(
+        "return [...document.querySelectorAll('[data-testid=conversation]')].map(r => r.dataset.peer);",
+        vec![],
+    )?;
+    assert_eq!(
+        order,
+        serde_json::json!(["carol", "Release crew", "bob", "dave"])
+    );
+
+    // Bob's chat: Alice's answers read (two blue ticks), Bob online with his status.
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    wait_state(&s, "Could you add the migration steps?", "read")?;
+    wait_text(
+        &s,
+        "[data-testid=status-message]",
+        Some("“Shipping 2.4 today”"),
+    )?;
+    wait_text(
+        &s,
+        &format!("{} [data-testid=unread]", row("carol")),
+        Some("2"),
+    )?;
+    save_screenshot(&d, win, "demo")?;
+    s.quit()
+}
+
 /// Sends `count` messages from `from` to `to` over the raw protocol, pipelined.
 fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
     let url = desk.server.ws_url();
@@ -581,7 +637,7 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
                 "schedule",
                 &call,
                 "--at",
-                "2099-12-01T09:30:00Z",
+                "2035-12-01T09:30:00Z",
                 "--minutes",
                 "30",
                 "--title",

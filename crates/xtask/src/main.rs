@@ -17,10 +17,12 @@ use xtask::demo;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
+    // Paths given on the command line are relative to where it was typed.
+    let invoked_from = std::env::current_dir()?;
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
         Some("test") => test(&root, &args[1..]),
-        Some("run") => run(&root, &args[1..]),
+        Some("run") => run(&root, &invoked_from, &args[1..]),
         Some("bindings") => bindings(),
         Some("deb") => deb(&root),
         _ => {
@@ -254,7 +256,7 @@ fn bindings() -> Result<()> {
     )
 }
 
-fn run(root: &Path, args: &[String]) -> Result<()> {
+fn run(root: &Path, invoked_from: &Path, args: &[String]) -> Result<()> {
     const USAGE: &str =
         "usage: cargo xtask run [--server-only] [--fresh] [--listen ADDR] [--data DIR]";
     let target =
@@ -272,7 +274,7 @@ fn run(root: &Path, args: &[String]) -> Result<()> {
             "--server-only" => server_only = true,
             "--fresh" => options.fresh = true,
             "--listen" => options.listen = rest.next().context(USAGE)?.clone(),
-            "--data" => options.data = PathBuf::from(rest.next().context(USAGE)?),
+            "--data" => options.data = invoked_from.join(rest.next().context(USAGE)?),
             _ => bail!(USAGE),
         }
     }
