@@ -406,6 +406,46 @@ impl From<CoreError> for Failure {
     }
 }
 
+/// Prints a line for people. Other users' text (message bodies, names written before the
+/// server refused such characters) can hold terminal escapes or direction overrides; they are
+/// shown as `\u{…}` so that they can neither drive the terminal nor disguise the line.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", shown(&format!($($arg)*)))
+    };
+}
+
+/// The text with control characters (but tabs and newlines), direction controls and invisible
+/// characters written as `\u{…}`.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{061C}'
+                    | '\u{180E}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{2028}'..='\u{202E}'
+                    | '\u{2060}'..='\u{206F}'
+                    | '\u{FEFF}'
+            )
+    };
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn main() -> ExitCode {
     use std::io::IsTerminal;
     // Colours only for a person at a terminal: scripts and logs get plain lines.
@@ -668,11 +708,16 @@ async fn command(
                     let last = c
                         .last_message
                         .as_ref()
-                        .map(|m| format!("{}: {}", m.sender, m.text.replace('\n', " ")))
+                        .map(|m| match m.kind {
+                            confer_proto::MessageKind::Joined => format!("{} joined", m.sender),
+                            confer_proto::MessageKind::Left => format!("{} left", m.sender),
+                            _ => format!("{}: {}", m.sender, m.text.replace('\n', " ")),
+                        })
                         .unwrap_or_default();
-                    println!(
+                    say!(
                         "{}\t{kind}\t{title}\t{} unread\t{last}",
-                        c.info.id, c.unread
+                        c.info.id,
+                        c.unread
                     );
                 }
             }
@@ -723,9 +768,12 @@ async fn command(
                         .as_ref()
                         .and_then(|p| p.message.clone())
                         .unwrap_or_default();
-                    println!(
+                    say!(
                         "{}\t{}\t{}\t{}",
-                        entry.user.name, entry.user.display_name, status, message
+                        entry.user.name,
+                        entry.user.display_name,
+                        status,
+                        message
                     );
                 }
             }
@@ -771,7 +819,7 @@ async fn command(
                             confer_proto::MeetingRole::Member => "member",
                             _ => "guest",
                         };
-                        println!("{}\t{}\t{role}", session.conversation, session.room);
+                        say!("{}\t{}\t{role}", session.conversation, session.room);
                     }
                     return Ok(());
                 }
@@ -968,7 +1016,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     if !m.lobby.is_empty() {
                         line.push_str(&format!("\twaiting: {}", guests(&m.lobby)));
                     }
-                    println!("{line}");
+                    say!("{line}");
                 }
             }
             for m in scheduled {
@@ -977,7 +1025,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     v["state"] = "scheduled".into();
                     println!("{v}");
                 } else {
-                    println!(
+                    say!(
                         "scheduled\t{}\t{}\t{}\t{} ({} min)\t#{}",
                         m.conversation,
                         m.name,
@@ -1010,7 +1058,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                         })
                     );
                 } else {
-                    println!(
+                    say!(
                         "{}\t{}\towner {}\t{}",
                         c.info.id,
                         c.info.name.unwrap_or_default(),
@@ -1104,7 +1152,7 @@ async fn group(client: &Client, action: GroupAction, json: bool) -> Result<(), F
                         serde_json::to_string(&i).expect("invitations serialise")
                     );
                 } else {
-                    println!(
+                    say!(
                         "{}\t{}\tfrom {}\t{}",
                         i.conversation,
                         i.name.unwrap_or_default(),
@@ -1152,7 +1200,7 @@ fn print_message(m: &CachedMessage, json: bool) {
     if json {
         println!("{}", message_json(m));
     } else {
-        println!(
+        say!(
             "{} {}: {} [{}]",
             format_time(m.sent_at),
             m.sender,
@@ -1221,5 +1269,14 @@ mod tests {
     fn times_format_in_utc() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00");
         assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 11:06");
+    }
+
+    #[test]
+    fn other_users_text_cannot_drive_the_terminal() {
+        assert_eq!(
+            super::shown("\u{1b}[2Jhi \u{202e}gpj.exe\u{0}"),
+            "\\u{1b}[2Jhi \\u{202e}gpj.exe\\u{0}"
+        );
+        assert_eq!(super::shown("Zoë\tok\n  next"), "Zoë\tok\n  next");
     }
 }

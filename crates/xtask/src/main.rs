@@ -166,10 +166,12 @@ fn setup(root: &Path, for_tests: bool) -> Result<()> {
         _ => true,
     };
     if stale {
+        // `npm ci` installs exactly what the lockfile says and never rewrites it, so every
+        // machine (and CI) builds the UI from the same packages.
         step(
-            "npm install (ui)",
+            "npm ci (ui)",
             Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund"])
+                .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&ui),
         )?;
     }
