@@ -12,10 +12,16 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     match ClientFrame::parse(text) {
         Ok(frame) => {
             let again = serde_json::to_string(&frame).unwrap();
-            prop_assert_eq!(ClientFrame::parse(&again).map_err(|e| e.1.to_string()), Ok(frame));
+            prop_assert_eq!(
+                ClientFrame::parse(&again).map_err(|e| e.1.to_string()),
+                Ok(frame)
+            );
         }
         Err((_, e)) => {
-            prop_assert!(matches!(e.code(), ErrorCode::BadFrame | ErrorCode::NotFound));
+            prop_assert!(matches!(
+                e.code(),
+                ErrorCode::BadFrame | ErrorCode::NotFound
+            ));
         }
     }
     Ok(())
