@@ -17,7 +17,7 @@ pub(super) async fn handle(
     let message = match message.filter(|m| !m.trim().is_empty()) {
         Some(m) => {
             check_len("A status message", &m, MAX_STATUS_MESSAGE_BYTES)?;
-            Some(crate::names::clean(
+            Some(crate::domain::names::clean(
                 "A status message",
                 &m,
                 MAX_STATUS_MESSAGE_BYTES,

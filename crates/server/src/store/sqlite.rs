@@ -7,6 +7,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use crate::domain::authz::{self, Action, Kind, Role, Standing};
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
     HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage,
@@ -243,25 +244,42 @@ fn member_row(
         .optional()?)
 }
 
+/// The facts authorization decides on: does the conversation exist, its kind, the user's role.
+fn standing(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+    let found: Option<(String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT c.kind, m.role FROM conversations c LEFT JOIN members m \
+             ON m.conversation_id = c.id AND m.user_id = ?2 WHERE c.id = ?1",
+        )?
+        .query_row(params![conv, user], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match found {
+        None => Standing::Unknown,
+        Some((kind, None)) => Standing::Outsider(Kind::from_stored(&kind)),
+        Some((kind, Some(role))) => {
+            Standing::Member(Kind::from_stored(&kind), Role::from_stored(&role))
+        }
+    })
+}
+
+/// Asks [`authz::user_can`] about `user` in `conv`; returns the user's role.
+fn authorize(
+    conn: &Connection,
+    conv: ConversationId,
+    user: UserId,
+    action: Action,
+) -> Result<Role, StoreError> {
+    authz::user_can(standing(conn, conv, user)?, action, conv)
+}
+
 fn require_member(
     conn: &Connection,
     conv: ConversationId,
     user: UserId,
 ) -> Result<MemberRow, StoreError> {
-    let exists: bool = conn
-        .query_row("SELECT 1 FROM conversations WHERE id = ?1", [conv], |_| {
-            Ok(true)
-        })
-        .optional()?
-        .unwrap_or(false);
-    if !exists {
-        return Err(StoreError::NotFound(format!(
-            "There is no conversation {conv}."
-        )));
-    }
-    member_row(conn, conv, user)?.ok_or_else(|| {
-        StoreError::Forbidden(format!("You are not a member of conversation {conv}."))
-    })
+    authorize(conn, conv, user, Action::Participate)?;
+    member_row(conn, conv, user)?
+        .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conv} vanished")))
 }
 
 fn member_ids(conn: &Connection, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
@@ -586,48 +604,13 @@ fn require_group_member(
     conn: &Connection,
     conv: ConversationId,
     user: UserId,
-) -> Result<MemberRow, StoreError> {
-    let member = require_member(conn, conv, user)?;
-    let kind: String = conn.query_row(
-        "SELECT kind FROM conversations WHERE id = ?1",
-        [conv],
-        |r| r.get(0),
-    )?;
-    if kind != "group" {
-        return Err(StoreError::Invalid(format!(
-            "Conversation {conv} is not a group."
-        )));
-    }
-    Ok(member)
-}
-
-/// A member's role in a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Owner,
-    Moderator,
-    Member,
+) -> Result<(), StoreError> {
+    authorize(conn, conv, user, Action::UseGroup).map(|_| ())
 }
 
 /// The caller's role in a room (`Invalid` for another kind of conversation).
 fn room_role(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Role, StoreError> {
-    require_member(conn, conv, user)?;
-    let (kind, role): (String, String) = conn.query_row(
-        "SELECT c.kind, m.role FROM conversations c JOIN members m ON m.conversation_id = c.id \
-         WHERE c.id = ?1 AND m.user_id = ?2",
-        params![conv, user],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if kind != "room" {
-        return Err(StoreError::Invalid(format!(
-            "Conversation {conv} is not a room."
-        )));
-    }
-    Ok(match role.as_str() {
-        "owner" => Role::Owner,
-        "moderator" => Role::Moderator,
-        _ => Role::Member,
-    })
+    authorize(conn, conv, user, Action::UseRoom)
 }
 
 /// A moderator's (or the owner's) role, else `Forbidden`.
@@ -636,12 +619,7 @@ fn require_moderator(
     conv: ConversationId,
     user: UserId,
 ) -> Result<Role, StoreError> {
-    match room_role(conn, conv, user)? {
-        Role::Member => Err(StoreError::Forbidden(format!(
-            "Only a moderator of room {conv} may do that."
-        ))),
-        role => Ok(role),
-    }
+    authorize(conn, conv, user, Action::Moderate)
 }
 
 /// Deletes a conversation with everything in it; returns who was in it.
@@ -1058,7 +1036,7 @@ pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// Checks an external guest's chosen name; returns it cleaned. A guest may not take the login
 /// or display name of a user of this server (in any case), or it could pass for them.
 fn guest_name(tx: &Transaction<'_>, name: Option<String>) -> Result<String, StoreError> {
-    let name = crate::names::clean("A guest's name", &name.unwrap_or_default(), 64)?;
+    let name = crate::domain::names::clean("A guest's name", &name.unwrap_or_default(), 64)?;
     let lower = name.to_lowercase();
     let mut stmt = tx.prepare_cached("SELECT name, display_name FROM users")?;
     let mut rows = stmt.query([])?;
@@ -1273,7 +1251,8 @@ impl SqliteStore {
                 // Names are stored lower-case so every client sees one spelling.
                 let name = name.to_lowercase();
                 validate_name(&name)?;
-                let display_name = crate::names::clean("A display name", &display_name, 128)?;
+                let display_name =
+                    crate::domain::names::clean("A display name", &display_name, 128)?;
                 if user_by(tx, "name = ?1", &name)?.is_some() {
                     return Err(StoreError::Conflict(format!(
                         "A user named {name:?} already exists."
@@ -1668,7 +1647,7 @@ impl SqliteStore {
                 max_members,
             } => {
                 let name = name
-                    .map(|n| crate::names::clean("A group name", &n, 100))
+                    .map(|n| crate::domain::names::clean("A group name", &n, 100))
                     .transpose()?;
                 let mut invitees: Vec<UserRecord> = Vec::new();
                 for n in &invite {
@@ -1809,7 +1788,7 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::CreateRoom { user, name, link } => {
-                let name = crate::names::clean("A room name", &name, 100)?;
+                let name = crate::domain::names::clean("A room name", &name, 100)?;
                 tx.execute(
                     "INSERT INTO conversations (kind, created_at, name, link_token) \
                      VALUES ('room', ?1, ?2, ?3)",
@@ -1873,13 +1852,11 @@ impl SqliteStore {
                 conversation,
                 member,
             } => {
-                require_moderator(tx, conversation, user)?;
+                let caller = standing(tx, conversation, user)?;
+                authz::user_can(caller, Action::Moderate, conversation)?;
                 let member = require_user(tx, &member)?;
-                if target_role(tx, conversation, &member)? == Role::Owner {
-                    return Err(StoreError::Forbidden(
-                        "The owner of a room cannot be removed.".into(),
-                    ));
-                }
+                let target = target_role(tx, conversation, &member)?;
+                authz::user_can(caller, Action::RemoveMember(target), conversation)?;
                 remove_member(tx, &mut out, conversation, member.id, now)?;
                 Outcome::Done
             }
@@ -1921,7 +1898,8 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::LeaveRoom { user, conversation } => {
-                let role = room_role(tx, conversation, user)?;
+                let caller = standing(tx, conversation, user)?;
+                authz::user_can(caller, Action::UseRoom, conversation)?;
                 let others = member_ids(tx, conversation)?.len().saturating_sub(1);
                 let other_moderators: i64 = tx.query_row(
                     "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
@@ -1929,28 +1907,16 @@ impl SqliteStore {
                     params![conversation, user],
                     |r| r.get(0),
                 )?;
-                match role {
-                    Role::Owner => {
-                        return Err(StoreError::Forbidden(
-                            "The owner cannot leave a room; delete it instead.".into(),
-                        ));
-                    }
-                    Role::Moderator if others > 0 && other_moderators == 0 => {
-                        return Err(StoreError::Forbidden(
-                            "Make another member a moderator before you leave.".into(),
-                        ));
-                    }
-                    _ => {}
-                }
+                let leave = Action::LeaveRoom {
+                    others,
+                    other_moderators: usize::try_from(other_moderators).unwrap_or(0),
+                };
+                authz::user_can(caller, leave, conversation)?;
                 remove_member(tx, &mut out, conversation, user, now)?;
                 Outcome::Done
             }
             WriteOp::DeleteRoom { user, conversation } => {
-                if room_role(tx, conversation, user)? != Role::Owner {
-                    return Err(StoreError::Forbidden(
-                        "Only the owner can delete a room.".into(),
-                    ));
-                }
+                authorize(tx, conversation, user, Action::DeleteRoom)?;
                 dismiss_guests(tx, &mut out, conversation, "The room was deleted.")?;
                 for member in delete_conversation(tx, conversation)? {
                     out.for_user(None, member, Change::Removed { conversation })?;
@@ -1994,7 +1960,7 @@ impl SqliteStore {
                 minutes,
             } => {
                 require_moderator(tx, conversation, user)?;
-                let title = crate::names::clean("A meeting title", &title, 200)?;
+                let title = crate::domain::names::clean("A meeting title", &title, 200)?;
                 if !(1..=MAX_MEETING_MINUTES).contains(&minutes) {
                     return Err(StoreError::Invalid(format!(
                         "A meeting lasts 1 to {MAX_MEETING_MINUTES} minutes."
@@ -2023,11 +1989,7 @@ impl SqliteStore {
             }
             WriteOp::DeleteScheduledMeeting { user, meeting } => {
                 let conversation = scheduled_meeting(tx, meeting)?.conversation;
-                if room_role(tx, conversation, user)? != Role::Owner {
-                    return Err(StoreError::Forbidden(
-                        "Only the room's owner can delete its scheduled meetings.".into(),
-                    ));
-                }
+                authorize(tx, conversation, user, Action::DeleteScheduledMeeting)?;
                 tx.execute("DELETE FROM scheduled_meetings WHERE id = ?1", [meeting])?;
                 out.for_members(conversation, Change::Calendar { conversation })?;
                 Outcome::Done
@@ -2493,24 +2455,9 @@ impl Store for SqliteStore {
         conversation: ConversationId,
     ) -> Result<(String, String), StoreError> {
         self.with_reader(|c| {
-            require_member(c, conversation, user)?;
-            let kind: String = c.query_row(
-                "SELECT kind FROM conversations WHERE id = ?1",
-                [conversation],
-                |r| r.get(0),
-            )?;
-            match kind.as_str() {
-                // Both people in a 1:1 conversation share its meeting link.
-                "direct" => {}
-                "room" => {
-                    require_moderator(c, conversation, user)?;
-                }
-                _ => {
-                    return Err(StoreError::Invalid(format!(
-                        "Conversation {conversation} has no meeting link."
-                    )));
-                }
-            }
+            // Both people in a 1:1 conversation share its meeting link; a room's is its
+            // moderators'.
+            authorize(c, conversation, user, Action::ReadMeetingLink)?;
             Ok(c.query_row(
                 "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = ?1",
                 [conversation],

@@ -1,0 +1,262 @@
+//! Authorization, in one place: who may do what in a conversation.
+//!
+//! Storage supplies only the facts (whether the conversation exists, its kind, the caller's role
+//! in it, and for a few actions the roles around them); [`user_can`] decides and words the
+//! refusal. Every store calls it, and so does every front end through the store, so a rule is
+//! never written twice. The table-driven matrix in `tests/integration/rooms.rs` checks it
+//! through the WebSocket; the unit tests below check it directly.
+
+use crate::store::{ConversationId, StoreError};
+
+/// The kinds of conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Two people.
+    Direct,
+    /// A group chat.
+    Group,
+    /// A Virtual Room.
+    Room,
+}
+
+impl Kind {
+    /// The kind as stored.
+    pub(crate) fn from_stored(s: &str) -> Self {
+        match s {
+            "group" => Self::Group,
+            "room" => Self::Room,
+            _ => Self::Direct,
+        }
+    }
+}
+
+/// A member's role; every member of a direct conversation or a group is a plain member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Created the room; cannot be removed or leave.
+    Owner,
+    /// Manages members, the link, the lobby and the calendar.
+    Moderator,
+    /// Everyone else.
+    Member,
+}
+
+impl Role {
+    /// The role as stored.
+    pub(crate) fn from_stored(s: &str) -> Self {
+        match s {
+            "owner" => Self::Owner,
+            "moderator" => Self::Moderator,
+            _ => Self::Member,
+        }
+    }
+
+    fn moderates(self) -> bool {
+        self != Self::Member
+    }
+}
+
+/// Where the caller stands towards a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// No such conversation (or it was deleted).
+    Unknown,
+    /// It exists; the caller is not a member.
+    Outsider(Kind),
+    /// A member, with a role.
+    Member(Kind, Role),
+}
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Post, read history, send receipts, mute or clear: anything a member does in any kind of
+    /// conversation.
+    Participate,
+    /// Invite someone to a group, or leave it.
+    UseGroup,
+    /// Be in a room as a member: start or join its meeting, leave the meeting.
+    UseRoom,
+    /// Add or promote members, change the link, the switches, the lobby, the calendar.
+    Moderate,
+    /// Remove a member whose role is given.
+    RemoveMember(Role),
+    /// Delete the room.
+    DeleteRoom,
+    /// Delete a scheduled meeting of the room.
+    DeleteScheduledMeeting,
+    /// Leave the room, knowing how many others stay and how many of them moderate.
+    LeaveRoom {
+        /// Members who stay.
+        others: usize,
+        /// Of them, moderators and the owner.
+        other_moderators: usize,
+    },
+    /// Read the meeting link: either member of a direct conversation, a room's moderators.
+    ReadMeetingLink,
+}
+
+/// Decides; on success returns the caller's role.
+pub(crate) fn user_can(
+    standing: Standing,
+    action: Action,
+    conversation: ConversationId,
+) -> Result<Role, StoreError> {
+    let (kind, role) = match standing {
+        Standing::Unknown => {
+            return Err(StoreError::NotFound(format!(
+                "There is no conversation {conversation}."
+            )));
+        }
+        Standing::Outsider(_) => {
+            return Err(StoreError::Forbidden(format!(
+                "You are not a member of conversation {conversation}."
+            )));
+        }
+        Standing::Member(kind, role) => (kind, role),
+    };
+    let not_a = |what: &str| {
+        Err(StoreError::Invalid(format!(
+            "Conversation {conversation} is not a {what}."
+        )))
+    };
+    let forbidden = |why: String| Err(StoreError::Forbidden(why));
+    match action {
+        Action::Participate => Ok(role),
+        Action::UseGroup if kind != Kind::Group => not_a("group"),
+        Action::UseGroup => Ok(role),
+        Action::ReadMeetingLink => match kind {
+            Kind::Direct => Ok(role),
+            Kind::Room if role.moderates() => Ok(role),
+            Kind::Room => forbidden(format!(
+                "Only a moderator of room {conversation} may do that."
+            )),
+            Kind::Group => Err(StoreError::Invalid(format!(
+                "Conversation {conversation} has no meeting link."
+            ))),
+        },
+        _ if kind != Kind::Room => not_a("room"),
+        Action::UseRoom => Ok(role),
+        Action::DeleteRoom if role != Role::Owner => {
+            forbidden("Only the owner can delete a room.".into())
+        }
+        Action::DeleteScheduledMeeting if role != Role::Owner => {
+            forbidden("Only the room's owner can delete its scheduled meetings.".into())
+        }
+        Action::DeleteRoom | Action::DeleteScheduledMeeting => Ok(role),
+        Action::LeaveRoom { .. } if role == Role::Owner => {
+            forbidden("The owner cannot leave a room; delete it instead.".into())
+        }
+        Action::LeaveRoom {
+            others,
+            other_moderators,
+        } if role == Role::Moderator && others > 0 && other_moderators == 0 => {
+            forbidden("Make another member a moderator before you leave.".into())
+        }
+        Action::LeaveRoom { .. } => Ok(role),
+        Action::Moderate | Action::RemoveMember(_) if !role.moderates() => forbidden(format!(
+            "Only a moderator of room {conversation} may do that."
+        )),
+        Action::Moderate => Ok(role),
+        Action::RemoveMember(Role::Owner) => {
+            forbidden("The owner of a room cannot be removed.".into())
+        }
+        Action::RemoveMember(_) => Ok(role),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action::*, Kind::*, *};
+
+    /// The refusal code, or "ok".
+    fn outcome(standing: Standing, action: Action) -> &'static str {
+        match user_can(standing, action, 7) {
+            Ok(_) => "ok",
+            Err(StoreError::NotFound(_)) => "not_found",
+            Err(StoreError::Forbidden(_)) => "forbidden",
+            Err(StoreError::Invalid(_)) => "invalid",
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn the_matrix_of_standings_and_actions() {
+        let leave_alone = LeaveRoom {
+            others: 0,
+            other_moderators: 0,
+        };
+        let leave_last_moderator = LeaveRoom {
+            others: 2,
+            other_moderators: 0,
+        };
+        let leave_with_moderators = LeaveRoom {
+            others: 2,
+            other_moderators: 1,
+        };
+        let rooms = [Role::Owner, Role::Moderator, Role::Member].map(|r| Standing::Member(Room, r));
+        // (action, owner, moderator, member) in a room.
+        let table: &[(Action, [&str; 3])] = &[
+            (Participate, ["ok", "ok", "ok"]),
+            (UseGroup, ["invalid", "invalid", "invalid"]),
+            (UseRoom, ["ok", "ok", "ok"]),
+            (Moderate, ["ok", "ok", "forbidden"]),
+            (
+                RemoveMember(Role::Owner),
+                ["forbidden", "forbidden", "forbidden"],
+            ),
+            (RemoveMember(Role::Moderator), ["ok", "ok", "forbidden"]),
+            (RemoveMember(Role::Member), ["ok", "ok", "forbidden"]),
+            (DeleteRoom, ["ok", "forbidden", "forbidden"]),
+            (DeleteScheduledMeeting, ["ok", "forbidden", "forbidden"]),
+            (leave_alone, ["forbidden", "ok", "ok"]),
+            (leave_last_moderator, ["forbidden", "forbidden", "ok"]),
+            (leave_with_moderators, ["forbidden", "ok", "ok"]),
+            (ReadMeetingLink, ["ok", "ok", "forbidden"]),
+        ];
+        for (action, want) in table {
+            for (standing, want) in rooms.iter().zip(want) {
+                assert_eq!(
+                    outcome(*standing, *action),
+                    *want,
+                    "{standing:?} {action:?}"
+                );
+            }
+            // Outside the room, or with no room at all, every action is refused alike.
+            assert_eq!(
+                outcome(Standing::Outsider(Room), *action),
+                "forbidden",
+                "{action:?}"
+            );
+            assert_eq!(
+                outcome(Standing::Unknown, *action),
+                "not_found",
+                "{action:?}"
+            );
+        }
+        // Groups and direct conversations: members participate; room actions are invalid.
+        for kind in [Group, Direct] {
+            let m = Standing::Member(kind, Role::Member);
+            assert_eq!(outcome(m, Participate), "ok");
+            for action in [UseRoom, Moderate, DeleteRoom, leave_alone] {
+                assert_eq!(outcome(m, action), "invalid", "{kind:?} {action:?}");
+            }
+        }
+        assert_eq!(
+            outcome(Standing::Member(Group, Role::Member), UseGroup),
+            "ok"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Direct, Role::Member), UseGroup),
+            "invalid"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Direct, Role::Member), ReadMeetingLink),
+            "ok"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Group, Role::Member), ReadMeetingLink),
+            "invalid"
+        );
+    }
+}
