@@ -7,12 +7,15 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::domain::authz::{self, Action, Kind, Role, Standing};
+use crate::domain::{
+    authz::{self, Action, Kind, Role, Standing},
+    chat::{self, Aggregates, ChatRepo, Cursors},
+};
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
     HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage,
     MeetingGuest, MeetingRole, MeetingSession, Message, MessageKind, OngoingMeeting,
-    PresenceChoice, ScheduledMeeting, SendAck, TickState, UserInfo, UserSettings,
+    PresenceChoice, ScheduledMeeting, TickState, UserInfo, UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
@@ -539,28 +542,157 @@ impl Appender<'_, '_> {
         });
         Ok(())
     }
+}
 
-    /// Tick changes for every member whose aggregate moved from `before`.
-    fn ticks_after(
+/// The SQLite side of the chat rules: queries inside the writer's transaction.
+impl ChatRepo for Appender<'_, '_> {
+    fn standing(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+        standing(self.tx, conv, user)
+    }
+
+    fn cursors(&mut self, conv: ConversationId, user: UserId) -> Result<Cursors, StoreError> {
+        let m = member_row(self.tx, conv, user)?
+            .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conv} vanished")))?;
+        Ok(Cursors {
+            read: m.read_seq,
+            muted: m.muted,
+            cleared: m.cleared_seq,
+        })
+    }
+
+    fn sent_before(
+        &mut self,
+        user: UserId,
+        client_id: &str,
+    ) -> Result<Option<(ConversationId, u64, i64)>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT conversation_id, seq, sent_at FROM messages \
+                 WHERE sender_id = ?1 AND client_id = ?2",
+            )?
+            .query_row(params![user, client_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?)
+    }
+
+    fn append_message(
         &mut self,
         conv: ConversationId,
-        before: &HashMap<UserId, (u64, u64)>,
+        sender: UserId,
+        client_id: &str,
+        text: &str,
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        let seq: u64 = self
+            .tx
+            .prepare_cached(
+                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 \
+                 RETURNING last_seq",
+            )?
+            .query_row([conv], |r| r.get(0))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, \
+                 sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![conv, seq, sender, client_id, text, at])?;
+        Ok(seq)
+    }
+
+    fn user_name(&mut self, user: UserId) -> Result<String, StoreError> {
+        name_of(self.tx, user)
+    }
+
+    fn last_seq(&mut self, conv: ConversationId) -> Result<u64, StoreError> {
+        last_seq(self.tx, conv)
+    }
+
+    fn privacy(&mut self, user: UserId) -> Result<bool, StoreError> {
+        privacy_of(self.tx, user)
+    }
+
+    fn aggregates(&mut self, conv: ConversationId) -> Result<Aggregates, StoreError> {
+        aggregates(self.tx, conv)
+    }
+
+    fn raise_receipts(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        delivered: u64,
+        read: Option<u64>,
     ) -> Result<(), StoreError> {
-        for sender in member_ids(self.tx, conv)? {
-            let now = tick_aggregate(self.tx, conv, sender)?;
-            if before.get(&sender) != Some(&now) && !privacy_of(self.tx, sender)? {
-                self.for_user(
-                    Some(conv),
-                    sender,
-                    Change::Ticks {
-                        conversation: conv,
-                        delivered_through: now.0,
-                        read_through: now.1,
-                    },
-                )?;
-            }
-        }
+        self.tx
+            .prepare_cached(
+                "UPDATE members SET receipt_delivered_seq = MAX(receipt_delivered_seq, ?3), \
+                 receipt_read_seq = MAX(receipt_read_seq, COALESCE(?4, 0)) \
+                 WHERE conversation_id = ?1 AND user_id = ?2",
+            )?
+            .execute(params![conv, user, delivered, read])?;
         Ok(())
+    }
+
+    fn set_read(&mut self, conv: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user, seq],
+        )?;
+        Ok(())
+    }
+
+    fn set_muted(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        muted: bool,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user, muted],
+        )?;
+        Ok(())
+    }
+
+    fn set_cleared(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE members SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3) \
+             WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user, seq],
+        )?;
+        Ok(())
+    }
+
+    fn unread_count(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError> {
+        unread_count(self.tx, conv, user, after)
+    }
+
+    fn publish_to_members(
+        &mut self,
+        conv: ConversationId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_members(conv, change)
+    }
+
+    fn publish_to_user(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(Some(conv), user, change)
     }
 }
 
@@ -1147,7 +1279,7 @@ fn remove_member(
     out.for_user(None, user, Change::Removed { conversation: conv })?;
     out.conversation_changed(conv)?;
     membership_event(tx, out, conv, user, MessageKind::Left, now)?;
-    out.ticks_after(conv, &before)
+    chat::publish_ticks(out, conv, &before)
 }
 
 /// The role of someone the caller acts on; `NotFound` when they are not in the room.
@@ -1356,73 +1488,20 @@ impl SqliteStore {
                 conversation,
                 client_id,
                 text,
-            } => {
-                if let Some((conv, seq, sent_at)) = tx
-                    .query_row(
-                        "SELECT conversation_id, seq, sent_at FROM messages WHERE sender_id = ?1 AND client_id = ?2",
-                        params![user, client_id],
-                        |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, i64>(2)?)),
-                    )
-                    .optional()?
-                {
-                    if conv != conversation {
-                        return Err(StoreError::Conflict(format!(
-                            "Client id {client_id:?} was already used in another conversation."
-                        )));
-                    }
-                    return Ok(Committed {
-                        outcome: Outcome::Sent(SendAck { conversation, client_id, seq, sent_at, duplicate: true }),
-                        published: Vec::new(),
-                        guest_notices: Vec::new(),
-                    });
-                }
-                require_member(tx, conversation, user)?;
-                let seq: u64 = tx.query_row(
-                    "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-                    [conversation],
-                    |r| r.get(0),
-                )?;
-                tx.execute(
-                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![conversation, seq, user, client_id, text, now],
-                )?;
-                let sender = name_of(tx, user)?;
-                let message = Message {
-                    conversation,
-                    seq,
-                    client_id: client_id.clone(),
-                    sender,
-                    text,
-                    sent_at: now,
-                    state: TickState::Sent,
-                    kind: MessageKind::Text,
-                };
-                out.for_members(conversation, Change::Message { message })?;
-                Outcome::Sent(SendAck {
-                    conversation,
-                    client_id,
-                    seq,
-                    sent_at: now,
-                    duplicate: false,
-                })
-            }
+            } => Outcome::Sent(chat::send_message(
+                &mut out,
+                user,
+                conversation,
+                client_id,
+                text,
+                now,
+            )?),
             WriteOp::MarkDelivered {
                 user,
                 conversation,
                 seq,
             } => {
-                require_member(tx, conversation, user)?;
-                if !privacy_of(tx, user)? {
-                    let before = aggregates(tx, conversation)?;
-                    tx.execute(
-                        "UPDATE members SET receipt_delivered_seq = MAX(receipt_delivered_seq, \
-                           MIN(?3, (SELECT last_seq FROM conversations WHERE id = ?1))) \
-                         WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user, seq],
-                    )?;
-                    out.ticks_after(conversation, &before)?;
-                }
+                chat::mark_delivered(&mut out, user, conversation, seq)?;
                 Outcome::Done
             }
             WriteOp::MarkRead {
@@ -1430,35 +1509,7 @@ impl SqliteStore {
                 conversation,
                 seq,
             } => {
-                let member = require_member(tx, conversation, user)?;
-                let last_seq = last_seq(tx, conversation)?;
-                let seq = seq.min(last_seq);
-                if seq > member.read_seq {
-                    tx.execute(
-                        "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user, seq],
-                    )?;
-                    let unread = unread_count(tx, conversation, user, seq.max(member.cleared_seq))?;
-                    out.for_user(
-                        Some(conversation),
-                        user,
-                        Change::ReadCursor {
-                            conversation,
-                            read_through: seq,
-                            unread,
-                        },
-                    )?;
-                }
-                if !privacy_of(tx, user)? {
-                    let before = aggregates(tx, conversation)?;
-                    tx.execute(
-                        "UPDATE members SET receipt_read_seq = MAX(receipt_read_seq, ?3), \
-                           receipt_delivered_seq = MAX(receipt_delivered_seq, ?3) \
-                         WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user, seq],
-                    )?;
-                    out.ticks_after(conversation, &before)?;
-                }
+                chat::mark_read(&mut out, user, conversation, seq)?;
                 Outcome::Done
             }
             WriteOp::SetMuted {
@@ -1466,55 +1517,11 @@ impl SqliteStore {
                 conversation,
                 muted,
             } => {
-                let member = require_member(tx, conversation, user)?;
-                if member.muted != muted {
-                    tx.execute(
-                        "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user, muted],
-                    )?;
-                    out.for_user(
-                        Some(conversation),
-                        user,
-                        Change::ConversationSettings {
-                            conversation,
-                            muted,
-                            cleared_through: member.cleared_seq,
-                        },
-                    )?;
-                }
+                chat::set_muted(&mut out, user, conversation, muted)?;
                 Outcome::Done
             }
             WriteOp::ClearHistory { user, conversation } => {
-                let member = require_member(tx, conversation, user)?;
-                let last_seq = last_seq(tx, conversation)?;
-                if last_seq > member.cleared_seq {
-                    // Cleared messages cannot stay unread.
-                    tx.execute(
-                        "UPDATE members SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3) \
-                         WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, user, last_seq],
-                    )?;
-                    out.for_user(
-                        Some(conversation),
-                        user,
-                        Change::ConversationSettings {
-                            conversation,
-                            muted: member.muted,
-                            cleared_through: last_seq,
-                        },
-                    )?;
-                    if last_seq > member.read_seq {
-                        out.for_user(
-                            Some(conversation),
-                            user,
-                            Change::ReadCursor {
-                                conversation,
-                                read_through: last_seq,
-                                unread: 0,
-                            },
-                        )?;
-                    }
-                }
+                chat::clear_history(&mut out, user, conversation)?;
                 Outcome::Done
             }
             WriteOp::SetPrivacy { user, enabled } => {
