@@ -27,9 +27,10 @@ pub type ConversationId = u64;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database failed.
+    /// The database failed. The cause is the backend's own error, boxed so that no
+    /// database library's type shows above its adapter.
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A migration failed.
     #[error("migration {version} failed: {source}")]
     Migration {
@@ -37,7 +38,7 @@ pub enum StoreError {
         version: usize,
         /// The cause.
         #[source]
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The database was written by a newer server.
     #[error("database schema version {found} is newer than this server knows ({known})")]

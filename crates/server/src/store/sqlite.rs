@@ -28,6 +28,13 @@ use super::{
 const MAX_MEETING_MINUTES: u32 = 24 * 60;
 /// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
 const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
+/// SQLite's errors stop at this adapter: above it they are the store's own.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Db(Box::new(e))
+    }
+}
+
 /// Numbered migrations; each runs in its own transaction with the version bump.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
@@ -134,7 +141,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let version = i + 1;
-        let wrap = |source| StoreError::Migration { version, source };
+        let wrap = |e: rusqlite::Error| StoreError::Migration {
+            version,
+            source: Box::new(e),
+        };
         let tx = conn.transaction().map_err(wrap)?;
         tx.execute_batch(sql).map_err(wrap)?;
         tx.pragma_update(None, "user_version", version)
