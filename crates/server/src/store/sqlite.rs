@@ -28,6 +28,25 @@ use super::{
 const MAX_MEETING_MINUTES: u32 = 24 * 60;
 /// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
 const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
+/// `execute` through the statement cache. The writer runs the same statements thousands of
+/// times a second; preparing them afresh was over half of its CPU per message.
+fn sql_exec<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `query_row` through the statement cache (see [`sql_exec`]).
+fn sql_row<T, P, F>(conn: &Connection, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+where
+    P: rusqlite::Params,
+    F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+{
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
 /// SQLite's errors stop at this adapter: above it they are the store's own.
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -68,6 +87,62 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     clock: Clock,
+    _checkpointer: Checkpointer,
+}
+
+/// How often the WAL is copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// A WAL larger than this is checkpointed with RESTART (the writer waits for the copy, once),
+/// so that the next commit starts the log over; it is also the size SQLite truncates it to.
+const WAL_LIMIT_BYTES: u64 = 64 << 20;
+
+/// Copies the WAL into the database file beside the writer instead of on its path. Inline,
+/// SQLite's automatic checkpoint (a thousand pages written, the database file fsynced) stalled
+/// every message of the batch that crossed the threshold, over ten times a second under load;
+/// here the writer only appends to the WAL and fsyncs it. Stops when the store is dropped.
+struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(path: &Path) -> Result<Self, StoreError> {
+        let conn = open_connection(path, false)?;
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("confer-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    let large = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT_BYTES);
+                    // PASSIVE waits for nobody; RESTART, rarely, makes the log start over.
+                    let mode = if large { "RESTART" } else { "PASSIVE" };
+                    if let Err(e) =
+                        sql_row(&conn, &format!("PRAGMA wal_checkpoint({mode})"), [], |_| {
+                            Ok(())
+                        })
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Db(Box::new(e)))?;
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 const USER_COLUMNS: &str = "id, name, display_name, email, password_hash, disabled, privacy, \
@@ -83,12 +158,16 @@ impl SqliteStore {
     pub fn open(path: &Path, clock: Clock) -> Result<Self, StoreError> {
         let mut writer = open_connection(path, false)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // Checkpoints run on their own thread (see `Checkpointer`), never inline on commit.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        writer.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
         migrate(&mut writer)?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             clock,
+            _checkpointer: Checkpointer::spawn(path)?,
         })
     }
 
@@ -120,6 +199,9 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags)?;
+    // Every statement goes through the cache (`sql_exec`, `sql_row`, `prepare_cached`): room
+    // for all of the writer's and readers' distinct statements.
+    conn.set_prepared_statement_cache_capacity(256);
     // Admin commands may write while the server runs: wait for the lock instead of failing.
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -132,7 +214,7 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let current: usize = sql_row(conn, "PRAGMA user_version", [], |r| r.get(0))?;
     if current > MIGRATIONS.len() {
         return Err(StoreError::SchemaTooNew {
             found: current,
@@ -216,7 +298,7 @@ fn user_by(
     arg: &dyn rusqlite::ToSql,
 ) -> Result<Option<UserRecord>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
-    Ok(conn.query_row(&sql, [arg], user_from_row).optional()?)
+    Ok(sql_row(conn, &sql, [arg], user_from_row).optional()?)
 }
 
 fn require_user(conn: &Connection, name: &str) -> Result<UserRecord, StoreError> {
@@ -226,7 +308,12 @@ fn require_user(conn: &Connection, name: &str) -> Result<UserRecord, StoreError>
 }
 
 fn name_of(conn: &Connection, id: UserId) -> Result<String, StoreError> {
-    Ok(conn.query_row("SELECT name FROM users WHERE id = ?1", [id], |r| r.get(0))?)
+    Ok(sql_row(
+        conn,
+        "SELECT name FROM users WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// A member's row in a conversation.
@@ -241,20 +328,20 @@ fn member_row(
     conv: ConversationId,
     user: UserId,
 ) -> Result<Option<MemberRow>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT read_seq, muted, cleared_seq FROM members \
+    Ok(sql_row(
+        conn,
+        "SELECT read_seq, muted, cleared_seq FROM members \
              WHERE conversation_id = ?1 AND user_id = ?2",
-            params![conv, user],
-            |r| {
-                Ok(MemberRow {
-                    read_seq: r.get(0)?,
-                    muted: r.get(1)?,
-                    cleared_seq: r.get(2)?,
-                })
-            },
-        )
-        .optional()?)
+        params![conv, user],
+        |r| {
+            Ok(MemberRow {
+                read_seq: r.get(0)?,
+                muted: r.get(1)?,
+                cleared_seq: r.get(2)?,
+            })
+        },
+    )
+    .optional()?)
 }
 
 /// The facts authorization decides on: does the conversation exist, its kind, the user's role.
@@ -309,8 +396,9 @@ fn conversation_info(
     conn: &Connection,
     conv: ConversationId,
 ) -> Result<ConversationInfo, StoreError> {
-    let (created_at, kind, name, mute_all, lobby): (i64, String, Option<String>, bool, bool) = conn
-        .query_row(
+    let (created_at, kind, name, mute_all, lobby): (i64, String, Option<String>, bool, bool) =
+        sql_row(
+            conn,
             "SELECT created_at, kind, name, mute_all, lobby FROM conversations WHERE id = ?1",
             [conv],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
@@ -358,7 +446,8 @@ fn tick_aggregate(
     conv: ConversationId,
     sender: UserId,
 ) -> Result<(u64, u64), StoreError> {
-    let row: (Option<u64>, Option<u64>) = conn.query_row(
+    let row: (Option<u64>, Option<u64>) = sql_row(
+        conn,
         "SELECT MIN(receipt_delivered_seq), MIN(receipt_read_seq) FROM members \
          WHERE conversation_id = ?1 AND user_id != ?2",
         params![conv, sender],
@@ -368,11 +457,12 @@ fn tick_aggregate(
 }
 
 fn privacy_of(conn: &Connection, user: UserId) -> Result<bool, StoreError> {
-    Ok(
-        conn.query_row("SELECT privacy FROM users WHERE id = ?1", [user], |r| {
-            r.get(0)
-        })?,
-    )
+    Ok(sql_row(
+        conn,
+        "SELECT privacy FROM users WHERE id = ?1",
+        [user],
+        |r| r.get(0),
+    )?)
 }
 
 fn unread_count(
@@ -381,7 +471,8 @@ fn unread_count(
     user: UserId,
     after: u64,
 ) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
+    Ok(sql_row(
+        conn,
         "SELECT COUNT(*) FROM messages \
          WHERE conversation_id = ?1 AND seq > ?2 AND sender_id != ?3 AND kind = 'text'",
         params![conv, after, user],
@@ -540,7 +631,8 @@ impl Appender<'_, '_> {
     ) -> Result<(), StoreError> {
         let payload =
             serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.tx.execute(
+        sql_exec(
+            self.tx,
             "INSERT INTO stream (conversation_id, target_user, payload) VALUES (?1, ?2, ?3)",
             params![conv, target, payload],
         )?;
@@ -645,7 +737,8 @@ impl ChatRepo for Appender<'_, '_> {
     }
 
     fn set_read(&mut self, conv: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
-        self.tx.execute(
+        sql_exec(
+            self.tx,
             "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
             params![conv, user, seq],
         )?;
@@ -658,7 +751,8 @@ impl ChatRepo for Appender<'_, '_> {
         user: UserId,
         muted: bool,
     ) -> Result<(), StoreError> {
-        self.tx.execute(
+        sql_exec(
+            self.tx,
             "UPDATE members SET muted = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
             params![conv, user, muted],
         )?;
@@ -671,7 +765,8 @@ impl ChatRepo for Appender<'_, '_> {
         user: UserId,
         seq: u64,
     ) -> Result<(), StoreError> {
-        self.tx.execute(
+        sql_exec(
+            self.tx,
             "UPDATE members SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3) \
              WHERE conversation_id = ?1 AND user_id = ?2",
             params![conv, user, seq],
@@ -718,7 +813,8 @@ fn aggregates(
 
 /// The conversation's newest sequence number.
 fn last_seq(conn: &Connection, conv: ConversationId) -> Result<u64, StoreError> {
-    Ok(conn.query_row(
+    Ok(sql_row(
+        conn,
         "SELECT last_seq FROM conversations WHERE id = ?1",
         [conv],
         |r| r.get(0),
@@ -781,12 +877,13 @@ fn delete_conversation(
         "meetings",
         "scheduled_meetings",
     ] {
-        tx.execute(
+        sql_exec(
+            tx,
             &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
             [conv],
         )?;
     }
-    tx.execute("DELETE FROM conversations WHERE id = ?1", [conv])?;
+    sql_exec(tx, "DELETE FROM conversations WHERE id = ?1", [conv])?;
     Ok(members)
 }
 
@@ -795,13 +892,13 @@ fn ongoing_meeting(
     conn: &Connection,
     conv: ConversationId,
 ) -> Result<Option<OngoingMeeting>, StoreError> {
-    let Some(started_at) = conn
-        .query_row(
-            "SELECT started_at FROM meetings WHERE conversation_id = ?1",
-            [conv],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
+    let Some(started_at) = sql_row(
+        conn,
+        "SELECT started_at FROM meetings WHERE conversation_id = ?1",
+        [conv],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()?
     else {
         return Ok(None);
     };
@@ -872,14 +969,14 @@ fn guest_row(
     conv: ConversationId,
     guest: u64,
 ) -> Result<Option<GuestRow>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
+    Ok(sql_row(
+        conn,
+        "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
              WHERE conversation_id = ?1 AND id = ?2",
-            params![conv, guest],
-            guest_from_row,
-        )
-        .optional()?)
+        params![conv, guest],
+        guest_from_row,
+    )
+    .optional()?)
 }
 
 /// The guest id of `user` in the room's meeting, when they are in it as an internal guest.
@@ -888,13 +985,13 @@ fn internal_guest(
     conv: ConversationId,
     user: UserId,
 ) -> Result<Option<u64>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
-            params![conv, user],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(sql_row(
+        conn,
+        "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
+        params![conv, user],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// A moderator turns one of the room's switches (`mute_all`, `lobby`) on or off; the members
@@ -908,7 +1005,8 @@ fn set_room_setting(
     on: bool,
 ) -> Result<(), StoreError> {
     require_moderator(tx, conv, user)?;
-    tx.execute(
+    sql_exec(
+        tx,
         &format!("UPDATE conversations SET {column} = ?2 WHERE id = ?1"),
         params![conv, on],
     )?;
@@ -917,7 +1015,8 @@ fn set_room_setting(
 
 /// A room's name ('' when it has none).
 fn room_name(conn: &Connection, conv: ConversationId) -> Result<String, StoreError> {
-    Ok(conn.query_row(
+    Ok(sql_row(
+        conn,
         "SELECT COALESCE(name, '') FROM conversations WHERE id = ?1",
         [conv],
         |r| r.get(0),
@@ -961,14 +1060,14 @@ fn join_as_guest(
     }
     let existing = match &who {
         Guest::Internal(user) => {
-            let refused = tx
-                .query_row(
-                    "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
+            let refused = sql_row(
+                tx,
+                "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
+                params![conversation, user],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
             if refused {
                 return Err(StoreError::Forbidden(format!(
                     "A moderator sent you out of the meeting in {room:?}; \
@@ -982,7 +1081,8 @@ fn join_as_guest(
     let guest = match existing {
         Some(id) => id,
         None => {
-            let count: i64 = tx.query_row(
+            let count: i64 = sql_row(
+                tx,
                 "SELECT COUNT(*) FROM meeting_guests WHERE conversation_id = ?1",
                 [conversation],
                 |r| r.get(0),
@@ -998,7 +1098,8 @@ fn join_as_guest(
                 Guest::Internal(user) => (Some(user), name_of(tx, user)?, None, true),
                 Guest::External { name, connection } => (None, name, Some(connection), !lobby),
             };
-            tx.execute(
+            sql_exec(
+                tx,
                 "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
                  admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![conversation, user, display, conn, admitted, now],
@@ -1134,7 +1235,8 @@ fn dismiss_guests(
         end_guest_access(out, conv, &g, reason)?;
     }
     for table in ["meeting_guests", "meeting_refusals"] {
-        tx.execute(
+        sql_exec(
+            tx,
             &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
             [conv],
         )?;
@@ -1151,11 +1253,13 @@ fn join_meeting_as_member(
     user: UserId,
     now: i64,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    sql_exec(
+        tx,
         "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
         params![conv, now],
     )?;
-    let joined = tx.execute(
+    let joined = sql_exec(
+        tx,
         "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
          VALUES (?1, ?2, ?3)",
         params![conv, user, now],
@@ -1195,7 +1299,8 @@ fn guest_name(tx: &Transaction<'_>, name: Option<String>) -> Result<String, Stor
 }
 
 fn scheduled_meeting(conn: &Connection, id: u64) -> Result<ScheduledMeeting, StoreError> {
-    conn.query_row(
+    sql_row(
+        conn,
         "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, s.minutes, \
          u.name FROM scheduled_meetings s JOIN conversations c ON c.id = s.conversation_id \
          JOIN users u ON u.id = s.organizer_id WHERE s.id = ?1",
@@ -1226,14 +1331,16 @@ fn leave_meeting(
     conv: ConversationId,
     user: UserId,
 ) -> Result<bool, StoreError> {
-    let removed = tx.execute(
+    let removed = sql_exec(
+        tx,
         "DELETE FROM meeting_participants WHERE conversation_id = ?1 AND user_id = ?2",
         params![conv, user],
     )?;
     if removed == 0 {
         return Ok(false);
     }
-    let left: i64 = tx.query_row(
+    let left: i64 = sql_row(
+        tx,
         "SELECT COUNT(*) FROM meeting_participants WHERE conversation_id = ?1",
         [conv],
         |r| r.get(0),
@@ -1241,7 +1348,11 @@ fn leave_meeting(
     if left == 0 {
         // Guests never keep a meeting going: their access ends with the members' meeting.
         dismiss_guests(tx, out, conv, "The meeting has ended.")?;
-        tx.execute("DELETE FROM meetings WHERE conversation_id = ?1", [conv])?;
+        sql_exec(
+            tx,
+            "DELETE FROM meetings WHERE conversation_id = ?1",
+            [conv],
+        )?;
     }
     meeting_changed(tx, out, conv)?;
     Ok(true)
@@ -1256,7 +1367,8 @@ fn send_invitation(
     inviter: UserId,
     now: i64,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    sql_exec(
+        tx,
         "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
          VALUES (?1, ?2, ?3, ?4)",
         params![conv, invitee, inviter, now],
@@ -1282,7 +1394,8 @@ fn remove_member(
 ) -> Result<(), StoreError> {
     leave_meeting(tx, out, conv, user)?;
     let before = aggregates(tx, conv)?;
-    tx.execute(
+    sql_exec(
+        tx,
         "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
         params![conv, user],
     )?;
@@ -1309,7 +1422,8 @@ fn target_role(
 
 /// Members plus pending invitations: what the size cap counts.
 fn seats_taken(conn: &Connection, conv: ConversationId) -> Result<usize, StoreError> {
-    Ok(conn.query_row(
+    Ok(sql_row(
+        conn,
         "SELECT (SELECT COUNT(*) FROM members WHERE conversation_id = ?1) + \
                 (SELECT COUNT(*) FROM invitations WHERE conversation_id = ?1)",
         [conv],
@@ -1332,13 +1446,15 @@ fn membership_event(
     kind: MessageKind,
     now: i64,
 ) -> Result<(), StoreError> {
-    let seq: u64 = tx.query_row(
+    let seq: u64 = sql_row(
+        tx,
         "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
         [conv],
         |r| r.get(0),
     )?;
     let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
-    tx.execute(
+    sql_exec(
+        tx,
         "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, kind) \
          VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
         params![conv, seq, user, client_id, now, kind_to_str(kind)],
@@ -1400,7 +1516,8 @@ impl SqliteStore {
                         "A user named {name:?} already exists."
                     )));
                 }
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO users (name, display_name, email, password_hash, created_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![name, display_name, email, password_hash, now],
@@ -1414,11 +1531,13 @@ impl SqliteStore {
                 let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
                     StoreError::NotFound(format!("There is no user named {name:?}."))
                 })?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE users SET password_hash = ?1 WHERE id = ?2",
                     params![password_hash, user.id],
                 )?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
                      WHERE user_id = ?1 AND revoked = 0",
                     [user.id],
@@ -1429,8 +1548,9 @@ impl SqliteStore {
                 let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
                     StoreError::NotFound(format!("There is no user named {name:?}."))
                 })?;
-                tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
-                tx.execute(
+                sql_exec(tx, "UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
+                sql_exec(
+                    tx,
                     "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
                      WHERE user_id = ?1 AND revoked = 0",
                     [user.id],
@@ -1442,14 +1562,16 @@ impl SqliteStore {
                 token_hash,
                 device,
             } => {
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO sessions (user_id, token_hash, device, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![user, token_hash, device, now],
                 )?;
                 Outcome::Session(tx.last_insert_rowid())
             }
             WriteOp::RevokeSession { session } => {
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
                      WHERE id = ?1 AND revoked = 0",
                     [session],
@@ -1464,17 +1586,18 @@ impl SqliteStore {
                     ));
                 }
                 let key = format!("{}:{}", user.min(other.id), user.max(other.id));
-                let existing: Option<ConversationId> = tx
-                    .query_row(
-                        "SELECT id FROM conversations WHERE direct_key = ?1",
-                        [&key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let existing: Option<ConversationId> = sql_row(
+                    tx,
+                    "SELECT id FROM conversations WHERE direct_key = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .optional()?;
                 let conv = match existing {
                     Some(c) => c,
                     None => {
-                        tx.execute(
+                        sql_exec(
+                            tx,
                             // The pair's own meeting link; SQLite's randomness is seeded from the OS.
                             "INSERT INTO conversations (kind, direct_key, created_at, link_token) \
                              VALUES ('direct', ?1, ?2, lower(hex(randomblob(32))))",
@@ -1482,7 +1605,8 @@ impl SqliteStore {
                         )?;
                         let conv = tx.last_insert_rowid() as ConversationId;
                         for member in [user, other.id] {
-                            tx.execute(
+                            sql_exec(
+                                tx,
                                 "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
                                 params![conv, member],
                             )?;
@@ -1536,7 +1660,8 @@ impl SqliteStore {
             }
             WriteOp::SetPrivacy { user, enabled } => {
                 if privacy_of(tx, user)? != enabled {
-                    tx.execute(
+                    sql_exec(
+                        tx,
                         "UPDATE users SET privacy = ?2 WHERE id = ?1",
                         params![user, enabled],
                     )?;
@@ -1572,7 +1697,8 @@ impl SqliteStore {
                 message,
             } => {
                 let message = message.filter(|m| !m.trim().is_empty());
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE users SET status = ?2, status_message = ?3 WHERE id = ?1",
                     params![user, choice_to_str(status), message],
                 )?;
@@ -1580,7 +1706,8 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::SetLastSeen { user, at } => {
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE users SET last_seen = ?2 WHERE id = ?1",
                     params![user, at],
                 )?;
@@ -1597,13 +1724,13 @@ impl SqliteStore {
                         "You cannot add yourself to your favourites.".into(),
                     ));
                 }
-                let existing: Option<String> = tx
-                    .query_row(
-                        "SELECT state FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
-                        params![user, target.id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let existing: Option<String> = sql_row(
+                    tx,
+                    "SELECT state FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
+                    params![user, target.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
                 let state = match policy {
                     PresencePolicy::Organization => FavouriteState::Accepted,
                     PresencePolicy::Subscribers => FavouriteState::Pending,
@@ -1613,7 +1740,8 @@ impl SqliteStore {
                     s == FavouriteState::Accepted || s == state
                 });
                 if !unchanged {
-                    tx.execute(
+                    sql_exec(
+                        tx,
                         "INSERT INTO favourites (owner_id, target_id, state, created_at) VALUES (?1, ?2, ?3, ?4) \
                          ON CONFLICT (owner_id, target_id) DO UPDATE SET state = excluded.state",
                         params![user, target.id, fav_state_to_str(state), now],
@@ -1624,7 +1752,8 @@ impl SqliteStore {
             }
             WriteOp::RemoveFavourite { user, target } => {
                 let target = require_user(tx, &target)?;
-                let removed = tx.execute(
+                let removed = sql_exec(
+                    tx,
                     "DELETE FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
                     params![user, target.id],
                 )?;
@@ -1644,7 +1773,8 @@ impl SqliteStore {
                 } else {
                     FavouriteState::Declined
                 };
-                let changed = tx.execute(
+                let changed = sql_exec(
+                    tx,
                     "UPDATE favourites SET state = ?3 WHERE owner_id = ?1 AND target_id = ?2 AND state = 'pending'",
                     params![requester.id, user, fav_state_to_str(state)],
                 )?;
@@ -1686,12 +1816,14 @@ impl SqliteStore {
                 if 1 + invitees.len() > max_members {
                     return Err(full(max_members));
                 }
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO conversations (kind, created_at, name) VALUES ('group', ?1, ?2)",
                     params![now, name],
                 )?;
                 let conv = tx.last_insert_rowid() as ConversationId;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
                     params![conv, user],
                 )?;
@@ -1715,14 +1847,14 @@ impl SqliteStore {
                         invitee.info.name
                     )));
                 }
-                let invited: bool = tx
-                    .query_row(
-                        "SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, invitee.id],
-                        |_| Ok(true),
-                    )
-                    .optional()?
-                    .unwrap_or(false);
+                let invited: bool = sql_row(
+                    tx,
+                    "SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+                    params![conversation, invitee.id],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
                 if !invited {
                     if seats_taken(tx, conversation)? + 1 > max_members {
                         return Err(full(max_members));
@@ -1736,7 +1868,8 @@ impl SqliteStore {
                 conversation,
                 max_members,
             } => {
-                let removed = tx.execute(
+                let removed = sql_exec(
+                    tx,
                     "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
                     params![conversation, user],
                 )?;
@@ -1752,7 +1885,8 @@ impl SqliteStore {
                 // A newcomer sees only what is posted from now on: everything so far counts as
                 // cleared, read and received for them.
                 let last_seq = last_seq(tx, conversation)?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
                      receipt_read_seq, cleared_seq) VALUES (?1, ?2, ?3, ?3, ?3, ?3)",
                     params![conversation, user, last_seq],
@@ -1767,7 +1901,8 @@ impl SqliteStore {
                 Outcome::Conversation(Box::new(summary(tx, user, conversation)?))
             }
             WriteOp::DeclineGroup { user, conversation } => {
-                let removed = tx.execute(
+                let removed = sql_exec(
+                    tx,
                     "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
                     params![conversation, user],
                 )?;
@@ -1806,13 +1941,15 @@ impl SqliteStore {
             }
             WriteOp::CreateRoom { user, name, link } => {
                 let name = crate::domain::names::clean("A room name", &name, 100)?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO conversations (kind, created_at, name, link_token) \
                      VALUES ('room', ?1, ?2, ?3)",
                     params![now, name, link],
                 )?;
                 let conv = tx.last_insert_rowid() as ConversationId;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO members (conversation_id, user_id, role) VALUES (?1, ?2, 'owner')",
                     params![conv, user],
                 )?;
@@ -1835,7 +1972,8 @@ impl SqliteStore {
                 // A room's history is the room's: a new member sees it, but none of it is
                 // unread for them.
                 let last_seq = last_seq(tx, conversation)?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
                      receipt_read_seq) VALUES (?1, ?2, ?3, ?3, ?3)",
                     params![conversation, member.id, last_seq],
@@ -1850,12 +1988,14 @@ impl SqliteStore {
                     now,
                 )?;
                 // A guest in the meeting who becomes a member stays in it, as a participant.
-                if tx.execute(
+                if sql_exec(
+                    tx,
                     "DELETE FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
                     params![conversation, member.id],
                 )? > 0
                 {
-                    tx.execute(
+                    sql_exec(
+                        tx,
                         "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, \
                          joined_at) VALUES (?1, ?2, ?3)",
                         params![conversation, member.id, now],
@@ -1885,7 +2025,8 @@ impl SqliteStore {
                 require_moderator(tx, conversation, user)?;
                 let member = require_user(tx, &member)?;
                 if target_role(tx, conversation, &member)? == Role::Member {
-                    tx.execute(
+                    sql_exec(
+                        tx,
                         "UPDATE members SET role = 'moderator' \
                          WHERE conversation_id = ?1 AND user_id = ?2",
                         params![conversation, member.id],
@@ -1900,7 +2041,8 @@ impl SqliteStore {
                 link,
             } => {
                 require_moderator(tx, conversation, user)?;
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE conversations SET link_token = ?2 WHERE id = ?1",
                     params![conversation, link],
                 )?;
@@ -1918,7 +2060,8 @@ impl SqliteStore {
                 let caller = standing(tx, conversation, user)?;
                 authz::user_can(caller, Action::UseRoom, conversation)?;
                 let others = member_ids(tx, conversation)?.len().saturating_sub(1);
-                let other_moderators: i64 = tx.query_row(
+                let other_moderators: i64 = sql_row(
+                    tx,
                     "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
                      AND role IN ('owner', 'moderator')",
                     params![conversation, user],
@@ -1948,7 +2091,7 @@ impl SqliteStore {
             WriteOp::LeaveMeeting { user, conversation } => {
                 if let Some(guest) = internal_guest(tx, conversation, user)? {
                     // An internal guest leaving: their access ends with it.
-                    tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
+                    sql_exec(tx, "DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
                     out.for_user(
                         Some(conversation),
                         user,
@@ -1995,7 +2138,8 @@ impl SqliteStore {
                         "That meeting would be over already; pick a later time.".into(),
                     ));
                 }
-                tx.execute(
+                sql_exec(
+                    tx,
                     "INSERT INTO scheduled_meetings (conversation_id, title, starts_at, minutes, \
                      organizer_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![conversation, title, starts_at, minutes, user],
@@ -2007,7 +2151,11 @@ impl SqliteStore {
             WriteOp::DeleteScheduledMeeting { user, meeting } => {
                 let conversation = scheduled_meeting(tx, meeting)?.conversation;
                 authorize(tx, conversation, user, Action::DeleteScheduledMeeting)?;
-                tx.execute("DELETE FROM scheduled_meetings WHERE id = ?1", [meeting])?;
+                sql_exec(
+                    tx,
+                    "DELETE FROM scheduled_meetings WHERE id = ?1",
+                    [meeting],
+                )?;
                 out.for_members(conversation, Change::Calendar { conversation })?;
                 Outcome::Done
             }
@@ -2022,8 +2170,9 @@ impl SqliteStore {
                     None => Some(guest_name(tx, name)?),
                     Some(_) => None,
                 };
-                let (conversation, room, kind, lobby): (ConversationId, String, String, bool) = tx
-                    .query_row(
+                let (conversation, room, kind, lobby): (ConversationId, String, String, bool) =
+                    sql_row(
+                        tx,
                         "SELECT id, COALESCE(name, ''), kind, lobby FROM conversations \
                          WHERE link_token = ?1",
                         [&link],
@@ -2089,7 +2238,8 @@ impl SqliteStore {
                         )));
                     }
                 }
-                tx.execute(
+                sql_exec(
+                    tx,
                     "UPDATE meeting_guests SET admitted = 1 WHERE id = ?1",
                     [guest],
                 )?;
@@ -2107,10 +2257,11 @@ impl SqliteStore {
                         "Guest {guest} is not in the meeting of room {conversation} (they may have left)."
                     ))
                 })?;
-                tx.execute("DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
+                sql_exec(tx, "DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
                 if let Some(user) = g.user {
                     // Otherwise the link would bring them straight back.
-                    tx.execute(
+                    sql_exec(
+                        tx,
                         "INSERT OR IGNORE INTO meeting_refusals (conversation_id, user_id) \
                          VALUES (?1, ?2)",
                         params![conversation, user],
@@ -2133,7 +2284,8 @@ impl SqliteStore {
                 set_room_setting(tx, &mut out, conversation, user, "lobby", enabled)?;
                 // Without a lobby nobody waits: whoever was waiting comes in.
                 if !enabled
-                    && tx.execute(
+                    && sql_exec(
+                        tx,
                         "UPDATE meeting_guests SET admitted = 1 \
                          WHERE conversation_id = ?1 AND admitted = 0",
                         [conversation],
@@ -2144,17 +2296,17 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::GuestLeave { guest } => {
-                let conversation: ConversationId = tx
-                    .query_row(
-                        "DELETE FROM meeting_guests WHERE id = ?1 AND user_id IS NULL \
+                let conversation: ConversationId = sql_row(
+                    tx,
+                    "DELETE FROM meeting_guests WHERE id = ?1 AND user_id IS NULL \
                          RETURNING conversation_id",
-                        [guest],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                    .ok_or_else(|| {
-                        StoreError::NotFound(format!("Guest {guest} is not in any meeting."))
-                    })?;
+                    [guest],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!("Guest {guest} is not in any meeting."))
+                })?;
                 meeting_changed(tx, &mut out, conversation)?;
                 Outcome::Done
             }
@@ -2163,7 +2315,7 @@ impl SqliteStore {
             WriteOp::Panic => panic!("a faulty op"),
             WriteOp::ForgetExternalGuests => {
                 let rooms = {
-                    let mut stmt = tx.prepare(
+                    let mut stmt = tx.prepare_cached(
                         "DELETE FROM meeting_guests WHERE user_id IS NULL \
                          RETURNING conversation_id",
                     )?;
@@ -2241,7 +2393,7 @@ impl Store for SqliteStore {
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
             // A savepoint per op: a refused op leaves no trace and does not undo the others.
-            tx.execute_batch("SAVEPOINT op")?;
+            sql_exec(&tx, "SAVEPOINT op", [])?;
             // A bug in one op (a panic) fails that op alone, rolled back like a refusal, instead
             // of killing the one writer every user depends on.
             let applied =
@@ -2249,11 +2401,12 @@ impl Store for SqliteStore {
                     .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
             match applied {
                 Ok(c) => {
-                    tx.execute_batch("RELEASE op")?;
+                    sql_exec(&tx, "RELEASE op", [])?;
                     results.push(Ok(c));
                 }
                 Err(e) => {
-                    tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+                    sql_exec(&tx, "ROLLBACK TO op", [])?;
+                    sql_exec(&tx, "RELEASE op", [])?;
                     results.push(Err(e));
                 }
             }
@@ -2272,7 +2425,8 @@ impl Store for SqliteStore {
 
     fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         self.with_reader(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
             Ok(stmt
                 .query_map([], user_from_row)?
                 .collect::<Result<_, _>>()?)
@@ -2281,13 +2435,13 @@ impl Store for SqliteStore {
 
     fn session_by_token_hash(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError> {
         self.with_reader(|c| {
-            let found: Option<(i64, UserId)> = c
-                .query_row(
-                    "SELECT id, user_id FROM sessions WHERE token_hash = ?1 AND revoked = 0",
-                    [hash],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let found: Option<(i64, UserId)> = sql_row(
+                c,
+                "SELECT id, user_id FROM sessions WHERE token_hash = ?1 AND revoked = 0",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
             let Some((id, user_id)) = found else {
                 return Ok(None);
             };
@@ -2359,7 +2513,7 @@ impl Store for SqliteStore {
                 (Some(_), l) => l.unwrap_or(HISTORY_FIRST_PAGE_MIN).clamp(1, HISTORY_MAX_PAGE),
                 (None, _) => {
                     // First page: the last 30 days, or the newest 75 if those hold fewer.
-                    let recent: u32 = c.query_row(
+                    let recent: u32 = sql_row(c,
                         "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sent_at >= ?3",
                         params![conversation, floor, now_ms - HISTORY_FIRST_PAGE_WINDOW_MS],
                         |r| r.get(0),
@@ -2432,11 +2586,12 @@ impl Store for SqliteStore {
 
     fn max_position(&self) -> Result<u64, StoreError> {
         self.with_reader(|c| {
-            Ok(
-                c.query_row("SELECT COALESCE(MAX(position), 0) FROM stream", [], |r| {
-                    r.get(0)
-                })?,
-            )
+            Ok(sql_row(
+                c,
+                "SELECT COALESCE(MAX(position), 0) FROM stream",
+                [],
+                |r| r.get(0),
+            )?)
         })
     }
 
@@ -2475,7 +2630,8 @@ impl Store for SqliteStore {
             // Both people in a 1:1 conversation share its meeting link; a room's is its
             // moderators'.
             authorize(c, conversation, user, Action::ReadMeetingLink)?;
-            Ok(c.query_row(
+            Ok(sql_row(
+                c,
                 "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = ?1",
                 [conversation],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -2529,7 +2685,8 @@ impl Store for SqliteStore {
 
     fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
         self.with_reader(|c| {
-            c.query_row(
+            sql_row(
+                c,
                 "SELECT id, COALESCE(name, '') FROM conversations WHERE link_token = ?1",
                 [link],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -2571,9 +2728,38 @@ mod tests {
         drop(make_store(dir.path(), system_clock()));
         let store = make_store(dir.path(), system_clock());
         let version: usize = store
-            .with_reader(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .with_reader(|c| Ok(sql_row(c, "PRAGMA user_version", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn the_wal_reaches_the_database_file_without_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = make_store(dir.path(), system_clock());
+        let db = dir.path().join("confer.db");
+        let size = || std::fs::metadata(&db).unwrap().len();
+        let before = size();
+        // Enough rows for many pages; the writer itself never checkpoints (autocheckpoint 0).
+        let users: Vec<WriteOp> = (0..400)
+            .map(|i| WriteOp::CreateUser {
+                name: format!("user{i}"),
+                display_name: format!("User {i} {}", "x".repeat(100)),
+                email: None,
+                password_hash: "x".into(),
+            })
+            .collect();
+        for result in store.write_batch(users).unwrap() {
+            result.unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while size() <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the checkpointer never copied the WAL into the database file"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]
