@@ -10,6 +10,7 @@ use std::{
 use crate::domain::{
     authz::{self, Action, Kind, Role, Standing},
     chat::{self, Aggregates, ChatRepo, Cursors},
+    people::{self, PeopleRepo},
 };
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
@@ -20,8 +21,8 @@ use confer_proto::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Outcome, PresencePolicy,
-    Published, SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
+    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Outcome, Published,
+    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
 };
 
 /// Longest meeting, in minutes (a day).
@@ -798,6 +799,131 @@ impl ChatRepo for Appender<'_, '_> {
         change: Change,
     ) -> Result<(), StoreError> {
         self.for_user(Some(conv), user, change)
+    }
+}
+
+/// The SQLite side of the people rules.
+impl PeopleRepo for Appender<'_, '_> {
+    fn user_named(&mut self, name: &str) -> Result<UserRecord, StoreError> {
+        require_user(self.tx, name)
+    }
+
+    fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
+        name_of(self.tx, user)
+    }
+
+    fn settings(&mut self, user: UserId) -> Result<UserSettings, StoreError> {
+        Ok(user_by(self.tx, "id = ?1", &user)?
+            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
+            .settings)
+    }
+
+    fn set_privacy(&mut self, user: UserId, on: bool) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE users SET privacy = ?2 WHERE id = ?1",
+            params![user, on],
+        )?;
+        Ok(())
+    }
+
+    fn set_status(
+        &mut self,
+        user: UserId,
+        status: PresenceChoice,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE users SET status = ?2, status_message = ?3 WHERE id = ?1",
+            params![user, choice_to_str(status), message],
+        )?;
+        Ok(())
+    }
+
+    fn set_last_seen(&mut self, user: UserId, at: i64) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE users SET last_seen = ?2 WHERE id = ?1",
+            params![user, at],
+        )?;
+        Ok(())
+    }
+
+    fn memberships(&mut self, user: UserId) -> Result<Vec<ConversationId>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
+        Ok(stmt
+            .query_map([user], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn ticks_of(&mut self, conv: ConversationId, sender: UserId) -> Result<(u64, u64), StoreError> {
+        tick_aggregate(self.tx, conv, sender)
+    }
+
+    fn favourite(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+    ) -> Result<Option<FavouriteState>, StoreError> {
+        let state: Option<String> = sql_row(
+            self.tx,
+            "SELECT state FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
+            params![owner, target],
+            |r| r.get(0),
+        )
+        .optional()?;
+        Ok(state.as_deref().map(fav_state_from_str))
+    }
+
+    fn put_favourite(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+        state: FavouriteState,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO favourites (owner_id, target_id, state, created_at) \
+             VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (owner_id, target_id) DO UPDATE SET state = excluded.state",
+            params![owner, target, fav_state_to_str(state), at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_favourite(&mut self, owner: UserId, target: UserId) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "DELETE FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
+            params![owner, target],
+        )? > 0)
+    }
+
+    fn answer_request(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+        state: FavouriteState,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "UPDATE favourites SET state = ?3 \
+             WHERE owner_id = ?1 AND target_id = ?2 AND state = 'pending'",
+            params![owner, target, fav_state_to_str(state)],
+        )? > 0)
+    }
+
+    fn publish(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(conv, user, change)
     }
 }
 
@@ -1659,36 +1785,7 @@ impl SqliteStore {
                 Outcome::Done
             }
             WriteOp::SetPrivacy { user, enabled } => {
-                if privacy_of(tx, user)? != enabled {
-                    sql_exec(
-                        tx,
-                        "UPDATE users SET privacy = ?2 WHERE id = ?1",
-                        params![user, enabled],
-                    )?;
-                    self.publish_settings(tx, &mut out, user)?;
-                    if !enabled {
-                        // Ticks were withheld while private: bring the user's devices up to date.
-                        let convs: Vec<ConversationId> = {
-                            let mut stmt = tx.prepare_cached(
-                                "SELECT conversation_id FROM members WHERE user_id = ?1",
-                            )?;
-                            stmt.query_map([user], |r| r.get(0))?
-                                .collect::<Result<_, _>>()?
-                        };
-                        for conv in convs {
-                            let (d, r) = tick_aggregate(tx, conv, user)?;
-                            out.for_user(
-                                Some(conv),
-                                user,
-                                Change::Ticks {
-                                    conversation: conv,
-                                    delivered_through: d,
-                                    read_through: r,
-                                },
-                            )?;
-                        }
-                    }
-                }
+                people::set_privacy(&mut out, user, enabled)?;
                 Outcome::Done
             }
             WriteOp::SetStatus {
@@ -1696,21 +1793,11 @@ impl SqliteStore {
                 status,
                 message,
             } => {
-                let message = message.filter(|m| !m.trim().is_empty());
-                sql_exec(
-                    tx,
-                    "UPDATE users SET status = ?2, status_message = ?3 WHERE id = ?1",
-                    params![user, choice_to_str(status), message],
-                )?;
-                self.publish_settings(tx, &mut out, user)?;
+                people::set_status(&mut out, user, status, message)?;
                 Outcome::Done
             }
             WriteOp::SetLastSeen { user, at } => {
-                sql_exec(
-                    tx,
-                    "UPDATE users SET last_seen = ?2 WHERE id = ?1",
-                    params![user, at],
-                )?;
+                people::set_last_seen(&mut out, user, at)?;
                 Outcome::Done
             }
             WriteOp::AddFavourite {
@@ -1718,48 +1805,11 @@ impl SqliteStore {
                 target,
                 policy,
             } => {
-                let target = require_user(tx, &target)?;
-                if target.id == user {
-                    return Err(StoreError::Invalid(
-                        "You cannot add yourself to your favourites.".into(),
-                    ));
-                }
-                let existing: Option<String> = sql_row(
-                    tx,
-                    "SELECT state FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
-                    params![user, target.id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-                let state = match policy {
-                    PresencePolicy::Organization => FavouriteState::Accepted,
-                    PresencePolicy::Subscribers => FavouriteState::Pending,
-                };
-                let unchanged = existing.as_deref().is_some_and(|s| {
-                    let s = fav_state_from_str(s);
-                    s == FavouriteState::Accepted || s == state
-                });
-                if !unchanged {
-                    sql_exec(
-                        tx,
-                        "INSERT INTO favourites (owner_id, target_id, state, created_at) VALUES (?1, ?2, ?3, ?4) \
-                         ON CONFLICT (owner_id, target_id) DO UPDATE SET state = excluded.state",
-                        params![user, target.id, fav_state_to_str(state), now],
-                    )?;
-                    self.publish_favourite(tx, &mut out, user, target.id, state)?;
-                }
+                people::add_favourite(&mut out, user, &target, policy, now)?;
                 Outcome::Done
             }
             WriteOp::RemoveFavourite { user, target } => {
-                let target = require_user(tx, &target)?;
-                let removed = sql_exec(
-                    tx,
-                    "DELETE FROM favourites WHERE owner_id = ?1 AND target_id = ?2",
-                    params![user, target.id],
-                )?;
-                if removed > 0 {
-                    self.publish_favourite(tx, &mut out, user, target.id, FavouriteState::Removed)?;
-                }
+                people::remove_favourite(&mut out, user, &target)?;
                 Outcome::Done
             }
             WriteOp::AnswerSubscription {
@@ -1767,24 +1817,7 @@ impl SqliteStore {
                 requester,
                 accept,
             } => {
-                let requester = require_user(tx, &requester)?;
-                let state = if accept {
-                    FavouriteState::Accepted
-                } else {
-                    FavouriteState::Declined
-                };
-                let changed = sql_exec(
-                    tx,
-                    "UPDATE favourites SET state = ?3 WHERE owner_id = ?1 AND target_id = ?2 AND state = 'pending'",
-                    params![requester.id, user, fav_state_to_str(state)],
-                )?;
-                if changed == 0 {
-                    return Err(StoreError::NotFound(format!(
-                        "There is no pending request from {:?}.",
-                        requester.info.name
-                    )));
-                }
-                self.publish_favourite(tx, &mut out, requester.id, user, state)?;
+                people::answer_subscription(&mut out, user, &requester, accept)?;
                 Outcome::Done
             }
             WriteOp::CreateGroup {
@@ -2337,42 +2370,6 @@ impl SqliteStore {
             published: out.published,
             guest_notices: out.guest_notices,
         })
-    }
-
-    fn publish_settings(
-        &self,
-        tx: &Transaction<'_>,
-        out: &mut Appender<'_, '_>,
-        user: UserId,
-    ) -> Result<(), StoreError> {
-        let settings = user_by(tx, "id = ?1", &user)?
-            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
-            .settings;
-        out.for_user(None, user, Change::Settings { settings })
-    }
-
-    fn publish_favourite(
-        &self,
-        tx: &Transaction<'_>,
-        out: &mut Appender<'_, '_>,
-        owner: UserId,
-        target: UserId,
-        state: FavouriteState,
-    ) -> Result<(), StoreError> {
-        let favourite = Favourite {
-            owner: name_of(tx, owner)?,
-            target: name_of(tx, target)?,
-            state,
-        };
-        // Both sides hear of it: the target sees requests arrive and end on all its devices.
-        out.for_user(
-            None,
-            owner,
-            Change::Favourite {
-                favourite: favourite.clone(),
-            },
-        )?;
-        out.for_user(None, target, Change::Favourite { favourite })
     }
 }
 
