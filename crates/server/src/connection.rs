@@ -3,6 +3,8 @@
 
 use std::{net::SocketAddr, pin::Pin, sync::Arc};
 
+use tokio::sync::mpsc;
+
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use confer_proto::{ClientFrame, ErrorBody, ErrorCode, Event, Request, Response, ServerFrame};
 use futures_util::{
@@ -45,7 +47,8 @@ pub(crate) struct Session {
     pub sub: Option<Subscription>,
     /// The newest stream position written to this client.
     pub last_position: u64,
-    pub sink: SplitSink<WebSocket, WsMessage>,
+    /// Frames for the socket's writer task, in order.
+    pub out: mpsc::Sender<WsMessage>,
 }
 
 impl Session {
@@ -54,7 +57,14 @@ impl Session {
     }
 
     pub async fn send_text(&mut self, text: impl Into<String>) -> Result<(), axum::Error> {
-        self.sink.send(WsMessage::Text(text.into().into())).await
+        self.send_message(WsMessage::Text(text.into().into())).await
+    }
+
+    async fn send_message(&mut self, message: WsMessage) -> Result<(), axum::Error> {
+        self.out
+            .send(message)
+            .await
+            .map_err(|_| axum::Error::new("the socket's writer stopped"))
     }
 
     /// The signed-in user, or `unauthenticated`.
@@ -72,6 +82,9 @@ type PendingSend =
 pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketAddr) {
     state.metrics.connection_opened();
     let (sink, mut stream) = socket.split();
+    let (out, queued) = mpsc::channel(OUT_QUEUE);
+    // Owned here: awaited before the connection ends.
+    let writer = tokio::spawn(write_frames(sink, queued));
     let mut session = Session {
         conn_id: state.next_conn_id(),
         peer,
@@ -79,7 +92,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         guest: None,
         sub: None,
         last_position: 0,
-        sink,
+        out,
     };
     let mut shutdown = state.shutdown.subscribe();
     let mut revocations = state.revocations.subscribe();
@@ -180,16 +193,43 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
             _ => 1008,
         };
         let _ = session
-            .sink
-            .send(WsMessage::Close(Some(CloseFrame {
+            .send_message(WsMessage::Close(Some(CloseFrame {
                 code: ws_code,
                 reason: code.as_str().into(),
             })))
             .await;
     }
-    let _ = session.sink.close().await;
+    // The writer task flushes what is queued, closes the socket and ends.
+    let (closed, _) = mpsc::channel(1);
+    drop(std::mem::replace(&mut session.out, closed));
+    let _ = writer.await;
     handlers::disconnected(&state, &mut session).await;
     state.metrics.connection_closed();
+}
+
+/// Frames queued for one socket's writer at most; a full queue makes the connection wait.
+const OUT_QUEUE: usize = 256;
+
+/// The socket's write half as its own task: it writes every frame already queued before one
+/// flush, so a burst of acks and events costs one write to the socket instead of one each.
+async fn write_frames(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut queued: mpsc::Receiver<WsMessage>,
+) {
+    while let Some(first) = queued.recv().await {
+        if sink.feed(first).await.is_err() {
+            return;
+        }
+        while let Ok(next) = queued.try_recv() {
+            if sink.feed(next).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = sink.close().await;
 }
 
 async fn next_event(sub: &mut Option<Subscription>) -> Option<crate::hub::Outgoing> {
