@@ -22,6 +22,9 @@ pub struct ThroughputParams {
     pub messages: usize,
     /// Unacknowledged sends a sender keeps in flight.
     pub window: usize,
+    /// Messages per second in all, paced evenly across the senders; `None` sends as fast as the
+    /// window allows.
+    pub rate: Option<f64>,
 }
 
 const PASSWORD: &str = "bench-password";
@@ -59,11 +62,23 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
     let epoch = Arc::new(Instant::now());
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for (mut sender, mut receiver, conv) in pairs {
+    for (i, (mut sender, mut receiver, conv)) in pairs.into_iter().enumerate() {
         let epoch2 = epoch.clone();
+        // At a fixed rate each sender ticks every pairs/rate seconds, the senders' ticks spread
+        // over the period so that they do not all send at once.
+        let mut pace = p.rate.map(|rate| {
+            let period = Duration::from_secs_f64(p.pairs as f64 / rate);
+            let offset = period.mul_f64(i as f64 / p.pairs as f64);
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
         let send = tokio::spawn(async move {
             let mut in_flight = std::collections::VecDeque::new();
             for n in 0..p.messages {
+                if let Some(ticks) = pace.as_mut() {
+                    ticks.tick().await;
+                }
                 let text = format!("{} {n}", epoch2.elapsed().as_nanos());
                 let req = Request::SendMessage {
                     conversation: conv,
@@ -126,6 +141,7 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
         "users": p.pairs * 2,
         "messages_per_sender": p.messages,
         "window": p.window,
+        "rate": p.rate,
         "delivered": latencies.len(),
         "seconds": (elapsed * 1000.0).round() / 1000.0,
         "delivered_per_sec": (latencies.len() as f64 / elapsed).round(),
@@ -143,6 +159,7 @@ mod tests {
             pairs: 2,
             messages: 50,
             window: 8,
+            rate: None,
         })
         .await
         .unwrap();
@@ -152,5 +169,15 @@ mod tests {
                 >= report["latency_ms"]["p50"].as_f64().unwrap()
         );
         assert!(report["delivered_per_sec"].as_f64().unwrap() > 0.0);
+        let paced = throughput(ThroughputParams {
+            pairs: 2,
+            messages: 20,
+            window: 8,
+            rate: Some(400.0),
+        })
+        .await
+        .unwrap();
+        assert_eq!(paced["delivered"], 40);
+        assert_eq!(paced["rate"], 400.0);
     }
 }

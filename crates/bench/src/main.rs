@@ -28,6 +28,10 @@ enum Command {
         /// Unacknowledged sends per sender.
         #[arg(long, default_value_t = 32)]
         window: usize,
+        /// Send at this many messages per second in all (spread evenly over the senders)
+        /// instead of as fast as the window allows: for latency at a fixed load.
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Client cache: sync N messages into an empty cache, then open the first page offline.
     Cache {
@@ -69,14 +73,19 @@ async fn main() -> anyhow::Result<()> {
             pairs,
             messages,
             window,
+            rate,
         } => {
             if pairs == 0 || messages == 0 || window == 0 {
                 anyhow::bail!("--pairs, --messages and --window must be at least 1");
+            }
+            if rate.is_some_and(|r| !r.is_finite() || r <= 0.0) {
+                anyhow::bail!("--rate must be a positive number of messages per second");
             }
             let report = confer_bench::throughput(ThroughputParams {
                 pairs,
                 messages,
                 window,
+                rate,
             })
             .await?;
             println!("{report}");
