@@ -298,16 +298,17 @@ pub(crate) fn publish_ticks(
     now.sort_unstable_by_key(|(sender, _)| *sender);
     for (sender, (delivered, read)) in now {
         if before.get(&sender) != Some(&(delivered, read)) && !r.privacy(sender)? {
-            r.publish_to_user(
-                conversation,
-                sender,
-                Change::Ticks {
-                    conversation,
-                    delivered_through: delivered,
-                    read_through: read,
-                },
-            )?;
+            r.publish_to_user(conversation, sender, ticks(conversation, (delivered, read)))?;
         }
     }
     Ok(())
+}
+
+/// The `ticks` change for a sender's (delivered_through, read_through).
+pub(crate) fn ticks(conversation: ConversationId, (delivered, read): (u64, u64)) -> Change {
+    Change::Ticks {
+        conversation,
+        delivered_through: delivered,
+        read_through: read,
+    }
 }

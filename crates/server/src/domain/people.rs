@@ -82,16 +82,8 @@ pub(crate) fn set_privacy(
     publish_settings(r, user)?;
     if !on {
         for conversation in r.memberships(user)? {
-            let (delivered, read) = r.ticks_of(conversation, user)?;
-            r.publish(
-                Some(conversation),
-                user,
-                Change::Ticks {
-                    conversation,
-                    delivered_through: delivered,
-                    read_through: read,
-                },
-            )?;
+            let ticks = super::chat::ticks(conversation, r.ticks_of(conversation, user)?);
+            r.publish(Some(conversation), user, ticks)?;
         }
     }
     Ok(())

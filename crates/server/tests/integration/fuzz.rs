@@ -190,16 +190,7 @@ async fn hostile_requests_never_break_the_server() {
         )
         .await;
     }
-    let room = match dave
-        .request(Request::CreateRoom {
-            name: "Dave's room".into(),
-        })
-        .await
-        .unwrap()
-    {
-        Response::Conversation { conversation } => conversation.info.id,
-        r => panic!("{r:?}"),
-    };
+    let room = create_room(&mut dave, "Dave's room").await;
     dave.request(Request::AddRoomMember {
         conversation: room,
         user: "erin".into(),

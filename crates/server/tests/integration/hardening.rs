@@ -14,17 +14,6 @@ use tokio::{
 
 use super::*;
 
-async fn create_room(client: &mut Client, name: &str) -> u64 {
-    match client
-        .request(Request::CreateRoom { name: name.into() })
-        .await
-        .unwrap()
-    {
-        Response::Conversation { conversation } => conversation.info.id,
-        r => panic!("{r:?}"),
-    }
-}
-
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())

@@ -45,6 +45,18 @@ pub async fn open_direct(client: &mut Client, other: &str) -> u64 {
     }
 }
 
+/// Creates a room owned by `client`; returns its id.
+pub async fn create_room(client: &mut Client, name: &str) -> u64 {
+    match client
+        .request(Request::CreateRoom { name: name.into() })
+        .await
+        .unwrap()
+    {
+        Response::Conversation { conversation } => conversation.info.id,
+        r => panic!("{r:?}"),
+    }
+}
+
 pub async fn send(
     client: &mut Client,
     conversation: u64,
