@@ -1,10 +1,271 @@
-//! The domain layer's first modules: rules that know neither SQL nor WebSockets, called by the
-//! store and the front ends so that each is written once. Authorization ([`authz`]), chat and
-//! ticks ([`chat`]), people's settings and favourites ([`people`]) and the rule for names
-//! ([`names`]) are here; the other rules still live in the SQLite store's ops
-//! and move here domain by domain (see ARCHITECTURE.md).
+//! The domain layer: every rule written once, knowing neither SQL nor WebSockets. Each store
+//! implements the per-domain repository traits inside its write transaction and hands every
+//! write op to [`apply`]; front ends (the WebSocket today) turn requests into ops and results
+//! into frames. Authorization is [`authz`]; the other modules are accounts, chat and ticks,
+//! conversations (direct, groups, rooms), meetings and guests, people (settings, favourites),
+//! and the rule for names.
 
+pub(crate) mod accounts;
 pub(crate) mod authz;
 pub(crate) mod chat;
+pub(crate) mod conversations;
+pub(crate) mod meetings;
 pub(crate) mod names;
 pub(crate) mod people;
+
+use crate::store::{Outcome, StoreError, WriteOp};
+
+use conversations::RoomFlag;
+
+/// Everything a store offers the rules inside one write transaction.
+pub(crate) trait WriteRepo:
+    accounts::AccountRepo + meetings::MeetingRepo + people::PeopleRepo
+{
+}
+
+impl<T: accounts::AccountRepo + meetings::MeetingRepo + people::PeopleRepo> WriteRepo for T {}
+
+/// Applies one write op at `now` (ms since the epoch): the one place that maps an op to its
+/// rule. The store runs it inside its transaction (a savepoint per op) and collects what the
+/// repository published.
+pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Outcome, StoreError> {
+    use Outcome::{Conversation, Done};
+    let done = |_: ()| Done;
+    Ok(match op {
+        WriteOp::CreateUser {
+            name,
+            display_name,
+            email,
+            password_hash,
+        } => Outcome::User(accounts::create_user(
+            r,
+            &name,
+            &display_name,
+            email.as_deref(),
+            &password_hash,
+            now,
+        )?),
+        WriteOp::SetPassword {
+            name,
+            password_hash,
+        } => done(accounts::set_password(r, &name, &password_hash)?),
+        WriteOp::DisableUser { name } => done(accounts::disable_user(r, &name)?),
+        WriteOp::CreateSession {
+            user,
+            token_hash,
+            device,
+        } => Outcome::Session(r.insert_session(user, &token_hash, device.as_deref(), now)?),
+        WriteOp::RevokeSession { session } => done(r.revoke_session(session)?),
+        WriteOp::OpenDirect { user, other } => {
+            Conversation(Box::new(conversations::open_direct(r, user, &other, now)?))
+        }
+        WriteOp::SendMessage {
+            user,
+            conversation,
+            client_id,
+            text,
+        } => Outcome::Sent(chat::send_message(
+            r,
+            user,
+            conversation,
+            client_id,
+            text,
+            now,
+        )?),
+        WriteOp::MarkDelivered {
+            user,
+            conversation,
+            seq,
+        } => done(chat::mark_delivered(r, user, conversation, seq)?),
+        WriteOp::MarkRead {
+            user,
+            conversation,
+            seq,
+        } => done(chat::mark_read(r, user, conversation, seq)?),
+        WriteOp::SetMuted {
+            user,
+            conversation,
+            muted,
+        } => done(chat::set_muted(r, user, conversation, muted)?),
+        WriteOp::ClearHistory { user, conversation } => {
+            done(chat::clear_history(r, user, conversation)?)
+        }
+        WriteOp::SetPrivacy { user, enabled } => done(people::set_privacy(r, user, enabled)?),
+        WriteOp::SetStatus {
+            user,
+            status,
+            message,
+        } => done(people::set_status(r, user, status, message)?),
+        WriteOp::SetLastSeen { user, at } => done(people::set_last_seen(r, user, at)?),
+        WriteOp::AddFavourite {
+            user,
+            target,
+            policy,
+        } => done(people::add_favourite(r, user, &target, policy, now)?),
+        WriteOp::RemoveFavourite { user, target } => {
+            done(people::remove_favourite(r, user, &target)?)
+        }
+        WriteOp::AnswerSubscription {
+            user,
+            requester,
+            accept,
+        } => done(people::answer_subscription(r, user, &requester, accept)?),
+        WriteOp::CreateGroup {
+            user,
+            invite,
+            name,
+            max_members,
+        } => Conversation(Box::new(conversations::create_group(
+            r,
+            user,
+            &invite,
+            name.as_deref(),
+            max_members,
+            now,
+        )?)),
+        WriteOp::InviteToGroup {
+            user,
+            conversation,
+            invitee,
+            max_members,
+        } => done(conversations::invite_to_group(
+            r,
+            user,
+            conversation,
+            &invitee,
+            max_members,
+            now,
+        )?),
+        WriteOp::JoinGroup {
+            user,
+            conversation,
+            max_members,
+        } => Conversation(Box::new(conversations::join_group(
+            r,
+            user,
+            conversation,
+            max_members,
+            now,
+        )?)),
+        WriteOp::DeclineGroup { user, conversation } => {
+            done(conversations::decline_group(r, user, conversation)?)
+        }
+        WriteOp::LeaveGroup { user, conversation } => {
+            done(conversations::leave_group(r, user, conversation, now)?)
+        }
+        WriteOp::CreateRoom { user, name, link } => Conversation(Box::new(
+            conversations::create_room(r, user, &name, &link, now)?,
+        )),
+        WriteOp::AddRoomMember {
+            user,
+            conversation,
+            member,
+        } => done(conversations::add_room_member(
+            r,
+            user,
+            conversation,
+            &member,
+            now,
+        )?),
+        WriteOp::RemoveRoomMember {
+            user,
+            conversation,
+            member,
+        } => done(conversations::remove_room_member(
+            r,
+            user,
+            conversation,
+            &member,
+            now,
+        )?),
+        WriteOp::PromoteModerator {
+            user,
+            conversation,
+            member,
+        } => done(conversations::promote_moderator(
+            r,
+            user,
+            conversation,
+            &member,
+        )?),
+        WriteOp::RotateRoomLink {
+            user,
+            conversation,
+            link,
+        } => done(conversations::rotate_link(r, user, conversation, &link)?),
+        WriteOp::SetMuteAll {
+            user,
+            conversation,
+            muted,
+        } => done(conversations::set_flag(
+            r,
+            user,
+            conversation,
+            RoomFlag::MuteAll,
+            muted,
+        )?),
+        WriteOp::LeaveRoom { user, conversation } => {
+            done(conversations::leave_room(r, user, conversation, now)?)
+        }
+        WriteOp::DeleteRoom { user, conversation } => {
+            done(conversations::delete_room(r, user, conversation)?)
+        }
+        WriteOp::StartMeeting { user, conversation } => {
+            done(meetings::start(r, user, conversation, now)?)
+        }
+        WriteOp::LeaveMeeting { user, conversation } => {
+            done(meetings::leave_meeting(r, user, conversation)?)
+        }
+        WriteOp::ScheduleMeeting {
+            user,
+            conversation,
+            title,
+            starts_at,
+            minutes,
+        } => Outcome::Scheduled(Box::new(meetings::schedule(
+            r,
+            user,
+            conversation,
+            &title,
+            starts_at,
+            minutes,
+            now,
+        )?)),
+        WriteOp::DeleteScheduledMeeting { user, meeting } => {
+            done(meetings::delete_scheduled(r, user, meeting)?)
+        }
+        WriteOp::JoinByLink {
+            user,
+            link,
+            name,
+            connection,
+        } => Outcome::Joined(Box::new(meetings::join_by_link(
+            r,
+            user,
+            &link,
+            name.as_deref(),
+            connection,
+            now,
+        )?)),
+        WriteOp::AdmitGuest {
+            user,
+            conversation,
+            guest,
+        } => done(meetings::admit_guest(r, user, conversation, guest)?),
+        WriteOp::RemoveGuest {
+            user,
+            conversation,
+            guest,
+        } => done(meetings::remove_guest(r, user, conversation, guest)?),
+        WriteOp::SetLobby {
+            user,
+            conversation,
+            enabled,
+        } => done(meetings::set_lobby(r, user, conversation, enabled)?),
+        WriteOp::GuestLeave { guest } => done(meetings::guest_leave(r, guest)?),
+        WriteOp::ForgetExternalGuests => done(meetings::forget_external_guests(r)?),
+        WriteOp::Probe => Done,
+        #[cfg(test)]
+        WriteOp::Panic => panic!("a faulty op"),
+    })
+}

@@ -8,27 +8,26 @@ use std::{
 };
 
 use crate::domain::{
+    accounts::{AccountRepo, NewUser},
     authz::{self, Action, Kind, Role, Standing},
-    chat::{self, Aggregates, ChatRepo, Cursors},
-    people::{self, PeopleRepo},
+    chat::{Aggregates, ChatRepo, Cursors},
+    conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    meetings::{self, GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
+    people::PeopleRepo,
 };
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
-    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage,
-    MeetingGuest, MeetingRole, MeetingSession, Message, MessageKind, OngoingMeeting,
-    PresenceChoice, ScheduledMeeting, TickState, UserInfo, UserSettings,
+    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
+    MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState, UserInfo,
+    UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Outcome, Published,
-    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
+    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published, SessionRecord,
+    Store, StoreError, UserId, UserRecord, WriteOp,
 };
 
-/// Longest meeting, in minutes (a day).
-const MAX_MEETING_MINUTES: u32 = 24 * 60;
-/// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
-const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
 /// `execute` through the statement cache. The writer runs the same statements thousands of
 /// times a second; preparing them afresh was over half of its CPU per message.
 fn sql_exec<P: rusqlite::Params>(
@@ -65,9 +64,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_guests.sql"),
     include_str!("../../migrations/007_meeting_refusals.sql"),
 ];
-
-/// Guests (present and waiting) one meeting takes at most.
-const MAX_MEETING_GUESTS: i64 = 200;
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -596,21 +592,10 @@ struct Appender<'t, 'c> {
 }
 
 impl Appender<'_, '_> {
-    /// A notice for an external guest's connection, sent after the commit.
-    fn for_guest(&mut self, connection: u64, update: GuestUpdate) {
-        self.guest_notices.push(GuestNotice { connection, update });
-    }
-
     /// A change for every member of the conversation.
     fn for_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
         let recipients = member_ids(self.tx, conv)?;
         self.push(Some(conv), None, change, recipients)
-    }
-
-    /// Every member gets the conversation as it is now (after a membership or room change).
-    fn conversation_changed(&mut self, conv: ConversationId) -> Result<(), StoreError> {
-        let info = conversation_info(self.tx, conv)?;
-        self.for_members(conv, Change::Conversation { conversation: info })
     }
 
     /// A change for one user.
@@ -963,180 +948,304 @@ fn kind_to_str(k: MessageKind) -> &'static str {
     }
 }
 
-/// A group the caller belongs to (`Invalid` for a direct conversation).
-fn require_group_member(
-    conn: &Connection,
-    conv: ConversationId,
-    user: UserId,
-) -> Result<(), StoreError> {
-    authorize(conn, conv, user, Action::UseGroup).map(|_| ())
-}
-
-/// The caller's role in a room (`Invalid` for another kind of conversation).
-fn room_role(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Role, StoreError> {
-    authorize(conn, conv, user, Action::UseRoom)
-}
-
-/// A moderator's (or the owner's) role, else `Forbidden`.
-fn require_moderator(
-    conn: &Connection,
-    conv: ConversationId,
-    user: UserId,
-) -> Result<Role, StoreError> {
-    authorize(conn, conv, user, Action::Moderate)
-}
-
-/// Deletes a conversation with everything in it; returns who was in it.
-fn delete_conversation(
-    tx: &Transaction<'_>,
-    conv: ConversationId,
-) -> Result<Vec<UserId>, StoreError> {
-    let members = member_ids(tx, conv)?;
-    for table in [
-        "invitations",
-        "messages",
-        "stream",
-        "members",
-        "meeting_participants",
-        "meeting_guests",
-        "meeting_refusals",
-        "meetings",
-        "scheduled_meetings",
-    ] {
-        sql_exec(
-            tx,
-            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
-            [conv],
-        )?;
+/// The SQLite side of the conversation rules.
+impl ConversationRepo for Appender<'_, '_> {
+    fn find_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
+        require_user(self.tx, name)
     }
-    sql_exec(tx, "DELETE FROM conversations WHERE id = ?1", [conv])?;
-    Ok(members)
+
+    fn direct_between(
+        &mut self,
+        (a, b): (UserId, UserId),
+    ) -> Result<Option<ConversationId>, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT id FROM conversations WHERE direct_key = ?1",
+            [format!("{a}:{b}")],
+            |r| r.get(0),
+        )
+        .optional()?)
+    }
+
+    fn create_conversation(
+        &mut self,
+        new: NewConversation<'_>,
+        at: i64,
+    ) -> Result<ConversationId, StoreError> {
+        let kind = match new.kind {
+            Kind::Direct => "direct",
+            Kind::Group => "group",
+            Kind::Room => "room",
+        };
+        let key = new.pair.map(|(a, b)| format!("{a}:{b}"));
+        sql_exec(
+            self.tx,
+            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![kind, at, new.name, key, new.link],
+        )?;
+        Ok(self.tx.last_insert_rowid() as ConversationId)
+    }
+
+    fn add_member(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        role: Role,
+        start: Start,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO members (conversation_id, user_id, role, read_seq, \
+             receipt_delivered_seq, receipt_read_seq, cleared_seq) \
+             VALUES (?1, ?2, ?3, ?4, ?4, ?4, ?5)",
+            params![
+                conv,
+                user,
+                role_to_str(role),
+                start.seen_through,
+                start.cleared_through
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_member(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+        )? > 0)
+    }
+
+    fn set_role(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE members SET role = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user, role_to_str(role)],
+        )?;
+        Ok(())
+    }
+
+    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        member_ids(self.tx, conv)
+    }
+
+    fn moderators_besides(
+        &mut self,
+        conv: ConversationId,
+        except: UserId,
+    ) -> Result<usize, StoreError> {
+        let n: i64 = sql_row(
+            self.tx,
+            "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
+             AND role IN ('owner', 'moderator')",
+            params![conv, except],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    fn invited(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+    }
+
+    fn add_invitation(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        inviter: UserId,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![conv, user, inviter, at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_invitation(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+        )? > 0)
+    }
+
+    fn invitees(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT user_id FROM invitations WHERE conversation_id = ?1")?;
+        Ok(stmt
+            .query_map([conv], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn delete_conversation(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        let members = member_ids(self.tx, conv)?;
+        for table in [
+            "invitations",
+            "messages",
+            "stream",
+            "members",
+            "meeting_participants",
+            "meeting_guests",
+            "meeting_refusals",
+            "meetings",
+            "scheduled_meetings",
+        ] {
+            sql_exec(
+                self.tx,
+                &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+                [conv],
+            )?;
+        }
+        sql_exec(self.tx, "DELETE FROM conversations WHERE id = ?1", [conv])?;
+        Ok(members)
+    }
+
+    fn set_flag(
+        &mut self,
+        conv: ConversationId,
+        flag: RoomFlag,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let sql = match flag {
+            RoomFlag::MuteAll => "UPDATE conversations SET mute_all = ?2 WHERE id = ?1",
+            RoomFlag::Lobby => "UPDATE conversations SET lobby = ?2 WHERE id = ?1",
+        };
+        sql_exec(self.tx, sql, params![conv, on])?;
+        Ok(())
+    }
+
+    fn set_link(&mut self, conv: ConversationId, link: &str) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE conversations SET link_token = ?2 WHERE id = ?1",
+            params![conv, link],
+        )?;
+        Ok(())
+    }
+
+    fn append_event(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        kind: MessageKind,
+        at: i64,
+    ) -> Result<Message, StoreError> {
+        let seq: u64 = sql_row(
+            self.tx,
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+            [conv],
+            |r| r.get(0),
+        )?;
+        let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
+        sql_exec(
+            self.tx,
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
+             kind) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
+            params![conv, seq, user, client_id, at, kind_to_str(kind)],
+        )?;
+        Ok(Message {
+            conversation: conv,
+            seq,
+            client_id,
+            sender: name_of(self.tx, user)?,
+            text: String::new(),
+            sent_at: at,
+            state: TickState::Sent,
+            kind,
+        })
+    }
+
+    fn conversation_info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+        conversation_info(self.tx, conv)
+    }
+
+    fn summary(
+        &mut self,
+        user: UserId,
+        conv: ConversationId,
+    ) -> Result<ConversationSummary, StoreError> {
+        summary(self.tx, user, conv)
+    }
+
+    fn publish_for(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(conv, user, change)
+    }
 }
 
-/// The room's meeting, if one is going on, as its members see it (with the lobby).
-fn ongoing_meeting(
-    conn: &Connection,
-    conv: ConversationId,
-) -> Result<Option<OngoingMeeting>, StoreError> {
-    let Some(started_at) = sql_row(
+/// Reads the meeting rules need outside a write (a user's meetings).
+struct Reads<'c>(&'c Connection);
+
+impl MeetingReads for Reads<'_> {
+    fn meeting_started_at(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        meeting_started_at(self.0, conv)
+    }
+
+    fn room_name(&mut self, conv: ConversationId) -> Result<String, StoreError> {
+        room_name(self.0, conv)
+    }
+
+    fn participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        participants(self.0, conv)
+    }
+
+    fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+        meeting_guests(self.0, conv)
+    }
+}
+
+impl MeetingReads for Appender<'_, '_> {
+    fn meeting_started_at(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        meeting_started_at(self.tx, conv)
+    }
+
+    fn room_name(&mut self, conv: ConversationId) -> Result<String, StoreError> {
+        room_name(self.tx, conv)
+    }
+
+    fn participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        participants(self.tx, conv)
+    }
+
+    fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+        meeting_guests(self.tx, conv)
+    }
+}
+
+fn meeting_started_at(conn: &Connection, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+    Ok(sql_row(
         conn,
         "SELECT started_at FROM meetings WHERE conversation_id = ?1",
         [conv],
-        |r| r.get::<_, i64>(0),
-    )
-    .optional()?
-    else {
-        return Ok(None);
-    };
-    let name = room_name(conn, conv)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
-         WHERE p.conversation_id = ?1 ORDER BY p.joined_at, u.name",
-    )?;
-    let participants = stmt
-        .query_map([conv], |r| r.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
-    let (mut guests, mut lobby) = (Vec::new(), Vec::new());
-    for g in meeting_guests(conn, conv)? {
-        let entry = MeetingGuest {
-            id: g.id,
-            name: g.name,
-            external: g.user.is_none(),
-        };
-        if g.admitted {
-            guests.push(entry);
-        } else {
-            lobby.push(entry);
-        }
-    }
-    Ok(Some(OngoingMeeting {
-        conversation: conv,
-        name,
-        participants,
-        started_at,
-        guests,
-        lobby,
-    }))
-}
-
-/// A guest of a meeting, as stored.
-struct GuestRow {
-    id: u64,
-    user: Option<UserId>,
-    name: String,
-    connection: Option<u64>,
-    admitted: bool,
-}
-
-fn guest_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GuestRow> {
-    Ok(GuestRow {
-        id: r.get(0)?,
-        user: r.get(1)?,
-        name: r.get(2)?,
-        connection: r.get(3)?,
-        admitted: r.get(4)?,
-    })
-}
-
-/// The guests of the room's meeting, present and waiting, in the order they came.
-fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
-         WHERE conversation_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([conv], guest_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-fn guest_row(
-    conn: &Connection,
-    conv: ConversationId,
-    guest: u64,
-) -> Result<Option<GuestRow>, StoreError> {
-    Ok(sql_row(
-        conn,
-        "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
-             WHERE conversation_id = ?1 AND id = ?2",
-        params![conv, guest],
-        guest_from_row,
-    )
-    .optional()?)
-}
-
-/// The guest id of `user` in the room's meeting, when they are in it as an internal guest.
-fn internal_guest(
-    conn: &Connection,
-    conv: ConversationId,
-    user: UserId,
-) -> Result<Option<u64>, StoreError> {
-    Ok(sql_row(
-        conn,
-        "SELECT id FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
-        params![conv, user],
         |r| r.get(0),
     )
     .optional()?)
-}
-
-/// A moderator turns one of the room's switches (`mute_all`, `lobby`) on or off; the members
-/// get the room as it is now.
-fn set_room_setting(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    user: UserId,
-    column: &'static str,
-    on: bool,
-) -> Result<(), StoreError> {
-    require_moderator(tx, conv, user)?;
-    sql_exec(
-        tx,
-        &format!("UPDATE conversations SET {column} = ?2 WHERE id = ?1"),
-        params![conv, on],
-    )?;
-    out.conversation_changed(conv)
 }
 
 /// A room's name ('' when it has none).
@@ -1149,292 +1258,301 @@ fn room_name(conn: &Connection, conv: ConversationId) -> Result<String, StoreErr
     )?)
 }
 
-/// The room whose meeting a link opens, as a guest needs it.
-struct GuestPlace<'a> {
-    conversation: ConversationId,
-    room: &'a str,
-    lobby: bool,
-}
-
-/// Who comes in as a guest.
-enum Guest {
-    /// A user of this server who is not a member.
-    Internal(UserId),
-    /// Someone without an account, on a connection.
-    External { name: String, connection: u64 },
-}
-
-/// Lets a guest into the room's ongoing meeting (an external one into the lobby when it is on);
-/// an internal guest already in is found again.
-fn join_as_guest(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    place: &GuestPlace<'_>,
-    who: Guest,
-    now: i64,
-) -> Result<MeetingSession, StoreError> {
-    let GuestPlace {
-        conversation,
-        room,
-        lobby,
-    } = *place;
-    if ongoing_meeting(tx, conversation)?.is_none() {
-        return Err(StoreError::Conflict(format!(
-            "No meeting is going on in {room:?} yet; \
-             guests can join once a member has started it."
-        )));
-    }
-    let existing = match &who {
-        Guest::Internal(user) => {
-            let refused = sql_row(
-                tx,
-                "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
-                params![conversation, user],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-            if refused {
-                return Err(StoreError::Forbidden(format!(
-                    "A moderator sent you out of the meeting in {room:?}; \
-                     you can join its next one."
-                )));
-            }
-            internal_guest(tx, conversation, *user)?
-        }
-        Guest::External { .. } => None,
-    };
-    let guest = match existing {
-        Some(id) => id,
-        None => {
-            let count: i64 = sql_row(
-                tx,
-                "SELECT COUNT(*) FROM meeting_guests WHERE conversation_id = ?1",
-                [conversation],
-                |r| r.get(0),
-            )?;
-            if count >= MAX_MEETING_GUESTS {
-                return Err(StoreError::Conflict(format!(
-                    "The meeting in {room:?} has as many guests as it can take \
-                     ({MAX_MEETING_GUESTS})."
-                )));
-            }
-            // Internal guests come straight in; the lobby is for people without an account.
-            let (user, display, conn, admitted) = match who {
-                Guest::Internal(user) => (Some(user), name_of(tx, user)?, None, true),
-                Guest::External { name, connection } => (None, name, Some(connection), !lobby),
-            };
-            sql_exec(
-                tx,
-                "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
-                 admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![conversation, user, display, conn, admitted, now],
-            )?;
-            let id = tx.last_insert_rowid() as u64;
-            meeting_changed(tx, out, conversation)?;
-            id
-        }
-    };
-    let row = guest_row(tx, conversation, guest)?
-        .ok_or_else(|| StoreError::Corrupt("a guest row vanished".into()))?;
-    let ongoing = ongoing_meeting(tx, conversation)?;
-    Ok(match row.user {
-        Some(_) => MeetingSession {
-            conversation,
-            room: room.to_owned(),
-            name: row.name,
-            role: MeetingRole::Guest,
-            guest: Some(row.id),
-            admitted: true,
-            meeting: guest_view(&ongoing),
-        },
-        None => external_session(&ongoing, conversation, room, &row),
-    })
-}
-
-/// What a guest sees of the meeting: everything but the lobby, which is the room's business
-/// (members see who waits; moderators decide).
-fn guest_view(meeting: &Option<OngoingMeeting>) -> Option<OngoingMeeting> {
-    meeting.clone().map(|m| OngoingMeeting {
-        lobby: Vec::new(),
-        ..m
-    })
-}
-
-/// An external guest's session, as its notices and its join reply carry it.
-fn external_session(
-    meeting: &Option<OngoingMeeting>,
-    conv: ConversationId,
-    room: &str,
-    g: &GuestRow,
-) -> MeetingSession {
-    MeetingSession {
-        conversation: conv,
-        room: room.to_owned(),
-        name: g.name.clone(),
-        role: MeetingRole::ExternalGuest,
-        guest: Some(g.id),
-        admitted: g.admitted,
-        meeting: if g.admitted {
-            guest_view(meeting)
-        } else {
-            None
-        },
-    }
-}
-
-/// Tells everyone in or around the room's meeting how it is now: the members (through their
-/// stream), internal guests (through theirs) and admitted external guests (on their
-/// connections). Waiting guests hear nothing until a moderator decides.
-fn meeting_changed(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-) -> Result<(), StoreError> {
-    let ongoing = ongoing_meeting(tx, conv)?;
-    out.for_members(
-        conv,
-        Change::Meeting {
-            conversation: conv,
-            ongoing: ongoing.clone(),
-            ended: None,
-        },
+fn participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
+         WHERE p.conversation_id = ?1 ORDER BY p.joined_at, u.name",
     )?;
-    let room = room_name(tx, conv)?;
-    for g in meeting_guests(tx, conv)? {
-        match (g.user, g.connection) {
-            (Some(user), _) => out.for_user(
-                Some(conv),
-                user,
-                Change::Meeting {
-                    conversation: conv,
-                    ongoing: guest_view(&ongoing),
-                    ended: None,
-                },
-            )?,
-            (None, Some(connection)) if g.admitted => {
-                let session = external_session(&ongoing, conv, &room, &g);
-                out.for_guest(connection, GuestUpdate::Session(Box::new(session)));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+    Ok(stmt
+        .query_map([conv], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?)
 }
 
-/// Ends one guest's access: an internal guest's devices see the meeting gone, an external
-/// guest's connection is closed with `reason`.
-fn end_guest_access(
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    g: &GuestRow,
-    reason: &str,
-) -> Result<(), StoreError> {
-    match (g.user, g.connection) {
-        // Not filed under the room: when the room is being deleted its stream rows go, and this
-        // one must still reach the guest's other devices.
-        (Some(user), _) => out.for_user(
-            None,
-            user,
-            Change::Meeting {
-                conversation: conv,
-                ongoing: None,
-                ended: Some(reason.to_owned()),
-            },
-        ),
-        (None, Some(connection)) => {
-            out.for_guest(connection, GuestUpdate::Ended(reason.to_owned()));
-            Ok(())
-        }
-        (None, None) => Ok(()),
-    }
+/// The guests of the room's meeting, present and waiting, in the order they came.
+fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
+         WHERE conversation_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([conv], |r| {
+            Ok(GuestRow {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                name: r.get(2)?,
+                connection: r.get(3)?,
+                admitted: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
-/// Sends every guest of the room's meeting away (the meeting ended or the room is gone).
-fn dismiss_guests(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    reason: &str,
-) -> Result<(), StoreError> {
-    for g in meeting_guests(tx, conv)? {
-        end_guest_access(out, conv, &g, reason)?;
-    }
-    for table in ["meeting_guests", "meeting_refusals"] {
+/// The SQLite side of the meeting rules.
+impl MeetingRepo for Appender<'_, '_> {
+    fn start_meeting(&mut self, conv: ConversationId, at: i64) -> Result<(), StoreError> {
         sql_exec(
-            tx,
-            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+            self.tx,
+            "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
+            params![conv, at],
+        )?;
+        Ok(())
+    }
+
+    fn end_meeting(&mut self, conv: ConversationId) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "DELETE FROM meetings WHERE conversation_id = ?1",
             [conv],
         )?;
+        Ok(())
     }
-    Ok(())
-}
 
-/// A member starts the meeting of a room or 1:1 conversation, or joins it; tells everyone
-/// around it when they came in.
-fn join_meeting_as_member(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    user: UserId,
-    now: i64,
-) -> Result<(), StoreError> {
-    sql_exec(
-        tx,
-        "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
-        params![conv, now],
-    )?;
-    let joined = sql_exec(
-        tx,
-        "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
-         VALUES (?1, ?2, ?3)",
-        params![conv, user, now],
-    )?;
-    if joined > 0 {
-        meeting_changed(tx, out, conv)?;
+    fn add_participant(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, joined_at) \
+             VALUES (?1, ?2, ?3)",
+            params![conv, user, at],
+        )? > 0)
     }
-    Ok(())
-}
 
-/// The message a panic carried.
-pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_owned())
-}
+    fn remove_participant(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "DELETE FROM meeting_participants WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+        )? > 0)
+    }
 
-/// Checks an external guest's chosen name; returns it cleaned. A guest may not take the login
-/// or display name of a user of this server (in any case), or it could pass for them.
-fn guest_name(tx: &Transaction<'_>, name: Option<String>) -> Result<String, StoreError> {
-    let name = crate::domain::names::clean("A guest's name", &name.unwrap_or_default(), 64)?;
-    let lower = name.to_lowercase();
-    let mut stmt = tx.prepare_cached("SELECT name, display_name FROM users")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (login, display): (String, String) = (r.get(0)?, r.get(1)?);
-        let display = display.split_whitespace().collect::<Vec<_>>().join(" ");
-        if login.to_lowercase() == lower || display.to_lowercase() == lower {
-            return Err(StoreError::Conflict(
-                "That name belongs to a user of this server; a guest picks another.".into(),
-            ));
+    fn add_guest(
+        &mut self,
+        conv: ConversationId,
+        g: NewGuest<'_>,
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
+             admitted, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![conv, g.user, g.name, g.connection, g.admitted, at],
+        )?;
+        Ok(self.tx.last_insert_rowid() as u64)
+    }
+
+    fn delete_guest(&mut self, guest: u64) -> Result<bool, StoreError> {
+        Ok(sql_exec(self.tx, "DELETE FROM meeting_guests WHERE id = ?1", [guest])? > 0)
+    }
+
+    fn admit(&mut self, conv: ConversationId, guest: Option<u64>) -> Result<usize, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "UPDATE meeting_guests SET admitted = 1 \
+             WHERE conversation_id = ?1 AND admitted = 0 AND (?2 IS NULL OR id = ?2)",
+            params![conv, guest],
+        )?)
+    }
+
+    fn clear_guests(&mut self, conv: ConversationId) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM meeting_guests WHERE conversation_id = ?1",
+            "DELETE FROM meeting_refusals WHERE conversation_id = ?1",
+        ] {
+            sql_exec(self.tx, sql, [conv])?;
         }
+        Ok(())
     }
-    Ok(name)
+
+    fn refused(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT 1 FROM meeting_refusals WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+    }
+
+    fn refuse(&mut self, conv: ConversationId, user: UserId) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT OR IGNORE INTO meeting_refusals (conversation_id, user_id) VALUES (?1, ?2)",
+            params![conv, user],
+        )?;
+        Ok(())
+    }
+
+    fn delete_external_guest(&mut self, guest: u64) -> Result<Option<ConversationId>, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "DELETE FROM meeting_guests WHERE id = ?1 AND user_id IS NULL \
+             RETURNING conversation_id",
+            [guest],
+            |r| r.get(0),
+        )
+        .optional()?)
+    }
+
+    fn delete_external_guests(&mut self) -> Result<Vec<ConversationId>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "DELETE FROM meeting_guests WHERE user_id IS NULL RETURNING conversation_id",
+        )?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn link_target(&mut self, link: &str) -> Result<Option<LinkTarget>, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT id, COALESCE(name, ''), kind, lobby FROM conversations WHERE link_token = ?1",
+            [link],
+            |r| {
+                Ok(LinkTarget {
+                    conversation: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: Kind::from_stored(&r.get::<_, String>(2)?),
+                    lobby: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+    }
+
+    fn user_names(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT name, display_name FROM users")?;
+        Ok(stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn add_scheduled(&mut self, m: NewScheduled<'_>) -> Result<u64, StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO scheduled_meetings (conversation_id, title, starts_at, minutes, \
+             organizer_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![m.conversation, m.title, m.starts_at, m.minutes, m.organizer],
+        )?;
+        Ok(self.tx.last_insert_rowid() as u64)
+    }
+
+    fn scheduled(&mut self, id: u64) -> Result<Option<ScheduledMeeting>, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
+             s.minutes, u.name FROM scheduled_meetings s \
+             JOIN conversations c ON c.id = s.conversation_id \
+             JOIN users u ON u.id = s.organizer_id WHERE s.id = ?1",
+            [id],
+            scheduled_from_row,
+        )
+        .optional()?)
+    }
+
+    fn delete_scheduled(&mut self, id: u64) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "DELETE FROM scheduled_meetings WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    fn notify_guest(&mut self, connection: u64, update: GuestUpdate) {
+        self.guest_notices.push(GuestNotice { connection, update });
+    }
 }
 
-fn scheduled_meeting(conn: &Connection, id: u64) -> Result<ScheduledMeeting, StoreError> {
-    sql_row(
-        conn,
-        "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, s.minutes, \
-         u.name FROM scheduled_meetings s JOIN conversations c ON c.id = s.conversation_id \
-         JOIN users u ON u.id = s.organizer_id WHERE s.id = ?1",
-        [id],
-        scheduled_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("There is no scheduled meeting {id}.")))
+/// The SQLite side of the account rules.
+impl AccountRepo for Appender<'_, '_> {
+    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        user_by(self.tx, "name = ?1", &name)
+    }
+
+    fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO users (name, display_name, email, password_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![u.name, u.display_name, u.email, u.password_hash, at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn set_password_hash(&mut self, user: UserId, hash: &str) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![hash, user],
+        )?;
+        Ok(())
+    }
+
+    fn set_disabled(&mut self, user: UserId) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE users SET disabled = 1 WHERE id = ?1",
+            [user],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_sessions_of(&mut self, user: UserId) -> Result<(), StoreError> {
+        // Each revocation takes a new mark, so other processes polling `revoked_since` see it.
+        sql_exec(
+            self.tx,
+            "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
+             WHERE user_id = ?1 AND revoked = 0",
+            [user],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_session(&mut self, session: i64) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
+             WHERE id = ?1 AND revoked = 0",
+            [session],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        token_hash: &[u8],
+        device: Option<&str>,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO sessions (user_id, token_hash, device, created_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![user, token_hash, device, at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+}
+
+fn role_to_str(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Moderator => "moderator",
+        Role::Member => "member",
+    }
 }
 
 fn scheduled_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScheduledMeeting> {
@@ -1449,172 +1567,13 @@ fn scheduled_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScheduledMeetin
     })
 }
 
-/// Takes `user` out of the room's meeting (ending it when they were the last one) and tells
-/// the members; false when they were not in it.
-fn leave_meeting(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    user: UserId,
-) -> Result<bool, StoreError> {
-    let removed = sql_exec(
-        tx,
-        "DELETE FROM meeting_participants WHERE conversation_id = ?1 AND user_id = ?2",
-        params![conv, user],
-    )?;
-    if removed == 0 {
-        return Ok(false);
-    }
-    let left: i64 = sql_row(
-        tx,
-        "SELECT COUNT(*) FROM meeting_participants WHERE conversation_id = ?1",
-        [conv],
-        |r| r.get(0),
-    )?;
-    if left == 0 {
-        // Guests never keep a meeting going: their access ends with the members' meeting.
-        dismiss_guests(tx, out, conv, "The meeting has ended.")?;
-        sql_exec(
-            tx,
-            "DELETE FROM meetings WHERE conversation_id = ?1",
-            [conv],
-        )?;
-    }
-    meeting_changed(tx, out, conv)?;
-    Ok(true)
-}
-
-/// Records an invitation and tells the invitee.
-fn send_invitation(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    invitee: UserId,
-    inviter: UserId,
-    now: i64,
-) -> Result<(), StoreError> {
-    sql_exec(
-        tx,
-        "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4)",
-        params![conv, invitee, inviter, now],
-    )?;
-    out.for_user(
-        Some(conv),
-        invitee,
-        Change::Invited {
-            conversation: conversation_info(tx, conv)?,
-            inviter: name_of(tx, inviter)?,
-        },
-    )
-}
-
-/// Takes a member out of a group or room: they get `removed`, the others the new membership,
-/// a `left` line and ticks no longer held back by them.
-fn remove_member(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    user: UserId,
-    now: i64,
-) -> Result<(), StoreError> {
-    leave_meeting(tx, out, conv, user)?;
-    let before = aggregates(tx, conv)?;
-    sql_exec(
-        tx,
-        "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-        params![conv, user],
-    )?;
-    out.for_user(None, user, Change::Removed { conversation: conv })?;
-    out.conversation_changed(conv)?;
-    membership_event(tx, out, conv, user, MessageKind::Left, now)?;
-    chat::publish_ticks(out, conv, &before)
-}
-
-/// The role of someone the caller acts on; `NotFound` when they are not in the room.
-fn target_role(
-    conn: &Connection,
-    conv: ConversationId,
-    target: &UserRecord,
-) -> Result<Role, StoreError> {
-    match room_role(conn, conv, target.id) {
-        Err(StoreError::Forbidden(_)) => Err(StoreError::NotFound(format!(
-            "{} is not in the room.",
-            target.info.name
-        ))),
-        other => other,
-    }
-}
-
-/// Members plus pending invitations: what the size cap counts.
-fn seats_taken(conn: &Connection, conv: ConversationId) -> Result<usize, StoreError> {
-    Ok(sql_row(
-        conn,
-        "SELECT (SELECT COUNT(*) FROM members WHERE conversation_id = ?1) + \
-                (SELECT COUNT(*) FROM invitations WHERE conversation_id = ?1)",
-        [conv],
-        |r| r.get::<_, i64>(0),
-    )? as usize)
-}
-
-fn full(max: usize) -> StoreError {
-    StoreError::Invalid(format!(
-        "A group holds at most {max} members, invitations included."
-    ))
-}
-
-/// Appends a join or leave event to the timeline and publishes it to the members.
-fn membership_event(
-    tx: &Transaction<'_>,
-    out: &mut Appender<'_, '_>,
-    conv: ConversationId,
-    user: UserId,
-    kind: MessageKind,
-    now: i64,
-) -> Result<(), StoreError> {
-    let seq: u64 = sql_row(
-        tx,
-        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-        [conv],
-        |r| r.get(0),
-    )?;
-    let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
-    sql_exec(
-        tx,
-        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, kind) \
-         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-        params![conv, seq, user, client_id, now, kind_to_str(kind)],
-    )?;
-    let message = Message {
-        conversation: conv,
-        seq,
-        client_id,
-        sender: name_of(tx, user)?,
-        text: String::new(),
-        sent_at: now,
-        state: TickState::Sent,
-        kind,
-    };
-    out.for_members(conv, Change::Message { message })
-}
-
-fn validate_name(name: &str) -> Result<(), StoreError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
-        )))
-    }
+/// The message a panic carried.
+pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
 }
 
 impl SqliteStore {
@@ -1625,746 +1584,7 @@ impl SqliteStore {
             published: Vec::new(),
             guest_notices: Vec::new(),
         };
-        let outcome = match op {
-            WriteOp::CreateUser {
-                name,
-                display_name,
-                email,
-                password_hash,
-            } => {
-                // Names are stored lower-case so every client sees one spelling.
-                let name = name.to_lowercase();
-                validate_name(&name)?;
-                let display_name =
-                    crate::domain::names::clean("A display name", &display_name, 128)?;
-                if user_by(tx, "name = ?1", &name)?.is_some() {
-                    return Err(StoreError::Conflict(format!(
-                        "A user named {name:?} already exists."
-                    )));
-                }
-                sql_exec(
-                    tx,
-                    "INSERT INTO users (name, display_name, email, password_hash, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![name, display_name, email, password_hash, now],
-                )?;
-                Outcome::User(tx.last_insert_rowid())
-            }
-            WriteOp::SetPassword {
-                name,
-                password_hash,
-            } => {
-                let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
-                    StoreError::NotFound(format!("There is no user named {name:?}."))
-                })?;
-                sql_exec(
-                    tx,
-                    "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                    params![password_hash, user.id],
-                )?;
-                sql_exec(
-                    tx,
-                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
-                     WHERE user_id = ?1 AND revoked = 0",
-                    [user.id],
-                )?;
-                Outcome::Done
-            }
-            WriteOp::DisableUser { name } => {
-                let user = user_by(tx, "name = ?1", &name)?.ok_or_else(|| {
-                    StoreError::NotFound(format!("There is no user named {name:?}."))
-                })?;
-                sql_exec(tx, "UPDATE users SET disabled = 1 WHERE id = ?1", [user.id])?;
-                sql_exec(
-                    tx,
-                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
-                     WHERE user_id = ?1 AND revoked = 0",
-                    [user.id],
-                )?;
-                Outcome::Done
-            }
-            WriteOp::CreateSession {
-                user,
-                token_hash,
-                device,
-            } => {
-                sql_exec(
-                    tx,
-                    "INSERT INTO sessions (user_id, token_hash, device, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![user, token_hash, device, now],
-                )?;
-                Outcome::Session(tx.last_insert_rowid())
-            }
-            WriteOp::RevokeSession { session } => {
-                sql_exec(
-                    tx,
-                    "UPDATE sessions SET revoked = (SELECT MAX(revoked) + 1 FROM sessions) \
-                     WHERE id = ?1 AND revoked = 0",
-                    [session],
-                )?;
-                Outcome::Done
-            }
-            WriteOp::OpenDirect { user, other } => {
-                let other = require_user(tx, &other)?;
-                if other.id == user {
-                    return Err(StoreError::Invalid(
-                        "You cannot open a conversation with yourself.".into(),
-                    ));
-                }
-                let key = format!("{}:{}", user.min(other.id), user.max(other.id));
-                let existing: Option<ConversationId> = sql_row(
-                    tx,
-                    "SELECT id FROM conversations WHERE direct_key = ?1",
-                    [&key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-                let conv = match existing {
-                    Some(c) => c,
-                    None => {
-                        sql_exec(
-                            tx,
-                            // The pair's own meeting link; SQLite's randomness is seeded from the OS.
-                            "INSERT INTO conversations (kind, direct_key, created_at, link_token) \
-                             VALUES ('direct', ?1, ?2, lower(hex(randomblob(32))))",
-                            params![key, now],
-                        )?;
-                        let conv = tx.last_insert_rowid() as ConversationId;
-                        for member in [user, other.id] {
-                            sql_exec(
-                                tx,
-                                "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
-                                params![conv, member],
-                            )?;
-                        }
-                        out.conversation_changed(conv)?;
-                        conv
-                    }
-                };
-                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
-            }
-            WriteOp::SendMessage {
-                user,
-                conversation,
-                client_id,
-                text,
-            } => Outcome::Sent(chat::send_message(
-                &mut out,
-                user,
-                conversation,
-                client_id,
-                text,
-                now,
-            )?),
-            WriteOp::MarkDelivered {
-                user,
-                conversation,
-                seq,
-            } => {
-                chat::mark_delivered(&mut out, user, conversation, seq)?;
-                Outcome::Done
-            }
-            WriteOp::MarkRead {
-                user,
-                conversation,
-                seq,
-            } => {
-                chat::mark_read(&mut out, user, conversation, seq)?;
-                Outcome::Done
-            }
-            WriteOp::SetMuted {
-                user,
-                conversation,
-                muted,
-            } => {
-                chat::set_muted(&mut out, user, conversation, muted)?;
-                Outcome::Done
-            }
-            WriteOp::ClearHistory { user, conversation } => {
-                chat::clear_history(&mut out, user, conversation)?;
-                Outcome::Done
-            }
-            WriteOp::SetPrivacy { user, enabled } => {
-                people::set_privacy(&mut out, user, enabled)?;
-                Outcome::Done
-            }
-            WriteOp::SetStatus {
-                user,
-                status,
-                message,
-            } => {
-                people::set_status(&mut out, user, status, message)?;
-                Outcome::Done
-            }
-            WriteOp::SetLastSeen { user, at } => {
-                people::set_last_seen(&mut out, user, at)?;
-                Outcome::Done
-            }
-            WriteOp::AddFavourite {
-                user,
-                target,
-                policy,
-            } => {
-                people::add_favourite(&mut out, user, &target, policy, now)?;
-                Outcome::Done
-            }
-            WriteOp::RemoveFavourite { user, target } => {
-                people::remove_favourite(&mut out, user, &target)?;
-                Outcome::Done
-            }
-            WriteOp::AnswerSubscription {
-                user,
-                requester,
-                accept,
-            } => {
-                people::answer_subscription(&mut out, user, &requester, accept)?;
-                Outcome::Done
-            }
-            WriteOp::CreateGroup {
-                user,
-                invite,
-                name,
-                max_members,
-            } => {
-                let name = name
-                    .map(|n| crate::domain::names::clean("A group name", &n, 100))
-                    .transpose()?;
-                let mut invitees: Vec<UserRecord> = Vec::new();
-                for n in &invite {
-                    let u = require_user(tx, n)?;
-                    if u.id == user {
-                        return Err(StoreError::Invalid(
-                            "You are in the group already; invite others.".into(),
-                        ));
-                    }
-                    if !invitees.iter().any(|i| i.id == u.id) {
-                        invitees.push(u);
-                    }
-                }
-                if invitees.is_empty() {
-                    return Err(StoreError::Invalid(
-                        "Invite at least one person to start a group.".into(),
-                    ));
-                }
-                if 1 + invitees.len() > max_members {
-                    return Err(full(max_members));
-                }
-                sql_exec(
-                    tx,
-                    "INSERT INTO conversations (kind, created_at, name) VALUES ('group', ?1, ?2)",
-                    params![now, name],
-                )?;
-                let conv = tx.last_insert_rowid() as ConversationId;
-                sql_exec(
-                    tx,
-                    "INSERT INTO members (conversation_id, user_id) VALUES (?1, ?2)",
-                    params![conv, user],
-                )?;
-                out.conversation_changed(conv)?;
-                for i in &invitees {
-                    send_invitation(tx, &mut out, conv, i.id, user, now)?;
-                }
-                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
-            }
-            WriteOp::InviteToGroup {
-                user,
-                conversation,
-                invitee,
-                max_members,
-            } => {
-                require_group_member(tx, conversation, user)?;
-                let invitee = require_user(tx, &invitee)?;
-                if member_row(tx, conversation, invitee.id)?.is_some() {
-                    return Err(StoreError::Conflict(format!(
-                        "{} is in the group already.",
-                        invitee.info.name
-                    )));
-                }
-                let invited: bool = sql_row(
-                    tx,
-                    "SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, invitee.id],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-                if !invited {
-                    if seats_taken(tx, conversation)? + 1 > max_members {
-                        return Err(full(max_members));
-                    }
-                    send_invitation(tx, &mut out, conversation, invitee.id, user, now)?;
-                }
-                Outcome::Done
-            }
-            WriteOp::JoinGroup {
-                user,
-                conversation,
-                max_members,
-            } => {
-                let removed = sql_exec(
-                    tx,
-                    "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user],
-                )?;
-                if removed == 0 {
-                    return Err(StoreError::Forbidden(format!(
-                        "You have no invitation to group {conversation}."
-                    )));
-                }
-                let members = member_ids(tx, conversation)?.len();
-                if members + 1 > max_members {
-                    return Err(full(max_members));
-                }
-                // A newcomer sees only what is posted from now on: everything so far counts as
-                // cleared, read and received for them.
-                let last_seq = last_seq(tx, conversation)?;
-                sql_exec(
-                    tx,
-                    "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
-                     receipt_read_seq, cleared_seq) VALUES (?1, ?2, ?3, ?3, ?3, ?3)",
-                    params![conversation, user, last_seq],
-                )?;
-                out.for_user(
-                    Some(conversation),
-                    user,
-                    Change::InvitationClosed { conversation },
-                )?;
-                out.conversation_changed(conversation)?;
-                membership_event(tx, &mut out, conversation, user, MessageKind::Joined, now)?;
-                Outcome::Conversation(Box::new(summary(tx, user, conversation)?))
-            }
-            WriteOp::DeclineGroup { user, conversation } => {
-                let removed = sql_exec(
-                    tx,
-                    "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, user],
-                )?;
-                if removed == 0 {
-                    return Err(StoreError::NotFound(format!(
-                        "You have no invitation to group {conversation}."
-                    )));
-                }
-                out.for_user(
-                    Some(conversation),
-                    user,
-                    Change::InvitationClosed { conversation },
-                )?;
-                Outcome::Done
-            }
-            WriteOp::LeaveGroup { user, conversation } => {
-                require_group_member(tx, conversation, user)?;
-                if member_ids(tx, conversation)?.len() > 1 {
-                    remove_member(tx, &mut out, conversation, user, now)?;
-                } else {
-                    // The last one out: the group and everything in it go for good, and
-                    // pending invitations end.
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT user_id FROM invitations WHERE conversation_id = ?1",
-                    )?;
-                    let invitees = stmt
-                        .query_map([conversation], |r| r.get::<_, UserId>(0))?
-                        .collect::<Result<Vec<_>, _>>()?;
-                    delete_conversation(tx, conversation)?;
-                    out.for_user(None, user, Change::Removed { conversation })?;
-                    for i in invitees {
-                        out.for_user(None, i, Change::InvitationClosed { conversation })?;
-                    }
-                }
-                Outcome::Done
-            }
-            WriteOp::CreateRoom { user, name, link } => {
-                let name = crate::domain::names::clean("A room name", &name, 100)?;
-                sql_exec(
-                    tx,
-                    "INSERT INTO conversations (kind, created_at, name, link_token) \
-                     VALUES ('room', ?1, ?2, ?3)",
-                    params![now, name, link],
-                )?;
-                let conv = tx.last_insert_rowid() as ConversationId;
-                sql_exec(
-                    tx,
-                    "INSERT INTO members (conversation_id, user_id, role) VALUES (?1, ?2, 'owner')",
-                    params![conv, user],
-                )?;
-                out.conversation_changed(conv)?;
-                Outcome::Conversation(Box::new(summary(tx, user, conv)?))
-            }
-            WriteOp::AddRoomMember {
-                user,
-                conversation,
-                member,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                let member = require_user(tx, &member)?;
-                if member_row(tx, conversation, member.id)?.is_some() {
-                    return Err(StoreError::Conflict(format!(
-                        "{} is in the room already.",
-                        member.info.name
-                    )));
-                }
-                // A room's history is the room's: a new member sees it, but none of it is
-                // unread for them.
-                let last_seq = last_seq(tx, conversation)?;
-                sql_exec(
-                    tx,
-                    "INSERT INTO members (conversation_id, user_id, read_seq, receipt_delivered_seq, \
-                     receipt_read_seq) VALUES (?1, ?2, ?3, ?3, ?3)",
-                    params![conversation, member.id, last_seq],
-                )?;
-                out.conversation_changed(conversation)?;
-                membership_event(
-                    tx,
-                    &mut out,
-                    conversation,
-                    member.id,
-                    MessageKind::Joined,
-                    now,
-                )?;
-                // A guest in the meeting who becomes a member stays in it, as a participant.
-                if sql_exec(
-                    tx,
-                    "DELETE FROM meeting_guests WHERE conversation_id = ?1 AND user_id = ?2",
-                    params![conversation, member.id],
-                )? > 0
-                {
-                    sql_exec(
-                        tx,
-                        "INSERT OR IGNORE INTO meeting_participants (conversation_id, user_id, \
-                         joined_at) VALUES (?1, ?2, ?3)",
-                        params![conversation, member.id, now],
-                    )?;
-                    meeting_changed(tx, &mut out, conversation)?;
-                }
-                Outcome::Done
-            }
-            WriteOp::RemoveRoomMember {
-                user,
-                conversation,
-                member,
-            } => {
-                let caller = standing(tx, conversation, user)?;
-                authz::user_can(caller, Action::Moderate, conversation)?;
-                let member = require_user(tx, &member)?;
-                let target = target_role(tx, conversation, &member)?;
-                authz::user_can(caller, Action::RemoveMember(target), conversation)?;
-                remove_member(tx, &mut out, conversation, member.id, now)?;
-                Outcome::Done
-            }
-            WriteOp::PromoteModerator {
-                user,
-                conversation,
-                member,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                let member = require_user(tx, &member)?;
-                if target_role(tx, conversation, &member)? == Role::Member {
-                    sql_exec(
-                        tx,
-                        "UPDATE members SET role = 'moderator' \
-                         WHERE conversation_id = ?1 AND user_id = ?2",
-                        params![conversation, member.id],
-                    )?;
-                    out.conversation_changed(conversation)?;
-                }
-                Outcome::Done
-            }
-            WriteOp::RotateRoomLink {
-                user,
-                conversation,
-                link,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                sql_exec(
-                    tx,
-                    "UPDATE conversations SET link_token = ?2 WHERE id = ?1",
-                    params![conversation, link],
-                )?;
-                Outcome::Done
-            }
-            WriteOp::SetMuteAll {
-                user,
-                conversation,
-                muted,
-            } => {
-                set_room_setting(tx, &mut out, conversation, user, "mute_all", muted)?;
-                Outcome::Done
-            }
-            WriteOp::LeaveRoom { user, conversation } => {
-                let caller = standing(tx, conversation, user)?;
-                authz::user_can(caller, Action::UseRoom, conversation)?;
-                let others = member_ids(tx, conversation)?.len().saturating_sub(1);
-                let other_moderators: i64 = sql_row(
-                    tx,
-                    "SELECT COUNT(*) FROM members WHERE conversation_id = ?1 AND user_id != ?2 \
-                     AND role IN ('owner', 'moderator')",
-                    params![conversation, user],
-                    |r| r.get(0),
-                )?;
-                let leave = Action::LeaveRoom {
-                    others,
-                    other_moderators: usize::try_from(other_moderators).unwrap_or(0),
-                };
-                authz::user_can(caller, leave, conversation)?;
-                remove_member(tx, &mut out, conversation, user, now)?;
-                Outcome::Done
-            }
-            WriteOp::DeleteRoom { user, conversation } => {
-                authorize(tx, conversation, user, Action::DeleteRoom)?;
-                dismiss_guests(tx, &mut out, conversation, "The room was deleted.")?;
-                for member in delete_conversation(tx, conversation)? {
-                    out.for_user(None, member, Change::Removed { conversation })?;
-                }
-                Outcome::Done
-            }
-            WriteOp::StartMeeting { user, conversation } => {
-                room_role(tx, conversation, user)?;
-                join_meeting_as_member(tx, &mut out, conversation, user, now)?;
-                Outcome::Done
-            }
-            WriteOp::LeaveMeeting { user, conversation } => {
-                if let Some(guest) = internal_guest(tx, conversation, user)? {
-                    // An internal guest leaving: their access ends with it.
-                    sql_exec(tx, "DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
-                    out.for_user(
-                        Some(conversation),
-                        user,
-                        Change::Meeting {
-                            conversation,
-                            ongoing: None,
-                            ended: None,
-                        },
-                    )?;
-                    meeting_changed(tx, &mut out, conversation)?;
-                } else {
-                    room_role(tx, conversation, user)?;
-                    if !leave_meeting(tx, &mut out, conversation, user)? {
-                        return Err(StoreError::NotFound(format!(
-                            "You are not in the meeting of room {conversation}."
-                        )));
-                    }
-                }
-                Outcome::Done
-            }
-            WriteOp::ScheduleMeeting {
-                user,
-                conversation,
-                title,
-                starts_at,
-                minutes,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                let title = crate::domain::names::clean("A meeting title", &title, 200)?;
-                if !(1..=MAX_MEETING_MINUTES).contains(&minutes) {
-                    return Err(StoreError::Invalid(format!(
-                        "A meeting lasts 1 to {MAX_MEETING_MINUTES} minutes."
-                    )));
-                }
-                // Bounded before any arithmetic: the time comes from the client.
-                if starts_at > now.saturating_add(MAX_SCHEDULE_AHEAD_MS) {
-                    return Err(StoreError::Invalid(
-                        "A meeting can be scheduled at most ten years ahead.".into(),
-                    ));
-                }
-                let ends_at = starts_at.checked_add(i64::from(minutes) * 60_000);
-                if ends_at.is_none_or(|end| end <= now) {
-                    return Err(StoreError::Invalid(
-                        "That meeting would be over already; pick a later time.".into(),
-                    ));
-                }
-                sql_exec(
-                    tx,
-                    "INSERT INTO scheduled_meetings (conversation_id, title, starts_at, minutes, \
-                     organizer_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![conversation, title, starts_at, minutes, user],
-                )?;
-                let id = tx.last_insert_rowid() as u64;
-                out.for_members(conversation, Change::Calendar { conversation })?;
-                Outcome::Scheduled(Box::new(scheduled_meeting(tx, id)?))
-            }
-            WriteOp::DeleteScheduledMeeting { user, meeting } => {
-                let conversation = scheduled_meeting(tx, meeting)?.conversation;
-                authorize(tx, conversation, user, Action::DeleteScheduledMeeting)?;
-                sql_exec(
-                    tx,
-                    "DELETE FROM scheduled_meetings WHERE id = ?1",
-                    [meeting],
-                )?;
-                out.for_members(conversation, Change::Calendar { conversation })?;
-                Outcome::Done
-            }
-            WriteOp::JoinByLink {
-                user,
-                link,
-                name,
-                connection,
-            } => {
-                // Bad input is refused before anything is looked up.
-                let name = match user {
-                    None => Some(guest_name(tx, name)?),
-                    Some(_) => None,
-                };
-                let (conversation, room, kind, lobby): (ConversationId, String, String, bool) =
-                    sql_row(
-                        tx,
-                        "SELECT id, COALESCE(name, ''), kind, lobby FROM conversations \
-                         WHERE link_token = ?1",
-                        [&link],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()?
-                    .ok_or_else(|| {
-                        StoreError::NotFound(
-                            "This link does not open any room (it may have been changed).".into(),
-                        )
-                    })?;
-                if let Some(user) = user
-                    && member_row(tx, conversation, user)?.is_some()
-                {
-                    join_meeting_as_member(tx, &mut out, conversation, user, now)?;
-                    let session = MeetingSession {
-                        conversation,
-                        room,
-                        name: name_of(tx, user)?,
-                        role: MeetingRole::Member,
-                        guest: None,
-                        admitted: true,
-                        meeting: ongoing_meeting(tx, conversation)?,
-                    };
-                    Outcome::Joined(Box::new(session))
-                } else {
-                    if kind != "room" {
-                        return Err(StoreError::Forbidden(
-                            "A 1:1 meeting is for its two members only.".into(),
-                        ));
-                    }
-                    let place = GuestPlace {
-                        conversation,
-                        room: &room,
-                        lobby,
-                    };
-                    let who = match user {
-                        Some(user) => Guest::Internal(user),
-                        None => Guest::External {
-                            name: name.unwrap_or_default(),
-                            connection,
-                        },
-                    };
-                    Outcome::Joined(Box::new(join_as_guest(tx, &mut out, &place, who, now)?))
-                }
-            }
-            WriteOp::AdmitGuest {
-                user,
-                conversation,
-                guest,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                match guest_row(tx, conversation, guest)? {
-                    Some(g) if !g.admitted => {}
-                    Some(_) => {
-                        return Err(StoreError::Conflict(format!(
-                            "Guest {guest} is in the meeting already."
-                        )));
-                    }
-                    None => {
-                        return Err(StoreError::NotFound(format!(
-                            "Guest {guest} is not in the lobby of room {conversation} (they may have left)."
-                        )));
-                    }
-                }
-                sql_exec(
-                    tx,
-                    "UPDATE meeting_guests SET admitted = 1 WHERE id = ?1",
-                    [guest],
-                )?;
-                meeting_changed(tx, &mut out, conversation)?;
-                Outcome::Done
-            }
-            WriteOp::RemoveGuest {
-                user,
-                conversation,
-                guest,
-            } => {
-                require_moderator(tx, conversation, user)?;
-                let g = guest_row(tx, conversation, guest)?.ok_or_else(|| {
-                    StoreError::NotFound(format!(
-                        "Guest {guest} is not in the meeting of room {conversation} (they may have left)."
-                    ))
-                })?;
-                sql_exec(tx, "DELETE FROM meeting_guests WHERE id = ?1", [guest])?;
-                if let Some(user) = g.user {
-                    // Otherwise the link would bring them straight back.
-                    sql_exec(
-                        tx,
-                        "INSERT OR IGNORE INTO meeting_refusals (conversation_id, user_id) \
-                         VALUES (?1, ?2)",
-                        params![conversation, user],
-                    )?;
-                }
-                let reason = if g.admitted {
-                    "A moderator removed you from the meeting."
-                } else {
-                    "A moderator did not let you into the meeting."
-                };
-                end_guest_access(&mut out, conversation, &g, reason)?;
-                meeting_changed(tx, &mut out, conversation)?;
-                Outcome::Done
-            }
-            WriteOp::SetLobby {
-                user,
-                conversation,
-                enabled,
-            } => {
-                set_room_setting(tx, &mut out, conversation, user, "lobby", enabled)?;
-                // Without a lobby nobody waits: whoever was waiting comes in.
-                if !enabled
-                    && sql_exec(
-                        tx,
-                        "UPDATE meeting_guests SET admitted = 1 \
-                         WHERE conversation_id = ?1 AND admitted = 0",
-                        [conversation],
-                    )? > 0
-                {
-                    meeting_changed(tx, &mut out, conversation)?;
-                }
-                Outcome::Done
-            }
-            WriteOp::GuestLeave { guest } => {
-                let conversation: ConversationId = sql_row(
-                    tx,
-                    "DELETE FROM meeting_guests WHERE id = ?1 AND user_id IS NULL \
-                         RETURNING conversation_id",
-                    [guest],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| {
-                    StoreError::NotFound(format!("Guest {guest} is not in any meeting."))
-                })?;
-                meeting_changed(tx, &mut out, conversation)?;
-                Outcome::Done
-            }
-            WriteOp::Probe => Outcome::Done,
-            #[cfg(test)]
-            WriteOp::Panic => panic!("a faulty op"),
-            WriteOp::ForgetExternalGuests => {
-                let rooms = {
-                    let mut stmt = tx.prepare_cached(
-                        "DELETE FROM meeting_guests WHERE user_id IS NULL \
-                         RETURNING conversation_id",
-                    )?;
-                    let mut rooms = stmt
-                        .query_map([], |r| r.get::<_, ConversationId>(0))?
-                        .collect::<Result<Vec<_>, _>>()?;
-                    rooms.sort_unstable();
-                    rooms.dedup();
-                    rooms
-                };
-                for room in rooms {
-                    meeting_changed(tx, &mut out, room)?;
-                }
-                Outcome::Done
-            }
-        };
+        let outcome = crate::domain::apply(&mut out, op, now)?;
         Ok(Committed {
             outcome,
             published: out.published,
@@ -2658,11 +1878,11 @@ impl Store for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut ongoing = Vec::with_capacity(rooms.len());
             for (room, member) in rooms {
-                let meeting = ongoing_meeting(c, room)?;
+                let meeting = meetings::ongoing(&mut Reads(c), room)?;
                 ongoing.extend(if member {
                     meeting
                 } else {
-                    guest_view(&meeting)
+                    meetings::guest_view(&meeting)
                 });
             }
             let mut stmt = c.prepare_cached(

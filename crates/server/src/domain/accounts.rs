@@ -1,0 +1,117 @@
+//! Accounts and sessions, written once over [`AccountRepo`]: creating users (names stored
+//! lower-case, so every client sees one spelling), passwords, disabling, sessions. Replacing a
+//! password or disabling an account revokes every session of the user.
+
+use crate::store::{StoreError, UserId, UserRecord};
+
+use super::names;
+
+/// An account about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewUser<'a> {
+    /// Account name, lower-case and checked.
+    pub name: &'a str,
+    /// Display name, cleaned.
+    pub display_name: &'a str,
+    /// E-mail.
+    pub email: Option<&'a str>,
+    /// Argon2id PHC string.
+    pub password_hash: &'a str,
+}
+
+/// What the account rules read and write, inside the store's write transaction.
+pub(crate) trait AccountRepo {
+    /// A user by account name (any case).
+    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Stores an account; returns its id.
+    fn insert_user(&mut self, user: NewUser<'_>, at: i64) -> Result<UserId, StoreError>;
+    /// Replaces a password hash.
+    fn set_password_hash(&mut self, user: UserId, hash: &str) -> Result<(), StoreError>;
+    /// Marks an account disabled.
+    fn set_disabled(&mut self, user: UserId) -> Result<(), StoreError>;
+    /// Revokes every live session of the user (they show up in `revoked_since`).
+    fn revoke_sessions_of(&mut self, user: UserId) -> Result<(), StoreError>;
+    /// Revokes one session.
+    fn revoke_session(&mut self, session: i64) -> Result<(), StoreError>;
+    /// Stores a session; returns its id.
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        token_hash: &[u8],
+        device: Option<&str>,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+}
+
+/// Creates an account.
+pub(crate) fn create_user(
+    r: &mut impl AccountRepo,
+    name: &str,
+    display_name: &str,
+    email: Option<&str>,
+    password_hash: &str,
+    now: i64,
+) -> Result<UserId, StoreError> {
+    let name = name.to_lowercase();
+    validate_login(&name)?;
+    let display_name = names::clean("A display name", display_name, 128)?;
+    if r.user_by_name(&name)?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "A user named {name:?} already exists."
+        )));
+    }
+    r.insert_user(
+        NewUser {
+            name: &name,
+            display_name: &display_name,
+            email,
+            password_hash,
+        },
+        now,
+    )
+}
+
+/// Replaces a password; every session of the user ends.
+pub(crate) fn set_password(
+    r: &mut impl AccountRepo,
+    name: &str,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let user = existing(r, name)?;
+    r.set_password_hash(user, password_hash)?;
+    r.revoke_sessions_of(user)
+}
+
+/// Disables an account; every session of the user ends.
+pub(crate) fn disable_user(r: &mut impl AccountRepo, name: &str) -> Result<(), StoreError> {
+    let user = existing(r, name)?;
+    r.set_disabled(user)?;
+    r.revoke_sessions_of(user)
+}
+
+fn existing(r: &mut impl AccountRepo, name: &str) -> Result<UserId, StoreError> {
+    Ok(r.user_by_name(name)?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?
+        .id)
+}
+
+/// 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit: a login
+/// that every protocol (XMPP's localpart included) and every shell can carry.
+fn validate_login(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )))
+    }
+}

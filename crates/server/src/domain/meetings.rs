@@ -1,0 +1,730 @@
+//! Meetings and their guests, written once over [`MeetingRepo`]: a room's (or a direct
+//! conversation's) ongoing meeting, joining by link as a member, an internal guest (a user of
+//! this server) or an external guest (no account, on one connection, through the lobby when it
+//! is on), moderators admitting and removing guests, and the calendar.
+//!
+//! Guests never keep a meeting going: when the last member leaves, every guest's access ends.
+//! A guest sees the meeting but not its lobby (that is the room's business).
+
+use confer_proto::{Change, MeetingGuest, MeetingRole, MeetingSession, OngoingMeeting};
+
+use super::{
+    authz::{self, Action, Kind},
+    conversations::{ConversationRepo, require_moderator},
+    names,
+};
+use crate::store::{ConversationId, GuestUpdate, StoreError, UserId};
+
+/// Longest meeting, in minutes (a day).
+pub(crate) const MAX_MEETING_MINUTES: u32 = 24 * 60;
+/// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
+pub(crate) const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
+/// Guests (present and waiting) one meeting takes at most.
+pub(crate) const MAX_MEETING_GUESTS: usize = 200;
+
+/// A guest of a meeting, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GuestRow {
+    /// Its id (public: moderators name guests by it).
+    pub id: u64,
+    /// An internal guest's user.
+    pub user: Option<UserId>,
+    /// The name shown.
+    pub name: String,
+    /// An external guest's connection (its notices go there).
+    pub connection: Option<u64>,
+    /// Past the lobby.
+    pub admitted: bool,
+}
+
+/// A guest about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewGuest<'a> {
+    /// An internal guest's user.
+    pub user: Option<UserId>,
+    /// The name shown.
+    pub name: &'a str,
+    /// An external guest's connection.
+    pub connection: Option<u64>,
+    /// Past the lobby.
+    pub admitted: bool,
+}
+
+/// What a join link opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LinkTarget {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Its name ('' for a direct conversation).
+    pub name: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Whether its lobby is on.
+    pub lobby: bool,
+}
+
+/// Why someone's access to a meeting ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndReason {
+    /// The last member left.
+    MeetingEnded,
+    /// The room was deleted.
+    RoomDeleted,
+    /// A moderator removed them from the meeting.
+    Removed,
+    /// A moderator did not let them in from the lobby.
+    Refused,
+}
+
+impl EndReason {
+    /// The sentence the wire still carries.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Self::MeetingEnded => "The meeting has ended.",
+            Self::RoomDeleted => "The room was deleted.",
+            Self::Removed => "A moderator removed you from the meeting.",
+            Self::Refused => "A moderator did not let you into the meeting.",
+        }
+    }
+}
+
+/// A scheduled meeting about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewScheduled<'a> {
+    /// The room.
+    pub conversation: ConversationId,
+    /// Title.
+    pub title: &'a str,
+    /// Start, ms since the epoch.
+    pub starts_at: i64,
+    /// Length.
+    pub minutes: u32,
+    /// Who put it on the calendar.
+    pub organizer: UserId,
+}
+
+/// What the meeting rules read, in a write transaction or outside one (a user's meetings).
+pub(crate) trait MeetingReads {
+    /// When the conversation's meeting started, if one is going on.
+    fn meeting_started_at(
+        &mut self,
+        conversation: ConversationId,
+    ) -> Result<Option<i64>, StoreError>;
+    /// A room's name ('' when it has none).
+    fn room_name(&mut self, conversation: ConversationId) -> Result<String, StoreError>;
+    /// The participants' names, in the order they came.
+    fn participants(&mut self, conversation: ConversationId) -> Result<Vec<String>, StoreError>;
+    /// The guests, present and waiting, in the order they came.
+    fn guests(&mut self, conversation: ConversationId) -> Result<Vec<GuestRow>, StoreError>;
+}
+
+/// What the meeting rules read and write, inside the store's write transaction.
+pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
+    /// Starts the meeting unless one is going on.
+    fn start_meeting(&mut self, conversation: ConversationId, at: i64) -> Result<(), StoreError>;
+    /// Ends the meeting (its participants are gone already).
+    fn end_meeting(&mut self, conversation: ConversationId) -> Result<(), StoreError>;
+    /// Adds a participant; false when they were in already.
+    fn add_participant(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+        at: i64,
+    ) -> Result<bool, StoreError>;
+    /// Removes a participant; false when they were not in.
+    fn remove_participant(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<bool, StoreError>;
+    /// Stores a guest; returns its id.
+    fn add_guest(
+        &mut self,
+        conversation: ConversationId,
+        guest: NewGuest<'_>,
+        at: i64,
+    ) -> Result<u64, StoreError>;
+    /// Removes a guest by id; false when there was none.
+    fn delete_guest(&mut self, guest: u64) -> Result<bool, StoreError>;
+    /// Lets waiting guests in: one, or (with `None`) all of the meeting's; returns how many.
+    fn admit(
+        &mut self,
+        conversation: ConversationId,
+        guest: Option<u64>,
+    ) -> Result<usize, StoreError>;
+    /// Removes every guest and refusal of the meeting.
+    fn clear_guests(&mut self, conversation: ConversationId) -> Result<(), StoreError>;
+    /// Whether a moderator sent `user` out of this meeting.
+    fn refused(&mut self, conversation: ConversationId, user: UserId) -> Result<bool, StoreError>;
+    /// Records that a moderator sent `user` out.
+    fn refuse(&mut self, conversation: ConversationId, user: UserId) -> Result<(), StoreError>;
+    /// Removes an external guest by id; returns its meeting's conversation.
+    fn delete_external_guest(&mut self, guest: u64) -> Result<Option<ConversationId>, StoreError>;
+    /// Removes every external guest; returns the conversations they were in.
+    fn delete_external_guests(&mut self) -> Result<Vec<ConversationId>, StoreError>;
+    /// The conversation a join link token opens.
+    fn link_target(&mut self, link: &str) -> Result<Option<LinkTarget>, StoreError>;
+    /// Every user's (login, display name): a guest may not pass for one of them.
+    fn user_names(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Puts a meeting on the calendar; returns its id.
+    fn add_scheduled(&mut self, meeting: NewScheduled<'_>) -> Result<u64, StoreError>;
+    /// A scheduled meeting.
+    fn scheduled(
+        &mut self,
+        meeting: u64,
+    ) -> Result<Option<confer_proto::ScheduledMeeting>, StoreError>;
+    /// Removes a scheduled meeting.
+    fn delete_scheduled(&mut self, meeting: u64) -> Result<(), StoreError>;
+    /// Queues a notice for an external guest's connection, sent after the commit.
+    fn notify_guest(&mut self, connection: u64, update: GuestUpdate);
+}
+
+/// The meeting, if one is going on, as the members see it (with the lobby).
+pub(crate) fn ongoing(
+    r: &mut impl MeetingReads,
+    conversation: ConversationId,
+) -> Result<Option<OngoingMeeting>, StoreError> {
+    let Some(started_at) = r.meeting_started_at(conversation)? else {
+        return Ok(None);
+    };
+    let name = r.room_name(conversation)?;
+    let participants = r.participants(conversation)?;
+    let (mut guests, mut lobby) = (Vec::new(), Vec::new());
+    for g in r.guests(conversation)? {
+        let entry = MeetingGuest {
+            id: g.id,
+            name: g.name,
+            external: g.user.is_none(),
+        };
+        if g.admitted {
+            guests.push(entry);
+        } else {
+            lobby.push(entry);
+        }
+    }
+    Ok(Some(OngoingMeeting {
+        conversation,
+        name,
+        participants,
+        started_at,
+        guests,
+        lobby,
+    }))
+}
+
+/// A member starts the meeting of a room or direct conversation.
+pub(crate) fn start(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    now: i64,
+) -> Result<(), StoreError> {
+    let standing = r.standing(conversation, user)?;
+    authz::user_can(standing, Action::UseRoom, conversation)?;
+    join_as_member(r, conversation, user, now)
+}
+
+/// A participant leaves: an internal guest's access ends with it; a member's last leave ends
+/// the meeting.
+pub(crate) fn leave_meeting(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<(), StoreError> {
+    if let Some(guest) = internal_guest(r, conversation, user)? {
+        r.delete_guest(guest.id)?;
+        let gone = Change::Meeting {
+            conversation,
+            ongoing: None,
+            ended: None,
+        };
+        r.publish_for(Some(conversation), user, gone)?;
+        return changed(r, conversation);
+    }
+    let standing = r.standing(conversation, user)?;
+    authz::user_can(standing, Action::UseRoom, conversation)?;
+    if !leave(r, conversation, user)? {
+        return Err(StoreError::NotFound(format!(
+            "You are not in the meeting of room {conversation}."
+        )));
+    }
+    Ok(())
+}
+
+/// Takes `user` out of the meeting (ending it when they were the last one) and tells everyone;
+/// false when they were not in it.
+pub(crate) fn leave(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    if !r.remove_participant(conversation, user)? {
+        return Ok(false);
+    }
+    if r.participants(conversation)?.is_empty() {
+        dismiss_guests(r, conversation, EndReason::MeetingEnded)?;
+        r.end_meeting(conversation)?;
+    }
+    changed(r, conversation)?;
+    Ok(true)
+}
+
+/// A moderator puts a meeting on the room's calendar. The time comes from the client: it is
+/// bounded before any arithmetic.
+pub(crate) fn schedule(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    title: &str,
+    starts_at: i64,
+    minutes: u32,
+    now: i64,
+) -> Result<confer_proto::ScheduledMeeting, StoreError> {
+    require_moderator(r, conversation, user)?;
+    let title = names::clean("A meeting title", title, 200)?;
+    if !(1..=MAX_MEETING_MINUTES).contains(&minutes) {
+        return Err(StoreError::Invalid(format!(
+            "A meeting lasts 1 to {MAX_MEETING_MINUTES} minutes."
+        )));
+    }
+    if starts_at > now.saturating_add(MAX_SCHEDULE_AHEAD_MS) {
+        return Err(StoreError::Invalid(
+            "A meeting can be scheduled at most ten years ahead.".into(),
+        ));
+    }
+    let ends_at = starts_at.checked_add(i64::from(minutes) * 60_000);
+    if ends_at.is_none_or(|end| end <= now) {
+        return Err(StoreError::Invalid(
+            "That meeting would be over already; pick a later time.".into(),
+        ));
+    }
+    let id = r.add_scheduled(NewScheduled {
+        conversation,
+        title: &title,
+        starts_at,
+        minutes,
+        organizer: user,
+    })?;
+    r.publish_to_members(conversation, Change::Calendar { conversation })?;
+    scheduled(r, id)
+}
+
+/// The owner removes a scheduled meeting.
+pub(crate) fn delete_scheduled(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    meeting: u64,
+) -> Result<(), StoreError> {
+    let conversation = scheduled(r, meeting)?.conversation;
+    let standing = r.standing(conversation, user)?;
+    authz::user_can(standing, Action::DeleteScheduledMeeting, conversation)?;
+    r.delete_scheduled(meeting)?;
+    r.publish_to_members(conversation, Change::Calendar { conversation })
+}
+
+/// Someone opens a meeting by its link: a member joins (or starts) it, another user comes in as
+/// an internal guest, and `user: None` is an external guest named `name` on `connection`.
+pub(crate) fn join_by_link(
+    r: &mut impl MeetingRepo,
+    user: Option<UserId>,
+    link: &str,
+    name: Option<&str>,
+    connection: u64,
+    now: i64,
+) -> Result<MeetingSession, StoreError> {
+    // Bad input is refused before anything is looked up.
+    let guest_name = match user {
+        None => Some(external_name(r, name.unwrap_or_default())?),
+        Some(_) => None,
+    };
+    let place = r.link_target(link)?.ok_or_else(|| {
+        StoreError::NotFound("This link does not open any room (it may have been changed).".into())
+    })?;
+    let conversation = place.conversation;
+    if let Some(user) = user
+        && r.member_ids(conversation)?.contains(&user)
+    {
+        join_as_member(r, conversation, user, now)?;
+        return Ok(MeetingSession {
+            conversation,
+            room: place.name,
+            name: r.user_name(user)?,
+            role: MeetingRole::Member,
+            guest: None,
+            admitted: true,
+            meeting: ongoing(r, conversation)?,
+        });
+    }
+    if place.kind != Kind::Room {
+        return Err(StoreError::Forbidden(
+            "A 1:1 meeting is for its two members only.".into(),
+        ));
+    }
+    let who = match user {
+        Some(user) => Guest::Internal(user),
+        None => Guest::External {
+            name: guest_name.unwrap_or_default(),
+            connection,
+        },
+    };
+    join_as_guest(r, &place, who, now)
+}
+
+/// A moderator lets a waiting guest in.
+pub(crate) fn admit_guest(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    guest: u64,
+) -> Result<(), StoreError> {
+    require_moderator(r, conversation, user)?;
+    match guest_row(r, conversation, guest)? {
+        Some(g) if !g.admitted => {}
+        Some(_) => {
+            return Err(StoreError::Conflict(format!(
+                "Guest {guest} is in the meeting already."
+            )));
+        }
+        None => {
+            return Err(StoreError::NotFound(format!(
+                "Guest {guest} is not in the lobby of room {conversation} (they may have left)."
+            )));
+        }
+    }
+    r.admit(conversation, Some(guest))?;
+    changed(r, conversation)
+}
+
+/// A moderator refuses a waiting guest or removes a present one. An internal guest sent out
+/// cannot come back by the link until the next meeting.
+pub(crate) fn remove_guest(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    guest: u64,
+) -> Result<(), StoreError> {
+    require_moderator(r, conversation, user)?;
+    let g = guest_row(r, conversation, guest)?.ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "Guest {guest} is not in the meeting of room {conversation} (they may have left)."
+        ))
+    })?;
+    r.delete_guest(guest)?;
+    if let Some(user) = g.user {
+        // Otherwise the link would bring them straight back.
+        r.refuse(conversation, user)?;
+    }
+    let reason = if g.admitted {
+        EndReason::Removed
+    } else {
+        EndReason::Refused
+    };
+    end_access(r, conversation, &g, reason)?;
+    changed(r, conversation)
+}
+
+/// A moderator turns the lobby on or off; without a lobby nobody waits.
+pub(crate) fn set_lobby(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    on: bool,
+) -> Result<(), StoreError> {
+    super::conversations::set_flag(
+        r,
+        user,
+        conversation,
+        super::conversations::RoomFlag::Lobby,
+        on,
+    )?;
+    if !on && r.admit(conversation, None)? > 0 {
+        changed(r, conversation)?;
+    }
+    Ok(())
+}
+
+/// An external guest leaves, or its connection closed.
+pub(crate) fn guest_leave(r: &mut impl MeetingRepo, guest: u64) -> Result<(), StoreError> {
+    let conversation = r
+        .delete_external_guest(guest)?
+        .ok_or_else(|| StoreError::NotFound(format!("Guest {guest} is not in any meeting.")))?;
+    changed(r, conversation)
+}
+
+/// At start-up: external guests of an earlier run lost their connections with it.
+pub(crate) fn forget_external_guests(r: &mut impl MeetingRepo) -> Result<(), StoreError> {
+    let mut rooms = r.delete_external_guests()?;
+    rooms.sort_unstable();
+    rooms.dedup();
+    for room in rooms {
+        changed(r, room)?;
+    }
+    Ok(())
+}
+
+/// Someone just made a member: if they were in the meeting as a guest, they stay in it as a
+/// participant.
+pub(crate) fn guest_became_member(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    user: UserId,
+    now: i64,
+) -> Result<(), StoreError> {
+    if let Some(g) = internal_guest(r, conversation, user)? {
+        r.delete_guest(g.id)?;
+        r.add_participant(conversation, user, now)?;
+        changed(r, conversation)?;
+    }
+    Ok(())
+}
+
+/// Sends every guest of the meeting away (the meeting ended or the room is going).
+pub(crate) fn dismiss_guests(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    reason: EndReason,
+) -> Result<(), StoreError> {
+    for g in r.guests(conversation)? {
+        end_access(r, conversation, &g, reason)?;
+    }
+    r.clear_guests(conversation)
+}
+
+/// Who comes in as a guest.
+enum Guest {
+    /// A user of this server who is not a member.
+    Internal(UserId),
+    /// Someone without an account, on a connection.
+    External { name: String, connection: u64 },
+}
+
+fn guest_row(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    guest: u64,
+) -> Result<Option<GuestRow>, StoreError> {
+    Ok(r.guests(conversation)?.into_iter().find(|g| g.id == guest))
+}
+
+fn internal_guest(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<Option<GuestRow>, StoreError> {
+    Ok(r.guests(conversation)?
+        .into_iter()
+        .find(|g| g.user == Some(user)))
+}
+
+/// A member starts the meeting or joins it; everyone around it hears when they came in.
+fn join_as_member(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    user: UserId,
+    now: i64,
+) -> Result<(), StoreError> {
+    r.start_meeting(conversation, now)?;
+    if r.add_participant(conversation, user, now)? {
+        changed(r, conversation)?;
+    }
+    Ok(())
+}
+
+/// Lets a guest into the ongoing meeting (an external one into the lobby when it is on); an
+/// internal guest already in is found again.
+fn join_as_guest(
+    r: &mut impl MeetingRepo,
+    place: &LinkTarget,
+    who: Guest,
+    now: i64,
+) -> Result<MeetingSession, StoreError> {
+    let conversation = place.conversation;
+    let room = &place.name;
+    if r.meeting_started_at(conversation)?.is_none() {
+        return Err(StoreError::Conflict(format!(
+            "No meeting is going on in {room:?} yet; \
+             guests can join once a member has started it."
+        )));
+    }
+    let existing = match &who {
+        Guest::Internal(user) => {
+            if r.refused(conversation, *user)? {
+                return Err(StoreError::Forbidden(format!(
+                    "A moderator sent you out of the meeting in {room:?}; \
+                     you can join its next one."
+                )));
+            }
+            internal_guest(r, conversation, *user)?.map(|g| g.id)
+        }
+        Guest::External { .. } => None,
+    };
+    let guest = match existing {
+        Some(id) => id,
+        None => {
+            if r.guests(conversation)?.len() >= MAX_MEETING_GUESTS {
+                return Err(StoreError::Conflict(format!(
+                    "The meeting in {room:?} has as many guests as it can take \
+                     ({MAX_MEETING_GUESTS})."
+                )));
+            }
+            // Internal guests come straight in; the lobby is for people without an account.
+            let display;
+            let new = match &who {
+                Guest::Internal(user) => {
+                    display = r.user_name(*user)?;
+                    NewGuest {
+                        user: Some(*user),
+                        name: &display,
+                        connection: None,
+                        admitted: true,
+                    }
+                }
+                Guest::External { name, connection } => NewGuest {
+                    user: None,
+                    name,
+                    connection: Some(*connection),
+                    admitted: !place.lobby,
+                },
+            };
+            let id = r.add_guest(conversation, new, now)?;
+            changed(r, conversation)?;
+            id
+        }
+    };
+    let row = guest_row(r, conversation, guest)?
+        .ok_or_else(|| StoreError::Corrupt("a guest row vanished".into()))?;
+    let meeting = ongoing(r, conversation)?;
+    Ok(match row.user {
+        Some(_) => MeetingSession {
+            conversation,
+            room: room.clone(),
+            name: row.name,
+            role: MeetingRole::Guest,
+            guest: Some(row.id),
+            admitted: true,
+            meeting: guest_view(&meeting),
+        },
+        None => external_session(&meeting, conversation, room, &row),
+    })
+}
+
+/// What a guest sees of the meeting: everything but the lobby, which is the room's business
+/// (members see who waits; moderators decide).
+pub(crate) fn guest_view(meeting: &Option<OngoingMeeting>) -> Option<OngoingMeeting> {
+    meeting.clone().map(|m| OngoingMeeting {
+        lobby: Vec::new(),
+        ..m
+    })
+}
+
+/// An external guest's session, as its notices and its join reply carry it.
+fn external_session(
+    meeting: &Option<OngoingMeeting>,
+    conversation: ConversationId,
+    room: &str,
+    g: &GuestRow,
+) -> MeetingSession {
+    MeetingSession {
+        conversation,
+        room: room.to_owned(),
+        name: g.name.clone(),
+        role: MeetingRole::ExternalGuest,
+        guest: Some(g.id),
+        admitted: g.admitted,
+        meeting: if g.admitted {
+            guest_view(meeting)
+        } else {
+            None
+        },
+    }
+}
+
+/// Tells everyone in or around the meeting how it is now: the members (through their stream),
+/// internal guests (through theirs) and admitted external guests (on their connections).
+/// Waiting guests hear nothing until a moderator decides.
+pub(crate) fn changed(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+) -> Result<(), StoreError> {
+    let meeting = ongoing(r, conversation)?;
+    r.publish_to_members(
+        conversation,
+        Change::Meeting {
+            conversation,
+            ongoing: meeting.clone(),
+            ended: None,
+        },
+    )?;
+    let room = r.room_name(conversation)?;
+    for g in r.guests(conversation)? {
+        match (g.user, g.connection) {
+            (Some(user), _) => r.publish_for(
+                Some(conversation),
+                user,
+                Change::Meeting {
+                    conversation,
+                    ongoing: guest_view(&meeting),
+                    ended: None,
+                },
+            )?,
+            (None, Some(connection)) if g.admitted => {
+                let session = external_session(&meeting, conversation, &room, &g);
+                r.notify_guest(connection, GuestUpdate::Session(Box::new(session)));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Ends one guest's access: an internal guest's devices see the meeting gone, an external
+/// guest's connection is closed with the reason.
+fn end_access(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    g: &GuestRow,
+    reason: EndReason,
+) -> Result<(), StoreError> {
+    match (g.user, g.connection) {
+        // Not filed under the room: when the room is being deleted its stream rows go, and this
+        // one must still reach the guest's other devices.
+        (Some(user), _) => r.publish_for(
+            None,
+            user,
+            Change::Meeting {
+                conversation,
+                ongoing: None,
+                ended: Some(reason.text().to_owned()),
+            },
+        ),
+        (None, Some(connection)) => {
+            r.notify_guest(connection, GuestUpdate::Ended(reason.text().to_owned()));
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// Checks an external guest's chosen name; returns it cleaned. A guest may not take the login
+/// or display name of a user of this server (in any case), or it could pass for them.
+fn external_name(r: &mut impl MeetingRepo, name: &str) -> Result<String, StoreError> {
+    let name = names::clean("A guest's name", name, 64)?;
+    let lower = name.to_lowercase();
+    for (login, display) in r.user_names()? {
+        let display = display.split_whitespace().collect::<Vec<_>>().join(" ");
+        if login.to_lowercase() == lower || display.to_lowercase() == lower {
+            return Err(StoreError::Conflict(
+                "That name belongs to a user of this server; a guest picks another.".into(),
+            ));
+        }
+    }
+    Ok(name)
+}
+
+fn scheduled(
+    r: &mut impl MeetingRepo,
+    meeting: u64,
+) -> Result<confer_proto::ScheduledMeeting, StoreError> {
+    r.scheduled(meeting)?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no scheduled meeting {meeting}.")))
+}
