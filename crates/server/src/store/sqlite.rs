@@ -9,17 +9,17 @@ use std::{
 
 use crate::domain::{
     accounts::{AccountRepo, NewUser},
-    authz::{self, Action, Kind, Role, Standing},
+    authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
-    meetings::{self, GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
+    meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     people::PeopleRepo,
+    views::{self, SeqRange, StoredMessage, ViewRepo},
 };
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
-    HISTORY_FIRST_PAGE_MIN, HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message,
-    MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState, UserInfo,
-    UserSettings,
+    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState,
+    UserInfo, UserSettings,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
@@ -359,26 +359,6 @@ fn standing(conn: &Connection, conv: ConversationId, user: UserId) -> Result<Sta
     })
 }
 
-/// Asks [`authz::user_can`] about `user` in `conv`; returns the user's role.
-fn authorize(
-    conn: &Connection,
-    conv: ConversationId,
-    user: UserId,
-    action: Action,
-) -> Result<Role, StoreError> {
-    authz::user_can(standing(conn, conv, user)?, action, conv)
-}
-
-fn require_member(
-    conn: &Connection,
-    conv: ConversationId,
-    user: UserId,
-) -> Result<MemberRow, StoreError> {
-    authorize(conn, conv, user, Action::Participate)?;
-    member_row(conn, conv, user)?
-        .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conv} vanished")))
-}
-
 fn member_ids(conn: &Connection, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT user_id FROM members WHERE conversation_id = ?1 ORDER BY user_id",
@@ -475,113 +455,6 @@ fn unread_count(
         params![conv, after, user],
         |r| r.get(0),
     )?)
-}
-
-/// Messages from rows of (seq, sender_id, sender name, client_id, body, sent_at), with tick
-/// states as `viewer` may see them.
-struct MessageBuilder<'c> {
-    conn: &'c Connection,
-    conv: ConversationId,
-    viewer_privacy: bool,
-    aggregates: HashMap<UserId, (u64, u64)>,
-}
-
-impl<'c> MessageBuilder<'c> {
-    fn new(conn: &'c Connection, conv: ConversationId, viewer: UserId) -> Result<Self, StoreError> {
-        Ok(Self {
-            conn,
-            conv,
-            viewer_privacy: privacy_of(conn, viewer)?,
-            aggregates: HashMap::new(),
-        })
-    }
-
-    fn state(&mut self, sender: UserId, seq: u64) -> Result<TickState, StoreError> {
-        if self.viewer_privacy {
-            return Ok(TickState::Sent);
-        }
-        let (delivered, read) = match self.aggregates.get(&sender) {
-            Some(a) => *a,
-            None => {
-                let a = tick_aggregate(self.conn, self.conv, sender)?;
-                self.aggregates.insert(sender, a);
-                a
-            }
-        };
-        Ok(if seq <= read {
-            TickState::Read
-        } else if seq <= delivered {
-            TickState::Delivered
-        } else {
-            TickState::Sent
-        })
-    }
-
-    fn query(
-        &mut self,
-        where_clause: &str,
-        params: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Message>, StoreError> {
-        let sql = format!(
-            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
-             FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.conversation_id = ?1 AND {where_clause}"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((
-                    r.get::<_, u64>(0)?,
-                    r.get::<_, UserId>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (seq, sender_id, sender, client_id, text, sent_at, kind) in rows {
-            let state = self.state(sender_id, seq)?;
-            out.push(Message {
-                conversation: self.conv,
-                seq,
-                client_id,
-                sender,
-                text,
-                sent_at,
-                state,
-                kind: kind_from_str(&kind),
-            });
-        }
-        Ok(out)
-    }
-}
-
-fn summary(
-    conn: &Connection,
-    user: UserId,
-    conv: ConversationId,
-) -> Result<ConversationSummary, StoreError> {
-    let member = require_member(conn, conv, user)?;
-    let info = conversation_info(conn, conv)?;
-    let mut builder = MessageBuilder::new(conn, conv, user)?;
-    let last_message = builder
-        .query(
-            "m.seq > ?2 ORDER BY m.seq DESC LIMIT 1",
-            &[&conv, &member.cleared_seq],
-        )?
-        .pop();
-    let after = member.read_seq.max(member.cleared_seq);
-    Ok(ConversationSummary {
-        info,
-        last_message,
-        unread: unread_count(conn, conv, user, after)?,
-        read_through: member.read_seq,
-        muted: member.muted,
-        cleared_through: member.cleared_seq,
-    })
 }
 
 /// Appends a change to the stream inside the writer's transaction.
@@ -1186,7 +1059,7 @@ impl ConversationRepo for Appender<'_, '_> {
         user: UserId,
         conv: ConversationId,
     ) -> Result<ConversationSummary, StoreError> {
-        summary(self.tx, user, conv)
+        views::summary(&mut Reads(self.tx), user, conv)
     }
 
     fn publish_for(
@@ -1286,6 +1159,167 @@ fn meeting_guests(conn: &Connection, conv: ConversationId) -> Result<Vec<GuestRo
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The SQLite side of the views: queries on a read connection (or inside the write
+/// transaction, which derefs to one).
+impl ViewRepo for Reads<'_> {
+    fn standing_of(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+        standing(self.0, conv, user)
+    }
+
+    fn cursors_of(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError> {
+        Ok(member_row(self.0, conv, user)?.map(|m| Cursors {
+            read: m.read_seq,
+            muted: m.muted,
+            cleared: m.cleared_seq,
+        }))
+    }
+
+    fn info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+        conversation_info(self.0, conv)
+    }
+
+    fn in_privacy(&mut self, user: UserId) -> Result<bool, StoreError> {
+        privacy_of(self.0, user)
+    }
+
+    fn tick_cursors(
+        &mut self,
+        conv: ConversationId,
+        sender: UserId,
+    ) -> Result<(u64, u64), StoreError> {
+        tick_aggregate(self.0, conv, sender)
+    }
+
+    fn messages(
+        &mut self,
+        conv: ConversationId,
+        range: SeqRange,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
+             FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.conversation_id = ?1 AND m.seq > ?2 AND m.seq < ?3 \
+             ORDER BY m.seq DESC LIMIT ?4",
+        )?;
+        let before = range.before.min(i64::MAX as u64);
+        Ok(stmt
+            .query_map(params![conv, range.after, before, range.limit], |r| {
+                Ok(StoredMessage {
+                    seq: r.get(0)?,
+                    sender_id: r.get(1)?,
+                    sender: r.get(2)?,
+                    client_id: r.get(3)?,
+                    text: r.get(4)?,
+                    sent_at: r.get(5)?,
+                    kind: kind_from_str(&r.get::<_, String>(6)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn count_recent(
+        &mut self,
+        conv: ConversationId,
+        after: u64,
+        since_ms: i64,
+    ) -> Result<u32, StoreError> {
+        Ok(sql_row(
+            self.0,
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 \
+             AND sent_at >= ?3",
+            params![conv, after, since_ms],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn unread_after(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError> {
+        unread_count(self.0, conv, user, after)
+    }
+
+    fn member_of(&mut self, user: UserId) -> Result<Vec<ConversationId>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
+        Ok(stmt
+            .query_map([user], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn cleared(&mut self, user: UserId) -> Result<HashMap<ConversationId, u64>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT conversation_id, cleared_seq FROM members \
+             WHERE user_id = ?1 AND cleared_seq > 0",
+        )?;
+        Ok(stmt
+            .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn stream_after(
+        &mut self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Change)>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT position, payload FROM stream WHERE position > ?1 AND \
+             (target_user = ?2 OR (target_user IS NULL AND conversation_id IN \
+               (SELECT conversation_id FROM members WHERE user_id = ?2))) \
+             ORDER BY position LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![since, user, limit], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(position, payload)| {
+                let change = serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
+                Ok((position, change))
+            })
+            .collect()
+    }
+
+    fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT m.conversation_id, EXISTS (SELECT 1 FROM members x \
+             WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) FROM meetings m \
+             WHERE EXISTS (SELECT 1 FROM members x \
+               WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) \
+             OR EXISTS (SELECT 1 FROM meeting_guests g \
+               WHERE g.conversation_id = m.conversation_id AND g.user_id = ?1) \
+             ORDER BY m.started_at",
+        )?;
+        Ok(stmt
+            .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn upcoming(&mut self, user: UserId, now_ms: i64) -> Result<Vec<ScheduledMeeting>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
+             s.minutes, u.name FROM scheduled_meetings s \
+             JOIN conversations c ON c.id = s.conversation_id \
+             JOIN users u ON u.id = s.organizer_id \
+             JOIN members x ON x.conversation_id = s.conversation_id AND x.user_id = ?1 \
+             WHERE s.starts_at + s.minutes * 60000 > ?2 ORDER BY s.starts_at, s.id",
+        )?;
+        Ok(stmt
+            .query_map(params![user, now_ms], scheduled_from_row)?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
 }
 
 /// The SQLite side of the meeting rules.
@@ -1684,36 +1718,15 @@ impl Store for SqliteStore {
     }
 
     fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError> {
-        self.with_reader(|c| {
-            let ids: Vec<ConversationId> = {
-                let mut stmt =
-                    c.prepare_cached("SELECT conversation_id FROM members WHERE user_id = ?1")?;
-                stmt.query_map([user], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            };
-            let mut out = ids
-                .into_iter()
-                .map(|id| summary(c, user, id))
-                .collect::<Result<Vec<_>, _>>()?;
-            out.sort_by_key(|s| {
-                std::cmp::Reverse(
-                    s.last_message
-                        .as_ref()
-                        .map_or(s.info.created_at, |m| m.sent_at),
-                )
-            });
-            Ok(out)
-        })
+        self.with_reader(|c| views::conversations(&mut Reads(c), user))
     }
-
     fn conversation(
         &self,
         user: UserId,
         conversation: ConversationId,
     ) -> Result<ConversationSummary, StoreError> {
-        self.with_reader(|c| summary(c, user, conversation))
+        self.with_reader(|c| views::summary(&mut Reads(c), user, conversation))
     }
-
     fn history(
         &self,
         user: UserId,
@@ -1723,71 +1736,17 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<HistoryPage, StoreError> {
         self.with_reader(|c| {
-            let member = require_member(c, conversation, user)?;
-            let floor = member.cleared_seq;
-            let mut builder = MessageBuilder::new(c, conversation, user)?;
-            let limit = match (before, limit) {
-                (Some(_), l) => l.unwrap_or(HISTORY_FIRST_PAGE_MIN).clamp(1, HISTORY_MAX_PAGE),
-                (None, _) => {
-                    // First page: the last 30 days, or the newest 75 if those hold fewer.
-                    let recent: u32 = sql_row(c,
-                        "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2 AND sent_at >= ?3",
-                        params![conversation, floor, now_ms - HISTORY_FIRST_PAGE_WINDOW_MS],
-                        |r| r.get(0),
-                    )?;
-                    recent.clamp(HISTORY_FIRST_PAGE_MIN, HISTORY_MAX_PAGE)
-                }
-            };
-            let before = before.unwrap_or(u64::MAX).min(i64::MAX as u64);
-            let mut messages = builder.query(
-                "m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq DESC LIMIT ?4",
-                &[&conversation, &floor, &before, &(limit + 1)],
-            )?;
-            let has_more = messages.len() > limit as usize;
-            messages.truncate(limit as usize);
-            messages.reverse();
-            Ok(HistoryPage { messages, has_more })
+            views::history(&mut Reads(c), user, conversation, before, limit, now_ms)
         })
     }
-
     fn changes_since(
         &self,
         user: UserId,
         since: u64,
         limit: u32,
     ) -> Result<ChangesPage, StoreError> {
-        self.with_reader(|c| {
-            let cleared: HashMap<ConversationId, u64> = {
-                let mut stmt = c.prepare_cached(
-                    "SELECT conversation_id, cleared_seq FROM members WHERE user_id = ?1 AND cleared_seq > 0",
-                )?;
-                stmt.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
-            };
-            let mut stmt = c.prepare_cached(
-                "SELECT position, payload FROM stream WHERE position > ?1 AND \
-                 (target_user = ?2 OR (target_user IS NULL AND conversation_id IN \
-                   (SELECT conversation_id FROM members WHERE user_id = ?2))) \
-                 ORDER BY position LIMIT ?3",
-            )?;
-            let rows = stmt
-                .query_map(params![since, user, limit], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let scanned_to = rows.last().map_or(since, |r| r.0);
-            let mut changes = Vec::with_capacity(rows.len());
-            for (position, payload) in rows {
-                let change: Change = serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
-                if let Change::Message { message } = &change
-                    && cleared.get(&message.conversation).is_some_and(|&c| message.seq <= c)
-                {
-                    continue;
-                }
-                changes.push((position, change));
-            }
-            Ok(ChangesPage { changes, scanned_to })
-        })
+        self.with_reader(|c| views::changes_since(&mut Reads(c), user, since, limit))
     }
-
     fn revoked_since(&self, after: i64) -> Result<(Vec<i64>, i64), StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
@@ -1846,7 +1805,7 @@ impl Store for SqliteStore {
         self.with_reader(|c| {
             // Both people in a 1:1 conversation share its meeting link; a room's is its
             // moderators'.
-            authorize(c, conversation, user, Action::ReadMeetingLink)?;
+            views::may_read_link(&mut Reads(c), user, conversation)?;
             Ok(sql_row(
                 c,
                 "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = ?1",
@@ -1861,45 +1820,8 @@ impl Store for SqliteStore {
         user: UserId,
         now_ms: i64,
     ) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT m.conversation_id, EXISTS (SELECT 1 FROM members x \
-                 WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) FROM meetings m \
-                 WHERE EXISTS (SELECT 1 FROM members x \
-                   WHERE x.conversation_id = m.conversation_id AND x.user_id = ?1) \
-                 OR EXISTS (SELECT 1 FROM meeting_guests g \
-                   WHERE g.conversation_id = m.conversation_id AND g.user_id = ?1) \
-                 ORDER BY m.started_at",
-            )?;
-            let rooms = stmt
-                .query_map([user], |r| {
-                    Ok((r.get::<_, ConversationId>(0)?, r.get::<_, bool>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut ongoing = Vec::with_capacity(rooms.len());
-            for (room, member) in rooms {
-                let meeting = meetings::ongoing(&mut Reads(c), room)?;
-                ongoing.extend(if member {
-                    meeting
-                } else {
-                    meetings::guest_view(&meeting)
-                });
-            }
-            let mut stmt = c.prepare_cached(
-                "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
-                 s.minutes, u.name FROM scheduled_meetings s \
-                 JOIN conversations c ON c.id = s.conversation_id \
-                 JOIN users u ON u.id = s.organizer_id \
-                 JOIN members x ON x.conversation_id = s.conversation_id AND x.user_id = ?1 \
-                 WHERE s.starts_at + s.minutes * 60000 > ?2 ORDER BY s.starts_at, s.id",
-            )?;
-            let scheduled = stmt
-                .query_map(params![user, now_ms], scheduled_from_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((ongoing, scheduled))
-        })
+        self.with_reader(|c| views::meetings(&mut Reads(c), user, now_ms))
     }
-
     fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
         self.with_reader(|c| {
             sql_row(

@@ -1,0 +1,325 @@
+//! What a user sees, written once over [`ViewRepo`]: a conversation's summary (its last
+//! message, the unread count), history pages, the change stream (cleared history stays hidden),
+//! and the user's meetings. Every store implements the read primitives on its read connections
+//! (and inside its write transaction, where a write returns a summary).
+//!
+//! Tick states come from cursors: a sender's message is delivered once every other member's
+//! delivered receipt reached it, read once every read receipt did. A viewer in privacy mode
+//! sees no ticks at all.
+
+use std::collections::HashMap;
+
+use confer_proto::{
+    Change, ConversationInfo, ConversationSummary, HISTORY_FIRST_PAGE_MIN,
+    HISTORY_FIRST_PAGE_WINDOW_MS, HISTORY_MAX_PAGE, HistoryPage, Message, MessageKind,
+    OngoingMeeting, ScheduledMeeting, TickState,
+};
+
+use super::{
+    authz::{self, Action, Standing},
+    chat::Cursors,
+    meetings::{self, MeetingReads},
+};
+use crate::store::{ChangesPage, ConversationId, StoreError, UserId};
+
+/// A message as stored, before its tick state is worked out for a viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredMessage {
+    /// Sequence number in its conversation.
+    pub seq: u64,
+    /// Sender's id.
+    pub sender_id: UserId,
+    /// Sender's account name.
+    pub sender: String,
+    /// The sender's client id.
+    pub client_id: String,
+    /// Text.
+    pub text: String,
+    /// ms since the epoch.
+    pub sent_at: i64,
+    /// Text, joined or left.
+    pub kind: MessageKind,
+}
+
+/// Which messages to read, by sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeqRange {
+    /// Strictly after this.
+    pub after: u64,
+    /// Strictly before this.
+    pub before: u64,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// The read primitives the views are built from.
+pub(crate) trait ViewRepo: MeetingReads {
+    /// Where `user` stands towards `conversation`.
+    fn standing_of(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Standing, StoreError>;
+    /// A member's own cursors, if a member.
+    fn cursors_of(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError>;
+    /// The conversation as every member sees it.
+    fn info(&mut self, conversation: ConversationId) -> Result<ConversationInfo, StoreError>;
+    /// Whether the user is in privacy mode.
+    fn in_privacy(&mut self, user: UserId) -> Result<bool, StoreError>;
+    /// (delivered_through, read_through) of `sender`'s messages: the lowest receipt cursors
+    /// among the other members.
+    fn tick_cursors(
+        &mut self,
+        conversation: ConversationId,
+        sender: UserId,
+    ) -> Result<(u64, u64), StoreError>;
+    /// Messages in a range, newest first.
+    fn messages(
+        &mut self,
+        conversation: ConversationId,
+        range: SeqRange,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+    /// How many messages after `after` were sent at or after `since_ms`.
+    fn count_recent(
+        &mut self,
+        conversation: ConversationId,
+        after: u64,
+        since_ms: i64,
+    ) -> Result<u32, StoreError>;
+    /// Text messages from others after `after`.
+    fn unread_after(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError>;
+    /// The conversations the user is a member of.
+    fn member_of(&mut self, user: UserId) -> Result<Vec<ConversationId>, StoreError>;
+    /// The user's non-zero cleared cursors.
+    fn cleared(&mut self, user: UserId) -> Result<HashMap<ConversationId, u64>, StoreError>;
+    /// Stream rows for the user after `since` (their own and their conversations'), oldest
+    /// first, at most `limit`.
+    fn stream_after(
+        &mut self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Change)>, StoreError>;
+    /// Rooms with an ongoing meeting the user is in or around: (room, is a member), oldest
+    /// meeting first.
+    fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError>;
+    /// Scheduled meetings of the user's rooms that end after `now_ms`, soonest first.
+    fn upcoming(&mut self, user: UserId, now_ms: i64) -> Result<Vec<ScheduledMeeting>, StoreError>;
+}
+
+/// Works out tick states for one viewer in one conversation, reading each sender's cursors
+/// once.
+struct Ticks {
+    conversation: ConversationId,
+    viewer_privacy: bool,
+    cursors: HashMap<UserId, (u64, u64)>,
+}
+
+impl Ticks {
+    fn new(
+        r: &mut impl ViewRepo,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            conversation,
+            viewer_privacy: r.in_privacy(viewer)?,
+            cursors: HashMap::new(),
+        })
+    }
+
+    fn message(&mut self, r: &mut impl ViewRepo, m: StoredMessage) -> Result<Message, StoreError> {
+        let state = if self.viewer_privacy {
+            TickState::Sent
+        } else {
+            let (delivered, read) = match self.cursors.get(&m.sender_id) {
+                Some(c) => *c,
+                None => {
+                    let c = r.tick_cursors(self.conversation, m.sender_id)?;
+                    self.cursors.insert(m.sender_id, c);
+                    c
+                }
+            };
+            if m.seq <= read {
+                TickState::Read
+            } else if m.seq <= delivered {
+                TickState::Delivered
+            } else {
+                TickState::Sent
+            }
+        };
+        Ok(Message {
+            conversation: self.conversation,
+            seq: m.seq,
+            client_id: m.client_id,
+            sender: m.sender,
+            text: m.text,
+            sent_at: m.sent_at,
+            state,
+            kind: m.kind,
+        })
+    }
+}
+
+fn member_cursors(
+    r: &mut impl ViewRepo,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<Cursors, StoreError> {
+    let standing = r.standing_of(conversation, user)?;
+    authz::user_can(standing, Action::Participate, conversation)?;
+    r.cursors_of(conversation, user)?
+        .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conversation} vanished")))
+}
+
+/// One conversation as the user sees it; `Forbidden` unless a member.
+pub(crate) fn summary(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<ConversationSummary, StoreError> {
+    let cursors = member_cursors(r, conversation, user)?;
+    let info = r.info(conversation)?;
+    let newest = r.messages(
+        conversation,
+        SeqRange {
+            after: cursors.cleared,
+            before: u64::MAX,
+            limit: 1,
+        },
+    )?;
+    let last_message = match newest.into_iter().next() {
+        Some(m) => Some(Ticks::new(r, conversation, user)?.message(r, m)?),
+        None => None,
+    };
+    let after = cursors.read.max(cursors.cleared);
+    Ok(ConversationSummary {
+        info,
+        last_message,
+        unread: r.unread_after(conversation, user, after)?,
+        read_through: cursors.read,
+        muted: cursors.muted,
+        cleared_through: cursors.cleared,
+    })
+}
+
+/// The user's conversations, newest activity first.
+pub(crate) fn conversations(
+    r: &mut impl ViewRepo,
+    user: UserId,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut out = r
+        .member_of(user)?
+        .into_iter()
+        .map(|id| summary(r, user, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort_by_key(|s| {
+        std::cmp::Reverse(
+            s.last_message
+                .as_ref()
+                .map_or(s.info.created_at, |m| m.sent_at),
+        )
+    });
+    Ok(out)
+}
+
+/// A page of history before `before` (newest first page without it): the first page holds the
+/// last 30 days, or the newest 75 messages if those are fewer; cleared history is never shown.
+pub(crate) fn history(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    conversation: ConversationId,
+    before: Option<u64>,
+    limit: Option<u32>,
+    now_ms: i64,
+) -> Result<HistoryPage, StoreError> {
+    let floor = member_cursors(r, conversation, user)?.cleared;
+    let limit = match (before, limit) {
+        (Some(_), l) => l
+            .unwrap_or(HISTORY_FIRST_PAGE_MIN)
+            .clamp(1, HISTORY_MAX_PAGE),
+        (None, _) => r
+            .count_recent(conversation, floor, now_ms - HISTORY_FIRST_PAGE_WINDOW_MS)?
+            .clamp(HISTORY_FIRST_PAGE_MIN, HISTORY_MAX_PAGE),
+    };
+    let range = SeqRange {
+        after: floor,
+        before: before.unwrap_or(u64::MAX).min(i64::MAX as u64),
+        limit: limit + 1,
+    };
+    let stored = r.messages(conversation, range)?;
+    let has_more = stored.len() > limit as usize;
+    let mut ticks = Ticks::new(r, conversation, user)?;
+    let mut messages = stored
+        .into_iter()
+        .take(limit as usize)
+        .map(|m| ticks.message(r, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    messages.reverse();
+    Ok(HistoryPage { messages, has_more })
+}
+
+/// Changes concerning the user after `since`, scanning at most `limit` stream rows; messages
+/// the user cleared stay hidden (the rows still advance the position).
+pub(crate) fn changes_since(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    since: u64,
+    limit: u32,
+) -> Result<ChangesPage, StoreError> {
+    let cleared = r.cleared(user)?;
+    let rows = r.stream_after(user, since, limit)?;
+    let scanned_to = rows.last().map_or(since, |r| r.0);
+    let changes = rows
+        .into_iter()
+        .filter(|(_, change)| match change {
+            Change::Message { message } => cleared
+                .get(&message.conversation)
+                .is_none_or(|&c| message.seq > c),
+            _ => true,
+        })
+        .collect();
+    Ok(ChangesPage {
+        changes,
+        scanned_to,
+    })
+}
+
+/// The ongoing meetings the user is in or around (a guest sees no lobby) and the scheduled
+/// meetings of their rooms that have not ended.
+pub(crate) fn meetings(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    now_ms: i64,
+) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
+    let mut ongoing = Vec::new();
+    for (room, member) in r.meeting_rooms(user)? {
+        let meeting = meetings::ongoing(r, room)?;
+        ongoing.extend(if member {
+            meeting
+        } else {
+            meetings::guest_view(&meeting)
+        });
+    }
+    Ok((ongoing, r.upcoming(user, now_ms)?))
+}
+
+/// Who may read a conversation's meeting link: either member of a direct conversation, a
+/// room's moderators.
+pub(crate) fn may_read_link(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<(), StoreError> {
+    let standing = r.standing_of(conversation, user)?;
+    authz::user_can(standing, Action::ReadMeetingLink, conversation).map(|_| ())
+}
