@@ -1,5 +1,6 @@
-//! Test and benchmark helpers: a real `confer-server` on 127.0.0.1 with a temp data dir, and a
-//! raw protocol client that speaks JSON frames over a real WebSocket.
+//! Test and benchmark helpers: a real `confer-server` on 127.0.0.1 with a temp data dir, a
+//! raw protocol client that speaks JSON frames over a real WebSocket, and real PostgreSQL and
+//! NATS servers on 127.0.0.1 ([`PostgresServer`], [`NatsServer`]).
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -16,6 +17,11 @@ use confer_server::Config;
 use futures_util::{SinkExt, StreamExt};
 use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as WsMessage};
+
+#[cfg(unix)]
+mod services;
+#[cfg(unix)]
+pub use services::{NatsServer, POSTGRES_USER, PostgresServer};
 
 /// How long a test waits for any single reply or event.
 pub const WAIT: Duration = Duration::from_secs(10);

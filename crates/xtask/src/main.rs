@@ -92,11 +92,42 @@ const TEST_PACKAGES: &[&str] = &[
     "fonts-dejavu-core",
 ];
 
+/// The server's backends beside SQLite: PostgreSQL's programs and nats-server, which the tests
+/// start as real processes on 127.0.0.1 (`confer_testkit::PostgresServer`, `NatsServer`).
+/// `cargo xtask run` installs them too, to run the server on them locally.
+const SERVICE_PACKAGES: &[&str] = &["postgresql", "nats-server"];
+
+/// What a command needs installed.
+#[derive(Clone, Copy, PartialEq)]
+enum Purpose {
+    /// `cargo xtask test`: everything.
+    Test,
+    /// `cargo xtask run`: the app and the server's backends.
+    Run,
+    /// `cargo xtask deb`: what builds the app.
+    Package,
+}
+
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        || (package == "postgresql" && postgres_installed())
+}
+
+/// The testkit needs PostgreSQL's programs, not the `postgresql` metapackage: a versioned
+/// package (`postgresql-15`) alone provides them in /usr/lib/postgresql/VERSION/bin.
+fn postgres_installed() -> bool {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|v| {
+            ["initdb", "pg_ctl", "postgres", "createdb", "psql"]
+                .iter()
+                .all(|p| v.path().join("bin").join(p).is_file())
+        })
 }
 
 fn have(program: &str) -> bool {
@@ -109,46 +140,19 @@ fn have(program: &str) -> bool {
 
 /// Installs what is missing: Debian packages (as root, or through sudo), tauri-driver for the
 /// end-to-end tests, the UI's npm packages.
-fn setup(root: &Path, for_tests: bool) -> Result<()> {
+fn setup(root: &Path, purpose: Purpose) -> Result<()> {
+    let for_tests = purpose == Purpose::Test;
     let mut wanted: Vec<&str> = APP_PACKAGES.to_vec();
     if for_tests {
         wanted.extend(TEST_PACKAGES);
     }
+    if purpose != Purpose::Package {
+        wanted.extend(SERVICE_PACKAGES);
+    }
     if !have("npm") {
         wanted.extend(["nodejs", "npm"]);
     }
-    if have("dpkg-query") {
-        let missing: Vec<&str> = wanted.into_iter().filter(|p| !installed(p)).collect();
-        if !missing.is_empty() {
-            let root_user = Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-            let apt = |args: &[&str]| {
-                let mut cmd = if root_user {
-                    Command::new("apt-get")
-                } else {
-                    let mut c = Command::new("sudo");
-                    c.arg("apt-get");
-                    c
-                };
-                cmd.args(["-o", "DPkg::Lock::Timeout=900"])
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive");
-                cmd
-            };
-            step("apt-get update", &mut apt(&["update"]))?;
-            step(
-                &format!("apt-get install {}", missing.join(" ")),
-                apt(&["install", "-y", "--no-install-recommends"]).args(&missing),
-            )?;
-        }
-    } else {
-        eprintln!(
-            "warning: not a Debian system; make sure the equivalents of these are installed: {}",
-            wanted.join(" ")
-        );
-    }
+    install_packages(wanted)?;
     if for_tests && !have("tauri-driver") {
         step(
             "cargo install tauri-driver",
@@ -178,6 +182,46 @@ fn setup(root: &Path, for_tests: bool) -> Result<()> {
     Ok(())
 }
 
+/// Installs the Debian packages of `wanted` that are missing (as root, or through sudo), and
+/// only those: on a machine that has them, no apt-get runs at all.
+fn install_packages(wanted: Vec<&str>) -> Result<()> {
+    if !have("dpkg-query") {
+        eprintln!(
+            "warning: not a Debian system; make sure the equivalents of these are installed: {}",
+            wanted.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = wanted.into_iter().filter(|p| !installed(p)).collect();
+    if !missing.is_empty() {
+        let root_user = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let apt = |args: &[&str]| {
+            let mut cmd = if root_user {
+                Command::new("apt-get")
+            } else {
+                // sudo resets the environment: pass the non-interactive frontend through
+                // `env`, or a package's debconf question would wait for an answer.
+                let mut c = Command::new("sudo");
+                c.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+                c
+            };
+            cmd.args(["-o", "DPkg::Lock::Timeout=900"])
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive");
+            cmd
+        };
+        step("apt-get update", &mut apt(&["update"]))?;
+        step(
+            &format!("apt-get install {}", missing.join(" ")),
+            apt(&["install", "-y", "--no-install-recommends"]).args(&missing),
+        )?;
+    }
+    Ok(())
+}
+
 /// Builds the UI (the desktop binary embeds ui/dist).
 fn build_ui(root: &Path) -> Result<()> {
     step(
@@ -190,7 +234,7 @@ fn build_ui(root: &Path) -> Result<()> {
 
 fn test(root: &Path, args: &[String]) -> Result<()> {
     let lint = !args.iter().any(|a| a == "--no-lint");
-    setup(root, true)?;
+    setup(root, Purpose::Test)?;
     build_ui(root)?;
     let ui = root.join("ui");
     if lint {
@@ -280,8 +324,10 @@ fn run(root: &Path, invoked_from: &Path, args: &[String]) -> Result<()> {
             _ => bail!(USAGE),
         }
     }
-    if !server_only {
-        setup(root, false)?;
+    if server_only {
+        install_packages(SERVICE_PACKAGES.to_vec())?;
+    } else {
+        setup(root, Purpose::Run)?;
         build_ui(root)?;
     }
     let mut packages = vec!["-p", "confer-server", "-p", "confer-cli"];
@@ -358,7 +404,7 @@ fn run(root: &Path, invoked_from: &Path, args: &[String]) -> Result<()> {
 /// `tauri.conf.json` (the Tauri CLI insists on finding its config inside the Rust crate, which
 /// this repository's layout does not do; Windows and macOS bundles come from the same settings).
 fn deb(root: &Path) -> Result<()> {
-    setup(root, false)?;
+    setup(root, Purpose::Package)?;
     build_ui(root)?;
     step(
         "cargo build --release",
