@@ -1,19 +1,82 @@
 //! Account administration on the store directly (`confer-server user …`); safe while the
-//! server runs, since SQLite serialises the writers.
+//! server runs, since SQLite serialises the writers and PostgreSQL's writers take the stream
+//! lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{
-    ServerError, auth,
-    store::{SqliteStore, Store, UserRecord, WriteOp},
+    Config, ServerError, auth,
+    store::{self, Store, UserRecord, WriteOp},
 };
 
-fn open(data_dir: &Path) -> Result<SqliteStore, ServerError> {
-    std::fs::create_dir_all(data_dir)?;
-    Ok(SqliteStore::open_dir(data_dir)?)
+/// Where the accounts are: a data directory (SQLite) or a PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// `DIR/confer.db`.
+    Dir(PathBuf),
+    /// A cluster's database.
+    Postgres {
+        /// Its URL.
+        url: String,
+        /// The node acting (names nothing stored by account commands, but every store has one).
+        node: String,
+    },
 }
 
-fn write(store: &SqliteStore, op: WriteOp) -> Result<(), ServerError> {
+impl Location {
+    /// Where a server with this configuration keeps its data.
+    pub fn of(config: &Config) -> Self {
+        match &config.database {
+            Some(url) => Self::Postgres {
+                url: url.clone(),
+                node: config.node.clone(),
+            },
+            None => Self::Dir(config.data_dir.clone()),
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(dir: &Path) -> Self {
+        Self::Dir(dir.to_owned())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(dir: &PathBuf) -> Self {
+        Self::Dir(dir.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Self {
+        l.clone()
+    }
+}
+
+/// Runs `f` off any async runtime: PostgreSQL's synchronous client blocks on a runtime of its
+/// own, which panics on a thread that drives async tasks (tests call these functions there).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(f).join().expect("an admin thread panicked"))
+    } else {
+        f()
+    }
+}
+
+fn open(at: impl Into<Location>) -> Result<Box<dyn Store>, ServerError> {
+    Ok(match at.into() {
+        Location::Dir(dir) => {
+            std::fs::create_dir_all(&dir)?;
+            Box::new(store::SqliteStore::open_dir(&dir)?)
+        }
+        Location::Postgres { url, node } => {
+            Box::new(store::PgStore::open(&url, &node, store::system_clock())?)
+        }
+    })
+}
+
+fn write(store: &dyn Store, op: WriteOp) -> Result<(), ServerError> {
     let result = store
         .write_batch(vec![op])?
         .pop()
@@ -30,48 +93,54 @@ fn check_password(password: &str) -> Result<String, ServerError> {
     auth::hash_password(password).map_err(|e| ServerError::Password(e.to_string()))
 }
 
+/// Opens the store at `at`, runs `f` on it and closes it, off any async runtime.
+fn with_store<T: Send>(
+    at: impl Into<Location>,
+    f: impl FnOnce(&dyn Store) -> Result<T, ServerError> + Send,
+) -> Result<T, ServerError> {
+    let at = at.into();
+    off_runtime(move || f(open(at)?.as_ref()))
+}
+
 /// Creates an account.
 pub fn add_user(
-    data_dir: &Path,
+    at: impl Into<Location>,
     name: &str,
     display_name: Option<&str>,
     email: Option<&str>,
     password: &str,
 ) -> Result<(), ServerError> {
-    let store = open(data_dir)?;
     let op = WriteOp::CreateUser {
         name: name.to_owned(),
         display_name: display_name.unwrap_or(name).to_owned(),
         email: email.map(str::to_owned),
         password_hash: check_password(password)?,
     };
-    write(&store, op)
+    with_store(at, |store| write(store, op))
 }
 
 /// Every account.
-pub fn list_users(data_dir: &Path) -> Result<Vec<UserRecord>, ServerError> {
-    Ok(open(data_dir)?.list_users()?)
+pub fn list_users(at: impl Into<Location>) -> Result<Vec<UserRecord>, ServerError> {
+    with_store(at, |store| Ok(store.list_users()?))
 }
 
 /// Replaces a password; every session of the user is revoked.
-pub fn set_password(data_dir: &Path, name: &str, password: &str) -> Result<(), ServerError> {
-    let store = open(data_dir)?;
-    write(
-        &store,
-        WriteOp::SetPassword {
-            name: name.to_owned(),
-            password_hash: check_password(password)?,
-        },
-    )
+pub fn set_password(
+    at: impl Into<Location>,
+    name: &str,
+    password: &str,
+) -> Result<(), ServerError> {
+    let op = WriteOp::SetPassword {
+        name: name.to_owned(),
+        password_hash: check_password(password)?,
+    };
+    with_store(at, |store| write(store, op))
 }
 
 /// Disables an account; every session of the user is revoked.
-pub fn disable_user(data_dir: &Path, name: &str) -> Result<(), ServerError> {
-    let store = open(data_dir)?;
-    write(
-        &store,
-        WriteOp::DisableUser {
-            name: name.to_owned(),
-        },
-    )
+pub fn disable_user(at: impl Into<Location>, name: &str) -> Result<(), ServerError> {
+    let op = WriteOp::DisableUser {
+        name: name.to_owned(),
+    };
+    with_store(at, |store| write(store, op))
 }

@@ -14,8 +14,16 @@ use crate::{ServerError, store::PresencePolicy};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Directory holding `confer.db`.
+    /// Directory holding `confer.db` (the embedded store, used unless `database` is set).
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user@host:port/db`): the store of a cluster of nodes.
+    /// Unset, the server keeps its data in SQLite under `data_dir`.
+    pub database: Option<String>,
+    /// A NATS URL (`nats://host:port`) over which the nodes of a cluster announce what they
+    /// committed and share presence. Unset, fan-out stays inside the process.
+    pub bus: Option<String>,
+    /// This node's name, unique in its cluster: ids that name a connection are scoped by it.
+    pub node: String,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// PEM certificate chain; TLS is on when this and `tls_key` are set.
@@ -64,6 +72,9 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("confer-data"),
+            database: None,
+            bus: None,
+            node: "local".to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 7300)),
             tls_cert: None,
             tls_key: None,
@@ -128,6 +139,28 @@ impl Config {
         }
         if self.device_queue < 16 {
             return bad("device_queue must be at least 16");
+        }
+        if let Some(url) = &self.database
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return bad("database must be a postgres:// URL");
+        }
+        if let Some(url) = &self.bus
+            && !url.starts_with("nats://")
+        {
+            return bad("bus must be a nats:// URL");
+        }
+        if self.bus.is_some() && self.database.is_none() {
+            return bad("bus is for nodes sharing a PostgreSQL database: set database too");
+        }
+        if self.node.is_empty()
+            || self.node.len() > 64
+            || !self
+                .node
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return bad("node must be 1 to 64 ASCII letters, digits, '-', '_' or '.'");
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return bad("tls_cert and tls_key must be given together");

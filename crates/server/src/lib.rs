@@ -202,7 +202,11 @@ impl AppState {
 /// Polls the store for revoked sessions (logout elsewhere, `user passwd`, `user disable`, even
 /// from another process) and tells the connections, which close the revoked ones.
 async fn spawn_revocation_watcher(state: &Arc<AppState>) -> Result<(), ServerError> {
-    let (_, mut mark) = state.store.revoked_since(0)?;
+    // Off the async threads, like every read (a synchronous database client blocks).
+    let store = state.store.clone();
+    let (_, mut mark) = tokio::task::spawn_blocking(move || store.revoked_since(0))
+        .await
+        .map_err(|e| ServerError::Config(format!("reading revocations failed: {e}")))??;
     let state2 = state.clone();
     let mut shutdown = state.shutdown.subscribe();
     let every = Duration::from_millis(state.config.revocation_poll_ms);
@@ -235,8 +239,23 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
     config.validate()?;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+    let store: Arc<dyn Store> = match &config.database {
+        Some(url) => {
+            let (url, node) = (url.clone(), config.node.clone());
+            // The synchronous client must not run on the async runtime's threads.
+            Arc::new(
+                tokio::task::spawn_blocking(move || {
+                    store::PgStore::open(&url, &node, store::system_clock())
+                })
+                .await
+                .map_err(|e| ServerError::Config(format!("opening the database failed: {e}")))??,
+            )
+        }
+        None => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            Arc::new(SqliteStore::open_dir(&config.data_dir)?)
+        }
+    };
     let tls = http::tls_acceptor(&config)?;
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(config.device_queue);

@@ -15,6 +15,16 @@ struct Cli {
     /// A TOML config file (default: DATA/confer.toml when it exists).
     #[arg(long, global = true, env = "CONFER_CONFIG")]
     config: Option<PathBuf>,
+    /// A PostgreSQL URL: run as a node of a cluster sharing this database [default: SQLite in
+    /// the data directory].
+    #[arg(long, global = true, env = "CONFER_DATABASE")]
+    database: Option<String>,
+    /// A NATS URL: the nodes of a cluster fan out and share presence over it.
+    #[arg(long, env = "CONFER_BUS")]
+    bus: Option<String>,
+    /// This node's name, unique in its cluster [default: local].
+    #[arg(long, env = "CONFER_NODE")]
+    node: Option<String>,
     /// Address to listen on [default: 127.0.0.1:7300].
     #[arg(long, env = "CONFER_LISTEN")]
     listen: Option<SocketAddr>,
@@ -111,6 +121,15 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(d) = data {
         config.data_dir = d;
     }
+    if cli.database.is_some() {
+        config.database = cli.database.clone();
+    }
+    if cli.bus.is_some() {
+        config.bus = cli.bus.clone();
+    }
+    if let Some(n) = &cli.node {
+        config.node = n.clone();
+    }
     if let Some(l) = cli.listen {
         config.listen = l;
     }
@@ -166,7 +185,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config(&cli)?;
-    let dir = &config.data_dir;
+    let dir = &admin::Location::of(&config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let rt = tokio::runtime::Runtime::new()?;

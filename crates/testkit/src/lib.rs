@@ -5,7 +5,7 @@
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
-    path::{Path, PathBuf},
+    path::PathBuf,
     time::Duration,
 };
 
@@ -32,6 +32,10 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Its data directory.
     pub data_dir: PathBuf,
+    /// Where its accounts are (the data directory, or its PostgreSQL database).
+    pub location: confer_server::admin::Location,
+    /// Its configuration: start another server with it to restart on the same data.
+    pub config: Config,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), confer_server::ServerError>>>,
     _tmp: Option<tempfile::TempDir>,
@@ -43,11 +47,14 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a server on a fresh temp dir after adjusting the config.
+    /// Starts a server on a fresh temp dir after adjusting the config. With
+    /// `CONFER_TEST_STORE=postgres` in the environment, its store is a fresh database on the
+    /// shared PostgreSQL cluster instead (how `cargo xtask test` runs the suite on both).
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Result<Self> {
         let tmp = tempfile::tempdir()?;
         let mut config = Config {
             data_dir: tmp.path().to_owned(),
+            database: test_database()?,
             ..Config::default()
         };
         adjust(&mut config);
@@ -66,6 +73,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let data_dir = config.data_dir.clone();
+        let location = confer_server::admin::Location::of(&config);
+        let kept = config.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(confer_server::run(listener, config, async {
             let _ = stopped.await;
@@ -88,6 +97,8 @@ impl TestServer {
         Ok(Self {
             addr,
             data_dir,
+            location,
+            config: kept,
             stop: Some(stop),
             task: Some(task),
             _tmp: None,
@@ -101,7 +112,7 @@ impl TestServer {
 
     /// Creates an account (directly in the store, as `confer-server user add` does).
     pub fn add_user(&self, name: &str, password: &str) -> Result<()> {
-        add_user(&self.data_dir, name, password)
+        add_user(&self.location, name, password)
     }
 
     /// Stops the server cleanly and waits for it; returns the temp dir so a restart can reuse it.
@@ -143,15 +154,24 @@ pub async fn healthy(addr: SocketAddr) -> bool {
     out.starts_with("HTTP/1.1 200")
 }
 
-/// Creates an account in a data dir.
-pub fn add_user(data_dir: &Path, name: &str, password: &str) -> Result<()> {
-    confer_server::admin::add_user(
-        data_dir,
-        name,
-        Some(&format!("{name} Example")),
-        None,
-        password,
-    )?;
+/// The database the tests' servers use: `None` (SQLite in their data dirs) unless
+/// `CONFER_TEST_STORE=postgres`, then a fresh database on the shared PostgreSQL cluster.
+pub fn test_database() -> Result<Option<String>> {
+    match std::env::var("CONFER_TEST_STORE").as_deref() {
+        Err(_) | Ok("" | "sqlite") => Ok(None),
+        #[cfg(unix)]
+        Ok("postgres") => Ok(Some(PostgresServer::shared()?.fresh_database("server")?)),
+        Ok(other) => bail!("CONFER_TEST_STORE={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// Creates an account in a data dir or database.
+pub fn add_user(
+    at: impl Into<confer_server::admin::Location>,
+    name: &str,
+    password: &str,
+) -> Result<()> {
+    confer_server::admin::add_user(at, name, Some(&format!("{name} Example")), None, password)?;
     Ok(())
 }
 

@@ -13,8 +13,11 @@ use confer_proto::{
 #[cfg(test)]
 #[macro_use]
 mod conformance;
+mod pg;
 mod sqlite;
+mod stored;
 
+pub use pg::{PgStore, STREAM_LOCK};
 pub(crate) use sqlite::panic_text;
 pub use sqlite::{Clock, SqliteStore, system_clock};
 

@@ -26,6 +26,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use super::{
     ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published, SessionRecord,
     Store, StoreError, UserId, UserRecord, WriteOp,
+    stored::{
+        choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
+        kind_to_str, role_to_str,
+    },
 };
 
 /// `execute` through the statement cache. The writer runs the same statements thousands of
@@ -251,42 +255,6 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
         },
         last_seen: r.get(9)?,
     })
-}
-
-fn choice_to_str(c: PresenceChoice) -> &'static str {
-    match c {
-        PresenceChoice::Available => "available",
-        PresenceChoice::Away => "away",
-        PresenceChoice::Dnd => "dnd",
-        PresenceChoice::Offline => "offline",
-    }
-}
-
-fn choice_from_str(s: &str) -> PresenceChoice {
-    match s {
-        "away" => PresenceChoice::Away,
-        "dnd" => PresenceChoice::Dnd,
-        "offline" => PresenceChoice::Offline,
-        _ => PresenceChoice::Available,
-    }
-}
-
-fn fav_state_to_str(s: FavouriteState) -> &'static str {
-    match s {
-        FavouriteState::Pending => "pending",
-        FavouriteState::Accepted => "accepted",
-        FavouriteState::Declined => "declined",
-        FavouriteState::Removed => "removed",
-    }
-}
-
-fn fav_state_from_str(s: &str) -> FavouriteState {
-    match s {
-        "pending" => FavouriteState::Pending,
-        "accepted" => FavouriteState::Accepted,
-        "declined" => FavouriteState::Declined,
-        _ => FavouriteState::Removed,
-    }
 }
 
 fn user_by(
@@ -803,22 +771,6 @@ fn last_seq(conn: &Connection, conv: ConversationId) -> Result<u64, StoreError> 
         [conv],
         |r| r.get(0),
     )?)
-}
-
-fn kind_from_str(s: &str) -> MessageKind {
-    match s {
-        "joined" => MessageKind::Joined,
-        "left" => MessageKind::Left,
-        _ => MessageKind::Text,
-    }
-}
-
-fn kind_to_str(k: MessageKind) -> &'static str {
-    match k {
-        MessageKind::Text => "text",
-        MessageKind::Joined => "joined",
-        MessageKind::Left => "left",
-    }
 }
 
 /// The SQLite side of the conversation rules.
@@ -1578,14 +1530,6 @@ impl AccountRepo for Appender<'_, '_> {
             params![user, token_hash, device, at],
         )?;
         Ok(self.tx.last_insert_rowid())
-    }
-}
-
-fn role_to_str(role: Role) -> &'static str {
-    match role {
-        Role::Owner => "owner",
-        Role::Moderator => "moderator",
-        Role::Member => "member",
     }
 }
 

@@ -105,7 +105,7 @@ async fn logout_revokes_the_token() {
 async fn disabling_an_account_revokes_its_sessions() {
     let server = server_with_users().await;
     let token = token(&server, "bob").await;
-    confer_server::admin::disable_user(&server.data_dir, "bob").unwrap();
+    confer_server::admin::disable_user(&server.location, "bob").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
         refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
@@ -138,7 +138,7 @@ async fn disabling_an_account_revokes_its_sessions() {
 async fn a_new_password_revokes_old_sessions() {
     let server = server_with_users().await;
     let token = token(&server, "carol").await;
-    confer_server::admin::set_password(&server.data_dir, "carol", "another password").unwrap();
+    confer_server::admin::set_password(&server.location, "carol", "another password").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
         refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
@@ -225,12 +225,12 @@ async fn revoking_a_session_closes_its_live_connections() {
     }
     // Disabling, from another process's point of view (straight into the database).
     let mut bob = login(&server, "bob").await;
-    confer_server::admin::disable_user(&server.data_dir, "bob").unwrap();
+    confer_server::admin::disable_user(&server.location, "bob").unwrap();
     expect_revoked(&mut bob).await;
 
     // A new password ends the old sessions.
     let mut carol = login(&server, "carol").await;
-    confer_server::admin::set_password(&server.data_dir, "carol", "a brand new one").unwrap();
+    confer_server::admin::set_password(&server.location, "carol", "a brand new one").unwrap();
     expect_revoked(&mut carol).await;
 
     // Logging out on one device ends every connection using that token.
@@ -262,7 +262,7 @@ async fn revoking_a_session_closes_its_live_connections() {
 #[tokio::test]
 async fn names_are_case_insensitive_and_reported_in_one_spelling() {
     let server = TestServer::start().await.unwrap();
-    confer_server::admin::add_user(&server.data_dir, "Alice", None, None, PW).unwrap();
+    confer_server::admin::add_user(&server.location, "Alice", None, None, PW).unwrap();
     server.add_user("bob", PW).unwrap();
     let mut alice = Client::login(&server.ws_url(), "ALICE", PW).await.unwrap();
     assert_eq!(alice.user.as_deref(), Some("alice"));

@@ -151,7 +151,7 @@ async fn untouchable(server: &TestServer, private: u64, room: u64) -> Untouchabl
         }
         r => panic!("{r:?}"),
     };
-    let users = confer_server::admin::list_users(&server.data_dir)
+    let users = confer_server::admin::list_users(&server.location)
         .unwrap()
         .len();
     dave.close().await;

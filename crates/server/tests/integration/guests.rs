@@ -6,6 +6,7 @@ use confer_proto::{
     Change, ConversationKind, ErrorCode, Event, MeetingRole, MeetingSession, OngoingMeeting,
     Request, Response,
 };
+use confer_server::admin::Location;
 use confer_testkit::{Client, TestServer};
 
 use super::*;
@@ -691,23 +692,36 @@ async fn a_restarted_server_forgets_external_guests_but_not_internal_ones() {
     start(&mut alice, room).await;
     join(&mut erin, &link).await;
     drop((alice, erin));
-    let data_dir = server.data_dir.clone();
+    let config = server.config.clone();
+    let location = server.location.clone();
     let tmp = server.stop().await.unwrap();
 
     // A crash leaves an external guest behind whose connection died with the process.
-    let db = rusqlite::Connection::open(data_dir.join("confer.db")).unwrap();
-    db.execute(
-        "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, admitted, \
-         joined_at) VALUES (?1, NULL, 'Ghost', 7, 1, 0)",
-        [room],
-    )
-    .unwrap();
-    drop(db);
+    match location {
+        Location::Dir(dir) => {
+            let db = rusqlite::Connection::open(dir.join("confer.db")).unwrap();
+            db.execute(
+                "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
+                 admitted, joined_at) VALUES (?1, NULL, 'Ghost', 7, 1, 0)",
+                [room],
+            )
+            .unwrap();
+        }
+        Location::Postgres { url, node } => {
+            tokio::task::spawn_blocking(move || {
+                let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                db.execute(
+                    "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, \
+                     node, admitted, joined_at) VALUES ($1, NULL, 'Ghost', 7, $2, TRUE, 0)",
+                    &[&(room as i64), &node],
+                )
+                .unwrap();
+            })
+            .await
+            .unwrap();
+        }
+    }
 
-    let config = confer_server::Config {
-        data_dir,
-        ..Default::default()
-    };
     let server = TestServer::start_config(config).await.unwrap();
     let mut alice = login(&server, "alice").await;
     let ongoing = ongoing_of(&mut alice).await;

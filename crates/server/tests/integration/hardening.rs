@@ -3,6 +3,7 @@
 //! were never closed; ids past 2^63 answered `internal`; names that spoof. And `/healthz`, which
 //! must tell whether writes go through.
 
+use confer_server::admin::Location;
 use std::time::Duration;
 
 use confer_proto::{ErrorCode, Request, Response};
@@ -97,9 +98,9 @@ async fn healthz_fails_while_writes_cannot_go_through() {
             .await
             .starts_with("HTTP/1.1 200")
     );
-    // Another process holds the database's write lock: reads still work, writes wait.
-    let db = rusqlite::Connection::open(server.data_dir.join("confer.db")).unwrap();
-    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Another process holds the database's write lock (SQLite's, or the stream lock every
+    // PostgreSQL writer takes): reads still work, writes wait.
+    let lock = WriteLock::take(&server.location).await;
     // The answer cached from the probe above lasts a second; the next probe must fail.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
@@ -121,7 +122,7 @@ async fn healthz_fails_while_writes_cannot_go_through() {
             .any(|l| l.starts_with("confer_health_failures_total ") && !l.ends_with(" 0")),
         "{metrics}"
     );
-    db.execute_batch("ROLLBACK").unwrap();
+    lock.release().await;
     let deadline = tokio::time::Instant::now() + WAIT * 2;
     while !http_get(server.addr, "/healthz")
         .await
@@ -132,6 +133,56 @@ async fn healthz_fails_while_writes_cannot_go_through() {
             "healthz stayed failing"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The store's write lock, held from another connection.
+enum WriteLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>),
+}
+
+impl WriteLock {
+    async fn take(at: &Location) -> Self {
+        match at {
+            Location::Dir(dir) => {
+                let db = rusqlite::Connection::open(dir.join("confer.db")).unwrap();
+                db.execute_batch("BEGIN IMMEDIATE").unwrap();
+                Self::Sqlite(db)
+            }
+            Location::Postgres { url, .. } => {
+                let url = url.clone();
+                let (taken_tx, taken) = tokio::sync::oneshot::channel();
+                let (release, released) = std::sync::mpsc::channel::<()>();
+                let holder = tokio::task::spawn_blocking(move || {
+                    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    db.execute(
+                        "SELECT pg_advisory_lock($1)",
+                        &[&confer_server::store::STREAM_LOCK],
+                    )
+                    .unwrap();
+                    let _ = taken_tx.send(());
+                    let _ = released.recv();
+                    db.execute(
+                        "SELECT pg_advisory_unlock($1)",
+                        &[&confer_server::store::STREAM_LOCK],
+                    )
+                    .unwrap();
+                });
+                taken.await.unwrap();
+                Self::Postgres(release, holder)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Sqlite(db) => db.execute_batch("ROLLBACK").unwrap(),
+            Self::Postgres(release, holder) => {
+                release.send(()).unwrap();
+                holder.await.unwrap();
+            }
+        }
     }
 }
 
@@ -338,7 +389,7 @@ async fn names_that_spoof_are_refused() {
     assert_eq!(code, ErrorCode::Invalid);
     // A display name given by the administrator obeys the same rule.
     assert!(
-        confer_server::admin::add_user(&server.data_dir, "mallory", Some("Bob\u{202E}"), None, PW)
+        confer_server::admin::add_user(&server.location, "mallory", Some("Bob\u{202E}"), None, PW)
             .is_err()
     );
 

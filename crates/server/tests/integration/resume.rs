@@ -115,10 +115,7 @@ async fn a_restarted_server_keeps_everything() {
         .request(Request::SetPrivacy { enabled: true })
         .await
         .unwrap();
-    let config = confer_server::Config {
-        data_dir: server.data_dir.clone(),
-        ..Default::default()
-    };
+    let config = server.config.clone();
     let tmp = server.stop().await.unwrap();
 
     let server = TestServer::start_config(config).await.unwrap();

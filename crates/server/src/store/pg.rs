@@ -1,0 +1,1778 @@
+//! The PostgreSQL store, for several server nodes sharing one database.
+//!
+//! It implements the same repository traits as the SQLite store, so every rule runs through
+//! [`crate::domain`] unchanged; only SQL lives here. The synchronous `postgres` client is used
+//! on purpose: the domain's repositories are synchronous (they run inside the writer thread's
+//! transaction, and reads run on blocking threads), so both stores share one calling shape and
+//! no rule needs an async twin.
+//!
+//! Stream positions with several writers: every write transaction takes one transaction-scoped
+//! advisory lock (the "stream lock") before it changes anything, so the transactions of all
+//! nodes commit one at a time and positions, drawn from the stream's sequence while the lock is
+//! held, become visible in increasing order. A reader that has seen position N can never later
+//! find a committed N-1. Each node's writer still group-commits a batch per transaction, so the
+//! lock is taken once per batch, not per message.
+
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+use confer_proto::{
+    Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
+    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState,
+    UserInfo, UserSettings,
+};
+use postgres::{GenericClient, NoTls, Row, Statement, types::ToSql};
+
+use super::{
+    ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
+    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp, panic_text,
+    stored::{
+        choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
+        kind_to_str, role_to_str,
+    },
+};
+use crate::domain::{
+    accounts::{AccountRepo, NewUser},
+    authz::{Kind, Role, Standing},
+    chat::{Aggregates, ChatRepo, Cursors},
+    conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
+    people::PeopleRepo,
+    views::{self, SeqRange, StoredMessage, ViewRepo},
+};
+
+/// Numbered migrations, each applied in one transaction.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+
+/// The advisory lock every write transaction holds until it commits (see the module docs).
+pub const STREAM_LOCK: i64 = 0x636f_6e66_6572; // "confer"
+/// The advisory lock held while migrating, so nodes starting together migrate once.
+const MIGRATION_LOCK: i64 = 0x636f_6e66_6d67;
+/// Idle read connections kept.
+const MAX_IDLE_READERS: usize = 8;
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Db(Box::new(e))
+    }
+}
+
+/// A connection and its prepared statements: every statement is prepared once per connection
+/// (a round trip saved on every later use).
+struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| StoreError::Db(Box::new(e)))?;
+        config.connect_timeout(Duration::from_secs(10));
+        Ok(Self {
+            client: config.connect(NoTls)?,
+            statements: HashMap::new(),
+        })
+    }
+}
+
+/// Queries through a connection's statement cache, on a client or inside a transaction.
+struct Db<'a, C: GenericClient> {
+    c: &'a mut C,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl<C: GenericClient> Db<'_, C> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.c.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.c.execute(&s, params)?)
+    }
+
+    fn opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.c.query_opt(&s, params)?)
+    }
+
+    fn one(&mut self, sql: &str, params: Params<'_>) -> Result<Row, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.c.query_one(&s, params)?)
+    }
+
+    fn all(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
+        let s = self.statement(sql)?;
+        Ok(self.c.query(&s, params)?)
+    }
+
+    /// Reborrows, to hand the same connection to a view.
+    fn reborrow(&mut self) -> Db<'_, C> {
+        Db {
+            c: &mut *self.c,
+            statements: &mut *self.statements,
+        }
+    }
+}
+
+/// Ids and positions are `u64` in Rust and BIGINT in PostgreSQL (they never exceed 2^63 - 1:
+/// the wire refuses larger ones).
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn u(row: &Row, idx: usize) -> u64 {
+    u64::try_from(row.get::<_, i64>(idx)).unwrap_or(0)
+}
+
+fn u_opt(row: &Row, idx: usize) -> Option<u64> {
+    row.get::<_, Option<i64>>(idx)
+        .map(|v| u64::try_from(v).unwrap_or(0))
+}
+
+fn count(row: &Row, idx: usize) -> u32 {
+    u32::try_from(row.get::<_, i64>(idx)).unwrap_or(u32::MAX)
+}
+
+/// PostgreSQL implementation of [`Store`].
+pub struct PgStore {
+    url: String,
+    node: String,
+    /// `None` only while the store is being dropped.
+    writer: Mutex<Option<PgConn>>,
+    readers: Mutex<Vec<PgConn>>,
+    clock: Clock,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing a synchronous client blocks on its own runtime, which panics on a thread
+        // that drives async tasks: the last handle to the store may well be dropped on one.
+        let writer = self.writer.get_mut().map(Option::take).unwrap_or(None);
+        let readers = std::mem::take(self.readers.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let close = move || drop((writer, readers));
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(close).join();
+        } else {
+            close();
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) as node `node` and applies pending
+    /// migrations.
+    pub fn open(url: &str, node: &str, clock: Clock) -> Result<Self, StoreError> {
+        let mut writer = PgConn::connect(url)?;
+        migrate(&mut writer.client)?;
+        Ok(Self {
+            url: url.to_owned(),
+            node: node.to_owned(),
+            writer: Mutex::new(Some(writer)),
+            readers: Mutex::new(Vec::new()),
+            clock,
+        })
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&mut Db<'_, postgres::Client>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().expect("reader pool poisoned").pop();
+        let mut conn = match pooled {
+            Some(c) if !c.client.is_closed() => c,
+            _ => PgConn::connect(&self.url)?,
+        };
+        let result = f(&mut Db {
+            c: &mut conn.client,
+            statements: &mut conn.statements,
+        });
+        // A connection that failed is dropped rather than handed to the next reader.
+        if result.is_ok() || !conn.client.is_closed() {
+            let mut pool = self.readers.lock().expect("reader pool poisoned");
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+        }
+        result
+    }
+}
+
+fn migrate(client: &mut postgres::Client) -> Result<(), StoreError> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let result = (|| {
+        client.batch_execute(
+            "CREATE TABLE IF NOT EXISTS confer_schema (version BIGINT NOT NULL); \
+             INSERT INTO confer_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM confer_schema)",
+        )?;
+        let current: i64 = client
+            .query_one("SELECT version FROM confer_schema", &[])?
+            .get(0);
+        let current = usize::try_from(current).unwrap_or(0);
+        if current > MIGRATIONS.len() {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            let version = idx + 1;
+            let wrap = |e: postgres::Error| StoreError::Migration {
+                version,
+                source: Box::new(e),
+            };
+            let mut tx = client.transaction().map_err(wrap)?;
+            tx.batch_execute(sql).map_err(wrap)?;
+            tx.execute(
+                "UPDATE confer_schema SET version = $1",
+                &[&(version as i64)],
+            )
+            .map_err(wrap)?;
+            tx.commit().map_err(wrap)?;
+        }
+        Ok(())
+    })();
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    result
+}
+
+const USER_COLUMNS: &str = "id, name, display_name, email, password_hash, disabled, privacy, \
+                            status, status_message, last_seen";
+
+fn user_from_row(r: &Row) -> UserRecord {
+    UserRecord {
+        id: r.get(0),
+        info: UserInfo {
+            name: r.get(1),
+            display_name: r.get(2),
+            email: r.get(3),
+        },
+        password_hash: r.get(4),
+        disabled: r.get(5),
+        settings: UserSettings {
+            privacy: r.get(6),
+            status: choice_from_str(r.get(7)),
+            status_message: r.get(8),
+        },
+        last_seen: r.get(9),
+    }
+}
+
+fn scheduled_from_row(r: &Row) -> ScheduledMeeting {
+    ScheduledMeeting {
+        id: u(r, 0),
+        conversation: u(r, 1),
+        name: r.get(2),
+        title: r.get(3),
+        starts_at: r.get(4),
+        minutes: u32::try_from(r.get::<_, i64>(5)).unwrap_or(0),
+        organizer: r.get(6),
+    }
+}
+
+// Queries shared by reads and the write transaction.
+impl<C: GenericClient> Db<'_, C> {
+    fn user_where(
+        &mut self,
+        clause: &str,
+        arg: &(dyn ToSql + Sync),
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
+        Ok(self.opt(&sql, &[arg])?.as_ref().map(user_from_row))
+    }
+
+    fn user_named(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.user_where("lower(name) = lower($1)", &name)
+    }
+
+    fn require_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
+        self.user_named(name)?
+            .filter(|u| !u.disabled)
+            .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))
+    }
+
+    fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
+        Ok(self
+            .one("SELECT name FROM users WHERE id = $1", &[&user])?
+            .get(0))
+    }
+
+    fn standing(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+        let row = self.opt(
+            "SELECT c.kind, m.role FROM conversations c LEFT JOIN members m \
+             ON m.conversation_id = c.id AND m.user_id = $2 WHERE c.id = $1",
+            &[&i(conv), &user],
+        )?;
+        Ok(match row {
+            None => Standing::Unknown,
+            Some(r) => {
+                let kind = Kind::from_stored(r.get(0));
+                match r.get::<_, Option<&str>>(1) {
+                    None => Standing::Outsider(kind),
+                    Some(role) => Standing::Member(kind, Role::from_stored(role)),
+                }
+            }
+        })
+    }
+
+    fn member_cursors(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError> {
+        Ok(self
+            .opt(
+                "SELECT read_seq, muted, cleared_seq FROM members \
+                 WHERE conversation_id = $1 AND user_id = $2",
+                &[&i(conv), &user],
+            )?
+            .map(|r| Cursors {
+                read: u(&r, 0),
+                muted: r.get(1),
+                cleared: u(&r, 2),
+            }))
+    }
+
+    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT user_id FROM members WHERE conversation_id = $1 ORDER BY user_id",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn conversation_info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+        let c = self.one(
+            "SELECT created_at, kind, name, mute_all, lobby FROM conversations WHERE id = $1",
+            &[&i(conv)],
+        )?;
+        let rows: Vec<(String, String)> = self
+            .all(
+                "SELECT u.name, m.role FROM members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 ORDER BY u.name",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let kind = match c.get::<_, &str>(1) {
+            "group" => ConversationKind::Group,
+            "room" => ConversationKind::Room,
+            _ => ConversationKind::Direct,
+        };
+        let owner = rows
+            .iter()
+            .find(|(_, role)| role == "owner")
+            .map(|(n, _)| n.clone());
+        let moderators = rows
+            .iter()
+            .filter(|(_, role)| role == "owner" || role == "moderator")
+            .map(|(n, _)| n.clone())
+            .collect();
+        Ok(ConversationInfo {
+            id: conv,
+            kind,
+            members: rows.into_iter().map(|(n, _)| n).collect(),
+            created_at: c.get(0),
+            name: c.get(2),
+            owner,
+            moderators,
+            mute_all: c.get(3),
+            lobby: c.get(4),
+        })
+    }
+
+    fn tick_aggregate(
+        &mut self,
+        conv: ConversationId,
+        sender: UserId,
+    ) -> Result<(u64, u64), StoreError> {
+        let r = self.one(
+            "SELECT MIN(receipt_delivered_seq), MIN(receipt_read_seq) FROM members \
+             WHERE conversation_id = $1 AND user_id != $2",
+            &[&i(conv), &sender],
+        )?;
+        Ok((u_opt(&r, 0).unwrap_or(0), u_opt(&r, 1).unwrap_or(0)))
+    }
+
+    fn privacy_of(&mut self, user: UserId) -> Result<bool, StoreError> {
+        Ok(self
+            .one("SELECT privacy FROM users WHERE id = $1", &[&user])?
+            .get(0))
+    }
+
+    fn unread_count(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError> {
+        Ok(count(
+            &self.one(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND seq > $2 \
+                 AND sender_id != $3 AND kind = 'text'",
+                &[&i(conv), &i(after), &user],
+            )?,
+            0,
+        ))
+    }
+
+    fn last_seq(&mut self, conv: ConversationId) -> Result<u64, StoreError> {
+        Ok(u(
+            &self.one(
+                "SELECT last_seq FROM conversations WHERE id = $1",
+                &[&i(conv)],
+            )?,
+            0,
+        ))
+    }
+
+    fn room_name(&mut self, conv: ConversationId) -> Result<String, StoreError> {
+        Ok(self
+            .one(
+                "SELECT COALESCE(name, '') FROM conversations WHERE id = $1",
+                &[&i(conv)],
+            )?
+            .get(0))
+    }
+
+    fn meeting_guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT id, user_id, name, connection, admitted FROM meeting_guests \
+                 WHERE conversation_id = $1 ORDER BY id",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| GuestRow {
+                id: u(r, 0),
+                user: r.get(1),
+                name: r.get(2),
+                connection: u_opt(r, 3),
+                admitted: r.get(4),
+            })
+            .collect())
+    }
+}
+
+impl<C: GenericClient> MeetingReads for Db<'_, C> {
+    fn meeting_started_at(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .opt(
+                "SELECT started_at FROM meetings WHERE conversation_id = $1",
+                &[&i(conv)],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn room_name(&mut self, conv: ConversationId) -> Result<String, StoreError> {
+        Db::room_name(self, conv)
+    }
+
+    fn participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
+                 WHERE p.conversation_id = $1 ORDER BY p.joined_at, u.name",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+        self.meeting_guests(conv)
+    }
+}
+
+impl<C: GenericClient> ViewRepo for Db<'_, C> {
+    fn standing_of(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+        self.standing(conv, user)
+    }
+
+    fn cursors_of(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError> {
+        self.member_cursors(conv, user)
+    }
+
+    fn info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+        self.conversation_info(conv)
+    }
+
+    fn in_privacy(&mut self, user: UserId) -> Result<bool, StoreError> {
+        self.privacy_of(user)
+    }
+
+    fn tick_cursors(
+        &mut self,
+        conv: ConversationId,
+        sender: UserId,
+    ) -> Result<(u64, u64), StoreError> {
+        self.tick_aggregate(conv, sender)
+    }
+
+    fn messages(
+        &mut self,
+        conv: ConversationId,
+        range: SeqRange,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
+                 FROM messages m JOIN users u ON u.id = m.sender_id \
+                 WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 \
+                 ORDER BY m.seq DESC LIMIT $4",
+                &[
+                    &i(conv),
+                    &i(range.after),
+                    &i(range.before),
+                    &i64::from(range.limit),
+                ],
+            )?
+            .iter()
+            .map(|r| StoredMessage {
+                seq: u(r, 0),
+                sender_id: r.get(1),
+                sender: r.get(2),
+                client_id: r.get(3),
+                text: r.get(4),
+                sent_at: r.get(5),
+                kind: kind_from_str(r.get(6)),
+            })
+            .collect())
+    }
+
+    fn count_recent(
+        &mut self,
+        conv: ConversationId,
+        after: u64,
+        since_ms: i64,
+    ) -> Result<u32, StoreError> {
+        Ok(count(
+            &self.one(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND seq > $2 \
+                 AND sent_at >= $3",
+                &[&i(conv), &i(after), &since_ms],
+            )?,
+            0,
+        ))
+    }
+
+    fn unread_after(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError> {
+        self.unread_count(conv, user, after)
+    }
+
+    fn member_of(&mut self, user: UserId) -> Result<Vec<ConversationId>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT conversation_id FROM members WHERE user_id = $1",
+                &[&user],
+            )?
+            .iter()
+            .map(|r| u(r, 0))
+            .collect())
+    }
+
+    fn cleared(&mut self, user: UserId) -> Result<HashMap<ConversationId, u64>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT conversation_id, cleared_seq FROM members \
+                 WHERE user_id = $1 AND cleared_seq > 0",
+                &[&user],
+            )?
+            .iter()
+            .map(|r| (u(r, 0), u(r, 1)))
+            .collect())
+    }
+
+    fn stream_after(
+        &mut self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Change)>, StoreError> {
+        self.all(
+            "SELECT position, payload FROM stream WHERE position > $1 AND \
+             (target_user = $2 OR (target_user IS NULL AND conversation_id IN \
+               (SELECT conversation_id FROM members WHERE user_id = $2))) \
+             ORDER BY position LIMIT $3",
+            &[&i(since), &user, &i64::from(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            let position = u(r, 0);
+            let change = serde_json::from_str(r.get(1))
+                .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
+            Ok((position, change))
+        })
+        .collect()
+    }
+
+    fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT m.conversation_id, EXISTS (SELECT 1 FROM members x \
+                 WHERE x.conversation_id = m.conversation_id AND x.user_id = $1) FROM meetings m \
+                 WHERE EXISTS (SELECT 1 FROM members x \
+                   WHERE x.conversation_id = m.conversation_id AND x.user_id = $1) \
+                 OR EXISTS (SELECT 1 FROM meeting_guests g \
+                   WHERE g.conversation_id = m.conversation_id AND g.user_id = $1) \
+                 ORDER BY m.started_at",
+                &[&user],
+            )?
+            .iter()
+            .map(|r| (u(r, 0), r.get(1)))
+            .collect())
+    }
+
+    fn upcoming(&mut self, user: UserId, now_ms: i64) -> Result<Vec<ScheduledMeeting>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
+                 s.minutes, u.name FROM scheduled_meetings s \
+                 JOIN conversations c ON c.id = s.conversation_id \
+                 JOIN users u ON u.id = s.organizer_id \
+                 JOIN members x ON x.conversation_id = s.conversation_id AND x.user_id = $1 \
+                 WHERE s.starts_at + s.minutes * 60000 > $2 ORDER BY s.starts_at, s.id",
+                &[&user, &now_ms],
+            )?
+            .iter()
+            .map(scheduled_from_row)
+            .collect())
+    }
+}
+
+/// The rules' view of the write transaction: queries, and the changes and guest notices the
+/// op published.
+struct Appender<'a, 't> {
+    db: Db<'a, postgres::Transaction<'t>>,
+    node: &'a str,
+    published: Vec<Published>,
+    guest_notices: Vec<GuestNotice>,
+}
+
+impl Appender<'_, '_> {
+    fn push(
+        &mut self,
+        conv: Option<ConversationId>,
+        target: Option<UserId>,
+        change: Change,
+        recipients: Vec<UserId>,
+    ) -> Result<(), StoreError> {
+        let payload =
+            serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let row = self.db.one(
+            "INSERT INTO stream (conversation_id, target_user, payload) VALUES ($1, $2, $3) \
+             RETURNING position",
+            &[&conv.map(i), &target, &payload],
+        )?;
+        self.published.push(Published {
+            position: u(&row, 0),
+            change,
+            recipients,
+        });
+        Ok(())
+    }
+
+    fn for_members(&mut self, conv: ConversationId, change: Change) -> Result<(), StoreError> {
+        let recipients = self.db.member_ids(conv)?;
+        self.push(Some(conv), None, change, recipients)
+    }
+
+    fn for_user(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.push(conv, Some(user), change, vec![user])
+    }
+
+    fn aggregates(&mut self, conv: ConversationId) -> Result<Aggregates, StoreError> {
+        self.db
+            .member_ids(conv)?
+            .into_iter()
+            .map(|m| Ok((m, self.db.tick_aggregate(conv, m)?)))
+            .collect()
+    }
+}
+
+impl ChatRepo for Appender<'_, '_> {
+    fn standing(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
+        self.db.standing(conv, user)
+    }
+
+    fn cursors(&mut self, conv: ConversationId, user: UserId) -> Result<Cursors, StoreError> {
+        self.db
+            .member_cursors(conv, user)?
+            .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conv} vanished")))
+    }
+
+    fn sent_before(
+        &mut self,
+        user: UserId,
+        client_id: &str,
+    ) -> Result<Option<(ConversationId, u64, i64)>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT conversation_id, seq, sent_at FROM messages \
+                 WHERE sender_id = $1 AND client_id = $2",
+                &[&user, &client_id],
+            )?
+            .map(|r| (u(&r, 0), u(&r, 1), r.get(2))))
+    }
+
+    fn append_message(
+        &mut self,
+        conv: ConversationId,
+        sender: UserId,
+        client_id: &str,
+        text: &str,
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        let seq = self.db.one(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+            &[&i(conv)],
+        )?;
+        self.db.exec(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &i(conv),
+                &seq.get::<_, i64>(0),
+                &sender,
+                &client_id,
+                &text,
+                &at,
+            ],
+        )?;
+        Ok(u(&seq, 0))
+    }
+
+    fn user_name(&mut self, user: UserId) -> Result<String, StoreError> {
+        self.db.name_of(user)
+    }
+
+    fn last_seq(&mut self, conv: ConversationId) -> Result<u64, StoreError> {
+        self.db.last_seq(conv)
+    }
+
+    fn privacy(&mut self, user: UserId) -> Result<bool, StoreError> {
+        self.db.privacy_of(user)
+    }
+
+    fn aggregates(&mut self, conv: ConversationId) -> Result<Aggregates, StoreError> {
+        Appender::aggregates(self, conv)
+    }
+
+    fn raise_receipts(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        delivered: u64,
+        read: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET receipt_delivered_seq = GREATEST(receipt_delivered_seq, $3), \
+             receipt_read_seq = GREATEST(receipt_read_seq, COALESCE($4::BIGINT, 0)) \
+             WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &i(delivered), &read.map(i)],
+        )?;
+        Ok(())
+    }
+
+    fn set_read(&mut self, conv: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &i(seq)],
+        )?;
+        Ok(())
+    }
+
+    fn set_muted(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        muted: bool,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET muted = $3 WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &muted],
+        )?;
+        Ok(())
+    }
+
+    fn set_cleared(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET cleared_seq = $3, read_seq = GREATEST(read_seq, $3) \
+             WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &i(seq)],
+        )?;
+        Ok(())
+    }
+
+    fn unread_count(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        after: u64,
+    ) -> Result<u32, StoreError> {
+        self.db.unread_count(conv, user, after)
+    }
+
+    fn publish_to_members(
+        &mut self,
+        conv: ConversationId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_members(conv, change)
+    }
+
+    fn publish_to_user(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(Some(conv), user, change)
+    }
+}
+
+impl PeopleRepo for Appender<'_, '_> {
+    fn user_named(&mut self, name: &str) -> Result<UserRecord, StoreError> {
+        self.db.require_user(name)
+    }
+
+    fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
+        self.db.name_of(user)
+    }
+
+    fn settings(&mut self, user: UserId) -> Result<UserSettings, StoreError> {
+        Ok(self
+            .db
+            .user_where("id = $1", &user)?
+            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
+            .settings)
+    }
+
+    fn set_privacy(&mut self, user: UserId, on: bool) -> Result<(), StoreError> {
+        self.db
+            .exec("UPDATE users SET privacy = $2 WHERE id = $1", &[&user, &on])?;
+        Ok(())
+    }
+
+    fn set_status(
+        &mut self,
+        user: UserId,
+        status: PresenceChoice,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE users SET status = $2, status_message = $3 WHERE id = $1",
+            &[&user, &choice_to_str(status), &message],
+        )?;
+        Ok(())
+    }
+
+    fn set_last_seen(&mut self, user: UserId, at: i64) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE users SET last_seen = $2 WHERE id = $1",
+            &[&user, &at],
+        )?;
+        Ok(())
+    }
+
+    fn memberships(&mut self, user: UserId) -> Result<Vec<ConversationId>, StoreError> {
+        self.db.member_of(user)
+    }
+
+    fn ticks_of(&mut self, conv: ConversationId, sender: UserId) -> Result<(u64, u64), StoreError> {
+        self.db.tick_aggregate(conv, sender)
+    }
+
+    fn favourite(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+    ) -> Result<Option<FavouriteState>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT state FROM favourites WHERE owner_id = $1 AND target_id = $2",
+                &[&owner, &target],
+            )?
+            .map(|r| fav_state_from_str(r.get(0))))
+    }
+
+    fn put_favourite(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+        state: FavouriteState,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO favourites (owner_id, target_id, state, created_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (owner_id, target_id) DO UPDATE SET state = excluded.state",
+            &[&owner, &target, &fav_state_to_str(state), &at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_favourite(&mut self, owner: UserId, target: UserId) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "DELETE FROM favourites WHERE owner_id = $1 AND target_id = $2",
+            &[&owner, &target],
+        )? > 0)
+    }
+
+    fn answer_request(
+        &mut self,
+        owner: UserId,
+        target: UserId,
+        state: FavouriteState,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "UPDATE favourites SET state = $3 \
+             WHERE owner_id = $1 AND target_id = $2 AND state = 'pending'",
+            &[&owner, &target, &fav_state_to_str(state)],
+        )? > 0)
+    }
+
+    fn publish(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(conv, user, change)
+    }
+}
+
+impl ConversationRepo for Appender<'_, '_> {
+    fn find_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
+        self.db.require_user(name)
+    }
+
+    fn direct_between(
+        &mut self,
+        (a, b): (UserId, UserId),
+    ) -> Result<Option<ConversationId>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT id FROM conversations WHERE direct_key = $1",
+                &[&format!("{a}:{b}")],
+            )?
+            .map(|r| u(&r, 0)))
+    }
+
+    fn create_conversation(
+        &mut self,
+        new: NewConversation<'_>,
+        at: i64,
+    ) -> Result<ConversationId, StoreError> {
+        let kind = match new.kind {
+            Kind::Direct => "direct",
+            Kind::Group => "group",
+            Kind::Room => "room",
+        };
+        let key = new.pair.map(|(a, b)| format!("{a}:{b}"));
+        let row = self.db.one(
+            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&kind, &at, &new.name, &key, &new.link],
+        )?;
+        Ok(u(&row, 0))
+    }
+
+    fn add_member(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        role: Role,
+        start: Start,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO members (conversation_id, user_id, role, read_seq, \
+             receipt_delivered_seq, receipt_read_seq, cleared_seq) \
+             VALUES ($1, $2, $3, $4, $4, $4, $5)",
+            &[
+                &i(conv),
+                &user,
+                &role_to_str(role),
+                &i(start.seen_through),
+                &i(start.cleared_through),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_member(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "DELETE FROM members WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user],
+        )? > 0)
+    }
+
+    fn set_role(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET role = $3 WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &role_to_str(role)],
+        )?;
+        Ok(())
+    }
+
+    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        self.db.member_ids(conv)
+    }
+
+    fn moderators_besides(
+        &mut self,
+        conv: ConversationId,
+        except: UserId,
+    ) -> Result<usize, StoreError> {
+        Ok(count(
+            &self.db.one(
+                "SELECT COUNT(*) FROM members WHERE conversation_id = $1 AND user_id != $2 \
+                 AND role IN ('owner', 'moderator')",
+                &[&i(conv), &except],
+            )?,
+            0,
+        ) as usize)
+    }
+
+    fn invited(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT 1 FROM invitations WHERE conversation_id = $1 AND user_id = $2",
+                &[&i(conv), &user],
+            )?
+            .is_some())
+    }
+
+    fn add_invitation(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        inviter: UserId,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO invitations (conversation_id, user_id, inviter_id, created_at) \
+             VALUES ($1, $2, $3, $4)",
+            &[&i(conv), &user, &inviter, &at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_invitation(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "DELETE FROM invitations WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user],
+        )? > 0)
+    }
+
+    fn invitees(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .db
+            .all(
+                "SELECT user_id FROM invitations WHERE conversation_id = $1",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn delete_conversation(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        let members = self.db.member_ids(conv)?;
+        for table in [
+            "invitations",
+            "messages",
+            "stream",
+            "members",
+            "meeting_participants",
+            "meeting_guests",
+            "meeting_refusals",
+            "meetings",
+            "scheduled_meetings",
+        ] {
+            self.db.exec(
+                &format!("DELETE FROM {table} WHERE conversation_id = $1"),
+                &[&i(conv)],
+            )?;
+        }
+        self.db
+            .exec("DELETE FROM conversations WHERE id = $1", &[&i(conv)])?;
+        Ok(members)
+    }
+
+    fn set_flag(
+        &mut self,
+        conv: ConversationId,
+        flag: RoomFlag,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let sql = match flag {
+            RoomFlag::MuteAll => "UPDATE conversations SET mute_all = $2 WHERE id = $1",
+            RoomFlag::Lobby => "UPDATE conversations SET lobby = $2 WHERE id = $1",
+        };
+        self.db.exec(sql, &[&i(conv), &on])?;
+        Ok(())
+    }
+
+    fn set_link(&mut self, conv: ConversationId, link: &str) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE conversations SET link_token = $2 WHERE id = $1",
+            &[&i(conv), &link],
+        )?;
+        Ok(())
+    }
+
+    fn append_event(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        kind: MessageKind,
+        at: i64,
+    ) -> Result<Message, StoreError> {
+        let seq = u(
+            &self.db.one(
+                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 \
+                 RETURNING last_seq",
+                &[&i(conv)],
+            )?,
+            0,
+        );
+        let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
+        self.db.exec(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
+             kind) VALUES ($1, $2, $3, $4, '', $5, $6)",
+            &[
+                &i(conv),
+                &i(seq),
+                &user,
+                &client_id,
+                &at,
+                &kind_to_str(kind),
+            ],
+        )?;
+        Ok(Message {
+            conversation: conv,
+            seq,
+            client_id,
+            sender: self.db.name_of(user)?,
+            text: String::new(),
+            sent_at: at,
+            state: TickState::Sent,
+            kind,
+        })
+    }
+
+    fn conversation_info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
+        self.db.conversation_info(conv)
+    }
+
+    fn summary(
+        &mut self,
+        user: UserId,
+        conv: ConversationId,
+    ) -> Result<ConversationSummary, StoreError> {
+        views::summary(&mut self.db.reborrow(), user, conv)
+    }
+
+    fn publish_for(
+        &mut self,
+        conv: Option<ConversationId>,
+        user: UserId,
+        change: Change,
+    ) -> Result<(), StoreError> {
+        self.for_user(conv, user, change)
+    }
+}
+
+impl MeetingReads for Appender<'_, '_> {
+    fn meeting_started_at(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        self.db.meeting_started_at(conv)
+    }
+
+    fn room_name(&mut self, conv: ConversationId) -> Result<String, StoreError> {
+        Db::room_name(&mut self.db, conv)
+    }
+
+    fn participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        self.db.participants(conv)
+    }
+
+    fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
+        self.db.meeting_guests(conv)
+    }
+}
+
+impl MeetingRepo for Appender<'_, '_> {
+    fn start_meeting(&mut self, conv: ConversationId, at: i64) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO meetings (conversation_id, started_at) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+            &[&i(conv), &at],
+        )?;
+        Ok(())
+    }
+
+    fn end_meeting(&mut self, conv: ConversationId) -> Result<(), StoreError> {
+        self.db.exec(
+            "DELETE FROM meetings WHERE conversation_id = $1",
+            &[&i(conv)],
+        )?;
+        Ok(())
+    }
+
+    fn add_participant(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "INSERT INTO meeting_participants (conversation_id, user_id, joined_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&i(conv), &user, &at],
+        )? > 0)
+    }
+
+    fn remove_participant(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "DELETE FROM meeting_participants WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user],
+        )? > 0)
+    }
+
+    fn add_guest(
+        &mut self,
+        conv: ConversationId,
+        g: NewGuest<'_>,
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        // An external guest's connection belongs to this node.
+        let node = g.connection.map(|_| self.node.to_owned());
+        let row = self.db.one(
+            "INSERT INTO meeting_guests (conversation_id, user_id, name, connection, node, \
+             admitted, joined_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                &i(conv),
+                &g.user,
+                &g.name,
+                &g.connection.map(i),
+                &node,
+                &g.admitted,
+                &at,
+            ],
+        )?;
+        Ok(u(&row, 0))
+    }
+
+    fn delete_guest(&mut self, guest: u64) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .exec("DELETE FROM meeting_guests WHERE id = $1", &[&i(guest)])?
+            > 0)
+    }
+
+    fn admit(&mut self, conv: ConversationId, guest: Option<u64>) -> Result<usize, StoreError> {
+        Ok(self.db.exec(
+            "UPDATE meeting_guests SET admitted = TRUE \
+             WHERE conversation_id = $1 AND NOT admitted AND ($2::BIGINT IS NULL OR id = $2)",
+            &[&i(conv), &guest.map(i)],
+        )? as usize)
+    }
+
+    fn clear_guests(&mut self, conv: ConversationId) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM meeting_guests WHERE conversation_id = $1",
+            "DELETE FROM meeting_refusals WHERE conversation_id = $1",
+        ] {
+            self.db.exec(sql, &[&i(conv)])?;
+        }
+        Ok(())
+    }
+
+    fn refused(&mut self, conv: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT 1 FROM meeting_refusals WHERE conversation_id = $1 AND user_id = $2",
+                &[&i(conv), &user],
+            )?
+            .is_some())
+    }
+
+    fn refuse(&mut self, conv: ConversationId, user: UserId) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO meeting_refusals (conversation_id, user_id) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+            &[&i(conv), &user],
+        )?;
+        Ok(())
+    }
+
+    fn delete_external_guest(&mut self, guest: u64) -> Result<Option<ConversationId>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "DELETE FROM meeting_guests WHERE id = $1 AND user_id IS NULL \
+                 RETURNING conversation_id",
+                &[&i(guest)],
+            )?
+            .map(|r| u(&r, 0)))
+    }
+
+    fn delete_external_guests(&mut self) -> Result<Vec<ConversationId>, StoreError> {
+        // Only this node's: the other nodes' guests are still connected to them.
+        Ok(self
+            .db
+            .all(
+                "DELETE FROM meeting_guests WHERE user_id IS NULL AND node = $1 \
+                 RETURNING conversation_id",
+                &[&self.node],
+            )?
+            .iter()
+            .map(|r| u(r, 0))
+            .collect())
+    }
+
+    fn link_target(&mut self, link: &str) -> Result<Option<LinkTarget>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT id, COALESCE(name, ''), kind, lobby FROM conversations \
+                 WHERE link_token = $1",
+                &[&link],
+            )?
+            .map(|r| LinkTarget {
+                conversation: u(&r, 0),
+                name: r.get(1),
+                kind: Kind::from_stored(r.get(2)),
+                lobby: r.get(3),
+            }))
+    }
+
+    fn user_names(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .db
+            .all("SELECT name, display_name FROM users", &[])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn add_scheduled(&mut self, m: NewScheduled<'_>) -> Result<u64, StoreError> {
+        let row = self.db.one(
+            "INSERT INTO scheduled_meetings (conversation_id, title, starts_at, minutes, \
+             organizer_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[
+                &i(m.conversation),
+                &m.title,
+                &m.starts_at,
+                &i64::from(m.minutes),
+                &m.organizer,
+            ],
+        )?;
+        Ok(u(&row, 0))
+    }
+
+    fn scheduled(&mut self, id: u64) -> Result<Option<ScheduledMeeting>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT s.id, s.conversation_id, COALESCE(c.name, ''), s.title, s.starts_at, \
+                 s.minutes, u.name FROM scheduled_meetings s \
+                 JOIN conversations c ON c.id = s.conversation_id \
+                 JOIN users u ON u.id = s.organizer_id WHERE s.id = $1",
+                &[&i(id)],
+            )?
+            .as_ref()
+            .map(scheduled_from_row))
+    }
+
+    fn delete_scheduled(&mut self, id: u64) -> Result<(), StoreError> {
+        self.db
+            .exec("DELETE FROM scheduled_meetings WHERE id = $1", &[&i(id)])?;
+        Ok(())
+    }
+
+    fn notify_guest(&mut self, connection: u64, update: GuestUpdate) {
+        self.guest_notices.push(GuestNotice { connection, update });
+    }
+}
+
+impl AccountRepo for Appender<'_, '_> {
+    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.db.user_named(name)
+    }
+
+    fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
+        Ok(self
+            .db
+            .one(
+                "INSERT INTO users (name, display_name, email, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&u.name, &u.display_name, &u.email, &u.password_hash, &at],
+            )?
+            .get(0))
+    }
+
+    fn set_password_hash(&mut self, user: UserId, hash: &str) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            &[&hash, &user],
+        )?;
+        Ok(())
+    }
+
+    fn set_disabled(&mut self, user: UserId) -> Result<(), StoreError> {
+        self.db
+            .exec("UPDATE users SET disabled = TRUE WHERE id = $1", &[&user])?;
+        Ok(())
+    }
+
+    fn revoke_sessions_of(&mut self, user: UserId) -> Result<(), StoreError> {
+        // Each revocation takes a new mark (the stream lock serializes writers), so every node
+        // polling `revoked_since` sees it.
+        self.db.exec(
+            "UPDATE sessions SET revoked = (SELECT COALESCE(MAX(revoked), 0) + 1 FROM sessions) \
+             WHERE user_id = $1 AND revoked = 0",
+            &[&user],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_session(&mut self, session: i64) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE sessions SET revoked = (SELECT COALESCE(MAX(revoked), 0) + 1 FROM sessions) \
+             WHERE id = $1 AND revoked = 0",
+            &[&session],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        token_hash: &[u8],
+        device: Option<&str>,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(self
+            .db
+            .one(
+                "INSERT INTO sessions (user_id, token_hash, device, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&user, &token_hash, &device, &at],
+            )?
+            .get(0))
+    }
+}
+
+impl Store for PgStore {
+    fn write_batch(
+        &self,
+        ops: Vec<WriteOp>,
+    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
+            // The database went away and came back: a new connection, a new statement cache.
+            *guard = Some(PgConn::connect(&self.url)?);
+        }
+        let conn = guard.as_mut().ok_or(StoreError::Closed)?;
+        let mut tx = conn.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&STREAM_LOCK])?;
+        let now = (self.clock)();
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            // A savepoint per op: a refused op leaves no trace and does not undo the others.
+            tx.batch_execute("SAVEPOINT op")?;
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut out = Appender {
+                    db: Db {
+                        c: &mut tx,
+                        statements: &mut conn.statements,
+                    },
+                    node: &self.node,
+                    published: Vec::new(),
+                    guest_notices: Vec::new(),
+                };
+                let outcome = crate::domain::apply(&mut out, op, now)?;
+                Ok(Committed {
+                    outcome,
+                    published: out.published,
+                    guest_notices: out.guest_notices,
+                })
+            }))
+            .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
+            match applied {
+                Ok(c) => {
+                    tx.batch_execute("RELEASE op")?;
+                    results.push(Ok(c));
+                }
+                Err(e) => {
+                    tx.batch_execute("ROLLBACK TO op; RELEASE op")?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.with_reader(|db| db.user_named(name))
+    }
+
+    fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        self.with_reader(|db| db.user_where("id = $1", &id))
+    }
+
+    fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        self.with_reader(|db| {
+            Ok(db
+                .all(
+                    &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"),
+                    &[],
+                )?
+                .iter()
+                .map(user_from_row)
+                .collect())
+        })
+    }
+
+    fn session_by_token_hash(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError> {
+        self.with_reader(|db| {
+            let Some(row) = db.opt(
+                "SELECT id, user_id FROM sessions WHERE token_hash = $1 AND revoked = 0",
+                &[&hash],
+            )?
+            else {
+                return Ok(None);
+            };
+            let (id, user_id): (i64, UserId) = (row.get(0), row.get(1));
+            Ok(db
+                .user_where("id = $1", &user_id)?
+                .filter(|u| !u.disabled)
+                .map(|user| SessionRecord { id, user }))
+        })
+    }
+
+    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        self.with_reader(|db| {
+            Ok(db
+                .all(
+                    &format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE NOT disabled AND \
+                         (name ILIKE $1 ESCAPE '\\' OR display_name ILIKE $1 ESCAPE '\\') \
+                         ORDER BY name LIMIT $2"
+                    ),
+                    &[&pattern, &i64::from(limit)],
+                )?
+                .iter()
+                .map(user_from_row)
+                .collect())
+        })
+    }
+
+    fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.with_reader(|db| views::conversations(db, user))
+    }
+
+    fn conversation(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<ConversationSummary, StoreError> {
+        self.with_reader(|db| views::summary(db, user, conversation))
+    }
+
+    fn history(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        before: Option<u64>,
+        limit: Option<u32>,
+        now_ms: i64,
+    ) -> Result<HistoryPage, StoreError> {
+        self.with_reader(|db| views::history(db, user, conversation, before, limit, now_ms))
+    }
+
+    fn changes_since(
+        &self,
+        user: UserId,
+        since: u64,
+        limit: u32,
+    ) -> Result<ChangesPage, StoreError> {
+        self.with_reader(|db| views::changes_since(db, user, since, limit))
+    }
+
+    fn revoked_since(&self, after: i64) -> Result<(Vec<i64>, i64), StoreError> {
+        self.with_reader(|db| {
+            let rows = db.all(
+                "SELECT id, revoked FROM sessions WHERE revoked > $1 ORDER BY revoked",
+                &[&after],
+            )?;
+            let mark = rows.last().map_or(after, |r| r.get(1));
+            Ok((rows.iter().map(|r| r.get(0)).collect(), mark))
+        })
+    }
+
+    fn max_position(&self) -> Result<u64, StoreError> {
+        self.with_reader(|db| {
+            Ok(u(
+                &db.one("SELECT COALESCE(MAX(position), 0)::BIGINT FROM stream", &[])?,
+                0,
+            ))
+        })
+    }
+
+    fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError> {
+        self.with_reader(|db| {
+            let mut load = |sql: &str| -> Result<Vec<Favourite>, StoreError> {
+                Ok(db
+                    .all(sql, &[&user])?
+                    .iter()
+                    .map(|r| Favourite {
+                        owner: r.get(0),
+                        target: r.get(1),
+                        state: fav_state_from_str(r.get(2)),
+                    })
+                    .collect())
+            };
+            let outgoing = load(
+                "SELECT o.name, t.name, f.state FROM favourites f \
+                 JOIN users o ON o.id = f.owner_id JOIN users t ON t.id = f.target_id \
+                 WHERE f.owner_id = $1 ORDER BY t.name",
+            )?;
+            let incoming = load(
+                "SELECT o.name, t.name, f.state FROM favourites f \
+                 JOIN users o ON o.id = f.owner_id JOIN users t ON t.id = f.target_id \
+                 WHERE f.target_id = $1 AND f.state = 'pending' ORDER BY o.name",
+            )?;
+            Ok((outgoing, incoming))
+        })
+    }
+
+    fn meetings(
+        &self,
+        user: UserId,
+        now_ms: i64,
+    ) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
+        self.with_reader(|db| views::meetings(db, user, now_ms))
+    }
+
+    fn room_link(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<(String, String), StoreError> {
+        self.with_reader(|db| {
+            views::may_read_link(db, user, conversation)?;
+            let r = db.one(
+                "SELECT COALESCE(name, ''), link_token FROM conversations WHERE id = $1",
+                &[&i(conversation)],
+            )?;
+            Ok((r.get(0), r.get(1)))
+        })
+    }
+
+    fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
+        self.with_reader(|db| {
+            db.opt(
+                "SELECT id, COALESCE(name, '') FROM conversations WHERE link_token = $1",
+                &[&link],
+            )?
+            .map(|r| (u(&r, 0), r.get(1)))
+            .ok_or_else(|| {
+                StoreError::NotFound(
+                    "This link does not open any room (it may have been changed).".into(),
+                )
+            })
+        })
+    }
+
+    fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.with_reader(|db| {
+            Ok(db
+                .all(
+                    "SELECT owner_id FROM favourites WHERE target_id = $1 AND state = 'accepted'",
+                    &[&target],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// A store on a fresh database of the tests' shared PostgreSQL cluster.
+    fn make_store(_dir: &Path, clock: Clock) -> PgStore {
+        let url = confer_testkit::PostgresServer::shared()
+            .and_then(|pg| pg.fresh_database("conformance"))
+            .expect("a test database on the shared PostgreSQL cluster");
+        PgStore::open(&url, "test-node", clock).expect("the PostgreSQL store opens")
+    }
+
+    store_conformance_tests!(make_store);
+}
