@@ -283,6 +283,14 @@ fn test(root: &Path, args: &[String]) -> Result<()> {
         "cargo test",
         cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]),
     )?;
+    // The server's integration suite again, each server on a fresh PostgreSQL database (the
+    // conformance suite runs on both stores within `cargo test` already).
+    step(
+        "cargo test (the server's integration suite on PostgreSQL)",
+        cargo()
+            .args(["test", "-p", "confer-server", "--test", "integration"])
+            .env("CONFER_TEST_STORE", "postgres"),
+    )?;
     eprintln!("==> all checks passed");
     Ok(())
 }
