@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 mod connection;
 mod domain;
@@ -259,8 +260,28 @@ pub async fn run(
     let tls = http::tls_acceptor(&config)?;
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(config.device_queue);
-    let (writer, writer_thread) = writer::spawn(store.clone(), hub.clone(), metrics.clone());
     let (shutdown_tx, _) = broadcast::channel(1);
+    let tracker = TaskTracker::new();
+    let fanout = match &config.bus {
+        None => cluster::Fanout::Local(hub.clone()),
+        Some(url) => {
+            let nats = cluster::connect(url, &config.node).await?;
+            let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOCAL_QUEUE);
+            tracker.spawn(cluster::run_node(
+                config.node.clone(),
+                nats,
+                store.clone(),
+                hub.clone(),
+                metrics.clone(),
+                rx,
+                shutdown_tx.subscribe(),
+            ));
+            cluster::Fanout::Cluster(tx)
+        }
+    };
+    let connection_base = store.connection_base();
+    let (writer, writer_thread) =
+        writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
     let state = Arc::new(AppState {
         logins: LoginLimiter::new(
             config.login_failures_per_account,
@@ -282,9 +303,9 @@ pub async fn run(
         metrics,
         shutdown: shutdown_tx,
         revocations: broadcast::channel(64).0,
-        tracker: TaskTracker::new(),
+        tracker,
         clock: store::system_clock(),
-        next_conn: AtomicU64::new(1),
+        next_conn: AtomicU64::new(connection_base + 1),
     });
     // Guests without an account lived only as long as their connections, all gone with the
     // previous run.

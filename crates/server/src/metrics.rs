@@ -24,6 +24,7 @@ pub struct Metrics {
     login_failures: AtomicU64,
     writer_faults: AtomicU64,
     health_failures: AtomicU64,
+    catch_ups: AtomicU64,
     errors: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -61,6 +62,10 @@ impl Metrics {
     /// `GET /healthz` found that writes do not go through.
     pub fn health_failed(&self) {
         self.health_failures.fetch_add(1, Ordering::Relaxed);
+    }
+    /// A cluster node read missed changes from the database.
+    pub fn catch_up(&self) {
+        self.catch_ups.fetch_add(1, Ordering::Relaxed);
     }
     /// A login failed.
     pub fn login_failed(&self) {
@@ -115,6 +120,12 @@ impl Metrics {
             "counter",
             "Messages stored.",
             get(&self.messages_stored),
+        );
+        metric(
+            "confer_cluster_catch_ups_total",
+            "counter",
+            "Times this node read changes it had not heard of from the database.",
+            get(&self.catch_ups),
         );
         metric(
             "confer_write_batches_total",

@@ -7,7 +7,7 @@ use std::{sync::Arc, thread::JoinHandle};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    hub::Hub,
+    cluster::Fanout,
     metrics::Metrics,
     store::{Committed, Store, StoreError, WriteOp, panic_text},
 };
@@ -64,7 +64,8 @@ impl WriterHandle {
 /// Starts the writer thread.
 pub fn spawn(
     store: Arc<dyn Store>,
-    hub: Arc<Hub>,
+    fanout: Fanout,
+    node: String,
     metrics: Arc<Metrics>,
 ) -> (WriterHandle, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
@@ -93,19 +94,18 @@ pub fn spawn(
                 metrics.batch(ops.len());
                 // The store isolates a faulty op; this is the backstop for a fault outside any
                 // op, so that the thread every write depends on never dies alone.
-                let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    store.write_batch(ops)
-                }))
-                .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
+                let batch =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.write(ops)))
+                        .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
                 match batch {
-                    Ok(results) => {
-                        for (result, reply) in results.into_iter().zip(replies) {
-                            match &result {
+                    Ok(batch) => {
+                        let mut changes = Vec::new();
+                        let mut notices = Vec::new();
+                        for result in &batch.results {
+                            match result {
                                 Ok(committed) => {
-                                    for p in &committed.published {
-                                        hub.publish(p);
-                                    }
-                                    hub.notify_guests(&committed.guest_notices);
+                                    changes.extend(committed.published.iter().cloned());
+                                    notices.extend(committed.guest_notices.iter().cloned());
                                 }
                                 Err(StoreError::Fault(e)) => {
                                     metrics.writer_fault();
@@ -113,6 +113,11 @@ pub fn spawn(
                                 }
                                 Err(_) => {}
                             }
+                        }
+                        // Fanned out before the acks, as one batch: a client that sees its ack
+                        // has its change on the way to every device.
+                        fanout.committed(&node, batch.after, changes, notices);
+                        for (result, reply) in batch.results.into_iter().zip(replies) {
                             let _ = reply.send(result);
                         }
                     }
@@ -151,7 +156,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
         let metrics = Arc::new(Metrics::default());
-        let (writer, thread) = spawn(store.clone(), Hub::new(64), metrics.clone());
+        let fanout = Fanout::Local(crate::hub::Hub::new(64));
+        let (writer, thread) = spawn(store.clone(), fanout, "local".into(), metrics.clone());
         // Queued together, so that they usually share one transaction with the faulty op.
         let before = writer.enqueue(user("alice")).await.unwrap();
         let faulty = writer.enqueue(WriteOp::Panic).await.unwrap();

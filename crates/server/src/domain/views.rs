@@ -52,6 +52,19 @@ pub(crate) struct SeqRange {
     pub limit: u32,
 }
 
+/// A stream row as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StreamRow {
+    /// Its position.
+    pub position: u64,
+    /// The conversation it is filed under.
+    pub conversation: Option<ConversationId>,
+    /// The user it is for, when it is for one user.
+    pub user: Option<UserId>,
+    /// The change.
+    pub change: Change,
+}
+
 /// The read primitives the views are built from.
 pub(crate) trait ViewRepo: MeetingReads {
     /// Where `user` stands towards `conversation`.
@@ -109,6 +122,10 @@ pub(crate) trait ViewRepo: MeetingReads {
         since: u64,
         limit: u32,
     ) -> Result<Vec<(u64, Change)>, StoreError>;
+    /// Every stream row after `after`, oldest first, at most `limit`.
+    fn stream_rows(&mut self, after: u64, limit: u32) -> Result<Vec<StreamRow>, StoreError>;
+    /// A conversation's members.
+    fn members(&mut self, conversation: ConversationId) -> Result<Vec<UserId>, StoreError>;
     /// Rooms with an ongoing meeting the user is in or around: (room, is a member), oldest
     /// meeting first.
     fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError>;
@@ -292,6 +309,37 @@ pub(crate) fn changes_since(
         changes,
         scanned_to,
     })
+}
+
+/// Stream rows after `after` with who they concern now: the row's user, or the members of its
+/// conversation (the same rule `changes_since` reads a user's rows by).
+pub(crate) fn stream_since(
+    r: &mut impl ViewRepo,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<crate::store::Published>, StoreError> {
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
+    let mut out = Vec::new();
+    for row in r.stream_rows(after, limit)? {
+        let recipients = match (row.user, row.conversation) {
+            (Some(user), _) => vec![user],
+            (None, Some(c)) => match members.get(&c) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = r.members(c)?;
+                    members.insert(c, m.clone());
+                    m
+                }
+            },
+            (None, None) => Vec::new(),
+        };
+        out.push(crate::store::Published {
+            position: row.position,
+            change: row.change,
+            recipients,
+        });
+    }
+    Ok(out)
 }
 
 /// The ongoing meetings the user is in or around (a guest sees no lobby) and the scheduled

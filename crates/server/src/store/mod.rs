@@ -112,7 +112,7 @@ pub struct SessionRecord {
 }
 
 /// A change committed at `position`, and who must receive it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Published {
     /// Stream position.
     pub position: u64,
@@ -463,7 +463,7 @@ pub enum WriteOp {
 }
 
 /// A notice for an external guest's connection (guests have no user id and no change stream).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuestNotice {
     /// The connection of the guest's session.
     pub connection: u64,
@@ -472,7 +472,7 @@ pub struct GuestNotice {
 }
 
 /// What an external guest is told.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum GuestUpdate {
     /// Its session now: admitted, or the meeting changed.
     Session(Box<confer_proto::MeetingSession>),
@@ -520,14 +520,37 @@ pub struct Committed {
     pub guest_notices: Vec<GuestNotice>,
 }
 
+/// A committed batch.
+#[derive(Debug)]
+pub struct Batch {
+    /// The newest stream position before this batch: every position up to it was committed
+    /// earlier, by this node or another. Nodes chain batches by it to fan out in order.
+    pub after: u64,
+    /// One result per op, in order.
+    pub results: Vec<Result<Committed, StoreError>>,
+}
+
 /// Persistent state. Implementations must be safe to read from many threads while one thread
-/// writes.
+/// (per node) writes.
 pub trait Store: Send + Sync + 'static {
     /// Applies a batch in one transaction; each op succeeds or fails on its own.
+    fn write(&self, ops: Vec<WriteOp>) -> Result<Batch, StoreError>;
+    /// [`Store::write`], for callers that need only the results.
     fn write_batch(
         &self,
         ops: Vec<WriteOp>,
-    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError>;
+    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+        Ok(self.write(ops)?.results)
+    }
+    /// Where this node's connection ids start: ids name connections across a cluster, so each
+    /// node numbers its own from a base of its own (0 for a single process).
+    fn connection_base(&self) -> u64 {
+        0
+    }
+    /// Stream rows after `after` with who they concern now (a row's user, or the members of
+    /// its conversation), oldest first, at most `limit`: how a node catches up on what it
+    /// missed from the others.
+    fn stream_since(&self, after: u64, limit: u32) -> Result<Vec<Published>, StoreError>;
     /// A user by account name (any case).
     fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
     /// A user by id.

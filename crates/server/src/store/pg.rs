@@ -23,7 +23,7 @@ use confer_proto::{
 use postgres::{GenericClient, NoTls, Row, Statement, types::ToSql};
 
 use super::{
-    ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
+    Batch, ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
     SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp, panic_text,
     stored::{
         choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
@@ -37,11 +37,14 @@ use crate::domain::{
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     people::PeopleRepo,
-    views::{self, SeqRange, StoredMessage, ViewRepo},
+    views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
 };
 
 /// Numbered migrations, each applied in one transaction.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/001_init.sql"),
+    include_str!("../../migrations/postgres/002_nodes.sql"),
+];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
 pub const STREAM_LOCK: i64 = 0x636f_6e66_6572; // "confer"
@@ -146,6 +149,8 @@ fn count(row: &Row, idx: usize) -> u32 {
 pub struct PgStore {
     url: String,
     node: String,
+    /// This node's number in the cluster.
+    node_number: u64,
     /// `None` only while the store is being dropped.
     writer: Mutex<Option<PgConn>>,
     readers: Mutex<Vec<PgConn>>,
@@ -173,9 +178,18 @@ impl PgStore {
     pub fn open(url: &str, node: &str, clock: Clock) -> Result<Self, StoreError> {
         let mut writer = PgConn::connect(url)?;
         migrate(&mut writer.client)?;
+        let node_number = u(
+            &writer.client.query_one(
+                "INSERT INTO nodes (name) VALUES ($1) \
+                 ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+                &[&node],
+            )?,
+            0,
+        );
         Ok(Self {
             url: url.to_owned(),
             node: node.to_owned(),
+            node_number,
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
             clock,
@@ -626,6 +640,30 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
             Ok((position, change))
         })
         .collect()
+    }
+
+    fn stream_rows(&mut self, after: u64, limit: u32) -> Result<Vec<StreamRow>, StoreError> {
+        self.all(
+            "SELECT position, conversation_id, target_user, payload FROM stream \
+             WHERE position > $1 ORDER BY position LIMIT $2",
+            &[&i(after), &i64::from(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            let position = u(r, 0);
+            Ok(StreamRow {
+                position,
+                conversation: u_opt(r, 1),
+                user: r.get(2),
+                change: serde_json::from_str(r.get(3))
+                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?,
+            })
+        })
+        .collect()
+    }
+
+    fn members(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        self.member_ids(conv)
     }
 
     fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError> {
@@ -1516,10 +1554,7 @@ impl AccountRepo for Appender<'_, '_> {
 }
 
 impl Store for PgStore {
-    fn write_batch(
-        &self,
-        ops: Vec<WriteOp>,
-    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    fn write(&self, ops: Vec<WriteOp>) -> Result<Batch, StoreError> {
         let mut guard = self
             .writer
             .lock()
@@ -1531,6 +1566,11 @@ impl Store for PgStore {
         let conn = guard.as_mut().ok_or(StoreError::Closed)?;
         let mut tx = conn.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&STREAM_LOCK])?;
+        // Under the lock: the newest position of the transactions committed before this one.
+        let after = u(
+            &tx.query_one("SELECT COALESCE(MAX(position), 0)::BIGINT FROM stream", &[])?,
+            0,
+        );
         let now = (self.clock)();
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
@@ -1566,7 +1606,7 @@ impl Store for PgStore {
             }
         }
         tx.commit()?;
-        Ok(results)
+        Ok(Batch { after, results })
     }
 
     fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -1744,6 +1784,14 @@ impl Store for PgStore {
                 )
             })
         })
+    }
+
+    fn connection_base(&self) -> u64 {
+        self.node_number << 40
+    }
+
+    fn stream_since(&self, after: u64, limit: u32) -> Result<Vec<Published>, StoreError> {
+        self.with_reader(|db| views::stream_since(db, after, limit))
     }
 
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {

@@ -14,7 +14,7 @@ use crate::domain::{
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     people::PeopleRepo,
-    views::{self, SeqRange, StoredMessage, ViewRepo},
+    views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
 };
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
@@ -24,8 +24,8 @@ use confer_proto::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published, SessionRecord,
-    Store, StoreError, UserId, UserRecord, WriteOp,
+    Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
+    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
     stored::{
         choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
         kind_to_str, role_to_str,
@@ -1244,6 +1244,39 @@ impl ViewRepo for Reads<'_> {
             .collect()
     }
 
+    fn stream_rows(&mut self, after: u64, limit: u32) -> Result<Vec<StreamRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT position, conversation_id, target_user, payload FROM stream \
+             WHERE position > ?1 ORDER BY position LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![after, limit], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(position, conversation, user, payload)| {
+                Ok(StreamRow {
+                    position,
+                    conversation,
+                    user,
+                    change: serde_json::from_str(&payload).map_err(|e| {
+                        StoreError::Corrupt(format!("stream position {position}: {e}"))
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    fn members(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        member_ids(self.0, conv)
+    }
+
     fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError> {
         let mut stmt = self.0.prepare_cached(
             "SELECT m.conversation_id, EXISTS (SELECT 1 FROM members x \
@@ -1572,10 +1605,7 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn write_batch(
-        &self,
-        ops: Vec<WriteOp>,
-    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+    fn write(&self, ops: Vec<WriteOp>) -> Result<Batch, StoreError> {
         // A panic is caught below before it can unwind past this guard, but a poisoned lock
         // must not stop every later write either: the connection itself is sound.
         let mut conn = self
@@ -1585,6 +1615,12 @@ impl Store for SqliteStore {
         // IMMEDIATE takes the write lock up front, so an admin command writing at the same time
         // makes this wait (busy timeout) instead of failing the whole batch mid-way.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let after: u64 = sql_row(
+            &tx,
+            "SELECT COALESCE(MAX(position), 0) FROM stream",
+            [],
+            |r| r.get(0),
+        )?;
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
             // A savepoint per op: a refused op leaves no trace and does not undo the others.
@@ -1607,7 +1643,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
-        Ok(results)
+        Ok(Batch { after, results })
     }
 
     fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -1781,6 +1817,10 @@ impl Store for SqliteStore {
                 )
             })
         })
+    }
+
+    fn stream_since(&self, after: u64, limit: u32) -> Result<Vec<Published>, StoreError> {
+        self.with_reader(|c| views::stream_since(&mut Reads(c), after, limit))
     }
 
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {

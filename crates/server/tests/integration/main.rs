@@ -2,6 +2,7 @@
 
 mod auth;
 mod chat;
+mod cluster;
 mod favourites;
 mod fuzz;
 mod groups;

@@ -1,0 +1,282 @@
+//! Fan-out of committed changes, on one node or across a cluster.
+//!
+//! On one node the writer hands each committed batch straight to the [`Hub`]. In a cluster
+//! (PostgreSQL + NATS) every node's writer commits on its own, so a node hears of changes from
+//! two sources: its writer, and the other nodes' announcements over NATS (`confer.stream`). The
+//! database is the truth; NATS only announces. Each batch carries `after`, the newest position
+//! committed before it (the stream lock makes commits follow position order), so a node can
+//! chain batches: it delivers a batch once everything up to its `after` was delivered, holds
+//! it otherwise, and when a gap stays open (an announcement lost while NATS restarted, or a
+//! node killed between its commit and its announcement) it reads the missing rows from the
+//! database. A node that hears nothing still notices, by polling the newest position.
+//!
+//! Within a node, changes therefore reach the hub strictly in position order, which is what
+//! lets a connection skip live changes at or below the position it resumed from.
+
+use std::{
+    collections::BTreeMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::{
+    hub::Hub,
+    metrics::Metrics,
+    store::{GuestNotice, Published, Store},
+};
+
+/// NATS subject of committed batches.
+const STREAM_SUBJECT: &str = "confer.stream";
+/// NATS subject of notices for external guests' connections (ids are cluster-wide).
+const GUESTS_SUBJECT: &str = "confer.guests";
+/// How often a node checks for a gap.
+const TICK: Duration = Duration::from_millis(100);
+/// How long a gap may stay open before the node reads the database.
+const GAP_GRACE: Duration = Duration::from_millis(200);
+/// Rows read per catch-up query.
+const CATCH_UP_PAGE: u32 = 1000;
+/// Batches queued from the writer to the fan-out task.
+pub const LOCAL_QUEUE: usize = 4096;
+
+/// A committed batch as the nodes announce it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Announcement {
+    /// The announcing node.
+    pub node: String,
+    /// The newest position committed before the batch.
+    pub after: u64,
+    /// Its changes, in position order.
+    pub changes: Vec<Published>,
+}
+
+/// Where the writer hands committed batches.
+#[derive(Clone)]
+pub enum Fanout {
+    /// One process: straight to the hub.
+    Local(Arc<Hub>),
+    /// A node of a cluster: through the ordering task.
+    Cluster(mpsc::Sender<(Announcement, Vec<GuestNotice>)>),
+}
+
+impl Fanout {
+    /// A committed batch (called on the writer thread, after the commit).
+    pub fn committed(
+        &self,
+        node: &str,
+        after: u64,
+        changes: Vec<Published>,
+        notices: Vec<GuestNotice>,
+    ) {
+        match self {
+            Self::Local(hub) => {
+                for p in &changes {
+                    hub.publish(p);
+                }
+                hub.notify_guests(&notices);
+            }
+            Self::Cluster(tx) => {
+                let a = Announcement {
+                    node: node.to_owned(),
+                    after,
+                    changes,
+                };
+                // Blocking is right here: the writer waits rather than drop a committed
+                // change (the task drains quickly; it never waits on the writer).
+                if tx.blocking_send((a, notices)).is_err() {
+                    tracing::warn!("the fan-out task is gone; clients will catch up on resume");
+                }
+            }
+        }
+    }
+}
+
+/// Delivers changes to the hub in position order.
+struct Sequencer {
+    /// Every position up to here was delivered (or never concerned anyone).
+    delivered: u64,
+    /// Batches waiting for an earlier one, by their `after`.
+    pending: BTreeMap<u64, Vec<Vec<Published>>>,
+    /// Since when a gap below the newest known position has been open.
+    gap_since: Option<Instant>,
+}
+
+impl Sequencer {
+    fn new(delivered: u64) -> Self {
+        Self {
+            delivered,
+            pending: BTreeMap::new(),
+            gap_since: None,
+        }
+    }
+
+    /// Takes a batch; delivers it and whatever it unblocks, in order.
+    fn offer(&mut self, hub: &Hub, after: u64, changes: Vec<Published>) {
+        if changes.is_empty() {
+            return;
+        }
+        self.pending.entry(after).or_default().push(changes);
+        self.drain(hub);
+    }
+
+    fn drain(&mut self, hub: &Hub) {
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > self.delivered {
+                break;
+            }
+            for batch in entry.remove() {
+                self.deliver(hub, batch);
+            }
+        }
+        if self.pending.is_empty() {
+            self.gap_since = None;
+        } else if self.gap_since.is_none() {
+            self.gap_since = Some(Instant::now());
+        }
+    }
+
+    fn deliver(&mut self, hub: &Hub, changes: Vec<Published>) {
+        for p in changes {
+            // Already delivered from another source (the database, or a duplicate).
+            if p.position > self.delivered {
+                hub.publish(&p);
+                self.delivered = p.position;
+            }
+        }
+    }
+}
+
+/// Runs a node's fan-out until `shutdown` fires: local batches, the other nodes' batches and
+/// guest notices from NATS, and catch-up reads when a gap stays open.
+pub async fn run_node(
+    node: String,
+    nats: async_nats::Client,
+    store: Arc<dyn Store>,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+    mut local: mpsc::Receiver<(Announcement, Vec<GuestNotice>)>,
+    mut shutdown: tokio::sync::broadcast::Receiver<()>,
+) {
+    let start = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.max_position()).await
+    };
+    let Ok(Ok(start)) = start else {
+        tracing::error!("cannot read the newest stream position; the fan-out task stops");
+        return;
+    };
+    let mut seq = Sequencer::new(start);
+    let mut stream = match nats.subscribe(STREAM_SUBJECT).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot subscribe to the cluster's stream");
+            return;
+        }
+    };
+    let mut guests = match nats.subscribe(GUESTS_SUBJECT).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot subscribe to the cluster's guest notices");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(TICK);
+    // Behind the newest committed position since when (the poll that catches what NATS lost).
+    let mut behind_since: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            _ = shutdown.recv() => break,
+            Some((a, notices)) = local.recv() => {
+                if !a.changes.is_empty() {
+                    match serde_json::to_vec(&a) {
+                        Ok(bytes) => {
+                            // Lost while NATS is down: the other nodes then read the database.
+                            if let Err(e) = nats.publish(STREAM_SUBJECT, bytes.into()).await {
+                                tracing::debug!(error = %e, "announcing a batch failed");
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot encode a batch"),
+                    }
+                }
+                if !notices.is_empty() {
+                    hub.notify_guests(&notices);
+                    if let Ok(bytes) = serde_json::to_vec(&notices) {
+                        let _ = nats.publish(GUESTS_SUBJECT, bytes.into()).await;
+                    }
+                }
+                seq.offer(&hub, a.after, a.changes);
+            }
+            Some(msg) = stream.next() => {
+                match serde_json::from_slice::<Announcement>(&msg.payload) {
+                    Ok(a) if a.node != node => seq.offer(&hub, a.after, a.changes),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "an unreadable announcement"),
+                }
+            }
+            Some(msg) = guests.next() => {
+                // Connection ids are cluster-wide: only the node holding one delivers.
+                if let Ok(notices) = serde_json::from_slice::<Vec<GuestNotice>>(&msg.payload) {
+                    hub.notify_guests(&notices);
+                }
+            }
+            _ = tick.tick() => {
+                let gap_open = seq.gap_since.is_some_and(|t| t.elapsed() >= GAP_GRACE);
+                let newest = {
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || store.max_position()).await
+                };
+                let behind = matches!(newest, Ok(Ok(n)) if n > seq.delivered);
+                behind_since = match (behind, behind_since) {
+                    (false, _) => None,
+                    (true, None) => Some(Instant::now()),
+                    (true, since) => since,
+                };
+                let lost = behind_since.is_some_and(|t| t.elapsed() >= GAP_GRACE);
+                if gap_open || lost {
+                    metrics.catch_up();
+                    catch_up(&store, &hub, &mut seq).await;
+                    behind_since = None;
+                }
+            }
+        }
+    }
+}
+
+/// Reads what this node missed from the database and delivers it, then whatever waited.
+async fn catch_up(store: &Arc<dyn Store>, hub: &Hub, seq: &mut Sequencer) {
+    loop {
+        let after = seq.delivered;
+        let page = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || store.stream_since(after, CATCH_UP_PAGE)).await
+        };
+        let rows = match page {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "catching up from the database failed");
+                return;
+            }
+            Err(_) => return,
+        };
+        let full = rows.len() == CATCH_UP_PAGE as usize;
+        seq.deliver(hub, rows);
+        if !full {
+            break;
+        }
+    }
+    seq.drain(hub);
+}
+
+/// Connects to NATS; the client reconnects by itself for as long as the node runs.
+pub async fn connect(url: &str, node: &str) -> Result<async_nats::Client, crate::ServerError> {
+    async_nats::ConnectOptions::new()
+        .name(format!("confer-server {node}"))
+        .no_echo()
+        .retry_on_initial_connect()
+        .connect(url)
+        .await
+        .map_err(|e| crate::ServerError::Config(format!("cannot connect to NATS at {url}: {e}")))
+}
