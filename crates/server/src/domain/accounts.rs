@@ -2,9 +2,9 @@
 //! lower-case, so every client sees one spelling), passwords, disabling, sessions. Replacing a
 //! password or disabling an account revokes every session of the user.
 
-use crate::store::{StoreError, UserId, UserRecord};
+use crate::store::{StoreError, UserId};
 
-use super::names;
+use super::{names, users::UserLookup};
 
 /// An account about to be stored.
 #[derive(Debug, Clone, Copy)]
@@ -20,9 +20,7 @@ pub(crate) struct NewUser<'a> {
 }
 
 /// What the account rules read and write, inside the store's write transaction.
-pub(crate) trait AccountRepo {
-    /// A user by account name (any case).
-    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+pub(crate) trait AccountRepo: UserLookup {
     /// Stores an account; returns its id.
     fn insert_user(&mut self, user: NewUser<'_>, at: i64) -> Result<UserId, StoreError>;
     /// Replaces a password hash.
@@ -55,7 +53,7 @@ pub(crate) fn create_user(
     let name = name.to_lowercase();
     validate_login(&name)?;
     let display_name = names::clean("A display name", display_name, 128)?;
-    if r.user_by_name(&name)?.is_some() {
+    if r.lookup_user(&name)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "A user named {name:?} already exists."
         )));
@@ -90,7 +88,7 @@ pub(crate) fn disable_user(r: &mut impl AccountRepo, name: &str) -> Result<(), S
 }
 
 fn existing(r: &mut impl AccountRepo, name: &str) -> Result<UserId, StoreError> {
-    Ok(r.user_by_name(name)?
+    Ok(r.lookup_user(name)?
         .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?
         .id)
 }

@@ -94,6 +94,9 @@ pub(crate) enum Action {
     },
     /// Read the meeting link: either member of a direct conversation, a room's moderators.
     ReadMeetingLink,
+    /// Start, join or leave the conversation's meeting: members of a room or of a direct
+    /// conversation (groups have no meeting).
+    UseMeeting,
 }
 
 /// Decides; on success returns the caller's role.
@@ -135,6 +138,10 @@ pub(crate) fn user_can(
                 "Conversation {conversation} has no meeting link."
             ))),
         },
+        Action::UseMeeting if kind == Kind::Group => Err(StoreError::Invalid(format!(
+            "Conversation {conversation} has no meeting."
+        ))),
+        Action::UseMeeting => Ok(role),
         _ if kind != Kind::Room => not_a("room"),
         Action::UseRoom => Ok(role),
         Action::DeleteRoom if role != Role::Owner => {
@@ -213,6 +220,7 @@ mod tests {
             (leave_last_moderator, ["forbidden", "forbidden", "ok"]),
             (leave_with_moderators, ["forbidden", "ok", "ok"]),
             (ReadMeetingLink, ["ok", "ok", "forbidden"]),
+            (UseMeeting, ["ok", "ok", "ok"]),
         ];
         for (action, want) in table {
             for (standing, want) in rooms.iter().zip(want) {
@@ -256,6 +264,14 @@ mod tests {
         );
         assert_eq!(
             outcome(Standing::Member(Group, Role::Member), ReadMeetingLink),
+            "invalid"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Direct, Role::Member), UseMeeting),
+            "ok"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Group, Role::Member), UseMeeting),
             "invalid"
         );
     }

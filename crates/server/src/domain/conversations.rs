@@ -13,6 +13,7 @@ use super::{
     chat::{self, ChatRepo},
     meetings::{self, MeetingRepo},
     names,
+    users::{self, UserLookup},
 };
 use crate::store::{ConversationId, StoreError, UserId, UserRecord};
 
@@ -56,9 +57,7 @@ impl Start {
 }
 
 /// What the conversation rules read and write, inside the store's write transaction.
-pub(crate) trait ConversationRepo: ChatRepo {
-    /// A user by account name (any case), or `NotFound`.
-    fn find_user(&mut self, name: &str) -> Result<UserRecord, StoreError>;
+pub(crate) trait ConversationRepo: ChatRepo + UserLookup {
     /// The direct conversation of a pair (lower id first), if it exists.
     fn direct_between(
         &mut self,
@@ -177,7 +176,7 @@ pub(crate) fn open_direct(
     other: &str,
     now: i64,
 ) -> Result<ConversationSummary, StoreError> {
-    let other = r.find_user(other)?;
+    let other = users::reachable(r, other)?;
     if other.id == user {
         return Err(StoreError::Invalid(
             "You cannot open a conversation with yourself.".into(),
@@ -223,7 +222,7 @@ pub(crate) fn create_group(
         .transpose()?;
     let mut invitees: Vec<UserId> = Vec::new();
     for n in invite {
-        let u = r.find_user(n)?;
+        let u = users::reachable(r, n)?;
         if u.id == user {
             return Err(StoreError::Invalid(
                 "You are in the group already; invite others.".into(),
@@ -269,7 +268,7 @@ pub(crate) fn invite_to_group(
 ) -> Result<(), StoreError> {
     let standing = r.standing(conversation, user)?;
     authz::user_can(standing, Action::UseGroup, conversation)?;
-    let invitee = r.find_user(invitee)?;
+    let invitee = users::reachable(r, invitee)?;
     if r.member_ids(conversation)?.contains(&invitee.id) {
         return Err(StoreError::Conflict(format!(
             "{} is in the group already.",
@@ -390,7 +389,7 @@ pub(crate) fn add_room_member(
     now: i64,
 ) -> Result<(), StoreError> {
     require_moderator(r, conversation, user)?;
-    let member = r.find_user(member)?;
+    let member = users::reachable(r, member)?;
     if r.member_ids(conversation)?.contains(&member.id) {
         return Err(StoreError::Conflict(format!(
             "{} is in the room already.",
@@ -417,7 +416,7 @@ pub(crate) fn remove_room_member(
 ) -> Result<(), StoreError> {
     let caller = r.standing(conversation, user)?;
     authz::user_can(caller, Action::Moderate, conversation)?;
-    let member = r.find_user(member)?;
+    let member = users::existing(r, member)?;
     let target = target_role(r, conversation, &member)?;
     authz::user_can(caller, Action::RemoveMember(target), conversation)?;
     remove_member(r, conversation, member.id, now)
@@ -431,7 +430,7 @@ pub(crate) fn promote_moderator(
     member: &str,
 ) -> Result<(), StoreError> {
     require_moderator(r, conversation, user)?;
-    let member = r.find_user(member)?;
+    let member = users::reachable(r, member)?;
     if target_role(r, conversation, &member)? == Role::Member {
         r.set_role(conversation, member.id, Role::Moderator)?;
         conversation_changed(r, conversation)?;

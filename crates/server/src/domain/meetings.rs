@@ -220,7 +220,7 @@ pub(crate) fn start(
     now: i64,
 ) -> Result<(), StoreError> {
     let standing = r.standing(conversation, user)?;
-    authz::user_can(standing, Action::UseRoom, conversation)?;
+    authz::user_can(standing, Action::UseMeeting, conversation)?;
     join_as_member(r, conversation, user, now)
 }
 
@@ -242,7 +242,7 @@ pub(crate) fn leave_meeting(
         return changed(r, conversation);
     }
     let standing = r.standing(conversation, user)?;
-    authz::user_can(standing, Action::UseRoom, conversation)?;
+    authz::user_can(standing, Action::UseMeeting, conversation)?;
     if !leave(r, conversation, user)? {
         return Err(StoreError::NotFound(format!(
             "You are not in the meeting of room {conversation}."

@@ -12,6 +12,7 @@ pub(crate) mod conversations;
 pub(crate) mod meetings;
 pub(crate) mod names;
 pub(crate) mod people;
+pub(crate) mod users;
 pub(crate) mod views;
 
 use crate::store::{Outcome, StoreError, WriteOp};

@@ -7,12 +7,11 @@
 
 use confer_proto::{Change, Favourite, FavouriteState, PresenceChoice, UserSettings};
 
-use crate::store::{ConversationId, PresencePolicy, StoreError, UserId, UserRecord};
+use super::users::{self, UserLookup};
+use crate::store::{ConversationId, PresencePolicy, StoreError, UserId};
 
 /// What the people rules read and write; implemented by each store inside its transaction.
-pub(crate) trait PeopleRepo {
-    /// A user by account name, or `NotFound`.
-    fn user_named(&mut self, name: &str) -> Result<UserRecord, StoreError>;
+pub(crate) trait PeopleRepo: UserLookup {
     /// A user's account name.
     fn name_of(&mut self, user: UserId) -> Result<String, StoreError>;
     /// A user's settings as stored.
@@ -119,7 +118,7 @@ pub(crate) fn add_favourite(
     policy: PresencePolicy,
     now: i64,
 ) -> Result<(), StoreError> {
-    let target = r.user_named(target)?;
+    let target = users::reachable(r, target)?;
     if target.id == user {
         return Err(StoreError::Invalid(
             "You cannot add yourself to your favourites.".into(),
@@ -145,7 +144,7 @@ pub(crate) fn remove_favourite(
     user: UserId,
     target: &str,
 ) -> Result<(), StoreError> {
-    let target = r.user_named(target)?;
+    let target = users::existing(r, target)?;
     if r.delete_favourite(user, target.id)? {
         publish_favourite(r, user, target.id, FavouriteState::Removed)?;
     }
@@ -159,7 +158,7 @@ pub(crate) fn answer_subscription(
     requester: &str,
     accept: bool,
 ) -> Result<(), StoreError> {
-    let requester = r.user_named(requester)?;
+    let requester = users::existing(r, requester)?;
     let state = if accept {
         FavouriteState::Accepted
     } else {

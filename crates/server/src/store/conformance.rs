@@ -774,7 +774,6 @@ macro_rules! store_conformance_tests {
             // `user_named`), so a moderator cannot remove a disabled member, nor anyone drop a
             // disabled favourite or decline a disabled user's request: each answers not_found,
             // and disabling is for good.
-            #[ignore = "bug: a disabled user cannot be removed from rooms or favourites"]
             fn a_disabled_user_can_still_be_removed_from_rooms_and_favourites() {
                 let f = Fixture::new();
                 let alice = f.user("alice");
@@ -928,7 +927,6 @@ macro_rules! store_conformance_tests {
             // Bug: a member joins the meeting of a 1:1 conversation by its link, but StartMeeting
             // and LeaveMeeting refuse it as invalid (authz `UseRoom` is for rooms only), so the
             // meeting never ends: both members see it ongoing for good.
-            #[ignore = "bug: a 1:1 meeting joined by its link can be neither started nor left"]
             fn the_members_of_a_one_to_one_conversation_start_and_leave_its_meeting() {
                 let f = Fixture::new();
                 let alice = f.user("alice");
@@ -3517,7 +3515,6 @@ macro_rules! store_conformance_tests {
             #[test]
             // Bug: SQLite's LIKE folds ASCII case only, so "élodie" does not find "Élodie" (the
             // trait promises a case-insensitive search; PostgreSQL's ILIKE folds every letter).
-            #[ignore = "bug: the SQLite store's search_users folds ASCII case only"]
             fn user_search_ignores_case_beyond_ascii() {
                 let f = Fixture::new();
                 f.user_with("elodie", "Élodie Dupré");

@@ -37,6 +37,7 @@ use crate::domain::{
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     people::PeopleRepo,
+    users::UserLookup,
     views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
 };
 
@@ -305,12 +306,6 @@ impl<C: GenericClient> Db<'_, C> {
 
     fn user_named(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         self.user_where("lower(name) = lower($1)", &name)
-    }
-
-    fn require_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
-        self.user_named(name)?
-            .filter(|u| !u.disabled)
-            .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))
     }
 
     fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
@@ -903,10 +898,6 @@ impl ChatRepo for Appender<'_, '_> {
 }
 
 impl PeopleRepo for Appender<'_, '_> {
-    fn user_named(&mut self, name: &str) -> Result<UserRecord, StoreError> {
-        self.db.require_user(name)
-    }
-
     fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
         self.db.name_of(user)
     }
@@ -1015,10 +1006,6 @@ impl PeopleRepo for Appender<'_, '_> {
 }
 
 impl ConversationRepo for Appender<'_, '_> {
-    fn find_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
-        self.db.require_user(name)
-    }
-
     fn direct_between(
         &mut self,
         (a, b): (UserId, UserId),
@@ -1485,11 +1472,13 @@ impl MeetingRepo for Appender<'_, '_> {
     }
 }
 
-impl AccountRepo for Appender<'_, '_> {
-    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+impl UserLookup for Appender<'_, '_> {
+    fn lookup_user(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         self.db.user_named(name)
     }
+}
 
+impl AccountRepo for Appender<'_, '_> {
     fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
         Ok(self
             .db

@@ -14,6 +14,7 @@ use crate::domain::{
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     people::PeopleRepo,
+    users::UserLookup,
     views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
 };
 use confer_proto::{
@@ -21,7 +22,9 @@ use confer_proto::{
     HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState,
     UserInfo, UserSettings,
 };
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, functions::FunctionFlags, params,
+};
 
 use super::{
     Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
@@ -203,6 +206,13 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     // Every statement goes through the cache (`sql_exec`, `sql_row`, `prepare_cached`): room
     // for all of the writer's and readers' distinct statements.
     conn.set_prepared_statement_cache_capacity(256);
+    // SQLite's own lower() and LIKE fold ASCII only; a directory search folds every script.
+    conn.create_scalar_function(
+        "unicode_lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<String>(0)?.to_lowercase()),
+    )?;
     // Admin commands may write while the server runs: wait for the lock instead of failing.
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -264,12 +274,6 @@ fn user_by(
 ) -> Result<Option<UserRecord>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}");
     Ok(sql_row(conn, &sql, [arg], user_from_row).optional()?)
-}
-
-fn require_user(conn: &Connection, name: &str) -> Result<UserRecord, StoreError> {
-    user_by(conn, "name = ?1", &name)?
-        .filter(|u| !u.disabled)
-        .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))
 }
 
 fn name_of(conn: &Connection, id: UserId) -> Result<String, StoreError> {
@@ -630,10 +634,6 @@ impl ChatRepo for Appender<'_, '_> {
 
 /// The SQLite side of the people rules.
 impl PeopleRepo for Appender<'_, '_> {
-    fn user_named(&mut self, name: &str) -> Result<UserRecord, StoreError> {
-        require_user(self.tx, name)
-    }
-
     fn name_of(&mut self, user: UserId) -> Result<String, StoreError> {
         name_of(self.tx, user)
     }
@@ -775,10 +775,6 @@ fn last_seq(conn: &Connection, conv: ConversationId) -> Result<u64, StoreError> 
 
 /// The SQLite side of the conversation rules.
 impl ConversationRepo for Appender<'_, '_> {
-    fn find_user(&mut self, name: &str) -> Result<UserRecord, StoreError> {
-        require_user(self.tx, name)
-    }
-
     fn direct_between(
         &mut self,
         (a, b): (UserId, UserId),
@@ -1494,12 +1490,14 @@ impl MeetingRepo for Appender<'_, '_> {
     }
 }
 
-/// The SQLite side of the account rules.
-impl AccountRepo for Appender<'_, '_> {
-    fn user_by_name(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+impl UserLookup for Appender<'_, '_> {
+    fn lookup_user(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         user_by(self.tx, "name = ?1", &name)
     }
+}
 
+/// The SQLite side of the account rules.
+impl AccountRepo for Appender<'_, '_> {
     fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
         sql_exec(
             self.tx,
@@ -1687,13 +1685,16 @@ impl Store for SqliteStore {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = format!("%{}%", escaped.to_lowercase());
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE disabled = 0 AND \
-                 (name LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\') ORDER BY name LIMIT ?2"
+                 (unicode_lower(name) LIKE ?1 ESCAPE '\\' \
+                 OR unicode_lower(display_name) LIKE ?1 ESCAPE '\\') ORDER BY name LIMIT ?2"
             ))?;
-            Ok(stmt.query_map(params![pattern, limit], user_from_row)?.collect::<Result<_, _>>()?)
+            Ok(stmt
+                .query_map(params![pattern, limit], user_from_row)?
+                .collect::<Result<_, _>>()?)
         })
     }
 
