@@ -20,7 +20,8 @@ fn client(state: &AppState) -> Result<Arc<Client>, UiError> {
         .ok_or_else(|| UiError::new("signed_out", "Sign in first."))
 }
 
-/// Signs in (or resumes a stored session) and keeps the client.
+/// Signs in (or resumes a stored session) and keeps the client. `server` is one address or
+/// several separated by commas, tried in order when one is down.
 #[tauri::command]
 pub async fn sign_in(
     app: AppHandle,
@@ -29,13 +30,15 @@ pub async fn sign_in(
     user: String,
     password: Option<String>,
 ) -> Result<String, UiError> {
+    let servers = confer_core::parse_servers(&server)?;
+    // Named after the first server, so a profile made with one address is found again.
     let profile = state.profile.clone().unwrap_or(
         app.path()
             .app_data_dir()?
-            .join(crate::profile_name(&server, &user)),
+            .join(crate::profile_name(&servers[0], &user)),
     );
     let config = ClientConfig {
-        server,
+        servers,
         user,
         // The form's password, else the one given to a command-line launch.
         password: password.filter(|p| !p.is_empty()).or_else(|| {

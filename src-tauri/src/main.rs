@@ -179,5 +179,12 @@ mod tests {
         );
         assert_eq!(p, Some(PathBuf::from("/tmp/p")));
         assert_eq!(profile_name("h:1", "Bob"), "bob@ws___h_1_v1_ws");
+        // A list goes to sign_in as given; the core splits it there.
+        let (l, _) = parse_args(
+            ["confer", "--server", "ws://h:1,ws://h:2"]
+                .map(String::from)
+                .into_iter(),
+        );
+        assert_eq!(l.server.as_deref(), Some("ws://h:1,ws://h:2"));
     }
 }

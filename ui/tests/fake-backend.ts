@@ -177,12 +177,19 @@ export class FakeBackend implements Backend {
 
   async signIn(server: string, user: string, password: string | null): Promise<string> {
     this.log("signIn", server, user, password === null ? null : "***");
-    if (!/^wss?:\/\/\S+$/.test(server)) throw fail("invalid", "The server address must start with ws:// or wss://.");
+    // One address or a comma-separated list, as the core reads it; the first names the host.
+    const servers = server.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    if (servers.length === 0) {
+      throw fail("invalid", "Give at least one server address (several are separated by commas).");
+    }
+    if (!servers.every((s) => /^wss?:\/\/\S+$/.test(s))) {
+      throw fail("invalid", "The server address must start with ws:// or wss://.");
+    }
     if (user.trim().toLowerCase() !== this.me || password !== this.password) {
       throw fail("auth_failed", "Wrong user name or password.");
     }
     this.signedIn = true;
-    this.server = server;
+    this.server = servers[0];
     this.setOwnPresence();
     return this.me;
   }

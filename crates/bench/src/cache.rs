@@ -64,7 +64,7 @@ pub fn prepare(dir: &Path, n: usize) -> Result<()> {
 
 fn config(url: &str, profile: &Path) -> ClientConfig {
     ClientConfig {
-        server: url.into(),
+        servers: vec![url.into()],
         user: "alice".into(),
         password: Some(PASSWORD.into()),
         profile: profile.to_owned(),

@@ -22,14 +22,17 @@ use confer_proto::PresenceChoice;
         5 refused by the server, 1 other failures."
 )]
 struct Cli {
-    /// Server address (ws://host:port, http://host:port or host:port).
+    /// Server address (ws://host:port, http://host:port or host:port), or several separated by
+    /// commas: when one is down the next is used, from where this profile left off.
     #[arg(
-        long,
+        long = "server",
         env = "CONFER_SERVER",
         default_value = "ws://127.0.0.1:7300",
+        value_name = "URL[,URL...]",
+        value_parser = parse_servers,
         global = true
     )]
-    server: String,
+    servers: Servers,
     /// Your account name.
     #[arg(long, env = "CONFER_USER", global = true)]
     user: Option<String>,
@@ -134,7 +137,8 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
-    /// Join a room's meeting by its link as a guest without an account (no --user needed).
+    /// Join a room's meeting by its link as a guest without an account (no --user needed; only
+    /// the first --server is used).
     Guest {
         #[command(subcommand)]
         action: GuestAction,
@@ -386,6 +390,14 @@ enum OnOff {
     Off,
 }
 
+/// The `--server` list, in the order the servers are tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Servers(Vec<String>);
+
+fn parse_servers(text: &str) -> Result<Servers, CoreError> {
+    confer_core::parse_servers(text).map(Servers)
+}
+
 /// A failure with its exit code.
 struct Failure(u8, String);
 
@@ -502,7 +514,8 @@ fn profile_dir(cli: &Cli, user: &str) -> Result<PathBuf, Failure> {
     }
     let base =
         dirs::data_dir().ok_or_else(|| usage("no data directory is known here; give --profile"))?;
-    let url = confer_core::ws_url(&cli.server);
+    // Named after the first server, as before lists: a profile made with one keeps its place.
+    let url = confer_core::ws_url(&cli.servers.0[0]);
     let host: String = url
         .split("://")
         .nth(1)
@@ -526,7 +539,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     } = &cli.command
     {
         let timeout = Duration::from_secs(cli.connect_timeout.max(1));
-        return guest_join(&cli.server, link, name, *stay, timeout).await;
+        // A guest session is short and holds no cursor to resume: the first server only.
+        return guest_join(&cli.servers.0[0], link, name, *stay, timeout).await;
     }
     let user = cli
         .user
@@ -548,7 +562,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         _ => None,
     };
     let config = ClientConfig {
-        server: cli.server.clone(),
+        servers: cli.servers.0.clone(),
         user: user.clone(),
         password: password(&cli)?,
         profile: profile_dir(&cli, &user)?,
@@ -1265,6 +1279,35 @@ fn format_time(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Servers};
+
+    #[test]
+    fn server_takes_one_address_or_a_comma_separated_list() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["confer-cli"].iter().chain(args).chain(&["who"]))
+                .map(|cli| cli.servers)
+        };
+        let list = |urls: &[&str]| Servers(urls.iter().map(|u| u.to_string()).collect());
+        assert_eq!(
+            parse(&["--server", "ws://a:1"]).unwrap(),
+            list(&["ws://a:1"])
+        );
+        assert_eq!(
+            parse(&["--server", "ws://a:1, b:2,,wss://c/v1/ws"]).unwrap(),
+            list(&["ws://a:1", "b:2", "wss://c/v1/ws"])
+        );
+        // The last --server wins, as for every flag.
+        assert_eq!(
+            parse(&["--server", "a:1", "--server", "b:2,c:3"]).unwrap(),
+            list(&["b:2", "c:3"])
+        );
+        let empty = parse(&["--server", " , "]).unwrap_err();
+        assert_eq!(empty.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(empty.to_string().contains("at least one server"), "{empty}");
+    }
+
     #[test]
     fn times_format_in_utc() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00");

@@ -307,6 +307,40 @@ fn exit_codes_say_what_went_wrong() {
 }
 
 #[test]
+fn a_server_list_skips_the_servers_that_are_down() {
+    let server = ServerProc::start();
+    let url = server.url();
+    // Bound, then released: connecting there is refused.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dead = format!("ws://{dead}");
+    let p = Profiles::new();
+    let mut send = p.cli(&format!("{dead}, {url}"), "alice");
+    send.args(["send", "bob", "through the second"]);
+    ok(send);
+    let texts: Vec<String> = history_json(&p, &url, "bob", "alice")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, ["through the second"]);
+    // Every server down: unreachable, and the message names them all.
+    let mut who = p.cli(&format!("{dead},ws://127.0.0.1:9"), "alice");
+    who.args(["--connect-timeout", "1", "who"]);
+    let out = fails(who, 4);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&dead) && err.contains("ws://127.0.0.1:9"),
+        "{err}"
+    );
+    // No address at all is a usage error.
+    let mut who = p.cli(" , ", "alice");
+    who.arg("who");
+    assert_eq!(who.output().unwrap().status.code(), Some(2));
+}
+
+#[test]
 fn a_message_sent_while_the_server_is_down_waits_survives_restarts_and_arrives_once() {
     let mut server = ServerProc::start();
     let url = server.url();
@@ -355,7 +389,7 @@ fn a_message_sent_while_the_server_is_down_waits_survives_restarts_and_arrives_o
 /// Queues `n` messages into Alice's outbox without connecting.
 async fn queue(p: &Profiles, url: &str, n: usize) -> u64 {
     let cfg = ClientConfig {
-        server: url.into(),
+        servers: vec![url.into()],
         user: "alice".into(),
         password: None,
         profile: p.profile("alice"),

@@ -2,8 +2,9 @@
 //!
 //! A [`Client`] owns a local SQLite [`cache`] and a supervisor task that keeps one connection to
 //! the server: it connects with a timeout, authenticates, resumes from the cache's sync cursor,
-//! drains the outbox in order, applies every event to the cache, and reconnects with
-//! exponential backoff and jitter when the connection drops. The UI reads only from the cache
+//! drains the outbox in order, applies every event to the cache, and reconnects when the
+//! connection drops: to the next server of its list at once, with exponential backoff and
+//! jitter once every server has failed in turn. The UI reads only from the cache
 //! (snapshots) and from [`ClientEvent`]s (changes), so it works offline with what it has.
 #![warn(missing_docs)]
 
@@ -73,8 +74,11 @@ pub enum CoreError {
 /// How to reach the server and where to keep local state.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Server address: `ws://host:port/v1/ws`, `http://host:port` or `host:port`.
-    pub server: String,
+    /// Server addresses, each `ws://host:port/v1/ws`, `http://host:port` or `host:port`, tried
+    /// in this order when one is down (see [`parse_servers`]). They serve the same data; the
+    /// first one names the stored session token, so a profile made with one address keeps its
+    /// token when more are added after it.
+    pub servers: Vec<String>,
     /// Account name.
     pub user: String,
     /// Password, used when no stored token works.
@@ -92,10 +96,35 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// The WebSocket URL of the server.
-    pub fn ws_url(&self) -> String {
-        ws_url(&self.server)
+    /// The WebSocket URLs of the servers, in the order they are tried.
+    pub fn ws_urls(&self) -> Vec<String> {
+        self.servers.iter().map(|s| ws_url(s)).collect()
     }
+
+    /// The servers for people: "the server at URL", or "any of the servers URL, URL".
+    fn servers_text(&self) -> String {
+        match self.ws_urls().as_slice() {
+            [one] => format!("the server at {one}"),
+            many => format!("any of the servers {}", many.join(", ")),
+        }
+    }
+}
+
+/// Splits a comma-separated list of server addresses (one address is a list of one), trimming
+/// each; empty items are skipped, and at least one address is required.
+pub fn parse_servers(text: &str) -> Result<Vec<String>, CoreError> {
+    let servers: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if servers.is_empty() {
+        return Err(CoreError::Invalid(
+            "Give at least one server address (several are separated by commas).".into(),
+        ));
+    }
+    Ok(servers)
 }
 
 /// Normalises a server address to its WebSocket URL.
@@ -120,7 +149,7 @@ pub fn ws_url(server: &str) -> String {
 /// the form (the password comes from `CONFER_PASSWORD`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct LaunchOptions {
-    /// Server address.
+    /// Server address, or several separated by commas, as given.
     pub server: Option<String>,
     /// Account name.
     pub user: Option<String>,
@@ -392,12 +421,11 @@ impl Client {
         }
         let mut config = config;
         config.user = config.user.to_lowercase();
-        let tokens = TokenStore::new(
-            &config.profile,
-            &config.ws_url(),
-            &config.user,
-            config.use_keyring,
-        );
+        let Some(first) = config.ws_urls().into_iter().next() else {
+            return Err(CoreError::Invalid("No server address was given.".into()));
+        };
+        // Keyed by the first server: every server in the list serves the same accounts.
+        let tokens = TokenStore::new(&config.profile, &first, &config.user, config.use_keyring);
         let (state, _) = watch::channel(if connect {
             ConnState::Connecting
         } else {
@@ -429,9 +457,14 @@ impl Client {
         Ok(Self { inner, supervisor })
     }
 
-    /// The server address this client was opened with.
+    /// The first server address this client was opened with.
     pub fn server(&self) -> &str {
-        &self.inner.config.server
+        &self.inner.config.servers[0]
+    }
+
+    /// Every server address this client was opened with, in the order they are tried.
+    pub fn servers(&self) -> &[String] {
+        &self.inner.config.servers
     }
 
     /// The signed-in user's name.
@@ -469,10 +502,7 @@ impl Client {
             }
         };
         tokio::time::timeout(timeout, wait).await.map_err(|_| {
-            CoreError::Unreachable(format!(
-                "cannot reach the server at {}",
-                self.inner.config.ws_url()
-            ))
+            CoreError::Unreachable(format!("cannot reach {}", self.inner.config.servers_text()))
         })?
     }
 
@@ -498,10 +528,7 @@ impl Client {
             }
         };
         tokio::time::timeout(timeout, wait).await.map_err(|_| {
-            CoreError::Unreachable(format!(
-                "cannot reach the server at {}",
-                self.inner.config.ws_url()
-            ))
+            CoreError::Unreachable(format!("cannot reach {}", self.inner.config.servers_text()))
         })?
     }
 

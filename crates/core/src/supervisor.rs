@@ -1,5 +1,6 @@
 //! Keeps one connection: connect, authenticate, resume, drain the outbox, apply events; on loss,
-//! back off (exponentially, with jitter) and start again.
+//! try the next server of the list at once, and once every server has failed in turn, back off
+//! (exponentially, with jitter) and go round again.
 
 use std::{collections::BTreeMap, pin::Pin, sync::Arc, time::Duration};
 
@@ -33,11 +34,50 @@ enum End {
     },
 }
 
+/// Which server to try: the list in order, round robin. A round is one failure per server since
+/// the last connection that went online; only a whole round of failures waits for the backoff,
+/// so a server that is down costs the next one no delay.
+#[derive(Debug)]
+struct Rotation {
+    len: usize,
+    current: usize,
+    failures: usize,
+}
+
+impl Rotation {
+    fn new(len: usize) -> Self {
+        Self {
+            len: len.max(1),
+            current: 0,
+            failures: 0,
+        }
+    }
+
+    /// The current server failed, or dropped a connection that had been online: moves to the
+    /// next one; true when a whole round has failed (back off before going on).
+    fn failed(&mut self, was_online: bool) -> bool {
+        if was_online {
+            self.failures = 0;
+        }
+        self.failures += 1;
+        self.current = (self.current + 1) % self.len;
+        if self.failures >= self.len {
+            self.failures = 0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 pub(crate) async fn run(inner: Arc<Inner>) {
+    let urls = inner.config.ws_urls();
+    let mut rotation = Rotation::new(urls.len());
     let mut backoff = FIRST_BACKOFF;
     loop {
         inner.set_state(ConnState::Connecting);
-        match session(&inner).await {
+        let url = &urls[rotation.current];
+        match session(&inner, url).await {
             End::AuthFailed => {
                 inner.set_state(ConnState::AuthFailed);
                 return;
@@ -47,10 +87,18 @@ pub(crate) async fn run(inner: Arc<Inner>) {
                 return;
             }
             End::Lost { was_online } => {
-                inner.set_state(ConnState::Offline);
                 if was_online {
                     backoff = FIRST_BACKOFF;
                 }
+                if !rotation.failed(was_online) {
+                    tracing::info!(
+                        from = %url,
+                        to = %urls[rotation.current],
+                        "server unreachable; trying the next one"
+                    );
+                    continue;
+                }
+                inner.set_state(ConnState::Offline);
             }
         }
         // Jitter spreads the reconnects of many clients after a server restart.
@@ -69,9 +117,8 @@ pub(crate) async fn run(inner: Arc<Inner>) {
 
 type InFlight = Pin<Box<dyn Future<Output = (OutboxItem, Result<Response, CoreError>)> + Send>>;
 
-async fn session(inner: &Arc<Inner>) -> End {
-    let url = inner.config.ws_url();
-    let connect = Connection::connect(&url, inner.config.connect_timeout, inner.config.heartbeat);
+async fn session(inner: &Arc<Inner>, url: &str) -> End {
+    let connect = Connection::connect(url, inner.config.connect_timeout, inner.config.heartbeat);
     let connected = tokio::select! {
         c = connect => c,
         _ = inner.closing() => return End::Closed,
@@ -479,5 +526,47 @@ async fn apply_events(
         inner.refresh_totals().await
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rotation;
+
+    /// Tries `rotation` through a run of outcomes; returns the server tried each time and
+    /// whether a backoff followed.
+    fn trace(rotation: &mut Rotation, outcomes: &[bool]) -> Vec<(usize, bool)> {
+        outcomes
+            .iter()
+            .map(|&was_online| {
+                let tried = rotation.current;
+                (tried, rotation.failed(was_online))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_server_backs_off_after_every_failure_as_before() {
+        let mut r = Rotation::new(1);
+        assert_eq!(
+            trace(&mut r, &[false, false, true, false]),
+            [(0, true), (0, true), (0, true), (0, true)]
+        );
+    }
+
+    #[test]
+    fn several_servers_are_tried_in_turn_and_only_a_whole_round_backs_off() {
+        let mut r = Rotation::new(3);
+        assert_eq!(
+            trace(&mut r, &[false, false, false, false, false]),
+            [(0, false), (1, false), (2, true), (0, false), (1, false)]
+        );
+        // Server 1 went online, then dropped: that starts a new round, so servers 2 and 0 are
+        // tried before the backoff.
+        let mut r = Rotation::new(3);
+        assert_eq!(
+            trace(&mut r, &[false, true, false, false, false]),
+            [(0, false), (1, false), (2, false), (0, true), (1, false)]
+        );
     }
 }

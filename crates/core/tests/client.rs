@@ -39,7 +39,7 @@ impl Env {
 
 fn config(url: &str, dir: &std::path::Path, user: &str, device: &str) -> ClientConfig {
     ClientConfig {
-        server: url.into(),
+        servers: vec![url.into()],
         user: user.into(),
         password: Some(PW.into()),
         profile: dir.join(format!("{user}-{device}")),
@@ -203,7 +203,7 @@ async fn the_cache_shows_history_without_a_server_and_the_outbox_survives_restar
     // A restarted client still has it pending; the returning server gets it once.
     let server = TestServer::start_config(server_config).await.unwrap();
     let cfg = ClientConfig {
-        server: server.ws_url(),
+        servers: vec![server.ws_url()],
         ..cfg
     };
     let back = Client::open(cfg, true).unwrap();
@@ -681,4 +681,137 @@ async fn groups_through_the_client_invitations_joins_and_leaving_clears_the_cach
         assert!(std::time::Instant::now() < deadline, "still cached");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An address nobody listens on: bound, then released, so connecting is refused at once.
+fn closed_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_is_down_is_skipped_for_the_next_one_in_the_list() {
+    let env = Env::new().await;
+    let dead = format!("ws://{}", closed_port());
+    let cfg = ClientConfig {
+        servers: vec![dead.clone(), env.server.ws_url()],
+        ..env.config("alice", "desk")
+    };
+    let alice = Client::open(cfg, true).unwrap();
+    alice.wait_synced(WAIT).await.unwrap();
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let m = alice.send(conv, "through the second").await.unwrap();
+    let sent = alice.wait_sent(m.local_id, WAIT).await.unwrap();
+    assert_eq!(sent.seq, Some(1));
+    alice.close().await;
+
+    // With every server down, the error names them all.
+    let other = format!("ws://{}", closed_port());
+    let cfg = ClientConfig {
+        servers: vec![dead.clone(), other.clone()],
+        ..env.config("alice", "desk")
+    };
+    let offline = Client::open(cfg, true).unwrap();
+    match offline.wait_online(Duration::from_millis(300)).await {
+        Err(CoreError::Unreachable(text)) => {
+            assert!(
+                text.contains(&format!("{dead}/v1/ws")) && text.contains(&format!("{other}/v1/ws")),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_its_server_stops_the_client_moves_to_the_next_and_resumes_from_its_cursor() {
+    let env = Env::new().await;
+    // Server B will serve A's data directory on another address once A has stopped.
+    let b_addr = closed_port();
+    let servers = vec![env.server.ws_url(), format!("ws://{b_addr}")];
+    let open = |user: &str| {
+        let cfg = ClientConfig {
+            servers: servers.clone(),
+            ..env.config(user, "desk")
+        };
+        Client::open(cfg, true).unwrap()
+    };
+    let (alice, bob) = (open("alice"), open("bob"));
+    alice.wait_synced(WAIT).await.unwrap();
+    bob.wait_synced(WAIT).await.unwrap();
+    let conv = alice.direct_conversation("bob").await.unwrap();
+    let first = alice.send(conv, "m00").await.unwrap();
+    alice.wait_sent(first.local_id, WAIT).await.unwrap();
+    let bob_conv = bob.direct_conversation("alice").await.unwrap();
+    assert_eq!(bob_conv, conv);
+    let mut rx = bob.subscribe();
+    let mut bob_states = bob.state();
+
+    // A stops in the middle of a burst: some of it is stored, some acknowledged, some neither.
+    for i in 1..=10 {
+        alice.send(conv, &format!("m{i:02}")).await.unwrap();
+    }
+    let data_dir = env.server.data_dir.clone();
+    let Env { server, dir: _dir } = env;
+    let tmp = server.stop().await.unwrap();
+    tokio::time::timeout(WAIT, bob_states.wait_for(|s| *s != ConnState::Online))
+        .await
+        .expect("bob noticed that A stopped")
+        .unwrap();
+    // Written while no server is up: they wait in the outbox.
+    let mut last = None;
+    for i in 11..=20 {
+        last = Some(alice.send(conv, &format!("m{i:02}")).await.unwrap());
+    }
+
+    let b = TestServer::start_on(
+        b_addr,
+        confer_server::Config {
+            data_dir,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Backoff between rounds of both servers grows while B starts: allow a few rounds.
+    let patience = Duration::from_secs(40);
+    alice
+        .wait_sent(last.unwrap().local_id, patience)
+        .await
+        .unwrap();
+    tokio::time::timeout(patience, bob_states.wait_for(|s| *s == ConnState::Online))
+        .await
+        .expect("bob moved to B")
+        .unwrap();
+    while bob.history(bob_conv, None, 50).await.unwrap().len() < 21 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .expect("bob got the messages sent while he was moving")
+            .unwrap();
+    }
+    let page = bob.history(bob_conv, None, 50).await.unwrap();
+    let texts: Vec<&str> = page.iter().map(|m| m.text.as_str()).collect();
+    let expected: Vec<String> = (0..=20).map(|i| format!("m{i:02}")).collect();
+    assert_eq!(texts, expected, "each once, in order");
+    let seqs: Vec<Option<u64>> = page.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (1..=21).map(Some).collect::<Vec<_>>());
+    // And the server holds each once too.
+    let mut raw = confer_testkit::Client::login(&b.ws_url(), "bob", PW)
+        .await
+        .unwrap();
+    match raw
+        .request(confer_proto::Request::History {
+            conversation: conv,
+            before: None,
+            limit: None,
+        })
+        .await
+        .unwrap()
+    {
+        confer_proto::Response::History { page } => assert_eq!(page.messages.len(), 21),
+        r => panic!("{r:?}"),
+    }
+    alice.close().await;
+    bob.close().await;
+    drop((b, tmp));
 }

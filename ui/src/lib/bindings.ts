@@ -998,7 +998,7 @@ ended?: string, };
 
 export type LaunchOptions = { 
 /**
- * Server address.
+ * Server address, or several separated by commas, as given.
  */
 server: string | null, 
 /**
