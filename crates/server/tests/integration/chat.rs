@@ -1,7 +1,5 @@
 //! Direct chat: delivery, history, idempotent resends, membership, settings.
 
-use std::time::Duration;
-
 use confer_proto::{Change, ErrorCode, Event, Request, Response};
 
 use super::*;
@@ -67,8 +65,7 @@ async fn resending_a_client_id_stores_one_message() {
     let again = send(&mut alice, conv, "same-id", "once").await;
     assert_eq!((again.seq, again.duplicate), (first.seq, true));
     assert_eq!(history(&mut bob, conv).await.len(), 1);
-    let messages: Vec<_> = bob
-        .drain_events(Duration::from_millis(300))
+    let messages: Vec<_> = events_before_message(&mut bob, &mut alice, conv, "barrier")
         .await
         .into_iter()
         .filter(|e| {
@@ -147,7 +144,14 @@ async fn a_non_member_is_refused_everything() {
         1,
         "nothing was stored by the intruder"
     );
-    let events = carol.drain_events(Duration::from_millis(200)).await;
+    // A conversation alice opens with carol afterwards comes after anything carol could have
+    // been sent about the other one.
+    let with_carol = open_direct(&mut alice, "carol").await;
+    let events = events_before(&mut carol, |e| {
+        matches!(e, Event::Change { change: Change::Conversation { conversation }, .. }
+            if conversation.id == with_carol)
+    })
+    .await;
     assert!(
         events.iter().all(|e| !matches!(e, Event::Change { .. })),
         "carol saw {events:?}"

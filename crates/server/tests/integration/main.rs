@@ -109,6 +109,43 @@ pub async fn next_message(client: &mut Client) -> Message {
         .unwrap()
 }
 
+/// The events `client` receives before the first one `barrier` picks: how a test shows that
+/// something did *not* arrive without sleeping. The barrier must be an event that the server
+/// sends after the one that must not come (a later change in the same stream, a reply).
+pub async fn events_before(
+    client: &mut Client,
+    mut barrier: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
+    let mut before = Vec::new();
+    let deadline = tokio::time::Instant::now() + confer_testkit::WAIT;
+    loop {
+        let event = tokio::time::timeout_at(deadline, client.next_event())
+            .await
+            .expect("the barrier event never came")
+            .unwrap();
+        if barrier(&event) {
+            return before;
+        }
+        before.push(event);
+    }
+}
+
+/// `sender` posts `tag` in `conversation`; returns what `client` received before it. Changes
+/// reach a device in stream order, so anything published before the tag is in the result.
+pub async fn events_before_message(
+    client: &mut Client,
+    sender: &mut Client,
+    conversation: u64,
+    tag: &str,
+) -> Vec<Event> {
+    send(sender, conversation, tag, tag).await;
+    events_before(client, |e| {
+        matches!(e, Event::Change { change: Change::Message { message }, .. }
+            if message.client_id == tag)
+    })
+    .await
+}
+
 /// Connects and logs in without syncing (for tests that choose the sync cursor themselves).
 pub async fn login_unsynced(server: &TestServer, name: &str) -> Client {
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
