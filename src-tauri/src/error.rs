@@ -1,6 +1,7 @@
-//! The one error type at the IPC boundary: `{code, message}`.
+//! The one error type at the IPC boundary: `{code, message, reason?}`.
 
 use confer_core::CoreError;
+use confer_proto::Reason;
 use serde::Serialize;
 
 /// What a failed command returns to the UI.
@@ -8,8 +9,11 @@ use serde::Serialize;
 pub struct UiError {
     /// Machine-readable: `offline`, `auth_failed`, `refused:<server code>`, `invalid`, ...
     pub code: String,
-    /// One sentence for people.
+    /// One English sentence: what the UI shows when there is no reason to word.
     pub message: String,
+    /// The server's reason, when the server refused: the UI words it in the user's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
 }
 
 impl UiError {
@@ -17,6 +21,7 @@ impl UiError {
         Self {
             code: code.into(),
             message: message.into(),
+            reason: None,
         }
     }
 }
@@ -33,9 +38,14 @@ impl From<CoreError> for UiError {
             CoreError::NotFound(_) => "not_found".to_owned(),
             _ => "internal".to_owned(),
         };
+        let reason = match &e {
+            CoreError::Refused(body) => Some(body.reason.clone()),
+            _ => None,
+        };
         Self {
             code,
             message: e.to_string(),
+            reason,
         }
     }
 }
@@ -59,8 +69,15 @@ mod tests {
         );
         let refused = CoreError::Refused(confer_proto::ErrorBody::new(
             confer_proto::ErrorCode::Forbidden,
-            "no",
+            Reason::OwnerCannotLeave,
         ));
-        assert_eq!(UiError::from(refused).code, "refused:forbidden");
+        assert_eq!(
+            serde_json::to_value(UiError::from(refused)).unwrap(),
+            serde_json::json!({
+                "code": "refused:forbidden",
+                "message": "The owner cannot leave a room; delete it instead.",
+                "reason": {"reason": "owner_cannot_leave"}
+            })
+        );
     }
 }

@@ -336,7 +336,7 @@ fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
         for id in ids {
             c.reply(id)
                 .await?
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
         }
         c.close().await;
         Ok(())

@@ -9,6 +9,7 @@ import type {
   ConversationInfo,
   ConversationView,
   DirectoryEntry,
+  ErrorCode,
   Favourite,
   Favourites,
   FavouriteState,
@@ -22,12 +23,14 @@ import type {
   Presence,
   PresenceChoice,
   PresenceStatus,
+  Reason,
   ScheduledMeeting,
   Settings,
   TickState,
   UnreadTotals,
 } from "../src/lib/bindings";
 import { MAX_TEXT_BYTES } from "../src/lib/bindings";
+import { reasonText } from "../src/lib/i18n";
 import type { Backend, UiError } from "../src/lib/ipc";
 
 export type FakeOptions = {
@@ -83,8 +86,15 @@ type Ongoing = { startedAt: number; participants: string[]; guests: Guest[] };
 /** A meeting on a room's calendar (the room's name is read when listed). */
 type Planned = { id: number; conversation: number; title: string; startsAt: number; minutes: number; organizer: string };
 
+/** An error raised by the app's own backend (the core or the shell), not by the server. */
 function fail(code: string, message: string): UiError {
   return { code, message };
+}
+
+/** A server's refusal as the desktop backend passes it on: `refused:<code>`, the reason, and
+ * its English sentence as the message (the UI words the reason itself). */
+function refused(code: ErrorCode, reason: Reason): UiError {
+  return { code: `refused:${code}`, message: reasonText(reason, "en"), reason };
 }
 
 function clone<T>(v: T): T {
@@ -252,7 +262,7 @@ export class FakeBackend implements Backend {
   async openDirect(user: string): Promise<number> {
     this.guard("openDirect", user);
     const name = user.trim().toLowerCase();
-    if (!this.users.includes(name)) throw fail("not_found", `There is no user called ${user}.`);
+    if (!this.users.includes(name)) throw refused("not_found", { reason: "no_such_user", name: user });
     const existing = this.direct(name);
     if (existing) return existing.info.id;
     const c = this.create(name, Date.now());
@@ -340,7 +350,7 @@ export class FakeBackend implements Backend {
 
   async addFavourite(user: string): Promise<void> {
     this.guard("addFavourite", user);
-    if (!this.users.includes(user)) throw fail("not_found", `There is no user called ${user}.`);
+    if (!this.users.includes(user)) throw refused("not_found", { reason: "no_such_user", name: user });
     this.outgoing.set(user, "pending");
     this.emit({ event: "favourite", favourite: { owner: this.me, target: user, state: "pending" } });
   }
@@ -353,7 +363,7 @@ export class FakeBackend implements Backend {
 
   async answerSubscription(user: string, accept: boolean): Promise<void> {
     this.guard("answerSubscription", user, accept);
-    if (this.incoming.get(user) !== "pending") throw fail("not_found", `No request from ${user}.`);
+    if (this.incoming.get(user) !== "pending") throw refused("not_found", { reason: "no_pending_request", name: user });
     const state: FavouriteState = accept ? "accepted" : "declined";
     this.incoming.set(user, state);
     this.emit({ event: "favourite", favourite: { owner: user, target: this.me, state } });
@@ -362,9 +372,9 @@ export class FakeBackend implements Backend {
   async createGroup(invite: string[], name: string | null): Promise<number> {
     this.guard("createGroup", invite, name);
     const people = [...new Set(invite.map((u) => this.known(u)))].filter((u) => u !== this.me);
-    if (people.length === 0) throw fail("invalid", "Invite at least one person.");
+    if (people.length === 0) throw refused("invalid", { reason: "no_invitees" });
     if (people.length + 1 > MAX_GROUP_MEMBERS) {
-      throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+      throw refused("invalid", { reason: "group_full", max: MAX_GROUP_MEMBERS });
     }
     const trimmed = name?.trim() ?? "";
     const c = this.createShared({
@@ -382,10 +392,10 @@ export class FakeBackend implements Backend {
     this.guard("inviteToGroup", conversation, user);
     const c = this.mine(conversation, "group");
     const name = this.known(user);
-    if (c.info.members.includes(name)) throw fail("invalid", `${name} is already in the group.`);
+    if (c.info.members.includes(name)) throw refused("conflict", { reason: "already_member", name });
     if (c.invited.includes(name)) throw fail("invalid", `${name} is already invited.`);
     if (c.info.members.length + c.invited.length + 1 > MAX_GROUP_MEMBERS) {
-      throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+      throw refused("invalid", { reason: "group_full", max: MAX_GROUP_MEMBERS });
     }
     c.invited.push(name);
     this.emit({ event: "conversations" });
@@ -441,7 +451,7 @@ export class FakeBackend implements Backend {
   async createRoom(name: string): Promise<number> {
     this.guard("createRoom", name);
     const trimmed = name.trim();
-    if (trimmed === "") throw fail("invalid", "A room needs a name.");
+    if (trimmed === "") throw refused("invalid", { reason: "name_length", field: "room_name", max: 100 });
     const c = this.createShared({
       kind: "room",
       members: [this.me],
@@ -460,7 +470,7 @@ export class FakeBackend implements Backend {
     this.guard("addRoomMember", conversation, user);
     const c = this.moderated(conversation);
     const name = this.known(user);
-    if (c.info.members.includes(name)) throw fail("invalid", `${name} is already in the room.`);
+    if (c.info.members.includes(name)) throw refused("conflict", { reason: "already_member", name });
     c.info.members = [...c.info.members, name].sort();
     this.event(c, name, "joined");
     this.emit({ event: "conversations" });
@@ -470,8 +480,8 @@ export class FakeBackend implements Backend {
   async removeRoomMember(conversation: number, user: string): Promise<void> {
     this.guard("removeRoomMember", conversation, user);
     const c = this.moderated(conversation);
-    if (user === c.info.owner) throw fail("forbidden", "The owner cannot be removed from the room.");
-    if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    if (user === c.info.owner) throw refused("forbidden", { reason: "owner_cannot_be_removed" });
+    if (!c.info.members.includes(user)) throw refused("not_found", { reason: "not_in_room", name: user });
     this.exitMeeting(c.info.id, user);
     this.event(c, user, "left");
     c.info.members = c.info.members.filter((u) => u !== user);
@@ -482,7 +492,7 @@ export class FakeBackend implements Backend {
   async promoteModerator(conversation: number, user: string): Promise<void> {
     this.guard("promoteModerator", conversation, user);
     const c = this.moderated(conversation);
-    if (!c.info.members.includes(user)) throw fail("not_found", `${user} is not in the room.`);
+    if (!c.info.members.includes(user)) throw refused("not_found", { reason: "not_in_room", name: user });
     if ((c.info.moderators ?? []).includes(user)) throw fail("invalid", `${user} is already a moderator.`);
     c.info.moderators = [...(c.info.moderators ?? []), user];
     this.emit({ event: "conversations" });
@@ -498,7 +508,7 @@ export class FakeBackend implements Backend {
   async leaveRoom(conversation: number): Promise<void> {
     this.guard("leaveRoom", conversation);
     const c = this.mine(conversation, "room");
-    if (c.info.owner === this.me) throw fail("forbidden", "The owner cannot leave the room; delete it instead.");
+    if (c.info.owner === this.me) throw refused("forbidden", { reason: "owner_cannot_leave" });
     this.exitMeeting(c.info.id, this.me);
     this.event(c, this.me, "left");
     c.info.members = c.info.members.filter((u) => u !== this.me);
@@ -510,8 +520,8 @@ export class FakeBackend implements Backend {
   async deleteRoom(conversation: number): Promise<void> {
     this.guard("deleteRoom", conversation);
     const c = this.mine(conversation, "room");
-    if (c.info.owner !== this.me) throw fail("forbidden", "Only the owner may delete the room.");
-    this.dismissGuests(c.info.id, "The room was deleted.");
+    if (c.info.owner !== this.me) throw refused("forbidden", { reason: "owner_only", conversation });
+    this.dismissGuests(c.info.id, { reason: "room_deleted" });
     this.conversationsById.delete(c.info.id);
     this.ongoing.delete(c.info.id);
     this.planned = this.planned.filter((m) => m.conversation !== c.info.id);
@@ -539,7 +549,7 @@ export class FakeBackend implements Backend {
     this.guard("resolveLink", link);
     const token = link.trim().startsWith(LINK_PREFIX) ? link.trim().slice(LINK_PREFIX.length) : link.trim();
     const c = [...this.conversationsById.values()].find((x) => x.info.kind === "room" && x.link === token && token !== "");
-    if (!c) throw fail("not_found", "This link does not open any room (it may have been changed).");
+    if (!c) throw refused("not_found", { reason: "link_unknown" });
     return [c.info.id, c.info.name ?? ""];
   }
 
@@ -560,7 +570,7 @@ export class FakeBackend implements Backend {
     }
     this.mine(conversation, "room");
     if (!this.exitMeeting(conversation, this.me)) {
-      throw fail("not_found", `You are not in the meeting of room ${conversation}.`);
+      throw refused("not_found", { reason: "not_in_meeting", conversation });
     }
   }
 
@@ -573,7 +583,7 @@ export class FakeBackend implements Backend {
     }
     // Rooms only, like resolveLink (a direct conversation's link is for its two members).
     const c = [...this.conversationsById.values()].find((x) => x.info.kind === "room" && x.link === token);
-    if (!c) throw fail("not_found", "This link does not open any room (it may have been changed).");
+    if (!c) throw refused("not_found", { reason: "link_unknown" });
     const id = c.info.id;
     const room = c.info.name ?? "";
     if (c.info.members.includes(this.me)) {
@@ -588,8 +598,8 @@ export class FakeBackend implements Backend {
     this.guard("admitGuest", conversation, guest);
     this.moderated(conversation);
     const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
-    if (!g) throw fail("not_found", `Guest ${guest} is not in the lobby of room ${conversation} (they may have left).`);
-    if (g.admitted) throw fail("conflict", `Guest ${guest} is in the meeting already.`);
+    if (!g) throw refused("not_found", { reason: "guest_not_in_lobby", guest });
+    if (g.admitted) throw refused("conflict", { reason: "guest_already_admitted", guest });
     g.admitted = true;
     this.emitMeetings(conversation);
   }
@@ -598,8 +608,8 @@ export class FakeBackend implements Backend {
     this.guard("removeGuest", conversation, guest);
     this.moderated(conversation);
     const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
-    if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
-    this.dropGuest(conversation, g, g.admitted ? "A moderator removed you from the meeting." : "A moderator did not let you into the meeting.");
+    if (!g) throw refused("not_found", { reason: "guest_not_in_meeting", guest });
+    this.dropGuest(conversation, g, g.admitted ? { reason: "removed_by_moderator" } : { reason: "refused_by_moderator" });
   }
 
   async setLobby(conversation: number, enabled: boolean): Promise<void> {
@@ -616,9 +626,9 @@ export class FakeBackend implements Backend {
   async deleteScheduledMeeting(meeting: number): Promise<void> {
     this.guard("deleteScheduledMeeting", meeting);
     const m = this.planned.find((x) => x.id === meeting);
-    if (!m) throw fail("not_found", `There is no scheduled meeting ${meeting}.`);
+    if (!m) throw refused("not_found", { reason: "no_scheduled_meeting", meeting });
     const c = this.mine(m.conversation, "room");
-    if (c.info.owner !== this.me) throw fail("forbidden", "Only the room's owner can delete its scheduled meetings.");
+    if (c.info.owner !== this.me) throw refused("forbidden", { reason: "owner_only", conversation: c.info.id });
     this.planned = this.planned.filter((x) => x !== m);
     this.emit({ event: "meetings", conversation: m.conversation });
   }
@@ -913,7 +923,7 @@ export class FakeBackend implements Backend {
   guestRemoved(conversation: number, guest: number): void {
     const g = this.ongoing.get(conversation)?.guests.find((x) => x.id === guest);
     if (!g) throw fail("not_found", `Guest ${guest} is not in the meeting of room ${conversation} (they may have left).`);
-    this.dropGuest(conversation, g, g.admitted ? "A moderator removed you from the meeting." : "A moderator did not let you into the meeting.");
+    this.dropGuest(conversation, g, g.admitted ? { reason: "removed_by_moderator" } : { reason: "refused_by_moderator" });
   }
 
   /** Someone without an account joins a room's ongoing meeting by its link under `name` (the CLI,
@@ -1032,15 +1042,15 @@ export class FakeBackend implements Backend {
 
   private invitation(id: number): Conv {
     const c = this.conversationsById.get(id);
-    if (!c || !c.invited.includes(this.me)) throw fail("not_found", "There is no such invitation.");
+    if (!c || !c.invited.includes(this.me)) throw refused("forbidden", { reason: "no_invitation", conversation: id });
     const size = c.info.members.length + c.invited.length;
-    if (size > MAX_GROUP_MEMBERS) throw fail("group_full", `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+    if (size > MAX_GROUP_MEMBERS) throw refused("invalid", { reason: "group_full", max: MAX_GROUP_MEMBERS });
     return c;
   }
 
   private conv(id: number): Conv {
     const c = this.conversationsById.get(id);
-    if (!c) throw fail("not_found", "No such conversation.");
+    if (!c) throw refused("not_found", { reason: "no_such_conversation", conversation: id });
     return c;
   }
 
@@ -1083,20 +1093,23 @@ export class FakeBackend implements Backend {
   /** A conversation this user is a member of (of `kind`, when given). */
   private mine(id: number, kind?: "group" | "room"): Conv {
     const c = this.conversationsById.get(id);
-    if (!c || !c.info.members.includes(this.me)) throw fail("not_found", "No such conversation.");
-    if (kind && c.info.kind !== kind) throw fail("invalid", kind === "room" ? "That is not a room." : "That is not a group.");
+    if (!c) throw refused("not_found", { reason: "no_such_conversation", conversation: id });
+    if (!c.info.members.includes(this.me)) throw refused("forbidden", { reason: "not_a_member", conversation: id });
+    if (kind && c.info.kind !== kind) {
+      throw refused("invalid", kind === "room" ? { reason: "not_a_room", conversation: id } : { reason: "not_a_group", conversation: id });
+    }
     return c;
   }
 
   private moderated(id: number): Conv {
     const c = this.mine(id, "room");
-    if (!(c.info.moderators ?? []).includes(this.me)) throw fail("forbidden", "Only a moderator of the room may do that.");
+    if (!(c.info.moderators ?? []).includes(this.me)) throw refused("forbidden", { reason: "moderators_only", conversation: id });
     return c;
   }
 
   private known(user: string): string {
     const name = user.trim().toLowerCase();
-    if (name !== this.me && !this.users.includes(name)) throw fail("not_found", `There is no user called ${user}.`);
+    if (name !== this.me && !this.users.includes(name)) throw refused("not_found", { reason: "no_such_user", name: user });
     return name;
   }
 
@@ -1125,7 +1138,7 @@ export class FakeBackend implements Backend {
     m.participants = m.participants.filter((u) => u !== user);
     if (m.participants.length === 0) {
       // Guests never keep a meeting going: their access ends with the members' meeting.
-      this.dismissGuests(conversation, "The meeting has ended.");
+      this.dismissGuests(conversation, { reason: "meeting_ended" });
       this.ongoing.delete(conversation);
     }
     this.emitMeetings(conversation);
@@ -1133,7 +1146,7 @@ export class FakeBackend implements Backend {
   }
 
   /** Sends every guest of a room's meeting away; this user, if one of them, sees it gone. */
-  private dismissGuests(conversation: number, ended: string): void {
+  private dismissGuests(conversation: number, ended: Reason): void {
     const m = this.ongoing.get(conversation);
     if (!m) return;
     const wasGuest = m.guests.some((g) => g.user === this.me);
@@ -1145,15 +1158,15 @@ export class FakeBackend implements Backend {
    * lobby (external guests, lobby on); an internal guest already in is found again. */
   private addGuest(conversation: number, user: string | null, name: string): Guest {
     const c = this.conv(conversation);
-    if (c.info.kind !== "room") throw fail("forbidden", "A 1:1 meeting is for its two members only.");
+    if (c.info.kind !== "room") throw refused("forbidden", { reason: "direct_meeting_members_only" });
     const m = this.ongoing.get(conversation);
     if (!m) {
-      throw fail("conflict", `No meeting is going on in ${JSON.stringify(c.info.name ?? "")} yet; guests can join once a member has started it.`);
+      throw refused("conflict", { reason: "meeting_not_started", room: c.info.name ?? "" });
     }
     const known = user === null ? undefined : m.guests.find((g) => g.user === user);
     if (known) return known;
     if (m.guests.length >= MAX_MEETING_GUESTS) {
-      throw fail("conflict", `The meeting in ${JSON.stringify(c.info.name ?? "")} has as many guests as it can take (${MAX_MEETING_GUESTS}).`);
+      throw refused("conflict", { reason: "guest_limit", room: c.info.name ?? "", max: MAX_MEETING_GUESTS });
     }
     // Internal guests come straight in; the lobby is for people without an account.
     const g: Guest = { id: this.nextGuest++, name, user, admitted: user !== null || !c.info.lobby };
@@ -1175,7 +1188,7 @@ export class FakeBackend implements Backend {
   }
 
   /** Takes a guest out of a room's meeting; when it is this user, its devices see the meeting gone. */
-  private dropGuest(conversation: number, g: Guest, ended?: string): void {
+  private dropGuest(conversation: number, g: Guest, ended?: Reason): void {
     const m = this.ongoing.get(conversation);
     if (!m) return;
     m.guests = m.guests.filter((x) => x !== g);
@@ -1219,10 +1232,10 @@ export class FakeBackend implements Backend {
   private plan(conversation: number, organizer: string, title: string, startsAt: number, minutes: number): ScheduledMeeting {
     const t = title.trim();
     const length = [...t].length;
-    if (length < 1 || length > 200) throw fail("invalid", "A meeting title has 1 to 200 characters.");
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw fail("invalid", "A meeting lasts 1 to 1440 minutes.");
+    if (length < 1 || length > 200) throw refused("invalid", { reason: "name_length", field: "meeting_title", max: 200 });
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw refused("invalid", { reason: "meeting_minutes", max: 1440 });
     if (!Number.isFinite(startsAt)) throw fail("invalid", "A meeting needs a start time.");
-    if (startsAt + minutes * 60_000 <= Date.now()) throw fail("invalid", "That meeting would be over already; pick a later time.");
+    if (startsAt + minutes * 60_000 <= Date.now()) throw refused("invalid", { reason: "meeting_in_past" });
     const p: Planned = { id: this.nextMeeting++, conversation, title: t, startsAt, minutes, organizer };
     this.planned.push(p);
     this.emitMeetings(conversation);

@@ -91,14 +91,14 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
                     sender
                         .reply(id)
                         .await?
-                        .map_err(|e| anyhow::anyhow!("send refused: {}", e.message))?;
+                        .map_err(|e| anyhow::anyhow!("send refused: {}", e.reason))?;
                 }
             }
             for id in in_flight {
                 sender
                     .reply(id)
                     .await?
-                    .map_err(|e| anyhow::anyhow!("send refused: {}", e.message))?;
+                    .map_err(|e| anyhow::anyhow!("send refused: {}", e.reason))?;
             }
             anyhow::Ok(())
         });

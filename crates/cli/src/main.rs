@@ -883,7 +883,14 @@ async fn guest_join(
                     println!("{}", serde_json::to_string(&session).expect("sessions serialise"));
                 }
                 Some(GuestUpdate::Ended { code, reason }) => {
-                    println!("{}", serde_json::json!({ "ended": code, "reason": reason }));
+                    // The typed reason for scripts, and its English sentence for people.
+                    let text = reason.to_string();
+                    println!("{}", serde_json::json!({ "ended": code, "reason": reason, "text": text }));
+                    return Ok(());
+                }
+                Some(GuestUpdate::Lost) => {
+                    let text = "The connection to the server was lost.";
+                    println!("{}", serde_json::json!({ "ended": "connection_lost", "text": text }));
                     return Ok(());
                 }
                 None => return Ok(()),

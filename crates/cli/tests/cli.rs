@@ -794,7 +794,11 @@ fn guests_join_by_link_wait_in_the_lobby_and_are_admitted() {
         .find(|l| !l["ended"].is_null())
         .expect("the end of the guest's access");
     assert_eq!(ended["ended"], "access_ended");
-    assert_eq!(ended["reason"], "The meeting has ended.");
+    assert_eq!(
+        ended["reason"],
+        serde_json::json!({"reason": "meeting_ended"})
+    );
+    assert_eq!(ended["text"], "The meeting has ended.");
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

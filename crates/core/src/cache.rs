@@ -9,8 +9,8 @@ use std::{
 };
 
 use confer_proto::{
-    Change, ConversationInfo, ConversationSummary, Favourite, FavouriteState, Message, MessageKind,
-    Presence, PresenceStatus, SendAck, TickState, UserSettings,
+    Change, ConversationInfo, ConversationSummary, ErrorBody, ErrorCode, Favourite, FavouriteState,
+    Message, MessageKind, Presence, PresenceStatus, Reason, SendAck, TickState, UserSettings,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -49,7 +49,7 @@ pub struct CachedMessage {
     /// Ticks (meaningful on one's own messages).
     pub state: TickState,
     /// Why the server refused it, for a message that will not be sent.
-    pub error: Option<String>,
+    pub error: Option<ErrorBody>,
     /// A text, or a member joining or leaving a group.
     #[serde(skip_serializing_if = "MessageKind::is_text")]
     #[ts(as = "Option<MessageKind>", optional)]
@@ -136,7 +136,7 @@ pub struct Applied {
     pub invitations: bool,
     /// Rooms whose meeting or calendar changed, with why the user's guest access ended when
     /// it did.
-    pub meetings: Vec<(u64, Option<String>)>,
+    pub meetings: Vec<(u64, Option<Reason>)>,
 }
 
 /// The cache. Calls block: run them off the async runtime ([`Cache::run`]).
@@ -369,14 +369,16 @@ impl Cache {
         })
     }
 
-    /// The server refused a queued message for good: it leaves the outbox, marked with why.
-    pub fn refused(&self, local_id: i64, reason: &str) -> Result<(), CoreError> {
+    /// The server refused a queued message for good: it leaves the outbox, marked with why
+    /// (the refusal as JSON).
+    pub fn refused(&self, local_id: i64, refusal: &ErrorBody) -> Result<(), CoreError> {
+        let refusal = serde_json::to_string(refusal).expect("refusals serialise");
         self.with(|c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
             tx.execute(
                 "UPDATE messages SET error = ?2 WHERE local_id = ?1",
-                params![local_id, reason],
+                params![local_id, refusal],
             )?;
             tx.commit()
         })
@@ -740,6 +742,13 @@ struct Ticks<'a> {
     me: &'a str,
 }
 
+/// A refusal as stored. Caches written before reasons were codes hold an English sentence
+/// there: it reads as a refusal for a reason this build cannot name.
+fn stored_refusal(text: &str) -> ErrorBody {
+    serde_json::from_str(text)
+        .unwrap_or_else(|_| ErrorBody::new(ErrorCode::Invalid, Reason::Unknown))
+}
+
 fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<CachedMessage> {
     let seq: Option<u64> = r.get(2)?;
     let sender: String = r.get(4)?;
@@ -759,7 +768,7 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
         text: r.get(5)?,
         sent_at: r.get(6)?,
         state,
-        error: r.get(7)?,
+        error: r.get::<_, Option<String>>(7)?.map(|e| stored_refusal(&e)),
         kind: match r.get::<_, String>(8)?.as_str() {
             "joined" => MessageKind::Joined,
             "left" => MessageKind::Left,

@@ -196,7 +196,7 @@ impl Connection {
                         }
                     }
                     Ok(ServerFrame::Error { id: None, error }) => {
-                        tracing::warn!(code = ?error.code, message = %error.message, "server refused a frame");
+                        tracing::warn!(code = ?error.code, reason = ?error.reason, "server refused a frame");
                     }
                     Ok(ServerFrame::Event { event }) => {
                         if events_tx.send(Inbound::Event(event)).is_err() {

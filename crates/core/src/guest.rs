@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use confer_proto::{ErrorCode, Event, MeetingSession, Request, Response};
+use confer_proto::{ErrorCode, Event, MeetingSession, Reason, Request, Response};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -34,11 +34,13 @@ pub enum GuestUpdate {
     /// The server ended the guest's access (the meeting ended, a moderator refused or removed
     /// them, or the server is stopping).
     Ended {
-        /// Why, as a code.
+        /// The category.
         code: ErrorCode,
-        /// Why, in a sentence.
-        reason: String,
+        /// Why, precisely.
+        reason: Reason,
     },
+    /// The connection to the server was lost before the server said anything.
+    Lost,
 }
 
 /// A guest's session: its connection and what the server said of it.
@@ -109,10 +111,7 @@ impl GuestClient {
                 Some(_) => continue,
                 None => {
                     self.ended = true;
-                    return Some(GuestUpdate::Ended {
-                        code: ErrorCode::ShuttingDown,
-                        reason: "The connection to the server was lost.".into(),
-                    });
+                    return Some(GuestUpdate::Lost);
                 }
             }
         }

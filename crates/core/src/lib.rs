@@ -29,7 +29,7 @@ use cache::Cache;
 pub use cache::{CachedMessage, ConversationView, Invitation, UnreadTotals};
 use confer_proto::{
     DirectoryEntry, ErrorBody, ErrorCode, Favourite, MAX_TEXT_BYTES, Presence, PresenceChoice,
-    Request, Response, UserSettings,
+    Reason, Request, Response, UserSettings,
 };
 use connection::ConnHandle;
 use credentials::TokenStore;
@@ -54,8 +54,8 @@ pub enum CoreError {
     /// Sign-in failed.
     #[error("{0}")]
     AuthFailed(String),
-    /// The server refused the request.
-    #[error("{}", .0.message)]
+    /// The server refused the request (rendered in English; the UI words the reason itself).
+    #[error("{}", refusal_text(.0))]
     Refused(ErrorBody),
     /// Bad input from the caller.
     #[error("{0}")]
@@ -69,6 +69,16 @@ pub enum CoreError {
     /// The token could not be stored.
     #[error("credentials: {0}")]
     Credentials(String),
+}
+
+/// A refusal in one plain English sentence, for `confer-cli` and logs (the desktop UI words
+/// reasons from its own catalogue, in the user's language). A reason this build does not know
+/// falls back on the code.
+pub fn refusal_text(body: &ErrorBody) -> String {
+    match body.reason {
+        Reason::Unknown => format!("The server refused the request ({}).", body.code.as_str()),
+        ref reason => reason.to_string(),
+    }
 }
 
 /// How to reach the server and where to keep local state.
@@ -315,7 +325,7 @@ pub enum ClientEvent {
         /// Set when this user's guest access to the meeting ended, and why.
         #[serde(skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
-        ended: Option<String>,
+        ended: Option<Reason>,
     },
 }
 
@@ -586,7 +596,7 @@ impl Client {
                         return Ok(m);
                     }
                     if let Some(e) = m.error {
-                        return Err(CoreError::Refused(ErrorBody::new(ErrorCode::Invalid, e)));
+                        return Err(CoreError::Refused(e));
                     }
                 }
                 match rx.recv().await {
@@ -1234,9 +1244,9 @@ impl Client {
     }
 }
 
+/// The server answered with another request's reply: a fault on its side (logged here, where
+/// the reply is known).
 pub(crate) fn unexpected(r: Response) -> CoreError {
-    CoreError::Refused(ErrorBody::new(
-        ErrorCode::Internal,
-        format!("unexpected reply {r:?}"),
-    ))
+    tracing::warn!(reply = ?r, "unexpected reply from the server");
+    CoreError::Refused(ErrorBody::new(ErrorCode::Internal, Reason::ServerFault))
 }

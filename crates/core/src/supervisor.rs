@@ -254,9 +254,8 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
                     Err(CoreError::Refused(body)) if is_permanent(body.code) => {
                         let local_id = item.local_id;
                         let me = inner.me().to_owned();
-                        let reason = body.message.clone();
                         let stored = inner.cache.run(move |c| {
-                            c.refused(local_id, &reason)?;
+                            c.refused(local_id, &body)?;
                             c.message(local_id, &me)
                         }).await;
                         if let Ok(Some(message)) = stored {
@@ -342,7 +341,7 @@ async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSet
             Ok(Response::Authenticated { settings, .. }) => return Ok(settings),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::AuthFailed => inner.tokens.clear(),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::UnsupportedVersion => {
-                return Err(CoreError::AuthFailed(b.message));
+                return Err(CoreError::AuthFailed(crate::refusal_text(&b)));
             }
             Err(e) => return Err(e),
             Ok(other) => return Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
@@ -372,7 +371,7 @@ async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSet
                 ErrorCode::AuthFailed | ErrorCode::AccountDisabled | ErrorCode::UnsupportedVersion
             ) =>
         {
-            Err(CoreError::AuthFailed(b.message))
+            Err(CoreError::AuthFailed(crate::refusal_text(&b)))
         }
         Err(e) => Err(e),
         Ok(other) => Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
@@ -430,7 +429,7 @@ async fn apply_events(
                 inner.emit(ClientEvent::Presence { presence });
             }
             Event::Closing { code, reason } => {
-                tracing::info!(?code, %reason, "server closing the connection")
+                tracing::info!(?code, ?reason, "server closing the connection")
             }
             // Only external guests' connections get these; a signed-in client never does.
             Event::GuestSession { .. } => {}

@@ -266,10 +266,22 @@ async fn a_profile_belongs_to_one_user_and_bad_input_is_refused() {
         alice.send(999, "to nowhere").await,
         Err(CoreError::NotFound(_))
     ));
-    assert!(matches!(
-        alice.direct_conversation("nobody").await,
-        Err(CoreError::Refused(_))
-    ));
+    // The server's reason is typed; the core words it in English for the CLI.
+    match alice.direct_conversation("nobody").await {
+        Err(CoreError::Refused(body)) => {
+            assert_eq!(
+                body.reason,
+                confer_proto::Reason::NoSuchUser {
+                    name: "nobody".into()
+                }
+            );
+            assert_eq!(
+                CoreError::Refused(body).to_string(),
+                r#"There is no user named "nobody"."#
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     alice.close().await;
     let wrong = ClientConfig {
         user: "bob".into(),

@@ -1,4 +1,6 @@
-//! Typed error codes carried by error frames.
+//! Typed refusals: the coarse [`ErrorCode`] and the precise [`Reason`] with its parameters.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -72,22 +74,574 @@ impl ErrorCode {
     }
 }
 
-/// The body of an error frame.
+/// The body of an error frame: the category and the precise reason. No sentence travels: the
+/// client words the reason in its user's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ErrorBody {
-    /// Machine-readable code.
+    /// The category (XMPP error conditions and clients' fallbacks map from it).
     pub code: ErrorCode,
-    /// One plain sentence for people.
-    pub message: String,
+    /// What exactly, with its parameters.
+    pub reason: Reason,
 }
 
 impl ErrorBody {
     /// Builds an error body.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
+    pub fn new(code: ErrorCode, reason: Reason) -> Self {
+        Self { code, reason }
+    }
+}
+
+/// The names and short texts a refusal can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Field {
+    /// A group's name.
+    GroupName,
+    /// A room's name.
+    RoomName,
+    /// A scheduled meeting's title.
+    MeetingTitle,
+    /// A user's display name.
+    DisplayName,
+    /// The name an external guest joins under.
+    GuestName,
+    /// A custom status message.
+    StatusMessage,
+    /// A join link.
+    Link,
+    /// A directory search.
+    Search,
+}
+
+impl Field {
+    /// The field in a plain English sentence ("a room name").
+    fn english(self) -> &'static str {
+        match self {
+            Self::GroupName => "a group name",
+            Self::RoomName => "a room name",
+            Self::MeetingTitle => "a meeting title",
+            Self::DisplayName => "a display name",
+            Self::GuestName => "a guest's name",
+            Self::StatusMessage => "a status message",
+            Self::Link => "a link",
+            Self::Search => "a search",
         }
+    }
+}
+
+/// Why the server refused a request, closed a connection or ended someone's access to a
+/// meeting: a code with the facts a client needs to say it in its own language (clients render
+/// the sentence; the wire carries none). [`ErrorCode`] beside it is the coarse category.
+///
+/// On the wire: `{"reason": "group_full", "max": 5}`. A reason this build does not know (from a
+/// newer server) reads as [`Reason::Unknown`], so the frame around it is still understood and
+/// the client can fall back on the code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    // Frames and connections.
+    /// The frame is not valid JSON or not a known request. `detail` is the parser's own words,
+    /// for developers; clients do not show it.
+    MalformedFrame {
+        /// What the parser said.
+        detail: String,
+    },
+    /// A binary frame: frames are JSON text.
+    NotText,
+    /// The frame is larger than the server accepts.
+    FrameTooLarge {
+        /// The largest frame, in bytes.
+        #[ts(type = "number")]
+        max: u64,
+    },
+    /// An integer field is above 2^63 - 1, so it names nothing that exists.
+    OutOfRange {
+        /// The field's name on the wire.
+        field: String,
+    },
+    /// The client speaks another protocol version.
+    ProtocolVersion {
+        /// The version the server speaks.
+        supported: u32,
+        /// The version the client asked for.
+        requested: u32,
+    },
+    /// The request needs a signed-in connection.
+    SignInFirst,
+    /// `login` or `auth` on a connection that is signed in already.
+    AlreadySignedIn,
+    /// `login` or `auth` on an external guest's connection.
+    GuestCannotSignIn,
+    /// Wrong user name or password.
+    WrongPassword,
+    /// The session token is unknown or was revoked.
+    TokenUnknown,
+    /// The connection's session was revoked (logout elsewhere, new password, account disabled).
+    SessionRevoked,
+    /// The account is disabled.
+    AccountDisabled,
+    /// Too many failed sign-ins for the account or the address; wait a minute.
+    TooManyLogins,
+    /// Too many guests joined from the caller's address; wait a minute.
+    TooManyGuestJoins,
+    /// The server has no room for another connection.
+    ServerFull,
+    /// The client did not keep up with its events; resume (or join) again.
+    FellBehind,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// Nothing was heard from the client for this long.
+    Idle {
+        /// How long, in seconds.
+        #[ts(type = "number")]
+        seconds: u64,
+    },
+    /// A fault on the server; the request may be retried.
+    ServerFault,
+    /// `watch_presence` names more users than the server follows for one connection.
+    TooManyWatched {
+        /// The most users one connection watches.
+        max: u32,
+    },
+
+    // Messages and short texts.
+    /// A client id must have 1 to `max` bytes.
+    ClientIdLength {
+        /// The longest client id, in bytes.
+        max: u32,
+    },
+    /// The message text is too long.
+    TextTooLong {
+        /// The longest text, in bytes of UTF-8.
+        #[ts(type = "number")]
+        max: u64,
+        /// This text's size, in bytes.
+        #[ts(type = "number")]
+        size: u64,
+    },
+    /// The message text is empty (or only white space).
+    EmptyMessage,
+    /// The sender used this client id in another conversation.
+    ClientIdReused {
+        /// The client id.
+        client_id: String,
+    },
+    /// A text is longer than the server takes.
+    FieldTooLong {
+        /// Which.
+        field: Field,
+        /// The most it may hold, in bytes of UTF-8.
+        #[ts(type = "number")]
+        max: u64,
+    },
+    /// A name or short text is empty or too long.
+    NameLength {
+        /// Which.
+        field: Field,
+        /// The most characters it may have (at least 1).
+        max: u32,
+    },
+    /// A name or short text holds a control, invisible or direction-changing character.
+    NameCharacter {
+        /// Which.
+        field: Field,
+        /// The character refused, as its Unicode code point (shown as U+XXXX).
+        code_point: u32,
+    },
+
+    // Users.
+    /// No such user (or the account is disabled).
+    NoSuchUser {
+        /// The name asked for.
+        name: String,
+    },
+    /// A user with this name exists already.
+    UserExists {
+        /// The name.
+        name: String,
+    },
+    /// Not a valid account name: 1 to 64 letters, digits, '.', '_' or '-', starting with a
+    /// letter or digit.
+    InvalidUserName {
+        /// The name given.
+        name: String,
+    },
+    /// One cannot open a direct conversation with oneself.
+    DirectWithSelf,
+    /// One cannot add oneself to one's favourites.
+    FavouriteSelf,
+    /// No pending subscription request from this user.
+    NoPendingRequest {
+        /// The user.
+        name: String,
+    },
+
+    // Conversations, groups and rooms.
+    /// No such conversation (or it was deleted).
+    NoSuchConversation {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The caller is not a member of the conversation.
+    NotAMember {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The conversation is not a group.
+    NotAGroup {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The conversation is not a room.
+    NotARoom {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The conversation (a group) has no meeting link.
+    NoMeetingLink {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The conversation (a group) has no meeting.
+    NoMeeting {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Only a moderator of the room may do this.
+    ModeratorsOnly {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// Only the room's owner may do this (delete the room or its scheduled meetings).
+    OwnerOnly {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The owner cannot leave a room; they delete it instead.
+    OwnerCannotLeave,
+    /// The last moderator must make another member a moderator before leaving.
+    PromoteBeforeLeaving,
+    /// The owner of a room cannot be removed.
+    OwnerCannotBeRemoved,
+    /// This user is a member already.
+    AlreadyMember {
+        /// The user.
+        name: String,
+    },
+    /// This user is not a member of the room.
+    NotInRoom {
+        /// The user.
+        name: String,
+    },
+    /// The caller has no invitation to this group.
+    NoInvitation {
+        /// The group.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// One does not invite oneself to a group one is in.
+    InvitedSelf,
+    /// A group starts with at least one invitation.
+    NoInvitees,
+    /// A group holds at most `max` members, pending invitations included.
+    GroupFull {
+        /// The cap.
+        max: u32,
+    },
+
+    // Meetings and guests.
+    /// The caller is not in the conversation's meeting.
+    NotInMeeting {
+        /// The room (or direct conversation).
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// A meeting lasts 1 to `max` minutes.
+    MeetingMinutes {
+        /// The longest meeting, in minutes.
+        max: u32,
+    },
+    /// A meeting is scheduled at most `years` ahead.
+    ScheduledTooFar {
+        /// How far, in years.
+        years: u32,
+    },
+    /// The meeting would be over already.
+    MeetingInPast,
+    /// No such scheduled meeting.
+    NoScheduledMeeting {
+        /// Its id.
+        #[ts(type = "number")]
+        meeting: u64,
+    },
+    /// The link opens no room (it may have been changed).
+    LinkUnknown,
+    /// A 1:1 meeting is for its two members only.
+    DirectMeetingMembersOnly,
+    /// No meeting is going on in the room yet; guests join once a member started it.
+    MeetingNotStarted {
+        /// The room's name.
+        room: String,
+    },
+    /// A moderator sent the caller out of this meeting; they can join the next one.
+    SentOut {
+        /// The room's name.
+        room: String,
+    },
+    /// The meeting has as many guests as it takes.
+    GuestLimit {
+        /// The room's name.
+        room: String,
+        /// The most guests, present and waiting.
+        max: u32,
+    },
+    /// The guest's name belongs to a user of this server.
+    NameTaken,
+    /// This connection is a guest in a meeting already.
+    AlreadyGuest,
+    /// A guest without an account joins with a name (or signs in first).
+    GuestNeedsName,
+    /// The guest is in the meeting already (not waiting in the lobby).
+    GuestAlreadyAdmitted {
+        /// The guest's id in the meeting.
+        #[ts(type = "number")]
+        guest: u64,
+    },
+    /// The guest is not waiting in the lobby (they may have left).
+    GuestNotInLobby {
+        /// The guest's id in the meeting.
+        #[ts(type = "number")]
+        guest: u64,
+    },
+    /// The guest is not in the meeting (they may have left).
+    GuestNotInMeeting {
+        /// The guest's id in the meeting.
+        #[ts(type = "number")]
+        guest: u64,
+    },
+    /// A guest's access ended: the meeting ended (its last member left).
+    MeetingEnded,
+    /// A guest's access ended: the room was deleted.
+    RoomDeleted,
+    /// A guest's access ended: a moderator removed them from the meeting.
+    RemovedByModerator,
+    /// A guest's access ended: a moderator did not let them in from the lobby.
+    RefusedByModerator,
+
+    /// A reason this build does not know (a newer server's); fall back on the error code.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The reference English rendering: one plain sentence. It is for logs, the admin commands and
+/// `confer-cli`; the desktop UI renders reasons from its own catalogue, in the user's language.
+/// The match is exhaustive here (and only here), so a new reason does not compile without its
+/// sentence.
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MalformedFrame { detail } => write!(f, "The frame could not be read: {detail}."),
+            Self::NotText => write!(f, "Frames must be JSON text."),
+            Self::FrameTooLarge { max } => write!(f, "Frames may hold at most {max} bytes."),
+            Self::OutOfRange { field } => write!(
+                f,
+                "There is no such {field}: ids and positions go up to 2^63 - 1."
+            ),
+            Self::ProtocolVersion {
+                supported,
+                requested,
+            } => write!(
+                f,
+                "This server speaks protocol {supported}, not {requested}."
+            ),
+            Self::SignInFirst => write!(f, "Sign in first."),
+            Self::AlreadySignedIn => write!(f, "This connection is already signed in."),
+            Self::GuestCannotSignIn => write!(
+                f,
+                "This connection is a guest in a meeting; leave it before signing in."
+            ),
+            Self::WrongPassword => write!(f, "Wrong user name or password."),
+            Self::TokenUnknown => write!(f, "The session token is unknown or revoked."),
+            Self::SessionRevoked => write!(f, "Your session was revoked; sign in again."),
+            Self::AccountDisabled => write!(f, "This account is disabled."),
+            Self::TooManyLogins => {
+                write!(f, "Too many failed sign-ins; wait a minute and retry.")
+            }
+            Self::TooManyGuestJoins => write!(
+                f,
+                "Too many guests joined from your address; wait a minute and retry."
+            ),
+            Self::ServerFull => write!(f, "The server has no room for another connection."),
+            Self::FellBehind => write!(f, "You fell behind; connect again to catch up."),
+            Self::ShuttingDown => write!(f, "The server is shutting down."),
+            Self::Idle { seconds } => {
+                write!(f, "Nothing was heard from you for {seconds} seconds.")
+            }
+            Self::ServerFault => write!(f, "The server failed to handle the request."),
+            Self::TooManyWatched { max } => write!(f, "Watch at most {max} users at once."),
+            Self::ClientIdLength { max } => {
+                write!(f, "A client id must have 1 to {max} bytes.")
+            }
+            Self::TextTooLong { max, size } => write!(
+                f,
+                "A message may hold at most {max} bytes; this one has {size}."
+            ),
+            Self::EmptyMessage => write!(f, "A message cannot be empty."),
+            Self::ClientIdReused { client_id } => write!(
+                f,
+                "Client id {client_id:?} was already used in another conversation."
+            ),
+            Self::FieldTooLong { field, max } => {
+                write!(f, "{} may hold at most {max} bytes.", capitalised(field))
+            }
+            Self::NameLength { field, max } => {
+                write!(f, "{} has 1 to {max} characters.", capitalised(field))
+            }
+            Self::NameCharacter { field, code_point } => write!(
+                f,
+                "{} may not hold control, invisible or direction-changing characters \
+                 (U+{code_point:04X}).",
+                capitalised(field)
+            ),
+            Self::NoSuchUser { name } => write!(f, "There is no user named {name:?}."),
+            Self::UserExists { name } => write!(f, "A user named {name:?} already exists."),
+            Self::InvalidUserName { name } => write!(
+                f,
+                "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', \
+                 starting with a letter or digit."
+            ),
+            Self::DirectWithSelf => write!(f, "You cannot open a conversation with yourself."),
+            Self::FavouriteSelf => write!(f, "You cannot add yourself to your favourites."),
+            Self::NoPendingRequest { name } => {
+                write!(f, "There is no pending request from {name:?}.")
+            }
+            Self::NoSuchConversation { conversation } => {
+                write!(f, "There is no conversation {conversation}.")
+            }
+            Self::NotAMember { conversation } => {
+                write!(f, "You are not a member of conversation {conversation}.")
+            }
+            Self::NotAGroup { conversation } => {
+                write!(f, "Conversation {conversation} is not a group.")
+            }
+            Self::NotARoom { conversation } => {
+                write!(f, "Conversation {conversation} is not a room.")
+            }
+            Self::NoMeetingLink { conversation } => {
+                write!(f, "Conversation {conversation} has no meeting link.")
+            }
+            Self::NoMeeting { conversation } => {
+                write!(f, "Conversation {conversation} has no meeting.")
+            }
+            Self::ModeratorsOnly { conversation } => {
+                write!(f, "Only a moderator of room {conversation} may do that.")
+            }
+            Self::OwnerOnly { conversation } => {
+                write!(f, "Only the owner of room {conversation} may do that.")
+            }
+            Self::OwnerCannotLeave => {
+                write!(f, "The owner cannot leave a room; delete it instead.")
+            }
+            Self::PromoteBeforeLeaving => {
+                write!(f, "Make another member a moderator before you leave.")
+            }
+            Self::OwnerCannotBeRemoved => write!(f, "The owner of a room cannot be removed."),
+            Self::AlreadyMember { name } => write!(f, "{name} is a member already."),
+            Self::NotInRoom { name } => write!(f, "{name} is not in the room."),
+            Self::NoInvitation { conversation } => {
+                write!(f, "You have no invitation to group {conversation}.")
+            }
+            Self::InvitedSelf => write!(f, "You are in the group already; invite others."),
+            Self::NoInvitees => write!(f, "Invite at least one person to start a group."),
+            Self::GroupFull { max } => write!(
+                f,
+                "A group holds at most {max} members, invitations included."
+            ),
+            Self::NotInMeeting { conversation } => write!(
+                f,
+                "You are not in the meeting of conversation {conversation}."
+            ),
+            Self::MeetingMinutes { max } => write!(f, "A meeting lasts 1 to {max} minutes."),
+            Self::ScheduledTooFar { years } => {
+                write!(f, "A meeting can be scheduled at most {years} years ahead.")
+            }
+            Self::MeetingInPast => {
+                write!(f, "That meeting would be over already; pick a later time.")
+            }
+            Self::NoScheduledMeeting { meeting } => {
+                write!(f, "There is no scheduled meeting {meeting}.")
+            }
+            Self::LinkUnknown => write!(
+                f,
+                "This link does not open any room (it may have been changed)."
+            ),
+            Self::DirectMeetingMembersOnly => {
+                write!(f, "A 1:1 meeting is for its two members only.")
+            }
+            Self::MeetingNotStarted { room } => write!(
+                f,
+                "No meeting is going on in {room:?} yet; guests can join once a member has \
+                 started it."
+            ),
+            Self::SentOut { room } => write!(
+                f,
+                "A moderator sent you out of the meeting in {room:?}; you can join its next one."
+            ),
+            Self::GuestLimit { room, max } => write!(
+                f,
+                "The meeting in {room:?} has as many guests as it can take ({max})."
+            ),
+            Self::NameTaken => write!(
+                f,
+                "That name belongs to a user of this server; a guest picks another."
+            ),
+            Self::AlreadyGuest => write!(
+                f,
+                "This connection is in a meeting as a guest already; leave it first."
+            ),
+            Self::GuestNeedsName => write!(
+                f,
+                "A guest without an account joins with a name; or sign in first."
+            ),
+            Self::GuestAlreadyAdmitted { guest } => {
+                write!(f, "Guest {guest} is in the meeting already.")
+            }
+            Self::GuestNotInLobby { guest } => write!(
+                f,
+                "Guest {guest} is not waiting in the lobby (they may have left)."
+            ),
+            Self::GuestNotInMeeting { guest } => write!(
+                f,
+                "Guest {guest} is not in the meeting (they may have left)."
+            ),
+            Self::MeetingEnded => write!(f, "The meeting has ended."),
+            Self::RoomDeleted => write!(f, "The room was deleted."),
+            Self::RemovedByModerator => write!(f, "A moderator removed you from the meeting."),
+            Self::RefusedByModerator => {
+                write!(f, "A moderator did not let you into the meeting.")
+            }
+            Self::Unknown => write!(f, "The server gave a reason this version does not know."),
+        }
+    }
+}
+
+/// "a room name" → "A room name", to start a sentence.
+fn capitalised(field: &Field) -> String {
+    let text = field.english();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -109,6 +663,18 @@ impl ProtoError {
         match self {
             Self::Malformed(_) => ErrorCode::BadFrame,
             Self::OutOfRange(_) => ErrorCode::NotFound,
+        }
+    }
+
+    /// The reason sent back.
+    pub fn reason(&self) -> Reason {
+        match self {
+            Self::Malformed(detail) => Reason::MalformedFrame {
+                detail: detail.clone(),
+            },
+            Self::OutOfRange(field) => Reason::OutOfRange {
+                field: field.clone(),
+            },
         }
     }
 }

@@ -459,7 +459,7 @@ pub fn events() -> Vec<Event> {
         Change::Meeting {
             conversation: 12,
             ongoing: None,
-            ended: Some("A moderator removed you from the meeting.".into()),
+            ended: Some(Reason::RemovedByModerator),
         },
         Change::Calendar { conversation: 12 },
         Change::Removed { conversation: 9 },
@@ -508,11 +508,11 @@ pub fn events() -> Vec<Event> {
     });
     all.push(Event::Closing {
         code: ErrorCode::ShuttingDown,
-        reason: "The server is shutting down.".into(),
+        reason: Reason::ShuttingDown,
     });
     all.push(Event::Closing {
         code: ErrorCode::AccessEnded,
-        reason: "The meeting has ended.".into(),
+        reason: Reason::MeetingEnded,
     });
     for e in &all {
         match e {
@@ -520,6 +520,280 @@ pub fn events() -> Vec<Event> {
             | Event::Presence { .. }
             | Event::GuestSession { .. }
             | Event::Closing { .. } => {}
+        }
+    }
+    all
+}
+
+/// An example of every reason, with the code it comes with.
+pub fn reasons() -> Vec<(ErrorCode, Reason)> {
+    use ErrorCode as C;
+    let all = vec![
+        (
+            C::BadFrame,
+            Reason::MalformedFrame {
+                detail: "expected value at line 1 column 1".into(),
+            },
+        ),
+        (C::BadFrame, Reason::NotText),
+        (C::FrameTooLarge, Reason::FrameTooLarge { max: 131_072 }),
+        (
+            C::NotFound,
+            Reason::OutOfRange {
+                field: "conversation".into(),
+            },
+        ),
+        (
+            C::UnsupportedVersion,
+            Reason::ProtocolVersion {
+                supported: PROTOCOL_VERSION,
+                requested: 2,
+            },
+        ),
+        (C::Unauthenticated, Reason::SignInFirst),
+        (C::Invalid, Reason::AlreadySignedIn),
+        (C::Conflict, Reason::GuestCannotSignIn),
+        (C::AuthFailed, Reason::WrongPassword),
+        (C::AuthFailed, Reason::TokenUnknown),
+        (C::AuthFailed, Reason::SessionRevoked),
+        (C::AccountDisabled, Reason::AccountDisabled),
+        (C::RateLimited, Reason::TooManyLogins),
+        (C::RateLimited, Reason::TooManyGuestJoins),
+        (C::TooManyConnections, Reason::ServerFull),
+        (C::SlowConsumer, Reason::FellBehind),
+        (C::ShuttingDown, Reason::ShuttingDown),
+        (C::Idle, Reason::Idle { seconds: 60 }),
+        (C::Internal, Reason::ServerFault),
+        (C::Invalid, Reason::TooManyWatched { max: 1000 }),
+        (C::Invalid, Reason::ClientIdLength { max: 64 }),
+        (
+            C::TextTooLong,
+            Reason::TextTooLong {
+                max: MAX_TEXT_BYTES as u64,
+                size: 20_000,
+            },
+        ),
+        (C::Invalid, Reason::EmptyMessage),
+        (
+            C::Conflict,
+            Reason::ClientIdReused {
+                client_id: "5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10".into(),
+            },
+        ),
+        (
+            C::Invalid,
+            Reason::FieldTooLong {
+                field: Field::StatusMessage,
+                max: MAX_STATUS_MESSAGE_BYTES as u64,
+            },
+        ),
+        (
+            C::Invalid,
+            Reason::NameLength {
+                field: Field::RoomName,
+                max: 100,
+            },
+        ),
+        (
+            C::Invalid,
+            Reason::NameCharacter {
+                field: Field::GuestName,
+                code_point: 0x202E,
+            },
+        ),
+        (
+            C::NotFound,
+            Reason::NoSuchUser {
+                name: "nobody".into(),
+            },
+        ),
+        (
+            C::Conflict,
+            Reason::UserExists {
+                name: "alice".into(),
+            },
+        ),
+        (
+            C::Invalid,
+            Reason::InvalidUserName {
+                name: "-alice".into(),
+            },
+        ),
+        (C::Invalid, Reason::DirectWithSelf),
+        (C::Invalid, Reason::FavouriteSelf),
+        (
+            C::NotFound,
+            Reason::NoPendingRequest {
+                name: "carol".into(),
+            },
+        ),
+        (C::NotFound, Reason::NoSuchConversation { conversation: 3 }),
+        (C::Forbidden, Reason::NotAMember { conversation: 3 }),
+        (C::Invalid, Reason::NotAGroup { conversation: 3 }),
+        (C::Invalid, Reason::NotARoom { conversation: 9 }),
+        (C::Invalid, Reason::NoMeetingLink { conversation: 9 }),
+        (C::Invalid, Reason::NoMeeting { conversation: 9 }),
+        (C::Forbidden, Reason::ModeratorsOnly { conversation: 12 }),
+        (C::Forbidden, Reason::OwnerOnly { conversation: 12 }),
+        (C::Forbidden, Reason::OwnerCannotLeave),
+        (C::Forbidden, Reason::PromoteBeforeLeaving),
+        (C::Forbidden, Reason::OwnerCannotBeRemoved),
+        (
+            C::Conflict,
+            Reason::AlreadyMember {
+                name: "carol".into(),
+            },
+        ),
+        (
+            C::NotFound,
+            Reason::NotInRoom {
+                name: "dave".into(),
+            },
+        ),
+        (C::Forbidden, Reason::NoInvitation { conversation: 9 }),
+        (C::Invalid, Reason::InvitedSelf),
+        (C::Invalid, Reason::NoInvitees),
+        (C::Invalid, Reason::GroupFull { max: 5 }),
+        (C::NotFound, Reason::NotInMeeting { conversation: 12 }),
+        (C::Invalid, Reason::MeetingMinutes { max: 1440 }),
+        (C::Invalid, Reason::ScheduledTooFar { years: 10 }),
+        (C::Invalid, Reason::MeetingInPast),
+        (C::NotFound, Reason::NoScheduledMeeting { meeting: 4 }),
+        (C::NotFound, Reason::LinkUnknown),
+        (C::Forbidden, Reason::DirectMeetingMembersOnly),
+        (
+            C::Conflict,
+            Reason::MeetingNotStarted {
+                room: "Weekly planning".into(),
+            },
+        ),
+        (
+            C::Forbidden,
+            Reason::SentOut {
+                room: "Weekly planning".into(),
+            },
+        ),
+        (
+            C::Conflict,
+            Reason::GuestLimit {
+                room: "Weekly planning".into(),
+                max: 200,
+            },
+        ),
+        (C::Conflict, Reason::NameTaken),
+        (C::Conflict, Reason::AlreadyGuest),
+        (C::Invalid, Reason::GuestNeedsName),
+        (C::Conflict, Reason::GuestAlreadyAdmitted { guest: 8 }),
+        (C::NotFound, Reason::GuestNotInLobby { guest: 8 }),
+        (C::NotFound, Reason::GuestNotInMeeting { guest: 8 }),
+        (C::AccessEnded, Reason::MeetingEnded),
+        (C::AccessEnded, Reason::RoomDeleted),
+        (C::AccessEnded, Reason::RemovedByModerator),
+        (C::AccessEnded, Reason::RefusedByModerator),
+        (C::Internal, Reason::Unknown),
+    ];
+    for (_, r) in &all {
+        // Exhaustive on purpose: a new reason must get an example above (and with it a row in
+        // docs/protocol.md and a check in the UI's catalogue test).
+        match r {
+            Reason::MalformedFrame { .. }
+            | Reason::NotText
+            | Reason::FrameTooLarge { .. }
+            | Reason::OutOfRange { .. }
+            | Reason::ProtocolVersion { .. }
+            | Reason::SignInFirst
+            | Reason::AlreadySignedIn
+            | Reason::GuestCannotSignIn
+            | Reason::WrongPassword
+            | Reason::TokenUnknown
+            | Reason::SessionRevoked
+            | Reason::AccountDisabled
+            | Reason::TooManyLogins
+            | Reason::TooManyGuestJoins
+            | Reason::ServerFull
+            | Reason::FellBehind
+            | Reason::ShuttingDown
+            | Reason::Idle { .. }
+            | Reason::ServerFault
+            | Reason::TooManyWatched { .. }
+            | Reason::ClientIdLength { .. }
+            | Reason::TextTooLong { .. }
+            | Reason::EmptyMessage
+            | Reason::ClientIdReused { .. }
+            | Reason::FieldTooLong { .. }
+            | Reason::NameLength { .. }
+            | Reason::NameCharacter { .. }
+            | Reason::NoSuchUser { .. }
+            | Reason::UserExists { .. }
+            | Reason::InvalidUserName { .. }
+            | Reason::DirectWithSelf
+            | Reason::FavouriteSelf
+            | Reason::NoPendingRequest { .. }
+            | Reason::NoSuchConversation { .. }
+            | Reason::NotAMember { .. }
+            | Reason::NotAGroup { .. }
+            | Reason::NotARoom { .. }
+            | Reason::NoMeetingLink { .. }
+            | Reason::NoMeeting { .. }
+            | Reason::ModeratorsOnly { .. }
+            | Reason::OwnerOnly { .. }
+            | Reason::OwnerCannotLeave
+            | Reason::PromoteBeforeLeaving
+            | Reason::OwnerCannotBeRemoved
+            | Reason::AlreadyMember { .. }
+            | Reason::NotInRoom { .. }
+            | Reason::NoInvitation { .. }
+            | Reason::InvitedSelf
+            | Reason::NoInvitees
+            | Reason::GroupFull { .. }
+            | Reason::NotInMeeting { .. }
+            | Reason::MeetingMinutes { .. }
+            | Reason::ScheduledTooFar { .. }
+            | Reason::MeetingInPast
+            | Reason::NoScheduledMeeting { .. }
+            | Reason::LinkUnknown
+            | Reason::DirectMeetingMembersOnly
+            | Reason::MeetingNotStarted { .. }
+            | Reason::SentOut { .. }
+            | Reason::GuestLimit { .. }
+            | Reason::NameTaken
+            | Reason::AlreadyGuest
+            | Reason::GuestNeedsName
+            | Reason::GuestAlreadyAdmitted { .. }
+            | Reason::GuestNotInLobby { .. }
+            | Reason::GuestNotInMeeting { .. }
+            | Reason::MeetingEnded
+            | Reason::RoomDeleted
+            | Reason::RemovedByModerator
+            | Reason::RefusedByModerator
+            | Reason::Unknown => {}
+        }
+    }
+    all
+}
+
+/// Every field a reason can name.
+pub fn fields() -> Vec<Field> {
+    let all = vec![
+        Field::GroupName,
+        Field::RoomName,
+        Field::MeetingTitle,
+        Field::DisplayName,
+        Field::GuestName,
+        Field::StatusMessage,
+        Field::Link,
+        Field::Search,
+    ];
+    for f in &all {
+        match f {
+            Field::GroupName
+            | Field::RoomName
+            | Field::MeetingTitle
+            | Field::DisplayName
+            | Field::GuestName
+            | Field::StatusMessage
+            | Field::Link
+            | Field::Search => {}
         }
     }
     all
@@ -593,23 +867,57 @@ pub fn protocol_examples_markdown() -> String {
     out.push_str(".\n\n");
     let err = ServerFrame::Error {
         id: Some(9),
-        error: ErrorBody::new(
-            ErrorCode::Forbidden,
-            "You are not a member of conversation 3.",
-        ),
+        error: ErrorBody::new(ErrorCode::Forbidden, Reason::NotAMember { conversation: 3 }),
     };
     out.push_str(&format!("```json\n{}\n```\n\n", err.to_json()));
+    let full = ServerFrame::Error {
+        id: Some(10),
+        error: ErrorBody::new(ErrorCode::Invalid, Reason::GroupFull { max: 5 }),
+    };
+    out.push_str(&format!("```json\n{}\n```\n\n", full.to_json()));
     let unreadable = ServerFrame::Error {
         id: None,
         error: ErrorBody::new(
             ErrorCode::BadFrame,
-            "malformed frame: expected value at line 1 column 1",
+            Reason::MalformedFrame {
+                detail: "expected value at line 1 column 1".into(),
+            },
         ),
     };
     out.push_str(&format!(
         "A frame that cannot be parsed far enough to find its id:\n\n```json\n{}\n```\n\n",
         unreadable.to_json()
     ));
+    out.push_str(
+        "### Reasons\n\nEvery reason, with an example, the code it comes with and its English \
+         rendering (clients word it in their user's language; `field` is one of ",
+    );
+    out.push_str(
+        &fields()
+            .iter()
+            .map(|f| {
+                format!(
+                    "`{}`",
+                    serde_json::to_string(f)
+                        .expect("serialise")
+                        .trim_matches('"')
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out.push_str(").\n\n| reason | code | example | English |\n|---|---|---|---|\n");
+    for (code, reason) in reasons() {
+        let json = serde_json::to_value(&reason).expect("serialise");
+        out.push_str(&format!(
+            "| `{}` | `{}` | `{}` | {} |\n",
+            tag(&json, "reason"),
+            code.as_str(),
+            serde_json::to_string(&reason).expect("serialise"),
+            reason.to_string().replace('|', "\\|")
+        ));
+    }
+    out.push('\n');
     out.push_str("### Events\n\n");
     for event in events() {
         let frame = ServerFrame::Event { event };
@@ -649,6 +957,60 @@ mod tests {
             let json = serde_json::to_string(&e).unwrap();
             assert_eq!(serde_json::from_str::<crate::Event>(&json).unwrap(), e);
         }
+    }
+
+    #[test]
+    fn every_reason_round_trips_and_reads_as_one_sentence() {
+        let mut tags = std::collections::HashSet::new();
+        for (code, reason) in super::reasons() {
+            let json = serde_json::to_value(&reason).unwrap();
+            let tag = json["reason"].as_str().expect("tagged").to_owned();
+            assert!(tags.insert(tag.clone()), "{tag} twice");
+            assert_eq!(
+                serde_json::from_value::<crate::Reason>(json.clone()).unwrap(),
+                reason
+            );
+            let body = crate::ErrorBody::new(code, reason.clone());
+            let text = serde_json::to_string(&body).unwrap();
+            assert_eq!(
+                serde_json::from_str::<crate::ErrorBody>(&text).unwrap(),
+                body
+            );
+            let sentence = reason.to_string();
+            // A user's name may start it ("carol is a member already.").
+            assert!(
+                sentence.ends_with('.') && !sentence.contains('\n'),
+                "{tag}: {sentence:?}"
+            );
+        }
+        // Every field reads in a sentence.
+        for field in super::fields() {
+            let r = crate::Reason::NameLength { field, max: 3 };
+            assert!(r.to_string().starts_with('A'), "{r}");
+        }
+    }
+
+    #[test]
+    fn a_reason_from_a_newer_server_still_reads() {
+        let body: crate::ErrorBody = serde_json::from_str(
+            r#"{"code":"forbidden","reason":{"reason":"some_future_rule","limit":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.code, crate::ErrorCode::Forbidden);
+        assert_eq!(body.reason, crate::Reason::Unknown);
+        let frame: crate::ServerFrame = serde_json::from_str(
+            r#"{"frame":"event","event":{"type":"closing","code":"idle","reason":{"reason":"nap"}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            frame,
+            crate::ServerFrame::Event {
+                event: crate::Event::Closing {
+                    reason: crate::Reason::Unknown,
+                    ..
+                }
+            }
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod error;
 pub mod examples;
 mod typescript;
 
-pub use error::{ErrorBody, ErrorCode, ProtoError};
+pub use error::{ErrorBody, ErrorCode, Field, ProtoError, Reason};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 pub use typescript::typescript_bindings;
@@ -509,10 +509,10 @@ pub enum Event {
     },
     /// The server is about to close this connection.
     Closing {
-        /// Why.
+        /// The category.
         code: ErrorCode,
-        /// One sentence.
-        reason: String,
+        /// Why, precisely.
+        reason: Reason,
     },
 }
 
@@ -551,11 +551,11 @@ pub enum Change {
         conversation: u64,
         /// The meeting now.
         ongoing: Option<OngoingMeeting>,
-        /// To a guest whose access just ended: why ("The meeting has ended.", removed by a
-        /// moderator, the room was deleted).
+        /// To a guest whose access just ended: why (`meeting_ended`, `removed_by_moderator`,
+        /// `room_deleted`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
-        ended: Option<String>,
+        ended: Option<Reason>,
     },
     /// A room's calendar changed.
     Calendar {

@@ -18,6 +18,8 @@ pub fn typescript_bindings() -> String {
         Change::decl(),
         ErrorCode::decl(),
         ErrorBody::decl(),
+        Reason::decl(),
+        Field::decl(),
         UserInfo::decl(),
         UserSettings::decl(),
         PresenceChoice::decl(),
@@ -48,6 +50,15 @@ pub fn typescript_bindings() -> String {
     ));
     out.push_str(&format!(
         "export const MAX_TEXT_BYTES = {MAX_TEXT_BYTES};\n\n"
+    ));
+    // One example of every reason: the UI's test renders each in every language it speaks.
+    let examples: Vec<Reason> = crate::examples::reasons()
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    out.push_str(&format!(
+        "export const REASON_EXAMPLES: Reason[] = {};\n\n",
+        serde_json::to_string(&examples).expect("reasons serialise")
     ));
     for decl in decls {
         out.push_str("export ");

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, pin::Pin, sync::Arc};
 use tokio::sync::mpsc;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
-use confer_proto::{ClientFrame, ErrorBody, ErrorCode, Event, Request, Response, ServerFrame};
+use confer_proto::{ClientFrame, ErrorCode, Event, Reason, Request, Response, ServerFrame};
 use futures_util::{
     SinkExt, StreamExt,
     stream::{FuturesUnordered, SplitSink},
@@ -72,7 +72,7 @@ impl Session {
         self.user
             .as_ref()
             .map(|u| &u.record)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "Sign in first."))
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, Reason::SignInFirst))
     }
 }
 
@@ -110,12 +110,12 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         tokio::select! {
             () = &mut idle => break Some((
                 ErrorCode::Idle,
-                format!("Nothing was heard from you for {} seconds.", idle_for.as_secs()),
+                Reason::Idle { seconds: idle_for.as_secs() },
             )),
-            _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, "The server is shutting down.".to_owned())),
+            _ = shutdown.recv() => break Some((ErrorCode::ShuttingDown, Reason::ShuttingDown)),
             Ok(revoked) = revocations.recv() => {
                 if session.user.as_ref().is_some_and(|u| revoked.contains(&u.session_id)) {
-                    break Some((ErrorCode::AuthFailed, "Your session was revoked; sign in again.".to_owned()));
+                    break Some((ErrorCode::AuthFailed, Reason::SessionRevoked));
                 }
             }
             update = next_guest_update(&mut session.guest) => match update {
@@ -130,7 +130,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                     session.guest = None;
                     break Some((ErrorCode::AccessEnded, reason));
                 }
-                None => break Some((ErrorCode::SlowConsumer, "You fell behind; join again.".to_owned())),
+                None => break Some((ErrorCode::SlowConsumer, Reason::FellBehind)),
             },
             Some((id, result)) = pending.next(), if !pending.is_empty() => {
                 if reply_sent(&state, &mut session, id, result).await.is_err() {
@@ -150,7 +150,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                         break None;
                     }
                 }
-                None => break Some((ErrorCode::SlowConsumer, "You fell behind; resume from your sync cursor.".to_owned())),
+                None => break Some((ErrorCode::SlowConsumer, Reason::FellBehind)),
             },
             msg = stream.next() => {
                 idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
@@ -161,7 +161,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                     }
                 }
                 Some(Ok(WsMessage::Binary(_))) => {
-                    let err = ApiError::new(ErrorCode::BadFrame, "Frames must be JSON text.");
+                    let err = ApiError::new(ErrorCode::BadFrame, Reason::NotText);
                     if send_error(&state, &mut session, None, err).await.is_err() {
                         break None;
                     }
@@ -268,17 +268,16 @@ async fn on_text(
     if text.len() > state.config.max_frame_bytes {
         let err = ApiError::new(
             ErrorCode::FrameTooLarge,
-            format!(
-                "Frames may hold at most {} bytes.",
-                state.config.max_frame_bytes
-            ),
+            Reason::FrameTooLarge {
+                max: state.config.max_frame_bytes as u64,
+            },
         );
         return send_error(state, session, None, err).await;
     }
     let frame = match ClientFrame::parse(text) {
         Ok(f) => f,
         Err((id, e)) => {
-            return send_error(state, session, id, ApiError::new(e.code(), e.to_string())).await;
+            return send_error(state, session, id, ApiError::new(e.code(), e.reason())).await;
         }
     };
     if let Request::SendMessage {
@@ -346,11 +345,5 @@ async fn send_error(
     e: ApiError,
 ) -> Result<(), axum::Error> {
     state.metrics.error(e.0.code);
-    let ApiError(ErrorBody { code, message }) = e;
-    session
-        .send(&ServerFrame::Error {
-            id,
-            error: ErrorBody { code, message },
-        })
-        .await
+    session.send(&ServerFrame::Error { id, error: e.0 }).await
 }

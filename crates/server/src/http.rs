@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use confer_proto::{ErrorBody, ErrorCode};
+use confer_proto::{ErrorBody, ErrorCode, Reason};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
     server::conn::auto,
@@ -65,10 +65,7 @@ async fn upgrade(
 ) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         state.metrics.connection_rejected();
-        let body = ErrorBody::new(
-            ErrorCode::TooManyConnections,
-            "The server has no room for another connection.",
-        );
+        let body = ErrorBody::new(ErrorCode::TooManyConnections, Reason::ServerFull);
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     };
     // Frames past the protocol cap still arrive whole so that they can be refused with an

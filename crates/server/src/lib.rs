@@ -25,7 +25,7 @@ use std::{
     time::Duration,
 };
 
-use confer_proto::{ErrorBody, ErrorCode, Event, Presence};
+use confer_proto::{ErrorBody, ErrorCode, Event, Presence, Reason};
 pub use config::Config;
 use tokio::{
     net::TcpListener,
@@ -69,28 +69,29 @@ pub struct ApiError(pub ErrorBody);
 
 impl ApiError {
     /// Builds a refusal.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self(ErrorBody::new(code, message))
+    pub fn new(code: ErrorCode, reason: Reason) -> Self {
+        Self(ErrorBody::new(code, reason))
+    }
+
+    /// A fault on the server (logged where it happened); the client may retry.
+    pub fn fault() -> Self {
+        Self::new(ErrorCode::Internal, Reason::ServerFault)
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        let code = match &e {
-            StoreError::NotFound(_) => ErrorCode::NotFound,
-            StoreError::Forbidden(_) => ErrorCode::Forbidden,
-            StoreError::Conflict(_) => ErrorCode::Conflict,
-            StoreError::Invalid(_) => ErrorCode::Invalid,
-            StoreError::Closed => ErrorCode::ShuttingDown,
-            _ => {
+        match e {
+            StoreError::NotFound(r) => Self::new(ErrorCode::NotFound, r),
+            StoreError::Forbidden(r) => Self::new(ErrorCode::Forbidden, r),
+            StoreError::Conflict(r) => Self::new(ErrorCode::Conflict, r),
+            StoreError::Invalid(r) => Self::new(ErrorCode::Invalid, r),
+            StoreError::Closed => Self::new(ErrorCode::ShuttingDown, Reason::ShuttingDown),
+            e => {
                 tracing::error!(error = %e, "store failure");
-                return Self::new(
-                    ErrorCode::Internal,
-                    "The server failed to handle the request.",
-                );
+                Self::fault()
             }
-        };
-        Self::new(code, e.to_string())
+        }
     }
 }
 
@@ -126,7 +127,10 @@ impl AppState {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "A server task failed."))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "a read task failed");
+                ApiError::fault()
+            })?
             .map_err(ApiError::from)
     }
 

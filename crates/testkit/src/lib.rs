@@ -298,7 +298,7 @@ impl Client {
         let response = self
             .reply(id)
             .await?
-            .map_err(|e| anyhow!("request refused: {:?}: {}", e.code, e.message))?;
+            .map_err(|e| anyhow!("request refused: {:?}: {}", e.code, e.reason))?;
         if let Response::LoggedIn { user, .. } | Response::Authenticated { user, .. } = &response {
             self.user = Some(user.name.clone());
         }

@@ -3,6 +3,8 @@
 export const PROTOCOL_VERSION = 1;
 export const MAX_TEXT_BYTES = 16384;
 
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":1,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"unknown"}];
+
 export type ClientFrame = { 
 /**
  * Chosen by the client; echoed in the reply.
@@ -409,13 +411,13 @@ presence: Presence, } | { "type": "guest_session",
  */
 session: MeetingSession, } | { "type": "closing", 
 /**
- * Why.
+ * The category.
  */
 code: ErrorCode, 
 /**
- * One sentence.
+ * Why, precisely.
  */
-reason: string, };
+reason: Reason, };
 
 export type Change = { "kind": "conversation", 
 /**
@@ -447,10 +449,10 @@ conversation: number,
  */
 ongoing: OngoingMeeting | null, 
 /**
- * To a guest whose access just ended: why ("The meeting has ended.", removed by a
- * moderator, the room was deleted).
+ * To a guest whose access just ended: why (`meeting_ended`, `removed_by_moderator`,
+ * `room_deleted`).
  */
-ended?: string, } | { "kind": "calendar", 
+ended?: Reason, } | { "kind": "calendar", 
 /**
  * The room.
  */
@@ -508,13 +510,193 @@ export type ErrorCode = "bad_frame" | "frame_too_large" | "text_too_long" | "inv
 
 export type ErrorBody = { 
 /**
- * Machine-readable code.
+ * The category (XMPP error conditions and clients' fallbacks map from it).
  */
 code: ErrorCode, 
 /**
- * One plain sentence for people.
+ * What exactly, with its parameters.
  */
-message: string, };
+reason: Reason, };
+
+export type Reason = { "reason": "malformed_frame", 
+/**
+ * What the parser said.
+ */
+detail: string, } | { "reason": "not_text" } | { "reason": "frame_too_large", 
+/**
+ * The largest frame, in bytes.
+ */
+max: number, } | { "reason": "out_of_range", 
+/**
+ * The field's name on the wire.
+ */
+field: string, } | { "reason": "protocol_version", 
+/**
+ * The version the server speaks.
+ */
+supported: number, 
+/**
+ * The version the client asked for.
+ */
+requested: number, } | { "reason": "sign_in_first" } | { "reason": "already_signed_in" } | { "reason": "guest_cannot_sign_in" } | { "reason": "wrong_password" } | { "reason": "token_unknown" } | { "reason": "session_revoked" } | { "reason": "account_disabled" } | { "reason": "too_many_logins" } | { "reason": "too_many_guest_joins" } | { "reason": "server_full" } | { "reason": "fell_behind" } | { "reason": "shutting_down" } | { "reason": "idle", 
+/**
+ * How long, in seconds.
+ */
+seconds: number, } | { "reason": "server_fault" } | { "reason": "too_many_watched", 
+/**
+ * The most users one connection watches.
+ */
+max: number, } | { "reason": "client_id_length", 
+/**
+ * The longest client id, in bytes.
+ */
+max: number, } | { "reason": "text_too_long", 
+/**
+ * The longest text, in bytes of UTF-8.
+ */
+max: number, 
+/**
+ * This text's size, in bytes.
+ */
+size: number, } | { "reason": "empty_message" } | { "reason": "client_id_reused", 
+/**
+ * The client id.
+ */
+client_id: string, } | { "reason": "field_too_long", 
+/**
+ * Which.
+ */
+field: Field, 
+/**
+ * The most it may hold, in bytes of UTF-8.
+ */
+max: number, } | { "reason": "name_length", 
+/**
+ * Which.
+ */
+field: Field, 
+/**
+ * The most characters it may have (at least 1).
+ */
+max: number, } | { "reason": "name_character", 
+/**
+ * Which.
+ */
+field: Field, 
+/**
+ * The character refused, as its Unicode code point (shown as U+XXXX).
+ */
+code_point: number, } | { "reason": "no_such_user", 
+/**
+ * The name asked for.
+ */
+name: string, } | { "reason": "user_exists", 
+/**
+ * The name.
+ */
+name: string, } | { "reason": "invalid_user_name", 
+/**
+ * The name given.
+ */
+name: string, } | { "reason": "direct_with_self" } | { "reason": "favourite_self" } | { "reason": "no_pending_request", 
+/**
+ * The user.
+ */
+name: string, } | { "reason": "no_such_conversation", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "not_a_member", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "not_a_group", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "not_a_room", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "no_meeting_link", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "no_meeting", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "moderators_only", 
+/**
+ * The room.
+ */
+conversation: number, } | { "reason": "owner_only", 
+/**
+ * The room.
+ */
+conversation: number, } | { "reason": "owner_cannot_leave" } | { "reason": "promote_before_leaving" } | { "reason": "owner_cannot_be_removed" } | { "reason": "already_member", 
+/**
+ * The user.
+ */
+name: string, } | { "reason": "not_in_room", 
+/**
+ * The user.
+ */
+name: string, } | { "reason": "no_invitation", 
+/**
+ * The group.
+ */
+conversation: number, } | { "reason": "invited_self" } | { "reason": "no_invitees" } | { "reason": "group_full", 
+/**
+ * The cap.
+ */
+max: number, } | { "reason": "not_in_meeting", 
+/**
+ * The room (or direct conversation).
+ */
+conversation: number, } | { "reason": "meeting_minutes", 
+/**
+ * The longest meeting, in minutes.
+ */
+max: number, } | { "reason": "scheduled_too_far", 
+/**
+ * How far, in years.
+ */
+years: number, } | { "reason": "meeting_in_past" } | { "reason": "no_scheduled_meeting", 
+/**
+ * Its id.
+ */
+meeting: number, } | { "reason": "link_unknown" } | { "reason": "direct_meeting_members_only" } | { "reason": "meeting_not_started", 
+/**
+ * The room's name.
+ */
+room: string, } | { "reason": "sent_out", 
+/**
+ * The room's name.
+ */
+room: string, } | { "reason": "guest_limit", 
+/**
+ * The room's name.
+ */
+room: string, 
+/**
+ * The most guests, present and waiting.
+ */
+max: number, } | { "reason": "name_taken" } | { "reason": "already_guest" } | { "reason": "guest_needs_name" } | { "reason": "guest_already_admitted", 
+/**
+ * The guest's id in the meeting.
+ */
+guest: number, } | { "reason": "guest_not_in_lobby", 
+/**
+ * The guest's id in the meeting.
+ */
+guest: number, } | { "reason": "guest_not_in_meeting", 
+/**
+ * The guest's id in the meeting.
+ */
+guest: number, } | { "reason": "meeting_ended" } | { "reason": "room_deleted" } | { "reason": "removed_by_moderator" } | { "reason": "refused_by_moderator" } | { "reason": "unknown" };
+
+export type Field = "group_name" | "room_name" | "meeting_title" | "display_name" | "guest_name" | "status_message" | "link" | "search";
 
 export type UserInfo = { 
 /**
@@ -888,7 +1070,7 @@ state: TickState,
 /**
  * Why the server refused it, for a message that will not be sent.
  */
-error: string | null, 
+error: ErrorBody | null, 
 /**
  * A text, or a member joining or leaving a group.
  */
@@ -994,7 +1176,7 @@ conversation: number,
 /**
  * Set when this user's guest access to the meeting ended, and why.
  */
-ended?: string, };
+ended?: Reason, };
 
 export type LaunchOptions = { 
 /**

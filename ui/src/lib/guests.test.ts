@@ -10,9 +10,9 @@ describe("meeting guests", () => {
     const token = fake.foreignRoom("bob", "Customer call");
     const room = fake.idByName("Customer call")!;
 
-    await expect(fake.joinByLink(`confer://join/${token}`)).rejects.toEqual({
-      code: "conflict",
-      message: 'No meeting is going on in "Customer call" yet; guests can join once a member has started it.',
+    await expect(fake.joinByLink(`confer://join/${token}`)).rejects.toMatchObject({
+      code: "refused:conflict",
+      reason: { reason: "meeting_not_started", room: "Customer call" },
     });
     fake.meetingJoins(room, "bob");
     const session = await fake.joinByLink(`confer://join/${token}`);
@@ -25,8 +25,9 @@ describe("meeting guests", () => {
     expect(app.roomMeetings.ongoing.map((m) => m.conversation)).toEqual([room]);
     expect(app.isGuestIn(app.roomMeetings.ongoing[0])).toBe(true);
     // Not a member: no starting meetings, no members' business.
-    await expect(fake.startMeeting(room)).rejects.toMatchObject({ code: "not_found" });
-    await expect(fake.setLobby(room, true)).rejects.toMatchObject({ code: "not_found" });
+    const outsider = { code: "refused:forbidden", reason: { reason: "not_a_member", conversation: room } };
+    await expect(fake.startMeeting(room)).rejects.toMatchObject(outsider);
+    await expect(fake.setLobby(room, true)).rejects.toMatchObject(outsider);
 
     // A guest never sees the lobby.
     fake.lobbyBy(room, "bob", true);
@@ -48,8 +49,9 @@ describe("meeting guests", () => {
     const old = fake.linkOf(room)!;
     await fake.rotateRoomLink(room);
     await expect(fake.joinByLink(old)).rejects.toEqual({
-      code: "not_found",
+      code: "refused:not_found",
       message: "This link does not open any room (it may have been changed).",
+      reason: { reason: "link_unknown" },
     });
     const session = await fake.joinByLink(fake.linkOf(room)!);
     expect(session).toMatchObject({ role: "member", guest: null, admitted: true });
@@ -78,9 +80,15 @@ describe("meeting guests", () => {
     expect(m.lobby?.map((g) => g.id)).toEqual([zoe, max]);
 
     await fake.admitGuest(room, zoe);
-    await expect(fake.admitGuest(room, zoe)).rejects.toMatchObject({ code: "conflict" });
+    await expect(fake.admitGuest(room, zoe)).rejects.toMatchObject({
+      code: "refused:conflict",
+      reason: { reason: "guest_already_admitted", guest: zoe },
+    });
     await fake.removeGuest(room, max);
-    await expect(fake.admitGuest(room, max)).rejects.toMatchObject({ code: "not_found" });
+    await expect(fake.admitGuest(room, max)).rejects.toMatchObject({
+      code: "refused:not_found",
+      reason: { reason: "guest_not_in_lobby", guest: max },
+    });
     await fake.removeGuest(room, dave);
     expect(fake.guestsOf(room).map((g) => g.name)).toEqual(["Yann", "Zoe from Acme"]);
 
@@ -95,7 +103,7 @@ describe("meeting guests", () => {
     fake.meetingJoins(theirs, "bob");
     const guest = fake.externalGuestArrives(theirs, "Eve");
     for (const call of [() => fake.setLobby(theirs, true), () => fake.admitGuest(theirs, guest), () => fake.removeGuest(theirs, guest)]) {
-      await expect(call()).rejects.toMatchObject({ code: "forbidden" });
+      await expect(call()).rejects.toMatchObject({ code: "refused:forbidden", reason: { reason: "moderators_only" } });
     }
   });
 

@@ -15,12 +15,15 @@ import type {
   ScheduledMeeting,
   Presence,
   PresenceChoice,
+  Reason,
   Settings,
   UnreadTotals,
 } from "./bindings";
 
-/** The error every command rejects with. */
-export type UiError = { code: string; message: string };
+/** The error every command rejects with: `code` is `refused:<server code>` when the server
+ * refused, with its `reason` (worded by lib/i18n.ts); `message` is the backend's English
+ * sentence, shown only when there is no reason to word. */
+export type UiError = { code: string; message: string; reason?: Reason };
 
 export interface Backend {
   launchOptions(): Promise<LaunchOptions>;

@@ -37,7 +37,10 @@ describe("fake backend meetings", () => {
     await f.startMeeting(room); // joining twice changes nothing
     expect((await f.meetings()).ongoing).toMatchObject([{ conversation: room, name: "Standup", participants: ["bob", "alice"] }]);
     await f.leaveMeeting(room);
-    await expect(f.leaveMeeting(room)).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.leaveMeeting(room)).rejects.toMatchObject({
+      code: "refused:not_found",
+      reason: { reason: "not_in_meeting", conversation: room },
+    });
     f.meetingLeaves(room, "bob");
     expect((await f.meetings()).ongoing).toEqual([]);
     await Promise.resolve();
@@ -45,9 +48,9 @@ describe("fake backend meetings", () => {
     // Members only; rooms only.
     const other = f.foreignRoom("dave", "Elsewhere");
     const [id] = await f.resolveLink(other);
-    await expect(f.startMeeting(id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.startMeeting(id)).rejects.toMatchObject({ code: "refused:forbidden", reason: { reason: "not_a_member" } });
     const group = await f.createGroup(["bob"], null);
-    await expect(f.startMeeting(group)).rejects.toMatchObject({ code: "invalid" });
+    await expect(f.startMeeting(group)).rejects.toMatchObject({ code: "refused:invalid", reason: { reason: "not_a_room" } });
   });
 
   it("a member leaving the room leaves its meeting; deleting the room ends it", async () => {
@@ -67,7 +70,7 @@ describe("fake backend meetings", () => {
     const now = Date.now();
     const mine = await f.createRoom("Standup");
     const theirs = f.roomBy("bob", "Review", [], ["alice"]);
-    const invalid = (p: Promise<unknown>, message: string) => expect(p).rejects.toEqual({ code: "invalid", message });
+    const invalid = (p: Promise<unknown>, message: string) => expect(p).rejects.toMatchObject({ code: "refused:invalid", message });
     await invalid(f.scheduleMeeting(mine, "  ", now + HOUR, 30), "A meeting title has 1 to 200 characters.");
     await invalid(f.scheduleMeeting(mine, "x".repeat(201), now + HOUR, 30), "A meeting title has 1 to 200 characters.");
     await invalid(f.scheduleMeeting(mine, "Plan", now + HOUR, 0), "A meeting lasts 1 to 1440 minutes.");
@@ -80,10 +83,19 @@ describe("fake backend meetings", () => {
     expect((await f.meetings()).scheduled.map((m) => m.id)).toEqual([now2.id, later.id]);
 
     const member = f.roomBy("carol", "Carol's");
-    await expect(f.scheduleMeeting(member, "Plan", now + HOUR, 30)).rejects.toMatchObject({ code: "forbidden" });
-    await expect(f.deleteScheduledMeeting(now2.id)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(f.scheduleMeeting(member, "Plan", now + HOUR, 30)).rejects.toMatchObject({
+      code: "refused:forbidden",
+      reason: { reason: "moderators_only", conversation: member },
+    });
+    await expect(f.deleteScheduledMeeting(now2.id)).rejects.toMatchObject({
+      code: "refused:forbidden",
+      reason: { reason: "owner_only", conversation: theirs },
+    });
     await f.deleteScheduledMeeting(later.id);
-    await expect(f.deleteScheduledMeeting(later.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.deleteScheduledMeeting(later.id)).rejects.toMatchObject({
+      code: "refused:not_found",
+      reason: { reason: "no_scheduled_meeting", meeting: later.id },
+    });
     expect((await f.meetings()).scheduled.map((m) => m.id)).toEqual([now2.id]);
   });
 
@@ -102,7 +114,7 @@ describe("fake backend meetings", () => {
     expect(ics).toContain(`URL:confer://join/${f.linkOf(room)}\r\n`);
     const other = f.roomBy("bob", "Review");
     const theirs = f.scheduleBy(other, "bob", "Theirs", start, 30);
-    await expect(f.meetingIcs(theirs)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(f.meetingIcs(theirs)).rejects.toMatchObject({ code: "refused:forbidden", reason: { reason: "moderators_only" } });
     await expect(f.meetingIcs(999)).rejects.toMatchObject({ code: "not_found" });
   });
 });

@@ -11,6 +11,7 @@ import type {
   OngoingMeeting,
   Presence,
   PresenceChoice,
+  Reason,
   Settings,
   TickState,
   UnreadTotals,
@@ -95,7 +96,7 @@ class AppState {
   /** Meetings of this user's rooms: going on, and on the calendar (as last fetched). */
   meetings = $state.raw<Meetings>({ ongoing: [], scheduled: [] });
   /** Why this user's guest access to a meeting last ended (the rooms tab says so). */
-  guestEnded = $state<{ conversation: number; name: string; reason: string } | null>(null);
+  guestEnded = $state<{ conversation: number; name: string; reason: Reason } | null>(null);
   /** Bumped when a room's link is changed from the rooms tab (room details fetch it again). */
   linkRevision = $state(0);
   /** The newest message from someone else that arrived while the timeline was scrolled up. */

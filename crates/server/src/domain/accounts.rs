@@ -2,9 +2,10 @@
 //! lower-case, so every client sees one spelling), passwords, disabling, sessions. Replacing a
 //! password or disabling an account revokes every session of the user.
 
-use crate::store::{StoreError, UserId};
+use confer_proto::{Field, Reason};
 
 use super::{names, users::UserLookup};
+use crate::store::{StoreError, UserId};
 
 /// An account about to be stored.
 #[derive(Debug, Clone, Copy)]
@@ -52,11 +53,9 @@ pub(crate) fn create_user(
 ) -> Result<UserId, StoreError> {
     let name = name.to_lowercase();
     validate_login(&name)?;
-    let display_name = names::clean("A display name", display_name, 128)?;
+    let display_name = names::clean(Field::DisplayName, display_name, 128)?;
     if r.lookup_user(&name)?.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "A user named {name:?} already exists."
-        )));
+        return Err(StoreError::Conflict(Reason::UserExists { name }));
     }
     r.insert_user(
         NewUser {
@@ -89,7 +88,11 @@ pub(crate) fn disable_user(r: &mut impl AccountRepo, name: &str) -> Result<(), S
 
 fn existing(r: &mut impl AccountRepo, name: &str) -> Result<UserId, StoreError> {
     Ok(r.lookup_user(name)?
-        .ok_or_else(|| StoreError::NotFound(format!("There is no user named {name:?}.")))?
+        .ok_or_else(|| {
+            StoreError::NotFound(Reason::NoSuchUser {
+                name: name.to_owned(),
+            })
+        })?
         .id)
 }
 
@@ -108,8 +111,8 @@ fn validate_login(name: &str) -> Result<(), StoreError> {
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Invalid(format!(
-            "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
-        )))
+        Err(StoreError::Invalid(Reason::InvalidUserName {
+            name: name.to_owned(),
+        }))
     }
 }

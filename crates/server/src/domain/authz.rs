@@ -6,6 +6,8 @@
 //! never written twice. The table-driven matrix in `tests/integration/rooms.rs` checks it
 //! through the WebSocket; the unit tests below check it directly.
 
+use confer_proto::Reason;
+
 use crate::store::{ConversationId, StoreError};
 
 /// The kinds of conversation.
@@ -99,7 +101,7 @@ pub(crate) enum Action {
     UseMeeting,
 }
 
-/// Decides; on success returns the caller's role.
+/// Decides; on success returns the caller's role, else the refusal with its reason.
 pub(crate) fn user_can(
     standing: Standing,
     action: Action,
@@ -107,67 +109,48 @@ pub(crate) fn user_can(
 ) -> Result<Role, StoreError> {
     let (kind, role) = match standing {
         Standing::Unknown => {
-            return Err(StoreError::NotFound(format!(
-                "There is no conversation {conversation}."
-            )));
+            return Err(StoreError::NotFound(Reason::NoSuchConversation {
+                conversation,
+            }));
         }
         Standing::Outsider(_) => {
-            return Err(StoreError::Forbidden(format!(
-                "You are not a member of conversation {conversation}."
-            )));
+            return Err(StoreError::Forbidden(Reason::NotAMember { conversation }));
         }
         Standing::Member(kind, role) => (kind, role),
     };
-    let not_a = |what: &str| {
-        Err(StoreError::Invalid(format!(
-            "Conversation {conversation} is not a {what}."
-        )))
-    };
-    let forbidden = |why: String| Err(StoreError::Forbidden(why));
+    let invalid = |why: Reason| Err(StoreError::Invalid(why));
+    let forbidden = |why: Reason| Err(StoreError::Forbidden(why));
     match action {
         Action::Participate => Ok(role),
-        Action::UseGroup if kind != Kind::Group => not_a("group"),
+        Action::UseGroup if kind != Kind::Group => invalid(Reason::NotAGroup { conversation }),
         Action::UseGroup => Ok(role),
         Action::ReadMeetingLink => match kind {
             Kind::Direct => Ok(role),
             Kind::Room if role.moderates() => Ok(role),
-            Kind::Room => forbidden(format!(
-                "Only a moderator of room {conversation} may do that."
-            )),
-            Kind::Group => Err(StoreError::Invalid(format!(
-                "Conversation {conversation} has no meeting link."
-            ))),
+            Kind::Room => forbidden(Reason::ModeratorsOnly { conversation }),
+            Kind::Group => invalid(Reason::NoMeetingLink { conversation }),
         },
-        Action::UseMeeting if kind == Kind::Group => Err(StoreError::Invalid(format!(
-            "Conversation {conversation} has no meeting."
-        ))),
+        Action::UseMeeting if kind == Kind::Group => invalid(Reason::NoMeeting { conversation }),
         Action::UseMeeting => Ok(role),
-        _ if kind != Kind::Room => not_a("room"),
+        _ if kind != Kind::Room => invalid(Reason::NotARoom { conversation }),
         Action::UseRoom => Ok(role),
-        Action::DeleteRoom if role != Role::Owner => {
-            forbidden("Only the owner can delete a room.".into())
-        }
-        Action::DeleteScheduledMeeting if role != Role::Owner => {
-            forbidden("Only the room's owner can delete its scheduled meetings.".into())
+        Action::DeleteRoom | Action::DeleteScheduledMeeting if role != Role::Owner => {
+            forbidden(Reason::OwnerOnly { conversation })
         }
         Action::DeleteRoom | Action::DeleteScheduledMeeting => Ok(role),
-        Action::LeaveRoom { .. } if role == Role::Owner => {
-            forbidden("The owner cannot leave a room; delete it instead.".into())
-        }
+        Action::LeaveRoom { .. } if role == Role::Owner => forbidden(Reason::OwnerCannotLeave),
         Action::LeaveRoom {
             others,
             other_moderators,
         } if role == Role::Moderator && others > 0 && other_moderators == 0 => {
-            forbidden("Make another member a moderator before you leave.".into())
+            forbidden(Reason::PromoteBeforeLeaving)
         }
         Action::LeaveRoom { .. } => Ok(role),
-        Action::Moderate | Action::RemoveMember(_) if !role.moderates() => forbidden(format!(
-            "Only a moderator of room {conversation} may do that."
-        )),
-        Action::Moderate => Ok(role),
-        Action::RemoveMember(Role::Owner) => {
-            forbidden("The owner of a room cannot be removed.".into())
+        Action::Moderate | Action::RemoveMember(_) if !role.moderates() => {
+            forbidden(Reason::ModeratorsOnly { conversation })
         }
+        Action::Moderate => Ok(role),
+        Action::RemoveMember(Role::Owner) => forbidden(Reason::OwnerCannotBeRemoved),
         Action::RemoveMember(_) => Ok(role),
     }
 }
@@ -184,6 +167,90 @@ mod tests {
             Err(StoreError::Forbidden(_)) => "forbidden",
             Err(StoreError::Invalid(_)) => "invalid",
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The refusal's reason.
+    fn reason(standing: Standing, action: Action) -> Reason {
+        match user_can(standing, action, 7) {
+            Err(
+                StoreError::NotFound(r)
+                | StoreError::Forbidden(r)
+                | StoreError::Invalid(r)
+                | StoreError::Conflict(r),
+            ) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_refusal_says_why() {
+        let c = 7;
+        let member = |kind, role| Standing::Member(kind, role);
+        for (standing, action, want) in [
+            (
+                Standing::Unknown,
+                Participate,
+                Reason::NoSuchConversation { conversation: c },
+            ),
+            (
+                Standing::Outsider(Room),
+                UseRoom,
+                Reason::NotAMember { conversation: c },
+            ),
+            (
+                member(Direct, Role::Member),
+                UseGroup,
+                Reason::NotAGroup { conversation: c },
+            ),
+            (
+                member(Group, Role::Member),
+                Moderate,
+                Reason::NotARoom { conversation: c },
+            ),
+            (
+                member(Group, Role::Member),
+                ReadMeetingLink,
+                Reason::NoMeetingLink { conversation: c },
+            ),
+            (
+                member(Group, Role::Member),
+                UseMeeting,
+                Reason::NoMeeting { conversation: c },
+            ),
+            (
+                member(Room, Role::Member),
+                Moderate,
+                Reason::ModeratorsOnly { conversation: c },
+            ),
+            (
+                member(Room, Role::Moderator),
+                DeleteRoom,
+                Reason::OwnerOnly { conversation: c },
+            ),
+            (
+                member(Room, Role::Owner),
+                LeaveRoom {
+                    others: 0,
+                    other_moderators: 0,
+                },
+                Reason::OwnerCannotLeave,
+            ),
+            (
+                member(Room, Role::Moderator),
+                LeaveRoom {
+                    others: 1,
+                    other_moderators: 0,
+                },
+                Reason::PromoteBeforeLeaving,
+            ),
+            (
+                member(Room, Role::Owner),
+                RemoveMember(Role::Owner),
+                Reason::OwnerCannotBeRemoved,
+            ),
+        ] {
+            assert_eq!(reason(standing, action), want, "{standing:?} {action:?}");
         }
     }
 

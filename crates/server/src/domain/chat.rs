@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use confer_proto::{Change, Message, MessageKind, SendAck, TickState};
+use confer_proto::{Change, Message, MessageKind, Reason, SendAck, TickState};
 
 use super::authz::{self, Action, Standing};
 use crate::store::{ConversationId, StoreError, UserId};
@@ -129,9 +129,7 @@ pub(crate) fn send_message(
 ) -> Result<SendAck, StoreError> {
     if let Some((stored_in, seq, sent_at)) = r.sent_before(user, &client_id)? {
         if stored_in != conversation {
-            return Err(StoreError::Conflict(format!(
-                "Client id {client_id:?} was already used in another conversation."
-            )));
+            return Err(StoreError::Conflict(Reason::ClientIdReused { client_id }));
         }
         return Ok(SendAck {
             conversation,

@@ -6,7 +6,9 @@
 //! the room, so a new room member sees it (none of it unread). Whoever leaves is taken out of
 //! the room's meeting first, and the others' ticks are no longer held back by them.
 
-use confer_proto::{Change, ConversationInfo, ConversationSummary, Message, MessageKind};
+use confer_proto::{
+    Change, ConversationInfo, ConversationSummary, Field, Message, MessageKind, Reason,
+};
 
 use super::{
     authz::{self, Action, Kind, Role},
@@ -178,9 +180,7 @@ pub(crate) fn open_direct(
 ) -> Result<ConversationSummary, StoreError> {
     let other = users::reachable(r, other)?;
     if other.id == user {
-        return Err(StoreError::Invalid(
-            "You cannot open a conversation with yourself.".into(),
-        ));
+        return Err(StoreError::Invalid(Reason::DirectWithSelf));
     }
     let pair = (user.min(other.id), user.max(other.id));
     let conversation = match r.direct_between(pair)? {
@@ -218,24 +218,20 @@ pub(crate) fn create_group(
     now: i64,
 ) -> Result<ConversationSummary, StoreError> {
     let name = name
-        .map(|n| names::clean("A group name", n, 100))
+        .map(|n| names::clean(Field::GroupName, n, 100))
         .transpose()?;
     let mut invitees: Vec<UserId> = Vec::new();
     for n in invite {
         let u = users::reachable(r, n)?;
         if u.id == user {
-            return Err(StoreError::Invalid(
-                "You are in the group already; invite others.".into(),
-            ));
+            return Err(StoreError::Invalid(Reason::InvitedSelf));
         }
         if !invitees.contains(&u.id) {
             invitees.push(u.id);
         }
     }
     if invitees.is_empty() {
-        return Err(StoreError::Invalid(
-            "Invite at least one person to start a group.".into(),
-        ));
+        return Err(StoreError::Invalid(Reason::NoInvitees));
     }
     if 1 + invitees.len() > max_members {
         return Err(full(max_members));
@@ -270,10 +266,9 @@ pub(crate) fn invite_to_group(
     authz::user_can(standing, Action::UseGroup, conversation)?;
     let invitee = users::reachable(r, invitee)?;
     if r.member_ids(conversation)?.contains(&invitee.id) {
-        return Err(StoreError::Conflict(format!(
-            "{} is in the group already.",
-            invitee.info.name
-        )));
+        return Err(StoreError::Conflict(Reason::AlreadyMember {
+            name: invitee.info.name,
+        }));
     }
     if r.invited(conversation, invitee.id)? {
         return Ok(());
@@ -293,9 +288,7 @@ pub(crate) fn join_group(
     now: i64,
 ) -> Result<ConversationSummary, StoreError> {
     if !r.delete_invitation(conversation, user)? {
-        return Err(StoreError::Forbidden(format!(
-            "You have no invitation to group {conversation}."
-        )));
+        return Err(StoreError::Forbidden(Reason::NoInvitation { conversation }));
     }
     if r.member_ids(conversation)?.len() + 1 > max_members {
         return Err(full(max_members));
@@ -324,9 +317,7 @@ pub(crate) fn decline_group(
     conversation: ConversationId,
 ) -> Result<(), StoreError> {
     if !r.delete_invitation(conversation, user)? {
-        return Err(StoreError::NotFound(format!(
-            "You have no invitation to group {conversation}."
-        )));
+        return Err(StoreError::NotFound(Reason::NoInvitation { conversation }));
     }
     r.publish_for(
         Some(conversation),
@@ -364,7 +355,7 @@ pub(crate) fn create_room(
     link: &str,
     now: i64,
 ) -> Result<ConversationSummary, StoreError> {
-    let name = names::clean("A room name", name, 100)?;
+    let name = names::clean(Field::RoomName, name, 100)?;
     let conversation = r.create_conversation(
         NewConversation {
             kind: Kind::Room,
@@ -391,10 +382,9 @@ pub(crate) fn add_room_member(
     require_moderator(r, conversation, user)?;
     let member = users::reachable(r, member)?;
     if r.member_ids(conversation)?.contains(&member.id) {
-        return Err(StoreError::Conflict(format!(
-            "{} is in the room already.",
-            member.info.name
-        )));
+        return Err(StoreError::Conflict(Reason::AlreadyMember {
+            name: member.info.name,
+        }));
     }
     let start = Start {
         seen_through: r.last_seq(conversation)?,
@@ -545,10 +535,9 @@ fn target_role(
 ) -> Result<Role, StoreError> {
     let standing = r.standing(conversation, target.id)?;
     match authz::user_can(standing, Action::UseRoom, conversation) {
-        Err(StoreError::Forbidden(_)) => Err(StoreError::NotFound(format!(
-            "{} is not in the room.",
-            target.info.name
-        ))),
+        Err(StoreError::Forbidden(_)) => Err(StoreError::NotFound(Reason::NotInRoom {
+            name: target.info.name.clone(),
+        })),
         other => other,
     }
 }
@@ -562,9 +551,9 @@ fn seats_taken(
 }
 
 fn full(max: usize) -> StoreError {
-    StoreError::Invalid(format!(
-        "A group holds at most {max} members, invitations included."
-    ))
+    StoreError::Invalid(Reason::GroupFull {
+        max: u32::try_from(max).unwrap_or(u32::MAX),
+    })
 }
 
 /// Appends a join or leave line to the timeline and publishes it to the members.

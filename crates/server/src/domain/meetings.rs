@@ -6,7 +6,9 @@
 //! Guests never keep a meeting going: when the last member leaves, every guest's access ends.
 //! A guest sees the meeting but not its lobby (that is the room's business).
 
-use confer_proto::{Change, MeetingGuest, MeetingRole, MeetingSession, OngoingMeeting};
+use confer_proto::{
+    Change, Field, MeetingGuest, MeetingRole, MeetingSession, OngoingMeeting, Reason,
+};
 
 use super::{
     authz::{self, Action, Kind},
@@ -17,8 +19,11 @@ use crate::store::{ConversationId, GuestUpdate, StoreError, UserId};
 
 /// Longest meeting, in minutes (a day).
 pub(crate) const MAX_MEETING_MINUTES: u32 = 24 * 60;
-/// Furthest a meeting can be scheduled ahead: ten years, in milliseconds.
-pub(crate) const MAX_SCHEDULE_AHEAD_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
+/// Furthest a meeting can be scheduled ahead, in years (what the refusal says).
+pub(crate) const MAX_SCHEDULE_AHEAD_YEARS: u32 = 10;
+/// The same in milliseconds (every year counted as a leap year).
+pub(crate) const MAX_SCHEDULE_AHEAD_MS: i64 =
+    MAX_SCHEDULE_AHEAD_YEARS as i64 * 366 * 24 * 60 * 60 * 1000;
 /// Guests (present and waiting) one meeting takes at most.
 pub(crate) const MAX_MEETING_GUESTS: usize = 200;
 
@@ -77,13 +82,13 @@ pub(crate) enum EndReason {
 }
 
 impl EndReason {
-    /// The sentence the wire still carries.
-    pub(crate) fn text(self) -> &'static str {
+    /// The reason the wire carries.
+    pub(crate) fn reason(self) -> Reason {
         match self {
-            Self::MeetingEnded => "The meeting has ended.",
-            Self::RoomDeleted => "The room was deleted.",
-            Self::Removed => "A moderator removed you from the meeting.",
-            Self::Refused => "A moderator did not let you into the meeting.",
+            Self::MeetingEnded => Reason::MeetingEnded,
+            Self::RoomDeleted => Reason::RoomDeleted,
+            Self::Removed => Reason::RemovedByModerator,
+            Self::Refused => Reason::RefusedByModerator,
         }
     }
 }
@@ -244,9 +249,7 @@ pub(crate) fn leave_meeting(
     let standing = r.standing(conversation, user)?;
     authz::user_can(standing, Action::UseMeeting, conversation)?;
     if !leave(r, conversation, user)? {
-        return Err(StoreError::NotFound(format!(
-            "You are not in the meeting of room {conversation}."
-        )));
+        return Err(StoreError::NotFound(Reason::NotInMeeting { conversation }));
     }
     Ok(())
 }
@@ -281,22 +284,20 @@ pub(crate) fn schedule(
     now: i64,
 ) -> Result<confer_proto::ScheduledMeeting, StoreError> {
     require_moderator(r, conversation, user)?;
-    let title = names::clean("A meeting title", title, 200)?;
+    let title = names::clean(Field::MeetingTitle, title, 200)?;
     if !(1..=MAX_MEETING_MINUTES).contains(&minutes) {
-        return Err(StoreError::Invalid(format!(
-            "A meeting lasts 1 to {MAX_MEETING_MINUTES} minutes."
-        )));
+        return Err(StoreError::Invalid(Reason::MeetingMinutes {
+            max: MAX_MEETING_MINUTES,
+        }));
     }
     if starts_at > now.saturating_add(MAX_SCHEDULE_AHEAD_MS) {
-        return Err(StoreError::Invalid(
-            "A meeting can be scheduled at most ten years ahead.".into(),
-        ));
+        return Err(StoreError::Invalid(Reason::ScheduledTooFar {
+            years: MAX_SCHEDULE_AHEAD_YEARS,
+        }));
     }
     let ends_at = starts_at.checked_add(i64::from(minutes) * 60_000);
     if ends_at.is_none_or(|end| end <= now) {
-        return Err(StoreError::Invalid(
-            "That meeting would be over already; pick a later time.".into(),
-        ));
+        return Err(StoreError::Invalid(Reason::MeetingInPast));
     }
     let id = r.add_scheduled(NewScheduled {
         conversation,
@@ -337,9 +338,9 @@ pub(crate) fn join_by_link(
         None => Some(external_name(r, name.unwrap_or_default())?),
         Some(_) => None,
     };
-    let place = r.link_target(link)?.ok_or_else(|| {
-        StoreError::NotFound("This link does not open any room (it may have been changed).".into())
-    })?;
+    let place = r
+        .link_target(link)?
+        .ok_or(StoreError::NotFound(Reason::LinkUnknown))?;
     let conversation = place.conversation;
     if let Some(user) = user
         && r.member_ids(conversation)?.contains(&user)
@@ -356,9 +357,7 @@ pub(crate) fn join_by_link(
         });
     }
     if place.kind != Kind::Room {
-        return Err(StoreError::Forbidden(
-            "A 1:1 meeting is for its two members only.".into(),
-        ));
+        return Err(StoreError::Forbidden(Reason::DirectMeetingMembersOnly));
     }
     let who = match user {
         Some(user) => Guest::Internal(user),
@@ -381,14 +380,10 @@ pub(crate) fn admit_guest(
     match guest_row(r, conversation, guest)? {
         Some(g) if !g.admitted => {}
         Some(_) => {
-            return Err(StoreError::Conflict(format!(
-                "Guest {guest} is in the meeting already."
-            )));
+            return Err(StoreError::Conflict(Reason::GuestAlreadyAdmitted { guest }));
         }
         None => {
-            return Err(StoreError::NotFound(format!(
-                "Guest {guest} is not in the lobby of room {conversation} (they may have left)."
-            )));
+            return Err(StoreError::NotFound(Reason::GuestNotInLobby { guest }));
         }
     }
     r.admit(conversation, Some(guest))?;
@@ -404,11 +399,8 @@ pub(crate) fn remove_guest(
     guest: u64,
 ) -> Result<(), StoreError> {
     require_moderator(r, conversation, user)?;
-    let g = guest_row(r, conversation, guest)?.ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "Guest {guest} is not in the meeting of room {conversation} (they may have left)."
-        ))
-    })?;
+    let g = guest_row(r, conversation, guest)?
+        .ok_or(StoreError::NotFound(Reason::GuestNotInMeeting { guest }))?;
     r.delete_guest(guest)?;
     if let Some(user) = g.user {
         // Otherwise the link would bring them straight back.
@@ -447,7 +439,7 @@ pub(crate) fn set_lobby(
 pub(crate) fn guest_leave(r: &mut impl MeetingRepo, guest: u64) -> Result<(), StoreError> {
     let conversation = r
         .delete_external_guest(guest)?
-        .ok_or_else(|| StoreError::NotFound(format!("Guest {guest} is not in any meeting.")))?;
+        .ok_or(StoreError::NotFound(Reason::GuestNotInMeeting { guest }))?;
     changed(r, conversation)
 }
 
@@ -541,18 +533,16 @@ fn join_as_guest(
     let conversation = place.conversation;
     let room = &place.name;
     if r.meeting_started_at(conversation)?.is_none() {
-        return Err(StoreError::Conflict(format!(
-            "No meeting is going on in {room:?} yet; \
-             guests can join once a member has started it."
-        )));
+        return Err(StoreError::Conflict(Reason::MeetingNotStarted {
+            room: room.clone(),
+        }));
     }
     let existing = match &who {
         Guest::Internal(user) => {
             if r.refused(conversation, *user)? {
-                return Err(StoreError::Forbidden(format!(
-                    "A moderator sent you out of the meeting in {room:?}; \
-                     you can join its next one."
-                )));
+                return Err(StoreError::Forbidden(Reason::SentOut {
+                    room: room.clone(),
+                }));
             }
             internal_guest(r, conversation, *user)?.map(|g| g.id)
         }
@@ -562,10 +552,10 @@ fn join_as_guest(
         Some(id) => id,
         None => {
             if r.guests(conversation)?.len() >= MAX_MEETING_GUESTS {
-                return Err(StoreError::Conflict(format!(
-                    "The meeting in {room:?} has as many guests as it can take \
-                     ({MAX_MEETING_GUESTS})."
-                )));
+                return Err(StoreError::Conflict(Reason::GuestLimit {
+                    room: room.clone(),
+                    max: MAX_MEETING_GUESTS as u32,
+                }));
             }
             // Internal guests come straight in; the lobby is for people without an account.
             let display;
@@ -694,11 +684,11 @@ fn end_access(
             Change::Meeting {
                 conversation,
                 ongoing: None,
-                ended: Some(reason.text().to_owned()),
+                ended: Some(reason.reason()),
             },
         ),
         (None, Some(connection)) => {
-            r.notify_guest(connection, GuestUpdate::Ended(reason.text().to_owned()));
+            r.notify_guest(connection, GuestUpdate::Ended(reason.reason()));
             Ok(())
         }
         (None, None) => Ok(()),
@@ -708,14 +698,12 @@ fn end_access(
 /// Checks an external guest's chosen name; returns it cleaned. A guest may not take the login
 /// or display name of a user of this server (in any case), or it could pass for them.
 fn external_name(r: &mut impl MeetingRepo, name: &str) -> Result<String, StoreError> {
-    let name = names::clean("A guest's name", name, 64)?;
+    let name = names::clean(Field::GuestName, name, 64)?;
     let lower = name.to_lowercase();
     for (login, display) in r.user_names()? {
         let display = display.split_whitespace().collect::<Vec<_>>().join(" ");
         if login.to_lowercase() == lower || display.to_lowercase() == lower {
-            return Err(StoreError::Conflict(
-                "That name belongs to a user of this server; a guest picks another.".into(),
-            ));
+            return Err(StoreError::Conflict(Reason::NameTaken));
         }
     }
     Ok(name)
@@ -726,5 +714,5 @@ fn scheduled(
     meeting: u64,
 ) -> Result<confer_proto::ScheduledMeeting, StoreError> {
     r.scheduled(meeting)?
-        .ok_or_else(|| StoreError::NotFound(format!("There is no scheduled meeting {meeting}.")))
+        .ok_or(StoreError::NotFound(Reason::NoScheduledMeeting { meeting }))
 }

@@ -5,18 +5,21 @@
 //! a right-to-left override, an invisible character or an escape sequence lets one name pass for
 //! another. Message bodies are exempt: clients show them as text, never as a name.
 
+use confer_proto::{Field, Reason};
+
 use crate::store::StoreError;
 
 /// Checks a name or short text and returns it cleaned: trimmed, with each run of white space
-/// made one space (so "Alice  Martin" cannot pass for "Alice Martin"). `what` starts the
-/// refusal's sentence ("A room name").
-pub(crate) fn clean(what: &str, value: &str, max_chars: usize) -> Result<String, StoreError> {
+/// made one space (so "Alice  Martin" cannot pass for "Alice Martin"). `field` says which it is
+/// in the refusal.
+pub(crate) fn clean(field: Field, value: &str, max_chars: u32) -> Result<String, StoreError> {
     let cleaned = value.split_whitespace().collect::<Vec<_>>().join(" ");
     let count = cleaned.chars().count();
-    if count == 0 || count > max_chars {
-        return Err(StoreError::Invalid(format!(
-            "{what} has 1 to {max_chars} characters."
-        )));
+    if count == 0 || count > max_chars as usize {
+        return Err(StoreError::Invalid(Reason::NameLength {
+            field,
+            max: max_chars,
+        }));
     }
     let chars: Vec<char> = cleaned.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -28,11 +31,10 @@ pub(crate) fn clean(what: &str, value: &str, max_chars: usize) -> Result<String,
             !forbidden(c)
         };
         if !allowed {
-            return Err(StoreError::Invalid(format!(
-                "{what} may not hold control, invisible or direction-changing characters \
-                 (U+{:04X}).",
-                u32::from(c)
-            )));
+            return Err(StoreError::Invalid(Reason::NameCharacter {
+                field,
+                code_point: u32::from(c),
+            }));
         }
     }
     Ok(cleaned)
@@ -91,14 +93,14 @@ mod tests {
             "",
             "   ",
         ] {
-            assert!(clean("A name", bad, 64).is_err(), "{bad:?} passed");
+            assert!(clean(Field::GuestName, bad, 64).is_err(), "{bad:?} passed");
         }
         assert_eq!(
-            clean("A name", "  Alice   Martin ", 64).unwrap(),
+            clean(Field::GuestName, "  Alice   Martin ", 64).unwrap(),
             "Alice Martin"
         );
         assert_eq!(
-            clean("A name", "two\tline\u{2028}s\n", 64).unwrap(),
+            clean(Field::GuestName, "two\tline\u{2028}s\n", 64).unwrap(),
             "two line s"
         );
         for good in [
@@ -108,8 +110,21 @@ mod tests {
             "👩‍💻 team",
             "❤️ fans",
         ] {
-            assert_eq!(clean("A name", good, 64).unwrap(), good);
+            assert_eq!(clean(Field::GuestName, good, 64).unwrap(), good);
         }
-        assert!(clean("A name", &"a".repeat(65), 64).is_err());
+        assert!(matches!(
+            clean(Field::RoomName, &"a".repeat(65), 64),
+            Err(StoreError::Invalid(Reason::NameLength {
+                field: Field::RoomName,
+                max: 64
+            }))
+        ));
+        assert!(matches!(
+            clean(Field::GuestName, "alice\u{202E}gpj", 64),
+            Err(StoreError::Invalid(Reason::NameCharacter {
+                field: Field::GuestName,
+                code_point: 0x202E
+            }))
+        ));
     }
 }

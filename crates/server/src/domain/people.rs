@@ -5,7 +5,7 @@
 //! `subscribers` it is a request the other user accepts or declines, and presence is shared
 //! only once accepted. Both sides hear of every change on all their devices.
 
-use confer_proto::{Change, Favourite, FavouriteState, PresenceChoice, UserSettings};
+use confer_proto::{Change, Favourite, FavouriteState, PresenceChoice, Reason, UserSettings};
 
 use super::users::{self, UserLookup};
 use crate::store::{ConversationId, PresencePolicy, StoreError, UserId};
@@ -120,9 +120,7 @@ pub(crate) fn add_favourite(
 ) -> Result<(), StoreError> {
     let target = users::reachable(r, target)?;
     if target.id == user {
-        return Err(StoreError::Invalid(
-            "You cannot add yourself to your favourites.".into(),
-        ));
+        return Err(StoreError::Invalid(Reason::FavouriteSelf));
     }
     let state = match policy {
         PresencePolicy::Organization => FavouriteState::Accepted,
@@ -165,10 +163,9 @@ pub(crate) fn answer_subscription(
         FavouriteState::Declined
     };
     if !r.answer_request(requester.id, user, state)? {
-        return Err(StoreError::NotFound(format!(
-            "There is no pending request from {:?}.",
-            requester.info.name
-        )));
+        return Err(StoreError::NotFound(Reason::NoPendingRequest {
+            name: requester.info.name,
+        }));
     }
     publish_favourite(r, requester.id, user, state)
 }

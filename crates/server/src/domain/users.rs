@@ -2,6 +2,8 @@
 //! is an enabled account; a user one acts on to end something (remove them from a room, drop
 //! them from favourites, decline their request) may be disabled, or they would stay forever.
 
+use confer_proto::Reason;
+
 use crate::store::{StoreError, UserRecord};
 
 /// The one lookup the rules need from a store.
@@ -27,5 +29,7 @@ pub(crate) fn existing(r: &mut impl UserLookup, name: &str) -> Result<UserRecord
 }
 
 fn no_such(name: &str) -> StoreError {
-    StoreError::NotFound(format!("There is no user named {name:?}."))
+    StoreError::NotFound(Reason::NoSuchUser {
+        name: name.to_owned(),
+    })
 }

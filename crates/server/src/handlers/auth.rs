@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, PROTOCOL_VERSION, Response};
+use confer_proto::{ErrorCode, PROTOCOL_VERSION, Reason, Response};
 
 use crate::{
     ApiError, AppState, auth,
@@ -20,10 +20,7 @@ pub(super) async fn handle(
     let hash = auth::token_hash(&token);
     let found = state.read(move |s| s.session_by_token_hash(&hash)).await?;
     let Some(record) = found else {
-        return Err(ApiError::new(
-            ErrorCode::AuthFailed,
-            "The session token is unknown or revoked.",
-        ));
+        return Err(ApiError::new(ErrorCode::AuthFailed, Reason::TokenUnknown));
     };
     let (user, settings) = (record.user.info.clone(), record.user.settings.clone());
     signed_in(
@@ -42,7 +39,10 @@ pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {
     if protocol != PROTOCOL_VERSION {
         return Err(ApiError::new(
             ErrorCode::UnsupportedVersion,
-            format!("This server speaks protocol {PROTOCOL_VERSION}, not {protocol}."),
+            Reason::ProtocolVersion {
+                supported: PROTOCOL_VERSION,
+                requested: protocol,
+            },
         ));
     }
     Ok(())
@@ -63,15 +63,12 @@ pub(super) async fn signed_in(state: &Arc<AppState>, session: &mut Session, user
 /// the meeting would outlive its meaning).
 pub(super) fn may_sign_in(session: &Session) -> Result<(), ApiError> {
     if session.user.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Invalid,
-            "This connection is already signed in.",
-        ));
+        return Err(ApiError::new(ErrorCode::Invalid, Reason::AlreadySignedIn));
     }
     if session.guest.is_some() {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "This connection is a guest in a meeting; leave it before signing in.",
+            Reason::GuestCannotSignIn,
         ));
     }
     Ok(())

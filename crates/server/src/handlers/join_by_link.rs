@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Response};
+use confer_proto::{ErrorCode, Field, Reason, Response};
 
-use super::{check_len, write};
+use super::{check_len, unexpected, write};
 use crate::{
     ApiError, AppState,
     connection::{GuestSession, Session},
@@ -17,7 +17,7 @@ pub(super) async fn handle(
     link: String,
     name: Option<String>,
 ) -> Result<Response, ApiError> {
-    check_len("A link", &link, 256)?;
+    check_len(Field::Link, &link, 256)?;
     if let Some(user) = &session.user {
         let op = WriteOp::JoinByLink {
             user: Some(user.record.id),
@@ -28,21 +28,15 @@ pub(super) async fn handle(
         return joined(write(state, op).await?.outcome).map(|s| Response::Joined { session: s });
     }
     if session.guest.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "This connection is in a meeting as a guest already; leave it first.",
-        ));
+        return Err(ApiError::new(ErrorCode::Conflict, Reason::AlreadyGuest));
     }
     if name.is_none() {
-        return Err(ApiError::new(
-            ErrorCode::Invalid,
-            "A guest without an account joins with a name; or sign in first.",
-        ));
+        return Err(ApiError::new(ErrorCode::Invalid, Reason::GuestNeedsName));
     }
     if !state.guest_joins.take(session.peer.ip()) {
         return Err(ApiError::new(
             ErrorCode::RateLimited,
-            "Too many guests joined from your address; wait a minute and retry.",
+            Reason::TooManyGuestJoins,
         ));
     }
     // Registered before the write: a moderator may admit the guest the moment it is stored.
@@ -65,9 +59,6 @@ pub(super) async fn handle(
 fn joined(outcome: Outcome) -> Result<confer_proto::MeetingSession, ApiError> {
     match outcome {
         Outcome::Joined(session) => Ok(*session),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected store reply.",
-        )),
+        other => Err(unexpected(other)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorBody, ErrorCode, Response};
+use confer_proto::{ErrorBody, ErrorCode, Reason, Response};
 
 use super::write_ok;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
@@ -18,7 +18,7 @@ pub(super) async fn handle(
         if guest.conversation != conversation {
             return Err(ApiError::new(
                 ErrorCode::NotFound,
-                format!("You are not in the meeting of room {conversation}."),
+                Reason::NotInMeeting { conversation },
             ));
         }
         let op = WriteOp::GuestLeave { guest: guest.id };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Response};
+use confer_proto::{ErrorCode, Reason, Response};
 
 use super::{
     auth::{check_version, may_sign_in},
@@ -26,10 +26,7 @@ pub(super) async fn handle(
     may_sign_in(session)?;
     let addr = session.peer.ip();
     if !state.logins.allowed(&username, addr) {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "Too many failed sign-ins; wait a minute and retry.",
-        ));
+        return Err(ApiError::new(ErrorCode::RateLimited, Reason::TooManyLogins));
     }
     // Count the attempt as failed before the slow check, so parallel attempts cannot slip past
     // the limit; a success takes it back.
@@ -48,16 +45,13 @@ pub(super) async fn handle(
         Some(u) if ok => u,
         _ => {
             state.metrics.login_failed();
-            return Err(ApiError::new(
-                ErrorCode::AuthFailed,
-                "Wrong user name or password.",
-            ));
+            return Err(ApiError::new(ErrorCode::AuthFailed, Reason::WrongPassword));
         }
     };
     if user.disabled {
         return Err(ApiError::new(
             ErrorCode::AccountDisabled,
-            "This account is disabled.",
+            Reason::AccountDisabled,
         ));
     }
     state.logins.succeeded(&username, addr);
@@ -72,11 +66,9 @@ pub(super) async fn handle(
         },
     )
     .await?;
-    let Outcome::Session(session_id) = committed.outcome else {
-        return Err(ApiError::new(
-            ErrorCode::Internal,
-            "Session creation failed.",
-        ));
+    let session_id = match committed.outcome {
+        Outcome::Session(id) => id,
+        other => return Err(super::unexpected(other)),
     };
     let info = user.info.clone();
     let settings = user.settings.clone();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Request, Response};
+use confer_proto::{ErrorCode, Field, Reason, Request, Response};
 
 use crate::{
     ApiError, AppState,
@@ -197,11 +197,14 @@ async fn write_conversation(state: &AppState, op: WriteOp) -> Result<Response, A
         crate::store::Outcome::Conversation(conversation) => Ok(Response::Conversation {
             conversation: *conversation,
         }),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected store reply.",
-        )),
+        other => Err(unexpected(other)),
     }
+}
+
+/// The store answered an op with another op's outcome: a bug, logged; the client sees a fault.
+fn unexpected(outcome: crate::store::Outcome) -> ApiError {
+    tracing::error!(?outcome, "unexpected store reply");
+    ApiError::fault()
 }
 
 /// Commits one op for a request that answers `ok`.
@@ -213,12 +216,15 @@ async fn write(state: &AppState, op: WriteOp) -> Result<Committed, ApiError> {
     state.writer.write(op).await.map_err(ApiError::from)
 }
 
-/// Rejects values that are empty or over `max` bytes.
-fn check_len(what: &str, value: &str, max: usize) -> Result<(), ApiError> {
+/// Rejects values over `max` bytes.
+fn check_len(field: Field, value: &str, max: usize) -> Result<(), ApiError> {
     if value.len() > max {
         return Err(ApiError::new(
             ErrorCode::Invalid,
-            format!("{what} may hold at most {max} bytes."),
+            Reason::FieldTooLong {
+                field,
+                max: max as u64,
+            },
         ));
     }
     Ok(())

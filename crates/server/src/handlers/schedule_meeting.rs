@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Response};
+use confer_proto::Response;
 
-use super::write;
+use super::{unexpected, write};
 use crate::{
     ApiError, AppState,
     connection::Session,
@@ -29,9 +29,6 @@ pub(super) async fn handle(
     };
     match write(state, op).await?.outcome {
         Outcome::Scheduled(meeting) => Ok(Response::Scheduled { meeting: *meeting }),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected store reply.",
-        )),
+        other => Err(unexpected(other)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{DirectoryEntry, Response};
+use confer_proto::{DirectoryEntry, Field, Response};
 
 use super::check_len;
 use crate::{ApiError, AppState, connection::Session};
@@ -14,7 +14,7 @@ pub(super) async fn handle(
     limit: Option<u32>,
 ) -> Result<Response, ApiError> {
     let viewer = session.user()?.id;
-    check_len("A search", &query, 128)?;
+    check_len(Field::Search, &query, 128)?;
     let limit = limit.unwrap_or(20).clamp(1, 100);
     let query = query.trim().to_owned();
     let found = state.read(move |s| s.search_users(&query, limit)).await?;

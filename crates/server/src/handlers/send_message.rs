@@ -1,12 +1,15 @@
 //! `send_message`: validate, hand to the writer, acknowledge after the commit.
 
-use confer_proto::{ErrorCode, MAX_TEXT_BYTES, SendAck};
+use confer_proto::{ErrorCode, MAX_TEXT_BYTES, Reason, SendAck};
 
 use crate::{
     ApiError, AppState,
     connection::Session,
     store::{Committed, Outcome, StoreError, WriteOp},
 };
+
+/// Longest client id, in bytes.
+const MAX_CLIENT_ID_BYTES: usize = 64;
 
 /// Checks the request and builds the write op.
 pub(crate) fn prepare(
@@ -16,26 +19,25 @@ pub(crate) fn prepare(
     text: String,
 ) -> Result<WriteOp, ApiError> {
     let user = session.user()?.id;
-    if client_id.is_empty() || client_id.len() > 64 {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
         return Err(ApiError::new(
             ErrorCode::Invalid,
-            "A client id must have 1 to 64 bytes.",
+            Reason::ClientIdLength {
+                max: MAX_CLIENT_ID_BYTES as u32,
+            },
         ));
     }
     if text.len() > MAX_TEXT_BYTES {
         return Err(ApiError::new(
             ErrorCode::TextTooLong,
-            format!(
-                "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
-                text.len()
-            ),
+            Reason::TextTooLong {
+                max: MAX_TEXT_BYTES as u64,
+                size: text.len() as u64,
+            },
         ));
     }
     if text.trim().is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::Invalid,
-            "A message cannot be empty.",
-        ));
+        return Err(ApiError::new(ErrorCode::Invalid, Reason::EmptyMessage));
     }
     Ok(WriteOp::SendMessage {
         user,
@@ -57,9 +59,6 @@ pub(crate) fn finish(
             }
             Ok(ack)
         }
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected store reply.",
-        )),
+        other => Err(super::unexpected(other)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{MAX_STATUS_MESSAGE_BYTES, PresenceChoice, Response};
+use confer_proto::{Field, MAX_STATUS_MESSAGE_BYTES, PresenceChoice, Response};
 
 use super::{check_len, write_ok};
 use crate::{ApiError, AppState, connection::Session, presence::PresenceOp, store::WriteOp};
@@ -16,11 +16,11 @@ pub(super) async fn handle(
     let record = session.user()?.clone();
     let message = match message.filter(|m| !m.trim().is_empty()) {
         Some(m) => {
-            check_len("A status message", &m, MAX_STATUS_MESSAGE_BYTES)?;
+            check_len(Field::StatusMessage, &m, MAX_STATUS_MESSAGE_BYTES)?;
             Some(crate::domain::names::clean(
-                "A status message",
+                Field::StatusMessage,
                 &m,
-                MAX_STATUS_MESSAGE_BYTES,
+                MAX_STATUS_MESSAGE_BYTES as u32,
             )?)
         }
         None => None,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, Event, Response, ServerFrame};
+use confer_proto::{ErrorCode, Event, Reason, Response, ServerFrame};
 
 use crate::{ApiError, AppState, connection::Session};
 
@@ -50,6 +50,7 @@ pub(super) async fn handle(
     Ok(Response::Synced { position, presence })
 }
 
+/// The socket went away mid-replay; nobody reads this reply, but the handler must end.
 fn closed(_: axum::Error) -> ApiError {
-    ApiError::new(ErrorCode::Internal, "The connection closed during sync.")
+    ApiError::new(ErrorCode::Internal, Reason::ServerFault)
 }

@@ -383,7 +383,9 @@ macro_rules! store_conformance_tests {
             }
 
             /// A `meeting` change's (ongoing, ended).
-            fn meeting_of(change: &Change) -> (&Option<OngoingMeeting>, &Option<String>) {
+            fn meeting_of(
+                change: &Change,
+            ) -> (&Option<OngoingMeeting>, &Option<confer_proto::Reason>) {
                 match change {
                     Change::Meeting { ongoing, ended, .. } => (ongoing, ended),
                     other => panic!("{other:?}"),
@@ -3198,7 +3200,8 @@ macro_rules! store_conformance_tests {
                     [("meeting", vec![carol]), ("meeting", ids([alice, bob]))]
                 );
                 let (ongoing, ended) = meeting_of(&c.published[0].change);
-                assert!(ongoing.is_none() && ended.is_some());
+                assert!(ongoing.is_none());
+                assert_eq!(ended, &Some(confer_proto::Reason::RemovedByModerator));
                 assert_eq!(
                     meeting_of(&c.published[1].change)
                         .0
@@ -3330,11 +3333,14 @@ macro_rules! store_conformance_tests {
                     [("meeting", vec![carol]), ("meeting", vec![alice])]
                 );
                 let (ongoing, ended) = meeting_of(&c.published[0].change);
-                assert!(ongoing.is_none() && ended.is_some());
+                assert!(ongoing.is_none());
+                assert_eq!(ended, &Some(confer_proto::Reason::MeetingEnded));
                 assert_eq!(meeting_of(&c.published[1].change), (&None, &None));
                 let n = notices(&c);
                 assert_eq!(n.iter().map(|n| n.connection).collect::<Vec<_>>(), [5, 6]);
-                assert!(n.iter().all(|n| is_ended(&n.update)));
+                assert!(n.iter().all(|n| {
+                    n.update == GuestUpdate::Ended(confer_proto::Reason::MeetingEnded)
+                }));
                 assert!(f.ongoing(carol).is_empty() && f.ongoing(alice).is_empty());
                 // The next meeting starts without them.
                 f.start(alice, room);
@@ -3467,12 +3473,15 @@ macro_rules! store_conformance_tests {
                 );
                 assert_eq!(c.guest_notices.len(), 1);
                 assert_eq!(c.guest_notices[0].connection, 4);
-                assert!(is_ended(&c.guest_notices[0].update));
+                assert_eq!(
+                    c.guest_notices[0].update,
+                    GuestUpdate::Ended(confer_proto::Reason::RoomDeleted)
+                );
                 // The guest's devices that were away still learn of it.
                 let Some(Change::Meeting {
                     conversation,
                     ongoing: None,
-                    ended: Some(_),
+                    ended: Some(confer_proto::Reason::RoomDeleted),
                 }) = f.changes(carol).last().cloned()
                 else {
                     panic!("{:?}", f.changes(carol))

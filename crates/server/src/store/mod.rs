@@ -6,7 +6,7 @@
 //! changes, with the stream position assigned inside that transaction.
 
 use confer_proto::{
-    Change, ConversationSummary, Favourite, HistoryPage, PresenceChoice, SendAck, UserInfo,
+    Change, ConversationSummary, Favourite, HistoryPage, PresenceChoice, Reason, SendAck, UserInfo,
     UserSettings,
 };
 
@@ -51,18 +51,20 @@ pub enum StoreError {
         /// Known here.
         known: usize,
     },
-    /// No such user, conversation or request.
+    /// No such user, conversation or request. The variant is the category (the wire's
+    /// [`confer_proto::ErrorCode`]); the reason says exactly why, and renders in English only
+    /// for logs and the admin commands.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Reason),
     /// The caller is not allowed.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Reason),
     /// The request conflicts with what is stored (for example, a taken user name).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Reason),
     /// Bad argument.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Reason),
     /// A stored value could not be decoded.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -477,7 +479,7 @@ pub enum GuestUpdate {
     /// Its session now: admitted, or the meeting changed.
     Session(Box<confer_proto::MeetingSession>),
     /// Its access ended, for this reason.
-    Ended(String),
+    Ended(Reason),
 }
 
 /// A window of the change stream as one user sees it.

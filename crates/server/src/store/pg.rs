@@ -17,8 +17,8 @@ use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
-    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState,
-    UserInfo, UserSettings,
+    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, Reason, ScheduledMeeting,
+    TickState, UserInfo, UserSettings,
 };
 use postgres::{GenericClient, NoTls, Row, Statement, types::ToSql};
 
@@ -26,7 +26,7 @@ use super::{
     Batch, ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
     SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp, panic_text,
     stored::{
-        choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
+        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
         kind_to_str, role_to_str,
     },
 };
@@ -630,9 +630,7 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
         .iter()
         .map(|r| {
             let position = u(r, 0);
-            let change = serde_json::from_str(r.get(1))
-                .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
-            Ok((position, change))
+            Ok((position, stored::change_from_json(position, r.get(1))?))
         })
         .collect()
     }
@@ -650,8 +648,7 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
                 position,
                 conversation: u_opt(r, 1),
                 user: r.get(2),
-                change: serde_json::from_str(r.get(3))
-                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?,
+                change: stored::change_from_json(position, r.get(3))?,
             })
         })
         .collect()
@@ -906,7 +903,11 @@ impl PeopleRepo for Appender<'_, '_> {
         Ok(self
             .db
             .user_where("id = $1", &user)?
-            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
+            .ok_or_else(|| {
+                StoreError::NotFound(Reason::NoSuchUser {
+                    name: user.to_string(),
+                })
+            })?
             .settings)
     }
 
@@ -1767,11 +1768,7 @@ impl Store for PgStore {
                 &[&link],
             )?
             .map(|r| (u(&r, 0), r.get(1)))
-            .ok_or_else(|| {
-                StoreError::NotFound(
-                    "This link does not open any room (it may have been changed).".into(),
-                )
-            })
+            .ok_or(StoreError::NotFound(Reason::LinkUnknown))
         })
     }
 

@@ -19,8 +19,8 @@ use crate::domain::{
 };
 use confer_proto::{
     Change, ConversationInfo, ConversationKind, ConversationSummary, Favourite, FavouriteState,
-    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, ScheduledMeeting, TickState,
-    UserInfo, UserSettings,
+    HistoryPage, Message, MessageKind, OngoingMeeting, PresenceChoice, Reason, ScheduledMeeting,
+    TickState, UserInfo, UserSettings,
 };
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, functions::FunctionFlags, params,
@@ -30,7 +30,7 @@ use super::{
     Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
     SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
     stored::{
-        choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
+        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
         kind_to_str, role_to_str,
     },
 };
@@ -640,7 +640,11 @@ impl PeopleRepo for Appender<'_, '_> {
 
     fn settings(&mut self, user: UserId) -> Result<UserSettings, StoreError> {
         Ok(user_by(self.tx, "id = ?1", &user)?
-            .ok_or_else(|| StoreError::NotFound("no such user".into()))?
+            .ok_or_else(|| {
+                StoreError::NotFound(Reason::NoSuchUser {
+                    name: user.to_string(),
+                })
+            })?
             .settings)
     }
 
@@ -1233,9 +1237,7 @@ impl ViewRepo for Reads<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(position, payload)| {
-                let change = serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("stream position {position}: {e}")))?;
-                Ok((position, change))
+                Ok((position, stored::change_from_json(position, &payload)?))
             })
             .collect()
     }
@@ -1261,9 +1263,7 @@ impl ViewRepo for Reads<'_> {
                     position,
                     conversation,
                     user,
-                    change: serde_json::from_str(&payload).map_err(|e| {
-                        StoreError::Corrupt(format!("stream position {position}: {e}"))
-                    })?,
+                    change: stored::change_from_json(position, &payload)?,
                 })
             })
             .collect()
@@ -1812,11 +1812,7 @@ impl Store for SqliteStore {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .ok_or_else(|| {
-                StoreError::NotFound(
-                    "This link does not open any room (it may have been changed).".into(),
-                )
-            })
+            .ok_or(StoreError::NotFound(Reason::LinkUnknown))
         })
     }
 

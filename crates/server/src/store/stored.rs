@@ -1,8 +1,37 @@
-//! How enumerations are spelled in the database: one spelling for every backend.
+//! How enumerations are spelled in the database, and how stored changes are read back: one
+//! spelling for every backend.
 
-use confer_proto::{FavouriteState, MessageKind, PresenceChoice};
+use confer_proto::{Change, FavouriteState, MessageKind, PresenceChoice, Reason};
 
-use crate::domain::authz::Role;
+use crate::{domain::authz::Role, store::StoreError};
+
+/// A change as stored in the stream (JSON). Rows written before reasons were codes carry a
+/// guest's ended `meeting` change with an English sentence: the four sentences the server ever
+/// wrote there read back as their reasons, so a device syncing across the upgrade still learns
+/// why its access ended.
+pub(crate) fn change_from_json(position: u64, payload: &str) -> Result<Change, StoreError> {
+    let corrupt =
+        |e: serde_json::Error| StoreError::Corrupt(format!("stream position {position}: {e}"));
+    serde_json::from_str(payload).or_else(|first| {
+        let mut value: serde_json::Value = serde_json::from_str(payload).map_err(corrupt)?;
+        let Some(text) = value
+            .get("ended")
+            .and_then(|e| e.as_str())
+            .filter(|_| value.get("kind").and_then(|k| k.as_str()) == Some("meeting"))
+        else {
+            return Err(corrupt(first));
+        };
+        let reason = match text {
+            "The meeting has ended." => Reason::MeetingEnded,
+            "The room was deleted." => Reason::RoomDeleted,
+            "A moderator removed you from the meeting." => Reason::RemovedByModerator,
+            "A moderator did not let you into the meeting." => Reason::RefusedByModerator,
+            _ => Reason::Unknown,
+        };
+        value["ended"] = serde_json::to_value(reason).map_err(corrupt)?;
+        serde_json::from_value(value).map_err(corrupt)
+    })
+}
 
 pub(crate) fn choice_to_str(c: PresenceChoice) -> &'static str {
     match c {
@@ -61,5 +90,42 @@ pub(crate) fn role_to_str(role: Role) -> &'static str {
         Role::Owner => "owner",
         Role::Moderator => "moderator",
         Role::Member => "member",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_rows_from_before_reasons_read_back_with_their_reason() {
+        let legacy = r#"{"kind":"meeting","conversation":12,"ongoing":null,"ended":"A moderator removed you from the meeting."}"#;
+        assert_eq!(
+            change_from_json(7, legacy).unwrap(),
+            Change::Meeting {
+                conversation: 12,
+                ongoing: None,
+                ended: Some(Reason::RemovedByModerator),
+            }
+        );
+        let odd = r#"{"kind":"meeting","conversation":12,"ongoing":null,"ended":"Gone."}"#;
+        assert!(matches!(
+            change_from_json(7, odd).unwrap(),
+            Change::Meeting {
+                ended: Some(Reason::Unknown),
+                ..
+            }
+        ));
+        let current = Change::Meeting {
+            conversation: 12,
+            ongoing: None,
+            ended: Some(Reason::RoomDeleted),
+        };
+        let json = serde_json::to_string(&current).unwrap();
+        assert_eq!(change_from_json(7, &json).unwrap(), current);
+        assert!(matches!(
+            change_from_json(7, r#"{"kind":"nothing"}"#),
+            Err(StoreError::Corrupt(e)) if e.contains("stream position 7")
+        ));
     }
 }

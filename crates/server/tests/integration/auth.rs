@@ -1,6 +1,6 @@
 //! Accounts and sessions: login, token auth, logout, disable, wrong passwords, rate limits.
 
-use confer_proto::{ErrorCode, PROTOCOL_VERSION, Request, Response};
+use confer_proto::{ErrorCode, PROTOCOL_VERSION, Reason, Request, Response};
 use confer_testkit::{Client, TestServer};
 
 use super::*;
@@ -61,6 +61,7 @@ async fn wrong_passwords_tokens_and_versions_are_refused() {
         .await
         .unwrap();
     assert_eq!(err.code, ErrorCode::AuthFailed);
+    assert_eq!(err.reason, Reason::TokenUnknown);
     let err = c
         .refused(Request::Login {
             protocol: 99,
@@ -71,6 +72,13 @@ async fn wrong_passwords_tokens_and_versions_are_refused() {
         .await
         .unwrap();
     assert_eq!(err.code, ErrorCode::UnsupportedVersion);
+    assert_eq!(
+        err.reason,
+        Reason::ProtocolVersion {
+            supported: PROTOCOL_VERSION,
+            requested: 99
+        }
+    );
     // Names are case-insensitive.
     assert!(matches!(
         c.request(login_req("ALICE", PW)).await.unwrap(),

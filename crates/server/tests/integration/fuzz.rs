@@ -118,7 +118,7 @@ async fn play(client: &mut Client, frames: Vec<(u64, String)>) -> Result<(), Str
         }
         match client.reply(id).await {
             Ok(Err(e)) if e.code == ErrorCode::Internal => {
-                return Err(format!("{frame:.300} answered internal: {}", e.message));
+                return Err(format!("{frame:.300} answered internal: {:?}", e.reason));
             }
             Ok(_) => {}
             Err(e) if e.to_string().contains("timed out") => {

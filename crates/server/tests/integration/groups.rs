@@ -2,7 +2,7 @@
 //! ticks, and the group vanishing with its last member.
 
 use confer_proto::{
-    Change, ConversationKind, ErrorCode, Event, MessageKind, Request, Response, TickState,
+    Change, ConversationKind, ErrorCode, Event, MessageKind, Reason, Request, Response, TickState,
 };
 use confer_testkit::Client;
 
@@ -174,7 +174,11 @@ async fn the_cap_counts_the_creator_and_invitations_and_is_a_server_setting() {
             .to_vec(),
         name: None,
     };
-    assert_eq!(refused_code(&mut alice, too_many).await, ErrorCode::Invalid);
+    let refused = alice.refused(too_many).await.unwrap();
+    assert_eq!(
+        (refused.code, refused.reason),
+        (ErrorCode::Invalid, Reason::GroupFull { max: 5 })
+    );
     let group = create(&mut alice, &["bob", "carol", "dave", "erin"]).await;
     let sixth = Request::InviteToGroup {
         conversation: group,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use confer_proto::{ErrorCode, Request, Response, ServerFrame};
+use confer_proto::{ErrorCode, Reason, Request, Response, ServerFrame};
 use confer_testkit::{Client, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -56,6 +56,13 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
         .await
         .unwrap();
     assert_eq!(err.code, ErrorCode::TextTooLong);
+    assert_eq!(
+        err.reason,
+        Reason::TextTooLong {
+            max: confer_proto::MAX_TEXT_BYTES as u64,
+            size: confer_proto::MAX_TEXT_BYTES as u64 + 1,
+        }
+    );
     let err = alice
         .refused(Request::SendMessage {
             conversation: conv,
@@ -65,6 +72,7 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
         .await
         .unwrap();
     assert_eq!(err.code, ErrorCode::Invalid);
+    assert_eq!(err.reason, Reason::ClientIdLength { max: 64 });
     let err = alice
         .refused(Request::SendMessage {
             conversation: conv,
@@ -74,6 +82,7 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
         .await
         .unwrap();
     assert_eq!(err.code, ErrorCode::Invalid);
+    assert_eq!(err.reason, Reason::EmptyMessage);
     let exactly = "y".repeat(confer_proto::MAX_TEXT_BYTES);
     send(&mut alice, conv, "max", &exactly).await;
 

@@ -184,6 +184,6 @@ describe("Details", () => {
     const { fake, id } = await setup();
     await expect(fake.roomLink(id)).resolves.toMatch(/^[a-z0-9]{22}$/);
     const theirs = fake.roomBy("dave", "Review", ["alice"]);
-    await expect(fake.roomLink(theirs)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(fake.roomLink(theirs)).rejects.toMatchObject({ code: "refused:forbidden", reason: { reason: "moderators_only" } });
   });
 });

@@ -57,7 +57,7 @@ describe("Room details", () => {
     await settle();
     expect(fake.linkOf(id)).not.toBe(before);
     expect(within(aside).getByTestId("room-link").textContent).toBe(`confer://join/${fake.linkOf(id)}`);
-    await expect(fake.resolveLink(`confer://join/${before}`)).rejects.toMatchObject({ code: "not_found" });
+    await expect(fake.resolveLink(`confer://join/${before}`)).rejects.toMatchObject({ code: "refused:not_found", reason: { reason: "link_unknown" } });
   });
 
   it("copies the link, or says how when the clipboard refuses", async () => {

@@ -54,7 +54,11 @@ describe("Room details: guests and the lobby", () => {
 
   it("puts the switch back and says why when the server refuses", async () => {
     const { fake, aside } = await room("bob", ["alice"]);
-    vi.spyOn(fake, "setLobby").mockRejectedValueOnce({ code: "forbidden", message: "Only a moderator of the room may do that." });
+    vi.spyOn(fake, "setLobby").mockRejectedValueOnce({
+      code: "refused:forbidden",
+      message: "Only a moderator of room 1 may do that.",
+      reason: { reason: "moderators_only", conversation: 1 },
+    });
     const toggle = within(aside).getByTestId("lobby-toggle") as HTMLInputElement;
     await fireEvent.click(toggle);
     await settle();
@@ -102,7 +106,7 @@ describe("Room details: guests and the lobby", () => {
 
   it("shows the server's refusal to remove a guest who went meanwhile", async () => {
     const { fake, id, aside } = await room("alice");
-    const zoe = fake.externalGuestArrives(id, "Zoe");
+    fake.externalGuestArrives(id, "Zoe");
     await settle();
     const remove = fake.removeGuest.bind(fake);
     vi.spyOn(fake, "removeGuest").mockImplementationOnce(async (c, g) => {
@@ -112,7 +116,7 @@ describe("Room details: guests and the lobby", () => {
     await fireEvent.click(within(aside).getByTestId("remove-guest"));
     await settle();
     expect(within(aside).getByRole("alert").textContent).toBe(
-      `Could not remove Zoe: Guest ${zoe} is not in the meeting of room ${id} (they may have left).`,
+      "Could not remove Zoe: That guest is not in the meeting (they may have left).",
     );
     expect(guests(aside)).toHaveLength(0);
   });

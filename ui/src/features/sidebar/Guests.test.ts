@@ -118,7 +118,7 @@ describe("Virtual Rooms tab: joining as a guest", () => {
     fake.meetingJoins(room, "bob");
     // Changed between opening the link and joining.
     vi.spyOn(fake, "joinByLink").mockImplementationOnce(async () => {
-      throw { code: "not_found", message: "This link does not open any room (it may have been changed)." };
+      throw { code: "refused:not_found", message: "This link does not open any room (it may have been changed).", reason: { reason: "link_unknown" } };
     });
     await fireEvent.click(screen.getByTestId("join-as-guest"));
     await settle();
@@ -197,15 +197,15 @@ describe("Virtual Rooms tab: guests and the lobby", () => {
     });
     await fake.startMeeting(room);
     await fake.setLobby(room, true);
-    const zoe = fake.externalGuestArrives(room, "Zoe");
+    fake.externalGuestArrives(room, "Zoe");
     await settle();
-    vi.spyOn(fake, "admitGuest").mockImplementationOnce(async (c, g) => {
-      throw { code: "not_found", message: `Guest ${g} is not in the lobby of room ${c} (they may have left).` };
+    vi.spyOn(fake, "admitGuest").mockImplementationOnce(async (_c, g) => {
+      throw { code: "refused:not_found", message: `Guest ${g} is not waiting in the lobby (they may have left).`, reason: { reason: "guest_not_in_lobby", guest: g } };
     });
     await fireEvent.click(within(ongoingRow(room)!).getByTestId("admit-guest"));
     await settle();
     expect(within(ongoingRow(room)!).getByRole("alert").textContent).toBe(
-      `Could not admit Zoe: Guest ${zoe} is not in the lobby of room ${room} (they may have left).`,
+      "Could not admit Zoe: That guest is not waiting in the lobby (they may have left).",
     );
     expect(document.activeElement?.getAttribute("data-testid")).toBe("admit-guest");
   });

@@ -127,15 +127,16 @@ describe("Virtual Rooms tab: meetings", () => {
       id = f.scheduleBy(f.roomBy("alice", "Mine"), "alice", "Plan", Date.now() + HOUR, 30);
     });
     vi.spyOn(fake, "deleteScheduledMeeting").mockRejectedValueOnce({
-      code: "forbidden",
-      message: "Only the room's owner can delete its scheduled meetings.",
+      code: "refused:forbidden",
+      message: "Only the owner of room 1 may do that.",
+      reason: { reason: "owner_only", conversation: 1 },
     });
     await fireEvent.click(within(scheduledRow(id)!).getByTestId("meeting-delete"));
     await fireEvent.click(screen.getByTestId("confirm-meeting-delete"));
     await settle();
     const row = scheduledRow(id)!;
     expect(within(row).getByRole("alert").textContent).toBe(
-      "Could not delete the meeting: Only the room's owner can delete its scheduled meetings.",
+      "Could not delete the meeting: Only the owner of the room may do that.",
     );
     expect(document.activeElement?.getAttribute("data-testid")).toBe("meeting-delete");
   });

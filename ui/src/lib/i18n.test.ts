@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { REASON_EXAMPLES, type ErrorCode, type Field, type Reason } from "./bindings";
+import { codeText, errorText, LOCALES, reasonText, refusalText } from "./i18n";
+
+// Every code and field the protocol has (bindings.ts declares them as unions; a new one fails
+// `npm run check` in the catalogue's type before it gets here).
+const CODES: ErrorCode[] = [
+  "bad_frame", "frame_too_large", "text_too_long", "invalid", "unsupported_version", "unauthenticated",
+  "auth_failed", "account_disabled", "rate_limited", "forbidden", "not_found", "conflict",
+  "too_many_connections", "slow_consumer", "shutting_down", "idle", "access_ended", "internal",
+];
+const FIELDS: Field[] = ["group_name", "room_name", "meeting_title", "display_name", "guest_name", "status_message", "link", "search"];
+
+/** One plain sentence: no hole left by a missing parameter or key. */
+function expectSentence(text: string, what: string) {
+  expect(text, what).toMatch(/[.)]$/);
+  expect(text, what).not.toMatch(/undefined|null|NaN|\[object|\$\{/);
+  expect(text.trim(), what).toBe(text);
+}
+
+describe("reasons in every language", () => {
+  it("has an example of every reason, each once", () => {
+    const tags = REASON_EXAMPLES.map((r) => r.reason);
+    expect(new Set(tags).size).toBe(tags.length);
+    expect(tags.length).toBeGreaterThan(60);
+  });
+
+  for (const lang of LOCALES) {
+    it(`words every reason in ${lang}, with its parameters`, () => {
+      for (const r of REASON_EXAMPLES) {
+        const text = reasonText(r, lang);
+        expectSentence(text, `${lang} ${r.reason}`);
+        // The facts a person needs are in the sentence (ids are not: the UI names the thing).
+        for (const [key, value] of Object.entries(r)) {
+          if (["max", "size", "seconds", "years", "supported", "requested"].includes(key)) expect(text, `${lang} ${r.reason}`).toContain(String(value));
+          if (["name", "room"].includes(key)) expect(text, `${lang} ${r.reason}`).toContain(String(value));
+        }
+      }
+    });
+
+    it(`words every field and every code in ${lang}`, () => {
+      for (const field of FIELDS) expectSentence(reasonText({ reason: "name_length", field, max: 64 }, lang), `${lang} ${field}`);
+      for (const code of CODES) expectSentence(codeText(code, lang), `${lang} ${code}`);
+    });
+  }
+
+  it("says it in French, not in English, when asked", () => {
+    const differ = REASON_EXAMPLES.filter((r) => reasonText(r, "fr") !== reasonText(r, "en"));
+    expect(differ).toEqual(REASON_EXAMPLES);
+    expect(reasonText({ reason: "group_full", max: 5 }, "en")).toBe("A group holds at most 5 members, invitations included.");
+    expect(reasonText({ reason: "group_full", max: 5 }, "fr")).toBe("Un groupe compte au plus 5 membres, invitations comprises.");
+    expect(reasonText({ reason: "name_character", field: "guest_name", code_point: 0x202e }, "en")).toContain("(U+202E)");
+  });
+
+  it("falls back on the category for a reason it does not know", () => {
+    const future = { reason: "some_future_rule", limit: 3 } as unknown as Reason;
+    expectSentence(reasonText(future, "fr"), "future");
+    expect(refusalText({ code: "forbidden", reason: { reason: "unknown" } }, "en")).toBe("You may not do that.");
+    expect(refusalText({ code: "forbidden", reason: { reason: "owner_cannot_leave" } }, "fr")).toBe(
+      "Le propriétaire ne peut pas quitter un salon ; supprimez-le plutôt.",
+    );
+  });
+
+  it("words a backend's rejection: the server's reason, else the category, else the backend's sentence", () => {
+    const refused = { code: "refused:not_found", message: "There is no user named \"zed\".", reason: { reason: "no_such_user", name: "zed" } };
+    expect(errorText(refused, "fr")).toBe("Il n'y a pas d'utilisateur nommé « zed ».");
+    expect(errorText({ code: "refused:conflict", message: "x", reason: { reason: "unknown" } }, "en")).toBe("That conflicts with how things are now.");
+    expect(errorText({ code: "offline", message: "not connected to the server" }, "fr")).toBe("not connected to the server");
+    expect(errorText("boom")).toBe("boom");
+  });
+});

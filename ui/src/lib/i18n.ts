@@ -1,0 +1,290 @@
+// The words for what the server says: every refusal, closing and end of a guest's access comes
+// as a typed reason (bindings.ts: Reason) with its parameters, never as a sentence, and is worded
+// here in the user's language. The catalogue's type names every reason and every field in every
+// language, so a reason added to the protocol does not compile until it is worded in each.
+import type { ErrorBody, ErrorCode, Field, Reason } from "./bindings";
+
+export type Locale = "en" | "fr";
+export const LOCALES: readonly Locale[] = ["en", "fr"];
+
+// English until the rest of the UI is translated: a French sentence in an English window would
+// read as a fault. The French UI sets it (setLocale) once its own strings are catalogued.
+let current: Locale = "en";
+
+export function setLocale(locale: Locale): void {
+  current = locale;
+}
+
+export function locale(): Locale {
+  return current;
+}
+
+type Tag = Reason["reason"];
+type Of<K extends Tag> = Extract<Reason, { reason: K }>;
+
+interface Catalogue {
+  reasons: { [K in Tag]: (r: Of<K>) => string };
+  /** A field as the subject of a sentence ("A room name"). */
+  fields: Record<Field, string>;
+  /** The fallback for a reason this build does not know, by the error's category. */
+  codes: Record<ErrorCode, string>;
+}
+
+const en: Catalogue = {
+  reasons: {
+    malformed_frame: () => "The server could not read a request from this app.",
+    not_text: () => "The server could not read a request from this app.",
+    frame_too_large: (r) => `That request is too large: at most ${r.max} bytes.`,
+    out_of_range: () => "That does not exist.",
+    protocol_version: (r) => `This server speaks protocol ${r.supported}, not ${r.requested}: update the app.`,
+    sign_in_first: () => "Sign in first.",
+    already_signed_in: () => "This connection is already signed in.",
+    guest_cannot_sign_in: () => "This connection is a guest in a meeting; leave it before signing in.",
+    wrong_password: () => "Wrong user name or password.",
+    token_unknown: () => "Your session has ended; sign in again.",
+    session_revoked: () => "Your session was revoked; sign in again.",
+    account_disabled: () => "This account is disabled.",
+    too_many_logins: () => "Too many failed sign-ins; wait a minute and retry.",
+    too_many_guest_joins: () => "Too many guests joined from your address; wait a minute and retry.",
+    server_full: () => "The server has no room for another connection; try again later.",
+    fell_behind: () => "The connection fell behind; it reconnects to catch up.",
+    shutting_down: () => "The server is shutting down.",
+    idle: (r) => `Nothing was heard from this app for ${r.seconds} seconds.`,
+    server_fault: () => "The server failed to handle the request; try again.",
+    too_many_watched: (r) => `Watch at most ${r.max} people at once.`,
+    client_id_length: (r) => `A message id must have 1 to ${r.max} bytes.`,
+    text_too_long: (r) => `A message may hold at most ${r.max} bytes; this one has ${r.size}.`,
+    empty_message: () => "A message cannot be empty.",
+    client_id_reused: () => "This message was already sent in another conversation.",
+    field_too_long: (r) => `${en.fields[r.field]} may hold at most ${r.max} bytes.`,
+    name_length: (r) => `${en.fields[r.field]} has 1 to ${r.max} characters.`,
+    name_character: (r) =>
+      `${en.fields[r.field]} may not hold control, invisible or direction-changing characters (${codePoint(r.code_point)}).`,
+    no_such_user: (r) => `There is no user named "${r.name}".`,
+    user_exists: (r) => `A user named "${r.name}" already exists.`,
+    invalid_user_name: (r) =>
+      `User name "${r.name}" is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
+    direct_with_self: () => "You cannot open a conversation with yourself.",
+    favourite_self: () => "You cannot add yourself to your favourites.",
+    no_pending_request: (r) => `There is no pending request from ${r.name}.`,
+    no_such_conversation: () => "This conversation does not exist any more.",
+    not_a_member: () => "You are not a member of this conversation.",
+    not_a_group: () => "This conversation is not a group.",
+    not_a_room: () => "This conversation is not a room.",
+    no_meeting_link: () => "A group has no meeting link.",
+    no_meeting: () => "A group has no meeting.",
+    moderators_only: () => "Only a moderator of the room may do that.",
+    owner_only: () => "Only the owner of the room may do that.",
+    owner_cannot_leave: () => "The owner cannot leave a room; delete it instead.",
+    promote_before_leaving: () => "Make another member a moderator before you leave.",
+    owner_cannot_be_removed: () => "The owner of a room cannot be removed.",
+    already_member: (r) => `${r.name} is a member already.`,
+    not_in_room: (r) => `${r.name} is not in the room.`,
+    no_invitation: () => "You have no invitation to this group.",
+    invited_self: () => "You are in the group already; invite others.",
+    no_invitees: () => "Invite at least one person to start a group.",
+    group_full: (r) => `A group holds at most ${r.max} members, invitations included.`,
+    not_in_meeting: () => "You are not in this meeting.",
+    meeting_minutes: (r) => `A meeting lasts 1 to ${r.max} minutes.`,
+    scheduled_too_far: (r) => `A meeting can be scheduled at most ${r.years} years ahead.`,
+    meeting_in_past: () => "That meeting would be over already; pick a later time.",
+    no_scheduled_meeting: () => "That meeting is not on the calendar any more.",
+    link_unknown: () => "This link does not open any room (it may have been changed).",
+    direct_meeting_members_only: () => "A 1:1 meeting is for its two members only.",
+    meeting_not_started: (r) =>
+      `No meeting is going on in "${r.room}" yet; guests can join once a member has started it.`,
+    sent_out: (r) => `A moderator sent you out of the meeting in "${r.room}"; you can join its next one.`,
+    guest_limit: (r) => `The meeting in "${r.room}" has as many guests as it can take (${r.max}).`,
+    name_taken: () => "That name belongs to a user of this server; a guest picks another.",
+    already_guest: () => "You are in a meeting as a guest already; leave it first.",
+    guest_needs_name: () => "A guest without an account joins with a name; or sign in first.",
+    guest_already_admitted: () => "That guest is in the meeting already.",
+    guest_not_in_lobby: () => "That guest is not waiting in the lobby (they may have left).",
+    guest_not_in_meeting: () => "That guest is not in the meeting (they may have left).",
+    meeting_ended: () => "The meeting has ended.",
+    room_deleted: () => "The room was deleted.",
+    removed_by_moderator: () => "A moderator removed you from the meeting.",
+    refused_by_moderator: () => "A moderator did not let you into the meeting.",
+    unknown: () => "The server gave a reason this version of Confer does not know.",
+  },
+  fields: {
+    group_name: "A group name",
+    room_name: "A room name",
+    meeting_title: "A meeting title",
+    display_name: "A display name",
+    guest_name: "A guest's name",
+    status_message: "A status message",
+    link: "A link",
+    search: "A search",
+  },
+  codes: {
+    bad_frame: "The server could not read a request from this app.",
+    frame_too_large: "That request is too large.",
+    text_too_long: "That message is too long.",
+    invalid: "The server refused that as invalid.",
+    unsupported_version: "This app is too old or too new for the server.",
+    unauthenticated: "Sign in first.",
+    auth_failed: "Sign-in failed.",
+    account_disabled: "This account is disabled.",
+    rate_limited: "Too many attempts; wait a minute and retry.",
+    forbidden: "You may not do that.",
+    not_found: "That does not exist any more.",
+    conflict: "That conflicts with how things are now.",
+    too_many_connections: "The server has no room for another connection; try again later.",
+    slow_consumer: "The connection fell behind; it reconnects to catch up.",
+    shutting_down: "The server is shutting down.",
+    idle: "The connection was idle for too long.",
+    access_ended: "Your access to the meeting ended.",
+    internal: "The server failed to handle the request; try again.",
+  },
+};
+
+const fr: Catalogue = {
+  reasons: {
+    malformed_frame: () => "Le serveur n'a pas pu lire une requête de l'application.",
+    not_text: () => "Le serveur n'a pas pu lire une requête de l'application.",
+    frame_too_large: (r) => `Cette requête est trop volumineuse : ${r.max} octets au plus.`,
+    out_of_range: () => "Cela n'existe pas.",
+    protocol_version: (r) =>
+      `Ce serveur parle le protocole ${r.supported}, pas le ${r.requested} : mettez l'application à jour.`,
+    sign_in_first: () => "Connectez-vous d'abord.",
+    already_signed_in: () => "Cette connexion est déjà authentifiée.",
+    guest_cannot_sign_in: () =>
+      "Cette connexion est celle d'un invité dans une réunion ; quittez-la avant de vous connecter.",
+    wrong_password: () => "Nom d'utilisateur ou mot de passe incorrect.",
+    token_unknown: () => "Votre session a pris fin ; reconnectez-vous.",
+    session_revoked: () => "Votre session a été révoquée ; reconnectez-vous.",
+    account_disabled: () => "Ce compte est désactivé.",
+    too_many_logins: () => "Trop de connexions échouées ; attendez une minute et réessayez.",
+    too_many_guest_joins: () => "Trop d'invités sont venus de votre adresse ; attendez une minute et réessayez.",
+    server_full: () => "Le serveur n'accepte plus de connexion pour l'instant ; réessayez plus tard.",
+    fell_behind: () => "La connexion a pris du retard ; elle se rétablit pour le rattraper.",
+    shutting_down: () => "Le serveur s'arrête.",
+    idle: (r) => `Le serveur n'a rien reçu de l'application depuis ${r.seconds} secondes.`,
+    server_fault: () => "Le serveur n'a pas pu traiter la requête ; réessayez.",
+    too_many_watched: (r) => `Suivez au plus ${r.max} personnes à la fois.`,
+    client_id_length: (r) => `L'identifiant d'un message a de 1 à ${r.max} octets.`,
+    text_too_long: (r) => `Un message contient au plus ${r.max} octets ; celui-ci en a ${r.size}.`,
+    empty_message: () => "Un message ne peut pas être vide.",
+    client_id_reused: () => "Ce message a déjà été envoyé dans une autre conversation.",
+    field_too_long: (r) => `${fr.fields[r.field]} contient au plus ${r.max} octets.`,
+    name_length: (r) => `${fr.fields[r.field]} a de 1 à ${r.max} caractères.`,
+    name_character: (r) =>
+      `${fr.fields[r.field]} ne peut pas contenir de caractère de contrôle, invisible ou qui change le sens d'écriture (${codePoint(r.code_point)}).`,
+    no_such_user: (r) => `Il n'y a pas d'utilisateur nommé « ${r.name} ».`,
+    user_exists: (r) => `Un utilisateur nommé « ${r.name} » existe déjà.`,
+    invalid_user_name: (r) =>
+      `Le nom d'utilisateur « ${r.name} » n'est pas valide : de 1 à 64 lettres, chiffres, « . », « _ » ou « - », en commençant par une lettre ou un chiffre.`,
+    direct_with_self: () => "Vous ne pouvez pas ouvrir une conversation avec vous-même.",
+    favourite_self: () => "Vous ne pouvez pas vous ajouter à vos favoris.",
+    no_pending_request: (r) => `Aucune demande de ${r.name} n'est en attente.`,
+    no_such_conversation: () => "Cette conversation n'existe plus.",
+    not_a_member: () => "Vous n'êtes pas membre de cette conversation.",
+    not_a_group: () => "Cette conversation n'est pas un groupe.",
+    not_a_room: () => "Cette conversation n'est pas un salon.",
+    no_meeting_link: () => "Un groupe n'a pas de lien de réunion.",
+    no_meeting: () => "Un groupe n'a pas de réunion.",
+    moderators_only: () => "Seul un modérateur du salon peut faire cela.",
+    owner_only: () => "Seul le propriétaire du salon peut faire cela.",
+    owner_cannot_leave: () => "Le propriétaire ne peut pas quitter un salon ; supprimez-le plutôt.",
+    promote_before_leaving: () => "Nommez un autre membre modérateur avant de partir.",
+    owner_cannot_be_removed: () => "Le propriétaire d'un salon ne peut pas en être retiré.",
+    already_member: (r) => `${r.name} est déjà membre.`,
+    not_in_room: (r) => `${r.name} n'est pas dans le salon.`,
+    no_invitation: () => "Vous n'avez pas d'invitation à ce groupe.",
+    invited_self: () => "Vous êtes déjà dans le groupe ; invitez d'autres personnes.",
+    no_invitees: () => "Invitez au moins une personne pour créer un groupe.",
+    group_full: (r) => `Un groupe compte au plus ${r.max} membres, invitations comprises.`,
+    not_in_meeting: () => "Vous n'êtes pas dans cette réunion.",
+    meeting_minutes: (r) => `Une réunion dure de 1 à ${r.max} minutes.`,
+    scheduled_too_far: (r) => `Une réunion se planifie au plus ${r.years} ans à l'avance.`,
+    meeting_in_past: () => "Cette réunion serait déjà terminée ; choisissez une heure plus tardive.",
+    no_scheduled_meeting: () => "Cette réunion n'est plus au calendrier.",
+    link_unknown: () => "Ce lien n'ouvre aucun salon (il a peut-être été changé).",
+    direct_meeting_members_only: () => "Une réunion en tête-à-tête est réservée à ses deux membres.",
+    meeting_not_started: (r) =>
+      `Aucune réunion n'a lieu dans « ${r.room} » pour l'instant ; les invités peuvent la rejoindre une fois qu'un membre l'a commencée.`,
+    sent_out: (r) =>
+      `Un modérateur vous a fait sortir de la réunion dans « ${r.room} » ; vous pourrez rejoindre la suivante.`,
+    guest_limit: (r) => `La réunion dans « ${r.room} » a atteint son nombre maximal d'invités (${r.max}).`,
+    name_taken: () => "Ce nom appartient à un utilisateur de ce serveur ; un invité en choisit un autre.",
+    already_guest: () => "Vous êtes déjà dans une réunion en tant qu'invité ; quittez-la d'abord.",
+    guest_needs_name: () => "Un invité sans compte rejoint avec un nom ; ou connectez-vous d'abord.",
+    guest_already_admitted: () => "Cet invité est déjà dans la réunion.",
+    guest_not_in_lobby: () => "Cet invité n'attend plus dans la salle d'attente (il est peut-être parti).",
+    guest_not_in_meeting: () => "Cet invité n'est pas dans la réunion (il est peut-être parti).",
+    meeting_ended: () => "La réunion est terminée.",
+    room_deleted: () => "Le salon a été supprimé.",
+    removed_by_moderator: () => "Un modérateur vous a retiré de la réunion.",
+    refused_by_moderator: () => "Un modérateur ne vous a pas laissé entrer dans la réunion.",
+    unknown: () => "Le serveur a donné une raison que cette version de Confer ne connaît pas.",
+  },
+  fields: {
+    group_name: "Le nom d'un groupe",
+    room_name: "Le nom d'un salon",
+    meeting_title: "Le titre d'une réunion",
+    display_name: "Un nom d'affichage",
+    guest_name: "Le nom d'un invité",
+    status_message: "Un message de statut",
+    link: "Un lien",
+    search: "Une recherche",
+  },
+  codes: {
+    bad_frame: "Le serveur n'a pas pu lire une requête de l'application.",
+    frame_too_large: "Cette requête est trop volumineuse.",
+    text_too_long: "Ce message est trop long.",
+    invalid: "Le serveur a refusé cette demande comme invalide.",
+    unsupported_version: "Cette application est trop ancienne ou trop récente pour le serveur.",
+    unauthenticated: "Connectez-vous d'abord.",
+    auth_failed: "La connexion a échoué.",
+    account_disabled: "Ce compte est désactivé.",
+    rate_limited: "Trop de tentatives ; attendez une minute et réessayez.",
+    forbidden: "Vous n'avez pas le droit de faire cela.",
+    not_found: "Cela n'existe plus.",
+    conflict: "Cela entre en conflit avec l'état actuel.",
+    too_many_connections: "Le serveur n'accepte plus de connexion pour l'instant ; réessayez plus tard.",
+    slow_consumer: "La connexion a pris du retard ; elle se rétablit pour le rattraper.",
+    shutting_down: "Le serveur s'arrête.",
+    idle: "La connexion est restée inactive trop longtemps.",
+    access_ended: "Votre accès à la réunion a pris fin.",
+    internal: "Le serveur n'a pas pu traiter la requête ; réessayez.",
+  },
+};
+
+const catalogues: Record<Locale, Catalogue> = { en, fr };
+
+/** A character as U+XXXX. */
+function codePoint(n: number): string {
+  return `U+${n.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** A reason in one sentence, in the given language (the user's by default). */
+export function reasonText(reason: Reason, lang: Locale = current): string {
+  const words = catalogues[lang].reasons;
+  const word = words[reason.reason] as ((r: Reason) => string) | undefined;
+  // A reason from a newer server that slipped past the decoder reads as unknown.
+  return word ? word(reason) : words.unknown({ reason: "unknown" });
+}
+
+/** What an error category means, for a reason this build does not know. */
+export function codeText(code: ErrorCode, lang: Locale = current): string {
+  return catalogues[lang].codes[code] ?? catalogues[lang].reasons.unknown({ reason: "unknown" });
+}
+
+/** A refusal (the server's error body) in one sentence: its reason, else its category. */
+export function refusalText(body: ErrorBody, lang: Locale = current): string {
+  return body.reason.reason === "unknown" ? codeText(body.code, lang) : reasonText(body.reason, lang);
+}
+
+/** The sentence for anything a backend call rejected with: the server's reason worded here when
+ * there is one, else the backend's own sentence. */
+export function errorText(err: unknown, lang: Locale = current): string {
+  if (typeof err === "object" && err !== null) {
+    const e = err as { code?: unknown; message?: unknown; reason?: Reason };
+    const code = typeof e.code === "string" && e.code.startsWith("refused:") ? (e.code.slice(8) as ErrorCode) : null;
+    if (e.reason && e.reason.reason !== "unknown") return reasonText(e.reason, lang);
+    if (code && catalogues[lang].codes[code]) return codeText(code, lang);
+    if (typeof e.message === "string") return e.message;
+  }
+  return String(err);
+}
