@@ -202,6 +202,14 @@ pub async fn presence(state: State<'_, AppState>) -> Result<Vec<Presence>, UiErr
     Ok(client(&state)?.presence().await?)
 }
 
+/// The users the UI shows besides the conversations' members (directory rows): their presence
+/// is kept live.
+#[tauri::command]
+pub fn watch_presence(state: State<'_, AppState>, users: Vec<String>) -> Result<(), UiError> {
+    client(&state)?.watch_presence(users);
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn favourites(state: State<'_, AppState>) -> Result<Favourites, UiError> {
     Ok(client(&state)?.favourites().await?)

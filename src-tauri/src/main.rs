@@ -118,6 +118,7 @@ fn main() {
             commands::set_muted,
             commands::clear_history,
             commands::presence,
+            commands::watch_presence,
             commands::favourites,
             commands::add_favourite,
             commands::remove_favourite,

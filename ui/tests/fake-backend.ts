@@ -339,6 +339,14 @@ export class FakeBackend implements Backend {
     return clone([...this.presences.values()].filter((p) => p.status !== "offline"));
   }
 
+  /** What the UI last asked to watch besides the conversations' members. */
+  watched: string[] = [];
+
+  async watchPresence(users: string[]): Promise<void> {
+    this.guard("watchPresence", users);
+    this.watched = [...users];
+  }
+
   async favourites(): Promise<Favourites> {
     this.guard("favourites");
     const outgoing: Favourite[] = [...this.outgoing].map(([target, state]) => ({ owner: this.me, target, state }));

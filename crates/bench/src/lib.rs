@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod desktop;
+pub mod storm;
 
 use std::{
     sync::Arc,

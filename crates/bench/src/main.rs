@@ -1,6 +1,7 @@
 //! `confer-bench`: benchmarks that print one JSON line of figures each.
 //!
 //! `cargo run --release -p confer-bench -- throughput --pairs 50 --messages 2000`
+//! `cargo run --release -p confer-bench -- login-storm --users 1000`
 //! `cargo build --release -p confer-server -p confer-bench && target/release/confer-bench cache`
 //! `cargo build --release -p confer-bench -p confer-desktop --bins --example bare &&
 //!  target/release/confer-bench desktop [--env WEBKIT_DISABLE_COMPOSITING_MODE=1]`
@@ -32,6 +33,24 @@ enum Command {
         /// instead of as fast as the window allows: for latency at a fixed load.
         #[arg(long)]
         rate: Option<f64>,
+    },
+    /// Token sign-ins of many users at once: sign-ins per second and presence traffic.
+    LoginStorm {
+        /// Users signing in (one device each).
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Users each one asks presence for (the next ones by number).
+        #[arg(long, default_value_t = 20)]
+        watch: usize,
+        /// Under the `subscribers` presence policy (default `organization`).
+        #[arg(long)]
+        subscribers: bool,
+        /// Accepted favourites per user (the next ones by number), made before the storm.
+        #[arg(long, default_value_t = 0)]
+        favourites: usize,
+        /// Time the TCP and WebSocket connects too (by default every socket is open first).
+        #[arg(long)]
+        with_connect: bool,
     },
     /// Client cache: sync N messages into an empty cache, then open the first page offline.
     Cache {
@@ -86,6 +105,26 @@ async fn main() -> anyhow::Result<()> {
                 messages,
                 window,
                 rate,
+            })
+            .await?;
+            println!("{report}");
+        }
+        Command::LoginStorm {
+            users,
+            watch,
+            subscribers,
+            favourites,
+            with_connect,
+        } => {
+            if users < 2 {
+                anyhow::bail!("--users must be at least 2");
+            }
+            let report = confer_bench::storm::run(confer_bench::storm::StormParams {
+                users,
+                watch,
+                subscribers,
+                favourites,
+                with_connect,
             })
             .await?;
             println!("{report}");

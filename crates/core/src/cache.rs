@@ -450,6 +450,83 @@ impl Cache {
         })
     }
 
+    /// Applies a snapshot covering `users` only (the answer to `watch_presence`): those absent
+    /// from it are offline; everyone else is left as is. Returns the presence of each of
+    /// `users` that changed.
+    pub fn presence_snapshot_of(
+        &self,
+        users: &[String],
+        snapshot: &[Presence],
+    ) -> Result<Vec<Presence>, CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut changed = Vec::new();
+            {
+                let mut read = tx.prepare_cached(
+                    "SELECT user, status, message, idle, last_seen FROM presence WHERE user = ?1",
+                )?;
+                for user in users {
+                    let before = read
+                        .query_row([user], |r| {
+                            Ok(Presence {
+                                user: r.get(0)?,
+                                status: status_from_str(&r.get::<_, String>(1)?),
+                                message: r.get(2)?,
+                                idle: r.get(3)?,
+                                last_seen: r.get(4)?,
+                            })
+                        })
+                        .optional()?;
+                    let after = match snapshot.iter().find(|p| p.user == *user) {
+                        Some(p) => p.clone(),
+                        // Offline (or hidden): keep the last-seen time already known.
+                        None => match &before {
+                            Some(b) => Presence {
+                                status: PresenceStatus::Offline,
+                                message: None,
+                                idle: false,
+                                ..b.clone()
+                            },
+                            None => continue,
+                        },
+                    };
+                    if before.as_ref() != Some(&after) {
+                        upsert_presence(&tx, &after)?;
+                        changed.push(after);
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(changed)
+        })
+    }
+
+    /// Whose presence to watch: the other members of the conversations, the most recently
+    /// active conversations first, at most `limit` names.
+    pub fn watch_list(&self, me: &str, limit: usize) -> Result<Vec<String>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT c.members FROM conversations c \
+                 ORDER BY COALESCE((SELECT MAX(sent_at) FROM messages m WHERE m.conversation_id = c.id), c.created_at) DESC",
+            )?;
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            for members in rows {
+                let members: Vec<String> = serde_json::from_str(&members?).unwrap_or_default();
+                for m in members {
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                    if !m.eq_ignore_ascii_case(me) && seen.insert(m.clone()) {
+                        out.push(m);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Stores one presence update.
     pub fn set_presence(&self, p: &Presence) -> Result<(), CoreError> {
         self.with(|c| upsert_presence(c, p))

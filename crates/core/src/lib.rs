@@ -346,6 +346,13 @@ pub(crate) struct Inner {
     synced: watch::Sender<Option<u64>>,
     notify_ctx: Mutex<NotifyContext>,
     last_totals: Mutex<Option<UnreadTotals>>,
+    /// Users the UI shows besides the conversations' members (directory rows, requests):
+    /// their presence is watched too.
+    shown: Mutex<Vec<String>>,
+    /// The watch list sent on the current connection.
+    watched: Mutex<Option<Vec<String>>>,
+    /// Wakes the supervisor: the watch list may have changed.
+    rewatch: Notify,
 }
 
 impl Inner {
@@ -462,6 +469,9 @@ impl Client {
             synced: watch::channel(None).0,
             notify_ctx: Mutex::new(notify_ctx),
             last_totals: Mutex::new(None),
+            shown: Mutex::new(Vec::new()),
+            watched: Mutex::new(None),
+            rewatch: Notify::new(),
         });
         let supervisor = connect.then(|| AbortOnDrop(tokio::spawn(supervisor::run(inner.clone()))));
         Ok(Self { inner, supervisor })
@@ -844,6 +854,15 @@ impl Client {
             Response::Favourites { outgoing, incoming } => Ok(Favourites { outgoing, incoming }),
             other => Err(unexpected(other)),
         }
+    }
+
+    /// The users the UI shows besides the conversations' members (directory rows, requests):
+    /// their presence is kept live with the members', replacing the previous list. The server
+    /// sends presence only for the users a connection watches (and the user's accepted
+    /// favourites), so what is not shown costs nothing.
+    pub fn watch_presence(&self, users: Vec<String>) {
+        *self.inner.shown.lock().expect("shown poisoned") = users;
+        self.inner.rewatch.notify_one();
     }
 
     /// Searches the directory.

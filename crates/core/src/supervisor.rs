@@ -4,7 +4,9 @@
 
 use std::{collections::BTreeMap, pin::Pin, sync::Arc, time::Duration};
 
-use confer_proto::{Change, ErrorCode, Event, PROTOCOL_VERSION, Request, Response, UserSettings};
+use confer_proto::{
+    Change, ErrorCode, Event, MAX_WATCHED_USERS, PROTOCOL_VERSION, Request, Response, UserSettings,
+};
 use futures_util::{StreamExt, stream::FuturesUnordered};
 use rand::Rng;
 
@@ -156,6 +158,9 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
             return End::Lost { was_online: false };
         }
     }
+    // Watched before the sync, so that its presence snapshot covers them.
+    *inner.watched.lock().expect("watched poisoned") = None;
+    send_watch(inner, &handle).await;
     let cursor = inner.cache.run(|c| c.sync_cursor()).await.unwrap_or(0);
     let sync_rx = match handle
         .send(Request::Sync {
@@ -212,6 +217,8 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
                                 }
                                 live = true;
                                 synced = true;
+                                // The catch-up may have brought conversations.
+                                send_watch(inner, &handle).await;
                                 send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
                             }
                         }
@@ -229,6 +236,9 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
                     tracing::debug!(?reply, "sync failed");
                     break;
                 }
+            },
+            _ = inner.rewatch.notified(), if synced => {
+                send_watch(inner, &handle).await;
             },
             _ = inner.wake.notified(), if synced => {
                 send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
@@ -314,6 +324,38 @@ async fn finish_sync(
     inner.emit(ClientEvent::Conversations);
     inner.emit(ClientEvent::Synced { position });
     inner.refresh_totals().await
+}
+
+/// Tells the server whose presence to send when the list changed: the users the UI shows,
+/// then the members of the conversations, most recently active first, within the protocol's
+/// bound. Their presence arrives as events, in order with the rest.
+async fn send_watch(inner: &Arc<Inner>, handle: &ConnHandle) {
+    let shown = inner.shown.lock().expect("shown poisoned").clone();
+    let me = inner.me().to_owned();
+    let Ok(members) = inner
+        .cache
+        .run(move |c| c.watch_list(&me, MAX_WATCHED_USERS))
+        .await
+    else {
+        return;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut list: Vec<String> = shown
+        .into_iter()
+        .chain(members)
+        .filter(|u| seen.insert(u.to_lowercase()))
+        .take(MAX_WATCHED_USERS)
+        .collect();
+    list.sort();
+    {
+        let mut watched = inner.watched.lock().expect("watched poisoned");
+        if watched.as_ref() == Some(&list) {
+            return;
+        }
+        *watched = Some(list.clone());
+    }
+    // The reply is only `ok`: nothing waits for it.
+    let _ = handle.send(Request::WatchPresence { users: list }).await;
 }
 
 fn is_permanent(code: ErrorCode) -> bool {
@@ -428,6 +470,16 @@ async fn apply_events(
                 inner.cache.run(move |c| c.set_presence(&p)).await?;
                 inner.emit(ClientEvent::Presence { presence });
             }
+            Event::PresenceBatch { presence } => {
+                let all = presence.clone();
+                inner
+                    .cache
+                    .run(move |c| all.iter().try_for_each(|p| c.set_presence(p)))
+                    .await?;
+                for presence in presence {
+                    inner.emit(ClientEvent::Presence { presence });
+                }
+            }
             Event::Closing { code, reason } => {
                 tracing::info!(?code, ?reason, "server closing the connection")
             }
@@ -465,6 +517,8 @@ async fn apply_events(
     }
     if live && !applied.conversations.is_empty() {
         inner.emit(ClientEvent::Conversations);
+        // Members came or went.
+        inner.rewatch.notify_one();
     }
     for (m, message, muted) in shown {
         if m.sender == inner.me() {

@@ -193,6 +193,9 @@ pub fn requests() -> Vec<Request> {
             status: PresenceChoice::Dnd,
             message: Some("In a meeting".into()),
         },
+        Request::WatchPresence {
+            users: vec!["bob".into(), "carol".into()],
+        },
         Request::SetIdle { idle: true },
         Request::SetPrivacy { enabled: true },
         Request::SetMuted {
@@ -287,6 +290,7 @@ pub fn requests() -> Vec<Request> {
             | Request::MarkDelivered { .. }
             | Request::MarkRead { .. }
             | Request::SetPresence { .. }
+            | Request::WatchPresence { .. }
             | Request::SetIdle { .. }
             | Request::SetPrivacy { .. }
             | Request::SetMuted { .. }
@@ -503,6 +507,18 @@ pub fn events() -> Vec<Event> {
     all.push(Event::Presence {
         presence: presence(),
     });
+    all.push(Event::PresenceBatch {
+        presence: vec![
+            presence(),
+            Presence {
+                user: "carol".into(),
+                status: PresenceStatus::Online,
+                message: None,
+                idle: false,
+                last_seen: None,
+            },
+        ],
+    });
     all.push(Event::GuestSession {
         session: guest_session(),
     });
@@ -518,6 +534,7 @@ pub fn events() -> Vec<Event> {
         match e {
             Event::Change { .. }
             | Event::Presence { .. }
+            | Event::PresenceBatch { .. }
             | Event::GuestSession { .. }
             | Event::Closing { .. } => {}
         }

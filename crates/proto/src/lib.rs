@@ -32,6 +32,8 @@ pub const HISTORY_FIRST_PAGE_MIN: u32 = 75;
 pub const HISTORY_FIRST_PAGE_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Largest page the server returns, whatever the client asks.
 pub const HISTORY_MAX_PAGE: u32 = 1000;
+/// Most users one `watch_presence` may name.
+pub const MAX_WATCHED_USERS: usize = 1000;
 /// The largest id, stream position or sequence number a request can name: 2^63 - 1, what every
 /// store can hold. A larger one names nothing that exists, so it is answered `not_found`.
 pub const MAX_WIRE_INT: u64 = i64::MAX as u64;
@@ -73,8 +75,8 @@ pub enum Request {
     Logout,
     /// Liveness check; answered with `pong`.
     Ping,
-    /// Send every change after `since` (all history when absent), a presence snapshot, then
-    /// live events.
+    /// Send every change after `since` (all history when absent), a presence snapshot of the
+    /// watched users, then live events.
     Sync {
         /// The last stream position the client applied.
         #[serde(default)]
@@ -144,6 +146,15 @@ pub enum Request {
         /// Custom message; absent or empty clears it.
         #[serde(default)]
         message: Option<String>,
+    },
+    /// Watch these users' presence on this connection, replacing the previous list; answered
+    /// with `ok`. The caller and the users of their accepted favourites are always watched.
+    /// Changes come as `presence` (or `presence_batch`) events once synced; after `sync`, the
+    /// presence of each newly listed user seen online since the server started comes the same
+    /// way (before it, `sync`'s snapshot covers them).
+    WatchPresence {
+        /// Account names, at most [`MAX_WATCHED_USERS`]; names that match nobody are ignored.
+        users: Vec<String>,
     },
     /// The device reports that its user is idle (or back).
     SetIdle {
@@ -420,7 +431,8 @@ pub enum Response {
         /// The newest position sent; store it as the sync cursor.
         #[ts(type = "number")]
         position: u64,
-        /// Presence of every visible user who is not offline; absent users are offline.
+        /// Presence of the watched users (see `watch_presence`) whom the caller may see and who
+        /// are not offline; the other watched users are offline.
         presence: Vec<Presence>,
     },
     /// Directory search results.
@@ -496,10 +508,17 @@ pub enum Event {
         /// What changed.
         change: Change,
     },
-    /// A user's presence changed.
+    /// A watched user's presence changed.
     Presence {
         /// The new presence.
         presence: Presence,
+    },
+    /// Several watched users' presence changed: sent instead of one `presence` event each
+    /// when changes pile up faster than the connection sends them. One entry per user, the
+    /// newest.
+    PresenceBatch {
+        /// The new presence of each.
+        presence: Vec<Presence>,
     },
     /// An external guest's session changed: admitted from the lobby, or the meeting's
     /// participants changed.

@@ -66,6 +66,9 @@ pub struct Config {
     pub max_http_connections: usize,
     /// Milliseconds `GET /healthz` waits for a write to go through before it answers 503.
     pub health_timeout_ms: u64,
+    /// Password hashes and checks (argon2id) run at once at most; 0 means half the cores (at
+    /// least one), which leaves the other half to message traffic during a sign-in storm.
+    pub password_hash_concurrency: usize,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             http_timeout_secs: 10,
             max_http_connections: 1024,
             health_timeout_ms: 3000,
+            password_hash_concurrency: 0,
         }
     }
 }
@@ -105,6 +109,16 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ServerError::Config(format!("cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Places for argon2 work: `password_hash_concurrency`, or half the cores when it is 0.
+    pub fn password_slots(&self) -> usize {
+        match self.password_hash_concurrency {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get() / 2)
+                .max(1),
+            n => n,
+        }
     }
 
     /// Checks values that would make the server misbehave.
@@ -189,6 +203,17 @@ mod tests {
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
         let err = Config::from_toml_file(&path).unwrap_err().to_string();
         assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn password_work_takes_half_the_cores_unless_told() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(Config::default().password_slots(), (cores / 2).max(1));
+        let c = Config {
+            password_hash_concurrency: 3,
+            ..Config::default()
+        };
+        assert_eq!(c.password_slots(), 3);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::{
     auth::RateLimiter,
     handlers,
     hub::{GuestSubscription, Subscription},
+    presence::PresenceWatch,
     store::{Committed, GuestUpdate, StoreError, UserRecord, WriteOp},
 };
 
@@ -45,6 +46,8 @@ pub(crate) struct Session {
     pub guest: Option<GuestSession>,
     /// Live events, once synced.
     pub sub: Option<Subscription>,
+    /// Presence of the users this connection watches, once it asked or synced.
+    pub presence: Option<PresenceWatch>,
     /// The newest stream position written to this client.
     pub last_position: u64,
     /// Frames for the socket's writer task, in order.
@@ -91,6 +94,7 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
         user: None,
         guest: None,
         sub: None,
+        presence: None,
         last_position: 0,
         out,
     };
@@ -151,6 +155,13 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                     }
                 }
                 None => break Some((ErrorCode::SlowConsumer, Reason::FellBehind)),
+            },
+            // Like other events, presence flows once synced; what piled up meanwhile goes out
+            // as one frame.
+            () = next_presence(&session.presence), if session.sub.is_some() => {
+                if send_presence(&mut session).await.is_err() {
+                    break None;
+                }
             },
             msg = stream.next() => {
                 idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
@@ -242,6 +253,30 @@ async fn next_event(sub: &mut Option<Subscription>) -> Option<crate::hub::Outgoi
         },
         None => std::future::pending().await,
     }
+}
+
+async fn next_presence(watch: &Option<PresenceWatch>) {
+    match watch {
+        Some(w) => w.mailbox.ready().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends the presence changes waiting for this connection: one `presence` event, or one
+/// `presence_batch` when several piled up.
+async fn send_presence(session: &mut Session) -> Result<(), axum::Error> {
+    let Some(watch) = &session.presence else {
+        return Ok(());
+    };
+    let mut all = watch.mailbox.take();
+    let event = match all.len() {
+        0 => return Ok(()),
+        1 => Event::Presence {
+            presence: all.remove(0),
+        },
+        _ => Event::PresenceBatch { presence: all },
+    };
+    session.send(&ServerFrame::Event { event }).await
 }
 
 async fn next_guest_update(guest: &mut Option<GuestSession>) -> Option<GuestUpdate> {

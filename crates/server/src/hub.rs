@@ -1,5 +1,7 @@
-//! In-process fan-out: every authenticated device registers a bounded queue; committed changes
-//! and presence updates are pushed to the devices of the users they concern.
+//! In-process fan-out: every synced device registers a bounded queue; committed changes are
+//! pushed to the devices of the users they concern. Presence goes through the tracker's
+//! per-connection mailboxes instead ([`crate::presence`]), which hears of favourite changes
+//! from here.
 
 use std::{
     collections::HashMap,
@@ -9,10 +11,13 @@ use std::{
     },
 };
 
-use confer_proto::{Event, ServerFrame};
+use confer_proto::{Change, Event, ServerFrame};
 use tokio::sync::mpsc;
 
-use crate::store::{GuestNotice, GuestUpdate, Published, UserId};
+use crate::{
+    presence::PresenceTracker,
+    store::{GuestNotice, GuestUpdate, Published, UserId},
+};
 
 /// One event ready to write, serialised once for every recipient.
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ pub struct Hub {
     guests: Mutex<HashMap<u64, mpsc::Sender<GuestUpdate>>>,
     next_id: AtomicU64,
     capacity: usize,
+    /// Told of every published favourite change, which decides who sees and follows whom.
+    presence: Option<Arc<PresenceTracker>>,
 }
 
 /// A device's registration; dropping it unregisters.
@@ -88,11 +95,21 @@ impl Drop for GuestSubscription {
 impl Hub {
     /// A hub whose per-device queues hold `capacity` events.
     pub fn new(capacity: usize) -> Arc<Self> {
+        Self::build(capacity, None)
+    }
+
+    /// A hub that also tells `presence` of every published favourite change.
+    pub fn with_presence(capacity: usize, presence: Arc<PresenceTracker>) -> Arc<Self> {
+        Self::build(capacity, Some(presence))
+    }
+
+    fn build(capacity: usize, presence: Option<Arc<PresenceTracker>>) -> Arc<Self> {
         Arc::new(Self {
             devices: Mutex::new(HashMap::new()),
             guests: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             capacity,
+            presence,
         })
     }
 
@@ -150,6 +167,11 @@ impl Hub {
 
     /// Pushes a committed change to its recipients' devices.
     pub fn publish(&self, p: &Published) {
+        // Before the change goes out, so that a client that sees an acceptance already gets
+        // the presence it opened.
+        if let (Some(presence), Change::Favourite { favourite }) = (&self.presence, &p.change) {
+            presence.favourite_changed(favourite);
+        }
         let frame = ServerFrame::Event {
             event: Event::Change {
                 position: p.position,
@@ -170,18 +192,6 @@ impl Hub {
             json: ServerFrame::Event { event }.to_json().into(),
         };
         self.send(users, &out);
-    }
-
-    /// Pushes an event to every connected device.
-    pub fn broadcast(&self, event: Event) {
-        let users: Vec<UserId> = self
-            .devices
-            .lock()
-            .expect("hub poisoned")
-            .keys()
-            .copied()
-            .collect();
-        self.send_event(users, event);
     }
 
     fn send(&self, users: impl IntoIterator<Item = UserId>, out: &Outgoing) {

@@ -25,7 +25,7 @@ use std::{
     time::Duration,
 };
 
-use confer_proto::{ErrorBody, ErrorCode, Event, Presence, Reason};
+use confer_proto::{ErrorBody, ErrorCode, Presence, Reason};
 pub use config::Config;
 use tokio::{
     net::TcpListener,
@@ -38,7 +38,7 @@ use crate::{
     hub::Hub,
     metrics::Metrics,
     presence::PresenceTracker,
-    store::{Clock, PresencePolicy, SqliteStore, Store, StoreError, UserId},
+    store::{Clock, SqliteStore, Store, StoreError},
     writer::WriterHandle,
 };
 
@@ -101,7 +101,9 @@ pub(crate) struct AppState {
     pub store: Arc<dyn Store>,
     pub writer: WriterHandle,
     pub hub: Arc<Hub>,
-    pub presence: PresenceTracker,
+    pub presence: Arc<PresenceTracker>,
+    /// Places for argon2 work (see [`AppState::with_password_slot`]).
+    pub passwords: Semaphore,
     pub metrics: Arc<Metrics>,
     pub logins: LoginLimiter,
     pub guest_joins: AddressLimiter,
@@ -163,43 +165,49 @@ impl AppState {
         (self.clock)()
     }
 
-    /// May `viewer` see `target`'s presence?
-    pub async fn can_see_presence(&self, viewer: UserId, target: UserId) -> Result<bool, ApiError> {
-        if viewer == target || self.config.presence_policy == PresencePolicy::Organization {
-            return Ok(true);
+    /// May `viewer` see `target`'s presence? Answered from memory while a connection of the
+    /// viewer watches presence (always, once synced); from the store otherwise.
+    pub async fn can_see_presence(
+        &self,
+        viewer: &store::UserRecord,
+        target: &store::UserRecord,
+    ) -> Result<bool, ApiError> {
+        if let Some(known) = self.presence.may_see(&viewer.info.name, &target.info.name) {
+            return Ok(known);
         }
+        let (viewer, target) = (viewer.id, target.id);
         Ok(self
             .read(move |s| s.presence_watchers(target))
             .await?
             .contains(&viewer))
     }
 
-    /// Changes a user's presence and pushes the result to everyone allowed to see it.
-    pub async fn change_presence(
+    /// Changes a user's presence; the tracker passes it to the connections watching the user
+    /// and allowed to see it.
+    pub fn change_presence(
         &self,
         user: &store::UserRecord,
         op: presence::PresenceOp,
     ) -> Option<Presence> {
-        let audience = match self.config.presence_policy {
-            PresencePolicy::Organization => None,
-            PresencePolicy::Subscribers => {
-                let id = user.id;
-                let mut watchers = self
-                    .read(move |s| s.presence_watchers(id))
-                    .await
-                    .unwrap_or_default();
-                watchers.push(user.id);
-                Some(watchers)
-            }
-        };
-        self.presence.apply(user, op, |p| {
-            let event = Event::Presence {
-                presence: p.clone(),
-            };
-            match &audience {
-                None => self.hub.broadcast(event),
-                Some(users) => self.hub.send_event(users.iter().copied(), event),
-            }
+        self.presence.apply(user, op)
+    }
+
+    /// Runs a password hash or check on a blocking thread once one of the
+    /// `password_hash_concurrency` places is free: argon2 takes tens of milliseconds of CPU
+    /// and 19 MiB each, so a storm of password sign-ins waits here instead of taking every
+    /// core (and the memory) from message traffic.
+    pub async fn with_password_slot<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = self
+            .passwords
+            .acquire()
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::ShuttingDown, Reason::ShuttingDown))?;
+        tokio::task::spawn_blocking(f).await.map_err(|e| {
+            tracing::error!(error = %e, "a password task failed");
+            ApiError::fault()
         })
     }
 }
@@ -263,7 +271,8 @@ pub async fn run(
     };
     let tls = http::tls_acceptor(&config)?;
     let metrics = Arc::new(Metrics::default());
-    let hub = Hub::new(config.device_queue);
+    let presence = Arc::new(PresenceTracker::new(config.presence_policy));
+    let hub = Hub::with_presence(config.device_queue, presence.clone());
     let (shutdown_tx, _) = broadcast::channel(1);
     let tracker = TaskTracker::new();
     let fanout = match &config.bus {
@@ -284,6 +293,7 @@ pub async fn run(
         }
     };
     let connection_base = store.connection_base();
+    let password_slots = config.password_slots();
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
     let state = Arc::new(AppState {
@@ -303,7 +313,8 @@ pub async fn run(
         store,
         writer: writer.clone(),
         hub,
-        presence: PresenceTracker::default(),
+        presence,
+        passwords: Semaphore::new(password_slots),
         metrics,
         shutdown: shutdown_tx,
         revocations: broadcast::channel(64).0,

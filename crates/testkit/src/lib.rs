@@ -325,14 +325,16 @@ impl Client {
         }
     }
 
-    /// The next event (queued or from the socket).
+    /// The next event (queued or from the socket). A `presence_batch` comes out as one
+    /// `presence` event per user, in order, so that a test waits for a user's presence
+    /// whether or not the server batched it (`next_frame` shows the frames as sent).
     pub async fn next_event(&mut self) -> Result<Event> {
         if let Some(e) = self.events.pop_front() {
-            return Ok(e);
+            return Ok(self.unbatch(e));
         }
         loop {
             match self.next_frame().await? {
-                ServerFrame::Event { event } => return Ok(event),
+                ServerFrame::Event { event } => return Ok(self.unbatch(event)),
                 // A reply to a request sent earlier without waiting: keep it for `reply`.
                 ServerFrame::Response { id, result } => {
                     self.replies.insert(id, Ok(result));
@@ -345,6 +347,30 @@ impl Client {
                 }
                 other => bail!("unexpected frame while waiting for an event: {other:?}"),
             }
+        }
+    }
+
+    /// A batch's first presence; the others go to the front of the queue.
+    fn unbatch(&mut self, event: Event) -> Event {
+        match event {
+            Event::PresenceBatch { presence } if !presence.is_empty() => {
+                let mut all = presence.into_iter();
+                let first = all.next().expect("not empty");
+                for (i, presence) in all.enumerate() {
+                    self.events.insert(i, Event::Presence { presence });
+                }
+                Event::Presence { presence: first }
+            }
+            e => e,
+        }
+    }
+
+    /// Asks for these users' presence on this connection, replacing the previous list.
+    pub async fn watch_presence(&mut self, users: &[&str]) -> Result<()> {
+        let users = users.iter().map(|u| u.to_string()).collect();
+        match self.request(Request::WatchPresence { users }).await? {
+            Response::Ok => Ok(()),
+            other => bail!("unexpected watch_presence reply {other:?}"),
         }
     }
 
@@ -361,13 +387,20 @@ impl Client {
         }
     }
 
-    /// Drains events already received, waiting at most `quiet` for more.
+    /// Drains events already received, waiting at most `quiet` for more (presence batches
+    /// split as by `next_event`).
     pub async fn drain_events(&mut self, quiet: Duration) -> Vec<Event> {
-        let mut out: Vec<Event> = self.events.drain(..).collect();
+        let mut out = Vec::new();
+        while let Some(e) = self.events.pop_front() {
+            out.push(self.unbatch(e));
+        }
         while let Ok(Ok(ServerFrame::Event { event })) =
             tokio::time::timeout(quiet, self.next_frame()).await
         {
-            out.push(event);
+            out.push(self.unbatch(event));
+            while let Some(e) = self.events.pop_front() {
+                out.push(e);
+            }
         }
         out
     }

@@ -103,7 +103,11 @@ status: PresenceChoice,
 /**
  * Custom message; absent or empty clears it.
  */
-message: string | null, } | { "type": "set_idle", 
+message: string | null, } | { "type": "watch_presence", 
+/**
+ * Account names, at most [`MAX_WATCHED_USERS`]; names that match nobody are ignored.
+ */
+users: Array<string>, } | { "type": "set_idle", 
 /**
  * True while idle.
  */
@@ -333,7 +337,8 @@ settings: UserSettings, } | { "type": "synced",
  */
 position: number, 
 /**
- * Presence of every visible user who is not offline; absent users are offline.
+ * Presence of the watched users (see `watch_presence`) whom the caller may see and who
+ * are not offline; the other watched users are offline.
  */
 presence: Array<Presence>, } | { "type": "users", 
 /**
@@ -405,7 +410,11 @@ change: Change, } | { "type": "presence",
 /**
  * The new presence.
  */
-presence: Presence, } | { "type": "guest_session", 
+presence: Presence, } | { "type": "presence_batch", 
+/**
+ * The new presence of each.
+ */
+presence: Array<Presence>, } | { "type": "guest_session", 
 /**
  * The session now.
  */

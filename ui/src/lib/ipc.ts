@@ -43,6 +43,8 @@ export interface Backend {
   setMuted(conversation: number, muted: boolean): Promise<void>;
   clearHistory(conversation: number): Promise<void>;
   presence(): Promise<Presence[]>;
+  /** Keeps these users' presence live besides the conversations' members (replaces the list). */
+  watchPresence(users: string[]): Promise<void>;
   favourites(): Promise<Favourites>;
   addFavourite(user: string): Promise<void>;
   removeFavourite(user: string): Promise<void>;
@@ -127,6 +129,7 @@ const tauriBackend: Backend = {
   setMuted: (conversation, muted) => call("set_muted", { conversation, muted }),
   clearHistory: (conversation) => call("clear_history", { conversation }),
   presence: () => call("presence"),
+  watchPresence: (users) => call("watch_presence", { users }),
   favourites: () => call("favourites"),
   addFavourite: (user) => call("add_favourite", { user }),
   removeFavourite: (user) => call("remove_favourite", { user }),

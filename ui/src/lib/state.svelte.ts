@@ -252,6 +252,22 @@ class AppState {
     if (privacyChanged) await this.refreshTimeline();
   }
 
+  /** Users shown outside the conversation list (directory rows), by the view showing them. */
+  private shown = new Map<string, string[]>();
+
+  /**
+   * A view shows these users (none: it closed): their presence is kept live. The members of the
+   * conversations always are; the server sends presence only for what is watched.
+   */
+  show(view: string, users: string[]): void {
+    if (users.length === 0) this.shown.delete(view);
+    else this.shown.set(view, users);
+    const all = [...new Set([...this.shown.values()].flat())];
+    ipc()
+      .watchPresence(all)
+      .catch(() => {});
+  }
+
   async loadPresence(): Promise<void> {
     const list = await ipc().presence();
     const next: Record<string, Presence> = {};

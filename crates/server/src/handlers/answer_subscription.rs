@@ -13,25 +13,16 @@ pub(super) async fn handle(
     requester: String,
     accept: bool,
 ) -> Result<Response, ApiError> {
-    let record = session.user()?.clone();
-    let name = requester.clone();
-    let response = write_ok(
+    let user = session.user()?.id;
+    // The published acceptance is what shows the caller's presence to the new watcher's
+    // connections (see `PresenceTracker::favourite_changed`).
+    write_ok(
         state,
         WriteOp::AnswerSubscription {
-            user: record.id,
+            user,
             requester,
             accept,
         },
     )
-    .await?;
-    if accept {
-        // The new watcher sees the caller's presence from now on.
-        if let Some(watcher) = state.read(move |s| s.user_by_name(&name)).await? {
-            let presence = state.presence.presence_of(&record);
-            state
-                .hub
-                .send_event([watcher.id], confer_proto::Event::Presence { presence });
-        }
-    }
-    Ok(response)
+    .await
 }

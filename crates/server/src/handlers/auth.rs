@@ -50,12 +50,10 @@ pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {
 
 /// Binds the user to the connection and marks them present.
 pub(super) async fn signed_in(state: &Arc<AppState>, session: &mut Session, user: AuthUser) {
-    state
-        .change_presence(
-            &user.record,
-            crate::presence::PresenceOp::Connected(session.conn_id),
-        )
-        .await;
+    state.change_presence(
+        &user.record,
+        crate::presence::PresenceOp::Connected(session.conn_id),
+    );
     session.user = Some(user);
 }
 

@@ -38,9 +38,9 @@ pub(super) async fn handle(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
-        .await
-        .unwrap_or(false);
+    let ok = state
+        .with_password_slot(move || auth::verify_password(&password, &phc))
+        .await?;
     let user = match user {
         Some(u) if ok => u,
         _ => {

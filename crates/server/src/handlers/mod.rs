@@ -54,6 +54,7 @@ mod set_presence;
 mod set_privacy;
 mod start_meeting;
 mod sync;
+mod watch_presence;
 
 /// Routes a request; `send_message` is pipelined by the connection instead.
 pub(crate) async fn dispatch(
@@ -101,6 +102,7 @@ pub(crate) async fn dispatch(
             set_presence::handle(state, session, status, message).await
         }
         Request::SetIdle { idle } => set_idle::handle(state, session, idle).await,
+        Request::WatchPresence { users } => watch_presence::handle(state, session, users).await,
         Request::SetPrivacy { enabled } => set_privacy::handle(state, session, enabled).await,
         Request::SetMuted {
             conversation,
@@ -216,6 +218,35 @@ async fn write(state: &AppState, op: WriteOp) -> Result<Committed, ApiError> {
     state.writer.write(op).await.map_err(ApiError::from)
 }
 
+/// Registers the connection with the presence tracker, once: it then watches its user and
+/// their accepted favourites (read here, when no other connection of theirs holds them).
+async fn watching<'s>(
+    state: &AppState,
+    session: &'s mut Session,
+) -> Result<&'s crate::presence::PresenceWatch, ApiError> {
+    if session.presence.is_none() {
+        let user = session.user()?;
+        let (id, name) = (user.id, user.info.name.clone());
+        if state.presence.hold(&name) {
+            match state.read(move |s| s.favourites(id)).await {
+                Ok((outgoing, _)) => state.presence.loaded(
+                    &name,
+                    outgoing
+                        .into_iter()
+                        .filter(|f| f.state == confer_proto::FavouriteState::Accepted)
+                        .map(|f| f.target),
+                ),
+                Err(e) => {
+                    state.presence.release(&name);
+                    return Err(e);
+                }
+            }
+        }
+        session.presence = Some(state.presence.register(session.conn_id, &name));
+    }
+    Ok(session.presence.as_ref().expect("registered above"))
+}
+
 /// Rejects values over `max` bytes.
 fn check_len(field: Field, value: &str, max: usize) -> Result<(), ApiError> {
     if value.len() > max {
@@ -233,6 +264,7 @@ fn check_len(field: Field, value: &str, max: usize) -> Result<(), ApiError> {
 /// Cleans up after the socket closed: an external guest's place, presence and last-seen.
 pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
     session.sub = None;
+    session.presence = None;
     // An external guest exists only as long as its connection.
     if let Some(guest) = session.guest.take() {
         let _ = state
@@ -245,7 +277,7 @@ pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
     };
     let now = state.now();
     let op = crate::presence::PresenceOp::Disconnected(session.conn_id, now);
-    let presence = state.change_presence(&user.record, op).await;
+    let presence = state.change_presence(&user.record, op);
     if presence.is_some_and(|p| p.status == confer_proto::PresenceStatus::Offline) {
         let write = WriteOp::SetLastSeen {
             user: user.record.id,

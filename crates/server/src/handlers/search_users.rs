@@ -13,14 +13,14 @@ pub(super) async fn handle(
     query: String,
     limit: Option<u32>,
 ) -> Result<Response, ApiError> {
-    let viewer = session.user()?.id;
+    let viewer = session.user()?.clone();
     check_len(Field::Search, &query, 128)?;
     let limit = limit.unwrap_or(20).clamp(1, 100);
     let query = query.trim().to_owned();
     let found = state.read(move |s| s.search_users(&query, limit)).await?;
     let mut users = Vec::with_capacity(found.len());
     for record in found {
-        let presence = if state.can_see_presence(viewer, record.id).await? {
+        let presence = if state.can_see_presence(&viewer, &record).await? {
             Some(state.presence.presence_of(&record))
         } else {
             None

@@ -12,8 +12,6 @@ pub(super) async fn handle(
     idle: bool,
 ) -> Result<Response, ApiError> {
     let record = session.user()?.clone();
-    state
-        .change_presence(&record, PresenceOp::Idle(session.conn_id, idle))
-        .await;
+    state.change_presence(&record, PresenceOp::Idle(session.conn_id, idle));
     Ok(Response::Ok)
 }

@@ -38,8 +38,6 @@ pub(super) async fn handle(
         u.record.settings.status = status;
         u.record.settings.status_message = message.clone();
     }
-    state
-        .change_presence(&record, PresenceOp::Choice(status, message))
-        .await;
+    state.change_presence(&record, PresenceOp::Choice(status, message));
     Ok(response)
 }

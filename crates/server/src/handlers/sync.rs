@@ -40,13 +40,9 @@ pub(super) async fn handle(
     let position = cursor.max(max_at_start).max(since);
     session.last_position = position;
 
-    let mut presence = Vec::new();
-    for (id, p) in state.presence.online() {
-        if state.can_see_presence(user, id).await? {
-            presence.push(p);
-        }
-    }
-    presence.sort_by(|a, b| a.user.cmp(&b.user));
+    // Registered before the snapshot: a change after it waits in the connection's mailbox,
+    // which is sent after this reply.
+    let presence = super::watching(state, session).await?.snapshot();
     Ok(Response::Synced { position, presence })
 }
 

@@ -66,6 +66,21 @@ describe("Sidebar", () => {
     expect(screen.queryAllByRole("option")).toEqual([]);
   });
 
+  it("“Chat with”: the suggested users' presence is watched and shown live while listed", async () => {
+    const fake = await setup();
+    const box = screen.getByRole("combobox", { name: "Chat with" });
+    await fireEvent.input(box, { target: { value: "r" } });
+    await settle();
+    expect(fake.watched).toEqual(["carol", "erin"]);
+    const erin = screen.getAllByRole("option").find((o) => o.dataset.user === "erin")!;
+    fake.setPresence("erin", "dnd");
+    await settle();
+    expect(erin.querySelector(".dot")?.classList.contains("dnd")).toBe(true);
+    await fireEvent.input(box, { target: { value: "" } });
+    await settle();
+    expect(fake.watched).toEqual([]);
+  });
+
   it("“Chat with”: a name nobody has is reported", async () => {
     await setup();
     const box = screen.getByRole("combobox", { name: "Chat with" });
