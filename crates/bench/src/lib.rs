@@ -26,28 +26,110 @@ pub struct ThroughputParams {
     /// Messages per second in all, paced evenly across the senders; `None` sends as fast as the
     /// window allows.
     pub rate: Option<f64>,
+    /// Where the server keeps its data.
+    pub store: BenchStore,
+}
+
+/// The store (and cluster) a throughput run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchStore {
+    /// One node, embedded SQLite (the default deployment).
+    Sqlite,
+    /// `nodes` nodes in this process on one PostgreSQL database (fsync on, like a real
+    /// deployment) and, with more than one node, one NATS server; pair `i` sends on node
+    /// `i % nodes` and receives on the next node.
+    Postgres {
+        /// Nodes.
+        nodes: usize,
+    },
+}
+
+/// The servers of a run and what they depend on (dropped after them).
+struct Servers {
+    nodes: Vec<TestServer>,
+    _nats: Option<confer_testkit::NatsServer>,
+    _postgres: Option<confer_testkit::PostgresServer>,
+}
+
+async fn start_servers(store: BenchStore) -> Result<Servers> {
+    let tune = |c: &mut confer_server::Config| {
+        // The benchmark measures the server's path, not the abuse limits.
+        c.requests_per_second = 1_000_000;
+        c.request_burst = 1_000_000;
+        c.device_queue = 1 << 16;
+    };
+    match store {
+        BenchStore::Sqlite => Ok(Servers {
+            nodes: vec![TestServer::start_with(tune).await?],
+            _nats: None,
+            _postgres: None,
+        }),
+        BenchStore::Postgres { nodes } => {
+            let pg = confer_testkit::PostgresServer::start()?;
+            // The test cluster runs without fsync; a measured one commits to disk.
+            pg.psql(
+                "postgres",
+                "ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; \
+                 ALTER SYSTEM SET full_page_writes = on; SELECT pg_reload_conf();",
+            )?;
+            let database = pg.create_database("bench")?;
+            let nats = if nodes > 1 {
+                Some(confer_testkit::NatsServer::start()?)
+            } else {
+                None
+            };
+            let mut servers = Vec::new();
+            for n in 0..nodes {
+                let (database, bus) = (database.clone(), nats.as_ref().map(|n| n.url()));
+                servers.push(
+                    TestServer::start_with(move |c| {
+                        tune(c);
+                        c.database = Some(database);
+                        c.bus = bus;
+                        c.node = format!("n{n}");
+                    })
+                    .await?,
+                );
+            }
+            Ok(Servers {
+                nodes: servers,
+                _nats: nats,
+                _postgres: Some(pg),
+            })
+        }
+    }
+}
+
+/// The process's peak resident memory (servers and load generator together), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
 
 const PASSWORD: &str = "bench-password";
 
 /// Runs the benchmark on a fresh in-process server; returns the JSON report.
 pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
-    let server = TestServer::start_with(|c| {
-        // The benchmark measures the server's path, not the abuse limits.
-        c.requests_per_second = 1_000_000;
-        c.request_burst = 1_000_000;
-        c.device_queue = 1 << 16;
-    })
-    .await?;
-    let url = server.ws_url();
+    let servers = start_servers(p.store).await?;
+    let urls: Vec<String> = servers.nodes.iter().map(TestServer::ws_url).collect();
+    let server = &servers.nodes[0];
     for i in 0..p.pairs {
         server.add_user(&format!("s{i}"), PASSWORD)?;
         server.add_user(&format!("r{i}"), PASSWORD)?;
     }
     let mut pairs = Vec::new();
     for i in 0..p.pairs {
-        let mut sender = Client::login(&url, &format!("s{i}"), PASSWORD).await?;
-        let receiver = Client::login(&url, &format!("r{i}"), PASSWORD).await?;
+        let (send_at, receive_at) = (&urls[i % urls.len()], &urls[(i + 1) % urls.len()]);
+        let mut sender = Client::login(send_at, &format!("s{i}"), PASSWORD).await?;
+        let receiver = Client::login(receive_at, &format!("r{i}"), PASSWORD).await?;
         let conv = match sender
             .request(Request::OpenDirect {
                 user: format!("r{i}"),
@@ -129,7 +211,14 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
         latencies.extend(receive.await??);
     }
     let elapsed = start.elapsed().as_secs_f64();
-    server.stop().await?;
+    let Servers {
+        nodes,
+        _nats,
+        _postgres,
+    } = servers;
+    for node in nodes {
+        node.stop().await?;
+    }
 
     latencies.sort_unstable();
     let pct = |q: f64| {
@@ -138,6 +227,10 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
     };
     Ok(json!({
         "bench": "one_to_one_throughput",
+        "store": match p.store {
+            BenchStore::Sqlite => "sqlite".to_owned(),
+            BenchStore::Postgres { nodes } => format!("postgres, {nodes} node(s)"),
+        },
         "pairs": p.pairs,
         "users": p.pairs * 2,
         "messages_per_sender": p.messages,
@@ -147,6 +240,7 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
         "seconds": (elapsed * 1000.0).round() / 1000.0,
         "delivered_per_sec": (latencies.len() as f64 / elapsed).round(),
         "latency_ms": { "p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0) },
+        "peak_rss_mib": peak_rss_mib(),
     }))
 }
 
@@ -161,6 +255,7 @@ mod tests {
             messages: 50,
             window: 8,
             rate: None,
+            store: BenchStore::Sqlite,
         })
         .await
         .unwrap();
@@ -175,6 +270,7 @@ mod tests {
             messages: 20,
             window: 8,
             rate: Some(400.0),
+            store: BenchStore::Sqlite,
         })
         .await
         .unwrap();

@@ -33,6 +33,12 @@ enum Command {
         /// instead of as fast as the window allows: for latency at a fixed load.
         #[arg(long)]
         rate: Option<f64>,
+        /// Store: sqlite (one node) or postgres (a PostgreSQL cluster started for the run).
+        #[arg(long, default_value = "sqlite")]
+        store: String,
+        /// Nodes sharing the PostgreSQL database (and a NATS server), with --store postgres.
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
     },
     /// Token sign-ins of many users at once: sign-ins per second and presence traffic.
     LoginStorm {
@@ -93,7 +99,16 @@ async fn main() -> anyhow::Result<()> {
             messages,
             window,
             rate,
+            store,
+            nodes,
         } => {
+            let store = match (store.as_str(), nodes) {
+                ("sqlite", 1) => confer_bench::BenchStore::Sqlite,
+                ("sqlite", _) => anyhow::bail!("--nodes needs --store postgres"),
+                ("postgres", 1..=16) => confer_bench::BenchStore::Postgres { nodes },
+                ("postgres", _) => anyhow::bail!("--nodes must be 1 to 16"),
+                (other, _) => anyhow::bail!("--store {other:?}: use sqlite or postgres"),
+            };
             if pairs == 0 || messages == 0 || window == 0 {
                 anyhow::bail!("--pairs, --messages and --window must be at least 1");
             }
@@ -105,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
                 messages,
                 window,
                 rate,
+                store,
             })
             .await?;
             println!("{report}");

@@ -20,8 +20,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 pub use typescript::typescript_bindings;
 
-/// The protocol version this crate speaks; `login` and `auth` must name it.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate speaks. Version 2 carries typed reasons instead of English
+/// sentences in error frames.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The oldest version a server still accepts in `login` and `auth`. During a rolling upgrade
+/// of a cluster, nodes speaking version N+1 keep accepting clients of every version from this
+/// one, so a client can move between old and new nodes; raising it ends that support.
+pub const MIN_PROTOCOL_VERSION: u32 = 2;
 /// Largest message text, in bytes of UTF-8.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 /// Largest custom status message, in bytes of UTF-8.
@@ -54,7 +59,7 @@ pub struct ClientFrame {
 pub enum Request {
     /// Check a password and open a session; the connection is then authenticated.
     Login {
-        /// Must equal [`PROTOCOL_VERSION`].
+        /// From [`MIN_PROTOCOL_VERSION`] to [`PROTOCOL_VERSION`].
         protocol: u32,
         /// Account name.
         username: String,
@@ -66,7 +71,7 @@ pub enum Request {
     },
     /// Authenticate the connection with a token from an earlier `login`.
     Auth {
-        /// Must equal [`PROTOCOL_VERSION`].
+        /// From [`MIN_PROTOCOL_VERSION`] to [`PROTOCOL_VERSION`].
         protocol: u32,
         /// The session token.
         token: String,

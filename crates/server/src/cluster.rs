@@ -26,13 +26,81 @@ use tokio::sync::mpsc;
 use crate::{
     hub::Hub,
     metrics::Metrics,
-    store::{GuestNotice, Published, Store},
+    presence::{PresenceOp, PresenceTracker, remote_record},
+    store::{GuestNotice, Published, Store, UserId},
 };
+
+/// A change to a user's presence on one node, for the others.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceNote {
+    /// The user.
+    pub user: UserId,
+    /// Their account name.
+    pub name: String,
+    /// Their chosen status as stored (for a node that has not seen them yet).
+    pub choice: confer_proto::PresenceChoice,
+    /// Their custom message as stored.
+    pub message: Option<String>,
+    /// When they were last seen.
+    pub last_seen: Option<i64>,
+    /// The change (its connection id names the node).
+    pub op: PresenceOp,
+}
+
+impl PresenceNote {
+    /// The note for a change of `user`'s presence.
+    pub fn new(user: &crate::store::UserRecord, op: PresenceOp) -> Self {
+        Self {
+            user: user.id,
+            name: user.info.name.clone(),
+            choice: user.settings.status,
+            message: user.settings.status_message.clone(),
+            last_seen: user.last_seen,
+            op,
+        }
+    }
+}
+
+/// What nodes say about themselves; `base` is a node's connection id base.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum NodeNote {
+    /// Just started (a restart too: its earlier devices are gone).
+    Hello { base: u64 },
+    /// Still here.
+    Alive { base: u64 },
+    /// Please announce your devices again (sent on hearing of a node one had given up on).
+    Resend { base: u64 },
+}
+
+/// The node a connection id belongs to.
+fn node_of(conn: u64) -> u64 {
+    conn >> 40
+}
+
+/// A node's presence side: its own devices' notes out, the others' in, and who is alive.
+pub struct ClusterPresence {
+    /// This node's connection id base.
+    pub base: u64,
+    /// The tracker both sides update.
+    pub tracker: Arc<PresenceTracker>,
+    /// Notes of this node's changes.
+    pub notes: mpsc::Receiver<PresenceNote>,
+}
 
 /// NATS subject of committed batches.
 const STREAM_SUBJECT: &str = "confer.stream";
 /// NATS subject of notices for external guests' connections (ids are cluster-wide).
 const GUESTS_SUBJECT: &str = "confer.guests";
+/// NATS subject of presence changes (each node tracks its own devices and the others').
+const PRESENCE_SUBJECT: &str = "confer.presence";
+/// NATS subject of node heartbeats and greetings.
+const NODES_SUBJECT: &str = "confer.nodes";
+/// How often a node says it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A node not heard of for this long is gone: its devices go offline everywhere.
+const NODE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Presence notes queued from the connections to the fan-out task.
+pub const PRESENCE_QUEUE: usize = 65_536;
 /// How often a node checks for a gap.
 const TICK: Duration = Duration::from_millis(100);
 /// How long a gap may stay open before the node reads the database.
@@ -151,6 +219,7 @@ impl Sequencer {
 
 /// Runs a node's fan-out until `shutdown` fires: local batches, the other nodes' batches and
 /// guest notices from NATS, and catch-up reads when a gap stays open.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_node(
     node: String,
     nats: async_nats::Client,
@@ -158,6 +227,7 @@ pub async fn run_node(
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
     mut local: mpsc::Receiver<(Announcement, Vec<GuestNotice>)>,
+    mut presence: ClusterPresence,
     mut shutdown: tokio::sync::broadcast::Receiver<()>,
 ) {
     let start = {
@@ -182,6 +252,36 @@ pub async fn run_node(
             tracing::error!(error = %e, "cannot subscribe to the cluster's guest notices");
             return;
         }
+    };
+    let (mut presence_in, mut nodes_in) = match (
+        nats.subscribe(PRESENCE_SUBJECT).await,
+        nats.subscribe(NODES_SUBJECT).await,
+    ) {
+        (Ok(p), Ok(n)) => (p, n),
+        _ => {
+            tracing::error!("cannot subscribe to the cluster's presence");
+            return;
+        }
+    };
+    let say = |note: NodeNote| {
+        let nats = nats.clone();
+        async move {
+            if let Ok(bytes) = serde_json::to_vec(&note) {
+                let _ = nats.publish(NODES_SUBJECT, bytes.into()).await;
+            }
+        }
+    };
+    say(NodeNote::Hello {
+        base: presence.base,
+    })
+    .await;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    // Other nodes by base, and when each was last heard of.
+    let mut alive: std::collections::HashMap<u64, Instant> = std::collections::HashMap::new();
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     };
     let mut tick = tokio::time::interval(TICK);
     // Behind the newest committed position since when (the poll that catches what NATS lost).
@@ -216,6 +316,55 @@ pub async fn run_node(
                     Err(e) => tracing::warn!(error = %e, "an unreadable announcement"),
                 }
             }
+            Some(note) = presence.notes.recv() => {
+                if let Ok(bytes) = serde_json::to_vec(&note) {
+                    // Lost while NATS is down: then the node's heartbeats stop too, the others
+                    // give up on its devices, and ask for them again when it comes back.
+                    let _ = nats.publish(PRESENCE_SUBJECT, bytes.into()).await;
+                }
+            }
+            Some(msg) = presence_in.next() => {
+                if let Ok(note) = serde_json::from_slice::<PresenceNote>(&msg.payload) {
+                    let record =
+                        remote_record(note.user, &note.name, note.choice, note.message, note.last_seen);
+                    presence.tracker.apply(&record, note.op);
+                }
+            }
+            Some(msg) = nodes_in.next() => {
+                let Ok(note) = serde_json::from_slice::<NodeNote>(&msg.payload) else {
+                    continue;
+                };
+                match note {
+                    NodeNote::Hello { base } => {
+                        // A node (re)started: whatever it had before is gone; it learns ours.
+                        presence.tracker.drop_devices(|c| node_of(c) == node_of(base), now_ms());
+                        alive.insert(base, Instant::now());
+                        announce_devices(&nats, &presence).await;
+                    }
+                    NodeNote::Alive { base } => {
+                        if alive.insert(base, Instant::now()).is_none() {
+                            say(NodeNote::Resend { base }).await;
+                        }
+                    }
+                    NodeNote::Resend { base } if base == presence.base => {
+                        announce_devices(&nats, &presence).await;
+                    }
+                    NodeNote::Resend { .. } => {}
+                }
+            }
+            _ = heartbeat.tick() => {
+                say(NodeNote::Alive { base: presence.base }).await;
+                let gone: Vec<u64> = alive
+                    .iter()
+                    .filter(|(_, at)| at.elapsed() > NODE_TIMEOUT)
+                    .map(|(b, _)| *b)
+                    .collect();
+                for base in gone {
+                    tracing::warn!(base, "a cluster node went silent; its devices go offline");
+                    alive.remove(&base);
+                    presence.tracker.drop_devices(|c| node_of(c) == node_of(base), now_ms());
+                }
+            }
             Some(msg) = guests.next() => {
                 // Connection ids are cluster-wide: only the node holding one delivers.
                 if let Ok(notices) = serde_json::from_slice::<Vec<GuestNotice>>(&msg.payload) {
@@ -240,6 +389,18 @@ pub async fn run_node(
                     catch_up(&store, &hub, &mut seq).await;
                     behind_since = None;
                 }
+            }
+        }
+    }
+}
+
+/// Tells the other nodes about every device of this node.
+async fn announce_devices(nats: &async_nats::Client, presence: &ClusterPresence) {
+    let base = node_of(presence.base);
+    for (record, ops) in presence.tracker.devices_matching(|c| node_of(c) == base) {
+        for op in ops {
+            if let Ok(bytes) = serde_json::to_vec(&PresenceNote::new(&record, op)) {
+                let _ = nats.publish(PRESENCE_SUBJECT, bytes.into()).await;
             }
         }
     }

@@ -118,6 +118,8 @@ pub(crate) struct AppState {
     pub tracker: TaskTracker,
     pub clock: Clock,
     next_conn: AtomicU64,
+    /// In a cluster: this node's presence changes, for the other nodes.
+    presence_notes: Option<tokio::sync::mpsc::Sender<cluster::PresenceNote>>,
 }
 
 impl AppState {
@@ -189,6 +191,10 @@ impl AppState {
         user: &store::UserRecord,
         op: presence::PresenceOp,
     ) -> Option<Presence> {
+        if let Some(notes) = &self.presence_notes {
+            // The other nodes of a cluster track this node's devices too.
+            let _ = notes.try_send(cluster::PresenceNote::new(user, op.clone()));
+        }
         self.presence.apply(user, op)
     }
 
@@ -275,11 +281,13 @@ pub async fn run(
     let hub = Hub::with_presence(config.device_queue, presence.clone());
     let (shutdown_tx, _) = broadcast::channel(1);
     let tracker = TaskTracker::new();
-    let fanout = match &config.bus {
-        None => cluster::Fanout::Local(hub.clone()),
+    let connection_base = store.connection_base();
+    let (fanout, presence_notes) = match &config.bus {
+        None => (cluster::Fanout::Local(hub.clone()), None),
         Some(url) => {
             let nats = cluster::connect(url, &config.node).await?;
             let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOCAL_QUEUE);
+            let (notes_tx, notes) = tokio::sync::mpsc::channel(cluster::PRESENCE_QUEUE);
             tracker.spawn(cluster::run_node(
                 config.node.clone(),
                 nats,
@@ -287,12 +295,16 @@ pub async fn run(
                 hub.clone(),
                 metrics.clone(),
                 rx,
+                cluster::ClusterPresence {
+                    base: connection_base,
+                    tracker: presence.clone(),
+                    notes,
+                },
                 shutdown_tx.subscribe(),
             ));
-            cluster::Fanout::Cluster(tx)
+            (cluster::Fanout::Cluster(tx), Some(notes_tx))
         }
     };
-    let connection_base = store.connection_base();
     let password_slots = config.password_slots();
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
@@ -314,6 +326,7 @@ pub async fn run(
         writer: writer.clone(),
         hub,
         presence,
+        presence_notes,
         passwords: Semaphore::new(password_slots),
         metrics,
         shutdown: shutdown_tx,

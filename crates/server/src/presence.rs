@@ -39,6 +39,17 @@ struct Live {
 }
 
 impl Live {
+    /// The facts of a user record presence needs, for another node.
+    fn record(&self, id: UserId) -> UserRecord {
+        remote_record(
+            id,
+            &self.name,
+            self.choice,
+            self.message.clone(),
+            self.last_seen,
+        )
+    }
+
     fn from_record(user: &UserRecord) -> Self {
         Self {
             name: user.info.name.clone(),
@@ -70,6 +81,32 @@ impl Live {
             idle: idle && self.choice == PresenceChoice::Available,
             last_seen: self.last_seen,
         }
+    }
+}
+
+/// A user record carrying only what presence needs (a user known from another node's note).
+pub fn remote_record(
+    id: UserId,
+    name: &str,
+    choice: PresenceChoice,
+    message: Option<String>,
+    last_seen: Option<i64>,
+) -> UserRecord {
+    UserRecord {
+        id,
+        info: confer_proto::UserInfo {
+            name: name.to_owned(),
+            display_name: name.to_owned(),
+            email: None,
+        },
+        password_hash: String::new(),
+        disabled: false,
+        settings: confer_proto::UserSettings {
+            privacy: false,
+            status: choice,
+            status_message: message,
+        },
+        last_seen,
     }
 }
 
@@ -210,7 +247,7 @@ pub struct PresenceTracker {
 
 /// A change to a user's live presence (nodes of a cluster send them to each other: connection
 /// ids are unique across a cluster).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum PresenceOp {
     /// A device connected.
     Connected(u64),
@@ -289,6 +326,55 @@ impl PresenceTracker {
                 }
             }
         }
+    }
+
+    /// Forgets every device whose connection id `gone` matches (the devices of a cluster node
+    /// that died or restarted) as disconnected at `now`, and tells the watchers.
+    pub fn drop_devices(&self, gone: impl Fn(u64) -> bool, now: i64) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut changed = Vec::new();
+        for live in state.users.values_mut() {
+            if !live.devices.keys().any(|c| gone(*c)) {
+                continue;
+            }
+            let before = live.presence();
+            live.devices.retain(|c, _| !gone(*c));
+            if live.devices.is_empty() {
+                live.last_seen = Some(now);
+            }
+            let after = live.presence();
+            if before != after {
+                changed.push((key(&live.name), after));
+            }
+        }
+        for (name, presence) in changed {
+            self.tell_watchers(state, &name, &presence);
+        }
+    }
+
+    /// The devices whose connection id `mine` matches, as the ops that would recreate them
+    /// elsewhere: for each user, its record's facts and its ops.
+    pub fn devices_matching(
+        &self,
+        mine: impl Fn(u64) -> bool,
+    ) -> Vec<(UserRecord, Vec<PresenceOp>)> {
+        let state = self.lock();
+        state
+            .users
+            .iter()
+            .filter(|(_, live)| live.devices.keys().any(|c| mine(*c)))
+            .map(|(id, live)| {
+                let mut ops = vec![PresenceOp::Choice(live.choice, live.message.clone())];
+                for (conn, idle) in live.devices.iter().filter(|(c, _)| mine(**c)) {
+                    ops.push(PresenceOp::Connected(*conn));
+                    if *idle {
+                        ops.push(PresenceOp::Idle(*conn, true));
+                    }
+                }
+                (live.record(*id), ops)
+            })
+            .collect()
     }
 
     /// The user's presence as others see it.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use confer_proto::{ErrorCode, PROTOCOL_VERSION, Reason, Response};
+use confer_proto::{ErrorCode, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, Reason, Response};
 
 use crate::{
     ApiError, AppState, auth,
@@ -36,7 +36,7 @@ pub(super) async fn handle(
 }
 
 pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {
-    if protocol != PROTOCOL_VERSION {
+    if !(MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&protocol) {
         return Err(ApiError::new(
             ErrorCode::UnsupportedVersion,
             Reason::ProtocolVersion {

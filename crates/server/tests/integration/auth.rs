@@ -55,7 +55,7 @@ async fn wrong_passwords_tokens_and_versions_are_refused() {
     );
     let err = c
         .refused(Request::Auth {
-            protocol: 1,
+            protocol: PROTOCOL_VERSION,
             token: "0".repeat(64),
         })
         .await
@@ -79,6 +79,32 @@ async fn wrong_passwords_tokens_and_versions_are_refused() {
             requested: 99
         }
     );
+    // Older than the oldest version still accepted: refused alike.
+    let old = confer_proto::MIN_PROTOCOL_VERSION - 1;
+    let err = c
+        .refused(Request::Login {
+            protocol: old,
+            username: "alice".into(),
+            password: PW.into(),
+            device: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::UnsupportedVersion);
+    // Every version from the oldest accepted to the newest signs in.
+    for protocol in confer_proto::MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION {
+        let mut c = Client::connect(&server.ws_url()).await.unwrap();
+        let req = Request::Login {
+            protocol,
+            username: "alice".into(),
+            password: PW.into(),
+            device: None,
+        };
+        assert!(matches!(
+            c.request(req).await.unwrap(),
+            Response::LoggedIn { .. }
+        ));
+    }
     // Names are case-insensitive.
     assert!(matches!(
         c.request(login_req("ALICE", PW)).await.unwrap(),
@@ -92,7 +118,7 @@ async fn logout_revokes_the_token() {
     let token = token(&server, "alice").await;
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     c.request(Request::Auth {
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         token: token.clone(),
     })
     .await
@@ -104,7 +130,14 @@ async fn logout_revokes_the_token() {
     );
     let mut c2 = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        refused_code(&mut c2, Request::Auth { protocol: 1, token }).await,
+        refused_code(
+            &mut c2,
+            Request::Auth {
+                protocol: PROTOCOL_VERSION,
+                token
+            }
+        )
+        .await,
         ErrorCode::AuthFailed
     );
 }
@@ -116,7 +149,14 @@ async fn disabling_an_account_revokes_its_sessions() {
     confer_server::admin::disable_user(&server.location, "bob").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
+        refused_code(
+            &mut c,
+            Request::Auth {
+                protocol: PROTOCOL_VERSION,
+                token
+            }
+        )
+        .await,
         ErrorCode::AuthFailed
     );
     assert_eq!(
@@ -149,7 +189,14 @@ async fn a_new_password_revokes_old_sessions() {
     confer_server::admin::set_password(&server.location, "carol", "another password").unwrap();
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     assert_eq!(
-        refused_code(&mut c, Request::Auth { protocol: 1, token }).await,
+        refused_code(
+            &mut c,
+            Request::Auth {
+                protocol: PROTOCOL_VERSION,
+                token
+            }
+        )
+        .await,
         ErrorCode::AuthFailed
     );
     assert_eq!(
@@ -246,14 +293,17 @@ async fn revoking_a_session_closes_its_live_connections() {
     let mut laptop = Client::connect(&server.ws_url()).await.unwrap();
     laptop
         .request(Request::Auth {
-            protocol: 1,
+            protocol: PROTOCOL_VERSION,
             token: token.clone(),
         })
         .await
         .unwrap();
     let mut phone = Client::connect(&server.ws_url()).await.unwrap();
     phone
-        .request(Request::Auth { protocol: 1, token })
+        .request(Request::Auth {
+            protocol: PROTOCOL_VERSION,
+            token,
+        })
         .await
         .unwrap();
     let mut other_session = login(&server, "alice").await;

@@ -468,3 +468,61 @@ async fn history_all(client: &mut Client, conversation: u64) -> Vec<String> {
         }
     }
 }
+
+/// Bob's presence status in a presence event, if it carries his.
+fn status_of(e: &Event, user: &str) -> Option<confer_proto::PresenceStatus> {
+    let one = |p: &confer_proto::Presence| (p.user == user).then_some(p.status);
+    match e {
+        Event::Presence { presence } => one(presence),
+        Event::PresenceBatch { presence } => presence.iter().rev().find_map(one),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn presence_crosses_nodes_and_a_dead_nodes_users_go_offline() {
+    use confer_proto::{PresenceChoice, PresenceStatus};
+    let shared = Shared::new(&["alice", "bob"]);
+    let n1 = shared.node("n1").await;
+    let mut n2 = NodeProcess::start(&shared, "n2").await;
+    let mut alice = login(&n1, "alice").await;
+    alice
+        .request(Request::WatchPresence {
+            users: vec!["bob".into()],
+        })
+        .await
+        .unwrap();
+    // Bob signs in on the other node: alice's node hears of his device.
+    let mut bob = Client::login(&n2.url(), "bob", PW).await.unwrap();
+    let seen = alice
+        .wait_for(|e| status_of(e, "bob").filter(|s| *s != PresenceStatus::Offline))
+        .await
+        .unwrap();
+    assert_eq!(seen, PresenceStatus::Online);
+    bob.request(Request::SetPresence {
+        status: PresenceChoice::Dnd,
+        message: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        alice
+            .wait_for(|e| status_of(e, "bob").filter(|s| *s != PresenceStatus::Online))
+            .await
+            .unwrap(),
+        PresenceStatus::Dnd
+    );
+    // Bob's node dies without a word: after its heartbeats stop, he is offline for alice.
+    n2.child.kill().unwrap();
+    n2.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let event = tokio::time::timeout_at(deadline.into(), alice.next_event())
+            .await
+            .expect("bob never went offline")
+            .unwrap();
+        if status_of(&event, "bob") == Some(PresenceStatus::Offline) {
+            break;
+        }
+    }
+}

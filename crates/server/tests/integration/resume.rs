@@ -6,6 +6,8 @@ use std::{collections::BTreeSet, time::Duration};
 use confer_proto::{Change, Event, Request, Response};
 use confer_testkit::{Client, TestServer};
 
+use confer_proto::PROTOCOL_VERSION;
+
 use super::*;
 
 fn message_seqs(events: &[Event]) -> Vec<u64> {
@@ -28,7 +30,7 @@ async fn an_offline_client_resumes_without_gap_or_duplicate() {
     let token = login_token(&server, "bob").await;
     let mut bob = Client::connect(&server.ws_url()).await.unwrap();
     bob.request(Request::Auth {
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         token: token.clone(),
     })
     .await
@@ -47,9 +49,12 @@ async fn an_offline_client_resumes_without_gap_or_duplicate() {
     }
     // While Bob resumes, Alice keeps sending: every message arrives exactly once.
     let mut bob = Client::connect(&server.ws_url()).await.unwrap();
-    bob.request(Request::Auth { protocol: 1, token })
-        .await
-        .unwrap();
+    bob.request(Request::Auth {
+        protocol: PROTOCOL_VERSION,
+        token,
+    })
+    .await
+    .unwrap();
     let sync_id = bob
         .send_request(Request::Sync {
             since: Some(cursor),
@@ -119,7 +124,10 @@ async fn a_restarted_server_keeps_everything() {
     let server = TestServer::start_config(config).await.unwrap();
     let mut alice = Client::connect(&server.ws_url()).await.unwrap();
     match alice
-        .request(Request::Auth { protocol: 1, token })
+        .request(Request::Auth {
+            protocol: PROTOCOL_VERSION,
+            token,
+        })
         .await
         .unwrap()
     {
@@ -140,7 +148,7 @@ async fn a_restarted_server_keeps_everything() {
 async fn login_token(server: &TestServer, name: &str) -> String {
     let mut c = Client::connect(&server.ws_url()).await.unwrap();
     let req = Request::Login {
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         username: name.into(),
         password: PW.into(),
         device: None,
