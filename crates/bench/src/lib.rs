@@ -67,11 +67,16 @@ async fn start_servers(store: BenchStore) -> Result<Servers> {
         BenchStore::Postgres { nodes } => {
             let pg = confer_testkit::PostgresServer::start()?;
             // The test cluster runs without fsync; a measured one commits to disk.
-            pg.psql(
-                "postgres",
-                "ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; \
-                 ALTER SYSTEM SET full_page_writes = on; SELECT pg_reload_conf();",
-            )?;
+            // One statement per call: psql runs a multi-statement -c in one transaction, and
+            // ALTER SYSTEM refuses to run in one.
+            for sql in [
+                "ALTER SYSTEM SET fsync = on",
+                "ALTER SYSTEM SET synchronous_commit = on",
+                "ALTER SYSTEM SET full_page_writes = on",
+                "SELECT pg_reload_conf()",
+            ] {
+                pg.psql("postgres", sql)?;
+            }
             let database = pg.create_database("bench")?;
             let nats = if nodes > 1 {
                 Some(confer_testkit::NatsServer::start()?)
