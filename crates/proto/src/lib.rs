@@ -1003,7 +1003,28 @@ impl ClientFrame {
         {
             return Err((Some(frame.id), ProtoError::OutOfRange(field)));
         }
+        // U+0000 can be neither stored (PostgreSQL's text refuses it) nor shown, in any field;
+        // in JSON text only the escape can carry it, so the common frame pays one scan.
+        if text.contains("\\u0000")
+            && serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .is_some_and(|v| holds_nul(&v))
+        {
+            return Err((
+                Some(frame.id),
+                ProtoError::Malformed("a string holds U+0000, which no field may carry".into()),
+            ));
+        }
         Ok(frame)
+    }
+}
+
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 
@@ -1096,6 +1117,16 @@ mod tests {
         ] {
             assert!(ClientFrame::parse(frame).is_ok(), "{frame}");
         }
+    }
+
+    #[test]
+    fn a_nul_in_any_string_is_a_bad_frame_and_an_escaped_backslash_is_not() {
+        let nul = r#"{"id":7,"req":{"type":"add_favourite","user":"a\u0000b"}}"#;
+        let (id, err) = ClientFrame::parse(nul).unwrap_err();
+        assert_eq!((id, err.code()), (Some(7), ErrorCode::BadFrame));
+        // The six characters \u0000 typed by a user are text like any other.
+        let typed = r#"{"id":8,"req":{"type":"add_favourite","user":"a\\u0000b"}}"#;
+        assert!(ClientFrame::parse(typed).is_ok());
     }
 
     #[test]
