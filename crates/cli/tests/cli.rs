@@ -882,18 +882,20 @@ fn the_keyring_fallback_is_said_once_per_profile_and_logs_carry_no_colour_codes(
         );
         String::from_utf8(out.stderr).unwrap()
     };
+    // Which sign-in first meets an unusable keyring depends on the machine (a session keyring
+    // may take the first token and refuse the next): across sign-ins it is said once.
     let first = sign_in(None);
-    assert!(
-        first.matches("keyring").count() <= 1,
-        "at most one line: {first}"
-    );
-    // Signing in again from the same profile (the token file gone) says nothing more.
     let second = sign_in(None);
-    assert!(!second.contains("keyring"), "said once: {second}");
+    let third = sign_in(None);
+    let said = [&first, &second, &third]
+        .iter()
+        .map(|e| e.matches("keyring").count())
+        .sum::<usize>();
+    assert!(said <= 1, "said once: {first}{second}{third}");
     // Logs to a pipe (not a terminal) are plain text.
     let debug = sign_in(Some("debug"));
     assert!(!debug.is_empty(), "debug logs");
-    for err in [&first, &second, &debug] {
+    for err in [&first, &second, &third, &debug] {
         assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
     }
 }
