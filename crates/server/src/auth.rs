@@ -30,6 +30,115 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
+/// Largest argon2 memory cost accepted from a stored hash, in KiB blocks: a hash stored by an
+/// older release (or written by hand) cannot make a check take gigabytes.
+const MAX_M_COST: u32 = 256 * 1024;
+
+/// Checks a password like [`verify_password`], with `memory` as argon2's working area (grown
+/// when the hash asks for more): a thread that checks many passwords allocates it once.
+fn verify_with_memory(password: &str, phc: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        argon2::Algorithm::try_from(hash.algorithm),
+        argon2::Params::try_from(&hash),
+        hash.salt,
+        hash.hash,
+    ) else {
+        return false;
+    };
+    let version = match hash.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    if params.m_cost() > MAX_M_COST {
+        return false;
+    }
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), argon2::Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
+        .is_ok()
+        // `Output`'s equality is constant-time.
+        && argon2::password_hash::Output::new(&out).is_ok_and(|got| got == expected)
+}
+
+type PasswordJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
+
+/// Password checks on threads of their own, as many as `password_hash_concurrency`. Each
+/// thread keeps one argon2 working area (19 MiB with the default parameters) for its life:
+/// allocated and freed per check on the runtime's blocking threads, those areas stayed
+/// resident in the allocator's per-thread arenas, and 200 sign-ins left the process at 1.4 GiB
+/// (`MALLOC_MMAP_THRESHOLD_` brought it to 60 MiB, which showed the cause). A storm of
+/// password sign-ins queues here instead of taking every core and the memory from message
+/// traffic. The threads end once the pool is dropped, after the check in progress.
+pub struct PasswordPool {
+    jobs: Option<tokio::sync::mpsc::Sender<PasswordJob>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl PasswordPool {
+    /// Starts `threads` (at least one) checking threads.
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let threads = threads.max(1);
+        // Waiting callers wait in `send`, in order, rather than in an unbounded queue.
+        let (jobs, rx) = tokio::sync::mpsc::channel::<PasswordJob>(threads);
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        let threads = (0..threads)
+            .map(|i| {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("confer-passwords-{i}"))
+                    .spawn(move || {
+                        let mut memory = Vec::new();
+                        loop {
+                            // The lock is held while waiting for a job, not while running it.
+                            let job = rx
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .blocking_recv();
+                            match job {
+                                Some(job) => job(&mut memory),
+                                None => return,
+                            }
+                        }
+                    })
+            })
+            .collect::<std::io::Result<_>>()?;
+        Ok(Self {
+            jobs: Some(jobs),
+            threads,
+        })
+    }
+
+    /// Checks a password against a PHC string on the pool; `None` once the pool stopped.
+    pub async fn verify(&self, password: String, phc: String) -> Option<bool> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: PasswordJob = Box::new(move |memory| {
+            let _ = reply.send(verify_with_memory(&password, &phc, memory));
+        });
+        self.jobs.as_ref()?.send(job).await.ok()?;
+        answer.await.ok()
+    }
+}
+
+impl Drop for PasswordPool {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// A fresh session token (256 random bits, hex).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -207,6 +316,16 @@ mod tests {
         assert!(verify_password("s3cret", &phc));
         assert!(!verify_password("S3cret", &phc));
         assert!(!verify_password("s3cret", "not a hash"));
+        // The pool's check, reusing one working area, agrees with the library's.
+        let mut memory = Vec::new();
+        assert!(verify_with_memory("s3cret", &phc, &mut memory));
+        assert!(!verify_with_memory("S3cret", &phc, &mut memory));
+        assert!(!verify_with_memory("s3cret", "not a hash", &mut memory));
+        assert!(verify_with_memory("s3cret", &phc, &mut memory));
+        assert_eq!(memory.len(), argon2::Params::DEFAULT_M_COST as usize);
+        // A stored hash asking for absurd memory is refused, not attempted.
+        let greedy = phc.replace("m=19456", "m=4000000");
+        assert!(!verify_with_memory("s3cret", &greedy, &mut memory));
     }
 
     #[test]

@@ -111,7 +111,7 @@ impl Config {
         toml::from_str(&text).map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))
     }
 
-    /// Places for argon2 work: `password_hash_concurrency`, or half the cores when it is 0.
+    /// Threads for argon2 work: `password_hash_concurrency`, or half the cores when it is 0.
     pub fn password_slots(&self) -> usize {
         match self.password_hash_concurrency {
             0 => std::thread::available_parallelism()

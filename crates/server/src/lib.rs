@@ -102,8 +102,8 @@ pub(crate) struct AppState {
     pub writer: WriterHandle,
     pub hub: Arc<Hub>,
     pub presence: Arc<PresenceTracker>,
-    /// Places for argon2 work (see [`AppState::with_password_slot`]).
-    pub passwords: Semaphore,
+    /// Threads for argon2 work (see [`auth::PasswordPool`]).
+    pub passwords: auth::PasswordPool,
     pub metrics: Arc<Metrics>,
     pub logins: LoginLimiter,
     pub guest_joins: AddressLimiter,
@@ -198,23 +198,12 @@ impl AppState {
         self.presence.apply(user, op)
     }
 
-    /// Runs a password hash or check on a blocking thread once one of the
-    /// `password_hash_concurrency` places is free: argon2 takes tens of milliseconds of CPU
-    /// and 19 MiB each, so a storm of password sign-ins waits here instead of taking every
-    /// core (and the memory) from message traffic.
-    pub async fn with_password_slot<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let _slot = self
-            .passwords
-            .acquire()
+    /// Checks a password on the password pool (see [`auth::PasswordPool`]).
+    pub async fn verify_password(&self, password: String, phc: String) -> Result<bool, ApiError> {
+        self.passwords
+            .verify(password, phc)
             .await
-            .map_err(|_| ApiError::new(ErrorCode::ShuttingDown, Reason::ShuttingDown))?;
-        tokio::task::spawn_blocking(f).await.map_err(|e| {
-            tracing::error!(error = %e, "a password task failed");
-            ApiError::fault()
-        })
+            .ok_or_else(|| ApiError::new(ErrorCode::ShuttingDown, Reason::ShuttingDown))
     }
 }
 
@@ -305,7 +294,7 @@ pub async fn run(
             (cluster::Fanout::Cluster(tx), Some(notes_tx))
         }
     };
-    let password_slots = config.password_slots();
+    let passwords = auth::PasswordPool::new(config.password_slots())?;
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
     let state = Arc::new(AppState {
@@ -327,7 +316,7 @@ pub async fn run(
         hub,
         presence,
         presence_notes,
-        passwords: Semaphore::new(password_slots),
+        passwords,
         metrics,
         shutdown: shutdown_tx,
         revocations: broadcast::channel(64).0,

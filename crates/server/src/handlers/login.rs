@@ -38,9 +38,7 @@ pub(super) async fn handle(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let ok = state
-        .with_password_slot(move || auth::verify_password(&password, &phc))
-        .await?;
+    let ok = state.verify_password(password, phc).await?;
     let user = match user {
         Some(u) if ok => u,
         _ => {

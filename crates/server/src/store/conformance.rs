@@ -477,6 +477,70 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            fn sends_in_one_batch_follow_membership_changes_made_earlier_in_it() {
+                // A store may remember what sends read (members, sequence numbers) between
+                // them; an op that changes membership in the same batch must be seen.
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let g = f.group(alice, &["bob"]);
+                f.join(bob, g);
+                let send = |user, id: &str| WriteOp::SendMessage {
+                    user,
+                    conversation: g,
+                    client_id: id.into(),
+                    text: id.into(),
+                };
+                let results = f.batch(vec![
+                    send(bob, "b1"),
+                    send(alice, "a1"),
+                    WriteOp::LeaveGroup {
+                        user: bob,
+                        conversation: g,
+                    },
+                    send(bob, "b2"),
+                    send(alice, "a2"),
+                    WriteOp::InviteToGroup {
+                        user: alice,
+                        conversation: g,
+                        invitee: "carol".into(),
+                        max_members: CAP,
+                    },
+                    WriteOp::JoinGroup {
+                        user: carol,
+                        conversation: g,
+                        max_members: CAP,
+                    },
+                    send(carol, "c1"),
+                ]);
+                let seq = |i: usize| match &results[i].as_ref().unwrap().outcome {
+                    Outcome::Sent(ack) => ack.seq,
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(kind(results[3].as_ref().unwrap_err()), "forbidden");
+                // Sequence numbers stay consecutive around the system messages in between.
+                assert_eq!(seq(1), seq(0) + 1);
+                assert!(seq(4) > seq(1) + 1, "the leave message sits between");
+                assert!(seq(7) > seq(4) + 1, "the join message sits between");
+                let recipients = |i: usize| {
+                    let c = results[i].as_ref().unwrap();
+                    let mut r = c.published[0].recipients.clone();
+                    r.sort_unstable();
+                    r
+                };
+                let mut everyone = vec![alice, bob];
+                everyone.sort_unstable();
+                assert_eq!(recipients(1), everyone);
+                assert_eq!(recipients(4), vec![alice]);
+                let mut now = vec![alice, carol];
+                now.sort_unstable();
+                assert_eq!(recipients(7), now);
+                let last = f.store.conversation(alice, g).unwrap().last_message.unwrap();
+                assert_eq!((last.seq, last.text.as_str()), (seq(7), "c1"));
+            }
+
+            #[test]
             fn a_probe_commits_and_changes_nothing() {
                 let f = Fixture::new();
                 let alice = f.user("alice");

@@ -45,6 +45,7 @@ use crate::domain::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_nodes.sql"),
+    include_str!("../../migrations/postgres/003_messages_by_time.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
