@@ -110,7 +110,13 @@ impl Connection {
         timeout: Duration,
         heartbeat: Duration,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Inbound>), CoreError> {
-        let (ws, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url))
+        // tungstenite zero-fills its read buffer (128 KiB by default) on every read, and chat
+        // frames are small: 4 KiB costs far less per frame (large ones still arrive whole, in
+        // several reads). Small frames go out at once rather than waiting on Nagle.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(4096);
+        let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        let (ws, _) = tokio::time::timeout(timeout, connecting)
             .await
             .map_err(|_| CoreError::Unreachable(format!("connecting to {url} timed out")))?
             .map_err(|e| CoreError::Unreachable(format!("cannot connect to {url}: {e}")))?;

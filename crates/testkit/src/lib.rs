@@ -192,7 +192,12 @@ pub struct Client {
 impl Client {
     /// Connects without signing in.
     pub async fn connect(url: &str) -> Result<Self> {
-        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+        // Like the app's client (`confer-core`): a small read buffer, which tungstenite
+        // zero-fills on every read, and no Nagle delay.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(4096);
+        let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        let (ws, _) = tokio::time::timeout(WAIT, connecting)
             .await
             .context("connect timed out")??;
         Ok(Self {
