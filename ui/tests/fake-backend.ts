@@ -4,11 +4,13 @@
 // presence, favourites and settings; and it emits the same events. It is never part of the
 // production bundle: only test entry points import it.
 import type {
+  About,
   CachedMessage,
   ClientEvent,
   ConversationInfo,
   ConversationView,
   DirectoryEntry,
+  DirectoryPage,
   ErrorCode,
   Favourite,
   Favourites,
@@ -46,7 +48,17 @@ export type FakeOptions = {
   launch?: LaunchOptions;
   /** "Now" for seeded messages. */
   now?: number;
+  /** Display names by account name (others are the name capitalised). */
+  displayNames?: Record<string, string>;
 };
+
+/** The most entries a directory page holds, as the server has it. */
+export const DIRECTORY_PAGE = 100;
+
+/** A name as the directory sorts it: case and accents do not count. */
+function sortKey(s: string): string {
+  return s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
 
 type Conv = {
   info: ConversationInfo;
@@ -277,11 +289,50 @@ export class FakeBackend implements Backend {
       [this.me, ...this.users]
         .filter((u) => u.includes(q))
         .slice(0, 20)
-        .map((u) => ({
-          user: { name: u, display_name: u[0].toUpperCase() + u.slice(1), email: null },
-          presence: this.presences.get(u) ?? null,
-        })),
+        .map((u) => this.entry(u)),
     );
+  }
+
+  /** Pages through everyone (this user included) by display name, then name; the cursor is the
+   * name of the last user looked at, so an `online` page can come back short with a `next`. */
+  async directory(query: string, after: string | null, online: boolean): Promise<DirectoryPage> {
+    this.guard("directory", query, after, online);
+    const q = sortKey(query.trim());
+    const all = this.sortedDirectory();
+    let start = 0;
+    if (after !== null) {
+      const i = all.findIndex((u) => u.name === after);
+      if (i < 0) throw fail("invalid", "Unknown directory cursor.");
+      start = i + 1;
+    }
+    const users: DirectoryEntry[] = [];
+    let i = start;
+    let looked = 0;
+    for (; i < all.length && looked < DIRECTORY_PAGE; i++) {
+      const u = all[i];
+      if (q !== "" && !sortKey(u.name).includes(q) && !sortKey(u.display_name).includes(q)) continue;
+      looked++;
+      const e = this.entry(u.name);
+      if (online && (e.presence === null || e.presence.status === "offline")) continue;
+      users.push(e);
+    }
+    const more = all.slice(i).some((u) => q === "" || sortKey(u.name).includes(q) || sortKey(u.display_name).includes(q));
+    return clone({ users, next: more ? all[i - 1].name : null });
+  }
+
+  async about(): Promise<About> {
+    this.guard("about");
+    return { app_version: "0.1.0", licence: "Apache-2.0", server: this.server, server_version: null };
+  }
+
+  async signOut(): Promise<void> {
+    this.guard("signOut");
+    this.signedIn = false;
+    this.listener = null;
+  }
+
+  async openHelp(): Promise<void> {
+    this.log("openHelp");
   }
 
   async setStatus(status: PresenceChoice, message: string | null): Promise<void> {
@@ -1016,6 +1067,28 @@ export class FakeBackend implements Backend {
   }
 
   // ---- Inside ----------------------------------------------------------------------------------
+
+  private info(name: string) {
+    return { name, display_name: this.options.displayNames?.[name] ?? name[0].toUpperCase() + name.slice(1), email: null };
+  }
+
+  private entry(name: string): DirectoryEntry {
+    return { user: this.info(name), presence: this.presences.get(name) ?? null };
+  }
+
+  private sortedCache: { count: number; list: ReturnType<FakeBackend["info"]>[] } | null = null;
+
+  /** Everyone by display name (case and accents aside), then name; kept while nobody is added. */
+  private sortedDirectory() {
+    const count = this.users.length + 1;
+    if (this.sortedCache?.count !== count) {
+      const list = [this.me, ...this.users].map((u) => this.info(u));
+      const keyed = list.map((u) => ({ u, k: sortKey(u.display_name) }));
+      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.u.name < b.u.name ? -1 : a.u.name > b.u.name ? 1 : 0));
+      this.sortedCache = { count, list: keyed.map((x) => x.u) };
+    }
+    return this.sortedCache.list;
+  }
 
   private log(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });

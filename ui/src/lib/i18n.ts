@@ -2,7 +2,7 @@
 // as a typed reason (bindings.ts: Reason) with its parameters, never as a sentence, and is worded
 // here in the user's language. The catalogue's type names every reason and every field in every
 // language, so a reason added to the protocol does not compile until it is worded in each.
-import type { ErrorBody, ErrorCode, Field, Reason } from "./bindings";
+import type { ErrorBody, ErrorCode, Field, PresenceStatus, Reason } from "./bindings";
 
 export type Locale = "en" | "fr";
 export const LOCALES: readonly Locale[] = ["en", "fr"];
@@ -28,6 +28,44 @@ interface Catalogue {
   fields: Record<Field, string>;
   /** The fallback for a reason this build does not know, by the error's category. */
   codes: Record<ErrorCode, string>;
+  /** The UI's own words (the People view and the avatar menu so far). */
+  ui: Words;
+}
+
+/** The words of the UI's screens. Typed so that a language missing one does not compile. */
+export interface Words {
+  /** A status as a person reads it. */
+  status: Record<PresenceStatus, string>;
+  peopleTab: string;
+  /** The directory's list, for screen readers. */
+  directory: string;
+  filterPeople: string;
+  filterPlaceholder: string;
+  showOffline: string;
+  favourites: string;
+  everyone: string;
+  /** The directory's heading below the favourites (who is not one of them). */
+  everyoneElse: string;
+  loading: string;
+  nobodyMatches: string;
+  nobodyOnline: string;
+  directoryFailed: (error: string) => string;
+  retry: string;
+  openChatFailed: (error: string) => string;
+  /** The avatar menu's second part. */
+  account: string;
+  settings: string;
+  help: string;
+  about: string;
+  signOut: string;
+  appVersion: string;
+  licence: string;
+  server: string;
+  serverVersion: string;
+  unknown: string;
+  aboutFailed: (error: string) => string;
+  helpFailed: (error: string) => string;
+  signOutFailed: (error: string) => string;
 }
 
 const en: Catalogue = {
@@ -136,6 +174,36 @@ const en: Catalogue = {
     idle: "The connection was idle for too long.",
     access_ended: "Your access to the meeting ended.",
     internal: "The server failed to handle the request; try again.",
+  },
+  ui: {
+    status: { online: "Available", away: "Away", dnd: "Do not disturb", offline: "Offline" },
+    peopleTab: "People",
+    directory: "Directory",
+    filterPeople: "Filter people",
+    filterPlaceholder: "Filter by name",
+    showOffline: "Show offline users",
+    favourites: "Favourites",
+    everyone: "Everyone",
+    everyoneElse: "Everyone else",
+    loading: "Loading…",
+    nobodyMatches: "Nobody matches.",
+    nobodyOnline: "Nobody else is online.",
+    directoryFailed: (e) => `Could not load the directory: ${e}`,
+    retry: "Retry",
+    openChatFailed: (e) => `Could not open the chat: ${e}`,
+    account: "Account",
+    settings: "Settings",
+    help: "Help",
+    about: "About Confer",
+    signOut: "Sign out",
+    appVersion: "App version",
+    licence: "Licence",
+    server: "Server",
+    serverVersion: "Server version",
+    unknown: "unknown",
+    aboutFailed: (e) => `Could not read the versions: ${e}`,
+    helpFailed: (e) => `Could not open the user guide: ${e}`,
+    signOutFailed: (e) => `Could not sign out: ${e}`,
   },
 };
 
@@ -249,9 +317,44 @@ const fr: Catalogue = {
     access_ended: "Votre accès à la réunion a pris fin.",
     internal: "Le serveur n'a pas pu traiter la requête ; réessayez.",
   },
+  ui: {
+    status: { online: "Disponible", away: "Absent", dnd: "Ne pas déranger", offline: "Hors ligne" },
+    peopleTab: "Personnes",
+    directory: "Annuaire",
+    filterPeople: "Filtrer les personnes",
+    filterPlaceholder: "Filtrer par nom",
+    showOffline: "Afficher les utilisateurs hors ligne",
+    favourites: "Favoris",
+    everyone: "Tout le monde",
+    everyoneElse: "Tous les autres",
+    loading: "Chargement…",
+    nobodyMatches: "Personne ne correspond.",
+    nobodyOnline: "Personne d'autre n'est en ligne.",
+    directoryFailed: (e) => `Impossible de charger l'annuaire : ${e}`,
+    retry: "Réessayer",
+    openChatFailed: (e) => `Impossible d'ouvrir la conversation : ${e}`,
+    account: "Compte",
+    settings: "Paramètres",
+    help: "Aide",
+    about: "À propos de Confer",
+    signOut: "Se déconnecter",
+    appVersion: "Version de l'application",
+    licence: "Licence",
+    server: "Serveur",
+    serverVersion: "Version du serveur",
+    unknown: "inconnue",
+    aboutFailed: (e) => `Impossible de lire les versions : ${e}`,
+    helpFailed: (e) => `Impossible d'ouvrir le guide de l'utilisateur : ${e}`,
+    signOutFailed: (e) => `Impossible de se déconnecter : ${e}`,
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
+
+/** The UI's words in the given language (the user's by default). */
+export function words(lang: Locale = current): Words {
+  return catalogues[lang].ui;
+}
 
 /** A character as U+XXXX. */
 function codePoint(n: number): string {

@@ -1,5 +1,6 @@
 // Words and colours for presence, shared by the sidebar, the status menu and the details column.
 import type { Presence, PresenceChoice, PresenceStatus } from "./bindings";
+import { words } from "./i18n";
 
 /** The statuses a user can choose, in menu order. */
 export const CHOICES: { value: PresenceChoice; label: string }[] = [
@@ -16,16 +17,7 @@ export function choiceStatus(choice: PresenceChoice): PresenceStatus {
 
 /** The status a presence stands for, as a person reads it. */
 export function statusLabel(status: PresenceStatus): string {
-  switch (status) {
-    case "online":
-      return "Available";
-    case "away":
-      return "Away";
-    case "dnd":
-      return "Do not disturb";
-    case "offline":
-      return "Offline";
-  }
+  return words().status[status];
 }
 
 /** One line about someone's presence: "Away (idle)", "Offline · last seen 3 Jan, 10:04". */

@@ -85,7 +85,7 @@ class AppState {
   loadingOlder = $state(false);
   totals = $state<UnreadTotals>({ chats: 0, rooms: 0 });
   presence = $state<Record<string, Presence>>({});
-  tab = $state<"chats" | "rooms">("chats");
+  tab = $state<"chats" | "rooms" | "people">("chats");
   settings = $state<Settings | null>(null);
   favourites = $state<Favourites>({ outgoing: [], incoming: [] });
   /** Open invitations to groups. */
@@ -101,6 +101,9 @@ class AppState {
   linkRevision = $state(0);
   /** The newest message from someone else that arrived while the timeline was scrolled up. */
   ribbon = $state<CachedMessage | null>(null);
+  /** True after this user signed out: the sign-in form then waits to be filled in, whatever the
+   * app was launched with. */
+  signedOut = $state(false);
   /** Whether the timeline shows its newest messages (kept by the timeline). */
   atBottom = true;
   /** Bumped on every conversation switch so late answers for the old one are dropped. */
@@ -114,6 +117,7 @@ class AppState {
   reset(): void {
     this.epoch++;
     this.me = null;
+    this.signedOut = false;
     this.connection = "connecting";
     this.conversations = [];
     this.selected = null;
@@ -135,6 +139,14 @@ class AppState {
     this.guestEnded = null;
     this.meetingsAsked++;
     this.knownRooms = null;
+    this.shown.clear();
+  }
+
+  /** Signs out on the server and on this device; the app goes back to the sign-in form. */
+  async signOut(): Promise<void> {
+    await ipc().signOut();
+    this.reset();
+    this.signedOut = true;
   }
 
   get title(): string {

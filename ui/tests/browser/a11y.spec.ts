@@ -25,7 +25,7 @@ describe("axe-core: no serious or critical violations", () => {
         await expectAccessible(page, `three columns (${colorScheme})`);
 
         await page.getByRole("button", { name: "Status", exact: true }).click();
-        await page.locator("[role=menu]").waitFor();
+        await page.locator("#status-menu").waitFor();
         await expectAccessible(page, `status menu (${colorScheme})`);
         await page.keyboard.press("Escape");
 

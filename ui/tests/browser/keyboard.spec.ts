@@ -21,7 +21,7 @@ describe("keyboard", () => {
       const button = page.getByRole("button", { name: "Status", exact: true });
       await button.focus();
       await page.keyboard.press("Enter");
-      const menu = page.locator("[role=menu]");
+      const menu = page.locator("#status-menu");
       await menu.waitFor();
       await expect(button.getAttribute("aria-expanded")).resolves.toBe("true");
       expect(await active(page, "data-status")).toBe("available");
@@ -74,10 +74,17 @@ describe("keyboard", () => {
       expect(await active(page, "data-tab")).toBe("rooms");
       await expect(page.locator("[role=tab][data-tab=rooms]").getAttribute("aria-selected")).resolves.toBe("true");
       await expect(page.locator("[role=tabpanel]").textContent()).resolves.toContain("No virtual rooms yet");
+      await page.keyboard.press("ArrowRight");
+      expect(await active(page, "data-tab")).toBe("people");
+      await page.locator("[data-testid=person]").first().waitFor();
       await page.keyboard.press("ArrowRight"); // wraps
       expect(await active(page, "data-tab")).toBe("chats");
+      await page.keyboard.press("ArrowLeft"); // wraps back
+      expect(await active(page, "data-tab")).toBe("people");
+      await page.keyboard.press("Home");
+      expect(await active(page, "data-tab")).toBe("chats");
       await page.keyboard.press("End");
-      expect(await active(page, "data-tab")).toBe("rooms");
+      expect(await active(page, "data-tab")).toBe("people");
       await page.keyboard.press("Home");
       expect(await active(page, "data-tab")).toBe("chats");
 

@@ -1,5 +1,6 @@
 // The browser tests' page: the real UI over the in-memory fake backend. The query string picks
-// the scenario, e.g. ?seed=bob:2000,carol:3&unread=carol:2&historyDelay=300
+// the scenario, e.g. ?seed=bob:2000,carol:3&unread=carol:2&historyDelay=300&people=500 (that
+// many more users in the directory, person0001 and on)
 import { mount } from "svelte";
 import App from "../../src/App.svelte";
 import "../../src/app.css";
@@ -22,7 +23,9 @@ const pairs = (key: string): [string, number][] =>
       return [name, Number(n ?? 0)];
     });
 
+const extra = Number(params.get("people") ?? 0);
 const fake = new FakeBackend({
+  users: ["bob", "carol", "dave", "erin", ...Array.from({ length: extra }, (_, i) => `person${String(i + 1).padStart(4, "0")}`)],
   historyDelayMs: Number(params.get("historyDelay") ?? 0),
   ackDelayMs: params.get("ack") === "hold" ? null : Number(params.get("ack") ?? 40),
 });

@@ -82,9 +82,11 @@ describe("selectors the end-to-end tests rely on", () => {
       // Status menu.
       await one(page, 'button[aria-label="Status"]');
       await page.locator('button[aria-label="Status"]').click();
-      await one(page, "[role=menu]");
+      await one(page, '[role=menu][aria-label="Status"]');
       for (const s of ["available", "away", "dnd", "offline"]) await one(page, `[role=menu] [role=menuitemradio][data-status="${s}"]`);
       await one(page, 'input[aria-label="Custom status message"]');
+      await one(page, '[role=menu][aria-label="Account"]');
+      for (const a of ["settings", "help", "about", "sign-out"]) await one(page, `[role=menu] [role=menuitem][data-action="${a}"]`);
       await page.keyboard.press("Escape");
 
       // Details column.

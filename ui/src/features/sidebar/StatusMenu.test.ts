@@ -57,8 +57,8 @@ describe("StatusMenu", () => {
     await fireEvent.click(button);
     await settle();
     await fireEvent.input(screen.getByLabelText("Custom status message"), { target: { value: "  In a meeting " } });
-    await fireEvent.keyDown(screen.getByRole("menu"), { key: "ArrowDown" });
-    await fireEvent.keyDown(screen.getByRole("menu"), { key: "ArrowDown" });
+    await fireEvent.keyDown(screen.getByRole("menu", { name: "Status" }), { key: "ArrowDown" });
+    await fireEvent.keyDown(screen.getByRole("menu", { name: "Status" }), { key: "ArrowDown" });
     await fireEvent.click(document.activeElement as HTMLElement);
     await settle();
     expect(fake.callsOf("setStatus")).toEqual([["dnd", "In a meeting"]]);
