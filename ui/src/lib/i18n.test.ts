@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { REASON_EXAMPLES, type ErrorCode, type Field, type Reason } from "./bindings";
-import { codeText, errorText, LOCALES, reasonText, refusalText } from "./i18n";
+import { codeText, errorText, LOCALES, reasonText, refusalText, words, type Words } from "./i18n";
 
 // Every code and field the protocol has (bindings.ts declares them as unions; a new one fails
 // `npm run check` in the catalogue's type before it gets here).
@@ -67,5 +67,42 @@ describe("reasons in every language", () => {
     expect(errorText({ code: "refused:conflict", message: "x", reason: { reason: "unknown" } }, "en")).toBe("That conflicts with how things are now.");
     expect(errorText({ code: "offline", message: "not connected to the server" }, "fr")).toBe("not connected to the server");
     expect(errorText("boom")).toBe("boom");
+  });
+});
+
+describe("the UI's words in every language", () => {
+  /** Every word, functions called with a sample. */
+  function flat(w: Words): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(w)) {
+      if (typeof value === "function") out[key] = (value as (e: string) => string)("SAMPLE");
+      else if (typeof value === "object") for (const [k, v] of Object.entries(value as Record<string, string>)) out[`${key}.${k}`] = v;
+      else out[key] = value as string;
+    }
+    return out;
+  }
+
+  it("has the same words in each, none empty, parameters in place", () => {
+    const en = flat(words("en"));
+    for (const lang of LOCALES) {
+      const all = flat(words(lang));
+      expect(Object.keys(all).sort(), lang).toEqual(Object.keys(en).sort());
+      for (const [key, text] of Object.entries(all)) {
+        expect(text.trim(), `${lang} ${key}`).toBe(text);
+        expect(text.length, `${lang} ${key}`).toBeGreaterThan(0);
+        expect(text, `${lang} ${key}`).not.toMatch(/undefined|null|NaN|\[object|\$\{/);
+        if (typeof (words(lang) as unknown as Record<string, unknown>)[key] === "function") expect(text).toContain("SAMPLE");
+      }
+    }
+  });
+
+  it("says them in French, not in English, when asked", () => {
+    const en = flat(words("en"));
+    const fr = flat(words("fr"));
+    // The same word in both languages.
+    const same = new Set(["licence"]);
+    for (const key of Object.keys(en)) if (!same.has(key)) expect(fr[key], key).not.toBe(en[key]);
+    expect(words("fr").showOffline).toBe("Afficher les utilisateurs hors ligne");
+    expect(words().status.dnd).toBe("Do not disturb");
   });
 });

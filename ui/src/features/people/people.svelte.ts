@@ -36,6 +36,13 @@ class PeopleState {
   /** Everyone seen in a page, so favourites outside the loaded pages keep a display name once seen. */
   private known = new Map<string, UserInfo>();
 
+  /** The view opens: the device's choice as stored now, and a fresh first page (people came and
+   * went since the last look). */
+  open(query: string): Promise<void> {
+    this.showOffline = remembered();
+    return this.restart(query);
+  }
+
   /** From the first page again, for this filter. */
   restart(query: string = this.query): Promise<void> {
     this.asked++;

@@ -46,6 +46,22 @@ describe("Sidebar", () => {
     expect(document.activeElement).toBe(chats);
   });
 
+  it("has a third tab, People, reached with the arrow keys; it lists the directory", async () => {
+    const fake = await setup();
+    const chats = screen.getByRole("tab", { name: /Chats/ });
+    chats.focus();
+    await fireEvent.keyDown(chats, { key: "ArrowLeft" }); // wraps to the last
+    const tab = screen.getByRole("tab", { name: "People" });
+    expect(app.tab).toBe("people");
+    expect(document.activeElement).toBe(tab);
+    expect(screen.getByRole("tabpanel").getAttribute("aria-labelledby")).toBe(tab.id);
+    await settle();
+    expect(screen.getByRole("searchbox", { name: "Filter people" })).toBeTruthy();
+    expect(fake.callsOf("directory")).toEqual([["", null, true]]);
+    await fireEvent.keyDown(tab, { key: "ArrowRight" });
+    expect(app.tab).toBe("chats");
+  });
+
   it("“Chat with”: suggestions as options, arrows pick one, Enter opens it", async () => {
     const fake = await setup();
     const box = screen.getByRole("combobox", { name: "Chat with" });

@@ -102,3 +102,61 @@ describe("StatusMenu", () => {
     expect(onsettings).toHaveBeenCalledOnce();
   });
 });
+
+describe("StatusMenu: the account menu", () => {
+  async function openMenu() {
+    const s = await setup();
+    await fireEvent.click(s.button);
+    await settle();
+    const account = screen.getByRole("menu", { name: "Account" });
+    return { ...s, account };
+  }
+
+  it("lists Settings, Help, About and Sign out after the status; arrows move within it", async () => {
+    const { account } = await openMenu();
+    const items = screen.getAllByRole("menuitem");
+    expect(items.map((i) => i.textContent?.trim())).toEqual(["Settings", "Help", "About Confer", "Sign out"]);
+    expect(items.map((i) => i.tabIndex)).toEqual([0, -1, -1, -1]);
+    items[0].focus();
+    await fireEvent.keyDown(account, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[1]);
+    await fireEvent.keyDown(account, { key: "End" });
+    expect(document.activeElement).toBe(items[3]);
+    await fireEvent.keyDown(account, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[0]); // wraps
+    await fireEvent.keyDown(account, { key: "Escape" });
+    expect(screen.queryByRole("menu")).toBeNull();
+  });
+
+  it("Settings opens the settings; Help opens the user guide", async () => {
+    const { fake, onsettings, button } = await openMenu();
+    await fireEvent.click(screen.getByRole("menuitem", { name: "Settings" }));
+    expect(onsettings).toHaveBeenCalledOnce();
+    expect(screen.queryByRole("menu")).toBeNull();
+    expect(document.activeElement).toBe(button);
+
+    await fireEvent.click(button);
+    await settle();
+    await fireEvent.click(screen.getByRole("menuitem", { name: "Help" }));
+    await settle();
+    expect(fake.callsOf("openHelp")).toEqual([[]]);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("About shows the app's version and licence, the server and its version (unknown when not known)", async () => {
+    const { fake, button } = await openMenu();
+    await fireEvent.click(screen.getByRole("menuitem", { name: "About Confer" }));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "About Confer" });
+    expect(fake.callsOf("about")).toEqual([[]]);
+    expect(screen.getByTestId("about-app-version").textContent).toBe("0.1.0");
+    expect(screen.getByTestId("about-licence").textContent).toBe("Apache-2.0");
+    expect(screen.getByTestId("about-server").textContent).toBe("ws://127.0.0.1:7300");
+    expect(screen.getByTestId("about-server-version").textContent).toBe("unknown");
+    expect(dialog.textContent).toContain("Server version");
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    await settle();
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(document.activeElement).toBe(button);
+  });
+});
