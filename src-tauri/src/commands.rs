@@ -69,6 +69,72 @@ pub async fn sign_in(
     Ok(me)
 }
 
+/// Signs out: the server revokes this device's session, the token is forgotten and the client
+/// stops; the UI then shows the sign-in form. Succeeds offline too (the token is gone either
+/// way; the server's session ends when it is revoked or expires).
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
+    let client = state.client.lock().expect("state poisoned").take();
+    let tasks = [
+        state.desktop.lock().expect("state poisoned").take(),
+        state.stream.lock().expect("state poisoned").take(),
+    ];
+    for task in tasks.into_iter().flatten() {
+        task.abort();
+        // Awaited so that the client clones they held are dropped before the close below.
+        let _ = task.await;
+    }
+    let Some(client) = client else {
+        return Ok(());
+    };
+    if let Err(e) = client.logout().await {
+        tracing::warn!(error = %e, "the server was not told of the sign-out");
+    }
+    match Arc::try_unwrap(client) {
+        Ok(client) => client.close().await,
+        // Still held by a call in flight: it stops when that call drops it.
+        Err(_) => tracing::debug!("the client closes when its last call ends"),
+    }
+    Ok(())
+}
+
+/// Opens the user guide in a window of its own (`index.html#help`: the UI renders the guide
+/// bundled from `docs/user-guide.md`, offline), or brings it forward when open.
+#[tauri::command]
+pub fn open_help(app: AppHandle) -> Result<(), UiError> {
+    if let Some(window) = app.get_webview_window("help") {
+        window.set_focus()?;
+        return Ok(());
+    }
+    tauri::WebviewWindowBuilder::new(
+        &app,
+        "help",
+        tauri::WebviewUrl::App("index.html#help".into()),
+    )
+    .title("Confer")
+    .inner_size(760.0, 820.0)
+    .build()?;
+    Ok(())
+}
+
+/// The About box: the app's version and licence, the server's address and version.
+#[tauri::command]
+pub fn about(state: State<'_, AppState>) -> confer_core::About {
+    let server = state
+        .client
+        .lock()
+        .expect("state poisoned")
+        .as_ref()
+        .and_then(|c| c.server_info());
+    let (server, server_version) = server.map_or((None, None), |(url, v)| (Some(url), v));
+    confer_core::About {
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        licence: env!("CARGO_PKG_LICENSE").to_owned(),
+        server,
+        server_version,
+    }
+}
+
 /// How the app was launched: `--server`/`--user` given on the command line sign in without
 /// the form.
 #[tauri::command]
@@ -146,6 +212,19 @@ pub async fn search_users(
     query: String,
 ) -> Result<Vec<DirectoryEntry>, UiError> {
     Ok(client(&state)?.search_users(&query, Some(20)).await?)
+}
+
+/// A page of the People view: after the user named `after`, online users only when asked.
+#[tauri::command]
+pub async fn directory(
+    state: State<'_, AppState>,
+    query: String,
+    after: Option<String>,
+    online: bool,
+) -> Result<confer_core::DirectoryPage, UiError> {
+    Ok(client(&state)?
+        .directory(&query, after, online, Some(100))
+        .await?)
 }
 
 #[tauri::command]

@@ -111,10 +111,13 @@ enum Command {
         /// on or off.
         mode: OnOff,
     },
-    /// List directory users with their presence.
+    /// List directory users with their presence, by display name (every page).
     Who {
         /// Filter by name or display name.
         query: Option<String>,
+        /// Only users shown online (available, away or busy).
+        #[arg(long)]
+        online: bool,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -579,6 +582,35 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     result
 }
 
+/// One `who` line: name, display name, status, message (tab-separated), or the entry as JSON.
+fn print_entry(entry: &confer_proto::DirectoryEntry, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(entry).expect("entries serialise")
+        );
+        return;
+    }
+    let status = entry.presence.as_ref().map_or("unknown".to_owned(), |p| {
+        serde_json::to_value(p.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    });
+    let message = entry
+        .presence
+        .as_ref()
+        .and_then(|p| p.message.clone())
+        .unwrap_or_default();
+    say!(
+        "{}\t{}\t{}\t{}",
+        entry.user.name,
+        entry.user.display_name,
+        status,
+        message
+    );
+}
+
 async fn online(client: &Client, timeout: Duration) -> Result<(), Failure> {
     client.wait_synced(timeout).await?;
     Ok(())
@@ -759,36 +791,24 @@ async fn command(
             client.set_privacy(matches!(mode, OnOff::On)).await?;
             Ok(())
         }
-        Command::Who { query, json } => {
+        Command::Who {
+            query,
+            online: online_only,
+            json,
+        } => {
             online(client, timeout).await?;
-            for entry in client
-                .search_users(query.as_deref().unwrap_or(""), Some(100))
-                .await?
-            {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(&entry).expect("entries serialise")
-                    );
-                } else {
-                    let status = entry.presence.as_ref().map_or("unknown".to_owned(), |p| {
-                        serde_json::to_value(p.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    });
-                    let message = entry
-                        .presence
-                        .as_ref()
-                        .and_then(|p| p.message.clone())
-                        .unwrap_or_default();
-                    say!(
-                        "{}\t{}\t{}\t{}",
-                        entry.user.name,
-                        entry.user.display_name,
-                        status,
-                        message
-                    );
+            let query = query.as_deref().unwrap_or("");
+            let mut after = None;
+            loop {
+                let page = client
+                    .directory(query, after.take(), online_only, Some(100))
+                    .await?;
+                for entry in &page.users {
+                    print_entry(entry, json);
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
                 }
             }
             Ok(())

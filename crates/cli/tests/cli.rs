@@ -258,6 +258,54 @@ fn the_commands_work_against_a_server_started_by_hand() {
 }
 
 #[test]
+fn who_lists_every_page_and_online_only_those_shown_online() {
+    let server = ServerProc::start();
+    // 250 more users: three pages of the directory (100 each) for `who`.
+    let people: Vec<(String, String)> = (0..250)
+        .map(|i| (format!("p{i:03}"), format!("Person {i:03}")))
+        .collect();
+    confer_server::admin::add_users(server.data.path(), &people, PW).unwrap();
+    let url = server.url();
+    let p = Profiles::new();
+    let mut who = p.cli(&url, "alice");
+    who.args(["who", "--json"]);
+    let names: Vec<String> = ok(who)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["user"]["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    // Display-name order: "alice", "bob", then the people.
+    let mut expected = vec!["alice".to_owned(), "bob".to_owned()];
+    expected.extend((0..250).map(|i| format!("p{i:03}")));
+    assert_eq!(names, expected);
+    // Bob stays online (a follower keeps his connection); alice's `who` is online while it
+    // lists. Nobody else is.
+    let mut bob = p.cli(&url, "bob");
+    bob.args(["follow", "--timeout", "60"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut bob = bob.spawn().unwrap();
+    let mut line = String::new();
+    // Said once the follower is online.
+    BufReader::new(bob.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("following as bob"), "{line}");
+    let mut who = p.cli(&url, "alice");
+    who.args(["who", "--online"]);
+    let listed = ok(who);
+    let online: Vec<&str> = listed
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(online, ["alice", "bob"], "{listed}");
+    bob.kill().unwrap();
+    bob.wait().unwrap();
+}
+
+#[test]
 fn exit_codes_say_what_went_wrong() {
     let server = ServerProc::start();
     let url = server.url();

@@ -229,6 +229,29 @@ pub struct Favourites {
     pub incoming: Vec<Favourite>,
 }
 
+/// What the About box shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct About {
+    /// The app's version.
+    pub app_version: String,
+    /// Its licence (SPDX).
+    pub licence: String,
+    /// The server of the last sign-in, as connected to.
+    pub server: Option<String>,
+    /// The version that server told, when it did.
+    pub server_version: Option<String>,
+}
+
+/// A page of the directory.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DirectoryPage {
+    /// Users in directory order (display name, then account name), with presence where the
+    /// server shows it.
+    pub users: Vec<DirectoryEntry>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+}
+
 /// The connection's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -353,6 +376,8 @@ pub(crate) struct Inner {
     watched: Mutex<Option<Vec<String>>>,
     /// Wakes the supervisor: the watch list may have changed.
     rewatch: Notify,
+    /// The server of the last sign-in: its address and the version it told.
+    server: Mutex<Option<(String, Option<String>)>>,
 }
 
 impl Inner {
@@ -472,6 +497,7 @@ impl Client {
             shown: Mutex::new(Vec::new()),
             watched: Mutex::new(None),
             rewatch: Notify::new(),
+            server: Mutex::new(None),
         });
         let supervisor = connect.then(|| AbortOnDrop(tokio::spawn(supervisor::run(inner.clone()))));
         Ok(Self { inner, supervisor })
@@ -865,22 +891,36 @@ impl Client {
         self.inner.rewatch.notify_one();
     }
 
-    /// Searches the directory.
+    /// Searches the directory: the first page.
     pub async fn search_users(
         &self,
         query: &str,
         limit: Option<u32>,
     ) -> Result<Vec<DirectoryEntry>, CoreError> {
+        Ok(self.directory(query, None, false, limit).await?.users)
+    }
+
+    /// A page of the directory after the user named `after`; `online` leaves out users not
+    /// shown online.
+    pub async fn directory(
+        &self,
+        query: &str,
+        after: Option<String>,
+        online: bool,
+        limit: Option<u32>,
+    ) -> Result<DirectoryPage, CoreError> {
         match self
             .inner
             .handle()?
             .request(Request::SearchUsers {
                 query: query.into(),
                 limit,
+                after,
+                online,
             })
             .await?
         {
-            Response::Users { users } => Ok(users),
+            Response::Users { users, next } => Ok(DirectoryPage { users, next }),
             other => Err(unexpected(other)),
         }
     }
@@ -1232,6 +1272,14 @@ impl Client {
     }
 
     /// Revokes the session on the server and forgets the token.
+    /// The server of the last sign-in on this client: its address and the version it told
+    /// (absent from servers older than the field).
+    pub fn server_info(&self) -> Option<(String, Option<String>)> {
+        self.inner.server.lock().expect("server poisoned").clone()
+    }
+
+    /// Signs out: the server revokes this device's session; the stored token is forgotten
+    /// even when the server cannot be told.
     pub async fn logout(&self) -> Result<(), CoreError> {
         let result = self.request_ok(Request::Logout).await;
         self.inner.tokens.clear();

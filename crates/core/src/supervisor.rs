@@ -141,7 +141,8 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
         }
     };
     match authenticated {
-        Ok(settings) => {
+        Ok((settings, version)) => {
+            *inner.server.lock().expect("server poisoned") = Some((url.to_owned(), version));
             let s2 = settings.clone();
             let _ = inner.cache.run(move |c| c.set_settings(&s2)).await;
             inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;
@@ -371,7 +372,11 @@ fn is_permanent(code: ErrorCode) -> bool {
     )
 }
 
-async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSettings, CoreError> {
+/// Signs in on a new connection: the user's settings and the server's version.
+async fn authenticate(
+    inner: &Arc<Inner>,
+    handle: &ConnHandle,
+) -> Result<(UserSettings, Option<String>), CoreError> {
     if let Some(token) = inner.tokens.load() {
         match handle
             .request(Request::Auth {
@@ -380,7 +385,11 @@ async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSet
             })
             .await
         {
-            Ok(Response::Authenticated { settings, .. }) => return Ok(settings),
+            Ok(Response::Authenticated {
+                settings,
+                server_version,
+                ..
+            }) => return Ok((settings, server_version)),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::AuthFailed => inner.tokens.clear(),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::UnsupportedVersion => {
                 return Err(CoreError::AuthFailed(crate::refusal_text(&b)));
@@ -402,10 +411,13 @@ async fn authenticate(inner: &Arc<Inner>, handle: &ConnHandle) -> Result<UserSet
     };
     match handle.request(req).await {
         Ok(Response::LoggedIn {
-            token, settings, ..
+            token,
+            settings,
+            server_version,
+            ..
         }) => {
             inner.tokens.save(&token)?;
-            Ok(settings)
+            Ok((settings, server_version))
         }
         Err(CoreError::Refused(b))
             if matches!(

@@ -6,8 +6,8 @@
 use ts_rs::TS;
 
 use crate::{
-    CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings, Favourites,
-    Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
+    About, CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings,
+    DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -26,6 +26,8 @@ pub fn typescript_bindings() -> String {
         DeviceSettings::decl(),
         Settings::decl(),
         Favourites::decl(),
+        DirectoryPage::decl(),
+        About::decl(),
         Invitation::decl(),
         Meetings::decl(),
     ] {

@@ -168,6 +168,14 @@ pub fn requests() -> Vec<Request> {
         Request::SearchUsers {
             query: "bo".into(),
             limit: Some(20),
+            after: None,
+            online: false,
+        },
+        Request::SearchUsers {
+            query: String::new(),
+            limit: Some(50),
+            after: Some("bob".into()),
+            online: true,
         },
         Request::OpenDirect { user: "bob".into() },
         Request::ListConversations,
@@ -337,10 +345,12 @@ pub fn responses() -> Vec<Response> {
             token: "9f86d081884c7d65…".into(),
             user: user("alice", "Alice Martin"),
             settings: settings(),
+            server_version: Some("0.1.0".into()),
         },
         Response::Authenticated {
             user: user("alice", "Alice Martin"),
             settings: settings(),
+            server_version: Some("0.1.0".into()),
         },
         Response::Synced {
             position: 1250,
@@ -351,6 +361,7 @@ pub fn responses() -> Vec<Response> {
                 user: user("bob", "Bob Okafor"),
                 presence: Some(presence()),
             }],
+            next: Some("bob".into()),
         },
         Response::Conversation {
             conversation: summary(),

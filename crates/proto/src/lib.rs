@@ -88,13 +88,20 @@ pub enum Request {
         #[ts(type = "number | null")]
         since: Option<u64>,
     },
-    /// Search the directory by name and display name.
+    /// Search the directory by name and display name, a page at a time: sorted by display
+    /// name (case-insensitively), then account name.
     SearchUsers {
         /// Case-insensitive substring; empty lists everyone.
         query: String,
         /// At most this many results (default 20, at most 100).
         #[serde(default)]
         limit: Option<u32>,
+        /// Continue after this user (an account name): the `next` of the previous page.
+        #[serde(default)]
+        after: Option<String>,
+        /// Only users shown online to the caller (offline and invisible ones left out).
+        #[serde(default)]
+        online: bool,
     },
     /// Open (or find) the direct conversation with a user.
     OpenDirect {
@@ -423,6 +430,9 @@ pub enum Response {
         user: UserInfo,
         /// Their settings.
         settings: UserSettings,
+        /// The server's version (for the app's About box).
+        #[serde(default)]
+        server_version: Option<String>,
     },
     /// Reply to `auth`.
     Authenticated {
@@ -430,6 +440,9 @@ pub enum Response {
         user: UserInfo,
         /// Their settings.
         settings: UserSettings,
+        /// The server's version (for the app's About box).
+        #[serde(default)]
+        server_version: Option<String>,
     },
     /// Reply to `sync`, sent after the backlog.
     Synced {
@@ -444,6 +457,10 @@ pub enum Response {
     Users {
         /// Matching users with their presence.
         users: Vec<DirectoryEntry>,
+        /// Where the next page starts; absent on the last page. A page may hold fewer than
+        /// `limit` entries (even none) and still have a next one when `online` skipped many.
+        #[serde(default)]
+        next: Option<String>,
     },
     /// One conversation.
     Conversation {

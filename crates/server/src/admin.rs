@@ -119,6 +119,31 @@ pub fn add_user(
     with_store(at, |store| write(store, op))
 }
 
+/// Creates accounts that share one initial password, in one transaction: an import (or a test)
+/// hashes the password once instead of once per account. `users` holds (name, display name).
+pub fn add_users(
+    at: impl Into<Location>,
+    users: &[(String, String)],
+    password: &str,
+) -> Result<(), ServerError> {
+    let hash = check_password(password)?;
+    let ops = users
+        .iter()
+        .map(|(name, display_name)| WriteOp::CreateUser {
+            name: name.clone(),
+            display_name: display_name.clone(),
+            email: None,
+            password_hash: hash.clone(),
+        })
+        .collect();
+    with_store(at, |store| {
+        for result in store.write_batch(ops)? {
+            result?;
+        }
+        Ok(())
+    })
+}
+
 /// Every account.
 pub fn list_users(at: impl Into<Location>) -> Result<Vec<UserRecord>, ServerError> {
     with_store(at, |store| Ok(store.list_users()?))

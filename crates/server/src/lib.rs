@@ -2,6 +2,9 @@
 //! until a shutdown future resolves; the binary is a thin wrapper around it.
 #![warn(missing_docs)]
 
+/// This server's version, told to clients when they sign in.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod admin;
 pub mod auth;
 pub mod cluster;

@@ -115,6 +115,12 @@ impl TestServer {
         add_user(&self.location, name, password)
     }
 
+    /// Creates many accounts sharing `password` (hashed once), given as (name, display name).
+    pub fn add_users(&self, users: &[(String, String)], password: &str) -> Result<()> {
+        confer_server::admin::add_users(&self.location, users, password)?;
+        Ok(())
+    }
+
     /// Stops the server cleanly and waits for it; returns the temp dir so a restart can reuse it.
     pub async fn stop(mut self) -> Result<Option<tempfile::TempDir>> {
         if let Some(stop) = self.stop.take() {

@@ -51,7 +51,15 @@ query: string,
 /**
  * At most this many results (default 20, at most 100).
  */
-limit: number | null, } | { "type": "open_direct", 
+limit: number | null, 
+/**
+ * Continue after this user (an account name): the `next` of the previous page.
+ */
+after: string | null, 
+/**
+ * Only users shown online to the caller (offline and invisible ones left out).
+ */
+online: boolean, } | { "type": "open_direct", 
 /**
  * The other user's name.
  */
@@ -323,7 +331,11 @@ user: UserInfo,
 /**
  * Their settings.
  */
-settings: UserSettings, } | { "type": "authenticated", 
+settings: UserSettings, 
+/**
+ * The server's version (for the app's About box).
+ */
+server_version: string | null, } | { "type": "authenticated", 
 /**
  * The signed-in user.
  */
@@ -331,7 +343,11 @@ user: UserInfo,
 /**
  * Their settings.
  */
-settings: UserSettings, } | { "type": "synced", 
+settings: UserSettings, 
+/**
+ * The server's version (for the app's About box).
+ */
+server_version: string | null, } | { "type": "synced", 
 /**
  * The newest position sent; store it as the sync cursor.
  */
@@ -344,7 +360,12 @@ presence: Array<Presence>, } | { "type": "users",
 /**
  * Matching users with their presence.
  */
-users: Array<DirectoryEntry>, } | { "type": "conversation", 
+users: Array<DirectoryEntry>, 
+/**
+ * Where the next page starts; absent on the last page. A page may hold fewer than
+ * `limit` entries (even none) and still have a next one when `online` skipped many.
+ */
+next: string | null, } | { "type": "conversation", 
 /**
  * It.
  */
@@ -1236,6 +1257,35 @@ outgoing: Array<Favourite>,
  * Requests from others waiting for an answer.
  */
 incoming: Array<Favourite>, };
+
+export type DirectoryPage = { 
+/**
+ * Users in directory order (display name, then account name), with presence where the
+ * server shows it.
+ */
+users: Array<DirectoryEntry>, 
+/**
+ * Pass as `after` for the next page; absent on the last.
+ */
+next: string | null, };
+
+export type About = { 
+/**
+ * The app's version.
+ */
+app_version: string, 
+/**
+ * Its licence (SPDX).
+ */
+licence: string, 
+/**
+ * The server of the last sign-in, as connected to.
+ */
+server: string | null, 
+/**
+ * The version that server told, when it did.
+ */
+server_version: string | null, };
 
 export type Invitation = { 
 /**

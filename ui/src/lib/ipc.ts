@@ -3,10 +3,12 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  About,
   CachedMessage,
   ClientEvent,
   ConversationView,
   DirectoryEntry,
+  DirectoryPage,
   Favourites,
   Invitation,
   LaunchOptions,
@@ -35,6 +37,13 @@ export interface Backend {
   markRead(conversation: number, seq: number): Promise<void>;
   openDirect(user: string): Promise<number>;
   searchUsers(query: string): Promise<DirectoryEntry[]>;
+  directory(query: string, after: string | null, online: boolean): Promise<DirectoryPage>;
+  /** The About box's facts: app version, licence, the server's address and version. */
+  about(): Promise<About>;
+  /** Signs out on the server, forgets this device's token; the app shows the sign-in form. */
+  signOut(): Promise<void>;
+  /** Opens the user guide in the system's browser. */
+  openHelp(): Promise<void>;
   setStatus(status: PresenceChoice, message: string | null): Promise<void>;
   unreadTotals(): Promise<UnreadTotals>;
   setView(conversation: number | null, focused: boolean): Promise<void>;
@@ -121,6 +130,10 @@ const tauriBackend: Backend = {
   markRead: (conversation, seq) => call("mark_read", { conversation, seq }),
   openDirect: (user) => call("open_direct", { user }),
   searchUsers: (query) => call("search_users", { query }),
+  directory: (query, after, online) => call("directory", { query, after, online }),
+  about: () => call("about"),
+  signOut: () => call("sign_out"),
+  openHelp: () => call("open_help"),
   setStatus: (status, message) => call("set_status", { status, message }),
   unreadTotals: () => call("unread_totals"),
   setView: (conversation, focused) => call("set_view", { conversation, focused }),

@@ -18,6 +18,21 @@ pub(crate) struct NewUser<'a> {
     pub email: Option<&'a str>,
     /// Argon2id PHC string.
     pub password_hash: &'a str,
+    /// Where the user sorts in the directory (see [`directory_key`]).
+    pub sort_key: &'a str,
+}
+
+/// The directory's order: display names without case or accents ("Émile" among the E's, not
+/// after Z), in every script. Computed here once and stored, so that every store pages the
+/// directory in the same order (collations, `lower()` and accent folding differ between SQLite
+/// and PostgreSQL and between locales); ties go by account name.
+pub(crate) fn directory_key(display_name: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    display_name
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// What the account rules read and write, inside the store's write transaction.
@@ -63,6 +78,7 @@ pub(crate) fn create_user(
             display_name: &display_name,
             email,
             password_hash,
+            sort_key: &directory_key(&display_name),
         },
         now,
     )

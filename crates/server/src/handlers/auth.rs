@@ -32,7 +32,11 @@ pub(super) async fn handle(
         },
     )
     .await;
-    Ok(Response::Authenticated { user, settings })
+    Ok(Response::Authenticated {
+        user,
+        settings,
+        server_version: Some(crate::VERSION.to_owned()),
+    })
 }
 
 pub(super) fn check_version(protocol: u32) -> Result<(), ApiError> {

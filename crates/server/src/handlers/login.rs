@@ -83,6 +83,7 @@ pub(super) async fn handle(
         token,
         user: info,
         settings,
+        server_version: Some(crate::VERSION.to_owned()),
     })
 }
 

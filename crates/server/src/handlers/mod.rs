@@ -73,9 +73,12 @@ pub(crate) async fn dispatch(
         Request::Auth { protocol, token } => auth::handle(state, session, protocol, token).await,
         Request::Logout => logout::handle(state, session).await,
         Request::Sync { since } => sync::handle(state, session, since.unwrap_or(0)).await,
-        Request::SearchUsers { query, limit } => {
-            search_users::handle(state, session, query, limit).await
-        }
+        Request::SearchUsers {
+            query,
+            limit,
+            after,
+            online,
+        } => search_users::handle(state, session, query, limit, after, online).await,
         Request::OpenDirect { user } => open_direct::handle(state, session, user).await,
         Request::ListConversations => list_conversations::handle(state, session).await,
         Request::SendMessage {

@@ -829,7 +829,7 @@ macro_rules! store_conformance_tests {
                     }),
                     "not_found"
                 );
-                assert!(f.store.search_users("bob", 10).unwrap().is_empty());
+                assert!(f.store.search_users("bob", None, 10).unwrap().is_empty());
                 // Still an account: found by name, listed.
                 assert!(f.store.user_by_name("bob").unwrap().unwrap().disabled);
                 assert_eq!(f.store.list_users().unwrap().len(), 3);
@@ -3570,7 +3570,7 @@ macro_rules! store_conformance_tests {
                     name: "dave".into(),
                 });
                 let search =
-                    |q: &str, limit| names(&f.store.search_users(q, limit).unwrap()).join(",");
+                    |q: &str, limit| names(&f.store.search_users(q, None, limit).unwrap()).join(",");
                 assert_eq!(search("MARTIN", 10), "alice");
                 assert_eq!(search("ALI", 10), "alice");
                 assert_eq!(search("l_x", 10), "carol_x");
@@ -3580,9 +3580,57 @@ macro_rules! store_conformance_tests {
                 assert_eq!(search(r"\", 10), "eve");
                 assert_eq!(search("dave", 10), "");
                 assert_eq!(search("nobody", 10), "");
-                // By name, at most `limit`.
+                // By display name, at most `limit`.
                 assert_eq!(search("a", 10), "alice,bob,carol_x,carolyx,eve");
                 assert_eq!(search("a", 2), "alice,bob");
+            }
+
+            #[test]
+            fn the_directory_pages_by_display_name_in_every_script_then_by_name() {
+                let f = Fixture::new();
+                // Created out of order; display names decide, case-insensitively and beyond
+                // ASCII; equal display names go by account name.
+                for (name, display) in [
+                    ("zed", "anna Zed"),
+                    ("b2", "Bob"),
+                    ("emile", "Émile"),
+                    ("b1", "bob"),
+                    ("anna", "Anna"),
+                    ("off", "Aaron Off"),
+                    ("zoe", "Zoé"),
+                    ("eric", "eric"),
+                ] {
+                    f.user_with(name, display);
+                }
+                f.ok(WriteOp::DisableUser { name: "off".into() });
+                let page = |after: Option<&str>, limit| {
+                    names(&f.store.search_users("", after, limit).unwrap()).join(",")
+                };
+                // Accents fold too: "Émile" sorts among the E's, "Zoé" as "zoe".
+                let all = "anna,zed,b1,b2,emile,eric,zoe";
+                assert_eq!(page(None, 20), all);
+                // Walking three at a time yields the same sequence, without gaps or repeats.
+                let mut walked = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let got = f.store.search_users("", after.as_deref(), 3).unwrap();
+                    walked.extend(names(&got).into_iter().map(str::to_owned));
+                    if got.len() < 3 {
+                        break;
+                    }
+                    after = got.last().map(|u| u.info.name.clone());
+                }
+                assert_eq!(walked.join(","), all);
+                // A page can start after a disabled user (still a place in the order), and
+                // the query applies with the cursor.
+                assert_eq!(page(Some("off"), 2), "anna,zed");
+                assert_eq!(
+                    names(&f.store.search_users("b", Some("b1"), 5).unwrap()),
+                    ["b2"]
+                );
+                // Starting after nobody is refused.
+                let err = f.store.search_users("", Some("nobody"), 5).unwrap_err();
+                assert_eq!(kind(&err), "not_found");
             }
 
             #[test]
@@ -3592,11 +3640,11 @@ macro_rules! store_conformance_tests {
                 let f = Fixture::new();
                 f.user_with("elodie", "Élodie Dupré");
                 assert_eq!(
-                    names(&f.store.search_users("élodie", 10).unwrap()),
+                    names(&f.store.search_users("élodie", None, 10).unwrap()),
                     ["elodie"]
                 );
                 assert_eq!(
-                    names(&f.store.search_users("DUPRÉ", 10).unwrap()),
+                    names(&f.store.search_users("DUPRÉ", None, 10).unwrap()),
                     ["elodie"]
                 );
             }

@@ -561,8 +561,15 @@ pub trait Store: Send + Sync + 'static {
     fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
     /// An unrevoked session of an enabled user.
     fn session_by_token_hash(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError>;
-    /// Users whose name or display name contains `query` (case-insensitive).
-    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError>;
+    /// Users whose name or display name contains `query` (case-insensitive), in directory order
+    /// (the stored sort key, then the name), starting after the user named `after`
+    /// (`NotFound` when there is no such user).
+    fn search_users(
+        &self,
+        query: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UserRecord>, StoreError>;
     /// The user's conversations, newest activity first.
     fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError>;
     /// One conversation as the user sees it; `Forbidden` unless a member.

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_nodes.sql"),
     include_str!("../../migrations/postgres/003_messages_by_time.sql"),
+    include_str!("../../migrations/postgres/004_directory_order.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -1485,9 +1486,16 @@ impl AccountRepo for Appender<'_, '_> {
         Ok(self
             .db
             .one(
-                "INSERT INTO users (name, display_name, email, password_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&u.name, &u.display_name, &u.email, &u.password_hash, &at],
+                "INSERT INTO users (name, display_name, email, password_hash, created_at, \
+                 sort_key) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &u.name,
+                    &u.display_name,
+                    &u.email,
+                    &u.password_hash,
+                    &at,
+                    &u.sort_key,
+                ],
             )?
             .get(0))
     }
@@ -1638,21 +1646,46 @@ impl Store for PgStore {
         })
     }
 
-    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
+    fn search_users(
+        &self,
+        query: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UserRecord>, StoreError> {
         let escaped = query
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         self.with_reader(|db| {
+            // Byte order ("C") on the stored key and the lower-cased ASCII name: the same order
+            // as SQLite's.
+            let start: Option<(String, String)> = match after {
+                None => None,
+                Some(name) => Some(
+                    db.opt(
+                        "SELECT sort_key, name FROM users WHERE lower(name) = lower($1)",
+                        &[&name],
+                    )?
+                    .map(|r| (r.get(0), r.get(1)))
+                    .ok_or_else(|| {
+                        StoreError::NotFound(Reason::NoSuchUser {
+                            name: name.to_owned(),
+                        })
+                    })?,
+                ),
+            };
+            let (key, name) = start.unzip();
             Ok(db
                 .all(
                     &format!(
                         "SELECT {USER_COLUMNS} FROM users WHERE NOT disabled AND \
                          (name ILIKE $1 ESCAPE '\\' OR display_name ILIKE $1 ESCAPE '\\') \
-                         ORDER BY name LIMIT $2"
+                         AND ($3::text IS NULL OR (sort_key COLLATE \"C\", lower(name) COLLATE \"C\") \
+                         > ($3::text COLLATE \"C\", lower($4::text) COLLATE \"C\")) \
+                         ORDER BY sort_key COLLATE \"C\", lower(name) COLLATE \"C\" LIMIT $2"
                     ),
-                    &[&pattern, &i64::from(limit)],
+                    &[&pattern, &i64::from(limit), &key, &name],
                 )?
                 .iter()
                 .map(user_from_row)

@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_guests.sql"),
     include_str!("../../migrations/007_meeting_refusals.sql"),
     include_str!("../../migrations/008_messages_by_time.sql"),
+    include_str!("../../migrations/009_directory_order.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -316,6 +317,17 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(ctx.get::<String>(0)?.to_lowercase()),
+    )?;
+    // The directory's order, for the migration that stores it for existing users.
+    conn.create_scalar_function(
+        "directory_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(crate::domain::accounts::directory_key(
+                &ctx.get::<String>(0)?,
+            ))
+        },
     )?;
     // Admin commands may write while the server runs: wait for the lock instead of failing.
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -1647,9 +1659,16 @@ impl AccountRepo for Appender<'_, '_> {
     fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
         sql_exec(
             self.tx,
-            "INSERT INTO users (name, display_name, email, password_hash, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![u.name, u.display_name, u.email, u.password_hash, at],
+            "INSERT INTO users (name, display_name, email, password_hash, created_at, sort_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                u.name,
+                u.display_name,
+                u.email,
+                u.password_hash,
+                at,
+                u.sort_key
+            ],
         )?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -1890,20 +1909,47 @@ impl Store for SqliteStore {
         })
     }
 
-    fn search_users(&self, query: &str, limit: u32) -> Result<Vec<UserRecord>, StoreError> {
+    fn search_users(
+        &self,
+        query: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UserRecord>, StoreError> {
         let escaped = query
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = format!("%{}%", escaped.to_lowercase());
         self.with_reader(|c| {
+            // The row of `after` gives where the page starts; names are ASCII, so NOCASE and
+            // PostgreSQL's lower() order them alike.
+            let start: Option<(String, String)> = match after {
+                None => None,
+                Some(name) => Some(
+                    sql_row(
+                        c,
+                        "SELECT sort_key, name FROM users WHERE name = ?1",
+                        [name],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(Reason::NoSuchUser {
+                            name: name.to_owned(),
+                        })
+                    })?,
+                ),
+            };
+            let (key, name) = start.unzip();
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE disabled = 0 AND \
                  (unicode_lower(name) LIKE ?1 ESCAPE '\\' \
-                 OR unicode_lower(display_name) LIKE ?1 ESCAPE '\\') ORDER BY name LIMIT ?2"
+                 OR unicode_lower(display_name) LIKE ?1 ESCAPE '\\') \
+                 AND (?3 IS NULL OR (sort_key, name) > (?3, ?4)) \
+                 ORDER BY sort_key, name LIMIT ?2"
             ))?;
             Ok(stmt
-                .query_map(params![pattern, limit], user_from_row)?
+                .query_map(params![pattern, limit, key, name], user_from_row)?
                 .collect::<Result<_, _>>()?)
         })
     }

@@ -169,11 +169,13 @@ async fn disabling_an_account_revokes_its_sessions() {
         .request(Request::SearchUsers {
             query: "bob".into(),
             limit: None,
+            after: None,
+            online: false,
         })
         .await
         .unwrap()
     {
-        Response::Users { users } => assert!(users.is_empty()),
+        Response::Users { users, .. } => assert!(users.is_empty()),
         r => panic!("{r:?}"),
     }
     assert_eq!(

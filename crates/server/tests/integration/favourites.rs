@@ -34,11 +34,13 @@ async fn presence_is_shared_only_after_the_request_is_accepted() {
         .request(Request::SearchUsers {
             query: "bob".into(),
             limit: None,
+            after: None,
+            online: false,
         })
         .await
         .unwrap()
     {
-        Response::Users { users } => assert!(users[0].presence.is_none()),
+        Response::Users { users, .. } => assert!(users[0].presence.is_none()),
         r => panic!("{r:?}"),
     }
 

@@ -3,6 +3,7 @@
 mod auth;
 mod chat;
 mod cluster;
+mod directory;
 mod favourites;
 mod fuzz;
 mod groups;

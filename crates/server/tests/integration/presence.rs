@@ -147,11 +147,13 @@ async fn sync_snapshot_and_directory_show_presence_and_chosen_status_persists() 
         .request(Request::SearchUsers {
             query: "BO".into(),
             limit: None,
+            after: None,
+            online: false,
         })
         .await
         .unwrap()
     {
-        Response::Users { users } => {
+        Response::Users { users, .. } => {
             assert_eq!(users.len(), 1);
             assert_eq!(users[0].user.display_name, "bob Example");
             let p = users[0].presence.as_ref().unwrap();
@@ -166,11 +168,13 @@ async fn sync_snapshot_and_directory_show_presence_and_chosen_status_persists() 
         .request(Request::SearchUsers {
             query: "example".into(),
             limit: Some(2),
+            after: None,
+            online: false,
         })
         .await
         .unwrap()
     {
-        Response::Users { users } => {
+        Response::Users { users, .. } => {
             assert_eq!(users.len(), 2, "display names match and the limit holds")
         }
         r => panic!("{r:?}"),
@@ -277,10 +281,12 @@ async fn under_subscribers_presence_reaches_only_accepted_watchers_and_acceptanc
         .request(Request::SearchUsers {
             query: "bob".into(),
             limit: None,
+            after: None,
+            online: false,
         })
         .await
         .unwrap();
-    assert!(matches!(&mut hidden, Response::Users { users } if users[0].presence.is_none()));
+    assert!(matches!(&mut hidden, Response::Users { users, .. } if users[0].presence.is_none()));
 
     // Bob accepts alice's request: her connection sees him from then on, as it is.
     alice
@@ -311,11 +317,13 @@ async fn under_subscribers_presence_reaches_only_accepted_watchers_and_acceptanc
         .request(Request::SearchUsers {
             query: "bob".into(),
             limit: None,
+            after: None,
+            online: false,
         })
         .await
         .unwrap()
     {
-        Response::Users { users } => {
+        Response::Users { users, .. } => {
             assert_eq!(
                 users[0].presence.as_ref().unwrap().status,
                 PresenceStatus::Dnd
