@@ -233,3 +233,20 @@ describe("People", () => {
     expect(fake.watched).toEqual([]);
   });
 });
+
+describe("People, against a server that leaves `next` out on the last page", () => {
+  it("stops there", async () => {
+    const { fake } = await setup({
+      prepare: (f) => {
+        const page = f.directory.bind(f);
+        f.directory = async (q, after, online) => {
+          const p = await page(q, after, online);
+          return p.next === null ? ({ users: p.users } as unknown as typeof p) : p;
+        };
+      },
+    });
+    await settle();
+    expect(fake.callsOf("directory")).toHaveLength(1);
+    expect(names()).toEqual(["bob", "carol", "dave"]);
+  });
+});

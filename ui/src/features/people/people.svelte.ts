@@ -78,8 +78,9 @@ class PeopleState {
       const fresh = page.users.filter((e) => !have.has(e.user.name));
       for (const e of fresh) this.known.set(e.user.name, e.user);
       this.entries = fresh.length > 0 ? [...this.entries, ...fresh] : this.entries;
-      this.next = page.next;
-      this.done = page.next === null;
+      // The last page may leave `next` out rather than send null.
+      this.next = page.next ?? null;
+      this.done = this.next === null;
     } catch (e) {
       if (asked !== this.asked) return;
       // Stop here rather than ask again on every scroll; the view offers to retry.
