@@ -4,7 +4,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
-  server: { host: "127.0.0.1", port: 5173, strictPort: true },
+  server: {
+    host: "127.0.0.1",
+    port: 5173,
+    strictPort: true,
+    // The Help window bundles the user guide from the repository's docs/.
+    fs: { allow: [".", "../docs"] },
+  },
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
   // Component tests mount the browser build of Svelte in jsdom.
   resolve: { conditions: ["browser"] },

@@ -1,11 +1,14 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import Help from "./features/help/Help.svelte";
 import { reportPainted } from "./lib/ipc";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("no #app element");
-export default mount(App, { target });
+// The Help window (`open_help`) shows only the guide: it signs nobody in and calls no command.
+const help = location.hash === "#help";
+export default help ? mount(Help, { target }) : mount(App, { target });
 
 // Start-up is over when the first conversation row has been painted: it is in the DOM, and two
 // animation frames later the compositor has shown it.
