@@ -197,6 +197,32 @@ impl Session {
         }
     }
 
+    /// The handles of the app's windows (WebDriver's top-level browsing contexts).
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        let value = self.cmd("GET", "/window/handles", None)?;
+        Ok(value
+            .as_array()
+            .context("window handles are not a list")?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// The window commands go to.
+    pub fn window_handle(&self) -> Result<String> {
+        Ok(self
+            .cmd("GET", "/window", None)?
+            .as_str()
+            .context("the window handle is not a string")?
+            .to_owned())
+    }
+
+    /// Sends the next commands to another window.
+    pub fn switch_to_window(&self, handle: &str) -> Result<()> {
+        self.cmd("POST", "/window", Some(json!({ "handle": handle })))
+            .map(|_| ())
+    }
+
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         self.cmd(

@@ -749,3 +749,142 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
     })?;
     s.quit()
 }
+
+/// The `data-user` of the People view's rows, in order.
+fn people_rows(s: &Session) -> Result<Value> {
+    s.execute(
+        "return [...document.querySelectorAll('[data-testid=person]')].map(r => r.dataset.user);",
+        vec![],
+    )
+}
+
+#[test]
+fn the_people_view_toggles_offline_users_opens_a_chat_and_the_avatar_menu_signs_out() -> Result<()>
+{
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol", "dave"])?;
+    // Bob is online and busy, with a message; carol and dave stay offline.
+    let url = desk.server.ws_url();
+    let mut bob = desk.runtime().block_on(async {
+        let mut bob = confer_testkit::Client::login(&url, "bob", PASSWORD).await?;
+        bob.request(Request::SetPresence {
+            status: confer_proto::PresenceChoice::Dnd,
+            message: Some("Presenting".into()),
+        })
+        .await?;
+        anyhow::Ok(bob)
+    })?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+
+    s.wait_for("#tab-people", UI_WAIT)?.click()?;
+    // Offline users hidden (the default): only the others online.
+    s.until("online users only", UI_WAIT, |s| {
+        let rows = people_rows(s)?;
+        Ok((rows == serde_json::json!(["bob"])).then_some(()))
+    })?;
+    s.until("bob's message", UI_WAIT, |s| {
+        let text = s.execute(
+            "return document.querySelector('[data-testid=person][data-user=bob] \
+             [data-testid=person-message]')?.textContent ?? '';",
+            vec![],
+        )?;
+        Ok(text
+            .as_str()
+            .is_some_and(|t| t.ends_with("Presenting"))
+            .then_some(()))
+    })?;
+    ensure!(
+        s.wait_for("[data-testid=person][data-user=bob]", UI_WAIT)?
+            .attr("data-status")?
+            .as_deref()
+            == Some("dnd"),
+        "bob's row shows him busy"
+    );
+    // Shown: everyone, by display name, offline ones marked so.
+    s.wait_for("[data-testid=show-offline]", UI_WAIT)?.click()?;
+    s.until("everyone", UI_WAIT, |s| {
+        let rows = people_rows(s)?;
+        Ok((rows == serde_json::json!(["bob", "carol", "dave"])).then_some(()))
+    })?;
+    ensure!(
+        s.wait_for("[data-testid=person][data-user=carol]", UI_WAIT)?
+            .attr("data-status")?
+            .as_deref()
+            == Some("offline")
+    );
+    save_screenshot(&d, win, "people")?;
+    // Carol comes online while shown: her row follows.
+    let _carol = desk
+        .runtime()
+        .block_on(confer_testkit::Client::login(&url, "carol", PASSWORD))?;
+    s.until("carol online", UI_WAIT, |s| {
+        let status = s
+            .wait_for("[data-testid=person][data-user=carol]", UI_WAIT)?
+            .attr("data-status")?;
+        Ok((status.as_deref() == Some("online")).then_some(()))
+    })?;
+
+    // Opening bob's row opens the 1:1 chat, which bob then sees.
+    s.wait_for("[data-testid=person][data-user=bob]", UI_WAIT)?
+        .click()?;
+    s.wait_for(&row("bob"), UI_WAIT)?;
+    desk.runtime().block_on(async {
+        let conversations = bob.request(Request::ListConversations).await?;
+        match conversations {
+            Response::Conversations { conversations } => {
+                ensure!(conversations.len() == 1, "{conversations:?}");
+                Ok(())
+            }
+            r => bail!("unexpected {r:?}"),
+        }
+    })?;
+
+    // The avatar menu: About tells the server's address and version; Sign out forgets the
+    // token and shows the sign-in form.
+    s.wait_for(".status-button", UI_WAIT)?.click()?;
+    s.wait_for("[data-action=about]", UI_WAIT)?.click()?;
+    wait_text(
+        &s,
+        "[data-testid=about-server-version]",
+        Some(env!("CARGO_PKG_VERSION")),
+    )?;
+    let server = s.wait_for("[data-testid=about-server]", UI_WAIT)?.text()?;
+    let host = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    ensure!(server.contains(host), "{server} is not {url}");
+    s.wait_for("button.close", UI_WAIT)?.click()?;
+
+    // Help opens the user guide in a window of its own.
+    let main = s.window_handle()?;
+    s.wait_for(".status-button", UI_WAIT)?.click()?;
+    s.wait_for("[data-action=help]", UI_WAIT)?.click()?;
+    let help = s.until("the help window", UI_WAIT, |s| {
+        Ok(s.window_handles()?.into_iter().find(|h| *h != main))
+    })?;
+    s.switch_to_window(&help)?;
+    let heading = s.wait_for("[data-testid=user-guide] h1", UI_WAIT)?.text()?;
+    ensure!(heading == "Confer user guide", "{heading}");
+    s.switch_to_window(&main)?;
+
+    let token = desk.home().with_file_name("app-alice").join("token");
+    ensure!(token.exists(), "signed in with a stored token");
+    s.until("the menu again", UI_WAIT, |s| {
+        if s.find_all("[data-action=sign-out]")?.is_empty() {
+            if let Some(b) = s.find_all(".status-button")?.first() {
+                let _ = b.click();
+            }
+            return Ok(None);
+        }
+        Ok(Some(()))
+    })?;
+    s.wait_for("[data-action=sign-out]", UI_WAIT)?.click()?;
+    s.wait_for("input[name=server]", UI_WAIT)?;
+    ensure!(!token.exists(), "the token is forgotten after signing out");
+    s.quit()
+}
