@@ -214,6 +214,25 @@ pub async fn search_users(
     Ok(client(&state)?.search_users(&query, Some(20)).await?)
 }
 
+/// The draft of a conversation, kept on this device.
+#[tauri::command]
+pub async fn draft(
+    state: State<'_, AppState>,
+    conversation: u64,
+) -> Result<Option<String>, UiError> {
+    Ok(client(&state)?.draft(conversation).await?)
+}
+
+/// Keeps (or, blank, drops) the draft of a conversation.
+#[tauri::command]
+pub async fn set_draft(
+    state: State<'_, AppState>,
+    conversation: u64,
+    text: String,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_draft(conversation, text).await?)
+}
+
 /// A page of the People view: after the user named `after`, online users only when asked.
 #[tauri::command]
 pub async fn directory(

@@ -111,6 +111,8 @@ fn main() {
             commands::open_direct,
             commands::search_users,
             commands::directory,
+            commands::draft,
+            commands::set_draft,
             commands::sign_out,
             commands::about,
             commands::open_help,

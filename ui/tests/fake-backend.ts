@@ -295,6 +295,20 @@ export class FakeBackend implements Backend {
 
   /** Pages through everyone (this user included) by display name, then name; the cursor is the
    * name of the last user looked at, so an `online` page can come back short with a `next`. */
+  /** Drafts by conversation, as the core keeps them in the cache. */
+  readonly drafts = new Map<number, string>();
+
+  async draft(conversation: number): Promise<string | null> {
+    this.guard("draft", conversation);
+    return this.drafts.get(conversation) ?? null;
+  }
+
+  async setDraft(conversation: number, text: string): Promise<void> {
+    this.guard("setDraft", conversation, text);
+    if (text.trim() === "") this.drafts.delete(conversation);
+    else this.drafts.set(conversation, text);
+  }
+
   async directory(query: string, after: string | null, online: boolean): Promise<DirectoryPage> {
     this.guard("directory", query, after, online);
     const q = sortKey(query.trim());

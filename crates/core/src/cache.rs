@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_groups.sql"),
     include_str!("../migrations/003_rooms.sql"),
     include_str!("../migrations/004_lobby.sql"),
+    include_str!("../migrations/005_drafts.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -216,6 +217,38 @@ impl Cache {
                 "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )
+            .map(|_| ())
+        })
+    }
+
+    /// What the user was writing in a conversation, if anything.
+    pub fn draft(&self, conversation: u64) -> Result<Option<String>, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT text FROM drafts WHERE conversation_id = ?1",
+                [conversation],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Keeps the draft of a conversation; a blank one is dropped.
+    pub fn set_draft(&self, conversation: u64, text: &str, at: i64) -> Result<(), CoreError> {
+        self.with(|c| {
+            if text.trim().is_empty() {
+                c.execute(
+                    "DELETE FROM drafts WHERE conversation_id = ?1",
+                    [conversation],
+                )
+            } else {
+                c.execute(
+                    "INSERT INTO drafts (conversation_id, text, updated_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT(conversation_id) DO UPDATE SET text = excluded.text, \
+                     updated_at = excluded.updated_at",
+                    params![conversation, text, at],
+                )
+            }
             .map(|_| ())
         })
     }
@@ -1048,6 +1081,10 @@ fn apply_one(
                 [conversation],
             )?;
             tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
+            tx.execute(
+                "DELETE FROM drafts WHERE conversation_id = ?1",
+                [conversation],
+            )?;
             applied.conversations.push(*conversation);
         }
         Change::Invited {

@@ -842,6 +842,19 @@ impl Client {
         .await
     }
 
+    /// What the user was writing in a conversation (kept on this device across restarts).
+    pub async fn draft(&self, conversation: u64) -> Result<Option<String>, CoreError> {
+        self.inner.cache.run(move |c| c.draft(conversation)).await
+    }
+
+    /// Keeps what the user is writing in a conversation; a blank draft is dropped.
+    pub async fn set_draft(&self, conversation: u64, text: String) -> Result<(), CoreError> {
+        self.inner
+            .cache
+            .run(move |c| c.set_draft(conversation, &text, now_ms()))
+            .await
+    }
+
     /// Clears a conversation's history for this user.
     pub async fn clear_history(&self, conversation: u64) -> Result<(), CoreError> {
         self.request_ok(Request::ClearHistory { conversation })

@@ -827,3 +827,54 @@ async fn when_its_server_stops_the_client_moves_to_the_next_and_resumes_from_its
     bob.close().await;
     drop((b, tmp));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_stay_with_their_conversation_across_restarts_and_go_with_it() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let direct = alice.direct_conversation("bob").await.unwrap();
+    let group = alice
+        .create_group(&["bob".into()], Some("Release crew".into()))
+        .await
+        .unwrap();
+    alice
+        .set_draft(direct, "half a thought for bob".into())
+        .await
+        .unwrap();
+    alice.set_draft(group, "for the crew".into()).await.unwrap();
+    assert_eq!(
+        alice.draft(direct).await.unwrap().as_deref(),
+        Some("half a thought for bob")
+    );
+    // Blank text drops a draft.
+    alice.set_draft(group, "  ".into()).await.unwrap();
+    assert_eq!(alice.draft(group).await.unwrap(), None);
+    alice.set_draft(group, "for the crew".into()).await.unwrap();
+    alice.close().await;
+
+    // After a restart of the app, the drafts are still there.
+    let alice = env.client("alice", "desk").await;
+    assert_eq!(
+        alice.draft(direct).await.unwrap().as_deref(),
+        Some("half a thought for bob")
+    );
+    assert_eq!(
+        alice.draft(group).await.unwrap().as_deref(),
+        Some("for the crew")
+    );
+    // Leaving the group removes it from this device, its draft with it.
+    let mut events = alice.subscribe();
+    alice.leave_group(group).await.unwrap();
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if alice.draft(group).await.unwrap().is_none() {
+                break;
+            }
+            let _ = events.recv().await;
+        }
+    })
+    .await
+    .expect("the draft of a conversation left is gone");
+    assert!(alice.draft(direct).await.unwrap().is_some());
+    alice.close().await;
+}

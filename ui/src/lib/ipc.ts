@@ -38,6 +38,10 @@ export interface Backend {
   openDirect(user: string): Promise<number>;
   searchUsers(query: string): Promise<DirectoryEntry[]>;
   directory(query: string, after: string | null, online: boolean): Promise<DirectoryPage>;
+  /** What the user was writing in a conversation, kept on this device across restarts. */
+  draft(conversation: number): Promise<string | null>;
+  /** Keeps the draft of a conversation; an empty one is dropped. */
+  setDraft(conversation: number, text: string): Promise<void>;
   /** The About box's facts: app version, licence, the server's address and version. */
   about(): Promise<About>;
   /** Signs out on the server, forgets this device's token; the app shows the sign-in form. */
@@ -131,6 +135,8 @@ const tauriBackend: Backend = {
   openDirect: (user) => call("open_direct", { user }),
   searchUsers: (query) => call("search_users", { query }),
   directory: (query, after, online) => call("directory", { query, after, online }),
+  draft: (conversation) => call("draft", { conversation }),
+  setDraft: (conversation, text) => call("set_draft", { conversation, text }),
   about: () => call("about"),
   signOut: () => call("sign_out"),
   openHelp: () => call("open_help"),
