@@ -331,7 +331,7 @@ export class FakeBackend implements Backend {
       users.push(e);
     }
     const more = all.slice(i).some((u) => q === "" || sortKey(u.name).includes(q) || sortKey(u.display_name).includes(q));
-    return clone({ users, next: more ? all[i - 1].name : null });
+    return clone({ users, next: more ? all[i - 1].name : null, aliases: [] });
   }
 
   async about(): Promise<About> {

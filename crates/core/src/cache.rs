@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_rooms.sql"),
     include_str!("../migrations/004_lobby.sql"),
     include_str!("../migrations/005_drafts.sql"),
+    include_str!("../migrations/006_aliases.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -727,7 +728,7 @@ impl Cache {
             let row = c
                 .query_row(
                     "SELECT kind, members, created_at, read_through, muted, cleared_through, name, \
-                     owner, moderators, mute_all, lobby FROM conversations WHERE id = ?1",
+                     owner, moderators, mute_all, lobby, alias FROM conversations WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -743,6 +744,7 @@ impl Cache {
                                 r.get::<_, String>(8)?,
                                 r.get::<_, bool>(9)?,
                                 r.get::<_, bool>(10)?,
+                                r.get::<_, Option<String>>(11)?,
                             ),
                         ))
                     },
@@ -752,7 +754,7 @@ impl Cache {
             else {
                 return Ok(None);
             };
-            let (owner, moderators, mute_all, lobby) = room;
+            let (owner, moderators, mute_all, lobby, alias) = room;
             let unread = unread(c, id, read_through.max(cleared), me)?;
             let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
             let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
@@ -767,6 +769,7 @@ impl Cache {
                     moderators: serde_json::from_str(&moderators).unwrap_or_default(),
                     mute_all,
                     lobby,
+                    alias: alias.and_then(|a| serde_json::from_str(&a).ok()),
                 },
                 last_message: last,
                 unread,
@@ -900,6 +903,7 @@ fn kind_from_str(kind: &str) -> confer_proto::ConversationKind {
     match kind {
         "group" => confer_proto::ConversationKind::Group,
         "room" => confer_proto::ConversationKind::Room,
+        "alias" => confer_proto::ConversationKind::Alias,
         _ => confer_proto::ConversationKind::Direct,
     }
 }
@@ -910,14 +914,19 @@ fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Resul
         confer_proto::ConversationKind::Direct => "direct",
         confer_proto::ConversationKind::Group => "group",
         confer_proto::ConversationKind::Room => "room",
+        confer_proto::ConversationKind::Alias => "alias",
     };
     let moderators = serde_json::to_string(&info.moderators).expect("names serialise");
+    let alias = info
+        .alias
+        .as_ref()
+        .map(|a| serde_json::to_string(a).expect("aliases serialise"));
     tx.execute(
         "INSERT INTO conversations (id, kind, members, created_at, name, owner, moderators, mute_all, \
-         lobby) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         lobby, alias) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
          ON CONFLICT(id) DO UPDATE SET members = excluded.members, kind = excluded.kind, \
          name = excluded.name, owner = excluded.owner, moderators = excluded.moderators, \
-         mute_all = excluded.mute_all, lobby = excluded.lobby",
+         mute_all = excluded.mute_all, lobby = excluded.lobby, alias = excluded.alias",
         params![
             info.id,
             kind,
@@ -927,7 +936,8 @@ fn upsert_info(tx: &Transaction<'_>, info: &ConversationInfo) -> rusqlite::Resul
             info.owner,
             moderators,
             info.mute_all,
-            info.lobby
+            info.lobby,
+            alias
         ],
     )?;
     Ok(())
@@ -1010,6 +1020,7 @@ fn apply_one(
                         moderators: vec![],
                         mute_all: false,
                         lobby: false,
+                        alias: None,
                     },
                 )?;
             }

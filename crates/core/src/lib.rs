@@ -250,6 +250,8 @@ pub struct DirectoryPage {
     pub users: Vec<DirectoryEntry>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<String>,
+    /// On the first page: the aliases matching the query, shown above the users.
+    pub aliases: Vec<confer_proto::AliasInfo>,
 }
 
 /// The connection's state.
@@ -933,7 +935,15 @@ impl Client {
             })
             .await?
         {
-            Response::Users { users, next } => Ok(DirectoryPage { users, next }),
+            Response::Users {
+                users,
+                next,
+                aliases,
+            } => Ok(DirectoryPage {
+                users,
+                next,
+                aliases,
+            }),
             other => Err(unexpected(other)),
         }
     }

@@ -262,6 +262,16 @@ pub enum Reason {
         /// The name.
         name: String,
     },
+    /// No alias has this name.
+    NoSuchAlias {
+        /// The name asked for.
+        name: String,
+    },
+    /// The name belongs to an alias already (aliases and users share names).
+    AliasExists {
+        /// The name.
+        name: String,
+    },
     /// Not a valid account name: 1 to 64 letters, digits, '.', '_' or '-', starting with a
     /// letter or digit.
     InvalidUserName {
@@ -515,6 +525,8 @@ impl fmt::Display for Reason {
             ),
             Self::NoSuchUser { name } => write!(f, "There is no user named {name:?}."),
             Self::UserExists { name } => write!(f, "A user named {name:?} already exists."),
+            Self::NoSuchAlias { name } => write!(f, "There is no alias named {name:?}."),
+            Self::AliasExists { name } => write!(f, "An alias named {name:?} already exists."),
             Self::InvalidUserName { name } => write!(
                 f,
                 "User name {name:?} is invalid: use 1 to 64 letters, digits, '.', '_' or '-', \

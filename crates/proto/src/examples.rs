@@ -38,6 +38,7 @@ fn group() -> ConversationInfo {
         moderators: vec![],
         mute_all: false,
         lobby: false,
+        alias: None,
     }
 }
 
@@ -95,6 +96,7 @@ fn room() -> ConversationInfo {
         moderators: vec!["alice".into(), "bob".into()],
         mute_all: true,
         lobby: true,
+        alias: None,
     }
 }
 
@@ -119,6 +121,7 @@ fn info() -> ConversationInfo {
         moderators: vec![],
         mute_all: false,
         lobby: false,
+        alias: None,
     }
 }
 
@@ -362,6 +365,11 @@ pub fn responses() -> Vec<Response> {
                 presence: Some(presence()),
             }],
             next: Some("bob".into()),
+            aliases: vec![AliasInfo {
+                name: "support".into(),
+                display_name: "IT Support".into(),
+                writer: None,
+            }],
         },
         Response::Conversation {
             conversation: summary(),
@@ -709,6 +717,18 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             },
         ),
         (C::Conflict, Reason::NameTaken),
+        (
+            C::NotFound,
+            Reason::NoSuchAlias {
+                name: "support".into(),
+            },
+        ),
+        (
+            C::Conflict,
+            Reason::AliasExists {
+                name: "support".into(),
+            },
+        ),
         (C::Conflict, Reason::AlreadyGuest),
         (C::Invalid, Reason::GuestNeedsName),
         (C::Conflict, Reason::GuestAlreadyAdmitted { guest: 8 }),
@@ -753,6 +773,8 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::NameCharacter { .. }
             | Reason::NoSuchUser { .. }
             | Reason::UserExists { .. }
+            | Reason::NoSuchAlias { .. }
+            | Reason::AliasExists { .. }
             | Reason::InvalidUserName { .. }
             | Reason::DirectWithSelf
             | Reason::FavouriteSelf

@@ -461,6 +461,10 @@ pub enum Response {
         /// `limit` entries (even none) and still have a next one when `online` skipped many.
         #[serde(default)]
         next: Option<String>,
+        /// On the first page, the aliases matching the query: shown above the users, with no
+        /// presence of their own.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aliases: Vec<AliasInfo>,
     },
     /// One conversation.
     Conversation {
@@ -741,6 +745,22 @@ pub enum ConversationKind {
     Group,
     /// A Virtual Room: persistent, with an owner, moderators, members and a join link.
     Room,
+    /// A conversation between one person and an alias ("support"): every member of the alias
+    /// is in it and any of them answers.
+    Alias,
+}
+
+/// A shared address that several people answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AliasInfo {
+    /// Its name, used like a user name (`send support …`).
+    pub name: String,
+    /// What people see ("IT Support").
+    pub display_name: String,
+    /// In an alias conversation: who wrote to the alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub writer: Option<String>,
 }
 
 /// A conversation's identity and members.
@@ -776,6 +796,11 @@ pub struct ConversationInfo {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[ts(as = "Option<bool>", optional)]
     pub lobby: bool,
+    /// The alias of an alias conversation. Its writer sees the alias among the members
+    /// instead of the people who answer (unless the alias shows them); they see the writer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub alias: Option<AliasInfo>,
 }
 
 /// A conversation as one user sees it.

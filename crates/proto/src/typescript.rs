@@ -26,6 +26,7 @@ pub fn typescript_bindings() -> String {
         PresenceStatus::decl(),
         Presence::decl(),
         DirectoryEntry::decl(),
+        AliasInfo::decl(),
         ConversationKind::decl(),
         MessageKind::decl(),
         OngoingMeeting::decl(),

@@ -144,6 +144,70 @@ pub fn add_users(
     })
 }
 
+/// Defines an alias with its first members, in one transaction.
+pub fn add_alias(
+    at: impl Into<Location>,
+    name: &str,
+    display_name: &str,
+    members: &[String],
+    show_members: bool,
+) -> Result<(), ServerError> {
+    let mut ops = vec![WriteOp::CreateAlias {
+        name: name.to_owned(),
+        display_name: display_name.to_owned(),
+        show_members,
+    }];
+    ops.extend(members.iter().map(|m| WriteOp::AddAliasMember {
+        alias: name.to_owned(),
+        member: m.clone(),
+    }));
+    with_store(at, |store| {
+        let mut results = store.write_batch(ops)?.into_iter();
+        // The alias itself first: refused (its name taken, say), nothing else was done.
+        results.next().expect("one result per op")?;
+        // All or nothing: a bad member leaves no half-made alias behind.
+        if let Some(e) = results.find_map(Result::err) {
+            write(
+                store,
+                WriteOp::DeleteAlias {
+                    name: name.to_owned(),
+                },
+            )?;
+            return Err(e.into());
+        }
+        Ok(())
+    })
+}
+
+/// Every alias with its members.
+pub fn list_aliases(at: impl Into<Location>) -> Result<Vec<store::AliasListing>, ServerError> {
+    with_store(at, |store| Ok(store.aliases()?))
+}
+
+/// Removes an alias; its conversations go.
+pub fn remove_alias(at: impl Into<Location>, name: &str) -> Result<(), ServerError> {
+    let op = WriteOp::DeleteAlias {
+        name: name.to_owned(),
+    };
+    with_store(at, |store| write(store, op))
+}
+
+/// Adds (`true`) or removes a member of an alias.
+pub fn alias_member(
+    at: impl Into<Location>,
+    alias: &str,
+    member: &str,
+    add: bool,
+) -> Result<(), ServerError> {
+    let (alias, member) = (alias.to_owned(), member.to_owned());
+    let op = if add {
+        WriteOp::AddAliasMember { alias, member }
+    } else {
+        WriteOp::RemoveAliasMember { alias, member }
+    };
+    with_store(at, |store| write(store, op))
+}
+
 /// Every account.
 pub fn list_users(at: impl Into<Location>) -> Result<Vec<UserRecord>, ServerError> {
     with_store(at, |store| Ok(store.list_users()?))

@@ -22,8 +22,45 @@ struct Job {
 
 enum Msg {
     Job(Job),
+    /// Look for changes another process committed (see [`Outside`]).
+    Tick,
     /// Commit what is queued, then exit.
     Stop,
+}
+
+/// How often the writer looks for changes that another process (an admin command: `alias
+/// add-member`, say) wrote to the store while it idles.
+const OUTSIDE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Changes committed by another process on a one-node store reach the clients through this
+/// writer, in position order: it knows every position it fanned out, so a newer position it
+/// did not write is someone else's, read back and fanned out before anything newer. (A
+/// cluster's sequencer catches up from the database the same way on its own.)
+struct Outside {
+    /// Every position up to here was fanned out.
+    known: u64,
+}
+
+impl Outside {
+    /// Fans out what others committed up to `upto` (the newest position, as read).
+    fn catch_up(&mut self, store: &dyn Store, fanout: &Fanout, node: &str, upto: u64) {
+        while self.known < upto {
+            match store.stream_since(self.known, 1_000) {
+                Ok(rows) if !rows.is_empty() => {
+                    let after = self.known;
+                    self.known = rows.iter().map(|p| p.position).max().unwrap_or(upto);
+                    let rows = rows.into_iter().filter(|p| p.position <= upto).collect();
+                    fanout.committed(node, after, rows, Vec::new());
+                }
+                // Nothing readable (deleted since): clients find out on their next sync.
+                Ok(_) => self.known = upto,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading changes committed elsewhere failed");
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Submits ops to the writer; cloned by every connection. The writer stops once every handle is
@@ -69,21 +106,51 @@ pub fn spawn(
     metrics: Arc<Metrics>,
 ) -> (WriterHandle, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let local = matches!(fanout, Fanout::Local(_));
+    if local {
+        // Owned by the writer's channel: it ends once the writer's last handle is gone.
+        let weak = tx.downgrade();
+        std::thread::Builder::new()
+            .name("confer-writer-tick".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(OUTSIDE_EVERY);
+                    let Some(tx) = weak.upgrade() else { return };
+                    // A full queue means a busy writer, which looks at every batch anyway.
+                    if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(Msg::Tick) {
+                        return;
+                    }
+                }
+            })
+            .expect("spawn writer tick thread");
+    }
     let thread = std::thread::Builder::new()
         .name("confer-writer".into())
         .spawn(move || {
+            let mut outside = Outside {
+                known: store.max_position().unwrap_or(0),
+            };
             let mut stopping = false;
             while !stopping {
                 let mut jobs = Vec::new();
+                let mut tick = false;
                 match rx.blocking_recv() {
                     Some(Msg::Job(job)) => jobs.push(job),
+                    Some(Msg::Tick) => tick = true,
                     Some(Msg::Stop) | None => stopping = true,
                 }
                 while jobs.len() < MAX_BATCH {
                     match rx.try_recv() {
                         Ok(Msg::Job(job)) => jobs.push(job),
+                        Ok(Msg::Tick) => tick = true,
                         Ok(Msg::Stop) => stopping = true,
                         Err(_) => break,
+                    }
+                }
+                if local && tick && jobs.is_empty() {
+                    match store.max_position() {
+                        Ok(max) => outside.catch_up(store.as_ref(), &fanout, &node, max),
+                        Err(e) => tracing::warn!(error = %e, "reading the newest position failed"),
                     }
                 }
                 if jobs.is_empty() {
@@ -99,6 +166,10 @@ pub fn spawn(
                         .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))));
                 match batch {
                     Ok(batch) => {
+                        // What another process committed before this batch goes out first.
+                        if local {
+                            outside.catch_up(store.as_ref(), &fanout, &node, batch.after);
+                        }
                         let mut changes = Vec::new();
                         let mut notices = Vec::new();
                         for result in &batch.results {
@@ -113,6 +184,9 @@ pub fn spawn(
                                 }
                                 Err(_) => {}
                             }
+                        }
+                        if let Some(newest) = changes.iter().map(|p| p.position).max() {
+                            outside.known = outside.known.max(newest);
                         }
                         // Fanned out before the acks, as one batch: a client that sees its ack
                         // has its change on the way to every device.

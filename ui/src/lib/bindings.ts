@@ -3,7 +3,7 @@
 export const PROTOCOL_VERSION = 2;
 export const MAX_TEXT_BYTES = 16384;
 
-export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":2,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"unknown"}];
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":2,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"unknown"}];
 
 export type ClientFrame = { 
 /**
@@ -365,7 +365,12 @@ users: Array<DirectoryEntry>,
  * Where the next page starts; absent on the last page. A page may hold fewer than
  * `limit` entries (even none) and still have a next one when `online` skipped many.
  */
-next: string | null, } | { "type": "conversation", 
+next: string | null, 
+/**
+ * On the first page, the aliases matching the query: shown above the users, with no
+ * presence of their own.
+ */
+aliases?: Array<AliasInfo>, } | { "type": "conversation", 
 /**
  * It.
  */
@@ -624,6 +629,14 @@ name: string, } | { "reason": "user_exists",
 /**
  * The name.
  */
+name: string, } | { "reason": "no_such_alias", 
+/**
+ * The name asked for.
+ */
+name: string, } | { "reason": "alias_exists", 
+/**
+ * The name.
+ */
 name: string, } | { "reason": "invalid_user_name", 
 /**
  * The name given.
@@ -792,7 +805,21 @@ user: UserInfo,
  */
 presence: Presence | null, };
 
-export type ConversationKind = "direct" | "group" | "room";
+export type AliasInfo = { 
+/**
+ * Its name, used like a user name (`send support …`).
+ */
+name: string, 
+/**
+ * What people see ("IT Support").
+ */
+display_name: string, 
+/**
+ * In an alias conversation: who wrote to the alias.
+ */
+writer?: string, };
+
+export type ConversationKind = "direct" | "group" | "room" | "alias";
 
 export type MessageKind = "text" | "joined" | "left";
 
@@ -934,7 +961,12 @@ mute_all?: boolean,
 /**
  * A room's lobby: moderators admit or refuse each external guest.
  */
-lobby?: boolean, };
+lobby?: boolean, 
+/**
+ * The alias of an alias conversation. Its writer sees the alias among the members
+ * instead of the people who answer (unless the alias shows them); they see the writer.
+ */
+alias?: AliasInfo, };
 
 export type ConversationSummary = { 
 /**
@@ -1267,7 +1299,11 @@ users: Array<DirectoryEntry>,
 /**
  * Pass as `after` for the next page; absent on the last.
  */
-next: string | null, };
+next: string | null, 
+/**
+ * On the first page: the aliases matching the query, shown above the users.
+ */
+aliases: Array<AliasInfo>, };
 
 export type About = { 
 /**

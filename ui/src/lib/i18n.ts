@@ -46,6 +46,9 @@ export interface Words {
   everyone: string;
   /** The directory's heading below the favourites (who is not one of them). */
   everyoneElse: string;
+  /** The directory's heading over aliases, and what an alias row says instead of a status. */
+  aliases: string;
+  sharedAddress: string;
   loading: string;
   nobodyMatches: string;
   nobodyOnline: string;
@@ -100,6 +103,8 @@ const en: Catalogue = {
       `${en.fields[r.field]} may not hold control, invisible or direction-changing characters (${codePoint(r.code_point)}).`,
     no_such_user: (r) => `There is no user named "${r.name}".`,
     user_exists: (r) => `A user named "${r.name}" already exists.`,
+    no_such_alias: (r) => `There is no alias named "${r.name}".`,
+    alias_exists: (r) => `An alias named "${r.name}" already exists.`,
     invalid_user_name: (r) =>
       `User name "${r.name}" is invalid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
     direct_with_self: () => "You cannot open a conversation with yourself.",
@@ -185,6 +190,8 @@ const en: Catalogue = {
     favourites: "Favourites",
     everyone: "Everyone",
     everyoneElse: "Everyone else",
+    aliases: "Aliases",
+    sharedAddress: "Shared address",
     loading: "Loading…",
     nobodyMatches: "Nobody matches.",
     nobodyOnline: "Nobody else is online.",
@@ -241,6 +248,8 @@ const fr: Catalogue = {
       `${fr.fields[r.field]} ne peut pas contenir de caractère de contrôle, invisible ou qui change le sens d'écriture (${codePoint(r.code_point)}).`,
     no_such_user: (r) => `Il n'y a pas d'utilisateur nommé « ${r.name} ».`,
     user_exists: (r) => `Un utilisateur nommé « ${r.name} » existe déjà.`,
+    no_such_alias: (r) => `Il n'existe pas d'alias nommé « ${r.name} ».`,
+    alias_exists: (r) => `Un alias nommé « ${r.name} » existe déjà.`,
     invalid_user_name: (r) =>
       `Le nom d'utilisateur « ${r.name} » n'est pas valide : de 1 à 64 lettres, chiffres, « . », « _ » ou « - », en commençant par une lettre ou un chiffre.`,
     direct_with_self: () => "Vous ne pouvez pas ouvrir une conversation avec vous-même.",
@@ -327,6 +336,8 @@ const fr: Catalogue = {
     favourites: "Favoris",
     everyone: "Tout le monde",
     everyoneElse: "Tous les autres",
+    aliases: "Alias",
+    sharedAddress: "Adresse partagée",
     loading: "Chargement…",
     nobodyMatches: "Personne ne correspond.",
     nobodyOnline: "Personne d'autre n'est en ligne.",

@@ -33,11 +33,23 @@ export function linkToken(text: string): string {
 
 /** How a conversation is called: the other person, the group's name (or its members), the room's name. */
 export function titleOf(info: ConversationView["info"], me: string): string {
+  // An alias conversation: its writer sees the alias; those who answer see whom they answer.
+  if (info.kind === "alias" && info.alias) {
+    const writer = info.alias.writer;
+    return writer && writer !== me ? `${info.alias.display_name} · ${writer}` : info.alias.display_name;
+  }
   if (info.kind === "direct") return info.members.find((m) => m !== me) ?? info.members[0] ?? "";
   if (info.name) return info.name;
   if (info.kind === "room") return "Room";
   const others = info.members.filter((m) => m !== me);
   return others.length > 0 ? others.join(", ") : "Group";
+}
+
+/** Who a message is shown from: in an alias conversation, answers read "IT Support · bob" (or
+ * the alias alone where the server hides who answered). */
+export function senderLabel(info: ConversationView["info"], sender: string): string {
+  if (info.kind !== "alias" || !info.alias || sender === info.alias.writer) return sender;
+  return sender === info.alias.name ? info.alias.display_name : `${info.alias.display_name} · ${sender}`;
 }
 
 /** A member's role in a room. */

@@ -37,6 +37,8 @@ pub(crate) fn directory_key(display_name: &str) -> String {
 
 /// What the account rules read and write, inside the store's write transaction.
 pub(crate) trait AccountRepo: UserLookup {
+    /// Whether an alias has this name (any case): users and aliases share names.
+    fn alias_name_taken(&mut self, name: &str) -> Result<bool, StoreError>;
     /// Stores an account; returns its id.
     fn insert_user(&mut self, user: NewUser<'_>, at: i64) -> Result<UserId, StoreError>;
     /// Replaces a password hash.
@@ -71,6 +73,9 @@ pub(crate) fn create_user(
     let display_name = names::clean(Field::DisplayName, display_name, 128)?;
     if r.lookup_user(&name)?.is_some() {
         return Err(StoreError::Conflict(Reason::UserExists { name }));
+    }
+    if r.alias_name_taken(&name)? {
+        return Err(StoreError::Conflict(Reason::AliasExists { name }));
     }
     r.insert_user(
         NewUser {
@@ -114,7 +119,7 @@ fn existing(r: &mut impl AccountRepo, name: &str) -> Result<UserId, StoreError> 
 
 /// 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit: a login
 /// that every protocol (XMPP's localpart included) and every shell can carry.
-fn validate_login(name: &str) -> Result<(), StoreError> {
+pub(crate) fn validate_login(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name

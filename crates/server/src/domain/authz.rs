@@ -19,6 +19,8 @@ pub(crate) enum Kind {
     Group,
     /// A Virtual Room.
     Room,
+    /// A writer and the people who answer for an alias.
+    Alias,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
         match s {
             "group" => Self::Group,
             "room" => Self::Room,
+            "alias" => Self::Alias,
             _ => Self::Direct,
         }
     }
@@ -39,8 +42,10 @@ pub(crate) enum Role {
     Owner,
     /// Manages members, the link, the lobby and the calendar.
     Moderator,
-    /// Everyone else.
+    /// Everyone else (in an alias conversation: the one who wrote to the alias).
     Member,
+    /// Answers for the alias in an alias conversation, as a member of the alias.
+    Agent,
 }
 
 impl Role {
@@ -49,12 +54,13 @@ impl Role {
         match s {
             "owner" => Self::Owner,
             "moderator" => Self::Moderator,
+            "agent" => Self::Agent,
             _ => Self::Member,
         }
     }
 
     fn moderates(self) -> bool {
-        self != Self::Member
+        matches!(self, Self::Owner | Self::Moderator)
     }
 }
 
@@ -128,9 +134,11 @@ pub(crate) fn user_can(
             Kind::Direct => Ok(role),
             Kind::Room if role.moderates() => Ok(role),
             Kind::Room => forbidden(Reason::ModeratorsOnly { conversation }),
-            Kind::Group => invalid(Reason::NoMeetingLink { conversation }),
+            Kind::Group | Kind::Alias => invalid(Reason::NoMeetingLink { conversation }),
         },
-        Action::UseMeeting if kind == Kind::Group => invalid(Reason::NoMeeting { conversation }),
+        Action::UseMeeting if matches!(kind, Kind::Group | Kind::Alias) => {
+            invalid(Reason::NoMeeting { conversation })
+        }
         Action::UseMeeting => Ok(role),
         _ if kind != Kind::Room => invalid(Reason::NotARoom { conversation }),
         Action::UseRoom => Ok(role),

@@ -11,7 +11,10 @@ use std::collections::HashMap;
 
 use confer_proto::{Change, Message, MessageKind, Reason, SendAck, TickState};
 
-use super::authz::{self, Action, Standing};
+use super::{
+    aliases::{self, AliasReads},
+    authz::{self, Action, Kind, Standing},
+};
 use crate::store::{ConversationId, StoreError, UserId};
 
 /// A member's own cursors in a conversation.
@@ -29,7 +32,9 @@ pub(crate) struct Cursors {
 pub(crate) type Aggregates = HashMap<UserId, (u64, u64)>;
 
 /// What the chat rules read and write; implemented by each store inside its transaction.
-pub(crate) trait ChatRepo {
+pub(crate) trait ChatRepo: AliasReads {
+    /// The members of a conversation.
+    fn member_ids(&mut self, conversation: ConversationId) -> Result<Vec<UserId>, StoreError>;
     /// Where `user` stands towards `conversation`.
     fn standing(
         &mut self,
@@ -139,11 +144,8 @@ pub(crate) fn send_message(
             duplicate: true,
         });
     }
-    authz::user_can(
-        r.standing(conversation, user)?,
-        Action::Participate,
-        conversation,
-    )?;
+    let standing = r.standing(conversation, user)?;
+    authz::user_can(standing, Action::Participate, conversation)?;
     let seq = r.append_message(conversation, user, &client_id, &text, now)?;
     let message = Message {
         conversation,
@@ -155,7 +157,11 @@ pub(crate) fn send_message(
         state: TickState::Sent,
         kind: MessageKind::Text,
     };
-    r.publish_to_members(conversation, Change::Message { message })?;
+    if matches!(standing, Standing::Member(Kind::Alias, _)) {
+        aliases::publish_message(r, conversation, message)?;
+    } else {
+        r.publish_to_members(conversation, Change::Message { message })?;
+    }
     Ok(SendAck {
         conversation,
         client_id,

@@ -39,6 +39,8 @@ pub(crate) struct NewConversation<'a> {
     pub pair: Option<(UserId, UserId)>,
     /// Its meeting link token (rooms and direct conversations).
     pub link: Option<&'a str>,
+    /// An alias conversation's alias and writer: one conversation per writer and alias.
+    pub alias: Option<(super::aliases::AliasId, UserId)>,
 }
 
 /// Where a new member starts reading.
@@ -92,8 +94,6 @@ pub(crate) trait ConversationRepo: ChatRepo + UserLookup {
         user: UserId,
         role: Role,
     ) -> Result<(), StoreError>;
-    /// The members, by id.
-    fn member_ids(&mut self, conversation: ConversationId) -> Result<Vec<UserId>, StoreError>;
     /// How many members other than `except` moderate (the owner included).
     fn moderators_besides(
         &mut self,
@@ -194,6 +194,7 @@ pub(crate) fn open_direct(
                     name: None,
                     pair: Some(pair),
                     link: Some(&link),
+                    alias: None,
                 },
                 now,
             )?;
@@ -242,6 +243,7 @@ pub(crate) fn create_group(
             name: name.as_deref(),
             pair: None,
             link: None,
+            alias: None,
         },
         now,
     )?;
@@ -362,6 +364,7 @@ pub(crate) fn create_room(
             name: Some(&name),
             pair: None,
             link: Some(link),
+            alias: None,
         },
         now,
     )?;

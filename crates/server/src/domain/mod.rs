@@ -6,6 +6,7 @@
 //! and the rule for names.
 
 pub(crate) mod accounts;
+pub(crate) mod aliases;
 pub(crate) mod authz;
 pub(crate) mod chat;
 pub(crate) mod conversations;
@@ -21,11 +22,14 @@ use conversations::RoomFlag;
 
 /// Everything a store offers the rules inside one write transaction.
 pub(crate) trait WriteRepo:
-    accounts::AccountRepo + meetings::MeetingRepo + people::PeopleRepo
+    accounts::AccountRepo + aliases::AliasRepo + meetings::MeetingRepo + people::PeopleRepo
 {
 }
 
-impl<T: accounts::AccountRepo + meetings::MeetingRepo + people::PeopleRepo> WriteRepo for T {}
+impl<T> WriteRepo for T where
+    T: accounts::AccountRepo + aliases::AliasRepo + meetings::MeetingRepo + people::PeopleRepo
+{
+}
 
 /// Applies one write op at `now` (ms since the epoch): the one place that maps an op to its
 /// rule. The store runs it inside its transaction (a savepoint per op) and collects what the
@@ -59,7 +63,23 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
         } => Outcome::Session(r.insert_session(user, &token_hash, device.as_deref(), now)?),
         WriteOp::RevokeSession { session } => done(r.revoke_session(session)?),
         WriteOp::OpenDirect { user, other } => {
-            Conversation(Box::new(conversations::open_direct(r, user, &other, now)?))
+            Conversation(Box::new(aliases::open(r, user, &other, now)?))
+        }
+        WriteOp::CreateAlias {
+            name,
+            display_name,
+            show_members,
+        } => done(aliases::create_alias(
+            r,
+            &name,
+            &display_name,
+            show_members,
+            now,
+        )?),
+        WriteOp::DeleteAlias { name } => done(aliases::delete_alias(r, &name)?),
+        WriteOp::AddAliasMember { alias, member } => done(aliases::add_member(r, &alias, &member)?),
+        WriteOp::RemoveAliasMember { alias, member } => {
+            done(aliases::remove_member(r, &alias, &member)?)
         }
         WriteOp::SendMessage {
             user,

@@ -16,6 +16,7 @@ use confer_proto::{
 };
 
 use super::{
+    aliases::AliasReads,
     authz::{self, Action, Standing},
     chat::Cursors,
     meetings::{self, MeetingReads},
@@ -66,7 +67,7 @@ pub(crate) struct StreamRow {
 }
 
 /// The read primitives the views are built from.
-pub(crate) trait ViewRepo: MeetingReads {
+pub(crate) trait ViewRepo: MeetingReads + AliasReads {
     /// Where `user` stands towards `conversation`.
     fn standing_of(
         &mut self,
@@ -205,7 +206,15 @@ pub(crate) fn summary(
     conversation: ConversationId,
 ) -> Result<ConversationSummary, StoreError> {
     let cursors = member_cursors(r, conversation, user)?;
-    let info = r.info(conversation)?;
+    let mut info = r.info(conversation)?;
+    // An alias conversation as this member may see it.
+    let side = match info.kind {
+        confer_proto::ConversationKind::Alias => r.alias_side(conversation)?,
+        _ => None,
+    };
+    if let Some(side) = &side {
+        info = side.info_for(user, info);
+    }
     let newest = r.messages(
         conversation,
         SeqRange {
@@ -215,7 +224,13 @@ pub(crate) fn summary(
         },
     )?;
     let last_message = match newest.into_iter().next() {
-        Some(m) => Some(Ticks::new(r, conversation, user)?.message(r, m)?),
+        Some(m) => {
+            let m = Ticks::new(r, conversation, user)?.message(r, m)?;
+            Some(match &side {
+                Some(side) => side.message_for(user, m),
+                None => m,
+            })
+        }
         None => None,
     };
     let after = cursors.read.max(cursors.cleared);
@@ -281,6 +296,12 @@ pub(crate) fn history(
         .take(limit as usize)
         .map(|m| ticks.message(r, m))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(side) = r.alias_side(conversation)? {
+        messages = messages
+            .into_iter()
+            .map(|m| side.message_for(user, m))
+            .collect();
+    }
     messages.reverse();
     Ok(HistoryPage { messages, has_more })
 }

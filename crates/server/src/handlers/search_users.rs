@@ -29,6 +29,18 @@ pub(super) async fn handle(
     }
     let limit = limit.unwrap_or(20).clamp(1, 100) as usize;
     let query = query.trim().to_owned();
+    // Aliases head the first page (they have no presence, so `online` keeps them).
+    let aliases = if after.is_none() {
+        let q = query.clone();
+        state.read(move |s| s.search_aliases(&q)).await?
+    } else {
+        Vec::new()
+    };
+    let reply = |users, next| Response::Users {
+        users,
+        next,
+        aliases,
+    };
     // One more row than needed says whether a next page exists.
     let batch = if online {
         ONLINE_BATCH
@@ -48,10 +60,7 @@ pub(super) async fn handle(
         for (i, record) in found.into_iter().enumerate() {
             if users.len() == limit {
                 // A row past the page: there is a next one, starting after the last shown.
-                return Ok(Response::Users {
-                    users,
-                    next: cursor,
-                });
+                return Ok(reply(users, cursor));
             }
             scanned += 1;
             cursor = Some(record.info.name.clone());
@@ -71,17 +80,14 @@ pub(super) async fn handle(
                 presence,
             });
             if online && users.len() == limit && i + 1 == count && exhausted {
-                return Ok(Response::Users { users, next: None });
+                return Ok(reply(users, None));
             }
         }
         if exhausted {
-            return Ok(Response::Users { users, next: None });
+            return Ok(reply(users, None));
         }
         if users.len() == limit || scanned >= ONLINE_SCAN {
-            return Ok(Response::Users {
-                users,
-                next: cursor,
-            });
+            return Ok(reply(users, cursor));
         }
     }
 }

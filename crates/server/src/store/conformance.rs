@@ -540,6 +540,169 @@ macro_rules! store_conformance_tests {
                 assert_eq!((last.seq, last.text.as_str()), (seq(7), "c1"));
             }
 
+            // ---- Aliases ------------------------------------------------------------------
+
+            fn alias(name: &str, show_members: bool) -> WriteOp {
+                WriteOp::CreateAlias {
+                    name: name.into(),
+                    display_name: "IT Support".into(),
+                    show_members,
+                }
+            }
+
+            fn alias_member(alias: &str, member: &str, add: bool) -> WriteOp {
+                let (alias, member) = (alias.into(), member.into());
+                if add {
+                    WriteOp::AddAliasMember { alias, member }
+                } else {
+                    WriteOp::RemoveAliasMember { alias, member }
+                }
+            }
+
+            /// Who sent each message of the user's history, oldest first.
+            fn senders(f: &Fixture, user: UserId, conversation: u64) -> Vec<String> {
+                f.store
+                    .history(user, conversation, None, None, f.now())
+                    .unwrap()
+                    .messages
+                    .into_iter()
+                    .map(|m| m.sender)
+                    .collect()
+            }
+
+            #[test]
+            fn an_alias_conversation_joins_the_writer_and_the_members_who_answer_for_it() {
+                let f = Fixture::new();
+                let walt = f.user("walt");
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                f.ok(alias("support", false));
+                f.ok(alias_member("support", "alice", true));
+                f.ok(alias_member("support", "bob", true));
+                // Users and aliases share names.
+                assert_eq!(f.refused(new_user("Support", "x")), "conflict");
+                assert_eq!(f.refused(alias("alice", false)), "conflict");
+                assert_eq!(f.refused(alias("support", true)), "conflict");
+                assert_eq!(f.refused(alias("-bad", false)), "invalid");
+                assert_eq!(f.refused(alias_member("nope", "alice", true)), "not_found");
+                assert_eq!(f.refused(alias_member("support", "nobody", true)), "not_found");
+
+                // Writing to the alias: one conversation, the writer sees the alias only.
+                let mine = summary(f.ok(WriteOp::OpenDirect {
+                    user: walt,
+                    other: "support".into(),
+                }));
+                let conv = mine.info.id;
+                assert_eq!(mine.info.kind, ConversationKind::Alias);
+                assert_eq!(mine.info.members, ["support", "walt"]);
+                assert_eq!(mine.info.alias.as_ref().unwrap().display_name, "IT Support");
+                let again = summary(f.ok(WriteOp::OpenDirect {
+                    user: walt,
+                    other: "SUPPORT".into(),
+                }));
+                assert_eq!(again.info.id, conv);
+                // The members see everyone.
+                let theirs = f.store.conversation(alice, conv).unwrap();
+                assert_eq!(theirs.info.members, ["alice", "bob", "walt"]);
+                assert_eq!(theirs.info.alias.as_ref().unwrap().name, "support");
+
+                // Walt writes, alice answers: walt gets the answer from the alias, bob from
+                // alice; each copy goes to one member.
+                f.send(walt, conv, "w1");
+                let answer = f.ok(WriteOp::SendMessage {
+                    user: alice,
+                    conversation: conv,
+                    client_id: "a1".into(),
+                    text: "On it".into(),
+                });
+                let mut shown: Vec<(UserId, String)> = answer
+                    .published
+                    .iter()
+                    .map(|p| {
+                        assert_eq!(p.recipients.len(), 1);
+                        match &p.change {
+                            Change::Message { message } => {
+                                (p.recipients[0], message.sender.clone())
+                            }
+                            other => panic!("{other:?}"),
+                        }
+                    })
+                    .collect();
+                shown.sort();
+                let mut want = vec![
+                    (walt, "support".to_owned()),
+                    (alice, "alice".to_owned()),
+                    (bob, "alice".to_owned()),
+                ];
+                want.sort();
+                assert_eq!(shown, want);
+                assert_eq!(senders(&f, walt, conv), ["walt", "support"]);
+                assert_eq!(senders(&f, bob, conv), ["walt", "alice"]);
+                let last = f.store.conversation(walt, conv).unwrap().last_message;
+                assert_eq!(last.unwrap().sender, "support");
+                // Catching up shows the writer the same: the stream holds their own copy.
+                let page = f.store.changes_since(walt, 0, 100).unwrap();
+                assert!(page.changes.iter().all(|(_, c)| !matches!(c,
+                    Change::Message { message } if message.sender == "alice")));
+
+                // A member added later sees the conversation from then on; one removed loses
+                // it.
+                f.ok(alias_member("support", "carol", true));
+                assert!(senders(&f, carol, conv).is_empty());
+                assert_eq!(f.store.conversation(carol, conv).unwrap().unread, 0);
+                f.ok(alias_member("support", "bob", false));
+                let gone = f.store.conversation(bob, conv).unwrap_err();
+                assert_eq!(kind(&gone), "forbidden");
+                assert_eq!(
+                    f.store.conversation(alice, conv).unwrap().info.members,
+                    ["alice", "carol", "walt"]
+                );
+                assert_eq!(f.refused(alias_member("support", "bob", false)), "not_found");
+                let listed = f.store.aliases().unwrap();
+                assert_eq!(listed.len(), 1);
+                assert_eq!(listed[0].members, ["alice", "carol"]);
+                assert!(!listed[0].show_members);
+                assert_eq!(
+                    f.store.search_aliases("it sup").unwrap()[0].name,
+                    "support"
+                );
+
+                // Removing the alias removes its conversations.
+                f.ok(WriteOp::DeleteAlias {
+                    name: "support".into(),
+                });
+                assert_eq!(kind(&f.store.conversation(walt, conv).unwrap_err()), "not_found");
+                assert!(f.store.aliases().unwrap().is_empty());
+                assert_eq!(
+                    f.refused(WriteOp::DeleteAlias {
+                        name: "support".into()
+                    }),
+                    "not_found"
+                );
+            }
+
+            #[test]
+            fn an_alias_that_shows_its_members_shows_them_to_the_writer() {
+                let f = Fixture::new();
+                let walt = f.user("walt");
+                let alice = f.user("alice");
+                f.ok(alias("helpdesk", true));
+                f.ok(alias_member("helpdesk", "alice", true));
+                let conv = summary(f.ok(WriteOp::OpenDirect {
+                    user: walt,
+                    other: "helpdesk".into(),
+                }))
+                .info
+                .id;
+                f.send(alice, conv, "a1");
+                assert_eq!(senders(&f, walt, conv), ["alice"]);
+                assert_eq!(
+                    f.store.conversation(walt, conv).unwrap().info.members,
+                    ["alice", "walt"]
+                );
+            }
+
             #[test]
             fn a_probe_commits_and_changes_nothing() {
                 let f = Fixture::new();

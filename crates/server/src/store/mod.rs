@@ -171,6 +171,34 @@ pub enum WriteOp {
         /// The other user's name.
         other: String,
     },
+    /// Define an alias (administrators).
+    CreateAlias {
+        /// Its name, like an account name.
+        name: String,
+        /// What people see.
+        display_name: String,
+        /// Whether writers see who answers.
+        show_members: bool,
+    },
+    /// Remove an alias and its conversations (administrators).
+    DeleteAlias {
+        /// The alias.
+        name: String,
+    },
+    /// Add a member to an alias (administrators).
+    AddAliasMember {
+        /// The alias.
+        alias: String,
+        /// The user.
+        member: String,
+    },
+    /// Remove a member from an alias (administrators).
+    RemoveAliasMember {
+        /// The alias.
+        alias: String,
+        /// The user.
+        member: String,
+    },
     /// Store a message (idempotent on sender and client id).
     SendMessage {
         /// Sender.
@@ -511,6 +539,41 @@ pub enum Outcome {
     Joined(Box<confer_proto::MeetingSession>),
 }
 
+/// An alias as administrators list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasListing {
+    /// Name and display name.
+    pub info: confer_proto::AliasInfo,
+    /// Whether writers see who answers.
+    pub show_members: bool,
+    /// Its members' account names, sorted.
+    pub members: Vec<String>,
+}
+
+/// Folds (alias, display name, show members, member) rows, sorted by alias, into listings.
+pub(crate) fn group_alias_rows(
+    rows: Vec<(String, String, bool, Option<String>)>,
+) -> Vec<AliasListing> {
+    let mut out: Vec<AliasListing> = Vec::new();
+    for (name, display_name, show_members, member) in rows {
+        if out.last().is_none_or(|a| a.info.name != name) {
+            out.push(AliasListing {
+                info: confer_proto::AliasInfo {
+                    name,
+                    display_name,
+                    writer: None,
+                },
+                show_members,
+                members: Vec::new(),
+            });
+        }
+        if let (Some(last), Some(member)) = (out.last_mut(), member) {
+            last.members.push(member);
+        }
+    }
+    out
+}
+
 /// The result of one committed op.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
@@ -570,6 +633,10 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<UserRecord>, StoreError>;
+    /// Aliases whose name or display name contains `query` (case-insensitive), by display name.
+    fn search_aliases(&self, query: &str) -> Result<Vec<confer_proto::AliasInfo>, StoreError>;
+    /// Every alias with its settings and members (for administrators), by name.
+    fn aliases(&self) -> Result<Vec<AliasListing>, StoreError>;
     /// The user's conversations, newest activity first.
     fn conversations(&self, user: UserId) -> Result<Vec<ConversationSummary>, StoreError>;
     /// One conversation as the user sees it; `Forbidden` unless a member.

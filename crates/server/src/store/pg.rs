@@ -32,6 +32,7 @@ use super::{
 };
 use crate::domain::{
     accounts::{AccountRepo, NewUser},
+    aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/002_nodes.sql"),
     include_str!("../../migrations/postgres/003_messages_by_time.sql"),
     include_str!("../../migrations/postgres/004_directory_order.sql"),
+    include_str!("../../migrations/postgres/005_aliases.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -380,6 +382,7 @@ impl<C: GenericClient> Db<'_, C> {
         let kind = match c.get::<_, &str>(1) {
             "group" => ConversationKind::Group,
             "room" => ConversationKind::Room,
+            "alias" => ConversationKind::Alias,
             _ => ConversationKind::Direct,
         };
         let owner = rows
@@ -401,6 +404,7 @@ impl<C: GenericClient> Db<'_, C> {
             moderators,
             mute_all: c.get(3),
             lobby: c.get(4),
+            alias: None,
         })
     }
 
@@ -505,6 +509,34 @@ impl<C: GenericClient> MeetingReads for Db<'_, C> {
 
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         self.meeting_guests(conv)
+    }
+}
+
+const ALIAS_COLUMNS: &str = "id, name, display_name, show_members";
+
+fn alias_from_row(r: &Row) -> Alias {
+    Alias {
+        id: r.get(0),
+        name: r.get(1),
+        display_name: r.get(2),
+        show_members: r.get(3),
+    }
+}
+
+impl<C: GenericClient> AliasReads for Db<'_, C> {
+    fn alias_side(&mut self, conv: ConversationId) -> Result<Option<AliasSide>, StoreError> {
+        Ok(self
+            .opt(
+                "SELECT a.id, a.name, a.display_name, a.show_members, c.alias_writer, u.name \
+                 FROM conversations c JOIN aliases a ON a.id = c.alias_id \
+                 JOIN users u ON u.id = c.alias_writer WHERE c.id = $1",
+                &[&i(conv)],
+            )?
+            .map(|r| AliasSide {
+                alias: alias_from_row(&r),
+                writer: r.get(4),
+                writer_name: r.get(5),
+            }))
     }
 }
 
@@ -750,6 +782,10 @@ impl Appender<'_, '_> {
 }
 
 impl ChatRepo for Appender<'_, '_> {
+    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        self.db.member_ids(conv)
+    }
+
     fn standing(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
         self.db.standing(conv, user)
     }
@@ -1031,12 +1067,14 @@ impl ConversationRepo for Appender<'_, '_> {
             Kind::Direct => "direct",
             Kind::Group => "group",
             Kind::Room => "room",
+            Kind::Alias => "alias",
         };
         let key = new.pair.map(|(a, b)| format!("{a}:{b}"));
+        let (alias, writer) = new.alias.unzip();
         let row = self.db.one(
-            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[&kind, &at, &new.name, &key, &new.link],
+            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token, \
+             alias_id, alias_writer) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[&kind, &at, &new.name, &key, &new.link, &alias, &writer],
         )?;
         Ok(u(&row, 0))
     }
@@ -1081,10 +1119,6 @@ impl ConversationRepo for Appender<'_, '_> {
             &[&i(conv), &user, &role_to_str(role)],
         )?;
         Ok(())
-    }
-
-    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
-        self.db.member_ids(conv)
     }
 
     fn moderators_besides(
@@ -1481,7 +1515,123 @@ impl UserLookup for Appender<'_, '_> {
     }
 }
 
+impl AliasReads for Appender<'_, '_> {
+    fn alias_side(&mut self, conv: ConversationId) -> Result<Option<AliasSide>, StoreError> {
+        self.db.alias_side(conv)
+    }
+}
+
+/// The PostgreSQL side of the alias rules.
+impl AliasRepo for Appender<'_, '_> {
+    fn alias_named(&mut self, name: &str) -> Result<Option<Alias>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                &format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE lower(name) = lower($1)"),
+                &[&name],
+            )?
+            .map(|r| alias_from_row(&r)))
+    }
+
+    fn insert_alias(
+        &mut self,
+        name: &str,
+        display_name: &str,
+        show_members: bool,
+        at: i64,
+    ) -> Result<AliasId, StoreError> {
+        Ok(self
+            .db
+            .one(
+                "INSERT INTO aliases (name, display_name, show_members, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&name, &display_name, &show_members, &at],
+            )?
+            .get(0))
+    }
+
+    fn delete_alias(&mut self, alias: AliasId) -> Result<(), StoreError> {
+        self.db
+            .exec("DELETE FROM alias_members WHERE alias_id = $1", &[&alias])?;
+        self.db
+            .exec("DELETE FROM aliases WHERE id = $1", &[&alias])?;
+        Ok(())
+    }
+
+    fn alias_member_ids(&mut self, alias: AliasId) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .db
+            .all(
+                "SELECT user_id FROM alias_members WHERE alias_id = $1 ORDER BY user_id",
+                &[&alias],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn set_alias_member(
+        &mut self,
+        alias: AliasId,
+        user: UserId,
+        member: bool,
+    ) -> Result<bool, StoreError> {
+        let changed = if member {
+            self.db.exec(
+                "INSERT INTO alias_members (alias_id, user_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[&alias, &user],
+            )?
+        } else {
+            self.db.exec(
+                "DELETE FROM alias_members WHERE alias_id = $1 AND user_id = $2",
+                &[&alias, &user],
+            )?
+        };
+        Ok(changed > 0)
+    }
+
+    fn alias_conversations(
+        &mut self,
+        alias: AliasId,
+    ) -> Result<Vec<(ConversationId, UserId)>, StoreError> {
+        Ok(self
+            .db
+            .all(
+                "SELECT id, alias_writer FROM conversations WHERE alias_id = $1 ORDER BY id",
+                &[&alias],
+            )?
+            .iter()
+            .map(|r| (u(r, 0), r.get(1)))
+            .collect())
+    }
+
+    fn alias_conversation(
+        &mut self,
+        alias: AliasId,
+        writer: UserId,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT id FROM conversations WHERE alias_id = $1 AND alias_writer = $2",
+                &[&alias, &writer],
+            )?
+            .map(|r| u(&r, 0)))
+    }
+}
+
 impl AccountRepo for Appender<'_, '_> {
+    fn alias_name_taken(&mut self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .one(
+                "SELECT EXISTS (SELECT 1 FROM aliases WHERE lower(name) = lower($1))",
+                &[&name],
+            )?
+            .get(0))
+    }
+
     fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
         Ok(self
             .db
@@ -1690,6 +1840,47 @@ impl Store for PgStore {
                 .iter()
                 .map(user_from_row)
                 .collect())
+        })
+    }
+
+    fn search_aliases(&self, query: &str) -> Result<Vec<confer_proto::AliasInfo>, StoreError> {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        self.with_reader(|db| {
+            Ok(db
+                .all(
+                    "SELECT name, display_name FROM aliases WHERE \
+                     name ILIKE $1 ESCAPE '\\' OR display_name ILIKE $1 ESCAPE '\\' \
+                     ORDER BY lower(display_name) COLLATE \"C\", lower(name) COLLATE \"C\"",
+                    &[&pattern],
+                )?
+                .iter()
+                .map(|r| confer_proto::AliasInfo {
+                    name: r.get(0),
+                    display_name: r.get(1),
+                    writer: None,
+                })
+                .collect())
+        })
+    }
+
+    fn aliases(&self) -> Result<Vec<super::AliasListing>, StoreError> {
+        self.with_reader(|db| {
+            let rows = db
+                .all(
+                    "SELECT a.name, a.display_name, a.show_members, u.name FROM aliases a \
+                     LEFT JOIN alias_members m ON m.alias_id = a.id \
+                     LEFT JOIN users u ON u.id = m.user_id \
+                     ORDER BY lower(a.name) COLLATE \"C\", lower(u.name) COLLATE \"C\"",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect();
+            Ok(super::group_alias_rows(rows))
         })
     }
 

@@ -9,6 +9,7 @@ use std::{
 
 use crate::domain::{
     accounts::{AccountRepo, NewUser},
+    aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
@@ -72,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/007_meeting_refusals.sql"),
     include_str!("../../migrations/008_messages_by_time.sql"),
     include_str!("../../migrations/009_directory_order.sql"),
+    include_str!("../../migrations/010_aliases.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -480,6 +482,7 @@ fn conversation_info(
     let kind = match kind.as_str() {
         "group" => ConversationKind::Group,
         "room" => ConversationKind::Room,
+        "alias" => ConversationKind::Alias,
         _ => ConversationKind::Direct,
     };
     let owner = rows
@@ -501,6 +504,7 @@ fn conversation_info(
         moderators,
         mute_all,
         lobby,
+        alias: None,
     })
 }
 
@@ -609,6 +613,10 @@ impl Appender<'_, '_> {
 
 /// The SQLite side of the chat rules: queries inside the writer's transaction.
 impl ChatRepo for Appender<'_, '_> {
+    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        member_ids(self.tx, conv)
+    }
+
     fn standing(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
         let Some(cache) = self.cache.as_deref_mut() else {
             return standing(self.tx, conv, user);
@@ -959,13 +967,15 @@ impl ConversationRepo for Appender<'_, '_> {
             Kind::Direct => "direct",
             Kind::Group => "group",
             Kind::Room => "room",
+            Kind::Alias => "alias",
         };
         let key = new.pair.map(|(a, b)| format!("{a}:{b}"));
+        let (alias, writer) = new.alias.unzip();
         sql_exec(
             self.tx,
-            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![kind, at, new.name, key, new.link],
+            "INSERT INTO conversations (kind, created_at, name, direct_key, link_token, \
+             alias_id, alias_writer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![kind, at, new.name, key, new.link, alias, writer],
         )?;
         Ok(self.tx.last_insert_rowid() as ConversationId)
     }
@@ -1013,10 +1023,6 @@ impl ConversationRepo for Appender<'_, '_> {
             params![conv, user, role_to_str(role)],
         )?;
         Ok(())
-    }
-
-    fn member_ids(&mut self, conv: ConversationId) -> Result<Vec<UserId>, StoreError> {
-        member_ids(self.tx, conv)
     }
 
     fn moderators_besides(
@@ -1184,6 +1190,144 @@ impl ConversationRepo for Appender<'_, '_> {
 
 /// Reads the meeting rules need outside a write (a user's meetings).
 struct Reads<'c>(&'c Connection);
+
+const ALIAS_COLUMNS: &str = "id, name, display_name, show_members";
+
+fn alias_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alias> {
+    Ok(Alias {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        display_name: r.get(2)?,
+        show_members: r.get(3)?,
+    })
+}
+
+fn alias_side(conn: &Connection, conv: ConversationId) -> Result<Option<AliasSide>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.id, a.name, a.display_name, a.show_members, c.alias_writer, u.name \
+             FROM conversations c JOIN aliases a ON a.id = c.alias_id \
+             JOIN users u ON u.id = c.alias_writer WHERE c.id = ?1",
+        )?
+        .query_row([conv], |r| {
+            Ok(AliasSide {
+                alias: alias_from_row(r)?,
+                writer: r.get(4)?,
+                writer_name: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+impl AliasReads for Reads<'_> {
+    fn alias_side(&mut self, conv: ConversationId) -> Result<Option<AliasSide>, StoreError> {
+        alias_side(self.0, conv)
+    }
+}
+
+impl AliasReads for Appender<'_, '_> {
+    fn alias_side(&mut self, conv: ConversationId) -> Result<Option<AliasSide>, StoreError> {
+        alias_side(self.tx, conv)
+    }
+}
+
+/// The SQLite side of the alias rules.
+impl AliasRepo for Appender<'_, '_> {
+    fn alias_named(&mut self, name: &str) -> Result<Option<Alias>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM aliases WHERE name = ?1"
+            ))?
+            .query_row([name], alias_from_row)
+            .optional()?)
+    }
+
+    fn insert_alias(
+        &mut self,
+        name: &str,
+        display_name: &str,
+        show_members: bool,
+        at: i64,
+    ) -> Result<AliasId, StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO aliases (name, display_name, show_members, created_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![name, display_name, show_members, at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn delete_alias(&mut self, alias: AliasId) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "DELETE FROM alias_members WHERE alias_id = ?1",
+            [alias],
+        )?;
+        sql_exec(self.tx, "DELETE FROM aliases WHERE id = ?1", [alias])?;
+        Ok(())
+    }
+
+    fn alias_member_ids(&mut self, alias: AliasId) -> Result<Vec<UserId>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT user_id FROM alias_members WHERE alias_id = ?1 ORDER BY user_id",
+        )?;
+        let ids = stmt
+            .query_map([alias], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids)
+    }
+
+    fn set_alias_member(
+        &mut self,
+        alias: AliasId,
+        user: UserId,
+        member: bool,
+    ) -> Result<bool, StoreError> {
+        let changed = if member {
+            sql_exec(
+                self.tx,
+                "INSERT OR IGNORE INTO alias_members (alias_id, user_id) VALUES (?1, ?2)",
+                params![alias, user],
+            )?
+        } else {
+            sql_exec(
+                self.tx,
+                "DELETE FROM alias_members WHERE alias_id = ?1 AND user_id = ?2",
+                params![alias, user],
+            )?
+        };
+        Ok(changed > 0)
+    }
+
+    fn alias_conversations(
+        &mut self,
+        alias: AliasId,
+    ) -> Result<Vec<(ConversationId, UserId)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, alias_writer FROM conversations WHERE alias_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([alias], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn alias_conversation(
+        &mut self,
+        alias: AliasId,
+        writer: UserId,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT id FROM conversations WHERE alias_id = ?1 AND alias_writer = ?2",
+            params![alias, writer],
+            |r| r.get(0),
+        )
+        .optional()?)
+    }
+}
 
 impl MeetingReads for Reads<'_> {
     fn meeting_started_at(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
@@ -1656,6 +1800,15 @@ impl UserLookup for Appender<'_, '_> {
 
 /// The SQLite side of the account rules.
 impl AccountRepo for Appender<'_, '_> {
+    fn alias_name_taken(&mut self, name: &str) -> Result<bool, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT EXISTS (SELECT 1 FROM aliases WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?)
+    }
+
     fn insert_user(&mut self, u: NewUser<'_>, at: i64) -> Result<UserId, StoreError> {
         sql_exec(
             self.tx,
@@ -1951,6 +2104,52 @@ impl Store for SqliteStore {
             Ok(stmt
                 .query_map(params![pattern, limit, key, name], user_from_row)?
                 .collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn search_aliases(&self, query: &str) -> Result<Vec<confer_proto::AliasInfo>, StoreError> {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{}%", escaped.to_lowercase());
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT name, display_name FROM aliases WHERE \
+                 unicode_lower(name) LIKE ?1 ESCAPE '\\' \
+                 OR unicode_lower(display_name) LIKE ?1 ESCAPE '\\' \
+                 ORDER BY directory_key(display_name), name",
+            )?;
+            Ok(stmt
+                .query_map([pattern], |r| {
+                    Ok(confer_proto::AliasInfo {
+                        name: r.get(0)?,
+                        display_name: r.get(1)?,
+                        writer: None,
+                    })
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn aliases(&self) -> Result<Vec<super::AliasListing>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT a.name, a.display_name, a.show_members, u.name FROM aliases a \
+                 LEFT JOIN alias_members m ON m.alias_id = a.id \
+                 LEFT JOIN users u ON u.id = m.user_id ORDER BY a.name, u.name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(super::group_alias_rows(rows))
         })
     }
 

@@ -90,6 +90,7 @@ pub(crate) fn role_to_str(role: Role) -> &'static str {
         Role::Owner => "owner",
         Role::Moderator => "moderator",
         Role::Member => "member",
+        Role::Agent => "agent",
     }
 }
 

@@ -30,7 +30,7 @@ async fn page(
         .await
         .unwrap()
     {
-        Response::Users { users, next } => (
+        Response::Users { users, next, .. } => (
             users
                 .into_iter()
                 .map(|u| (u.user.name, u.presence.map(|p| p.status)))

@@ -1,5 +1,6 @@
 //! Integration tests: a real server on 127.0.0.1 speaking the real protocol over WebSockets.
 
+mod aliases;
 mod auth;
 mod chat;
 mod cluster;

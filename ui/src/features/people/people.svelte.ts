@@ -1,6 +1,6 @@
 // The People view's state: the server's directory for the text typed, fetched a page at a time as
 // the list scrolls, and the "Show offline users" choice, remembered on this device.
-import type { DirectoryEntry, UserInfo } from "../../lib/bindings";
+import type { AliasInfo, DirectoryEntry, UserInfo } from "../../lib/bindings";
 import { errorText } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
 
@@ -29,6 +29,8 @@ class PeopleState {
   /** The filter the entries were fetched for. */
   query = $state("");
   showOffline = $state(remembered());
+  /** Aliases matching the filter (the first page carries them): shown first, no status. */
+  aliases = $state.raw<AliasInfo[]>([]);
   /** The cursor for the next page. */
   private next: string | null = null;
   /** Bumped on every restart so that a late page for an older filter is dropped. */
@@ -48,6 +50,7 @@ class PeopleState {
     this.asked++;
     this.query = query;
     this.entries = [];
+    this.aliases = [];
     this.next = null;
     this.done = false;
     this.loading = false;
@@ -78,6 +81,7 @@ class PeopleState {
       const fresh = page.users.filter((e) => !have.has(e.user.name));
       for (const e of fresh) this.known.set(e.user.name, e.user);
       this.entries = fresh.length > 0 ? [...this.entries, ...fresh] : this.entries;
+      if (page.aliases?.length) this.aliases = page.aliases;
       // The last page may leave `next` out rather than send null.
       this.next = page.next ?? null;
       this.done = this.next === null;
@@ -106,6 +110,7 @@ class PeopleState {
   reset(): void {
     this.asked++;
     this.entries = [];
+    this.aliases = [];
     this.next = null;
     this.done = false;
     this.loading = false;
