@@ -888,3 +888,63 @@ fn the_people_view_toggles_offline_users_opens_a_chat_and_the_avatar_menu_signs_
     ensure!(!token.exists(), "the token is forgotten after signing out");
     s.quit()
 }
+
+#[test]
+fn writing_to_an_alias_from_the_app_is_answered_by_a_member_from_the_cli() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol"])?;
+    confer_server::admin::add_alias(
+        &desk.server.location,
+        "support",
+        "IT Support",
+        &["bob".into(), "carol".into()],
+        false,
+    )?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+
+    // The alias heads the People view, with no status of its own; opening it opens the chat.
+    s.wait_for("#tab-people", UI_WAIT)?.click()?;
+    s.wait_for("[data-testid=alias][data-user=support]", UI_WAIT)?
+        .click()?;
+    let row = s.wait_for("[data-testid=conversation]", UI_WAIT)?;
+    let conversation = row
+        .attr("data-conversation-id")?
+        .context("the conversation row has its id")?;
+    let composer = s.wait_for("textarea[aria-label=Message]", UI_WAIT)?;
+    composer.send_keys("My laptop does not start.")?;
+    composer.send_keys(keys::ENTER)?;
+
+    // Bob, a member of the alias, answers from the command line; alice sees the alias answer.
+    let history = desk.cli("bob", &["history", &conversation, "--json"])?;
+    ensure!(
+        history.contains("My laptop does not start."),
+        "bob sees the question: {history}"
+    );
+    desk.cli(
+        "bob",
+        &[
+            "send",
+            &conversation,
+            "Hold the power button for ten seconds.",
+        ],
+    )?;
+    s.until("the answer", UI_WAIT, |s| {
+        let senders = s.execute(
+            "return [...document.querySelectorAll('[data-testid=message]')]\
+             .map(m => m.dataset.sender);",
+            vec![],
+        )?;
+        Ok((senders == serde_json::json!(["alice", "support"])).then_some(()))
+    })?;
+    let label = s.execute(
+        "return [...document.querySelectorAll('[data-testid=message] .sender')]\
+         .map(e => e.textContent.trim());",
+        vec![],
+    )?;
+    ensure!(label == serde_json::json!(["IT Support"]), "{label}");
+    save_screenshot(&d, win, "alias")?;
+    s.quit()
+}

@@ -325,6 +325,25 @@ mod tests {
                 assert_eq!(outcome(m, action), "invalid", "{kind:?} {action:?}");
             }
         }
+        // Alias conversations: the writer (member) and those who answer (agents) participate,
+        // nothing else; neither moderates; an outsider (a member removed from the alias) is
+        // refused.
+        for role in [Role::Member, Role::Agent] {
+            let m = Standing::Member(Alias, role);
+            assert_eq!(outcome(m, Participate), "ok", "{role:?}");
+            for action in [
+                UseGroup,
+                UseRoom,
+                Moderate,
+                DeleteRoom,
+                leave_alone,
+                ReadMeetingLink,
+                UseMeeting,
+            ] {
+                assert_eq!(outcome(m, action), "invalid", "{role:?} {action:?}");
+            }
+        }
+        assert_eq!(outcome(Standing::Outsider(Alias), Participate), "forbidden");
         assert_eq!(
             outcome(Standing::Member(Group, Role::Member), UseGroup),
             "ok"
