@@ -306,6 +306,76 @@ fn who_lists_every_page_and_online_only_those_shown_online() {
 }
 
 #[test]
+fn aliases_are_administered_from_the_cli_and_written_to_like_users() {
+    let server = ServerProc::start_with(&["alice", "bob", "walt"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let admin = |args: &[&str]| {
+        let mut c = Command::new(CLI);
+        c.arg("alias")
+            .args(args)
+            .arg("--data")
+            .arg(server.data.path())
+            .env_remove("CONFER_DATA")
+            .env_remove("CONFER_DATABASE");
+        c
+    };
+    ok(admin(&[
+        "add",
+        "support",
+        "--display-name",
+        "IT Support",
+        "--member",
+        "alice",
+    ]));
+    ok(admin(&["add-member", "support", "bob"]));
+    let listed: serde_json::Value =
+        serde_json::from_str(ok(admin(&["list", "--json"])).trim()).unwrap();
+    assert_eq!(listed["members"], serde_json::json!(["alice", "bob"]));
+    assert_eq!(listed["display_name"], "IT Support");
+    // Refusals exit 5 with the reason; a missing store is a usage error.
+    let out = fails(admin(&["add-member", "nope", "bob"]), 5);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no alias named"),
+        "{out:?}"
+    );
+    let mut bare = Command::new(CLI);
+    bare.args(["alias", "list"])
+        .env_remove("CONFER_DATA")
+        .env_remove("CONFER_DATABASE");
+    fails(bare, 2);
+
+    // Walt writes to the alias by name, like to a user; bob, a member, reads and answers;
+    // walt sees the answer from the alias.
+    let mut send = p.cli(&url, "walt");
+    send.args(["send", "support", "The printer is on fire"]);
+    ok(send);
+    let mut walt_history = p.cli(&url, "walt");
+    walt_history.args(["history", "support", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(ok(walt_history).lines().next().unwrap()).unwrap();
+    let conversation = first["conversation"].to_string();
+    let mut read = p.cli(&url, "bob");
+    read.args(["history", &conversation]);
+    assert!(ok(read).contains("The printer is on fire"));
+    let mut answer = p.cli(&url, "bob");
+    answer.args(["send", &conversation, "Evacuating"]);
+    ok(answer);
+    let mut again = p.cli(&url, "walt");
+    again.args(["history", "support", "--json"]);
+    let senders: Vec<String> = ok(again)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["sender"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(senders, ["walt", "support"]);
+    ok(admin(&["remove", "support"]));
+    assert!(ok(admin(&["list"])).is_empty());
+}
+
+#[test]
 fn exit_codes_say_what_went_wrong() {
     let server = ServerProc::start();
     let url = server.url();
