@@ -156,7 +156,7 @@ enum Command {
         #[arg(long, env = "CONFER_DATABASE", global = true)]
         database: Option<String>,
         #[command(subcommand)]
-        action: AliasAction,
+        action: confer_server::admin::AliasCommand,
     },
     /// Groups: create, invite, join, decline, leave, and the invitations waiting.
     Group {
@@ -548,123 +548,46 @@ fn profile_dir(cli: &Cli, user: &str) -> Result<PathBuf, Failure> {
     Ok(base.join("confer").join(format!("{user}@{host}")))
 }
 
-/// `confer-cli alias …`: the server's own admin functions on its store.
-#[derive(Subcommand)]
-enum AliasAction {
-    /// Define an alias with its first members.
-    Add {
-        /// Its name, like an account name.
-        name: String,
-        /// Name shown to others [default: the name].
-        #[arg(long)]
-        display_name: Option<String>,
-        /// A member (repeatable).
-        #[arg(long = "member")]
-        members: Vec<String>,
-        /// Writers see who answers.
-        #[arg(long)]
-        show_members: bool,
-    },
-    /// List aliases: name, display name, members, whether writers see them.
-    List {
-        /// One JSON object per line.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Remove an alias and its conversations.
-    Remove {
-        /// The alias.
-        name: String,
-    },
-    /// Add a member.
-    AddMember {
-        /// The alias.
-        name: String,
-        /// The user.
-        member: String,
-    },
-    /// Remove a member.
-    RemoveMember {
-        /// The alias.
-        name: String,
-        /// The user.
-        member: String,
-    },
-}
-
+/// `confer-cli alias …`: the server's own alias commands on its store.
 fn alias_admin(
     data: Option<&std::path::Path>,
     database: Option<&str>,
-    action: &AliasAction,
+    command: &confer_server::admin::AliasCommand,
 ) -> Result<(), Failure> {
-    use confer_server::admin;
+    use confer_server::{
+        ServerError,
+        admin::{self, Location},
+        store::StoreError,
+    };
     let at = match (data, database) {
-        (_, Some(url)) => admin::Location::Postgres {
+        (_, Some(url)) => Location::Postgres {
             url: url.to_owned(),
             node: "confer-cli".to_owned(),
         },
-        (Some(dir), None) => admin::Location::Dir(dir.to_owned()),
+        (Some(dir), None) => Location::Dir(dir.to_owned()),
         (None, None) => {
             return Err(usage(
                 "give the server's data directory with --data (or its database with --database)",
             ));
         }
     };
-    let failed = |e: confer_server::ServerError| {
-        // A refusal (no such alias or user, a name taken) exits like a server refusal.
-        let code = match &e {
-            confer_server::ServerError::Store(
-                confer_server::store::StoreError::NotFound(_)
-                | confer_server::store::StoreError::Conflict(_)
-                | confer_server::store::StoreError::Invalid(_)
-                | confer_server::store::StoreError::Forbidden(_),
-            ) => 5,
-            _ => 1,
-        };
-        Failure(code, e.to_string())
-    };
-    match action {
-        AliasAction::Add {
-            name,
-            display_name,
-            members,
-            show_members,
-        } => admin::add_alias(
-            &at,
-            name,
-            display_name.as_deref().unwrap_or(name),
-            members,
-            *show_members,
-        )
-        .map_err(failed),
-        AliasAction::List { json } => {
-            for a in admin::list_aliases(&at).map_err(failed)? {
-                if *json {
-                    let value = serde_json::json!({
-                        "name": a.info.name,
-                        "display_name": a.info.display_name,
-                        "members": a.members,
-                        "show_members": a.show_members,
-                    });
-                    println!("{value}");
-                } else {
-                    say!(
-                        "{}\t{}\t{}",
-                        a.info.name,
-                        a.info.display_name,
-                        a.members.join(",")
-                    );
-                }
+    match admin::alias_command(at, command) {
+        Ok(lines) => {
+            for line in lines {
+                say!("{line}");
             }
             Ok(())
         }
-        AliasAction::Remove { name } => admin::remove_alias(&at, name).map_err(failed),
-        AliasAction::AddMember { name, member } => {
-            admin::alias_member(&at, name, member, true).map_err(failed)
-        }
-        AliasAction::RemoveMember { name, member } => {
-            admin::alias_member(&at, name, member, false).map_err(failed)
-        }
+        // A refusal (no such alias or user, a name taken) exits like a server refusal.
+        Err(
+            e @ ServerError::Store(
+                StoreError::NotFound(_)
+                | StoreError::Conflict(_)
+                | StoreError::Invalid(_)
+                | StoreError::Forbidden(_),
+            ),
+        ) => Err(Failure(5, e.to_string())),
+        Err(e) => Err(Failure(1, e.to_string())),
     }
 }
 

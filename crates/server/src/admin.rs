@@ -144,6 +144,109 @@ pub fn add_users(
     })
 }
 
+/// The alias commands, shared by `confer-server alias` and `confer-cli alias` (scripts on the
+/// server's machine), so that both take the same arguments.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AliasCommand {
+    /// Define an alias with its first members.
+    Add {
+        /// Its name, like an account name (writers use it like a user's).
+        name: String,
+        /// Name shown to others [default: the name].
+        #[arg(long)]
+        display_name: Option<String>,
+        /// A member (repeatable).
+        #[arg(long = "member")]
+        members: Vec<String>,
+        /// Writers see who answers instead of the alias alone.
+        #[arg(long)]
+        show_members: bool,
+    },
+    /// List aliases: name, display name, members, whether writers see them.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an alias; its conversations go for everyone in them.
+    Remove {
+        /// The alias.
+        name: String,
+    },
+    /// Add a member: they join every conversation of the alias from now on.
+    AddMember {
+        /// The alias.
+        name: String,
+        /// The user.
+        member: String,
+    },
+    /// Remove a member: they lose the alias's conversations.
+    RemoveMember {
+        /// The alias.
+        name: String,
+        /// The user.
+        member: String,
+    },
+}
+
+/// Runs an alias command; returns the lines to print.
+pub fn alias_command(
+    at: impl Into<Location>,
+    command: &AliasCommand,
+) -> Result<Vec<String>, ServerError> {
+    let at = at.into();
+    Ok(match command {
+        AliasCommand::Add {
+            name,
+            display_name,
+            members,
+            show_members,
+        } => {
+            let shown = display_name.as_deref().unwrap_or(name);
+            add_alias(&at, name, shown, members, *show_members)?;
+            vec![format!("added alias {name}")]
+        }
+        AliasCommand::List { json } => list_aliases(&at)?
+            .into_iter()
+            .map(|a| {
+                if *json {
+                    serde_json::json!({
+                        "name": a.info.name,
+                        "display_name": a.info.display_name,
+                        "members": a.members,
+                        "show_members": a.show_members,
+                    })
+                    .to_string()
+                } else {
+                    let shows = if a.show_members {
+                        "shows members"
+                    } else {
+                        "hides members"
+                    };
+                    format!(
+                        "{}\t{}\t{}\t{shows}",
+                        a.info.name,
+                        a.info.display_name,
+                        a.members.join(",")
+                    )
+                }
+            })
+            .collect(),
+        AliasCommand::Remove { name } => {
+            remove_alias(&at, name)?;
+            vec![format!("removed alias {name}")]
+        }
+        AliasCommand::AddMember { name, member } => {
+            alias_member(&at, name, member, true)?;
+            vec![format!("{member} now answers for {name}")]
+        }
+        AliasCommand::RemoveMember { name, member } => {
+            alias_member(&at, name, member, false)?;
+            vec![format!("{member} no longer answers for {name}")]
+        }
+    })
+}
+
 /// Defines an alias with its first members, in one transaction.
 pub fn add_alias(
     at: impl Into<Location>,

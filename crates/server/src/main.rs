@@ -53,46 +53,7 @@ enum Command {
     User(UserCommand),
     /// Manage aliases: shared addresses ("support") that several people answer.
     #[command(subcommand)]
-    Alias(AliasCommand),
-}
-
-#[derive(Subcommand)]
-enum AliasCommand {
-    /// Define an alias with its first members.
-    Add {
-        /// Its name, like an account name (writers use it like a user's).
-        name: String,
-        /// Name shown to others [default: the name].
-        #[arg(long)]
-        display_name: Option<String>,
-        /// A member (repeatable).
-        #[arg(long = "member")]
-        members: Vec<String>,
-        /// Writers see who answers instead of the alias alone.
-        #[arg(long)]
-        show_members: bool,
-    },
-    /// List aliases with their members.
-    List,
-    /// Remove an alias; its conversations go for everyone in them.
-    Remove {
-        /// The alias.
-        name: String,
-    },
-    /// Add a member: they join every conversation of the alias from now on.
-    AddMember {
-        /// The alias.
-        name: String,
-        /// The user.
-        member: String,
-    },
-    /// Remove a member: they lose the alias's conversations.
-    RemoveMember {
-        /// The alias.
-        name: String,
-        /// The user.
-        member: String,
-    },
+    Alias(admin::AliasCommand),
 }
 
 #[derive(Subcommand)]
@@ -275,52 +236,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("disabled {name}; their sessions were revoked");
             Ok(())
         }
-        Command::Alias(AliasCommand::Add {
-            name,
-            display_name,
-            members,
-            show_members,
-        }) => {
-            admin::add_alias(
-                dir,
-                &name,
-                display_name.as_deref().unwrap_or(&name),
-                &members,
-                show_members,
-            )?;
-            println!("added alias {name}");
-            Ok(())
-        }
-        Command::Alias(AliasCommand::List) => {
-            for a in admin::list_aliases(dir)? {
-                let shows = if a.show_members {
-                    "shows members"
-                } else {
-                    "hides members"
-                };
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    a.info.name,
-                    a.info.display_name,
-                    a.members.join(","),
-                    shows
-                );
+        Command::Alias(command) => {
+            for line in admin::alias_command(dir, &command)? {
+                println!("{line}");
             }
-            Ok(())
-        }
-        Command::Alias(AliasCommand::Remove { name }) => {
-            admin::remove_alias(dir, &name)?;
-            println!("removed alias {name}");
-            Ok(())
-        }
-        Command::Alias(AliasCommand::AddMember { name, member }) => {
-            admin::alias_member(dir, &name, &member, true)?;
-            println!("{member} now answers for {name}");
-            Ok(())
-        }
-        Command::Alias(AliasCommand::RemoveMember { name, member }) => {
-            admin::alias_member(dir, &name, &member, false)?;
-            println!("{member} no longer answers for {name}");
             Ok(())
         }
     }

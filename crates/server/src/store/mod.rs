@@ -550,6 +550,16 @@ pub struct AliasListing {
     pub members: Vec<String>,
 }
 
+/// A LIKE pattern (with `ESCAPE '\\'`) matching text that contains `query` literally: its `%`,
+/// `_` and `\\` are escaped.
+pub(crate) fn contains_pattern(query: &str) -> String {
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Folds (alias, display name, show members, member) rows, sorted by alias, into listings.
 pub(crate) fn group_alias_rows(
     rows: Vec<(String, String, bool, Option<String>)>,

@@ -1802,11 +1802,7 @@ impl Store for PgStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<UserRecord>, StoreError> {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = super::contains_pattern(query);
         self.with_reader(|db| {
             // Byte order ("C") on the stored key and the lower-cased ASCII name: the same order
             // as SQLite's.
@@ -1844,11 +1840,7 @@ impl Store for PgStore {
     }
 
     fn search_aliases(&self, query: &str) -> Result<Vec<confer_proto::AliasInfo>, StoreError> {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = super::contains_pattern(query);
         self.with_reader(|db| {
             Ok(db
                 .all(

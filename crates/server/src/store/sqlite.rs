@@ -2068,11 +2068,7 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<UserRecord>, StoreError> {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{}%", escaped.to_lowercase());
+        let pattern = super::contains_pattern(&query.to_lowercase());
         self.with_reader(|c| {
             // The row of `after` gives where the page starts; names are ASCII, so NOCASE and
             // PostgreSQL's lower() order them alike.
@@ -2108,11 +2104,7 @@ impl Store for SqliteStore {
     }
 
     fn search_aliases(&self, query: &str) -> Result<Vec<confer_proto::AliasInfo>, StoreError> {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{}%", escaped.to_lowercase());
+        let pattern = super::contains_pattern(&query.to_lowercase());
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT name, display_name FROM aliases WHERE \
