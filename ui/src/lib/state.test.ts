@@ -86,4 +86,20 @@ describe("names and links", () => {
     expect(titleOf(room, "alice")).toBe("Standup");
     expect([roleOf(room, "bob"), roleOf(room, "carol"), roleOf(room, "alice")]).toEqual(["owner", "moderator", "member"]);
   });
+
+  it("names an alias conversation for its writer by the alias, for those who answer by alias and writer", async () => {
+    const { titleOf, senderLabel } = await import("./state.svelte");
+    const alias = { name: "support", display_name: "IT Support", writer: "walt" };
+    // The writer's copy lists the alias among the members (the server hides who answers).
+    const writers = { id: 1, created_at: 0, kind: "alias" as const, members: ["support", "walt"], alias };
+    const members = { ...writers, members: ["alice", "bob", "walt"] };
+    expect(titleOf(writers, "walt")).toBe("IT Support");
+    expect(titleOf(members, "bob")).toBe("IT Support · walt");
+    // Answers: from the alias for the writer, from "IT Support · alice" for the others.
+    expect(senderLabel(writers, "support")).toBe("IT Support");
+    expect(senderLabel(members, "alice")).toBe("IT Support · alice");
+    expect(senderLabel(members, "walt")).toBe("walt");
+    // Other conversations keep the sender's name.
+    expect(senderLabel({ id: 2, created_at: 0, kind: "group", members: ["a", "b"] }, "a")).toBe("a");
+  });
 });

@@ -641,6 +641,25 @@ macro_rules! store_conformance_tests {
                 assert_eq!(senders(&f, bob, conv), ["walt", "alice"]);
                 let last = f.store.conversation(walt, conv).unwrap().last_message;
                 assert_eq!(last.unwrap().sender, "support");
+                // Ticks and unread counts follow the group rules: walt's message is delivered
+                // once every member got it; the answer is unread for walt.
+                let tick = |f: &Fixture| {
+                    f.store
+                        .history(walt, conv, None, None, f.now())
+                        .unwrap()
+                        .messages[0]
+                        .state
+                };
+                assert_eq!(tick(&f), TickState::Sent);
+                for (member, want) in [(alice, TickState::Sent), (bob, TickState::Delivered)] {
+                    f.ok(WriteOp::MarkDelivered {
+                        user: member,
+                        conversation: conv,
+                        seq: 1,
+                    });
+                    assert_eq!(tick(&f), want);
+                }
+                assert_eq!(f.store.conversation(walt, conv).unwrap().unread, 1);
                 // Catching up shows the writer the same: the stream holds their own copy.
                 let page = f.store.changes_since(walt, 0, 100).unwrap();
                 assert!(page.changes.iter().all(|(_, c)| !matches!(c,
