@@ -9,6 +9,7 @@
 //! machines, and none can be emulated there).
 
 pub mod device;
+pub mod meter;
 pub mod synthetic;
 pub mod wav;
 
