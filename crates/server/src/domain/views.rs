@@ -16,8 +16,8 @@ use confer_proto::{
 };
 
 use super::{
-    aliases::AliasReads,
-    authz::{self, Action, Standing},
+    aliases::{AliasReads, AliasSide},
+    authz::{self, Action, Kind, Standing},
     chat::Cursors,
     meetings::{self, MeetingReads},
 };
@@ -188,15 +188,23 @@ impl Ticks {
     }
 }
 
+/// A member's cursors, and the alias side when the conversation is an alias conversation
+/// (read only then: every other view skips that query).
 fn member_cursors(
     r: &mut impl ViewRepo,
     conversation: ConversationId,
     user: UserId,
-) -> Result<Cursors, StoreError> {
+) -> Result<(Cursors, Option<AliasSide>), StoreError> {
     let standing = r.standing_of(conversation, user)?;
     authz::user_can(standing, Action::Participate, conversation)?;
-    r.cursors_of(conversation, user)?
-        .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conversation} vanished")))
+    let cursors = r
+        .cursors_of(conversation, user)?
+        .ok_or_else(|| StoreError::Corrupt(format!("member {user} of {conversation} vanished")))?;
+    let side = match standing {
+        Standing::Member(Kind::Alias, _) => r.alias_side(conversation)?,
+        _ => None,
+    };
+    Ok((cursors, side))
 }
 
 /// One conversation as the user sees it; `Forbidden` unless a member.
@@ -205,13 +213,9 @@ pub(crate) fn summary(
     user: UserId,
     conversation: ConversationId,
 ) -> Result<ConversationSummary, StoreError> {
-    let cursors = member_cursors(r, conversation, user)?;
+    let (cursors, side) = member_cursors(r, conversation, user)?;
     let mut info = r.info(conversation)?;
     // An alias conversation as this member may see it.
-    let side = match info.kind {
-        confer_proto::ConversationKind::Alias => r.alias_side(conversation)?,
-        _ => None,
-    };
     if let Some(side) = &side {
         info = side.info_for(user, info);
     }
@@ -274,7 +278,8 @@ pub(crate) fn history(
     limit: Option<u32>,
     now_ms: i64,
 ) -> Result<HistoryPage, StoreError> {
-    let floor = member_cursors(r, conversation, user)?.cleared;
+    let (cursors, side) = member_cursors(r, conversation, user)?;
+    let floor = cursors.cleared;
     let limit = match (before, limit) {
         (Some(_), l) => l
             .unwrap_or(HISTORY_FIRST_PAGE_MIN)
@@ -296,7 +301,7 @@ pub(crate) fn history(
         .take(limit as usize)
         .map(|m| ticks.message(r, m))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(side) = r.alias_side(conversation)? {
+    if let Some(side) = side {
         messages = messages
             .into_iter()
             .map(|m| side.message_for(user, m))
