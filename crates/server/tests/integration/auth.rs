@@ -165,19 +165,8 @@ async fn disabling_an_account_revokes_its_sessions() {
     );
     // A disabled user is gone from the directory and cannot be messaged.
     let mut alice = login(&server, "alice").await;
-    match alice
-        .request(Request::SearchUsers {
-            query: "bob".into(),
-            limit: None,
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap()
-    {
-        Response::Users { users, .. } => assert!(users.is_empty()),
-        r => panic!("{r:?}"),
-    }
+    let users = search_users(&mut alice, "bob", None).await;
+    assert!(users.is_empty());
     assert_eq!(
         refused_code(&mut alice, Request::OpenDirect { user: "bob".into() }).await,
         ErrorCode::NotFound

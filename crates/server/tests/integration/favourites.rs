@@ -30,19 +30,8 @@ async fn presence_is_shared_only_after_the_request_is_accepted() {
             .iter()
             .any(|e| matches!(e, Event::Presence { presence } if presence.user == "bob"))
     );
-    match alice
-        .request(Request::SearchUsers {
-            query: "bob".into(),
-            limit: None,
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap()
-    {
-        Response::Users { users, .. } => assert!(users[0].presence.is_none()),
-        r => panic!("{r:?}"),
-    }
+    let users = search_users(&mut alice, "bob", None).await;
+    assert!(users[0].presence.is_none());
 
     alice
         .request(Request::AddFavourite { user: "bob".into() })

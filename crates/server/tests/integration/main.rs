@@ -80,6 +80,27 @@ pub async fn send(
     }
 }
 
+/// The first page of the directory for `query`.
+pub async fn search_users(
+    client: &mut Client,
+    query: &str,
+    limit: Option<u32>,
+) -> Vec<confer_proto::DirectoryEntry> {
+    match client
+        .request(Request::SearchUsers {
+            query: query.into(),
+            limit,
+            after: None,
+            online: false,
+        })
+        .await
+        .unwrap()
+    {
+        Response::Users { users, .. } => users,
+        r => panic!("{r:?}"),
+    }
+}
+
 pub async fn history(client: &mut Client, conversation: u64) -> Vec<Message> {
     match client
         .request(Request::History {

@@ -143,42 +143,16 @@ async fn sync_snapshot_and_directory_show_presence_and_chosen_status_persists() 
         }
         r => panic!("{r:?}"),
     }
-    match alice
-        .request(Request::SearchUsers {
-            query: "BO".into(),
-            limit: None,
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap()
-    {
-        Response::Users { users, .. } => {
-            assert_eq!(users.len(), 1);
-            assert_eq!(users[0].user.display_name, "bob Example");
-            let p = users[0].presence.as_ref().unwrap();
-            assert_eq!(
-                (p.status, p.message.as_deref()),
-                (PresenceStatus::Away, Some("lunch"))
-            );
-        }
-        r => panic!("{r:?}"),
-    }
-    match alice
-        .request(Request::SearchUsers {
-            query: "example".into(),
-            limit: Some(2),
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap()
-    {
-        Response::Users { users, .. } => {
-            assert_eq!(users.len(), 2, "display names match and the limit holds")
-        }
-        r => panic!("{r:?}"),
-    }
+    let users = search_users(&mut alice, "BO", None).await;
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].user.display_name, "bob Example");
+    let p = users[0].presence.as_ref().unwrap();
+    assert_eq!(
+        (p.status, p.message.as_deref()),
+        (PresenceStatus::Away, Some("lunch"))
+    );
+    let users = search_users(&mut alice, "example", Some(2)).await;
+    assert_eq!(users.len(), 2, "display names match and the limit holds");
     // The chosen status survives a reconnect.
     bob.close().await;
     let mut bob = login(&server, "bob").await;
@@ -277,16 +251,8 @@ async fn under_subscribers_presence_reaches_only_accepted_watchers_and_acceptanc
     let (before, _) =
         presence_until(&mut alice, "alice", |p| p.status == PresenceStatus::Away).await;
     assert!(before.is_empty(), "{before:?}");
-    let mut hidden = alice
-        .request(Request::SearchUsers {
-            query: "bob".into(),
-            limit: None,
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap();
-    assert!(matches!(&mut hidden, Response::Users { users, .. } if users[0].presence.is_none()));
+    let hidden = search_users(&mut alice, "bob", None).await;
+    assert!(hidden[0].presence.is_none());
 
     // Bob accepts alice's request: her connection sees him from then on, as it is.
     alice
@@ -313,24 +279,11 @@ async fn under_subscribers_presence_reaches_only_accepted_watchers_and_acceptanc
         (p.status, p.message.as_deref()),
         (PresenceStatus::Dnd, Some("focus"))
     );
-    match alice
-        .request(Request::SearchUsers {
-            query: "bob".into(),
-            limit: None,
-            after: None,
-            online: false,
-        })
-        .await
-        .unwrap()
-    {
-        Response::Users { users, .. } => {
-            assert_eq!(
-                users[0].presence.as_ref().unwrap().status,
-                PresenceStatus::Dnd
-            )
-        }
-        r => panic!("{r:?}"),
-    }
+    let users = search_users(&mut alice, "bob", None).await;
+    assert_eq!(
+        users[0].presence.as_ref().unwrap().status,
+        PresenceStatus::Dnd
+    );
 
     // Carol, who watches bob without being accepted, got none of it.
     carol
