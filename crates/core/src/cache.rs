@@ -872,21 +872,28 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
         Some(s) if s <= t.delivered => TickState::Delivered,
         Some(_) => TickState::Sent,
     };
+    let body: String = r.get(5)?;
+    let (kind, text) = match r.get::<_, String>(8)?.as_str() {
+        "joined" => (MessageKind::Joined, body),
+        "left" => (MessageKind::Left, body),
+        // Damaged only if something else wrote the cache: shown as an empty line.
+        "call" => match serde_json::from_str(&body) {
+            Ok(record) => (MessageKind::Call(record), String::new()),
+            Err(_) => (MessageKind::Text, String::new()),
+        },
+        _ => (MessageKind::Text, body),
+    };
     Ok(CachedMessage {
         local_id: r.get(0)?,
         conversation: r.get(1)?,
         seq,
         client_id: r.get(3)?,
         sender,
-        text: r.get(5)?,
+        text,
         sent_at: r.get(6)?,
         state,
         error: r.get::<_, Option<String>>(7)?.map(|e| stored_refusal(&e)),
-        kind: match r.get::<_, String>(8)?.as_str() {
-            "joined" => MessageKind::Joined,
-            "left" => MessageKind::Left,
-            _ => MessageKind::Text,
-        },
+        kind,
     })
 }
 
@@ -971,12 +978,18 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                     m.seq,
                     m.client_id,
                     m.sender,
-                    m.text,
+                    match m.kind {
+                        // A call line keeps its record where a text would be.
+                        MessageKind::Call(record) => serde_json::to_string(&record)
+                            .expect("a call record serialises"),
+                        _ => m.text.clone(),
+                    },
                     m.sent_at,
                     match m.kind {
                         MessageKind::Text => "text",
                         MessageKind::Joined => "joined",
                         MessageKind::Left => "left",
+                        MessageKind::Call(_) => "call",
                     }
                 ],
             )

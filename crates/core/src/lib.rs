@@ -380,6 +380,8 @@ pub(crate) struct Inner {
     rewatch: Notify,
     /// The server of the last sign-in: its address and the version it told.
     server: Mutex<Option<(String, Option<String>)>>,
+    /// Call events of this device (ringing, answered, signals, ended), for the call engine.
+    calls: broadcast::Sender<confer_proto::Event>,
 }
 
 impl Inner {
@@ -498,6 +500,7 @@ impl Client {
             last_totals: Mutex::new(None),
             shown: Mutex::new(Vec::new()),
             watched: Mutex::new(None),
+            calls: broadcast::channel(256).0,
             rewatch: Notify::new(),
             server: Mutex::new(None),
         });
@@ -1307,6 +1310,56 @@ impl Client {
         let result = self.request_ok(Request::Logout).await;
         self.inner.tokens.clear();
         result
+    }
+
+    /// Rings the other member of a direct conversation.
+    pub async fn place_call(
+        &self,
+        conversation: u64,
+        video: bool,
+    ) -> Result<confer_proto::CallInfo, CoreError> {
+        self.request_call(Request::PlaceCall {
+            conversation,
+            video,
+        })
+        .await
+    }
+
+    /// Answers a call ringing on this device.
+    pub async fn answer_call(&self, call: u64) -> Result<confer_proto::CallInfo, CoreError> {
+        self.request_call(Request::AnswerCall { call }).await
+    }
+
+    /// Declines a ringing call.
+    pub async fn decline_call(&self, call: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::DeclineCall { call }).await
+    }
+
+    /// Ends a call.
+    pub async fn hang_up(&self, call: u64) -> Result<(), CoreError> {
+        self.request_ok(Request::HangUp { call }).await
+    }
+
+    /// Passes a signal to the other device of an answered call.
+    pub async fn call_signal(
+        &self,
+        call: u64,
+        signal: confer_proto::CallSignal,
+    ) -> Result<(), CoreError> {
+        self.request_ok(Request::CallSignal { call, signal }).await
+    }
+
+    /// Call events of this device from now on: a call ringing here, the answer to a call placed
+    /// here, the other party's signals, ends.
+    pub fn subscribe_calls(&self) -> broadcast::Receiver<confer_proto::Event> {
+        self.inner.calls.subscribe()
+    }
+
+    async fn request_call(&self, req: Request) -> Result<confer_proto::CallInfo, CoreError> {
+        match self.inner.handle()?.request(req).await? {
+            Response::Call { call } => Ok(call),
+            other => Err(unexpected(other)),
+        }
     }
 
     async fn request_ok(&self, req: Request) -> Result<(), CoreError> {

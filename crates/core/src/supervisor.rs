@@ -497,6 +497,13 @@ async fn apply_events(
             }
             // Only external guests' connections get these; a signed-in client never does.
             Event::GuestSession { .. } => {}
+            // Nobody listening (no call engine running) is fine: the call then rings out.
+            call @ (Event::CallRinging { .. }
+            | Event::CallAnswered { .. }
+            | Event::CallSignal { .. }
+            | Event::CallEnded { .. }) => {
+                let _ = inner.calls.send(call);
+            }
         }
     }
     if changes.is_empty() {

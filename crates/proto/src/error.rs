@@ -112,6 +112,10 @@ pub enum Field {
     Link,
     /// A directory search.
     Search,
+    /// A call's session description.
+    SessionDescription,
+    /// A call's ICE candidate.
+    IceCandidate,
 }
 
 impl Field {
@@ -126,6 +130,8 @@ impl Field {
             Self::StatusMessage => "a status message",
             Self::Link => "a link",
             Self::Search => "a search",
+            Self::SessionDescription => "a session description",
+            Self::IceCandidate => "an ICE candidate",
         }
     }
 }
@@ -448,6 +454,45 @@ pub enum Reason {
     /// A guest's access ended: a moderator did not let them in from the lobby.
     RefusedByModerator,
 
+    // Calls.
+    /// Calls are only between the two members of a direct conversation.
+    NoCalls {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
+    /// The other party is in a call already.
+    Busy {
+        /// Who is busy.
+        name: String,
+    },
+    /// The caller is in a call already; one call at a time.
+    InCallAlready,
+    /// No such call (it ended, or it is not the caller's).
+    NoSuchCall {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// The call is not answered yet: signals pass once it is.
+    CallNotAnswered {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// The call was answered already (on another device).
+    CallAnsweredAlready {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// Only the caller's device sends the offer, only the answering device the answer.
+    SignalOutOfTurn,
+    /// A session description is not SDP (it must start with `v=0`).
+    BadSdp,
+    /// This connection has not synced: call events would not reach it.
+    SyncFirst,
+
     /// A reason this build does not know (a newer server's); fall back on the error code.
     #[serde(other)]
     Unknown,
@@ -642,6 +687,26 @@ impl fmt::Display for Reason {
             Self::RefusedByModerator => {
                 write!(f, "A moderator did not let you into the meeting.")
             }
+            Self::NoCalls { conversation } => write!(
+                f,
+                "Conversation {conversation} has no calls: calls are between the two members \
+                 of a direct conversation."
+            ),
+            Self::Busy { name } => write!(f, "{name} is in another call."),
+            Self::InCallAlready => write!(f, "You are in a call already; one call at a time."),
+            Self::NoSuchCall { call } => {
+                write!(f, "There is no call {call} (it may have ended).")
+            }
+            Self::CallNotAnswered { call } => write!(f, "Call {call} is not answered yet."),
+            Self::CallAnsweredAlready { call } => {
+                write!(f, "Call {call} was answered on another device.")
+            }
+            Self::SignalOutOfTurn => write!(
+                f,
+                "Only the caller sends the offer and only the answering device the answer."
+            ),
+            Self::BadSdp => write!(f, "The session description is not SDP."),
+            Self::SyncFirst => write!(f, "Sync first: call events come as events."),
             Self::Unknown => write!(f, "The server gave a reason this version does not know."),
         }
     }

@@ -27,6 +27,21 @@ fn message() -> Message {
     }
 }
 
+fn call() -> CallInfo {
+    CallInfo {
+        id: 17,
+        conversation: 3,
+        caller: "alice".into(),
+        callee: "bob".into(),
+        video: true,
+        ice_servers: vec![IceServer {
+            urls: vec!["turn:chat.example.com:3478?transport=udp".into()],
+            username: "1795000300:alice".into(),
+            credential: "yI7pTq3cS0mH1f0r0E6x2yZk9xQ=".into(),
+        }],
+    }
+}
+
 fn group() -> ConversationInfo {
     ConversationInfo {
         id: 9,
@@ -284,6 +299,28 @@ pub fn requests() -> Vec<Request> {
             conversation: 12,
             enabled: true,
         },
+        Request::PlaceCall {
+            conversation: 3,
+            video: true,
+        },
+        Request::AnswerCall { call: 17 },
+        Request::DeclineCall { call: 17 },
+        Request::HangUp { call: 17 },
+        Request::CallSignal {
+            call: 17,
+            signal: CallSignal::Offer {
+                sdp: "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n..."
+                    .into(),
+            },
+        },
+        Request::CallSignal {
+            call: 17,
+            signal: CallSignal::Candidate {
+                candidate: "candidate:1 1 udp 2130706431 192.0.2.7 50000 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_mline_index: Some(0),
+            },
+        },
     ];
     for r in &all {
         // Exhaustive on purpose: a new variant must get an example above.
@@ -333,7 +370,12 @@ pub fn requests() -> Vec<Request> {
             | Request::JoinByLink { .. }
             | Request::AdmitGuest { .. }
             | Request::RemoveGuest { .. }
-            | Request::SetLobby { .. } => {}
+            | Request::SetLobby { .. }
+            | Request::PlaceCall { .. }
+            | Request::AnswerCall { .. }
+            | Request::DeclineCall { .. }
+            | Request::HangUp { .. }
+            | Request::CallSignal { .. } => {}
         }
     }
     all
@@ -410,6 +452,7 @@ pub fn responses() -> Vec<Response> {
                 ..guest_session()
             },
         },
+        Response::Call { call: call() },
         Response::RoomLink {
             conversation: 12,
             name: "Weekly planning".into(),
@@ -432,7 +475,8 @@ pub fn responses() -> Vec<Response> {
             | Response::RoomLink { .. }
             | Response::Meetings { .. }
             | Response::Scheduled { .. }
-            | Response::Joined { .. } => {}
+            | Response::Joined { .. }
+            | Response::Call { .. } => {}
         }
     }
     all
@@ -498,6 +542,22 @@ pub fn events() -> Vec<Event> {
                 kind: MessageKind::Joined,
             },
         },
+        Change::Message {
+            message: Message {
+                conversation: 3,
+                seq: 43,
+                client_id: "system:call:3:43".into(),
+                sender: "alice".into(),
+                text: String::new(),
+                sent_at: 1_795_000_400_000,
+                state: TickState::Sent,
+                kind: MessageKind::Call(CallRecord {
+                    outcome: CallOutcome::Completed,
+                    video: true,
+                    duration_ms: 252_000,
+                }),
+            },
+        },
     ];
     for c in &changes {
         match c {
@@ -541,6 +601,18 @@ pub fn events() -> Vec<Event> {
     all.push(Event::GuestSession {
         session: guest_session(),
     });
+    all.push(Event::CallRinging { call: call() });
+    all.push(Event::CallAnswered { call: 17 });
+    all.push(Event::CallSignal {
+        call: 17,
+        signal: CallSignal::Answer {
+            sdp: "v=0\r\no=- 1889394749372645110 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n...".into(),
+        },
+    });
+    all.push(Event::CallEnded {
+        call: 17,
+        reason: CallEnd::HungUp,
+    });
     all.push(Event::Closing {
         code: ErrorCode::ShuttingDown,
         reason: Reason::ShuttingDown,
@@ -555,6 +627,10 @@ pub fn events() -> Vec<Event> {
             | Event::Presence { .. }
             | Event::PresenceBatch { .. }
             | Event::GuestSession { .. }
+            | Event::CallRinging { .. }
+            | Event::CallAnswered { .. }
+            | Event::CallSignal { .. }
+            | Event::CallEnded { .. }
             | Event::Closing { .. } => {}
         }
     }
@@ -738,6 +814,15 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         (C::AccessEnded, Reason::RoomDeleted),
         (C::AccessEnded, Reason::RemovedByModerator),
         (C::AccessEnded, Reason::RefusedByModerator),
+        (C::Invalid, Reason::NoCalls { conversation: 9 }),
+        (C::Conflict, Reason::Busy { name: "bob".into() }),
+        (C::Conflict, Reason::InCallAlready),
+        (C::NotFound, Reason::NoSuchCall { call: 5 }),
+        (C::Conflict, Reason::CallNotAnswered { call: 5 }),
+        (C::Conflict, Reason::CallAnsweredAlready { call: 5 }),
+        (C::Invalid, Reason::SignalOutOfTurn),
+        (C::Invalid, Reason::BadSdp),
+        (C::Invalid, Reason::SyncFirst),
         (C::Internal, Reason::Unknown),
     ];
     for (_, r) in &all {
@@ -816,6 +901,15 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::RoomDeleted
             | Reason::RemovedByModerator
             | Reason::RefusedByModerator
+            | Reason::NoCalls { .. }
+            | Reason::Busy { .. }
+            | Reason::InCallAlready
+            | Reason::NoSuchCall { .. }
+            | Reason::CallNotAnswered { .. }
+            | Reason::CallAnsweredAlready { .. }
+            | Reason::SignalOutOfTurn
+            | Reason::BadSdp
+            | Reason::SyncFirst
             | Reason::Unknown => {}
         }
     }
@@ -833,6 +927,8 @@ pub fn fields() -> Vec<Field> {
         Field::StatusMessage,
         Field::Link,
         Field::Search,
+        Field::SessionDescription,
+        Field::IceCandidate,
     ];
     for f in &all {
         match f {
@@ -843,7 +939,9 @@ pub fn fields() -> Vec<Field> {
             | Field::GuestName
             | Field::StatusMessage
             | Field::Link
-            | Field::Search => {}
+            | Field::Search
+            | Field::SessionDescription
+            | Field::IceCandidate => {}
         }
     }
     all

@@ -39,6 +39,12 @@ pub const HISTORY_FIRST_PAGE_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 pub const HISTORY_MAX_PAGE: u32 = 1000;
 /// Most users one `watch_presence` may name.
 pub const MAX_WATCHED_USERS: usize = 1000;
+/// How long a call rings before it ends as missed, in milliseconds.
+pub const RING_TIMEOUT_MS: u64 = 45_000;
+/// Largest session description a call signal carries, in bytes.
+pub const MAX_SDP_BYTES: usize = 64 * 1024;
+/// Largest ICE candidate line a call signal carries, in bytes.
+pub const MAX_CANDIDATE_BYTES: usize = 1024;
 /// The largest id, stream position or sequence number a request can name: 2^63 - 1, what every
 /// store can hold. A larger one names nothing that exists, so it is answered `not_found`.
 pub const MAX_WIRE_INT: u64 = i64::MAX as u64;
@@ -385,6 +391,122 @@ pub enum Request {
         /// On or off.
         enabled: bool,
     },
+    /// Ring the other member of a direct conversation on every device of theirs that is
+    /// synced. The caller's device must be synced too (call events come as events).
+    PlaceCall {
+        /// The direct conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// A video call (else audio only).
+        video: bool,
+    },
+    /// Answer a ringing call on this device; the caller then sends its offer.
+    AnswerCall {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// Refuse a ringing call (it stops ringing on every device).
+    DeclineCall {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// End a call: the caller before it is answered, or either party during it.
+    HangUp {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// Pass a session description or an ICE candidate to the other party of an answered call.
+    CallSignal {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+        /// What to pass on.
+        signal: CallSignal,
+    },
+}
+
+/// What the two devices of a call tell each other through the server, which checks only sizes
+/// and the shape of a session description and relays the rest as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CallSignal {
+    /// The caller's session description (SDP), sent once the call is answered.
+    Offer {
+        /// The SDP text.
+        sdp: String,
+    },
+    /// The answering device's session description.
+    Answer {
+        /// The SDP text.
+        sdp: String,
+    },
+    /// One more ICE candidate (trickle), or the end of them (`candidate` empty).
+    Candidate {
+        /// The `candidate:` line.
+        candidate: String,
+        /// The media section it belongs to.
+        #[serde(default)]
+        sdp_mid: Option<String>,
+        /// Its index.
+        #[serde(default)]
+        sdp_mline_index: Option<u16>,
+    },
+}
+
+/// A call as both parties see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CallInfo {
+    /// Its id.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// The direct conversation it belongs to.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// Who called.
+    pub caller: String,
+    /// Who is called.
+    pub callee: String,
+    /// Video (else audio only).
+    pub video: bool,
+    /// The ICE servers to use: the server's TURN relay with credentials for this call, when
+    /// the relay is on. Empty: host candidates only.
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// A STUN or TURN server for a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IceServer {
+    /// Its URLs (`turn:host:port?transport=udp`).
+    pub urls: Vec<String>,
+    /// The user name (for TURN: valid until the time it starts with, in seconds).
+    pub username: String,
+    /// The password.
+    pub credential: String,
+}
+
+/// Why a call ended, as the parties are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CallEnd {
+    /// The callee declined.
+    Declined,
+    /// Nobody answered in time.
+    NoAnswer,
+    /// The caller gave up before an answer.
+    Cancelled,
+    /// The callee has no device online.
+    Unavailable,
+    /// A party hung up.
+    HungUp,
+    /// A party's connection went away.
+    Disconnected,
+    /// Answered on another device of the callee (sent to the devices that stop ringing).
+    AnsweredElsewhere,
+    /// Declined on another device of the callee (sent to the devices that stop ringing).
+    DeclinedElsewhere,
 }
 
 /// A frame sent by the server.
@@ -420,6 +542,11 @@ pub enum ServerFrame {
 pub enum Response {
     /// Done; nothing to return.
     Ok,
+    /// Reply to `place_call` and `answer_call`.
+    Call {
+        /// The call.
+        call: CallInfo,
+    },
     /// Reply to `ping`.
     Pong,
     /// Reply to `login`.
@@ -551,6 +678,33 @@ pub enum Event {
     GuestSession {
         /// The session now.
         session: MeetingSession,
+    },
+    /// A call rings on this device.
+    CallRinging {
+        /// The call.
+        call: CallInfo,
+    },
+    /// The callee answered the call this device placed: send the offer now.
+    CallAnswered {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+    },
+    /// The other party of an answered call passed this on.
+    CallSignal {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+        /// What it passed.
+        signal: CallSignal,
+    },
+    /// A call this device placed, rang or took part in is over.
+    CallEnded {
+        /// The call.
+        #[ts(type = "number")]
+        call: u64,
+        /// Why.
+        reason: CallEnd,
     },
     /// The server is about to close this connection.
     Closing {
@@ -873,6 +1027,32 @@ pub enum MessageKind {
     Joined,
     /// The sender left the group.
     Left,
+    /// A call the sender placed, and how it went.
+    Call(CallRecord),
+}
+
+/// A call as the timeline keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CallRecord {
+    /// How it went.
+    pub outcome: CallOutcome,
+    /// Video (else audio only).
+    pub video: bool,
+    /// From the answer to the end, in milliseconds (0 unless completed).
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+}
+
+/// How a call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// Nobody answered (no answer in time, the caller gave up, nobody online, or busy).
+    Missed,
+    /// The callee declined.
+    Declined,
+    /// Answered, then ended.
+    Completed,
 }
 
 impl MessageKind {

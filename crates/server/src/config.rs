@@ -69,6 +69,8 @@ pub struct Config {
     /// Password hashes and checks (argon2id) run at once at most; 0 means half the cores (at
     /// least one), which leaves the other half to message traffic during a sign-in storm.
     pub password_hash_concurrency: usize,
+    /// Milliseconds a call rings before it ends as missed.
+    pub ring_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             max_http_connections: 1024,
             health_timeout_ms: 3000,
             password_hash_concurrency: 0,
+            ring_timeout_ms: confer_proto::RING_TIMEOUT_MS,
         }
     }
 }

@@ -60,6 +60,11 @@ impl Subscription {
     pub fn lagged(&self) -> bool {
         self.lagged.load(Ordering::SeqCst)
     }
+
+    /// This device's id, unique in the process (calls address devices by it).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
 }
 
 impl Drop for Subscription {
@@ -192,6 +197,34 @@ impl Hub {
             json: ServerFrame::Event { event }.to_json().into(),
         };
         self.send(users, &out);
+    }
+
+    /// Pushes an event to one device of a user (a call's events go to the devices in it).
+    pub fn send_to_device(&self, user: UserId, device: u64, event: Event) {
+        let out = Outgoing {
+            position: None,
+            json: ServerFrame::Event { event }.to_json().into(),
+        };
+        let mut devices = self.devices.lock().expect("hub poisoned");
+        if let Some(list) = devices.get_mut(&user) {
+            // As in `send`: a device whose queue is full is dropped.
+            list.retain(|d| {
+                if d.id != device || d.tx.try_send(out.clone()).is_ok() {
+                    return true;
+                }
+                d.lagged.store(true, Ordering::SeqCst);
+                false
+            });
+        }
+    }
+
+    /// The synced devices of a user on this node.
+    pub fn devices_of(&self, user: UserId) -> Vec<u64> {
+        let devices = self.devices.lock().expect("hub poisoned");
+        devices
+            .get(&user)
+            .map(|list| list.iter().map(|d| d.id).collect())
+            .unwrap_or_default()
     }
 
     fn send(&self, users: impl IntoIterator<Item = UserId>, out: &Outgoing) {

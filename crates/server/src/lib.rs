@@ -7,6 +7,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod admin;
 pub mod auth;
+mod calls;
 pub mod cluster;
 pub mod config;
 mod connection;
@@ -119,6 +120,8 @@ pub(crate) struct AppState {
     /// Ids of sessions revoked since the last poll (by any process sharing the database).
     pub revocations: broadcast::Sender<Arc<Vec<i64>>>,
     pub tracker: TaskTracker,
+    /// The node's 1:1 calls.
+    pub calls: calls::Calls,
     pub clock: Clock,
     next_conn: AtomicU64,
     /// In a cluster: this node's presence changes, for the other nodes.
@@ -324,6 +327,7 @@ pub async fn run(
         shutdown: shutdown_tx,
         revocations: broadcast::channel(64).0,
         tracker,
+        calls: calls::Calls::default(),
         clock: store::system_clock(),
         next_conn: AtomicU64::new(connection_base + 1),
     });

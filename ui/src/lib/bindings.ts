@@ -3,7 +3,7 @@
 export const PROTOCOL_VERSION = 2;
 export const MAX_TEXT_BYTES = 16384;
 
-export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":2,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"unknown"}];
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":2,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"sync_first"},{"reason":"unknown"}];
 
 export type ClientFrame = { 
 /**
@@ -295,7 +295,35 @@ conversation: number,
 /**
  * On or off.
  */
-enabled: boolean, };
+enabled: boolean, } | { "type": "place_call", 
+/**
+ * The direct conversation.
+ */
+conversation: number, 
+/**
+ * A video call (else audio only).
+ */
+video: boolean, } | { "type": "answer_call", 
+/**
+ * The call.
+ */
+call: number, } | { "type": "decline_call", 
+/**
+ * The call.
+ */
+call: number, } | { "type": "hang_up", 
+/**
+ * The call.
+ */
+call: number, } | { "type": "call_signal", 
+/**
+ * The call.
+ */
+call: number, 
+/**
+ * What to pass on.
+ */
+signal: CallSignal, };
 
 export type ServerFrame = { "frame": "response", 
 /**
@@ -319,7 +347,11 @@ error: ErrorBody, } | { "frame": "event",
  */
 event: Event, };
 
-export type Response = { "type": "ok" } | { "type": "pong" } | { "type": "logged_in", 
+export type Response = { "type": "ok" } | { "type": "call", 
+/**
+ * The call.
+ */
+call: CallInfo, } | { "type": "pong" } | { "type": "logged_in", 
 /**
  * Keep it to `auth` later; it is shown only once.
  */
@@ -444,7 +476,31 @@ presence: Array<Presence>, } | { "type": "guest_session",
 /**
  * The session now.
  */
-session: MeetingSession, } | { "type": "closing", 
+session: MeetingSession, } | { "type": "call_ringing", 
+/**
+ * The call.
+ */
+call: CallInfo, } | { "type": "call_answered", 
+/**
+ * The call.
+ */
+call: number, } | { "type": "call_signal", 
+/**
+ * The call.
+ */
+call: number, 
+/**
+ * What it passed.
+ */
+signal: CallSignal, } | { "type": "call_ended", 
+/**
+ * The call.
+ */
+call: number, 
+/**
+ * Why.
+ */
+reason: CallEnd, } | { "type": "closing", 
 /**
  * The category.
  */
@@ -737,9 +793,29 @@ guest: number, } | { "reason": "guest_not_in_meeting",
 /**
  * The guest's id in the meeting.
  */
-guest: number, } | { "reason": "meeting_ended" } | { "reason": "room_deleted" } | { "reason": "removed_by_moderator" } | { "reason": "refused_by_moderator" } | { "reason": "unknown" };
+guest: number, } | { "reason": "meeting_ended" } | { "reason": "room_deleted" } | { "reason": "removed_by_moderator" } | { "reason": "refused_by_moderator" } | { "reason": "no_calls", 
+/**
+ * The conversation.
+ */
+conversation: number, } | { "reason": "busy", 
+/**
+ * Who is busy.
+ */
+name: string, } | { "reason": "in_call_already" } | { "reason": "no_such_call", 
+/**
+ * The call.
+ */
+call: number, } | { "reason": "call_not_answered", 
+/**
+ * The call.
+ */
+call: number, } | { "reason": "call_answered_already", 
+/**
+ * The call.
+ */
+call: number, } | { "reason": "signal_out_of_turn" } | { "reason": "bad_sdp" } | { "reason": "sync_first" } | { "reason": "unknown" };
 
-export type Field = "group_name" | "room_name" | "meeting_title" | "display_name" | "guest_name" | "status_message" | "link" | "search";
+export type Field = "group_name" | "room_name" | "meeting_title" | "display_name" | "guest_name" | "status_message" | "link" | "search" | "session_description" | "ice_candidate";
 
 export type UserInfo = { 
 /**
@@ -821,7 +897,7 @@ writer?: string, };
 
 export type ConversationKind = "direct" | "group" | "room" | "alias";
 
-export type MessageKind = "text" | "joined" | "left";
+export type MessageKind = "text" | "joined" | "left" | { "call": CallRecord };
 
 export type OngoingMeeting = { 
 /**

@@ -105,6 +105,8 @@ pub(crate) enum Action {
     /// Start, join or leave the conversation's meeting: members of a room or of a direct
     /// conversation (groups have no meeting).
     UseMeeting,
+    /// Place a 1:1 call: the members of a direct conversation.
+    Call,
 }
 
 /// Decides; on success returns the caller's role, else the refusal with its reason.
@@ -140,6 +142,8 @@ pub(crate) fn user_can(
             invalid(Reason::NoMeeting { conversation })
         }
         Action::UseMeeting => Ok(role),
+        Action::Call if kind != Kind::Direct => invalid(Reason::NoCalls { conversation }),
+        Action::Call => Ok(role),
         _ if kind != Kind::Room => invalid(Reason::NotARoom { conversation }),
         Action::UseRoom => Ok(role),
         Action::DeleteRoom | Action::DeleteScheduledMeeting if role != Role::Owner => {

@@ -133,7 +133,7 @@ pub(crate) trait ConversationRepo: ChatRepo + UserLookup {
     ) -> Result<(), StoreError>;
     /// Replaces the join link token.
     fn set_link(&mut self, conversation: ConversationId, link: &str) -> Result<(), StoreError>;
-    /// Appends a join or leave line under the next sequence number; returns it as stored.
+    /// Appends a join, leave or call line under the next sequence number; returns it as stored.
     fn append_event(
         &mut self,
         conversation: ConversationId,
@@ -560,6 +560,18 @@ fn full(max: usize) -> StoreError {
 }
 
 /// Appends a join or leave line to the timeline and publishes it to the members.
+/// The line a call leaves in its direct conversation, from the caller. The call rules
+/// (`super::calls`) checked membership when the call was placed.
+pub(crate) fn record_call(
+    r: &mut impl ConversationRepo,
+    conversation: ConversationId,
+    caller: UserId,
+    record: confer_proto::CallRecord,
+    now: i64,
+) -> Result<(), StoreError> {
+    membership_event(r, conversation, caller, MessageKind::Call(record), now)
+}
+
 fn membership_event(
     r: &mut impl ConversationRepo,
     conversation: ConversationId,

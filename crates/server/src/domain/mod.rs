@@ -8,6 +8,7 @@
 pub(crate) mod accounts;
 pub(crate) mod aliases;
 pub(crate) mod authz;
+pub(crate) mod calls;
 pub(crate) mod chat;
 pub(crate) mod conversations;
 pub(crate) mod meetings;
@@ -235,6 +236,17 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
         WriteOp::StartMeeting { user, conversation } => {
             done(meetings::start(r, user, conversation, now)?)
         }
+        WriteOp::RecordCall {
+            conversation,
+            caller,
+            record,
+        } => done(conversations::record_call(
+            r,
+            conversation,
+            caller,
+            record,
+            now,
+        )?),
         WriteOp::LeaveMeeting { user, conversation } => {
             done(meetings::leave_meeting(r, user, conversation)?)
         }

@@ -397,3 +397,14 @@ pub(crate) fn may_read_link(
     let standing = r.standing_of(conversation, user)?;
     authz::user_can(standing, Action::ReadMeetingLink, conversation).map(|_| ())
 }
+
+/// The two members of a direct conversation `user` may place a call from.
+pub(crate) fn call_members(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Vec<String>, StoreError> {
+    let standing = r.standing_of(conversation, user)?;
+    authz::user_can(standing, Action::Call, conversation)?;
+    Ok(r.info(conversation)?.members)
+}

@@ -1,4 +1,5 @@
-//! One handler per request kind; [`dispatch`] routes a parsed request to it.
+//! One handler per request kind (the five call requests share `calls`); [`dispatch`] routes a
+//! parsed request to it.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ mod add_room_member;
 mod admit_guest;
 mod answer_subscription;
 mod auth;
+mod calls;
 mod clear_history;
 mod create_group;
 mod create_room;
@@ -193,6 +195,14 @@ pub(crate) async fn dispatch(
             conversation,
             enabled,
         } => set_lobby::handle(state, session, conversation, enabled).await,
+        Request::PlaceCall {
+            conversation,
+            video,
+        } => calls::place(state, session, conversation, video).await,
+        Request::AnswerCall { call } => calls::answer(state, session, call).await,
+        Request::DeclineCall { call } => calls::decline(state, session, call).await,
+        Request::HangUp { call } => calls::hang_up(state, session, call).await,
+        Request::CallSignal { call, signal } => calls::signal(state, session, call, signal).await,
     }
 }
 
@@ -266,6 +276,11 @@ fn check_len(field: Field, value: &str, max: usize) -> Result<(), ApiError> {
 
 /// Cleans up after the socket closed: an external guest's place, presence and last-seen.
 pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
+    if let (Some(user), Some(sub)) = (&session.user, &session.sub) {
+        let (user, device, now) = (user.record.id, sub.id(), state.now());
+        let effects = state.calls.with(|b| b.device_gone(user, device, now));
+        state.carry_out(effects).await;
+    }
     session.sub = None;
     session.presence = None;
     // An external guest exists only as long as its connection.

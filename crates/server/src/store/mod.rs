@@ -412,6 +412,15 @@ pub enum WriteOp {
         /// The room.
         conversation: ConversationId,
     },
+    /// A call ended: its line goes into the direct conversation's timeline.
+    RecordCall {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Who called (the line's sender).
+        caller: UserId,
+        /// How it went.
+        record: confer_proto::CallRecord,
+    },
     /// A participant leaves the room's meeting.
     LeaveMeeting {
         /// The participant.
@@ -689,6 +698,13 @@ pub trait Store: Send + Sync + 'static {
         ),
         StoreError,
     >;
+    /// The two members of a direct conversation `user` may call from (`user` among them);
+    /// refused unless `user` is a member and the conversation is a direct one.
+    fn call_members(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<String>, StoreError>;
     /// A room's name and join link token (`Forbidden` unless `user` moderates it), or a 1:1
     /// conversation's meeting link (either of its two members).
     fn room_link(

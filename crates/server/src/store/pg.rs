@@ -26,8 +26,8 @@ use super::{
     Batch, ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
     SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp, panic_text,
     stored::{
-        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
-        kind_to_str, role_to_str,
+        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str,
+        kind_from_stored, kind_to_stored, role_to_str,
     },
 };
 use crate::domain::{
@@ -588,14 +588,17 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
                 ],
             )?
             .iter()
-            .map(|r| StoredMessage {
-                seq: u(r, 0),
-                sender_id: r.get(1),
-                sender: r.get(2),
-                client_id: r.get(3),
-                text: r.get(4),
-                sent_at: r.get(5),
-                kind: kind_from_str(r.get(6)),
+            .map(|r| {
+                let (kind, text) = kind_from_stored(r.get(6), r.get(4));
+                StoredMessage {
+                    seq: u(r, 0),
+                    sender_id: r.get(1),
+                    sender: r.get(2),
+                    client_id: r.get(3),
+                    text,
+                    sent_at: r.get(5),
+                    kind,
+                }
             })
             .collect())
     }
@@ -1244,17 +1247,19 @@ impl ConversationRepo for Appender<'_, '_> {
             )?,
             0,
         );
-        let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
+        let (stored_kind, body) = kind_to_stored(kind);
+        let client_id = format!("system:{stored_kind}:{conv}:{seq}");
         self.db.exec(
             "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
-             kind) VALUES ($1, $2, $3, $4, '', $5, $6)",
+             kind) VALUES ($1, $2, $3, $4, $7, $5, $6)",
             &[
                 &i(conv),
                 &i(seq),
                 &user,
                 &client_id,
                 &at,
-                &kind_to_str(kind),
+                &stored_kind,
+                &body,
             ],
         )?;
         Ok(Message {
@@ -1976,6 +1981,14 @@ impl Store for PgStore {
             )?;
             Ok((r.get(0), r.get(1)))
         })
+    }
+
+    fn call_members(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|db| views::call_members(db, user, conversation))
     }
 
     fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {

@@ -31,8 +31,8 @@ use super::{
     Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
     SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
     stored::{
-        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str, kind_from_str,
-        kind_to_str, role_to_str,
+        self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str,
+        kind_from_stored, kind_to_stored, role_to_str,
     },
 };
 
@@ -1147,12 +1147,13 @@ impl ConversationRepo for Appender<'_, '_> {
             [conv],
             |r| r.get(0),
         )?;
-        let client_id = format!("system:{}:{conv}:{seq}", kind_to_str(kind));
+        let (stored_kind, body) = kind_to_stored(kind);
+        let client_id = format!("system:{stored_kind}:{conv}:{seq}");
         sql_exec(
             self.tx,
             "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
-             kind) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-            params![conv, seq, user, client_id, at, kind_to_str(kind)],
+             kind) VALUES (?1, ?2, ?3, ?4, ?7, ?5, ?6)",
+            params![conv, seq, user, client_id, at, stored_kind, body],
         )?;
         Ok(Message {
             conversation: conv,
@@ -1464,14 +1465,15 @@ impl ViewRepo for Reads<'_> {
         let before = range.before.min(i64::MAX as u64);
         Ok(stmt
             .query_map(params![conv, range.after, before, range.limit], |r| {
+                let (kind, text) = kind_from_stored(&r.get::<_, String>(6)?, r.get(4)?);
                 Ok(StoredMessage {
                     seq: r.get(0)?,
                     sender_id: r.get(1)?,
                     sender: r.get(2)?,
                     client_id: r.get(3)?,
-                    text: r.get(4)?,
+                    text,
                     sent_at: r.get(5)?,
-                    kind: kind_from_str(&r.get::<_, String>(6)?),
+                    kind,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?)
@@ -2241,6 +2243,14 @@ impl Store for SqliteStore {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })
+    }
+
+    fn call_members(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|c| views::call_members(&mut Reads(c), user, conversation))
     }
 
     fn meetings(

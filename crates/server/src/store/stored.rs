@@ -69,19 +69,32 @@ pub(crate) fn fav_state_from_str(s: &str) -> FavouriteState {
     }
 }
 
-pub(crate) fn kind_from_str(s: &str) -> MessageKind {
-    match s {
-        "joined" => MessageKind::Joined,
-        "left" => MessageKind::Left,
-        _ => MessageKind::Text,
+/// A message's kind and text from its stored kind and body: a call keeps its record in the
+/// body (JSON), and shows no text.
+pub(crate) fn kind_from_stored(kind: &str, body: String) -> (MessageKind, String) {
+    match kind {
+        "joined" => (MessageKind::Joined, body),
+        "left" => (MessageKind::Left, body),
+        "call" => match serde_json::from_str(&body) {
+            Ok(record) => (MessageKind::Call(record), String::new()),
+            // Written by this server, so unreadable only if damaged: shown as a plain line
+            // rather than failing the whole page.
+            Err(_) => (MessageKind::Text, String::new()),
+        },
+        _ => (MessageKind::Text, body),
     }
 }
 
-pub(crate) fn kind_to_str(k: MessageKind) -> &'static str {
+/// How a kind is stored: its name, and the body of a line with no text of its own.
+pub(crate) fn kind_to_stored(k: MessageKind) -> (&'static str, String) {
     match k {
-        MessageKind::Text => "text",
-        MessageKind::Joined => "joined",
-        MessageKind::Left => "left",
+        MessageKind::Text => ("text", String::new()),
+        MessageKind::Joined => ("joined", String::new()),
+        MessageKind::Left => ("left", String::new()),
+        MessageKind::Call(record) => (
+            "call",
+            serde_json::to_string(&record).expect("a call record serialises"),
+        ),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod aliases;
 mod auth;
+mod calls;
 mod chat;
 mod cluster;
 mod directory;
