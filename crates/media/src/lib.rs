@@ -8,8 +8,11 @@
 //! camera. Users without hardware can pick them; tests use them (no camera exists on the build
 //! machines, and none can be emulated there).
 
+pub mod audio;
 pub mod device;
+pub mod jitter;
 pub mod meter;
+pub mod peer;
 pub mod synthetic;
 pub mod wav;
 
@@ -38,4 +41,14 @@ pub enum MediaError {
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// An encoder or decoder failed.
+    #[error("codec error: {0}")]
+    Codec(String),
+    /// The peer connection failed: negotiation, ICE, DTLS, or a session description that is
+    /// not one.
+    #[error("peer connection: {0}")]
+    Peer(String),
+    /// Waited too long for the other side.
+    #[error("timed out: {0}")]
+    Timeout(&'static str),
 }

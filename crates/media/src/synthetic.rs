@@ -310,3 +310,24 @@ mod tests {
         }
     }
 }
+
+/// A speaker that plays nothing: for calls whose sound nobody listens to (a script's).
+pub struct NullSink;
+
+impl AudioSink for NullSink {
+    fn sample_rate(&self) -> u32 {
+        crate::SAMPLE_RATE
+    }
+
+    fn channels(&self) -> u16 {
+        1
+    }
+
+    fn write(&mut self, _: &[f32]) -> Result<(), MediaError> {
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
+}

@@ -78,6 +78,10 @@ const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libxdo-dev",
     "file",
+    // The media engine (confer-media): Opus, VP8, ALSA headers for cpal.
+    "libopus-dev",
+    "libvpx-dev",
+    "libasound2-dev",
 ];
 
 /// And what the tests add: openssl (a TLS test's certificate), a virtual display, WebKit's
@@ -90,6 +94,9 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus",
     "chromium",
     "fonts-dejavu-core",
+    // Real audio devices for the media tests: a user-space PulseAudio with null sinks.
+    "pulseaudio",
+    "pulseaudio-utils",
 ];
 
 /// The server's backends beside SQLite: PostgreSQL's programs and nats-server, which the tests
