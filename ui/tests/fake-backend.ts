@@ -6,6 +6,7 @@
 import type {
   About,
   CachedMessage,
+  CallRecord,
   ClientEvent,
   ConversationInfo,
   ConversationView,
@@ -905,6 +906,16 @@ export class FakeBackend implements Backend {
     c.info.members = c.info.members.filter((u) => u !== user);
     c.info.moderators = c.info.moderators?.filter((u) => u !== user);
     this.emit({ event: "conversations" });
+  }
+
+  /** A 1:1 call between this user and `peer` ended: its line in their conversation (the sender
+   * is the caller, `peer` or this user). Resolves to the conversation's id. */
+  callEnded(peer: string, caller: string, call: CallRecord): number {
+    const known = this.direct(peer);
+    const c = known ?? this.create(peer, Date.now());
+    if (!known) this.emit({ event: "conversations" });
+    this.event(c, caller, { call });
+    return c.info.id;
   }
 
   /** A room owned by `owner` with this user among `members` (and `moderators`); resolves to its id. */

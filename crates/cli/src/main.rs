@@ -49,6 +49,30 @@ struct Cli {
     command: Command,
 }
 
+/// What a call sends, records and how long it lasts.
+#[derive(clap::Args)]
+struct CallArgs {
+    /// Send this WAV file instead of the microphone (it goes straight to the encoder); it plays
+    /// once, then silence.
+    #[arg(long, value_name = "FILE.wav")]
+    send_audio: Option<PathBuf>,
+    /// Write what is heard to this file (16-bit PCM WAV, 48 kHz mono).
+    #[arg(long, value_name = "FILE.wav")]
+    record: Option<PathBuf>,
+    /// Hang up after this many seconds of talk.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Print the call's figures as one JSON object at the end.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Ice {
+    All,
+    Relay,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Send a message to a user or a conversation; prints the message id once stored.
@@ -124,6 +148,34 @@ enum Command {
     },
     /// Send whatever the outbox holds and wait for the acks.
     Flush,
+    /// Call a user (1:1): waits for the answer, talks for --seconds or until they hang up.
+    Call {
+        /// Who to call.
+        #[arg(value_name = "USER")]
+        peer: String,
+        /// A video call.
+        #[arg(long)]
+        video: bool,
+        #[command(flatten)]
+        media: CallArgs,
+        /// Which ICE candidates: `all`, or `relay` to go through the server's TURN relay.
+        #[arg(long, value_enum, default_value_t = Ice::All)]
+        ice: Ice,
+    },
+    /// Wait for a call, answer it, talk for --seconds or until the caller hangs up.
+    Answer {
+        /// Only a call from this user.
+        #[arg(long)]
+        from: Option<String>,
+        /// Send video too.
+        #[arg(long)]
+        video: bool,
+        #[command(flatten)]
+        media: CallArgs,
+        /// Seconds to wait for a call to ring.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
     /// Virtual Rooms: create, members and moderators, the join link, leave, delete, list.
     Room {
         #[command(subcommand)]
@@ -674,6 +726,56 @@ fn print_entry(entry: &confer_proto::DirectoryEntry, json: bool) {
     );
 }
 
+/// The source and sink of a call from the command line: a WAV file or a tone (no sound card
+/// is needed), a WAV recording or nothing.
+fn call_media(args: &CallArgs, relay_only: bool) -> Result<confer_core::call::CallMedia, Failure> {
+    use confer_media::synthetic::{ToneSource, WavSink, WavSource};
+    let bad = |e: confer_media::MediaError| Failure(2, e.to_string());
+    let source: Box<dyn confer_media::AudioSource> = match &args.send_audio {
+        Some(path) => Box::new(WavSource::open(path, false).map_err(bad)?),
+        None => Box::new(ToneSource::new(440.0, 0.3).map_err(bad)?),
+    };
+    let sink: Box<dyn confer_media::AudioSink> = match &args.record {
+        Some(path) => Box::new(WavSink::create(path.clone(), confer_media::SAMPLE_RATE, 1)),
+        None => Box::new(confer_media::synthetic::NullSink),
+    };
+    Ok(confer_core::call::CallMedia {
+        source,
+        sink,
+        relay_only,
+    })
+}
+
+/// Prints a call's figures: one JSON object with `--json`, else a line for people.
+fn report_call(report: confer_core::call::CallReport, json: bool) {
+    let m = &report.media;
+    if json {
+        let value = serde_json::json!({
+            "setup_ms": report.setup_ms,
+            "packets_sent": m.packets_sent,
+            "packets_received": m.packets_received,
+            "packets_lost": m.packets_lost,
+            "jitter_ms": m.jitter_ms,
+            "rtt_ms": m.rtt_ms,
+            "candidate_type": m.candidate_type,
+            "video_frames_sent": 0,
+            "video_frames_received": 0,
+            "video_frames_decoded": 0,
+            "ended_by_peer": report.ended_by_peer,
+        });
+        say!("{value}");
+    } else {
+        say!(
+            "call over: {} packets sent, {} received, {} lost; set-up {} ms; via {}",
+            m.packets_sent,
+            m.packets_received,
+            m.packets_lost,
+            report.setup_ms.map_or("?".into(), |v| v.to_string()),
+            m.candidate_type.as_deref().unwrap_or("?")
+        );
+    }
+}
+
 async fn online(client: &Client, timeout: Duration) -> Result<(), Failure> {
     client.wait_synced(timeout).await?;
     Ok(())
@@ -686,6 +788,42 @@ async fn command(
     timeout: Duration,
 ) -> Result<(), Failure> {
     match command {
+        Command::Call {
+            peer,
+            video,
+            media,
+            ice,
+        } => {
+            online(client, timeout).await?;
+            let conversation = client.conversation_for(&peer).await?;
+            let call_media = call_media(&media, ice == Ice::Relay)?;
+            let mut call = client.call(conversation, video, call_media).await?;
+            call.talk(Duration::from_secs(media.seconds)).await;
+            report_call(call.finish(client).await?, media.json);
+            Ok(())
+        }
+        Command::Answer {
+            from,
+            video: _,
+            media,
+            wait,
+        } => {
+            online(client, timeout).await?;
+            // Scripts (and tests) wait for this line before they place the call.
+            eprintln!("waiting for a call");
+            let ringing = client
+                .next_ringing(from.as_deref(), Duration::from_secs(wait))
+                .await
+                .map_err(|e| match e {
+                    CoreError::Timeout => Failure(1, format!("no call rang within {wait} s")),
+                    e => e.into(),
+                })?;
+            let call_media = call_media(&media, false)?;
+            let mut call = client.accept(ringing, call_media).await?;
+            call.talk(Duration::from_secs(media.seconds)).await;
+            report_call(call.finish(client).await?, media.json);
+            Ok(())
+        }
         Command::Send {
             peer: user,
             text,

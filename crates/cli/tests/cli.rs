@@ -1017,3 +1017,96 @@ fn the_keyring_fallback_is_said_once_per_profile_and_logs_carry_no_colour_codes(
         assert!(!err.contains('\u{1b}'), "no escape codes: {err:?}");
     }
 }
+
+/// A tone as a 48 kHz mono WAV file.
+fn tone_file(path: &Path, frequency: f32, seconds: f32) {
+    use confer_media::AudioSource;
+    let mut tone = confer_media::synthetic::ToneSource::new(frequency, 0.5).unwrap();
+    let mut samples = vec![0.0; (48_000.0 * seconds) as usize];
+    tone.read(&mut samples).unwrap();
+    confer_media::wav::Wav {
+        sample_rate: 48_000,
+        channels: 1,
+        samples,
+    }
+    .write(path)
+    .unwrap();
+}
+
+/// Power at `want` over power at `other` in the second half of a recording.
+fn tone_ratio(path: &Path, want: f32, other: f32) -> f32 {
+    let wav = confer_media::wav::Wav::read(path).unwrap();
+    let tail = &wav.samples[wav.samples.len() / 2..];
+    let at = confer_media::meter::goertzel(tail, wav.sample_rate, want);
+    let off = confer_media::meter::goertzel(tail, wav.sample_rate, other);
+    at / off.max(f32::MIN_POSITIVE)
+}
+
+#[test]
+fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    tone_file(&f("a.wav"), 440.0, 4.0);
+    tone_file(&f("b.wav"), 880.0, 4.0);
+
+    let mut answer = p.cli(&server.url(), "bob");
+    answer
+        .args(["answer", "--from", "alice", "--seconds", "10", "--json"])
+        .arg("--send-audio")
+        .arg(f("b.wav"))
+        .arg("--record")
+        .arg(f("b-heard.wav"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut answer = answer.spawn().unwrap();
+    // Bob's device is online and ringable once it says so.
+    let mut err = BufReader::new(answer.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for a call") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
+    }
+
+    let mut call = p.cli(&server.url(), "alice");
+    call.args(["call", "bob", "--seconds", "3", "--json"])
+        .arg("--send-audio")
+        .arg(f("a.wav"))
+        .arg("--record")
+        .arg(f("a-heard.wav"));
+    let caller: serde_json::Value = serde_json::from_str(ok(call).trim()).unwrap();
+    let out = answer.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let callee: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+
+    for (side, figures) in [("caller", &caller), ("callee", &callee)] {
+        assert!(figures["setup_ms"].as_u64().is_some(), "{side}: {figures}");
+        assert!(
+            figures["packets_received"].as_u64().unwrap() >= 100,
+            "{side}: {figures}"
+        );
+        assert!(
+            figures["packets_sent"].as_u64().unwrap() >= 100,
+            "{side}: {figures}"
+        );
+        assert_eq!(figures["candidate_type"], "host", "{side}: {figures}");
+    }
+    // The caller hung up; the callee was told.
+    assert_eq!(callee["ended_by_peer"], "hung_up");
+    let ratio = tone_ratio(&f("a-heard.wav"), 880.0, 440.0);
+    assert!(ratio > 20.0, "Alice hears Bob's 880 Hz: ratio {ratio}");
+    let ratio = tone_ratio(&f("b-heard.wav"), 440.0, 880.0);
+    assert!(ratio > 20.0, "Bob hears Alice's 440 Hz: ratio {ratio}");
+    // Both timelines hold the completed call.
+    for user in ["alice", "bob"] {
+        let peer = if user == "alice" { "bob" } else { "alice" };
+        let lines = history_json(&p, &server.url(), user, peer);
+        let call = lines
+            .iter()
+            .find(|m| m["kind"]["call"].is_object())
+            .unwrap_or_else(|| panic!("{user}: {lines:?}"));
+        assert_eq!(call["kind"]["call"]["outcome"], "completed");
+    }
+}

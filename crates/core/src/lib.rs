@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod calendar;
+pub mod call;
 pub mod connection;
 pub mod credentials;
 pub mod guest;

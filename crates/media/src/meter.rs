@@ -63,6 +63,24 @@ impl LevelMeter {
     }
 }
 
+/// The power of one frequency in a block of samples (the Goertzel algorithm): how tests and
+/// the level display tell a tone from silence or from another tone without a full FFT.
+pub fn goertzel(samples: &[f32], sample_rate: u32, frequency: f32) -> f32 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let w = 2.0 * std::f32::consts::PI * frequency / sample_rate as f32;
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f32, 0.0f32);
+    for &x in samples {
+        let s = x + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    power / (samples.len() as f32 * samples.len() as f32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,22 +111,4 @@ mod tests {
         let clipped = LevelMeter::new(SAMPLE_RATE, 2).feed(&[f32::NAN; 1_920]);
         assert_eq!(clipped[0].peak_db, 0.0);
     }
-}
-
-/// The power of one frequency in a block of samples (the Goertzel algorithm): how tests and
-/// the level display tell a tone from silence or from another tone without a full FFT.
-pub fn goertzel(samples: &[f32], sample_rate: u32, frequency: f32) -> f32 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    let w = 2.0 * std::f32::consts::PI * frequency / sample_rate as f32;
-    let coeff = 2.0 * w.cos();
-    let (mut s1, mut s2) = (0.0f32, 0.0f32);
-    for &x in samples {
-        let s = x + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-    power / (samples.len() as f32 * samples.len() as f32)
 }

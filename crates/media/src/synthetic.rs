@@ -240,6 +240,27 @@ impl VideoSource for PatternCamera {
     }
 }
 
+/// A speaker that plays nothing: for calls whose sound nobody listens to (a script's).
+pub struct NullSink;
+
+impl AudioSink for NullSink {
+    fn sample_rate(&self) -> u32 {
+        crate::SAMPLE_RATE
+    }
+
+    fn channels(&self) -> u16 {
+        1
+    }
+
+    fn write(&mut self, _: &[f32]) -> Result<(), MediaError> {
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,26 +329,5 @@ mod tests {
         for (w, h, fps) in [(63, 360, 30), (640, 361, 30), (640, 360, 0), (8192, 64, 30)] {
             assert!(PatternCamera::new(w, h, fps).is_err(), "{w}x{h}@{fps}");
         }
-    }
-}
-
-/// A speaker that plays nothing: for calls whose sound nobody listens to (a script's).
-pub struct NullSink;
-
-impl AudioSink for NullSink {
-    fn sample_rate(&self) -> u32 {
-        crate::SAMPLE_RATE
-    }
-
-    fn channels(&self) -> u16 {
-        1
-    }
-
-    fn write(&mut self, _: &[f32]) -> Result<(), MediaError> {
-        Ok(())
-    }
-
-    fn finish(&mut self) -> Result<(), MediaError> {
-        Ok(())
     }
 }

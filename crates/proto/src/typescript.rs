@@ -42,6 +42,12 @@ pub fn typescript_bindings() -> String {
         HistoryPage::decl(),
         FavouriteState::decl(),
         Favourite::decl(),
+        CallSignal::decl(),
+        CallInfo::decl(),
+        IceServer::decl(),
+        CallEnd::decl(),
+        CallRecord::decl(),
+        CallOutcome::decl(),
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo xtask bindings`. Do not edit by hand.\n\n",

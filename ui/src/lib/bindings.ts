@@ -1154,6 +1154,87 @@ target: string,
  */
 state: FavouriteState, };
 
+export type CallSignal = { "type": "offer", 
+/**
+ * The SDP text.
+ */
+sdp: string, } | { "type": "answer", 
+/**
+ * The SDP text.
+ */
+sdp: string, } | { "type": "candidate", 
+/**
+ * The `candidate:` line.
+ */
+candidate: string, 
+/**
+ * The media section it belongs to.
+ */
+sdp_mid: string | null, 
+/**
+ * Its index.
+ */
+sdp_mline_index: number | null, };
+
+export type CallInfo = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * The direct conversation it belongs to.
+ */
+conversation: number, 
+/**
+ * Who called.
+ */
+caller: string, 
+/**
+ * Who is called.
+ */
+callee: string, 
+/**
+ * Video (else audio only).
+ */
+video: boolean, 
+/**
+ * The ICE servers to use: the server's TURN relay with credentials for this call, when
+ * the relay is on. Empty: host candidates only.
+ */
+ice_servers: Array<IceServer>, };
+
+export type IceServer = { 
+/**
+ * Its URLs (`turn:host:port?transport=udp`).
+ */
+urls: Array<string>, 
+/**
+ * The user name (for TURN: valid until the time it starts with, in seconds).
+ */
+username: string, 
+/**
+ * The password.
+ */
+credential: string, };
+
+export type CallEnd = "declined" | "no_answer" | "cancelled" | "unavailable" | "hung_up" | "disconnected" | "answered_elsewhere" | "declined_elsewhere";
+
+export type CallRecord = { 
+/**
+ * How it went.
+ */
+outcome: CallOutcome, 
+/**
+ * Video (else audio only).
+ */
+video: boolean, 
+/**
+ * From the answer to the end, in milliseconds (0 unless completed).
+ */
+duration_ms: number, };
+
+export type CallOutcome = "missed" | "declined" | "completed";
+
 // Client core types (crates/core).
 
 export type ConnState = "connecting" | "online" | "offline" | "auth_failed";

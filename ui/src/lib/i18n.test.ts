@@ -9,7 +9,10 @@ const CODES: ErrorCode[] = [
   "auth_failed", "account_disabled", "rate_limited", "forbidden", "not_found", "conflict",
   "too_many_connections", "slow_consumer", "shutting_down", "idle", "access_ended", "internal",
 ];
-const FIELDS: Field[] = ["group_name", "room_name", "meeting_title", "display_name", "guest_name", "status_message", "link", "search"];
+const FIELDS: Field[] = [
+  "group_name", "room_name", "meeting_title", "display_name", "guest_name", "status_message", "link", "search",
+  "session_description", "ice_candidate",
+];
 
 /** One plain sentence: no hole left by a missing parameter or key. */
 function expectSentence(text: string, what: string) {
@@ -50,6 +53,8 @@ describe("reasons in every language", () => {
     expect(reasonText({ reason: "group_full", max: 5 }, "en")).toBe("A group holds at most 5 members, invitations included.");
     expect(reasonText({ reason: "group_full", max: 5 }, "fr")).toBe("Un groupe compte au plus 5 membres, invitations comprises.");
     expect(reasonText({ reason: "name_character", field: "guest_name", code_point: 0x202e }, "en")).toContain("(U+202E)");
+    expect(reasonText({ reason: "busy", name: "bob" }, "en")).toBe("bob is in another call; try again later.");
+    expect(reasonText({ reason: "busy", name: "bob" }, "fr")).toBe("bob est déjà en communication ; réessayez plus tard.");
   });
 
   it("falls back on the category for a reason it does not know", () => {

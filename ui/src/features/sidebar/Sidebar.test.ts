@@ -29,6 +29,18 @@ describe("Sidebar", () => {
     expect(within(screen.getByRole("tab", { name: /Virtual Rooms/ })).queryByTestId("tab-unread")).toBeNull();
   });
 
+  it("previews a call as its call line, in the reader's words", async () => {
+    const fake = await setup();
+    fake.callEnded("bob", "bob", { outcome: "missed", video: true, duration_ms: 0 });
+    fake.callEnded("carol", "alice", { outcome: "completed", video: false, duration_ms: 83_000 });
+    await app.reload();
+    await settle();
+    const preview = (peer: string) =>
+      within(screen.getAllByTestId("conversation").find((r) => r.dataset.peer === peer)!).getByTestId("preview").textContent;
+    expect(preview("bob")).toBe("Missed video call from bob");
+    expect(preview("carol")).toBe("Call 1:23");
+  });
+
   it("moves between tabs with the arrow keys (one Tab stop)", async () => {
     await setup();
     const chats = screen.getByRole("tab", { name: /Chats/ });
