@@ -65,8 +65,98 @@ pub async fn sign_in(
     {
         old.abort();
     }
+    // The phone, and the frame socket its pictures go through (started once per app).
+    let running = state.frames.lock().expect("state poisoned").clone();
+    let frames = match running {
+        Some(frames) => frames,
+        None => {
+            let frames = Arc::new(confer_core::frames::FrameServer::start().await?);
+            *state.frames.lock().expect("state poisoned") = Some(frames.clone());
+            frames
+        }
+    };
+    let phone = Arc::new(confer_core::phone::Phone::start(client.clone(), frames));
+    *state.phone.lock().expect("state poisoned") = Some(phone);
     *state.client.lock().expect("state poisoned") = Some(client);
     Ok(me)
+}
+
+fn phone(state: &AppState) -> Result<Arc<confer_core::phone::Phone>, UiError> {
+    state
+        .phone
+        .lock()
+        .expect("state poisoned")
+        .clone()
+        .ok_or_else(|| UiError::new("signed_out", "Sign in first."))
+}
+
+/// Calls the other member of a direct conversation.
+#[tauri::command]
+pub async fn place_call(
+    state: State<'_, AppState>,
+    conversation: u64,
+    video: bool,
+) -> Result<confer_core::phone::CallView, UiError> {
+    Ok(phone(&state)?.place(conversation, video).await?)
+}
+
+/// Accepts the call ringing here.
+#[tauri::command]
+pub async fn accept_call(
+    state: State<'_, AppState>,
+    call: u64,
+    video: bool,
+) -> Result<(), UiError> {
+    Ok(phone(&state)?.accept(call, video)?)
+}
+
+/// Declines the call ringing here.
+#[tauri::command]
+pub async fn decline_call(state: State<'_, AppState>, call: u64) -> Result<(), UiError> {
+    Ok(phone(&state)?.decline(call).await?)
+}
+
+/// Hangs up the call in progress.
+#[tauri::command]
+pub async fn hang_up(state: State<'_, AppState>) -> Result<(), UiError> {
+    phone(&state)?.hang_up();
+    Ok(())
+}
+
+/// Mutes the microphone, turns the camera off (or back on).
+#[tauri::command]
+pub async fn set_call_controls(
+    state: State<'_, AppState>,
+    muted: bool,
+    camera_off: bool,
+) -> Result<(), UiError> {
+    phone(&state)?.set_controls(muted, camera_off);
+    Ok(())
+}
+
+/// The call in progress, if any (for a window that opens during one).
+#[tauri::command]
+pub async fn current_call(
+    state: State<'_, AppState>,
+) -> Result<Option<confer_core::phone::CallView>, UiError> {
+    Ok(phone(&state)?.current())
+}
+
+/// A one-time URL of the loopback socket that carries the call's pictures.
+#[tauri::command]
+pub async fn frame_socket(state: State<'_, AppState>) -> Result<String, UiError> {
+    let frames = state.frames.lock().expect("state poisoned").clone();
+    frames
+        .map(|f| f.mint())
+        .ok_or_else(|| UiError::new("signed_out", "Sign in first."))
+}
+
+/// The microphones, speakers and cameras calls can use.
+#[tauri::command]
+pub async fn devices() -> Result<Vec<confer_core::phone::DeviceEntry>, UiError> {
+    Ok(tokio::task::spawn_blocking(confer_core::phone::devices)
+        .await
+        .unwrap_or_default())
 }
 
 /// Signs out: the server revokes this device's session, the token is forgotten and the client
@@ -74,6 +164,9 @@ pub async fn sign_in(
 /// way; the server's session ends when it is revoked or expires).
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
+    if let Some(phone) = state.phone.lock().expect("state poisoned").take() {
+        phone.hang_up();
+    }
     let client = state.client.lock().expect("state poisoned").take();
     let tasks = [
         state.desktop.lock().expect("state poisoned").take(),

@@ -78,6 +78,23 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                     apply_unread(&window, unread);
                     crate::tray::set_unread(&app, unread);
                 }
+                ClientEvent::Call { call } => {
+                    // A call rings even when the window is hidden in the tray or muted by
+                    // Do Not Disturb's message rules: it is a person waiting.
+                    if call.incoming && call.phase == confer_core::phone::CallPhase::Ringing {
+                        notify_call(&app, &call);
+                        let _ = window.request_user_attention(Some(UserAttentionType::Critical));
+                    }
+                    crate::tray::set_in_call(
+                        &app,
+                        matches!(
+                            call.phase,
+                            confer_core::phone::CallPhase::Active
+                                | confer_core::phone::CallPhase::Connecting
+                        )
+                        .then_some(call.peer.as_str()),
+                    );
+                }
                 _ => {}
             }
         }
@@ -125,6 +142,48 @@ fn notify(app: &AppHandle, sender: &str, text: &str, conversation: u64) {
                 }
                 WAITING.fetch_sub(1, Ordering::SeqCst);
             }
+            #[cfg(target_os = "macos")]
+            Ok(_) => {}
+        }
+    });
+}
+
+/// An incoming call's notification, with Accept and Decline where the platform shows actions.
+fn notify_call(app: &AppHandle, call: &confer_core::phone::CallView) {
+    let (app, id, video) = (app.clone(), call.id, call.video);
+    let summary = if video {
+        format!("Video call from {}", call.peer)
+    } else {
+        format!("Call from {}", call.peer)
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("Confer")
+            .summary(&summary)
+            .body("Incoming call")
+            .action("default", "Open")
+            .action("accept", "Accept")
+            .action("decline", "Decline")
+            .show();
+        match shown {
+            Err(e) => tracing::warn!(error = %e, "cannot show a call notification"),
+            #[cfg(not(target_os = "macos"))]
+            Ok(handle) => handle.wait_for_action(|action| {
+                let phone = app.state::<crate::AppState>().phone_handle();
+                match (action, phone) {
+                    ("accept", Some(phone)) => {
+                        crate::tray::show_main(&app);
+                        let _ = phone.accept(id, video);
+                    }
+                    ("decline", Some(phone)) => {
+                        tauri::async_runtime::spawn(async move {
+                            let _ = phone.decline(id).await;
+                        });
+                    }
+                    ("default", _) => crate::tray::show_main(&app),
+                    _ => {}
+                }
+            }),
             #[cfg(target_os = "macos")]
             Ok(_) => {}
         }

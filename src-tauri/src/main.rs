@@ -22,10 +22,21 @@ pub struct AppState {
     client: Mutex<Option<Arc<Client>>>,
     stream: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     desktop: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// The signed-in client's phone.
+    phone: Mutex<Option<Arc<confer_core::phone::Phone>>>,
+    /// The loopback socket that carries call pictures to the UI.
+    frames: Mutex<Option<Arc<confer_core::frames::FrameServer>>>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
     started: std::time::Instant,
     painted: std::sync::atomic::AtomicBool,
+}
+
+impl AppState {
+    /// The signed-in client's phone.
+    pub fn phone_handle(&self) -> Option<Arc<confer_core::phone::Phone>> {
+        self.phone.lock().expect("state poisoned").clone()
+    }
 }
 
 /// A profile directory name for a user on a server.
@@ -75,6 +86,8 @@ fn main() {
         client: Mutex::new(None),
         stream: Mutex::new(None),
         desktop: Mutex::new(None),
+        phone: Mutex::new(None),
+        frames: Mutex::new(None),
         launch,
         profile,
         started,
@@ -114,6 +127,14 @@ fn main() {
             commands::draft,
             commands::set_draft,
             commands::sign_out,
+            commands::place_call,
+            commands::accept_call,
+            commands::decline_call,
+            commands::hang_up,
+            commands::set_call_controls,
+            commands::current_call,
+            commands::frame_socket,
+            commands::devices,
             commands::about,
             commands::open_help,
             commands::set_status,

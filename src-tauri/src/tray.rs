@@ -11,14 +11,19 @@ use tauri::{
 use crate::AppState;
 
 const TRAY_ID: &str = "confer";
+/// The menu line that says who the user is in a call with (clicking it shows the call).
+const IN_CALL_ID: &str = "in-call";
 
 /// Builds the tray icon.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
     let item = |id: &str, label: &str| MenuItem::with_id(app, id, label, true, None::<&str>);
+    let in_call = MenuItem::with_id(app, IN_CALL_ID, "Not in a call", false, None::<&str>)?;
+    app.manage(InCallItem(in_call.clone()));
     let menu = Menu::with_items(
         app,
         &[
             &item("open", "Open Confer")?,
+            &in_call,
             &PredefinedMenuItem::separator(app)?,
             &item("status:available", "Available")?,
             &item("status:away", "Away")?,
@@ -32,7 +37,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .menu(&menu)
         .tooltip("Confer")
         .on_menu_event(|app, event| match event.id.as_ref() {
-            "open" => show_main(app),
+            "open" | IN_CALL_ID => show_main(app),
             "quit" => app.exit(0),
             id => {
                 if let Some(status) = id.strip_prefix("status:").and_then(parse_status) {
@@ -102,6 +107,27 @@ pub fn set_unread(app: &AppHandle, unread: u32) {
             let drawn = crate::badge::draw(base.rgba(), w, h, unread);
             let _ = tray.set_icon(Some(tauri::image::Image::new_owned(drawn, w, h)));
         }
+    }
+}
+
+/// The tray menu's call line.
+struct InCallItem(MenuItem<tauri::Wry>);
+
+/// Shows "In a call with NAME" in the tray menu (and its tooltip) during a call, and takes it
+/// away after.
+pub fn set_in_call(app: &AppHandle, peer: Option<&str>) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some(match peer {
+            Some(p) => format!("Confer: in a call with {p}"),
+            None => "Confer".to_owned(),
+        }));
+    }
+    if let Some(item) = app.try_state::<InCallItem>() {
+        let _ = item.0.set_text(match peer {
+            Some(p) => format!("In a call with {p}"),
+            None => "Not in a call".to_owned(),
+        });
+        let _ = item.0.set_enabled(peer.is_some());
     }
 }
 

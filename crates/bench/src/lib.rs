@@ -1,6 +1,7 @@
 //! Benchmarks that run against a real server over loopback sockets and report JSON figures.
 
 pub mod cache;
+pub mod calls;
 pub mod desktop;
 pub mod storm;
 

@@ -77,6 +77,16 @@ enum Command {
         #[arg(long = "env", value_parser = parse_env)]
         env: Vec<(String, String)>,
     },
+    /// 1:1 calls on loopback: set-up time, mouth-to-ear and glass-to-glass latency, CPU per
+    /// side and memory in a 640x360 30 fps video call.
+    Calls {
+        /// Audio calls for the set-up and mouth-to-ear figures.
+        #[arg(long, default_value_t = 20)]
+        calls: usize,
+        /// Seconds of the video call.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// One phase of `cache`, in its own process (internal).
     #[command(hide = true)]
     CachePhase {
@@ -94,6 +104,15 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Calls { calls, seconds } => {
+            if !(1..=1000).contains(&calls) || !(1..=600).contains(&seconds) {
+                anyhow::bail!("--calls is 1 to 1000 and --seconds 1 to 600");
+            }
+            let report =
+                confer_bench::calls::run(confer_bench::calls::CallParams { calls, seconds })
+                    .await?;
+            println!("{report}");
+        }
         Command::Throughput {
             pairs,
             messages,

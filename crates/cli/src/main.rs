@@ -59,6 +59,14 @@ struct CallArgs {
     /// Write what is heard to this file (16-bit PCM WAV, 48 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
+    /// The microphone to speak into (see `devices`) [default: the system default, or the test
+    /// tone where there is no sound system].
+    #[arg(long, conflicts_with = "send_audio")]
+    microphone: Option<String>,
+    /// The speaker to play the other side on (see `devices`) [default: the system default;
+    /// none with --record].
+    #[arg(long)]
+    speaker: Option<String>,
     /// Hang up after this many seconds of talk.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -148,6 +156,25 @@ enum Command {
     },
     /// Send whatever the outbox holds and wait for the acks.
     Flush,
+    /// List the microphones, speakers and cameras calls can use (the synthetic ones too).
+    Devices {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure a microphone's level (the device test's meter): prints the loudest and the
+    /// average level over the time, in dBFS.
+    Meter {
+        /// The microphone's id (see `devices`) [default: the system default].
+        #[arg(long)]
+        microphone: Option<String>,
+        /// How long to listen.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Call a user (1:1): waits for the answer, talks for --seconds or until they hang up.
     Call {
         /// Who to call.
@@ -652,6 +679,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return alias_admin(data.as_deref(), database.as_deref(), action);
     }
+    // Devices need no account.
+    match &cli.command {
+        Command::Devices { json } => return list_devices(*json),
+        Command::Meter {
+            microphone,
+            seconds,
+            json,
+        } => return meter(microphone.as_deref(), *seconds, *json).await,
+        _ => {}
+    }
     if let Command::Guest {
         action: GuestAction::Join { link, name, stay },
     } = &cli.command
@@ -726,22 +763,113 @@ fn print_entry(entry: &confer_proto::DirectoryEntry, json: bool) {
     );
 }
 
+/// `devices`: the real devices (defaults first), then the synthetic ones.
+fn list_devices(json: bool) -> Result<(), Failure> {
+    let mut all = confer_media::hardware::devices();
+    all.extend(confer_media::synthetic::devices());
+    for d in all {
+        let kind = match d.kind {
+            confer_media::DeviceKind::Microphone => "microphone",
+            confer_media::DeviceKind::Speaker => "speaker",
+            confer_media::DeviceKind::Camera => "camera",
+        };
+        if json {
+            let value = serde_json::json!({
+                "id": d.id, "name": d.name, "kind": kind, "synthetic": d.synthetic,
+            });
+            say!("{value}");
+        } else {
+            say!("{kind}\t{}\t{}", d.id, d.name);
+        }
+    }
+    Ok(())
+}
+
+/// `meter`: listens to a microphone through the device test's level meter.
+async fn meter(microphone: Option<&str>, seconds: f64, json: bool) -> Result<(), Failure> {
+    use confer_media::AudioSource;
+    if !(0.1..=600.0).contains(&seconds) {
+        return Err(usage("--seconds is between 0.1 and 600"));
+    }
+    let mut mic = confer_media::hardware::open_microphone(microphone)
+        .map_err(|e| Failure(1, format!("{e}.")))?;
+    let mut meter = confer_media::meter::LevelMeter::new(mic.sample_rate(), mic.channels());
+    let (mut peak, mut rms_sum, mut windows) = (confer_media::meter::FLOOR_DB, 0.0f64, 0u32);
+    let mut buf = vec![0.0f32; 960 * usize::from(mic.channels())];
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let end = tokio::time::Instant::now() + Duration::from_secs_f64(seconds);
+    while tokio::time::Instant::now() < end {
+        tick.tick().await;
+        let n = mic
+            .read(&mut buf)
+            .map_err(|e| Failure(1, format!("{e}.")))?;
+        for level in meter.feed(&buf[..n]) {
+            peak = peak.max(level.peak_db);
+            rms_sum += f64::from(level.rms_db);
+            windows += 1;
+        }
+    }
+    let average = if windows == 0 {
+        confer_media::meter::FLOOR_DB
+    } else {
+        (rms_sum / f64::from(windows)) as f32
+    };
+    if json {
+        say!(
+            "{}",
+            serde_json::json!({ "peak_db": peak, "rms_db": average })
+        );
+    } else {
+        say!("peak {peak:.1} dBFS, average {average:.1} dBFS");
+    }
+    Ok(())
+}
+
 /// The source and sink of a call from the command line: a WAV file or a tone (no sound card
 /// is needed), a WAV recording or nothing.
-fn call_media(args: &CallArgs, relay_only: bool) -> Result<confer_core::call::CallMedia, Failure> {
+fn call_media(
+    args: &CallArgs,
+    video: bool,
+    relay_only: bool,
+) -> Result<confer_core::call::CallMedia, Failure> {
     use confer_media::synthetic::{ToneSource, WavSink, WavSource};
     let bad = |e: confer_media::MediaError| Failure(2, e.to_string());
-    let source: Box<dyn confer_media::AudioSource> = match &args.send_audio {
-        Some(path) => Box::new(WavSource::open(path, false).map_err(bad)?),
-        None => Box::new(ToneSource::new(440.0, 0.3).map_err(bad)?),
+    use confer_media::hardware;
+    // A device named on the command line must open; the default one may be missing.
+    let source: Box<dyn confer_media::AudioSource> = match (&args.send_audio, &args.microphone) {
+        (Some(path), _) => Box::new(WavSource::open(path, false).map_err(bad)?),
+        (None, Some(id)) => Box::new(hardware::open_microphone(Some(id)).map_err(bad)?),
+        (None, None) => match hardware::available()
+            .then(|| hardware::open_microphone(None))
+            .and_then(Result::ok)
+        {
+            Some(mic) => Box::new(mic),
+            None => Box::new(ToneSource::new(440.0, 0.3).map_err(bad)?),
+        },
     };
-    let sink: Box<dyn confer_media::AudioSink> = match &args.record {
-        Some(path) => Box::new(WavSink::create(path.clone(), confer_media::SAMPLE_RATE, 1)),
-        None => Box::new(confer_media::synthetic::NullSink),
+    let sink: Box<dyn confer_media::AudioSink> = match (&args.record, &args.speaker) {
+        (Some(path), _) => Box::new(WavSink::create(path.clone(), confer_media::SAMPLE_RATE, 1)),
+        (None, Some(id)) => Box::new(hardware::open_speaker(Some(id)).map_err(bad)?),
+        (None, None) => match hardware::available()
+            .then(|| hardware::open_speaker(None))
+            .and_then(Result::ok)
+        {
+            Some(speaker) => Box::new(speaker),
+            None => Box::new(confer_media::synthetic::NullSink),
+        },
     };
+    // No camera support yet on the command line: a video call sends the moving test pattern
+    // (640x360, 30 fps), whose frame counter the other side can check.
+    let camera = video
+        .then(|| confer_media::synthetic::PatternCamera::new(640, 360, 30))
+        .transpose()
+        .map_err(bad)?
+        .map(|c| Box::new(c) as Box<dyn confer_media::VideoSource>);
     Ok(confer_core::call::CallMedia {
         source,
         sink,
+        camera,
+        view: None,
         relay_only,
     })
 }
@@ -758,9 +886,9 @@ fn report_call(report: confer_core::call::CallReport, json: bool) {
             "jitter_ms": m.jitter_ms,
             "rtt_ms": m.rtt_ms,
             "candidate_type": m.candidate_type,
-            "video_frames_sent": 0,
-            "video_frames_received": 0,
-            "video_frames_decoded": 0,
+            "video_frames_sent": m.video_frames_sent,
+            "video_frames_received": m.video_frames_received,
+            "video_frames_decoded": m.video_frames_decoded,
             "ended_by_peer": report.ended_by_peer,
         });
         say!("{value}");
@@ -796,7 +924,7 @@ async fn command(
         } => {
             online(client, timeout).await?;
             let conversation = client.conversation_for(&peer).await?;
-            let call_media = call_media(&media, ice == Ice::Relay)?;
+            let call_media = call_media(&media, video, ice == Ice::Relay)?;
             let mut call = client.call(conversation, video, call_media).await?;
             call.talk(Duration::from_secs(media.seconds)).await;
             report_call(call.finish(client).await?, media.json);
@@ -804,7 +932,7 @@ async fn command(
         }
         Command::Answer {
             from,
-            video: _,
+            video,
             media,
             wait,
         } => {
@@ -818,7 +946,8 @@ async fn command(
                     CoreError::Timeout => Failure(1, format!("no call rang within {wait} s")),
                     e => e.into(),
                 })?;
-            let call_media = call_media(&media, false)?;
+            // Pictures go out only in a video call, and only when asked for.
+            let call_media = call_media(&media, video && ringing.video, false)?;
             let mut call = client.accept(ringing, call_media).await?;
             call.talk(Duration::from_secs(media.seconds)).await;
             report_call(call.finish(client).await?, media.json);
@@ -1036,6 +1165,7 @@ async fn command(
         }
         Command::Guest { .. } => unreachable!("guests run without an account"),
         Command::Alias { .. } => unreachable!("alias administration needs no account"),
+        Command::Devices { .. } | Command::Meter { .. } => unreachable!("devices need no account"),
         Command::Room { action, json } => {
             online(client, timeout).await?;
             room(client, action, json).await

@@ -1043,7 +1043,7 @@ fn tone_ratio(path: &Path, want: f32, other: f32) -> f32 {
 }
 
 #[test]
-fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
+fn a_video_call_between_two_clis_carries_each_sides_tone_and_pictures_both_ways() {
     let server = ServerProc::start();
     let p = Profiles::new();
     let dir = tempfile::tempdir().unwrap();
@@ -1053,7 +1053,15 @@ fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
 
     let mut answer = p.cli(&server.url(), "bob");
     answer
-        .args(["answer", "--from", "alice", "--seconds", "10", "--json"])
+        .args([
+            "answer",
+            "--from",
+            "alice",
+            "--seconds",
+            "10",
+            "--json",
+            "--video",
+        ])
         .arg("--send-audio")
         .arg(f("b.wav"))
         .arg("--record")
@@ -1070,7 +1078,7 @@ fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
     }
 
     let mut call = p.cli(&server.url(), "alice");
-    call.args(["call", "bob", "--seconds", "3", "--json"])
+    call.args(["call", "bob", "--seconds", "3", "--json", "--video"])
         .arg("--send-audio")
         .arg(f("a.wav"))
         .arg("--record")
@@ -1092,6 +1100,11 @@ fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
             "{side}: {figures}"
         );
         assert_eq!(figures["candidate_type"], "host", "{side}: {figures}");
+        // A video call: each side sends the test pattern and decodes the other's.
+        assert!(
+            figures["video_frames_decoded"].as_u64().unwrap() >= 30,
+            "{side}: {figures}"
+        );
     }
     // The caller hung up; the callee was told.
     assert_eq!(callee["ended_by_peer"], "hung_up");
@@ -1109,4 +1122,139 @@ fn a_call_between_two_clis_carries_each_sides_tone_both_ways() {
             .unwrap_or_else(|| panic!("{user}: {lines:?}"));
         assert_eq!(call["kind"]["call"]["outcome"], "completed");
     }
+}
+
+#[test]
+fn a_call_with_ice_relay_goes_through_the_servers_turn_relay() {
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    tone_file(&f("b.wav"), 880.0, 4.0);
+    let mut answer = p.cli(&server.url(), "bob");
+    answer
+        .args(["answer", "--seconds", "10", "--json"])
+        .arg("--send-audio")
+        .arg(f("b.wav"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut answer = answer.spawn().unwrap();
+    let mut err = BufReader::new(answer.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for a call") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
+    }
+    let mut call = p.cli(&server.url(), "alice");
+    call.args(["call", "bob", "--seconds", "2", "--json", "--ice", "relay"])
+        .arg("--record")
+        .arg(f("a-heard.wav"));
+    let caller: serde_json::Value = serde_json::from_str(ok(call).trim()).unwrap();
+    assert!(answer.wait_with_output().unwrap().status.success());
+    assert_eq!(caller["candidate_type"], "relay", "{caller}");
+    assert!(
+        caller["packets_received"].as_u64().unwrap() >= 50,
+        "{caller}"
+    );
+    let ratio = tone_ratio(&f("a-heard.wav"), 880.0, 440.0);
+    assert!(
+        ratio > 20.0,
+        "through the relay Alice hears 880 Hz: ratio {ratio}"
+    );
+}
+
+/// The id `confer-cli devices` gives the microphone whose id or name mentions `what`.
+fn microphone_id(pulse: &confer_testkit::PulseServer, what: &str) -> String {
+    let out = Command::new(CLI)
+        .args(["devices", "--json"])
+        .envs(pulse.env())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|d| {
+            d["kind"] == "microphone"
+                && (d["id"].as_str().unwrap().contains(what)
+                    || d["name"].as_str().unwrap().contains(what))
+        })
+        .unwrap_or_else(|| panic!("no microphone for {what} in:\n{text}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_level_meter_reads_a_tone_played_into_a_real_pulseaudio_source() {
+    let pulse = confer_testkit::PulseServer::start(&["ci_sink"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_file(&tone, 1_000.0, 20.0);
+    let mic = microphone_id(&pulse, "ci_sink");
+    let meter = || {
+        let out = Command::new(CLI)
+            .args(["meter", "--seconds", "1.5", "--json", "--microphone", &mic])
+            .envs(pulse.env())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["peak_db"]
+            .as_f64()
+            .unwrap()
+    };
+    let quiet = meter();
+    assert!(quiet < -60.0, "nothing plays: {quiet} dBFS");
+    let mut player = pulse.play("ci_sink", &tone).unwrap();
+    let loud = meter();
+    let _ = player.kill();
+    let _ = player.wait();
+    // The tone's amplitude is 0.5 (-6 dBFS).
+    assert!(loud > -12.0, "the tone plays: {loud} dBFS");
+}
+
+#[test]
+fn a_call_carries_a_tone_from_a_real_pulseaudio_microphone() {
+    let pulse = confer_testkit::PulseServer::start(&["alice_room"]).unwrap();
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_file(&tone, 440.0, 20.0);
+    let heard = dir.path().join("bob-heard.wav");
+    let mic = microphone_id(&pulse, "alice_room");
+
+    let mut answer = p.cli(&server.url(), "bob");
+    answer
+        .args(["answer", "--from", "alice", "--seconds", "10"])
+        .arg("--record")
+        .arg(&heard)
+        .envs(pulse.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut answer = answer.spawn().unwrap();
+    let mut err = BufReader::new(answer.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for a call") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
+    }
+    let mut player = pulse.play("alice_room", &tone).unwrap();
+    let mut call = p.cli(&server.url(), "alice");
+    call.args(["call", "bob", "--seconds", "3", "--microphone", &mic])
+        .args(["--record", "/dev/null"])
+        .envs(pulse.env());
+    ok(call);
+    let _ = player.kill();
+    let _ = player.wait();
+    assert!(answer.wait().unwrap().success());
+    let ratio = tone_ratio(&heard, 440.0, 880.0);
+    assert!(
+        ratio > 20.0,
+        "Bob hears the tone Alice's room plays: ratio {ratio}"
+    );
 }

@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use confer_media::{
-    AudioSink, AudioSource, MediaError,
-    peer::{IceServer, Peer, PeerOptions, PeerStats},
+    AudioSink, AudioSource, MediaError, VideoSink, VideoSource,
+    peer::{IceServer, MediaIo, Peer, PeerOptions, PeerStats},
 };
 use confer_proto::{CallEnd, CallInfo, CallSignal, Event};
 use tokio::sync::broadcast;
@@ -22,8 +22,23 @@ pub struct CallMedia {
     pub source: Box<dyn AudioSource>,
     /// Where what the other side says goes.
     pub sink: Box<dyn AudioSink>,
+    /// This side's camera, in a video call.
+    pub camera: Option<Box<dyn VideoSource>>,
+    /// Where the other side's pictures go.
+    pub view: Option<Box<dyn VideoSink>>,
     /// Only relayed candidates (through the server's TURN relay).
     pub relay_only: bool,
+}
+
+impl CallMedia {
+    fn into_io(self) -> MediaIo {
+        MediaIo {
+            source: self.source,
+            sink: self.sink,
+            camera: self.camera,
+            view: self.view,
+        }
+    }
 }
 
 /// A call in progress.
@@ -67,6 +82,7 @@ fn peer_options(info: &CallInfo, relay_only: bool) -> PeerOptions {
             })
             .collect(),
         relay_only,
+        video: info.video,
         ..PeerOptions::default()
     }
 }
@@ -111,8 +127,19 @@ impl Client {
         video: bool,
         media: CallMedia,
     ) -> Result<ActiveCall, CoreError> {
-        let mut events = self.subscribe_calls();
+        let events = self.subscribe_calls();
         let info = self.place_call(conversation, video).await?;
+        self.connect_placed(info, events, media).await
+    }
+
+    /// The rest of [`Client::call`] once the call is placed: `events` must have been subscribed
+    /// before it was, so that the answer cannot slip by.
+    pub async fn connect_placed(
+        &self,
+        info: CallInfo,
+        mut events: broadcast::Receiver<Event>,
+        media: CallMedia,
+    ) -> Result<ActiveCall, CoreError> {
         let id = info.id;
         let setup = async {
             // The callee has the full ring time to answer.
@@ -142,9 +169,7 @@ impl Client {
             .await?;
             peer.accept(&answer).await.map_err(media_error)?;
             peer.connected(STEP_TIMEOUT).await.map_err(media_error)?;
-            peer.start(media.source, media.sink)
-                .await
-                .map_err(media_error)?;
+            peer.start(media.into_io()).await.map_err(media_error)?;
             Ok::<_, CoreError>((peer, offered_at))
         };
         match setup.await {
@@ -170,6 +195,16 @@ impl Client {
         timeout: Duration,
     ) -> Result<CallInfo, CoreError> {
         let mut events = self.subscribe_calls();
+        Self::ringing_on(&mut events, from, timeout).await
+    }
+
+    /// The next call ringing among `events` (subscribed with [`Client::subscribe_calls`]
+    /// before the call could ring).
+    pub async fn ringing_on(
+        events: &mut broadcast::Receiver<Event>,
+        from: Option<&str>,
+        timeout: Duration,
+    ) -> Result<CallInfo, CoreError> {
         let wait = async {
             loop {
                 match events.recv().await {
@@ -210,9 +245,7 @@ impl Client {
             self.call_signal(id, CallSignal::Answer { sdp: answer })
                 .await?;
             peer.connected(STEP_TIMEOUT).await.map_err(media_error)?;
-            peer.start(media.source, media.sink)
-                .await
-                .map_err(media_error)?;
+            peer.start(media.into_io()).await.map_err(media_error)?;
             Ok::<_, CoreError>((peer, offered_at))
         };
         match setup.await {
@@ -247,6 +280,17 @@ impl ActiveCall {
         if let Ok(reason) = tokio::time::timeout(duration, ended).await {
             self.ended = reason.or(Some(CallEnd::Disconnected));
         }
+    }
+
+    /// Why the other side ended the call, once it did.
+    pub fn ended_by_peer(&self) -> Option<CallEnd> {
+        self.ended
+    }
+
+    /// Mutes the microphone, turns the camera off (or back on).
+    pub fn set_controls(&self, muted: bool, camera_off: bool) {
+        self.peer.set_muted(muted);
+        self.peer.set_camera_off(camera_off);
     }
 
     /// Current media figures.

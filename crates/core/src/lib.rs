@@ -13,8 +13,10 @@ pub mod calendar;
 pub mod call;
 pub mod connection;
 pub mod credentials;
+pub mod frames;
 pub mod guest;
 pub mod notify;
+pub mod phone;
 mod supervisor;
 mod typescript;
 
@@ -178,6 +180,12 @@ pub struct DeviceSettings {
     pub auto_away_minutes: u32,
     /// Colour scheme.
     pub theme: Theme,
+    /// The microphone calls use (`None`: the system default).
+    pub microphone: Option<String>,
+    /// The speaker calls play on (`None`: the system default).
+    pub speaker: Option<String>,
+    /// The camera video calls send (`None`: the first one).
+    pub camera: Option<String>,
 }
 
 impl Default for DeviceSettings {
@@ -186,6 +194,9 @@ impl Default for DeviceSettings {
             notifications: true,
             auto_away_minutes: 10,
             theme: Theme::System,
+            microphone: None,
+            speaker: None,
+            camera: None,
         }
     }
 }
@@ -352,6 +363,11 @@ pub enum ClientEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         ended: Option<Reason>,
+    },
+    /// A call rang, was placed, connected, changed or ended (see [`phone::Phone`]).
+    Call {
+        /// The call as it is now.
+        call: phone::CallView,
     },
 }
 

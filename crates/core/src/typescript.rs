@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::{
     About, CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings,
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
+    phone::{CallPhase, CallView, DeviceEntry},
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -30,6 +31,9 @@ pub fn typescript_bindings() -> String {
         About::decl(),
         Invitation::decl(),
         Meetings::decl(),
+        CallPhase::decl(),
+        CallView::decl(),
+        DeviceEntry::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

@@ -98,4 +98,12 @@ impl Frame {
 pub trait VideoSource: Send {
     /// The next frame, at the source's pace.
     fn next_frame(&mut self) -> Result<Frame, MediaError>;
+    /// Frames per second the source delivers.
+    fn frame_rate(&self) -> u32;
+}
+
+/// Where received video goes: the call view, or a test that reads the frames.
+pub trait VideoSink: Send {
+    /// One decoded frame (I420).
+    fn frame(&mut self, frame: &Frame) -> Result<(), MediaError>;
 }

@@ -10,13 +10,15 @@
 
 pub mod audio;
 pub mod device;
+pub mod hardware;
 pub mod jitter;
 pub mod meter;
 pub mod peer;
 pub mod synthetic;
+pub mod video;
 pub mod wav;
 
-pub use device::{AudioSink, AudioSource, DeviceInfo, DeviceKind, Frame, VideoSource};
+pub use device::{AudioSink, AudioSource, DeviceInfo, DeviceKind, Frame, VideoSink, VideoSource};
 
 /// The rate every audio path runs at inside the engine (Opus's native rate).
 pub const SAMPLE_RATE: u32 = 48_000;

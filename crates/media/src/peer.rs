@@ -20,7 +20,7 @@ use rtc::{
     ice::mdns::MulticastDnsMode,
     media::Sample,
     media_stream::MediaStreamTrack,
-    peer_connection::configuration::media_engine::MIME_TYPE_OPUS,
+    peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8},
     rtp_transceiver::rtp_sender::{
         RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
     },
@@ -40,9 +40,10 @@ use webrtc::{
 };
 
 use crate::{
-    AudioSink, AudioSource, MediaError,
+    AudioSink, AudioSource, MediaError, VideoSink, VideoSource,
     audio::{FRAME_SAMPLES, FrameReader, FrameWriter, OpusDecoder, OpusEncoder},
     jitter::{JitterBuffer, Playout},
+    video::{VideoCounters, receive_video, send_video},
 };
 
 /// A STUN or TURN server.
@@ -68,6 +69,10 @@ pub struct PeerOptions {
     pub bind: Vec<SocketAddr>,
     /// Opus bitrate, bits per second.
     pub audio_bitrate: i32,
+    /// Negotiate video (a video call): both sides then have a video track.
+    pub video: bool,
+    /// VP8 bitrate, kilobits per second.
+    pub video_bitrate_kbps: u32,
 }
 
 impl Default for PeerOptions {
@@ -80,6 +85,8 @@ impl Default for PeerOptions {
                 SocketAddr::from(([0, 0, 0, 0], 0)),
             ],
             audio_bitrate: 32_000,
+            video: false,
+            video_bitrate_kbps: crate::video::DEFAULT_BITRATE_KBPS,
         }
     }
 }
@@ -101,10 +108,31 @@ pub struct PeerStats {
     pub candidate_type: Option<String>,
     /// When the first remote audio frame was decoded.
     pub first_audio: Option<Instant>,
+    /// Video frames sent.
+    pub video_frames_sent: u64,
+    /// Whole video frames received.
+    pub video_frames_received: u64,
+    /// Video frames decoded.
+    pub video_frames_decoded: u64,
+}
+
+/// What a call's media flows between: this side's microphone and camera, and where the other
+/// side's sound and pictures go.
+pub struct MediaIo {
+    /// What this side says.
+    pub source: Box<dyn AudioSource>,
+    /// Where the other side's sound goes.
+    pub sink: Box<dyn AudioSink>,
+    /// This side's camera, in a video call (none: this side sends no pictures).
+    pub camera: Option<Box<dyn VideoSource>>,
+    /// Where the other side's pictures go (none: they are counted and dropped).
+    pub view: Option<Box<dyn VideoSink>>,
 }
 
 #[derive(Default)]
 struct Counters {
+    /// The microphone is muted: silence goes out instead.
+    muted: std::sync::atomic::AtomicBool,
     sent: AtomicU64,
     received: AtomicU64,
     lost: AtomicU64,
@@ -144,9 +172,17 @@ pub struct Peer {
     audio: Arc<TrackLocalStaticSample>,
     audio_ssrc: u32,
     audio_sender: Arc<dyn webrtc::rtp_transceiver::RtpSender>,
+    /// The video track, its SSRC and sender, in a video call.
+    video: Option<(
+        Arc<TrackLocalStaticSample>,
+        u32,
+        Arc<dyn webrtc::rtp_transceiver::RtpSender>,
+    )>,
+    video_counters: Arc<VideoCounters>,
+    video_bitrate: u32,
     gathered: tokio::sync::Mutex<mpsc::Receiver<()>>,
     state: watch::Receiver<RTCPeerConnectionState>,
-    tracks: tokio::sync::Mutex<mpsc::Receiver<Arc<dyn TrackRemote>>>,
+    tracks: tokio::sync::Mutex<Option<mpsc::Receiver<Arc<dyn TrackRemote>>>>,
     counters: Arc<Counters>,
     stop: watch::Sender<bool>,
     /// The pump tasks, owned here and awaited by `close`.
@@ -211,45 +247,34 @@ impl Peer {
             .await
             .map_err(peer_error("creating the connection"))?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        let audio_ssrc = rand::random::<u32>();
-        let audio = Arc::new(
-            TrackLocalStaticSample::new(
-                Instant::now(),
-                MediaStreamTrack::new(
-                    "confer".to_owned(),
-                    "audio".to_owned(),
-                    "microphone".to_owned(),
-                    RtpCodecKind::Audio,
-                    vec![RTCRtpEncodingParameters {
-                        rtp_coding_parameters: RTCRtpCodingParameters {
-                            ssrc: Some(audio_ssrc),
-                            ..Default::default()
-                        },
-                        codec: RTCRtpCodec {
-                            mime_type: MIME_TYPE_OPUS.to_owned(),
-                            clock_rate: 48_000,
-                            channels: 2,
-                            sdp_fmtp_line: String::new(),
-                            rtcp_feedback: vec![],
-                        },
-                        ..Default::default()
-                    }],
-                ),
-            )
-            .map_err(peer_error("audio track"))?,
-        );
+        let (audio, audio_ssrc) =
+            local_track("audio", RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2)?;
         let audio_sender = pc
             .add_track(audio.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(peer_error("adding the audio track"))?;
+        let video = if options.video {
+            let (track, ssrc) =
+                local_track("video", RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0)?;
+            let sender = pc
+                .add_track(track.clone() as Arc<dyn TrackLocal>)
+                .await
+                .map_err(peer_error("adding the video track"))?;
+            Some((track, ssrc, sender))
+        } else {
+            None
+        };
         Ok(Self {
             pc,
             audio,
             audio_ssrc,
             audio_sender,
+            video,
+            video_counters: Arc::default(),
+            video_bitrate: options.video_bitrate_kbps,
             gathered: tokio::sync::Mutex::new(gathered),
             state,
-            tracks: tokio::sync::Mutex::new(tracks),
+            tracks: tokio::sync::Mutex::new(Some(tracks)),
             counters: Arc::default(),
             stop: watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),
@@ -339,51 +364,61 @@ impl Peer {
         self.state.clone()
     }
 
-    /// Starts sending `source` and playing what arrives into `sink`.
-    pub async fn start(
-        &self,
-        source: Box<dyn AudioSource>,
-        sink: Box<dyn AudioSink>,
-    ) -> Result<(), MediaError> {
-        let reader = FrameReader::new(source)?;
-        let writer = FrameWriter::new(sink)?;
-        let payload_type = self
-            .audio_sender
-            .get_parameters()
-            .await
-            .map_err(peer_error("reading the negotiated codec"))?
-            .rtp_parameters
-            .codecs
-            .first()
-            .map(|c| c.payload_type)
-            .ok_or_else(|| MediaError::Peer("no audio codec was negotiated".into()))?;
-        let send = tokio::spawn(send_audio(
+    /// Starts sending this side's sound (and pictures) and playing the other side's.
+    pub async fn start(&self, io: MediaIo) -> Result<(), MediaError> {
+        let reader = FrameReader::new(io.source)?;
+        let writer = FrameWriter::new(io.sink)?;
+        let audio_pt = payload_type(&self.audio_sender).await?;
+        let mut started = vec![tokio::spawn(send_audio(
             reader,
             OpusEncoder::new(self.bitrate)?,
             self.audio.clone(),
             self.audio_ssrc,
-            payload_type,
+            audio_pt,
             self.counters.clone(),
             self.stop.subscribe(),
-        ));
-        let track = {
-            let mut tracks = self.tracks.lock().await;
-            tokio::time::timeout(GATHER_TIMEOUT, tracks.recv())
-                .await
-                .map_err(|_| MediaError::Timeout("the remote audio track"))?
-                .ok_or_else(|| MediaError::Peer("no remote track".into()))?
-        };
-        let receive = tokio::spawn(receive_audio(
-            track,
+        ))];
+        if let (Some((track, ssrc, sender)), Some(camera)) = (&self.video, io.camera) {
+            let pt = payload_type(sender).await?;
+            started.push(tokio::spawn(send_video(
+                camera,
+                track.clone(),
+                *ssrc,
+                pt,
+                self.video_bitrate,
+                self.video_counters.clone(),
+                self.stop.subscribe(),
+            )));
+        }
+        // The other side's tracks, as they come (a track that carries nothing yet may never
+        // show up): each gets its receiver.
+        let tracks = self
+            .tracks
+            .lock()
+            .await
+            .take()
+            .ok_or_else(|| MediaError::Peer("the call's media started already".into()))?;
+        started.push(tokio::spawn(receive_tracks(
+            tracks,
             writer,
-            OpusDecoder::new()?,
+            io.view,
             self.counters.clone(),
+            self.video_counters.clone(),
             self.stop.subscribe(),
-        ));
-        let mut tasks = self.tasks.lock().expect("tasks poisoned");
-        tasks.push(send);
-        tasks.push(receive);
+        )));
+        self.tasks.lock().expect("tasks poisoned").extend(started);
         Ok(())
+    }
+
+    /// Mutes or unmutes this side's microphone (silence is sent while muted, so the other
+    /// side's jitter buffer and the connection's checks carry on).
+    pub fn set_muted(&self, muted: bool) {
+        self.counters.muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// Turns this side's camera off (black frames: the other side sees the picture stop) or on.
+    pub fn set_camera_off(&self, off: bool) {
+        self.video_counters.camera_off.store(off, Ordering::Relaxed);
     }
 
     /// Figures so far.
@@ -395,6 +430,9 @@ impl Peer {
             packets_lost: c.lost.load(Ordering::Relaxed),
             jitter_ms: c.jitter_x16.load(Ordering::Relaxed) as f64 / 16.0 / 48.0,
             first_audio: *c.first_audio.lock().expect("poisoned"),
+            video_frames_sent: self.video_counters.sent.load(Ordering::Relaxed),
+            video_frames_received: self.video_counters.received.load(Ordering::Relaxed),
+            video_frames_decoded: self.video_counters.decoded.load(Ordering::Relaxed),
             ..PeerStats::default()
         };
         let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
@@ -438,6 +476,125 @@ impl Peer {
     }
 }
 
+/// A local track of one codec, with a random SSRC (without one nothing would be sent).
+fn local_track(
+    id: &str,
+    kind: RtpCodecKind,
+    mime: &str,
+    clock_rate: u32,
+    channels: u16,
+) -> Result<(Arc<TrackLocalStaticSample>, u32), MediaError> {
+    let ssrc = rand::random::<u32>();
+    let track = TrackLocalStaticSample::new(
+        Instant::now(),
+        MediaStreamTrack::new(
+            "confer".to_owned(),
+            id.to_owned(),
+            id.to_owned(),
+            kind,
+            vec![RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    ssrc: Some(ssrc),
+                    ..Default::default()
+                },
+                codec: RTCRtpCodec {
+                    mime_type: mime.to_owned(),
+                    clock_rate,
+                    channels,
+                    sdp_fmtp_line: String::new(),
+                    rtcp_feedback: vec![],
+                },
+                ..Default::default()
+            }],
+        ),
+    )
+    .map_err(peer_error("creating a track"))?;
+    Ok((Arc::new(track), ssrc))
+}
+
+/// The payload type negotiated for a sender's codec.
+async fn payload_type(
+    sender: &Arc<dyn webrtc::rtp_transceiver::RtpSender>,
+) -> Result<u8, MediaError> {
+    sender
+        .get_parameters()
+        .await
+        .map_err(peer_error("reading the negotiated codec"))?
+        .rtp_parameters
+        .codecs
+        .first()
+        .map(|c| c.payload_type)
+        .ok_or_else(|| MediaError::Peer("no codec was negotiated".into()))
+}
+
+/// Starts a receiver for each of the other side's tracks as it shows up; stops them all, and
+/// reports the first failure, when the call's media stops.
+async fn receive_tracks(
+    mut tracks: mpsc::Receiver<Arc<dyn TrackRemote>>,
+    writer: FrameWriter,
+    view: Option<Box<dyn VideoSink>>,
+    counters: Arc<Counters>,
+    video_counters: Arc<VideoCounters>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), MediaError> {
+    let (mut writer, mut view) = (Some(writer), view);
+    let mut receivers = Vec::new();
+    loop {
+        let track = tokio::select! {
+            t = tracks.recv() => t,
+            _ = stop.changed() => None,
+        };
+        let Some(track) = track else {
+            break;
+        };
+        match track.kind().await {
+            RtpCodecKind::Audio => {
+                if let Some(writer) = writer.take() {
+                    receivers.push(tokio::spawn(receive_audio(
+                        track,
+                        writer,
+                        OpusDecoder::new()?,
+                        counters.clone(),
+                        stop.clone(),
+                    )));
+                }
+            }
+            RtpCodecKind::Video => {
+                let sink = view.take().unwrap_or_else(|| Box::new(DropFrames));
+                receivers.push(tokio::spawn(receive_video(
+                    track,
+                    sink,
+                    video_counters.clone(),
+                    stop.clone(),
+                )));
+            }
+            _ => {}
+        }
+    }
+    // A recording whose track never came still gets its file.
+    if let Some(mut writer) = writer {
+        writer.finish()?;
+    }
+    let mut result = Ok(());
+    for r in receivers {
+        match r.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result = Err(e),
+            Err(e) => result = Err(MediaError::Peer(format!("a media task failed: {e}"))),
+        }
+    }
+    result
+}
+
+/// A view nobody looks at: pictures are decoded (and counted) but not kept.
+struct DropFrames;
+
+impl VideoSink for DropFrames {
+    fn frame(&mut self, _: &crate::Frame) -> Result<(), MediaError> {
+        Ok(())
+    }
+}
+
 /// Every 20 ms: one frame from the source, encoded, sent. A source that ends sends silence
 /// (a file played once leaves the line open, quiet).
 async fn send_audio(
@@ -460,7 +617,9 @@ async fn send_audio(
         }
         let frame = if ended { None } else { reader.next_frame()? };
         ended |= frame.is_none();
-        let packet = encoder.encode(frame.as_deref().unwrap_or(&silence))?;
+        let muted = counters.muted.load(Ordering::Relaxed);
+        let speech = frame.as_deref().filter(|_| !muted);
+        let packet = encoder.encode(speech.unwrap_or(&silence))?;
         let sample = Sample {
             data: packet.into(),
             duration: Duration::from_millis(20),

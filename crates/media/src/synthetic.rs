@@ -210,6 +210,10 @@ impl PatternCamera {
 }
 
 impl VideoSource for PatternCamera {
+    fn frame_rate(&self) -> u32 {
+        self.fps
+    }
+
     fn next_frame(&mut self) -> Result<Frame, MediaError> {
         let mut frame = Frame::black(self.width, self.height)?;
         let (w, h) = (self.width as usize, self.height as usize);

@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
 use confer_media::{
-    SAMPLE_RATE,
+    Frame, MediaError, SAMPLE_RATE, VideoSink,
     meter::goertzel,
-    peer::{Peer, PeerOptions},
-    synthetic::{ToneSource, WavSink},
+    peer::{MediaIo, Peer, PeerOptions},
+    synthetic::{NullSink, PatternCamera, ToneSource, WavSink},
     wav::Wav,
 };
 
@@ -41,14 +43,18 @@ async fn each_side_hears_the_other_sides_tone() {
     a.connected(Duration::from_secs(10)).await.unwrap();
     b.connected(Duration::from_secs(10)).await.unwrap();
 
-    let a_start = a.start(
-        Box::new(ToneSource::new(440.0, 0.5).unwrap()),
-        Box::new(WavSink::create(a_rec.clone(), SAMPLE_RATE, 1)),
-    );
-    let b_start = b.start(
-        Box::new(ToneSource::new(880.0, 0.5).unwrap()),
-        Box::new(WavSink::create(b_rec.clone(), SAMPLE_RATE, 1)),
-    );
+    let a_start = a.start(MediaIo {
+        source: Box::new(ToneSource::new(440.0, 0.5).unwrap()),
+        sink: Box::new(WavSink::create(a_rec.clone(), SAMPLE_RATE, 1)),
+        camera: None,
+        view: None,
+    });
+    let b_start = b.start(MediaIo {
+        source: Box::new(ToneSource::new(880.0, 0.5).unwrap()),
+        sink: Box::new(WavSink::create(b_rec.clone(), SAMPLE_RATE, 1)),
+        camera: None,
+        view: None,
+    });
     let (ra, rb) = tokio::join!(a_start, b_start);
     ra.unwrap();
     rb.unwrap();
@@ -81,4 +87,82 @@ async fn garbage_sdp_is_refused_clearly() {
     let a = Peer::new(loopback()).await.unwrap();
     a.offer().await.unwrap();
     assert!(a.accept("hello").await.is_err());
+}
+
+/// Keeps the pattern counter of every frame it is shown, with when.
+type Seen = Vec<(std::time::Instant, Option<u32>)>;
+
+#[derive(Clone, Default)]
+struct Counters(Arc<Mutex<Seen>>);
+
+impl VideoSink for Counters {
+    fn frame(&mut self, frame: &Frame) -> Result<(), MediaError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((std::time::Instant::now(), PatternCamera::counter(frame)));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn video_frames_arrive_decoded_and_never_freeze() {
+    let options = PeerOptions {
+        video: true,
+        ..loopback()
+    };
+    let a = Peer::new(options.clone()).await.unwrap();
+    let b = Peer::new(options).await.unwrap();
+    let offer = a.offer().await.unwrap();
+    let answer = b.answer(&offer).await.unwrap();
+    a.accept(&answer).await.unwrap();
+    a.connected(Duration::from_secs(10)).await.unwrap();
+    b.connected(Duration::from_secs(10)).await.unwrap();
+    let seen = Counters::default();
+    let io = |camera: bool, view: Option<Counters>| MediaIo {
+        source: Box::new(ToneSource::new(440.0, 0.2).unwrap()),
+        sink: Box::new(NullSink),
+        camera: camera.then(|| {
+            Box::new(PatternCamera::new(640, 360, 30).unwrap())
+                as Box<dyn confer_media::VideoSource>
+        }),
+        view: view.map(|v| Box::new(v) as Box<dyn VideoSink>),
+    };
+    let (ra, rb) = tokio::join!(
+        a.start(io(true, None)),
+        b.start(io(false, Some(seen.clone())))
+    );
+    ra.unwrap();
+    rb.unwrap();
+    // Six seconds of pictures (bounded: the loop ends at the deadline whatever comes).
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(6) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sa = a.close().await.unwrap();
+    let sb = b.close().await.unwrap();
+    assert!(sa.video_frames_sent >= 120, "{sa:?}");
+    assert!(sb.video_frames_decoded >= 100, "{sb:?}");
+    let frames = seen.0.lock().unwrap().clone();
+    let counters: Vec<u32> = frames.iter().filter_map(|(_, c)| *c).collect();
+    assert!(
+        counters.len() * 10 >= frames.len() * 9,
+        "the counter reads on most frames: {} of {}",
+        counters.len(),
+        frames.len()
+    );
+    assert!(
+        counters.windows(2).all(|w| w[1] > w[0]),
+        "frames come in order, none repeated"
+    );
+    // No frozen picture: after the first second, every half second brings a new frame.
+    let first = frames[0].0;
+    let mut t = first + Duration::from_secs(1);
+    while t + Duration::from_millis(500) < frames.last().unwrap().0 {
+        let fresh = frames
+            .iter()
+            .any(|(at, _)| *at >= t && *at < t + Duration::from_millis(500));
+        assert!(fresh, "no frame between {:?} and +500 ms", t - first);
+        t += Duration::from_millis(500);
+    }
 }

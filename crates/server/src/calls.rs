@@ -65,19 +65,35 @@ impl AppState {
                     tracing::warn!(conversation, error = ?e, "a call's line was not written");
                 }
             }
-            Effect::Disarm { call } => {
-                let timer = self
-                    .calls
-                    .timers
-                    .lock()
-                    .expect("timers poisoned")
-                    .remove(&call);
-                if let Some(timer) = timer {
-                    timer.abort();
+            Effect::Disarm { call } => self.disarm(call),
+            Effect::Ended { call } => {
+                self.disarm(call);
+                if let Some(relay) = &self.relay {
+                    relay.call_over(call).await;
                 }
             }
             Effect::Arm { .. } => unreachable!("armed by carry_out"),
         }
+    }
+
+    fn disarm(&self, call: u64) {
+        let timer = self
+            .calls
+            .timers
+            .lock()
+            .expect("timers poisoned")
+            .remove(&call);
+        if let Some(timer) = timer {
+            timer.abort();
+        }
+    }
+
+    /// Relay credentials for `user` in `call`, when the relay is on.
+    pub(crate) fn ice_servers(&self, call: u64, user: &str) -> Vec<confer_proto::IceServer> {
+        self.relay
+            .as_ref()
+            .map(|r| vec![r.credentials(call, user)])
+            .unwrap_or_default()
     }
 
     fn arm_ring_timer(self: &Arc<Self>, call: u64) {

@@ -71,6 +71,15 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// Milliseconds a call rings before it ends as missed.
     pub ring_timeout_ms: u64,
+    /// Run the TURN relay for calls whose devices cannot reach each other directly.
+    pub turn: bool,
+    /// UDP address of the relay. Unset: the address the server listens on, any free port
+    /// (set a fixed port for a firewall).
+    pub turn_listen: Option<SocketAddr>,
+    /// The address devices reach the relay at, when it listens on every interface (0.0.0.0).
+    pub turn_public_ip: Option<std::net::IpAddr>,
+    /// Seconds a call's relay credentials are good for unless the call goes on.
+    pub turn_credential_secs: u64,
 }
 
 impl Default for Config {
@@ -102,6 +111,10 @@ impl Default for Config {
             health_timeout_ms: 3000,
             password_hash_concurrency: 0,
             ring_timeout_ms: confer_proto::RING_TIMEOUT_MS,
+            turn: true,
+            turn_listen: None,
+            turn_public_ip: None,
+            turn_credential_secs: 300,
         }
     }
 }
@@ -153,6 +166,9 @@ impl Config {
         }
         if self.revocation_poll_ms == 0 {
             return bad("revocation_poll_ms must be at least 1");
+        }
+        if self.turn_credential_secs == 0 || self.ring_timeout_ms == 0 {
+            return bad("turn_credential_secs and ring_timeout_ms must be at least 1");
         }
         if self.device_queue < 16 {
             return bad("device_queue must be at least 16");

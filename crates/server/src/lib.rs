@@ -17,6 +17,7 @@ mod http;
 pub mod hub;
 pub mod metrics;
 pub mod presence;
+mod relay;
 pub mod store;
 pub mod writer;
 
@@ -122,6 +123,8 @@ pub(crate) struct AppState {
     pub tracker: TaskTracker,
     /// The node's 1:1 calls.
     pub calls: calls::Calls,
+    /// The TURN relay, when on.
+    pub relay: Option<relay::Relay>,
     pub clock: Clock,
     next_conn: AtomicU64,
     /// In a cluster: this node's presence changes, for the other nodes.
@@ -245,6 +248,36 @@ async fn spawn_revocation_watcher(state: &Arc<AppState>) -> Result<(), ServerErr
     Ok(())
 }
 
+/// Starts the TURN relay the configuration asks for: on `turn_listen`, else on the listening
+/// address with any free port. On every interface it needs `turn_public_ip`; without it the
+/// relay stays off (and says so), rather than hand out an address nobody can reach.
+async fn start_relay(
+    config: &Config,
+    listener: &TcpListener,
+) -> Result<Option<relay::Relay>, ServerError> {
+    if !config.turn {
+        return Ok(None);
+    }
+    let bind = config.turn_listen.unwrap_or_else(|| {
+        let ip = listener
+            .local_addr()
+            .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip());
+        std::net::SocketAddr::new(ip, 0)
+    });
+    let advertised = match (config.turn_public_ip, bind.ip()) {
+        (Some(ip), _) => ip,
+        (None, ip) if !ip.is_unspecified() => ip,
+        (None, _) => {
+            tracing::warn!(
+                "the TURN relay is off: it listens on every interface, so set turn_public_ip"
+            );
+            return Ok(None);
+        }
+    };
+    let lifetime = Duration::from_secs(config.turn_credential_secs);
+    Ok(Some(relay::Relay::start(bind, advertised, lifetime).await?))
+}
+
 /// Serves until `shutdown` resolves, then stops accepting, closes every session cleanly, lets
 /// the writer commit what is in flight, and returns.
 pub async fn run(
@@ -300,6 +333,7 @@ pub async fn run(
             (cluster::Fanout::Cluster(tx), Some(notes_tx))
         }
     };
+    let relay = start_relay(&config, &listener).await?;
     let passwords = auth::PasswordPool::new(config.password_slots())?;
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
@@ -328,6 +362,7 @@ pub async fn run(
         revocations: broadcast::channel(64).0,
         tracker,
         calls: calls::Calls::default(),
+        relay,
         clock: store::system_clock(),
         next_conn: AtomicU64::new(connection_base + 1),
     });
@@ -346,6 +381,9 @@ pub async fn run(
     state.tracker.close();
     state.tracker.wait().await;
     writer.stop().await;
+    if let Some(relay) = &state.relay {
+        relay.close().await;
+    }
     drop(state);
     tokio::task::spawn_blocking(move || writer_thread.join())
         .await

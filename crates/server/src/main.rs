@@ -40,6 +40,15 @@ struct Cli {
     /// Who sees presence: organization or subscribers.
     #[arg(long, env = "CONFER_PRESENCE_POLICY", value_parser = parse_policy)]
     presence_policy: Option<PresencePolicy>,
+    /// UDP address of the TURN relay for calls [default: the listening address, any port].
+    #[arg(long, env = "CONFER_TURN_LISTEN")]
+    turn_listen: Option<SocketAddr>,
+    /// The address devices reach the relay at (needed when it listens on 0.0.0.0).
+    #[arg(long, env = "CONFER_TURN_PUBLIC_IP")]
+    turn_public_ip: Option<std::net::IpAddr>,
+    /// Run without the TURN relay (calls then need a direct path between the devices).
+    #[arg(long)]
+    no_turn: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -147,6 +156,15 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(p) = cli.presence_policy {
         config.presence_policy = p;
+    }
+    if cli.turn_listen.is_some() {
+        config.turn_listen = cli.turn_listen;
+    }
+    if cli.turn_public_ip.is_some() {
+        config.turn_public_ip = cli.turn_public_ip;
+    }
+    if cli.no_turn {
+        config.turn = false;
     }
     config.validate()?;
     Ok(config)

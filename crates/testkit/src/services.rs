@@ -571,6 +571,134 @@ fn log_tail(path: &Path) -> String {
     String::from_utf8_lossy(&bytes[start..]).into_owned()
 }
 
+/// A user-space PulseAudio server with null sinks (real audio devices with no sound card): each
+/// sink plays nowhere, and its monitor is a microphone that hears what the sink plays. Clients
+/// reach it through the environment of [`PulseServer::env`]. Dropping it kills it; so does the
+/// test process's exit.
+pub struct PulseServer {
+    child: Option<Child>,
+    runtime: tempfile::TempDir,
+    guard: Guard,
+}
+
+impl PulseServer {
+    /// Starts `pulseaudio` in the foreground with one null sink per name (48 kHz), the first the
+    /// default sink and its monitor the default source, and waits until `pactl` reaches it.
+    pub fn start(sinks: &[&str]) -> Result<Self> {
+        let program = find_program("pulseaudio", &search_path())?;
+        let runtime = tempfile::Builder::new().prefix("confer-pulse-").tempdir()?;
+        fs::set_permissions(runtime.path(), fs::Permissions::from_mode(0o700))?;
+        let guard = Guard::spawn(
+            r#"[ -f "$1/pulse.pid" ] && kill -9 "$(cat "$1/pulse.pid")" 2>/dev/null; rm -rf "$1""#,
+            [runtime.path().as_os_str()],
+        )?;
+        let log = fs::File::create(runtime.path().join("pulse.log"))?;
+        let mut cmd = Command::new(&program);
+        cmd.args([
+            "--daemonize=no",
+            "-n",
+            "--exit-idle-time=-1",
+            "--disallow-exit",
+            "--log-target=stderr",
+            "--load=module-native-protocol-unix",
+        ]);
+        for sink in sinks {
+            cmd.arg(format!(
+                "--load=module-null-sink sink_name={sink} rate=48000"
+            ));
+        }
+        let mut server = Self {
+            child: None,
+            runtime,
+            guard,
+        };
+        let child = cmd
+            .envs(server.env())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}", program.display()))?;
+        fs::write(
+            server.runtime.path().join("pulse.pid"),
+            child.id().to_string(),
+        )?;
+        server.child = Some(child);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !server.pactl(&["info"]).is_ok_and(|o| o.status.success()) {
+            if let Some(status) = server
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                bail!("pulseaudio exited at start ({status}):\n{}", server.log());
+            }
+            if Instant::now() > deadline {
+                bail!("pulseaudio did not start:\n{}", server.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some(first) = sinks.first() {
+            for args in [
+                ["set-default-sink", first].map(String::from),
+                ["set-default-source", &format!("{first}.monitor")].map(String::from),
+            ] {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let out = server.pactl(&args)?;
+                anyhow::ensure!(out.status.success(), "pactl {args:?} failed");
+            }
+        }
+        Ok(server)
+    }
+
+    /// The environment a client needs to reach this server.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let dir = self.runtime.path().display().to_string();
+        vec![
+            ("XDG_RUNTIME_DIR".into(), dir.clone()),
+            ("PULSE_RUNTIME_PATH".into(), format!("{dir}/pulse")),
+            ("PULSE_SERVER".into(), format!("unix:{dir}/pulse/native")),
+        ]
+    }
+
+    /// Runs `pactl` against this server.
+    pub fn pactl(&self, args: &[&str]) -> Result<std::process::Output> {
+        Ok(Command::new("pactl")
+            .args(args)
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .output()?)
+    }
+
+    /// Plays a WAV file into a sink (`paplay`), in the background; kill the child to stop.
+    pub fn play(&self, sink: &str, wav: &Path) -> Result<Child> {
+        Ok(Command::new("paplay")
+            .arg(format!("--device={sink}"))
+            .arg(wav)
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?)
+    }
+
+    /// Its log.
+    pub fn log(&self) -> String {
+        log_tail(&self.runtime.path().join("pulse.log"))
+    }
+}
+
+impl Drop for PulseServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = fs::remove_file(self.runtime.path().join("pulse.pid"));
+            let _ = child.wait();
+        }
+        self.guard.release();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1395,7 +1395,11 @@ conversation: number,
 /**
  * Set when this user's guest access to the meeting ended, and why.
  */
-ended?: Reason, };
+ended?: Reason, } | { "event": "call", 
+/**
+ * The call as it is now.
+ */
+call: CallView, };
 
 export type LaunchOptions = { 
 /**
@@ -1425,7 +1429,19 @@ auto_away_minutes: number,
 /**
  * Colour scheme.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * The microphone calls use (`None`: the system default).
+ */
+microphone: string | null, 
+/**
+ * The speaker calls play on (`None`: the system default).
+ */
+speaker: string | null, 
+/**
+ * The camera video calls send (`None`: the first one).
+ */
+camera: string | null, };
 
 export type Settings = { 
 /**
@@ -1507,3 +1523,78 @@ ongoing: Array<OngoingMeeting>,
  * On the calendar, soonest first.
  */
 scheduled: Array<ScheduledMeeting>, };
+
+export type CallPhase = "ringing" | "calling" | "connecting" | "active" | "ended";
+
+export type CallView = { 
+/**
+ * The call's id.
+ */
+id: number, 
+/**
+ * Its direct conversation.
+ */
+conversation: number, 
+/**
+ * The other party.
+ */
+peer: string, 
+/**
+ * Rung here (else placed from here).
+ */
+incoming: boolean, 
+/**
+ * A video call.
+ */
+video: boolean, 
+/**
+ * Where it stands.
+ */
+phase: CallPhase, 
+/**
+ * When the talk began (ms since the epoch), once active.
+ */
+started_at: number | null, 
+/**
+ * Why it ended.
+ */
+ended: CallEnd | null, 
+/**
+ * What failed, when the media could not connect (English, for the log; the UI says
+ * "the call could not connect").
+ */
+error: string | null, 
+/**
+ * This side's microphone is muted.
+ */
+muted: boolean, 
+/**
+ * This side's camera is off.
+ */
+camera_off: boolean, 
+/**
+ * Round trip on the media path, milliseconds.
+ */
+rtt_ms: number | null, 
+/**
+ * Share of the other side's audio lost, percent.
+ */
+loss_pct: number | null, };
+
+export type DeviceEntry = { 
+/**
+ * Its id (remembered in the profile's settings).
+ */
+id: string, 
+/**
+ * What the user sees.
+ */
+name: string, 
+/**
+ * `microphone`, `speaker` or `camera`.
+ */
+kind: string, 
+/**
+ * A synthetic device (test tone, test pattern).
+ */
+synthetic: boolean, };

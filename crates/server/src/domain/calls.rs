@@ -55,8 +55,13 @@ pub(crate) enum Effect {
         /// The call.
         call: u64,
     },
-    /// The call is over: stop its ring timer if it runs.
+    /// The call was answered: stop its ring timer.
     Disarm {
+        /// The call.
+        call: u64,
+    },
+    /// The call is over (or never got going): stop its timer, end its relay credentials.
+    Ended {
         /// The call.
         call: u64,
     },
@@ -135,7 +140,7 @@ impl CallBook {
 
     /// `caller`, on `caller_device`, rings `callee` in their direct conversation (the caller
     /// checked membership): every device in `callee_devices` rings. With none, the call ends at
-    /// once as missed. `ice` gives each party's relay credentials.
+    /// once as missed. `ice` gives each party's relay credentials for the call.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn place(
         &mut self,
@@ -145,7 +150,7 @@ impl CallBook {
         conversation: ConversationId,
         video: bool,
         callee_devices: Vec<DeviceId>,
-        ice: impl Fn(&str) -> Vec<IceServer>,
+        ice: impl Fn(u64, &str) -> Vec<IceServer>,
         now: i64,
     ) -> Placed {
         if caller.user == callee.user {
@@ -163,23 +168,28 @@ impl CallBook {
                 caller: caller.name.clone(),
                 callee: callee.name.clone(),
                 video,
-                ice_servers: ice(&caller.name),
+                ice_servers: ice(id, &caller.name),
             },
             caller: caller.user,
             caller_device,
             callee: callee.user,
-            callee_ice: ice(&callee.name),
+            callee_ice: ice(id, &callee.name),
             ringing: callee_devices,
             answered: None,
         };
         if self.busy.contains_key(&callee.user) {
             let refusal = StoreError::Conflict(Reason::Busy { name: callee.name });
-            return (Err(refusal), vec![call.record(CallOutcome::Missed, now)]);
+            let effects = vec![
+                call.record(CallOutcome::Missed, now),
+                Effect::Ended { call: id },
+            ];
+            return (Err(refusal), effects);
         }
         if call.ringing.is_empty() {
             let effects = vec![
                 ended(caller.user, caller_device, id, CallEnd::Unavailable),
                 call.record(CallOutcome::Missed, now),
+                Effect::Ended { call: id },
             ];
             return (Ok(call.info), effects);
         }
@@ -256,7 +266,7 @@ impl CallBook {
             .collect();
         effects.push(ended(c.caller, c.caller_device, call, CallEnd::Declined));
         effects.push(c.record(CallOutcome::Declined, now));
-        effects.push(Effect::Disarm { call });
+        effects.push(Effect::Ended { call });
         Ok(effects)
     }
 
@@ -386,7 +396,7 @@ impl CallBook {
             effects.push(ended(c.caller, c.caller_device, call, why));
         }
         effects.push(c.record(CallOutcome::Missed, now));
-        effects.push(Effect::Disarm { call });
+        effects.push(Effect::Ended { call });
         effects
     }
 
@@ -402,7 +412,7 @@ impl CallBook {
         vec![
             ended(other.0, other.1, call, why),
             c.record(CallOutcome::Completed, now),
-            Effect::Disarm { call },
+            Effect::Ended { call },
         ]
     }
 }
@@ -459,7 +469,7 @@ mod tests {
         }
     }
 
-    fn no_ice(_: &str) -> Vec<IceServer> {
+    fn no_ice(_: u64, _: &str) -> Vec<IceServer> {
         vec![]
     }
 

@@ -46,7 +46,7 @@ pub(super) async fn place(
         .ok_or(StoreError::Invalid(Reason::NoCalls { conversation }))?;
     let caller = Party { user, name };
     let devices = state.hub.devices_of(callee.user);
-    let ice = |_: &str| Vec::new();
+    let ice = |call: u64, user: &str| state.ice_servers(call, user);
     let now = state.now();
     let (placed, effects) = state.calls.with(|b| {
         b.place(

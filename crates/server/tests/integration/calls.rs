@@ -109,7 +109,20 @@ async fn a_call_rings_every_device_one_answers_and_signals_pass_between_the_two(
         ("alice", "bob")
     );
     assert!(call.video);
-    assert_eq!(ringing(&mut bob_desk).await.id, call.id);
+    // The relay is on by default, on the server's address: credentials for this call each.
+    let relay = &call.ice_servers[0];
+    assert!(
+        relay.urls[0].starts_with("turn:127.0.0.1:") && relay.urls[0].ends_with("?transport=udp"),
+        "{relay:?}"
+    );
+    assert!(
+        relay.username.ends_with(&format!(":{}:alice", call.id)),
+        "{relay:?}"
+    );
+    let rung = ringing(&mut bob_desk).await;
+    assert_eq!(rung.id, call.id);
+    assert!(rung.ice_servers[0].username.ends_with(":bob"));
+    assert_ne!(rung.ice_servers[0].credential, relay.credential);
     assert_eq!(ringing(&mut bob_laptop).await.id, call.id);
 
     match bob_laptop
@@ -199,11 +212,16 @@ async fn a_call_rings_every_device_one_answers_and_signals_pass_between_the_two(
 
 #[tokio::test]
 async fn hanging_up_from_the_callee_side_ends_it_for_the_caller() {
-    let server = server_with_users().await;
+    // Without the relay, calls carry no ICE servers (host candidates only).
+    let server = TestServer::start_with(|c| c.turn = false).await.unwrap();
+    for name in ["alice", "bob"] {
+        server.add_user(name, PW).unwrap();
+    }
     let mut alice = login(&server, "alice").await;
     let mut bob = login(&server, "bob").await;
     let conversation = open_direct(&mut alice, "bob").await;
     let call = place(&mut alice, conversation, false).await;
+    assert!(call.ice_servers.is_empty());
     ringing(&mut bob).await;
     bob.request(Request::AnswerCall { call: call.id })
         .await

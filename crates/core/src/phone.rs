@@ -1,0 +1,508 @@
+//! The app's phone: at most one call at a time, driven by the UI (place, accept, decline, hang
+//! up, mute, camera) and by the server (a call ringing here, the other side hanging up). Every
+//! change goes to the UI as [`ClientEvent::Call`] with the whole [`CallView`]; pictures go
+//! through the [`FrameServer`].
+//!
+//! Devices come from the profile's [`DeviceSettings`] (none chosen: the system default, or the
+//! synthetic tone and test pattern on a machine without them), so the app never fails for lack
+//! of a sound card or a camera.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use confer_media::{
+    AudioSink, AudioSource, VideoSource, hardware,
+    synthetic::{NullSink, PatternCamera, ToneSource},
+};
+use confer_proto::{CallEnd, CallInfo, Event};
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+use ts_rs::TS;
+
+use crate::{
+    Client, ClientEvent, CoreError, DeviceSettings,
+    call::{ActiveCall, CallMedia},
+    frames::{FrameServer, FrameStream},
+};
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CallPhase {
+    /// Ringing here: accept or decline.
+    Ringing,
+    /// Placed from here, waiting for an answer.
+    Calling,
+    /// Answered; the media is connecting.
+    Connecting,
+    /// Talking.
+    Active,
+    /// Over (the view shows why, then goes).
+    Ended,
+}
+
+/// A call as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CallView {
+    /// The call's id.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// Its direct conversation.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The other party.
+    pub peer: String,
+    /// Rung here (else placed from here).
+    pub incoming: bool,
+    /// A video call.
+    pub video: bool,
+    /// Where it stands.
+    pub phase: CallPhase,
+    /// When the talk began (ms since the epoch), once active.
+    #[ts(type = "number | null")]
+    pub started_at: Option<i64>,
+    /// Why it ended.
+    pub ended: Option<CallEnd>,
+    /// What failed, when the media could not connect (English, for the log; the UI says
+    /// "the call could not connect").
+    pub error: Option<String>,
+    /// This side's microphone is muted.
+    pub muted: bool,
+    /// This side's camera is off.
+    pub camera_off: bool,
+    /// Round trip on the media path, milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// Share of the other side's audio lost, percent.
+    pub loss_pct: Option<f64>,
+}
+
+/// What the UI asks of a call in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Talk { muted: bool, camera_off: bool },
+    HangUp,
+}
+
+struct Current {
+    view: CallView,
+    /// The ringing call's description (to accept it).
+    ringing: Option<CallInfo>,
+    control: Option<watch::Sender<Control>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The phone of a signed-in client.
+pub struct Phone {
+    client: Arc<Client>,
+    frames: Arc<FrameServer>,
+    current: Arc<Mutex<Option<Current>>>,
+    /// Hears the server's call events; stops with the phone.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        self.listener.abort();
+        if let Some(c) = self.current.lock().expect("phone poisoned").take()
+            && let Some(task) = c.task
+        {
+            task.abort();
+        }
+    }
+}
+
+fn emit(client: &Client, view: &CallView) {
+    client.inner.emit(ClientEvent::Call { call: view.clone() });
+}
+
+impl Phone {
+    /// A phone for `client`, publishing pictures through `frames`.
+    pub fn start(client: Arc<Client>, frames: Arc<FrameServer>) -> Self {
+        let current: Arc<Mutex<Option<Current>>> = Arc::default();
+        let listener = tokio::spawn(listen(client.clone(), current.clone()));
+        Self {
+            client,
+            frames,
+            current,
+            listener,
+        }
+    }
+
+    /// The call in progress, if any.
+    pub fn current(&self) -> Option<CallView> {
+        self.current
+            .lock()
+            .expect("phone poisoned")
+            .as_ref()
+            .map(|c| c.view.clone())
+    }
+
+    /// Calls the other member of a direct conversation.
+    pub async fn place(&self, conversation: u64, video: bool) -> Result<CallView, CoreError> {
+        let peer = self
+            .client
+            .conversations()
+            .await?
+            .into_iter()
+            .find(|c| c.info.id == conversation)
+            .and_then(|c| {
+                c.info
+                    .members
+                    .into_iter()
+                    .find(|m| !m.eq_ignore_ascii_case(self.client.me()))
+            })
+            .ok_or_else(|| CoreError::NotFound(format!("no direct conversation {conversation}")))?;
+        let view = CallView {
+            id: 0,
+            conversation,
+            peer,
+            incoming: false,
+            video,
+            phase: CallPhase::Calling,
+            started_at: None,
+            ended: None,
+            error: None,
+            muted: false,
+            camera_off: false,
+            rtt_ms: None,
+            loss_pct: None,
+        };
+        self.run(view.clone(), None)?;
+        Ok(view)
+    }
+
+    /// Accepts the call ringing here (`video`: send this side's camera too).
+    pub fn accept(&self, call: u64, video: bool) -> Result<(), CoreError> {
+        let (view, info) = {
+            let mut current = self.current.lock().expect("phone poisoned");
+            match current.as_mut() {
+                Some(c) if c.view.id == call && c.view.phase == CallPhase::Ringing => {
+                    let info = c
+                        .ringing
+                        .take()
+                        .expect("a ringing call has its description");
+                    let mut view = c.view.clone();
+                    view.phase = CallPhase::Connecting;
+                    view.camera_off = !video;
+                    (view, info)
+                }
+                _ => return Err(CoreError::NotFound(format!("call {call} is not ringing"))),
+            }
+        };
+        self.run(view, Some(info))
+    }
+
+    /// Declines the call ringing here.
+    pub async fn decline(&self, call: u64) -> Result<(), CoreError> {
+        let ringing = self
+            .current
+            .lock()
+            .expect("phone poisoned")
+            .take_if(|c| c.view.id == call && c.view.phase == CallPhase::Ringing);
+        if let Some(mut c) = ringing {
+            c.view.phase = CallPhase::Ended;
+            c.view.ended = Some(CallEnd::Declined);
+            emit(&self.client, &c.view);
+        }
+        self.client.decline_call(call).await
+    }
+
+    /// Hangs up the call in progress (placed, connecting or active).
+    pub fn hang_up(&self) {
+        if let Some(c) = self.current.lock().expect("phone poisoned").as_ref()
+            && let Some(control) = &c.control
+        {
+            control.send_replace(Control::HangUp);
+        }
+    }
+
+    /// Mutes or unmutes this side; turns the camera off or on.
+    pub fn set_controls(&self, muted: bool, camera_off: bool) {
+        let mut current = self.current.lock().expect("phone poisoned");
+        if let Some(c) = current.as_mut() {
+            c.view.muted = muted;
+            c.view.camera_off = camera_off;
+            if let Some(control) = &c.control {
+                control.send_replace(Control::Talk { muted, camera_off });
+            }
+            emit(&self.client, &c.view);
+        }
+    }
+
+    /// Starts the call task: places (no `info`) or accepts (`info`) and talks until the end.
+    fn run(&self, view: CallView, info: Option<CallInfo>) -> Result<(), CoreError> {
+        let mut current = self.current.lock().expect("phone poisoned");
+        if let Some(c) = current.as_ref()
+            && c.view.phase != CallPhase::Ended
+            && !(c.view.phase == CallPhase::Ringing && info.is_some())
+        {
+            return Err(CoreError::Invalid("a call is going on already".into()));
+        }
+        let settings = self.client.inner.cache.device_settings()?;
+        let media = media_for(&settings, view.video && !view.camera_off, &self.frames);
+        let (control, controls) = watch::channel(Control::Talk {
+            muted: false,
+            camera_off: view.camera_off,
+        });
+        emit(&self.client, &view);
+        let task = tokio::spawn(call_task(
+            self.client.clone(),
+            self.frames.clone(),
+            self.current.clone(),
+            view.clone(),
+            info,
+            media,
+            controls,
+        ));
+        *current = Some(Current {
+            view,
+            ringing: None,
+            control: Some(control),
+            task: Some(task),
+        });
+        Ok(())
+    }
+}
+
+/// The devices of a call from the profile's choices, falling back on what exists.
+fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> CallMedia {
+    let synthetic =
+        |id: &Option<String>| id.as_deref().is_some_and(|i| i.starts_with("synthetic:"));
+    let source: Box<dyn AudioSource> = if synthetic(&settings.microphone) {
+        Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone"))
+    } else {
+        match hardware::available()
+            .then(|| hardware::open_microphone(settings.microphone.as_deref()))
+        {
+            Some(Ok(mic)) => Box::new(mic),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "the chosen microphone is missing; the default is used");
+                match hardware::open_microphone(None) {
+                    Ok(mic) => Box::new(mic),
+                    Err(_) => Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone")),
+                }
+            }
+            None => Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone")),
+        }
+    };
+    let sink: Box<dyn AudioSink> =
+        match hardware::available().then(|| hardware::open_speaker(settings.speaker.as_deref())) {
+            Some(Ok(speaker)) => Box::new(speaker),
+            _ => match hardware::available().then(|| hardware::open_speaker(None)) {
+                Some(Ok(speaker)) => Box::new(speaker),
+                _ => Box::new(NullSink),
+            },
+        };
+    // No camera support yet beyond the test pattern (nokhwa comes next): a video call sends it.
+    let camera: Option<Box<dyn VideoSource>> = camera.then(|| {
+        Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")) as Box<dyn VideoSource>
+    });
+    CallMedia {
+        source,
+        sink,
+        camera,
+        view: Some(Box::new(frames.sink(FrameStream::Remote))),
+        relay_only: false,
+    }
+}
+
+/// Hears calls ringing here and their ends while they ring.
+async fn listen(client: Arc<Client>, current: Arc<Mutex<Option<Current>>>) {
+    let mut events = client.subscribe_calls();
+    loop {
+        let event = match events.recv().await {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        match event {
+            Event::CallRinging { call } => {
+                let mut cur = current.lock().expect("phone poisoned");
+                if cur
+                    .as_ref()
+                    .is_some_and(|c| c.view.phase != CallPhase::Ended)
+                {
+                    // Busy here: the server refuses a second call, so this is another device's
+                    // race; leave it ringing elsewhere.
+                    continue;
+                }
+                let view = CallView {
+                    id: call.id,
+                    conversation: call.conversation,
+                    peer: call.caller.clone(),
+                    incoming: true,
+                    video: call.video,
+                    phase: CallPhase::Ringing,
+                    started_at: None,
+                    ended: None,
+                    error: None,
+                    muted: false,
+                    camera_off: false,
+                    rtt_ms: None,
+                    loss_pct: None,
+                };
+                emit(&client, &view);
+                *cur = Some(Current {
+                    view,
+                    ringing: Some(call),
+                    control: None,
+                    task: None,
+                });
+            }
+            Event::CallEnded { call, reason } => {
+                let mut cur = current.lock().expect("phone poisoned");
+                if let Some(c) = cur.as_mut()
+                    && c.view.id == call
+                    && c.view.phase == CallPhase::Ringing
+                {
+                    c.view.phase = CallPhase::Ended;
+                    c.view.ended = Some(reason);
+                    emit(&client, &c.view);
+                    *cur = None;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn set_view(client: &Client, current: &Mutex<Option<Current>>, view: &CallView) {
+    if let Some(c) = current.lock().expect("phone poisoned").as_mut() {
+        // Keep what the UI changed meanwhile.
+        let (muted, camera_off) = (c.view.muted, c.view.camera_off);
+        c.view = CallView {
+            muted,
+            camera_off,
+            ..view.clone()
+        };
+        emit(client, &c.view);
+    }
+}
+
+async fn call_task(
+    client: Arc<Client>,
+    frames: Arc<FrameServer>,
+    current: Arc<Mutex<Option<Current>>>,
+    mut view: CallView,
+    info: Option<CallInfo>,
+    media: CallMedia,
+    mut controls: watch::Receiver<Control>,
+) {
+    // The id of a call placed from here, once the server gave it (to hang it up early).
+    let placed = std::sync::atomic::AtomicU64::new(view.id);
+    let setup = async {
+        match info {
+            Some(info) => client.accept(info, media).await,
+            None => {
+                let events = client.subscribe_calls();
+                let info = client.place_call(view.conversation, view.video).await?;
+                placed.store(info.id, std::sync::atomic::Ordering::Relaxed);
+                let mut calling = view.clone();
+                calling.id = info.id;
+                set_view(&client, &current, &calling);
+                client.connect_placed(info, events, media).await
+            }
+        }
+    };
+    // Hanging up while it rings or connects gives the setup up.
+    let hang_up_early = async {
+        let _ = controls.wait_for(|c| *c == Control::HangUp).await;
+    };
+    let call: Option<ActiveCall> = tokio::select! {
+        r = setup => match r {
+            Ok(call) => Some(call),
+            Err(e) => {
+                view.phase = CallPhase::Ended;
+                view.error = Some(e.to_string());
+                None
+            }
+        },
+        () = hang_up_early => {
+            view.phase = CallPhase::Ended;
+            view.ended = Some(CallEnd::HungUp);
+            None
+        }
+    };
+    view.id = placed.load(std::sync::atomic::Ordering::Relaxed);
+    if call.is_none() && view.ended == Some(CallEnd::HungUp) && view.id != 0 {
+        // Given up while it rang or connected: the server ends it for both sides.
+        let _ = client.hang_up(view.id).await;
+    }
+    if let Some(mut call) = call {
+        view.id = call.info.id;
+        view.phase = CallPhase::Active;
+        view.started_at = Some(crate::now_ms());
+        set_view(&client, &current, &view);
+        loop {
+            let control = *controls.borrow_and_update();
+            match control {
+                Control::HangUp => break,
+                Control::Talk { muted, camera_off } => call.set_controls(muted, camera_off),
+            }
+            tokio::select! {
+                () = call.talk(Duration::from_secs(1)) => {
+                    if let Some(reason) = call.ended_by_peer() {
+                        view.ended = Some(reason);
+                        break;
+                    }
+                    let stats = call.stats().await;
+                    view.rtt_ms = Some(stats.rtt_ms);
+                    let expected = stats.packets_received + stats.packets_lost;
+                    view.loss_pct = (expected > 0)
+                        .then(|| 100.0 * stats.packets_lost as f64 / expected as f64);
+                    set_view(&client, &current, &view);
+                }
+                r = controls.changed() => if r.is_err() { break },
+            }
+        }
+        if let Err(e) = call.finish(&client).await {
+            view.error = Some(e.to_string());
+        }
+        view.ended.get_or_insert(CallEnd::HungUp);
+        view.phase = CallPhase::Ended;
+    }
+    frames.clear(FrameStream::Remote);
+    set_view(&client, &current, &view);
+    let mut cur = current.lock().expect("phone poisoned");
+    if cur
+        .as_ref()
+        .is_some_and(|c| c.view.phase == CallPhase::Ended)
+    {
+        *cur = None;
+    }
+}
+
+/// A device calls can use, as the device dialog lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeviceEntry {
+    /// Its id (remembered in the profile's settings).
+    pub id: String,
+    /// What the user sees.
+    pub name: String,
+    /// `microphone`, `speaker` or `camera`.
+    pub kind: String,
+    /// A synthetic device (test tone, test pattern).
+    pub synthetic: bool,
+}
+
+/// The machine's microphones and speakers (defaults first), then the synthetic devices. Slow
+/// (it asks the sound system): call it off the async threads.
+pub fn devices() -> Vec<DeviceEntry> {
+    hardware::devices()
+        .into_iter()
+        .chain(confer_media::synthetic::devices())
+        .map(|d| DeviceEntry {
+            id: d.id,
+            name: d.name,
+            kind: match d.kind {
+                confer_media::DeviceKind::Microphone => "microphone",
+                confer_media::DeviceKind::Speaker => "speaker",
+                confer_media::DeviceKind::Camera => "camera",
+            }
+            .to_owned(),
+            synthetic: d.synthetic,
+        })
+        .collect()
+}

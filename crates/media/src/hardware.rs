@@ -1,0 +1,288 @@
+//! Real microphones and speakers through cpal: the PulseAudio host on Linux (a pure-Rust client,
+//! low start-up latency), else the platform's default host (ALSA, CoreAudio, WASAPI).
+//!
+//! A cpal stream is not `Send` on every platform, so each open device lives on a thread of its
+//! own that holds the stream; the [`AudioSource`] or [`AudioSink`] handed out talks to it
+//! through a shared buffer and stops it when dropped. Audio is never waited for: a microphone
+//! that has not delivered yet reads as silence and one that delivers more than the reader takes
+//! drops its oldest samples (past a bound), so a call's latency cannot creep up.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, mpsc},
+    time::Duration,
+};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+
+use crate::{AudioSink, AudioSource, DeviceInfo, DeviceKind, MediaError};
+
+/// Most audio a device buffers, in milliseconds, before the oldest goes.
+const MAX_BUFFERED_MS: usize = 200;
+
+/// Whether a sound system is there to use: on Linux a PulseAudio (or PipeWire-Pulse) server,
+/// elsewhere the platform's audio. Without one, callers pick the synthetic devices rather than
+/// ALSA's bare devices, which may be missing or record zeros.
+pub fn available() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        cpal::host_from_id(cpal::HostId::PulseAudio).is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+fn host() -> cpal::Host {
+    #[cfg(target_os = "linux")]
+    if let Ok(host) = cpal::host_from_id(cpal::HostId::PulseAudio) {
+        return host;
+    }
+    cpal::default_host()
+}
+
+fn device_error(device: &str) -> impl Fn(cpal::Error) -> MediaError + '_ {
+    move |e| MediaError::Device {
+        device: device.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// The microphones and speakers of this machine (not the synthetic ones), defaults first. An
+/// audio system that cannot be reached gives an empty list, not an error: the app then offers
+/// the synthetic devices.
+pub fn devices() -> Vec<DeviceInfo> {
+    let host = host();
+    let mut out = Vec::new();
+    let default_in = host
+        .default_input_device()
+        .and_then(|d| d.id().ok())
+        .map(|id| id.to_string());
+    let default_out = host
+        .default_output_device()
+        .and_then(|d| d.id().ok())
+        .map(|id| id.to_string());
+    let Ok(devices) = host.devices() else {
+        return out;
+    };
+    for device in devices {
+        let (Ok(id), Ok(description)) = (device.id(), device.description()) else {
+            continue;
+        };
+        let id = id.to_string();
+        let name = description.name().to_owned();
+        for (supported, kind, default) in [
+            (device.supports_input(), DeviceKind::Microphone, &default_in),
+            (device.supports_output(), DeviceKind::Speaker, &default_out),
+        ] {
+            if supported {
+                let info = DeviceInfo {
+                    id: id.clone(),
+                    name: name.clone(),
+                    kind,
+                    synthetic: false,
+                };
+                if default.as_deref() == Some(id.as_str()) {
+                    out.insert(0, info);
+                } else {
+                    out.push(info);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn find(id: Option<&str>, input: bool) -> Result<(cpal::Device, String), MediaError> {
+    let host = host();
+    let label = id.unwrap_or(if input {
+        "the default microphone"
+    } else {
+        "the default speaker"
+    });
+    let device = match id {
+        Some(id) => {
+            let parsed: cpal::DeviceId = id.parse().map_err(|_| MediaError::Device {
+                device: id.to_owned(),
+                reason: "not a device id".into(),
+            })?;
+            host.device_by_id(&parsed)
+        }
+        None if input => host.default_input_device(),
+        None => host.default_output_device(),
+    };
+    device
+        .map(|d| (d, label.to_owned()))
+        .ok_or_else(|| MediaError::Device {
+            device: label.to_owned(),
+            reason: "no such device (it may have been unplugged)".into(),
+        })
+}
+
+/// Samples shared between a device's thread and its handle.
+type Shared = Arc<Mutex<VecDeque<f32>>>;
+
+fn push_bounded(buffer: &Shared, samples: &[f32], max: usize) {
+    let mut b = buffer.lock().expect("audio buffer poisoned");
+    b.extend(samples);
+    let excess = b.len().saturating_sub(max);
+    b.drain(..excess);
+}
+
+/// An open microphone.
+pub struct Microphone {
+    buffer: Shared,
+    rate: u32,
+    channels: u16,
+    /// Dropping it stops the device's thread (and the stream with it).
+    _stop: mpsc::Sender<()>,
+}
+
+/// Opens a microphone (`None`: the system default).
+pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
+    let (device, label) = find(id, true)?;
+    let config = device
+        .default_input_config()
+        .map_err(device_error(&label))?
+        .config();
+    let (rate, channels) = (config.sample_rate, config.channels);
+    let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
+    let buffer: Shared = Arc::default();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let (ready_tx, ready) = mpsc::channel();
+    let shared = buffer.clone();
+    std::thread::Builder::new()
+        .name("confer-microphone".into())
+        .spawn(move || {
+            let stream = device.build_input_stream::<f32, _, _>(
+                config,
+                move |data, _| push_bounded(&shared, data, max),
+                |e| tracing::warn!(error = %e, "the microphone failed"),
+                Some(Duration::from_secs(5)),
+            );
+            let stream = match stream.and_then(|s| s.play().map(|()| s)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(device_error(&label)(e)));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            // Holds the stream until the handle goes.
+            let _ = stopped.recv();
+            drop(stream);
+        })?;
+    ready.recv().map_err(|_| MediaError::Device {
+        device: "microphone".into(),
+        reason: "its thread stopped".into(),
+    })??;
+    Ok(Microphone {
+        buffer,
+        rate,
+        channels,
+        _stop: stop,
+    })
+}
+
+impl AudioSource for Microphone {
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn channels(&self) -> u16 {
+        self.channels
+    }
+
+    /// Whatever was captured, then silence: a microphone never ends.
+    fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
+        let mut b = self.buffer.lock().expect("audio buffer poisoned");
+        let n = b.len().min(out.len());
+        for (o, s) in out.iter_mut().zip(b.drain(..n)) {
+            *o = s;
+        }
+        out[n..].fill(0.0);
+        Ok(out.len())
+    }
+}
+
+/// An open speaker.
+pub struct Speaker {
+    buffer: Shared,
+    rate: u32,
+    channels: u16,
+    max: usize,
+    _stop: mpsc::Sender<()>,
+}
+
+/// Opens a speaker (`None`: the system default).
+pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
+    let (device, label) = find(id, false)?;
+    let config = device
+        .default_output_config()
+        .map_err(device_error(&label))?
+        .config();
+    let (rate, channels) = (config.sample_rate, config.channels);
+    let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
+    let buffer: Shared = Arc::default();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let (ready_tx, ready) = mpsc::channel();
+    let shared = buffer.clone();
+    std::thread::Builder::new()
+        .name("confer-speaker".into())
+        .spawn(move || {
+            let stream = device.build_output_stream::<f32, _, _>(
+                config,
+                move |out: &mut [f32], _| {
+                    let mut b = shared.lock().expect("audio buffer poisoned");
+                    let n = b.len().min(out.len());
+                    for (o, s) in out.iter_mut().zip(b.drain(..n)) {
+                        *o = s;
+                    }
+                    // cpal fills the slice with silence first: the rest stays quiet.
+                },
+                |e| tracing::warn!(error = %e, "the speaker failed"),
+                Some(Duration::from_secs(5)),
+            );
+            let stream = match stream.and_then(|s| s.play().map(|()| s)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(device_error(&label)(e)));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            let _ = stopped.recv();
+            drop(stream);
+        })?;
+    ready.recv().map_err(|_| MediaError::Device {
+        device: "speaker".into(),
+        reason: "its thread stopped".into(),
+    })??;
+    Ok(Speaker {
+        buffer,
+        rate,
+        channels,
+        max,
+        _stop: stop,
+    })
+}
+
+impl AudioSink for Speaker {
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn channels(&self) -> u16 {
+        self.channels
+    }
+
+    fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
+        push_bounded(&self.buffer, samples, self.max);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
+}
