@@ -6,10 +6,14 @@
 import type {
   About,
   CachedMessage,
+  CallEnd,
+  CallPhase,
   CallRecord,
+  CallView,
   ClientEvent,
   ConversationInfo,
   ConversationView,
+  DeviceEntry,
   DirectoryEntry,
   DirectoryPage,
   ErrorCode,
@@ -167,7 +171,7 @@ export class FakeBackend implements Backend {
   private statusMessage: string | null = null;
   private settingsValue: Settings = {
     privacy: false,
-    device: { notifications: true, auto_away_minutes: 10, theme: "system" },
+    device: { notifications: true, auto_away_minutes: 10, theme: "system", microphone: null, speaker: null, camera: null },
   };
   /** This user's favourites (by target) and requests to them (by owner). */
   private outgoing = new Map<string, FavouriteState>();
@@ -179,6 +183,20 @@ export class FakeBackend implements Backend {
   private nextMeeting = 1;
   private nextGuest = 1;
   private server = "ws://127.0.0.1:7300";
+  /** The phone: the call in progress (or the last one, ended), as the core's phone keeps it. */
+  private call: CallView | null = null;
+  private nextCall = 1;
+  private nextFrameToken = 1;
+  /** The machine's devices, as `devices` lists them (tests may change it). */
+  deviceList: DeviceEntry[] = [
+    { id: "pulse:default-source", name: "Built-in Audio Analog Stereo", kind: "microphone", synthetic: false },
+    { id: "pulse:usb-headset-source", name: "USB Headset Mono", kind: "microphone", synthetic: false },
+    { id: "pulse:default-sink", name: "Built-in Audio Analog Stereo", kind: "speaker", synthetic: false },
+    { id: "pulse:usb-headset-sink", name: "USB Headset Stereo", kind: "speaker", synthetic: false },
+    { id: "synthetic:tone", name: "Test tone", kind: "microphone", synthetic: true },
+    { id: "synthetic:silence", name: "Silence", kind: "speaker", synthetic: true },
+    { id: "synthetic:pattern", name: "Test pattern", kind: "camera", synthetic: true },
+  ];
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
   /** While true, history answers wait for releaseHistory(). */
   holdHistory = false;
@@ -736,6 +754,66 @@ export class FakeBackend implements Backend {
     return ics(m, link, host, Date.now());
   }
 
+  // ---- Calls (the core's phone: one call at a time; every change is a `call` event) ------------
+
+  async placeCall(conversation: number, video: boolean): Promise<CallView> {
+    this.guard("placeCall", conversation, video);
+    const c = this.mine(conversation);
+    if (c.info.kind !== "direct") throw refused("invalid", { reason: "no_calls", conversation });
+    if (this.callGoing()) throw fail("invalid", "a call is going on already");
+    const peer = c.info.members.find((m) => m !== this.me) ?? this.me;
+    this.call = this.newCall(conversation, peer, false, video, "calling");
+    this.emitCall();
+    return clone(this.call);
+  }
+
+  async acceptCall(call: number, video: boolean): Promise<void> {
+    this.guard("acceptCall", call, video);
+    const c = this.call;
+    if (!c || c.id !== call || c.phase !== "ringing") throw fail("not_found", `call ${call} is not ringing`);
+    c.phase = "connecting";
+    c.camera_off = !video;
+    this.emitCall();
+  }
+
+  async declineCall(call: number): Promise<void> {
+    this.guard("declineCall", call);
+    const c = this.call;
+    if (!c || c.id !== call || c.phase !== "ringing") throw refused("not_found", { reason: "no_such_call", call });
+    this.endCall("declined");
+  }
+
+  async hangUp(): Promise<void> {
+    this.guard("hangUp");
+    const c = this.call;
+    if (!c || c.phase === "ended" || c.phase === "ringing") return;
+    this.endCall(c.phase === "calling" ? "cancelled" : "hung_up");
+  }
+
+  async setCallControls(muted: boolean, cameraOff: boolean): Promise<void> {
+    this.guard("setCallControls", muted, cameraOff);
+    const c = this.call;
+    if (!c || c.phase === "ended") return;
+    c.muted = muted;
+    c.camera_off = cameraOff;
+    this.emitCall();
+  }
+
+  async currentCall(): Promise<CallView | null> {
+    this.guard("currentCall");
+    return this.call ? clone(this.call) : null;
+  }
+
+  async frameSocket(): Promise<string> {
+    this.guard("frameSocket");
+    return `ws://127.0.0.1:7399/frames?token=fake${this.nextFrameToken++}`;
+  }
+
+  async devices(): Promise<DeviceEntry[]> {
+    this.guard("devices");
+    return clone(this.deviceList);
+  }
+
   async onOpenConversation(handler: (conversation: number) => void): Promise<void> {
     this.log("onOpenConversation");
     this.openHandler = handler;
@@ -916,6 +994,54 @@ export class FakeBackend implements Backend {
     if (!known) this.emit({ event: "conversations" });
     this.event(c, caller, { call });
     return c.info.id;
+  }
+
+  /** `peer` calls this user (video or not): the call rings here. Resolves to the call's id. */
+  ringFrom(peer: string, video = false): number {
+    const name = this.known(peer);
+    const known = this.direct(name);
+    const c = known ?? this.create(name, Date.now());
+    if (!known) this.emit({ event: "conversations" });
+    this.call = this.newCall(c.info.id, name, true, video, "ringing");
+    this.emitCall();
+    return this.call.id;
+  }
+
+  /** The call moves on: "connecting" (answered, media being set up), "active" (talking, from
+   * `startedAt`, now by default). An outgoing call is answered by its callee this way. */
+  callPhase(phase: Exclude<CallPhase, "ringing" | "ended">, startedAt: number = Date.now()): void {
+    const c = this.call;
+    if (!c || c.phase === "ended") throw new Error("no call going on");
+    c.phase = phase;
+    if (phase === "active") c.started_at ??= startedAt;
+    this.emitCall();
+  }
+
+  /** The other side answers the call placed from here: it connects, then the talk begins. */
+  callAnswered(startedAt: number = Date.now()): void {
+    this.callPhase("connecting");
+    this.callPhase("active", startedAt);
+  }
+
+  /** The call ends for `reason` (the other side hung up, declined, never answered...; `error`
+   * when the media failed). Its line is added to the timeline as the server would. */
+  callEnds(reason: CallEnd, error: string | null = null): void {
+    if (!this.call || this.call.phase === "ended") throw new Error("no call going on");
+    this.endCall(reason, error);
+  }
+
+  /** The media path's figures, as the core measures them. */
+  callQuality(rttMs: number | null, lossPct: number | null): void {
+    const c = this.call;
+    if (!c || c.phase === "ended") throw new Error("no call going on");
+    c.rtt_ms = rttMs;
+    c.loss_pct = lossPct;
+    this.emitCall();
+  }
+
+  /** The phone's call as it is now (null before any). */
+  currentCallView(): CallView | null {
+    return this.call ? clone(this.call) : null;
   }
 
   /** A room owned by `owner` with this user among `members` (and `moderators`); resolves to its id. */
@@ -1128,6 +1254,51 @@ export class FakeBackend implements Backend {
     // Events cross the IPC boundary: later, and as copies.
     const copy = clone(e);
     queueMicrotask(() => this.listener?.(copy));
+  }
+
+  private callGoing(): boolean {
+    return this.call !== null && this.call.phase !== "ended";
+  }
+
+  private newCall(conversation: number, peer: string, incoming: boolean, video: boolean, phase: CallPhase): CallView {
+    return {
+      id: this.nextCall++,
+      conversation,
+      peer,
+      incoming,
+      video,
+      phase,
+      started_at: null,
+      ended: null,
+      error: null,
+      muted: false,
+      camera_off: false,
+      rtt_ms: null,
+      loss_pct: null,
+    };
+  }
+
+  private emitCall(): void {
+    if (this.call) this.emit({ event: "call", call: clone(this.call) });
+  }
+
+  /** Ends the call and leaves its line in the conversation (sent by the caller). */
+  private endCall(reason: CallEnd, error: string | null = null): void {
+    const c = this.call;
+    if (!c) return;
+    const talked = c.started_at !== null;
+    c.phase = "ended";
+    c.ended = reason;
+    c.error = error;
+    this.emitCall();
+    // Answered elsewhere or declined elsewhere: the other device's line says how it went.
+    if (reason === "answered_elsewhere" || reason === "declined_elsewhere") return;
+    const conv = this.conversationsById.get(c.conversation);
+    if (!conv) return;
+    const record: CallRecord = talked
+      ? { outcome: "completed", video: c.video, duration_ms: Math.max(0, Date.now() - (c.started_at ?? Date.now())) }
+      : { outcome: reason === "declined" ? "declined" : "missed", video: c.video, duration_ms: 0 };
+    this.event(conv, c.incoming ? c.peer : this.me, { call: record });
   }
 
   private emitTotals(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { REASON_EXAMPLES, type ErrorCode, type Field, type Reason } from "./bindings";
-import { codeText, errorText, LOCALES, reasonText, refusalText, words, type Words } from "./i18n";
+import { callWords, codeText, errorText, LOCALES, reasonText, refusalText, words, type CallWords, type Words } from "./i18n";
 
 // Every code and field the protocol has (bindings.ts declares them as unions; a new one fails
 // `npm run check` in the catalogue's type before it gets here).
@@ -109,5 +109,53 @@ describe("the UI's words in every language", () => {
     for (const key of Object.keys(en)) if (!same.has(key)) expect(fr[key], key).not.toBe(en[key]);
     expect(words("fr").showOffline).toBe("Afficher les utilisateurs hors ligne");
     expect(words().status.dnd).toBe("Do not disturb");
+  });
+});
+
+describe("the calls' words in every language", () => {
+  /** Every word; functions called with samples (every parameter must show in the result). */
+  function flat(w: CallWords): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(w)) {
+      if (key === "figures") {
+        out["figures.measured"] = w.figures(42, 0.5);
+        out["figures.unmeasured"] = w.figures(null, null);
+      } else if (typeof value === "function") out[key] = (value as (a: string, b: string) => string)("SAMPLE", "OTHER");
+      else if (typeof value === "string") out[key] = value;
+      else for (const [k, v] of Object.entries(value as Record<string, string>)) out[`${key}.${k}`] = v;
+    }
+    return out;
+  }
+
+  it("has the same words in each, none empty, parameters in place", () => {
+    const en = flat(callWords("en"));
+    expect(Object.keys(en)).toContain("ended.answered_elsewhere");
+    for (const lang of LOCALES) {
+      const all = flat(callWords(lang));
+      expect(Object.keys(all).sort(), lang).toEqual(Object.keys(en).sort());
+      for (const [key, text] of Object.entries(all)) {
+        expect(text.trim(), `${lang} ${key}`).toBe(text);
+        expect(text.length, `${lang} ${key}`).toBeGreaterThan(0);
+        expect(text, `${lang} ${key}`).not.toMatch(/undefined|null|NaN|\[object|\$\{/);
+        const fn = (callWords(lang) as unknown as Record<string, unknown>)[key];
+        if (typeof fn === "function") expect(text, `${lang} ${key}`).toContain("SAMPLE");
+        if (typeof fn === "function" && fn.length === 2) expect(text, `${lang} ${key}`).toContain("OTHER");
+      }
+      expect(all["figures.measured"]).toMatch(/42 ms/);
+      expect(all["figures.measured"]).toMatch(/0[.,]5/);
+    }
+  });
+
+  it("says them in French, not in English, when asked", () => {
+    const en = flat(callWords("en"));
+    const fr = flat(callWords("fr"));
+    // The same in both languages: a label with its keys, a device's name marked as a test one.
+    const same = new Set(["withShortcut", "testDevice"]);
+    for (const key of Object.keys(en)) if (!same.has(key)) expect(fr[key], key).not.toBe(en[key]);
+    expect(callWords("fr").call("bob")).toBe("Appeler bob");
+    expect(callWords("fr").ended.no_answer).toBe("Pas de réponse");
+    expect(callWords("fr").withShortcut(callWords("fr").hangUp, callWords("fr").keys("H"))).toBe("Raccrocher (Ctrl+Maj+H)");
+    expect(callWords("fr").figures(42, 0.5)).toBe("Aller-retour 42 ms, pertes 0,5 %");
+    expect(callWords().ended.declined).toBe("Call declined");
   });
 });

@@ -2,7 +2,7 @@
 // as a typed reason (bindings.ts: Reason) with its parameters, never as a sentence, and is worded
 // here in the user's language. The catalogue's type names every reason and every field in every
 // language, so a reason added to the protocol does not compile until it is worded in each.
-import type { ErrorBody, ErrorCode, Field, PresenceStatus, Reason } from "./bindings";
+import type { CallEnd, ErrorBody, ErrorCode, Field, PresenceStatus, Reason } from "./bindings";
 
 export type Locale = "en" | "fr";
 export const LOCALES: readonly Locale[] = ["en", "fr"];
@@ -30,6 +30,8 @@ interface Catalogue {
   codes: Record<ErrorCode, string>;
   /** The UI's own words (the People view and the avatar menu so far). */
   ui: Words;
+  /** The words of 1:1 calls. */
+  calls: CallWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -69,6 +71,83 @@ export interface Words {
   aboutFailed: (error: string) => string;
   helpFailed: (error: string) => string;
   signOutFailed: (error: string) => string;
+}
+
+/** How a call's media path is doing, from its round trip and loss (features/calls). */
+export type CallQuality = "good" | "fair" | "poor";
+
+/** The words of 1:1 calls: the chat header's buttons, the incoming call, the call view and the
+ * devices dialog. Typed like Words: a language missing one does not compile. */
+export interface CallWords {
+  /** The header's phone button ("Call bob"). */
+  call: (name: string) => string;
+  /** The header's camera button ("Video call bob"). */
+  videoCall: (name: string) => string;
+  /** Why the header's buttons are disabled. */
+  callGoingOn: string;
+  /** The incoming call's dialog. */
+  incoming: string;
+  incomingAudio: (name: string) => string;
+  incomingVideo: (name: string) => string;
+  audioCall: string;
+  videoCallKind: string;
+  accept: string;
+  acceptVideo: string;
+  decline: string;
+  /** The call view, for screen readers ("Call with bob"). */
+  callWith: (name: string) => string;
+  /** Where the call stands before the talk begins, and during it. */
+  phase: { calling: string; connecting: string; active: string };
+  /** The timer's label. */
+  duration: string;
+  remoteVideo: (name: string) => string;
+  selfView: string;
+  cameraIsOff: string;
+  mute: string;
+  unmute: string;
+  cameraOff: string;
+  cameraOn: string;
+  hangUp: string;
+  /** A control's tooltip with its keyboard shortcut ("Mute (Ctrl+Shift+M)"). */
+  withShortcut: (label: string, keys: string) => string;
+  /** The keys as this language names them: Ctrl+Shift+M, Ctrl+Maj+M. */
+  keys: (letter: string) => string;
+  quality: Record<CallQuality, string>;
+  qualityUnknown: string;
+  /** The figures behind the quality mark; null when not measured yet. */
+  figures: (rttMs: number | null, lossPct: number | null) => string;
+  /** Why the call ended, shown for a moment before the chat comes back. */
+  ended: Record<CallEnd, string>;
+  /** The media could not connect (the backend's `error`). */
+  couldNotConnect: string;
+  /** A call action the backend refused. */
+  failed: (error: string) => string;
+  dismiss: string;
+  /** The devices dialog, reached from Settings. */
+  devices: string;
+  devicesHint: string;
+  microphone: string;
+  speaker: string;
+  camera: string;
+  systemDefault: string;
+  firstCamera: string;
+  /** A synthetic device (test tone, test pattern). */
+  testDevice: (name: string) => string;
+  /** A chosen device the machine does not list now. */
+  notConnected: (id: string) => string;
+  cameraPreview: string;
+  noPicture: string;
+  micLevel: string;
+  micLevelPending: string;
+  loading: string;
+  save: string;
+  cancel: string;
+  devicesFailed: (error: string) => string;
+}
+
+/** A number as the language writes it: 0.5, 0,5. */
+function num(n: number, lang: Locale): string {
+  return n.toLocaleString(lang, { maximumFractionDigits: 1 });
 }
 
 const en: Catalogue = {
@@ -222,6 +301,66 @@ const en: Catalogue = {
     aboutFailed: (e) => `Could not read the versions: ${e}`,
     helpFailed: (e) => `Could not open the user guide: ${e}`,
     signOutFailed: (e) => `Could not sign out: ${e}`,
+  },
+  calls: {
+    call: (name) => `Call ${name}`,
+    videoCall: (name) => `Video call ${name}`,
+    callGoingOn: "A call is going on.",
+    incoming: "Incoming call",
+    incomingAudio: (name) => `${name} is calling you`,
+    incomingVideo: (name) => `${name} is calling you with video`,
+    audioCall: "Audio call",
+    videoCallKind: "Video call",
+    accept: "Accept",
+    acceptVideo: "Accept with video",
+    decline: "Decline",
+    callWith: (name) => `Call with ${name}`,
+    phase: { calling: "Calling…", connecting: "Connecting…", active: "In call" },
+    duration: "Call length",
+    remoteVideo: (name) => `${name}'s video`,
+    selfView: "Your camera",
+    cameraIsOff: "Camera off",
+    mute: "Mute",
+    unmute: "Unmute",
+    cameraOff: "Turn camera off",
+    cameraOn: "Turn camera on",
+    hangUp: "Hang up",
+    withShortcut: (label, keys) => `${label} (${keys})`,
+    keys: (letter) => `Ctrl+Shift+${letter}`,
+    quality: { good: "Good connection", fair: "Fair connection", poor: "Poor connection" },
+    qualityUnknown: "Connection not measured yet",
+    figures: (rtt, loss) =>
+      `Round trip ${rtt === null ? "not measured" : `${num(rtt, "en")} ms`}, loss ${loss === null ? "not measured" : `${num(loss, "en")}%`}`,
+    ended: {
+      declined: "Call declined",
+      no_answer: "No answer",
+      cancelled: "Call cancelled",
+      unavailable: "Not reachable",
+      hung_up: "Call ended",
+      disconnected: "Call disconnected",
+      answered_elsewhere: "Answered on another device",
+      declined_elsewhere: "Declined on another device",
+    },
+    couldNotConnect: "The call could not connect",
+    failed: (e) => `The call failed: ${e}`,
+    dismiss: "Dismiss",
+    devices: "Audio and video devices",
+    devicesHint: "Choose the microphone, speaker and camera calls use.",
+    microphone: "Microphone",
+    speaker: "Speaker",
+    camera: "Camera",
+    systemDefault: "System default",
+    firstCamera: "First camera found",
+    testDevice: (name) => `${name} (test)`,
+    notConnected: (id) => `${id} (not connected)`,
+    cameraPreview: "Camera preview",
+    noPicture: "No picture from the camera yet.",
+    micLevel: "Microphone level",
+    micLevelPending: "The microphone level is not shown yet.",
+    loading: "Loading…",
+    save: "Save",
+    cancel: "Cancel",
+    devicesFailed: (e) => `Could not list the devices: ${e}`,
   },
 };
 
@@ -381,6 +520,66 @@ const fr: Catalogue = {
     helpFailed: (e) => `Impossible d'ouvrir le guide de l'utilisateur : ${e}`,
     signOutFailed: (e) => `Impossible de se déconnecter : ${e}`,
   },
+  calls: {
+    call: (name) => `Appeler ${name}`,
+    videoCall: (name) => `Appel vidéo avec ${name}`,
+    callGoingOn: "Un appel est en cours.",
+    incoming: "Appel entrant",
+    incomingAudio: (name) => `${name} vous appelle`,
+    incomingVideo: (name) => `${name} vous appelle en vidéo`,
+    audioCall: "Appel audio",
+    videoCallKind: "Appel vidéo",
+    accept: "Décrocher",
+    acceptVideo: "Décrocher avec la vidéo",
+    decline: "Refuser",
+    callWith: (name) => `Appel avec ${name}`,
+    phase: { calling: "Appel en cours…", connecting: "Connexion…", active: "En communication" },
+    duration: "Durée de l'appel",
+    remoteVideo: (name) => `Vidéo de ${name}`,
+    selfView: "Votre caméra",
+    cameraIsOff: "Caméra coupée",
+    mute: "Couper le micro",
+    unmute: "Réactiver le micro",
+    cameraOff: "Couper la caméra",
+    cameraOn: "Allumer la caméra",
+    hangUp: "Raccrocher",
+    withShortcut: (label, keys) => `${label} (${keys})`,
+    keys: (letter) => `Ctrl+Maj+${letter}`,
+    quality: { good: "Bonne connexion", fair: "Connexion moyenne", poor: "Mauvaise connexion" },
+    qualityUnknown: "Connexion pas encore mesurée",
+    figures: (rtt, loss) =>
+      `Aller-retour ${rtt === null ? "non mesuré" : `${num(rtt, "fr")} ms`}, pertes ${loss === null ? "non mesurées" : `${num(loss, "fr")} %`}`,
+    ended: {
+      declined: "Appel refusé",
+      no_answer: "Pas de réponse",
+      cancelled: "Appel annulé",
+      unavailable: "Injoignable",
+      hung_up: "Appel terminé",
+      disconnected: "Appel interrompu",
+      answered_elsewhere: "Décroché sur un autre appareil",
+      declined_elsewhere: "Refusé sur un autre appareil",
+    },
+    couldNotConnect: "L'appel n'a pas pu être établi",
+    failed: (e) => `L'appel a échoué : ${e}`,
+    dismiss: "Fermer",
+    devices: "Périphériques audio et vidéo",
+    devicesHint: "Choisissez le micro, le haut-parleur et la caméra des appels.",
+    microphone: "Micro",
+    speaker: "Haut-parleur",
+    camera: "Caméra",
+    systemDefault: "Celui du système",
+    firstCamera: "La première caméra trouvée",
+    testDevice: (name) => `${name} (test)`,
+    notConnected: (id) => `${id} (non branché)`,
+    cameraPreview: "Aperçu de la caméra",
+    noPicture: "Pas encore d'image de la caméra.",
+    micLevel: "Niveau du micro",
+    micLevelPending: "Le niveau du micro n'est pas encore affiché.",
+    loading: "Chargement…",
+    save: "Enregistrer",
+    cancel: "Annuler",
+    devicesFailed: (e) => `Impossible de lister les périphériques : ${e}`,
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
@@ -388,6 +587,11 @@ const catalogues: Record<Locale, Catalogue> = { en, fr };
 /** The UI's words in the given language (the user's by default). */
 export function words(lang: Locale = current): Words {
   return catalogues[lang].ui;
+}
+
+/** The words of calls in the given language (the user's by default). */
+export function callWords(lang: Locale = current): CallWords {
+  return catalogues[lang].calls;
 }
 
 /** A character as U+XXXX. */

@@ -5,8 +5,10 @@ import { listen } from "@tauri-apps/api/event";
 import type {
   About,
   CachedMessage,
+  CallView,
   ClientEvent,
   ConversationView,
+  DeviceEntry,
   DirectoryEntry,
   DirectoryPage,
   Favourites,
@@ -105,6 +107,24 @@ export interface Backend {
   /** Saves a scheduled meeting's .ics invitation (with the room's link) in the Downloads
    * folder; resolves to the file's path. */
   saveMeetingIcs(meeting: number): Promise<string>;
+  /** Calls the other member of a direct conversation; every change of the call then comes as a
+   * `call` event. Rejects while another call is going on. */
+  placeCall(conversation: number, video: boolean): Promise<CallView>;
+  /** Accepts the call ringing here (`video`: send this side's camera too). */
+  acceptCall(call: number, video: boolean): Promise<void>;
+  /** Declines the call ringing here. */
+  declineCall(call: number): Promise<void>;
+  /** Hangs up the call in progress (placed, connecting or active). */
+  hangUp(): Promise<void>;
+  /** Mutes this side's microphone, turns its camera off (or back on). */
+  setCallControls(muted: boolean, cameraOff: boolean): Promise<void>;
+  /** The call in progress, if any (for a window that opens during one). */
+  currentCall(): Promise<CallView | null>;
+  /** A one-time `ws://127.0.0.1:PORT/frames?token=…` URL of the socket carrying the call's
+   * pictures (features/calls/frames.ts reads it). */
+  frameSocket(): Promise<string>;
+  /** The microphones, speakers and cameras calls can use. */
+  devices(): Promise<DeviceEntry[]>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
@@ -180,6 +200,14 @@ const tauriBackend: Backend = {
   deleteScheduledMeeting: (meeting) => call("delete_scheduled_meeting", { meeting }),
   meetings: () => call("meetings"),
   saveMeetingIcs: (meeting) => call("save_meeting_ics", { meeting }),
+  placeCall: (conversation, video) => call("place_call", { conversation, video }),
+  acceptCall: (id, video) => call("accept_call", { call: id, video }),
+  declineCall: (id) => call("decline_call", { call: id }),
+  hangUp: () => call("hang_up"),
+  setCallControls: (muted, cameraOff) => call("set_call_controls", { muted, cameraOff }),
+  currentCall: () => call("current_call"),
+  frameSocket: () => call("frame_socket"),
+  devices: () => call("devices"),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },

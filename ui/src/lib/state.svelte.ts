@@ -86,6 +86,15 @@ export function placeMessage(list: CachedMessage[], m: CachedMessage): CachedMes
   return rest;
 }
 
+/** A feature that keeps its own state beside the app's (features/calls): it hears every event
+ * of the backend's stream, starts with a session and forgets everything at its end. */
+export interface Feature {
+  apply(e: ClientEvent): void;
+  /** After sign-in, once the events flow: the feature's first snapshot. */
+  start(): Promise<void>;
+  reset(): void;
+}
+
 class AppState {
   me = $state<string | null>(null);
   connection = $state<ConnState>("connecting");
@@ -124,6 +133,13 @@ class AppState {
   private meetingsAsked = 0;
   /** The rooms of the last conversation list (null before the first). */
   private knownRooms: Set<number> | null = null;
+  /** Features fed from here (attach). */
+  private features = new Set<Feature>();
+
+  /** Feeds a feature's state from the event stream, from now on. */
+  attach(feature: Feature): void {
+    this.features.add(feature);
+  }
 
   /** Back to the signed-out state (tests; signing out). */
   reset(): void {
@@ -152,6 +168,7 @@ class AppState {
     this.meetingsAsked++;
     this.knownRooms = null;
     this.shown.clear();
+    for (const f of this.features) f.reset();
   }
 
   /** Signs out on the server and on this device; the app goes back to the sign-in form. */
@@ -181,6 +198,7 @@ class AppState {
       this.loadFavourites(),
       this.loadInvitations(),
       this.loadMeetings(),
+      ...[...this.features].map((f) => f.start()),
     ]);
   }
 
@@ -485,6 +503,7 @@ class AppState {
   }
 
   apply(e: ClientEvent): void {
+    for (const f of this.features) f.apply(e);
     switch (e.event) {
       case "state":
         this.connection = e.state;

@@ -83,7 +83,7 @@ describe("settings", () => {
       await page.keyboard.press("Enter");
       await until(page, () => !document.querySelector("[role=dialog]"), "the dialog closed after saving");
       expect(await calls(page, "setSettings")).toEqual([
-        [{ privacy: true, device: { notifications: true, auto_away_minutes: 15, theme: "dark" } }],
+        [{ privacy: true, device: { notifications: true, auto_away_minutes: 15, theme: "dark", microphone: null, speaker: null, camera: null } }],
       ]);
       expect(await focused(page)).toBe("Settings");
       await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe("dark");

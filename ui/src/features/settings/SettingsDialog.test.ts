@@ -51,7 +51,10 @@ describe("SettingsDialog", () => {
     await fireEvent.change(screen.getByLabelText("Theme"), { target: { value: "dark" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await settle();
-    const saved = { privacy: true, device: { notifications: false, auto_away_minutes: 0, theme: "dark" } };
+    const saved = {
+      privacy: true,
+      device: { notifications: false, auto_away_minutes: 0, theme: "dark", microphone: null, speaker: null, camera: null },
+    };
     expect(fake.callsOf("setSettings")).toEqual([[saved]]);
     expect(app.settings).toEqual(saved);
     expect(document.documentElement.dataset.theme).toBe("dark");

@@ -1,0 +1,179 @@
+// The calls' state: the call in progress as the backend's `call` events tell it (one at a time),
+// and what the user does with it. A call that was on screen says why it ended for a moment
+// (ENDED_MS) before the chat comes back; one that only rang here goes at once (its line in the
+// timeline tells it was missed or declined).
+import type { CallView, ClientEvent } from "../../lib/bindings";
+import { callWords, errorText, type CallQuality } from "../../lib/i18n";
+import { ipc } from "../../lib/ipc";
+import { app } from "../../lib/state.svelte";
+
+/** How long an ended call stays on screen with its reason. */
+export const ENDED_MS = 2000;
+
+/** The call view's keyboard shortcuts, with Ctrl+Shift (worded by i18n's `keys`). */
+export const SHORTCUTS = { mute: "M", hangUp: "H" } as const;
+
+/** The media path's quality from its figures: good up to 150 ms and 1 % lost, fair up to 300 ms
+ * and 5 %, poor beyond; null before anything was measured. */
+export function callQuality(rttMs: number | null, lossPct: number | null): CallQuality | null {
+  if (rttMs === null && lossPct === null) return null;
+  const rtt = rttMs ?? 0;
+  const loss = lossPct ?? 0;
+  if (rtt <= 150 && loss <= 1) return "good";
+  if (rtt <= 300 && loss <= 5) return "fair";
+  return "poor";
+}
+
+/** Why a call ended, in the user's words. */
+export function endedText(call: CallView): string {
+  const w = callWords();
+  if (call.error) return w.couldNotConnect;
+  return w.ended[call.ended ?? "hung_up"];
+}
+
+class CallsState {
+  /** The call in progress (or, for ENDED_MS, the one that just ended on screen). */
+  call = $state<CallView | null>(null);
+  /** The last action the backend refused, worded. */
+  error = $state<string | null>(null);
+  private endTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The call ringing here, waiting for an answer. */
+  get ringing(): CallView | null {
+    const c = this.call;
+    return c && c.incoming && c.phase === "ringing" ? c : null;
+  }
+
+  /** The call the call view shows: placed, connecting, active, or just ended (anything but a
+   * call ringing here). */
+  get shown(): CallView | null {
+    const c = this.call;
+    return c && !(c.incoming && c.phase === "ringing") ? c : null;
+  }
+
+  /** True while a call is going on (ringing included): no other can be placed. */
+  get busy(): boolean {
+    return this.call !== null;
+  }
+
+  /** A change of the call (every `call` event). */
+  update(view: CallView): void {
+    const before = this.call;
+    this.stopTimer();
+    if (view.phase !== "ended") {
+      this.call = view;
+      return;
+    }
+    if (before === null || (before.incoming && before.phase === "ringing")) {
+      this.call = null;
+      return;
+    }
+    this.call = view;
+    this.endTimer = setTimeout(() => {
+      this.endTimer = null;
+      if (this.call?.phase === "ended") this.call = null;
+    }, ENDED_MS);
+  }
+
+  // ---- Feature (lib/state.svelte.ts feeds it) ----------------------------------------------------
+
+  apply(e: ClientEvent): void {
+    if (e.event === "call") this.update(e.call);
+  }
+
+  /** A window that opens during a call shows it. */
+  async start(): Promise<void> {
+    const c = await ipc().currentCall();
+    if (c && c.phase !== "ended" && this.call === null) this.call = c;
+  }
+
+  reset(): void {
+    this.stopTimer();
+    this.call = null;
+    this.error = null;
+  }
+
+  // ---- What the user does -----------------------------------------------------------------------
+
+  /** Calls the other member of a direct conversation. */
+  async place(conversation: number, video: boolean): Promise<void> {
+    if (this.busy) return;
+    this.error = null;
+    try {
+      const view = await ipc().placeCall(conversation, video);
+      // Its events may have come first, and gone further.
+      if (this.call === null) this.call = view;
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Answers the call ringing here (with this side's camera, or not); its chat opens behind
+   * the call view. */
+  async accept(video: boolean): Promise<void> {
+    const c = this.ringing;
+    if (!c) return;
+    this.error = null;
+    try {
+      await ipc().acceptCall(c.id, video && c.video);
+      if (app.selected !== c.conversation) void app.select(c.conversation).catch(() => {});
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async decline(): Promise<void> {
+    const c = this.ringing;
+    if (!c) return;
+    this.error = null;
+    try {
+      await ipc().declineCall(c.id);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async hangUp(): Promise<void> {
+    const c = this.call;
+    if (!c || c.phase === "ended" || c.phase === "ringing") return;
+    try {
+      await ipc().hangUp();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  toggleMute(): Promise<void> {
+    return this.controls((c) => ({ muted: !c.muted, camera_off: c.camera_off }));
+  }
+
+  toggleCamera(): Promise<void> {
+    return this.controls((c) => ({ muted: c.muted, camera_off: !c.camera_off }));
+  }
+
+  /** Shows the new controls at once; the backend's event confirms them, a refusal undoes them. */
+  private async controls(next: (c: CallView) => { muted: boolean; camera_off: boolean }): Promise<void> {
+    const c = this.call;
+    if (!c || c.phase === "ended" || c.phase === "ringing") return;
+    const want = next(c);
+    this.call = { ...c, ...want };
+    try {
+      await ipc().setCallControls(want.muted, want.camera_off);
+    } catch (e) {
+      if (this.call?.id === c.id) this.call = { ...this.call, muted: c.muted, camera_off: c.camera_off };
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.error = callWords().failed(errorText(e));
+  }
+
+  private stopTimer(): void {
+    if (this.endTimer !== null) clearTimeout(this.endTimer);
+    this.endTimer = null;
+  }
+}
+
+export const calls = new CallsState();
+app.attach(calls);

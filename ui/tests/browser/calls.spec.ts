@@ -1,0 +1,230 @@
+// Calls in Chromium: the header's buttons, the incoming call and the call view from the keyboard,
+// axe-core on each, and the call's pictures drawn with WebGL from frames pushed through a
+// stand-in for the frame socket (the fake backend has no desktop behind it).
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calls, expectAccessible, launch, open, openConversation, signIn, until } from "./harness";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el?.getAttribute("aria-label") ?? el?.textContent?.trim() ?? "";
+  });
+
+/** Replaces WebSocket in the page: sockets are kept in window.sockets, and
+ * window.pushFrame(stream, w, h, seq, y, u, v) delivers a solid frame to the newest one. */
+async function standInSocket(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    type Fake = { url: string; binaryType: string; closed: boolean; onmessage: ((e: { data: ArrayBuffer }) => void) | null; close(): void };
+    const w = window as unknown as { sockets: Fake[]; pushFrame: (...a: number[]) => void; WebSocket: unknown };
+    w.sockets = [];
+    w.WebSocket = class {
+      url: string;
+      binaryType = "blob";
+      closed = false;
+      onmessage: ((e: { data: ArrayBuffer }) => void) | null = null;
+      onerror: (() => void) | null = null;
+      constructor(url: string) {
+        this.url = url;
+        w.sockets.push(this);
+      }
+      close() {
+        this.closed = true;
+      }
+    };
+    w.pushFrame = (stream, width, height, seq, y, u, v) => {
+      const luma = width * height;
+      const chroma = (width >> 1) * (height >> 1);
+      const buf = new ArrayBuffer(12 + luma + 2 * chroma);
+      const view = new DataView(buf);
+      view.setUint8(0, stream);
+      view.setUint16(4, width, true);
+      view.setUint16(6, height, true);
+      view.setUint32(8, seq, true);
+      const bytes = new Uint8Array(buf, 12);
+      bytes.fill(y, 0, luma);
+      bytes.fill(u, luma, luma + chroma);
+      bytes.fill(v, luma + chroma);
+      w.sockets.at(-1)?.onmessage?.({ data: buf });
+    };
+  });
+}
+
+/** Pushes solid frames ([stream, w, h, seq, y, u, v]), then reads the colour in the middle of
+ * each canvas named, in the same animation frame as the one that draws them (a WebGL canvas is
+ * cleared once composited), through a 2D canvas. */
+function pushAndRead(page: Page, frames: number[][], testids: string[]): Promise<number[][]> {
+  return page.evaluate(
+    ([fs, ids]) => {
+      const w = window as unknown as { pushFrame: (...a: number[]) => void };
+      for (const f of fs) w.pushFrame(...f);
+      // The feed asked for an animation frame when the first frame came: this one runs after it.
+      return new Promise<number[][]>((resolve) =>
+        requestAnimationFrame(() =>
+          resolve(
+            ids.map((id) => {
+              const src = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"]`);
+              if (!src) return [];
+              const c = document.createElement("canvas");
+              c.width = src.width;
+              c.height = src.height;
+              const ctx = c.getContext("2d");
+              if (!ctx) return [];
+              ctx.drawImage(src, 0, 0);
+              return [...ctx.getImageData(src.width >> 1, src.height >> 1, 1, 1).data];
+            }),
+          ),
+        ),
+      );
+    },
+    [frames, testids] as const,
+  );
+}
+
+describe("calls", () => {
+  it("from the keyboard: the header's button, the call view's shortcuts, its end; axe on each", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:5" });
+    try {
+      await signIn(page);
+      await openConversation(page, "bob");
+      const call = page.getByRole("button", { name: "Call bob", exact: true });
+      await call.focus();
+      await expectAccessible(page, "chat header with call buttons");
+      await page.keyboard.press("Enter");
+      const view = page.locator("[data-testid=call-view]");
+      await view.waitFor();
+      expect(await calls(page, "placeCall")).toEqual([[await page.evaluate(() => window.fake.conversationWith("bob")), false]]);
+      expect(await focused(page)).toBe("Mute");
+
+      await page.evaluate(() => window.fake.callAnswered(Date.now() - 61_000));
+      await until(page, () => document.querySelector("[data-testid=call-timer]")?.textContent === "1:01", "the timer");
+      await page.evaluate(() => window.fake.callQuality(180, 0.4));
+      await until(page, () => (document.querySelector("[data-testid=call-quality]") as HTMLElement)?.dataset.quality === "fair", "the quality");
+      await expectAccessible(page, "call view", { strict: true });
+
+      // Tab stays in the call view.
+      for (let i = 0; i < 4; i++) {
+        await page.keyboard.press("Tab");
+        expect(await view.evaluate((v) => v.contains(document.activeElement))).toBe(true);
+      }
+      await page.keyboard.press("Control+Shift+M");
+      await until(page, () => document.querySelector("[data-testid=mute]")?.getAttribute("aria-label") === "Unmute", "muted");
+      expect(await calls(page, "setCallControls")).toEqual([[true, false]]);
+      await page.keyboard.press("Control+Shift+H");
+      await until(page, () => document.querySelector("[data-testid=call-ended]")?.textContent === "Call ended", "the reason");
+      expect(await calls(page, "hangUp")).toEqual([[]]);
+      await until(page, () => !document.querySelector("[data-testid=call-view]"), "the call view gone");
+      // Back in the chat, on the button that placed the call.
+      expect(await focused(page)).toBe("Call bob");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    it(`an incoming video call over the People tab, answered with video (${colorScheme})`, async () => {
+      const { page, errors, close } = await open(browser, { seed: "bob:2" }, { colorScheme });
+      try {
+        await signIn(page);
+        await standInSocket(page);
+        await page.getByRole("tab", { name: "People" }).click();
+        const id = await page.evaluate(() => window.fake.ringFrom("carol", true));
+        const dialog = page.getByRole("alertdialog", { name: "Incoming call" });
+        await dialog.waitFor();
+        await expect(dialog.textContent()).resolves.toContain("carol is calling you with video");
+        await expectAccessible(page, `incoming call (${colorScheme})`, { strict: true });
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Tab");
+        expect(await focused(page)).toBe("Accept with video");
+        await page.keyboard.press("Enter");
+        await page.locator("[data-testid=call-view]").waitFor();
+        expect(await calls(page, "acceptCall")).toEqual([[id, true]]);
+        await page.evaluate(() => window.fake.callPhase("active"));
+        await expectAccessible(page, `video call view (${colorScheme})`, { strict: true });
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  it("draws the call's pictures with WebGL, BT.601 colours, each stream on its canvas", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:2" });
+    try {
+      await signIn(page);
+      await openConversation(page, "bob");
+      await standInSocket(page);
+      await page.getByRole("button", { name: "Video call bob" }).click();
+      await page.locator("[data-testid=call-view]").waitFor();
+      await until(page, () => (window as unknown as { sockets: unknown[] }).sockets.length === 1, "the frame socket");
+      expect(await page.evaluate(() => (window as unknown as { sockets: { url: string; binaryType: string }[] }).sockets[0])).toMatchObject({
+        url: "ws://127.0.0.1:7399/frames?token=fake1",
+        binaryType: "arraybuffer",
+      });
+      const renderer = await page.locator("[data-testid=remote-video]").getAttribute("data-renderer");
+      expect(renderer).toBe("webgl");
+
+      // Red for the other side, blue for this side's camera (BT.601 studio range).
+      const near = (got: number[], want: number[]) => {
+        expect(got).toHaveLength(4);
+        want.forEach((v, i) => expect(Math.abs(got[i] - v), `${got} vs ${want}`).toBeLessThanOrEqual(4));
+      };
+      const [red, blue] = await pushAndRead(
+        page,
+        [
+          [0, 64, 48, 1, 82, 90, 240],
+          [1, 32, 24, 5, 41, 240, 110],
+        ],
+        ["remote-video", "self-video"],
+      );
+      near(red, [255, 0, 0, 255]);
+      near(blue, [0, 0, 255, 255]);
+      expect(await page.locator("[data-testid=remote-video]").evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([64, 48]);
+      expect(await page.locator("[data-testid=self-video]").getAttribute("data-sequence")).toBe("5");
+
+      // A grey frame of another size replaces it.
+      const [grey] = await pushAndRead(page, [[0, 40, 30, 2, 126, 128, 128]], ["remote-video"]);
+      near(grey, [128, 128, 128, 255]);
+      expect(await page.locator("[data-testid=remote-video]").evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([40, 30]);
+
+      await page.evaluate(() => window.fake.callEnds("hung_up"));
+      await until(page, () => (window as unknown as { sockets: { closed: boolean }[] }).sockets[0].closed, "the socket closed");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the devices dialog from Settings: keyboard, axe, saved", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:2" });
+    try {
+      await signIn(page);
+      await standInSocket(page);
+      await page.getByRole("button", { name: "Settings" }).click();
+      await page.getByRole("button", { name: "Audio and video devices…" }).click();
+      const dialog = page.getByRole("dialog", { name: "Audio and video devices" });
+      await dialog.waitFor();
+      await page.getByLabel("Microphone", { exact: true }).waitFor();
+      await expectAccessible(page, "devices dialog", { strict: true });
+      await page.getByLabel("Microphone", { exact: true }).selectOption("synthetic:tone");
+      await page.getByLabel("Camera", { exact: true }).selectOption("synthetic:pattern");
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await until(page, () => !document.querySelector("[data-testid=device-dialog]"), "the devices dialog closed");
+      expect(await focused(page)).toBe("Audio and video devices…");
+      const saved = (await calls(page, "setSettings")).at(-1)?.[0] as { device: Record<string, unknown> };
+      expect(saved.device).toMatchObject({ microphone: "synthetic:tone", speaker: null, camera: "synthetic:pattern" });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
