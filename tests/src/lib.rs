@@ -245,6 +245,23 @@ impl Desktop {
         Ok(String::from_utf8(out.stdout)?)
     }
 
+    /// Starts `confer-cli ARGS` as `user` in the background, its standard error piped (to
+    /// wait for what it says it is ready for); killed by whoever holds the child.
+    pub fn spawn_cli(&self, user: &str, args: &[&str]) -> Result<Child> {
+        let mut cmd = Command::new(binary("confer-cli")?);
+        cmd.arg("--server")
+            .arg(self.server.ws_url())
+            .arg("--user")
+            .arg(user)
+            .arg("--profile")
+            .arg(self.dir.path().join(format!("cli-{user}")))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.env(&mut cmd);
+        Ok(cmd.spawn()?)
+    }
+
     /// Starts `confer-cli guest join LINK --name NAME --stay`: a guest without an account that
     /// stays in the meeting, printing its session as JSON lines.
     pub fn guest(&self, link: &str, name: &str) -> Result<GuestProcess> {

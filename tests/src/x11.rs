@@ -173,6 +173,15 @@ impl Display {
         Ok(())
     }
 
+    /// The raw pixels (BGRX) of a rectangle of the window, to compare two moments.
+    pub fn pixels(&self, window: Window, x: i16, y: i16, w: u16, h: u16) -> Result<Vec<u8>> {
+        Ok(self
+            .conn
+            .get_image(ImageFormat::Z_PIXMAP, window, x, y, w, h, !0)?
+            .reply()?
+            .data)
+    }
+
     /// A PNG of the window as it is on the display (the real pixels, title bar aside).
     pub fn screenshot(&self, window: Window) -> Result<Vec<u8>> {
         let geometry = self.conn.get_geometry(window)?.reply()?;

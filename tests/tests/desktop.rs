@@ -2,6 +2,7 @@
 //! `confer-cli` playing the other users and a notification server on the session bus.
 
 use std::{
+    io::{BufRead, BufReader},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -946,5 +947,92 @@ fn writing_to_an_alias_from_the_app_is_answered_by_a_member_from_the_cli() -> Re
     )?;
     ensure!(label == serde_json::json!(["IT Support"]), "{label}");
     save_screenshot(&d, win, "alias")?;
+    s.quit()
+}
+
+/// The remote video's rectangle in the window.
+fn remote_video_rect(s: &Session) -> Result<(i16, i16, u16, u16)> {
+    let r = s.execute(
+        "const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect();\
+         return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];",
+        vec![],
+    )?;
+    let n = |i: usize| r[i].as_f64().unwrap_or(0.0);
+    ensure!(
+        n(2) >= 16.0 && n(3) >= 16.0,
+        "the remote video is on screen: {r}"
+    );
+    Ok((n(0) as i16, n(1) as i16, n(2) as u16, n(3) as u16))
+}
+
+#[test]
+fn a_video_call_from_the_header_shows_the_other_sides_pictures_and_leaves_its_line() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    desk.cli("bob", &["send", "alice", "Call me when you can."])?;
+    // Bob answers from the command line, sending the moving test pattern.
+    let mut bob = desk.spawn_cli(
+        "bob",
+        &[
+            "answer",
+            "--from",
+            "alice",
+            "--video",
+            "--seconds",
+            "8",
+            "--json",
+        ],
+    )?;
+    let mut err = BufReader::new(bob.stderr.take().context("bob's stderr")?);
+    let mut line = String::new();
+    while !line.contains("waiting for a call") {
+        line.clear();
+        ensure!(
+            err.read_line(&mut line)? > 0,
+            "confer-cli answer exited early"
+        );
+    }
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    s.wait_for("[data-testid=video-call-button]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=call-view]", UI_WAIT)?;
+    s.wait_for("[data-testid=call-timer]", UI_WAIT)?;
+    // Pictures arrive and move: the same rectangle differs between two moments.
+    let (x, y, w, h) = remote_video_rect(&s)?;
+    let first = s.until("a remote picture", UI_WAIT, |_| {
+        let px = d.pixels(win, x, y, w, h)?;
+        // Not one flat colour any more: something was drawn.
+        Ok(px.chunks_exact(4).any(|p| p[..3] != px[..3]).then_some(px))
+    })?;
+    s.until("the picture moves", UI_WAIT, |_| {
+        Ok((d.pixels(win, x, y, w, h)? != first).then_some(()))
+    })?;
+    save_screenshot(&d, win, "call")?;
+    s.wait_for("[data-testid=hang-up]", UI_WAIT)?.click()?;
+    // Back to the chat, with the call's line in the timeline.
+    s.until("the call line", UI_WAIT, |s| {
+        let kinds = s.execute(
+            "return [...document.querySelectorAll('[data-testid=system-line]')]\
+             .map(l => l.dataset.kind + ':' + (l.dataset.outcome || ''));",
+            vec![],
+        )?;
+        Ok((kinds == serde_json::json!(["call:completed"])).then_some(()))
+    })?;
+    s.until("the call view to go", UI_WAIT, |s| {
+        Ok(text_of(s, "[data-testid=call-view]")?
+            .is_none()
+            .then_some(()))
+    })?;
+    let out = bob.wait_with_output()?;
+    ensure!(out.status.success(), "confer-cli answer failed");
+    let figures: Value = serde_json::from_slice(&out.stdout)?;
+    ensure!(
+        figures["ended_by_peer"] == "hung_up",
+        "bob was told alice hung up: {figures}"
+    );
     s.quit()
 }

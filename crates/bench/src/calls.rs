@@ -300,6 +300,7 @@ pub async fn run(p: CallParams) -> Result<serde_json::Value> {
     let cpu = (cpu_seconds() - cpu_before) / wall.elapsed().as_secs_f64();
     let call_rss = rss_mib();
     let stats = b.stats().await;
+    let sent_by_caller = a.stats().await.video_frames_sent;
     let _ = a.finish(&alice).await;
     let _ = b.finish(&bob).await;
     let mut g2g = delays.lock().unwrap().clone();
@@ -314,6 +315,8 @@ pub async fn run(p: CallParams) -> Result<serde_json::Value> {
             "seconds": p.seconds,
             "size": "640x360",
             "fps": 30,
+            "frames_sent_by_caller": sent_by_caller,
+            "frames_received_by_callee": stats.video_frames_received,
             "frames_decoded_by_callee": stats.video_frames_decoded,
             "cpu_per_side_pct_of_one_core": round(cpu * 100.0 / 2.0),
             "note": "CPU of the whole process (both sides and the server) halved",

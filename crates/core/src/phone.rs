@@ -297,7 +297,10 @@ fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> C
         };
     // No camera support yet beyond the test pattern (nokhwa comes next): a video call sends it.
     let camera: Option<Box<dyn VideoSource>> = camera.then(|| {
-        Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")) as Box<dyn VideoSource>
+        Box::new(SelfView {
+            camera: Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")),
+            view: frames.sink(FrameStream::Local),
+        }) as Box<dyn VideoSource>
     });
     CallMedia {
         source,
@@ -305,6 +308,24 @@ fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> C
         camera,
         view: Some(Box::new(frames.sink(FrameStream::Remote))),
         relay_only: false,
+    }
+}
+
+/// A camera whose every frame also goes to the self view.
+struct SelfView {
+    camera: Box<dyn VideoSource>,
+    view: crate::frames::FrameSink,
+}
+
+impl VideoSource for SelfView {
+    fn next_frame(&mut self) -> Result<confer_media::Frame, confer_media::MediaError> {
+        let frame = self.camera.next_frame()?;
+        confer_media::VideoSink::frame(&mut self.view, &frame)?;
+        Ok(frame)
+    }
+
+    fn frame_rate(&self) -> u32 {
+        self.camera.frame_rate()
     }
 }
 
@@ -464,6 +485,7 @@ async fn call_task(
         view.phase = CallPhase::Ended;
     }
     frames.clear(FrameStream::Remote);
+    frames.clear(FrameStream::Local);
     set_view(&client, &current, &view);
     let mut cur = current.lock().expect("phone poisoned");
     if cur
