@@ -151,6 +151,41 @@ pub async fn frame_socket(state: State<'_, AppState>) -> Result<String, UiError>
         .ok_or_else(|| UiError::new("signed_out", "Sign in first."))
 }
 
+/// Starts the device test: the microphone's level ten times a second on `levels`, and the
+/// camera's preview in the frame socket's local stream. Replaces a test already running.
+#[tauri::command]
+pub async fn start_device_test(
+    state: State<'_, AppState>,
+    microphone: Option<String>,
+    camera: bool,
+    levels: Channel<confer_core::device_test::LevelReading>,
+) -> Result<(), UiError> {
+    let frames = state
+        .frames
+        .lock()
+        .expect("state poisoned")
+        .clone()
+        .ok_or_else(|| UiError::new("signed_out", "Sign in first."))?;
+    let test = confer_core::device_test::DeviceTest::start(microphone, camera, frames, move |l| {
+        let _ = levels.send(l);
+    })?;
+    *state.device_test.lock().expect("state poisoned") = Some(test);
+    Ok(())
+}
+
+/// Stops the device test.
+#[tauri::command]
+pub async fn stop_device_test(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.device_test.lock().expect("state poisoned").take();
+    Ok(())
+}
+
+/// Plays a one-second test tone on a speaker (the default when none is given).
+#[tauri::command]
+pub async fn test_tone(speaker: Option<String>) -> Result<(), UiError> {
+    Ok(confer_core::device_test::test_tone(speaker).await?)
+}
+
 /// The microphones, speakers and cameras calls can use.
 #[tauri::command]
 pub async fn devices() -> Result<Vec<confer_core::phone::DeviceEntry>, UiError> {

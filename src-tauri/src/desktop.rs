@@ -65,7 +65,12 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
             match event {
                 ClientEvent::Message { message, decision } => {
                     if decision.notify {
-                        notify(&app, &message.sender, &message.text, message.conversation);
+                        // A call line has no text of its own: a missed call says so.
+                        let text = match message.kind {
+                            confer_proto::MessageKind::Call(_) => "Missed call",
+                            _ => message.text.as_str(),
+                        };
+                        notify(&app, &message.sender, text, message.conversation);
                     }
                     if decision.blink && !window.is_focused().unwrap_or(false) {
                         let _ =

@@ -26,6 +26,8 @@ pub struct AppState {
     phone: Mutex<Option<Arc<confer_core::phone::Phone>>>,
     /// The loopback socket that carries call pictures to the UI.
     frames: Mutex<Option<Arc<confer_core::frames::FrameServer>>>,
+    /// The device dialog's test, while it is open.
+    device_test: Mutex<Option<confer_core::device_test::DeviceTest>>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
     started: std::time::Instant,
@@ -88,6 +90,7 @@ fn main() {
         desktop: Mutex::new(None),
         phone: Mutex::new(None),
         frames: Mutex::new(None),
+        device_test: Mutex::new(None),
         launch,
         profile,
         started,
@@ -135,6 +138,9 @@ fn main() {
             commands::current_call,
             commands::frame_socket,
             commands::devices,
+            commands::start_device_test,
+            commands::stop_device_test,
+            commands::test_tone,
             commands::about,
             commands::open_help,
             commands::set_status,

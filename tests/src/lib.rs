@@ -225,16 +225,7 @@ impl Desktop {
 
     /// Runs `confer-cli` as `user` and returns its standard output; fails on a non-zero exit.
     pub fn cli(&self, user: &str, args: &[&str]) -> Result<String> {
-        let mut cmd = Command::new(binary("confer-cli")?);
-        cmd.arg("--server")
-            .arg(self.server.ws_url())
-            .arg("--user")
-            .arg(user)
-            .arg("--profile")
-            .arg(self.dir.path().join(format!("cli-{user}")))
-            .args(args);
-        self.env(&mut cmd);
-        let out = cmd.output()?;
+        let out = self.cli_command(user, args)?.output()?;
         if !out.status.success() {
             bail!(
                 "confer-cli {args:?} as {user} failed ({}): {}",
@@ -248,6 +239,15 @@ impl Desktop {
     /// Starts `confer-cli ARGS` as `user` in the background, its standard error piped (to
     /// wait for what it says it is ready for); killed by whoever holds the child.
     pub fn spawn_cli(&self, user: &str, args: &[&str]) -> Result<Child> {
+        Ok(self
+            .cli_command(user, args)?
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?)
+    }
+
+    /// `confer-cli ARGS` as `user`, against this server, with its own profile.
+    fn cli_command(&self, user: &str, args: &[&str]) -> Result<Command> {
         let mut cmd = Command::new(binary("confer-cli")?);
         cmd.arg("--server")
             .arg(self.server.ws_url())
@@ -255,11 +255,9 @@ impl Desktop {
             .arg(user)
             .arg("--profile")
             .arg(self.dir.path().join(format!("cli-{user}")))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .args(args);
         self.env(&mut cmd);
-        Ok(cmd.spawn()?)
+        Ok(cmd)
     }
 
     /// Starts `confer-cli guest join LINK --name NAME --stay`: a guest without an account that

@@ -1018,6 +1018,21 @@ fn the_keyring_fallback_is_said_once_per_profile_and_logs_carry_no_colour_codes(
     }
 }
 
+/// Starts `confer-cli answer …` (its stderr piped) and returns once it says its device can
+/// ring: a call placed after that reaches it.
+fn ringable(mut answer: Command) -> Child {
+    let mut child = answer.spawn().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for a call") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
+    }
+    // Whatever it logs later is drained, so that it never writes into a closed pipe.
+    std::thread::spawn(move || err.lines().for_each(drop));
+    child
+}
+
 /// A tone as a 48 kHz mono WAV file.
 fn tone_file(path: &Path, frequency: f32, seconds: f32) {
     use confer_media::AudioSource;
@@ -1068,14 +1083,7 @@ fn a_video_call_between_two_clis_carries_each_sides_tone_and_pictures_both_ways(
         .arg(f("b-heard.wav"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut answer = answer.spawn().unwrap();
-    // Bob's device is online and ringable once it says so.
-    let mut err = BufReader::new(answer.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("waiting for a call") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
-    }
+    let answer = ringable(answer);
 
     let mut call = p.cli(&server.url(), "alice");
     call.args(["call", "bob", "--seconds", "3", "--json", "--video"])
@@ -1138,13 +1146,7 @@ fn a_call_with_ice_relay_goes_through_the_servers_turn_relay() {
         .arg(f("b.wav"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut answer = answer.spawn().unwrap();
-    let mut err = BufReader::new(answer.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("waiting for a call") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
-    }
+    let answer = ringable(answer);
     let mut call = p.cli(&server.url(), "alice");
     call.args(["call", "bob", "--seconds", "2", "--json", "--ice", "relay"])
         .arg("--record")
@@ -1236,13 +1238,7 @@ fn a_call_carries_a_tone_from_a_real_pulseaudio_microphone() {
         .envs(pulse.env())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut answer = answer.spawn().unwrap();
-    let mut err = BufReader::new(answer.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("waiting for a call") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "answer exited early");
-    }
+    let mut answer = ringable(answer);
     let mut player = pulse.play("alice_room", &tone).unwrap();
     let mut call = p.cli(&server.url(), "alice");
     call.args(["call", "bob", "--seconds", "3", "--microphone", &mic])

@@ -172,7 +172,19 @@ impl Client {
             peer.start(media.into_io()).await.map_err(media_error)?;
             Ok::<_, CoreError>((peer, offered_at))
         };
-        match setup.await {
+        let result = setup.await;
+        self.settle(info, events, result).await
+    }
+
+    /// The end of a set-up: the call in progress, or, whatever step failed, the call hung up
+    /// (so nothing is left half-open).
+    async fn settle(
+        &self,
+        info: CallInfo,
+        events: broadcast::Receiver<Event>,
+        setup: Result<(Peer, Instant), CoreError>,
+    ) -> Result<ActiveCall, CoreError> {
+        match setup {
             Ok((peer, offered_at)) => Ok(ActiveCall {
                 info,
                 peer,
@@ -181,8 +193,7 @@ impl Client {
                 ended: None,
             }),
             Err(e) => {
-                // Whatever state it reached, the call ends here.
-                let _ = self.hang_up(id).await;
+                let _ = self.hang_up(info.id).await;
                 Err(e)
             }
         }
@@ -248,19 +259,8 @@ impl Client {
             peer.start(media.into_io()).await.map_err(media_error)?;
             Ok::<_, CoreError>((peer, offered_at))
         };
-        match setup.await {
-            Ok((peer, offered_at)) => Ok(ActiveCall {
-                info,
-                peer,
-                events,
-                offered_at,
-                ended: None,
-            }),
-            Err(e) => {
-                let _ = self.hang_up(id).await;
-                Err(e)
-            }
-        }
+        let result = setup.await;
+        self.settle(info, events, result).await
     }
 }
 

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod call;
 pub mod connection;
 pub mod credentials;
+pub mod device_test;
 pub mod frames;
 pub mod guest;
 pub mod notify;

@@ -35,8 +35,8 @@ pub struct Decision {
 /// conversation is open in a focused window (it is being read); Do Not Disturb silences
 /// notifications and blinking but the message still counts as unread.
 pub fn decide(message: &Message, muted: bool, ctx: &NotifyContext) -> Decision {
-    // Joins and leaves are shown in the timeline but are not news.
-    if message.sender == ctx.me || muted || !message.kind.is_text() {
+    // Joins and leaves are shown in the timeline but are not news; a missed call is.
+    if message.sender == ctx.me || muted || !(message.kind.is_text() || is_missed_call(message)) {
         return Decision::default();
     }
     if ctx.window_focused && ctx.open_conversation == Some(message.conversation) {
@@ -48,6 +48,17 @@ pub fn decide(message: &Message, muted: bool, ctx: &NotifyContext) -> Decision {
         blink: !dnd && !ctx.window_focused,
         badge: true,
     }
+}
+
+/// A call line telling the callee nobody answered.
+pub fn is_missed_call(message: &Message) -> bool {
+    matches!(
+        message.kind,
+        confer_proto::MessageKind::Call(confer_proto::CallRecord {
+            outcome: confer_proto::CallOutcome::Missed,
+            ..
+        })
+    )
 }
 
 #[cfg(test)]

@@ -516,8 +516,10 @@ async fn apply_events(
         .run(move |c| {
             let applied = c.apply(&changes, &me)?;
             let mut shown = Vec::new();
-            if live {
-                for m in applied.new_messages.iter().chain(&applied.confirmed) {
+            // While catching up only missed calls are news: someone tried to reach the user
+            // while they were away, and they are told when they next sign in.
+            for m in applied.new_messages.iter().chain(&applied.confirmed) {
+                if live || notify::is_missed_call(m) {
                     let id = c.local_id_of(&m.sender, &m.client_id)?;
                     if let Some(cached) = id.map(|id| c.message(id, &me)).transpose()?.flatten() {
                         shown.push((m.clone(), cached, c.muted(m.conversation)?));

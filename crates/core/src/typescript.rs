@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::{
     About, CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings,
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
+    device_test::LevelReading,
     phone::{CallPhase, CallView, DeviceEntry},
 };
 
@@ -34,6 +35,7 @@ pub fn typescript_bindings() -> String {
         CallPhase::decl(),
         CallView::decl(),
         DeviceEntry::decl(),
+        LevelReading::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

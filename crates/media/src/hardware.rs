@@ -130,6 +130,38 @@ fn push_bounded(buffer: &Shared, samples: &[f32], max: usize) {
     b.drain(..excess);
 }
 
+/// Builds and plays a stream on a thread of its own, which holds it until the returned sender
+/// is dropped; returns once the stream plays (or with why it could not).
+fn hold_stream(
+    name: &str,
+    label: String,
+    build: impl FnOnce() -> Result<cpal::Stream, cpal::Error> + Send + 'static,
+) -> Result<mpsc::Sender<()>, MediaError> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let (ready_tx, ready) = mpsc::channel();
+    let failed = label.clone();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let stream = match build().and_then(|s| s.play().map(|()| s)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(device_error(&label)(e)));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            // Holds the stream until the handle goes.
+            let _ = stopped.recv();
+            drop(stream);
+        })?;
+    ready.recv().map_err(|_| MediaError::Device {
+        device: failed,
+        reason: "its thread stopped".into(),
+    })??;
+    Ok(stop)
+}
+
 /// An open microphone.
 pub struct Microphone {
     buffer: Shared,
@@ -149,34 +181,15 @@ pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
     let (rate, channels) = (config.sample_rate, config.channels);
     let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
     let buffer: Shared = Arc::default();
-    let (stop, stopped) = mpsc::channel::<()>();
-    let (ready_tx, ready) = mpsc::channel();
     let shared = buffer.clone();
-    std::thread::Builder::new()
-        .name("confer-microphone".into())
-        .spawn(move || {
-            let stream = device.build_input_stream::<f32, _, _>(
-                config,
-                move |data, _| push_bounded(&shared, data, max),
-                |e| tracing::warn!(error = %e, "the microphone failed"),
-                Some(Duration::from_secs(5)),
-            );
-            let stream = match stream.and_then(|s| s.play().map(|()| s)) {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(device_error(&label)(e)));
-                    return;
-                }
-            };
-            let _ = ready_tx.send(Ok(()));
-            // Holds the stream until the handle goes.
-            let _ = stopped.recv();
-            drop(stream);
-        })?;
-    ready.recv().map_err(|_| MediaError::Device {
-        device: "microphone".into(),
-        reason: "its thread stopped".into(),
-    })??;
+    let stop = hold_stream("confer-microphone", label, move || {
+        device.build_input_stream::<f32, _, _>(
+            config,
+            move |data, _| push_bounded(&shared, data, max),
+            |e| tracing::warn!(error = %e, "the microphone failed"),
+            Some(Duration::from_secs(5)),
+        )
+    })?;
     Ok(Microphone {
         buffer,
         rate,
@@ -225,40 +238,22 @@ pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
     let (rate, channels) = (config.sample_rate, config.channels);
     let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
     let buffer: Shared = Arc::default();
-    let (stop, stopped) = mpsc::channel::<()>();
-    let (ready_tx, ready) = mpsc::channel();
     let shared = buffer.clone();
-    std::thread::Builder::new()
-        .name("confer-speaker".into())
-        .spawn(move || {
-            let stream = device.build_output_stream::<f32, _, _>(
-                config,
-                move |out: &mut [f32], _| {
-                    let mut b = shared.lock().expect("audio buffer poisoned");
-                    let n = b.len().min(out.len());
-                    for (o, s) in out.iter_mut().zip(b.drain(..n)) {
-                        *o = s;
-                    }
-                    // cpal fills the slice with silence first: the rest stays quiet.
-                },
-                |e| tracing::warn!(error = %e, "the speaker failed"),
-                Some(Duration::from_secs(5)),
-            );
-            let stream = match stream.and_then(|s| s.play().map(|()| s)) {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(device_error(&label)(e)));
-                    return;
+    let stop = hold_stream("confer-speaker", label, move || {
+        device.build_output_stream::<f32, _, _>(
+            config,
+            move |out: &mut [f32], _| {
+                let mut b = shared.lock().expect("audio buffer poisoned");
+                let n = b.len().min(out.len());
+                for (o, s) in out.iter_mut().zip(b.drain(..n)) {
+                    *o = s;
                 }
-            };
-            let _ = ready_tx.send(Ok(()));
-            let _ = stopped.recv();
-            drop(stream);
-        })?;
-    ready.recv().map_err(|_| MediaError::Device {
-        device: "speaker".into(),
-        reason: "its thread stopped".into(),
-    })??;
+                // cpal fills the slice with silence first: the rest stays quiet.
+            },
+            |e| tracing::warn!(error = %e, "the speaker failed"),
+            Some(Duration::from_secs(5)),
+        )
+    })?;
     Ok(Speaker {
         buffer,
         rate,

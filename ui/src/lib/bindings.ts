@@ -1598,3 +1598,13 @@ kind: string,
  * A synthetic device (test tone, test pattern).
  */
 synthetic: boolean, };
+
+export type LevelReading = { 
+/**
+ * Loudest sample over the tenth of a second, dBFS.
+ */
+peak_db: number, 
+/**
+ * Its root mean square, dBFS.
+ */
+rms_db: number, };
