@@ -76,6 +76,12 @@ pub async fn sign_in(
         }
     };
     let phone = Arc::new(confer_core::phone::Phone::start(client.clone(), frames));
+    // Devices plugged in or out reach the UI as a `devices` event (the whole list).
+    let events = app.clone();
+    let watch = confer_core::phone::DeviceWatch::start(Duration::from_secs(1), move |list| {
+        let _ = tauri::Emitter::emit(&events, "devices", list);
+    });
+    *state.device_watch.lock().expect("state poisoned") = Some(watch);
     *state.phone.lock().expect("state poisoned") = Some(phone);
     *state.client.lock().expect("state poisoned") = Some(client);
     Ok(me)

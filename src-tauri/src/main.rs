@@ -28,6 +28,8 @@ pub struct AppState {
     frames: Mutex<Option<Arc<confer_core::frames::FrameServer>>>,
     /// The device dialog's test, while it is open.
     device_test: Mutex<Option<confer_core::device_test::DeviceTest>>,
+    /// Watches for devices plugged in or out while signed in.
+    device_watch: Mutex<Option<confer_core::phone::DeviceWatch>>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
     started: std::time::Instant,
@@ -91,6 +93,7 @@ fn main() {
         phone: Mutex::new(None),
         frames: Mutex::new(None),
         device_test: Mutex::new(None),
+        device_watch: Mutex::new(None),
         launch,
         profile,
         started,

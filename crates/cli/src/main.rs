@@ -161,6 +161,10 @@ enum Command {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+        /// Keep watching: print the whole list again (as one JSON array per line with --json)
+        /// whenever it changes, until interrupted.
+        #[arg(long)]
+        watch: bool,
     },
     /// Measure a microphone's level (the device test's meter): prints the loudest and the
     /// average level over the time, in dBFS.
@@ -681,7 +685,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
     // Devices need no account.
     match &cli.command {
-        Command::Devices { json } => return list_devices(*json),
+        Command::Devices { json, watch: false } => return list_devices(*json),
+        Command::Devices { json, watch: true } => return watch_devices(*json).await,
         Command::Meter {
             microphone,
             seconds,
@@ -782,6 +787,25 @@ fn list_devices(json: bool) -> Result<(), Failure> {
             say!("{kind}\t{}\t{}", d.id, d.name);
         }
     }
+    Ok(())
+}
+
+/// `devices --watch`: the list at start and at every change (hot-plug), until interrupted.
+async fn watch_devices(json: bool) -> Result<(), Failure> {
+    let _watch = confer_core::phone::DeviceWatch::start(Duration::from_secs(1), move |list| {
+        if json {
+            say!(
+                "{}",
+                serde_json::to_string(list).expect("device entries serialise")
+            );
+        } else {
+            for d in list {
+                say!("{}\t{}\t{}", d.kind, d.id, d.name);
+            }
+            say!("");
+        }
+    });
+    let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }
 

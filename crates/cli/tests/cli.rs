@@ -1254,3 +1254,52 @@ fn a_call_carries_a_tone_from_a_real_pulseaudio_microphone() {
         "Bob hears the tone Alice's room plays: ratio {ratio}"
     );
 }
+
+#[test]
+fn plugging_a_device_in_and_out_shows_in_the_watched_device_list() {
+    let pulse = confer_testkit::PulseServer::start(&["desk"]).unwrap();
+    let mut watch = Command::new(CLI)
+        .args(["devices", "--watch", "--json"])
+        .envs(pulse.env())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let out = watch.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(Duration::from_secs(15))
+            .expect("a device list")
+    };
+    let first = next();
+    assert!(
+        first.contains("desk") && !first.contains("headset"),
+        "{first}"
+    );
+    let loaded = pulse
+        .pactl(&["load-module", "module-null-sink", "sink_name=headset"])
+        .unwrap();
+    assert!(loaded.status.success());
+    let plugged = Instant::now();
+    let with = next();
+    assert!(with.contains("headset"), "{with}");
+    println!("the new device showed after {:?}", plugged.elapsed());
+    let module = String::from_utf8(loaded.stdout).unwrap();
+    assert!(
+        pulse
+            .pactl(&["unload-module", module.trim()])
+            .unwrap()
+            .status
+            .success()
+    );
+    let without = next();
+    assert!(!without.contains("headset"), "{without}");
+    let _ = watch.kill();
+    let _ = watch.wait();
+}

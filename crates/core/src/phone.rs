@@ -528,3 +528,38 @@ pub fn devices() -> Vec<DeviceEntry> {
         })
         .collect()
 }
+
+/// Watches the machine's devices: `on_change` gets the whole list at start and whenever it
+/// changes (a headset plugged in or out), within about a second. Dropping it stops watching.
+pub struct DeviceWatch {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for DeviceWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DeviceWatch {
+    /// Starts watching, asking the sound system every `every`.
+    pub fn start(every: Duration, on_change: impl Fn(&[DeviceEntry]) + Send + 'static) -> Self {
+        let task = tokio::spawn(async move {
+            let mut last: Option<Vec<DeviceEntry>> = None;
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                // Asking the sound system blocks: off the async threads.
+                let Ok(now) = tokio::task::spawn_blocking(devices).await else {
+                    return;
+                };
+                if last.as_ref() != Some(&now) {
+                    on_change(&now);
+                    last = Some(now);
+                }
+            }
+        });
+        Self { task }
+    }
+}
