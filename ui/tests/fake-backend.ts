@@ -22,6 +22,7 @@ import type {
   FavouriteState,
   Invitation,
   LaunchOptions,
+  LevelReading,
   MeetingGuest,
   Meetings,
   MeetingSession,
@@ -197,6 +198,10 @@ export class FakeBackend implements Backend {
     { id: "synthetic:silence", name: "Silence", kind: "speaker", synthetic: true },
     { id: "synthetic:pattern", name: "Test pattern", kind: "camera", synthetic: true },
   ];
+  /** What testTone rejects with (null: it plays). */
+  toneError: UiError | null = null;
+  /** The running device test's level listener. */
+  private levelListener: ((level: LevelReading) => void) | null = null;
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
   /** While true, history answers wait for releaseHistory(). */
   holdHistory = false;
@@ -814,6 +819,21 @@ export class FakeBackend implements Backend {
     return clone(this.deviceList);
   }
 
+  async startDeviceTest(microphone: string | null, camera: boolean, onLevel: (level: LevelReading) => void): Promise<void> {
+    this.guard("startDeviceTest", microphone, camera);
+    this.levelListener = onLevel;
+  }
+
+  async stopDeviceTest(): Promise<void> {
+    this.guard("stopDeviceTest");
+    this.levelListener = null;
+  }
+
+  async testTone(speaker: string | null): Promise<void> {
+    this.guard("testTone", speaker);
+    if (this.toneError) throw clone(this.toneError);
+  }
+
   async onOpenConversation(handler: (conversation: number) => void): Promise<void> {
     this.log("onOpenConversation");
     this.openHandler = handler;
@@ -1211,6 +1231,18 @@ export class FakeBackend implements Backend {
   /** A conversation's id with `peer`, if there is one. */
   conversationWith(peer: string): number | null {
     return this.direct(peer)?.info.id ?? null;
+  }
+
+  /** Whether a device test is running. */
+  get deviceTestRunning(): boolean {
+    return this.levelListener !== null;
+  }
+
+  /** The running device test's microphone reads this level (later, as a copy, like the channel). */
+  pushLevel(level: LevelReading): void {
+    const copy = clone(level);
+    const listener = this.levelListener;
+    queueMicrotask(() => listener?.(copy));
   }
 
   callsOf(method: string): unknown[][] {

@@ -138,7 +138,12 @@ export interface CallWords {
   cameraPreview: string;
   noPicture: string;
   micLevel: string;
-  micLevelPending: string;
+  /** The meter's value as words (the peak, dBFS). */
+  micLevelValue: (db: number) => string;
+  /** The device test (microphone level, camera picture) could not start. */
+  testFailed: (error: string) => string;
+  playTestSound: string;
+  toneFailed: (error: string) => string;
   loading: string;
   save: string;
   cancel: string;
@@ -356,7 +361,10 @@ const en: Catalogue = {
     cameraPreview: "Camera preview",
     noPicture: "No picture from the camera yet.",
     micLevel: "Microphone level",
-    micLevelPending: "The microphone level is not shown yet.",
+    micLevelValue: (db) => `${num(db, "en")} decibels`,
+    testFailed: (e) => `Could not test the devices: ${e}`,
+    playTestSound: "Play test sound",
+    toneFailed: (e) => `Could not play the test sound: ${e}`,
     loading: "Loading…",
     save: "Save",
     cancel: "Cancel",
@@ -574,7 +582,10 @@ const fr: Catalogue = {
     cameraPreview: "Aperçu de la caméra",
     noPicture: "Pas encore d'image de la caméra.",
     micLevel: "Niveau du micro",
-    micLevelPending: "Le niveau du micro n'est pas encore affiché.",
+    micLevelValue: (db) => `${num(db, "fr")} décibels`,
+    testFailed: (e) => `Impossible de tester les périphériques : ${e}`,
+    playTestSound: "Jouer un son d'essai",
+    toneFailed: (e) => `Impossible de jouer le son d'essai : ${e}`,
     loading: "Chargement…",
     save: "Enregistrer",
     cancel: "Annuler",

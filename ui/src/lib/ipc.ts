@@ -14,6 +14,7 @@ import type {
   Favourites,
   Invitation,
   LaunchOptions,
+  LevelReading,
   Meetings,
   MeetingSession,
   ScheduledMeeting,
@@ -125,6 +126,15 @@ export interface Backend {
   frameSocket(): Promise<string>;
   /** The microphones, speakers and cameras calls can use. */
   devices(): Promise<DeviceEntry[]>;
+  /** Tests the devices: the microphone's level (null: the system's default) comes to `onLevel`
+   * ten times a second, and with `camera` its picture into the frame socket's own stream.
+   * Replaces a test already running. */
+  startDeviceTest(microphone: string | null, camera: boolean, onLevel: (level: LevelReading) => void): Promise<void>;
+  /** Stops the device test. */
+  stopDeviceTest(): Promise<void>;
+  /** Plays a one-second tone on the speaker (null: the system's default); rejects when there is
+   * no sound system. */
+  testTone(speaker: string | null): Promise<void>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
 }
@@ -208,6 +218,13 @@ const tauriBackend: Backend = {
   currentCall: () => call("current_call"),
   frameSocket: () => call("frame_socket"),
   devices: () => call("devices"),
+  startDeviceTest: (microphone, camera, onLevel) => {
+    const levels = new Channel<LevelReading>();
+    levels.onmessage = onLevel;
+    return call("start_device_test", { microphone, camera, levels });
+  },
+  stopDeviceTest: () => call("stop_device_test"),
+  testTone: (speaker) => call("test_tone", { speaker }),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },

@@ -215,6 +215,11 @@ describe("calls", () => {
       await dialog.waitFor();
       await page.getByLabel("Microphone", { exact: true }).waitFor();
       await expectAccessible(page, "devices dialog", { strict: true });
+      await page.evaluate(() => window.fake.pushLevel({ peak_db: -15, rms_db: -24 }));
+      await until(page, () => document.querySelector("[data-testid=mic-meter]")?.getAttribute("aria-valuenow") === "-15", "the meter moved");
+      await dialog.getByRole("button", { name: "Play test sound" }).click();
+      await until(page, () => !document.querySelector("[data-testid=test-tone]:disabled"), "the test sound played");
+      expect(await calls(page, "testTone")).toEqual([[null]]);
       await page.getByLabel("Microphone", { exact: true }).selectOption("synthetic:tone");
       await page.getByLabel("Camera", { exact: true }).selectOption("synthetic:pattern");
       await dialog.getByRole("button", { name: "Save" }).click();
@@ -222,6 +227,8 @@ describe("calls", () => {
       expect(await focused(page)).toBe("Audio and video devices…");
       const saved = (await calls(page, "setSettings")).at(-1)?.[0] as { device: Record<string, unknown> };
       expect(saved.device).toMatchObject({ microphone: "synthetic:tone", speaker: null, camera: "synthetic:pattern" });
+      expect((await calls(page, "startDeviceTest")).at(-1)).toEqual(["synthetic:tone", true]);
+      expect(await page.evaluate(() => window.fake.deviceTestRunning)).toBe(false);
       expect(errors).toEqual([]);
     } finally {
       await close();

@@ -132,15 +132,116 @@ describe("the devices dialog", () => {
     expect(FakeSocket.opened[0].closed).toBe(true);
   });
 
-  it("has a marked placeholder for the microphone level, and nothing moving in it", async () => {
-    await openDevices();
+  it("shows the microphone's peak level on a meter from -60 to 0 dB", async () => {
+    const { fake } = await openDevices();
+    const meter = screen.getByRole("meter", { name: "Microphone level" });
+    expect(meter).toBe(screen.getByTestId("mic-meter"));
+    expect([meter.getAttribute("aria-valuemin"), meter.getAttribute("aria-valuemax")]).toEqual(["-60", "0"]);
+    const bar = () => (meter.firstElementChild as HTMLElement).style.width;
+    // Silence until a reading comes.
+    expect([meter.getAttribute("aria-valuenow"), meter.dataset.level, bar()]).toEqual(["-60", "-90", "0%"]);
+
+    fake.pushLevel({ peak_db: -14.6, rms_db: -30 });
+    await settle();
+    expect([meter.getAttribute("aria-valuenow"), meter.dataset.level, bar()]).toEqual(["-15", "-15", "75%"]);
+    expect(meter.getAttribute("aria-valuetext")).toBe("-15 decibels");
+    fake.pushLevel({ peak_db: -30.2, rms_db: -40 });
+    await settle();
+    expect([meter.getAttribute("aria-valuenow"), meter.dataset.level, bar()]).toEqual(["-30", "-30", "50%"]);
+    fake.pushLevel({ peak_db: 0, rms_db: -3 });
+    await settle();
+    expect([meter.getAttribute("aria-valuenow"), bar()]).toEqual(["0", "100%"]);
+    // Below the meter's floor: empty, its value kept in words and data-level.
+    fake.pushLevel({ peak_db: -90, rms_db: -90 });
+    await settle();
+    expect([meter.getAttribute("aria-valuenow"), meter.dataset.level, bar()]).toEqual(["-60", "-90", "0%"]);
+    expect(meter.getAttribute("aria-valuetext")).toBe("-90 decibels");
+  });
+
+  it("tests the chosen microphone and the camera while open, and stops on closing", async () => {
+    const fake = await signedIn();
+    await fake.setSettings({
+      privacy: false,
+      device: { notifications: true, auto_away_minutes: 10, theme: "system", microphone: "pulse:usb-headset-source", speaker: null, camera: null },
+    });
+    await app.loadSettings();
+    render(SettingsDialog, { onclose: vi.fn() });
+    await fireEvent.click(screen.getByRole("button", { name: "Audio and video devices…" }));
+    await settle();
+    expect(fake.callsOf("startDeviceTest")).toEqual([["pulse:usb-headset-source", true]]);
+    expect(fake.callsOf("stopDeviceTest")).toEqual([]);
+    expect(fake.deviceTestRunning).toBe(true);
+
+    await fireEvent.click(within(screen.getByRole("dialog", { name: "Audio and video devices" })).getByRole("button", { name: "Cancel" }));
+    await settle();
+    expect(fake.callsOf("stopDeviceTest")).toEqual([[]]);
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(fake.callsOf("startDeviceTest")).toHaveLength(1);
+  });
+
+  it("starts the default microphone's test, and restarts it on a microphone change", async () => {
+    const { fake, dialog } = await openDevices();
+    expect(fake.callsOf("startDeviceTest")).toEqual([[null, true]]);
+    fake.pushLevel({ peak_db: -6, rms_db: -12 });
+    await settle();
+    expect(screen.getByTestId("mic-meter").dataset.level).toBe("-6");
+
+    await fireEvent.change(select("Microphone"), { target: { value: "synthetic:tone" } });
+    await settle();
+    const order = fake.calls.map((c) => c.method).filter((m) => m === "startDeviceTest" || m === "stopDeviceTest");
+    expect(order).toEqual(["startDeviceTest", "stopDeviceTest", "startDeviceTest"]);
+    expect(fake.callsOf("startDeviceTest").at(-1)).toEqual(["synthetic:tone", true]);
+    // The new microphone's meter starts from silence.
     const meter = screen.getByTestId("mic-meter");
-    expect(meter.dataset.placeholder).toBe("true");
-    expect(meter.textContent).toContain("The microphone level is not shown yet.");
-    // Not posing as a live meter.
-    expect(meter.querySelector("[role=meter], [aria-valuenow]")).toBeNull();
-    expect(meter.getAttribute("role")).toBeNull();
-    expect(meter.innerHTML).not.toMatch(/animation|style=/);
+    expect(meter.dataset.level).toBe("-90");
+    fake.pushLevel({ peak_db: -20, rms_db: -26 });
+    await settle();
+    expect(meter.getAttribute("aria-valuenow")).toBe("-20");
+
+    // Back to the default: null.
+    await fireEvent.change(select("Microphone"), { target: { value: "" } });
+    await settle();
+    expect(fake.callsOf("startDeviceTest").at(-1)).toEqual([null, true]);
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    await settle();
+    expect(fake.deviceTestRunning).toBe(false);
+  });
+
+  it("plays a test sound on the chosen speaker", async () => {
+    const { fake, dialog } = await openDevices();
+    const button = within(dialog).getByRole("button", { name: "Play test sound" });
+    await fireEvent.click(button);
+    await settle();
+    expect(fake.callsOf("testTone")).toEqual([[null]]);
+    await fireEvent.change(select("Speaker"), { target: { value: "pulse:usb-headset-sink" } });
+    await fireEvent.click(button);
+    await settle();
+    expect(fake.callsOf("testTone")).toEqual([[null], ["pulse:usb-headset-sink"]]);
+    expect(within(dialog).queryByRole("alert")).toBeNull();
+    // Choosing a speaker does not restart the microphone's test.
+    expect(fake.callsOf("startDeviceTest")).toHaveLength(1);
+  });
+
+  it("says why the test sound could not play", async () => {
+    const { fake, dialog } = await openDevices();
+    fake.toneError = { code: "internal", message: "No sound system." };
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Play test sound" }));
+    await settle();
+    expect(within(dialog).getByRole("alert").textContent).toBe("Could not play the test sound: No sound system.");
+    // A later try that plays clears it.
+    fake.toneError = null;
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Play test sound" }));
+    await settle();
+    expect(within(dialog).queryByRole("alert")).toBeNull();
+  });
+
+  it("says when the device test cannot start", async () => {
+    const fake = await signedIn();
+    vi.spyOn(fake, "startDeviceTest").mockRejectedValue({ code: "internal", message: "No sound system." });
+    render(SettingsDialog, { onclose: vi.fn() });
+    await fireEvent.click(screen.getByRole("button", { name: "Audio and video devices…" }));
+    await settle();
+    expect(screen.getByRole("alert").textContent).toBe("Could not test the devices: No sound system.");
   });
 
   it("says when the devices cannot be listed", async () => {
@@ -163,6 +264,7 @@ describe("the devices dialog", () => {
     expect(optionTexts(select("Micro"))[0]).toBe("Celui du système");
     expect(optionTexts(select("Caméra"))[0]).toBe("La première caméra trouvée");
     expect(within(screen.getByRole("dialog", { name: "Périphériques audio et vidéo" })).getByRole("button", { name: "Enregistrer" })).toBeTruthy();
-    expect(screen.getByTestId("mic-meter").textContent).toContain("Le niveau du micro n'est pas encore affiché.");
+    expect(screen.getByRole("meter", { name: "Niveau du micro" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Jouer un son d'essai" })).toBeTruthy();
   });
 });
