@@ -130,6 +130,34 @@ fn push_bounded(buffer: &Shared, samples: &[f32], max: usize) {
     b.drain(..excess);
 }
 
+/// A device found, with its default configuration and the buffer its stream will share.
+struct Prepared {
+    device: cpal::Device,
+    label: String,
+    config: cpal::StreamConfig,
+    /// Samples the buffer holds at most.
+    max: usize,
+    buffer: Shared,
+}
+
+fn prepare(id: Option<&str>, input: bool) -> Result<Prepared, MediaError> {
+    let (device, label) = find(id, input)?;
+    let supported = if input {
+        device.default_input_config()
+    } else {
+        device.default_output_config()
+    };
+    let config = supported.map_err(device_error(&label))?.config();
+    let max = MAX_BUFFERED_MS * config.sample_rate as usize / 1000 * usize::from(config.channels);
+    Ok(Prepared {
+        device,
+        label,
+        config,
+        max,
+        buffer: Arc::default(),
+    })
+}
+
 /// Builds and plays a stream on a thread of its own, which holds it until the returned sender
 /// is dropped; returns once the stream plays (or with why it could not).
 fn hold_stream(
@@ -173,14 +201,14 @@ pub struct Microphone {
 
 /// Opens a microphone (`None`: the system default).
 pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
-    let (device, label) = find(id, true)?;
-    let config = device
-        .default_input_config()
-        .map_err(device_error(&label))?
-        .config();
+    let Prepared {
+        device,
+        label,
+        config,
+        max,
+        buffer,
+    } = prepare(id, true)?;
     let (rate, channels) = (config.sample_rate, config.channels);
-    let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
-    let buffer: Shared = Arc::default();
     let shared = buffer.clone();
     let stop = hold_stream("confer-microphone", label, move || {
         device.build_input_stream::<f32, _, _>(
@@ -230,14 +258,14 @@ pub struct Speaker {
 
 /// Opens a speaker (`None`: the system default).
 pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
-    let (device, label) = find(id, false)?;
-    let config = device
-        .default_output_config()
-        .map_err(device_error(&label))?
-        .config();
+    let Prepared {
+        device,
+        label,
+        config,
+        max,
+        buffer,
+    } = prepare(id, false)?;
     let (rate, channels) = (config.sample_rate, config.channels);
-    let max = MAX_BUFFERED_MS * rate as usize / 1000 * usize::from(channels);
-    let buffer: Shared = Arc::default();
     let shared = buffer.clone();
     let stop = hold_stream("confer-speaker", label, move || {
         device.build_output_stream::<f32, _, _>(

@@ -9,7 +9,7 @@ use confer_proto::{CallSignal, Reason, Response};
 use crate::{
     ApiError, AppState,
     connection::Session,
-    domain::calls::{DeviceId, Party},
+    domain::calls::{CallBook, DeviceId, Effect, Party},
     store::{StoreError, UserId},
 };
 
@@ -81,11 +81,7 @@ pub(super) async fn decline(
     session: &mut Session,
     call: u64,
 ) -> Result<Response, ApiError> {
-    let (user, device) = device(session)?;
-    let now = state.now();
-    let effects = state.calls.with(|b| b.decline(user, device, call, now))?;
-    state.carry_out(effects).await;
-    Ok(Response::Ok)
+    end(state, session, call, CallBook::decline).await
 }
 
 pub(super) async fn hang_up(
@@ -93,9 +89,24 @@ pub(super) async fn hang_up(
     session: &mut Session,
     call: u64,
 ) -> Result<Response, ApiError> {
+    end(state, session, call, CallBook::hang_up).await
+}
+
+/// A transition that ends a call: `CallBook::decline` or `CallBook::hang_up`.
+type Ending = fn(&mut CallBook, UserId, DeviceId, u64, i64) -> Result<Vec<Effect>, StoreError>;
+
+/// Declining and hanging up: one transition of this device's call, then its effects.
+async fn end(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    call: u64,
+    transition: Ending,
+) -> Result<Response, ApiError> {
     let (user, device) = device(session)?;
     let now = state.now();
-    let effects = state.calls.with(|b| b.hang_up(user, device, call, now))?;
+    let effects = state
+        .calls
+        .with(|b| transition(b, user, device, call, now))?;
     state.carry_out(effects).await;
     Ok(Response::Ok)
 }
