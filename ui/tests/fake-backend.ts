@@ -198,6 +198,8 @@ export class FakeBackend implements Backend {
     { id: "synthetic:silence", name: "Silence", kind: "speaker", synthetic: true },
     { id: "synthetic:pattern", name: "Test pattern", kind: "camera", synthetic: true },
   ];
+  /** Who listens to the `devices` event (plugged in or out). */
+  private deviceHandlers = new Set<(devices: DeviceEntry[]) => void>();
   /** What testTone rejects with (null: it plays). */
   toneError: UiError | null = null;
   /** The running device test's level listener. */
@@ -839,6 +841,14 @@ export class FakeBackend implements Backend {
     this.openHandler = handler;
   }
 
+  async onDevices(handler: (devices: DeviceEntry[]) => void): Promise<() => void> {
+    this.log("onDevices");
+    this.deviceHandlers.add(handler);
+    return () => {
+      this.deviceHandlers.delete(handler);
+    };
+  }
+
   // ---- What the other side does (test drivers) --------------------------------------------------
 
   /** The meeting link token `peer` reads for their direct conversation with this user: the same
@@ -1231,6 +1241,32 @@ export class FakeBackend implements Backend {
   /** A conversation's id with `peer`, if there is one. */
   conversationWith(peer: string): number | null {
     return this.direct(peer)?.info.id ?? null;
+  }
+
+  /** The machine's devices become `list` (plugged in or out): `devices` lists them from now on,
+   * and the `devices` event brings them to its listeners (later, as a copy, like the desktop's). */
+  setDevices(list: DeviceEntry[]): void {
+    this.deviceList = clone(list);
+    const copy = clone(list);
+    const handlers = [...this.deviceHandlers];
+    queueMicrotask(() => {
+      for (const h of handlers) h(clone(copy));
+    });
+  }
+
+  /** A device is plugged in. */
+  plugIn(device: DeviceEntry): void {
+    this.setDevices([...this.deviceList, device]);
+  }
+
+  /** The device with this id is unplugged. */
+  unplug(id: string): void {
+    this.setDevices(this.deviceList.filter((d) => d.id !== id));
+  }
+
+  /** How many listen to the `devices` event. */
+  get deviceListeners(): number {
+    return this.deviceHandlers.size;
   }
 
   /** Whether a device test is running. */

@@ -126,6 +126,11 @@ export interface CallWords {
   /** The devices dialog, reached from Settings. */
   devices: string;
   devicesHint: string;
+  /** The devices dialog before a call this user places (titled like the header's button). */
+  beforeCallHint: string;
+  /** Its primary button: saves the devices and places the call. */
+  placeCall: string;
+  startVideoCall: string;
   microphone: string;
   speaker: string;
   camera: string;
@@ -351,6 +356,9 @@ const en: Catalogue = {
     dismiss: "Dismiss",
     devices: "Audio and video devices",
     devicesHint: "Choose the microphone, speaker and camera calls use.",
+    beforeCallHint: "Check your microphone, speaker and camera before the call.",
+    placeCall: "Call",
+    startVideoCall: "Start video call",
     microphone: "Microphone",
     speaker: "Speaker",
     camera: "Camera",
@@ -572,6 +580,9 @@ const fr: Catalogue = {
     dismiss: "Fermer",
     devices: "Périphériques audio et vidéo",
     devicesHint: "Choisissez le micro, le haut-parleur et la caméra des appels.",
+    beforeCallHint: "Vérifiez votre micro, votre haut-parleur et votre caméra avant l'appel.",
+    placeCall: "Appeler",
+    startVideoCall: "Lancer l'appel vidéo",
     microphone: "Micro",
     speaker: "Haut-parleur",
     camera: "Caméra",

@@ -137,6 +137,9 @@ export interface Backend {
   testTone(speaker: string | null): Promise<void>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
+  /** A device was plugged in or out: the desktop's `devices` event brings the whole new list to
+   * `handler`. Resolves, once listening, to the function that stops it. */
+  onDevices(handler: (devices: DeviceEntry[]) => void): Promise<() => void>;
 }
 
 function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -228,6 +231,7 @@ const tauriBackend: Backend = {
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },
+  onDevices: (handler) => listen<DeviceEntry[]>("devices", (e) => handler(e.payload)),
 };
 
 let backend: Backend = tauriBackend;

@@ -1,5 +1,5 @@
-// Calls in Chromium: the header's buttons, the incoming call and the call view from the keyboard,
-// axe-core on each, and the call's pictures drawn with WebGL from frames pushed through a
+// Calls in Chromium: the header's buttons and the devices dialog before the call, the incoming
+// call and the call view from the keyboard, axe-core on each, and the call's pictures drawn with WebGL from frames pushed through a
 // stand-in for the frame socket (the fake backend has no desktop behind it).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,14 +90,22 @@ function pushAndRead(page: Page, frames: number[][], testids: string[]): Promise
 }
 
 describe("calls", () => {
-  it("from the keyboard: the header's button, the call view's shortcuts, its end; axe on each", async () => {
+  it("from the keyboard: the header's button, the devices dialog, the call view's shortcuts, its end; axe on each", async () => {
     const { page, errors, close } = await open(browser, { seed: "bob:5" });
     try {
       await signIn(page);
       await openConversation(page, "bob");
+      await standInSocket(page);
       const call = page.getByRole("button", { name: "Call bob", exact: true });
       await call.focus();
       await expectAccessible(page, "chat header with call buttons");
+      await page.keyboard.press("Enter");
+      // The devices dialog first; its Call button places the call.
+      const dialog = page.getByRole("dialog", { name: "Call bob" });
+      await dialog.waitFor();
+      await page.getByLabel("Microphone", { exact: true }).waitFor();
+      expect(await calls(page, "placeCall")).toEqual([]);
+      await dialog.getByRole("button", { name: "Call", exact: true }).focus();
       await page.keyboard.press("Enter");
       const view = page.locator("[data-testid=call-view]");
       await view.waitFor();
@@ -164,12 +172,14 @@ describe("calls", () => {
       await openConversation(page, "bob");
       await standInSocket(page);
       await page.getByRole("button", { name: "Video call bob" }).click();
+      await page.getByRole("dialog", { name: "Video call bob" }).getByRole("button", { name: "Start video call" }).click();
       await page.locator("[data-testid=call-view]").waitFor();
-      await until(page, () => (window as unknown as { sockets: unknown[] }).sockets.length === 1, "the frame socket");
-      expect(await page.evaluate(() => (window as unknown as { sockets: { url: string; binaryType: string }[] }).sockets[0])).toMatchObject({
-        url: "ws://127.0.0.1:7399/frames?token=fake1",
-        binaryType: "arraybuffer",
-      });
+      // The devices dialog's preview had the first socket; the call has its own.
+      await until(page, () => (window as unknown as { sockets: unknown[] }).sockets.length === 2, "the frame socket");
+      expect(await page.evaluate(() => (window as unknown as { sockets: { url: string; binaryType: string; closed: boolean }[] }).sockets)).toMatchObject([
+        { url: "ws://127.0.0.1:7399/frames?token=fake1", closed: true },
+        { url: "ws://127.0.0.1:7399/frames?token=fake2", binaryType: "arraybuffer", closed: false },
+      ]);
       const renderer = await page.locator("[data-testid=remote-video]").getAttribute("data-renderer");
       expect(renderer).toBe("webgl");
 
@@ -197,7 +207,64 @@ describe("calls", () => {
       expect(await page.locator("[data-testid=remote-video]").evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([40, 30]);
 
       await page.evaluate(() => window.fake.callEnds("hung_up"));
-      await until(page, () => (window as unknown as { sockets: { closed: boolean }[] }).sockets[0].closed, "the socket closed");
+      await until(page, () => (window as unknown as { sockets: { closed: boolean }[] }).sockets[1].closed, "the socket closed");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the devices dialog before a video call: axe, a device plugged in, Escape, then Start video call", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:2" });
+    try {
+      await signIn(page);
+      await openConversation(page, "bob");
+      await standInSocket(page);
+      const camera = page.getByRole("button", { name: "Video call bob" });
+      await camera.click();
+      const dialog = page.getByRole("dialog", { name: "Video call bob" });
+      await dialog.waitFor();
+      const microphone = page.getByLabel("Microphone", { exact: true });
+      await microphone.waitFor();
+      expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+      await expectAccessible(page, "devices dialog before a call", { strict: true });
+      await until(page, () => window.fake.deviceTestRunning, "the device test");
+
+      // Plugged in while open: listed at once.
+      await page.evaluate(() =>
+        window.fake.plugIn({ id: "pulse:yeti-source", name: "Yeti Stereo Microphone", kind: "microphone", synthetic: false }),
+      );
+      await until(
+        page,
+        () => [...document.querySelectorAll("[data-testid=device-microphone] option")].some((o) => o.textContent === "Yeti Stereo Microphone"),
+        "the new microphone listed",
+      );
+      await microphone.selectOption("pulse:yeti-source");
+
+      // Escape calls no one, and stops the test.
+      await page.keyboard.press("Escape");
+      await until(page, () => !document.querySelector("[data-testid=device-dialog]"), "the dialog closed");
+      expect(await focused(page)).toBe("Video call bob");
+      await until(page, () => !window.fake.deviceTestRunning, "the device test stopped");
+      expect(await calls(page, "placeCall")).toEqual([]);
+      expect(await calls(page, "setSettings")).toEqual([]);
+
+      // Again, and this time the call.
+      await page.keyboard.press("Enter");
+      await dialog.waitFor();
+      await microphone.selectOption("pulse:yeti-source");
+      // By the plain CSS selector the desktop end-to-end test of a video call uses.
+      const submit = page.locator("[data-testid=device-dialog] [data-testid=device-dialog-submit]");
+      expect(await submit.count()).toBe(1);
+      expect(await submit.textContent()).toContain("Start video call");
+      await submit.click();
+      await page.locator("[data-testid=call-view]").waitFor();
+      const bob = await page.evaluate(() => window.fake.conversationWith("bob"));
+      expect(await calls(page, "placeCall")).toEqual([[bob, true]]);
+      const saved = (await calls(page, "setSettings")).at(-1)?.[0] as { device: Record<string, unknown> };
+      expect(saved.device).toMatchObject({ microphone: "pulse:yeti-source", speaker: null, camera: null });
+      expect(await page.evaluate(() => window.fake.deviceTestRunning)).toBe(false);
+      expect(await page.evaluate(() => document.querySelector("[data-testid=device-dialog]"))).toBeNull();
       expect(errors).toEqual([]);
     } finally {
       await close();

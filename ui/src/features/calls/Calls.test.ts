@@ -41,6 +41,16 @@ async function inApp(prepare?: (f: FakeBackend) => void): Promise<{ fake: FakeBa
 
 const view = () => screen.queryByTestId("call-view");
 
+/** The header's phone (or camera) button, then the devices dialog's primary button: the call to
+ * bob is placed. */
+async function placeCall(video = false): Promise<void> {
+  await fireEvent.click(screen.getByTestId(video ? "video-call-button" : "call-button"));
+  await settle();
+  const dialog = screen.getByRole("dialog", { name: video ? "Video call bob" : "Call bob" });
+  await fireEvent.click(within(dialog).getByRole("button", { name: video ? "Start video call" : "Call" }));
+  await settle();
+}
+
 describe("the chat header's call buttons", () => {
   it("are in a 1:1 chat, labelled with the person, and place an audio or a video call", async () => {
     const { fake, bob } = await inApp();
@@ -50,8 +60,7 @@ describe("the chat header's call buttons", () => {
     expect(camera.dataset.testid).toBe("video-call-button");
     expect(phone.querySelector("svg")?.getAttribute("aria-hidden")).toBe("true");
 
-    await fireEvent.click(phone);
-    await settle();
+    await placeCall();
     expect(fake.callsOf("placeCall")).toEqual([[bob, false]]);
     expect(view()?.dataset.phase).toBe("calling");
     // One call at a time: both wait, and say why.
@@ -62,8 +71,7 @@ describe("the chat header's call buttons", () => {
 
   it("place a video call", async () => {
     const { fake, bob } = await inApp();
-    await fireEvent.click(screen.getByTestId("video-call-button"));
-    await settle();
+    await placeCall(true);
     expect(fake.callsOf("placeCall")).toEqual([[bob, true]]);
     expect(view()?.classList.contains("video")).toBe(true);
   });
@@ -84,12 +92,196 @@ describe("the chat header's call buttons", () => {
   it("word the backend's refusal", async () => {
     const { fake } = await inApp();
     vi.spyOn(fake, "placeCall").mockRejectedValue({ code: "refused:conflict", message: "x", reason: { reason: "busy", name: "bob" } });
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     expect(screen.getByRole("alert").textContent).toContain("The call failed: bob is in another call; try again later.");
     expect(view()).toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Dismiss" }));
     expect(screen.queryByTestId("call-error")).toBeNull();
+  });
+});
+
+describe("the devices dialog before a call", () => {
+  const saved = (device: { microphone?: string | null; speaker?: string | null; camera?: string | null }) => ({
+    privacy: false,
+    device: { notifications: true, auto_away_minutes: 10, theme: "system", microphone: null, speaker: null, camera: null, ...device },
+  });
+
+  it("opens from the call button, testing the devices, and calls no one yet", async () => {
+    const { fake } = await inApp();
+    await fireEvent.click(screen.getByTestId("call-button"));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Call bob" });
+    expect(dialog.getAttribute("aria-modal")).toBe("true");
+    expect(dialog.textContent).toContain("Check your microphone, speaker and camera before the call.");
+    // The same pickers, meter, test sound and camera preview as from Settings.
+    for (const name of ["Microphone", "Speaker", "Camera"]) expect(within(dialog).getByLabelText(name).tagName).toBe("SELECT");
+    expect(within(dialog).getByRole("meter", { name: "Microphone level" })).toBeTruthy();
+    expect(within(dialog).getByRole("button", { name: "Play test sound" })).toBeTruthy();
+    expect(within(dialog).getByRole("img", { name: "Camera preview" })).toBeTruthy();
+    expect(within(dialog).getByRole("button", { name: "Call" })).toBeTruthy();
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toBeTruthy();
+    expect(within(dialog).queryByRole("button", { name: "Save" })).toBeNull();
+    expect(fake.callsOf("devices")).toEqual([[]]);
+    expect(fake.callsOf("startDeviceTest")).toEqual([[null, true]]);
+    expect(fake.deviceTestRunning).toBe(true);
+    expect(FakeSocket.opened).toHaveLength(1);
+    // No call yet.
+    expect(fake.callsOf("placeCall")).toEqual([]);
+    expect(calls.busy).toBe(false);
+    expect(view()).toBeNull();
+  });
+
+  it("the video button's offers to start a video call", async () => {
+    const { fake } = await inApp();
+    await fireEvent.click(screen.getByTestId("video-call-button"));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Video call bob" });
+    expect(within(dialog).getByRole("button", { name: "Start video call" })).toBeTruthy();
+    expect(within(dialog).queryByRole("button", { name: "Call" })).toBeNull();
+    expect(fake.callsOf("placeCall")).toEqual([]);
+  });
+
+  it("Call saves the chosen devices, stops the test, then places an audio call in the conversation", async () => {
+    const { fake, bob } = await inApp();
+    await fireEvent.click(screen.getByTestId("call-button"));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Call bob" });
+    await fireEvent.change(within(dialog).getByLabelText("Microphone"), { target: { value: "pulse:usb-headset-source" } });
+    await fireEvent.change(within(dialog).getByLabelText("Speaker"), { target: { value: "pulse:usb-headset-sink" } });
+    await settle();
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Call" }));
+    await settle();
+    const choice = saved({ microphone: "pulse:usb-headset-source", speaker: "pulse:usb-headset-sink" });
+    expect(fake.callsOf("setSettings")).toEqual([[choice]]);
+    expect(app.settings).toEqual(choice);
+    expect(fake.callsOf("placeCall")).toEqual([[bob, false]]);
+    // Saved first; the device test lets the devices go before the call takes them.
+    const methods = fake.calls.map((c) => c.method);
+    const from = methods.indexOf("setSettings");
+    expect(methods.slice(from).filter((m) => ["setSettings", "stopDeviceTest", "startDeviceTest", "placeCall"].includes(m))).toEqual([
+      "setSettings",
+      "stopDeviceTest",
+      "placeCall",
+    ]);
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(FakeSocket.opened[0].closed).toBe(true);
+    expect(view()?.dataset.phase).toBe("calling");
+    expect(view()?.classList.contains("video")).toBe(false);
+    expect(document.activeElement).toBe(screen.getByTestId("mute"));
+  });
+
+  it("Start video call places a video call, with the chosen camera saved", async () => {
+    const { fake, bob } = await inApp();
+    await fireEvent.click(screen.getByTestId("video-call-button"));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Video call bob" });
+    await fireEvent.change(within(dialog).getByLabelText("Camera"), { target: { value: "synthetic:pattern" } });
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Start video call" }));
+    await settle();
+    expect(fake.callsOf("setSettings")).toEqual([[saved({ camera: "synthetic:pattern" })]]);
+    expect(fake.callsOf("placeCall")).toEqual([[bob, true]]);
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(view()?.classList.contains("video")).toBe(true);
+  });
+
+  it("Cancel, Escape and the close button call no one and stop the device test, back on the button", async () => {
+    const { fake } = await inApp();
+    const phone = screen.getByTestId("call-button");
+    await fireEvent.click(phone);
+    await settle();
+    await fireEvent.change(screen.getByLabelText("Microphone"), { target: { value: "synthetic:tone" } });
+    await fireEvent.click(within(screen.getByRole("dialog", { name: "Call bob" })).getByRole("button", { name: "Cancel" }));
+    await settle();
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(FakeSocket.opened[0].closed).toBe(true);
+    expect(document.activeElement).toBe(phone);
+
+    const camera = screen.getByTestId("video-call-button");
+    await fireEvent.click(camera);
+    await settle();
+    expect(fake.deviceTestRunning).toBe(true);
+    await fireEvent.keyDown(screen.getByRole("dialog", { name: "Video call bob" }), { key: "Escape" });
+    await settle();
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(document.activeElement).toBe(camera);
+
+    await fireEvent.click(phone);
+    await settle();
+    await fireEvent.click(within(screen.getByRole("dialog", { name: "Call bob" })).getByRole("button", { name: "Close" }));
+    await settle();
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(fake.deviceTestRunning).toBe(false);
+
+    expect(fake.callsOf("placeCall")).toEqual([]);
+    expect(fake.callsOf("setSettings")).toEqual([]);
+    expect(view()).toBeNull();
+  });
+
+  it("goes when a call rings here meanwhile, calling no one", async () => {
+    const { fake } = await inApp();
+    await fireEvent.click(screen.getByTestId("call-button"));
+    await settle();
+    expect(fake.deviceTestRunning).toBe(true);
+    fake.ringFrom("carol");
+    await settle();
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(fake.deviceTestRunning).toBe(false);
+    expect(screen.getByRole("alertdialog", { name: "Incoming call" })).toBeTruthy();
+    expect(fake.callsOf("placeCall")).toEqual([]);
+  });
+
+  it("follows devices plugged in and out while open", async () => {
+    const { fake, bob } = await inApp();
+    await fireEvent.click(screen.getByTestId("call-button"));
+    await settle();
+    const mic = screen.getByLabelText("Microphone") as HTMLSelectElement;
+    fake.plugIn({ id: "pulse:yeti-source", name: "Yeti Stereo Microphone", kind: "microphone", synthetic: false });
+    await settle();
+    expect([...mic.options].map((o) => o.textContent)).toContain("Yeti Stereo Microphone");
+    await fireEvent.change(mic, { target: { value: "pulse:yeti-source" } });
+    await settle();
+    fake.unplug("pulse:yeti-source");
+    await settle();
+    expect(mic.value).toBe("");
+    expect(fake.callsOf("startDeviceTest").at(-1)).toEqual([null, true]);
+    await fireEvent.click(within(screen.getByRole("dialog", { name: "Call bob" })).getByRole("button", { name: "Call" }));
+    await settle();
+    expect(fake.callsOf("setSettings")).toEqual([[saved({})]]);
+    expect(fake.callsOf("placeCall")).toEqual([[bob, false]]);
+    // Listed once, on opening: the rest came as events.
+    expect(fake.callsOf("devices")).toEqual([[]]);
+  });
+
+  it("says why the devices could not be saved, and calls no one", async () => {
+    const { fake } = await inApp();
+    vi.spyOn(fake, "setSettings").mockRejectedValue({ code: "internal", message: "Disk full." });
+    await fireEvent.click(screen.getByTestId("call-button"));
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Call bob" });
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Call" }));
+    await settle();
+    expect(within(dialog).getByRole("alert").textContent).toBe("Disk full.");
+    expect(fake.callsOf("placeCall")).toEqual([]);
+    expect(fake.deviceTestRunning).toBe(true);
+  });
+
+  it("is worded in French", async () => {
+    setLocale("fr");
+    await inApp();
+    await fireEvent.click(screen.getByRole("button", { name: "Appeler bob" }));
+    await settle();
+    let dialog = screen.getByRole("dialog", { name: "Appeler bob" });
+    expect(dialog.textContent).toContain("Vérifiez votre micro, votre haut-parleur et votre caméra avant l'appel.");
+    expect(within(dialog).getByRole("button", { name: "Appeler" })).toBeTruthy();
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Annuler" }));
+    await settle();
+    await fireEvent.click(screen.getByRole("button", { name: "Appel vidéo avec bob" }));
+    await settle();
+    dialog = screen.getByRole("dialog", { name: "Appel vidéo avec bob" });
+    expect(within(dialog).getByRole("button", { name: "Lancer l'appel vidéo" })).toBeTruthy();
   });
 });
 
@@ -113,6 +305,9 @@ describe("an incoming call", () => {
     await fireEvent.click(within(dialog).getByRole("button", { name: "Accept" }));
     await settle();
     expect(fake.callsOf("acceptCall")).toEqual([[id, false]]);
+    // Answered at once: no devices dialog before it.
+    expect(screen.queryByTestId("device-dialog")).toBeNull();
+    expect(fake.callsOf("startDeviceTest")).toEqual([]);
     expect(screen.queryByTestId("incoming-call")).toBeNull();
     expect(view()?.dataset.phase).toBe("connecting");
     // Carol's chat opens behind the call.
@@ -172,8 +367,7 @@ describe("an incoming call", () => {
 describe("the call view", () => {
   it("shows the timer from the start of the talk, and hangs up by its button", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     const v = screen.getByRole("dialog", { name: "Call with bob" });
     expect(v.getAttribute("aria-modal")).toBe("true");
     expect(screen.getByTestId("call-status").textContent).toBe("Calling…");
@@ -205,8 +399,7 @@ describe("the call view", () => {
 
   it("reads hours once the call is that long", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     fake.callAnswered(Date.now() - (3600 + 2 * 60 + 3) * 1000);
     await settle();
     expect(screen.getByTestId("call-timer").textContent).toMatch(/^1:02:0[34]$/);
@@ -214,8 +407,7 @@ describe("the call view", () => {
 
   it("mutes and hangs up by the keyboard shortcuts, named in the buttons' tooltips", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("video-call-button"));
-    await settle();
+    await placeCall(true);
     fake.callAnswered();
     await settle();
     const mute = screen.getByTestId("mute");
@@ -252,8 +444,7 @@ describe("the call view", () => {
 
   it("keeps Tab among its controls", async () => {
     await inApp();
-    await fireEvent.click(screen.getByTestId("video-call-button"));
-    await settle();
+    await placeCall(true);
     const v = screen.getByTestId("call-view");
     const mute = screen.getByTestId("mute");
     const hangUp = screen.getByTestId("hang-up");
@@ -266,8 +457,7 @@ describe("the call view", () => {
 
   it("marks the connection's quality, with the figures in its tooltip", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     fake.callAnswered();
     await settle();
     const mark = screen.getByTestId("call-quality");
@@ -301,8 +491,7 @@ describe("the end of a call", () => {
     ["disconnected", "ICE failed", "The call could not connect"],
   ] as const)("says why (%s, error %s): %s", async (reason, error, text) => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     fake.callEnds(reason, error);
     await settle();
     expect(screen.getByTestId("call-view").dataset.phase).toBe("ended");
@@ -313,8 +502,7 @@ describe("the end of a call", () => {
 
   it("shows the reason for a moment, then gives the chat back with the call's line in it", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
     fake.callAnswered(Date.now() - 5000);
     await settle();
     fake.callEnds("hung_up");
@@ -327,8 +515,9 @@ describe("the end of a call", () => {
     expect(view()).toBeNull();
     expect(document.querySelector<HTMLElement>(".columns")?.inert).toBe(false);
     expect((screen.getByTestId("call-button") as HTMLButtonElement).disabled).toBe(false);
-    // Back in the chat: the focus is there, and the call left its line.
-    expect(document.activeElement?.id).toBe("composer");
+    // Back in the chat, on the button that placed the call (the devices dialog gave it the focus
+    // back before the call view took it), and the call left its line.
+    expect(document.activeElement).toBe(screen.getByTestId("call-button"));
     expect(screen.getAllByTestId("system-line").at(-1)?.dataset.outcome).toBe("completed");
   });
 });
@@ -336,12 +525,13 @@ describe("the end of a call", () => {
 describe("the call's pictures", () => {
   it("come through a fresh frame socket in a video call, drawn per stream, until the call ends", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("video-call-button"));
-    await settle();
-    expect(fake.callsOf("frameSocket")).toEqual([[]]);
-    expect(FakeSocket.opened).toHaveLength(1);
-    const socket = FakeSocket.opened[0];
-    expect(socket.url).toBe("ws://127.0.0.1:7399/frames?token=fake1");
+    await placeCall(true);
+    // The first was the devices dialog's (its camera preview), closed with it.
+    expect(fake.callsOf("frameSocket")).toEqual([[], []]);
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(FakeSocket.opened[0].closed).toBe(true);
+    const socket = FakeSocket.opened[1];
+    expect(socket.url).toBe("ws://127.0.0.1:7399/frames?token=fake2");
     expect(socket.binaryType).toBe("arraybuffer");
 
     const remote = screen.getByTestId("remote-video") as HTMLCanvasElement;
@@ -371,18 +561,19 @@ describe("the call's pictures", () => {
 
   it("are not asked for in an audio call", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("call-button"));
-    await settle();
+    await placeCall();
+    // Only the devices dialog's, for its camera preview, closed with it.
+    expect(fake.callsOf("frameSocket")).toEqual([[]]);
+    expect(FakeSocket.opened.map((s) => s.closed)).toEqual([true]);
     fake.callAnswered();
     await settle();
-    expect(fake.callsOf("frameSocket")).toEqual([]);
-    expect(FakeSocket.opened).toEqual([]);
+    expect(fake.callsOf("frameSocket")).toEqual([[]]);
+    expect(FakeSocket.opened).toHaveLength(1);
   });
 
   it("come through a new socket for every call", async () => {
     const { fake } = await inApp();
-    await fireEvent.click(screen.getByTestId("video-call-button"));
-    await settle();
+    await placeCall(true);
     await fireEvent.click(screen.getByTestId("hang-up"));
     await settle();
     await wait(ENDED_MS + 100);
@@ -391,12 +582,13 @@ describe("the call's pictures", () => {
     await settle();
     await fireEvent.click(screen.getByRole("button", { name: "Accept with video" }));
     await settle();
+    // The devices dialog's before the first call, the first call's, the second's.
     expect(FakeSocket.opened.map((s) => s.url)).toEqual([
       "ws://127.0.0.1:7399/frames?token=fake1",
       "ws://127.0.0.1:7399/frames?token=fake2",
+      "ws://127.0.0.1:7399/frames?token=fake3",
     ]);
-    expect(FakeSocket.opened[0].closed).toBe(true);
-    expect(FakeSocket.opened[1].closed).toBe(false);
+    expect(FakeSocket.opened.map((s) => s.closed)).toEqual([true, true, false]);
   });
 });
 

@@ -5,6 +5,8 @@ import { app } from "../../lib/state.svelte";
 import { FakeSocket, wireFrame } from "../../../tests/frames";
 import { settle, signedIn } from "../../../tests/helpers";
 import SettingsDialog from "../settings/SettingsDialog.svelte";
+import { calls } from "./calls.svelte";
+import type { DeviceEntry } from "../../lib/bindings";
 
 beforeEach(() => {
   FakeSocket.opened = [];
@@ -16,6 +18,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
   setLocale("en");
+  calls.reset();
 });
 
 /** Settings open, then its devices dialog. */
@@ -266,5 +269,94 @@ describe("the devices dialog", () => {
     expect(within(screen.getByRole("dialog", { name: "Périphériques audio et vidéo" })).getByRole("button", { name: "Enregistrer" })).toBeTruthy();
     expect(screen.getByRole("meter", { name: "Niveau du micro" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Jouer un son d'essai" })).toBeTruthy();
+  });
+});
+
+describe("the device lists, live", () => {
+  const YETI: DeviceEntry = { id: "pulse:yeti-source", name: "Yeti Stereo Microphone", kind: "microphone", synthetic: false };
+
+  it("are listened to from sign-in to sign-out, in the calls' state", async () => {
+    const fake = await signedIn();
+    expect(fake.callsOf("onDevices")).toEqual([[]]);
+    expect(fake.deviceListeners).toBe(1);
+    expect(calls.devices).toBeNull();
+    fake.plugIn(YETI);
+    await settle();
+    expect(calls.devices?.map((d) => d.id)).toContain("pulse:yeti-source");
+    app.reset();
+    expect(fake.deviceListeners).toBe(0);
+    expect(calls.devices).toBeNull();
+  });
+
+  it("show a microphone plugged in while the dialog is open, without reopening it", async () => {
+    const { fake, dialog } = await openDevices();
+    fake.plugIn(YETI);
+    await settle();
+    expect(optionTexts(select("Microphone"))).toEqual([
+      "System default",
+      "Built-in Audio Analog Stereo",
+      "USB Headset Mono",
+      "Test tone (test)",
+      "Yeti Stereo Microphone",
+    ]);
+    // And one unplugged goes.
+    fake.unplug("pulse:usb-headset-sink");
+    await settle();
+    expect(optionTexts(select("Speaker"))).toEqual(["System default", "Built-in Audio Analog Stereo", "Silence (test)"]);
+    // Listed once, on opening; the rest came as events. It can be chosen and saved.
+    expect(fake.callsOf("devices")).toEqual([[]]);
+    await fireEvent.change(select("Microphone"), { target: { value: "pulse:yeti-source" } });
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+    await settle();
+    expect((fake.callsOf("setSettings")[0][0] as { device: { microphone: string } }).device.microphone).toBe("pulse:yeti-source");
+  });
+
+  it("put the default in place of a chosen device that is unplugged", async () => {
+    const { fake, dialog } = await openDevices();
+    await fireEvent.change(select("Microphone"), { target: { value: "pulse:usb-headset-source" } });
+    await fireEvent.change(select("Speaker"), { target: { value: "pulse:usb-headset-sink" } });
+    await settle();
+    expect(fake.callsOf("startDeviceTest").at(-1)).toEqual(["pulse:usb-headset-source", true]);
+
+    fake.unplug("pulse:usb-headset-source");
+    await settle();
+    expect(select("Microphone").value).toBe("");
+    expect(select("Microphone").selectedOptions[0].textContent).toBe("System default");
+    expect(optionTexts(select("Microphone"))).toEqual(["System default", "Built-in Audio Analog Stereo", "Test tone (test)"]);
+    // The test goes on with the default microphone; the other choices stay.
+    expect(fake.callsOf("startDeviceTest").at(-1)).toEqual([null, true]);
+    expect(fake.deviceTestRunning).toBe(true);
+    expect(select("Speaker").value).toBe("pulse:usb-headset-sink");
+
+    // Plugged back in: listed again, the default stays chosen.
+    fake.plugIn({ id: "pulse:usb-headset-source", name: "USB Headset Mono", kind: "microphone", synthetic: false });
+    await settle();
+    expect(optionTexts(select("Microphone"))).toContain("USB Headset Mono");
+    expect(select("Microphone").value).toBe("");
+
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+    await settle();
+    expect((fake.callsOf("setSettings")[0][0] as { device: Record<string, unknown> }).device).toMatchObject({
+      microphone: null,
+      speaker: "pulse:usb-headset-sink",
+      camera: null,
+    });
+  });
+
+  it("keep a newer list from an event over the answer to an older question", async () => {
+    const fake = await signedIn();
+    const old = structuredClone(fake.deviceList);
+    let answer: (list: DeviceEntry[]) => void = () => {};
+    vi.spyOn(fake, "devices").mockImplementation(() => new Promise((r) => (answer = r)));
+    render(SettingsDialog, { onclose: vi.fn() });
+    await fireEvent.click(screen.getByRole("button", { name: "Audio and video devices…" }));
+    await settle();
+    expect(screen.getByRole("status").textContent).toBe("Loading…");
+    fake.plugIn(YETI);
+    await settle();
+    expect(optionTexts(select("Microphone"))).toContain("Yeti Stereo Microphone");
+    answer(old);
+    await settle();
+    expect(optionTexts(select("Microphone"))).toContain("Yeti Stereo Microphone");
   });
 });

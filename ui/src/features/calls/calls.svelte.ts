@@ -1,8 +1,10 @@
 // The calls' state: the call in progress as the backend's `call` events tell it (one at a time),
 // and what the user does with it. A call that was on screen says why it ended for a moment
 // (ENDED_MS) before the chat comes back; one that only rang here goes at once (its line in the
-// timeline tells it was missed or declined).
-import type { CallView, ClientEvent } from "../../lib/bindings";
+// timeline tells it was missed or declined). It also keeps the machine's devices current for the
+// devices dialog: the desktop's `devices` event brings the whole list whenever one is plugged in
+// or out.
+import type { CallView, ClientEvent, DeviceEntry } from "../../lib/bindings";
 import { callWords, errorText, type CallQuality } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
 import { app } from "../../lib/state.svelte";
@@ -36,7 +38,20 @@ class CallsState {
   call = $state<CallView | null>(null);
   /** The last action the backend refused, worded. */
   error = $state<string | null>(null);
+  /** The microphones, speakers and cameras calls can use, as last listed (the devices dialog
+   * fetches them on opening, the `devices` event replaces them); null before the first list. */
+  devices = $state.raw<DeviceEntry[] | null>(null);
+  /** Why the devices could not be listed, in the backend's words (null once a list came). */
+  devicesError = $state<string | null>(null);
   private endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped by every list that comes: an answer asked for before a newer list is dropped. */
+  private devicesRevision = 0;
+  /** Bumped by start and reset: what a past session listens to or asked for is dropped. */
+  private session = 0;
+  /** Stops listening to the `devices` event. */
+  private unlisten: (() => void) | null = null;
+  /** The device test's starts and stops (DeviceDialog), sent one after the other, in order. */
+  private deviceTest: Promise<unknown> = Promise.resolve();
 
   /** The call ringing here, waiting for an answer. */
   get ringing(): CallView | null {
@@ -81,8 +96,9 @@ class CallsState {
     if (e.event === "call") this.update(e.call);
   }
 
-  /** A window that opens during a call shows it. */
+  /** A window that opens during a call shows it; the device list is kept current from now on. */
   async start(): Promise<void> {
+    this.listenDevices();
     const c = await ipc().currentCall();
     if (c && c.phase !== "ended" && this.call === null) this.call = c;
   }
@@ -91,14 +107,65 @@ class CallsState {
     this.stopTimer();
     this.call = null;
     this.error = null;
+    this.session++;
+    this.unlisten?.();
+    this.unlisten = null;
+    this.devices = null;
+    this.devicesError = null;
+  }
+
+  // ---- Devices ------------------------------------------------------------------------------------
+
+  /** Lists the devices again (the devices dialog, on opening); a `devices` event that comes
+   * meanwhile is newer, and wins. */
+  async loadDevices(): Promise<void> {
+    const session = this.session;
+    const asked = this.devicesRevision;
+    try {
+      const list = await ipc().devices();
+      if (session === this.session && asked === this.devicesRevision) this.setDevices(list);
+    } catch (e) {
+      if (session !== this.session || asked !== this.devicesRevision) return;
+      this.devicesError = errorText(e);
+      this.devices ??= [];
+    }
+  }
+
+  /** Queues a step of the device test (DeviceDialog: start, stop) after those already sent. */
+  queueDeviceTest(step: () => Promise<unknown>): void {
+    this.deviceTest = this.deviceTest.then(step).catch(() => {});
+  }
+
+  private setDevices(list: DeviceEntry[]): void {
+    this.devicesRevision++;
+    this.devices = list;
+    this.devicesError = null;
+  }
+
+  /** Listens to the `devices` event for this session (once: a listener from before goes). */
+  private listenDevices(): void {
+    const session = ++this.session;
+    this.unlisten?.();
+    this.unlisten = null;
+    ipc()
+      .onDevices((list) => {
+        if (session === this.session) this.setDevices(list);
+      })
+      .then((stop) => {
+        if (session === this.session) this.unlisten = stop;
+        else stop();
+      })
+      .catch((e: unknown) => console.warn("no devices events:", e));
   }
 
   // ---- What the user does -----------------------------------------------------------------------
 
-  /** Calls the other member of a direct conversation. */
+  /** Calls the other member of a direct conversation (once a device test has let the devices
+   * go: the pre-call dialog closes just before). */
   async place(conversation: number, video: boolean): Promise<void> {
     if (this.busy) return;
     this.error = null;
+    await this.deviceTest;
     try {
       const view = await ipc().placeCall(conversation, video);
       // Its events may have come first, and gone further.
