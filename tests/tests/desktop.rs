@@ -999,6 +999,9 @@ fn a_video_call_from_the_header_shows_the_other_sides_pictures_and_leaves_its_li
     s.wait_for(&row("bob"), UI_WAIT)?.click()?;
     s.wait_for("[data-testid=video-call-button]", UI_WAIT)?
         .click()?;
+    // The device dialog comes first; its main button places the call.
+    s.wait_for("[data-testid=device-dialog-submit]", UI_WAIT)?
+        .click()?;
     s.wait_for("[data-testid=call-view]", UI_WAIT)?;
     s.wait_for("[data-testid=call-timer]", UI_WAIT)?;
     // Pictures arrive and move: the same rectangle differs between two moments.

@@ -46,7 +46,10 @@ impl FrameReader {
     pub fn next_frame(&mut self) -> Result<Option<Vec<f32>>, MediaError> {
         let needed_frames = (self.pos + self.step * FRAME_SAMPLES as f64).ceil() as usize + 2;
         while !self.ended && self.raw.len() / self.channels < needed_frames {
-            let mut buf = vec![0.0; 4096 * self.channels];
+            // Exactly what is missing: a live microphone pads a short read with silence, so
+            // asking for more would cut its sound with gaps.
+            let missing = needed_frames - self.raw.len() / self.channels;
+            let mut buf = vec![0.0; missing * self.channels];
             let n = self.source.read(&mut buf)?;
             if n == 0 {
                 self.ended = true;

@@ -9,7 +9,11 @@
 
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -19,6 +23,11 @@ use crate::{AudioSink, AudioSource, DeviceInfo, DeviceKind, MediaError};
 
 /// Most audio a device buffers, in milliseconds, before the oldest goes.
 const MAX_BUFFERED_MS: usize = 200;
+
+/// How often an open device's thread checks that its device is still there. A stream whose
+/// device was unplugged may neither fail nor deliver (PulseAudio kills it quietly), so the
+/// thread looks rather than waits for an error: a loss is seen within this time.
+const PRESENCE_CHECK: Duration = Duration::from_millis(500);
 
 /// Whether a sound system is there to use: on Linux a PulseAudio (or PipeWire-Pulse) server,
 /// elsewhere the platform's audio. Without one, callers pick the synthetic devices rather than
@@ -134,6 +143,10 @@ fn push_bounded(buffer: &Shared, samples: &[f32], max: usize) {
 struct Prepared {
     device: cpal::Device,
     label: String,
+    /// What the user sees (the device's own name).
+    name: String,
+    /// Its id, to check that it is still plugged in.
+    id: Option<cpal::DeviceId>,
     config: cpal::StreamConfig,
     /// Samples the buffer holds at most.
     max: usize,
@@ -149,9 +162,16 @@ fn prepare(id: Option<&str>, input: bool) -> Result<Prepared, MediaError> {
     };
     let config = supported.map_err(device_error(&label))?.config();
     let max = MAX_BUFFERED_MS * config.sample_rate as usize / 1000 * usize::from(config.channels);
+    let name = device
+        .description()
+        .map(|d| d.name().to_owned())
+        .unwrap_or_else(|_| label.clone());
+    let id = device.id().ok();
     Ok(Prepared {
         device,
         label,
+        name,
+        id,
         config,
         max,
         buffer: Arc::default(),
@@ -159,10 +179,13 @@ fn prepare(id: Option<&str>, input: bool) -> Result<Prepared, MediaError> {
 }
 
 /// Builds and plays a stream on a thread of its own, which holds it until the returned sender
-/// is dropped; returns once the stream plays (or with why it could not).
+/// is dropped, and sets `lost` when the device `id` is no longer there; returns once the stream
+/// plays (or with why it could not).
 fn hold_stream(
     name: &str,
     label: String,
+    id: Option<cpal::DeviceId>,
+    lost: Arc<AtomicBool>,
     build: impl FnOnce() -> Result<cpal::Stream, cpal::Error> + Send + 'static,
 ) -> Result<mpsc::Sender<()>, MediaError> {
     let (stop, stopped) = mpsc::channel::<()>();
@@ -179,8 +202,16 @@ fn hold_stream(
                 }
             };
             let _ = ready_tx.send(Ok(()));
-            // Holds the stream until the handle goes.
-            let _ = stopped.recv();
+            // Holds the stream until the handle goes, looking for the device meanwhile.
+            let host = host();
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(PRESENCE_CHECK) {
+                if let Some(id) = &id
+                    && host.device_by_id(id).is_none()
+                {
+                    lost.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
             drop(stream);
         })?;
     ready.recv().map_err(|_| MediaError::Device {
@@ -195,6 +226,8 @@ pub struct Microphone {
     buffer: Shared,
     rate: u32,
     channels: u16,
+    name: String,
+    lost: Arc<AtomicBool>,
     /// Dropping it stops the device's thread (and the stream with it).
     _stop: mpsc::Sender<()>,
 }
@@ -204,13 +237,16 @@ pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
     let Prepared {
         device,
         label,
+        name,
+        id,
         config,
         max,
         buffer,
     } = prepare(id, true)?;
     let (rate, channels) = (config.sample_rate, config.channels);
     let shared = buffer.clone();
-    let stop = hold_stream("confer-microphone", label, move || {
+    let lost = Arc::new(AtomicBool::new(false));
+    let stop = hold_stream("confer-microphone", label, id, lost.clone(), move || {
         device.build_input_stream::<f32, _, _>(
             config,
             move |data, _| push_bounded(&shared, data, max),
@@ -222,8 +258,17 @@ pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
         buffer,
         rate,
         channels,
+        name,
+        lost,
         _stop: stop,
     })
+}
+
+impl Microphone {
+    /// The device's name, as the user sees it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl AudioSource for Microphone {
@@ -235,8 +280,14 @@ impl AudioSource for Microphone {
         self.channels
     }
 
-    /// Whatever was captured, then silence: a microphone never ends.
+    /// Whatever was captured, then silence: a microphone never ends, but it can be unplugged
+    /// ([`MediaError::DeviceLost`]).
     fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(MediaError::DeviceLost {
+                device: self.name.clone(),
+            });
+        }
         let mut b = self.buffer.lock().expect("audio buffer poisoned");
         let n = b.len().min(out.len());
         for (o, s) in out.iter_mut().zip(b.drain(..n)) {
@@ -253,6 +304,8 @@ pub struct Speaker {
     rate: u32,
     channels: u16,
     max: usize,
+    name: String,
+    lost: Arc<AtomicBool>,
     _stop: mpsc::Sender<()>,
 }
 
@@ -261,13 +314,16 @@ pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
     let Prepared {
         device,
         label,
+        name,
+        id,
         config,
         max,
         buffer,
     } = prepare(id, false)?;
     let (rate, channels) = (config.sample_rate, config.channels);
     let shared = buffer.clone();
-    let stop = hold_stream("confer-speaker", label, move || {
+    let lost = Arc::new(AtomicBool::new(false));
+    let stop = hold_stream("confer-speaker", label, id, lost.clone(), move || {
         device.build_output_stream::<f32, _, _>(
             config,
             move |out: &mut [f32], _| {
@@ -287,8 +343,17 @@ pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
         rate,
         channels,
         max,
+        name,
+        lost,
         _stop: stop,
     })
+}
+
+impl Speaker {
+    /// The device's name, as the user sees it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl AudioSink for Speaker {
@@ -301,6 +366,11 @@ impl AudioSink for Speaker {
     }
 
     fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(MediaError::DeviceLost {
+                device: self.name.clone(),
+            });
+        }
         push_bounded(&self.buffer, samples, self.max);
         Ok(())
     }

@@ -9,6 +9,7 @@
 //! machines, and none can be emulated there).
 
 pub mod audio;
+pub mod congestion;
 pub mod device;
 pub mod hardware;
 pub mod jitter;
@@ -36,6 +37,12 @@ pub enum MediaError {
         device: String,
         /// What went wrong.
         reason: String,
+    },
+    /// A device in use went away (unplugged, or its sound server dropped it).
+    #[error("device {device:?} was disconnected")]
+    DeviceLost {
+        /// Its name.
+        device: String,
     },
     /// Parameters out of range (a frame size, a frequency).
     #[error("invalid media parameters: {0}")]

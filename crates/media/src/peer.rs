@@ -25,25 +25,28 @@ use rtc::{
         RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
     },
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use webrtc::{
     media_stream::{
         track_local::{TrackLocal, static_sample::TrackLocalStaticSample},
         track_remote::{TrackRemote, TrackRemoteEvent},
     },
     peer_connection::{
-        MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-        RTCConfigurationBuilder, RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy,
-        RTCPeerConnectionState, RTCSessionDescription, RTCStatsReportEntry, Registry,
-        SettingEngineBuilder, StatsSelector, register_default_interceptors,
+        CongestionFeedback, MediaEngine, PeerConnection, PeerConnectionBuilder,
+        PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceGatheringState, RTCIceServer,
+        RTCIceTransportPolicy, RTCPeerConnectionState, RTCSessionDescription, RTCStatsReportEntry,
+        Registry, SettingEngineBuilder, StatsSelector, configure_congestion_control,
+        configure_rtcp_reports,
     },
 };
 
 use crate::{
-    AudioSink, AudioSource, MediaError, VideoSink, VideoSource,
+    AudioSink, AudioSource, DeviceKind, MediaError, VideoSink, VideoSource,
     audio::{FRAME_SAMPLES, FrameReader, FrameWriter, OpusDecoder, OpusEncoder},
+    congestion::{Estimate, HEADROOM, MIN_VIDEO_KBPS, Published},
+    hardware,
     jitter::{JitterBuffer, Playout},
-    video::{VideoCounters, receive_video, send_video},
+    video::{VideoCounters, VideoSend, receive_video, send_video, unpack},
 };
 
 /// A STUN or TURN server.
@@ -71,8 +74,10 @@ pub struct PeerOptions {
     pub audio_bitrate: i32,
     /// Negotiate video (a video call): both sides then have a video track.
     pub video: bool,
-    /// VP8 bitrate, kilobits per second.
+    /// VP8 bitrate to start from, kilobits per second (the estimate moves it).
     pub video_bitrate_kbps: u32,
+    /// The most the video is given, kilobits per second.
+    pub video_max_kbps: u32,
 }
 
 impl Default for PeerOptions {
@@ -87,6 +92,7 @@ impl Default for PeerOptions {
             audio_bitrate: 32_000,
             video: false,
             video_bitrate_kbps: crate::video::DEFAULT_BITRATE_KBPS,
+            video_max_kbps: crate::video::MAX_BITRATE_KBPS,
         }
     }
 }
@@ -114,6 +120,34 @@ pub struct PeerStats {
     pub video_frames_received: u64,
     /// Video frames decoded.
     pub video_frames_decoded: u64,
+    /// The picture size sent last.
+    pub video_sent_size: Option<(u32, u32)>,
+    /// The picture size received last.
+    pub video_received_size: Option<(u32, u32)>,
+    /// The video encoder's bitrate now, kbit/s.
+    pub video_kbps: u32,
+    /// The send-side bandwidth estimate, kbit/s.
+    pub estimate_kbps: u32,
+}
+
+/// A device that went away during a call, and what took its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceNotice {
+    /// Microphone, speaker or camera.
+    pub kind: DeviceKind,
+    /// The name of the device that went away.
+    pub lost: String,
+    /// The name of the system default now used instead (none: there was none to use, so the
+    /// call goes on with silence).
+    pub now: Option<String>,
+}
+
+/// Devices chosen mid-call, each taken by its pump at its next frame.
+#[derive(Default)]
+struct NextDevices {
+    microphone: Mutex<Option<FrameReader>>,
+    speaker: Mutex<Option<FrameWriter>>,
+    camera: Arc<Mutex<Option<Box<dyn VideoSource>>>>,
 }
 
 /// What a call's media flows between: this side's microphone and camera, and where the other
@@ -180,6 +214,10 @@ pub struct Peer {
     )>,
     video_counters: Arc<VideoCounters>,
     video_bitrate: u32,
+    video_max: u32,
+    estimate: Estimate,
+    next: Arc<NextDevices>,
+    notices: broadcast::Sender<DeviceNotice>,
     gathered: tokio::sync::Mutex<mpsc::Receiver<()>>,
     state: watch::Receiver<RTCPeerConnectionState>,
     tracks: tokio::sync::Mutex<Option<mpsc::Receiver<Arc<dyn TrackRemote>>>>,
@@ -204,9 +242,30 @@ impl Peer {
         media
             .register_default_codecs()
             .map_err(peer_error("codecs"))?;
-        // Receiver and sender reports, NACK and transport-wide congestion feedback.
-        let registry = register_default_interceptors(Registry::new(), &mut media)
-            .map_err(peer_error("interceptors"))?;
+        // Send-side congestion control (GCC over transport-wide feedback from the other side,
+        // with its pacer), then NACK and receiver and sender reports.
+        // The estimate a video bitrate stands for: the audio's and the headroom's shares on top.
+        let audio = f64::from(options.audio_bitrate.max(0));
+        let path_bps = |video_kbps: u32| (f64::from(video_kbps) * 1000.0 + audio) / HEADROOM;
+        // A random SSRC (without one nothing would be sent), chosen first: the estimator counts
+        // the audio's reports.
+        let audio_ssrc = rand::random::<u32>();
+        let (estimator, estimate) = Published::new(
+            rtc::interceptor::Gcc::new(
+                path_bps(options.video_bitrate_kbps),
+                path_bps(MIN_VIDEO_KBPS),
+                path_bps(options.video_max_kbps),
+            ),
+            audio_ssrc,
+        );
+        let registry = configure_congestion_control(
+            Registry::new(),
+            estimator,
+            CongestionFeedback::Twcc,
+            &mut media,
+        )
+        .map_err(peer_error("congestion control"))?;
+        let registry = configure_rtcp_reports(with_bounded_nack(registry, &mut media));
         let config = RTCConfigurationBuilder::new()
             .with_ice_servers(
                 options
@@ -247,15 +306,21 @@ impl Peer {
             .await
             .map_err(peer_error("creating the connection"))?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        let (audio, audio_ssrc) =
-            local_track("audio", RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2)?;
+        let audio = local_track(
+            "audio",
+            RtpCodecKind::Audio,
+            MIME_TYPE_OPUS,
+            48_000,
+            2,
+            audio_ssrc,
+        )?;
         let audio_sender = pc
             .add_track(audio.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(peer_error("adding the audio track"))?;
         let video = if options.video {
-            let (track, ssrc) =
-                local_track("video", RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0)?;
+            let ssrc = rand::random::<u32>();
+            let track = local_track("video", RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, ssrc)?;
             let sender = pc
                 .add_track(track.clone() as Arc<dyn TrackLocal>)
                 .await
@@ -272,6 +337,10 @@ impl Peer {
             video,
             video_counters: Arc::default(),
             video_bitrate: options.video_bitrate_kbps,
+            video_max: options.video_max_kbps,
+            estimate,
+            next: Arc::default(),
+            notices: broadcast::channel(8).0,
             gathered: tokio::sync::Mutex::new(gathered),
             state,
             tracks: tokio::sync::Mutex::new(Some(tracks)),
@@ -372,21 +441,32 @@ impl Peer {
         let mut started = vec![tokio::spawn(send_audio(
             reader,
             OpusEncoder::new(self.bitrate)?,
-            self.audio.clone(),
-            self.audio_ssrc,
-            audio_pt,
-            self.counters.clone(),
+            AudioSend {
+                estimate: self.estimate.clone(),
+                track: self.audio.clone(),
+                ssrc: self.audio_ssrc,
+                payload_type: audio_pt,
+                counters: self.counters.clone(),
+                next: self.next.clone(),
+                notices: self.notices.clone(),
+            },
             self.stop.subscribe(),
         ))];
         if let (Some((track, ssrc, sender)), Some(camera)) = (&self.video, io.camera) {
             let pt = payload_type(sender).await?;
             started.push(tokio::spawn(send_video(
                 camera,
-                track.clone(),
-                *ssrc,
-                pt,
-                self.video_bitrate,
-                self.video_counters.clone(),
+                VideoSend {
+                    track: track.clone(),
+                    ssrc: *ssrc,
+                    payload_type: pt,
+                    start_kbps: self.video_bitrate,
+                    max_kbps: self.video_max,
+                    estimate: Some(self.estimate.clone()),
+                    audio_bps: self.bitrate.max(0) as u32,
+                    counters: self.video_counters.clone(),
+                    next_camera: self.next.camera.clone(),
+                },
                 self.stop.subscribe(),
             )));
         }
@@ -402,8 +482,12 @@ impl Peer {
             tracks,
             writer,
             io.view,
-            self.counters.clone(),
-            self.video_counters.clone(),
+            Receivers {
+                counters: self.counters.clone(),
+                video_counters: self.video_counters.clone(),
+                next: self.next.clone(),
+                notices: self.notices.clone(),
+            },
             self.stop.subscribe(),
         )));
         self.tasks.lock().expect("tasks poisoned").extend(started);
@@ -421,6 +505,30 @@ impl Peer {
         self.video_counters.camera_off.store(off, Ordering::Relaxed);
     }
 
+    /// Speaks into another microphone from the next frame on (the old one is closed).
+    pub fn use_microphone(&self, source: Box<dyn AudioSource>) -> Result<(), MediaError> {
+        let reader = FrameReader::new(source)?;
+        *self.next.microphone.lock().expect("poisoned") = Some(reader);
+        Ok(())
+    }
+
+    /// Plays the other side on another speaker from the next frame on.
+    pub fn use_speaker(&self, sink: Box<dyn AudioSink>) -> Result<(), MediaError> {
+        let writer = FrameWriter::new(sink)?;
+        *self.next.speaker.lock().expect("poisoned") = Some(writer);
+        Ok(())
+    }
+
+    /// Sends another camera from the next frame on (a video call only).
+    pub fn use_camera(&self, camera: Box<dyn VideoSource>) {
+        *self.next.camera.lock().expect("poisoned") = Some(camera);
+    }
+
+    /// Devices that go away during the call, and what replaced them.
+    pub fn device_notices(&self) -> broadcast::Receiver<DeviceNotice> {
+        self.notices.subscribe()
+    }
+
     /// Figures so far.
     pub async fn stats(&self) -> PeerStats {
         let c = &self.counters;
@@ -433,6 +541,10 @@ impl Peer {
             video_frames_sent: self.video_counters.sent.load(Ordering::Relaxed),
             video_frames_received: self.video_counters.received.load(Ordering::Relaxed),
             video_frames_decoded: self.video_counters.decoded.load(Ordering::Relaxed),
+            video_sent_size: unpack(self.video_counters.sent_size.load(Ordering::Relaxed)),
+            video_received_size: unpack(self.video_counters.received_size.load(Ordering::Relaxed)),
+            video_kbps: self.video_counters.target_kbps.load(Ordering::Relaxed) as u32,
+            estimate_kbps: (self.estimate.bps() / 1000.0) as u32,
             ..PeerStats::default()
         };
         let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
@@ -476,15 +588,43 @@ impl Peer {
     }
 }
 
-/// A local track of one codec, with a random SSRC (without one nothing would be sent).
+/// Retransmission of lost video packets on request (NACK), as the default set registers it but
+/// asking at most twice per packet. Unbounded, a receiver asks every 100 ms for a packet still
+/// stuck in the sender's pacer queue, each answer joins that queue, and on a narrow path the
+/// queue fills with retransmissions that hold everything else back.
+fn with_bounded_nack(registry: Registry, media: &mut MediaEngine) -> Registry {
+    use rtc::{
+        interceptor::{NackGeneratorBuilder, NackResponderBuilder, Slot},
+        rtp_transceiver::rtp_sender::{RTCPFeedback, TYPE_RTCP_FB_NACK},
+    };
+    for parameter in ["", "pli"] {
+        media.register_feedback(
+            RTCPFeedback {
+                typ: TYPE_RTCP_FB_NACK.to_owned(),
+                parameter: parameter.to_owned(),
+            },
+            RtpCodecKind::Video,
+        );
+    }
+    registry
+        .with(Slot::NackResponder, NackResponderBuilder::new().build())
+        .with(
+            Slot::NackGenerator,
+            NackGeneratorBuilder::new()
+                .with_max_nacks_per_packet(2)
+                .build(),
+        )
+}
+
+/// A local track of one codec and SSRC.
 fn local_track(
     id: &str,
     kind: RtpCodecKind,
     mime: &str,
     clock_rate: u32,
     channels: u16,
-) -> Result<(Arc<TrackLocalStaticSample>, u32), MediaError> {
-    let ssrc = rand::random::<u32>();
+    ssrc: u32,
+) -> Result<Arc<TrackLocalStaticSample>, MediaError> {
     let track = TrackLocalStaticSample::new(
         Instant::now(),
         MediaStreamTrack::new(
@@ -509,7 +649,7 @@ fn local_track(
         ),
     )
     .map_err(peer_error("creating a track"))?;
-    Ok((Arc::new(track), ssrc))
+    Ok(Arc::new(track))
 }
 
 /// The payload type negotiated for a sender's codec.
@@ -533,10 +673,15 @@ async fn receive_tracks(
     mut tracks: mpsc::Receiver<Arc<dyn TrackRemote>>,
     writer: FrameWriter,
     view: Option<Box<dyn VideoSink>>,
-    counters: Arc<Counters>,
-    video_counters: Arc<VideoCounters>,
+    shared: Receivers,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
+    let Receivers {
+        counters,
+        video_counters,
+        next,
+        notices,
+    } = shared;
     let (mut writer, mut view) = (Some(writer), view);
     let mut receivers = Vec::new();
     loop {
@@ -554,7 +699,7 @@ async fn receive_tracks(
                         track,
                         writer,
                         OpusDecoder::new()?,
-                        counters.clone(),
+                        (counters.clone(), next.clone(), notices.clone()),
                         stop.clone(),
                     )));
                 }
@@ -595,17 +740,73 @@ impl VideoSink for DropFrames {
     }
 }
 
+/// What the audio sender needs besides its source and encoder.
+struct AudioSend {
+    estimate: Estimate,
+    track: Arc<TrackLocalStaticSample>,
+    ssrc: u32,
+    payload_type: u8,
+    counters: Arc<Counters>,
+    next: Arc<NextDevices>,
+    notices: broadcast::Sender<DeviceNotice>,
+}
+
+/// What the receivers share.
+struct Receivers {
+    counters: Arc<Counters>,
+    video_counters: Arc<VideoCounters>,
+    next: Arc<NextDevices>,
+    notices: broadcast::Sender<DeviceNotice>,
+}
+
+/// The system default microphone, opened off the async threads (the sound server is asked),
+/// with its name; none when there is none.
+async fn fallback_microphone() -> (Option<FrameReader>, Option<String>) {
+    let opened = tokio::task::spawn_blocking(|| hardware::open_microphone(None)).await;
+    match opened {
+        Ok(Ok(mic)) => {
+            let name = mic.name().to_owned();
+            match FrameReader::new(Box::new(mic)) {
+                Ok(reader) => (Some(reader), Some(name)),
+                Err(_) => (None, None),
+            }
+        }
+        _ => (None, None),
+    }
+}
+
+/// The system default speaker, as [`fallback_microphone`].
+async fn fallback_speaker() -> (Option<FrameWriter>, Option<String>) {
+    let opened = tokio::task::spawn_blocking(|| hardware::open_speaker(None)).await;
+    match opened {
+        Ok(Ok(speaker)) => {
+            let name = speaker.name().to_owned();
+            match FrameWriter::new(Box::new(speaker)) {
+                Ok(writer) => (Some(writer), Some(name)),
+                Err(_) => (None, None),
+            }
+        }
+        _ => (None, None),
+    }
+}
+
 /// Every 20 ms: one frame from the source, encoded, sent. A source that ends sends silence
 /// (a file played once leaves the line open, quiet).
 async fn send_audio(
     mut reader: FrameReader,
     mut encoder: OpusEncoder,
-    track: Arc<TrackLocalStaticSample>,
-    ssrc: u32,
-    payload_type: u8,
-    counters: Arc<Counters>,
+    send: AudioSend,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
+    let AudioSend {
+        estimate,
+        track,
+        ssrc,
+        payload_type,
+        counters,
+        next,
+        notices,
+    } = send;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let silence = vec![0.0; FRAME_SAMPLES];
@@ -615,8 +816,37 @@ async fn send_audio(
             _ = tick.tick() => {}
             _ = stop.changed() => return Ok(()),
         }
-        let frame = if ended { None } else { reader.next_frame()? };
-        ended |= frame.is_none();
+        if let Some(chosen) = next.microphone.lock().expect("poisoned").take() {
+            reader = chosen;
+            ended = false;
+        }
+        let frame = if ended {
+            None
+        } else {
+            match reader.next_frame() {
+                Ok(Some(frame)) => Some(frame),
+                Ok(None) => {
+                    ended = true;
+                    None
+                }
+                Err(MediaError::DeviceLost { device }) => {
+                    // Unplugged mid-call: the system default takes over (or silence, when
+                    // there is none), and the call says so.
+                    let (fallback, now) = fallback_microphone().await;
+                    let _ = notices.send(DeviceNotice {
+                        kind: DeviceKind::Microphone,
+                        lost: device,
+                        now,
+                    });
+                    match fallback {
+                        Some(r) => reader = r,
+                        None => ended = true,
+                    }
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let muted = counters.muted.load(Ordering::Relaxed);
         let speech = frame.as_deref().filter(|_| !muted);
         let packet = encoder.encode(speech.unwrap_or(&silence))?;
@@ -632,6 +862,7 @@ async fn send_audio(
         {
             Ok(()) => {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
+                estimate.audio_sent();
             }
             // The connection closed under us: the call is ending.
             Err(e) => {
@@ -648,7 +879,11 @@ async fn receive_audio(
     track: Arc<dyn TrackRemote>,
     mut writer: FrameWriter,
     mut decoder: OpusDecoder,
-    counters: Arc<Counters>,
+    (counters, next, notices): (
+        Arc<Counters>,
+        Arc<NextDevices>,
+        broadcast::Sender<DeviceNotice>,
+    ),
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
     // Two frames (40 ms) of depth: enough for loopback and a LAN; the jitter figure tells when
@@ -679,6 +914,10 @@ async fn receive_audio(
                 None => break,
             },
             _ = tick.tick() => {
+                if let Some(chosen) = next.speaker.lock().expect("poisoned").take() {
+                    let mut old = std::mem::replace(&mut writer, chosen);
+                    old.finish()?;
+                }
                 let frame = match buffer.pop() {
                     Playout::Idle => None,
                     Playout::Packet(p) => match decoder.decode(&p) {
@@ -695,7 +934,23 @@ async fn receive_audio(
                             *first = Some(Instant::now());
                         }
                     }
-                    writer.write(&frame)?;
+                    match writer.write(&frame) {
+                        Ok(()) => {}
+                        Err(MediaError::DeviceLost { device }) => {
+                            let (fallback, now) = fallback_speaker().await;
+                            let _ = notices.send(DeviceNotice {
+                                kind: DeviceKind::Speaker,
+                                lost: device,
+                                now,
+                            });
+                            // No speaker left: the other side is not heard until one is chosen.
+                            writer = match fallback {
+                                Some(w) => w,
+                                None => FrameWriter::new(Box::new(crate::synthetic::NullSink))?,
+                            };
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             }
             _ = stop.changed() => break,
