@@ -140,6 +140,17 @@ pub async fn set_call_controls(
     Ok(())
 }
 
+/// Remembers the chosen call devices and, in a call, switches to them at once.
+#[tauri::command]
+pub async fn use_call_devices(
+    state: State<'_, AppState>,
+    microphone: Option<String>,
+    speaker: Option<String>,
+    camera: Option<String>,
+) -> Result<(), UiError> {
+    Ok(phone(&state)?.use_devices(microphone, speaker, camera)?)
+}
+
 /// The call in progress, if any (for a window that opens during one).
 #[tauri::command]
 pub async fn current_call(

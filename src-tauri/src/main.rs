@@ -138,6 +138,7 @@ fn main() {
             commands::decline_call,
             commands::hang_up,
             commands::set_call_controls,
+            commands::use_call_devices,
             commands::current_call,
             commands::frame_socket,
             commands::devices,

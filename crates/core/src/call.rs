@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use confer_media::{
     AudioSink, AudioSource, MediaError, VideoSink, VideoSource,
-    peer::{IceServer, MediaIo, Peer, PeerOptions, PeerStats},
+    peer::{DeviceNotice, IceServer, MediaIo, Peer, PeerOptions, PeerStats},
 };
 use confer_proto::{CallEnd, CallInfo, CallSignal, Event};
 use tokio::sync::broadcast;
@@ -296,6 +296,26 @@ impl ActiveCall {
     /// Current media figures.
     pub async fn stats(&self) -> PeerStats {
         self.peer.stats().await
+    }
+
+    /// Speaks into another microphone from now on.
+    pub fn use_microphone(&self, source: Box<dyn AudioSource>) -> Result<(), CoreError> {
+        self.peer.use_microphone(source).map_err(media_error)
+    }
+
+    /// Plays the other side on another speaker from now on.
+    pub fn use_speaker(&self, sink: Box<dyn AudioSink>) -> Result<(), CoreError> {
+        self.peer.use_speaker(sink).map_err(media_error)
+    }
+
+    /// Sends another camera from now on (a video call).
+    pub fn use_camera(&self, camera: Box<dyn VideoSource>) {
+        self.peer.use_camera(camera);
+    }
+
+    /// Devices unplugged during the call, and the defaults that took their place.
+    pub fn device_notices(&self) -> tokio::sync::broadcast::Receiver<DeviceNotice> {
+        self.peer.device_notices()
     }
 
     /// Hangs up (unless the other side did) and closes the media; returns the figures.

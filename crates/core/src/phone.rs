@@ -18,7 +18,7 @@ use confer_media::{
 };
 use confer_proto::{CallEnd, CallInfo, Event};
 use serde::Serialize;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use ts_rs::TS;
 
 use crate::{
@@ -76,6 +76,37 @@ pub struct CallView {
     pub rtt_ms: Option<f64>,
     /// Share of the other side's audio lost, percent.
     pub loss_pct: Option<f64>,
+    /// The last device unplugged during the call, and what took its place.
+    pub device_change: Option<DeviceChange>,
+}
+
+/// A device unplugged during a call, and the system default that took its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeviceChange {
+    /// `microphone`, `speaker` or `camera`.
+    pub kind: String,
+    /// The name of the device that went.
+    pub lost: String,
+    /// The name of the default now used (none: there is none; the call goes on without).
+    pub now: Option<String>,
+}
+
+impl From<confer_media::peer::DeviceNotice> for DeviceChange {
+    fn from(n: confer_media::peer::DeviceNotice) -> Self {
+        Self {
+            kind: kind_name(n.kind).to_owned(),
+            lost: n.lost,
+            now: n.now,
+        }
+    }
+}
+
+fn kind_name(kind: confer_media::DeviceKind) -> &'static str {
+    match kind {
+        confer_media::DeviceKind::Microphone => "microphone",
+        confer_media::DeviceKind::Speaker => "speaker",
+        confer_media::DeviceKind::Camera => "camera",
+    }
 }
 
 /// What the UI asks of a call in progress.
@@ -90,6 +121,8 @@ struct Current {
     /// The ringing call's description (to accept it).
     ringing: Option<CallInfo>,
     control: Option<watch::Sender<Control>>,
+    /// Devices chosen during the call.
+    devices: Option<mpsc::UnboundedSender<DeviceSettings>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -168,6 +201,7 @@ impl Phone {
             camera_off: false,
             rtt_ms: None,
             loss_pct: None,
+            device_change: None,
         };
         self.run(view.clone(), None)?;
         Ok(view)
@@ -231,6 +265,28 @@ impl Phone {
         }
     }
 
+    /// Remembers the devices chosen (microphone, speaker, camera) and, in a call, switches to
+    /// them at once.
+    pub fn use_devices(
+        &self,
+        microphone: Option<String>,
+        speaker: Option<String>,
+        camera: Option<String>,
+    ) -> Result<(), CoreError> {
+        let cache = &self.client.inner.cache;
+        let mut settings = cache.device_settings()?;
+        settings.microphone = microphone;
+        settings.speaker = speaker;
+        settings.camera = camera;
+        cache.set_device_settings(&settings)?;
+        if let Some(c) = self.current.lock().expect("phone poisoned").as_ref()
+            && let Some(devices) = &c.devices
+        {
+            let _ = devices.send(settings);
+        }
+        Ok(())
+    }
+
     /// Starts the call task: places (no `info`) or accepts (`info`) and talks until the end.
     fn run(&self, view: CallView, info: Option<CallInfo>) -> Result<(), CoreError> {
         let mut current = self.current.lock().expect("phone poisoned");
@@ -246,6 +302,7 @@ impl Phone {
             muted: false,
             camera_off: view.camera_off,
         });
+        let (devices, chosen) = mpsc::unbounded_channel();
         emit(&self.client, &view);
         let task = tokio::spawn(call_task(
             self.client.clone(),
@@ -254,48 +311,60 @@ impl Phone {
             view.clone(),
             info,
             media,
-            controls,
+            (controls, chosen),
         ));
         *current = Some(Current {
             view,
             ringing: None,
             control: Some(control),
+            devices: Some(devices),
             task: Some(task),
         });
         Ok(())
     }
 }
 
+/// The profile's microphone (a synthetic one, the chosen device, else the system default, else
+/// the test tone: the app never fails for lack of a sound card).
+fn open_microphone(settings: &DeviceSettings) -> Box<dyn AudioSource> {
+    let tone =
+        || Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone")) as Box<dyn AudioSource>;
+    if is_synthetic(&settings.microphone) || !hardware::available() {
+        return tone();
+    }
+    match hardware::open_microphone(settings.microphone.as_deref()) {
+        Ok(mic) => Box::new(mic),
+        Err(e) => {
+            tracing::warn!(error = %e, "the chosen microphone is missing; the default is used");
+            match hardware::open_microphone(None) {
+                Ok(mic) => Box::new(mic),
+                Err(_) => tone(),
+            }
+        }
+    }
+}
+
+/// The profile's speaker, as [`open_microphone`] (nothing plays without one).
+fn open_speaker(settings: &DeviceSettings) -> Box<dyn AudioSink> {
+    if is_synthetic(&settings.speaker) || !hardware::available() {
+        return Box::new(NullSink);
+    }
+    match hardware::open_speaker(settings.speaker.as_deref()) {
+        Ok(speaker) => Box::new(speaker),
+        Err(_) => match hardware::open_speaker(None) {
+            Ok(speaker) => Box::new(speaker),
+            Err(_) => Box::new(NullSink),
+        },
+    }
+}
+
+fn is_synthetic(id: &Option<String>) -> bool {
+    id.as_deref().is_some_and(|i| i.starts_with("synthetic:"))
+}
+
 /// The devices of a call from the profile's choices, falling back on what exists.
 fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> CallMedia {
-    let synthetic =
-        |id: &Option<String>| id.as_deref().is_some_and(|i| i.starts_with("synthetic:"));
-    let source: Box<dyn AudioSource> = if synthetic(&settings.microphone) {
-        Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone"))
-    } else {
-        match hardware::available()
-            .then(|| hardware::open_microphone(settings.microphone.as_deref()))
-        {
-            Some(Ok(mic)) => Box::new(mic),
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "the chosen microphone is missing; the default is used");
-                match hardware::open_microphone(None) {
-                    Ok(mic) => Box::new(mic),
-                    Err(_) => Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone")),
-                }
-            }
-            None => Box::new(ToneSource::new(440.0, 0.3).expect("a valid tone")),
-        }
-    };
-    let sink: Box<dyn AudioSink> =
-        match hardware::available().then(|| hardware::open_speaker(settings.speaker.as_deref())) {
-            Some(Ok(speaker)) => Box::new(speaker),
-            _ => match hardware::available().then(|| hardware::open_speaker(None)) {
-                Some(Ok(speaker)) => Box::new(speaker),
-                _ => Box::new(NullSink),
-            },
-        };
-    // No camera support yet beyond the test pattern (nokhwa comes next): a video call sends it.
+    // No camera support yet beyond the test pattern: a video call sends it.
     let camera: Option<Box<dyn VideoSource>> = camera.then(|| {
         Box::new(SelfView {
             camera: Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")),
@@ -303,8 +372,8 @@ fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> C
         }) as Box<dyn VideoSource>
     });
     CallMedia {
-        source,
-        sink,
+        source: open_microphone(settings),
+        sink: open_speaker(settings),
         camera,
         view: Some(Box::new(frames.sink(FrameStream::Remote))),
         relay_only: false,
@@ -363,12 +432,14 @@ async fn listen(client: Arc<Client>, current: Arc<Mutex<Option<Current>>>) {
                     camera_off: false,
                     rtt_ms: None,
                     loss_pct: None,
+                    device_change: None,
                 };
                 emit(&client, &view);
                 *cur = Some(Current {
                     view,
                     ringing: Some(call),
                     control: None,
+                    devices: None,
                     task: None,
                 });
             }
@@ -409,7 +480,10 @@ async fn call_task(
     mut view: CallView,
     info: Option<CallInfo>,
     media: CallMedia,
-    mut controls: watch::Receiver<Control>,
+    (mut controls, mut chosen): (
+        watch::Receiver<Control>,
+        mpsc::UnboundedReceiver<DeviceSettings>,
+    ),
 ) {
     // The id of a call placed from here, once the server gave it (to hang it up early).
     let placed = std::sync::atomic::AtomicU64::new(view.id);
@@ -456,6 +530,7 @@ async fn call_task(
         view.phase = CallPhase::Active;
         view.started_at = Some(crate::now_ms());
         set_view(&client, &current, &view);
+        let mut notices = call.device_notices();
         loop {
             let control = *controls.borrow_and_update();
             match control {
@@ -476,6 +551,22 @@ async fn call_task(
                     set_view(&client, &current, &view);
                 }
                 r = controls.changed() => if r.is_err() { break },
+                Some(settings) = chosen.recv() => {
+                    // Opening asks the sound system: off the async threads.
+                    let opened = tokio::task::spawn_blocking(move || {
+                        (open_microphone(&settings), open_speaker(&settings))
+                    })
+                    .await;
+                    if let Ok((source, sink)) = opened
+                        && let Err(e) = call.use_microphone(source).and(call.use_speaker(sink))
+                    {
+                        tracing::warn!(error = %e, "the chosen devices could not be used");
+                    }
+                }
+                Ok(notice) = notices.recv() => {
+                    view.device_change = Some(notice.into());
+                    set_view(&client, &current, &view);
+                }
             }
         }
         if let Err(e) = call.finish(&client).await {
@@ -518,12 +609,7 @@ pub fn devices() -> Vec<DeviceEntry> {
         .map(|d| DeviceEntry {
             id: d.id,
             name: d.name,
-            kind: match d.kind {
-                confer_media::DeviceKind::Microphone => "microphone",
-                confer_media::DeviceKind::Speaker => "speaker",
-                confer_media::DeviceKind::Camera => "camera",
-            }
-            .to_owned(),
+            kind: kind_name(d.kind).to_owned(),
             synthetic: d.synthetic,
         })
         .collect()

@@ -9,7 +9,7 @@ use crate::{
     About, CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings,
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
     device_test::LevelReading,
-    phone::{CallPhase, CallView, DeviceEntry},
+    phone::{CallPhase, CallView, DeviceChange, DeviceEntry},
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -34,6 +34,7 @@ pub fn typescript_bindings() -> String {
         Meetings::decl(),
         CallPhase::decl(),
         CallView::decl(),
+        DeviceChange::decl(),
         DeviceEntry::decl(),
         LevelReading::decl(),
     ] {

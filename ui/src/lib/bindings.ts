@@ -1579,7 +1579,25 @@ rtt_ms: number | null,
 /**
  * Share of the other side's audio lost, percent.
  */
-loss_pct: number | null, };
+loss_pct: number | null, 
+/**
+ * The last device unplugged during the call, and what took its place.
+ */
+device_change: DeviceChange | null, };
+
+export type DeviceChange = { 
+/**
+ * `microphone`, `speaker` or `camera`.
+ */
+kind: string, 
+/**
+ * The name of the device that went.
+ */
+lost: string, 
+/**
+ * The name of the default now used (none: there is none; the call goes on without).
+ */
+now: string | null, };
 
 export type DeviceEntry = { 
 /**
