@@ -773,11 +773,7 @@ fn list_devices(json: bool) -> Result<(), Failure> {
     let mut all = confer_media::hardware::devices();
     all.extend(confer_media::synthetic::devices());
     for d in all {
-        let kind = match d.kind {
-            confer_media::DeviceKind::Microphone => "microphone",
-            confer_media::DeviceKind::Speaker => "speaker",
-            confer_media::DeviceKind::Camera => "camera",
-        };
+        let kind = device_kind(d.kind);
         if json {
             let value = serde_json::json!({
                 "id": d.id, "name": d.name, "kind": kind, "synthetic": d.synthetic,
@@ -898,8 +894,56 @@ fn call_media(
     })
 }
 
+/// Talks for `seconds` (or until the other side hangs up), saying on stderr when the call is
+/// up (scripts wait for that line) and when a device is unplugged and what replaced it.
+async fn talk(
+    call: &mut confer_core::call::ActiveCall,
+    seconds: u64,
+) -> Vec<confer_media::peer::DeviceNotice> {
+    let mut notices = call.device_notices();
+    let mut changes = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    eprintln!("call connected");
+    while call.ended_by_peer().is_none() {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        tokio::select! {
+            () = call.talk(left) => {}
+            Ok(notice) = notices.recv() => {
+                let kind = device_kind(notice.kind);
+                match &notice.now {
+                    Some(now) => eprintln!(
+                        "the {kind} {:?} was disconnected; using {now:?} now",
+                        notice.lost
+                    ),
+                    None => eprintln!(
+                        "the {kind} {:?} was disconnected; no other {kind} is available",
+                        notice.lost
+                    ),
+                }
+                changes.push(notice);
+            }
+        }
+    }
+    changes
+}
+
+fn device_kind(kind: confer_media::DeviceKind) -> &'static str {
+    match kind {
+        confer_media::DeviceKind::Microphone => "microphone",
+        confer_media::DeviceKind::Speaker => "speaker",
+        confer_media::DeviceKind::Camera => "camera",
+    }
+}
+
 /// Prints a call's figures: one JSON object with `--json`, else a line for people.
-fn report_call(report: confer_core::call::CallReport, json: bool) {
+fn report_call(
+    report: confer_core::call::CallReport,
+    changes: &[confer_media::peer::DeviceNotice],
+    json: bool,
+) {
     let m = &report.media;
     if json {
         let value = serde_json::json!({
@@ -914,6 +958,17 @@ fn report_call(report: confer_core::call::CallReport, json: bool) {
             "video_frames_received": m.video_frames_received,
             "video_frames_decoded": m.video_frames_decoded,
             "ended_by_peer": report.ended_by_peer,
+            "video_sent_size": m.video_sent_size,
+            "video_received_size": m.video_received_size,
+            "video_kbps": m.video_kbps,
+            "device_changes": changes
+                .iter()
+                .map(|c| serde_json::json!({
+                    "kind": device_kind(c.kind),
+                    "lost": c.lost,
+                    "now": c.now,
+                }))
+                .collect::<Vec<_>>(),
         });
         say!("{value}");
     } else {
@@ -950,8 +1005,8 @@ async fn command(
             let conversation = client.conversation_for(&peer).await?;
             let call_media = call_media(&media, video, ice == Ice::Relay)?;
             let mut call = client.call(conversation, video, call_media).await?;
-            call.talk(Duration::from_secs(media.seconds)).await;
-            report_call(call.finish(client).await?, media.json);
+            let changes = talk(&mut call, media.seconds).await;
+            report_call(call.finish(client).await?, &changes, media.json);
             Ok(())
         }
         Command::Answer {
@@ -973,8 +1028,8 @@ async fn command(
             // Pictures go out only in a video call, and only when asked for.
             let call_media = call_media(&media, video && ringing.video, false)?;
             let mut call = client.accept(ringing, call_media).await?;
-            call.talk(Duration::from_secs(media.seconds)).await;
-            report_call(call.finish(client).await?, media.json);
+            let changes = talk(&mut call, media.seconds).await;
+            report_call(call.finish(client).await?, &changes, media.json);
             Ok(())
         }
         Command::Send {

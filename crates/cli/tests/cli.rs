@@ -1253,6 +1253,138 @@ fn a_call_carries_a_tone_from_a_real_pulseaudio_microphone() {
         ratio > 20.0,
         "Bob hears the tone Alice's room plays: ratio {ratio}"
     );
+    // Heard whole, not in bursts cut by silence.
+    let gaps = silent_stretches(&heard);
+    assert_eq!(gaps, 0, "silent 100 ms stretches in the second half");
+}
+
+/// 100 ms stretches of the recording's second half that are near silence.
+fn silent_stretches(path: &Path) -> usize {
+    let wav = confer_media::wav::Wav::read(path).unwrap();
+    let tail = &wav.samples[wav.samples.len() / 2..];
+    tail.chunks_exact(wav.sample_rate as usize / 10)
+        .filter(|w| (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt() < 0.02)
+        .count()
+}
+
+/// The id `confer-cli devices` gives the `kind` device whose id or name mentions `what`.
+fn device_id(pulse: &confer_testkit::PulseServer, kind: &str, what: &str) -> String {
+    let out = Command::new(CLI)
+        .args(["devices", "--json"])
+        .envs(pulse.env())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|d| {
+            d["kind"] == kind
+                && (d["id"].as_str().unwrap().contains(what)
+                    || d["name"].as_str().unwrap().contains(what))
+        })
+        .unwrap_or_else(|| panic!("no {kind} for {what} in:\n{text}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn an_unplugged_microphone_and_speaker_give_way_to_the_default_mid_call() {
+    // Two sound cards: the room (the default) hears 440 Hz, the headset 880 Hz.
+    let pulse = confer_testkit::PulseServer::start(&["room", "headset"]).unwrap();
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (low, high) = (dir.path().join("440.wav"), dir.path().join("880.wav"));
+    tone_file(&low, 440.0, 40.0);
+    tone_file(&high, 880.0, 40.0);
+    let heard = dir.path().join("bob-heard.wav");
+    let headset_mic = device_id(&pulse, "microphone", "headset");
+    let headset_speaker = device_id(&pulse, "speaker", "headset");
+    assert_ne!(headset_mic, headset_speaker);
+
+    let mut answer = p.cli(&server.url(), "bob");
+    answer
+        .args(["answer", "--from", "alice", "--seconds", "30"])
+        .arg("--record")
+        .arg(&heard)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut answer = ringable(answer);
+    let mut players = [
+        pulse.play("room", &low).unwrap(),
+        pulse.play("headset", &high).unwrap(),
+    ];
+    let mut call = p.cli(&server.url(), "alice");
+    call.args(["call", "bob", "--seconds", "8", "--json"])
+        .args(["--microphone", &headset_mic, "--speaker", &headset_speaker])
+        .envs(pulse.env())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut call = call.spawn().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let err = call.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |what: &str| loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no line with {what:?} from alice"));
+        if line.contains(what) {
+            return line;
+        }
+    };
+    wait_for("call connected");
+    // The headset is unplugged: its sink and the microphone that listens to it go together
+    // (its player stops first, or the sound server would move it to the room).
+    let _ = players[1].kill();
+    let _ = players[1].wait();
+    let modules = pulse.pactl(&["list", "short", "modules"]).unwrap();
+    let modules = String::from_utf8(modules.stdout).unwrap();
+    let headset = modules
+        .lines()
+        .find(|l| l.contains("sink_name=headset"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the headset's module")
+        .to_owned();
+    assert!(
+        pulse
+            .pactl(&["unload-module", &headset])
+            .unwrap()
+            .status
+            .success()
+    );
+    let mut notices = [wait_for("was disconnected"), wait_for("was disconnected")];
+    notices.sort();
+    assert!(
+        notices[0].starts_with("the microphone") && notices[0].contains("using"),
+        "{notices:?}"
+    );
+    assert!(
+        notices[1].starts_with("the speaker") && notices[1].contains("using"),
+        "{notices:?}"
+    );
+    let out = call.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = report["device_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{report}");
+    assert!(changes.iter().all(|c| c["now"].is_string()), "{report}");
+    assert!(answer.wait().unwrap().success());
+    for player in &mut players {
+        let _ = player.kill();
+        let _ = player.wait();
+    }
+    // After the headset went, Bob hears the room's microphone.
+    let ratio = tone_ratio(&heard, 440.0, 880.0);
+    assert!(
+        ratio > 20.0,
+        "Bob hears the room after the switch: ratio {ratio}"
+    );
+    assert_eq!(silent_stretches(&heard), 0, "the room is heard whole");
 }
 
 #[test]

@@ -674,6 +674,10 @@ impl PulseServer {
     pub fn play(&self, sink: &str, wav: &Path) -> Result<Child> {
         Ok(Command::new("paplay")
             .arg(format!("--device={sink}"))
+            // A null sink renders in blocks as long as its clients allow (up to seconds): a
+            // low-latency player keeps them short, as a sound card's would be, so its monitor
+            // delivers a steady stream rather than bursts.
+            .arg("--latency-msec=20")
             .arg(wav)
             .envs(self.env())
             .stdin(Stdio::null())
