@@ -166,3 +166,61 @@ async fn video_frames_arrive_decoded_and_never_freeze() {
         t += Duration::from_millis(500);
     }
 }
+
+#[tokio::test]
+async fn a_microphone_and_speaker_chosen_mid_call_are_used_from_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first.wav"), dir.path().join("second.wav"));
+    let a = Peer::new(loopback()).await.unwrap();
+    let b = Peer::new(loopback()).await.unwrap();
+    let offer = a.offer().await.unwrap();
+    let answer = b.answer(&offer).await.unwrap();
+    a.accept(&answer).await.unwrap();
+    a.connected(Duration::from_secs(10)).await.unwrap();
+    b.connected(Duration::from_secs(10)).await.unwrap();
+    let (ra, rb) = tokio::join!(
+        a.start(MediaIo {
+            source: Box::new(ToneSource::new(440.0, 0.5).unwrap()),
+            sink: Box::new(NullSink),
+            camera: None,
+            view: None,
+        }),
+        b.start(MediaIo {
+            source: Box::new(ToneSource::new(660.0, 0.5).unwrap()),
+            sink: Box::new(WavSink::create(first.clone(), SAMPLE_RATE, 1)),
+            camera: None,
+            view: None,
+        })
+    );
+    ra.unwrap();
+    rb.unwrap();
+    let heard = |n: u64| {
+        let b = &b;
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+            while b.stats().await.packets_received < n {
+                assert!(tokio::time::Instant::now() < deadline, "B hears nothing");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    heard(50).await;
+    // A picks another microphone; B another speaker (the first one's file is completed).
+    a.use_microphone(Box::new(ToneSource::new(880.0, 0.5).unwrap()))
+        .unwrap();
+    b.use_speaker(Box::new(WavSink::create(second.clone(), SAMPLE_RATE, 1)))
+        .unwrap();
+    heard(150).await;
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    let (at, off) = tone_ratio(&first, 440.0, 880.0);
+    assert!(
+        at > 20.0 * off,
+        "the first speaker heard the first microphone"
+    );
+    let (at, off) = tone_ratio(&second, 880.0, 440.0);
+    assert!(
+        at > 20.0 * off,
+        "the second speaker hears the second microphone"
+    );
+}
