@@ -806,6 +806,12 @@ export class FakeBackend implements Backend {
     this.emitCall();
   }
 
+  async useCallDevices(microphone: string | null, speaker: string | null, camera: string | null): Promise<void> {
+    this.guard("useCallDevices", microphone, speaker, camera);
+    // Saved in the profile's settings; a call going on switches to them and goes on as it was.
+    this.settingsValue = { ...this.settingsValue, device: { ...this.settingsValue.device, microphone, speaker, camera } };
+  }
+
   async currentCall(): Promise<CallView | null> {
     this.guard("currentCall");
     return this.call ? clone(this.call) : null;
@@ -1066,6 +1072,15 @@ export class FakeBackend implements Backend {
     if (!c || c.phase === "ended") throw new Error("no call going on");
     c.rtt_ms = rttMs;
     c.loss_pct = lossPct;
+    this.emitCall();
+  }
+
+  /** A device (by name) was unplugged during the call; the call goes on with `now`, the
+   * system's default (null: none left, the call goes on without). */
+  deviceChanged(kind: "microphone" | "speaker" | "camera", lost: string, now: string | null): void {
+    const c = this.call;
+    if (!c || c.phase === "ended") throw new Error("no call going on");
+    c.device_change = { kind, lost, now };
     this.emitCall();
   }
 
@@ -1343,6 +1358,7 @@ export class FakeBackend implements Backend {
       camera_off: false,
       rtt_ms: null,
       loss_pct: null,
+      device_change: null,
     };
   }
 

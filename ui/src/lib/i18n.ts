@@ -153,6 +153,18 @@ export interface CallWords {
   save: string;
   cancel: string;
   devicesFailed: (error: string) => string;
+  /** The call view's devices menu (its button and the menu): the microphone and speaker used. */
+  deviceMenu: string;
+  /** The devices chosen in the call could not be used. */
+  switchFailed: (error: string) => string;
+  /** A device unplugged during the call (by name), and the default now used instead (`now`), or
+   * none left: one pair per kind, for the languages whose words agree with it. */
+  microphoneSwitched: (lost: string, now: string) => string;
+  microphoneGone: (lost: string) => string;
+  speakerSwitched: (lost: string, now: string) => string;
+  speakerGone: (lost: string) => string;
+  cameraSwitched: (lost: string, now: string) => string;
+  cameraGone: (lost: string) => string;
 }
 
 /** A number as the language writes it: 0.5, 0,5. */
@@ -377,6 +389,14 @@ const en: Catalogue = {
     save: "Save",
     cancel: "Cancel",
     devicesFailed: (e) => `Could not list the devices: ${e}`,
+    deviceMenu: "Devices",
+    switchFailed: (e) => `Could not switch the devices: ${e}`,
+    microphoneSwitched: (lost, now) => `Your microphone “${lost}” was disconnected. Using “${now}”.`,
+    microphoneGone: (lost) => `Your microphone “${lost}” was disconnected. No other microphone is available.`,
+    speakerSwitched: (lost, now) => `Your speaker “${lost}” was disconnected. Using “${now}”.`,
+    speakerGone: (lost) => `Your speaker “${lost}” was disconnected. No other speaker is available.`,
+    cameraSwitched: (lost, now) => `Your camera “${lost}” was disconnected. Using “${now}”.`,
+    cameraGone: (lost) => `Your camera “${lost}” was disconnected. No other camera is available.`,
   },
 };
 
@@ -601,6 +621,14 @@ const fr: Catalogue = {
     save: "Enregistrer",
     cancel: "Annuler",
     devicesFailed: (e) => `Impossible de lister les périphériques : ${e}`,
+    deviceMenu: "Périphériques",
+    switchFailed: (e) => `Impossible de changer de périphérique : ${e}`,
+    microphoneSwitched: (lost, now) => `Votre micro « ${lost} » a été débranché. Utilisation de « ${now} ».`,
+    microphoneGone: (lost) => `Votre micro « ${lost} » a été débranché. Aucun autre micro n'est disponible.`,
+    speakerSwitched: (lost, now) => `Votre haut-parleur « ${lost} » a été débranché. Utilisation de « ${now} ».`,
+    speakerGone: (lost) => `Votre haut-parleur « ${lost} » a été débranché. Aucun autre haut-parleur n'est disponible.`,
+    cameraSwitched: (lost, now) => `Votre caméra « ${lost} » a été débranchée. Utilisation de « ${now} ».`,
+    cameraGone: (lost) => `Votre caméra « ${lost} » a été débranchée. Aucune autre caméra n'est disponible.`,
   },
 };
 

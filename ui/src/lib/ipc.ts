@@ -119,6 +119,9 @@ export interface Backend {
   hangUp(): Promise<void>;
   /** Mutes this side's microphone, turns its camera off (or back on). */
   setCallControls(muted: boolean, cameraOff: boolean): Promise<void>;
+  /** Saves the devices calls use in this device's settings (null: the system's default) and,
+   * during a call, switches the call to them at once. */
+  useCallDevices(microphone: string | null, speaker: string | null, camera: string | null): Promise<void>;
   /** The call in progress, if any (for a window that opens during one). */
   currentCall(): Promise<CallView | null>;
   /** A one-time `ws://127.0.0.1:PORT/frames?token=…` URL of the socket carrying the call's
@@ -218,6 +221,7 @@ const tauriBackend: Backend = {
   declineCall: (id) => call("decline_call", { call: id }),
   hangUp: () => call("hang_up"),
   setCallControls: (muted, cameraOff) => call("set_call_controls", { muted, cameraOff }),
+  useCallDevices: (microphone, speaker, camera) => call("use_call_devices", { microphone, speaker, camera }),
   currentCall: () => call("current_call"),
   frameSocket: () => call("frame_socket"),
   devices: () => call("devices"),

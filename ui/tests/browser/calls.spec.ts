@@ -1,5 +1,6 @@
 // Calls in Chromium: the header's buttons and the devices dialog before the call, the incoming
-// call and the call view from the keyboard, axe-core on each, and the call's pictures drawn with WebGL from frames pushed through a
+// call and the call view (its devices menu, the notice of a device unplugged) from the keyboard,
+// axe-core on each, and the call's pictures drawn with WebGL from frames pushed through a
 // stand-in for the frame socket (the fake backend has no desktop behind it).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,6 +133,62 @@ describe("calls", () => {
       await until(page, () => !document.querySelector("[data-testid=call-view]"), "the call view gone");
       // Back in the chat, on the button that placed the call.
       expect(await focused(page)).toBe("Call bob");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the call view's devices menu and the notice of an unplugged device, from the keyboard; axe on each", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:3" });
+    try {
+      await signIn(page);
+      await openConversation(page, "bob");
+      await standInSocket(page);
+      await page.getByRole("button", { name: "Call bob", exact: true }).click();
+      await page.getByRole("dialog", { name: "Call bob" }).getByRole("button", { name: "Call", exact: true }).click();
+      const view = page.locator("[data-testid=call-view]");
+      await view.waitFor();
+      await page.evaluate(() => window.fake.callAnswered());
+      await until(page, () => (document.querySelector("[data-testid=call-view]") as HTMLElement)?.dataset.phase === "active", "the talk");
+      expect(await focused(page)).toBe("Mute");
+
+      // Mute, then the devices menu's button.
+      await page.keyboard.press("Tab");
+      expect(await focused(page)).toBe("Devices");
+      await page.keyboard.press("Enter");
+      const menu = page.getByRole("menu", { name: "Devices" });
+      await menu.waitFor();
+      expect(await focused(page)).toBe("System default");
+      await expectAccessible(page, "call view's devices menu", { strict: true });
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("ArrowDown");
+      expect(await focused(page)).toBe("USB Headset Mono");
+      await page.keyboard.press("Enter");
+      await until(page, () => !document.querySelector("[role=menu]"), "the menu closed");
+      expect(await focused(page)).toBe("Devices");
+      expect(await calls(page, "useCallDevices")).toEqual([["pulse:usb-headset-source", null, null]]);
+
+      // Escape closes it, back on its button.
+      await page.keyboard.press("Enter");
+      await menu.waitFor();
+      expect(await focused(page)).toBe("USB Headset Mono");
+      await page.keyboard.press("Escape");
+      await until(page, () => !document.querySelector("[role=menu]"), "the menu closed by Escape");
+      expect(await focused(page)).toBe("Devices");
+      expect(await view.getAttribute("data-phase")).toBe("active");
+
+      // The headset unplugged: the notice, read out politely, then dismissed.
+      await page.evaluate(() => window.fake.deviceChanged("microphone", "USB Headset Mono", "Built-in Audio Analog Stereo"));
+      await until(page, () => !!document.querySelector("[data-testid=device-notice]")?.textContent, "the notice");
+      const notice = page.locator("[data-testid=device-notice]");
+      expect(await notice.getAttribute("role")).toBe("status");
+      expect(await notice.textContent()).toBe("Your microphone “USB Headset Mono” was disconnected. Using “Built-in Audio Analog Stereo”.");
+      await expectAccessible(page, "call view with a device notice", { strict: true });
+      await page.getByRole("button", { name: "Dismiss" }).focus();
+      await page.keyboard.press("Enter");
+      await until(page, () => document.querySelector("[data-testid=device-notice]")?.textContent === "", "the notice dismissed");
+      expect(await focused(page)).toBe("Mute");
       expect(errors).toEqual([]);
     } finally {
       await close();

@@ -7,7 +7,7 @@ import type { FakeBackend } from "../../../tests/fake-backend";
 import { FakeSocket, wireFrame } from "../../../tests/frames";
 import { settle, signedIn } from "../../../tests/helpers";
 import Timeline from "../timeline/Timeline.svelte";
-import { callQuality, calls, ENDED_MS } from "./calls.svelte";
+import { callQuality, calls, deviceChangeText, ENDED_MS } from "./calls.svelte";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -478,6 +478,290 @@ describe("the call view", () => {
     await settle();
     expect(mark.dataset.quality).toBe("poor");
     expect(mark.title).toBe("Poor connection — Round trip 80 ms, loss 12%");
+  });
+});
+
+/** In French: a call from bob, answered, talking. */
+async function answeredInFrench(): Promise<FakeBackend> {
+  const { fake } = await inApp();
+  fake.ringFrom("bob");
+  await settle();
+  await fireEvent.click(screen.getByRole("button", { name: "Décrocher" }));
+  fake.callPhase("active");
+  await settle();
+  return fake;
+}
+
+describe("the call view's devices menu", () => {
+  type Devices = { microphone?: string | null; speaker?: string | null; camera?: string | null };
+
+  /** A call with bob, talking, placed through the devices dialog (which lists the devices), with
+   * these devices saved in this device's settings before. */
+  async function talking(device: Devices = {}): Promise<FakeBackend> {
+    const { fake } = await inApp();
+    await fake.setSettings({
+      privacy: false,
+      device: { notifications: true, auto_away_minutes: 10, theme: "system", microphone: null, speaker: null, camera: null, ...device },
+    });
+    await app.loadSettings();
+    await placeCall();
+    fake.callAnswered();
+    await settle();
+    return fake;
+  }
+
+  const devicesButton = () => screen.getByRole("button", { name: "Devices" });
+  const menu = () => screen.queryByRole("menu", { name: "Devices" });
+  const group = (name: string) => within(menu()!).getByRole("group", { name });
+  const itemTexts = (name: string) => within(group(name)).getAllByRole("menuitemradio").map((i) => i.textContent?.trim());
+  const checked = (name: string) =>
+    within(group(name))
+      .getAllByRole("menuitemradio")
+      .filter((i) => i.getAttribute("aria-checked") === "true")
+      .map((i) => i.textContent?.trim());
+
+  it("is a menu button among the controls listing the microphones and speakers, those in use checked", async () => {
+    await talking({ speaker: "pulse:usb-headset-sink", camera: "synthetic:pattern" });
+    const button = devicesButton();
+    expect(button.dataset.testid).toBe("call-devices");
+    expect(button.closest(".controls")).not.toBeNull();
+    expect(button.getAttribute("aria-haspopup")).toBe("menu");
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect(menu()).toBeNull();
+
+    await fireEvent.click(button);
+    await settle();
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(button.getAttribute("aria-controls")).toBe(menu()?.id);
+    expect(itemTexts("Microphone")).toEqual(["System default", "Built-in Audio Analog Stereo", "USB Headset Mono", "Test tone (test)"]);
+    expect(itemTexts("Speaker")).toEqual(["System default", "Built-in Audio Analog Stereo", "USB Headset Stereo", "Silence (test)"]);
+    // Cameras are not in it (the camera stays as chosen).
+    expect(within(menu()!).queryByRole("group", { name: "Camera" })).toBeNull();
+    expect(checked("Microphone")).toEqual(["System default"]);
+    expect(checked("Speaker")).toEqual(["USB Headset Stereo"]);
+    // The focus on the microphone in use.
+    expect(document.activeElement).toBe(within(group("Microphone")).getByRole("menuitemradio", { name: "System default" }));
+  });
+
+  it("switches the call to the microphone picked, the speaker and camera staying as chosen", async () => {
+    const fake = await talking({ speaker: "pulse:usb-headset-sink", camera: "synthetic:pattern" });
+    await fireEvent.click(devicesButton());
+    await settle();
+    await fireEvent.click(within(group("Microphone")).getByRole("menuitemradio", { name: "USB Headset Mono" }));
+    await settle();
+    expect(fake.callsOf("useCallDevices")).toEqual([["pulse:usb-headset-source", "pulse:usb-headset-sink", "synthetic:pattern"]]);
+    // Closed, back on its button; the call goes on; the choice is this device's settings now.
+    expect(menu()).toBeNull();
+    expect(document.activeElement).toBe(devicesButton());
+    expect(view()?.dataset.phase).toBe("active");
+    expect(app.settings?.device).toMatchObject({ microphone: "pulse:usb-headset-source", speaker: "pulse:usb-headset-sink", camera: "synthetic:pattern" });
+    expect((await fake.settings()).device.microphone).toBe("pulse:usb-headset-source");
+
+    // Again, by the keyboard: the speaker back to the default, the new microphone kept.
+    await fireEvent.keyDown(devicesButton(), { key: "ArrowDown" });
+    await settle();
+    expect(checked("Microphone")).toEqual(["USB Headset Mono"]);
+    expect(document.activeElement?.textContent?.trim()).toBe("USB Headset Mono");
+    await fireEvent.keyDown(menu()!, { key: "ArrowDown" });
+    expect(document.activeElement?.textContent?.trim()).toBe("Test tone (test)");
+    await fireEvent.keyDown(menu()!, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(within(group("Speaker")).getByRole("menuitemradio", { name: "System default" }));
+    await fireEvent.keyDown(menu()!, { key: "End" });
+    expect(document.activeElement?.textContent?.trim()).toBe("Silence (test)");
+    await fireEvent.keyDown(menu()!, { key: "ArrowDown" });
+    expect(document.activeElement?.textContent?.trim()).toBe("System default");
+    await fireEvent.keyDown(menu()!, { key: "Home" });
+    await fireEvent.keyDown(menu()!, { key: "ArrowUp" });
+    expect(document.activeElement?.textContent?.trim()).toBe("Silence (test)");
+    await fireEvent.keyDown(menu()!, { key: "ArrowUp" });
+    await fireEvent.keyDown(menu()!, { key: "ArrowUp" });
+    await fireEvent.keyDown(menu()!, { key: "ArrowUp" });
+    expect(document.activeElement).toBe(within(group("Speaker")).getByRole("menuitemradio", { name: "System default" }));
+    await fireEvent.click(document.activeElement!);
+    await settle();
+    expect(fake.callsOf("useCallDevices").at(-1)).toEqual(["pulse:usb-headset-source", null, "synthetic:pattern"]);
+    expect(menu()).toBeNull();
+
+    // The one in use again: nothing to switch.
+    await fireEvent.click(devicesButton());
+    await settle();
+    expect(checked("Speaker")).toEqual(["System default"]);
+    await fireEvent.click(within(group("Microphone")).getByRole("menuitemradio", { name: "USB Headset Mono" }));
+    await settle();
+    expect(fake.callsOf("useCallDevices")).toHaveLength(2);
+  });
+
+  it("Escape closes it, back on its button, switching nothing; so do a click elsewhere and the button", async () => {
+    const fake = await talking();
+    await fireEvent.click(devicesButton());
+    await settle();
+    await fireEvent.keyDown(menu()!, { key: "ArrowDown" });
+    await fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+    await settle();
+    expect(menu()).toBeNull();
+    expect(devicesButton().getAttribute("aria-expanded")).toBe("false");
+    expect(document.activeElement).toBe(devicesButton());
+    // The call view stays, and so does the call.
+    expect(view()?.dataset.phase).toBe("active");
+
+    await fireEvent.click(devicesButton());
+    await settle();
+    await fireEvent.pointerDown(screen.getByTestId("call-timer"));
+    await settle();
+    expect(menu()).toBeNull();
+
+    await fireEvent.click(devicesButton());
+    await settle();
+    await fireEvent.click(devicesButton());
+    await settle();
+    expect(menu()).toBeNull();
+    expect(fake.callsOf("useCallDevices")).toEqual([]);
+  });
+
+  it("lists the devices in a call answered without the devices dialog, and follows those plugged in", async () => {
+    const { fake } = await inApp();
+    fake.ringFrom("bob");
+    await settle();
+    await fireEvent.click(screen.getByRole("button", { name: "Accept" }));
+    fake.callPhase("active");
+    await settle();
+    expect(calls.devices).toBeNull();
+    await fireEvent.click(devicesButton());
+    await settle();
+    expect(fake.callsOf("devices")).toEqual([[]]);
+    expect(itemTexts("Microphone")).toContain("USB Headset Mono");
+    fake.plugIn({ id: "pulse:yeti-source", name: "Yeti Stereo Microphone", kind: "microphone", synthetic: false });
+    await settle();
+    expect(itemTexts("Microphone").at(-1)).toBe("Yeti Stereo Microphone");
+    await fireEvent.click(within(group("Microphone")).getByRole("menuitemradio", { name: "Yeti Stereo Microphone" }));
+    await settle();
+    expect(fake.callsOf("useCallDevices")).toEqual([["pulse:yeti-source", null, null]]);
+  });
+
+  it("says when the devices could not be switched", async () => {
+    const fake = await talking();
+    vi.spyOn(fake, "useCallDevices").mockRejectedValue({ code: "internal", message: "No sound system." });
+    await fireEvent.click(devicesButton());
+    await settle();
+    await fireEvent.click(within(group("Speaker")).getByRole("menuitemradio", { name: "USB Headset Stereo" }));
+    await settle();
+    expect(screen.getByRole("alert").textContent).toContain("Could not switch the devices: No sound system.");
+    expect(app.settings?.device.speaker).toBeNull();
+  });
+
+  it("is disabled once the call ended", async () => {
+    const fake = await talking();
+    await fireEvent.click(devicesButton());
+    await settle();
+    fake.callEnds("hung_up");
+    await settle();
+    expect((screen.getByTestId("call-devices") as HTMLButtonElement).disabled).toBe(true);
+    expect(menu()).toBeNull();
+  });
+
+  it("is worded in French", async () => {
+    setLocale("fr");
+    await answeredInFrench();
+    await fireEvent.click(screen.getByRole("button", { name: "Périphériques" }));
+    await settle();
+    const m = screen.getByRole("menu", { name: "Périphériques" });
+    expect(within(m).getByRole("group", { name: "Micro" })).toBeTruthy();
+    expect(within(m).getByRole("group", { name: "Haut-parleur" })).toBeTruthy();
+    expect(within(m).getAllByRole("menuitemradio", { name: "Celui du système" })).toHaveLength(2);
+  });
+});
+
+describe("the notice of a device unplugged during the call", () => {
+  async function talking(): Promise<FakeBackend> {
+    const { fake } = await inApp();
+    await placeCall();
+    fake.callAnswered();
+    await settle();
+    return fake;
+  }
+
+  const notice = () => screen.getByTestId("device-notice");
+  const dismiss = () => screen.queryByRole("button", { name: "Dismiss" });
+
+  it("says which microphone went and which took its place, politely", async () => {
+    const fake = await talking();
+    // There from the start, empty: a live region.
+    expect(notice().getAttribute("role")).toBe("status");
+    expect(notice().textContent).toBe("");
+    expect(dismiss()).toBeNull();
+    fake.deviceChanged("microphone", "USB Headset Mono", "Built-in Audio Analog Stereo");
+    await settle();
+    expect(notice().textContent).toBe("Your microphone “USB Headset Mono” was disconnected. Using “Built-in Audio Analog Stereo”.");
+    expect(view()?.contains(notice())).toBe(true);
+    expect(view()?.dataset.phase).toBe("active");
+  });
+
+  it("says when no other microphone is left", async () => {
+    const fake = await talking();
+    fake.deviceChanged("microphone", "USB Headset Mono", null);
+    await settle();
+    expect(notice().textContent).toBe("Your microphone “USB Headset Mono” was disconnected. No other microphone is available.");
+  });
+
+  it("is dismissed, stays so through the call's other news, and a new change replaces it", async () => {
+    const fake = await talking();
+    fake.deviceChanged("microphone", "USB Headset Mono", "Built-in Audio Analog Stereo");
+    await settle();
+    await fireEvent.click(dismiss()!);
+    await settle();
+    expect(notice().textContent).toBe("");
+    expect(dismiss()).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId("mute"));
+    // The same change comes again with every news of the call: still dismissed.
+    fake.callQuality(40, 0.2);
+    await settle();
+    expect(notice().textContent).toBe("");
+
+    fake.deviceChanged("speaker", "USB Headset Stereo", "Built-in Audio Analog Stereo");
+    await settle();
+    expect(notice().textContent).toBe("Your speaker “USB Headset Stereo” was disconnected. Using “Built-in Audio Analog Stereo”.");
+    // Replaced by a newer one without being dismissed.
+    fake.deviceChanged("camera", "HD Webcam", null);
+    await settle();
+    expect(notice().textContent).toBe("Your camera “HD Webcam” was disconnected. No other camera is available.");
+    expect(screen.getAllByRole("button", { name: "Dismiss" })).toHaveLength(1);
+  });
+
+  it("goes when the call ends", async () => {
+    const fake = await talking();
+    fake.deviceChanged("microphone", "USB Headset Mono", null);
+    await settle();
+    fake.callEnds("hung_up");
+    await settle();
+    expect(notice().textContent).toBe("");
+  });
+
+  it("is worded in French, with and without a replacement", async () => {
+    setLocale("fr");
+    const fake = await answeredInFrench();
+    fake.deviceChanged("microphone", "USB Headset Mono", "Built-in Audio Analog Stereo");
+    await settle();
+    expect(notice().textContent).toBe("Votre micro « USB Headset Mono » a été débranché. Utilisation de « Built-in Audio Analog Stereo ».");
+    expect(screen.getByRole("button", { name: "Fermer" })).toBeTruthy();
+    fake.deviceChanged("microphone", "Built-in Audio Analog Stereo", null);
+    await settle();
+    expect(notice().textContent).toBe("Votre micro « Built-in Audio Analog Stereo » a été débranché. Aucun autre micro n'est disponible.");
+  });
+
+  it("has words for every kind, in both languages", () => {
+    const cases = [
+      ["speaker", "A", "B", "Your speaker “A” was disconnected. Using “B”.", "Votre haut-parleur « A » a été débranché. Utilisation de « B »."],
+      ["speaker", "A", null, "Your speaker “A” was disconnected. No other speaker is available.", "Votre haut-parleur « A » a été débranché. Aucun autre haut-parleur n'est disponible."],
+      ["camera", "A", "B", "Your camera “A” was disconnected. Using “B”.", "Votre caméra « A » a été débranchée. Utilisation de « B »."],
+      ["camera", "A", null, "Your camera “A” was disconnected. No other camera is available.", "Votre caméra « A » a été débranchée. Aucune autre caméra n'est disponible."],
+    ] as const;
+    for (const [kind, lost, now, en, fr] of cases) {
+      setLocale("en");
+      expect(deviceChangeText({ kind, lost, now })).toBe(en);
+      setLocale("fr");
+      expect(deviceChangeText({ kind, lost, now })).toBe(fr);
+    }
+    expect(deviceChangeText({ kind: "toaster", lost: "A", now: null })).toBeNull();
   });
 });
 

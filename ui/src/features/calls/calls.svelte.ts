@@ -3,8 +3,8 @@
 // (ENDED_MS) before the chat comes back; one that only rang here goes at once (its line in the
 // timeline tells it was missed or declined). It also keeps the machine's devices current for the
 // devices dialog: the desktop's `devices` event brings the whole list whenever one is plugged in
-// or out.
-import type { CallView, ClientEvent, DeviceEntry } from "../../lib/bindings";
+// or out, and switches the call in progress to other devices (the call view's devices menu).
+import type { CallView, ClientEvent, DeviceChange, DeviceEntry } from "../../lib/bindings";
 import { callWords, errorText, type CallQuality } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
 import { app } from "../../lib/state.svelte";
@@ -32,6 +32,23 @@ export function endedText(call: CallView): string {
   if (call.error) return w.couldNotConnect;
   return w.ended[call.ended ?? "hung_up"];
 }
+
+/** What the call view's notice says of a device unplugged during the call (null for a kind this
+ * UI does not know). */
+export function deviceChangeText(change: DeviceChange): string | null {
+  const w = callWords();
+  const words: Record<string, [(lost: string, now: string) => string, (lost: string) => string]> = {
+    microphone: [w.microphoneSwitched, w.microphoneGone],
+    speaker: [w.speakerSwitched, w.speakerGone],
+    camera: [w.cameraSwitched, w.cameraGone],
+  };
+  const pair = Object.hasOwn(words, change.kind) ? words[change.kind] : null;
+  if (!pair) return null;
+  return change.now === null ? pair[1](change.lost) : pair[0](change.lost, change.now);
+}
+
+/** The devices calls use, as saved in this device's settings (null: the system's default). */
+export type CallDevices = { microphone: string | null; speaker: string | null; camera: string | null };
 
 class CallsState {
   /** The call in progress (or, for ENDED_MS, the one that just ended on screen). */
@@ -229,6 +246,25 @@ class CallsState {
     } catch (e) {
       if (this.call?.id === c.id) this.call = { ...this.call, muted: c.muted, camera_off: c.camera_off };
       this.fail(e);
+    }
+  }
+
+  /** The devices saved in this device's settings (those calls use). */
+  get chosenDevices(): CallDevices {
+    const d = app.settings?.device;
+    return { microphone: d?.microphone ?? null, speaker: d?.speaker ?? null, camera: d?.camera ?? null };
+  }
+
+  /** Switches the call to other devices (those not given stay as chosen): the backend saves them
+   * in this device's settings and the call uses them at once. */
+  async switchDevices(change: Partial<CallDevices>): Promise<void> {
+    const next = { ...this.chosenDevices, ...change };
+    this.error = null;
+    try {
+      await ipc().useCallDevices(next.microphone, next.speaker, next.camera);
+      if (app.settings) app.settings = { ...app.settings, device: { ...app.settings.device, ...next } };
+    } catch (e) {
+      this.error = callWords().switchFailed(errorText(e));
     }
   }
 
