@@ -127,6 +127,8 @@ pub struct Desktop {
     /// The chat server.
     pub server: TestServer,
     runtime: tokio::runtime::Runtime,
+    /// A sound server for the app and the command-line clients, when a test wants one.
+    pulse: Option<confer_testkit::PulseServer>,
     dir: tempfile::TempDir,
 }
 
@@ -151,8 +153,22 @@ impl Desktop {
             xvfb,
             server,
             runtime,
+            pulse: None,
             dir: tempfile::tempdir()?,
         })
+    }
+
+    /// The sound server, when [`Desktop::with_sound`] started one.
+    pub fn pulse(&self) -> Option<&confer_testkit::PulseServer> {
+        self.pulse.as_ref()
+    }
+
+    /// Gives the app (launched after this) and the command-line clients a PulseAudio server
+    /// with one null sink per name: real sound devices, no sound card.
+    pub fn with_sound(&mut self, sinks: &[&str]) -> Result<&confer_testkit::PulseServer> {
+        Ok(self
+            .pulse
+            .insert(confer_testkit::PulseServer::start(sinks)?))
     }
 
     /// A tokio runtime for in-process protocol clients (seeding data).
@@ -177,6 +193,17 @@ impl Desktop {
             // Tokens in profile files, never in a keyring.
             .env("CONFER_CREDENTIALS", "file")
             .env_remove("WAYLAND_DISPLAY");
+        if let Some(pulse) = &self.pulse {
+            // The sound server's socket; the app's own runtime directory stays its own.
+            for (key, value) in pulse.env() {
+                if key != "XDG_RUNTIME_DIR" {
+                    cmd.env(key, value);
+                }
+            }
+        } else {
+            // No sound server: never the developer's own.
+            cmd.env("PULSE_SERVER", "unix:/nonexistent");
+        }
     }
 
     /// Launches the desktop app signed in as `user` and returns the WebDriver session.

@@ -1039,3 +1039,88 @@ fn a_video_call_from_the_header_shows_the_other_sides_pictures_and_leaves_its_li
     );
     s.quit()
 }
+
+/// The meter's reading, dBFS, when `want` holds of it (else an error saying what it reads).
+fn meter_db(s: &Session, want: impl Fn(f64) -> bool) -> Result<Option<f64>> {
+    let value = s
+        .wait_for("[data-testid=mic-meter]", UI_WAIT)?
+        .attr("aria-valuenow")?;
+    match value.as_deref().map(str::parse::<f64>) {
+        Some(Ok(db)) if want(db) => Ok(Some(db)),
+        _ => bail!("the meter reads {value:?}"),
+    }
+}
+
+#[test]
+fn the_device_dialog_before_a_call_tests_a_real_microphone_and_places_no_call_on_cancel()
+-> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    // A sound server with one null sink: its monitor is the default microphone.
+    let tone = desk.home().join("tone.wav");
+    std::fs::create_dir_all(desk.home())?;
+    tone_wav(&tone, 1_000.0, 30.0)?;
+    desk.with_sound(&["desk"])?;
+    desk.cli("bob", &["send", "alice", "Can you hear me?"])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    s.wait_for("[data-testid=call-button]", UI_WAIT)?.click()?;
+    // The dialog comes before the call, testing the default microphone: silence first.
+    s.wait_for("[data-testid=device-dialog]", UI_WAIT)?;
+    let quiet = s.until("a quiet meter", UI_WAIT, |s| meter_db(s, |db| db <= -55.0))?;
+    let mut player = desk
+        .pulse()
+        .context("the sound server")?
+        .play("desk", &tone)?;
+    let loud = s.until("the meter to move with the tone", UI_WAIT, |s| {
+        meter_db(s, |db| db > -20.0)
+    });
+    let shot = save_screenshot(&d, win, "device-test");
+    let _ = player.kill();
+    let _ = player.wait();
+    let loud = loud?;
+    shot?;
+    s.until("the meter to fall back", UI_WAIT, |s| {
+        meter_db(s, |db| db <= -55.0)
+    })?;
+    println!("meter: {quiet} dBFS quiet, {loud} dBFS with the tone");
+    // Cancel calls no one: no call view, no call line.
+    s.wait_for("[data-testid=device-dialog-cancel]", UI_WAIT)?
+        .click()?;
+    s.until("the dialog to close", UI_WAIT, |s| {
+        Ok(s.find_all("[data-testid=device-dialog]")?
+            .is_empty()
+            .then_some(()))
+    })?;
+    ensure!(s.find_all("[data-testid=call-view]")?.is_empty());
+    s.quit()
+}
+
+/// A mono 48 kHz 16-bit WAV file of a sine tone at half scale.
+fn tone_wav(path: &std::path::Path, frequency: f64, seconds: f64) -> Result<()> {
+    let n = (48_000.0 * seconds) as usize;
+    let mut data = Vec::with_capacity(n * 2);
+    for i in 0..n {
+        let v = (i as f64 / 48_000.0 * frequency * std::f64::consts::TAU).sin() * 0.5;
+        data.extend_from_slice(&((v * 32_767.0) as i16).to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(44 + data.len());
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&48_000u32.to_le_bytes());
+    out.extend_from_slice(&96_000u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&data);
+    std::fs::write(path, out)?;
+    Ok(())
+}
