@@ -41,6 +41,11 @@ impl FrameReader {
         })
     }
 
+    /// Whether the source is a live microphone (see [`AudioSource::live`]).
+    pub fn live(&self) -> bool {
+        self.source.live()
+    }
+
     /// The next frame (48 kHz mono, linear interpolation between source samples); `None` once
     /// the source is over. A last partial frame is padded with silence.
     pub fn next_frame(&mut self) -> Result<Option<Vec<f32>>, MediaError> {

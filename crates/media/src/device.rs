@@ -35,6 +35,11 @@ pub trait AudioSource: Send {
     /// Fills `out` (a whole number of frames) with the next samples; returns how many were
     /// written (fewer only when the source has ended).
     fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError>;
+    /// A live microphone in a room (its sound is cleaned of echo and noise before it is sent),
+    /// rather than a file or a tone, which go as they are.
+    fn live(&self) -> bool {
+        false
+    }
 }
 
 /// Played sound: interleaved `f32` samples in -1..=1.

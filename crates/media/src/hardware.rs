@@ -280,6 +280,10 @@ impl AudioSource for Microphone {
         self.channels
     }
 
+    fn live(&self) -> bool {
+        true
+    }
+
     /// Whatever was captured, then silence: a microphone never ends, but it can be unplugged
     /// ([`MediaError::DeviceLost`]).
     fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {

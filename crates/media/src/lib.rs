@@ -15,6 +15,7 @@ pub mod hardware;
 pub mod jitter;
 pub mod meter;
 pub mod peer;
+pub mod processing;
 pub mod synthetic;
 pub mod video;
 pub mod wav;

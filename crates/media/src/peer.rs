@@ -46,6 +46,7 @@ use crate::{
     congestion::{Estimate, HEADROOM, MIN_VIDEO_KBPS, Published},
     hardware,
     jitter::{JitterBuffer, Playout},
+    processing::{Cleaning, Processor},
     video::{VideoCounters, VideoSend, receive_video, send_video, unpack},
 };
 
@@ -78,6 +79,8 @@ pub struct PeerOptions {
     pub video_bitrate_kbps: u32,
     /// The most the video is given, kilobits per second.
     pub video_max_kbps: u32,
+    /// What a live microphone is cleaned of (none: sent as captured).
+    pub cleaning: Option<Cleaning>,
 }
 
 impl Default for PeerOptions {
@@ -93,6 +96,7 @@ impl Default for PeerOptions {
             video: false,
             video_bitrate_kbps: crate::video::DEFAULT_BITRATE_KBPS,
             video_max_kbps: crate::video::MAX_BITRATE_KBPS,
+            cleaning: Some(Cleaning::default()),
         }
     }
 }
@@ -218,6 +222,8 @@ pub struct Peer {
     estimate: Estimate,
     next: Arc<NextDevices>,
     notices: broadcast::Sender<DeviceNotice>,
+    /// Echo cancellation and noise suppression, fed by both directions.
+    processor: Option<Processor>,
     gathered: tokio::sync::Mutex<mpsc::Receiver<()>>,
     state: watch::Receiver<RTCPeerConnectionState>,
     tracks: tokio::sync::Mutex<Option<mpsc::Receiver<Arc<dyn TrackRemote>>>>,
@@ -341,6 +347,7 @@ impl Peer {
             estimate,
             next: Arc::default(),
             notices: broadcast::channel(8).0,
+            processor: options.cleaning.map(Processor::new),
             gathered: tokio::sync::Mutex::new(gathered),
             state,
             tracks: tokio::sync::Mutex::new(Some(tracks)),
@@ -442,6 +449,7 @@ impl Peer {
             reader,
             OpusEncoder::new(self.bitrate)?,
             AudioSend {
+                processor: self.processor.clone(),
                 estimate: self.estimate.clone(),
                 track: self.audio.clone(),
                 ssrc: self.audio_ssrc,
@@ -483,6 +491,7 @@ impl Peer {
             writer,
             io.view,
             Receivers {
+                processor: self.processor.clone(),
                 counters: self.counters.clone(),
                 video_counters: self.video_counters.clone(),
                 next: self.next.clone(),
@@ -677,6 +686,7 @@ async fn receive_tracks(
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
     let Receivers {
+        processor,
         counters,
         video_counters,
         next,
@@ -699,7 +709,12 @@ async fn receive_tracks(
                         track,
                         writer,
                         OpusDecoder::new()?,
-                        (counters.clone(), next.clone(), notices.clone()),
+                        Playback {
+                            processor: processor.clone(),
+                            counters: counters.clone(),
+                            next: next.clone(),
+                            notices: notices.clone(),
+                        },
                         stop.clone(),
                     )));
                 }
@@ -742,6 +757,7 @@ impl VideoSink for DropFrames {
 
 /// What the audio sender needs besides its source and encoder.
 struct AudioSend {
+    processor: Option<Processor>,
     estimate: Estimate,
     track: Arc<TrackLocalStaticSample>,
     ssrc: u32,
@@ -753,8 +769,17 @@ struct AudioSend {
 
 /// What the receivers share.
 struct Receivers {
+    processor: Option<Processor>,
     counters: Arc<Counters>,
     video_counters: Arc<VideoCounters>,
+    next: Arc<NextDevices>,
+    notices: broadcast::Sender<DeviceNotice>,
+}
+
+/// What the audio player needs besides its track, writer and decoder.
+struct Playback {
+    processor: Option<Processor>,
+    counters: Arc<Counters>,
     next: Arc<NextDevices>,
     notices: broadcast::Sender<DeviceNotice>,
 }
@@ -799,6 +824,7 @@ async fn send_audio(
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
     let AudioSend {
+        processor,
         estimate,
         track,
         ssrc,
@@ -847,6 +873,12 @@ async fn send_audio(
                 Err(e) => return Err(e),
             }
         };
+        let mut frame = frame;
+        if let (Some(p), Some(f)) = (&processor, frame.as_mut())
+            && reader.live()
+        {
+            p.capture(f)?;
+        }
         let muted = counters.muted.load(Ordering::Relaxed);
         let speech = frame.as_deref().filter(|_| !muted);
         let packet = encoder.encode(speech.unwrap_or(&silence))?;
@@ -879,13 +911,15 @@ async fn receive_audio(
     track: Arc<dyn TrackRemote>,
     mut writer: FrameWriter,
     mut decoder: OpusDecoder,
-    (counters, next, notices): (
-        Arc<Counters>,
-        Arc<NextDevices>,
-        broadcast::Sender<DeviceNotice>,
-    ),
+    playback: Playback,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
+    let Playback {
+        processor,
+        counters,
+        next,
+        notices,
+    } = playback;
     // Two frames (40 ms) of depth: enough for loopback and a LAN; the jitter figure tells when
     // a deeper one would help.
     let mut buffer = JitterBuffer::new(2);
@@ -933,6 +967,10 @@ async fn receive_audio(
                         if first.is_none() {
                             *first = Some(Instant::now());
                         }
+                    }
+                    // The echo canceller hears what the speaker plays.
+                    if let Some(p) = &processor {
+                        p.render(&frame)?;
                     }
                     match writer.write(&frame) {
                         Ok(()) => {}

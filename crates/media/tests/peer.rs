@@ -224,3 +224,146 @@ async fn a_microphone_and_speaker_chosen_mid_call_are_used_from_then_on() {
         "the second speaker hears the second microphone"
     );
 }
+
+/// A's room: what A's speaker plays comes back into A's microphone, a quarter as loud, while
+/// A keeps quiet (the near end's voice is checked in `tests/processing.rs`). A live
+/// microphone, as a real one is.
+#[derive(Clone)]
+struct Room(Arc<Mutex<std::collections::VecDeque<f32>>>);
+
+impl confer_media::AudioSink for Room {
+    fn sample_rate(&self) -> u32 {
+        SAMPLE_RATE
+    }
+    fn channels(&self) -> u16 {
+        1
+    }
+    fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
+        let mut echo = self.0.lock().unwrap();
+        echo.extend(samples.iter().map(|s| s * 0.25));
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
+}
+
+impl confer_media::AudioSource for Room {
+    fn sample_rate(&self) -> u32 {
+        SAMPLE_RATE
+    }
+    fn channels(&self) -> u16 {
+        1
+    }
+    fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
+        let mut echo = self.0.lock().unwrap();
+        for o in out.iter_mut() {
+            *o = echo.pop_front().unwrap_or(0.0);
+        }
+        Ok(out.len())
+    }
+    fn live(&self) -> bool {
+        true
+    }
+}
+
+/// B talks: broadband bursts (1.5 s on, 0.5 s off), as a voice is, unlike a tone.
+struct Chatter {
+    state: u64,
+    at: usize,
+}
+
+impl confer_media::AudioSource for Chatter {
+    fn sample_rate(&self) -> u32 {
+        SAMPLE_RATE
+    }
+    fn channels(&self) -> u16 {
+        1
+    }
+    fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
+        for o in out.iter_mut() {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            let noise = (self.state >> 40) as f32 / (1u64 << 23) as f32 * 2.0 - 1.0;
+            let talking = self.at % 96_000 < 72_000;
+            *o = if talking { noise * 0.3 } else { 0.0 };
+            self.at += 1;
+        }
+        Ok(out.len())
+    }
+}
+
+/// How loud B's own talk comes back to B, in B's recording after four seconds (the canceller
+/// has converged), in the middle of B's bursts.
+async fn echo_heard_by_b(cleaning: Option<confer_media::processing::Cleaning>) -> f32 {
+    let dir = tempfile::tempdir().unwrap();
+    let b_rec = dir.path().join("b.wav");
+    let a = Peer::new(PeerOptions {
+        cleaning,
+        ..loopback()
+    })
+    .await
+    .unwrap();
+    let b = Peer::new(loopback()).await.unwrap();
+    let offer = a.offer().await.unwrap();
+    let answer = b.answer(&offer).await.unwrap();
+    a.accept(&answer).await.unwrap();
+    a.connected(Duration::from_secs(10)).await.unwrap();
+    b.connected(Duration::from_secs(10)).await.unwrap();
+    // The speaker's and the microphone's buffers: 40 ms from playing to hearing.
+    let room = Room(Arc::default());
+    let (ra, rb) = tokio::join!(
+        a.start(MediaIo {
+            source: Box::new(room.clone()),
+            sink: Box::new(room),
+            camera: None,
+            view: None,
+        }),
+        b.start(MediaIo {
+            source: Box::new(Chatter { state: 7, at: 0 }),
+            sink: Box::new(WavSink::create(b_rec.clone(), SAMPLE_RATE, 1)),
+            camera: None,
+            view: None,
+        })
+    );
+    ra.unwrap();
+    rb.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while b.stats().await.packets_received < 600 {
+        assert!(tokio::time::Instant::now() < deadline, "B hears nothing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    let wav = Wav::read(&b_rec).unwrap();
+    let second = SAMPLE_RATE as usize;
+    // B's bursts come back a few hundred milliseconds late: their middle is safely inside.
+    let own: Vec<f32> = wav
+        .samples
+        .chunks_exact(2 * second)
+        .skip(2)
+        .flat_map(|cycle| cycle[second / 2..second * 6 / 5].to_vec())
+        .collect();
+    assert!(own.len() >= second, "a long enough recording");
+    (own.iter().map(|s| s * s).sum::<f32>() / own.len() as f32).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_other_side_does_not_hear_itself_through_a_live_microphone() {
+    let echo_only = confer_media::processing::Cleaning {
+        echo: true,
+        noise: false,
+    };
+    let echo_raw = echo_heard_by_b(None).await;
+    let echo = echo_heard_by_b(Some(echo_only)).await;
+    let lowered = 20.0 * (echo_raw / echo.max(f32::MIN_POSITIVE)).log10();
+    println!(
+        "B hears itself at {echo_raw:.4} RMS uncancelled, {echo:.4} cancelled ({lowered:.1} dB less)"
+    );
+    assert!(echo_raw > 0.02, "the room does echo: {echo_raw}");
+    assert!(
+        lowered > 20.0,
+        "B's echo is lowered by {lowered:.1} dB only"
+    );
+}
