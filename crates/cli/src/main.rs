@@ -67,6 +67,9 @@ struct CallArgs {
     /// none with --record].
     #[arg(long)]
     speaker: Option<String>,
+    /// The camera a video call sends (see `devices`) [default: the moving test pattern].
+    #[arg(long)]
+    camera: Option<String>,
     /// Hang up after this many seconds of talk.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -771,6 +774,7 @@ fn print_entry(entry: &confer_proto::DirectoryEntry, json: bool) {
 /// `devices`: the real devices (defaults first), then the synthetic ones.
 fn list_devices(json: bool) -> Result<(), Failure> {
     let mut all = confer_media::hardware::devices();
+    all.extend(confer_media::camera::cameras());
     all.extend(confer_media::synthetic::devices());
     for d in all {
         let kind = device_kind(d.kind);
@@ -878,13 +882,17 @@ fn call_media(
             None => Box::new(confer_media::synthetic::NullSink),
         },
     };
-    // No camera support yet on the command line: a video call sends the moving test pattern
-    // (640x360, 30 fps), whose frame counter the other side can check.
-    let camera = video
-        .then(|| confer_media::synthetic::PatternCamera::new(640, 360, 30))
-        .transpose()
-        .map_err(bad)?
-        .map(|c| Box::new(c) as Box<dyn confer_media::VideoSource>);
+    // A camera named on the command line must open; without one a video call sends the moving
+    // test pattern (640x360, 30 fps), whose frame counter the other side can check.
+    let camera: Option<Box<dyn confer_media::VideoSource>> = match (video, &args.camera) {
+        (false, _) => None,
+        (true, Some(id)) => Some(Box::new(
+            confer_media::camera::open_camera(Some(id)).map_err(bad)?,
+        )),
+        (true, None) => Some(Box::new(
+            confer_media::synthetic::PatternCamera::new(640, 360, 30).map_err(bad)?,
+        )),
+    };
     Ok(confer_core::call::CallMedia {
         source,
         sink,

@@ -1435,3 +1435,38 @@ fn plugging_a_device_in_and_out_shows_in_the_watched_device_list() {
     let _ = watch.kill();
     let _ = watch.wait();
 }
+
+#[test]
+fn a_camera_that_is_not_there_is_refused_clearly_and_none_is_listed_without_one() {
+    let out = Command::new(CLI)
+        .args(["devices", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cameras: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|d| d["kind"] == "camera")
+        .collect();
+    // This machine has no camera: only the test pattern is offered.
+    assert!(
+        cameras.iter().all(|c| c["synthetic"] == true) && !cameras.is_empty(),
+        "{text}"
+    );
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let mut call = p.cli(&server.url(), "alice");
+    call.args([
+        "call",
+        "bob",
+        "--video",
+        "--camera",
+        "camera:7",
+        "--seconds",
+        "1",
+    ]);
+    let out = fails(call, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("camera:7"), "{err}");
+}

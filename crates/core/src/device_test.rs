@@ -5,9 +5,9 @@
 use std::{sync::Arc, time::Duration};
 
 use confer_media::{
-    AudioSource, VideoSink, VideoSource, hardware,
+    AudioSource, VideoSink, hardware,
     meter::{FLOOR_DB, LevelMeter},
-    synthetic::{PatternCamera, ToneSource},
+    synthetic::ToneSource,
 };
 use serde::Serialize;
 use tokio::sync::watch;
@@ -66,10 +66,16 @@ impl DeviceTest {
             let mut meter = LevelMeter::new(mic.sample_rate(), mic.channels());
             let per_tick = mic.sample_rate() as usize / 50 * usize::from(mic.channels());
             let mut buf = vec![0.0f32; per_tick];
-            // No camera support yet beyond the test pattern: its preview stands in.
-            let mut preview = camera
-                .then(|| PatternCamera::new(640, 360, 30).ok())
-                .flatten();
+            // The first camera, else the test pattern (opening one asks the system: off the
+            // async threads).
+            let mut preview = match camera {
+                true => tokio::task::spawn_blocking(|| {
+                    crate::phone::open_camera(&crate::DeviceSettings::default())
+                })
+                .await
+                .ok(),
+                false => None,
+            };
             let mut view = frames.sink(FrameStream::Local);
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             let (mut peak, mut sum, mut n, mut ticks) = (FLOOR_DB, 0.0f32, 0u32, 0u32);

@@ -362,12 +362,31 @@ fn is_synthetic(id: &Option<String>) -> bool {
     id.as_deref().is_some_and(|i| i.starts_with("synthetic:"))
 }
 
+/// The profile's camera: the chosen one, else the first, else the moving test pattern (the app
+/// never fails for lack of a camera).
+pub(crate) fn open_camera(settings: &DeviceSettings) -> Box<dyn VideoSource> {
+    let pattern = || {
+        Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")) as Box<dyn VideoSource>
+    };
+    if is_synthetic(&settings.camera) {
+        return pattern();
+    }
+    match confer_media::camera::open_camera(settings.camera.as_deref())
+        .or_else(|_| confer_media::camera::open_camera(None))
+    {
+        Ok(camera) => Box::new(camera),
+        Err(e) => {
+            tracing::info!(error = %e, "no camera: the test pattern stands in");
+            pattern()
+        }
+    }
+}
+
 /// The devices of a call from the profile's choices, falling back on what exists.
 fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> CallMedia {
-    // No camera support yet beyond the test pattern: a video call sends it.
     let camera: Option<Box<dyn VideoSource>> = camera.then(|| {
         Box::new(SelfView {
-            camera: Box::new(PatternCamera::new(640, 360, 30).expect("a valid pattern")),
+            camera: open_camera(settings),
             view: frames.sink(FrameStream::Local),
         }) as Box<dyn VideoSource>
     });
@@ -600,11 +619,13 @@ pub struct DeviceEntry {
     pub synthetic: bool,
 }
 
-/// The machine's microphones and speakers (defaults first), then the synthetic devices. Slow
+/// The machine's microphones and speakers (defaults first) and cameras, then the synthetic
+/// devices. Slow
 /// (it asks the sound system): call it off the async threads.
 pub fn devices() -> Vec<DeviceEntry> {
     hardware::devices()
         .into_iter()
+        .chain(confer_media::camera::cameras())
         .chain(confer_media::synthetic::devices())
         .map(|d| DeviceEntry {
             id: d.id,

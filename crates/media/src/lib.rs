@@ -9,6 +9,7 @@
 //! machines, and none can be emulated there).
 
 pub mod audio;
+pub mod camera;
 pub mod congestion;
 pub mod device;
 pub mod hardware;

@@ -474,6 +474,7 @@ impl Peer {
                     audio_bps: self.bitrate.max(0) as u32,
                     counters: self.video_counters.clone(),
                     next_camera: self.next.camera.clone(),
+                    notices: self.notices.clone(),
                 },
                 self.stop.subscribe(),
             )));

@@ -126,6 +126,8 @@ pub(crate) struct VideoSend {
     pub counters: Arc<VideoCounters>,
     /// Another camera, chosen mid-call: taken at the next frame.
     pub next_camera: Arc<Mutex<Option<Box<dyn VideoSource>>>>,
+    /// Where a camera unplugged mid-call is told.
+    pub notices: tokio::sync::broadcast::Sender<crate::peer::DeviceNotice>,
 }
 
 fn vpx(e: confer_vpx::VpxError) -> MediaError {
@@ -186,7 +188,32 @@ pub(crate) async fn send_video(
                 }
             }
         }
-        let captured = camera.next_frame()?;
+        let captured = match camera.next_frame() {
+            Err(MediaError::DeviceLost { device }) => {
+                // Unplugged: the system's first camera takes over, else black pictures (the
+                // other side sees the camera off), and the call says so.
+                let fallback =
+                    tokio::task::spawn_blocking(|| crate::camera::open_camera(None)).await;
+                let now = match fallback {
+                    Ok(Ok(c)) => {
+                        let name = c.name().to_owned();
+                        camera = Box::new(c);
+                        Some(name)
+                    }
+                    _ => {
+                        camera = Box::new(Black(Frame::black(640, 360)?));
+                        None
+                    }
+                };
+                let _ = send.notices.send(crate::peer::DeviceNotice {
+                    kind: crate::DeviceKind::Camera,
+                    lost: device,
+                    now,
+                });
+                continue;
+            }
+            r => r?,
+        };
         // The pacer sends at the estimate and queues the rest without bound: an encoder that
         // kept going when the estimate fell would fill the queue with seconds of stale pictures
         // and hold the sound behind them. While the path is behind, frames are skipped instead
@@ -236,6 +263,19 @@ pub(crate) async fn send_video(
                 .sent_size
                 .store(pack(frame.width, frame.height), Ordering::Relaxed);
         }
+    }
+}
+
+/// No camera left: black pictures.
+struct Black(Frame);
+
+impl VideoSource for Black {
+    fn next_frame(&mut self) -> Result<Frame, MediaError> {
+        Ok(self.0.clone())
+    }
+
+    fn frame_rate(&self) -> u32 {
+        30
     }
 }
 

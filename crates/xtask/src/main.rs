@@ -78,10 +78,12 @@ const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libxdo-dev",
     "file",
-    // The media engine (confer-media): Opus, VP8, ALSA headers for cpal.
+    // The media engine (confer-media): Opus, VP8, ALSA headers for cpal, libclang for the
+    // V4L2 bindings of the camera library (nokhwa).
     "libopus-dev",
     "libvpx-dev",
     "libasound2-dev",
+    "libclang-dev",
 ];
 
 /// And what the tests add: openssl (a TLS test's certificate), a virtual display, WebKit's
