@@ -185,6 +185,7 @@ fn quiet_media(
         camera,
         view,
         relay_only: false,
+        original_sound: false,
     }
 }
 

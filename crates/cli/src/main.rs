@@ -70,6 +70,10 @@ struct CallArgs {
     /// The camera a video call sends (see `devices`) [default: the moving test pattern].
     #[arg(long)]
     camera: Option<String>,
+    /// Send the microphone as captured: no echo cancellation, no noise suppression (music,
+    /// measurements; a steady tone is otherwise taken for noise).
+    #[arg(long)]
+    original_sound: bool,
     /// Hang up after this many seconds of talk.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -899,6 +903,7 @@ fn call_media(
         camera,
         view: None,
         relay_only,
+        original_sound: args.original_sound,
     })
 }
 

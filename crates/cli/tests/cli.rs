@@ -1242,6 +1242,7 @@ fn a_call_carries_a_tone_from_a_real_pulseaudio_microphone() {
     let mut player = pulse.play("alice_room", &tone).unwrap();
     let mut call = p.cli(&server.url(), "alice");
     call.args(["call", "bob", "--seconds", "3", "--microphone", &mic])
+        .arg("--original-sound")
         .args(["--record", "/dev/null"])
         .envs(pulse.env());
     ok(call);
@@ -1316,11 +1317,18 @@ fn an_unplugged_microphone_and_speaker_give_way_to_the_default_mid_call() {
         pulse.play("headset", &high).unwrap(),
     ];
     let mut call = p.cli(&server.url(), "alice");
-    call.args(["call", "bob", "--seconds", "8", "--json"])
-        .args(["--microphone", &headset_mic, "--speaker", &headset_speaker])
-        .envs(pulse.env())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    call.args([
+        "call",
+        "bob",
+        "--seconds",
+        "8",
+        "--json",
+        "--original-sound",
+    ])
+    .args(["--microphone", &headset_mic, "--speaker", &headset_speaker])
+    .envs(pulse.env())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut call = call.spawn().unwrap();
     let (tx, lines) = std::sync::mpsc::channel::<String>();
     let err = call.stderr.take().unwrap();

@@ -28,6 +28,9 @@ pub struct CallMedia {
     pub view: Option<Box<dyn VideoSink>>,
     /// Only relayed candidates (through the server's TURN relay).
     pub relay_only: bool,
+    /// Send a live microphone as captured, without echo cancellation or noise suppression
+    /// (music, measurements: "original sound").
+    pub original_sound: bool,
 }
 
 impl CallMedia {
@@ -70,7 +73,8 @@ fn media_error(e: MediaError) -> CoreError {
     CoreError::Invalid(format!("call media: {e}"))
 }
 
-fn peer_options(info: &CallInfo, relay_only: bool) -> PeerOptions {
+fn peer_options(info: &CallInfo, media: &CallMedia) -> PeerOptions {
+    let relay_only = media.relay_only;
     PeerOptions {
         ice_servers: info
             .ice_servers
@@ -83,6 +87,7 @@ fn peer_options(info: &CallInfo, relay_only: bool) -> PeerOptions {
             .collect(),
         relay_only,
         video: info.video,
+        cleaning: (!media.original_sound).then(Default::default),
         ..PeerOptions::default()
     }
 }
@@ -152,7 +157,7 @@ impl Client {
             )
             .await
             .map_err(|_| CoreError::Timeout)??;
-            let peer = Peer::new(peer_options(&info, media.relay_only))
+            let peer = Peer::new(peer_options(&info, &media))
                 .await
                 .map_err(media_error)?;
             let offer = peer.offer().await.map_err(media_error)?;
@@ -240,7 +245,7 @@ impl Client {
         let id = info.id;
         let info = self.answer_call(id).await?;
         let setup = async {
-            let peer = Peer::new(peer_options(&info, media.relay_only))
+            let peer = Peer::new(peer_options(&info, &media))
                 .await
                 .map_err(media_error)?;
             let offer = next_call_event(&mut events, id, |e| match e {

@@ -396,6 +396,7 @@ fn media_for(settings: &DeviceSettings, camera: bool, frames: &FrameServer) -> C
         camera,
         view: Some(Box::new(frames.sink(FrameStream::Remote))),
         relay_only: false,
+        original_sound: false,
     }
 }
 
