@@ -71,6 +71,8 @@ export interface Words {
   aboutFailed: (error: string) => string;
   helpFailed: (error: string) => string;
   signOutFailed: (error: string) => string;
+  /** A meeting's .ics was saved in the Downloads folder, under this file name. */
+  icsSaved: (file: string) => string;
 }
 
 /** How a call's media path is doing, from its round trip and loss (features/calls). */
@@ -323,6 +325,7 @@ const en: Catalogue = {
     aboutFailed: (e) => `Could not read the versions: ${e}`,
     helpFailed: (e) => `Could not open the user guide: ${e}`,
     signOutFailed: (e) => `Could not sign out: ${e}`,
+    icsSaved: (file) => `Saved to Downloads as ${file}`,
   },
   calls: {
     call: (name) => `Call ${name}`,
@@ -555,6 +558,7 @@ const fr: Catalogue = {
     aboutFailed: (e) => `Impossible de lire les versions : ${e}`,
     helpFailed: (e) => `Impossible d'ouvrir le guide de l'utilisateur : ${e}`,
     signOutFailed: (e) => `Impossible de se déconnecter : ${e}`,
+    icsSaved: (file) => `Enregistré dans Téléchargements sous le nom ${file}`,
   },
   calls: {
     call: (name) => `Appeler ${name}`,

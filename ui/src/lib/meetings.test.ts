@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeBackend } from "../../tests/fake-backend";
-import { duration, fromLocalInput, hhmm, nextHalfHour, toLocalInput } from "./meetings";
+import { words } from "./i18n";
+import { duration, fileName, fromLocalInput, hhmm, nextHalfHour, toLocalInput } from "./meetings";
 
 const HOUR = 3_600_000;
 
@@ -24,6 +25,17 @@ describe("meeting helpers", () => {
     expect(fromLocalInput("")).toBeNull();
     expect(fromLocalInput("tomorrow")).toBeNull();
     expect(nextHalfHour(new Date(2026, 10, 24, 9, 5).getTime())).toBe(new Date(2026, 10, 24, 9, 30).getTime());
+  });
+});
+
+describe("a saved .ics, as said", () => {
+  it("names the file only, from a POSIX, a home-relative or a Windows path", () => {
+    expect(fileName("/tmp/.tmpAb12/Standup.ics")).toBe("Standup.ics");
+    expect(fileName("~/Downloads/Plan (2).ics")).toBe("Plan (2).ics");
+    expect(fileName("C:\\Users\\bob\\Downloads\\Retro.ics")).toBe("Retro.ics");
+    expect(fileName("meeting.ics")).toBe("meeting.ics");
+    expect(words("en").icsSaved("meeting.ics")).toBe("Saved to Downloads as meeting.ics");
+    expect(words("fr").icsSaved("meeting.ics")).toContain("meeting.ics");
   });
 });
 

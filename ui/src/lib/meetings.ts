@@ -43,3 +43,10 @@ export function nextHalfHour(now: number): number {
   const step = 30 * 60_000;
   return Math.ceil((now + 60_000) / step) * step;
 }
+
+/** The file name at the end of a saved file's path (either kind of separator), for saying what
+ * was saved without the folder's full path. */
+export function fileName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== "");
+  return parts[parts.length - 1] ?? path;
+}

@@ -167,7 +167,7 @@ describe("meetings", () => {
       await page.locator("[data-tab=rooms]").click();
       const row = page.locator(`[data-testid=scheduled-meeting][data-meeting-id="${id}"]`);
       await row.locator("[data-testid=meeting-ics]").click();
-      await expect(row.getByRole("status").textContent()).resolves.toBe("Saved to ~/Downloads/Sprint retro.ics");
+      await expect(row.getByRole("status").textContent()).resolves.toBe("Saved to Downloads as Sprint retro.ics");
       const text = await page.evaluate(() => window.fake.saved.get("~/Downloads/Sprint retro.ics") ?? "");
       const token = await page.evaluate((r) => window.fake.linkOf(r), room);
       expect(text.startsWith("BEGIN:VCALENDAR\r\n")).toBe(true);

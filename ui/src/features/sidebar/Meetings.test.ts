@@ -168,10 +168,26 @@ describe("Virtual Rooms tab: meetings", () => {
 
     await fireEvent.click(within(scheduledRow(id)!).getByTestId("meeting-ics"));
     await settle();
-    expect(within(scheduledRow(id)!).getByRole("status").textContent).toBe("Saved to ~/Downloads/Plan.ics");
+    expect(within(scheduledRow(id)!).getByRole("status").textContent).toBe("Saved to Downloads as Plan.ics");
     const text = fake.saved.get("~/Downloads/Plan.ics") ?? "";
     expect(text).toContain("SUMMARY:Plan");
     expect(text).toContain(`URL:confer://join/${fake.linkOf(room)}`);
+  });
+
+  it("says where the .ics went by its file name, never the folder's raw path (both separators)", async () => {
+    let id = 0;
+    const fake = await roomsTab((f) => {
+      const room = f.roomBy("alice", "Mine");
+      id = f.scheduleBy(room, "alice", "Plan", Date.now() + HOUR, 30);
+    });
+    const paths = ["/tmp/.tmpK3j9xQ/Downloads/Plan.ics", "C:\\Users\\alice\\AppData\\Local\\Temp\\Plan (2).ics"];
+    vi.spyOn(fake, "saveMeetingIcs").mockImplementation(async () => paths.shift() ?? "");
+    await fireEvent.click(within(scheduledRow(id)!).getByTestId("meeting-ics"));
+    await settle();
+    expect(within(scheduledRow(id)!).getByRole("status").textContent).toBe("Saved to Downloads as Plan.ics");
+    await fireEvent.click(within(scheduledRow(id)!).getByTestId("meeting-ics"));
+    await settle();
+    expect(within(scheduledRow(id)!).getByRole("status").textContent).toBe("Saved to Downloads as Plan (2).ics");
   });
 
   it("Join on a scheduled meeting opens the room and starts its meeting", async () => {
