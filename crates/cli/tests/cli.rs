@@ -1167,24 +1167,7 @@ fn a_call_with_ice_relay_goes_through_the_servers_turn_relay() {
 
 /// The id `confer-cli devices` gives the microphone whose id or name mentions `what`.
 fn microphone_id(pulse: &confer_testkit::PulseServer, what: &str) -> String {
-    let out = Command::new(CLI)
-        .args(["devices", "--json"])
-        .envs(pulse.env())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|d| {
-            d["kind"] == "microphone"
-                && (d["id"].as_str().unwrap().contains(what)
-                    || d["name"].as_str().unwrap().contains(what))
-        })
-        .unwrap_or_else(|| panic!("no microphone for {what} in:\n{text}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    device_id(pulse, "microphone", what)
 }
 
 #[test]

@@ -785,15 +785,21 @@ struct Playback {
     notices: broadcast::Sender<DeviceNotice>,
 }
 
-/// The system default microphone, opened off the async threads (the sound server is asked),
-/// with its name; none when there is none.
-async fn fallback_microphone() -> (Option<FrameReader>, Option<String>) {
-    let opened = tokio::task::spawn_blocking(|| hardware::open_microphone(None)).await;
-    match opened {
-        Ok(Ok(mic)) => {
-            let name = mic.name().to_owned();
-            match FrameReader::new(Box::new(mic)) {
-                Ok(reader) => (Some(reader), Some(name)),
+/// Opens a system default device off the async threads (the sound server is asked) and wraps
+/// it for the pumps, with its name; none when there is none.
+async fn fallback<D, W>(
+    open: impl FnOnce() -> Result<D, MediaError> + Send + 'static,
+    name: impl FnOnce(&D) -> String,
+    wrap: impl FnOnce(D) -> Result<W, MediaError>,
+) -> (Option<W>, Option<String>)
+where
+    D: Send + 'static,
+{
+    match tokio::task::spawn_blocking(open).await {
+        Ok(Ok(device)) => {
+            let label = name(&device);
+            match wrap(device) {
+                Ok(wrapped) => (Some(wrapped), Some(label)),
                 Err(_) => (None, None),
             }
         }
@@ -801,19 +807,24 @@ async fn fallback_microphone() -> (Option<FrameReader>, Option<String>) {
     }
 }
 
-/// The system default speaker, as [`fallback_microphone`].
+/// The system default microphone, read as frames.
+async fn fallback_microphone() -> (Option<FrameReader>, Option<String>) {
+    fallback(
+        || hardware::open_microphone(None),
+        |m| m.name().to_owned(),
+        |m| FrameReader::new(Box::new(m)),
+    )
+    .await
+}
+
+/// The system default speaker, written as frames.
 async fn fallback_speaker() -> (Option<FrameWriter>, Option<String>) {
-    let opened = tokio::task::spawn_blocking(|| hardware::open_speaker(None)).await;
-    match opened {
-        Ok(Ok(speaker)) => {
-            let name = speaker.name().to_owned();
-            match FrameWriter::new(Box::new(speaker)) {
-                Ok(writer) => (Some(writer), Some(name)),
-                Err(_) => (None, None),
-            }
-        }
-        _ => (None, None),
-    }
+    fallback(
+        || hardware::open_speaker(None),
+        |s| s.name().to_owned(),
+        |s| FrameWriter::new(Box::new(s)),
+    )
+    .await
 }
 
 /// Every 20 ms: one frame from the source, encoded, sent. A source that ends sends silence

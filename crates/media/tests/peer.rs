@@ -31,17 +31,22 @@ fn tone_ratio(path: &std::path::Path, want: f32, other: f32) -> (f32, f32) {
     )
 }
 
-#[tokio::test]
-async fn each_side_hears_the_other_sides_tone() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a_rec, b_rec) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
-    let a = Peer::new(loopback()).await.unwrap();
-    let b = Peer::new(loopback()).await.unwrap();
+/// Two peers, A offering, connected on loopback.
+async fn connected(a: PeerOptions, b: PeerOptions) -> (Peer, Peer) {
+    let (a, b) = (Peer::new(a).await.unwrap(), Peer::new(b).await.unwrap());
     let offer = a.offer().await.unwrap();
     let answer = b.answer(&offer).await.unwrap();
     a.accept(&answer).await.unwrap();
     a.connected(Duration::from_secs(10)).await.unwrap();
     b.connected(Duration::from_secs(10)).await.unwrap();
+    (a, b)
+}
+
+#[tokio::test]
+async fn each_side_hears_the_other_sides_tone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_rec, b_rec) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    let (a, b) = connected(loopback(), loopback()).await;
 
     let a_start = a.start(MediaIo {
         source: Box::new(ToneSource::new(440.0, 0.5).unwrap()),
@@ -111,13 +116,7 @@ async fn video_frames_arrive_decoded_and_never_freeze() {
         video: true,
         ..loopback()
     };
-    let a = Peer::new(options.clone()).await.unwrap();
-    let b = Peer::new(options).await.unwrap();
-    let offer = a.offer().await.unwrap();
-    let answer = b.answer(&offer).await.unwrap();
-    a.accept(&answer).await.unwrap();
-    a.connected(Duration::from_secs(10)).await.unwrap();
-    b.connected(Duration::from_secs(10)).await.unwrap();
+    let (a, b) = connected(options.clone(), options).await;
     let seen = Counters::default();
     let io = |camera: bool, view: Option<Counters>| MediaIo {
         source: Box::new(ToneSource::new(440.0, 0.2).unwrap()),
@@ -171,13 +170,7 @@ async fn video_frames_arrive_decoded_and_never_freeze() {
 async fn a_microphone_and_speaker_chosen_mid_call_are_used_from_then_on() {
     let dir = tempfile::tempdir().unwrap();
     let (first, second) = (dir.path().join("first.wav"), dir.path().join("second.wav"));
-    let a = Peer::new(loopback()).await.unwrap();
-    let b = Peer::new(loopback()).await.unwrap();
-    let offer = a.offer().await.unwrap();
-    let answer = b.answer(&offer).await.unwrap();
-    a.accept(&answer).await.unwrap();
-    a.connected(Duration::from_secs(10)).await.unwrap();
-    b.connected(Duration::from_secs(10)).await.unwrap();
+    let (a, b) = connected(loopback(), loopback()).await;
     let (ra, rb) = tokio::join!(
         a.start(MediaIo {
             source: Box::new(ToneSource::new(440.0, 0.5).unwrap()),
@@ -299,18 +292,14 @@ impl confer_media::AudioSource for Chatter {
 async fn echo_heard_by_b(cleaning: Option<confer_media::processing::Cleaning>) -> f32 {
     let dir = tempfile::tempdir().unwrap();
     let b_rec = dir.path().join("b.wav");
-    let a = Peer::new(PeerOptions {
-        cleaning,
-        ..loopback()
-    })
-    .await
-    .unwrap();
-    let b = Peer::new(loopback()).await.unwrap();
-    let offer = a.offer().await.unwrap();
-    let answer = b.answer(&offer).await.unwrap();
-    a.accept(&answer).await.unwrap();
-    a.connected(Duration::from_secs(10)).await.unwrap();
-    b.connected(Duration::from_secs(10)).await.unwrap();
+    let (a, b) = connected(
+        PeerOptions {
+            cleaning,
+            ..loopback()
+        },
+        loopback(),
+    )
+    .await;
     // The speaker's and the microphone's buffers: 40 ms from playing to hearing.
     let room = Room(Arc::default());
     let (ra, rb) = tokio::join!(
