@@ -127,6 +127,52 @@ describe("virtual rooms", () => {
     }
   });
 
+  it("keeps each tab on one line with unread badges, at the window's minimum size (760×480)", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:3,carol:140", unread: "carol:130" }, { width: 760, height: 480 });
+    try {
+      await signIn(page);
+      await page.evaluate(() => {
+        const id = window.fake.roomBy("bob", "Design review", ["carol"]);
+        for (let i = 0; i < 120; i++) window.fake.post(id, "bob", `Note ${i}`);
+        for (let i = 0; i < 130; i++) window.fake.receive("carol", `Ping ${i}`);
+      });
+      await until(page, () => document.querySelector("[data-tab=rooms] [data-testid=tab-unread]")?.textContent === "120", "the rooms badge");
+      await until(page, () => document.querySelector("[data-tab=chats] [data-testid=tab-unread]")?.textContent === "130", "the chats badge");
+      await page.screenshot({ path: "/tmp/confer-tabs-badges.png" });
+      const boxes = await page.evaluate(() => {
+        const bar = document.querySelector<HTMLElement>("[role=tablist]")!;
+        const line = parseFloat(getComputedStyle(document.querySelector("#tab-people")!).lineHeight);
+        return {
+          line,
+          bar: bar.getBoundingClientRect().toJSON() as DOMRect,
+          overflow: bar.scrollWidth - bar.clientWidth,
+          tabs: [...bar.querySelectorAll<HTMLElement>("[role=tab]")].map((t) => {
+            // The label's line boxes (its own text, not the badge): one per line it takes.
+            const text = [...t.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim())!;
+            const label = document.createRange();
+            label.selectNodeContents(text);
+            const lines = new Set([...label.getClientRects()].filter((r) => r.width > 1).map((r) => Math.round(r.top)));
+            return { id: t.id, box: t.getBoundingClientRect().toJSON() as DOMRect, scroll: t.scrollWidth - t.clientWidth, lines: lines.size };
+          }),
+        };
+      });
+      const people = boxes.tabs.find((t) => t.id === "tab-people")!;
+      for (const t of boxes.tabs) {
+        // Not taller than the tab without a badge, no second line, nothing spilling out of it.
+        expect(t.box.height, `${t.id} height`).toBeLessThanOrEqual(people.box.height + 0.5);
+        expect(t.lines, `${t.id} lines`).toBe(1);
+        expect(t.scroll, `${t.id} overflow`).toBeLessThanOrEqual(0);
+        expect(t.box.left, `${t.id} left`).toBeGreaterThanOrEqual(boxes.bar.left - 0.5);
+        expect(t.box.right, `${t.id} right`).toBeLessThanOrEqual(boxes.bar.right + 0.5);
+      }
+      expect(boxes.overflow, "the tab bar scrolls sideways").toBeLessThanOrEqual(0);
+      await expectAccessible(page, "tabs with badges at the minimum size", { strict: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it("is reachable by keyboard and accessible (tab, create dialog, details)", async () => {
     const { page, errors, close } = await open(browser);
     try {
