@@ -201,4 +201,43 @@ describe("virtual rooms", () => {
       await close();
     }
   });
+  it("keeps the focus ring of the controls at the list's edges inside its scrolling box", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await signIn(page);
+      await createRoom(page, "Edges");
+      // By keyboard, so that focus shows its ring (:focus-visible).
+      await page.locator("#tab-rooms").focus();
+      await page.keyboard.press("ArrowLeft");
+      await page.keyboard.press("ArrowRight");
+      await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("tab-rooms");
+      // The first control (top, left and right edges) and a room's row (left and right).
+      for (const selector of ["[data-testid=create-room]", '[data-testid=room][data-name="Edges"]']) {
+        await page.locator(selector).focus();
+        const fit = await page.evaluate((sel) => {
+          const el = document.querySelector<HTMLElement>(sel)!;
+          const box = el.closest<HTMLElement>(".rooms")!;
+          const style = getComputedStyle(el);
+          const out = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+          const r = el.getBoundingClientRect();
+          const c = box.getBoundingClientRect();
+          // The scroll container's visible box: its padding box, what it clips to.
+          const v = { left: c.left + box.clientLeft, top: c.top + box.clientTop };
+          const visible = { ...v, right: v.left + box.clientWidth, bottom: v.top + box.clientHeight };
+          const ring = { left: r.left - out, top: r.top - out, right: r.right + out, bottom: r.bottom + out };
+          return {
+            focused: document.activeElement === el && el.matches(":focus-visible") && style.outlineStyle !== "none" && out > 0,
+            inside: ring.left >= visible.left && ring.top >= visible.top && ring.right <= visible.right && ring.bottom <= visible.bottom,
+            ring,
+            visible,
+          };
+        }, selector);
+        expect(fit.focused, selector).toBe(true);
+        expect(fit.inside, `${selector}: ${JSON.stringify(fit)}`).toBe(true);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 });
