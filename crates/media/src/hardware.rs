@@ -221,63 +221,106 @@ fn hold_stream(
     Ok(stop)
 }
 
-/// An open microphone.
-pub struct Microphone {
+/// What an open microphone and an open speaker both hold.
+struct Open {
     buffer: Shared,
     rate: u32,
     channels: u16,
+    /// Samples the buffer holds at most.
+    max: usize,
     name: String,
     lost: Arc<AtomicBool>,
     /// Dropping it stops the device's thread (and the stream with it).
     _stop: mpsc::Sender<()>,
 }
 
+impl Open {
+    /// Finds the device, and builds and plays its stream (`build` gets the device, its
+    /// configuration, the shared buffer and its bound) on a thread of its own.
+    fn start(
+        id: Option<&str>,
+        input: bool,
+        build: impl FnOnce(
+            cpal::Device,
+            cpal::StreamConfig,
+            Shared,
+            usize,
+        ) -> Result<cpal::Stream, cpal::Error>
+        + Send
+        + 'static,
+    ) -> Result<Self, MediaError> {
+        let Prepared {
+            device,
+            label,
+            name,
+            id,
+            config,
+            max,
+            buffer,
+        } = prepare(id, input)?;
+        let (rate, channels) = (config.sample_rate, config.channels);
+        let shared = buffer.clone();
+        let lost = Arc::new(AtomicBool::new(false));
+        let thread = if input {
+            "confer-microphone"
+        } else {
+            "confer-speaker"
+        };
+        let stop = hold_stream(thread, label, id, lost.clone(), move || {
+            build(device, config, shared, max)
+        })?;
+        Ok(Self {
+            buffer,
+            rate,
+            channels,
+            max,
+            name,
+            lost,
+            _stop: stop,
+        })
+    }
+
+    /// An unplugged device is an error from then on.
+    fn present(&self) -> Result<(), MediaError> {
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(MediaError::DeviceLost {
+                device: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An open microphone.
+pub struct Microphone(Open);
+
 /// Opens a microphone (`None`: the system default).
 pub fn open_microphone(id: Option<&str>) -> Result<Microphone, MediaError> {
-    let Prepared {
-        device,
-        label,
-        name,
-        id,
-        config,
-        max,
-        buffer,
-    } = prepare(id, true)?;
-    let (rate, channels) = (config.sample_rate, config.channels);
-    let shared = buffer.clone();
-    let lost = Arc::new(AtomicBool::new(false));
-    let stop = hold_stream("confer-microphone", label, id, lost.clone(), move || {
+    Open::start(id, true, |device, config, shared, max| {
         device.build_input_stream::<f32, _, _>(
             config,
             move |data, _| push_bounded(&shared, data, max),
             |e| tracing::warn!(error = %e, "the microphone failed"),
             Some(Duration::from_secs(5)),
         )
-    })?;
-    Ok(Microphone {
-        buffer,
-        rate,
-        channels,
-        name,
-        lost,
-        _stop: stop,
     })
+    .map(Microphone)
 }
 
 impl Microphone {
     /// The device's name, as the user sees it.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 }
 
 impl AudioSource for Microphone {
     fn sample_rate(&self) -> u32 {
-        self.rate
+        self.0.rate
     }
 
     fn channels(&self) -> u16 {
-        self.channels
+        self.0.channels
     }
 
     fn live(&self) -> bool {
@@ -287,12 +330,8 @@ impl AudioSource for Microphone {
     /// Whatever was captured, then silence: a microphone never ends, but it can be unplugged
     /// ([`MediaError::DeviceLost`]).
     fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
-        if self.lost.load(Ordering::Relaxed) {
-            return Err(MediaError::DeviceLost {
-                device: self.name.clone(),
-            });
-        }
-        let mut b = self.buffer.lock().expect("audio buffer poisoned");
+        self.0.present()?;
+        let mut b = self.0.buffer.lock().expect("audio buffer poisoned");
         let n = b.len().min(out.len());
         for (o, s) in out.iter_mut().zip(b.drain(..n)) {
             *o = s;
@@ -303,31 +342,11 @@ impl AudioSource for Microphone {
 }
 
 /// An open speaker.
-pub struct Speaker {
-    buffer: Shared,
-    rate: u32,
-    channels: u16,
-    max: usize,
-    name: String,
-    lost: Arc<AtomicBool>,
-    _stop: mpsc::Sender<()>,
-}
+pub struct Speaker(Open);
 
 /// Opens a speaker (`None`: the system default).
 pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
-    let Prepared {
-        device,
-        label,
-        name,
-        id,
-        config,
-        max,
-        buffer,
-    } = prepare(id, false)?;
-    let (rate, channels) = (config.sample_rate, config.channels);
-    let shared = buffer.clone();
-    let lost = Arc::new(AtomicBool::new(false));
-    let stop = hold_stream("confer-speaker", label, id, lost.clone(), move || {
+    Open::start(id, false, |device, config, shared, _| {
         device.build_output_stream::<f32, _, _>(
             config,
             move |out: &mut [f32], _| {
@@ -341,41 +360,29 @@ pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
             |e| tracing::warn!(error = %e, "the speaker failed"),
             Some(Duration::from_secs(5)),
         )
-    })?;
-    Ok(Speaker {
-        buffer,
-        rate,
-        channels,
-        max,
-        name,
-        lost,
-        _stop: stop,
     })
+    .map(Speaker)
 }
 
 impl Speaker {
     /// The device's name, as the user sees it.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 }
 
 impl AudioSink for Speaker {
     fn sample_rate(&self) -> u32 {
-        self.rate
+        self.0.rate
     }
 
     fn channels(&self) -> u16 {
-        self.channels
+        self.0.channels
     }
 
     fn write(&mut self, samples: &[f32]) -> Result<(), MediaError> {
-        if self.lost.load(Ordering::Relaxed) {
-            return Err(MediaError::DeviceLost {
-                device: self.name.clone(),
-            });
-        }
-        push_bounded(&self.buffer, samples, self.max);
+        self.0.present()?;
+        push_bounded(&self.0.buffer, samples, self.0.max);
         Ok(())
     }
 
