@@ -132,6 +132,16 @@ fn find(id: Option<&str>, input: bool) -> Result<(cpal::Device, String), MediaEr
 /// Samples shared between a device's thread and its handle.
 type Shared = Arc<Mutex<VecDeque<f32>>>;
 
+/// Moves the oldest buffered samples into `out`, as many as fit; returns how many.
+fn drain_into(buffer: &Shared, out: &mut [f32]) -> usize {
+    let mut b = buffer.lock().expect("audio buffer poisoned");
+    let n = b.len().min(out.len());
+    for (o, s) in out.iter_mut().zip(b.drain(..n)) {
+        *o = s;
+    }
+    n
+}
+
 fn push_bounded(buffer: &Shared, samples: &[f32], max: usize) {
     let mut b = buffer.lock().expect("audio buffer poisoned");
     b.extend(samples);
@@ -331,11 +341,7 @@ impl AudioSource for Microphone {
     /// ([`MediaError::DeviceLost`]).
     fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
         self.0.present()?;
-        let mut b = self.0.buffer.lock().expect("audio buffer poisoned");
-        let n = b.len().min(out.len());
-        for (o, s) in out.iter_mut().zip(b.drain(..n)) {
-            *o = s;
-        }
+        let n = drain_into(&self.0.buffer, out);
         out[n..].fill(0.0);
         Ok(out.len())
     }
@@ -349,13 +355,9 @@ pub fn open_speaker(id: Option<&str>) -> Result<Speaker, MediaError> {
     Open::start(id, false, |device, config, shared, _| {
         device.build_output_stream::<f32, _, _>(
             config,
+            // cpal fills the slice with silence first: what is not there stays quiet.
             move |out: &mut [f32], _| {
-                let mut b = shared.lock().expect("audio buffer poisoned");
-                let n = b.len().min(out.len());
-                for (o, s) in out.iter_mut().zip(b.drain(..n)) {
-                    *o = s;
-                }
-                // cpal fills the slice with silence first: the rest stays quiet.
+                drain_into(&shared, out);
             },
             |e| tracing::warn!(error = %e, "the speaker failed"),
             Some(Duration::from_secs(5)),

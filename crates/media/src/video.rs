@@ -68,9 +68,10 @@ pub fn unpack(size: u64) -> Option<(u32, u32)> {
 
 /// Scales an I420 frame to `width`x`height` (even), bilinear on each plane: a camera larger
 /// than what the path carries is sent smaller rather than at a bitrate that smears it.
-pub fn scale(frame: &Frame, width: u32, height: u32) -> Frame {
+pub fn scale(frame: Frame, width: u32, height: u32) -> Frame {
+    // The common case, a camera sent at its own size, costs no copy.
     if (frame.width, frame.height) == (width, height) {
-        return frame.clone();
+        return frame;
     }
     let (sw, sh) = (frame.width as usize, frame.height as usize);
     let (dw, dh) = (width as usize, height as usize);
@@ -231,7 +232,7 @@ pub(crate) async fn send_video(
             kbps,
             encoder.as_ref().map(Encoder::size),
         );
-        let mut frame = scale(&captured, size.0, size.1);
+        let mut frame = scale(captured, size.0, size.1);
         if counters.camera_off.load(Ordering::Relaxed) {
             frame = Frame::black(frame.width, frame.height)?;
         }
@@ -338,7 +339,7 @@ mod tests {
                 frame.data[y * 8 + x] = 235;
             }
         }
-        let half = scale(&frame, 4, 2);
+        let half = scale(frame.clone(), 4, 2);
         assert_eq!(half.data.len(), Frame::i420_len(4, 2));
         assert_eq!(&half.data[..4], &[235, 235, 16, 16]);
         assert_eq!(&half.data[4..8], &[235, 235, 16, 16]);
@@ -346,7 +347,7 @@ mod tests {
             half.data[8..].iter().all(|&c| c == 128),
             "chroma stays grey"
         );
-        assert_eq!(scale(&frame, 8, 4), frame);
+        assert_eq!(scale(frame.clone(), 8, 4), frame);
     }
 
     #[test]
