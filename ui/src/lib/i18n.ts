@@ -2,7 +2,7 @@
 // as a typed reason (bindings.ts: Reason) with its parameters, never as a sentence, and is worded
 // here in the user's language. The catalogue's type names every reason and every field in every
 // language, so a reason added to the protocol does not compile until it is worded in each.
-import type { CallEnd, ErrorBody, ErrorCode, Field, PresenceStatus, Reason } from "./bindings";
+import type { CallEnd, ErrorBody, ErrorCode, Field, PresenceStatus, Reason, TickState } from "./bindings";
 
 export type Locale = "en" | "fr";
 export const LOCALES: readonly Locale[] = ["en", "fr"];
@@ -32,6 +32,8 @@ interface Catalogue {
   ui: Words;
   /** The words of 1:1 calls. */
   calls: CallWords;
+  /** The words of the open conversation: its messages and the message box. */
+  timeline: TimelineWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -167,6 +169,34 @@ export interface CallWords {
   speakerGone: (lost: string) => string;
   cameraSwitched: (lost: string, now: string) => string;
   cameraGone: (lost: string) => string;
+}
+
+/** The words of the open conversation and its message box. Typed like Words. */
+export interface TimelineWords {
+  /** The line above the first message that was unread when the conversation was opened. */
+  newMessages: string;
+  /** The ribbon: how many new messages wait below while the view is scrolled up. */
+  newBelow: (count: number) => string;
+  /** The button back to the newest messages while scrolled up. */
+  jumpToNewest: string;
+  /** Said to screen readers as a message arrives, with its first words. */
+  arrived: (sender: string, words: string) => string;
+  /** Who wrote one's own messages, for screen readers. */
+  you: string;
+  /** A message the server refused, and why. */
+  notSent: (why: string) => string;
+  loadingOlder: string;
+  empty: string;
+  /** The scrollable list of messages ("Messages with bob"). */
+  messagesWith: (name: string) => string;
+  /** A message's ticks, as a screen reader says them. */
+  ticks: Record<TickState, string>;
+  /** The message box: its label, its hint, its buttons. */
+  message: string;
+  placeholder: string;
+  send: string;
+  emoji: string;
+  emojiPicker: string;
 }
 
 /** A number as the language writes it: 0.5, 0,5. */
@@ -401,6 +431,23 @@ const en: Catalogue = {
     cameraSwitched: (lost, now) => `Your camera “${lost}” was disconnected. Using “${now}”.`,
     cameraGone: (lost) => `Your camera “${lost}” was disconnected. No other camera is available.`,
   },
+  timeline: {
+    newMessages: "New messages",
+    newBelow: (n) => (n === 1 ? "1 new message" : `${n} new messages`),
+    jumpToNewest: "Jump to the newest messages",
+    arrived: (sender, words) => `New message from ${sender}: ${words}`,
+    you: "You",
+    notSent: (why) => `Not sent: ${why}`,
+    loadingOlder: "Loading older messages…",
+    empty: "No messages yet. Say hello!",
+    messagesWith: (name) => `Messages with ${name}`,
+    ticks: { pending: "Not yet sent", sent: "Sent", delivered: "Delivered", read: "Read" },
+    message: "Message",
+    placeholder: "Write a message… (Shift+Enter for a new line)",
+    send: "Send",
+    emoji: "Insert emoji",
+    emojiPicker: "Emoji",
+  },
 };
 
 const fr: Catalogue = {
@@ -634,6 +681,23 @@ const fr: Catalogue = {
     cameraSwitched: (lost, now) => `Votre caméra « ${lost} » a été débranchée. Utilisation de « ${now} ».`,
     cameraGone: (lost) => `Votre caméra « ${lost} » a été débranchée. Aucune autre caméra n'est disponible.`,
   },
+  timeline: {
+    newMessages: "Nouveaux messages",
+    newBelow: (n) => (n === 1 ? "1 nouveau message" : `${n} nouveaux messages`),
+    jumpToNewest: "Aller aux messages les plus récents",
+    arrived: (sender, words) => `Nouveau message de ${sender} : ${words}`,
+    you: "Vous",
+    notSent: (why) => `Non envoyé : ${why}`,
+    loadingOlder: "Chargement des messages précédents…",
+    empty: "Pas encore de message. Dites bonjour !",
+    messagesWith: (name) => `Messages avec ${name}`,
+    ticks: { pending: "Pas encore envoyé", sent: "Envoyé", delivered: "Distribué", read: "Lu" },
+    message: "Message",
+    placeholder: "Écrivez un message… (Maj+Entrée pour aller à la ligne)",
+    send: "Envoyer",
+    emoji: "Insérer un emoji",
+    emojiPicker: "Emoji",
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
@@ -646,6 +710,11 @@ export function words(lang: Locale = current): Words {
 /** The words of calls in the given language (the user's by default). */
 export function callWords(lang: Locale = current): CallWords {
   return catalogues[lang].calls;
+}
+
+/** The words of the open conversation in the given language (the user's by default). */
+export function timelineWords(lang: Locale = current): TimelineWords {
+  return catalogues[lang].timeline;
 }
 
 /** A character as U+XXXX. */

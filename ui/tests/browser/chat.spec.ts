@@ -58,7 +58,8 @@ describe("chatting", () => {
       await until(page, () => [...document.querySelectorAll("[data-testid=message]")].every((m) => (m as HTMLElement).dataset.state === "sent"), "both sent");
       await expect(first.getAttribute("data-seq")).resolves.toBe("1");
       await expect(second.getAttribute("data-seq")).resolves.toBe("2");
-      await expect(first.locator(".ticks").textContent()).resolves.toContain("✓");
+      await expect(first.locator(".ticks").getAttribute("data-count")).resolves.toBe("1");
+      await expect(first.locator(".ticks").getAttribute("aria-label")).resolves.toBe("Sent");
       const id = await page.evaluate(() => window.fake.conversationWith("carol")!);
       await page.evaluate((c) => window.fake.receipts(c, 2, 1), id);
       await until(page, () => {
@@ -69,6 +70,12 @@ describe("chatting", () => {
       const grey = await second.locator(".ticks").evaluate((e) => getComputedStyle(e).color);
       const blue = await first.locator(".ticks").evaluate((e) => getComputedStyle(e).color);
       expect(blue).not.toBe(grey);
+      // Read is told from delivered by its shape too (a filled pill), and both are at least 14px.
+      const fill = (i: number) =>
+        page.locator("[data-testid=message] .ticks .pill").nth(i).evaluate((e) => getComputedStyle(e).fill);
+      expect(await fill(0)).not.toBe("none");
+      expect(await fill(1)).toBe("none");
+      for (const m of [first, second]) expect((await m.locator(".ticks svg").boundingBox())!.height).toBeGreaterThanOrEqual(14);
       await page.evaluate((c) => window.fake.receipts(c, 2, 2), id);
       await until(page, () => [...document.querySelectorAll<HTMLElement>("[data-testid=message]")].every((e) => e.dataset.state === "read"), "both read");
       expect(errors).toEqual([]);
@@ -166,7 +173,7 @@ describe("chatting", () => {
       await page.getByRole("button", { name: "Save" }).click();
       await until(page, () => !document.querySelector("[role=dialog]"), "the dialog closed");
       await until(page, () => [...document.querySelectorAll<HTMLElement>('[data-testid=message][data-mine="true"]')].every((e) => e.dataset.state === "sent"), "only server ticks");
-      await expect(mine.first().locator(".ticks").textContent()).resolves.toBe("✓");
+      await expect(mine.first().locator(".ticks").getAttribute("data-count")).resolves.toBe("1");
       // Receipts do not show while private.
       await page.evaluate(() => window.fake.receipts(1, 12, 12));
       await page.waitForTimeout(200);
