@@ -166,12 +166,15 @@ describe("Timeline new messages", () => {
     expect(screen.getByTestId("ribbon-count").textContent).toBe("1 new message");
     expect(screen.queryByTestId("jump-bottom")).toBeNull();
     fake.receive("bob", "two");
-    fake.receive("bob", "three");
+    fake.receive("bob", "**three** :tada:");
     await settle();
     const ribbon = screen.getByTestId("ribbon");
     expect(screen.getByTestId("ribbon-count").textContent).toBe("3 new messages");
     expect(ribbon.textContent).toContain("bob");
-    expect(ribbon.textContent).toContain("three");
+    // Its words as the message shows them, without Markdown's marks; so are they announced.
+    expect(ribbon.textContent).toContain("three 🎉");
+    expect(ribbon.textContent).not.toContain("**");
+    expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("New message from bob: three 🎉");
     await fireEvent.click(ribbon);
     await settle();
     expect(scroller.scrollTop).toBe(4500);
