@@ -337,6 +337,72 @@ pub async fn send_message(
     Ok(client(&state)?.send(conversation, &text).await?)
 }
 
+/// Answers message `reply_to` of the conversation.
+#[tauri::command]
+pub async fn send_reply(
+    state: State<'_, AppState>,
+    conversation: u64,
+    text: String,
+    reply_to: u64,
+) -> Result<CachedMessage, UiError> {
+    Ok(client(&state)?
+        .send_reply(conversation, &text, Some(reply_to))
+        .await?)
+}
+
+/// Edits one's own message (by local id): shown at once, sent when online.
+#[tauri::command]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    local_id: i64,
+    text: String,
+) -> Result<(), UiError> {
+    client(&state)?.edit(local_id, &text).await?;
+    Ok(())
+}
+
+/// Deletes one's own message (by local id).
+#[tauri::command]
+pub async fn delete_message(state: State<'_, AppState>, local_id: i64) -> Result<(), UiError> {
+    client(&state)?.delete(local_id).await?;
+    Ok(())
+}
+
+/// Adds (`on`) or takes back a reaction to a message (by local id).
+#[tauri::command]
+pub async fn react(
+    state: State<'_, AppState>,
+    local_id: i64,
+    emoji: String,
+    on: bool,
+) -> Result<(), UiError> {
+    client(&state)?.react(local_id, &emoji, on).await?;
+    Ok(())
+}
+
+/// Says the user types in a conversation (or stopped).
+#[tauri::command]
+pub async fn set_typing(
+    state: State<'_, AppState>,
+    conversation: u64,
+    typing: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_typing(conversation, typing).await?)
+}
+
+/// Searches the server's history, newest first.
+#[tauri::command]
+pub async fn search_messages(
+    state: State<'_, AppState>,
+    query: String,
+    conversation: Option<u64>,
+) -> Result<Vec<confer_proto::Message>, UiError> {
+    let (found, _) = client(&state)?
+        .search(&query, conversation, Some(50), None)
+        .await?;
+    Ok(found)
+}
+
 #[tauri::command]
 pub async fn mark_read(
     state: State<'_, AppState>,

@@ -330,6 +330,7 @@ fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
                     conversation,
                     client_id: format!("seed-{i}"),
                     text: format!("Message number {i} from {from}"),
+                    reply_to: None,
                 })
                 .await?,
             );

@@ -11,6 +11,7 @@ import type {
   CallRecord,
   CallView,
   ClientEvent,
+  ConnState,
   ConversationInfo,
   ConversationView,
   DeviceEntry,
@@ -280,6 +281,12 @@ export class FakeBackend implements Backend {
       sent_at: Date.now(),
       state: "pending",
       error: null,
+      edited_at: null,
+      deleted: false,
+      reply_to: null,
+      reactions: [],
+      mentions: [],
+      version: 0,
     };
     c.messages.push(m);
     this.unacked.push(m);
@@ -885,6 +892,12 @@ export class FakeBackend implements Backend {
         sent_at: now - (count - i) * step,
         state: "sent",
         error: null,
+        edited_at: null,
+        deleted: false,
+        reply_to: null,
+        reactions: [],
+        mentions: [],
+        version: 0,
       });
     }
     const last = c.nextSeq - 1;
@@ -913,9 +926,15 @@ export class FakeBackend implements Backend {
       sent_at: Date.now(),
       state: "sent",
       error: null,
+      edited_at: null,
+      deleted: false,
+      reply_to: null,
+      reactions: [],
+      mentions: [],
+      version: 0,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
-    const decision = { notify: !c.muted, blink: !c.muted, badge: !c.muted };
+    const decision = { notify: !c.muted, blink: !c.muted, badge: !c.muted, mentioned: false };
     this.emit({ event: "message", message: clone(m), decision });
     this.emitTotals();
     return m.seq as number;
@@ -985,6 +1004,11 @@ export class FakeBackend implements Backend {
   /** The shell asks to show a conversation (a notification was clicked). */
   openConversation(id: number): void {
     this.openHandler?.(id);
+  }
+
+  /** The client's connection changes (reconnecting, offline, or the session refused). */
+  connection(state: ConnState): void {
+    this.emit({ event: "state", state });
   }
 
   /** `inviter` invites this user to a new group with `others` already in it; resolves to its id. */
@@ -1133,10 +1157,16 @@ export class FakeBackend implements Backend {
       sent_at: Date.now(),
       state: "sent",
       error: null,
+      edited_at: null,
+      deleted: false,
+      reply_to: null,
+      reactions: [],
+      mentions: [],
+      version: 0,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (c.info.members.includes(this.me)) {
-      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted, blink: !c.muted, badge: !c.muted } });
+      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted, blink: !c.muted, badge: !c.muted, mentioned: false } });
       this.emitTotals();
     }
     return m.seq as number;
@@ -1651,11 +1681,17 @@ export class FakeBackend implements Backend {
       sent_at: Date.now(),
       state: "sent",
       error: null,
+      edited_at: null,
+      deleted: false,
+      reply_to: null,
+      reactions: [],
+      mentions: [],
+      version: 0,
       kind,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (user === this.me) c.readThrough = m.seq as number;
-    if (c.info.members.includes(this.me)) this.emit({ event: "message", message: clone(m), decision: { notify: false, blink: false, badge: false } });
+    if (c.info.members.includes(this.me)) this.emit({ event: "message", message: clone(m), decision: { notify: false, blink: false, badge: false, mentioned: false } });
   }
 
   /** A message as the cache shows it: the ticks of this user's messages from the receipts. */

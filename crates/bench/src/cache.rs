@@ -52,6 +52,7 @@ pub fn prepare(dir: &Path, n: usize) -> Result<()> {
                 conversation: 1,
                 client_id: format!("bench-{i}"),
                 text: format!("message {i}: the quick brown fox jumps over the lazy dog"),
+                reply_to: None,
             })
             .collect();
         written += ops.len();

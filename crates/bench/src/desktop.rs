@@ -48,6 +48,7 @@ pub fn prepare(dir: &Path, peers: usize, per: usize) -> Result<()> {
                 text: format!(
                     "message {m} with {name}: the quick brown fox jumps over the lazy dog"
                 ),
+                reply_to: None,
             })
             .collect();
         for r in store.write_batch(ops)? {

@@ -173,6 +173,7 @@ pub async fn throughput(p: ThroughputParams) -> Result<serde_json::Value> {
                     conversation: conv,
                     client_id: format!("b{n}"),
                     text,
+                    reply_to: None,
                 };
                 in_flight.push_back(sender.send_request(req).await?);
                 if in_flight.len() >= p.window {

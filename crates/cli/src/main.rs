@@ -101,6 +101,65 @@ enum Command {
         #[arg(long)]
         no_wait: bool,
     },
+    /// Replace the text of one of your messages; prints its id once the server has it.
+    Edit {
+        /// The message: the id `send` printed, or CONVERSATION:SEQ.
+        message: String,
+        /// The new text ("-" reads it from standard input).
+        text: String,
+        /// Queue the edit and exit without waiting for the server.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Delete one of your messages ("Message deleted" stays in its place).
+    Delete {
+        /// The message: the id `send` printed, or CONVERSATION:SEQ.
+        message: String,
+        /// Queue the deletion and exit without waiting for the server.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// React to a message with an emoji (again with --remove to take it back).
+    React {
+        /// The message: its id, or CONVERSATION:SEQ.
+        message: String,
+        /// One emoji.
+        emoji: String,
+        /// Take the reaction back.
+        #[arg(long)]
+        remove: bool,
+        /// Queue it and exit without waiting for the server.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Answer a message (quoted in the conversation); prints the new message's id.
+    Reply {
+        /// The message answered: its id, or CONVERSATION:SEQ.
+        message: String,
+        /// The text ("-" reads it from standard input).
+        text: String,
+        /// Queue the answer and exit without waiting for the server.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Search the messages you may see on the server, newest first.
+    Search {
+        /// Words; each finds words starting with it.
+        query: String,
+        /// Only the conversation with this user, or this conversation id.
+        #[arg(long, value_name = "USER|CONVERSATION")]
+        conversation: Option<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Search this device's cache instead (works offline; English and French stems, accents
+        /// folded).
+        #[arg(long)]
+        local: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a conversation, oldest first (from the cache when offline).
     History {
         /// The other user's name, or a conversation id.
@@ -714,7 +773,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         .clone()
         .ok_or_else(|| usage("give your account name with --user or CONFER_USER"))?;
     let text = match &cli.command {
-        Command::Send { text, .. } if text == "-" => {
+        Command::Send { text, .. } | Command::Edit { text, .. } | Command::Reply { text, .. }
+            if text == "-" =>
+        {
             let mut all = String::new();
             for line in std::io::stdin().lock().lines() {
                 let line =
@@ -996,6 +1057,43 @@ fn report_call(
     }
 }
 
+/// A message reference (see `Client::message_ref`); one not cached is looked for again once
+/// the client caught up with the server.
+async fn find_message(client: &Client, reference: &str, timeout: Duration) -> Result<i64, Failure> {
+    match client.message_ref(reference).await {
+        Ok(id) => Ok(id),
+        // Not cached yet (a new profile): the catch-up brings it.
+        Err(CoreError::Offline | CoreError::NotFound(_)) => {
+            online(client, timeout).await?;
+            Ok(client.message_ref(reference).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Waits for a queued edit, deletion or reaction unless told not to.
+async fn finish_op(
+    client: &Client,
+    op: Option<i64>,
+    no_wait: bool,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let Some(op) = op else {
+        // Applied in place to a message still in the outbox.
+        return Ok(());
+    };
+    if no_wait {
+        return Ok(());
+    }
+    client.wait_op(op, timeout).await.map_err(|e| match e {
+        CoreError::Timeout => Failure(
+            4,
+            "The server is unreachable; the change stays queued and will be sent later".into(),
+        ),
+        other => other.into(),
+    })
+}
+
 async fn online(client: &Client, timeout: Duration) -> Result<(), Failure> {
     client.wait_synced(timeout).await?;
     Ok(())
@@ -1070,6 +1168,110 @@ async fn command(
                 })?;
             }
             println!("{}", message.client_id);
+            Ok(())
+        }
+        Command::Edit {
+            message,
+            text,
+            no_wait,
+        } => {
+            let text = stdin_text.unwrap_or(text);
+            let local_id = find_message(client, &message, timeout).await?;
+            let op = client.edit(local_id, &text).await?;
+            finish_op(client, op, no_wait, timeout).await?;
+            let shown = client.message(local_id).await?;
+            println!("{}", shown.map_or(message, |m| m.client_id));
+            Ok(())
+        }
+        Command::Delete { message, no_wait } => {
+            let local_id = find_message(client, &message, timeout).await?;
+            let op = client.delete(local_id).await?;
+            finish_op(client, op, no_wait, timeout).await
+        }
+        Command::React {
+            message,
+            emoji,
+            remove,
+            no_wait,
+        } => {
+            let local_id = find_message(client, &message, timeout).await?;
+            let op = client.react(local_id, &emoji, !remove).await?;
+            finish_op(client, Some(op), no_wait, timeout).await
+        }
+        Command::Reply {
+            message,
+            text,
+            no_wait,
+        } => {
+            let text = stdin_text.unwrap_or(text);
+            let local_id = find_message(client, &message, timeout).await?;
+            let original = client
+                .message(local_id)
+                .await?
+                .ok_or_else(|| Failure(5, format!("There is no message {message} here.")))?;
+            let Some(seq) = original.seq else {
+                return Err(Failure(
+                    5,
+                    "That message is not sent yet: answer it once it is.".into(),
+                ));
+            };
+            let sent = client
+                .send_reply(original.conversation, &text, Some(seq))
+                .await?;
+            if !no_wait {
+                client.wait_sent(sent.local_id, timeout).await?;
+            }
+            println!("{}", sent.client_id);
+            Ok(())
+        }
+        Command::Search {
+            query,
+            conversation,
+            limit,
+            local: true,
+            json,
+        } => {
+            let conversation = match conversation {
+                Some(c) => Some(client.conversation_for(&c).await?),
+                None => None,
+            };
+            for m in client
+                .search_local(&query, conversation, limit.clamp(1, 1000))
+                .await?
+            {
+                print_message(&m, json);
+            }
+            Ok(())
+        }
+        Command::Search {
+            query,
+            conversation,
+            limit,
+            json,
+            ..
+        } => {
+            online(client, timeout).await?;
+            let conversation = match conversation {
+                Some(c) => Some(client.conversation_for(&c).await?),
+                None => None,
+            };
+            let (found, _) = client
+                .search(&query, conversation, Some(limit.clamp(1, 100)), None)
+                .await?;
+            for m in &found {
+                if json {
+                    println!("{}", wire_message_json(m));
+                } else {
+                    say!(
+                        "{} {}#{} {}: {}",
+                        format_time(m.sent_at),
+                        m.conversation,
+                        m.seq,
+                        m.sender,
+                        m.text.replace('\n', "\n    ")
+                    );
+                }
+            }
             Ok(())
         }
         Command::History {
@@ -1647,6 +1849,13 @@ fn state_str(m: &CachedMessage) -> String {
         .unwrap_or_default()
 }
 
+fn reactions_json(reactions: &[confer_proto::Reaction]) -> serde_json::Value {
+    reactions
+        .iter()
+        .map(|r| serde_json::json!({"emoji": r.emoji, "count": r.users.len(), "users": r.users}))
+        .collect()
+}
+
 fn message_json(m: &CachedMessage) -> serde_json::Value {
     serde_json::json!({
         "id": m.client_id,
@@ -1658,20 +1867,69 @@ fn message_json(m: &CachedMessage) -> serde_json::Value {
         "state": state_str(m),
         "error": m.error,
         "kind": m.kind,
+        "edited": m.edited_at.is_some(),
+        "edited_at": m.edited_at,
+        "deleted": m.deleted,
+        "reply_to": m.reply_to,
+        "reactions": reactions_json(&m.reactions),
+        "mentions": m.mentions,
+    })
+}
+
+/// A message as the server sent it (search results), with the same keys as history.
+fn wire_message_json(m: &confer_proto::Message) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.client_id,
+        "conversation": m.conversation,
+        "seq": m.seq,
+        "sender": m.sender,
+        "text": m.text,
+        "sent_at": m.sent_at,
+        "state": serde_json::to_value(m.state).unwrap_or_default(),
+        "error": null,
+        "kind": m.kind,
+        "edited": m.edited_at.is_some(),
+        "edited_at": m.edited_at,
+        "deleted": m.deleted,
+        "reply_to": m.reply_to,
+        "reactions": reactions_json(&m.reactions),
+        "mentions": m.mentions,
     })
 }
 
 fn print_message(m: &CachedMessage, json: bool) {
     if json {
         println!("{}", message_json(m));
+        return;
+    }
+    if let Some(original) = m.reply_to {
+        say!("  ↳ answering #{original}");
+    }
+    let text = if m.deleted {
+        "Message deleted".to_owned()
     } else {
-        say!(
-            "{} {}: {} [{}]",
-            format_time(m.sent_at),
-            m.sender,
-            m.text.replace('\n', "\n    "),
-            state_str(m)
-        );
+        m.text.replace('\n', "\n    ")
+    };
+    let edited = if m.edited_at.is_some() && !m.deleted {
+        " (edited)"
+    } else {
+        ""
+    };
+    say!(
+        "{} {}: {}{} [{}]",
+        format_time(m.sent_at),
+        m.sender,
+        text,
+        edited,
+        state_str(m)
+    );
+    if !m.reactions.is_empty() {
+        let line: Vec<String> = m
+            .reactions
+            .iter()
+            .map(|r| format!("{} {} ({})", r.emoji, r.users.len(), r.users.join(", ")))
+            .collect();
+        say!("    {}", line.join("  "));
     }
 }
 
@@ -1689,6 +1947,12 @@ fn print_event(event: &ClientEvent, json: bool) -> bool {
             v["event"] = "tick".into();
             v
         }
+        ClientEvent::Changed { message } => {
+            let mut v = message_json(message);
+            v["event"] = "changed".into();
+            v
+        }
+        ClientEvent::Typing { .. } => serde_json::to_value(event).expect("events serialise"),
         ClientEvent::Ticks { .. }
         | ClientEvent::Presence { .. }
         | ClientEvent::Unread { .. }

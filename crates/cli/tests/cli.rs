@@ -504,6 +504,103 @@ fn a_message_sent_while_the_server_is_down_waits_survives_restarts_and_arrives_o
     assert_eq!(texts, ["first", "while you were out", "second try"]);
 }
 
+#[test]
+fn messages_are_edited_deleted_reacted_answered_and_searched_from_the_cli() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        ok(c).trim().to_owned()
+    };
+    let id = run("alice", &["send", "bob", "Lunch at noon?"]);
+    let other = run("alice", &["send", "bob", "Budget meeting moved"]);
+    assert_eq!(run("alice", &["edit", &id, "Lunch at one?"]), id);
+    run("bob", &["react", &id, "👍"]);
+    run("alice", &["react", &id, "👍"]);
+    let answer = run("bob", &["reply", &id, "Works for me"]);
+    run("alice", &["delete", &other]);
+    let h = history_json(&p, &url, "bob", "alice");
+    let by_id = |want: &str| h.iter().find(|m| m["id"] == want).unwrap().clone();
+    let edited = by_id(&id);
+    assert_eq!(edited["text"], "Lunch at one?");
+    assert_eq!(edited["edited"], true);
+    assert_eq!(edited["reactions"][0]["emoji"], "👍");
+    assert_eq!(edited["reactions"][0]["count"], 2);
+    assert_eq!(
+        edited["reactions"][0]["users"],
+        serde_json::json!(["bob", "alice"])
+    );
+    let deleted = by_id(&other);
+    assert_eq!(
+        (deleted["deleted"].as_bool(), deleted["text"].as_str()),
+        (Some(true), Some(""))
+    );
+    let reply = by_id(&answer);
+    assert_eq!(reply["reply_to"], edited["seq"]);
+    // Taking a reaction back.
+    run("alice", &["react", &id, "👍", "--remove"]);
+    let h = history_json(&p, &url, "alice", "bob");
+    let now = h.iter().find(|m| m["id"] == id.as_str()).unwrap();
+    assert_eq!(now["reactions"][0]["count"], 1);
+    // Refusals: bob may not edit alice's message (5); a malformed reference is bad usage (2);
+    // an unknown one is not found (5).
+    let mut c = p.cli(&url, "bob");
+    c.args(["edit", &id, "mine now"]);
+    fails(c, 5);
+    let mut c = p.cli(&url, "bob");
+    c.args(["delete", &"x".repeat(80)]);
+    fails(c, 2);
+    let mut c = p.cli(&url, "bob");
+    c.args(["react", "4242:1", "👍"]);
+    fails(c, 5);
+    let mut c = p.cli(&url, "bob");
+    c.args(["react", &id, "not an emoji"]);
+    fails(c, 5);
+    // Search: the server's history, by word prefix, filtered by conversation, as JSON.
+    let found: Vec<serde_json::Value> = run("bob", &["search", "lunc", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["text"], "Lunch at one?");
+    assert_eq!(found[0]["edited"], true);
+    assert!(
+        run("bob", &["search", "budget"]).is_empty(),
+        "deleted texts are not found"
+    );
+    let scoped = run("alice", &["search", "works", "--conversation", "bob"]);
+    assert!(scoped.contains("bob: Works for me"), "{scoped}");
+}
+
+#[test]
+fn an_edit_queued_while_the_server_is_down_changes_the_pending_message_in_place() {
+    let mut server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let mut c = p.cli(&url, "alice");
+    c.args(["send", "bob", "online first"]);
+    ok(c);
+    server.kill9();
+    let mut c = p.cli(&url, "alice");
+    c.args(["send", "bob", "teh plan", "--no-wait"]);
+    let id = ok(c).trim().to_owned();
+    let mut c = p.cli(&url, "alice");
+    c.args(["edit", &id, "the plan", "--no-wait"]);
+    ok(c);
+    server.up();
+    let mut c = p.cli(&url, "alice");
+    c.arg("flush");
+    ok(c);
+    let h = history_json(&p, &url, "bob", "alice");
+    let got: Vec<_> = h
+        .iter()
+        .map(|m| (m["text"].as_str().unwrap(), m["edited"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(got, [("online first", false), ("the plan", false)]);
+}
+
 /// Queues `n` messages into Alice's outbox without connecting.
 async fn queue(p: &Profiles, url: &str, n: usize) -> u64 {
     let cfg = ClientConfig {

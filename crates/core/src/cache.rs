@@ -10,9 +10,10 @@ use std::{
 
 use confer_proto::{
     Change, ConversationInfo, ConversationSummary, ErrorBody, ErrorCode, Favourite, FavouriteState,
-    Message, MessageKind, Presence, PresenceStatus, Reason, SendAck, TickState, UserSettings,
+    Message, MessageKind, Presence, PresenceStatus, Reaction, Reason, SendAck, TickState,
+    UserSettings,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, functions::FunctionFlags, params};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -25,6 +26,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_lobby.sql"),
     include_str!("../migrations/005_drafts.sql"),
     include_str!("../migrations/006_aliases.sql"),
+    include_str!("../migrations/007_message_changes.sql"),
+    include_str!("../migrations/008_local_search.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -56,6 +59,45 @@ pub struct CachedMessage {
     #[serde(skip_serializing_if = "MessageKind::is_text")]
     #[ts(as = "Option<MessageKind>", optional)]
     pub kind: MessageKind,
+    /// Last edit, ms since the epoch ("edited").
+    #[ts(type = "number | null")]
+    pub edited_at: Option<i64>,
+    /// Deleted by its sender ("Message deleted").
+    pub deleted: bool,
+    /// The message it answers (its seq).
+    #[ts(type = "number | null")]
+    pub reply_to: Option<u64>,
+    /// Reactions, first used first.
+    pub reactions: Vec<Reaction>,
+    /// Members it names.
+    pub mentions: Vec<String>,
+    /// The server's version of it (higher is newer).
+    #[ts(type = "number")]
+    pub version: u64,
+}
+
+/// An edit, deletion or reaction made here, waiting for the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxOp {
+    /// Its id (sent in this order).
+    pub id: i64,
+    /// The conversation.
+    pub conversation: u64,
+    /// The message.
+    pub seq: u64,
+    /// What to do.
+    pub kind: OpKind,
+}
+
+/// What an [`OutboxOp`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpKind {
+    /// Replace the text.
+    Edit(String),
+    /// Delete the message.
+    Delete,
+    /// Add (true) or take back a reaction.
+    React(String, bool),
 }
 
 /// An invitation to a group, waiting for an answer.
@@ -115,6 +157,8 @@ pub struct OutboxItem {
     pub client_id: String,
     /// Text.
     pub text: String,
+    /// The message it answers.
+    pub reply_to: Option<u64>,
 }
 
 /// What applying a batch of changes did, for notifications and subscriptions.
@@ -124,6 +168,8 @@ pub struct Applied {
     pub new_messages: Vec<Message>,
     /// Own pending messages that the stream confirmed.
     pub confirmed: Vec<Message>,
+    /// Cached messages that changed (edited, deleted, reacted to): (conversation, seq).
+    pub changed: Vec<(u64, u64)>,
     /// Conversations whose ticks moved.
     pub ticks: Vec<(u64, u64, u64)>,
     /// Conversations whose read cursor moved: (conversation, read_through, unread).
@@ -160,6 +206,17 @@ impl Cache {
         }
         let mut conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        // The search index's triggers call it, so it exists before any migration runs.
+        conn.create_scalar_function(
+            "confer_terms",
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| {
+                let text: String = ctx.get(0)?;
+                Ok(crate::search::index_terms(&text))
+            },
+        )
+        .map_err(db)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -308,6 +365,7 @@ impl Cache {
         conversation: u64,
         sender: &str,
         text: &str,
+        reply_to: Option<u64>,
         now: i64,
     ) -> Result<CachedMessage, CoreError> {
         let client_id = uuid::Uuid::new_v4().to_string();
@@ -319,8 +377,9 @@ impl Cache {
                 return Ok(None);
             }
             tx.execute(
-                "INSERT INTO messages (conversation_id, seq, client_id, sender, body, sent_at) VALUES (?1, NULL, ?2, ?3, ?4, ?5)",
-                params![conversation, client_id, sender, text, now],
+                "INSERT INTO messages (conversation_id, seq, client_id, sender, body, sent_at, reply_to) \
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6)",
+                params![conversation, client_id, sender, text, now, reply_to],
             )?;
             let id = tx.last_insert_rowid();
             tx.execute("INSERT INTO outbox (local_id) VALUES (?1)", [id])?;
@@ -343,6 +402,294 @@ impl Cache {
             state: TickState::Pending,
             error: None,
             kind: MessageKind::Text,
+            edited_at: None,
+            deleted: false,
+            reply_to,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            version: 0,
+        })
+    }
+
+    /// Edits one's own message. Still pending: in place (the queued send carries the new
+    /// text, no "edited" mark); sent: shown at once and queued for the server. Returns the
+    /// queued op's id, if one was queued.
+    pub fn edit(
+        &self,
+        local_id: i64,
+        text: &str,
+        me: &str,
+        now: i64,
+    ) -> Result<Option<i64>, CoreError> {
+        let row = self.own_living(local_id, me)?;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let op = match row.seq {
+                None => {
+                    tx.execute(
+                        "UPDATE messages SET body = ?2, local_change = 1 WHERE local_id = ?1",
+                        params![local_id, text],
+                    )?;
+                    None
+                }
+                Some(seq) => {
+                    tx.execute(
+                        "UPDATE messages SET body = ?2, edited_at = ?3 WHERE local_id = ?1",
+                        params![local_id, text, now],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO outbox_ops (conversation_id, local_id, seq, op, text) \
+                         VALUES (?1, ?2, ?3, 'edit', ?4)",
+                        params![row.conversation, local_id, seq, text],
+                    )?;
+                    Some(tx.last_insert_rowid())
+                }
+            };
+            tx.commit()?;
+            Ok(op)
+        })
+    }
+
+    /// Deletes one's own message. Still pending: it leaves the outbox and is never sent
+    /// (unless it is already on its way, then the deletion follows the ack); sent: shown
+    /// deleted at once and queued for the server. Returns the queued op's id, if any.
+    pub fn delete(&self, local_id: i64, me: &str) -> Result<Option<i64>, CoreError> {
+        let row = self.own_living(local_id, me)?;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let op = match row.seq {
+                None => {
+                    tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+                    tx.execute(
+                        "UPDATE messages SET body = '', deleted = 1, local_change = 2 \
+                         WHERE local_id = ?1",
+                        [local_id],
+                    )?;
+                    None
+                }
+                Some(seq) => {
+                    tx.execute(
+                        "UPDATE messages SET body = '', deleted = 1, reactions = '[]', \
+                         mentions = '[]' WHERE local_id = ?1",
+                        [local_id],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO outbox_ops (conversation_id, local_id, seq, op) \
+                         VALUES (?1, ?2, ?3, 'delete')",
+                        params![row.conversation, local_id, seq],
+                    )?;
+                    Some(tx.last_insert_rowid())
+                }
+            };
+            tx.commit()?;
+            Ok(op)
+        })
+    }
+
+    /// Adds (`on`) or takes back a reaction to message `seq`: shown at once when the message
+    /// is cached, and queued for the server. Returns the op's id.
+    pub fn react(
+        &self,
+        conversation: u64,
+        seq: u64,
+        emoji: &str,
+        on: bool,
+        me: &str,
+    ) -> Result<i64, CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let cached: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT local_id, reactions FROM messages WHERE conversation_id = ?1 AND seq = ?2",
+                    params![conversation, seq],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let mut local_id = None;
+            if let Some((id, json)) = cached {
+                local_id = Some(id);
+                let mut reactions: Vec<Reaction> = serde_json::from_str(&json).unwrap_or_default();
+                toggle_reaction(&mut reactions, emoji, me, on);
+                tx.execute(
+                    "UPDATE messages SET reactions = ?2 WHERE local_id = ?1",
+                    params![id, serde_json::to_string(&reactions).expect("reactions serialise")],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO outbox_ops (conversation_id, local_id, seq, op, emoji) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![conversation, local_id, seq, if on { "react" } else { "unreact" }, emoji],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// One's own message, a text not deleted; else the refusal the server would give.
+    fn own_living(&self, local_id: i64, me: &str) -> Result<CachedMessage, CoreError> {
+        let message = self
+            .message(local_id, me)?
+            .ok_or_else(|| CoreError::NotFound(format!("There is no message {local_id} here.")))?;
+        let (conversation, seq) = (message.conversation, message.seq.unwrap_or(0));
+        let refuse = |reason| {
+            Err(CoreError::Refused(ErrorBody::new(
+                ErrorCode::Forbidden,
+                reason,
+            )))
+        };
+        if message.sender != me {
+            return refuse(Reason::SenderOnly { conversation, seq });
+        }
+        if message.kind != MessageKind::Text {
+            return Err(CoreError::Refused(ErrorBody::new(
+                ErrorCode::Invalid,
+                Reason::NotATextMessage { conversation, seq },
+            )));
+        }
+        if message.deleted {
+            return Err(CoreError::Refused(ErrorBody::new(
+                ErrorCode::Conflict,
+                Reason::MessageDeleted { conversation, seq },
+            )));
+        }
+        Ok(message)
+    }
+
+    /// At most `limit` queued ops whose message has a seq, oldest first.
+    pub fn ops_ready(&self, limit: u32) -> Result<Vec<OutboxOp>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT o.id, o.conversation_id, coalesce(o.seq, m.seq), o.op, o.text, o.emoji \
+                 FROM outbox_ops o LEFT JOIN messages m ON m.local_id = o.local_id \
+                 WHERE o.error IS NULL AND coalesce(o.seq, m.seq) IS NOT NULL \
+                 ORDER BY o.id LIMIT ?1",
+            )?;
+            stmt.query_map([limit], |r| {
+                let op: String = r.get(3)?;
+                let text: Option<String> = r.get(4)?;
+                let emoji: Option<String> = r.get(5)?;
+                Ok(OutboxOp {
+                    id: r.get(0)?,
+                    conversation: r.get(1)?,
+                    seq: r.get(2)?,
+                    kind: match op.as_str() {
+                        "edit" => OpKind::Edit(text.unwrap_or_default()),
+                        "delete" => OpKind::Delete,
+                        other => OpKind::React(emoji.unwrap_or_default(), other == "react"),
+                    },
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// The server took an op.
+    pub fn op_done(&self, id: i64) -> Result<(), CoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM outbox_ops WHERE id = ?1", [id])
+                .map(|_| ())
+        })
+    }
+
+    /// The server refused an op for good: kept with why until [`Cache::op_outcome`] reads it.
+    pub fn op_refused(&self, id: i64, refusal: &ErrorBody) -> Result<(), CoreError> {
+        let refusal = serde_json::to_string(refusal).expect("refusals serialise");
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox_ops SET error = ?2 WHERE id = ?1",
+                params![id, refusal],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Where an op stands: `None` once done, `Some(None)` while queued, `Some(Some(why))`
+    /// when refused (the row is then dropped: it was read).
+    pub fn op_outcome(&self, id: i64) -> Result<Option<Option<ErrorBody>>, CoreError> {
+        self.with(|c| {
+            let row: Option<Option<String>> = c
+                .query_row("SELECT error FROM outbox_ops WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(match row {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(error)) => {
+                    c.execute("DELETE FROM outbox_ops WHERE id = ?1", [id])?;
+                    Some(Some(stored_refusal(&error)))
+                }
+            })
+        })
+    }
+
+    /// Queued ops not yet refused.
+    pub fn ops_len(&self) -> Result<usize, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox_ops WHERE error IS NULL",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// Cached texts matching a search, newest first (see [`crate::search`]): works offline.
+    /// Deleted, cleared and refused messages are not found; pending ones are.
+    pub fn search(
+        &self,
+        query: &str,
+        conversation: Option<u64>,
+        limit: u32,
+        me: &str,
+    ) -> Result<Vec<CachedMessage>, CoreError> {
+        let Some(expression) = crate::search::match_expression(query) else {
+            return Ok(Vec::new());
+        };
+        let privacy = self.settings()?.privacy;
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS}, cv.delivered_through, cv.receipts_read_through \
+                 FROM message_index s JOIN messages m ON m.local_id = s.rowid \
+                 JOIN conversations cv ON cv.id = m.conversation_id \
+                 WHERE message_index MATCH ?1 AND m.deleted = 0 AND m.error IS NULL \
+                   AND (m.seq IS NULL OR m.seq > cv.cleared_through) \
+                   AND (?2 IS NULL OR m.conversation_id = ?2) \
+                 ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?3"
+            ))?;
+            stmt.query_map(params![expression, conversation, limit], |r| {
+                let ticks = Ticks {
+                    delivered: r.get(15)?,
+                    read: r.get(16)?,
+                    privacy,
+                    me,
+                };
+                message_from_row(r, &ticks)
+            })?
+            .collect()
+        })
+    }
+
+    /// A cached message by conversation and seq.
+    pub fn local_id_at(&self, conversation: u64, seq: u64) -> Result<Option<i64>, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT local_id FROM messages WHERE conversation_id = ?1 AND seq = ?2",
+                params![conversation, seq],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Local ids of messages with this client id, one's own first.
+    pub fn local_ids_by_client_id(&self, client_id: &str, me: &str) -> Result<Vec<i64>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT local_id FROM messages WHERE client_id = ?1 ORDER BY sender != ?2, local_id",
+            )?;
+            stmt.query_map(params![client_id, me], |r| r.get(0))?.collect()
         })
     }
 
@@ -374,7 +721,7 @@ impl Cache {
     pub fn outbox_after(&self, after: i64, limit: u32) -> Result<Vec<OutboxItem>, CoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT m.local_id, m.conversation_id, m.client_id, m.body FROM outbox o \
+                "SELECT m.local_id, m.conversation_id, m.client_id, m.body, m.reply_to FROM outbox o \
                  JOIN messages m ON m.local_id = o.local_id WHERE o.local_id > ?1 \
                  ORDER BY o.local_id LIMIT ?2",
             )?;
@@ -384,6 +731,7 @@ impl Cache {
                     conversation: r.get(1)?,
                     client_id: r.get(2)?,
                     text: r.get(3)?,
+                    reply_to: r.get(4)?,
                 })
             })?
             .collect()
@@ -394,11 +742,14 @@ impl Cache {
     pub fn acked(&self, local_id: i64, ack: &SendAck) -> Result<(), CoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            tx.execute(
+            let confirmed = tx.execute(
                 "UPDATE messages SET seq = ?2, sent_at = ?3 WHERE local_id = ?1 AND seq IS NULL",
                 params![local_id, ack.seq, ack.sent_at],
             )?;
             tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+            if confirmed > 0 {
+                follow_local_change(&tx, local_id)?;
+            }
             tx.commit()
         })
     }
@@ -608,7 +959,8 @@ impl Cache {
             let mut out = Vec::new();
             if before.is_none() {
                 let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = ?1 AND seq IS NULL ORDER BY local_id"
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = ?1 AND seq IS NULL \
+                     AND deleted = 0 ORDER BY local_id"
                 ))?;
                 out = stmt.query_map([conversation], |r| message_from_row(r, &ticks))?.collect::<Result<Vec<_>, _>>()?;
             }
@@ -846,7 +1198,8 @@ impl Cache {
 }
 
 const MESSAGE_COLUMNS: &str = "m.local_id, m.conversation_id, m.seq, m.client_id, m.sender, \
-     m.body, m.sent_at, m.error, m.kind";
+     m.body, m.sent_at, m.error, m.kind, m.edited_at, m.deleted, m.reply_to, m.reactions, \
+     m.mentions, m.version";
 
 struct Ticks<'a> {
     delivered: u64,
@@ -894,6 +1247,12 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
         state,
         error: r.get::<_, Option<String>>(7)?.map(|e| stored_refusal(&e)),
         kind,
+        edited_at: r.get(9)?,
+        deleted: r.get(10)?,
+        reply_to: r.get(11)?,
+        reactions: serde_json::from_str(&r.get::<_, String>(12)?).unwrap_or_default(),
+        mentions: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
+        version: r.get(14)?,
     })
 }
 
@@ -960,19 +1319,26 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
         )
         .optional()?;
     match existing {
-        Some((_, Some(_))) => Ok(false),
+        Some((local_id, Some(_))) => {
+            // A history page read after a change: the server's copy wins unless this device
+            // has its own change of it on the way.
+            refresh_message(tx, local_id, m, true)?;
+            Ok(false)
+        }
         Some((local_id, None)) => {
             tx.execute(
-                "UPDATE messages SET seq = ?2, sent_at = ?3 WHERE local_id = ?1",
-                params![local_id, m.seq, m.sent_at],
+                "UPDATE messages SET seq = ?2, sent_at = ?3, mentions = ?4 WHERE local_id = ?1",
+                params![local_id, m.seq, m.sent_at, json(&m.mentions)],
             )?;
             tx.execute("DELETE FROM outbox WHERE local_id = ?1", [local_id])?;
+            follow_local_change(tx, local_id)?;
             Ok(false)
         }
         None => {
             tx.execute(
-                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at, kind) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at, kind, \
+                 edited_at, deleted, reply_to, reactions, mentions, version) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     m.conversation,
                     m.seq,
@@ -990,11 +1356,113 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                         MessageKind::Joined => "joined",
                         MessageKind::Left => "left",
                         MessageKind::Call(_) => "call",
-                    }
+                    },
+                    m.edited_at,
+                    m.deleted,
+                    m.reply_to,
+                    json(&m.reactions),
+                    json(&m.mentions),
+                    m.version
                 ],
             )
             .map(|n| n > 0)
         }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("cache values serialise")
+}
+
+/// Takes the server's copy of a cached text message when it is newer, from the stream (`page`
+/// false); or as new, from a history page (how a refused change is undone) unless a change of
+/// it made here is still on its way (the page may predate it). True when it changed.
+fn refresh_message(
+    tx: &Transaction<'_>,
+    local_id: i64,
+    m: &Message,
+    page: bool,
+) -> rusqlite::Result<bool> {
+    if m.kind != MessageKind::Text {
+        return Ok(false);
+    }
+    let n = tx.execute(
+        if page {
+            "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, reactions = ?5, \
+             mentions = ?6, version = ?7 WHERE local_id = ?1 AND version <= ?7 \
+             AND local_id NOT IN (SELECT local_id FROM outbox_ops \
+                                  WHERE local_id IS NOT NULL AND error IS NULL)"
+        } else {
+            "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, reactions = ?5, \
+             mentions = ?6, version = ?7 WHERE local_id = ?1 AND version < ?7"
+        },
+        params![
+            local_id,
+            m.text,
+            m.edited_at,
+            m.deleted,
+            json(&m.reactions),
+            json(&m.mentions),
+            m.version
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+/// A pending message edited or deleted here was just confirmed: the change follows it.
+fn follow_local_change(tx: &Transaction<'_>, local_id: i64) -> rusqlite::Result<()> {
+    let row: Option<(u64, Option<u64>, i64, String)> = tx
+        .query_row(
+            "SELECT conversation_id, seq, local_change, body FROM messages WHERE local_id = ?1",
+            [local_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((conversation, Some(seq), change, body)) = row else {
+        return Ok(());
+    };
+    match change {
+        // Edited while pending: if the send left before the edit, the server still has the
+        // old text; if after, this edit is the same text and changes nothing there.
+        1 => tx.execute(
+            "INSERT INTO outbox_ops (conversation_id, local_id, seq, op, text) \
+             VALUES (?1, ?2, ?3, 'edit', ?4)",
+            params![conversation, local_id, seq, body],
+        )?,
+        2 => tx.execute(
+            "INSERT INTO outbox_ops (conversation_id, local_id, seq, op) \
+             VALUES (?1, ?2, ?3, 'delete')",
+            params![conversation, local_id, seq],
+        )?,
+        _ => return Ok(()),
+    };
+    tx.execute(
+        "UPDATE messages SET local_change = 0 WHERE local_id = ?1",
+        [local_id],
+    )?;
+    Ok(())
+}
+
+/// Adds or removes `me` from an emoji's users (dropping the emoji when nobody is left).
+pub(crate) fn toggle_reaction(reactions: &mut Vec<Reaction>, emoji: &str, me: &str, on: bool) {
+    match reactions.iter_mut().position(|r| r.emoji == emoji) {
+        Some(i) => {
+            let users = &mut reactions[i].users;
+            if on && !users.iter().any(|u| u == me) {
+                users.push(me.to_owned());
+            }
+            if !on {
+                users.retain(|u| u != me);
+                if users.is_empty() {
+                    reactions.remove(i);
+                }
+            }
+        }
+        None if on => reactions.push(Reaction {
+            emoji: emoji.to_owned(),
+            users: vec![me.to_owned()],
+        }),
+        None => {}
     }
 }
 
@@ -1042,6 +1510,22 @@ fn apply_one(
                 applied.new_messages.push(message.clone());
             } else if pending_mine {
                 applied.confirmed.push(message.clone());
+            }
+        }
+        Change::MessageUpdated { message } => {
+            // Only a cached message is updated: an isolated old row would hide the gap that
+            // history pages fill.
+            let local_id: Option<i64> = tx
+                .query_row(
+                    "SELECT local_id FROM messages WHERE conversation_id = ?1 AND seq = ?2",
+                    params![message.conversation, message.seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(local_id) = local_id
+                && refresh_message(tx, local_id, message, false)?
+            {
+                applied.changed.push((message.conversation, message.seq));
             }
         }
         Change::Ticks {
@@ -1107,6 +1591,10 @@ fn apply_one(
             tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation])?;
             tx.execute(
                 "DELETE FROM drafts WHERE conversation_id = ?1",
+                [conversation],
+            )?;
+            tx.execute(
+                "DELETE FROM outbox_ops WHERE conversation_id = ?1",
                 [conversation],
             )?;
             applied.conversations.push(*conversation);

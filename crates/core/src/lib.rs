@@ -18,6 +18,7 @@ pub mod frames;
 pub mod guest;
 pub mod notify;
 pub mod phone;
+mod search;
 mod supervisor;
 mod typescript;
 
@@ -32,8 +33,8 @@ use std::{
 use cache::Cache;
 pub use cache::{CachedMessage, ConversationView, Invitation, UnreadTotals};
 use confer_proto::{
-    DirectoryEntry, ErrorBody, ErrorCode, Favourite, MAX_TEXT_BYTES, Presence, PresenceChoice,
-    Reason, Request, Response, UserSettings,
+    DirectoryEntry, ErrorBody, ErrorCode, Favourite, MAX_TEXT_BYTES, Message, Presence,
+    PresenceChoice, Reason, Request, Response, UserSettings,
 };
 use connection::ConnHandle;
 use credentials::TokenStore;
@@ -73,6 +74,20 @@ pub enum CoreError {
     /// The token could not be stored.
     #[error("credentials: {0}")]
     Credentials(String),
+}
+
+/// A message text as the server takes it: not blank, at most [`MAX_TEXT_BYTES`].
+fn check_text(text: &str) -> Result<(), CoreError> {
+    if text.trim().is_empty() {
+        return Err(CoreError::Invalid("A message cannot be empty.".into()));
+    }
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(CoreError::Invalid(format!(
+            "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
+            text.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A refusal in one plain English sentence, for `confer-cli` and logs (the desktop UI words
@@ -307,6 +322,29 @@ pub enum ClientEvent {
     Updated {
         /// Its new state.
         message: CachedMessage,
+    },
+    /// A message was edited, deleted or reacted to (here or elsewhere).
+    Changed {
+        /// It now.
+        message: CachedMessage,
+    },
+    /// An edit, deletion or reaction made here was taken or refused by the server (see
+    /// [`Client::wait_op`]).
+    OpDone {
+        /// The op.
+        #[ts(type = "number")]
+        op: i64,
+    },
+    /// Someone started or stopped typing in a conversation (drop it after
+    /// [`confer_proto::TYPING_TIMEOUT_MS`] without a repeat).
+    Typing {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who.
+        user: String,
+        /// Typing, or stopped.
+        typing: bool,
     },
     /// Receipts for this user's messages in a conversation moved.
     Ticks {
@@ -604,20 +642,22 @@ impl Client {
     /// Queues a message: written to the cache as pending (0 ticks) before anything is sent;
     /// the supervisor sends it, in order, once the connection is up.
     pub async fn send(&self, conversation: u64, text: &str) -> Result<CachedMessage, CoreError> {
-        if text.trim().is_empty() {
-            return Err(CoreError::Invalid("A message cannot be empty.".into()));
-        }
-        if text.len() > MAX_TEXT_BYTES {
-            return Err(CoreError::Invalid(format!(
-                "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
-                text.len()
-            )));
-        }
+        self.send_reply(conversation, text, None).await
+    }
+
+    /// Queues an answer to message `reply_to` of the same conversation (as [`Client::send`]).
+    pub async fn send_reply(
+        &self,
+        conversation: u64,
+        text: &str,
+        reply_to: Option<u64>,
+    ) -> Result<CachedMessage, CoreError> {
+        check_text(text)?;
         let (me, text2) = (self.me().to_owned(), text.to_owned());
         let message = self
             .inner
             .cache
-            .run(move |c| c.enqueue(conversation, &me, &text2, now_ms()))
+            .run(move |c| c.enqueue(conversation, &me, &text2, reply_to, now_ms()))
             .await?;
         self.inner.emit(ClientEvent::Updated {
             message: message.clone(),
@@ -677,9 +717,212 @@ impl Client {
             .await
     }
 
-    /// Messages still in the outbox.
+    /// Messages, edits, deletions and reactions still waiting for the server.
     pub async fn outbox_len(&self) -> Result<usize, CoreError> {
-        Ok(self.inner.cache.run(|c| c.outbox()).await?.len())
+        self.inner
+            .cache
+            .run(|c| Ok(c.outbox()?.len() + c.ops_len()?))
+            .await
+    }
+
+    /// Finds a message: `CONVERSATION:SEQ`, a local id (`#12`), or a message id (its client
+    /// id, as `send` and `history` show it; one's own first). Returns its local id.
+    pub async fn message_ref(&self, reference: &str) -> Result<i64, CoreError> {
+        let reference = reference.trim().to_owned();
+        let me = self.me().to_owned();
+        let not_found = || CoreError::NotFound(format!("There is no message {reference} here."));
+        if let Some((c, s)) = reference.split_once(':')
+            && let (Ok(conversation), Ok(seq)) = (c.parse::<u64>(), s.parse::<u64>())
+        {
+            if let Some(id) = self
+                .inner
+                .cache
+                .run(move |c| c.local_id_at(conversation, seq))
+                .await?
+            {
+                return Ok(id);
+            }
+            // Not cached: fetch that one message into the cache.
+            self.fetch_message(conversation, seq).await?;
+            return self
+                .inner
+                .cache
+                .run(move |c| c.local_id_at(conversation, seq))
+                .await?
+                .ok_or_else(not_found);
+        }
+        if reference.is_empty() || reference.len() > 64 {
+            return Err(CoreError::Invalid(format!(
+                "\"{reference}\" is not a message id or CONVERSATION:SEQ."
+            )));
+        }
+        let key = reference.clone();
+        let ids = self
+            .inner
+            .cache
+            .run(move |c| c.local_ids_by_client_id(&key, &me))
+            .await?;
+        ids.first().copied().ok_or_else(not_found)
+    }
+
+    /// Reads message `seq` of a conversation from the server into the cache (for a reference
+    /// or a quote outside the cached pages).
+    async fn fetch_message(&self, conversation: u64, seq: u64) -> Result<(), CoreError> {
+        let req = Request::History {
+            conversation,
+            before: Some(seq.saturating_add(1)),
+            limit: Some(1),
+        };
+        if let Response::History { page } = self.inner.handle()?.request(req).await? {
+            let found: Vec<_> = page.messages.into_iter().filter(|m| m.seq == seq).collect();
+            if !found.is_empty() {
+                self.inner
+                    .cache
+                    .run(move |c| c.insert_history(&found))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One cached message by local id.
+    pub async fn message(&self, local_id: i64) -> Result<Option<CachedMessage>, CoreError> {
+        self.find_local(local_id).await
+    }
+
+    /// Edits one's own message (by local id); see [`cache::Cache::edit`]. Returns the op to
+    /// wait for with [`Client::wait_op`], if one was queued.
+    pub async fn edit(&self, local_id: i64, text: &str) -> Result<Option<i64>, CoreError> {
+        check_text(text)?;
+        let (me, text) = (self.me().to_owned(), text.to_owned());
+        let op = self
+            .inner
+            .cache
+            .run(move |c| c.edit(local_id, &text, &me, now_ms()))
+            .await?;
+        self.changed_here(local_id).await;
+        Ok(op)
+    }
+
+    /// Deletes one's own message (by local id); see [`cache::Cache::delete`].
+    pub async fn delete(&self, local_id: i64) -> Result<Option<i64>, CoreError> {
+        let me = self.me().to_owned();
+        let op = self
+            .inner
+            .cache
+            .run(move |c| c.delete(local_id, &me))
+            .await?;
+        self.changed_here(local_id).await;
+        Ok(op)
+    }
+
+    /// Adds (`on`) or takes back a reaction to a sent message (by local id). Returns the op.
+    pub async fn react(&self, local_id: i64, emoji: &str, on: bool) -> Result<i64, CoreError> {
+        let message = self
+            .find_local(local_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("There is no message {local_id} here.")))?;
+        let Some(seq) = message.seq else {
+            return Err(CoreError::Invalid(
+                "A message is reacted to once it is sent.".into(),
+            ));
+        };
+        if emoji.is_empty() || emoji.len() > confer_proto::MAX_EMOJI_BYTES {
+            return Err(CoreError::Refused(ErrorBody::new(
+                ErrorCode::Invalid,
+                Reason::InvalidReaction,
+            )));
+        }
+        let (me, emoji) = (self.me().to_owned(), emoji.to_owned());
+        let conversation = message.conversation;
+        let op = self
+            .inner
+            .cache
+            .run(move |c| c.react(conversation, seq, &emoji, on, &me))
+            .await?;
+        self.changed_here(local_id).await;
+        Ok(op)
+    }
+
+    /// Tells the UI a message changed here, and wakes the supervisor to send the op.
+    async fn changed_here(&self, local_id: i64) {
+        if let Ok(Some(message)) = self.find_local(local_id).await {
+            self.inner.emit(ClientEvent::Changed { message });
+        }
+        self.inner.wake.notify_one();
+    }
+
+    /// Waits until the server took a queued op (`Ok`), or refused it (`Refused`).
+    pub async fn wait_op(&self, op: i64, timeout: Duration) -> Result<(), CoreError> {
+        let mut rx = self.subscribe();
+        let wait = async {
+            loop {
+                match self.inner.cache.run(move |c| c.op_outcome(op)).await? {
+                    None => return Ok(()),
+                    Some(Some(refusal)) => return Err(CoreError::Refused(refusal)),
+                    Some(None) => {}
+                }
+                match rx.recv().await {
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Err(CoreError::Offline),
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| CoreError::Timeout)?
+    }
+
+    /// Says the user is typing (or stopped) in a conversation; nothing when offline (an
+    /// indicator is only worth it live).
+    pub async fn set_typing(&self, conversation: u64, typing: bool) -> Result<(), CoreError> {
+        let Ok(handle) = self.inner.handle() else {
+            return Ok(());
+        };
+        let _ = handle
+            .send(Request::SetTyping {
+                conversation,
+                typing,
+            })
+            .await;
+        Ok(())
+    }
+
+    /// Searches the cached texts, newest first: works offline, folds accents, and finds
+    /// English and French words by their stems ("meetings" finds "meeting", "reunions"
+    /// finds "réunion"). The server's search reaches what the cache does not hold.
+    pub async fn search_local(
+        &self,
+        query: &str,
+        conversation: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<CachedMessage>, CoreError> {
+        let (query, me) = (query.to_owned(), self.me().to_owned());
+        self.inner
+            .cache
+            .run(move |c| c.search(&query, conversation, limit, &me))
+            .await
+    }
+
+    /// Searches the server's history (everything the user may see, beyond the cache), newest
+    /// first; needs a connection.
+    pub async fn search(
+        &self,
+        query: &str,
+        conversation: Option<u64>,
+        limit: Option<u32>,
+        after: Option<confer_proto::SearchCursor>,
+    ) -> Result<(Vec<Message>, Option<confer_proto::SearchCursor>), CoreError> {
+        let req = Request::SearchMessages {
+            query: query.to_owned(),
+            conversation,
+            limit,
+            after,
+        };
+        match self.inner.handle()?.request(req).await? {
+            Response::Messages { messages, next } => Ok((messages, next)),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Waits until the outbox is empty.

@@ -29,14 +29,24 @@ pub struct Decision {
     pub blink: bool,
     /// Count toward the unread badge.
     pub badge: bool,
+    /// The message names the user (`@name`): shown even from a muted conversation.
+    pub mentioned: bool,
 }
 
-/// Applies the policy: never for one's own messages or muted conversations; nothing while the
-/// conversation is open in a focused window (it is being read); Do Not Disturb silences
-/// notifications and blinking but the message still counts as unread.
+/// Applies the policy: never for one's own messages, nor for muted conversations unless the
+/// message names the user; nothing while the conversation is open in a focused window (it is
+/// being read); Do Not Disturb silences notifications and blinking but the message still
+/// counts as unread.
 pub fn decide(message: &Message, muted: bool, ctx: &NotifyContext) -> Decision {
+    let mentioned = message
+        .mentions
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(&ctx.me));
     // Joins and leaves are shown in the timeline but are not news; a missed call is.
-    if message.sender == ctx.me || muted || !(message.kind.is_text() || is_missed_call(message)) {
+    if message.sender == ctx.me
+        || (muted && !mentioned)
+        || !(message.kind.is_text() || is_missed_call(message))
+    {
         return Decision::default();
     }
     if ctx.window_focused && ctx.open_conversation == Some(message.conversation) {
@@ -46,7 +56,9 @@ pub fn decide(message: &Message, muted: bool, ctx: &NotifyContext) -> Decision {
     Decision {
         notify: !dnd && ctx.notifications_enabled,
         blink: !dnd && !ctx.window_focused,
-        badge: true,
+        // Muted conversations stay out of the unread totals, mentions or not.
+        badge: !muted,
+        mentioned,
     }
 }
 
@@ -77,6 +89,12 @@ mod tests {
             sent_at: 0,
             state: TickState::Sent,
             kind: confer_proto::MessageKind::Text,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: vec![],
+            mentions: vec![],
+            version: 0,
         }
     }
 
@@ -97,9 +115,26 @@ mod tests {
             Decision {
                 notify: true,
                 blink: true,
-                badge: true
+                badge: true,
+                mentioned: false
             }
         );
+    }
+
+    #[test]
+    fn a_mention_notifies_even_from_a_muted_conversation_but_not_in_dnd() {
+        let mut m = msg("bob", 1);
+        m.mentions = vec!["Alice".into()];
+        let d = decide(&m, true, &ctx());
+        assert!(d.notify && d.blink && d.mentioned && !d.badge, "{d:?}");
+        let dnd = NotifyContext {
+            status: PresenceChoice::Dnd,
+            ..ctx()
+        };
+        let d = decide(&m, true, &dnd);
+        assert!(!d.notify && !d.blink && d.mentioned, "{d:?}");
+        m.mentions = vec!["carol".into()];
+        assert_eq!(decide(&m, true, &ctx()), Decision::default());
     }
 
     #[test]
@@ -122,7 +157,8 @@ mod tests {
             Decision {
                 notify: true,
                 blink: false,
-                badge: true
+                badge: true,
+                mentioned: false
             }
         );
         // The open conversation in an unfocused window is not being read.
@@ -145,7 +181,8 @@ mod tests {
             Decision {
                 notify: false,
                 blink: false,
-                badge: true
+                badge: true,
+                mentioned: false
             }
         );
         let c = NotifyContext {
@@ -157,7 +194,8 @@ mod tests {
             Decision {
                 notify: false,
                 blink: true,
-                badge: true
+                badge: true,
+                mentioned: false
             }
         );
     }

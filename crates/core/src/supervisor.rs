@@ -12,7 +12,7 @@ use rand::Rng;
 
 use crate::{
     ClientEvent, ConnState, CoreError, Inner,
-    cache::OutboxItem,
+    cache::{OpKind, OutboxItem, OutboxOp},
     connection::{ConnHandle, Connection, Inbound, wait_reply},
     notify,
 };
@@ -118,6 +118,8 @@ pub(crate) async fn run(inner: Arc<Inner>) {
 }
 
 type InFlight = Pin<Box<dyn Future<Output = (OutboxItem, Result<Response, CoreError>)> + Send>>;
+/// The edit, deletion or reaction sent and not answered yet (one at a time: they are rare).
+type OpInFlight = Pin<Box<dyn Future<Output = (OutboxOp, Result<Response, CoreError>)> + Send>>;
 
 async fn session(inner: &Arc<Inner>, url: &str) -> End {
     let connect = Connection::connect(url, inner.config.connect_timeout, inner.config.heartbeat);
@@ -184,6 +186,8 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
     // Outbox items up to this local id have been sent on this connection.
     let mut sent_through: i64 = 0;
     let mut retry_at: Option<tokio::time::Instant> = None;
+    let mut op: Option<OpInFlight> = None;
+    let mut op_retry_at: Option<tokio::time::Instant> = None;
     let mut closing = false;
     loop {
         tokio::select! {
@@ -221,6 +225,7 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
                                 // The catch-up may have brought conversations.
                                 send_watch(inner, &handle).await;
                                 send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
+                                send_op(inner, &handle, &mut op).await;
                             }
                         }
                     }
@@ -243,6 +248,33 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
             },
             _ = inner.wake.notified(), if synced => {
                 send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
+                send_op(inner, &handle, &mut op).await;
+            },
+            _ = async { tokio::time::sleep_until(op_retry_at.expect("guarded")).await }, if op_retry_at.is_some() => {
+                op_retry_at = None;
+                send_op(inner, &handle, &mut op).await;
+            },
+            (sent, result) = async { op.as_mut().expect("guarded").await }, if op.is_some() => {
+                op = None;
+                let id = sent.id;
+                match result {
+                    Ok(_) => {
+                        let _ = inner.cache.run(move |c| c.op_done(id)).await;
+                        inner.emit(ClientEvent::OpDone { op: id });
+                    }
+                    Err(CoreError::Refused(body)) if is_permanent(body.code) => {
+                        let _ = inner.cache.run(move |c| c.op_refused(id, &body)).await;
+                        // What was shown at once is undone: the server's copy comes back.
+                        undo_op(inner, &handle, &sent).await;
+                        inner.emit(ClientEvent::OpDone { op: id });
+                    }
+                    Err(CoreError::Refused(_)) | Err(CoreError::Timeout) => {
+                        op_retry_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
+                        continue;
+                    }
+                    _ => {}
+                }
+                send_op(inner, &handle, &mut op).await;
             },
             _ = async { tokio::time::sleep_until(retry_at.expect("guarded")).await }, if retry_at.is_some() => {
                 retry_at = None;
@@ -261,6 +293,8 @@ async fn session(inner: &Arc<Inner>, url: &str) -> End {
                             inner.emit(ClientEvent::Updated { message });
                         }
                         send_outbox(inner, &handle, &mut in_flight, &mut sent_through).await;
+                        // An edit or deletion made while it was pending may follow it now.
+                        send_op(inner, &handle, &mut op).await;
                     }
                     Err(CoreError::Refused(body)) if is_permanent(body.code) => {
                         let local_id = item.local_id;
@@ -455,6 +489,7 @@ async fn send_outbox(
             conversation: item.conversation,
             client_id: item.client_id.clone(),
             text: item.text.clone(),
+            reply_to: item.reply_to,
         };
         // Sent from this one task, so the server commits them in outbox order.
         let Ok(rx) = handle.send(req).await else {
@@ -462,6 +497,65 @@ async fn send_outbox(
         };
         *sent_through = item.local_id;
         in_flight.push(Box::pin(async move { (item, wait_reply(rx).await) }));
+    }
+}
+
+/// Sends the oldest ready op unless one is on its way.
+async fn send_op(inner: &Arc<Inner>, handle: &ConnHandle, op: &mut Option<OpInFlight>) {
+    if op.is_some() {
+        return;
+    }
+    let Ok(mut ready) = inner.cache.run(|c| c.ops_ready(1)).await else {
+        return;
+    };
+    let Some(next) = ready.pop() else {
+        return;
+    };
+    let (conversation, seq) = (next.conversation, next.seq);
+    let req = match &next.kind {
+        OpKind::Edit(text) => Request::EditMessage {
+            conversation,
+            seq,
+            text: text.clone(),
+        },
+        OpKind::Delete => Request::DeleteMessage { conversation, seq },
+        OpKind::React(emoji, on) => Request::SetReaction {
+            conversation,
+            seq,
+            emoji: emoji.clone(),
+            on: *on,
+        },
+    };
+    let Ok(rx) = handle.send(req).await else {
+        return;
+    };
+    *op = Some(Box::pin(async move { (next, wait_reply(rx).await) }));
+}
+
+/// A refused op's message as the server has it, over what was shown at once.
+async fn undo_op(inner: &Arc<Inner>, handle: &ConnHandle, op: &OutboxOp) {
+    let (conversation, seq) = (op.conversation, op.seq);
+    let req = Request::History {
+        conversation,
+        before: Some(seq.saturating_add(1)),
+        limit: Some(1),
+    };
+    let Ok(Response::History { page }) = handle.request(req).await else {
+        return;
+    };
+    let me = inner.me().to_owned();
+    let restored = inner
+        .cache
+        .run(move |c| {
+            c.insert_history(&page.messages)?;
+            match c.local_id_at(conversation, seq)? {
+                Some(id) => c.message(id, &me),
+                None => Ok(None),
+            }
+        })
+        .await;
+    if let Ok(Some(message)) = restored {
+        inner.emit(ClientEvent::Changed { message });
     }
 }
 
@@ -492,6 +586,15 @@ async fn apply_events(
                     inner.emit(ClientEvent::Presence { presence });
                 }
             }
+            Event::Typing {
+                conversation,
+                user,
+                typing,
+            } => inner.emit(ClientEvent::Typing {
+                conversation,
+                user,
+                typing,
+            }),
             Event::Closing { code, reason } => {
                 tracing::info!(?code, ?reason, "server closing the connection")
             }
@@ -511,11 +614,21 @@ async fn apply_events(
     }
     let me = inner.me().to_owned();
     // One blocking call for the whole batch: apply, then read back what the events will show.
-    let (applied, shown, privacy) = inner
+    let (applied, shown, changed, privacy) = inner
         .cache
         .run(move |c| {
             let applied = c.apply(&changes, &me)?;
             let mut shown = Vec::new();
+            let mut changed = Vec::new();
+            if live {
+                for &(conversation, seq) in &applied.changed {
+                    if let Some(id) = c.local_id_at(conversation, seq)?
+                        && let Some(m) = c.message(id, &me)?
+                    {
+                        changed.push(m);
+                    }
+                }
+            }
             // While catching up only missed calls are news: someone tried to reach the user
             // while they were away, and they are told when they next sign in.
             for m in applied.new_messages.iter().chain(&applied.confirmed) {
@@ -526,9 +639,12 @@ async fn apply_events(
                     }
                 }
             }
-            Ok((applied, shown, c.settings()?.privacy))
+            Ok((applied, shown, changed, c.settings()?.privacy))
         })
         .await?;
+    for message in changed {
+        inner.emit(ClientEvent::Changed { message });
+    }
 
     if let Some(settings) = &applied.settings {
         inner.notify_ctx.lock().expect("ctx poisoned").status = settings.status;

@@ -493,6 +493,52 @@ pub enum Reason {
     /// This connection has not synced: call events would not reach it.
     SyncFirst,
 
+    // Messages after they were posted.
+    /// No such message in the conversation, or not one the caller may see (cleared, or from
+    /// before they joined the group).
+    NoSuchMessage {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// Only its sender may edit or delete a message.
+    SenderOnly {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// The message was deleted: it can no longer be edited, answered or reacted to.
+    MessageDeleted {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// The message is a join, leave or call line, not a text.
+    NotATextMessage {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// A reaction is one emoji.
+    InvalidReaction,
+    /// A message carries at most `max` different reactions.
+    TooManyReactions {
+        /// The cap.
+        max: u32,
+    },
+
     /// A reason this build does not know (a newer server's); fall back on the error code.
     #[serde(other)]
     Unknown,
@@ -707,6 +753,22 @@ impl fmt::Display for Reason {
             ),
             Self::BadSdp => write!(f, "The session description is not SDP."),
             Self::SyncFirst => write!(f, "Sync first: call events come as events."),
+            Self::NoSuchMessage { conversation, seq } => write!(
+                f,
+                "There is no message {seq} in conversation {conversation}."
+            ),
+            Self::SenderOnly { seq, .. } => {
+                write!(f, "Only its sender may edit or delete message {seq}.")
+            }
+            Self::MessageDeleted { seq, .. } => write!(f, "Message {seq} was deleted."),
+            Self::NotATextMessage { seq, .. } => write!(
+                f,
+                "Message {seq} is not a text: it cannot be edited, answered or reacted to."
+            ),
+            Self::InvalidReaction => write!(f, "A reaction is one emoji."),
+            Self::TooManyReactions { max } => {
+                write!(f, "A message carries at most {max} different reactions.")
+            }
             Self::Unknown => write!(f, "The server gave a reason this version does not know."),
         }
     }

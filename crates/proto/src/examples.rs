@@ -24,6 +24,12 @@ fn message() -> Message {
         sent_at: 1_795_000_000_000,
         state: TickState::Sent,
         kind: MessageKind::Text,
+        edited_at: None,
+        deleted: false,
+        reply_to: None,
+        reactions: vec![],
+        mentions: vec![],
+        version: 0,
     }
 }
 
@@ -201,6 +207,42 @@ pub fn requests() -> Vec<Request> {
             conversation: 3,
             client_id: "5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10".into(),
             text: "Lunch at noon?".into(),
+            reply_to: None,
+        },
+        Request::SendMessage {
+            conversation: 3,
+            client_id: "0b6f2d4e-1c3a-4e5f-9a7b-8c9d0e1f2a3b".into(),
+            text: "Yes, see you there".into(),
+            reply_to: Some(42),
+        },
+        Request::EditMessage {
+            conversation: 3,
+            seq: 42,
+            text: "Lunch at half past twelve?".into(),
+        },
+        Request::DeleteMessage {
+            conversation: 3,
+            seq: 42,
+        },
+        Request::SetReaction {
+            conversation: 3,
+            seq: 42,
+            emoji: "👍".into(),
+            on: true,
+        },
+        Request::SetTyping {
+            conversation: 3,
+            typing: true,
+        },
+        Request::SearchMessages {
+            query: "lunch noon".into(),
+            conversation: None,
+            limit: Some(20),
+            after: Some(SearchCursor {
+                sent_at: 1_795_000_000_000,
+                conversation: 3,
+                seq: 42,
+            }),
         },
         Request::History {
             conversation: 3,
@@ -334,6 +376,11 @@ pub fn requests() -> Vec<Request> {
             | Request::OpenDirect { .. }
             | Request::ListConversations
             | Request::SendMessage { .. }
+            | Request::EditMessage { .. }
+            | Request::DeleteMessage { .. }
+            | Request::SetReaction { .. }
+            | Request::SetTyping { .. }
+            | Request::SearchMessages { .. }
             | Request::History { .. }
             | Request::MarkDelivered { .. }
             | Request::MarkRead { .. }
@@ -453,6 +500,17 @@ pub fn responses() -> Vec<Response> {
             },
         },
         Response::Call { call: call() },
+        Response::Messages {
+            messages: vec![Message {
+                state: TickState::Read,
+                ..message()
+            }],
+            next: Some(SearchCursor {
+                sent_at: 1_795_000_000_000,
+                conversation: 3,
+                seq: 42,
+            }),
+        },
         Response::RoomLink {
             conversation: 12,
             name: "Weekly planning".into(),
@@ -471,6 +529,7 @@ pub fn responses() -> Vec<Response> {
             | Response::Conversations { .. }
             | Response::Sent { .. }
             | Response::History { .. }
+            | Response::Messages { .. }
             | Response::Favourites { .. }
             | Response::RoomLink { .. }
             | Response::Meetings { .. }
@@ -489,6 +548,35 @@ pub fn events() -> Vec<Event> {
             conversation: info(),
         },
         Change::Message { message: message() },
+        Change::MessageUpdated {
+            message: Message {
+                conversation: 9,
+                seq: 7,
+                client_id: "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a".into(),
+                sender: "alice".into(),
+                text: "@bob the build is green".into(),
+                sent_at: 1_795_000_200_000,
+                state: TickState::Sent,
+                kind: MessageKind::Text,
+                edited_at: Some(1_795_000_260_000),
+                deleted: false,
+                reply_to: Some(6),
+                reactions: vec![Reaction {
+                    emoji: "🎉".into(),
+                    users: vec!["bob".into(), "carol".into()],
+                }],
+                mentions: vec!["bob".into()],
+                version: 3,
+            },
+        },
+        Change::MessageUpdated {
+            message: Message {
+                text: String::new(),
+                deleted: true,
+                version: 1,
+                ..message()
+            },
+        },
         Change::Ticks {
             conversation: 3,
             delivered_through: 42,
@@ -540,6 +628,7 @@ pub fn events() -> Vec<Event> {
                 sent_at: 1_795_000_100_000,
                 state: TickState::Sent,
                 kind: MessageKind::Joined,
+                ..message()
             },
         },
         Change::Message {
@@ -556,6 +645,7 @@ pub fn events() -> Vec<Event> {
                     video: true,
                     duration_ms: 252_000,
                 }),
+                ..message()
             },
         },
     ];
@@ -563,6 +653,7 @@ pub fn events() -> Vec<Event> {
         match c {
             Change::Conversation { .. }
             | Change::Message { .. }
+            | Change::MessageUpdated { .. }
             | Change::Ticks { .. }
             | Change::ReadCursor { .. }
             | Change::ConversationSettings { .. }
@@ -613,6 +704,11 @@ pub fn events() -> Vec<Event> {
         call: 17,
         reason: CallEnd::HungUp,
     });
+    all.push(Event::Typing {
+        conversation: 3,
+        user: "bob".into(),
+        typing: true,
+    });
     all.push(Event::Closing {
         code: ErrorCode::ShuttingDown,
         reason: Reason::ShuttingDown,
@@ -631,6 +727,7 @@ pub fn events() -> Vec<Event> {
             | Event::CallAnswered { .. }
             | Event::CallSignal { .. }
             | Event::CallEnded { .. }
+            | Event::Typing { .. }
             | Event::Closing { .. } => {}
         }
     }
@@ -823,6 +920,36 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         (C::Invalid, Reason::SignalOutOfTurn),
         (C::Invalid, Reason::BadSdp),
         (C::Invalid, Reason::SyncFirst),
+        (
+            C::NotFound,
+            Reason::NoSuchMessage {
+                conversation: 7,
+                seq: 41,
+            },
+        ),
+        (
+            C::Forbidden,
+            Reason::SenderOnly {
+                conversation: 7,
+                seq: 41,
+            },
+        ),
+        (
+            C::Conflict,
+            Reason::MessageDeleted {
+                conversation: 7,
+                seq: 41,
+            },
+        ),
+        (
+            C::Invalid,
+            Reason::NotATextMessage {
+                conversation: 7,
+                seq: 2,
+            },
+        ),
+        (C::Invalid, Reason::InvalidReaction),
+        (C::Conflict, Reason::TooManyReactions { max: 20 }),
         (C::Internal, Reason::Unknown),
     ];
     for (_, r) in &all {
@@ -910,6 +1037,12 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::SignalOutOfTurn
             | Reason::BadSdp
             | Reason::SyncFirst
+            | Reason::NoSuchMessage { .. }
+            | Reason::SenderOnly { .. }
+            | Reason::MessageDeleted { .. }
+            | Reason::NotATextMessage { .. }
+            | Reason::InvalidReaction
+            | Reason::TooManyReactions { .. }
             | Reason::Unknown => {}
         }
     }

@@ -22,13 +22,22 @@ pub use typescript::typescript_bindings;
 
 /// The protocol version this crate speaks. Version 2 carries typed reasons instead of English
 /// sentences in error frames.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The oldest version a server still accepts in `login` and `auth`. During a rolling upgrade
 /// of a cluster, nodes speaking version N+1 keep accepting clients of every version from this
 /// one, so a client can move between old and new nodes; raising it ends that support.
 pub const MIN_PROTOCOL_VERSION: u32 = 2;
 /// Largest message text, in bytes of UTF-8.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+/// Most different reactions one message carries.
+pub const MAX_REACTIONS: usize = 20;
+/// Largest reaction (one emoji, modifiers and joiners included), in bytes of UTF-8.
+pub const MAX_EMOJI_BYTES: usize = 32;
+/// Largest message search query, in bytes of UTF-8.
+pub const MAX_SEARCH_BYTES: usize = 256;
+/// A typing indicator not refreshed within this many milliseconds is dropped; a client
+/// repeats `set_typing` every few seconds (3 s) while its user types.
+pub const TYPING_TIMEOUT_MS: u64 = 6_000;
 /// Largest custom status message, in bytes of UTF-8.
 pub const MAX_STATUS_MESSAGE_BYTES: usize = 256;
 /// Size of a first history page when the last 30 days hold fewer messages.
@@ -125,6 +134,68 @@ pub enum Request {
         client_id: String,
         /// Message text, at most [`MAX_TEXT_BYTES`].
         text: String,
+        /// The message this one answers (its sequence number in the same conversation).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(type = "number | null", optional)]
+        reply_to: Option<u64>,
+    },
+    /// Replaces the text of one's own message (`ok`); the same text changes nothing.
+    EditMessage {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+        /// The new text, at most [`MAX_TEXT_BYTES`].
+        text: String,
+    },
+    /// Deletes one's own message: everyone sees "Message deleted" in its place (`ok`; deleting
+    /// it again is `ok` too).
+    DeleteMessage {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// Adds (`on`) or takes back one's reaction to a message (`ok`; idempotent).
+    SetReaction {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The message's sequence number.
+        #[ts(type = "number")]
+        seq: u64,
+        /// One emoji, at most [`MAX_EMOJI_BYTES`].
+        emoji: String,
+        /// Add, or take back.
+        on: bool,
+    },
+    /// The caller is typing in a conversation (`true`, repeated every few seconds while they
+    /// type) or stopped (`false`). Never stored; the other members get a `typing` event.
+    SetTyping {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Typing or stopped.
+        typing: bool,
+    },
+    /// Full-text search of the messages the caller may see, newest first (`messages`).
+    SearchMessages {
+        /// Words; each matches words starting with it (at most 256 bytes).
+        query: String,
+        /// Only this conversation.
+        #[serde(default)]
+        #[ts(type = "number | null")]
+        conversation: Option<u64>,
+        /// Page size (default 20, at most 100).
+        #[serde(default)]
+        limit: Option<u32>,
+        /// The previous page's `next`.
+        #[serde(default)]
+        after: Option<SearchCursor>,
     },
     /// A page of history, newest last.
     History {
@@ -510,6 +581,9 @@ pub enum CallEnd {
 }
 
 /// A frame sent by the server.
+// Frames live only between decoding and handling (or building and encoding): boxing the large
+// replies would cost an allocation each for no memory saved anywhere that matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "frame", rename_all = "snake_case")]
 pub enum ServerFrame {
@@ -537,6 +611,8 @@ pub enum ServerFrame {
 }
 
 /// Successful replies.
+// Short-lived like the frames that carry them (see `ServerFrame`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
@@ -640,6 +716,15 @@ pub enum Response {
         /// The page.
         page: HistoryPage,
     },
+    /// Reply to `search_messages`: the hits, newest first.
+    Messages {
+        /// The messages found.
+        messages: Vec<Message>,
+        /// Where the next page starts; absent on the last page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        next: Option<SearchCursor>,
+    },
     /// Favourites and requests.
     Favourites {
         /// Users the caller added.
@@ -706,6 +791,17 @@ pub enum Event {
         /// Why.
         reason: CallEnd,
     },
+    /// Another member started or stopped typing in a conversation (never stored; drop it
+    /// after [`TYPING_TIMEOUT_MS`] without a repeat).
+    Typing {
+        /// The conversation.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Who (as the receiver may see them: an alias for its members' answers).
+        user: String,
+        /// Typing, or stopped.
+        typing: bool,
+    },
     /// The server is about to close this connection.
     Closing {
         /// The category.
@@ -765,6 +861,12 @@ pub enum Change {
     /// A new message.
     Message {
         /// The message.
+        message: Message,
+    },
+    /// A message was edited, deleted or reacted to: the whole message as it is now. Replace
+    /// the copy whose `version` is lower; a message not held can be ignored.
+    MessageUpdated {
+        /// The message now.
         message: Message,
     },
     /// Aggregated receipts for the user's own messages in a conversation.
@@ -1014,6 +1116,61 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "MessageKind::is_text")]
     #[ts(as = "Option<MessageKind>", optional)]
     pub kind: MessageKind,
+    /// When the text was last edited, ms since the epoch (shown as "edited").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub edited_at: Option<i64>,
+    /// Deleted by its sender: the text is empty, reactions and mentions are gone.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[ts(as = "Option<bool>", optional)]
+    pub deleted: bool,
+    /// The message this one answers (same conversation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub reply_to: Option<u64>,
+    /// Reactions, in the order they were first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Reaction>>", optional)]
+    pub reactions: Vec<Reaction>,
+    /// Members named with `@name` (groups and rooms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub mentions: Vec<String>,
+    /// 0 as sent, raised by every edit, deletion or reaction change: the higher one is newer.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[ts(as = "Option<u32>", optional)]
+    pub version: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One emoji on a message and who put it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// Who reacted with it, first first (the count is their number).
+    pub users: Vec<String>,
+}
+
+/// Where a page of message search results continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SearchCursor {
+    /// The last hit's `sent_at`.
+    #[ts(type = "number")]
+    pub sent_at: i64,
+    /// The last hit's conversation.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// The last hit's sequence number.
+    #[ts(type = "number")]
+    pub seq: u64,
 }
 
 /// What a message is.
@@ -1290,6 +1447,7 @@ mod tests {
                 conversation: 3,
                 client_id: "c-1".into(),
                 text: "hi".into(),
+                reply_to: None,
             },
         };
         let json = serde_json::to_value(&frame).unwrap();
@@ -1298,6 +1456,36 @@ mod tests {
             serde_json::json!({"id":7,"req":{"type":"send_message","conversation":3,"client_id":"c-1","text":"hi"}})
         );
         assert_eq!(ClientFrame::parse(&json.to_string()).unwrap(), frame);
+    }
+
+    #[test]
+    fn a_version_2_message_parses_with_defaults_and_serialises_unchanged() {
+        let v2 = r#"{"conversation":3,"seq":42,"client_id":"c-1","sender":"alice","text":"hi","sent_at":1795000000000,"state":"sent"}"#;
+        let message: Message = serde_json::from_str(v2).unwrap();
+        assert_eq!(message.version, 0);
+        assert!(!message.deleted && message.reactions.is_empty() && message.reply_to.is_none());
+        assert_eq!(serde_json::to_string(&message).unwrap(), v2);
+        let edited = Message {
+            edited_at: Some(5),
+            version: 1,
+            ..message
+        };
+        let json = serde_json::to_value(&edited).unwrap();
+        assert_eq!(json["edited_at"], 5);
+        assert_eq!(json["version"], 1);
+        assert!(json.get("deleted").is_none(), "defaults stay off the wire");
+    }
+
+    #[test]
+    fn a_reaction_without_on_or_a_reply_to_of_the_wrong_type_is_a_bad_frame() {
+        for bad in [
+            r#"{"id":4,"req":{"type":"set_reaction","conversation":3,"seq":1,"emoji":"👍"}}"#,
+            r#"{"id":4,"req":{"type":"send_message","conversation":3,"client_id":"c","text":"t","reply_to":"x"}}"#,
+        ] {
+            let (id, err) = ClientFrame::parse(bad).unwrap_err();
+            assert_eq!(id, Some(4));
+            assert_eq!(err.code(), ErrorCode::BadFrame, "{bad}");
+        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub fn typescript_bindings() -> String {
         ConversationSummary::decl(),
         TickState::decl(),
         Message::decl(),
+        Reaction::decl(),
+        SearchCursor::decl(),
         SendAck::decl(),
         HistoryPage::decl(),
         FavouriteState::decl(),

@@ -30,6 +30,16 @@ use crate::{
     store::{GuestNotice, Published, Store, UserId},
 };
 
+/// A typing indicator for the users it concerns, whichever node their devices are on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypingNote {
+    /// The node it comes from (which delivered it to its own devices already).
+    pub node: String,
+    /// The recipients with the event each gets (the typist's name differs by viewer in an
+    /// alias conversation).
+    pub events: Vec<(UserId, confer_proto::Event)>,
+}
+
 /// A change to a user's presence on one node, for the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PresenceNote {
@@ -85,6 +95,8 @@ pub struct ClusterPresence {
     pub tracker: Arc<PresenceTracker>,
     /// Notes of this node's changes.
     pub notes: mpsc::Receiver<PresenceNote>,
+    /// Typing indicators of this node's users, for the other nodes' devices.
+    pub typing: mpsc::Receiver<TypingNote>,
 }
 
 /// NATS subject of committed batches.
@@ -93,6 +105,8 @@ const STREAM_SUBJECT: &str = "confer.stream";
 const GUESTS_SUBJECT: &str = "confer.guests";
 /// NATS subject of presence changes (each node tracks its own devices and the others').
 const PRESENCE_SUBJECT: &str = "confer.presence";
+/// NATS subject of typing indicators (never stored; best effort).
+const TYPING_SUBJECT: &str = "confer.typing";
 /// NATS subject of node heartbeats and greetings.
 const NODES_SUBJECT: &str = "confer.nodes";
 /// How often a node says it is alive.
@@ -253,11 +267,12 @@ pub async fn run_node(
             return;
         }
     };
-    let (mut presence_in, mut nodes_in) = match (
+    let (mut presence_in, mut nodes_in, mut typing_in) = match (
         nats.subscribe(PRESENCE_SUBJECT).await,
         nats.subscribe(NODES_SUBJECT).await,
+        nats.subscribe(TYPING_SUBJECT).await,
     ) {
-        (Ok(p), Ok(n)) => (p, n),
+        (Ok(p), Ok(n), Ok(t)) => (p, n, t),
         _ => {
             tracing::error!("cannot subscribe to the cluster's presence");
             return;
@@ -314,6 +329,22 @@ pub async fn run_node(
                     Ok(a) if a.node != node => seq.offer(&hub, a.after, a.changes),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "an unreadable announcement"),
+                }
+            }
+            Some(note) = presence.typing.recv() => {
+                if let Ok(bytes) = serde_json::to_vec(&note) {
+                    let _ = nats.publish(TYPING_SUBJECT, bytes.into()).await;
+                }
+            }
+            Some(msg) = typing_in.next() => {
+                match serde_json::from_slice::<TypingNote>(&msg.payload) {
+                    Ok(note) if note.node != node => {
+                        for (user, event) in note.events {
+                            hub.send_event([user], event);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "an unreadable typing note"),
                 }
             }
             Some(note) = presence.notes.recv() => {

@@ -319,10 +319,13 @@ async fn on_text(
         conversation,
         client_id,
         text,
+        reply_to,
     } = frame.req
     {
         // Sends are pipelined: queued in arrival order, acknowledged as the writer commits.
-        let queued = match handlers::send_message::prepare(session, conversation, client_id, text) {
+        let prepared =
+            handlers::send_message::prepare(session, conversation, client_id, text, reply_to);
+        let queued = match prepared {
             Ok(op) => enqueue(state, op).await,
             Err(e) => Err(e),
         };

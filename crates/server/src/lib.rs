@@ -129,6 +129,8 @@ pub(crate) struct AppState {
     next_conn: AtomicU64,
     /// In a cluster: this node's presence changes, for the other nodes.
     presence_notes: Option<tokio::sync::mpsc::Sender<cluster::PresenceNote>>,
+    /// Where typing indicators go to the other nodes of a cluster (none on one node).
+    typing_notes: Option<tokio::sync::mpsc::Sender<cluster::TypingNote>>,
 }
 
 impl AppState {
@@ -310,12 +312,13 @@ pub async fn run(
     let (shutdown_tx, _) = broadcast::channel(1);
     let tracker = TaskTracker::new();
     let connection_base = store.connection_base();
-    let (fanout, presence_notes) = match &config.bus {
-        None => (cluster::Fanout::Local(hub.clone()), None),
+    let (fanout, presence_notes, typing_notes) = match &config.bus {
+        None => (cluster::Fanout::Local(hub.clone()), None, None),
         Some(url) => {
             let nats = cluster::connect(url, &config.node).await?;
             let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOCAL_QUEUE);
             let (notes_tx, notes) = tokio::sync::mpsc::channel(cluster::PRESENCE_QUEUE);
+            let (typing_tx, typing) = tokio::sync::mpsc::channel(cluster::PRESENCE_QUEUE);
             tracker.spawn(cluster::run_node(
                 config.node.clone(),
                 nats,
@@ -327,10 +330,15 @@ pub async fn run(
                     base: connection_base,
                     tracker: presence.clone(),
                     notes,
+                    typing,
                 },
                 shutdown_tx.subscribe(),
             ));
-            (cluster::Fanout::Cluster(tx), Some(notes_tx))
+            (
+                cluster::Fanout::Cluster(tx),
+                Some(notes_tx),
+                Some(typing_tx),
+            )
         }
     };
     let relay = start_relay(&config, &listener).await?;
@@ -356,6 +364,7 @@ pub async fn run(
         hub,
         presence,
         presence_notes,
+        typing_notes,
         passwords,
         metrics,
         shutdown: shutdown_tx,

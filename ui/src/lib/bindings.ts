@@ -1,9 +1,9 @@
 // Generated from crates/proto by `cargo xtask bindings`. Do not edit by hand.
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MAX_TEXT_BYTES = 16384;
 
-export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":2,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"sync_first"},{"reason":"unknown"}];
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":3,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"sync_first"},{"reason":"no_such_message","conversation":7,"seq":41},{"reason":"sender_only","conversation":7,"seq":41},{"reason":"message_deleted","conversation":7,"seq":41},{"reason":"not_a_text_message","conversation":7,"seq":2},{"reason":"invalid_reaction"},{"reason":"too_many_reactions","max":20},{"reason":"unknown"}];
 
 export type ClientFrame = { 
 /**
@@ -75,7 +75,71 @@ client_id: string,
 /**
  * Message text, at most [`MAX_TEXT_BYTES`].
  */
-text: string, } | { "type": "history", 
+text: string, 
+/**
+ * The message this one answers (its sequence number in the same conversation).
+ */
+reply_to?: number | null, } | { "type": "edit_message", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, 
+/**
+ * The new text, at most [`MAX_TEXT_BYTES`].
+ */
+text: string, } | { "type": "delete_message", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, } | { "type": "set_reaction", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, 
+/**
+ * One emoji, at most [`MAX_EMOJI_BYTES`].
+ */
+emoji: string, 
+/**
+ * Add, or take back.
+ */
+on: boolean, } | { "type": "set_typing", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Typing or stopped.
+ */
+typing: boolean, } | { "type": "search_messages", 
+/**
+ * Words; each matches words starting with it (at most 256 bytes).
+ */
+query: string, 
+/**
+ * Only this conversation.
+ */
+conversation: number | null, 
+/**
+ * Page size (default 20, at most 100).
+ */
+limit: number | null, 
+/**
+ * The previous page's `next`.
+ */
+after: SearchCursor | null, } | { "type": "history", 
 /**
  * Conversation id.
  */
@@ -446,7 +510,15 @@ ack: SendAck, } | { "type": "history",
 /**
  * The page.
  */
-page: HistoryPage, } | { "type": "favourites", 
+page: HistoryPage, } | { "type": "messages", 
+/**
+ * The messages found.
+ */
+messages: Array<Message>, 
+/**
+ * Where the next page starts; absent on the last page.
+ */
+next?: SearchCursor, } | { "type": "favourites", 
 /**
  * Users the caller added.
  */
@@ -500,7 +572,19 @@ call: number,
 /**
  * Why.
  */
-reason: CallEnd, } | { "type": "closing", 
+reason: CallEnd, } | { "type": "typing", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * Who (as the receiver may see them: an alias for its members' answers).
+ */
+user: string, 
+/**
+ * Typing, or stopped.
+ */
+typing: boolean, } | { "type": "closing", 
 /**
  * The category.
  */
@@ -550,6 +634,10 @@ ended?: Reason, } | { "kind": "calendar",
 conversation: number, } | { "kind": "message", 
 /**
  * The message.
+ */
+message: Message, } | { "kind": "message_updated", 
+/**
+ * The message now.
  */
 message: Message, } | { "kind": "ticks", 
 /**
@@ -813,7 +901,43 @@ call: number, } | { "reason": "call_answered_already",
 /**
  * The call.
  */
-call: number, } | { "reason": "signal_out_of_turn" } | { "reason": "bad_sdp" } | { "reason": "sync_first" } | { "reason": "unknown" };
+call: number, } | { "reason": "signal_out_of_turn" } | { "reason": "bad_sdp" } | { "reason": "sync_first" } | { "reason": "no_such_message", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, } | { "reason": "sender_only", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, } | { "reason": "message_deleted", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, } | { "reason": "not_a_text_message", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * The message's sequence number.
+ */
+seq: number, } | { "reason": "invalid_reaction" } | { "reason": "too_many_reactions", 
+/**
+ * The cap.
+ */
+max: number, } | { "reason": "unknown" };
 
 export type Field = "group_name" | "room_name" | "meeting_title" | "display_name" | "guest_name" | "status_message" | "link" | "search" | "session_description" | "ice_candidate";
 
@@ -1104,7 +1228,55 @@ state: TickState,
 /**
  * A text, or a member joining or leaving (the sender is that member; the text is empty).
  */
-kind?: MessageKind, };
+kind?: MessageKind, 
+/**
+ * When the text was last edited, ms since the epoch (shown as "edited").
+ */
+edited_at?: number | null, 
+/**
+ * Deleted by its sender: the text is empty, reactions and mentions are gone.
+ */
+deleted?: boolean, 
+/**
+ * The message this one answers (same conversation).
+ */
+reply_to?: number | null, 
+/**
+ * Reactions, in the order they were first used.
+ */
+reactions?: Array<Reaction>, 
+/**
+ * Members named with `@name` (groups and rooms).
+ */
+mentions?: Array<string>, 
+/**
+ * 0 as sent, raised by every edit, deletion or reaction change: the higher one is newer.
+ */
+version?: number, };
+
+export type Reaction = { 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * Who reacted with it, first first (the count is their number).
+ */
+users: Array<string>, };
+
+export type SearchCursor = { 
+/**
+ * The last hit's `sent_at`.
+ */
+sent_at: number, 
+/**
+ * The last hit's conversation.
+ */
+conversation: number, 
+/**
+ * The last hit's sequence number.
+ */
+seq: number, };
 
 export type SendAck = { 
 /**
@@ -1251,7 +1423,11 @@ blink: boolean,
 /**
  * Count toward the unread badge.
  */
-badge: boolean, };
+badge: boolean, 
+/**
+ * The message names the user (`@name`): shown even from a muted conversation.
+ */
+mentioned: boolean, };
 
 export type CachedMessage = { 
 /**
@@ -1293,7 +1469,31 @@ error: ErrorBody | null,
 /**
  * A text, or a member joining or leaving a group.
  */
-kind?: MessageKind, };
+kind?: MessageKind, 
+/**
+ * Last edit, ms since the epoch ("edited").
+ */
+edited_at: number | null, 
+/**
+ * Deleted by its sender ("Message deleted").
+ */
+deleted: boolean, 
+/**
+ * The message it answers (its seq).
+ */
+reply_to: number | null, 
+/**
+ * Reactions, first used first.
+ */
+reactions: Array<Reaction>, 
+/**
+ * Members it names.
+ */
+mentions: Array<string>, 
+/**
+ * The server's version of it (higher is newer).
+ */
+version: number, };
 
 export type ConversationView = { 
 /**
@@ -1347,7 +1547,27 @@ decision: Decision, } | { "event": "updated",
 /**
  * Its new state.
  */
-message: CachedMessage, } | { "event": "ticks", 
+message: CachedMessage, } | { "event": "changed", 
+/**
+ * It now.
+ */
+message: CachedMessage, } | { "event": "op_done", 
+/**
+ * The op.
+ */
+op: number, } | { "event": "typing", 
+/**
+ * The conversation.
+ */
+conversation: number, 
+/**
+ * Who.
+ */
+user: string, 
+/**
+ * Typing, or stopped.
+ */
+typing: boolean, } | { "event": "ticks", 
 /**
  * Conversation.
  */

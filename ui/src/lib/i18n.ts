@@ -30,6 +30,8 @@ interface Catalogue {
   codes: Record<ErrorCode, string>;
   /** The UI's own words (the People view and the avatar menu so far). */
   ui: Words;
+  /** The words of getting around (quick switcher, tabs, menus, connection banner). */
+  nav: NavWords;
   /** The words of 1:1 calls. */
   calls: CallWords;
   /** The words of the open conversation: its messages and the message box. */
@@ -75,6 +77,74 @@ export interface Words {
   signOutFailed: (error: string) => string;
   /** A meeting's .ics was saved in the Downloads folder, under this file name. */
   icsSaved: (file: string) => string;
+}
+
+/** The words of getting around: the quick switcher, the chat box, the conversation tabs and their
+ * menus, the columns' toggles, the connection banner. Typed like Words. */
+export interface NavWords {
+  /** The quick switcher (Ctrl+K): its title, its field, its groups. */
+  switcher: string;
+  switcherField: string;
+  switcherPlaceholder: string;
+  people: string;
+  chats: string;
+  rooms: string;
+  nothingMatches: string;
+  /** The switcher's shortcut as this platform writes it. */
+  shortcut: (mac: boolean) => string;
+  /** The one box above the tabs: it filters the chats and offers people to chat with (its
+   * name stays "Chat with": the desktop tests find it so). */
+  chatBox: string;
+  chatBoxPlaceholder: string;
+  startChatWith: string;
+  noOneCalled: (name: string) => string;
+  noChatMatches: string;
+  noChatsYet: string;
+  noFavouriteChat: string;
+  /** A row's status for screen readers (", away"). */
+  rowStatus: (status: string) => string;
+  muted: string;
+  unread: (count: number) => string;
+  /** A conversation's menu. */
+  moreActions: (name: string) => string;
+  actionsFor: (name: string) => string;
+  markRead: string;
+  mute: string;
+  unmute: string;
+  addFavourite: string;
+  removeFavourite: string;
+  clearHistory: string;
+  leaveGroup: string;
+  leaveRoom: string;
+  deleteRoom: string;
+  closeTab: string;
+  /** A menu item that asks before it acts ("Leave group…"). */
+  ellipsis: (label: string) => string;
+  confirmClear: (name: string) => string;
+  confirmLeaveGroup: (name: string) => string;
+  confirmLeaveRoom: (name: string) => string;
+  confirmDeleteRoom: (name: string) => string;
+  clear: string;
+  leave: string;
+  delete: string;
+  cancel: string;
+  failed: (error: string) => string;
+  /** The tabs above the timeline. */
+  openConversations: string;
+  closeTabOf: (name: string) => string;
+  /** The three-bar buttons that hide or show the side columns. */
+  hideList: string;
+  showList: string;
+  hideDetails: string;
+  showDetails: string;
+  /** The details column's last section: clearing, leaving, deleting. */
+  dangerZone: string;
+  /** Guests waiting in a room's lobby (the rooms list; the room's details admit them). */
+  waiting: (count: number) => string;
+  /** The connection banner, and the short form beside this user's name. */
+  connection: { connecting: string; offline: string; auth_failed: string };
+  connectionShort: { connecting: string; offline: string; auth_failed: string };
+  signInAgain: string;
 }
 
 /** How a call's media path is doing, from its round trip and loss (features/calls). */
@@ -290,6 +360,12 @@ const en: Catalogue = {
     signal_out_of_turn: () => "The call could not be set up; hang up and call again.",
     bad_sdp: () => "The call could not be set up: this app sent a connection offer the server could not read.",
     sync_first: () => "The app is still catching up with the server; try the call again in a moment.",
+    no_such_message: () => "That message no longer exists, or you cannot see it.",
+    sender_only: () => "Only its sender can edit or delete a message.",
+    message_deleted: () => "That message was deleted.",
+    not_a_text_message: () => "Only text messages can be edited, answered or reacted to.",
+    invalid_reaction: () => "A reaction is a single emoji.",
+    too_many_reactions: (r) => `A message can carry at most ${r.max} different reactions.`,
     unknown: () => "The server gave a reason this version of Confer does not know.",
   },
   fields: {
@@ -356,6 +432,63 @@ const en: Catalogue = {
     helpFailed: (e) => `Could not open the user guide: ${e}`,
     signOutFailed: (e) => `Could not sign out: ${e}`,
     icsSaved: (file) => `Saved to Downloads as ${file}`,
+  },
+  nav: {
+    switcher: "Go to",
+    switcherField: "Find people, chats and rooms",
+    switcherPlaceholder: "Type a name…",
+    people: "People",
+    chats: "Chats",
+    rooms: "Rooms",
+    nothingMatches: "Nothing matches.",
+    shortcut: (mac) => (mac ? "⌘K" : "Ctrl+K"),
+    chatBox: "Chat with",
+    chatBoxPlaceholder: "Chat with… or filter",
+    startChatWith: "Start a chat with",
+    noOneCalled: (name) => `No one called “${name}”.`,
+    noChatMatches: "No conversation matches.",
+    noChatsYet: "No conversations yet. Type a name above to start one.",
+    noFavouriteChat: "No messages yet",
+    rowStatus: (status) => `, ${status}`,
+    muted: ", muted",
+    unread: (n) => ` ${n} unread`,
+    moreActions: (name) => `More actions for ${name}`,
+    actionsFor: (name) => `Actions for ${name}`,
+    markRead: "Mark as read",
+    mute: "Mute notifications",
+    unmute: "Unmute notifications",
+    addFavourite: "Add to favourites",
+    removeFavourite: "Remove from favourites",
+    clearHistory: "Clear history",
+    leaveGroup: "Leave group",
+    leaveRoom: "Leave room",
+    deleteRoom: "Delete room",
+    closeTab: "Close tab",
+    ellipsis: (label) => `${label}…`,
+    confirmClear: (name) => `Delete every message with “${name}” from your view? This cannot be undone.`,
+    confirmLeaveGroup: (name) => `Leave “${name}”? You will no longer see its messages unless someone invites you again.`,
+    confirmLeaveRoom: (name) => `Leave “${name}”? A moderator has to add you again.`,
+    confirmDeleteRoom: (name) => `Delete “${name}” for everyone? Its messages go too. This cannot be undone.`,
+    clear: "Clear",
+    leave: "Leave",
+    delete: "Delete",
+    cancel: "Cancel",
+    failed: (e) => `That did not work: ${e}`,
+    openConversations: "Open conversations",
+    closeTabOf: (name) => `Close ${name}`,
+    hideList: "Hide the conversation list",
+    showList: "Show the conversation list",
+    hideDetails: "Hide the details",
+    showDetails: "Show the details",
+    dangerZone: "Danger zone",
+    waiting: (n) => (n === 1 ? "1 waiting in the lobby" : `${n} waiting in the lobby`),
+    connection: {
+      connecting: "Reconnecting to the server… Messages you write are sent once it is back.",
+      offline: "Offline: the server cannot be reached. Messages you write are sent once it is back.",
+      auth_failed: "You are signed out: the server no longer accepts this device's session.",
+    },
+    connectionShort: { connecting: "Reconnecting", offline: "Offline", auth_failed: "Signed out" },
+    signInAgain: "Sign in again",
   },
   calls: {
     call: (name) => `Call ${name}`,
@@ -540,6 +673,12 @@ const fr: Catalogue = {
     bad_sdp: () =>
       "L'appel n'a pas pu être établi : l'application a envoyé une offre de connexion que le serveur n'a pas pu lire.",
     sync_first: () => "L'application se met encore à jour auprès du serveur ; réessayez l'appel dans un instant.",
+    no_such_message: () => "Ce message n'existe plus, ou vous ne pouvez pas le voir.",
+    sender_only: () => "Seul son expéditeur peut modifier ou supprimer un message.",
+    message_deleted: () => "Ce message a été supprimé.",
+    not_a_text_message: () => "Seuls les messages texte peuvent être modifiés, cités ou recevoir une réaction.",
+    invalid_reaction: () => "Une réaction est un seul emoji.",
+    too_many_reactions: (r) => `Un message peut porter au plus ${r.max} réactions différentes.`,
     unknown: () => "Le serveur a donné une raison que cette version de Confer ne connaît pas.",
   },
   fields: {
@@ -606,6 +745,63 @@ const fr: Catalogue = {
     helpFailed: (e) => `Impossible d'ouvrir le guide de l'utilisateur : ${e}`,
     signOutFailed: (e) => `Impossible de se déconnecter : ${e}`,
     icsSaved: (file) => `Enregistré dans Téléchargements sous le nom ${file}`,
+  },
+  nav: {
+    switcher: "Aller à",
+    switcherField: "Chercher des personnes, des conversations et des salles",
+    switcherPlaceholder: "Tapez un nom…",
+    people: "Personnes",
+    chats: "Conversations",
+    rooms: "Salles",
+    nothingMatches: "Rien ne correspond.",
+    shortcut: (mac) => (mac ? "⌘K" : "Ctrl+K"),
+    chatBox: "Discuter avec",
+    chatBoxPlaceholder: "Discuter avec… ou filtrer",
+    startChatWith: "Démarrer une conversation avec",
+    noOneCalled: (name) => `Personne ne s'appelle « ${name} ».`,
+    noChatMatches: "Aucune conversation ne correspond.",
+    noChatsYet: "Aucune conversation pour l'instant. Tapez un nom ci-dessus pour en commencer une.",
+    noFavouriteChat: "Pas encore de message",
+    rowStatus: (status) => `, ${status}`,
+    muted: ", en sourdine",
+    unread: (n) => ` ${n} non lu${n > 1 ? "s" : ""}`,
+    moreActions: (name) => `Plus d'actions pour ${name}`,
+    actionsFor: (name) => `Actions pour ${name}`,
+    markRead: "Marquer comme lu",
+    mute: "Couper les notifications",
+    unmute: "Réactiver les notifications",
+    addFavourite: "Ajouter aux favoris",
+    removeFavourite: "Retirer des favoris",
+    clearHistory: "Effacer l'historique",
+    leaveGroup: "Quitter le groupe",
+    leaveRoom: "Quitter la salle",
+    deleteRoom: "Supprimer la salle",
+    closeTab: "Fermer l'onglet",
+    ellipsis: (label) => `${label}…`,
+    confirmClear: (name) => `Effacer de votre vue tous les messages avec « ${name} » ? C'est irréversible.`,
+    confirmLeaveGroup: (name) => `Quitter « ${name} » ? Vous ne verrez plus ses messages, sauf si quelqu'un vous invite à nouveau.`,
+    confirmLeaveRoom: (name) => `Quitter « ${name} » ? Un modérateur devra vous ajouter à nouveau.`,
+    confirmDeleteRoom: (name) => `Supprimer « ${name} » pour tout le monde ? Ses messages disparaissent aussi. C'est irréversible.`,
+    clear: "Effacer",
+    leave: "Quitter",
+    delete: "Supprimer",
+    cancel: "Annuler",
+    failed: (e) => `Cela n'a pas abouti : ${e}`,
+    openConversations: "Conversations ouvertes",
+    closeTabOf: (name) => `Fermer ${name}`,
+    hideList: "Masquer la liste des conversations",
+    showList: "Afficher la liste des conversations",
+    hideDetails: "Masquer les détails",
+    showDetails: "Afficher les détails",
+    dangerZone: "Zone dangereuse",
+    waiting: (n) => (n === 1 ? "1 personne attend dans la salle d'attente" : `${n} personnes attendent dans la salle d'attente`),
+    connection: {
+      connecting: "Reconnexion au serveur… Vos messages partiront dès son retour.",
+      offline: "Hors ligne : le serveur est injoignable. Vos messages partiront dès son retour.",
+      auth_failed: "Vous êtes déconnecté : le serveur n'accepte plus la session de cet appareil.",
+    },
+    connectionShort: { connecting: "Reconnexion", offline: "Hors ligne", auth_failed: "Déconnecté" },
+    signInAgain: "Se reconnecter",
   },
   calls: {
     call: (name) => `Appeler ${name}`,
@@ -705,6 +901,11 @@ const catalogues: Record<Locale, Catalogue> = { en, fr };
 /** The UI's words in the given language (the user's by default). */
 export function words(lang: Locale = current): Words {
   return catalogues[lang].ui;
+}
+
+/** The words of getting around in the given language (the user's by default). */
+export function navWords(lang: Locale = current): NavWords {
+  return catalogues[lang].nav;
 }
 
 /** The words of calls in the given language (the user's by default). */

@@ -39,6 +39,12 @@ describe("placeMessage", () => {
     sent_at: 0,
     state: seq === null ? "pending" : "sent",
     error: null,
+    edited_at: null,
+    deleted: false,
+    reply_to: null,
+    reactions: [],
+    mentions: [],
+    version: 0,
   });
   const ids = (l: CachedMessage[]) => l.map((m) => m.local_id);
 

@@ -76,10 +76,37 @@ impl AliasSide {
     /// A message as `viewer` sees it: answers come from the alias for a writer who does not
     /// see the members.
     pub(crate) fn message_for(&self, viewer: UserId, mut message: Message) -> Message {
-        if self.hides_from(viewer) && message.sender != self.writer_name {
-            message.sender = self.alias.name.clone();
+        if self.hides_from(viewer) {
+            if message.sender != self.writer_name {
+                message.sender = self.alias.name.clone();
+            }
+            // Those who answer react as the alias too (once, however many of them did).
+            for reaction in &mut message.reactions {
+                let mut shown: Vec<String> = Vec::with_capacity(reaction.users.len());
+                for user in reaction.users.drain(..) {
+                    let user = if user == self.writer_name {
+                        user
+                    } else {
+                        self.alias.name.clone()
+                    };
+                    if !shown.contains(&user) {
+                        shown.push(user);
+                    }
+                }
+                reaction.users = shown;
+            }
         }
         message
+    }
+
+    /// The name `viewer` sees `user` (named `name`) under: the alias for a writer who does not
+    /// see the members.
+    pub(crate) fn name_for(&self, viewer: UserId, user: UserId, name: String) -> String {
+        if self.hides_from(viewer) && user != self.writer {
+            self.alias.name.clone()
+        } else {
+            name
+        }
     }
 }
 

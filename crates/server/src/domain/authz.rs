@@ -107,6 +107,14 @@ pub(crate) enum Action {
     UseMeeting,
     /// Place a 1:1 call: the members of a direct conversation.
     Call,
+    /// Edit or delete message `seq`, which the caller sent (`own`) or not: its sender only,
+    /// in every kind of conversation; moderators get no exception.
+    ChangeMessage {
+        /// The message.
+        seq: u64,
+        /// Whether the caller sent it.
+        own: bool,
+    },
 }
 
 /// Decides; on success returns the caller's role, else the refusal with its reason.
@@ -144,6 +152,10 @@ pub(crate) fn user_can(
         Action::UseMeeting => Ok(role),
         Action::Call if kind != Kind::Direct => invalid(Reason::NoCalls { conversation }),
         Action::Call => Ok(role),
+        Action::ChangeMessage { own: true, .. } => Ok(role),
+        Action::ChangeMessage { seq, own: false } => {
+            forbidden(Reason::SenderOnly { conversation, seq })
+        }
         _ if kind != Kind::Room => invalid(Reason::NotARoom { conversation }),
         Action::UseRoom => Ok(role),
         Action::DeleteRoom | Action::DeleteScheduledMeeting if role != Role::Owner => {
@@ -261,6 +273,14 @@ mod tests {
                 RemoveMember(Role::Owner),
                 Reason::OwnerCannotBeRemoved,
             ),
+            (
+                member(Room, Role::Owner),
+                ChangeMessage { seq: 4, own: false },
+                Reason::SenderOnly {
+                    conversation: c,
+                    seq: 4,
+                },
+            ),
         ] {
             assert_eq!(reason(standing, action), want, "{standing:?} {action:?}");
         }
@@ -300,6 +320,11 @@ mod tests {
             (leave_with_moderators, ["forbidden", "ok", "ok"]),
             (ReadMeetingLink, ["ok", "ok", "forbidden"]),
             (UseMeeting, ["ok", "ok", "ok"]),
+            (ChangeMessage { seq: 1, own: true }, ["ok", "ok", "ok"]),
+            (
+                ChangeMessage { seq: 1, own: false },
+                ["forbidden", "forbidden", "forbidden"],
+            ),
         ];
         for (action, want) in table {
             for (standing, want) in rooms.iter().zip(want) {
@@ -348,6 +373,16 @@ mod tests {
             }
         }
         assert_eq!(outcome(Standing::Outsider(Alias), Participate), "forbidden");
+        // Editing and deleting: the sender alone, whatever the kind and role.
+        for kind in [Direct, Group, Alias] {
+            for role in [Role::Member, Role::Agent] {
+                let m = Standing::Member(kind, role);
+                let own = ChangeMessage { seq: 1, own: true };
+                let other = ChangeMessage { seq: 1, own: false };
+                assert_eq!(outcome(m, own), "ok", "{kind:?} {role:?}");
+                assert_eq!(outcome(m, other), "forbidden", "{kind:?} {role:?}");
+            }
+        }
         assert_eq!(
             outcome(Standing::Member(Group, Role::Member), UseGroup),
             "ok"

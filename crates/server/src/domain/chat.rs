@@ -14,6 +14,7 @@ use confer_proto::{Change, Message, MessageKind, Reason, SendAck, TickState};
 use super::{
     aliases::{self, AliasReads},
     authz::{self, Action, Kind, Standing},
+    messages::{self, MessageRepo},
 };
 use crate::store::{ConversationId, StoreError, UserId};
 
@@ -26,6 +27,25 @@ pub(crate) struct Cursors {
     pub muted: bool,
     /// History hidden up to here.
     pub cleared: u64,
+}
+
+/// A text message to store.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewMessage<'a> {
+    /// Where.
+    pub conversation: ConversationId,
+    /// Who.
+    pub sender: UserId,
+    /// The sender's id for it.
+    pub client_id: &'a str,
+    /// The text.
+    pub text: &'a str,
+    /// The message it answers.
+    pub reply_to: Option<u64>,
+    /// Members it names.
+    pub mentions: &'a [String],
+    /// When, ms since the epoch.
+    pub at: i64,
 }
 
 /// Per sender: (delivered_through, read_through) of their messages.
@@ -54,14 +74,7 @@ pub(crate) trait ChatRepo: AliasReads {
         client_id: &str,
     ) -> Result<Option<(ConversationId, u64, i64)>, StoreError>;
     /// Stores a text message under the conversation's next sequence number; returns it.
-    fn append_message(
-        &mut self,
-        conversation: ConversationId,
-        sender: UserId,
-        client_id: &str,
-        text: &str,
-        at: i64,
-    ) -> Result<u64, StoreError>;
+    fn append_message(&mut self, new: NewMessage<'_>) -> Result<u64, StoreError>;
     /// A user's account name.
     fn user_name(&mut self, user: UserId) -> Result<String, StoreError>;
     /// The conversation's newest sequence number.
@@ -123,13 +136,16 @@ pub(crate) trait ChatRepo: AliasReads {
 }
 
 /// Posts a message. A client id already used by this sender returns the first ack
-/// (`duplicate`) and stores nothing: that is what makes resends exactly once.
+/// (`duplicate`) and stores nothing: that is what makes resends exactly once. An answer must
+/// name a living text the sender sees. Every check comes before the first write (the stores'
+/// fast path for sends relies on it).
 pub(crate) fn send_message(
-    r: &mut impl ChatRepo,
+    r: &mut impl MessageRepo,
     user: UserId,
     conversation: ConversationId,
     client_id: String,
     text: String,
+    reply_to: Option<u64>,
     now: i64,
 ) -> Result<SendAck, StoreError> {
     if let Some((stored_in, seq, sent_at)) = r.sent_before(user, &client_id)? {
@@ -146,16 +162,39 @@ pub(crate) fn send_message(
     }
     let standing = r.standing(conversation, user)?;
     authz::user_can(standing, Action::Participate, conversation)?;
-    let seq = r.append_message(conversation, user, &client_id, &text, now)?;
+    if let Some(original) = reply_to {
+        messages::check_reply(r, user, conversation, original)?;
+    }
+    let kind = match standing {
+        Standing::Member(kind, _) => kind,
+        _ => Kind::Direct,
+    };
+    let mentions = messages::mentions_in(r, kind, conversation, user, &text)?;
+    let sender = r.user_name(user)?;
+    let seq = r.append_message(NewMessage {
+        conversation,
+        sender: user,
+        client_id: &client_id,
+        text: &text,
+        reply_to,
+        mentions: &mentions,
+        at: now,
+    })?;
     let message = Message {
         conversation,
         seq,
         client_id: client_id.clone(),
-        sender: r.user_name(user)?,
+        sender,
         text,
         sent_at: now,
         state: TickState::Sent,
         kind: MessageKind::Text,
+        edited_at: None,
+        deleted: false,
+        reply_to,
+        reactions: Vec::new(),
+        mentions,
+        version: 0,
     };
     if matches!(standing, Standing::Member(Kind::Alias, _)) {
         aliases::publish_message(r, conversation, message)?;

@@ -12,6 +12,7 @@ pub(crate) mod calls;
 pub(crate) mod chat;
 pub(crate) mod conversations;
 pub(crate) mod meetings;
+pub(crate) mod messages;
 pub(crate) mod names;
 pub(crate) mod people;
 pub(crate) mod users;
@@ -23,12 +24,20 @@ use conversations::RoomFlag;
 
 /// Everything a store offers the rules inside one write transaction.
 pub(crate) trait WriteRepo:
-    accounts::AccountRepo + aliases::AliasRepo + meetings::MeetingRepo + people::PeopleRepo
+    accounts::AccountRepo
+    + aliases::AliasRepo
+    + meetings::MeetingRepo
+    + messages::MessageRepo
+    + people::PeopleRepo
 {
 }
 
 impl<T> WriteRepo for T where
-    T: accounts::AccountRepo + aliases::AliasRepo + meetings::MeetingRepo + people::PeopleRepo
+    T: accounts::AccountRepo
+        + aliases::AliasRepo
+        + meetings::MeetingRepo
+        + messages::MessageRepo
+        + people::PeopleRepo
 {
 }
 
@@ -87,12 +96,47 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             conversation,
             client_id,
             text,
+            reply_to,
         } => Outcome::Sent(chat::send_message(
             r,
             user,
             conversation,
             client_id,
             text,
+            reply_to,
+            now,
+        )?),
+        WriteOp::EditMessage {
+            user,
+            conversation,
+            seq,
+            text,
+        } => done(messages::edit_message(
+            r,
+            user,
+            conversation,
+            seq,
+            text,
+            now,
+        )?),
+        WriteOp::DeleteMessage {
+            user,
+            conversation,
+            seq,
+        } => done(messages::delete_message(r, user, conversation, seq, now)?),
+        WriteOp::SetReaction {
+            user,
+            conversation,
+            seq,
+            emoji,
+            on,
+        } => done(messages::set_reaction(
+            r,
+            user,
+            conversation,
+            seq,
+            &emoji,
+            on,
             now,
         )?),
         WriteOp::MarkDelivered {

@@ -5,7 +5,7 @@
 //! a right-to-left override, an invisible character or an escape sequence lets one name pass for
 //! another. Message bodies are exempt: clients show them as text, never as a name.
 
-use confer_proto::{Field, Reason};
+use confer_proto::{Field, MAX_EMOJI_BYTES, Reason};
 
 use crate::store::StoreError;
 
@@ -68,6 +68,64 @@ fn forbidden(c: char) -> bool {
         )
 }
 
+/// Checks a reaction: one emoji, which may be a sequence (a skin tone, a flag, a keycap, a
+/// family joined with U+200D), at most [`MAX_EMOJI_BYTES`] bytes. Anything else (letters,
+/// spaces, two emoji side by side past the length cap) is [`Reason::InvalidReaction`].
+pub(crate) fn emoji(value: &str) -> Result<String, StoreError> {
+    let refused = || StoreError::Invalid(Reason::InvalidReaction);
+    let chars: Vec<char> = value.chars().collect();
+    if value.is_empty() || value.len() > MAX_EMOJI_BYTES || chars.len() > 10 {
+        return Err(refused());
+    }
+    let keycap = chars.contains(&'\u{20E3}');
+    let mut pictures = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let ok = match c {
+            '\u{200D}' => {
+                i > 0 && i + 1 < chars.len() && emoji_char(chars[i - 1]) && emoji_char(chars[i + 1])
+            }
+            '\u{FE0F}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}' => i > 0,
+            '0'..='9' | '#' | '*' => i == 0 && keycap,
+            c if emoji_char(c) => {
+                pictures += 1;
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(refused());
+        }
+    }
+    if pictures == 0 && !keycap {
+        return Err(refused());
+    }
+    Ok(value.to_owned())
+}
+
+/// Pictographs outside the main emoji blocks, and those blocks.
+fn emoji_char(c: char) -> bool {
+    emoji_part(c) && c != '\u{FE0F}'
+        || matches!(
+            c,
+            '\u{00A9}'
+                | '\u{00AE}'
+                | '\u{203C}'
+                | '\u{2049}'
+                | '\u{2122}'
+                | '\u{2139}'
+                | '\u{2194}'..='\u{21AA}'
+                | '\u{231A}'..='\u{23FF}'
+                | '\u{24C2}'
+                | '\u{25AA}'..='\u{25FE}'
+                | '\u{2934}'..='\u{2935}'
+                | '\u{2B05}'..='\u{2B55}'
+                | '\u{3030}'
+                | '\u{303D}'
+                | '\u{3297}'
+                | '\u{3299}'
+        )
+}
+
 /// Characters an emoji sequence is made of on either side of a joiner.
 fn emoji_part(c: char) -> bool {
     matches!(
@@ -79,6 +137,44 @@ fn emoji_part(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reaction_is_one_emoji() {
+        for good in [
+            "👍",
+            "❤️",
+            "👩‍💻",
+            "🇫🇷",
+            "👍🏽",
+            "1️⃣",
+            "⭐",
+            "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+        ] {
+            assert_eq!(emoji(good).unwrap(), good, "{good:?} refused");
+        }
+        for bad in [
+            "",
+            "a",
+            " ",
+            "👍 ",
+            ":+1:",
+            "\u{200D}👍",
+            "👍\u{200D}",
+            "\u{FE0F}",
+            "1",
+            "<b>",
+            "👍👍👍👍👍👍👍👍👍👍👍",
+            "\u{202E}👍",
+        ] {
+            assert!(
+                matches!(
+                    emoji(bad),
+                    Err(StoreError::Invalid(Reason::InvalidReaction))
+                ),
+                "{bad:?} passed"
+            );
+        }
+    }
 
     #[test]
     fn names_that_spoof_are_refused_and_plain_ones_cleaned() {

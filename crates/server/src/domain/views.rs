@@ -20,8 +20,9 @@ use super::{
     authz::{self, Action, Kind, Standing},
     chat::Cursors,
     meetings::{self, MeetingReads},
+    messages::{self, MessageReads},
 };
-use crate::store::{ChangesPage, ConversationId, StoreError, UserId};
+use crate::store::{ChangesPage, ConversationId, MessageSearch, MessagesPage, StoreError, UserId};
 
 /// A message as stored, before its tick state is worked out for a viewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +41,38 @@ pub(crate) struct StoredMessage {
     pub sent_at: i64,
     /// Text, joined or left.
     pub kind: MessageKind,
+    /// Last edit, ms since the epoch.
+    pub edited_at: Option<i64>,
+    /// Deleted by its sender (the text is empty).
+    pub deleted: bool,
+    /// The message it answers.
+    pub reply_to: Option<u64>,
+    /// Members it names.
+    pub mentions: Vec<String>,
+    /// Raised by every change after it was sent.
+    pub version: u64,
+}
+
+impl StoredMessage {
+    /// The message on the wire, before ticks (`sent`) and reactions.
+    pub(crate) fn into_message(self, conversation: ConversationId, state: TickState) -> Message {
+        Message {
+            conversation,
+            seq: self.seq,
+            client_id: self.client_id,
+            sender: self.sender,
+            text: self.text,
+            sent_at: self.sent_at,
+            state,
+            kind: self.kind,
+            edited_at: self.edited_at,
+            deleted: self.deleted,
+            reply_to: self.reply_to,
+            reactions: Vec::new(),
+            mentions: self.mentions,
+            version: self.version,
+        }
+    }
 }
 
 /// Which messages to read, by sequence number.
@@ -67,7 +100,7 @@ pub(crate) struct StreamRow {
 }
 
 /// The read primitives the views are built from.
-pub(crate) trait ViewRepo: MeetingReads + AliasReads {
+pub(crate) trait ViewRepo: MeetingReads + AliasReads + MessageReads {
     /// Where `user` stands towards `conversation`.
     fn standing_of(
         &mut self,
@@ -132,6 +165,14 @@ pub(crate) trait ViewRepo: MeetingReads + AliasReads {
     fn meeting_rooms(&mut self, user: UserId) -> Result<Vec<(ConversationId, bool)>, StoreError>;
     /// Scheduled meetings of the user's rooms that end after `now_ms`, soonest first.
     fn upcoming(&mut self, user: UserId, now_ms: i64) -> Result<Vec<ScheduledMeeting>, StoreError>;
+    /// Up to `search.limit + 1` text messages matching every term (as word prefixes), not
+    /// deleted, in conversations `user` is a member of and above their cleared cursor, older
+    /// than `search.after`, newest first (sent_at, conversation, seq descending).
+    fn search_hits(
+        &mut self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<Vec<(ConversationId, StoredMessage)>, StoreError>;
 }
 
 /// Works out tick states for one viewer in one conversation, reading each sender's cursors
@@ -175,16 +216,7 @@ impl Ticks {
                 TickState::Sent
             }
         };
-        Ok(Message {
-            conversation: self.conversation,
-            seq: m.seq,
-            client_id: m.client_id,
-            sender: m.sender,
-            text: m.text,
-            sent_at: m.sent_at,
-            state,
-            kind: m.kind,
-        })
+        Ok(m.into_message(self.conversation, state))
     }
 }
 
@@ -301,6 +333,7 @@ pub(crate) fn history(
         .take(limit as usize)
         .map(|m| ticks.message(r, m))
         .collect::<Result<Vec<_>, _>>()?;
+    messages::attach_reactions(r, conversation, &mut messages)?;
     if let Some(side) = side {
         messages = messages
             .into_iter()
@@ -325,7 +358,7 @@ pub(crate) fn changes_since(
     let changes = rows
         .into_iter()
         .filter(|(_, change)| match change {
-            Change::Message { message } => cleared
+            Change::Message { message } | Change::MessageUpdated { message } => cleared
                 .get(&message.conversation)
                 .is_none_or(|&c| message.seq > c),
             _ => true,
@@ -335,6 +368,103 @@ pub(crate) fn changes_since(
         changes,
         scanned_to,
     })
+}
+
+/// The words of a search query: runs of letters and digits, lowercased, at most 8 of at most
+/// 64 characters. Only these reach the stores' query languages, so neither FTS5's nor
+/// PostgreSQL's syntax can be injected.
+pub(crate) fn search_terms(query: &str) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for word in query.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let word: String = word.chars().take(64).flat_map(char::to_lowercase).collect();
+        if !terms.contains(&word) {
+            terms.push(word);
+        }
+        if terms.len() == 8 {
+            break;
+        }
+    }
+    terms
+}
+
+/// A page of the messages `user` may see matching the search, newest first, with ticks and
+/// reactions as in history. A search with no terms finds nothing.
+pub(crate) fn search_messages(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    search: &MessageSearch,
+) -> Result<MessagesPage, StoreError> {
+    if let Some(conversation) = search.conversation {
+        member_cursors(r, conversation, user)?;
+    }
+    if search.terms.is_empty() {
+        return Ok(MessagesPage {
+            messages: Vec::new(),
+            next: None,
+        });
+    }
+    let mut hits = r.search_hits(user, search)?;
+    let next = if hits.len() > search.limit as usize {
+        hits.truncate(search.limit as usize);
+        hits.last().map(|(c, m)| confer_proto::SearchCursor {
+            sent_at: m.sent_at,
+            conversation: *c,
+            seq: m.seq,
+        })
+    } else {
+        None
+    };
+    let mut views: HashMap<ConversationId, (Ticks, Option<AliasSide>)> = HashMap::new();
+    let mut messages = Vec::with_capacity(hits.len());
+    for (conversation, stored) in hits {
+        let (ticks, side) = match views.entry(conversation) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let (_, side) = member_cursors(r, conversation, user)?;
+                e.insert((Ticks::new(r, conversation, user)?, side))
+            }
+        };
+        let mut message = [ticks.message(r, stored)?];
+        messages::attach_reactions(r, conversation, &mut message)?;
+        let [message] = message;
+        messages.push(match side {
+            Some(side) => side.message_for(user, message),
+            None => message,
+        });
+    }
+    Ok(MessagesPage { messages, next })
+}
+
+/// Who is told that `user` types in `conversation`: the other members, each with the name
+/// they see the typist under.
+pub(crate) fn typing_recipients(
+    r: &mut impl ViewRepo,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    let (_, side) = member_cursors(r, conversation, user)?;
+    let members = r.member_names(conversation)?;
+    let Some(name) = members
+        .iter()
+        .find(|(id, _)| *id == user)
+        .map(|(_, n)| n.clone())
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(members
+        .into_iter()
+        .filter(|(id, _)| *id != user)
+        .map(|(id, _)| {
+            let shown = match &side {
+                Some(side) => side.name_for(id, user, name.clone()),
+                None => name.clone(),
+            };
+            (id, shown)
+        })
+        .collect())
 }
 
 /// Stream rows after `after` with who they concern now: the row's user, or the members of its

@@ -37,6 +37,7 @@ mod login;
 mod logout;
 mod mark_delivered;
 mod mark_read;
+mod messages;
 mod open_direct;
 mod promote_moderator;
 mod remove_favourite;
@@ -46,6 +47,7 @@ mod resolve_link;
 mod room_link;
 mod rotate_room_link;
 mod schedule_meeting;
+mod search_messages;
 mod search_users;
 pub(crate) mod send_message;
 mod set_idle;
@@ -54,6 +56,7 @@ mod set_mute_all;
 mod set_muted;
 mod set_presence;
 mod set_privacy;
+mod set_typing;
 mod start_meeting;
 mod sync;
 mod watch_presence;
@@ -87,11 +90,36 @@ pub(crate) async fn dispatch(
             conversation,
             client_id,
             text,
+            reply_to,
         } => {
-            let op = send_message::prepare(session, conversation, client_id, text)?;
+            let op = send_message::prepare(session, conversation, client_id, text, reply_to)?;
             let ack = send_message::finish(state, state.writer.write(op).await)?;
             Ok(Response::Sent { ack })
         }
+        Request::EditMessage {
+            conversation,
+            seq,
+            text,
+        } => messages::edit(state, session, conversation, seq, text).await,
+        Request::DeleteMessage { conversation, seq } => {
+            messages::delete(state, session, conversation, seq).await
+        }
+        Request::SetReaction {
+            conversation,
+            seq,
+            emoji,
+            on,
+        } => messages::react(state, session, conversation, seq, emoji, on).await,
+        Request::SetTyping {
+            conversation,
+            typing,
+        } => set_typing::handle(state, session, conversation, typing).await,
+        Request::SearchMessages {
+            query,
+            conversation,
+            limit,
+            after,
+        } => search_messages::handle(state, session, query, conversation, limit, after).await,
         Request::History {
             conversation,
             before,
@@ -276,12 +304,15 @@ fn check_len(field: Field, value: &str, max: usize) -> Result<(), ApiError> {
 
 /// Cleans up after the socket closed: an external guest's place, presence and last-seen.
 pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
-    if let (Some(user), Some(sub)) = (&session.user, &session.sub) {
+    // The device leaves the hub before its call ends: whoever hears of the end and calls back
+    // at once must not find this device still there to ring.
+    let sub = session.sub.take();
+    if let (Some(user), Some(sub)) = (&session.user, sub) {
         let (user, device, now) = (user.record.id, sub.id(), state.now());
+        drop(sub);
         let effects = state.calls.with(|b| b.device_gone(user, device, now));
         state.carry_out(effects).await;
     }
-    session.sub = None;
     session.presence = None;
     // An external guest exists only as long as its connection.
     if let Some(guest) = session.guest.take() {

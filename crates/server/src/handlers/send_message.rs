@@ -17,6 +17,7 @@ pub(crate) fn prepare(
     conversation: u64,
     client_id: String,
     text: String,
+    reply_to: Option<u64>,
 ) -> Result<WriteOp, ApiError> {
     let user = session.user()?.id;
     if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
@@ -27,6 +28,18 @@ pub(crate) fn prepare(
             },
         ));
     }
+    check_text(&text)?;
+    Ok(WriteOp::SendMessage {
+        user,
+        conversation,
+        client_id,
+        text,
+        reply_to,
+    })
+}
+
+/// A message text: not blank, at most [`MAX_TEXT_BYTES`] (sends and edits alike).
+pub(crate) fn check_text(text: &str) -> Result<(), ApiError> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(ApiError::new(
             ErrorCode::TextTooLong,
@@ -39,12 +52,7 @@ pub(crate) fn prepare(
     if text.trim().is_empty() {
         return Err(ApiError::new(ErrorCode::Invalid, Reason::EmptyMessage));
     }
-    Ok(WriteOp::SendMessage {
-        user,
-        conversation,
-        client_id,
-        text,
-    })
+    Ok(())
 }
 
 /// Turns the writer's result into the ack.

@@ -152,6 +152,7 @@ macro_rules! store_conformance_tests {
                             conversation,
                             client_id: client_id.into(),
                             text: format!("text {client_id}"),
+                            reply_to: None,
                         })
                         .unwrap()
                         .outcome
@@ -313,6 +314,7 @@ macro_rules! store_conformance_tests {
                     Change::Meeting { .. } => "meeting",
                     Change::Calendar { .. } => "calendar",
                     Change::Message { .. } => "message",
+                    Change::MessageUpdated { .. } => "message_updated",
                     Change::Ticks { .. } => "ticks",
                     Change::ReadCursor { .. } => "read_cursor",
                     Change::ConversationSettings { .. } => "conversation_settings",
@@ -445,6 +447,7 @@ macro_rules! store_conformance_tests {
                     conversation,
                     client_id: id.into(),
                     text: id.into(),
+                    reply_to: None,
                 };
                 let results = f.batch(vec![
                     send("m1", ab),
@@ -491,6 +494,7 @@ macro_rules! store_conformance_tests {
                     conversation: g,
                     client_id: id.into(),
                     text: id.into(),
+                    reply_to: None,
                 };
                 let results = f.batch(vec![
                     send(bob, "b1"),
@@ -615,6 +619,7 @@ macro_rules! store_conformance_tests {
                     conversation: conv,
                     client_id: "a1".into(),
                     text: "On it".into(),
+                    reply_to: None,
                 });
                 let mut shown: Vec<(UserId, String)> = answer
                     .published
@@ -1208,6 +1213,7 @@ macro_rules! store_conformance_tests {
                         conversation: conv,
                         client_id: "m1".into(),
                         text: "different".into(),
+                        reply_to: None,
                     })
                     .unwrap();
                 assert!(again.published.is_empty());
@@ -1217,6 +1223,7 @@ macro_rules! store_conformance_tests {
                     conversation: conv,
                     client_id: "c1".into(),
                     text: "hi".into(),
+                    reply_to: None,
                 });
                 assert!(
                     matches!(refused, Err(StoreError::Forbidden(_))),
@@ -1250,6 +1257,7 @@ macro_rules! store_conformance_tests {
                     conversation: ab,
                     client_id: "m1".into(),
                     text: "hello".into(),
+                    reply_to: None,
                 });
                 let ack = SendAck {
                     conversation: ab,
@@ -1274,6 +1282,12 @@ macro_rules! store_conformance_tests {
                         sent_at,
                         state: TickState::Sent,
                         kind: MessageKind::Text,
+                        edited_at: None,
+                        deleted: false,
+                        reply_to: None,
+                        reactions: vec![],
+                        mentions: vec![],
+                        version: 0,
                     }
                 );
                 let page = f.store.history(bob, ab, None, None, f.now()).unwrap();
@@ -1293,6 +1307,7 @@ macro_rules! store_conformance_tests {
                     conversation: ab,
                     client_id: "m1".into(),
                     text: "hello".into(),
+                    reply_to: None,
                 });
                 assert_eq!(
                     again.outcome,
@@ -1318,6 +1333,7 @@ macro_rules! store_conformance_tests {
                     conversation: ac,
                     client_id: "x".into(),
                     text: "t".into(),
+                    reply_to: None,
                 };
                 assert_eq!(f.refused(elsewhere), "conflict");
                 // Another sender may use the same client id.
@@ -1329,6 +1345,7 @@ macro_rules! store_conformance_tests {
                     conversation: NO_SUCH,
                     client_id: "z".into(),
                     text: "t".into(),
+                    reply_to: None,
                 };
                 assert_eq!(f.refused(nowhere), "not_found");
                 assert_eq!(f.seqs(alice, ac), [1]);
@@ -2177,6 +2194,7 @@ macro_rules! store_conformance_tests {
                     conversation: g,
                     client_id: "b".into(),
                     text: "t".into(),
+                    reply_to: None,
                 };
                 assert_eq!(f.refused(post), "forbidden");
                 // A group has no meeting link.
@@ -3243,6 +3261,7 @@ macro_rules! store_conformance_tests {
                     conversation: room,
                     client_id: "c".into(),
                     text: "t".into(),
+                    reply_to: None,
                 };
                 assert_eq!(f.refused(post), "forbidden");
                 // Opening the link again finds the same guest.
@@ -4032,12 +4051,14 @@ macro_rules! store_conformance_tests {
                         conversation: ab,
                         client_id: "a".into(),
                         text: "t".into(),
+                        reply_to: None,
                     },
                     WriteOp::SendMessage {
                         user: carol,
                         conversation: cd,
                         client_id: "c".into(),
                         text: "t".into(),
+                        reply_to: None,
                     },
                     WriteOp::SetStatus {
                         user: bob,
@@ -4095,6 +4116,7 @@ macro_rules! store_conformance_tests {
                     conversation: ab,
                     client_id: "m2".into(),
                     text: "t".into(),
+                    reply_to: None,
                 });
                 let m2 = m2.published[0].position;
                 let cleared = f.ok(WriteOp::ClearHistory {
@@ -4124,6 +4146,426 @@ macro_rules! store_conformance_tests {
                     f.store.changes_since(alice, 0, 100).unwrap().changes.len(),
                     3
                 );
+            }
+
+            // ---- Messages after they are posted -------------------------------------------
+
+            fn edit(user: UserId, conversation: u64, seq: u64, text: &str) -> WriteOp {
+                WriteOp::EditMessage {
+                    user,
+                    conversation,
+                    seq,
+                    text: text.into(),
+                }
+            }
+
+            fn delete(user: UserId, conversation: u64, seq: u64) -> WriteOp {
+                WriteOp::DeleteMessage {
+                    user,
+                    conversation,
+                    seq,
+                }
+            }
+
+            fn react(user: UserId, conversation: u64, seq: u64, emoji: &str, on: bool) -> WriteOp {
+                WriteOp::SetReaction {
+                    user,
+                    conversation,
+                    seq,
+                    emoji: emoji.into(),
+                    on,
+                }
+            }
+
+            fn reply(user: UserId, conversation: u64, id: &str, to: u64) -> WriteOp {
+                WriteOp::SendMessage {
+                    user,
+                    conversation,
+                    client_id: id.into(),
+                    text: format!("text {id}"),
+                    reply_to: Some(to),
+                }
+            }
+
+            /// Message `seq` of the user's first history page.
+            fn message_at(
+                f: &Fixture,
+                user: UserId,
+                conversation: u64,
+                seq: u64,
+            ) -> confer_proto::Message {
+                f.store
+                    .history(user, conversation, None, None, f.now())
+                    .unwrap()
+                    .messages
+                    .into_iter()
+                    .find(|m| m.seq == seq)
+                    .unwrap_or_else(|| panic!("no message {seq}"))
+            }
+
+            /// The messages an op published as `message_updated`, with their recipients.
+            fn updates(c: &Committed) -> Vec<(Vec<UserId>, confer_proto::Message)> {
+                c.published
+                    .iter()
+                    .filter_map(|p| match &p.change {
+                        Change::MessageUpdated { message } => {
+                            let mut to = p.recipients.clone();
+                            to.sort_unstable();
+                            Some((to, message.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            }
+
+            #[test]
+            fn the_sender_alone_edits_a_text_message_and_every_member_is_told() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let ab = f.direct(alice, "bob");
+                let seq = f.send(alice, ab, "m1");
+                f.advance(MINUTE);
+                let edited = f.ok(edit(alice, ab, seq, "better text"));
+                let shown = updates(&edited);
+                assert_eq!(shown.len(), 1, "{:?}", edited.published);
+                assert_eq!(shown[0].0, ids([alice, bob]));
+                let m = &shown[0].1;
+                assert_eq!((m.seq, m.text.as_str(), m.version), (seq, "better text", 1));
+                assert_eq!(m.edited_at, Some(f.now()));
+                let read = message_at(&f, bob, ab, seq);
+                assert_eq!((read.text.as_str(), read.edited_at), ("better text", Some(f.now())));
+                assert_eq!(read.version, 1);
+                // The same text again changes nothing and publishes nothing.
+                assert!(f.ok(edit(alice, ab, seq, "better text")).published.is_empty());
+                assert_eq!(message_at(&f, bob, ab, seq).version, 1);
+                // Only the sender; only what exists; only texts.
+                assert_eq!(f.refused(edit(bob, ab, seq, "mine now")), "forbidden");
+                assert_eq!(f.refused(edit(carol, ab, seq, "x")), "forbidden");
+                assert_eq!(f.refused(edit(alice, ab, seq + 5, "x")), "not_found");
+                assert_eq!(f.refused(edit(alice, NO_SUCH, 1, "x")), "not_found");
+                let g = f.group(alice, &["bob"]);
+                let joined = f.join(bob, g);
+                let line = match &joined.published.iter().find_map(|p| match &p.change {
+                    Change::Message { message } => Some(message.seq),
+                    _ => None,
+                }) {
+                    Some(seq) => *seq,
+                    None => panic!("no join line: {:?}", joined.published),
+                };
+                assert_eq!(f.refused(edit(bob, g, line, "x")), "invalid");
+                // After clearing, the message is gone for alice: not found.
+                f.ok(WriteOp::ClearHistory {
+                    user: alice,
+                    conversation: ab,
+                });
+                assert_eq!(f.refused(edit(alice, ab, seq, "again")), "not_found");
+            }
+
+            #[test]
+            fn deleting_blanks_the_text_keeps_replies_and_scrubs_the_stream() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let ab = f.direct(alice, "bob");
+                let seq = f.send(alice, ab, "secret");
+                let answer = match f.ok(reply(bob, ab, "r1", seq)).outcome {
+                    Outcome::Sent(ack) => ack.seq,
+                    other => panic!("{other:?}"),
+                };
+                f.ok(react(bob, ab, seq, "👍", true));
+                f.ok(edit(alice, ab, seq, "still secret"));
+                let deleted = f.ok(delete(alice, ab, seq));
+                let shown = updates(&deleted);
+                assert_eq!(shown.len(), 1);
+                let m = &shown[0].1;
+                assert!(m.deleted && m.text.is_empty() && m.reactions.is_empty(), "{m:?}");
+                // Deleting again: fine, nothing new.
+                assert!(f.ok(delete(alice, ab, seq)).published.is_empty());
+                // Edits, reactions and answers to it are refused now.
+                assert_eq!(f.refused(edit(alice, ab, seq, "x")), "conflict");
+                assert_eq!(f.refused(react(bob, ab, seq, "👍", true)), "conflict");
+                assert_eq!(f.refused(reply(bob, ab, "r2", seq)), "conflict");
+                // The answer survives, still naming it.
+                let kept = message_at(&f, alice, ab, answer);
+                assert_eq!(kept.reply_to, Some(seq));
+                // No device ever receives the old texts again, even syncing from the start.
+                for user in [alice, bob] {
+                    let replay = format!("{:?}", f.changes(user));
+                    assert!(
+                        !replay.contains("text secret") && !replay.contains("still secret"),
+                        "{replay}"
+                    );
+                }
+                let read = message_at(&f, bob, ab, seq);
+                assert!(read.deleted && read.text.is_empty(), "{read:?}");
+            }
+
+            #[test]
+            fn updates_reach_only_members_who_see_the_message() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let g = f.group(alice, &["bob", "carol"]);
+                f.join(bob, g);
+                let seq = f.send(alice, g, "before carol");
+                // Carol joins after it: she does not see it, nor its changes.
+                f.join(carol, g);
+                assert_eq!(f.refused(react(carol, g, seq, "👍", true)), "not_found");
+                assert_eq!(f.refused(reply(carol, g, "c1", seq)), "not_found");
+                let edited = f.ok(edit(alice, g, seq, "edited"));
+                let shown = updates(&edited);
+                let mut to: Vec<UserId> = shown.iter().flat_map(|(to, _)| to.clone()).collect();
+                to.sort_unstable();
+                assert_eq!(to, ids([alice, bob]));
+                assert!(
+                    !f.changes(carol)
+                        .iter()
+                        .any(|c| matches!(c, Change::MessageUpdated { .. })),
+                    "carol was told"
+                );
+                // Bob clears: later changes of the message skip him too, live and on replay.
+                f.ok(WriteOp::ClearHistory {
+                    user: bob,
+                    conversation: g,
+                });
+                let again = f.ok(edit(alice, g, seq, "edited twice"));
+                let mut to: Vec<UserId> =
+                    updates(&again).iter().flat_map(|(to, _)| to.clone()).collect();
+                to.sort_unstable();
+                assert_eq!(to, vec![alice]);
+                assert!(
+                    !format!("{:?}", f.changes(bob)).contains("edited"),
+                    "bob replays a cleared message"
+                );
+            }
+
+            #[test]
+            fn alias_writers_see_reactions_from_the_alias() {
+                let f = Fixture::new();
+                let walt = f.user("walt");
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                f.ok(alias("support", false));
+                f.ok(alias_member("support", "alice", true));
+                f.ok(alias_member("support", "bob", true));
+                let conv = summary(f.ok(WriteOp::OpenDirect {
+                    user: walt,
+                    other: "support".into(),
+                }))
+                .info
+                .id;
+                let seq = f.send(walt, conv, "w1");
+                f.ok(react(alice, conv, seq, "👍", true));
+                let both = f.ok(react(bob, conv, seq, "👍", true));
+                for (to, m) in updates(&both) {
+                    assert_eq!(to.len(), 1);
+                    let users = &m.reactions[0].users;
+                    if to[0] == walt {
+                        assert_eq!(users, &["support"], "masked once");
+                    } else {
+                        assert_eq!(users, &["alice", "bob"]);
+                    }
+                }
+                let read = message_at(&f, walt, conv, seq);
+                assert_eq!(read.reactions[0].users, ["support"]);
+                assert_eq!(message_at(&f, bob, conv, seq).reactions[0].users, ["alice", "bob"]);
+                // Typing: the writer sees the alias type, the members see who.
+                let to_walt = f.store.typing_recipients(alice, conv).unwrap();
+                assert!(to_walt.contains(&(walt, "support".to_owned())), "{to_walt:?}");
+                assert!(to_walt.contains(&(bob, "alice".to_owned())), "{to_walt:?}");
+                let from_walt = f.store.typing_recipients(walt, conv).unwrap();
+                let mut names: Vec<UserId> = from_walt.iter().map(|(u, _)| *u).collect();
+                names.sort_unstable();
+                assert_eq!(names, ids([alice, bob]));
+                assert!(from_walt.iter().all(|(_, n)| n == "walt"));
+            }
+
+            #[test]
+            fn a_reply_names_a_visible_living_text_and_mentions_name_members() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let g = f.group(alice, &["bob"]);
+                f.join(bob, g);
+                let seq = f.send(alice, g, "q");
+                assert_eq!(f.refused(reply(bob, g, "r0", seq + 10)), "not_found");
+                let before = f.store.max_position().unwrap();
+                assert_eq!(f.refused(reply(carol, g, "r1", seq)), "forbidden");
+                assert_eq!(f.store.max_position().unwrap(), before, "a refusal wrote");
+                let sent = f.ok(WriteOp::SendMessage {
+                    user: bob,
+                    conversation: g,
+                    client_id: "r2".into(),
+                    text: "@Alice yes, and @carol (not here), bob@example.com, @bob".into(),
+                    reply_to: Some(seq),
+                });
+                let m = match &sent.published[0].change {
+                    Change::Message { message } => message.clone(),
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(m.reply_to, Some(seq));
+                assert_eq!(m.mentions, ["alice"]);
+                let read = message_at(&f, alice, g, m.seq);
+                assert_eq!((read.reply_to, read.mentions.clone()), (Some(seq), m.mentions));
+                // An edit recomputes them.
+                f.ok(WriteOp::InviteToGroup {
+                    user: bob,
+                    conversation: g,
+                    invitee: "carol".into(),
+                    max_members: CAP,
+                });
+                f.join(carol, g);
+                let edited = f.ok(edit(bob, g, m.seq, "now @carol"));
+                assert_eq!(updates(&edited)[0].1.mentions, ["carol"]);
+                // Direct conversations carry no mentions.
+                let ab = f.direct(alice, "bob");
+                let d = f.ok(WriteOp::SendMessage {
+                    user: alice,
+                    conversation: ab,
+                    client_id: "d1".into(),
+                    text: "@bob hi".into(),
+                    reply_to: None,
+                });
+                match &d.published[0].change {
+                    Change::Message { message } => assert!(message.mentions.is_empty()),
+                    other => panic!("{other:?}"),
+                }
+            }
+
+            #[test]
+            fn reactions_are_one_per_user_and_emoji_with_who_and_at_most_twenty() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let ab = f.direct(alice, "bob");
+                let seq = f.send(alice, ab, "m");
+                let first = f.ok(react(bob, ab, seq, "👍", true));
+                assert_eq!(updates(&first)[0].1.version, 1);
+                // The same reaction again: nothing.
+                assert!(f.ok(react(bob, ab, seq, "👍", true)).published.is_empty());
+                f.advance(1);
+                f.ok(react(alice, ab, seq, "👍", true));
+                f.advance(1);
+                f.ok(react(alice, ab, seq, "🎉", true));
+                let m = message_at(&f, alice, ab, seq);
+                assert_eq!(m.reactions.len(), 2);
+                assert_eq!(
+                    (m.reactions[0].emoji.as_str(), m.reactions[0].users.clone()),
+                    ("👍", vec!["bob".to_owned(), "alice".to_owned()])
+                );
+                assert_eq!(m.reactions[1].users, ["alice"]);
+                // Taking one back; taking back what is not there changes nothing.
+                f.ok(react(bob, ab, seq, "👍", false));
+                assert!(f.ok(react(bob, ab, seq, "🎉", false)).published.is_empty());
+                assert_eq!(message_at(&f, bob, ab, seq).reactions[0].users, ["alice"]);
+                assert_eq!(f.refused(react(bob, ab, seq, "no", true)), "invalid");
+                assert_eq!(f.refused(react(bob, ab, seq + 9, "👍", true)), "not_found");
+                // At most twenty different emoji on one message.
+                let emoji: Vec<String> = (0..20u32)
+                    .map(|i| char::from_u32(0x1F600 + i).unwrap().to_string())
+                    .collect();
+                let s2 = f.send(alice, ab, "m2");
+                for e in &emoji {
+                    f.ok(react(bob, ab, s2, e, true));
+                }
+                assert_eq!(f.refused(react(alice, ab, s2, "🦀", true)), "conflict");
+                // One already there is still fine.
+                f.ok(react(alice, ab, s2, &emoji[0], true));
+                // The conversation goes with its reactions.
+                let g = f.group(alice, &["bob"]);
+                let gs = f.send(alice, g, "x");
+                f.ok(react(alice, g, gs, "👍", true));
+                f.ok(WriteOp::LeaveGroup {
+                    user: alice,
+                    conversation: g,
+                });
+                assert_eq!(read_refused(f.store.conversation(alice, g)), "not_found");
+            }
+
+            #[test]
+            fn search_finds_word_prefixes_newest_first_pages_and_hides_what_the_user_may_not_see()
+            {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let ab = f.direct(alice, "bob");
+                let ac = f.direct(alice, "carol");
+                let search = |user, query: &str, conversation, after, limit| {
+                    f.store
+                        .search_messages(
+                            user,
+                            &crate::store::MessageSearch {
+                                terms: crate::domain::views::search_terms(query),
+                                conversation,
+                                after,
+                                limit,
+                            },
+                        )
+                        .unwrap()
+                };
+                let texts = |page: &crate::store::MessagesPage| -> Vec<String> {
+                    page.messages.iter().map(|m| m.text.clone()).collect()
+                };
+                let post = |user, conversation, id: &str, text: &str| {
+                    f.advance(MINUTE);
+                    f.ok(WriteOp::SendMessage {
+                        user,
+                        conversation,
+                        client_id: id.into(),
+                        text: text.into(),
+                        reply_to: None,
+                    });
+                };
+                post(alice, ab, "1", "Lunch at noon?");
+                post(bob, ab, "2", "lunchtime is fine");
+                post(alice, ac, "3", "No lunch today");
+                post(carol, ac, "4", "dinner then");
+                let all = search(alice, "LUNCH", None, None, 10);
+                assert_eq!(
+                    texts(&all),
+                    ["No lunch today", "lunchtime is fine", "Lunch at noon?"]
+                );
+                assert!(all.next.is_none());
+                assert_eq!(texts(&search(alice, "lunch noon", None, None, 10)), ["Lunch at noon?"]);
+                // Bob sees his conversation only; carol hers.
+                assert_eq!(texts(&search(bob, "lunch", None, None, 10)).len(), 2);
+                assert_eq!(texts(&search(carol, "lunch", None, None, 10)), ["No lunch today"]);
+                assert_eq!(read_refused(f.store.search_messages(
+                    carol,
+                    &crate::store::MessageSearch {
+                        terms: vec!["lunch".into()],
+                        conversation: Some(ab),
+                        after: None,
+                        limit: 10,
+                    },
+                )), "forbidden");
+                // A conversation filter, and pages.
+                assert_eq!(texts(&search(alice, "lunch", Some(ab), None, 10)).len(), 2);
+                let first = search(alice, "lunch", None, None, 2);
+                assert_eq!(first.messages.len(), 2);
+                let next = search(alice, "lunch", None, first.next, 2);
+                assert_eq!(texts(&next), ["Lunch at noon?"]);
+                assert!(next.next.is_none());
+                // Edited: found by the new words only; deleted: not found; cleared: not found.
+                let seq = all.messages[1].seq;
+                f.ok(edit(bob, ab, seq, "brunch instead"));
+                assert!(texts(&search(alice, "lunchtime", None, None, 10)).is_empty());
+                assert_eq!(texts(&search(alice, "brunch", None, None, 10)), ["brunch instead"]);
+                f.ok(delete(bob, ab, seq));
+                assert!(texts(&search(alice, "brunch", None, None, 10)).is_empty());
+                f.ok(WriteOp::ClearHistory {
+                    user: carol,
+                    conversation: ac,
+                });
+                assert!(texts(&search(carol, "lunch", None, None, 10)).is_empty());
+                assert_eq!(texts(&search(alice, "lunch", Some(ac), None, 10)), ["No lunch today"]);
+                // No words, no results.
+                assert!(search(alice, " !? ", None, None, 10).messages.is_empty());
             }
         }
     };

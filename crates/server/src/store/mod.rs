@@ -209,6 +209,41 @@ pub enum WriteOp {
         client_id: String,
         /// Text.
         text: String,
+        /// The message it answers.
+        reply_to: Option<u64>,
+    },
+    /// Replace the text of one's own message.
+    EditMessage {
+        /// Who asks.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// The message.
+        seq: u64,
+        /// The new text (its size checked).
+        text: String,
+    },
+    /// Delete one's own message.
+    DeleteMessage {
+        /// Who asks.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// The message.
+        seq: u64,
+    },
+    /// Add or take back a reaction.
+    SetReaction {
+        /// Who reacts.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// The message.
+        seq: u64,
+        /// The emoji (checked by the rule).
+        emoji: String,
+        /// Add, or take back.
+        on: bool,
     },
     /// A device received messages up to `seq`.
     MarkDelivered {
@@ -519,6 +554,28 @@ pub enum GuestUpdate {
     Ended(Reason),
 }
 
+/// A message search, its terms already extracted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageSearch {
+    /// Lowercased words, each matched as a word prefix (see `views::search_terms`).
+    pub terms: Vec<String>,
+    /// Only this conversation.
+    pub conversation: Option<ConversationId>,
+    /// Strictly older than this (sent_at, conversation, seq).
+    pub after: Option<confer_proto::SearchCursor>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// A page of search hits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagesPage {
+    /// Newest first.
+    pub messages: Vec<confer_proto::Message>,
+    /// Where the next page starts.
+    pub next: Option<confer_proto::SearchCursor>,
+}
+
 /// A window of the change stream as one user sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangesPage {
@@ -718,4 +775,17 @@ pub trait Store: Send + Sync + 'static {
     /// The users whose subscription to `target`'s presence was accepted (who may see it under
     /// the `subscribers` policy).
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError>;
+    /// Who is told that `user` types in `conversation`, each with the name they see the
+    /// typist under; refused unless `user` is a member.
+    fn typing_recipients(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<(UserId, String)>, StoreError>;
+    /// A page of the messages `user` may see matching every term, newest first.
+    fn search_messages(
+        &self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<MessagesPage, StoreError>;
 }

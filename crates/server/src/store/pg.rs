@@ -23,8 +23,9 @@ use confer_proto::{
 use postgres::{GenericClient, NoTls, Row, Statement, types::ToSql};
 
 use super::{
-    Batch, ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
-    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp, panic_text,
+    Batch, ChangesPage, Clock, Committed, ConversationId, GuestNotice, GuestUpdate, MessageSearch,
+    MessagesPage, Published, SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
+    panic_text,
     stored::{
         self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str,
         kind_from_stored, kind_to_stored, role_to_str,
@@ -34,9 +35,10 @@ use crate::domain::{
     accounts::{AccountRepo, NewUser},
     aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
-    chat::{Aggregates, ChatRepo, Cursors},
+    chat::{Aggregates, ChatRepo, Cursors, NewMessage},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
+    messages::{self, MessageReads, MessageRepo, ReactionRow},
     people::PeopleRepo,
     users::UserLookup,
     views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
@@ -49,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/003_messages_by_time.sql"),
     include_str!("../../migrations/postgres/004_directory_order.sql"),
     include_str!("../../migrations/postgres/005_aliases.sql"),
+    include_str!("../../migrations/postgres/006_message_changes.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -540,6 +543,225 @@ impl<C: GenericClient> AliasReads for Db<'_, C> {
     }
 }
 
+/// A message's columns (`m` joined with its sender `u`), read by [`stored_message_from_row`].
+const MESSAGE_COLUMNS: &str = "m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, \
+                               m.kind, m.edited_at, m.deleted_at, m.reply_to, m.mentions, \
+                               m.version";
+
+/// [`MESSAGE_COLUMNS`] starting at column `at`.
+fn stored_message_from_row(r: &Row, at: usize) -> StoredMessage {
+    let (kind, text) = kind_from_stored(r.get(at + 6), r.get(at + 4));
+    StoredMessage {
+        seq: u(r, at),
+        sender_id: r.get(at + 1),
+        sender: r.get(at + 2),
+        client_id: r.get(at + 3),
+        text,
+        sent_at: r.get(at + 5),
+        kind,
+        edited_at: r.get(at + 7),
+        deleted: r.get::<_, Option<i64>>(at + 8).is_some(),
+        reply_to: u_opt(r, at + 9),
+        mentions: stored::mentions_from_stored(r.get(at + 10)),
+        version: u(r, at + 11),
+    }
+}
+
+impl<C: GenericClient> MessageReads for Db<'_, C> {
+    fn reactions(
+        &mut self,
+        conv: ConversationId,
+        seqs: &[u64],
+    ) -> Result<Vec<ReactionRow>, StoreError> {
+        let seqs: Vec<i64> = seqs.iter().map(|&s| i(s)).collect();
+        Ok(self
+            .all(
+                "SELECT x.seq, x.emoji, u.name, x.created_at FROM reactions x \
+                 JOIN users u ON u.id = x.user_id \
+                 WHERE x.conversation_id = $1 AND x.seq = ANY($2)",
+                &[&i(conv), &seqs],
+            )?
+            .iter()
+            .map(|r| ReactionRow {
+                seq: u(r, 0),
+                emoji: r.get(1),
+                user: r.get(2),
+                at: r.get(3),
+            })
+            .collect())
+    }
+
+    fn member_names(&mut self, conv: ConversationId) -> Result<Vec<(UserId, String)>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT m.user_id, u.name FROM members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 ORDER BY m.user_id",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+}
+
+impl MessageReads for Appender<'_, '_> {
+    fn reactions(
+        &mut self,
+        conv: ConversationId,
+        seqs: &[u64],
+    ) -> Result<Vec<ReactionRow>, StoreError> {
+        self.db.reactions(conv, seqs)
+    }
+
+    fn member_names(&mut self, conv: ConversationId) -> Result<Vec<(UserId, String)>, StoreError> {
+        self.db.member_names(conv)
+    }
+}
+
+impl MessageRepo for Appender<'_, '_> {
+    fn stored_message(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                     WHERE m.conversation_id = $1 AND m.seq = $2"
+                ),
+                &[&i(conv), &i(seq)],
+            )?
+            .map(|r| stored_message_from_row(&r, 0)))
+    }
+
+    fn rewrite_text(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        text: &str,
+        mentions: &[String],
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(u(
+            &self.db.one(
+                "UPDATE messages SET body = $3, mentions = $4, edited_at = $5, \
+                 version = version + 1 WHERE conversation_id = $1 AND seq = $2 RETURNING version",
+                &[
+                    &i(conv),
+                    &i(seq),
+                    &text,
+                    &stored::mentions_to_stored(mentions),
+                    &at,
+                ],
+            )?,
+            0,
+        ))
+    }
+
+    fn mark_deleted(&mut self, conv: ConversationId, seq: u64, at: i64) -> Result<u64, StoreError> {
+        self.db.exec(
+            "DELETE FROM reactions WHERE conversation_id = $1 AND seq = $2",
+            &[&i(conv), &i(seq)],
+        )?;
+        Ok(u(
+            &self.db.one(
+                "UPDATE messages SET body = '', mentions = NULL, deleted_at = $3, \
+                 version = version + 1 WHERE conversation_id = $1 AND seq = $2 RETURNING version",
+                &[&i(conv), &i(seq), &at],
+            )?,
+            0,
+        ))
+    }
+
+    fn put_reaction(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        user: UserId,
+        emoji: &str,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "INSERT INTO reactions (conversation_id, seq, user_id, emoji, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&i(conv), &i(seq), &user, &emoji, &at],
+        )? > 0)
+    }
+
+    fn delete_reaction(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        user: UserId,
+        emoji: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.db.exec(
+            "DELETE FROM reactions WHERE conversation_id = $1 AND seq = $2 AND user_id = $3 \
+             AND emoji = $4",
+            &[&i(conv), &i(seq), &user, &emoji],
+        )? > 0)
+    }
+
+    fn bump_version(&mut self, conv: ConversationId, seq: u64) -> Result<u64, StoreError> {
+        Ok(u(
+            &self.db.one(
+                "UPDATE messages SET version = version + 1 WHERE conversation_id = $1 \
+                 AND seq = $2 RETURNING version",
+                &[&i(conv), &i(seq)],
+            )?,
+            0,
+        ))
+    }
+
+    fn members_hiding(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Vec<UserId>, StoreError> {
+        Ok(self
+            .db
+            .all(
+                "SELECT user_id FROM members WHERE conversation_id = $1 AND cleared_seq >= $2 \
+                 ORDER BY user_id",
+                &[&i(conv), &i(seq)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn message_rows(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Vec<(u64, Change)>, StoreError> {
+        self.db
+            .all(
+                "SELECT position, payload FROM stream WHERE conversation_id = $1 \
+                 AND message_seq = $2 ORDER BY position",
+                &[&i(conv), &i(seq)],
+            )?
+            .iter()
+            .map(|r| {
+                let position = u(r, 0);
+                Ok((position, stored::change_from_json(position, r.get(1))?))
+            })
+            .collect()
+    }
+
+    fn replace_row(&mut self, position: u64, change: &Change) -> Result<(), StoreError> {
+        let payload =
+            serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.db.exec(
+            "UPDATE stream SET payload = $2 WHERE position = $1",
+            &[&i(position), &payload],
+        )?;
+        Ok(())
+    }
+}
+
 impl<C: GenericClient> ViewRepo for Db<'_, C> {
     fn standing_of(&mut self, conv: ConversationId, user: UserId) -> Result<Standing, StoreError> {
         self.standing(conv, user)
@@ -576,10 +798,11 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         Ok(self
             .all(
-                "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
-                 FROM messages m JOIN users u ON u.id = m.sender_id \
-                 WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 \
-                 ORDER BY m.seq DESC LIMIT $4",
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                     WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 \
+                     ORDER BY m.seq DESC LIMIT $4"
+                ),
                 &[
                     &i(conv),
                     &i(range.after),
@@ -588,18 +811,52 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
                 ],
             )?
             .iter()
-            .map(|r| {
-                let (kind, text) = kind_from_stored(r.get(6), r.get(4));
-                StoredMessage {
-                    seq: u(r, 0),
-                    sender_id: r.get(1),
-                    sender: r.get(2),
-                    client_id: r.get(3),
-                    text,
-                    sent_at: r.get(5),
-                    kind,
-                }
-            })
+            .map(|r| stored_message_from_row(r, 0))
+            .collect())
+    }
+
+    fn search_hits(
+        &mut self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<Vec<(ConversationId, StoredMessage)>, StoreError> {
+        // Each term is letters and digits only (views::search_terms): a prefix match each.
+        let query = search
+            .terms
+            .iter()
+            .map(|t| format!("{t}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ");
+        let (c_sent, c_conv, c_seq) = match search.after {
+            Some(c) => (c.sent_at, i(c.conversation), i(c.seq)),
+            None => (i64::MAX, 0, 0),
+        };
+        Ok(self
+            .all(
+                &format!(
+                    "SELECT m.conversation_id, {MESSAGE_COLUMNS} FROM messages m \
+                     JOIN members mb ON mb.conversation_id = m.conversation_id \
+                       AND mb.user_id = $2 \
+                     JOIN users u ON u.id = m.sender_id \
+                     WHERE m.search @@ to_tsquery('simple', $1) AND m.seq > mb.cleared_seq \
+                       AND m.deleted_at IS NULL AND m.kind = 'text' \
+                       AND ($3::BIGINT IS NULL OR m.conversation_id = $3) \
+                       AND (NOT $4 OR (m.sent_at, m.conversation_id, m.seq) < ($5, $6, $7)) \
+                     ORDER BY m.sent_at DESC, m.conversation_id DESC, m.seq DESC LIMIT $8"
+                ),
+                &[
+                    &query,
+                    &user,
+                    &search.conversation.map(i),
+                    &search.after.is_some(),
+                    &c_sent,
+                    &c_conv,
+                    &c_seq,
+                    &i64::from(search.limit + 1),
+                ],
+            )?
+            .iter()
+            .map(|r| (u(r, 0), stored_message_from_row(r, 1)))
             .collect())
     }
 
@@ -749,9 +1006,14 @@ impl Appender<'_, '_> {
         let payload =
             serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = self.db.one(
-            "INSERT INTO stream (conversation_id, target_user, payload) VALUES ($1, $2, $3) \
-             RETURNING position",
-            &[&conv.map(i), &target, &payload],
+            "INSERT INTO stream (conversation_id, target_user, payload, message_seq) \
+             VALUES ($1, $2, $3, $4) RETURNING position",
+            &[
+                &conv.map(i),
+                &target,
+                &payload,
+                &messages::message_seq(&change).map(i),
+            ],
         )?;
         self.published.push(Published {
             position: u(&row, 0),
@@ -814,28 +1076,24 @@ impl ChatRepo for Appender<'_, '_> {
             .map(|r| (u(&r, 0), u(&r, 1), r.get(2))))
     }
 
-    fn append_message(
-        &mut self,
-        conv: ConversationId,
-        sender: UserId,
-        client_id: &str,
-        text: &str,
-        at: i64,
-    ) -> Result<u64, StoreError> {
+    fn append_message(&mut self, new: NewMessage<'_>) -> Result<u64, StoreError> {
+        let conv = new.conversation;
         let seq = self.db.one(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
             &[&i(conv)],
         )?;
         self.db.exec(
-            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
+             reply_to, mentions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &i(conv),
                 &seq.get::<_, i64>(0),
-                &sender,
-                &client_id,
-                &text,
-                &at,
+                &new.sender,
+                &new.client_id,
+                &new.text,
+                &new.at,
+                &new.reply_to.map(i),
+                &stored::mentions_to_stored(new.mentions),
             ],
         )?;
         Ok(u(&seq, 0))
@@ -1191,6 +1449,7 @@ impl ConversationRepo for Appender<'_, '_> {
         let members = self.db.member_ids(conv)?;
         for table in [
             "invitations",
+            "reactions",
             "messages",
             "stream",
             "members",
@@ -1262,16 +1521,21 @@ impl ConversationRepo for Appender<'_, '_> {
                 &body,
             ],
         )?;
-        Ok(Message {
-            conversation: conv,
+        Ok(StoredMessage {
             seq,
-            client_id,
+            sender_id: user,
             sender: self.db.name_of(user)?,
+            client_id,
             text: String::new(),
             sent_at: at,
-            state: TickState::Sent,
             kind,
-        })
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            mentions: Vec::new(),
+            version: 0,
+        }
+        .into_message(conv, TickState::Sent))
     }
 
     fn conversation_info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
@@ -2008,6 +2272,22 @@ impl Store for PgStore {
 
     fn stream_since(&self, after: u64, limit: u32) -> Result<Vec<Published>, StoreError> {
         self.with_reader(|db| views::stream_since(db, after, limit))
+    }
+
+    fn typing_recipients(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        self.with_reader(|db| views::typing_recipients(db, user, conversation))
+    }
+
+    fn search_messages(
+        &self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<MessagesPage, StoreError> {
+        self.with_reader(|db| views::search_messages(db, user, search))
     }
 
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {

@@ -11,9 +11,10 @@ use crate::domain::{
     accounts::{AccountRepo, NewUser},
     aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
-    chat::{Aggregates, ChatRepo, Cursors},
+    chat::{Aggregates, ChatRepo, Cursors, NewMessage},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
+    messages::{self, MessageReads, MessageRepo, ReactionRow},
     people::PeopleRepo,
     users::UserLookup,
     views::{self, SeqRange, StoredMessage, StreamRow, ViewRepo},
@@ -28,8 +29,8 @@ use rusqlite::{
 };
 
 use super::{
-    Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, Published,
-    SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
+    Batch, ChangesPage, Committed, ConversationId, GuestNotice, GuestUpdate, MessageSearch,
+    MessagesPage, Published, SessionRecord, Store, StoreError, UserId, UserRecord, WriteOp,
     stored::{
         self, choice_from_str, choice_to_str, fav_state_from_str, fav_state_to_str,
         kind_from_stored, kind_to_stored, role_to_str,
@@ -74,6 +75,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_messages_by_time.sql"),
     include_str!("../../migrations/009_directory_order.sql"),
     include_str!("../../migrations/010_aliases.sql"),
+    include_str!("../../migrations/011_message_changes.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -247,10 +249,247 @@ fn keeps_send_cache(op: &WriteOp) -> bool {
     matches!(
         op,
         WriteOp::SendMessage { .. }
+            | WriteOp::EditMessage { .. }
+            | WriteOp::DeleteMessage { .. }
+            | WriteOp::SetReaction { .. }
             | WriteOp::MarkDelivered { .. }
             | WriteOp::MarkRead { .. }
             | WriteOp::SetMuted { .. }
     )
+}
+
+/// A message's columns (`m` joined with its sender `u`), read by [`stored_message_from_row`].
+const MESSAGE_COLUMNS: &str = "m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, \
+                               m.kind, m.edited_at, m.deleted_at, m.reply_to, m.mentions, \
+                               m.version";
+
+fn stored_message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    stored_message_from_row_at(r, 0)
+}
+
+/// [`MESSAGE_COLUMNS`] starting at column `at`.
+fn stored_message_from_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
+    let (kind, text) = kind_from_stored(&r.get::<_, String>(at + 6)?, r.get(at + 4)?);
+    Ok(StoredMessage {
+        seq: r.get(at)?,
+        sender_id: r.get(at + 1)?,
+        sender: r.get(at + 2)?,
+        client_id: r.get(at + 3)?,
+        text,
+        sent_at: r.get(at + 5)?,
+        kind,
+        edited_at: r.get(at + 7)?,
+        deleted: r.get::<_, Option<i64>>(at + 8)?.is_some(),
+        reply_to: r.get(at + 9)?,
+        mentions: stored::mentions_from_stored(r.get(at + 10)?),
+        version: r.get(at + 11)?,
+    })
+}
+
+fn reactions(
+    conn: &Connection,
+    conv: ConversationId,
+    seqs: &[u64],
+) -> Result<Vec<ReactionRow>, StoreError> {
+    let (Some(&low), Some(&high)) = (seqs.iter().min(), seqs.iter().max()) else {
+        return Ok(Vec::new());
+    };
+    // One range read for a page of messages; reactions to messages between them that were not
+    // asked for are dropped here.
+    let mut stmt = conn.prepare_cached(
+        "SELECT x.seq, x.emoji, u.name, x.created_at FROM reactions x \
+         JOIN users u ON u.id = x.user_id \
+         WHERE x.conversation_id = ?1 AND x.seq BETWEEN ?2 AND ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![conv, low, high], |r| {
+            Ok(ReactionRow {
+                seq: r.get(0)?,
+                emoji: r.get(1)?,
+                user: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows.into_iter().filter(|x| seqs.contains(&x.seq)).collect())
+}
+
+fn member_names(
+    conn: &Connection,
+    conv: ConversationId,
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.user_id, u.name FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.conversation_id = ?1 ORDER BY m.user_id",
+    )?;
+    Ok(stmt
+        .query_map([conv], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+impl MessageReads for Reads<'_> {
+    fn reactions(
+        &mut self,
+        conv: ConversationId,
+        seqs: &[u64],
+    ) -> Result<Vec<ReactionRow>, StoreError> {
+        reactions(self.0, conv, seqs)
+    }
+
+    fn member_names(&mut self, conv: ConversationId) -> Result<Vec<(UserId, String)>, StoreError> {
+        member_names(self.0, conv)
+    }
+}
+
+impl MessageReads for Appender<'_, '_> {
+    fn reactions(
+        &mut self,
+        conv: ConversationId,
+        seqs: &[u64],
+    ) -> Result<Vec<ReactionRow>, StoreError> {
+        reactions(self.tx, conv, seqs)
+    }
+
+    fn member_names(&mut self, conv: ConversationId) -> Result<Vec<(UserId, String)>, StoreError> {
+        member_names(self.tx, conv)
+    }
+}
+
+impl MessageRepo for Appender<'_, '_> {
+    fn stored_message(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                 WHERE m.conversation_id = ?1 AND m.seq = ?2"
+            ))?
+            .query_row(params![conv, seq], stored_message_from_row)
+            .optional()?)
+    }
+
+    fn rewrite_text(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        text: &str,
+        mentions: &[String],
+        at: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "UPDATE messages SET body = ?3, mentions = ?4, edited_at = ?5, version = version + 1 \
+             WHERE conversation_id = ?1 AND seq = ?2 RETURNING version",
+            params![conv, seq, text, stored::mentions_to_stored(mentions), at],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn mark_deleted(&mut self, conv: ConversationId, seq: u64, at: i64) -> Result<u64, StoreError> {
+        sql_exec(
+            self.tx,
+            "DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2",
+            params![conv, seq],
+        )?;
+        Ok(sql_row(
+            self.tx,
+            "UPDATE messages SET body = '', mentions = NULL, deleted_at = ?3, \
+             version = version + 1 WHERE conversation_id = ?1 AND seq = ?2 RETURNING version",
+            params![conv, seq, at],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn put_reaction(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        user: UserId,
+        emoji: &str,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "INSERT OR IGNORE INTO reactions (conversation_id, seq, user_id, emoji, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![conv, seq, user, emoji, at],
+        )? > 0)
+    }
+
+    fn delete_reaction(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        user: UserId,
+        emoji: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sql_exec(
+            self.tx,
+            "DELETE FROM reactions WHERE conversation_id = ?1 AND seq = ?2 AND user_id = ?3 \
+             AND emoji = ?4",
+            params![conv, seq, user, emoji],
+        )? > 0)
+    }
+
+    fn bump_version(&mut self, conv: ConversationId, seq: u64) -> Result<u64, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "UPDATE messages SET version = version + 1 WHERE conversation_id = ?1 AND seq = ?2 \
+             RETURNING version",
+            params![conv, seq],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn members_hiding(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT user_id FROM members WHERE conversation_id = ?1 AND cleared_seq >= ?2 \
+             ORDER BY user_id",
+        )?;
+        Ok(stmt
+            .query_map(params![conv, seq], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn message_rows(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+    ) -> Result<Vec<(u64, Change)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT position, payload FROM stream WHERE conversation_id = ?1 \
+             AND message_seq = ?2 ORDER BY position",
+        )?;
+        let rows = stmt
+            .query_map(params![conv, seq], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(position, payload)| {
+                Ok((position, stored::change_from_json(position, &payload)?))
+            })
+            .collect()
+    }
+
+    fn replace_row(&mut self, position: u64, change: &Change) -> Result<(), StoreError> {
+        let payload =
+            serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        *self.wrote = true;
+        sql_exec(
+            self.tx,
+            "UPDATE stream SET payload = ?2 WHERE position = ?1",
+            params![position, payload],
+        )?;
+        Ok(())
+    }
 }
 
 const USER_COLUMNS: &str = "id, name, display_name, email, password_hash, disabled, privacy, \
@@ -598,8 +837,9 @@ impl Appender<'_, '_> {
         *self.wrote = true;
         sql_exec(
             self.tx,
-            "INSERT INTO stream (conversation_id, target_user, payload) VALUES (?1, ?2, ?3)",
-            params![conv, target, payload],
+            "INSERT INTO stream (conversation_id, target_user, payload, message_seq) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![conv, target, payload, messages::message_seq(&change)],
         )?;
         let position = self.tx.last_insert_rowid() as u64;
         self.published.push(Published {
@@ -657,14 +897,8 @@ impl ChatRepo for Appender<'_, '_> {
             .optional()?)
     }
 
-    fn append_message(
-        &mut self,
-        conv: ConversationId,
-        sender: UserId,
-        client_id: &str,
-        text: &str,
-        at: i64,
-    ) -> Result<u64, StoreError> {
+    fn append_message(&mut self, new: NewMessage<'_>) -> Result<u64, StoreError> {
+        let conv = new.conversation;
         *self.wrote = true;
         let cached = match self.cache.as_deref_mut() {
             Some(cache) => cache.conversation(self.tx, conv)?,
@@ -691,9 +925,18 @@ impl ChatRepo for Appender<'_, '_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, \
-                 sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 sent_at, reply_to, mentions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![conv, seq, sender, client_id, text, at])?;
+            .execute(params![
+                conv,
+                seq,
+                new.sender,
+                new.client_id,
+                new.text,
+                new.at,
+                new.reply_to,
+                stored::mentions_to_stored(new.mentions)
+            ])?;
         Ok(seq)
     }
 
@@ -1092,6 +1335,7 @@ impl ConversationRepo for Appender<'_, '_> {
         let members = member_ids(self.tx, conv)?;
         for table in [
             "invitations",
+            "reactions",
             "messages",
             "stream",
             "members",
@@ -1155,16 +1399,21 @@ impl ConversationRepo for Appender<'_, '_> {
              kind) VALUES (?1, ?2, ?3, ?4, ?7, ?5, ?6)",
             params![conv, seq, user, client_id, at, stored_kind, body],
         )?;
-        Ok(Message {
-            conversation: conv,
+        Ok(StoredMessage {
             seq,
-            client_id,
+            sender_id: user,
             sender: name_of(self.tx, user)?,
+            client_id,
             text: String::new(),
             sent_at: at,
-            state: TickState::Sent,
             kind,
-        })
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            mentions: Vec::new(),
+            version: 0,
+        }
+        .into_message(conv, TickState::Sent))
     }
 
     fn conversation_info(&mut self, conv: ConversationId) -> Result<ConversationInfo, StoreError> {
@@ -1456,26 +1705,17 @@ impl ViewRepo for Reads<'_> {
         conv: ConversationId,
         range: SeqRange,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, m.kind \
-             FROM messages m JOIN users u ON u.id = m.sender_id \
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.conversation_id = ?1 AND m.seq > ?2 AND m.seq < ?3 \
-             ORDER BY m.seq DESC LIMIT ?4",
-        )?;
+             ORDER BY m.seq DESC LIMIT ?4"
+        ))?;
         let before = range.before.min(i64::MAX as u64);
         Ok(stmt
-            .query_map(params![conv, range.after, before, range.limit], |r| {
-                let (kind, text) = kind_from_stored(&r.get::<_, String>(6)?, r.get(4)?);
-                Ok(StoredMessage {
-                    seq: r.get(0)?,
-                    sender_id: r.get(1)?,
-                    sender: r.get(2)?,
-                    client_id: r.get(3)?,
-                    text,
-                    sent_at: r.get(5)?,
-                    kind,
-                })
-            })?
+            .query_map(
+                params![conv, range.after, before, range.limit],
+                stored_message_from_row,
+            )?
             .collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -1589,6 +1829,53 @@ impl ViewRepo for Reads<'_> {
         )?;
         Ok(stmt
             .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn search_hits(
+        &mut self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<Vec<(ConversationId, StoredMessage)>, StoreError> {
+        // Each term is letters and digits only (views::search_terms), quoted as an FTS5 string
+        // and matched as a prefix.
+        let query = search
+            .terms
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (c_sent, c_conv, c_seq) = match search.after {
+            Some(c) => (c.sent_at, c.conversation.min(i64::MAX as u64), c.seq),
+            None => (i64::MAX, 0, 0),
+        };
+        let after_given = search.after.is_some();
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT m.conversation_id, {MESSAGE_COLUMNS} FROM message_search s \
+             JOIN messages m ON m.conversation_id = s.rowid >> 32 \
+               AND m.seq = s.rowid & 4294967295 \
+             JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2 \
+             JOIN users u ON u.id = m.sender_id \
+             WHERE message_search MATCH ?1 AND m.seq > mb.cleared_seq \
+               AND m.deleted_at IS NULL AND m.kind = 'text' \
+               AND (?3 IS NULL OR m.conversation_id = ?3) \
+               AND (NOT ?4 OR (m.sent_at, m.conversation_id, m.seq) < (?5, ?6, ?7)) \
+             ORDER BY m.sent_at DESC, m.conversation_id DESC, m.seq DESC LIMIT ?8"
+        ))?;
+        Ok(stmt
+            .query_map(
+                params![
+                    query,
+                    user,
+                    search.conversation,
+                    after_given,
+                    c_sent,
+                    c_conv,
+                    c_seq,
+                    search.limit + 1
+                ],
+                |r| Ok((r.get(0)?, stored_message_from_row_at(r, 1)?)),
+            )?
             .collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -2277,6 +2564,22 @@ impl Store for SqliteStore {
         self.with_reader(|c| views::stream_since(&mut Reads(c), after, limit))
     }
 
+    fn typing_recipients(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        self.with_reader(|c| views::typing_recipients(&mut Reads(c), user, conversation))
+    }
+
+    fn search_messages(
+        &self,
+        user: UserId,
+        search: &MessageSearch,
+    ) -> Result<MessagesPage, StoreError> {
+        self.with_reader(|c| views::search_messages(&mut Reads(c), user, search))
+    }
+
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
@@ -2306,6 +2609,7 @@ mod tests {
             conversation,
             client_id: id.into(),
             text: id.into(),
+            reply_to: None,
         }
     }
 

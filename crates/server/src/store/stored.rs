@@ -85,6 +85,20 @@ pub(crate) fn kind_from_stored(kind: &str, body: String) -> (MessageKind, String
     }
 }
 
+/// Mentions as stored: a JSON array, NULL for none.
+pub(crate) fn mentions_to_stored(mentions: &[String]) -> Option<String> {
+    (!mentions.is_empty())
+        .then(|| serde_json::to_string(mentions).expect("a list of names serialises"))
+}
+
+/// Mentions from their column; unreadable (damaged) ones read as none rather than failing the
+/// page.
+pub(crate) fn mentions_from_stored(stored: Option<String>) -> Vec<String> {
+    stored
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
 /// How a kind is stored: its name, and the body of a line with no text of its own.
 pub(crate) fn kind_to_stored(k: MessageKind) -> (&'static str, String) {
     match k {

@@ -115,6 +115,7 @@ async fn one_member_answers_the_other_sees_it_the_writer_sees_the_alias_and_a_re
             conversation: conv,
             client_id: "b1".into(),
             text: "still here?".into(),
+            reply_to: None,
         })
         .await
         .unwrap();

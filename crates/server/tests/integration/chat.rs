@@ -107,6 +107,7 @@ async fn a_non_member_is_refused_everything() {
             conversation: conv,
             client_id: "x".into(),
             text: "intrude".into(),
+            reply_to: None,
         },
         Request::History {
             conversation: conv,
@@ -169,6 +170,7 @@ async fn history_pages_back_by_sequence() {
             conversation: conv,
             client_id: format!("h{i}"),
             text: format!("{i}"),
+            reply_to: None,
         };
         ids.push(alice.send_request(req).await.unwrap());
     }

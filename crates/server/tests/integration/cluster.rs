@@ -389,6 +389,7 @@ async fn a_node_killed_mid_burst_loses_nothing_and_its_clients_move_on() {
                 conversation: conv,
                 client_id: format!("b{next}"),
                 text: format!("burst {next}"),
+                reply_to: None,
             };
             in_flight.push_back(alice.send_request(req).await.unwrap());
             next += 1;
@@ -414,6 +415,7 @@ async fn a_node_killed_mid_burst_loses_nothing_and_its_clients_move_on() {
             conversation: conv,
             client_id: format!("b{i}"),
             text: format!("burst {i}"),
+            reply_to: None,
         };
         in_flight.push_back(alice.send_request(req).await.unwrap());
         if in_flight.len() == WINDOW {

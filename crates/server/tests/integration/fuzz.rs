@@ -274,6 +274,7 @@ async fn case(
             conversation: writes,
             client_id: format!("after-case-{n}"),
             text: "writes still go through".into(),
+            reply_to: None,
         })
         .await
     {

@@ -230,6 +230,7 @@ async fn an_internal_guest_is_in_the_meeting_only_while_it_lasts() {
         conversation: room,
         client_id: "g1".into(),
         text: "hello".into(),
+        reply_to: None,
     };
     assert_eq!(refused_code(&mut erin, say).await, ErrorCode::Forbidden);
     // The guest's meetings list holds it while they are in it.
@@ -349,6 +350,7 @@ async fn an_external_guest_lasts_as_long_as_its_connection_and_the_meeting() {
             conversation: room,
             client_id: "z".into(),
             text: "hi".into(),
+            reply_to: None,
         },
     ] {
         assert_eq!(

@@ -52,6 +52,7 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
             conversation: conv,
             client_id: "big".into(),
             text: too_long,
+            reply_to: None,
         })
         .await
         .unwrap();
@@ -68,6 +69,7 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
             conversation: conv,
             client_id: "".into(),
             text: "hi".into(),
+            reply_to: None,
         })
         .await
         .unwrap();
@@ -78,6 +80,7 @@ async fn malformed_frames_get_typed_errors_and_the_connection_survives() {
             conversation: conv,
             client_id: "blank".into(),
             text: "  \n ".into(),
+            reply_to: None,
         })
         .await
         .unwrap();

@@ -13,6 +13,7 @@ mod guests;
 mod hardening;
 mod limits;
 mod meetings;
+mod messages;
 mod presence;
 mod process;
 mod resume;
@@ -72,6 +73,7 @@ pub async fn send(
             conversation,
             client_id: client_id.into(),
             text: text.into(),
+            reply_to: None,
         })
         .await
         .unwrap()
@@ -198,6 +200,7 @@ pub async fn send_pipelined(
             conversation,
             client_id: text.clone(),
             text,
+            reply_to: None,
         };
         ids.push(client.send_request(req).await.unwrap());
     }

@@ -243,6 +243,7 @@ async fn sigterm_finishes_writes_and_closes_sockets_cleanly() {
             conversation: conv,
             client_id: format!("t{i}"),
             text: format!("m{i}"),
+            reply_to: None,
         };
         ids.push(alice.send_request(req).await.unwrap());
     }

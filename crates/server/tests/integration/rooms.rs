@@ -264,6 +264,8 @@ const MODERATORS: [Option<ErrorCode>; 7] = [DENY, DENY, ALLOW, ALLOW, DENY, ANON
 const MEMBERS: [Option<ErrorCode>; 7] = [DENY, ALLOW, ALLOW, ALLOW, DENY, ANON, DENY];
 /// The owner alone.
 const OWNER: [Option<ErrorCode>; 7] = [DENY, DENY, DENY, ALLOW, DENY, ANON, DENY];
+/// The sender alone (bob, a member): moderators and the owner get no exception.
+const SENDER: [Option<ErrorCode>; 7] = [DENY, ALLOW, DENY, DENY, DENY, ANON, DENY];
 
 /// What an action is given: the room, the link the caller holds, a scheduled meeting, and a
 /// guest waiting in the lobby.
@@ -272,6 +274,8 @@ struct Cell<'a> {
     link: &'a str,
     scheduled: u64,
     waiting: u64,
+    /// A message bob (a member) posted in the room.
+    bobs: u64,
 }
 
 #[tokio::test]
@@ -369,6 +373,62 @@ async fn authorization_matrix_of_room_actions() {
                 conversation: c.room,
                 client_id: "matrix".into(),
                 text: "hi".into(),
+                reply_to: None,
+            },
+            MEMBERS,
+        ),
+        (
+            "edit bob's message",
+            |c| Request::EditMessage {
+                conversation: c.room,
+                seq: c.bobs,
+                text: "edited".into(),
+            },
+            SENDER,
+        ),
+        (
+            "delete bob's message",
+            |c| Request::DeleteMessage {
+                conversation: c.room,
+                seq: c.bobs,
+            },
+            SENDER,
+        ),
+        (
+            "react to bob's message",
+            |c| Request::SetReaction {
+                conversation: c.room,
+                seq: c.bobs,
+                emoji: "👍".into(),
+                on: true,
+            },
+            MEMBERS,
+        ),
+        (
+            "answer bob's message",
+            |c| Request::SendMessage {
+                conversation: c.room,
+                client_id: "matrix-reply".into(),
+                text: "yes".into(),
+                reply_to: Some(c.bobs),
+            },
+            MEMBERS,
+        ),
+        (
+            "say one is typing",
+            |c| Request::SetTyping {
+                conversation: c.room,
+                typing: true,
+            },
+            MEMBERS,
+        ),
+        (
+            "search the room",
+            |c| Request::SearchMessages {
+                query: "hello".into(),
+                conversation: Some(c.room),
+                limit: None,
+                after: None,
             },
             MEMBERS,
         ),
@@ -490,6 +550,20 @@ async fn authorization_matrix_of_room_actions() {
             )
             .await;
             let (waiting_conn, waiting) = guest_in(&server, &link, "Waiting Wanda").await;
+            let bobs = match ok(
+                signed_in.get_mut("bob").unwrap(),
+                Request::SendMessage {
+                    conversation: room,
+                    client_id: format!("bob-{room}"),
+                    text: "hello from bob".into(),
+                    reply_to: None,
+                },
+            )
+            .await
+            {
+                Response::Sent { ack } => ack.seq,
+                r => panic!("{r:?}"),
+            };
 
             let mut external = None;
             match role {
@@ -527,6 +601,7 @@ async fn authorization_matrix_of_room_actions() {
                 link: held,
                 scheduled,
                 waiting,
+                bobs,
             };
             let who = match (role.user(), external.as_mut()) {
                 (Some("alice"), _) => &mut alice,
