@@ -390,6 +390,49 @@ pub async fn set_typing(
     Ok(client(&state)?.set_typing(conversation, typing).await?)
 }
 
+/// Opens a link from a message in the system's browser (or mail client). Only http, https and
+/// mailto: anything else (`file:`, `javascript:`, a custom scheme) is refused, so a message
+/// cannot make the app start a program.
+#[tauri::command]
+pub async fn open_link(url: String) -> Result<(), UiError> {
+    let lower = url.to_ascii_lowercase();
+    let allowed = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    if !allowed || url.len() > 8192 || url.chars().any(char::is_control) {
+        return Err(UiError::new("invalid", "Only web and mail links are opened."));
+    }
+    #[cfg(target_os = "linux")]
+    let mut command = std::process::Command::new("xdg-open");
+    #[cfg(target_os = "macos")]
+    let mut command = std::process::Command::new("open");
+    #[cfg(target_os = "windows")]
+    let mut command = std::process::Command::new("explorer");
+    command
+        .arg(&url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // The opener outlives this call; its exit status says nothing the user needs.
+    let mut child = command
+        .spawn()
+        .map_err(|e| UiError::new("internal", format!("Cannot open the link: {e}.")))?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// Searches this device's cache (offline; English and French stems), newest first.
+#[tauri::command]
+pub async fn search_local(
+    state: State<'_, AppState>,
+    query: String,
+    conversation: Option<u64>,
+) -> Result<Vec<CachedMessage>, UiError> {
+    Ok(client(&state)?
+        .search_local(&query, conversation, 100)
+        .await?)
+}
+
 /// Searches the server's history, newest first.
 #[tauri::command]
 pub async fn search_messages(

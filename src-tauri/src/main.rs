@@ -132,6 +132,8 @@ fn main() {
             commands::react,
             commands::set_typing,
             commands::search_messages,
+            commands::search_local,
+            commands::open_link,
             commands::mark_read,
             commands::open_direct,
             commands::search_users,
