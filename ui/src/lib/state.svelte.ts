@@ -375,7 +375,9 @@ class AppState {
     await ipc().setStatus(status, this.statusMessage || null);
   }
 
-  async select(conversation: number): Promise<void> {
+  /** Opens a conversation with its newest `limit` messages (a tab brings back more, to show its
+   * place again). */
+  async select(conversation: number, limit = PAGE): Promise<void> {
     if (this.me === null) return;
     if (conversation === this.selected && this.messages.length > 0) {
       // Already open: keep the place in it.
@@ -389,10 +391,10 @@ class AppState {
     this.messages = [];
     this.hasOlder = false;
     if (!this.conversations.some((c) => c.info.id === conversation)) await this.reload();
-    const page = await ipc().history(conversation, null, PAGE);
+    const page = await ipc().history(conversation, null, limit);
     if (epoch !== this.epoch) return;
     this.messages = page;
-    this.hasOlder = page.filter((m) => m.seq !== null).length >= PAGE;
+    this.hasOlder = page.filter((m) => m.seq !== null).length >= limit;
     await ipc().setView(conversation, document.hasFocus());
   }
 

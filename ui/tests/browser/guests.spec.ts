@@ -125,10 +125,11 @@ describe("meeting guests", () => {
       await lobby.nth(1).waitFor();
       await expect(lobby.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.guestId))).resolves.toEqual([String(zoe), String(max)]);
       await expect(details.locator("[data-testid=meeting-guest]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.guestId))).resolves.toEqual([String(dave)]);
-      // The rooms tab shows the lobby too.
+      // The rooms tab says how many wait; the lobby itself is shown once, in the details.
       const row = page.locator(`nav [data-testid=ongoing-meeting][data-conversation-id="${room}"]`);
-      await row.locator("[data-testid=lobby-guest]").nth(1).waitFor();
-      await expect(row.innerText()).resolves.toContain("Waiting in the lobby");
+      await row.locator("[data-testid=lobby-waiting][data-count='2']").waitFor();
+      await expect(row.innerText()).resolves.toContain("2 waiting in the lobby");
+      await expect(row.locator("[data-testid=lobby-guest]").count()).resolves.toBe(0);
 
       // Admit Zoe from the details: focus moves on to Max's Admit; Tab, Enter refuses Max.
       await details.getByRole("button", { name: "Admit Zoe" }).focus();
@@ -144,14 +145,16 @@ describe("meeting guests", () => {
       await expect(calls(page, "admitGuest")).resolves.toEqual([[room, zoe]]);
       await expect(calls(page, "removeGuest")).resolves.toEqual([[room, max]]);
 
-      // Another one waits: admitted from the rooms tab this time.
+      // Another one waits: the rooms tab's line leads to the details, where Ann is admitted.
       const ann = await page.evaluate((r) => window.fake.externalGuestArrives(r, "Ann"), room);
-      await row.locator(`[data-testid=lobby-guest][data-guest-id="${ann}"]`).waitFor();
-      await row.getByRole("button", { name: "Admit Ann" }).focus();
+      await row.locator("[data-testid=lobby-waiting][data-count='1']").focus();
       await page.keyboard.press("Enter");
-      await row.locator("[data-testid=lobby-guest]").waitFor({ state: "detached" });
+      await details.locator(`[data-testid=lobby-guest][data-guest-id="${ann}"]`).waitFor();
+      await details.getByRole("button", { name: "Admit Ann" }).focus();
+      await page.keyboard.press("Enter");
+      await row.locator("[data-testid=lobby-waiting]").waitFor({ state: "detached" });
       await expect(row.locator("[data-testid=participants]").innerText()).resolves.toContain("Ann (guest, no account)");
-      await until(page, () => document.activeElement?.getAttribute("data-testid") === "ongoing-toggle", "focus on the meeting's button");
+      await until(page, () => document.activeElement?.getAttribute("data-testid") === "meeting-button", "focus on the meeting button");
 
       // Remove dave (an internal guest) from the details.
       await details.getByRole("button", { name: "Remove guest dave" }).focus();
@@ -210,7 +213,7 @@ describe("axe-core: no violations at all around guests and the lobby", () => {
         }, mine);
         await roomsTab(page);
         const sidebar = page.locator("nav[aria-label=Conversations]");
-        await sidebar.locator(`[data-testid=ongoing-meeting][data-conversation-id="${mine}"] [data-testid=lobby-guest]`).waitFor();
+        await sidebar.locator(`[data-testid=ongoing-meeting][data-conversation-id="${mine}"] [data-testid=lobby-waiting]`).waitFor();
         await sidebar.locator(`[data-testid=ongoing-meeting][data-conversation-id="${theirs}"]`).waitFor();
         // The offer to join a room this user is not in, and the refusal (no meeting there).
         await sidebar.getByLabel("Room link", { exact: true }).fill(token);
