@@ -400,7 +400,10 @@ pub async fn open_link(url: String) -> Result<(), UiError> {
         .iter()
         .any(|p| lower.starts_with(p));
     if !allowed || url.len() > 8192 || url.chars().any(char::is_control) {
-        return Err(UiError::new("invalid", "Only web and mail links are opened."));
+        return Err(UiError::new(
+            "invalid",
+            "Only web and mail links are opened.",
+        ));
     }
     #[cfg(target_os = "linux")]
     let mut command = std::process::Command::new("xdg-open");
@@ -522,6 +525,25 @@ pub fn set_view(
     focused: bool,
 ) -> Result<(), UiError> {
     client(&state)?.set_view(conversation, focused);
+    Ok(())
+}
+
+/// The UI's language (`en` or `fr`) for the tray menu and the OS notifications: the shell
+/// speaks it from now on, and the tray is worded again at once.
+#[tauri::command]
+pub fn set_language(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    lang: String,
+) -> Result<(), UiError> {
+    let lang = confer_core::i18n::Lang::parse(&lang).ok_or_else(|| {
+        UiError::new(
+            "invalid",
+            format!("Confer does not speak {lang:?}: use en or fr."),
+        )
+    })?;
+    *state.lang.lock().expect("state poisoned") = lang;
+    crate::tray::relabel(&app);
     Ok(())
 }
 

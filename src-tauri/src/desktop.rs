@@ -8,9 +8,6 @@ use confer_core::{Client, ClientEvent};
 use tauri::{AppHandle, Emitter, Manager, UserAttentionType, WebviewWindow};
 use tokio::sync::watch;
 
-/// Text shown while the title blinks.
-const BLINK_TEXT: &str = "Unread messages";
-
 /// `(N) Confer`, or `Confer` with nothing unread.
 pub fn title(unread: u32) -> String {
     if unread > 0 {
@@ -65,12 +62,19 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
             match event {
                 ClientEvent::Message { message, decision } => {
                     if decision.notify {
+                        let t = crate::text::current(&app);
                         // A call line has no text of its own: a missed call says so.
                         let text = match message.kind {
-                            confer_proto::MessageKind::Call(_) => "Missed call",
+                            confer_proto::MessageKind::Call(_) => t.missed_call,
                             _ => message.text.as_str(),
                         };
-                        notify(&app, &message.sender, text, message.conversation);
+                        // A mention says so (it comes through even from a muted conversation).
+                        let summary = if decision.mentioned {
+                            (t.mentioned_you)(&message.sender)
+                        } else {
+                            message.sender.clone()
+                        };
+                        notify(&app, &summary, text, message.conversation);
                     }
                     if decision.blink && !window.is_focused().unwrap_or(false) {
                         let _ =
@@ -120,17 +124,19 @@ impl Drop for AbortOnDrop {
 static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 const MAX_WAITING: usize = 16;
 
-/// Raises an OS notification; clicking it opens the conversation where the platform reports
-/// clicks (the freedesktop `default` action, Windows toasts).
-fn notify(app: &AppHandle, sender: &str, text: &str, conversation: u64) {
-    let (sender, body, app) = (sender.to_owned(), preview(text), app.clone());
+/// Raises an OS notification (`summary`: the sender, or that they mentioned the user);
+/// clicking it opens the conversation where the platform reports clicks (the freedesktop
+/// `default` action, Windows toasts).
+fn notify(app: &AppHandle, summary: &str, text: &str, conversation: u64) {
+    let t = crate::text::current(app);
+    let (summary, body, app) = (summary.to_owned(), preview(text), app.clone());
     // D-Bus calls block; an absent notification daemon only logs.
     tauri::async_runtime::spawn_blocking(move || {
         let shown = notify_rust::Notification::new()
             .appname("Confer")
-            .summary(&sender)
+            .summary(&summary)
             .body(&body)
-            .action("default", "Open")
+            .action("default", t.open)
             .show();
         match shown {
             Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
@@ -155,20 +161,21 @@ fn notify(app: &AppHandle, sender: &str, text: &str, conversation: u64) {
 
 /// An incoming call's notification, with Accept and Decline where the platform shows actions.
 fn notify_call(app: &AppHandle, call: &confer_core::phone::CallView) {
+    let t = crate::text::current(app);
     let (app, id, video) = (app.clone(), call.id, call.video);
     let summary = if video {
-        format!("Video call from {}", call.peer)
+        (t.video_call_from)(&call.peer)
     } else {
-        format!("Call from {}", call.peer)
+        (t.call_from)(&call.peer)
     };
     tauri::async_runtime::spawn_blocking(move || {
         let shown = notify_rust::Notification::new()
             .appname("Confer")
             .summary(&summary)
-            .body("Incoming call")
-            .action("default", "Open")
-            .action("accept", "Accept")
-            .action("decline", "Decline")
+            .body(t.incoming_call)
+            .action("default", t.open)
+            .action("accept", t.accept)
+            .action("decline", t.decline)
             .show();
         match shown {
             Err(e) => tracing::warn!(error = %e, "cannot show a call notification"),
@@ -242,7 +249,8 @@ fn apply_unread(window: &WebviewWindow, unread: u32) {
     }));
 }
 
-/// Alternates the title between "(N) Confer" and "Unread messages" while `blinking` is true.
+/// Alternates the title between "(N) Confer" and "Unread messages" (in the shell's language)
+/// while `blinking` is true.
 async fn blink_title(
     window: WebviewWindow,
     mut blinking: watch::Receiver<bool>,
@@ -260,7 +268,9 @@ async fn blink_title(
             let unread = client.unread_totals().await.map(|t| t.total()).unwrap_or(0);
             let _ = window.set_title(
                 if shown {
-                    BLINK_TEXT.to_owned()
+                    crate::text::current(window.app_handle())
+                        .unread_messages
+                        .to_owned()
                 } else {
                     title(unread)
                 }

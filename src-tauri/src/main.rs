@@ -6,6 +6,7 @@ mod commands;
 mod desktop;
 mod error;
 mod idle;
+mod text;
 mod tray;
 mod webkit;
 
@@ -30,6 +31,9 @@ pub struct AppState {
     device_test: Mutex<Option<confer_core::device_test::DeviceTest>>,
     /// Watches for devices plugged in or out while signed in.
     device_watch: Mutex<Option<confer_core::phone::DeviceWatch>>,
+    /// The language of the tray and the notifications: the environment's until the UI sets
+    /// its own (`set_language`).
+    lang: Mutex<confer_core::i18n::Lang>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
     started: std::time::Instant,
@@ -94,6 +98,7 @@ fn main() {
         frames: Mutex::new(None),
         device_test: Mutex::new(None),
         device_watch: Mutex::new(None),
+        lang: Mutex::new(confer_core::i18n::Lang::from_env()),
         launch,
         profile,
         started,
@@ -158,6 +163,7 @@ fn main() {
             commands::set_status,
             commands::unread_totals,
             commands::set_view,
+            commands::set_language,
             commands::settings,
             commands::set_settings,
             commands::set_muted,

@@ -190,6 +190,9 @@ impl Desktop {
             .env("XDG_CACHE_HOME", home.join(".cache"))
             .env("XDG_RUNTIME_DIR", &runtime_dir)
             .env("CONFER_PASSWORD", PASSWORD)
+            // The tests read English sentences (tray, notifications, the CLI's lines),
+            // whatever the machine's locale.
+            .env("CONFER_LANG", "en")
             // Tokens in profile files, never in a keyring.
             .env("CONFER_CREDENTIALS", "file")
             .env_remove("WAYLAND_DISPLAY");

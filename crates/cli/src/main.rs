@@ -1,12 +1,15 @@
 //! `confer-cli`: the Confer client for scripts, bots and tests, built on the client core.
 //!
 //! Exit codes: 0 success, 2 usage error, 3 authentication failure, 4 server unreachable,
-//! 5 refused by the server; 1 anything else. Errors go to stderr as one sentence.
+//! 5 refused by the server; 1 anything else. Errors go to stderr as one sentence, in English or
+//! French (`--lang`, CONFER_LANG, else the locale).
+
+mod text;
 
 use std::{io::BufRead, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use confer_core::{CachedMessage, Client, ClientConfig, ClientEvent, CoreError};
+use confer_core::{CachedMessage, Client, ClientConfig, ClientEvent, CoreError, i18n::Lang};
 use confer_proto::PresenceChoice;
 
 #[derive(Parser)]
@@ -45,6 +48,10 @@ struct Cli {
     /// Seconds to wait for the server before giving up.
     #[arg(long, default_value_t = 10, global = true)]
     connect_timeout: u64,
+    /// The language of messages for people: en or fr [default: CONFER_LANG, else the locale
+    /// (LC_ALL, LC_MESSAGES, LANG)]. Lines scripts wait for and JSON stay the same.
+    #[arg(long, global = true, value_name = "en|fr", value_parser = text::parse_lang)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -574,11 +581,15 @@ impl From<CoreError> for Failure {
             CoreError::Invalid(_) => 2,
             _ => 1,
         };
-        let mut text = e.to_string();
-        if matches!(e, CoreError::Offline | CoreError::Timeout) {
-            text = format!("The server is unreachable ({text}).");
-        }
-        Failure(code, text)
+        let t = text::current();
+        let message = match &e {
+            CoreError::Refused(body) => confer_core::i18n::refusal(text::lang(), body),
+            CoreError::Offline => (t.unreachable)(t.not_connected),
+            CoreError::Timeout => (t.unreachable)(t.no_answer_in_time),
+            // The core's own sentences (sign-in failures, bad input, the cache) are English.
+            _ => e.to_string(),
+        };
+        Failure(code, message)
     }
 }
 
@@ -635,10 +646,14 @@ fn main() -> ExitCode {
         .with_ansi(colour)
         .init();
     let cli = Cli::parse();
+    text::set_lang(cli.lang.unwrap_or_else(Lang::from_env));
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("confer-cli: cannot start: {e}");
+            eprintln!(
+                "confer-cli: {}",
+                (text::current().cannot_start)(&e.to_string())
+            );
             return ExitCode::from(1);
         }
     };
@@ -659,12 +674,10 @@ fn usage(message: impl Into<String>) -> Failure {
 fn password(cli: &Cli) -> Result<Option<String>, Failure> {
     if cli.password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-            Failure(
-                1,
-                format!("cannot read the password from standard input: {e}"),
-            )
-        })?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure(1, (text::current().cannot_read_password)(&e.to_string())))?;
         return Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()));
     }
     Ok(std::env::var("CONFER_PASSWORD")
@@ -676,8 +689,7 @@ fn profile_dir(cli: &Cli, user: &str) -> Result<PathBuf, Failure> {
     if let Some(p) = &cli.profile {
         return Ok(p.clone());
     }
-    let base =
-        dirs::data_dir().ok_or_else(|| usage("no data directory is known here; give --profile"))?;
+    let base = dirs::data_dir().ok_or_else(|| usage(text::current().no_data_dir))?;
     // Named after the first server, as before lists: a profile made with one keeps its place.
     let url = confer_core::ws_url(&cli.servers.0[0]);
     let host: String = url
@@ -714,11 +726,7 @@ fn alias_admin(
             node: "confer-cli".to_owned(),
         },
         (Some(dir), None) => Location::Dir(dir.to_owned()),
-        (None, None) => {
-            return Err(usage(
-                "give the server's data directory with --data (or its database with --database)",
-            ));
-        }
+        (None, None) => return Err(usage(text::current().alias_needs_store)),
     };
     match admin::alias_command(at, command) {
         Ok(lines) => {
@@ -771,15 +779,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let user = cli
         .user
         .clone()
-        .ok_or_else(|| usage("give your account name with --user or CONFER_USER"))?;
+        .ok_or_else(|| usage(text::current().give_user))?;
     let text = match &cli.command {
         Command::Send { text, .. } | Command::Edit { text, .. } | Command::Reply { text, .. }
             if text == "-" =>
         {
             let mut all = String::new();
             for line in std::io::stdin().lock().lines() {
-                let line =
-                    line.map_err(|e| Failure(1, format!("cannot read standard input: {e}")))?;
+                let line = line
+                    .map_err(|e| Failure(1, (text::current().cannot_read_stdin)(&e.to_string())))?;
                 if !all.is_empty() {
                     all.push('\n');
                 }
@@ -878,7 +886,7 @@ async fn watch_devices(json: bool) -> Result<(), Failure> {
 async fn meter(microphone: Option<&str>, seconds: f64, json: bool) -> Result<(), Failure> {
     use confer_media::AudioSource;
     if !(0.1..=600.0).contains(&seconds) {
-        return Err(usage("--seconds is between 0.1 and 600"));
+        return Err(usage(text::current().meter_seconds));
     }
     let mut mic = confer_media::hardware::open_microphone(microphone)
         .map_err(|e| Failure(1, format!("{e}.")))?;
@@ -909,7 +917,7 @@ async fn meter(microphone: Option<&str>, seconds: f64, json: bool) -> Result<(),
             serde_json::json!({ "peak_db": peak, "rms_db": average })
         );
     } else {
-        say!("peak {peak:.1} dBFS, average {average:.1} dBFS");
+        say!("{}", (text::current().meter_levels)(peak, average));
     }
     Ok(())
 }
@@ -977,6 +985,7 @@ async fn talk(
     let mut notices = call.device_notices();
     let mut changes = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    // machine-read by scripts: not translated
     eprintln!("call connected");
     while call.ended_by_peer().is_none() {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -986,16 +995,12 @@ async fn talk(
         tokio::select! {
             () = call.talk(left) => {}
             Ok(notice) = notices.recv() => {
-                let kind = device_kind(notice.kind);
+                let t = text::current();
                 match &notice.now {
-                    Some(now) => eprintln!(
-                        "the {kind} {:?} was disconnected; using {now:?} now",
-                        notice.lost
-                    ),
-                    None => eprintln!(
-                        "the {kind} {:?} was disconnected; no other {kind} is available",
-                        notice.lost
-                    ),
+                    Some(now) => {
+                        eprintln!("{}", (t.device_switched)(notice.kind, &notice.lost, now));
+                    }
+                    None => eprintln!("{}", (t.device_gone)(notice.kind, &notice.lost)),
                 }
                 changes.push(notice);
             }
@@ -1046,13 +1051,16 @@ fn report_call(
         });
         say!("{value}");
     } else {
+        let setup_ms = report.setup_ms.map_or("?".into(), |v| v.to_string());
         say!(
-            "call over: {} packets sent, {} received, {} lost; set-up {} ms; via {}",
-            m.packets_sent,
-            m.packets_received,
-            m.packets_lost,
-            report.setup_ms.map_or("?".into(), |v| v.to_string()),
-            m.candidate_type.as_deref().unwrap_or("?")
+            "{}",
+            (text::current().call_over)(
+                m.packets_sent,
+                m.packets_received,
+                m.packets_lost,
+                &setup_ms,
+                m.candidate_type.as_deref().unwrap_or("?"),
+            )
         );
     }
 }
@@ -1086,10 +1094,7 @@ async fn finish_op(
         return Ok(());
     }
     client.wait_op(op, timeout).await.map_err(|e| match e {
-        CoreError::Timeout => Failure(
-            4,
-            "The server is unreachable; the change stays queued and will be sent later".into(),
-        ),
+        CoreError::Timeout => Failure(4, text::current().change_queued.into()),
         other => other.into(),
     })
 }
@@ -1128,12 +1133,13 @@ async fn command(
         } => {
             online(client, timeout).await?;
             // Scripts (and tests) wait for this line before they place the call.
+            // machine-read by scripts: not translated
             eprintln!("waiting for a call");
             let ringing = client
                 .next_ringing(from.as_deref(), Duration::from_secs(wait))
                 .await
                 .map_err(|e| match e {
-                    CoreError::Timeout => Failure(1, format!("no call rang within {wait} s")),
+                    CoreError::Timeout => Failure(1, (text::current().no_call_rang)(wait)),
                     e => e.into(),
                 })?;
             // Pictures go out only in a video call, and only when asked for.
@@ -1159,13 +1165,13 @@ async fn command(
             };
             let message = client.send(conversation, &text).await?;
             if !no_wait {
-                client.wait_sent(message.local_id, timeout).await.map_err(|e| match e {
-                    CoreError::Timeout => Failure(
-                        4,
-                        "The server is unreachable; the message stays in the outbox and will be sent later".into(),
-                    ),
-                    other => other.into(),
-                })?;
+                client
+                    .wait_sent(message.local_id, timeout)
+                    .await
+                    .map_err(|e| match e {
+                        CoreError::Timeout => Failure(4, text::current().message_queued.into()),
+                        other => other.into(),
+                    })?;
             }
             println!("{}", message.client_id);
             Ok(())
@@ -1208,12 +1214,9 @@ async fn command(
             let original = client
                 .message(local_id)
                 .await?
-                .ok_or_else(|| Failure(5, format!("There is no message {message} here.")))?;
+                .ok_or_else(|| Failure(5, (text::current().no_such_message)(&message)))?;
             let Some(seq) = original.seq else {
-                return Err(Failure(
-                    5,
-                    "That message is not sent yet: answer it once it is.".into(),
-                ));
+                return Err(Failure(5, text::current().reply_to_unsent.into()));
             };
             let sent = client
                 .send_reply(original.conversation, &text, Some(seq))
@@ -1280,7 +1283,7 @@ async fn command(
             json,
         } => {
             if limit == 0 {
-                return Err(usage("--limit must be at least 1"));
+                return Err(usage(text::current().limit_at_least_one));
             }
             // Catch up when the server answers; otherwise show what the cache holds.
             if let Err(e) = client
@@ -1293,10 +1296,7 @@ async fn command(
                 tracing::warn!("showing cached history: {e}");
             }
             let conversation = client.conversation_for(&user).await.map_err(|e| match e {
-                CoreError::Offline => Failure(
-                    4,
-                    format!("No cached conversation with {user}, and the server is unreachable"),
-                ),
+                CoreError::Offline => Failure(4, (text::current().no_cached_conversation)(&user)),
                 other => other.into(),
             })?;
             for m in client.history(conversation, None, limit).await? {
@@ -1317,6 +1317,7 @@ async fn command(
                     break;
                 }
             }
+            // machine-read by scripts: not translated
             eprintln!("following as {}", client.me());
             let deadline = limit.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
             let mut messages = 0u64;
@@ -1338,7 +1339,7 @@ async fn command(
                         tracing::warn!("skipped {n} events");
                         continue;
                     }
-                    Err(_) => return Err(Failure(4, "The connection ended".into())),
+                    Err(_) => return Err(Failure(4, text::current().connection_ended.into())),
                 };
                 if print_event(&event, json) && matches!(event, ClientEvent::Message { .. }) {
                     messages += 1;
@@ -1374,20 +1375,21 @@ async fn command(
                         })
                     );
                 } else {
+                    let t = text::current();
                     let title = c.info.name.clone().unwrap_or_else(|| others.join(", "));
                     let last = c
                         .last_message
                         .as_ref()
                         .map(|m| match m.kind {
-                            confer_proto::MessageKind::Joined => format!("{} joined", m.sender),
-                            confer_proto::MessageKind::Left => format!("{} left", m.sender),
+                            confer_proto::MessageKind::Joined => (t.joined)(&m.sender),
+                            confer_proto::MessageKind::Left => (t.left)(&m.sender),
                             _ => format!("{}: {}", m.sender, m.text.replace('\n', " ")),
                         })
                         .unwrap_or_default();
                     say!(
-                        "{}\t{kind}\t{title}\t{} unread\t{last}",
+                        "{}\t{kind}\t{title}\t{}\t{last}",
                         c.info.id,
-                        c.unread
+                        (t.unread)(c.unread)
                     );
                 }
             }
@@ -1443,10 +1445,10 @@ async fn command(
             // A long outbox drains at the server's request rate: allow for it.
             let drain = timeout + Duration::from_millis(20 * before as u64);
             client.flush(drain).await.map_err(|e| match e {
-                CoreError::Timeout => Failure(4, "The outbox could not be emptied in time".into()),
+                CoreError::Timeout => Failure(4, text::current().outbox_not_emptied.into()),
                 other => other.into(),
             })?;
-            eprintln!("sent {before} queued message(s)");
+            eprintln!("{}", (text::current().sent_queued)(before));
             Ok(())
         }
         Command::Group { action, json } => {
@@ -1529,14 +1531,14 @@ async fn guest_join(
                     println!("{}", serde_json::to_string(&session).expect("sessions serialise"));
                 }
                 Some(GuestUpdate::Ended { code, reason }) => {
-                    // The typed reason for scripts, and its English sentence for people.
-                    let text = reason.to_string();
-                    println!("{}", serde_json::json!({ "ended": code, "reason": reason, "text": text }));
+                    // The typed reason for scripts, and its sentence for people.
+                    let words = confer_core::i18n::reason(text::lang(), &reason);
+                    println!("{}", serde_json::json!({ "ended": code, "reason": reason, "text": words }));
                     return Ok(());
                 }
                 Some(GuestUpdate::Lost) => {
-                    let text = "The connection to the server was lost.";
-                    println!("{}", serde_json::json!({ "ended": "connection_lost", "text": text }));
+                    let words = text::current().connection_lost;
+                    println!("{}", serde_json::json!({ "ended": "connection_lost", "text": words }));
                     return Ok(());
                 }
                 None => return Ok(()),
@@ -1621,7 +1623,7 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     .into_iter()
                     .find(|c| c.info.id == room)
                     .and_then(|c| c.info.name)
-                    .unwrap_or_else(|| "Meeting".into()),
+                    .unwrap_or_else(|| text::current().default_meeting_title.into()),
             };
             let meeting = client
                 .schedule_meeting(room, &title, starts_at, minutes)
@@ -1664,24 +1666,26 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     v["state"] = "ongoing".into();
                     println!("{v}");
                 } else {
+                    let t = text::current();
                     let guests = |list: &[confer_proto::MeetingGuest]| {
                         list.iter()
-                            .map(|g| format!("{} (guest #{})", g.name, g.id))
+                            .map(|g| (t.guest)(&g.name, g.id))
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
+                    // "ongoing" is a token, like the JSON's state; the rest is for people.
                     let mut line = format!(
-                        "ongoing\t{}\t{}\tsince {}\t{}",
+                        "ongoing\t{}\t{}\t{}\t{}",
                         m.conversation,
                         m.name,
-                        format_time(m.started_at),
+                        (t.since)(&format_time(m.started_at)),
                         m.participants.join(", ")
                     );
                     if !m.guests.is_empty() {
-                        line.push_str(&format!("\tguests: {}", guests(&m.guests)));
+                        line.push_str(&format!("\t{}", (t.guests)(&guests(&m.guests))));
                     }
                     if !m.lobby.is_empty() {
-                        line.push_str(&format!("\twaiting: {}", guests(&m.lobby)));
+                        line.push_str(&format!("\t{}", (t.waiting)(&guests(&m.lobby))));
                     }
                     say!("{line}");
                 }
@@ -1726,10 +1730,10 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     );
                 } else {
                     say!(
-                        "{}\t{}\towner {}\t{}",
+                        "{}\t{}\t{}\t{}",
                         c.info.id,
                         c.info.name.unwrap_or_default(),
-                        c.info.owner.unwrap_or_default(),
+                        (text::current().owner)(&c.info.owner.unwrap_or_default()),
                         c.info.members.join(", ")
                     );
                 }
@@ -1820,10 +1824,10 @@ async fn group(client: &Client, action: GroupAction, json: bool) -> Result<(), F
                     );
                 } else {
                     say!(
-                        "{}\t{}\tfrom {}\t{}",
+                        "{}\t{}\t{}\t{}",
                         i.conversation,
                         i.name.unwrap_or_default(),
-                        i.inviter,
+                        (text::current().invited_by)(&i.inviter),
                         i.members.join(", ")
                     );
                 }
@@ -1902,18 +1906,19 @@ fn print_message(m: &CachedMessage, json: bool) {
         println!("{}", message_json(m));
         return;
     }
+    let t = text::current();
     if let Some(original) = m.reply_to {
-        say!("  ↳ answering #{original}");
+        say!("  ↳ {}", (t.answering)(original));
     }
     let text = if m.deleted {
-        "Message deleted".to_owned()
+        t.message_deleted.to_owned()
     } else {
         m.text.replace('\n', "\n    ")
     };
     let edited = if m.edited_at.is_some() && !m.deleted {
-        " (edited)"
+        format!(" {}", t.edited)
     } else {
-        ""
+        String::new()
     };
     say!(
         "{} {}: {}{} [{}]",

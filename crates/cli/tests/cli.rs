@@ -13,6 +13,13 @@ use confer_core::{Client, ClientConfig};
 const CLI: &str = env!("CARGO_BIN_EXE_confer-cli");
 const PW: &str = "correct horse";
 
+/// `confer-cli`, in English whatever the machine's locale (the tests read its sentences).
+fn cli_command() -> Command {
+    let mut c = Command::new(CLI);
+    c.env("CONFER_LANG", "en");
+    c
+}
+
 fn server_bin() -> PathBuf {
     let bin = Path::new(CLI).with_file_name("confer-server");
     assert!(
@@ -112,7 +119,7 @@ impl Profiles {
     }
 
     fn cli(&self, server: &str, user: &str) -> Command {
-        let mut c = Command::new(CLI);
+        let mut c = cli_command();
         c.args(["--server", server, "--user", user, "--connect-timeout", "5"])
             .arg("--profile")
             .arg(self.0.path().join(user))
@@ -311,7 +318,7 @@ fn aliases_are_administered_from_the_cli_and_written_to_like_users() {
     let url = server.url();
     let p = Profiles::new();
     let admin = |args: &[&str]| {
-        let mut c = Command::new(CLI);
+        let mut c = cli_command();
         c.arg("alias")
             .args(args)
             .arg("--data")
@@ -339,7 +346,7 @@ fn aliases_are_administered_from_the_cli_and_written_to_like_users() {
         String::from_utf8_lossy(&out.stderr).contains("no alias named"),
         "{out:?}"
     );
-    let mut bare = Command::new(CLI);
+    let mut bare = cli_command();
     bare.args(["alias", "list"])
         .env_remove("CONFER_DATA")
         .env_remove("CONFER_DATABASE");
@@ -384,7 +391,7 @@ fn exit_codes_say_what_went_wrong() {
     let mut c = p.cli(&url, "alice");
     c.args(["status", "sleepy"]);
     assert_eq!(c.output().unwrap().status.code(), Some(2));
-    let mut c = Command::new(CLI);
+    let mut c = cli_command();
     c.args(["--server", &url, "who"]).env_remove("CONFER_USER");
     fails(c, 2);
     let mut c = p.cli(&url, "alice");
@@ -405,7 +412,7 @@ fn exit_codes_say_what_went_wrong() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
     // --help documents the commands.
     let help = ok({
-        let mut c = Command::new(CLI);
+        let mut c = cli_command();
         c.arg("--help");
         c
     });
@@ -916,7 +923,7 @@ fn guests_join_by_link_wait_in_the_lobby_and_are_admitted() {
     };
     // A guest needs no account, no --user and no password.
     let guest = |args: &[&str]| {
-        let mut c = Command::new(CLI);
+        let mut c = cli_command();
         c.args(["--server", &url, "--connect-timeout", "5", "guest", "join"])
             .args(args)
             .env_remove("CONFER_USER")
@@ -1040,7 +1047,7 @@ fn a_staying_guest_leaves_on_sigterm() {
     let mut start = p.cli(&url, "alice");
     start.args(["meeting", "start", &room]);
     ok(start);
-    let mut child = Command::new(CLI)
+    let mut child = cli_command()
         .args([
             "--server", &url, "guest", "join", &link, "--name", "Term", "--stay",
         ])
@@ -1275,7 +1282,7 @@ fn the_level_meter_reads_a_tone_played_into_a_real_pulseaudio_source() {
     tone_file(&tone, 1_000.0, 20.0);
     let mic = microphone_id(&pulse, "ci_sink");
     let meter = || {
-        let out = Command::new(CLI)
+        let out = cli_command()
             .args(["meter", "--seconds", "1.5", "--json", "--microphone", &mic])
             .envs(pulse.env())
             .output()
@@ -1350,7 +1357,7 @@ fn silent_stretches(path: &Path) -> usize {
 
 /// The id `confer-cli devices` gives the `kind` device whose id or name mentions `what`.
 fn device_id(pulse: &confer_testkit::PulseServer, kind: &str, what: &str) -> String {
-    let out = Command::new(CLI)
+    let out = cli_command()
         .args(["devices", "--json"])
         .envs(pulse.env())
         .output()
@@ -1478,7 +1485,7 @@ fn an_unplugged_microphone_and_speaker_give_way_to_the_default_mid_call() {
 #[test]
 fn plugging_a_device_in_and_out_shows_in_the_watched_device_list() {
     let pulse = confer_testkit::PulseServer::start(&["desk"]).unwrap();
-    let mut watch = Command::new(CLI)
+    let mut watch = cli_command()
         .args(["devices", "--watch", "--json"])
         .envs(pulse.env())
         .stdout(Stdio::piped())
@@ -1526,10 +1533,7 @@ fn plugging_a_device_in_and_out_shows_in_the_watched_device_list() {
 
 #[test]
 fn a_camera_that_is_not_there_is_refused_clearly_and_none_is_listed_without_one() {
-    let out = Command::new(CLI)
-        .args(["devices", "--json"])
-        .output()
-        .unwrap();
+    let out = cli_command().args(["devices", "--json"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let cameras: Vec<serde_json::Value> = text

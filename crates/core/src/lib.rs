@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod device_test;
 pub mod frames;
 pub mod guest;
+pub mod i18n;
 pub mod notify;
 pub mod phone;
 mod search;
