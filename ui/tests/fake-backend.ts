@@ -27,6 +27,7 @@ import type {
   MeetingGuest,
   Meetings,
   MeetingSession,
+  Message,
   MessageKind,
   OngoingMeeting,
   Presence,
@@ -40,6 +41,8 @@ import type {
 } from "../src/lib/bindings";
 import { MAX_TEXT_BYTES } from "../src/lib/bindings";
 import { reasonText } from "../src/lib/i18n";
+import { textMatches } from "../src/features/search/words";
+import { mentionsIn } from "../src/features/timeline/mentions";
 import type { Backend, UiError } from "../src/lib/ipc";
 
 export type FakeOptions = {
@@ -206,6 +209,10 @@ export class FakeBackend implements Backend {
   /** The running device test's level listener. */
   private levelListener: ((level: LevelReading) => void) | null = null;
   view: { conversation: number | null; focused: boolean } = { conversation: null, focused: false };
+  /** The connection as the client sees it (connection() changes it). */
+  private connectionState: ConnState = "online";
+  /** By conversation: the local ids of messages the cache lacks (uncache()). */
+  private uncached = new Map<number, Set<number>>();
   /** While true, history answers wait for releaseHistory(). */
   holdHistory = false;
   private heldHistory: (() => void)[] = [];
@@ -862,6 +869,124 @@ export class FakeBackend implements Backend {
     };
   }
 
+  // ---- Messages that change: replies, edits, deletions, reactions, typing, search (#13) --------
+
+  async sendReply(conversation: number, text: string, replyTo: number): Promise<CachedMessage> {
+    this.guard("sendReply", conversation, text, replyTo);
+    const c = this.conv(conversation);
+    this.answerable(c, replyTo);
+    const m = await this.sendMessage(conversation, text);
+    const stored = c.messages.find((x) => x.local_id === m.local_id)!;
+    stored.reply_to = replyTo;
+    stored.mentions = this.mentionsOf(c, this.me, text);
+    return clone(stored);
+  }
+
+  async editMessage(localId: number, text: string): Promise<void> {
+    this.guard("editMessage", localId, text);
+    const { c, m } = this.own(localId);
+    if (text.trim() === "") throw fail("invalid", "A message needs some text.");
+    if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw fail("text_too_long", "The message is too long.");
+    m.text = text;
+    m.edited_at = Date.now();
+    m.mentions = this.mentionsOf(c, this.me, text);
+    this.changed(c, m);
+  }
+
+  async deleteMessage(localId: number): Promise<void> {
+    this.guard("deleteMessage", localId);
+    const { c, m } = this.own(localId);
+    this.blank(m);
+    this.changed(c, m);
+  }
+
+  async react(localId: number, emoji: string, on: boolean): Promise<void> {
+    this.guard("react", localId, emoji, on);
+    const { c, m } = this.found(localId);
+    if (m.seq === null) throw fail("invalid", "A message is reacted to once it is sent.");
+    this.toggleReaction(c, m, this.me, emoji, on);
+  }
+
+  async setTyping(conversation: number, typing: boolean): Promise<void> {
+    this.guard("setTyping", conversation, typing);
+  }
+
+  async searchLocal(query: string, conversation: number | null): Promise<CachedMessage[]> {
+    this.guard("searchLocal", query, conversation);
+    return clone(this.search(query, conversation, (c, m) => this.cached(c, m)).slice(0, 100).map(({ c, m }) => this.shown(c, m)));
+  }
+
+  async searchMessages(query: string, conversation: number | null): Promise<Message[]> {
+    this.guard("searchMessages", query, conversation);
+    if (this.connectionState !== "online") throw fail("offline", "not connected to the server");
+    return clone(
+      this.search(query, conversation, () => true)
+        .slice(0, 50)
+        .map(({ c, m }) => {
+          const { local_id: _l, error: _e, ...rest } = this.shown(c, m);
+          return { ...rest, seq: m.seq as number };
+        }),
+    );
+  }
+
+  async openLink(url: string): Promise<void> {
+    this.guard("openLink", url);
+    if (!/^(https?:\/\/|mailto:)/i.test(url)) throw fail("invalid", "Only web and mail links are opened.");
+  }
+
+  /** Messages of the "server" that this device's cache does not hold (searchLocal leaves them
+   * out; searchMessages finds them; history still brings them): the oldest `count` of a
+   * conversation. */
+  uncache(conversation: number, count: number): void {
+    const confirmed = this.conv(conversation).messages.filter((m) => m.seq !== null);
+    this.uncached.set(conversation, new Set(confirmed.slice(0, count).map((m) => m.local_id)));
+  }
+
+  /** `user` answers message `replyTo` of a group, room or direct conversation; resolves to its seq. */
+  replyBy(conversation: number, user: string, text: string, replyTo: number): number {
+    const seq = this.post(conversation, user, text);
+    const c = this.conv(conversation);
+    const m = c.messages.find((x) => x.seq === seq)!;
+    m.reply_to = replyTo;
+    this.changed(c, m);
+    return seq;
+  }
+
+  /** `user` edits their message `seq` (from another device, or someone else's). */
+  editBy(conversation: number, seq: number, text: string): void {
+    const c = this.conv(conversation);
+    const m = this.atSeq(c, seq);
+    m.text = text;
+    m.edited_at = Date.now();
+    m.mentions = this.mentionsOf(c, m.sender, text);
+    this.changed(c, m);
+  }
+
+  /** The sender of message `seq` deletes it. */
+  deleteBy(conversation: number, seq: number): void {
+    const c = this.conv(conversation);
+    const m = this.atSeq(c, seq);
+    this.blank(m);
+    this.changed(c, m);
+  }
+
+  /** `user` reacts to message `seq` with `emoji` (or takes it back). */
+  reactBy(conversation: number, seq: number, user: string, emoji: string, on = true): void {
+    const c = this.conv(conversation);
+    this.toggleReaction(c, this.atSeq(c, seq), user, emoji, on);
+  }
+
+  /** `user` types in a conversation (or stopped): the event the other side repeats every 3 s. */
+  typingBy(conversation: number, user: string, typing = true): void {
+    this.emit({ event: "typing", conversation, user, typing });
+  }
+
+  /** The stored message at `seq` of a conversation, as the cache has it. */
+  messageAt(conversation: number, seq: number): CachedMessage | null {
+    const m = this.conv(conversation).messages.find((x) => x.seq === seq);
+    return m ? clone(m) : null;
+  }
+
   // ---- What the other side does (test drivers) --------------------------------------------------
 
   /** The meeting link token `peer` reads for their direct conversation with this user: the same
@@ -1008,6 +1133,7 @@ export class FakeBackend implements Backend {
 
   /** The client's connection changes (reconnecting, offline, or the session refused). */
   connection(state: ConnState): void {
+    this.connectionState = state;
     this.emit({ event: "state", state });
   }
 
@@ -1161,12 +1287,13 @@ export class FakeBackend implements Backend {
       deleted: false,
       reply_to: null,
       reactions: [],
-      mentions: [],
+      mentions: this.mentionsOf(c, sender, text),
       version: 0,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (c.info.members.includes(this.me)) {
-      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted, blink: !c.muted, badge: !c.muted, mentioned: false } });
+      const mentioned = m.mentions.includes(this.me);
+      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted || mentioned, blink: !c.muted, badge: !c.muted, mentioned } });
       this.emitTotals();
     }
     return m.seq as number;
@@ -1692,6 +1819,98 @@ export class FakeBackend implements Backend {
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (user === this.me) c.readThrough = m.seq as number;
     if (c.info.members.includes(this.me)) this.emit({ event: "message", message: clone(m), decision: { notify: false, blink: false, badge: false, mentioned: false } });
+  }
+
+  /** A message by local id, in whichever conversation holds it. */
+  private found(localId: number): { c: Conv; m: CachedMessage } {
+    for (const c of this.conversationsById.values()) {
+      const m = c.messages.find((x) => x.local_id === localId);
+      if (m) {
+        if (m.deleted) throw refused("conflict", { reason: "message_deleted", conversation: c.info.id, seq: m.seq ?? 0 });
+        if ((m.kind ?? "text") !== "text") throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq: m.seq ?? 0 });
+        return { c, m };
+      }
+    }
+    throw fail("not_found", `There is no message ${localId} here.`);
+  }
+
+  /** One of this user's own text messages (edit, delete). */
+  private own(localId: number): { c: Conv; m: CachedMessage } {
+    const at = this.found(localId);
+    if (at.m.sender !== this.me) throw refused("forbidden", { reason: "sender_only", conversation: at.c.info.id, seq: at.m.seq ?? 0 });
+    return at;
+  }
+
+  /** A message that may be answered: a text, there, not deleted. */
+  private answerable(c: Conv, seq: number): void {
+    const m = c.messages.find((x) => x.seq === seq);
+    if (!m) throw refused("not_found", { reason: "no_such_message", conversation: c.info.id, seq });
+    if (m.deleted) throw refused("conflict", { reason: "message_deleted", conversation: c.info.id, seq });
+    if ((m.kind ?? "text") !== "text") throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq });
+  }
+
+  private atSeq(c: Conv, seq: number): CachedMessage {
+    const m = c.messages.find((x) => x.seq === seq);
+    if (!m) throw fail("not_found", `No message ${seq} in ${c.info.id}.`);
+    return m;
+  }
+
+  /** Who a text names: members of a group or room only. */
+  private mentionsOf(c: Conv, sender: string, text: string): string[] {
+    return c.info.kind === "group" || c.info.kind === "room" ? mentionsIn(text, sender, c.info.members) : [];
+  }
+
+  /** A deletion as the server stores it: no text, reactions or mentions left. */
+  private blank(m: CachedMessage): void {
+    m.text = "";
+    m.deleted = true;
+    m.reactions = [];
+    m.mentions = [];
+  }
+
+  /** One reaction of `user`, added or taken back, checked as the server checks it. */
+  private toggleReaction(c: Conv, m: CachedMessage, user: string, emoji: string, on: boolean): void {
+    if (m.deleted) throw refused("conflict", { reason: "message_deleted", conversation: c.info.id, seq: m.seq ?? 0 });
+    const graphemes = [...new Intl.Segmenter().segment(emoji)].length;
+    if (graphemes !== 1 || !/\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(emoji) || new TextEncoder().encode(emoji).length > 32) {
+      throw refused("invalid", { reason: "invalid_reaction" });
+    }
+    const r = m.reactions.find((x) => x.emoji === emoji);
+    if (on) {
+      if (r?.users.includes(user)) return;
+      if (!r && m.reactions.length >= 20) throw refused("invalid", { reason: "too_many_reactions", max: 20 });
+      if (r) r.users.push(user);
+      else m.reactions.push({ emoji, users: [user] });
+    } else {
+      if (!r?.users.includes(user)) return;
+      r.users = r.users.filter((u) => u !== user);
+      if (r.users.length === 0) m.reactions = m.reactions.filter((x) => x !== r);
+    }
+    this.changed(c, m);
+  }
+
+  /** A message changed: its version goes up and the client hears of it. */
+  private changed(c: Conv, m: CachedMessage): void {
+    m.version++;
+    if (c.info.members.includes(this.me)) this.emit({ event: "changed", message: clone(this.shown(c, m)) });
+  }
+
+  /** True when this device's cache holds the message (all but uncache()'s). */
+  private cached(c: Conv, m: CachedMessage): boolean {
+    return !this.uncached.get(c.info.id)?.has(m.local_id);
+  }
+
+  /** Texts with every word of the query, newest first. */
+  private search(query: string, conversation: number | null, cached: (c: Conv, m: CachedMessage) => boolean): { c: Conv; m: CachedMessage }[] {
+    const out: { c: Conv; m: CachedMessage }[] = [];
+    for (const c of this.conversationsById.values()) {
+      if (!c.info.members.includes(this.me) || (conversation !== null && c.info.id !== conversation)) continue;
+      for (const m of c.messages) {
+        if (m.seq === null || m.seq <= c.clearedThrough || m.deleted || (m.kind ?? "text") !== "text") continue;
+        if (cached(c, m) && textMatches(m.text, query)) out.push({ c, m });
+      }
+    }
+    return out.sort((a, b) => b.m.sent_at - a.m.sent_at || (b.m.seq ?? 0) - (a.m.seq ?? 0));
   }
 
   /** A message as the cache shows it: the ticks of this user's messages from the receipts. */

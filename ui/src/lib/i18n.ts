@@ -36,6 +36,8 @@ interface Catalogue {
   calls: CallWords;
   /** The words of the open conversation: its messages and the message box. */
   timeline: TimelineWords;
+  /** The words of what is done to messages: replies, edits, reactions, typing, search. */
+  messages: MessageWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -267,6 +269,86 @@ export interface TimelineWords {
   send: string;
   emoji: string;
   emojiPicker: string;
+}
+
+/** The words of what is done to messages (#13): the action bar and menu, editing, deleting,
+ * replies, reactions, typing, mentions and search. Typed like Words. */
+export interface MessageWords {
+  /** The action bar over a message, and its context menu ("Actions for bob's message"). */
+  actions: string;
+  actionsFor: (sender: string) => string;
+  reply: string;
+  react: string;
+  /** A quick reaction's button ("React with 👍"). */
+  reactWith: (emoji: string) => string;
+  /** The reaction popup: six common emoji and all the others. */
+  reactionPicker: string;
+  allEmoji: string;
+  edit: string;
+  delete: string;
+  /** The menu's item, which asks first. */
+  deleteAsk: string;
+  copy: string;
+  copied: string;
+  copyFailed: string;
+  confirmDeleteTitle: string;
+  confirmDelete: string;
+  cancel: string;
+  save: string;
+  /** Editing in place. */
+  editLabel: string;
+  editHint: string;
+  /** The mark of an edited message, and when (its tooltip). */
+  edited: string;
+  editedAt: (when: string) => string;
+  deleted: string;
+  failed: (error: string) => string;
+  /** The reply above the message box, and its ×. */
+  replyingTo: (name: string, words: string) => string;
+  cancelReply: string;
+  /** An answer's quote of the original in the timeline. */
+  inReplyTo: (name: string) => string;
+  notLoaded: string;
+  /** Going to a message that cannot be shown. */
+  lookingFor: string;
+  notFound: string;
+  tooFarBack: string;
+  /** Reactions under a message: a chip ("👍 2, Bob and you"), who, the "+" chip. */
+  reactions: string;
+  reaction: (emoji: string, count: number, who: string) => string;
+  /** Names in a list: "Bob, Carol and you". */
+  list: (names: string[]) => string;
+  you: string;
+  addReaction: string;
+  /** Who is typing in the conversation. */
+  typingOne: (name: string) => string;
+  typingTwo: (first: string, second: string) => string;
+  typingMany: string;
+  /** The @mention suggestions under the message box. */
+  mentionList: string;
+  mentionCount: (count: number) => string;
+  /** Ctrl+F: the search bar over the open conversation. */
+  searchChat: string;
+  searchPlaceholder: string;
+  closeSearch: string;
+  /** Ctrl+Shift+F: the search of every conversation. */
+  searchAll: string;
+  searchAllField: string;
+  searchShortcut: (mac: boolean) => string;
+  searchChatShortcut: (mac: boolean) => string;
+  /** A button's tooltip with its shortcut ("Search in this conversation (Ctrl+F)"). */
+  withKeys: (label: string, keys: string) => string;
+  searchServer: string;
+  searchingServer: string;
+  serverResults: string;
+  /** Searching the server while it cannot be reached. */
+  offline: string;
+  results: (count: number) => string;
+  noResults: string;
+  searchFailed: (error: string) => string;
+  /** A result: where and when ("Design · 3 Mar, 14:02"), who wrote it ("bob:"). */
+  resultHead: (conversation: string, date: string) => string;
+  said: (sender: string) => string;
 }
 
 /** A number as the language writes it: 0.5, 0,5. */
@@ -581,6 +663,65 @@ const en: Catalogue = {
     emoji: "Insert emoji",
     emojiPicker: "Emoji",
   },
+  messages: {
+    actions: "Message actions",
+    actionsFor: (sender) => `Actions for ${sender}'s message`,
+    reply: "Reply",
+    react: "Add reaction",
+    reactWith: (emoji) => `React with ${emoji}`,
+    reactionPicker: "Reactions",
+    allEmoji: "All emoji",
+    edit: "Edit",
+    delete: "Delete",
+    deleteAsk: "Delete…",
+    copy: "Copy text",
+    copied: "Text copied.",
+    copyFailed: "Could not copy the text.",
+    confirmDeleteTitle: "Delete message",
+    confirmDelete: "Delete this message for everyone? This cannot be undone.",
+    cancel: "Cancel",
+    save: "Save",
+    editLabel: "Edit message",
+    editHint: "Enter to save, Escape to cancel",
+    edited: "(edited)",
+    editedAt: (when) => `Edited ${when}`,
+    deleted: "Message deleted",
+    failed: (e) => `That did not work: ${e}`,
+    replyingTo: (name, words) => `Replying to ${name}: ${words}`,
+    cancelReply: "Cancel reply",
+    inReplyTo: (name) => `In reply to ${name}`,
+    notLoaded: "Original message not loaded",
+    lookingFor: "Looking for the message…",
+    notFound: "That message could not be found in this conversation's history.",
+    tooFarBack: "That message is too far back in the history to show here.",
+    reactions: "Reactions",
+    reaction: (emoji, n, who) => `${emoji} ${n}, from ${who}`,
+    list: (names) => (names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`),
+    you: "you",
+    addReaction: "Add reaction",
+    typingOne: (name) => `${name} is typing…`,
+    typingTwo: (a, b) => `${a} and ${b} are typing…`,
+    typingMany: "Several people are typing…",
+    mentionList: "People to mention",
+    mentionCount: (n) => (n === 1 ? "1 person to mention; Enter or Tab picks." : `${n} people to mention; arrows choose, Enter or Tab picks.`),
+    searchChat: "Search in this conversation",
+    searchPlaceholder: "Search messages…",
+    closeSearch: "Close search",
+    searchAll: "Search messages",
+    searchAllField: "Search every conversation",
+    searchShortcut: (mac) => (mac ? "⌘⇧F" : "Ctrl+Shift+F"),
+    searchChatShortcut: (mac) => (mac ? "⌘F" : "Ctrl+F"),
+    withKeys: (label, keys) => `${label} (${keys})`,
+    searchServer: "Search the server",
+    searchingServer: "Searching the server…",
+    serverResults: "Older messages from the server",
+    offline: "The server cannot be reached: only the messages on this device were searched.",
+    results: (n) => (n === 1 ? "1 message found" : `${n} messages found`),
+    noResults: "No message found.",
+    searchFailed: (e) => `The search failed: ${e}`,
+    resultHead: (conversation, date) => `${conversation} · ${date}`,
+    said: (sender) => `${sender}:`,
+  },
 };
 
 const fr: Catalogue = {
@@ -894,6 +1035,66 @@ const fr: Catalogue = {
     emoji: "Insérer un emoji",
     emojiPicker: "Emoji",
   },
+  messages: {
+    actions: "Actions sur le message",
+    actionsFor: (sender) => `Actions sur le message de ${sender}`,
+    reply: "Répondre",
+    react: "Ajouter une réaction",
+    reactWith: (emoji) => `Réagir avec ${emoji}`,
+    reactionPicker: "Réactions",
+    allEmoji: "Tous les emoji",
+    edit: "Modifier",
+    delete: "Supprimer",
+    deleteAsk: "Supprimer…",
+    copy: "Copier le texte",
+    copied: "Texte copié.",
+    copyFailed: "Impossible de copier le texte.",
+    confirmDeleteTitle: "Supprimer le message",
+    confirmDelete: "Supprimer ce message pour tout le monde ? C'est irréversible.",
+    cancel: "Annuler",
+    save: "Enregistrer",
+    editLabel: "Modifier le message",
+    editHint: "Entrée pour enregistrer, Échap pour annuler",
+    edited: "(modifié)",
+    editedAt: (when) => `Modifié ${when}`,
+    deleted: "Message supprimé",
+    failed: (e) => `Cela n'a pas abouti : ${e}`,
+    replyingTo: (name, words) => `Réponse à ${name} : ${words}`,
+    cancelReply: "Annuler la réponse",
+    inReplyTo: (name) => `En réponse à ${name}`,
+    notLoaded: "Message d'origine non chargé",
+    lookingFor: "Recherche du message…",
+    notFound: "Ce message est introuvable dans l'historique de la conversation.",
+    tooFarBack: "Ce message est trop loin dans l'historique pour être affiché ici.",
+    reactions: "Réactions",
+    reaction: (emoji, n, who) => `${emoji} ${n}, de ${who}`,
+    list: (names) => (names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} et ${names[names.length - 1]}`),
+    you: "vous",
+    addReaction: "Ajouter une réaction",
+    typingOne: (name) => `${name} est en train d'écrire…`,
+    typingTwo: (a, b) => `${a} et ${b} sont en train d'écrire…`,
+    typingMany: "Plusieurs personnes sont en train d'écrire…",
+    mentionList: "Personnes à mentionner",
+    mentionCount: (n) =>
+      n === 1 ? "1 personne à mentionner ; Entrée ou Tab la choisit." : `${n} personnes à mentionner ; les flèches choisissent, Entrée ou Tab valide.`,
+    searchChat: "Rechercher dans cette conversation",
+    searchPlaceholder: "Rechercher des messages…",
+    closeSearch: "Fermer la recherche",
+    searchAll: "Rechercher des messages",
+    searchAllField: "Rechercher dans toutes les conversations",
+    searchShortcut: (mac) => (mac ? "⌘⇧F" : "Ctrl+Maj+F"),
+    searchChatShortcut: (mac) => (mac ? "⌘F" : "Ctrl+F"),
+    withKeys: (label, keys) => `${label} (${keys})`,
+    searchServer: "Rechercher sur le serveur",
+    searchingServer: "Recherche sur le serveur…",
+    serverResults: "Messages plus anciens du serveur",
+    offline: "Le serveur est injoignable : seuls les messages de cet appareil ont été cherchés.",
+    results: (n) => (n === 1 ? "1 message trouvé" : `${n} messages trouvés`),
+    noResults: "Aucun message trouvé.",
+    searchFailed: (e) => `La recherche a échoué : ${e}`,
+    resultHead: (conversation, date) => `${conversation} · ${date}`,
+    said: (sender) => `${sender} :`,
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
@@ -916,6 +1117,11 @@ export function callWords(lang: Locale = current): CallWords {
 /** The words of the open conversation in the given language (the user's by default). */
 export function timelineWords(lang: Locale = current): TimelineWords {
   return catalogues[lang].timeline;
+}
+
+/** The words of what is done to messages in the given language (the user's by default). */
+export function messageWords(lang: Locale = current): MessageWords {
+  return catalogues[lang].messages;
 }
 
 /** A character as U+XXXX. */

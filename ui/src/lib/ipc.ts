@@ -16,6 +16,7 @@ import type {
   LaunchOptions,
   LevelReading,
   Meetings,
+  Message,
   MeetingSession,
   ScheduledMeeting,
   Presence,
@@ -138,6 +139,26 @@ export interface Backend {
   /** Plays a one-second tone on the speaker (null: the system's default); rejects when there is
    * no sound system. */
   testTone(speaker: string | null): Promise<void>;
+  /** Answers a message of the same conversation (its seq): sent like sendMessage, carrying
+   * `reply_to`. */
+  sendReply(conversation: number, text: string, replyTo: number): Promise<CachedMessage>;
+  /** Replaces the text of one's own text message; the change comes back as a `changed` event
+   * (here and on the user's other devices), marked with `edited_at`. */
+  editMessage(localId: number, text: string): Promise<void>;
+  /** Deletes one's own message for everyone: a `changed` event brings it back blank, `deleted`. */
+  deleteMessage(localId: number): Promise<void>;
+  /** Adds (`on`) or takes back this user's reaction with one emoji; a `changed` event follows. */
+  react(localId: number, emoji: string, on: boolean): Promise<void>;
+  /** Tells the conversation's other members this user is typing (or stopped). */
+  setTyping(conversation: number, typing: boolean): Promise<void>;
+  /** Searches this device's cache (works offline; English and French stems, accents folded),
+   * in one conversation or all (null); newest first. */
+  searchLocal(query: string, conversation: number | null): Promise<CachedMessage[]>;
+  /** Searches the server, beyond what the cache holds; rejects with code `offline` when the
+   * server cannot be reached. */
+  searchMessages(query: string, conversation: number | null): Promise<Message[]>;
+  /** Opens a message's http, https or mailto link in the system's browser (others refused). */
+  openLink(url: string): Promise<void>;
   /** The shell asks to show a conversation (a notification was clicked). */
   onOpenConversation(handler: (conversation: number) => void): Promise<void>;
   /** A device was plugged in or out: the desktop's `devices` event brings the whole new list to
@@ -232,6 +253,14 @@ const tauriBackend: Backend = {
   },
   stopDeviceTest: () => call("stop_device_test"),
   testTone: (speaker) => call("test_tone", { speaker }),
+  sendReply: (conversation, text, replyTo) => call("send_reply", { conversation, text, replyTo }),
+  editMessage: (localId, text) => call("edit_message", { localId, text }),
+  deleteMessage: (localId) => call("delete_message", { localId }),
+  react: (localId, emoji, on) => call("react", { localId, emoji, on }),
+  setTyping: (conversation, typing) => call("set_typing", { conversation, typing }),
+  searchLocal: (query, conversation) => call("search_local", { query, conversation }),
+  searchMessages: (query, conversation) => call("search_messages", { query, conversation }),
+  openLink: (url) => call("open_link", { url }),
   onOpenConversation: async (handler) => {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },

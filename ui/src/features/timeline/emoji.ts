@@ -112,3 +112,14 @@ export function replaceShortcodes(text: string): string {
   }
   return out + text.slice(from);
 }
+
+const CODE_OF = new Map<string, string>();
+for (const [emoji, code] of EMOJI) CODE_OF.set(emoji, code);
+
+/** The shortcode the picker shows for an emoji, if it is in the table. */
+export function shortcodeOf(emoji: string): string | undefined {
+  return CODE_OF.get(emoji);
+}
+
+/** The reactions offered first: common ones, one click away. */
+export const QUICK_REACTIONS: readonly string[] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];

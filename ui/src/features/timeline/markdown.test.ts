@@ -172,3 +172,19 @@ describe("message Markdown", () => {
     expect(shown(long).endsWith(" 😄 **b**")).toBe(true);
   });
 });
+
+describe("@mentions in a message", () => {
+  it("are read as the server reads them, in emphasis too, and never inside an address", () => {
+    const mention = (name: string): Inline => ({ kind: "mention", name, text: `@${name}` });
+    expect(inlines("hi @bob.")).toEqual([text("hi "), mention("bob"), text(".")]);
+    expect(inlines("(@carol.d) and **@dave**")).toEqual([
+      text("("),
+      mention("carol.d"),
+      text(") and "),
+      { kind: "strong", children: [mention("dave")] },
+    ]);
+    expect(inlines("bob@example.com @@bob @ alone")).toEqual([text("bob@example.com @@bob @ alone")]);
+    expect(inlines("`@bob` in code")).toEqual([{ kind: "code", text: "@bob" }, text(" in code")]);
+    expect(plainText("**@bob** look")).toBe("@bob look");
+  });
+});

@@ -2,14 +2,16 @@
 // Help window's guide.ts), never into HTML, so nothing in a message can inject markup. Blocks:
 // paragraphs (newlines kept), ``` code blocks, bulleted and numbered lists, > quotes. Inside:
 // **bold** / __bold__, *italic* / _italic_, `code`, links (http, https and mailto only, written
-// out: a link's words are always its address), and :shortcodes: as emoji. Everything else,
-// HTML included, stays text.
+// out: a link's words are always its address), @mentions (as the server finds them: the view
+// marks those the message names), and :shortcodes: as emoji. Everything else, HTML included,
+// stays text.
 import { replaceShortcodes } from "./emoji";
 
 export type Inline =
   | { kind: "text"; text: string }
   | { kind: "code"; text: string }
   | { kind: "link"; href: string; text: string }
+  | { kind: "mention"; name: string; text: string }
   | { kind: "strong"; children: Inline[] }
   | { kind: "em"; children: Inline[] };
 
@@ -137,6 +139,19 @@ export function safeHref(url: string): boolean {
 
 const WORDISH = /[\p{L}\p{N}]/u;
 
+const NAME_CHAR = /[A-Za-z0-9._-]/;
+
+/** The name of an @mention whose `@` is at `at` (not inside a word, not after another `@`; no
+ * trailing full stops), or null. */
+function mentionAt(s: string, at: number): string | null {
+  const before = s[at - 1];
+  if (at > 0 && (NAME_CHAR.test(before) || before === "@")) return null;
+  let end = at + 1;
+  while (end < s.length && NAME_CHAR.test(s[end])) end++;
+  const name = s.slice(at + 1, end).replace(/\.+$/, "");
+  return name === "" ? null : name;
+}
+
 /** Where the delimiter `d` at `at` may close emphasis: after text, and for `_` not inside a word. */
 function closes(s: string, at: number, d: string): boolean {
   if (s.startsWith(d, at) === false) return false;
@@ -199,6 +214,14 @@ export function inlines(s: string, depth = 0): Inline[] {
         flush();
         out.push({ kind: "link", href: link.href, text: link.href });
         i += link.length;
+        continue;
+      }
+    } else if (c === "@") {
+      const name = mentionAt(s, i);
+      if (name) {
+        flush();
+        out.push({ kind: "mention", name, text: `@${name}` });
+        i += name.length + 1;
         continue;
       }
     } else if ((c === "*" || c === "_") && depth < MAX_DEPTH) {

@@ -1,0 +1,43 @@
+// People's display names, for the places that name them in sentences (who reacted, who is
+// typing, whom a mention picks): what the directory said when the People view loaded it, else
+// asked once from the directory's search, else the account name meanwhile.
+import { people } from "../features/people/people.svelte";
+import { ipc } from "./ipc";
+
+class Names {
+  /** Display names found by asking, by account name. */
+  private found = $state<Record<string, string>>({});
+  /** Asked once each (an answer without them keeps the account name). */
+  private asked = new Set<string>();
+
+  /** The display name of `user`, or the account name until it is known. */
+  of(user: string): string {
+    const known = this.found[user] ?? people.user(user)?.display_name;
+    if (known) return known;
+    this.ask(user);
+    return user;
+  }
+
+  /** Forgets every answer (signing out). */
+  reset(): void {
+    this.found = {};
+    this.asked.clear();
+  }
+
+  private ask(user: string): void {
+    if (this.asked.has(user)) return;
+    this.asked.add(user);
+    // Later, never while a view is being drawn.
+    queueMicrotask(() => {
+      ipc()
+        .searchUsers(user)
+        .then((list) => {
+          const hit = list.find((e) => e.user.name === user);
+          if (hit && hit.user.display_name) this.found = { ...this.found, [user]: hit.user.display_name };
+        })
+        .catch(() => {});
+    });
+  }
+}
+
+export const names = new Names();
