@@ -337,6 +337,24 @@ pub async fn send_message(
     Ok(client(&state)?.send(conversation, &text).await?)
 }
 
+/// Marks the conversation unread from the newest message of someone else.
+#[tauri::command]
+pub async fn mark_unread(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
+    Ok(client(&state)?.mark_unread(conversation).await?)
+}
+
+/// Hides the conversation from the list until its next message, or shows it again.
+#[tauri::command]
+pub async fn hide_conversation(
+    state: State<'_, AppState>,
+    conversation: u64,
+    hidden: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?
+        .hide_conversation(conversation, hidden)
+        .await?)
+}
+
 /// Answers message `reply_to` of the conversation.
 #[tauri::command]
 pub async fn send_reply(

@@ -132,6 +132,8 @@ fn main() {
             commands::history,
             commands::send_message,
             commands::send_reply,
+            commands::mark_unread,
+            commands::hide_conversation,
             commands::edit_message,
             commands::delete_message,
             commands::react,

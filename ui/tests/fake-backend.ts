@@ -82,6 +82,8 @@ type Conv = {
   receiptsReadThrough: number;
   muted: boolean;
   clearedThrough: number;
+  /** Out of the list while the newest message is at or below this (0: shown). */
+  hiddenThrough?: number;
   /** Group invitees who have not answered yet (this user included, until they join). */
   invited: string[];
   /** Who invited this user to the group, while the invitation is open. */
@@ -311,6 +313,26 @@ export class FakeBackend implements Backend {
     this.emitTotals();
   }
 
+  async markUnread(conversation: number): Promise<void> {
+    this.guard("markUnread", conversation);
+    const c = this.conv(conversation);
+    const theirs = c.messages.filter((m) => m.seq !== null && m.sender !== this.me);
+    const newest = theirs[theirs.length - 1];
+    if (!newest || newest.seq === null) throw new Error("There is no message from anyone else to mark unread.");
+    const target = Math.max(newest.seq - 1, c.clearedThrough);
+    if (target >= c.readThrough) return;
+    c.readThrough = target;
+    this.emit({ event: "read_cursor", conversation, read_through: c.readThrough, unread: this.unread(c) });
+    this.emitTotals();
+  }
+
+  async hideConversation(conversation: number, hidden: boolean): Promise<void> {
+    this.guard("hideConversation", conversation, hidden);
+    const c = this.conv(conversation);
+    c.hiddenThrough = hidden ? Math.max(c.nextSeq - 1, 1) : 0;
+    this.emit({ event: "conversations" });
+  }
+
   async openDirect(user: string): Promise<number> {
     this.guard("openDirect", user);
     const name = user.trim().toLowerCase();
@@ -387,6 +409,15 @@ export class FakeBackend implements Backend {
 
   async openHelp(): Promise<void> {
     this.log("openHelp");
+  }
+
+  /** The language the UI told the shell last (null: none yet); signed in or not. */
+  language: "en" | "fr" | null = null;
+
+  async setLanguage(lang: "en" | "fr"): Promise<void> {
+    this.log("setLanguage", lang);
+    if (lang !== "en" && lang !== "fr") throw fail("invalid", `Confer does not speak "${String(lang)}": use en or fr.`);
+    this.language = lang;
   }
 
   async setStatus(status: PresenceChoice, message: string | null): Promise<void> {
@@ -1941,6 +1972,7 @@ export class FakeBackend implements Backend {
           unread: this.unread(c),
           muted: c.muted,
           last_activity: last ? last.sent_at : c.info.created_at,
+          hidden: (c.hiddenThrough ?? 0) > 0 && (last === null || (last.seq !== null && last.seq <= (c.hiddenThrough ?? 0))),
         };
       })
       .sort((a, b) => b.last_activity - a.last_activity);

@@ -21,3 +21,6 @@ CREATE TABLE outbox_ops (
     emoji            TEXT,
     error            TEXT              -- the refusal (JSON ErrorBody) once refused for good
 );
+
+-- Out of the list while the newest message is at or below this (0: shown).
+ALTER TABLE conversations ADD COLUMN hidden_through INTEGER NOT NULL DEFAULT 0;

@@ -128,6 +128,8 @@ pub struct ConversationView {
     /// Last activity, for ordering (ms).
     #[ts(type = "number")]
     pub last_activity: i64,
+    /// Hidden from the list by the user until its next message.
+    pub hidden: bool,
 }
 
 /// Unread totals per tab.
@@ -802,8 +804,14 @@ impl Cache {
             upsert_info(&tx, &s.info)?;
             tx.execute(
                 "UPDATE conversations SET read_through = MAX(read_through, ?2), muted = ?3, \
-                 cleared_through = MAX(cleared_through, ?4) WHERE id = ?1",
-                params![s.info.id, s.read_through, s.muted, s.cleared_through],
+                 cleared_through = MAX(cleared_through, ?4), hidden_through = ?5 WHERE id = ?1",
+                params![
+                    s.info.id,
+                    s.read_through,
+                    s.muted,
+                    s.cleared_through,
+                    s.hidden_through
+                ],
             )?;
             tx.commit()
         })
@@ -1080,7 +1088,8 @@ impl Cache {
             let row = c
                 .query_row(
                     "SELECT kind, members, created_at, read_through, muted, cleared_through, name, \
-                     owner, moderators, mute_all, lobby, alias FROM conversations WHERE id = ?1",
+                     owner, moderators, mute_all, lobby, alias, hidden_through FROM conversations \
+                     WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -1097,6 +1106,7 @@ impl Cache {
                                 r.get::<_, bool>(9)?,
                                 r.get::<_, bool>(10)?,
                                 r.get::<_, Option<String>>(11)?,
+                                r.get::<_, u64>(12)?,
                             ),
                         ))
                     },
@@ -1106,7 +1116,12 @@ impl Cache {
             else {
                 return Ok(None);
             };
-            let (owner, moderators, mute_all, lobby, alias) = room;
+            let (owner, moderators, mute_all, lobby, alias, hidden_through) = room;
+            // Hidden until a message past the mark (a pending one of one's own included).
+            let hidden = hidden_through > 0
+                && last
+                    .as_ref()
+                    .is_none_or(|m| m.seq.is_some_and(|seq| seq <= hidden_through));
             let unread = unread(c, id, read_through.max(cleared), me)?;
             let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
             let last_activity = last.as_ref().map_or(created_at, |m| m.sent_at);
@@ -1127,6 +1142,7 @@ impl Cache {
                 unread,
                 muted,
                 last_activity,
+                hidden,
             }))
         })
     }
@@ -1547,8 +1563,9 @@ fn apply_one(
             read_through,
             unread,
         } => {
+            // Exactly as the stream says (in order): marking unread moves it back.
             tx.execute(
-                "UPDATE conversations SET read_through = MAX(read_through, ?2) WHERE id = ?1",
+                "UPDATE conversations SET read_through = ?2 WHERE id = ?1",
                 params![conversation, read_through],
             )?;
             applied
@@ -1559,10 +1576,12 @@ fn apply_one(
             conversation,
             muted,
             cleared_through,
+            hidden_through,
         } => {
             tx.execute(
-                "UPDATE conversations SET muted = ?2, cleared_through = MAX(cleared_through, ?3) WHERE id = ?1",
-                params![conversation, muted, cleared_through],
+                "UPDATE conversations SET muted = ?2, cleared_through = MAX(cleared_through, ?3), \
+                 hidden_through = ?4 WHERE id = ?1",
+                params![conversation, muted, cleared_through, hidden_through],
             )?;
             tx.execute(
                 "DELETE FROM messages WHERE conversation_id = ?1 AND seq IS NOT NULL AND seq <= ?2",

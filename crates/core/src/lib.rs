@@ -1078,6 +1078,42 @@ impl Client {
             .await
     }
 
+    /// Marks the conversation unread again from the newest message of someone else (what
+    /// "Mark as unread" does): the unread count comes back on every device of the user.
+    pub async fn mark_unread(&self, conversation: u64) -> Result<(), CoreError> {
+        let me = self.me().to_owned();
+        let newest = self
+            .inner
+            .cache
+            .run(move |c| c.latest_from_others(&me))
+            .await?
+            .into_iter()
+            .find(|(c, _)| *c == conversation)
+            .map(|(_, seq)| seq)
+            .ok_or_else(|| {
+                CoreError::Invalid("There is no message from anyone else to mark unread.".into())
+            })?;
+        self.request_ok(Request::MarkUnread {
+            conversation,
+            seq: newest,
+        })
+        .await
+    }
+
+    /// Hides the conversation from the list until its next message (or shows it again), on
+    /// every device of the user.
+    pub async fn hide_conversation(
+        &self,
+        conversation: u64,
+        hidden: bool,
+    ) -> Result<(), CoreError> {
+        self.request_ok(Request::HideConversation {
+            conversation,
+            hidden,
+        })
+        .await
+    }
+
     /// Chooses a status and custom message.
     pub async fn set_status(
         &self,

@@ -330,3 +330,63 @@ async fn the_local_search_works_offline_folds_accents_and_finds_english_and_fren
     assert!(found("related").await.is_empty());
     assert_eq!(found("entire").await, ["Something else entirely"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_unread_and_hide_reach_every_device_and_a_new_message_shows_the_chat_again() {
+    let server = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = online(&server, dir.path(), "alice").await;
+    let bob = online(&server, dir.path(), "bob").await;
+    let conv = bob.direct_conversation("alice").await.unwrap();
+    for text in ["one", "two"] {
+        let m = bob.send(conv, text).await.unwrap();
+        bob.wait_sent(m.local_id, WAIT).await.unwrap();
+    }
+    let mut rx = alice.subscribe();
+    while view(&alice, conv).await.unread != 2 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    alice.mark_read(conv, None).await.unwrap();
+    while view(&alice, conv).await.unread != 0 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    alice.mark_unread(conv).await.unwrap();
+    while view(&alice, conv).await.unread != 1 {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    alice.hide_conversation(conv, true).await.unwrap();
+    while !view(&alice, conv).await.hidden {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert!(!view(&bob, conv).await.hidden, "hidden for alice only");
+    let m = bob.send(conv, "three").await.unwrap();
+    bob.wait_sent(m.local_id, WAIT).await.unwrap();
+    while view(&alice, conv).await.hidden {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+async fn view(client: &Client, conversation: u64) -> confer_core::ConversationView {
+    client
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.info.id == conversation)
+        .unwrap()
+}

@@ -154,6 +154,7 @@ fn summary() -> ConversationSummary {
         read_through: 40,
         muted: false,
         cleared_through: 0,
+        hidden_through: 0,
     }
 }
 
@@ -256,6 +257,14 @@ pub fn requests() -> Vec<Request> {
         Request::MarkRead {
             conversation: 3,
             seq: 42,
+        },
+        Request::MarkUnread {
+            conversation: 3,
+            seq: 42,
+        },
+        Request::HideConversation {
+            conversation: 3,
+            hidden: true,
         },
         Request::SetPresence {
             status: PresenceChoice::Dnd,
@@ -384,6 +393,8 @@ pub fn requests() -> Vec<Request> {
             | Request::History { .. }
             | Request::MarkDelivered { .. }
             | Request::MarkRead { .. }
+            | Request::MarkUnread { .. }
+            | Request::HideConversation { .. }
             | Request::SetPresence { .. }
             | Request::WatchPresence { .. }
             | Request::SetIdle { .. }
@@ -591,6 +602,13 @@ pub fn events() -> Vec<Event> {
             conversation: 3,
             muted: true,
             cleared_through: 0,
+            hidden_through: 0,
+        },
+        Change::ConversationSettings {
+            conversation: 3,
+            muted: false,
+            cleared_through: 0,
+            hidden_through: 44,
         },
         Change::Settings {
             settings: settings(),

@@ -228,6 +228,25 @@ pub enum Request {
         #[ts(type = "number")]
         seq: u64,
     },
+    /// Marks the conversation unread again from message `seq` on, for the caller's own devices
+    /// (their read cursor moves back; the senders' read ticks stay).
+    MarkUnread {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The first message to show as unread.
+        #[ts(type = "number")]
+        seq: u64,
+    },
+    /// Hides the conversation from the caller's list until its next message (`hidden`), or
+    /// shows it again.
+    HideConversation {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Hide, or show again.
+        hidden: bool,
+    },
     /// Choose a status and custom message.
     SetPresence {
         /// The chosen status.
@@ -902,6 +921,11 @@ pub enum Change {
         /// Messages up to this sequence number are hidden for the user.
         #[ts(type = "number")]
         cleared_through: u64,
+        /// The conversation is out of the user's list while its newest message is at or below
+        /// this sequence number (0: shown).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        #[ts(as = "Option<u32>", optional)]
+        hidden_through: u64,
     },
     /// The user's settings changed.
     Settings {
@@ -1076,6 +1100,10 @@ pub struct ConversationSummary {
     /// Messages up to this sequence number are hidden for the user.
     #[ts(type = "number")]
     pub cleared_through: u64,
+    /// Out of the user's list while the newest message is at or below this (0: shown).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[ts(as = "Option<u32>", optional)]
+    pub hidden_through: u64,
 }
 
 /// Tick state of a message.

@@ -56,3 +56,6 @@ CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
 BEGIN
     DELETE FROM message_search WHERE rowid = old.conversation_id * 4294967296 + old.seq;
 END;
+
+-- A conversation the member hid from their list, until a message after this one arrives.
+ALTER TABLE members ADD COLUMN hidden_seq INTEGER NOT NULL DEFAULT 0;

@@ -315,9 +315,27 @@ impl Demo {
             "alice",
             &["send", "bob", "Great, I'll read them before the stand-up."],
         )?;
-        self.cli(
+        let ask = self.cli(
             "alice",
             &["send", "bob", "Could you add the migration steps?"],
+        )?;
+        self.cli("bob", &["react", ask.trim(), "👍"])?;
+        // Bob answers it, then fixes his link: an answer with a quote, an edited message.
+        let done = self.cli(
+            "bob",
+            &[
+                "reply",
+                ask.trim(),
+                "Done, see https://wiki.example.com/release/2.4#migratoin",
+            ],
+        )?;
+        self.cli(
+            "bob",
+            &[
+                "edit",
+                done.trim(),
+                "Done, see https://wiki.example.com/release/2.4#migration",
+            ],
         )?;
         self.cli("bob", &["read", "alice"])?;
         // A group of three with two messages Alice has not read.
@@ -335,11 +353,19 @@ impl Demo {
         )?)?;
         self.cli("alice", &["group", "join", &group])?;
         self.cli("carol", &["group", "join", &group])?;
-        self.cli("bob", &["send", &group, "2.4 is tagged. Release at 4 pm?"])?;
-        self.cli(
-            "carol",
-            &["send", &group, "QA signed it off this morning, go for it."],
+        let tagged = self.cli(
+            "bob",
+            &["send", &group, "2.4 is tagged. Release at **4 pm**?"],
         )?;
+        let signed = self.cli(
+            "carol",
+            &[
+                "reply",
+                tagged.trim(),
+                "QA signed it off this morning, go for it. @alice can you post the notes?",
+            ],
+        )?;
+        self.cli("bob", &["react", signed.trim(), "🎉"])?;
         // The newest: Carol, two unread.
         self.cli("carol", &["send", "alice", "Lunch at 12:30?"])?;
         self.cli(

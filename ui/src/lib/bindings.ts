@@ -167,7 +167,23 @@ conversation: number,
 /**
  * Highest sequence number read.
  */
-seq: number, } | { "type": "set_presence", 
+seq: number, } | { "type": "mark_unread", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * The first message to show as unread.
+ */
+seq: number, } | { "type": "hide_conversation", 
+/**
+ * Conversation id.
+ */
+conversation: number, 
+/**
+ * Hide, or show again.
+ */
+hidden: boolean, } | { "type": "set_presence", 
 /**
  * The chosen status.
  */
@@ -675,7 +691,12 @@ muted: boolean,
 /**
  * Messages up to this sequence number are hidden for the user.
  */
-cleared_through: number, } | { "kind": "settings", 
+cleared_through: number, 
+/**
+ * The conversation is out of the user's list while its newest message is at or below
+ * this sequence number (0: shown).
+ */
+hidden_through?: number, } | { "kind": "settings", 
 /**
  * The new settings.
  */
@@ -1192,7 +1213,11 @@ muted: boolean,
 /**
  * Messages up to this sequence number are hidden for the user.
  */
-cleared_through: number, };
+cleared_through: number, 
+/**
+ * Out of the user's list while the newest message is at or below this (0: shown).
+ */
+hidden_through?: number, };
 
 export type TickState = "pending" | "sent" | "delivered" | "read";
 
@@ -1515,7 +1540,11 @@ muted: boolean,
 /**
  * Last activity, for ordering (ms).
  */
-last_activity: number, };
+last_activity: number, 
+/**
+ * Hidden from the list by the user until its next message.
+ */
+hidden: boolean, };
 
 export type UnreadTotals = { 
 /**

@@ -2,22 +2,55 @@
 // as a typed reason (bindings.ts: Reason) with its parameters, never as a sentence, and is worded
 // here in the user's language. The catalogue's type names every reason and every field in every
 // language, so a reason added to the protocol does not compile until it is worded in each.
-import type { CallEnd, ErrorBody, ErrorCode, Field, PresenceStatus, Reason, TickState } from "./bindings";
+import { createSubscriber } from "svelte/reactivity";
+import type { CallEnd, ErrorBody, ErrorCode, Field, PresenceChoice, PresenceStatus, Reason, TickState, Theme } from "./bindings";
 
 export type Locale = "en" | "fr";
 export const LOCALES: readonly Locale[] = ["en", "fr"];
 
-// English until the rest of the UI is translated: a French sentence in an English window would
-// read as a fault. The French UI sets it (setLocale) once its own strings are catalogued.
+// The user's language (lib/language.ts picks it: the setting, else the system's). It is
+// reactive: a view or a $derived that read it (through locale(), words() and the like) is drawn
+// again when it changes, so a new language applies at once, without a restart.
 let current: Locale = "en";
+const redraws = new Set<() => void>();
+const track = createSubscriber((update) => {
+  redraws.add(update);
+  return () => redraws.delete(update);
+});
 
 export function setLocale(locale: Locale): void {
+  if (locale === current) return;
   current = locale;
+  for (const redraw of redraws) redraw();
 }
 
 export function locale(): Locale {
+  track();
   return current;
 }
+
+/** The tag dates and numbers are formatted with in a language: the browser's own when it is of
+ * that language (en-GB keeps its 24-hour clock, fr-CA its "14 h 05"), else the language's. */
+export function formatTag(lang: Locale = locale()): string {
+  const own = typeof navigator === "undefined" ? "" : (navigator.language ?? "");
+  return own.toLowerCase().split("-")[0] === lang ? own : lang;
+}
+
+/** A number as the language writes it: 1,440 or 1 440. */
+export function formatNumber(n: number, lang: Locale = locale()): string {
+  return new Intl.NumberFormat(formatTag(lang)).format(n);
+}
+
+/** A count in words by the language's plural rules (Intl.PluralRules): `#` in the chosen form
+ * is the number as the language writes it. `other` stands in for the forms not given. */
+export function plural(n: number, lang: Locale, forms: Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }): string {
+  const form = forms[new Intl.PluralRules(lang).select(n)] ?? forms.other;
+  return form.replace(/#/g, formatNumber(n, lang));
+}
+
+/** Part of a sentence drawn with markup (lib/Rich.svelte): a name in bold, or words only screen
+ * readers hear (the rest of a button's name). */
+export type Part = string | { strong: string } | { hidden: string };
 
 type Tag = Reason["reason"];
 type Of<K extends Tag> = Extract<Reason, { reason: K }>;
@@ -32,6 +65,11 @@ interface Catalogue {
   ui: Words;
   /** The words of getting around (quick switcher, tabs, menus, connection banner). */
   nav: NavWords;
+  /** The words several screens share, and those of the account, the lists and the details. */
+  common: CommonWords;
+  account: AccountWords;
+  lists: ListWords;
+  details: DetailsWords;
   /** The words of 1:1 calls. */
   calls: CallWords;
   /** The words of the open conversation: its messages and the message box. */
@@ -111,6 +149,8 @@ export interface NavWords {
   moreActions: (name: string) => string;
   actionsFor: (name: string) => string;
   markRead: string;
+  markUnread: string;
+  hideChat: string;
   mute: string;
   unmute: string;
   addFavourite: string;
@@ -147,6 +187,245 @@ export interface NavWords {
   connection: { connecting: string; offline: string; auth_failed: string };
   connectionShort: { connecting: string; offline: string; auth_failed: string };
   signInAgain: string;
+}
+
+/** Words several screens share: buttons, a member count, a name marked as this user's. Typed
+ * like Words: a language missing one does not compile. */
+export interface CommonWords {
+  close: string;
+  cancel: string;
+  save: string;
+  create: string;
+  accept: string;
+  decline: string;
+  join: string;
+  leave: string;
+  remove: string;
+  change: string;
+  delete: string;
+  copyLink: string;
+  changeLink: string;
+  linkCopied: string;
+  /** The clipboard was refused: the link is selected for copying by hand. */
+  copyByHand: string;
+  linkChanged: string;
+  linkFailed: string;
+  rotateFailed: string;
+  /** What failed, and why ("Could not add bob: …"). */
+  failed: (what: string, why: string) => string;
+  /** A name in a list, marked when it is this user's ("alice (you)"). */
+  you: (name: string) => string;
+  /** How many members ("1 member", "3 members"). */
+  members: (count: number) => string;
+  /** A room or a group shown without a name. */
+  room: string;
+  group: string;
+  /** A guest in a meeting, with or without an account on the server. */
+  guest: string;
+  guestNoAccount: string;
+  joinMeetingFailed: string;
+  leaveMeetingFailed: string;
+  /** Day separators and dates close to now. */
+  today: string;
+  yesterday: string;
+  /** A call, or someone joining or leaving, as the last message of a conversation. */
+  joined: (name: string) => string;
+  left: (name: string) => string;
+}
+
+/** What the language setting offers: the system's language, or one chosen. */
+export type LanguageChoice = "auto" | Locale;
+
+/** The words of signing in, the settings dialog and this user's status menu. Typed like Words. */
+export interface AccountWords {
+  signInTitle: string;
+  server: string;
+  serverHint: string;
+  userName: string;
+  password: string;
+  signIn: string;
+  signingIn: string;
+  settings: string;
+  privacy: string;
+  privacyMode: string;
+  privacyHint: string;
+  thisDevice: string;
+  notifications: string;
+  notificationsHint: string;
+  autoAway: string;
+  autoAwayMinutes: string;
+  autoAwayHint: string;
+  autoAwayError: string;
+  theme: string;
+  themes: Record<Theme, string>;
+  language: string;
+  /** The languages, each named in its own language (English, Français), and the system's. */
+  languages: Record<LanguageChoice, string>;
+  languageHint: string;
+  /** The status menu: its button and menu, the statuses one can choose, the custom message. */
+  status: string;
+  choices: Record<PresenceChoice, string>;
+  customMessage: string;
+  customStatusMessage: string;
+  customPlaceholder: string;
+  enterSaves: string;
+  statusFailed: string;
+  statusMessageFailed: string;
+  /** Someone's presence in one line: "Away (idle)", "Offline · last seen Mar 3, 2:05 PM". */
+  idle: (status: string) => string;
+  lastSeen: (status: string, when: string) => string;
+}
+
+/** The words of the lists on the left: the tabs, new groups and rooms, invitations, requests,
+ * the Virtual Rooms tab and its meetings. Typed like Words. */
+export interface ListWords {
+  /** The sidebar's landmark, its tabs and the list of chats. */
+  conversations: string;
+  conversationKinds: string;
+  chatsTab: string;
+  roomsTab: string;
+  /** After an unread count, for screen readers ("3 unread"). */
+  unread: (count: number) => string;
+  /** The new group dialog. */
+  newGroup: string;
+  addPeople: string;
+  addPeoplePlaceholder: string;
+  groupFull: (max: number) => string;
+  invited: string;
+  removeInvitee: (name: string) => string;
+  picked: (count: number, max: number) => string;
+  groupName: string;
+  groupNameOptional: string;
+  pickSomeone: string;
+  /** A directory search that found nobody to add. */
+  noOneToAdd: (name: string) => string;
+  /** The create room dialog. */
+  createRoom: string;
+  createRoomButton: string;
+  roomName: string;
+  nameTheRoom: string;
+  /** Invitations to groups and requests to be someone's favourite. */
+  groupInvitations: string;
+  invitesYou: (inviter: string, group: string, members: number) => Part[];
+  joinFailed: (why: string) => string;
+  declineFailed: (why: string) => string;
+  favouriteRequests: string;
+  wantsToAdd: (name: string) => Part[];
+  answerFailed: (name: string) => string;
+  /** The Virtual Rooms tab: a room's link, what it opened. */
+  joinByLink: string;
+  roomLink: string;
+  open: string;
+  pasteLink: string;
+  aRoom: string;
+  inMeetingAsGuest: (room: string) => Part[];
+  noLongerInMeeting: (room: string) => Part[];
+  inMeeting: (room: string) => Part[];
+  roomOpen: (room: string) => Part[];
+  notMember: (room: string) => Part[];
+  joinAsGuest: string;
+  joinItsMeeting: string;
+  aMeeting: string;
+  guestEnded: (meeting: string, why: string) => Part[];
+  rooms: string;
+  noRooms: string;
+  /** Its meetings: going on, and on the calendar. */
+  ongoing: string;
+  noMeetings: string;
+  since: (time: string) => string;
+  youAreGuest: string;
+  /** The Join or Leave button of a meeting going on ("Join" + "the meeting in Design"). */
+  joinMeetingIn: (room: string) => Part[];
+  leaveMeetingIn: (room: string) => Part[];
+  inIt: string;
+  scheduled: string;
+  confirmRotate: (room: string) => string;
+  confirmDeleteMeeting: (title: string) => string;
+  joinMeeting: (title: string) => Part[];
+  copyLinkOf: (room: string) => Part[];
+  changeLinkOf: (room: string) => Part[];
+  addToCalendar: (title: string) => Part[];
+  deleteMeeting: (title: string) => Part[];
+  linkIs: (link: string) => string;
+  deleteMeetingFailed: string;
+  icsFailed: string;
+}
+
+/** The words of the details column: a person, a group, a room and its meeting. Typed like Words. */
+export interface DetailsWords {
+  details: string;
+  empty: string;
+  /** A person. */
+  meetingLink: string;
+  meetingLinkFailed: (why: string) => string;
+  answerFailed: string;
+  conversationSettings: string;
+  removeFavourite: string;
+  addFavourite: string;
+  requestPending: string;
+  cancelRequest: string;
+  declinedRequest: (name: string) => string;
+  notificationsFailed: string;
+  favouritesFailed: string;
+  cancelRequestFailed: string;
+  /** A group. */
+  groupLine: (members: number) => string;
+  members: string;
+  invitedMark: string;
+  groupFull: (max: number) => string;
+  invite: string;
+  inviteSomeone: string;
+  wasInvited: (name: string) => string;
+  inviteFailed: (name: string, why: string) => string;
+  /** A room: its owner, this user's role, its members. */
+  roomOwner: string;
+  youAre: Record<"owner" | "moderator" | "member", string>;
+  membersCount: (count: number) => string;
+  roles: Record<"owner" | "moderator", string>;
+  makeModerator: (name: string) => Part[];
+  removeMember: (name: string) => Part[];
+  addMember: string;
+  addSomeone: string;
+  addFailed: (name: string) => string;
+  removeFailed: (name: string) => string;
+  promoteFailed: (name: string) => string;
+  wasAdded: (name: string) => string;
+  wasRemoved: (name: string) => string;
+  isModerator: (name: string) => string;
+  /** Its meeting. */
+  meeting: string;
+  goingOnSince: (time: string) => string;
+  inTheMeeting: string;
+  removeGuest: (name: string) => Part[];
+  waitingInLobby: string;
+  noAccount: string;
+  admit: (name: string) => Part[];
+  refuse: (name: string) => Part[];
+  guestAdmitted: (name: string) => string;
+  guestRefused: (name: string) => string;
+  guestRemoved: (name: string) => string;
+  guestFailed: Record<"admit" | "refuse" | "remove", (name: string, why: string) => string>;
+  noMeeting: string;
+  meetingButton: Record<"in" | "ongoing" | "none", string>;
+  lobbySwitch: string;
+  lobbyNote: string;
+  lobbyOn: string;
+  lobbyOff: string;
+  lobbyFailed: (why: string) => string;
+  scheduledMeetings: string;
+  scheduleMeeting: string;
+  meetingTitle: string;
+  startsAt: string;
+  minutes: string;
+  schedule: string;
+  pickStart: string;
+  wholeMinutes: string;
+  onCalendar: (title: string, when: string) => string;
+  joinLink: string;
+  confirmRotate: string;
+  muteForAll: string;
+  mutedForAll: string;
+  muteForAllFailed: string;
 }
 
 /** How a call's media path is doing, from its round trip and loss (features/calls). */
@@ -269,6 +548,17 @@ export interface TimelineWords {
   send: string;
   emoji: string;
   emojiPicker: string;
+  /** The timeline's landmark, and its header's line under a group's or a room's name. */
+  conversationLabel: string;
+  groupMembers: (count: number) => string;
+  roomMembers: (count: number) => string;
+  /** A member's join or leave line. */
+  joined: (name: string) => string;
+  left: (name: string) => string;
+  youJoined: string;
+  youLeft: string;
+  /** No conversation open (`chatBox`: the list's "Chat with" box, by its name). */
+  chooseConversation: (chatBox: string) => string;
 }
 
 /** The words of what is done to messages (#13): the action bar and menu, editing, deleting,
@@ -537,6 +827,8 @@ const en: Catalogue = {
     moreActions: (name) => `More actions for ${name}`,
     actionsFor: (name) => `Actions for ${name}`,
     markRead: "Mark as read",
+    markUnread: "Mark as unread",
+    hideChat: "Hide this chat until a new message",
     mute: "Mute notifications",
     unmute: "Unmute notifications",
     addFavourite: "Add to favourites",
@@ -571,6 +863,216 @@ const en: Catalogue = {
     },
     connectionShort: { connecting: "Reconnecting", offline: "Offline", auth_failed: "Signed out" },
     signInAgain: "Sign in again",
+  },
+  common: {
+    close: "Close",
+    cancel: "Cancel",
+    save: "Save",
+    create: "Create",
+    accept: "Accept",
+    decline: "Decline",
+    join: "Join",
+    leave: "Leave",
+    remove: "Remove",
+    change: "Change",
+    delete: "Delete",
+    copyLink: "Copy link",
+    changeLink: "Change link",
+    linkCopied: "Link copied.",
+    copyByHand: "Could not copy automatically: select the link and copy it.",
+    linkChanged: "The link was changed; the old one no longer works.",
+    linkFailed: "Could not get the link",
+    rotateFailed: "Could not change the link",
+    failed: (what, why) => `${what}: ${why}`,
+    you: (name) => `${name} (you)`,
+    members: (n) => plural(n, "en", { one: "# member", other: "# members" }),
+    room: "Room",
+    group: "Group",
+    guest: "guest",
+    guestNoAccount: "guest, no account",
+    joinMeetingFailed: "Could not join the meeting",
+    leaveMeetingFailed: "Could not leave the meeting",
+    today: "Today",
+    yesterday: "Yesterday",
+    joined: (name) => `${name} joined`,
+    left: (name) => `${name} left`,
+  },
+  account: {
+    signInTitle: "Sign in to Confer",
+    server: "Server",
+    serverHint: "One address, or several separated by commas: when one is down, Confer uses the next.",
+    userName: "User name",
+    password: "Password",
+    signIn: "Sign in",
+    signingIn: "Signing in…",
+    settings: "Settings",
+    privacy: "Privacy",
+    privacyMode: "Privacy mode",
+    privacyHint:
+      "No read receipts are sent for the messages you read, and for your own messages you only see the server tick (✓), not whether they were delivered or read.",
+    thisDevice: "This device",
+    notifications: "Notifications",
+    notificationsHint: "Show a desktop notification when a message arrives.",
+    autoAway: "Auto-away after minutes of inactivity",
+    autoAwayMinutes: "Auto-away minutes",
+    autoAwayHint: "Your status turns Away after this long without keyboard or mouse use. 0 turns it off.",
+    autoAwayError: "Enter a whole number of minutes from 0 (off) to 1440.",
+    theme: "Theme",
+    themes: { system: "System", light: "Light", dark: "Dark" },
+    language: "Language",
+    languages: { auto: "Automatic (the system's)", en: "English", fr: "Français" },
+    languageHint: "Automatic follows the language of this computer.",
+    status: "Status",
+    choices: { available: "Available", away: "Away", dnd: "Do not disturb", offline: "Appear offline" },
+    customMessage: "Custom message",
+    customStatusMessage: "Custom status message",
+    customPlaceholder: "What are you up to?",
+    enterSaves: "Enter saves the message.",
+    statusFailed: "Could not change the status.",
+    statusMessageFailed: "Could not change the status message.",
+    idle: (status) => `${status} (idle)`,
+    lastSeen: (status, when) => `${status} · last seen ${when}`,
+  },
+  lists: {
+    conversations: "Conversations",
+    conversationKinds: "Conversation kinds",
+    chatsTab: "Chats",
+    roomsTab: "Virtual Rooms",
+    unread: () => "unread",
+    newGroup: "New group",
+    addPeople: "Add people",
+    addPeoplePlaceholder: "Add people…",
+    groupFull: (max) => `A group has at most ${formatNumber(max, "en")} members`,
+    invited: "Invited",
+    removeInvitee: (name) => `Remove ${name}`,
+    picked: (n, max) => `${formatNumber(n, "en")} of ${plural(max, "en", { one: "# person", other: "# people" })}. They join when they accept the invitation.`,
+    groupName: "Group name",
+    groupNameOptional: "Group name (optional)",
+    pickSomeone: "Pick at least one person.",
+    noOneToAdd: (name) => `No one called “${name}” to add.`,
+    createRoom: "Create room",
+    createRoomButton: "+ Create room",
+    roomName: "Room name",
+    nameTheRoom: "Give the room a name.",
+    groupInvitations: "Group invitations",
+    invitesYou: (inviter, group, n) => [{ strong: inviter }, " invites you to ", { strong: group }, ` (${plural(n, "en", { one: "# member", other: "# members" })}).`],
+    joinFailed: (e) => `Could not join: ${e}`,
+    declineFailed: (e) => `Could not decline: ${e}`,
+    favouriteRequests: "Favourite requests",
+    wantsToAdd: (name) => [{ strong: name }, " wants to add you to their favourites."],
+    answerFailed: (name) => `Could not answer ${name}.`,
+    joinByLink: "Join by link",
+    roomLink: "Room link",
+    open: "Open",
+    pasteLink: "Paste a room link first.",
+    aRoom: "A room",
+    inMeetingAsGuest: (room) => ["You are in the meeting in ", { strong: room }, " as a guest."],
+    noLongerInMeeting: (room) => ["You are no longer in the meeting in ", { strong: room }, "."],
+    inMeeting: (room) => ["You are in the meeting in ", { strong: room }, "."],
+    roomOpen: (room) => [{ strong: room }, " is open."],
+    notMember: (room) => [
+      { strong: room },
+      " — you are not a member (ask one of its moderators to add you). While its meeting is going on you may join it as a guest.",
+    ],
+    joinAsGuest: "Join the meeting as a guest",
+    joinItsMeeting: "Join its meeting",
+    aMeeting: "a meeting",
+    guestEnded: (meeting, why) => ["Your guest access to ", { strong: meeting }, ` ended: ${why}`],
+    rooms: "Rooms",
+    noRooms: "No virtual rooms yet.",
+    ongoing: "Ongoing",
+    noMeetings: "No meetings yet.",
+    since: (time) => `since ${time}`,
+    youAreGuest: "You are a guest",
+    joinMeetingIn: (room) => ["Join ", { hidden: `the meeting in ${room}` }],
+    leaveMeetingIn: (room) => ["Leave ", { hidden: `the meeting in ${room}` }],
+    inIt: "In it:",
+    scheduled: "Scheduled",
+    confirmRotate: (room) => `Make a new link for “${room}”? The current one stops working at once, in invitations sent already too.`,
+    confirmDeleteMeeting: (title) => `Delete “${title}” from the calendar?`,
+    joinMeeting: (title) => ["Join ", { hidden: title }],
+    copyLinkOf: (room) => ["Copy link ", { hidden: `of ${room}` }],
+    changeLinkOf: (room) => ["Change link ", { hidden: `of ${room}` }],
+    addToCalendar: (title) => ["Add to calendar ", { hidden: `for ${title}` }],
+    deleteMeeting: (title) => ["Delete ", { hidden: title }],
+    linkIs: (link) => `Could not copy automatically; the link is ${link}`,
+    deleteMeetingFailed: "Could not delete the meeting",
+    icsFailed: "Could not make the calendar file",
+  },
+  details: {
+    details: "Details",
+    empty: "Details of the open conversation show here.",
+    meetingLink: "Meeting link",
+    meetingLinkFailed: (e) => `Could not get the meeting link: ${e}`,
+    answerFailed: "Could not answer",
+    conversationSettings: "Conversation settings",
+    removeFavourite: "★ Remove from favourites",
+    addFavourite: "☆ Add to favourites",
+    requestPending: "Request pending",
+    cancelRequest: "Cancel request",
+    declinedRequest: (name) => `${name} declined your last request.`,
+    notificationsFailed: "Could not change notifications",
+    favouritesFailed: "Could not change favourites",
+    cancelRequestFailed: "Could not cancel the request",
+    groupLine: (n) => `Group · ${plural(n, "en", { one: "# member", other: "# members" })}`,
+    members: "Members",
+    invitedMark: "invited",
+    groupFull: (max) => `The group is full (${formatNumber(max, "en")} members at most).`,
+    invite: "Invite",
+    inviteSomeone: "Invite someone…",
+    wasInvited: (name) => `${name} was invited.`,
+    inviteFailed: (name, e) => `Could not invite ${name}: ${e}`,
+    roomOwner: "Room · owner",
+    youAre: { owner: "You are the owner", moderator: "You are a moderator", member: "You are a member" },
+    membersCount: (n) => `Members (${formatNumber(n, "en")})`,
+    roles: { owner: "Owner", moderator: "Moderator" },
+    makeModerator: (name) => ["Make ", { hidden: name }, " moderator"],
+    removeMember: (name) => ["Remove ", { hidden: name }],
+    addMember: "Add member",
+    addSomeone: "Add someone…",
+    addFailed: (name) => `Could not add ${name}`,
+    removeFailed: (name) => `Could not remove ${name}`,
+    promoteFailed: (name) => `Could not make ${name} a moderator`,
+    wasAdded: (name) => `${name} was added.`,
+    wasRemoved: (name) => `${name} was removed.`,
+    isModerator: (name) => `${name} is now a moderator.`,
+    meeting: "Meeting",
+    goingOnSince: (time) => `Going on since ${time}`,
+    inTheMeeting: "In the meeting",
+    removeGuest: (name) => ["Remove ", { hidden: `guest ${name}` }],
+    waitingInLobby: "Waiting in the lobby",
+    noAccount: "(no account)",
+    admit: (name) => ["Admit ", { hidden: name }],
+    refuse: (name) => ["Refuse ", { hidden: name }],
+    guestAdmitted: (name) => `${name} is in the meeting.`,
+    guestRefused: (name) => `${name} was not let in.`,
+    guestRemoved: (name) => `${name} was removed from the meeting.`,
+    guestFailed: {
+      admit: (name, e) => `Could not admit ${name}: ${e}`,
+      refuse: (name, e) => `Could not refuse ${name}: ${e}`,
+      remove: (name, e) => `Could not remove ${name}: ${e}`,
+    },
+    noMeeting: "No meeting going on.",
+    meetingButton: { in: "Leave meeting", ongoing: "Join meeting", none: "Start meeting" },
+    lobbySwitch: "Lobby: admit guests without an account one by one",
+    lobbyNote: "Guests without an account wait in a lobby until a moderator admits them.",
+    lobbyOn: "Guests without an account now wait in the lobby until a moderator admits them.",
+    lobbyOff: "The lobby is off: guests without an account come straight in.",
+    lobbyFailed: (e) => `Could not change the lobby: ${e}`,
+    scheduledMeetings: "Scheduled meetings",
+    scheduleMeeting: "Schedule meeting",
+    meetingTitle: "Meeting title",
+    startsAt: "Starts at",
+    minutes: "Minutes",
+    schedule: "Schedule",
+    pickStart: "Pick the day and time it starts.",
+    wholeMinutes: "Give the length as a whole number of minutes.",
+    onCalendar: (title, when) => `“${title}” is on the calendar for ${when}.`,
+    joinLink: "Join link",
+    confirmRotate: "Make a new link? The current one stops working at once.",
+    muteForAll: "Mute for all",
+    mutedForAll: "A moderator muted everyone in this room.",
+    muteForAllFailed: "Could not change mute for all",
   },
   calls: {
     call: (name) => `Call ${name}`,
@@ -662,6 +1164,14 @@ const en: Catalogue = {
     send: "Send",
     emoji: "Insert emoji",
     emojiPicker: "Emoji",
+    conversationLabel: "Conversation",
+    groupMembers: (n) => `Group · ${n} ${n === 1 ? "member" : "members"}`,
+    roomMembers: (n) => `Room · ${n} ${n === 1 ? "member" : "members"}`,
+    joined: (name) => `${name} joined`,
+    left: (name) => `${name} left`,
+    youJoined: "You joined",
+    youLeft: "You left",
+    chooseConversation: (box) => `Choose a conversation, or start one with “${box}…”.`,
   },
   messages: {
     actions: "Message actions",
@@ -909,6 +1419,8 @@ const fr: Catalogue = {
     moreActions: (name) => `Plus d'actions pour ${name}`,
     actionsFor: (name) => `Actions pour ${name}`,
     markRead: "Marquer comme lu",
+    markUnread: "Marquer comme non lu",
+    hideChat: "Masquer cette discussion jusqu'au prochain message",
     mute: "Couper les notifications",
     unmute: "Réactiver les notifications",
     addFavourite: "Ajouter aux favoris",
@@ -943,6 +1455,223 @@ const fr: Catalogue = {
     },
     connectionShort: { connecting: "Reconnexion", offline: "Hors ligne", auth_failed: "Déconnecté" },
     signInAgain: "Se reconnecter",
+  },
+  common: {
+    close: "Fermer",
+    cancel: "Annuler",
+    save: "Enregistrer",
+    create: "Créer",
+    accept: "Accepter",
+    decline: "Refuser",
+    join: "Rejoindre",
+    leave: "Quitter",
+    remove: "Retirer",
+    change: "Changer",
+    delete: "Supprimer",
+    copyLink: "Copier le lien",
+    changeLink: "Changer le lien",
+    linkCopied: "Lien copié.",
+    copyByHand: "Impossible de copier automatiquement : sélectionnez le lien et copiez-le.",
+    linkChanged: "Le lien a été changé ; l'ancien ne fonctionne plus.",
+    linkFailed: "Impossible d'obtenir le lien",
+    rotateFailed: "Impossible de changer le lien",
+    failed: (what, why) => `${what} : ${why}`,
+    you: (name) => `${name} (vous)`,
+    members: (n) => plural(n, "fr", { one: "# membre", other: "# membres" }),
+    room: "Salle",
+    group: "Groupe",
+    guest: "invité",
+    guestNoAccount: "invité, sans compte",
+    joinMeetingFailed: "Impossible de rejoindre la réunion",
+    leaveMeetingFailed: "Impossible de quitter la réunion",
+    today: "Aujourd'hui",
+    yesterday: "Hier",
+    joined: (name) => `${name} a rejoint la conversation`,
+    left: (name) => `${name} a quitté la conversation`,
+  },
+  account: {
+    signInTitle: "Se connecter à Confer",
+    server: "Serveur",
+    serverHint: "Une adresse, ou plusieurs séparées par des virgules : si l'une est injoignable, Confer passe à la suivante.",
+    userName: "Nom d'utilisateur",
+    password: "Mot de passe",
+    signIn: "Se connecter",
+    signingIn: "Connexion…",
+    settings: "Paramètres",
+    privacy: "Confidentialité",
+    privacyMode: "Mode confidentiel",
+    privacyHint:
+      "Aucun accusé de lecture n'est envoyé pour les messages que vous lisez, et pour vos propres messages vous ne voyez que la coche du serveur (✓), pas s'ils ont été distribués ou lus.",
+    thisDevice: "Cet appareil",
+    notifications: "Notifications",
+    notificationsHint: "Afficher une notification sur le bureau quand un message arrive.",
+    autoAway: "Minutes d'inactivité avant de passer en Absent",
+    autoAwayMinutes: "Minutes avant l'absence automatique",
+    autoAwayHint: "Votre statut passe à Absent après ce délai sans utiliser le clavier ni la souris. 0 le désactive.",
+    autoAwayError: "Saisissez un nombre entier de minutes, de 0 (désactivé) à 1440.",
+    theme: "Thème",
+    themes: { system: "Celui du système", light: "Clair", dark: "Sombre" },
+    language: "Langue",
+    languages: { auto: "Automatique (celle du système)", en: "English", fr: "Français" },
+    languageHint: "Automatique suit la langue de cet ordinateur.",
+    status: "Statut",
+    choices: { available: "Disponible", away: "Absent", dnd: "Ne pas déranger", offline: "Apparaître hors ligne" },
+    customMessage: "Message personnalisé",
+    customStatusMessage: "Message de statut personnalisé",
+    customPlaceholder: "Que faites-vous ?",
+    enterSaves: "Entrée enregistre le message.",
+    statusFailed: "Impossible de changer le statut.",
+    statusMessageFailed: "Impossible de changer le message de statut.",
+    idle: (status) => `${status} (inactif)`,
+    lastSeen: (status, when) => `${status} · vu pour la dernière fois le ${when}`,
+  },
+  lists: {
+    conversations: "Liste des conversations",
+    conversationKinds: "Types de conversation",
+    chatsTab: "Discussions",
+    roomsTab: "Salles virtuelles",
+    unread: (n) => plural(n, "fr", { one: "non lu", other: "non lus" }),
+    newGroup: "Nouveau groupe",
+    addPeople: "Ajouter des personnes",
+    addPeoplePlaceholder: "Ajouter des personnes…",
+    groupFull: (max) => `Un groupe compte au plus ${formatNumber(max, "fr")} membres`,
+    invited: "Invités",
+    removeInvitee: (name) => `Retirer ${name}`,
+    picked: (n, max) =>
+      `${plural(n, "fr", { one: "# personne", other: "# personnes" })} sur ${formatNumber(max, "fr")}. Elles rejoignent le groupe en acceptant l'invitation.`,
+    groupName: "Nom du groupe",
+    groupNameOptional: "Nom du groupe (facultatif)",
+    pickSomeone: "Choisissez au moins une personne.",
+    noOneToAdd: (name) => `Personne ne s'appelle « ${name} ».`,
+    createRoom: "Créer une salle",
+    createRoomButton: "+ Créer une salle",
+    roomName: "Nom de la salle",
+    nameTheRoom: "Donnez un nom à la salle.",
+    groupInvitations: "Invitations à des groupes",
+    invitesYou: (inviter, group, n) => [
+      { strong: inviter },
+      " vous invite dans ",
+      { strong: group },
+      ` (${plural(n, "fr", { one: "# membre", other: "# membres" })}).`,
+    ],
+    joinFailed: (e) => `Impossible de rejoindre le groupe : ${e}`,
+    declineFailed: (e) => `Impossible de refuser : ${e}`,
+    favouriteRequests: "Demandes d'ajout aux favoris",
+    wantsToAdd: (name) => [{ strong: name }, " souhaite vous ajouter à ses favoris."],
+    answerFailed: (name) => `Impossible de répondre à ${name}.`,
+    joinByLink: "Rejoindre par un lien",
+    roomLink: "Lien d'une salle",
+    open: "Ouvrir",
+    pasteLink: "Collez d'abord le lien d'une salle.",
+    aRoom: "Une salle",
+    inMeetingAsGuest: (room) => ["Vous êtes dans la réunion de ", { strong: room }, " en tant qu'invité."],
+    noLongerInMeeting: (room) => ["Vous n'êtes plus dans la réunion de ", { strong: room }, "."],
+    inMeeting: (room) => ["Vous êtes dans la réunion de ", { strong: room }, "."],
+    roomOpen: (room) => [{ strong: room }, " est ouverte."],
+    notMember: (room) => [
+      { strong: room },
+      " — vous n'en êtes pas membre (demandez à l'un de ses modérateurs de vous ajouter). Pendant sa réunion, vous pouvez y entrer en tant qu'invité.",
+    ],
+    joinAsGuest: "Rejoindre la réunion en tant qu'invité",
+    joinItsMeeting: "Rejoindre sa réunion",
+    aMeeting: "une réunion",
+    guestEnded: (meeting, why) => ["Votre accès d'invité à ", { strong: meeting }, ` a pris fin : ${why}`],
+    rooms: "Salles",
+    noRooms: "Pas encore de salle virtuelle.",
+    ongoing: "En cours",
+    noMeetings: "Pas encore de réunion.",
+    since: (time) => `depuis ${time}`,
+    youAreGuest: "Vous êtes invité",
+    joinMeetingIn: (room) => ["Rejoindre ", { hidden: `la réunion de ${room}` }],
+    leaveMeetingIn: (room) => ["Quitter ", { hidden: `la réunion de ${room}` }],
+    inIt: "Présents :",
+    scheduled: "Programmées",
+    confirmRotate: (room) =>
+      `Créer un nouveau lien pour « ${room} » ? L'actuel cesse aussitôt de fonctionner, y compris dans les invitations déjà envoyées.`,
+    confirmDeleteMeeting: (title) => `Supprimer « ${title} » du calendrier ?`,
+    joinMeeting: (title) => ["Rejoindre ", { hidden: title }],
+    copyLinkOf: (room) => ["Copier le lien ", { hidden: `de ${room}` }],
+    changeLinkOf: (room) => ["Changer le lien ", { hidden: `de ${room}` }],
+    addToCalendar: (title) => ["Ajouter au calendrier ", { hidden: `: ${title}` }],
+    deleteMeeting: (title) => ["Supprimer ", { hidden: title }],
+    linkIs: (link) => `Impossible de copier automatiquement ; le lien est ${link}`,
+    deleteMeetingFailed: "Impossible de supprimer la réunion",
+    icsFailed: "Impossible de créer le fichier de calendrier",
+  },
+  details: {
+    details: "Détails",
+    empty: "Les détails de la conversation ouverte s'affichent ici.",
+    meetingLink: "Lien de réunion",
+    meetingLinkFailed: (e) => `Impossible d'obtenir le lien de réunion : ${e}`,
+    answerFailed: "Impossible de répondre",
+    conversationSettings: "Réglages de la conversation",
+    removeFavourite: "★ Retirer des favoris",
+    addFavourite: "☆ Ajouter aux favoris",
+    requestPending: "Demande en attente",
+    cancelRequest: "Annuler la demande",
+    declinedRequest: (name) => `${name} a refusé votre dernière demande.`,
+    notificationsFailed: "Impossible de changer les notifications",
+    favouritesFailed: "Impossible de changer les favoris",
+    cancelRequestFailed: "Impossible d'annuler la demande",
+    groupLine: (n) => `Groupe · ${plural(n, "fr", { one: "# membre", other: "# membres" })}`,
+    members: "Membres",
+    invitedMark: "invité",
+    groupFull: (max) => `Le groupe est complet (${formatNumber(max, "fr")} membres au plus).`,
+    invite: "Inviter",
+    inviteSomeone: "Inviter quelqu'un…",
+    wasInvited: (name) => `${name} a été invité.`,
+    inviteFailed: (name, e) => `Impossible d'inviter ${name} : ${e}`,
+    roomOwner: "Salle · propriétaire",
+    youAre: { owner: "Vous en êtes le propriétaire", moderator: "Vous en êtes modérateur", member: "Vous en êtes membre" },
+    membersCount: (n) => `Membres (${formatNumber(n, "fr")})`,
+    roles: { owner: "Propriétaire", moderator: "Modérateur" },
+    makeModerator: (name) => ["Nommer ", { hidden: name }, " modérateur"],
+    removeMember: (name) => ["Retirer ", { hidden: name }],
+    addMember: "Ajouter un membre",
+    addSomeone: "Ajouter quelqu'un…",
+    addFailed: (name) => `Impossible d'ajouter ${name}`,
+    removeFailed: (name) => `Impossible de retirer ${name}`,
+    promoteFailed: (name) => `Impossible de nommer ${name} modérateur`,
+    wasAdded: (name) => `${name} a été ajouté.`,
+    wasRemoved: (name) => `${name} a été retiré.`,
+    isModerator: (name) => `${name} est désormais modérateur.`,
+    meeting: "Réunion",
+    goingOnSince: (time) => `En cours depuis ${time}`,
+    inTheMeeting: "Dans la réunion",
+    removeGuest: (name) => ["Retirer ", { hidden: `l'invité ${name}` }],
+    waitingInLobby: "En salle d'attente",
+    noAccount: "(sans compte)",
+    admit: (name) => ["Admettre ", { hidden: name }],
+    refuse: (name) => ["Refuser ", { hidden: name }],
+    guestAdmitted: (name) => `${name} est dans la réunion.`,
+    guestRefused: (name) => `${name} n'a pas été admis.`,
+    guestRemoved: (name) => `${name} a été retiré de la réunion.`,
+    guestFailed: {
+      admit: (name, e) => `Impossible d'admettre ${name} : ${e}`,
+      refuse: (name, e) => `Impossible de refuser ${name} : ${e}`,
+      remove: (name, e) => `Impossible de retirer ${name} : ${e}`,
+    },
+    noMeeting: "Aucune réunion en cours.",
+    meetingButton: { in: "Quitter la réunion", ongoing: "Rejoindre la réunion", none: "Démarrer la réunion" },
+    lobbySwitch: "Salle d'attente : admettre un par un les invités sans compte",
+    lobbyNote: "Les invités sans compte attendent en salle d'attente qu'un modérateur les admette.",
+    lobbyOn: "Les invités sans compte attendent désormais en salle d'attente qu'un modérateur les admette.",
+    lobbyOff: "La salle d'attente est désactivée : les invités sans compte entrent directement.",
+    lobbyFailed: (e) => `Impossible de changer la salle d'attente : ${e}`,
+    scheduledMeetings: "Réunions programmées",
+    scheduleMeeting: "Programmer une réunion",
+    meetingTitle: "Titre de la réunion",
+    startsAt: "Début",
+    minutes: "Durée en minutes",
+    schedule: "Programmer",
+    pickStart: "Choisissez le jour et l'heure du début.",
+    wholeMinutes: "Indiquez la durée en nombre entier de minutes.",
+    onCalendar: (title, when) => `« ${title} » est au calendrier pour le ${when}.`,
+    joinLink: "Lien d'accès",
+    confirmRotate: "Créer un nouveau lien ? L'actuel cesse aussitôt de fonctionner.",
+    muteForAll: "Sourdine pour tous",
+    mutedForAll: "Un modérateur a mis tout le monde en sourdine dans cette salle.",
+    muteForAllFailed: "Impossible de changer la sourdine pour tous",
   },
   calls: {
     call: (name) => `Appeler ${name}`,
@@ -1034,6 +1763,14 @@ const fr: Catalogue = {
     send: "Envoyer",
     emoji: "Insérer un emoji",
     emojiPicker: "Emoji",
+    conversationLabel: "Conversation",
+    groupMembers: (n) => `Groupe · ${n} ${n === 1 ? "membre" : "membres"}`,
+    roomMembers: (n) => `Salle · ${n} ${n === 1 ? "membre" : "membres"}`,
+    joined: (name) => `${name} a rejoint la conversation`,
+    left: (name) => `${name} a quitté la conversation`,
+    youJoined: "Vous avez rejoint la conversation",
+    youLeft: "Vous avez quitté la conversation",
+    chooseConversation: (box) => `Choisissez une conversation, ou commencez-en une avec « ${box}… ».`,
   },
   messages: {
     actions: "Actions sur le message",
@@ -1100,27 +1837,47 @@ const fr: Catalogue = {
 const catalogues: Record<Locale, Catalogue> = { en, fr };
 
 /** The UI's words in the given language (the user's by default). */
-export function words(lang: Locale = current): Words {
+export function words(lang: Locale = locale()): Words {
   return catalogues[lang].ui;
 }
 
 /** The words of getting around in the given language (the user's by default). */
-export function navWords(lang: Locale = current): NavWords {
+export function navWords(lang: Locale = locale()): NavWords {
   return catalogues[lang].nav;
 }
 
+/** Words several screens share, in the given language (the user's by default). */
+export function commonWords(lang: Locale = locale()): CommonWords {
+  return catalogues[lang].common;
+}
+
+/** The words of signing in, the settings and the status menu (the user's language by default). */
+export function accountWords(lang: Locale = locale()): AccountWords {
+  return catalogues[lang].account;
+}
+
+/** The words of the lists on the left (the user's language by default). */
+export function listWords(lang: Locale = locale()): ListWords {
+  return catalogues[lang].lists;
+}
+
+/** The words of the details column (the user's language by default). */
+export function detailsWords(lang: Locale = locale()): DetailsWords {
+  return catalogues[lang].details;
+}
+
 /** The words of calls in the given language (the user's by default). */
-export function callWords(lang: Locale = current): CallWords {
+export function callWords(lang: Locale = locale()): CallWords {
   return catalogues[lang].calls;
 }
 
 /** The words of the open conversation in the given language (the user's by default). */
-export function timelineWords(lang: Locale = current): TimelineWords {
+export function timelineWords(lang: Locale = locale()): TimelineWords {
   return catalogues[lang].timeline;
 }
 
 /** The words of what is done to messages in the given language (the user's by default). */
-export function messageWords(lang: Locale = current): MessageWords {
+export function messageWords(lang: Locale = locale()): MessageWords {
   return catalogues[lang].messages;
 }
 
@@ -1130,7 +1887,7 @@ function codePoint(n: number): string {
 }
 
 /** A reason in one sentence, in the given language (the user's by default). */
-export function reasonText(reason: Reason, lang: Locale = current): string {
+export function reasonText(reason: Reason, lang: Locale = locale()): string {
   const words = catalogues[lang].reasons;
   const word = words[reason.reason] as ((r: Reason) => string) | undefined;
   // A reason from a newer server that slipped past the decoder reads as unknown.
@@ -1138,18 +1895,18 @@ export function reasonText(reason: Reason, lang: Locale = current): string {
 }
 
 /** What an error category means, for a reason this build does not know. */
-export function codeText(code: ErrorCode, lang: Locale = current): string {
+export function codeText(code: ErrorCode, lang: Locale = locale()): string {
   return catalogues[lang].codes[code] ?? catalogues[lang].reasons.unknown({ reason: "unknown" });
 }
 
 /** A refusal (the server's error body) in one sentence: its reason, else its category. */
-export function refusalText(body: ErrorBody, lang: Locale = current): string {
+export function refusalText(body: ErrorBody, lang: Locale = locale()): string {
   return body.reason.reason === "unknown" ? codeText(body.code, lang) : reasonText(body.reason, lang);
 }
 
 /** The sentence for anything a backend call rejected with: the server's reason worded here when
  * there is one, else the backend's own sentence. */
-export function errorText(err: unknown, lang: Locale = current): string {
+export function errorText(err: unknown, lang: Locale = locale()): string {
   if (typeof err === "object" && err !== null) {
     const e = err as { code?: unknown; message?: unknown; reason?: Reason };
     const code = typeof e.code === "string" && e.code.startsWith("refused:") ? (e.code.slice(8) as ErrorCode) : null;

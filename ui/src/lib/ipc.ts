@@ -39,6 +39,10 @@ export interface Backend {
   history(conversation: number, before: number | null, limit: number): Promise<CachedMessage[]>;
   sendMessage(conversation: number, text: string): Promise<CachedMessage>;
   markRead(conversation: number, seq: number): Promise<void>;
+  /** Unread again from the newest message of someone else, on every device. */
+  markUnread(conversation: number): Promise<void>;
+  /** Out of the list until its next message (or back). */
+  hideConversation(conversation: number, hidden: boolean): Promise<void>;
   openDirect(user: string): Promise<number>;
   searchUsers(query: string): Promise<DirectoryEntry[]>;
   directory(query: string, after: string | null, online: boolean): Promise<DirectoryPage>;
@@ -52,6 +56,8 @@ export interface Backend {
   signOut(): Promise<void>;
   /** Opens the user guide in the system's browser. */
   openHelp(): Promise<void>;
+  /** The UI's language, for the shell's own words (the tray, notifications) from now on. */
+  setLanguage(lang: "en" | "fr"): Promise<void>;
   setStatus(status: PresenceChoice, message: string | null): Promise<void>;
   unreadTotals(): Promise<UnreadTotals>;
   setView(conversation: number | null, focused: boolean): Promise<void>;
@@ -189,6 +195,8 @@ const tauriBackend: Backend = {
   history: (conversation, before, limit) => call("history", { conversation, before, limit }),
   sendMessage: (conversation, text) => call("send_message", { conversation, text }),
   markRead: (conversation, seq) => call("mark_read", { conversation, seq }),
+  markUnread: (conversation) => call("mark_unread", { conversation }),
+  hideConversation: (conversation, hidden) => call("hide_conversation", { conversation, hidden }),
   openDirect: (user) => call("open_direct", { user }),
   searchUsers: (query) => call("search_users", { query }),
   directory: (query, after, online) => call("directory", { query, after, online }),
@@ -197,6 +205,7 @@ const tauriBackend: Backend = {
   about: () => call("about"),
   signOut: () => call("sign_out"),
   openHelp: () => call("open_help"),
+  setLanguage: (lang) => call("set_language", { lang }),
   setStatus: (status, message) => call("set_status", { status, message }),
   unreadTotals: () => call("unread_totals"),
   setView: (conversation, focused) => call("set_view", { conversation, focused }),

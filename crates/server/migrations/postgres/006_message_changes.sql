@@ -27,3 +27,6 @@ CREATE TABLE reactions (
 ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS
     (to_tsvector('simple', CASE WHEN kind = 'text' THEN body ELSE '' END)) STORED;
 CREATE INDEX messages_search ON messages USING GIN (search);
+
+-- A conversation the member hid from their list, until a message after this one arrives.
+ALTER TABLE members ADD COLUMN hidden_seq BIGINT NOT NULL DEFAULT 0;

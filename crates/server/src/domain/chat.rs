@@ -27,6 +27,8 @@ pub(crate) struct Cursors {
     pub muted: bool,
     /// History hidden up to here.
     pub cleared: u64,
+    /// Out of the member's list while the newest message is at or below this (0: shown).
+    pub hidden: u64,
 }
 
 /// A text message to store.
@@ -94,6 +96,13 @@ pub(crate) trait ChatRepo: AliasReads {
     ) -> Result<(), StoreError>;
     /// Sets the user's own read cursor.
     fn set_read(
+        &mut self,
+        conversation: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError>;
+    /// Sets where the conversation is hidden from the member's list through (0: shown).
+    fn set_hidden(
         &mut self,
         conversation: ConversationId,
         user: UserId,
@@ -258,6 +267,63 @@ pub(crate) fn mark_read(
     Ok(())
 }
 
+/// The user marks the conversation unread again from message `seq` on: their own read cursor
+/// moves back (never below what they cleared); public receipts, and so the senders' read
+/// ticks, stay. Every device of theirs gets the new cursor and unread count.
+pub(crate) fn mark_unread(
+    r: &mut impl ChatRepo,
+    user: UserId,
+    conversation: ConversationId,
+    seq: u64,
+) -> Result<(), StoreError> {
+    let cursors = member(r, conversation, user)?;
+    let target = seq.saturating_sub(1).max(cursors.cleared);
+    if target < cursors.read {
+        r.set_read(conversation, user, target)?;
+        let unread = r.unread_count(conversation, user, target)?;
+        r.publish_to_user(
+            conversation,
+            user,
+            Change::ReadCursor {
+                conversation,
+                read_through: target,
+                unread,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The user hides the conversation from their list until its next message (or shows it
+/// again): a mark at its newest message, so a send costs nothing for it.
+pub(crate) fn set_hidden(
+    r: &mut impl ChatRepo,
+    user: UserId,
+    conversation: ConversationId,
+    hidden: bool,
+) -> Result<(), StoreError> {
+    let cursors = member(r, conversation, user)?;
+    let mark = if hidden {
+        r.last_seq(conversation)?.max(1)
+    } else {
+        0
+    };
+    if mark != cursors.hidden {
+        r.set_hidden(conversation, user, mark)?;
+        r.publish_to_user(
+            conversation,
+            user,
+            Change::ConversationSettings {
+                conversation,
+                muted: cursors.muted,
+                cleared_through: cursors.cleared,
+                hidden_through: mark,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Mutes or unmutes the conversation for the user's devices.
 pub(crate) fn set_muted(
     r: &mut impl ChatRepo,
@@ -275,6 +341,7 @@ pub(crate) fn set_muted(
                 conversation,
                 muted,
                 cleared_through: cursors.cleared,
+                hidden_through: cursors.hidden,
             },
         )?;
     }
@@ -298,6 +365,7 @@ pub(crate) fn clear_history(
                 conversation,
                 muted: cursors.muted,
                 cleared_through: last_seq,
+                hidden_through: cursors.hidden,
             },
         )?;
         if last_seq > cursors.read {

@@ -106,6 +106,16 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             reply_to,
             now,
         )?),
+        WriteOp::MarkUnread {
+            user,
+            conversation,
+            seq,
+        } => done(chat::mark_unread(r, user, conversation, seq)?),
+        WriteOp::HideConversation {
+            user,
+            conversation,
+            hidden,
+        } => done(chat::set_hidden(r, user, conversation, hidden)?),
         WriteOp::EditMessage {
             user,
             conversation,

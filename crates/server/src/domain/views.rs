@@ -277,6 +277,7 @@ pub(crate) fn summary(
         read_through: cursors.read,
         muted: cursors.muted,
         cleared_through: cursors.cleared,
+        hidden_through: cursors.hidden,
     })
 }
 

@@ -131,6 +131,27 @@ pub(crate) async fn dispatch(
         Request::MarkRead { conversation, seq } => {
             mark_read::handle(state, session, conversation, seq).await
         }
+        Request::MarkUnread { conversation, seq } => {
+            let user = session.user()?.id;
+            let op = WriteOp::MarkUnread {
+                user,
+                conversation,
+                seq,
+            };
+            write_ok(state, op).await
+        }
+        Request::HideConversation {
+            conversation,
+            hidden,
+        } => {
+            let user = session.user()?.id;
+            let op = WriteOp::HideConversation {
+                user,
+                conversation,
+                hidden,
+            };
+            write_ok(state, op).await
+        }
         Request::SetPresence { status, message } => {
             set_presence::handle(state, session, status, message).await
         }

@@ -1639,7 +1639,8 @@ macro_rules! store_conformance_tests {
                     Change::ConversationSettings {
                         conversation: ab,
                         muted: true,
-                        cleared_through: 0
+                        cleared_through: 0,
+                        hidden_through: 0
                     }
                 );
                 assert!(f.store.conversation(bob, ab).unwrap().muted);
@@ -1663,7 +1664,8 @@ macro_rules! store_conformance_tests {
                     [Change::ConversationSettings {
                         conversation: ab,
                         muted: false,
-                        cleared_through: 0
+                        cleared_through: 0,
+                        hidden_through: 0
                     }]
                 );
                 assert!(!f.store.conversation(bob, ab).unwrap().muted);
@@ -1757,7 +1759,8 @@ macro_rules! store_conformance_tests {
                         Change::ConversationSettings {
                             conversation: ab,
                             muted: true,
-                            cleared_through: 2
+                            cleared_through: 2,
+                            hidden_through: 0
                         },
                         Change::ReadCursor {
                             conversation: ab,
@@ -4566,6 +4569,84 @@ macro_rules! store_conformance_tests {
                 assert_eq!(texts(&search(alice, "lunch", Some(ac), None, 10)), ["No lunch today"]);
                 // No words, no results.
                 assert!(search(alice, " !? ", None, None, 10).messages.is_empty());
+            }
+
+            #[test]
+            fn marking_unread_moves_the_own_cursor_back_and_hiding_waits_for_the_next_message() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let ab = f.direct(alice, "bob");
+                for id in ["b1", "b2", "b3"] {
+                    f.send(bob, ab, id);
+                }
+                f.ok(WriteOp::MarkRead {
+                    user: alice,
+                    conversation: ab,
+                    seq: 3,
+                });
+                let unread = f.ok(WriteOp::MarkUnread {
+                    user: alice,
+                    conversation: ab,
+                    seq: 2,
+                });
+                assert_eq!(shape(&unread), [("read_cursor", vec![alice])]);
+                assert_eq!(
+                    changes_of(&unread),
+                    [Change::ReadCursor {
+                        conversation: ab,
+                        read_through: 1,
+                        unread: 2
+                    }]
+                );
+                let s = f.store.conversation(alice, ab).unwrap();
+                assert_eq!((s.unread, s.read_through), (2, 1));
+                // Bob's messages stay read for him: receipts do not move back.
+                assert_eq!(f.states(bob, ab), [TickState::Read; 3]);
+                // Nothing to move: nothing published.
+                assert!(f.ok(WriteOp::MarkUnread {
+                    user: alice,
+                    conversation: ab,
+                    seq: 9,
+                })
+                .published
+                .is_empty());
+                assert_eq!(
+                    f.refused(WriteOp::MarkUnread {
+                        user: carol,
+                        conversation: ab,
+                        seq: 1,
+                    }),
+                    "forbidden"
+                );
+                // Hidden through the newest message; shown again on demand.
+                let hide = |hidden| WriteOp::HideConversation {
+                    user: alice,
+                    conversation: ab,
+                    hidden,
+                };
+                let hidden = f.ok(hide(true));
+                assert_eq!(
+                    changes_of(&hidden),
+                    [Change::ConversationSettings {
+                        conversation: ab,
+                        muted: false,
+                        cleared_through: 0,
+                        hidden_through: 3
+                    }]
+                );
+                assert_eq!(f.store.conversation(alice, ab).unwrap().hidden_through, 3);
+                assert_eq!(f.store.conversation(bob, ab).unwrap().hidden_through, 0);
+                // A new message leaves the mark where it was: clients show the conversation
+                // again because its newest message is past it.
+                f.send(bob, ab, "b4");
+                assert_eq!(f.store.conversation(alice, ab).unwrap().hidden_through, 3);
+                assert!(f.ok(hide(true)).published.len() == 1, "moved to the newest");
+                assert_eq!(f.store.conversation(alice, ab).unwrap().hidden_through, 4);
+                f.ok(hide(false));
+                assert_eq!(f.store.conversation(alice, ab).unwrap().hidden_through, 0);
+                assert!(f.ok(hide(false)).published.is_empty());
             }
         }
     };

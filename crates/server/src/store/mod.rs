@@ -212,6 +212,24 @@ pub enum WriteOp {
         /// The message it answers.
         reply_to: Option<u64>,
     },
+    /// Move one's own read cursor back to before `seq`.
+    MarkUnread {
+        /// Who.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// The first message to show unread.
+        seq: u64,
+    },
+    /// Hide a conversation from one's list until its next message, or show it again.
+    HideConversation {
+        /// Who.
+        user: UserId,
+        /// Conversation.
+        conversation: ConversationId,
+        /// Hide, or show.
+        hidden: bool,
+    },
     /// Replace the text of one's own message.
     EditMessage {
         /// Who asks.

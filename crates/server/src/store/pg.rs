@@ -346,7 +346,7 @@ impl<C: GenericClient> Db<'_, C> {
     ) -> Result<Option<Cursors>, StoreError> {
         Ok(self
             .opt(
-                "SELECT read_seq, muted, cleared_seq FROM members \
+                "SELECT read_seq, muted, cleared_seq, hidden_seq FROM members \
                  WHERE conversation_id = $1 AND user_id = $2",
                 &[&i(conv), &user],
             )?
@@ -354,6 +354,7 @@ impl<C: GenericClient> Db<'_, C> {
                 read: u(&r, 0),
                 muted: r.get(1),
                 cleared: u(&r, 2),
+                hidden: u(&r, 3),
             }))
     }
 
@@ -1134,6 +1135,19 @@ impl ChatRepo for Appender<'_, '_> {
     fn set_read(&mut self, conv: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
         self.db.exec(
             "UPDATE members SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2",
+            &[&i(conv), &user, &i(seq)],
+        )?;
+        Ok(())
+    }
+
+    fn set_hidden(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE members SET hidden_seq = $3 WHERE conversation_id = $1 AND user_id = $2",
             &[&i(conv), &user, &i(seq)],
         )?;
         Ok(())

@@ -254,6 +254,8 @@ fn keeps_send_cache(op: &WriteOp) -> bool {
             | WriteOp::SetReaction { .. }
             | WriteOp::MarkDelivered { .. }
             | WriteOp::MarkRead { .. }
+            | WriteOp::MarkUnread { .. }
+            | WriteOp::HideConversation { .. }
             | WriteOp::SetMuted { .. }
     )
 }
@@ -647,6 +649,7 @@ struct MemberRow {
     read_seq: u64,
     muted: bool,
     cleared_seq: u64,
+    hidden_seq: u64,
 }
 
 fn member_row(
@@ -656,7 +659,7 @@ fn member_row(
 ) -> Result<Option<MemberRow>, StoreError> {
     Ok(sql_row(
         conn,
-        "SELECT read_seq, muted, cleared_seq FROM members \
+        "SELECT read_seq, muted, cleared_seq, hidden_seq FROM members \
              WHERE conversation_id = ?1 AND user_id = ?2",
         params![conv, user],
         |r| {
@@ -664,6 +667,7 @@ fn member_row(
                 read_seq: r.get(0)?,
                 muted: r.get(1)?,
                 cleared_seq: r.get(2)?,
+                hidden_seq: r.get(3)?,
             })
         },
     )
@@ -877,6 +881,7 @@ impl ChatRepo for Appender<'_, '_> {
             read: m.read_seq,
             muted: m.muted,
             cleared: m.cleared_seq,
+            hidden: m.hidden_seq,
         })
     }
 
@@ -980,6 +985,20 @@ impl ChatRepo for Appender<'_, '_> {
         sql_exec(
             self.tx,
             "UPDATE members SET read_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+            params![conv, user, seq],
+        )?;
+        Ok(())
+    }
+
+    fn set_hidden(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE members SET hidden_seq = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
             params![conv, user, seq],
         )?;
         Ok(())
@@ -1681,6 +1700,7 @@ impl ViewRepo for Reads<'_> {
             read: m.read_seq,
             muted: m.muted,
             cleared: m.cleared_seq,
+            hidden: m.hidden_seq,
         }))
     }
 
