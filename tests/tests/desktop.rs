@@ -280,7 +280,8 @@ fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
     let win = d.find_window("confer", UI_WAIT)?;
     d.focus(win)?;
 
-    // Newest first: Carol and the group with two unread each, then Bob and Dave, read.
+    // Favourites first (Bob and Carol, by name), then the other chats newest first: the group
+    // with two unread, then Dave.
     wait_text(
         &s,
         &format!("{} [data-testid=unread]", row("carol")),
@@ -294,7 +295,7 @@ fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
     )?;
     assert_eq!(
         order,
-        serde_json::json!(["carol", "Release crew", "bob", "dave"])
+        serde_json::json!(["bob", "carol", "Release crew", "dave"])
     );
 
     // Bob's chat: Alice's answers read (two blue ticks), Bob online with his status.

@@ -87,7 +87,8 @@ const APP_PACKAGES: &[&str] = &[
 ];
 
 /// And what the tests add: openssl (a TLS test's certificate), a virtual display, WebKit's
-/// WebDriver, a session bus, Chromium for the browser tests, a font to render with.
+/// WebDriver, a session bus, Chromium for the browser tests, fonts to render text and emoji
+/// with.
 const TEST_PACKAGES: &[&str] = &[
     "openssl",
     "xvfb",
@@ -96,6 +97,8 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus",
     "chromium",
     "fonts-dejavu-core",
+    // Emoji in messages and reactions (screenshots would show empty boxes without it).
+    "fonts-noto-color-emoji",
     // Real audio devices for the media tests: a user-space PulseAudio with null sinks.
     "pulseaudio",
     "pulseaudio-utils",
