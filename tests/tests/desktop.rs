@@ -260,6 +260,65 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
 
 /// What `cargo xtask run` shows a newcomer: the demo it fills (`xtask::demo`, the same function,
 /// on a fresh directory), the app signed in as alice. Its screenshot heads the README.
+/// The texts of the open conversation's messages (or "deleted"), oldest first, with whether
+/// each is marked edited and its reactions as "emoji count".
+fn shown_messages(s: &Session) -> Result<Vec<(String, bool, Vec<String>)>> {
+    let v = s.execute(
+        r#"return [...document.querySelectorAll('[data-testid=message]')].map(m => [
+             m.dataset.deleted === 'true' ? 'deleted'
+               : (m.querySelector('[data-testid=message-text]')?.textContent ?? '').trim(),
+             !!m.querySelector('[data-testid=edited]'),
+             [...m.querySelectorAll('[data-testid=reaction]')].map(r => r.textContent.replace(/\s+/g, ' ').trim())]);"#,
+        vec![],
+    )?;
+    Ok(serde_json::from_value(v)?)
+}
+
+#[test]
+fn another_users_edits_reactions_answers_and_deletions_show_live() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    let lunch = desk.cli("bob", &["send", "alice", "Lunch at noon?"])?;
+    let oops = desk.cli("bob", &["send", "alice", "Wrong chat, sorry"])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    s.until("both messages", UI_WAIT, |s| {
+        Ok((shown_messages(s)?.len() == 2).then_some(()))
+    })?;
+
+    // Bob fixes his text, reacts, answers himself and takes a message back, from the CLI.
+    desk.cli("bob", &["edit", lunch.trim(), "Lunch at **one**?"])?;
+    desk.cli("alice", &["react", lunch.trim(), "🎉"])?;
+    desk.cli("bob", &["react", lunch.trim(), "🎉"])?;
+    desk.cli("bob", &["reply", lunch.trim(), "The terrace on Rue Cler"])?;
+    desk.cli("bob", &["delete", oops.trim()])?;
+    s.until("the changes", UI_WAIT, |s| {
+        let shown = shown_messages(s)?;
+        let want = vec![
+            ("Lunch at one?".to_owned(), true, vec!["🎉 2".to_owned()]),
+            ("deleted".to_owned(), false, vec![]),
+            ("The terrace on Rue Cler".to_owned(), false, vec![]),
+        ];
+        Ok((shown == want).then_some(()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}: {:?}", shown_messages(&s)))?;
+    // The answer quotes the original as it now is.
+    let quote = s.execute(
+        r#"const all = document.querySelectorAll('[data-testid=message]');
+           return all[all.length - 1].querySelector('[data-testid=reply-quote]')?.textContent ?? '';"#,
+        vec![],
+    )?;
+    assert!(
+        quote.as_str().unwrap_or_default().contains("Lunch at one?"),
+        "{quote}"
+    );
+    save_screenshot(&d, win, "rich-messages")?;
+    s.quit()
+}
+
 #[test]
 fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
     use xtask::demo;
