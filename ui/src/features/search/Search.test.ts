@@ -52,7 +52,8 @@ async function seeded() {
   return { fake, bob, carol };
 }
 
-describe("the search bar over the open conversation", () => {
+// jsdom draws a timeline of 120 messages slowly on a busy machine.
+describe("the search bar over the open conversation", { timeout: 20_000 }, () => {
   it("opens with Ctrl+F, searches this conversation's cache as one types, marks the words, and goes to a hit", async () => {
     const { fake, bob } = await seeded();
     render(Timeline);
@@ -122,7 +123,7 @@ describe("the search bar over the open conversation", () => {
   });
 });
 
-describe("the search of every conversation", () => {
+describe("the search of every conversation", { timeout: 20_000 }, () => {
   it("opens with Ctrl+Shift+F, lists hits with their conversation and date, and opens one at its message", async () => {
     const { fake, bob, carol } = await seeded();
     render(Timeline);

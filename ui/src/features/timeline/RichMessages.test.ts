@@ -203,7 +203,7 @@ describe("editing and deleting", () => {
   });
 });
 
-describe("replies", () => {
+describe("replies", { timeout: 20_000 }, () => {
   it("shows Replying to in the box, × cancels; sent with send_reply; the answer quotes the original", async () => {
     const { fake, id } = await open();
     await fireEvent.click(within(bySeq(3)).getByRole("button", { name: "Reply" }));
