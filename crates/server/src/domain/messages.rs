@@ -230,6 +230,19 @@ fn living_text(
     Ok((standing, message))
 }
 
+/// A visible message the caller may change: their own ([`Action::ChangeMessage`]).
+fn own(
+    r: &mut impl MessageRepo,
+    user: UserId,
+    conversation: ConversationId,
+    seq: u64,
+) -> Result<(Standing, StoredMessage), StoreError> {
+    let (standing, message) = visible(r, user, conversation, seq)?;
+    let own = message.sender_id == user;
+    authz::user_can(standing, Action::ChangeMessage { seq, own }, conversation)?;
+    Ok((standing, message))
+}
+
 /// A text, not deleted.
 fn alive(conversation: ConversationId, message: &StoredMessage) -> Result<(), StoreError> {
     let seq = message.seq;
@@ -275,15 +288,7 @@ pub(crate) fn edit_message(
     text: String,
     now: i64,
 ) -> Result<(), StoreError> {
-    let (standing, message) = visible(r, user, conversation, seq)?;
-    authz::user_can(
-        standing,
-        Action::ChangeMessage {
-            seq,
-            own: message.sender_id == user,
-        },
-        conversation,
-    )?;
+    let (standing, message) = own(r, user, conversation, seq)?;
     alive(conversation, &message)?;
     if message.text == text {
         return Ok(());
@@ -310,15 +315,7 @@ pub(crate) fn delete_message(
     seq: u64,
     now: i64,
 ) -> Result<(), StoreError> {
-    let (standing, message) = visible(r, user, conversation, seq)?;
-    authz::user_can(
-        standing,
-        Action::ChangeMessage {
-            seq,
-            own: message.sender_id == user,
-        },
-        conversation,
-    )?;
+    let (_, message) = own(r, user, conversation, seq)?;
     if message.kind != MessageKind::Text {
         return Err(StoreError::Invalid(Reason::NotATextMessage {
             conversation,
