@@ -1,3 +1,5 @@
+import { commonWords } from "./i18n";
+
 /**
  * Copies `text`; where the clipboard is refused, selects the text shown in `shown` so the user
  * can copy it by hand. Returns the note to show either way.
@@ -5,7 +7,7 @@
 export async function copyOrSelect(text: string, shown: HTMLElement | null): Promise<string> {
   try {
     await navigator.clipboard.writeText(text);
-    return "Link copied.";
+    return commonWords().linkCopied;
   } catch {
     if (shown) {
       const range = document.createRange();
@@ -14,6 +16,6 @@ export async function copyOrSelect(text: string, shown: HTMLElement | null): Pro
       sel?.removeAllRanges();
       sel?.addRange(range);
     }
-    return "Could not copy automatically: select the link and copy it.";
+    return commonWords().copyByHand;
   }
 }

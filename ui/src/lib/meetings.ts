@@ -1,19 +1,7 @@
-// Small helpers for meetings: how their times read, the datetime-local field, saving an .ics.
+// Small helpers for meetings: their lengths, the datetime-local field, saving an .ics. Their
+// times read as every time does (lib/format: formatTime, formatFullDateTime).
 
 const pad = (n: number) => String(n).padStart(2, "0");
-
-/** A time of day as HH:MM (24-hour, local time). */
-export function hhmm(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** A meeting's start: its day and HH:MM, local time. */
-export function when(ms: number): string {
-  const d = new Date(ms);
-  const day = d.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  return `${day}, ${hhmm(ms)}`;
-}
 
 /** A length in minutes as "45 min", "1 h", "1 h 30 min". */
 export function duration(minutes: number): string {

@@ -1,14 +1,20 @@
 // Words and colours for presence, shared by the sidebar, the status menu and the details column.
 import type { Presence, PresenceChoice, PresenceStatus } from "./bindings";
-import { words } from "./i18n";
+import { formatDateTime } from "./format";
+import { accountWords, words } from "./i18n";
+
+/** A status one can choose, named in the user's language (read when drawn). */
+function choice(value: PresenceChoice): { value: PresenceChoice; readonly label: string } {
+  return {
+    value,
+    get label() {
+      return accountWords().choices[value];
+    },
+  };
+}
 
 /** The statuses a user can choose, in menu order. */
-export const CHOICES: { value: PresenceChoice; label: string }[] = [
-  { value: "available", label: "Available" },
-  { value: "away", label: "Away" },
-  { value: "dnd", label: "Do not disturb" },
-  { value: "offline", label: "Appear offline" },
-];
+export const CHOICES: { value: PresenceChoice; readonly label: string }[] = [choice("available"), choice("away"), choice("dnd"), choice("offline")];
 
 /** How a chosen status shows to others. */
 export function choiceStatus(choice: PresenceChoice): PresenceStatus {
@@ -20,20 +26,13 @@ export function statusLabel(status: PresenceStatus): string {
   return words().status[status];
 }
 
-/** One line about someone's presence: "Away (idle)", "Offline · last seen 3 Jan, 10:04". */
+/** One line about someone's presence: "Away (idle)", "Offline · last seen Jan 3, 10:04 AM". */
 export function describePresence(p: Presence | undefined): string {
-  if (!p) return "Offline";
-  let text = statusLabel(p.status);
-  if (p.status === "away" && p.idle) text += " (idle)";
-  if (p.status === "offline" && p.last_seen !== null) {
-    const when = new Date(p.last_seen).toLocaleString([], {
-      day: "numeric",
-      month: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    text += ` · last seen ${when}`;
-  }
+  if (!p) return statusLabel("offline");
+  const w = accountWords();
+  const text = statusLabel(p.status);
+  if (p.status === "away" && p.idle) return w.idle(text);
+  if (p.status === "offline" && p.last_seen !== null) return w.lastSeen(text, formatDateTime(p.last_seen));
   return text;
 }
 

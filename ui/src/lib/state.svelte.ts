@@ -16,6 +16,7 @@ import type {
   TickState,
   UnreadTotals,
 } from "./bindings";
+import { commonWords } from "./i18n";
 import { ipc } from "./ipc";
 import { applyTheme } from "./theme";
 import { windowTitle } from "./ticks";
@@ -40,9 +41,9 @@ export function titleOf(info: ConversationView["info"], me: string): string {
   }
   if (info.kind === "direct") return info.members.find((m) => m !== me) ?? info.members[0] ?? "";
   if (info.name) return info.name;
-  if (info.kind === "room") return "Room";
+  if (info.kind === "room") return commonWords().room;
   const others = info.members.filter((m) => m !== me);
-  return others.length > 0 ? others.join(", ") : "Group";
+  return others.length > 0 ? others.join(", ") : commonWords().group;
 }
 
 /** Who a message is shown from: in an alias conversation, answers read "IT Support · bob" (or

@@ -1,16 +1,17 @@
 import type { TickState } from "./bindings";
+import { timelineWords } from "./i18n";
 
 /** How a message's ticks are drawn: how many, whether blue, and what a screen reader says. */
 export function ticks(state: TickState): { count: 0 | 1 | 2; read: boolean; label: string } {
   switch (state) {
     case "pending":
-      return { count: 0, read: false, label: "Not yet sent" };
+      return { count: 0, read: false, label: timelineWords().ticks.pending };
     case "sent":
-      return { count: 1, read: false, label: "Sent" };
+      return { count: 1, read: false, label: timelineWords().ticks.sent };
     case "delivered":
-      return { count: 2, read: false, label: "Delivered" };
+      return { count: 2, read: false, label: timelineWords().ticks.delivered };
     case "read":
-      return { count: 2, read: true, label: "Read" };
+      return { count: 2, read: true, label: timelineWords().ticks.read };
   }
 }
 

@@ -23,15 +23,17 @@ export async function launch(): Promise<Browser> {
 
 export type Opened = { page: Page; errors: string[]; close: () => Promise<void> };
 
-/** A fresh page (own storage) on the test app; `scenario` becomes the query string. */
+/** A fresh page (own storage) on the test app; `scenario` becomes the query string. `locale`:
+ * the browser's language (the app follows it; English unless a spec says otherwise). */
 export async function open(
   browser: Browser,
   scenario: Record<string, string> = {},
-  options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+  options: { colorScheme?: "light" | "dark"; width?: number; height?: number; locale?: string } = {},
 ): Promise<Opened> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     colorScheme: options.colorScheme ?? "light",
+    locale: options.locale ?? "en-US",
   });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);

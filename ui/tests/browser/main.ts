@@ -5,6 +5,7 @@ import { mount } from "svelte";
 import App from "../../src/App.svelte";
 import "../../src/app.css";
 import { setBackend } from "../../src/lib/ipc";
+import { applyLanguage, rememberedLanguage } from "../../src/lib/language";
 import { FakeBackend } from "../fake-backend";
 
 declare global {
@@ -37,6 +38,9 @@ fake.setPresence("dave", "dnd", "Presenting");
 
 setBackend(fake);
 window.fake = fake;
+
+// As src/main.ts: the setting, else the browser's language (a spec sets the context's locale).
+applyLanguage(rememberedLanguage(), false);
 
 const target = document.getElementById("app");
 if (!target) throw new Error("no #app element");

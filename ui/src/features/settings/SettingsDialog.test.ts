@@ -1,5 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
+import { locale, setLocale } from "../../lib/i18n";
+import { applyLanguage, rememberedLanguage } from "../../lib/language";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
 import SettingsDialog from "./SettingsDialog.svelte";
@@ -69,6 +71,36 @@ describe("SettingsDialog", () => {
     await settle();
     expect(screen.getByRole("alert").textContent).toBe("Disk full.");
     expect(onclose).not.toHaveBeenCalled();
+  });
+
+  it("offers Automatic, English and Français; Save applies the language at once and remembers it", async () => {
+    const { fake, onclose } = await open();
+    const select = screen.getByLabelText("Language") as HTMLSelectElement;
+    expect(select.value).toBe("auto");
+    expect([...select.options].map((o) => [o.value, o.textContent, o.lang])).toEqual([
+      ["auto", "Automatic (the system's)", ""],
+      ["en", "English", "en"],
+      ["fr", "Français", "fr"],
+    ]);
+    try {
+      await fireEvent.change(select, { target: { value: "fr" } });
+      // Not before Save.
+      expect(locale()).toBe("en");
+      await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+      await settle();
+      expect(onclose).toHaveBeenCalledOnce();
+      expect(locale()).toBe("fr");
+      expect(rememberedLanguage()).toBe("fr");
+      expect(document.documentElement.lang).toBe("fr");
+      expect(fake.callsOf("setLanguage")).toEqual([["fr"]]);
+      // What is on screen is redrawn in French, without opening anything again.
+      expect(screen.getByRole("dialog", { name: "Paramètres" })).toBeTruthy();
+      expect(screen.getByRole("button", { name: "Enregistrer" })).toBeTruthy();
+      expect((screen.getByLabelText("Langue") as HTMLSelectElement).value).toBe("fr");
+    } finally {
+      applyLanguage("en", false);
+      setLocale("en");
+    }
   });
 
   it("closes on Escape and keeps Tab inside", async () => {

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { hhmm } from "../../lib/meetings";
+import { formatTime } from "../../lib/format";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
 import Sidebar from "./Sidebar.svelte";
@@ -35,7 +35,7 @@ describe("Virtual Rooms tab: meetings", () => {
     const row = ongoingRow(room)!;
     expect(row.textContent).toContain("Standup");
     expect(within(row).getByTestId("participants").textContent).toContain("bob, carol");
-    expect(row.textContent).toContain(`since ${hhmm(app.meetings.ongoing[0].started_at)}`);
+    expect(row.textContent).toContain(`since ${formatTime(app.meetings.ongoing[0].started_at)}`);
     expect(row.dataset.joined).toBe("false");
     expect(screen.getAllByText("No meetings yet.")).toHaveLength(1);
 
@@ -91,7 +91,7 @@ describe("Virtual Rooms tab: meetings", () => {
     expect(rows.map((r) => r.dataset.meetingId)).toEqual([ids[1], ids[0], ids[2]].map(String));
     expect(within(rows[0]).getByTestId("meeting-title").textContent).toBe("First");
     expect(rows[0].textContent).toContain("Mine");
-    expect(rows[0].textContent).toContain(hhmm(now + HOUR));
+    expect(rows[0].textContent).toContain(formatTime(now + HOUR));
     expect(rows[0].textContent).toContain("45 min");
     expect(rows[1].textContent).toContain("1 h 30 min");
     const buttons = (r: HTMLElement) => within(r).getAllByRole("button").map((b) => b.textContent?.split(/\s/)[0]);
