@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatDateTime, formatDay, formatFullDateTime, formatListTime, formatTime } from "./format";
-import { commonWords, formatNumber, formatTag, plural, setLocale } from "./i18n";
+import { commonWords, formatNumber, formatTag, messageWords, navWords, plural, setLocale, timelineWords } from "./i18n";
 
 // jsdom's browser is en-US: English dates follow its 12-hour clock; French ones France's.
 const at = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime();
@@ -78,5 +78,20 @@ describe("numbers and plurals in the user's language", () => {
     expect(commonWords("en").members(2)).toBe("2 members");
     expect(commonWords("fr").members(1)).toBe("1 membre");
     expect(commonWords("fr").members(2)).toBe("2 membres");
+  });
+
+  it("counts through the rules everywhere in the catalogue", () => {
+    expect(timelineWords("en").newBelow(1)).toBe("1 new message");
+    expect(timelineWords("en").newBelow(0)).toBe("0 new messages");
+    expect(timelineWords("fr").newBelow(0)).toBe("0 nouveau message");
+    expect(plain(timelineWords("fr").newBelow(1200))).toBe("1 200 nouveaux messages");
+    expect(timelineWords("fr").groupMembers(1)).toBe("Groupe · 1 membre");
+    expect(timelineWords("en").roomMembers(2)).toBe("Room · 2 members");
+    expect(messageWords("fr").results(0)).toBe("0 message trouvé");
+    expect(messageWords("en").results(1500)).toBe("1,500 messages found");
+    expect(navWords("fr").unread(1)).toBe(" 1 non lu");
+    expect(navWords("fr").unread(2)).toBe(" 2 non lus");
+    expect(navWords("en").waiting(1)).toBe("1 waiting in the lobby");
+    expect(navWords("fr").waiting(2)).toBe("2 personnes attendent dans la salle d'attente");
   });
 });

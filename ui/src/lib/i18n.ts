@@ -36,9 +36,10 @@ export function formatTag(lang: Locale = locale()): string {
   return own.toLowerCase().split("-")[0] === lang ? own : lang;
 }
 
-/** A number as the language writes it: 1,440 or 1 440. */
+/** A number as the language writes it: 1,440 or 1 440 (anything else as it is: a catalogue's
+ * tests call every function with a word). */
 export function formatNumber(n: number, lang: Locale = locale()): string {
-  return new Intl.NumberFormat(formatTag(lang)).format(n);
+  return typeof n === "number" ? new Intl.NumberFormat(formatTag(lang)).format(n) : String(n);
 }
 
 /** A count in words by the language's plural rules (Intl.PluralRules): `#` in the chosen form
@@ -823,7 +824,7 @@ const en: Catalogue = {
     noFavouriteChat: "No messages yet",
     rowStatus: (status) => `, ${status}`,
     muted: ", muted",
-    unread: (n) => ` ${n} unread`,
+    unread: (n) => ` ${plural(n, "en", { other: "# unread" })}`,
     moreActions: (name) => `More actions for ${name}`,
     actionsFor: (name) => `Actions for ${name}`,
     markRead: "Mark as read",
@@ -855,7 +856,7 @@ const en: Catalogue = {
     hideDetails: "Hide the details",
     showDetails: "Show the details",
     dangerZone: "Danger zone",
-    waiting: (n) => (n === 1 ? "1 waiting in the lobby" : `${n} waiting in the lobby`),
+    waiting: (n) => plural(n, "en", { other: "# waiting in the lobby" }),
     connection: {
       connecting: "Reconnecting to the server… Messages you write are sent once it is back.",
       offline: "Offline: the server cannot be reached. Messages you write are sent once it is back.",
@@ -1150,7 +1151,7 @@ const en: Catalogue = {
   },
   timeline: {
     newMessages: "New messages",
-    newBelow: (n) => (n === 1 ? "1 new message" : `${n} new messages`),
+    newBelow: (n) => plural(n, "en", { one: "# new message", other: "# new messages" }),
     jumpToNewest: "Jump to the newest messages",
     arrived: (sender, words) => `New message from ${sender}: ${words}`,
     you: "You",
@@ -1165,8 +1166,8 @@ const en: Catalogue = {
     emoji: "Insert emoji",
     emojiPicker: "Emoji",
     conversationLabel: "Conversation",
-    groupMembers: (n) => `Group · ${n} ${n === 1 ? "member" : "members"}`,
-    roomMembers: (n) => `Room · ${n} ${n === 1 ? "member" : "members"}`,
+    groupMembers: (n) => `Group · ${plural(n, "en", { one: "# member", other: "# members" })}`,
+    roomMembers: (n) => `Room · ${plural(n, "en", { one: "# member", other: "# members" })}`,
     joined: (name) => `${name} joined`,
     left: (name) => `${name} left`,
     youJoined: "You joined",
@@ -1226,7 +1227,7 @@ const en: Catalogue = {
     searchingServer: "Searching the server…",
     serverResults: "Older messages from the server",
     offline: "The server cannot be reached: only the messages on this device were searched.",
-    results: (n) => (n === 1 ? "1 message found" : `${n} messages found`),
+    results: (n) => plural(n, "en", { one: "# message found", other: "# messages found" }),
     noResults: "No message found.",
     searchFailed: (e) => `The search failed: ${e}`,
     resultHead: (conversation, date) => `${conversation} · ${date}`,
@@ -1415,7 +1416,7 @@ const fr: Catalogue = {
     noFavouriteChat: "Pas encore de message",
     rowStatus: (status) => `, ${status}`,
     muted: ", en sourdine",
-    unread: (n) => ` ${n} non lu${n > 1 ? "s" : ""}`,
+    unread: (n) => ` ${plural(n, "fr", { one: "# non lu", other: "# non lus" })}`,
     moreActions: (name) => `Plus d'actions pour ${name}`,
     actionsFor: (name) => `Actions pour ${name}`,
     markRead: "Marquer comme lu",
@@ -1447,7 +1448,8 @@ const fr: Catalogue = {
     hideDetails: "Masquer les détails",
     showDetails: "Afficher les détails",
     dangerZone: "Zone dangereuse",
-    waiting: (n) => (n === 1 ? "1 personne attend dans la salle d'attente" : `${n} personnes attendent dans la salle d'attente`),
+    waiting: (n) =>
+      plural(n, "fr", { one: "# personne attend dans la salle d'attente", other: "# personnes attendent dans la salle d'attente" }),
     connection: {
       connecting: "Reconnexion au serveur… Vos messages partiront dès son retour.",
       offline: "Hors ligne : le serveur est injoignable. Vos messages partiront dès son retour.",
@@ -1749,7 +1751,7 @@ const fr: Catalogue = {
   },
   timeline: {
     newMessages: "Nouveaux messages",
-    newBelow: (n) => (n === 1 ? "1 nouveau message" : `${n} nouveaux messages`),
+    newBelow: (n) => plural(n, "fr", { one: "# nouveau message", other: "# nouveaux messages" }),
     jumpToNewest: "Aller aux messages les plus récents",
     arrived: (sender, words) => `Nouveau message de ${sender} : ${words}`,
     you: "Vous",
@@ -1764,8 +1766,8 @@ const fr: Catalogue = {
     emoji: "Insérer un emoji",
     emojiPicker: "Emoji",
     conversationLabel: "Conversation",
-    groupMembers: (n) => `Groupe · ${n} ${n === 1 ? "membre" : "membres"}`,
-    roomMembers: (n) => `Salle · ${n} ${n === 1 ? "membre" : "membres"}`,
+    groupMembers: (n) => `Groupe · ${plural(n, "fr", { one: "# membre", other: "# membres" })}`,
+    roomMembers: (n) => `Salle · ${plural(n, "fr", { one: "# membre", other: "# membres" })}`,
     joined: (name) => `${name} a rejoint la conversation`,
     left: (name) => `${name} a quitté la conversation`,
     youJoined: "Vous avez rejoint la conversation",
@@ -1826,7 +1828,7 @@ const fr: Catalogue = {
     searchingServer: "Recherche sur le serveur…",
     serverResults: "Messages plus anciens du serveur",
     offline: "Le serveur est injoignable : seuls les messages de cet appareil ont été cherchés.",
-    results: (n) => (n === 1 ? "1 message trouvé" : `${n} messages trouvés`),
+    results: (n) => plural(n, "fr", { one: "# message trouvé", other: "# messages trouvés" }),
     noResults: "Aucun message trouvé.",
     searchFailed: (e) => `La recherche a échoué : ${e}`,
     resultHead: (conversation, date) => `${conversation} · ${date}`,
