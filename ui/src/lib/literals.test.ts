@@ -16,10 +16,10 @@ const READ = new Set(["aria-label", "aria-description", "aria-roledescription", 
 /** Literal text that is the same in every language: the app's name, a link's scheme. */
 const ALLOWED = new Set(["Confer", "confer://join/…"]);
 
-// TEMPORARY (lead: remove once the other helper's work on these folders is in): the timeline and
-// search features are being changed by another helper right now and were not touched here. Their
-// files' hits are listed by the test below instead of failing it.
-const PENDING_OTHER_HELPER = ["features/timeline/Timeline.svelte"];
+// TEMPORARY (lead: remove once the other helper's work on features/timeline and features/search
+// is in): files of those folders, changed by another helper meanwhile, whose hits are only listed
+// by the test below instead of failing it. Empty since 8e8d898 catalogued Timeline.svelte's words.
+const PENDING_OTHER_HELPER: string[] = [];
 
 type Hit = { file: string; line: number; text: string };
 
