@@ -141,8 +141,8 @@ fn the_demo_is_filled_once_and_the_printed_commands_play_bob() -> Result<()> {
         assert_eq!(entry["presence"]["message"], message, "{entry}");
     }
 
-    // Alice's conversations, newest first: carol (2 unread), the group (2 unread), bob, dave;
-    // and the room.
+    // Alice's conversations, newest first: carol (2 unread), the group (2 unread), bob (his
+    // answer unread), dave; and the room.
     let list = json_lines(&cli(&demo, &checks, "alice", &["conversations", "--json"])?)?;
     let chats: Vec<&Value> = list.iter().filter(|c| c["kind"] != "room").collect();
     assert_eq!(chats.len(), 4, "{list:#?}");
@@ -150,7 +150,7 @@ fn the_demo_is_filled_once_and_the_printed_commands_play_bob() -> Result<()> {
     let group = by_title(&list, "alice", "Release crew")?;
     let bob = by_title(&list, "alice", "bob")?;
     let dave = by_title(&list, "alice", "dave")?;
-    for (c, unread) in [(carol, 2), (group, 2), (bob, 0), (dave, 0)] {
+    for (c, unread) in [(carol, 2), (group, 2), (bob, 1), (dave, 0)] {
         assert_eq!(c["unread"], unread, "{c}");
     }
     let order: Vec<&Value> = chats.iter().map(|c| &c["conversation"]).collect();
@@ -179,6 +179,12 @@ fn the_demo_is_filled_once_and_the_printed_commands_play_bob() -> Result<()> {
     let mine: Vec<&Value> = with_bob.iter().filter(|m| m["sender"] == "alice").collect();
     assert_eq!(mine.len(), 2, "{with_bob:#?}");
     assert!(mine.iter().all(|m| m["state"] == "read"), "{mine:#?}");
+    // Bob reacted to Alice's question and answered it, his link fixed by an edit.
+    assert_eq!(mine[1]["reactions"][0]["emoji"], "👍", "{mine:#?}");
+    let answer = with_bob.last().context("bob's answer")?;
+    assert_eq!(answer["sender"], "bob");
+    assert_eq!(answer["edited"], true, "{answer}");
+    assert_eq!(answer["reply_to"], mine[1]["seq"], "{answer}");
 
     // The room, with a meeting tomorrow and its link.
     let room = list
@@ -294,6 +300,6 @@ fn the_demo_is_filled_once_and_the_printed_commands_play_bob() -> Result<()> {
     assert!(demo.seeded_now(), "--fresh fills it again");
     let fresh = dir.path().join("checks-fresh");
     let with_bob = json_lines(&cli(&demo, &fresh, "alice", &["history", "bob", "--json"])?)?;
-    assert_eq!(with_bob.len(), 3, "{with_bob:#?}");
+    assert_eq!(with_bob.len(), 4, "{with_bob:#?}");
     Ok(())
 }
