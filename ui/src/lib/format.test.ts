@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatDateTime, formatDay, formatFullDateTime, formatListTime, formatTime } from "./format";
+import { formatDateTime, formatDay, formatFullDateTime, formatListTime, formatLongDateTime, formatTime } from "./format";
 import { commonWords, formatNumber, formatTag, messageWords, navWords, plural, setLocale, timelineWords } from "./i18n";
 
 // jsdom's browser is en-US: English dates follow its 12-hour clock; French ones France's.
@@ -40,6 +42,15 @@ describe("dates and times in the user's language", () => {
     expect(formatDateTime(at(2024, 3, 3, 14, 5), "fr", NOW)).toBe("3 mars 2024, 14:05");
     expect(plain(formatFullDateTime(at(2025, 3, 3, 14, 5), "en"))).toBe("Mon, Mar 3, 2025, 2:05 PM");
     expect(formatFullDateTime(at(2025, 3, 3, 14, 5), "fr")).toBe("lun. 3 mars 2025, 14:05");
+  });
+
+  it("writes a moment in full words (an edit's time), with the year when not this one", () => {
+    expect(plain(formatLongDateTime(at(2025, 3, 3, 14, 5), "en", NOW))).toBe("Monday, March 3 at 2:05 PM");
+    expect(plain(formatLongDateTime(at(2025, 3, 3, 9, 5), "en", NOW))).toBe("Monday, March 3 at 9:05 AM");
+    expect(formatLongDateTime(at(2025, 3, 3, 14, 5), "fr", NOW)).toBe("lundi 3 mars à 14:05");
+    expect(formatLongDateTime(at(2025, 3, 3, 9, 5), "fr", NOW)).toBe("lundi 3 mars à 09:05");
+    expect(plain(formatLongDateTime(at(2024, 12, 31, 14, 5), "en", NOW))).toBe("Tuesday, December 31, 2024 at 2:05 PM");
+    expect(formatLongDateTime(at(2024, 12, 31, 14, 5), "fr", NOW)).toBe("mardi 31 décembre 2024 à 14:05");
   });
 
   it("writes a conversation row's time: the time today, the day before", () => {
@@ -93,5 +104,32 @@ describe("numbers and plurals in the user's language", () => {
     expect(navWords("fr").unread(2)).toBe(" 2 non lus");
     expect(navWords("en").waiting(1)).toBe("1 waiting in the lobby");
     expect(navWords("fr").waiting(2)).toBe("2 personnes attendent dans la salle d'attente");
+  });
+});
+
+describe("one place formats dates", () => {
+  /** Every source file under src/ (tests aside). */
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return sources(path);
+      return /\.(svelte|ts)$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [path] : [];
+    });
+  }
+
+  it("no component formats a date, a time or a number itself: lib/format.ts and i18n.ts do (file:line)", () => {
+    const src = join(__dirname, "..");
+    const own = new Set(["lib/format.ts", "lib/bindings.ts"]);
+    const hits: string[] = [];
+    for (const file of sources(src)) {
+      const name = relative(src, file).split("\\").join("/");
+      if (own.has(name)) continue;
+      readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (/\.toLocale(Time|Date)?String\(|Intl\.DateTimeFormat\b/.test(line)) hits.push(`${name}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(hits).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Dates and times as the user's language writes them (Intl.DateTimeFormat), one convention
-// everywhere: the timeline, the lists, day separators, last seen, meetings. "2:05 PM" in English
+// everywhere: the timeline (its times, day separators, "edited" marks), search hits, the lists,
+// last seen, meetings. No component formats a date itself. "2:05 PM" in English
 // (14:05 where the browser is en-GB), "14:05" in French. Each takes the language (the user's by
 // default) and, where it says "today", the moment it is now.
 import { commonWords, formatTag, locale, type Locale } from "./i18n";
@@ -47,6 +48,13 @@ export function formatDay(ms: number, lang: Locale = locale(), now: number = Dat
 export function formatDateTime(ms: number, lang: Locale = locale(), now: number = Date.now()): string {
   const year = new Date(ms).getFullYear() === new Date(now).getFullYear() ? undefined : "numeric";
   return format(lang, { day: "numeric", month: "short", year }, true).format(ms);
+}
+
+/** A moment in full words, without abbreviations (when a message was edited): "Monday, March 3
+ * at 2:05 PM", "lundi 3 mars à 14:05" (with the year when it is not this one). */
+export function formatLongDateTime(ms: number, lang: Locale = locale(), now: number = Date.now()): string {
+  const year = new Date(ms).getFullYear() === new Date(now).getFullYear() ? undefined : "numeric";
+  return format(lang, { weekday: "long", day: "numeric", month: "long", year }, true).format(ms);
 }
 
 /** A day, its weekday and year, and a time (a meeting's start): "Mon, Mar 3, 2025, 2:05 PM",

@@ -37,9 +37,9 @@ export function formatTag(lang: Locale = locale()): string {
 }
 
 /** A number as the language writes it: 1,440 or 1 440 (anything else as it is: a catalogue's
- * tests call every function with a word). */
-export function formatNumber(n: number, lang: Locale = locale()): string {
-  return typeof n === "number" ? new Intl.NumberFormat(formatTag(lang)).format(n) : String(n);
+ * tests call every function with a word); `options` as Intl.NumberFormat takes them. */
+export function formatNumber(n: number, lang: Locale = locale(), options?: Intl.NumberFormatOptions): string {
+  return typeof n === "number" ? new Intl.NumberFormat(formatTag(lang), options).format(n) : String(n);
 }
 
 /** A count in words by the language's plural rules (Intl.PluralRules): `#` in the chosen form
@@ -642,9 +642,9 @@ export interface MessageWords {
   said: (sender: string) => string;
 }
 
-/** A number as the language writes it: 0.5, 0,5. */
+/** A measure as the language writes it, to a tenth: 0.5, 0,5. */
 function num(n: number, lang: Locale): string {
-  return n.toLocaleString(lang, { maximumFractionDigits: 1 });
+  return formatNumber(n, lang, { maximumFractionDigits: 1 });
 }
 
 const en: Catalogue = {
@@ -1795,7 +1795,7 @@ const fr: Catalogue = {
     editLabel: "Modifier le message",
     editHint: "Entrée pour enregistrer, Échap pour annuler",
     edited: "(modifié)",
-    editedAt: (when) => `Modifié ${when}`,
+    editedAt: (when) => `Modifié le ${when}`,
     deleted: "Message supprimé",
     failed: (e) => `Cela n'a pas abouti : ${e}`,
     replyingTo: (name, words) => `Réponse à ${name} : ${words}`,

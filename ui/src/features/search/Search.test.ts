@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { setLocale } from "../../lib/i18n";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
@@ -175,5 +175,67 @@ describe("the search of every conversation", { timeout: 20_000 }, () => {
     } finally {
       setLocale("en");
     }
+  });
+});
+
+describe("a hit's date and time", { timeout: 20_000 }, () => {
+  const at = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime();
+  const plain = (s: string | null | undefined) => (s ?? "").replace(/[\u00a0\u202f]/g, " ");
+  const YEAR = 365 * 86_400_000;
+
+  afterEach(() => {
+    setLocale("en");
+    vi.useRealTimers();
+  });
+
+  /** Two budget messages from bob, on March 3, 2025 and March 3, 2024 at 14:05; it is now March
+   * 5, 2025. */
+  async function dated() {
+    let bob = 0;
+    await signedIn(
+      (f) => {
+        bob = f.seed("bob", 2, { stepMs: YEAR, text: (i) => `Budget ${i}` });
+      },
+      { now: at(2026, 3, 3, 14, 5) },
+    );
+    vi.useFakeTimers({ toFake: ["Date"], now: at(2025, 3, 5, 18, 30) });
+    return bob;
+  }
+
+  async function searchChat(bob: number): Promise<string[]> {
+    render(Timeline);
+    await app.select(bob);
+    await settle();
+    await fireEvent.keyDown(window, { key: "f", ctrlKey: true });
+    await settle();
+    await fireEvent.input(screen.getByRole("searchbox"), { target: { value: "budget" } });
+    await typed();
+    await settle();
+    return screen.getAllByTestId("search-result").map((h) => plain(h.querySelector("time")?.textContent));
+  }
+
+  async function searchAll(): Promise<string[]> {
+    render(SearchDialog);
+    await fireEvent.keyDown(window, { key: "F", ctrlKey: true, shiftKey: true });
+    await settle();
+    await fireEvent.input(screen.getByRole("searchbox"), { target: { value: "budget" } });
+    await typed();
+    await settle();
+    return screen.getAllByTestId("search-result").map((h) => plain(h.querySelector(".head")?.textContent));
+  }
+
+  it("in English: the day, the year when not this one, a 12-hour time", async () => {
+    expect(await searchChat(await dated())).toEqual(["Mar 3, 2:05 PM", "Mar 3, 2024, 2:05 PM"]);
+  });
+
+  it("in English, with where it was said", async () => {
+    await dated();
+    expect(await searchAll()).toEqual(["bob · Mar 3, 2:05 PM", "bob · Mar 3, 2024, 2:05 PM"]);
+  });
+
+  it("in French: 24-hour times", async () => {
+    const bob = await dated();
+    setLocale("fr");
+    expect(await searchChat(bob)).toEqual(["3 mars, 14:05", "3 mars 2024, 14:05"]);
   });
 });
