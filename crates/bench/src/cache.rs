@@ -1,5 +1,5 @@
-//! Client cache benchmarks: syncing a large conversation into an empty cache, and opening its
-//! first page from the cache. Each phase runs in its own process so that its peak memory
+//! Client cache benchmarks: syncing a large conversation into an empty cache, opening its
+//! first page from the cache, and searching it offline (the local full-text index). Each phase runs in its own process so that its peak memory
 //! (VmHWM) is its own; the server is the real `confer-server` binary.
 
 use std::{
@@ -51,7 +51,7 @@ pub fn prepare(dir: &Path, n: usize) -> Result<()> {
                 user: if i % 2 == 0 { alice } else { bob },
                 conversation: 1,
                 client_id: format!("bench-{i}"),
-                text: format!("message {i}: the quick brown fox jumps over the lazy dog"),
+                text: text_for(i),
                 reply_to: None,
             })
             .collect();
@@ -61,6 +61,80 @@ pub fn prepare(dir: &Path, n: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Words the generated messages are made of, English and French, with accents: each message
+/// draws a few, so that words range from rare to common as in a real history.
+const WORDS: &[&str] = &[
+    "the",
+    "meeting",
+    "meetings",
+    "budget",
+    "quarterly",
+    "report",
+    "deploy",
+    "release",
+    "review",
+    "customer",
+    "server",
+    "tomorrow",
+    "lunch",
+    "coffee",
+    "design",
+    "draft",
+    "invoice",
+    "holiday",
+    "la",
+    "réunion",
+    "réunions",
+    "budget",
+    "rapport",
+    "trimestriel",
+    "café",
+    "déjeuner",
+    "demain",
+    "présentation",
+    "équipe",
+    "congés",
+    "facture",
+    "client",
+    "serveur",
+    "version",
+    "été",
+    "projet",
+    "le",
+    "de",
+    "and",
+    "for",
+    "with",
+    "pour",
+    "avec",
+    "des",
+];
+
+/// The text of generated message `i`: 4 to 15 words drawn by a fixed generator (the same run
+/// every time), the message number at the end.
+pub fn text_for(i: usize) -> String {
+    let mut x = (i as u64)
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = || {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51afd7ed558ccd);
+        x ^= x >> 29;
+        x
+    };
+    let n = 4 + (next() % 12) as usize;
+    let mut words: Vec<&str> = (0..n)
+        .map(|_| {
+            // Squared: low indexes (the first words of the list) come up more often.
+            let r = (next() % 1000) as usize;
+            WORDS[r * r * WORDS.len() / 1_000_000]
+        })
+        .collect();
+    let number = format!("#{i}");
+    words.push(&number);
+    words.join(" ")
 }
 
 fn config(url: &str, profile: &Path) -> ClientConfig {
@@ -114,6 +188,62 @@ pub async fn open(profile: &Path) -> Result<serde_json::Value> {
     Ok(json!({
         "first_page_ms": (first.as_micros() as f64 / 1000.0),
         "warm_page_us_median": warm[warm.len() / 2],
+        "peak_rss_kib": peak_rss_kib(),
+    }))
+}
+
+/// Queries of the search phase: common and rare words, accents typed or not, stems, prefixes,
+/// two words, French and English, and one that matches nothing.
+const QUERIES: &[&str] = &[
+    "meeting",
+    "meetings",
+    "reunion",
+    "réunions",
+    "cafe",
+    "quarterly report",
+    "rapport trimestriel",
+    "deploy",
+    "présent",
+    "equipe",
+    "holiday",
+    "congés",
+    "invoice facture",
+    "serv",
+    "the",
+    "xylophone",
+];
+
+/// Phase 4: search the cache offline, a page of 50 results per query, each query 10 times;
+/// the latency of every search, and the hits of each query (which a broken index would zero).
+pub async fn search(profile: &Path) -> Result<serde_json::Value> {
+    let client = Client::open(config("ws://127.0.0.1:9", profile), false)?;
+    let mut times = Vec::new();
+    let mut hits = serde_json::Map::new();
+    for round in 0..10 {
+        for q in QUERIES {
+            let t = Instant::now();
+            let found = client.search_local(q, None, 50).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            if round == 0 {
+                hits.insert((*q).to_owned(), json!(found.len()));
+            }
+        }
+    }
+    for q in ["reunion", "cafe", "meeting", "quarterly report"] {
+        if hits[q] == json!(0) {
+            bail!("the search for {q:?} found nothing: the local index is broken");
+        }
+    }
+    if hits["xylophone"] != json!(0) {
+        bail!("a word no message holds was found");
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    Ok(json!({
+        "searches": times.len(),
+        "limit": 50,
+        "ms": { "p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0) },
+        "hits": hits,
         "peak_rss_kib": peak_rss_kib(),
     }))
 }
@@ -179,11 +309,13 @@ pub fn run(messages: usize) -> Result<serde_json::Value> {
         let _ = server.kill();
         let _ = server.wait();
         let opened = run_phase(&["open", profile.to_str().context("utf-8 path")?])?;
+        let searched = run_phase(&["search", profile.to_str().context("utf-8 path")?])?;
         anyhow::Ok(json!({
             "bench": "client_cache",
             "messages": messages,
             "sync_into_empty_cache": synced,
             "open_first_page": opened,
+            "search_offline": searched,
         }))
     })();
     let _ = server.kill();
@@ -214,5 +346,8 @@ mod tests {
         server.stop().await.unwrap();
         let opened = open(&profile).await.unwrap();
         assert!(opened["first_page_ms"].as_f64().unwrap() > 0.0);
+        let searched = search(&profile).await.unwrap();
+        assert_eq!(searched["searches"], 10 * QUERIES.len());
+        assert!(searched["hits"]["reunion"].as_u64().unwrap() > 0);
     }
 }

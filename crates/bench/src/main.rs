@@ -199,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
                     cache::sync(url, std::path::Path::new(profile), n.parse()?).await?
                 }
                 ["open", profile] => cache::open(std::path::Path::new(profile)).await?,
+                ["search", profile] => cache::search(std::path::Path::new(profile)).await?,
                 _ => anyhow::bail!("unknown phase {args:?}"),
             };
             println!("{report}");

@@ -98,6 +98,15 @@ impl WriterHandle {
     }
 }
 
+/// The store's upkeep between batches; a failure is logged and retried on the next turn.
+fn upkeep(store: &dyn Store) {
+    if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.maintain()))
+        .unwrap_or_else(|panic| Err(StoreError::Fault(panic_text(&panic))))
+    {
+        tracing::warn!(error = %e, "store upkeep failed");
+    }
+}
+
 /// Starts the writer thread.
 pub fn spawn(
     store: Arc<dyn Store>,
@@ -154,6 +163,7 @@ pub fn spawn(
                     }
                 }
                 if jobs.is_empty() {
+                    upkeep(store.as_ref());
                     continue;
                 }
                 let (ops, replies): (Vec<_>, Vec<_>) =
@@ -204,6 +214,8 @@ pub fn spawn(
                         }
                     }
                 }
+                // After the acks: the upkeep delays the next batch, never this one.
+                upkeep(store.as_ref());
             }
             rx.close();
         })

@@ -759,6 +759,11 @@ pub trait Store: Send + Sync + 'static {
     fn revoked_since(&self, after: i64) -> Result<(Vec<i64>, i64), StoreError>;
     /// The newest stream position.
     fn max_position(&self) -> Result<u64, StoreError>;
+    /// Upkeep the writer runs between batches, off every request's path (the SQLite store's
+    /// search index catching up with what was sent); cheap when there is nothing to do.
+    fn maintain(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// The user's favourites and the pending requests addressed to them.
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
     /// The ongoing and (not yet ended) scheduled meetings of the user's rooms.

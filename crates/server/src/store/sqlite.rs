@@ -4,7 +4,7 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use crate::domain::{
@@ -76,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/009_directory_order.sql"),
     include_str!("../../migrations/010_aliases.sql"),
     include_str!("../../migrations/011_message_changes.sql"),
+    include_str!("../../migrations/012_search_off_the_send_path.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -159,6 +160,8 @@ impl Drop for Checkpointer {
 struct Writer {
     conn: Connection,
     cache: SendCache,
+    /// When the search index last caught up with the stream (see [`index_pending`]).
+    indexed_at: Option<Instant>,
 }
 
 /// What a send reads, remembered between sends: conversations (kind, members and roles, newest
@@ -516,11 +519,23 @@ impl SqliteStore {
             writer: Mutex::new(Writer {
                 conn: writer,
                 cache: SendCache::default(),
+                indexed_at: None,
             }),
             readers: Mutex::new(Vec::new()),
             clock,
             _checkpointer: Checkpointer::spawn(path)?,
         })
+    }
+
+    /// Brings the search index up to the newest stored message.
+    fn index_all_pending(&self) -> Result<(), StoreError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while index_pending(&mut writer.conn, INDEX_CHUNK)? == INDEX_CHUNK {}
+        writer.indexed_at = Some(Instant::now());
+        Ok(())
     }
 
     fn with_reader<T>(
@@ -540,6 +555,73 @@ impl SqliteStore {
         }
         result
     }
+}
+
+/// How often the writer lets the search index catch up between batches: often enough that a
+/// catch-up stays a few milliseconds long at full load, rarely enough that each one indexes
+/// hundreds of messages in one FTS5 segment.
+const INDEX_EVERY: Duration = Duration::from_millis(250);
+/// Stream rows one catch-up reads at most (one transaction).
+const INDEX_CHUNK: usize = 8192;
+
+/// Indexes the messages posted or changed in up to `limit` stream rows after
+/// `search_progress`, in one transaction with the new mark; returns how many rows it read
+/// (fewer than `limit`: caught up). A message is indexed with its text as stored now: a changed
+/// one (`version` above 0, maybe indexed already) is deleted from the index first, a deleted
+/// one is only deleted.
+fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mark: u64 = sql_row(&tx, "SELECT position FROM search_progress", [], |r| {
+        r.get(0)
+    })?;
+    // The index's keys (migration 011) cover conversations below 2^31 and sequence numbers
+    // below 2^32 only.
+    let mut stmt = tx.prepare_cached(
+        "SELECT s.position, m.conversation_id * 4294967296 + m.seq, \
+               m.kind = 'text' AND m.deleted_at IS NULL, m.body, m.version \
+             FROM stream s LEFT JOIN messages m ON s.message_seq IS NOT NULL \
+               AND m.conversation_id = s.conversation_id AND m.seq = s.message_seq \
+               AND m.conversation_id < 2147483648 AND m.seq < 4294967296 \
+             WHERE s.position > ?1 ORDER BY s.position LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![mark, limit as i64], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<bool>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<u64>>(4)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(stmt);
+    let Some(&(newest, ..)) = rows.last() else {
+        return Ok(0);
+    };
+    let n = rows.len();
+    // A message posted and changed within the range has several rows: indexed once, as it is
+    // now. In ascending key order: FTS5 flushes its pending terms whenever a key is not above
+    // the previous one, which in stream order (conversations interleaved) is nearly always.
+    let mut latest = std::collections::BTreeMap::new();
+    for (_, key, text, body, version) in rows {
+        if let (Some(key), Some(text), Some(body), Some(version)) = (key, text, body, version) {
+            latest.insert(key, (text, body, version));
+        }
+    }
+    for (key, (text, body, version)) in latest {
+        if version > 0 {
+            tx.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?
+                .execute([key])?;
+        }
+        if text && !body.is_empty() {
+            tx.prepare_cached("INSERT INTO message_search (rowid, body) VALUES (?1, ?2)")?
+                .execute(params![key, body])?;
+        }
+    }
+    tx.execute("UPDATE search_progress SET position = ?1", [newest])?;
+    tx.commit()?;
+    Ok(n)
 }
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
@@ -2307,7 +2389,7 @@ impl Store for SqliteStore {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Writer { conn, cache } = &mut *writer;
+        let Writer { conn, cache, .. } = &mut *writer;
         // Another connection (an admin command) may have changed what the cache holds.
         let version: i64 = sql_row(conn, "PRAGMA data_version", [], |r| r.get(0))?;
         if version != cache.data_version {
@@ -2497,6 +2579,22 @@ impl Store for SqliteStore {
         })
     }
 
+    fn maintain(&self) -> Result<(), StoreError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if writer
+            .indexed_at
+            .is_some_and(|at| at.elapsed() < INDEX_EVERY)
+        {
+            return Ok(());
+        }
+        index_pending(&mut writer.conn, INDEX_CHUNK)?;
+        writer.indexed_at = Some(Instant::now());
+        Ok(())
+    }
+
     fn max_position(&self) -> Result<u64, StoreError> {
         self.with_reader(|c| {
             Ok(sql_row(
@@ -2597,6 +2695,9 @@ impl Store for SqliteStore {
         user: UserId,
         search: &MessageSearch,
     ) -> Result<MessagesPage, StoreError> {
+        // Whatever the writer has not indexed yet is indexed first: a search finds every
+        // message stored before it.
+        self.index_all_pending()?;
         self.with_reader(|c| views::search_messages(&mut Reads(c), user, search))
     }
 
@@ -2742,6 +2843,77 @@ mod tests {
             seqs(store.write_batch(vec![send(alice, ab, "m4")]).unwrap()),
             [Some(4)]
         );
+    }
+
+    #[test]
+    fn messages_are_indexed_after_their_commit_and_every_search_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = make_store(dir.path(), system_clock());
+        let (alice, ab) = pair(&store);
+        let progress = |store: &SqliteStore| -> u64 {
+            store
+                .with_reader(|c| {
+                    Ok(sql_row(
+                        c,
+                        "SELECT position FROM search_progress",
+                        [],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap()
+        };
+        let search = |store: &SqliteStore, word: &str| -> Vec<String> {
+            let page = store
+                .search_messages(
+                    alice,
+                    &MessageSearch {
+                        terms: vec![word.into()],
+                        conversation: None,
+                        after: None,
+                        limit: 10,
+                    },
+                )
+                .unwrap();
+            page.messages.into_iter().map(|m| m.text).collect()
+        };
+        store
+            .write_batch(vec![
+                send(alice, ab, "alpha one"),
+                send(alice, ab, "alpha two"),
+            ])
+            .unwrap();
+        // The send path did not index them...
+        let max = store.max_position().unwrap();
+        assert!(progress(&store) < max);
+        // ...the writer's upkeep does, in one go.
+        store.maintain().unwrap();
+        assert_eq!(progress(&store), max);
+        assert_eq!(search(&store, "alpha").len(), 2);
+
+        // Edited before it was ever indexed: indexed once, with its new text only.
+        let sent = seqs(store.write_batch(vec![send(alice, ab, "gamma")]).unwrap());
+        let results = store
+            .write_batch(vec![WriteOp::EditMessage {
+                user: alice,
+                conversation: ab,
+                seq: sent[0].unwrap(),
+                text: "delta".into(),
+            }])
+            .unwrap();
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        // Not indexed yet: the search itself indexes it first.
+        assert!(progress(&store) < store.max_position().unwrap());
+        assert_eq!(search(&store, "delta"), ["delta"]);
+        assert!(search(&store, "gamma").is_empty());
+        assert_eq!(progress(&store), store.max_position().unwrap());
+
+        // The mark survives a restart: nothing is indexed twice.
+        drop(store);
+        let store = make_store(dir.path(), system_clock());
+        store
+            .write_batch(vec![send(alice, ab, "alpha three")])
+            .unwrap();
+        assert_eq!(search(&store, "alpha").len(), 3);
     }
 
     #[test]
