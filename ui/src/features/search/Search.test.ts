@@ -154,6 +154,45 @@ describe("the search of every conversation", { timeout: 20_000 }, () => {
     expect(rich.highlighted).toBe(app.messages.find((m) => m.seq === 4)!.local_id);
   });
 
+  it("asks the server too, as the bar does, and Enter in the field opens the first hit", async () => {
+    const { fake, bob, carol } = await seeded();
+    fake.uncache(bob, 50);
+    render(Timeline);
+    render(SearchDialog);
+    const found = () => within(screen.getByRole("dialog")).getAllByTestId("search-result").map((h) => `${h.dataset.conversation}:${h.dataset.seq}`);
+    await fireEvent.keyDown(window, { key: "F", ctrlKey: true, shiftKey: true });
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Search messages" });
+    const field = within(dialog).getByRole("searchbox");
+    await fireEvent.input(field, { target: { value: "budget" } });
+    await typed();
+    await settle();
+    expect(found()).toEqual([`${bob}:101`, `${carol}:2`]);
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Search the server" }));
+    await settle();
+    expect(fake.callsOf("searchMessages")).toEqual([["budget", null]]);
+    expect(within(dialog).getByText("Older messages from the server")).toBeTruthy();
+    expect(found()).toEqual([`${bob}:101`, `${carol}:2`, `${bob}:4`]);
+    expect(within(dialog).getByRole("status").textContent).toBe("3 messages found");
+
+    fake.connection("offline");
+    await settle();
+    await fireEvent.input(field, { target: { value: "thursday" } });
+    await typed();
+    await settle();
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Search the server" }));
+    await settle();
+    expect(within(dialog).getByRole("alert").textContent).toBe("The server cannot be reached: only the messages on this device were searched.");
+
+    await fireEvent.input(field, { target: { value: "figures" } });
+    await typed();
+    await settle();
+    await fireEvent.keyDown(field, { key: "Enter" });
+    for (let i = 0; i < 10 && !app.messages.some((m) => m.seq === 101); i++) await settle();
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(app.selected).toBe(bob);
+  });
+
   it("does nothing while disabled, and is worded in French", async () => {
     await seeded();
     const { unmount } = render(SearchDialog, { disabled: true });
