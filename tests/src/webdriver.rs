@@ -19,6 +19,8 @@ pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     /// Shift, held to the end of the `send_keys` call (WebKitWebDriver ignores the null key).
     pub const SHIFT: &str = "\u{E008}";
+    /// Control, held like [`SHIFT`].
+    pub const CONTROL: &str = "\u{E009}";
 }
 
 /// One WebDriver session.
@@ -122,6 +124,16 @@ impl Session {
             &format!("/session/{}{path}", self.id),
             body.as_ref(),
         )
+    }
+
+    /// The element that has the focus (the page's body when nothing has).
+    pub fn active(&self) -> Result<Element<'_>> {
+        let value = self.cmd("GET", "/element/active", None)?;
+        let id = value[ELEMENT_KEY]
+            .as_str()
+            .context("no active element")?
+            .to_owned();
+        Ok(Element { session: self, id })
     }
 
     /// All elements matching a CSS selector (possibly none).

@@ -376,6 +376,19 @@ fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
 
 /// Sends `count` messages from `from` to `to` over the raw protocol, pipelined.
 fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
+    seed_with(desk, from, to, count, |i| {
+        format!("Message number {i} from {from}")
+    })
+}
+
+/// [`seed`] with the texts `text(1..=count)`.
+fn seed_with(
+    desk: &Desktop,
+    from: &str,
+    to: &str,
+    count: usize,
+    text: impl Fn(usize) -> String,
+) -> Result<()> {
     let url = desk.server.ws_url();
     desk.runtime().block_on(async {
         let mut c = confer_testkit::Client::login(&url, from, PASSWORD).await?;
@@ -389,7 +402,7 @@ fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
                 c.send_request(Request::SendMessage {
                     conversation,
                     client_id: format!("seed-{i}"),
-                    text: format!("Message number {i} from {from}"),
+                    text: text(i),
                     reply_to: None,
                 })
                 .await?,
@@ -1184,4 +1197,195 @@ fn tone_wav(path: &std::path::Path, frequency: f64, seconds: f64) -> Result<()> 
     out.extend_from_slice(&data);
     std::fs::write(path, out)?;
     Ok(())
+}
+
+/// Presses `chord` (WebDriver key codes, modifiers first, held to its end) on whatever has the
+/// focus.
+fn press(s: &Session, chord: &str) -> Result<()> {
+    s.active()?.send_keys(chord)
+}
+
+const QUESTION: &str = "Can you review the budget by Friday?";
+
+/// Ctrl+K to each chat (two tabs), an answer and a reaction from the action bar that Bob reads
+/// from the CLI, a search of every chat that opens Bob's chat at an old message, then the whole
+/// app switched to French in the settings.
+#[test]
+fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol"])?;
+    desk.cli(
+        "bob",
+        &[
+            "send",
+            "alice",
+            "The budget figures for Q3 are in the shared folder",
+        ],
+    )?;
+    // Enough later messages that the first one is far above the first page.
+    const CHATTER: &[&str] = &[
+        "Morning! Stand-up moved to 9:45 today",
+        "The staging deploy went fine, release notes are in the wiki",
+        "Can you check the customer's ticket about invoices?",
+        "I'll be out for lunch until 2",
+        "Design review is **Thursday**, slides due Wednesday",
+        "Thanks, looks good to me 👍",
+        "The new build fixes the login issue on macOS",
+        "Who has the key to room B?",
+        "Heads-up: the VPN will restart at 6 pm",
+        "Draft of the proposal is in `Shared/Sales/2027`",
+    ];
+    seed_with(&desk, "bob", "alice", 60, |i| {
+        CHATTER[(i - 1) % CHATTER.len()].to_owned()
+    })?;
+    let question = desk.cli("bob", &["send", "alice", QUESTION])?;
+    desk.cli(
+        "carol",
+        &[
+            "send",
+            "alice",
+            "Le café est prêt, on se retrouve en salle B ?",
+        ],
+    )?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?;
+
+    // Ctrl+K, a few letters, Enter: each chat opens in a tab of its own.
+    for peer in ["carol", "bob"] {
+        press(&s, &format!("{}k", keys::CONTROL))?;
+        let field = s.wait_for(
+            "[role=dialog] input[role=combobox], [role=dialog] input",
+            UI_WAIT,
+        )?;
+        field.send_keys(&peer[..3])?;
+        s.until(&format!("{peer} offered"), UI_WAIT, |s| {
+            Ok(text_of(s, "[role=option][aria-selected=true]")?
+                .filter(|t| t.contains(peer))
+                .map(|_| ()))
+        })?;
+        field.send_keys(keys::ENTER)?;
+        wait_text(&s, "main h1", Some(peer))?;
+    }
+    s.until("two tabs", UI_WAIT, |s| {
+        Ok((s.find_all("[data-testid=conversation-tab]")?.len() == 2).then_some(()))
+    })?;
+    save_screenshot(&d, win, "tabs")?;
+
+    // Answer Bob's question and react to it, from its action bar.
+    let seq = s.until("bob's question", UI_WAIT, |s| {
+        let v = s.execute(
+            r#"const m = [...document.querySelectorAll('[data-testid=message]')]
+                 .find(m => m.textContent.includes('by Friday'));
+               return m ? m.dataset.seq : null;"#,
+            vec![],
+        )?;
+        Ok(v.as_str().map(str::to_owned))
+    })?;
+    let last = format!("[data-testid=message][data-seq='{seq}']");
+    // The action bar shows on hover or while the focus is in it; WebDriver has no hover here,
+    // so each tool gets the focus before its click.
+    let tool = |name: &str| -> Result<()> {
+        let css = format!("{last} [data-testid={name}]");
+        s.wait_for(&css, UI_WAIT)?;
+        s.execute(
+            "document.querySelector(arguments[0]).focus();",
+            vec![Value::String(css.clone())],
+        )?;
+        s.wait_for(&css, UI_WAIT)?.click()
+    };
+    tool("react")?;
+    s.wait_for("[data-testid=quick-emoji] button[data-emoji]", UI_WAIT)?
+        .click()?;
+    s.wait_for(&format!("{last} [data-testid=reaction]"), UI_WAIT)?;
+    tool("reply")?;
+    s.wait_for("[data-testid=reply-banner]", UI_WAIT)?;
+    let composer = s.wait_for("textarea[aria-label=Message]", UI_WAIT)?;
+    composer.send_keys("Yes, on Thursday")?;
+    composer.send_keys(keys::ENTER)?;
+    let bob_sees = || -> Result<Vec<Value>> {
+        desk.cli("bob", &["history", "alice", "--json"])?
+            .lines()
+            .map(|l| Ok(serde_json::from_str(l)?))
+            .collect()
+    };
+    let deadline = Instant::now() + UI_WAIT;
+    loop {
+        let messages = bob_sees()?;
+        let asked = messages
+            .iter()
+            .find(|m| m["id"].as_str() == Some(question.trim()) || m["text"] == QUESTION)
+            .context("the question in bob's history")?;
+        let answered = messages
+            .iter()
+            .any(|m| m["text"] == "Yes, on Thursday" && m["reply_to"] == asked["seq"]);
+        let reacted = asked["reactions"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["users"].to_string().contains("alice")));
+        if answered && reacted {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "bob never saw the answer and the reaction: {messages:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // Search every chat: the oldest hit opens Bob's chat at that message.
+    press(&s, &format!("{}{}f", keys::CONTROL, keys::SHIFT))?;
+    let field = s.wait_for("[data-testid=search-dialog] input", UI_WAIT)?;
+    field.send_keys("budgets")?;
+    s.until("two hits", UI_WAIT, |s| {
+        Ok((s
+            .find_all("[data-testid=search-dialog] [data-testid=search-result]")?
+            .len()
+            == 2)
+            .then_some(()))
+    })?;
+    save_screenshot(&d, win, "search-results")?;
+    let hits = s.find_all("[data-testid=search-dialog] [data-testid=search-result]")?;
+    ensure!(hits[1].text()?.contains("Q3"), "{}", hits[1].text()?);
+    hits[1].click()?;
+    s.until("the old message shown and highlighted", UI_WAIT, |s| {
+        let v = s.execute(
+            r#"const m = [...document.querySelectorAll('[data-testid=message]')]
+                 .find(m => m.textContent.includes('figures for Q3'));
+               if (!m) return false;
+               const box = document.querySelector('[data-testid=timeline-scroller]').getBoundingClientRect();
+               const r = m.getBoundingClientRect();
+               return m.classList.contains('highlighted') && r.top >= box.top && r.bottom <= box.bottom;"#,
+            vec![],
+        )?;
+        Ok((v == Value::Bool(true)).then_some(()))
+    })?;
+    wait_text(&s, "main h1", Some("bob"))?;
+
+    // French, chosen in the settings: applied at once.
+    s.wait_for("button[aria-label=Settings]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=language]", UI_WAIT)?;
+    s.execute(
+        r#"const l = document.querySelector('[data-testid=language]');
+           l.value = 'fr'; l.dispatchEvent(new Event('change', { bubbles: true }));"#,
+        vec![],
+    )?;
+    s.wait_for("[role=dialog] button[type=submit]", UI_WAIT)?
+        .click()?;
+    s.until("the app in French", UI_WAIT, |s| {
+        let v = s.execute(
+            "return document.documentElement.lang === 'fr' \
+             && !!document.querySelector('button[aria-label=Paramètres]');",
+            vec![],
+        )?;
+        Ok((v == Value::Bool(true)).then_some(()))
+    })?;
+    ensure!(
+        s.find_all("button[aria-label=Settings]")?.is_empty(),
+        "an English label is left"
+    );
+    save_screenshot(&d, win, "french")?;
+    s.quit()
 }
