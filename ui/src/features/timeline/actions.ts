@@ -35,7 +35,7 @@ export function reply(m: CachedMessage): void {
 }
 
 export function edit(m: CachedMessage): void {
-  rich.editing = m.local_id;
+  rich.startEdit(m);
 }
 
 export function remove(m: CachedMessage): Promise<void> {

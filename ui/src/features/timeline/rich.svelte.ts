@@ -1,5 +1,7 @@
 // What is done to messages beside sending them (#13), kept beside the app's state: the reply
-// being written (per conversation), the message being edited in place, a message to go to and
+// being written and the message being edited in place with its words so far (per conversation,
+// not in the message's row: the timeline drops a row that scrolls out of its window and draws it
+// afresh when it comes back, lib/virtual.ts), a message to go to and
 // highlight (a reply's original, a search result), and who is typing where. It hears the
 // backend's events: `changed` replaces a message by its local id (an edit, a deletion, a
 // reaction, here or elsewhere), `typing` shows someone typing for TYPING_SHOWN_MS unless
@@ -35,11 +37,14 @@ export function loadedAt(list: readonly CachedMessage[], seq: number): CachedMes
   return map.get(seq) ?? null;
 }
 
+/** A message being edited in place, and what its box holds so far. */
+export type Edit = { localId: number; text: string };
+
 class RichState implements Feature {
   /** The message each conversation's box answers. */
   replies = $state.raw<Record<number, CachedMessage>>({});
-  /** The message being edited in place (its local id). */
-  editing = $state<number | null>(null);
+  /** The message being edited in place in each conversation, with the words typed so far. */
+  edits = $state<Record<number, Edit>>({});
   /** A message the timeline is asked to show (loading older pages as needed) and highlight. */
   target = $state.raw<{ conversation: number; seq: number; highlight: boolean; nonce: number } | null>(null);
   /** The message highlighted after going to it (its local id). */
@@ -48,6 +53,9 @@ class RichState implements Feature {
   typing = $state.raw<Record<number, string[]>>({});
   /** What the last action on a message came to ("Text copied.", a refusal), said for a while. */
   notice = $state("");
+  /** An edit just started (or asked for again), whose box takes the focus when drawn (its local
+   * id): once, not each time its row is drawn again. */
+  private focusEdit = $state<number | null>(null);
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
   private nonce = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -78,6 +86,45 @@ class RichState implements Feature {
     const next = { ...this.replies };
     delete next[conversation];
     this.replies = next;
+  }
+
+  /** Starts editing `m` in place, from its text; the edit under way of `m` goes on as it was. */
+  startEdit(m: CachedMessage): void {
+    if (!isLiveText(m)) return;
+    if (!this.isEditing(m)) this.edits[m.conversation] = { localId: m.local_id, text: m.text };
+    this.focusEdit = m.local_id;
+  }
+
+  /** True while `m` is edited in place. */
+  isEditing(m: CachedMessage): boolean {
+    return this.edits[m.conversation]?.localId === m.local_id;
+  }
+
+  /** What the box editing `m` holds (its text when it is not edited). */
+  editText(m: CachedMessage): string {
+    const e = this.edits[m.conversation];
+    return e?.localId === m.local_id ? e.text : m.text;
+  }
+
+  /** The box editing `m` now holds `text`. */
+  setEditText(m: CachedMessage, text: string): void {
+    const e = this.edits[m.conversation];
+    if (e?.localId === m.local_id) e.text = text;
+  }
+
+  /** The edit of `m` ends (saved or not). */
+  stopEdit(m: CachedMessage): void {
+    if (!this.isEditing(m)) return;
+    delete this.edits[m.conversation];
+    if (this.focusEdit === m.local_id) this.focusEdit = null;
+  }
+
+  /** True once after the edit of `m` started: its box takes the focus (an effect that calls
+   * this runs again when the edit is asked for again). */
+  takeEditFocus(m: CachedMessage): boolean {
+    if (this.focusEdit !== m.local_id) return false;
+    this.focusEdit = null;
+    return true;
   }
 
   /** Sends what the box of `conversation` holds: an answer when one is being written. */
@@ -130,7 +177,8 @@ class RichState implements Feature {
     this.noticeTimer = null;
     this.notice = "";
     this.replies = {};
-    this.editing = null;
+    this.edits = {};
+    this.focusEdit = null;
     this.target = null;
     this.highlighted = null;
     this.typing = {};
@@ -153,7 +201,7 @@ class RichState implements Feature {
       if (m.deleted) this.cancelReply(m.conversation);
       else this.replies = { ...this.replies, [m.conversation]: m };
     }
-    if (m.deleted && this.editing === m.local_id) this.editing = null;
+    if (m.deleted) this.stopEdit(m);
     // The list shows each conversation's newest message.
     if (app.conversations.some((c) => c.last_message?.local_id === m.local_id)) void app.reload().catch(() => {});
   }
