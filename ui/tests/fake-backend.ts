@@ -33,6 +33,7 @@ import type {
   Presence,
   PresenceChoice,
   PresenceStatus,
+  Reaction,
   Reason,
   ScheduledMeeting,
   Settings,
@@ -60,6 +61,18 @@ export type FakeOptions = {
   now?: number;
   /** Display names by account name (others are the name capitalised). */
   displayNames?: Record<string, string>;
+};
+
+/** One message for seedGroup: its sender and text, and optionally when it was sent (ms since
+ * the epoch; else `stepMs` after the one before), the seq it answers, its reactions and how long
+ * after it was sent it was edited. */
+export type SeedMessage = {
+  sender: string;
+  text: string;
+  sentAt?: number;
+  replyTo?: number;
+  reactions?: Reaction[];
+  editedAfterMs?: number;
 };
 
 /** The most entries a directory page holds, as the server has it. */
@@ -1064,6 +1077,48 @@ export class FakeBackend implements Backend {
     const unread = opts.unread ?? 0;
     const firstUnread = fromPeer[fromPeer.length - unread];
     c.readThrough = unread > 0 && firstUnread?.seq ? firstUnread.seq - 1 : last;
+    return c.info.id;
+  }
+
+  /** A group named `name` of this user and `members` holding `messages` as given (oldest first,
+   * seqs from 1, `stepMs` apart unless timed, the newest just now), all read and delivered: for
+   * scenarios that seed() cannot make (several senders, replies, reactions, edits). Resolves to
+   * its id. */
+  seedGroup(name: string, members: string[], messages: SeedMessage[], opts: { stepMs?: number } = {}): number {
+    const step = opts.stepMs ?? 60_000;
+    const now = this.options.now ?? Date.now();
+    const count = messages.length;
+    const c = this.createShared({
+      kind: "group",
+      members: [...new Set([this.me, ...members])].sort(),
+      created_at: (messages[0]?.sentAt ?? now - (count - 1) * step) - step,
+      name,
+    });
+    messages.forEach((spec, i) => {
+      const seq = c.nextSeq++;
+      const sentAt = spec.sentAt ?? now - (count - 1 - i) * step;
+      c.messages.push({
+        local_id: this.nextLocal++,
+        conversation: c.info.id,
+        seq,
+        client_id: `seed-${c.info.id}-${seq}`,
+        sender: spec.sender,
+        text: spec.text,
+        sent_at: sentAt,
+        state: "sent",
+        error: null,
+        edited_at: spec.editedAfterMs === undefined ? null : sentAt + spec.editedAfterMs,
+        deleted: false,
+        reply_to: spec.replyTo ?? null,
+        reactions: clone(spec.reactions ?? []),
+        mentions: this.mentionsOf(c, spec.sender, spec.text),
+        version: spec.editedAfterMs === undefined && !spec.reactions?.length ? 0 : 1,
+      });
+    });
+    const last = c.nextSeq - 1;
+    c.deliveredThrough = last;
+    c.receiptsReadThrough = last;
+    c.readThrough = last;
     return c.info.id;
   }
 
