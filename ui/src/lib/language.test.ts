@@ -3,7 +3,7 @@ import { FakeBackend } from "../../tests/fake-backend";
 import { settle } from "../../tests/helpers";
 import { accountWords, locale, setLocale } from "./i18n";
 import { setBackend } from "./ipc";
-import { applyLanguage, rememberedLanguage, resolveLanguage, systemLocale } from "./language";
+import { applyLanguage, followLanguage, rememberedLanguage, resolveLanguage, systemLocale } from "./language";
 
 function systemSays(tag: string) {
   vi.spyOn(navigator, "language", "get").mockReturnValue(tag);
@@ -71,6 +71,37 @@ describe("the UI's language", () => {
     // Not remembered: only shown.
     expect(rememberedLanguage()).toBe("auto");
     await settle();
+  });
+
+  it("in the Help window, speaks the language chosen in the main window and follows its changes, without telling the shell", async () => {
+    const fake = new FakeBackend();
+    setBackend(fake);
+    systemSays("en-US");
+    localStorage.setItem("confer.language", "fr");
+    const stop = followLanguage();
+    try {
+      expect(locale()).toBe("fr");
+      expect(document.documentElement.lang).toBe("fr");
+      // The main window chooses Automatic: the system's language, English here.
+      localStorage.setItem("confer.language", "auto");
+      window.dispatchEvent(new StorageEvent("storage", { key: "confer.language", newValue: "auto" }));
+      expect(locale()).toBe("en");
+      // Automatic follows the system's language as it changes.
+      systemSays("fr-CA");
+      window.dispatchEvent(new Event("languagechange"));
+      expect(locale()).toBe("fr");
+      // Other keys change nothing.
+      localStorage.setItem("confer.language", "en");
+      window.dispatchEvent(new StorageEvent("storage", { key: "confer.theme", newValue: "dark" }));
+      expect(locale()).toBe("fr");
+      await settle();
+      expect(fake.callsOf("setLanguage")).toEqual([]);
+      expect(rememberedLanguage()).toBe("en");
+    } finally {
+      stop();
+    }
+    window.dispatchEvent(new StorageEvent("storage", { key: "confer.language", newValue: "en" }));
+    expect(locale()).toBe("fr");
   });
 
   it("forgets a remembered value it does not know", () => {

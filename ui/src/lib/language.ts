@@ -1,7 +1,8 @@
 // The UI's language: the one chosen in the settings (remembered on this device), else the
 // system's (navigator.language: "fr…" is French, anything else English). Applying it redraws
 // the UI at once (i18n's locale is reactive), sets <html lang> for screen readers and tells the
-// desktop shell, whose tray and notifications speak it too (set_language).
+// desktop shell, whose tray and notifications speak it too (set_language). The Help window
+// follows the main window's language (followLanguage).
 import { LOCALES, setLocale, type LanguageChoice, type Locale } from "./i18n";
 import { ipc } from "./ipc";
 
@@ -58,4 +59,27 @@ export function applyLanguage(choice: LanguageChoice, remember = true): Locale {
     }
   }
   return lang;
+}
+
+/** The language of a window that only shows words (the Help window): the one chosen on this
+ * device, else the system's, as the main window speaks it, and kept so as the choice changes
+ * there (the storage event) or the system's language does. The shell is not told: the main
+ * window does that. Returns what stops the following. */
+export function followLanguage(): () => void {
+  const set = () => {
+    const lang = resolveLanguage(rememberedLanguage());
+    setLocale(lang);
+    document.documentElement.lang = lang;
+  };
+  // A null key: the whole storage was cleared.
+  const stored = (e: StorageEvent) => {
+    if (e.key === KEY || e.key === null) set();
+  };
+  window.addEventListener("storage", stored);
+  window.addEventListener("languagechange", set);
+  set();
+  return () => {
+    window.removeEventListener("storage", stored);
+    window.removeEventListener("languagechange", set);
+  };
 }

@@ -104,3 +104,25 @@ export function parseGuide(markdown: string): Block[] {
   }
   return blocks;
 }
+
+/** A guide's shape, whatever its language: each block's kind (a heading's level, a list's
+ * number of items, a table's columns and rows) with the `code` it holds, which is typed as
+ * written in every language (ws://, :tada:, confer://join/…). Two translations of one guide have
+ * the same outline. */
+export function outline(blocks: Block[]): string[] {
+  const codes = (parts: Inline[]) => parts.filter((p) => p.kind === "code").map((p) => p.text);
+  return blocks.map((b) => {
+    switch (b.kind) {
+      case "heading":
+        return `h${b.level} ${JSON.stringify(codes(b.inlines))}`;
+      case "paragraph":
+        return `p ${JSON.stringify(codes(b.inlines))}`;
+      case "list":
+        return `${b.ordered ? "ol" : "ul"}(${b.items.length}) ${JSON.stringify(b.items.map(codes))}`;
+      case "table":
+        return `table(${b.head.length}x${b.rows.length}) ${JSON.stringify(b.rows.map((r) => r.map(codes)))}`;
+      case "code":
+        return "code";
+    }
+  });
+}
