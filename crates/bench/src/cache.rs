@@ -219,16 +219,31 @@ pub async fn search(profile: &Path) -> Result<serde_json::Value> {
     let client = Client::open(config("ws://127.0.0.1:9", profile), false)?;
     let mut times = Vec::new();
     let mut hits = serde_json::Map::new();
+    let mut each: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     for round in 0..10 {
-        for q in QUERIES {
+        for (i, q) in QUERIES.iter().enumerate() {
             let t = Instant::now();
             let found = client.search_local(q, None, 50).await?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            times.push(ms);
+            each[i].push(ms);
             if round == 0 {
                 hits.insert((*q).to_owned(), json!(found.len()));
             }
         }
     }
+    // Each query's median: which kind of query is slow.
+    let medians: serde_json::Map<String, serde_json::Value> = QUERIES
+        .iter()
+        .zip(&mut each)
+        .map(|(q, t)| {
+            t.sort_by(f64::total_cmp);
+            (
+                (*q).to_owned(),
+                json!((t[t.len() / 2] * 10.0).round() / 10.0),
+            )
+        })
+        .collect();
     for q in ["reunion", "cafe", "meeting", "quarterly report"] {
         if hits[q] == json!(0) {
             bail!("the search for {q:?} found nothing: the local index is broken");
@@ -244,6 +259,7 @@ pub async fn search(profile: &Path) -> Result<serde_json::Value> {
         "limit": 50,
         "ms": { "p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0) },
         "hits": hits,
+        "median_ms_by_query": medians,
         "peak_rss_kib": peak_rss_kib(),
     }))
 }

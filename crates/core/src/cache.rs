@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/006_aliases.sql"),
     include_str!("../migrations/007_message_changes.sql"),
     include_str!("../migrations/008_local_search.sql"),
+    include_str!("../migrations/009_search_by_time.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -652,13 +653,16 @@ impl Cache {
         let privacy = self.settings()?.privacy;
         self.with(|c| {
             let mut stmt = c.prepare_cached(&format!(
+                // Newest first straight from the index (its keys are times, migration 009):
+                // the search stops after one page, however common the word.
                 "SELECT {MESSAGE_COLUMNS}, cv.delivered_through, cv.receipts_read_through \
-                 FROM message_index s JOIN messages m ON m.local_id = s.rowid \
+                 FROM message_index s \
+                 JOIN messages m ON m.search_key = s.rowid \
                  JOIN conversations cv ON cv.id = m.conversation_id \
                  WHERE message_index MATCH ?1 AND m.deleted = 0 AND m.error IS NULL \
                    AND (m.seq IS NULL OR m.seq > cv.cleared_through) \
                    AND (?2 IS NULL OR m.conversation_id = ?2) \
-                 ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?3"
+                 ORDER BY s.rowid DESC LIMIT ?3"
             ))?;
             stmt.query_map(params![expression, conversation, limit], |r| {
                 let ticks = Ticks {

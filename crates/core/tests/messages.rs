@@ -329,6 +329,22 @@ async fn the_local_search_works_offline_folds_accents_and_finds_english_and_fren
     offline.edit(id, "Something else entirely").await.unwrap();
     assert!(found("related").await.is_empty());
     assert_eq!(found("entire").await, ["Something else entirely"]);
+    // Newest first, a message still in the outbox included...
+    let pending = offline.send(conv, "Friday lunch?").await.unwrap();
+    let friday = ["Friday lunch?", texts[1]];
+    assert_eq!(found("friday").await, friday);
+    offline.close().await;
+    // ...and once it is stored (the server's time replaces the local one), found once still.
+    let alice = online(&server, dir.path(), "alice").await;
+    alice.wait_sent(pending.local_id, WAIT).await.unwrap();
+    let again: Vec<String> = alice
+        .search_local("friday", None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(again, friday);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
