@@ -586,7 +586,12 @@ impl From<CoreError> for Failure {
             CoreError::Refused(body) => confer_core::i18n::refusal(text::lang(), body),
             CoreError::Offline => (t.unreachable)(t.not_connected),
             CoreError::Timeout => (t.unreachable)(t.no_answer_in_time),
-            // The core's own sentences (sign-in failures, bad input, the cache) are English.
+            // The core's own sentences in the user's language; a technical detail (a system
+            // or library error inside them) as it came.
+            CoreError::Unreachable(t)
+            | CoreError::AuthFailed(t)
+            | CoreError::Invalid(t)
+            | CoreError::NotFound(t) => t.in_lang(text::lang()),
             _ => e.to_string(),
         };
         Failure(code, message)

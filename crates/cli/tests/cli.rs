@@ -463,6 +463,33 @@ fn a_server_list_skips_the_servers_that_are_down() {
     let mut who = p.cli(" , ", "alice");
     who.arg("who");
     assert_eq!(who.output().unwrap().status.code(), Some(2));
+
+    // The core's own sentences in French too: unreachable, a wrong password, bad input.
+    let french = |server: &str, user: &str, args: &[&str], code: i32| -> String {
+        let mut c = p.cli(server, user);
+        c.env("CONFER_LANG", "fr").args(args);
+        String::from_utf8_lossy(&fails(c, code).stderr).into_owned()
+    };
+    let err = french(&dead, "alice", &["--connect-timeout", "1", "who"], 4);
+    assert!(err.contains("impossible de joindre"), "{err}");
+    let mut wrong = p.cli(&url, "carol");
+    wrong
+        .env("CONFER_LANG", "fr")
+        .env("CONFER_PASSWORD", "not the password")
+        .arg("who");
+    let err = String::from_utf8_lossy(&fails(wrong, 3).stderr).into_owned();
+    // Worded by the core or by the server's refusal, in French either way.
+    assert!(
+        !err.trim().is_empty() && !err.contains("Wrong user name") && !err.contains("Sign-in"),
+        "{err}"
+    );
+    let err = french(&url, "alice", &["edit", "nonsense!", "text"], 5);
+    assert!(
+        err.contains("Il n'y a pas de message nonsense! ici."),
+        "{err}"
+    );
+    let err = french(&url, "alice", &["send", "bob", " "], 2);
+    assert!(err.contains("Un message ne peut pas être vide."), "{err}");
 }
 
 #[test]

@@ -390,9 +390,9 @@ impl Cache {
             Ok(Some(id))
         })?;
         let local_id = local_id.ok_or_else(|| {
-            CoreError::NotFound(format!(
-                "There is no conversation {conversation} in the cache."
-            ))
+            CoreError::NotFound(
+                crate::i18n::Sentence::NoConversationInCache { conversation }.into(),
+            )
         })?;
         Ok(CachedMessage {
             local_id,
@@ -531,9 +531,14 @@ impl Cache {
 
     /// One's own message, a text not deleted; else the refusal the server would give.
     fn own_living(&self, local_id: i64, me: &str) -> Result<CachedMessage, CoreError> {
-        let message = self
-            .message(local_id, me)?
-            .ok_or_else(|| CoreError::NotFound(format!("There is no message {local_id} here.")))?;
+        let message = self.message(local_id, me)?.ok_or_else(|| {
+            CoreError::NotFound(
+                crate::i18n::Sentence::NoSuchMessage {
+                    reference: local_id.to_string(),
+                }
+                .into(),
+            )
+        })?;
         let (conversation, seq) = (message.conversation, message.seq.unwrap_or(0));
         let refuse = |reason| {
             Err(CoreError::Refused(ErrorBody::new(

@@ -9,9 +9,9 @@ use crate::CoreError;
 /// Milliseconds since the epoch for an RFC 3339 time such as `2026-12-01T09:30:00+01:00`.
 pub fn parse_rfc3339(text: &str) -> Result<i64, CoreError> {
     let t = OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
-        CoreError::Invalid(format!(
-            "{text:?} is not an RFC 3339 time such as 2026-12-01T09:30:00Z ({e})."
-        ))
+        CoreError::Invalid(
+            format!("{text:?} is not an RFC 3339 time such as 2026-12-01T09:30:00Z ({e}).").into(),
+        )
     })?;
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
@@ -94,7 +94,7 @@ pub fn save_ics(
     let stem = stem.trim().trim_start_matches('.');
     let stem = if stem.is_empty() { "meeting" } else { stem };
     std::fs::create_dir_all(dir)
-        .map_err(|e| CoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| CoreError::Invalid(format!("cannot create {}: {e}", dir.display()).into()))?;
     for n in 1..1000 {
         let name = if n == 1 {
             format!("{stem}.ics")
@@ -111,23 +111,25 @@ pub fn save_ics(
             Ok(mut f) => {
                 use std::io::Write;
                 f.write_all(text.as_bytes()).map_err(|e| {
-                    CoreError::Invalid(format!("cannot write {}: {e}", path.display()))
+                    CoreError::Invalid(format!("cannot write {}: {e}", path.display()).into())
                 })?;
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(CoreError::Invalid(format!(
-                    "cannot write {}: {e}",
-                    path.display()
-                )));
+                return Err(CoreError::Invalid(
+                    format!("cannot write {}: {e}", path.display()).into(),
+                ));
             }
         }
     }
-    Err(CoreError::Invalid(format!(
-        "{} holds too many invitations named {stem:?}",
-        dir.display()
-    )))
+    Err(CoreError::Invalid(
+        format!(
+            "{} holds too many invitations named {stem:?}",
+            dir.display()
+        )
+        .into(),
+    ))
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub struct CallReport {
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn media_error(e: MediaError) -> CoreError {
-    CoreError::Invalid(format!("call media: {e}"))
+    CoreError::Invalid(format!("call media: {e}").into())
 }
 
 fn peer_options(info: &CallInfo, media: &CallMedia) -> PeerOptions {
@@ -109,7 +109,9 @@ async fn next_call_event<T>(
                     if let Event::CallEnded { call, reason } = e
                         && call == id
                     {
-                        return Err(CoreError::Invalid(format!("the call ended: {reason:?}")));
+                        return Err(CoreError::Invalid(
+                            format!("the call ended: {reason:?}").into(),
+                        ));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,

@@ -118,8 +118,23 @@ impl Connection {
         let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
         let (ws, _) = tokio::time::timeout(timeout, connecting)
             .await
-            .map_err(|_| CoreError::Unreachable(format!("connecting to {url} timed out")))?
-            .map_err(|e| CoreError::Unreachable(format!("cannot connect to {url}: {e}")))?;
+            .map_err(|_| {
+                CoreError::Unreachable(
+                    crate::i18n::Sentence::ConnectTimedOut {
+                        url: url.to_string(),
+                    }
+                    .into(),
+                )
+            })?
+            .map_err(|e| {
+                CoreError::Unreachable(
+                    crate::i18n::Sentence::CannotConnect {
+                        url: url.to_string(),
+                        detail: e.to_string(),
+                    }
+                    .into(),
+                )
+            })?;
         let (mut sink, mut stream) = ws.split();
         let (tx, mut rx) = mpsc::channel::<Outgoing>(1024);
         let (events_tx, events_rx) = mpsc::unbounded_channel();

@@ -41,7 +41,7 @@ impl Drop for DeviceTest {
 }
 
 fn microphone(id: Option<&str>) -> Result<Box<dyn AudioSource>, CoreError> {
-    let media = |e: confer_media::MediaError| CoreError::Invalid(e.to_string());
+    let media = |e: confer_media::MediaError| CoreError::Invalid(e.to_string().into());
     Ok(match id {
         Some(id) if id.starts_with("synthetic:") => {
             Box::new(ToneSource::new(440.0, 0.3).map_err(media)?)
@@ -122,7 +122,7 @@ pub async fn test_tone(speaker: Option<String>) -> Result<(), CoreError> {
         ));
     }
     tokio::task::spawn_blocking(move || {
-        let media = |e: confer_media::MediaError| CoreError::Invalid(e.to_string());
+        let media = |e: confer_media::MediaError| CoreError::Invalid(e.to_string().into());
         let out = hardware::open_speaker(speaker.as_deref()).map_err(media)?;
         let mut tone = ToneSource::new(440.0, 0.3).map_err(media)?;
         let mut writer = confer_media::audio::FrameWriter::new(Box::new(out)).map_err(media)?;
@@ -135,5 +135,5 @@ pub async fn test_tone(speaker: Option<String>) -> Result<(), CoreError> {
         Ok(())
     })
     .await
-    .map_err(|e| CoreError::Invalid(format!("the test tone stopped: {e}")))?
+    .map_err(|e| CoreError::Invalid(format!("the test tone stopped: {e}").into()))?
 }

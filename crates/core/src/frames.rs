@@ -69,10 +69,10 @@ impl FrameServer {
     pub async fn start() -> Result<Self, CoreError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
-            .map_err(|e| CoreError::Invalid(format!("the frame socket: {e}")))?;
+            .map_err(|e| CoreError::Invalid(format!("the frame socket: {e}").into()))?;
         let port = listener
             .local_addr()
-            .map_err(|e| CoreError::Invalid(format!("the frame socket: {e}")))?
+            .map_err(|e| CoreError::Invalid(format!("the frame socket: {e}").into()))?
             .port();
         let tokens: Arc<Mutex<HashSet<String>>> = Arc::default();
         let streams = [watch::channel(None).0, watch::channel(None).0];

@@ -19,9 +19,12 @@ pub fn link_token(link: &str) -> Result<String, CoreError> {
     let link = link.trim();
     let token = link.strip_prefix(LINK_PREFIX).unwrap_or(link);
     if token.is_empty() || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(CoreError::Invalid(format!(
-            "{link:?} is not a room link; it looks like {LINK_PREFIX}<letters and digits>."
-        )));
+        return Err(CoreError::Invalid(
+            format!(
+                "{link:?} is not a room link; it looks like {LINK_PREFIX}<letters and digits>."
+            )
+            .into(),
+        ));
     }
     Ok(token.to_owned())
 }

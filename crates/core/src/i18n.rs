@@ -466,6 +466,193 @@ fn quoted(text: &str) -> String {
     out
 }
 
+/// The client core's own sentences (bad input, sign-in, reaching the server), with their
+/// parameters, so that each front end says them in its language. The matches below are
+/// exhaustive: a sentence added without its French wording does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sentence {
+    /// A blank message.
+    EmptyMessage,
+    /// A message over the size limit.
+    MessageTooLong {
+        /// The limit, in bytes.
+        max: usize,
+        /// This message's size, in bytes.
+        len: usize,
+    },
+    /// No server address in the configuration.
+    NoServer,
+    /// The profile directory belongs to another account.
+    ProfileOfAnother {
+        /// The profile directory.
+        profile: String,
+        /// Its owner.
+        owner: String,
+        /// Who tried to use it.
+        user: String,
+    },
+    /// None of the servers answered.
+    CannotReach {
+        /// The servers, as configured.
+        servers: String,
+    },
+    /// Connecting to one server timed out.
+    ConnectTimedOut {
+        /// Its address.
+        url: String,
+    },
+    /// Connecting to one server failed.
+    CannotConnect {
+        /// Its address.
+        url: String,
+        /// Why, as the network library said it.
+        detail: String,
+    },
+    /// The server refused the user name, password or token.
+    WrongCredentials,
+    /// No stored session and no password.
+    NoPassword,
+    /// The server refused the sign-in, for this reason.
+    SignInRefused(ErrorBody),
+    /// No message by that reference.
+    NoSuchMessage {
+        /// The reference given.
+        reference: String,
+    },
+    /// A reference that is neither a message id nor CONVERSATION:SEQ.
+    NotAMessageRef {
+        /// The reference given.
+        reference: String,
+    },
+    /// A reaction to a message still in the outbox.
+    ReactOnceSent,
+    /// Nothing from anyone else to mark unread.
+    NothingToMarkUnread,
+    /// A conversation the cache does not hold.
+    NoConversationInCache {
+        /// Its id.
+        conversation: u64,
+    },
+}
+
+/// A sentence of the core in the given language.
+pub fn sentence(lang: Lang, s: &Sentence) -> String {
+    use Sentence as S;
+    match lang {
+        Lang::En => match s {
+            S::EmptyMessage => "A message cannot be empty.".to_owned(),
+            S::MessageTooLong { max, len } => {
+                format!("A message may hold at most {max} bytes; this one has {len}.")
+            }
+            S::NoServer => {
+                "Give at least one server address (several are separated by commas).".to_owned()
+            }
+            S::ProfileOfAnother {
+                profile,
+                owner,
+                user,
+            } => format!("The profile {profile} belongs to {owner}; use another --profile for {user}."),
+            S::CannotReach { servers } => format!("cannot reach {servers}"),
+            S::ConnectTimedOut { url } => format!("connecting to {url} timed out"),
+            S::CannotConnect { url, detail } => format!("cannot connect to {url}: {detail}"),
+            S::WrongCredentials => "Wrong user name, password or token.".to_owned(),
+            S::NoPassword => "No stored session and no password was given.".to_owned(),
+            S::SignInRefused(body) => refusal(Lang::En, body),
+            S::NoSuchMessage { reference } => format!("There is no message {reference} here."),
+            S::NotAMessageRef { reference } => {
+                format!("\"{reference}\" is not a message id or CONVERSATION:SEQ.")
+            }
+            S::ReactOnceSent => "A message is reacted to once it is sent.".to_owned(),
+            S::NothingToMarkUnread => {
+                "There is no message from anyone else to mark unread.".to_owned()
+            }
+            S::NoConversationInCache { conversation } => {
+                format!("There is no conversation {conversation} in the cache.")
+            }
+        },
+        Lang::Fr => match s {
+            S::EmptyMessage => "Un message ne peut pas être vide.".to_owned(),
+            S::MessageTooLong { max, len } => {
+                format!("Un message fait au plus {max} octets ; celui-ci en fait {len}.")
+            }
+            S::NoServer => {
+                "Indiquez au moins une adresse de serveur (plusieurs sont séparées par des virgules)."
+                    .to_owned()
+            }
+            S::ProfileOfAnother {
+                profile,
+                owner,
+                user,
+            } => format!(
+                "Le profil {profile} appartient à {owner} ; utilisez un autre --profile pour {user}."
+            ),
+            S::CannotReach { servers } => format!("impossible de joindre {servers}"),
+            S::ConnectTimedOut { url } => format!("la connexion à {url} a expiré"),
+            S::CannotConnect { url, detail } => {
+                format!("impossible de se connecter à {url} : {detail}")
+            }
+            S::WrongCredentials => "Nom d'utilisateur, mot de passe ou jeton incorrect.".to_owned(),
+            S::NoPassword => "Aucune session enregistrée et aucun mot de passe fourni.".to_owned(),
+            S::SignInRefused(body) => refusal(Lang::Fr, body),
+            S::NoSuchMessage { reference } => format!("Il n'y a pas de message {reference} ici."),
+            S::NotAMessageRef { reference } => format!(
+                "« {reference} » n'est ni un identifiant de message ni CONVERSATION:SEQ."
+            ),
+            S::ReactOnceSent => "On réagit à un message une fois qu'il est envoyé.".to_owned(),
+            S::NothingToMarkUnread => {
+                "Aucun message d'une autre personne à marquer comme non lu.".to_owned()
+            }
+            S::NoConversationInCache { conversation } => {
+                format!("Il n'y a pas de conversation {conversation} dans le cache.")
+            }
+        },
+    }
+}
+
+/// What a core error says: one of the core's sentences, worded in each language by
+/// [`sentence`], or a technical detail (a system or library error) kept as it came.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    /// A sentence of the core.
+    Said(Sentence),
+    /// A detail as it came (English, or the system's words).
+    Detail(String),
+}
+
+impl Text {
+    /// The text in the given language (a detail as it is).
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match self {
+            Text::Said(s) => sentence(lang, s),
+            Text::Detail(d) => d.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_lang(Lang::En))
+    }
+}
+
+impl From<Sentence> for Text {
+    fn from(s: Sentence) -> Self {
+        Text::Said(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(d: String) -> Self {
+        Text::Detail(d)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(d: &str) -> Self {
+        Text::Detail(d.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

@@ -50,7 +50,7 @@ use ts_rs::TS;
 pub enum CoreError {
     /// The server could not be reached.
     #[error("{0}")]
-    Unreachable(String),
+    Unreachable(i18n::Text),
     /// The action needs the server and there is no connection.
     #[error("not connected to the server")]
     Offline,
@@ -59,16 +59,16 @@ pub enum CoreError {
     Timeout,
     /// Sign-in failed.
     #[error("{0}")]
-    AuthFailed(String),
+    AuthFailed(i18n::Text),
     /// The server refused the request (rendered in English; the UI words the reason itself).
     #[error("{}", refusal_text(.0))]
     Refused(ErrorBody),
     /// Bad input from the caller.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(i18n::Text),
     /// No such user or conversation.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(i18n::Text),
     /// The local cache failed.
     #[error("local cache: {0}")]
     Cache(String),
@@ -80,13 +80,18 @@ pub enum CoreError {
 /// A message text as the server takes it: not blank, at most [`MAX_TEXT_BYTES`].
 fn check_text(text: &str) -> Result<(), CoreError> {
     if text.trim().is_empty() {
-        return Err(CoreError::Invalid("A message cannot be empty.".into()));
+        return Err(CoreError::Invalid(
+            crate::i18n::Sentence::EmptyMessage.into(),
+        ));
     }
     if text.len() > MAX_TEXT_BYTES {
-        return Err(CoreError::Invalid(format!(
-            "A message may hold at most {MAX_TEXT_BYTES} bytes; this one has {}.",
-            text.len()
-        )));
+        return Err(CoreError::Invalid(
+            crate::i18n::Sentence::MessageTooLong {
+                max: MAX_TEXT_BYTES,
+                len: text.len(),
+            }
+            .into(),
+        ));
     }
     Ok(())
 }
@@ -150,9 +155,7 @@ pub fn parse_servers(text: &str) -> Result<Vec<String>, CoreError> {
         .map(str::to_owned)
         .collect();
     if servers.is_empty() {
-        return Err(CoreError::Invalid(
-            "Give at least one server address (several are separated by commas).".into(),
-        ));
+        return Err(CoreError::Invalid(crate::i18n::Sentence::NoServer.into()));
     }
     Ok(servers)
 }
@@ -513,11 +516,14 @@ impl Client {
         let cache = Cache::open(&config.profile.join("cache.db"))?;
         match cache.get("user")? {
             Some(owner) if !owner.eq_ignore_ascii_case(&config.user) => {
-                return Err(CoreError::Invalid(format!(
-                    "The profile {} belongs to {owner}; use another --profile for {}.",
-                    config.profile.display(),
-                    config.user
-                )));
+                return Err(CoreError::Invalid(
+                    crate::i18n::Sentence::ProfileOfAnother {
+                        profile: config.profile.display().to_string(),
+                        owner,
+                        user: config.user.clone(),
+                    }
+                    .into(),
+                ));
             }
             Some(_) => {}
             None => cache.set("user", &config.user.to_lowercase())?,
@@ -525,7 +531,7 @@ impl Client {
         let mut config = config;
         config.user = config.user.to_lowercase();
         let Some(first) = config.ws_urls().into_iter().next() else {
-            return Err(CoreError::Invalid("No server address was given.".into()));
+            return Err(CoreError::Invalid(crate::i18n::Sentence::NoServer.into()));
         };
         // Keyed by the first server: every server in the list serves the same accounts.
         let tokens = TokenStore::new(&config.profile, &first, &config.user, config.use_keyring);
@@ -599,7 +605,7 @@ impl Client {
                     ConnState::Online => return Ok(()),
                     ConnState::AuthFailed => {
                         return Err(CoreError::AuthFailed(
-                            "Wrong user name, password or token.".into(),
+                            crate::i18n::Sentence::WrongCredentials.into(),
                         ));
                     }
                     _ => {}
@@ -610,7 +616,12 @@ impl Client {
             }
         };
         tokio::time::timeout(timeout, wait).await.map_err(|_| {
-            CoreError::Unreachable(format!("cannot reach {}", self.inner.config.servers_text()))
+            CoreError::Unreachable(
+                crate::i18n::Sentence::CannotReach {
+                    servers: self.inner.config.servers_text(),
+                }
+                .into(),
+            )
         })?
     }
 
@@ -626,7 +637,7 @@ impl Client {
                 }
                 if *state.borrow_and_update() == ConnState::AuthFailed {
                     return Err(CoreError::AuthFailed(
-                        "Wrong user name, password or token.".into(),
+                        crate::i18n::Sentence::WrongCredentials.into(),
                     ));
                 }
                 tokio::select! {
@@ -636,7 +647,12 @@ impl Client {
             }
         };
         tokio::time::timeout(timeout, wait).await.map_err(|_| {
-            CoreError::Unreachable(format!("cannot reach {}", self.inner.config.servers_text()))
+            CoreError::Unreachable(
+                crate::i18n::Sentence::CannotReach {
+                    servers: self.inner.config.servers_text(),
+                }
+                .into(),
+            )
         })?
     }
 
@@ -731,7 +747,14 @@ impl Client {
     pub async fn message_ref(&self, reference: &str) -> Result<i64, CoreError> {
         let reference = reference.trim().to_owned();
         let me = self.me().to_owned();
-        let not_found = || CoreError::NotFound(format!("There is no message {reference} here."));
+        let not_found = || {
+            CoreError::NotFound(
+                crate::i18n::Sentence::NoSuchMessage {
+                    reference: reference.to_string(),
+                }
+                .into(),
+            )
+        };
         if let Some((c, s)) = reference.split_once(':')
             && let (Ok(conversation), Ok(seq)) = (c.parse::<u64>(), s.parse::<u64>())
         {
@@ -753,9 +776,12 @@ impl Client {
                 .ok_or_else(not_found);
         }
         if reference.is_empty() || reference.len() > 64 {
-            return Err(CoreError::Invalid(format!(
-                "\"{reference}\" is not a message id or CONVERSATION:SEQ."
-            )));
+            return Err(CoreError::Invalid(
+                crate::i18n::Sentence::NotAMessageRef {
+                    reference: reference.to_string(),
+                }
+                .into(),
+            ));
         }
         let key = reference.clone();
         let ids = self
@@ -819,13 +845,17 @@ impl Client {
 
     /// Adds (`on`) or takes back a reaction to a sent message (by local id). Returns the op.
     pub async fn react(&self, local_id: i64, emoji: &str, on: bool) -> Result<i64, CoreError> {
-        let message = self
-            .find_local(local_id)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(format!("There is no message {local_id} here.")))?;
+        let message = self.find_local(local_id).await?.ok_or_else(|| {
+            CoreError::NotFound(
+                crate::i18n::Sentence::NoSuchMessage {
+                    reference: local_id.to_string(),
+                }
+                .into(),
+            )
+        })?;
         let Some(seq) = message.seq else {
             return Err(CoreError::Invalid(
-                "A message is reacted to once it is sent.".into(),
+                crate::i18n::Sentence::ReactOnceSent.into(),
             ));
         };
         if emoji.is_empty() || emoji.len() > confer_proto::MAX_EMOJI_BYTES {
@@ -1090,9 +1120,7 @@ impl Client {
             .into_iter()
             .find(|(c, _)| *c == conversation)
             .map(|(_, seq)| seq)
-            .ok_or_else(|| {
-                CoreError::Invalid("There is no message from anyone else to mark unread.".into())
-            })?;
+            .ok_or_else(|| CoreError::Invalid(crate::i18n::Sentence::NothingToMarkUnread.into()))?;
         self.request_ok(Request::MarkUnread {
             conversation,
             seq: newest,
@@ -1540,7 +1568,7 @@ impl Client {
         let dir = dir.to_owned();
         tokio::task::spawn_blocking(move || calendar::save_ics(&dir, &title, &text))
             .await
-            .map_err(|e| CoreError::Invalid(format!("saving the invitation failed: {e}")))?
+            .map_err(|e| CoreError::Invalid(format!("saving the invitation failed: {e}").into()))?
     }
 
     /// A scheduled meeting's title and `.ics` text.
@@ -1550,9 +1578,9 @@ impl Client {
             .into_iter()
             .find(|m| m.id == meeting)
             .ok_or_else(|| {
-                CoreError::NotFound(format!(
-                    "There is no scheduled meeting {meeting} in your rooms."
-                ))
+                CoreError::NotFound(
+                    format!("There is no scheduled meeting {meeting} in your rooms.").into(),
+                )
             })?;
         let link = format!("confer://join/{}", self.room_link(m.conversation).await?);
         let url = ws_url(self.server());

@@ -186,7 +186,9 @@ impl Phone {
                     .into_iter()
                     .find(|m| !m.eq_ignore_ascii_case(self.client.me()))
             })
-            .ok_or_else(|| CoreError::NotFound(format!("no direct conversation {conversation}")))?;
+            .ok_or_else(|| {
+                CoreError::NotFound(format!("no direct conversation {conversation}").into())
+            })?;
         let view = CallView {
             id: 0,
             conversation,
@@ -222,7 +224,11 @@ impl Phone {
                     view.camera_off = !video;
                     (view, info)
                 }
-                _ => return Err(CoreError::NotFound(format!("call {call} is not ringing"))),
+                _ => {
+                    return Err(CoreError::NotFound(
+                        format!("call {call} is not ringing").into(),
+                    ));
+                }
             }
         };
         self.run(view, Some(info))

@@ -426,15 +426,21 @@ async fn authenticate(
             }) => return Ok((settings, server_version)),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::AuthFailed => inner.tokens.clear(),
             Err(CoreError::Refused(b)) if b.code == ErrorCode::UnsupportedVersion => {
-                return Err(CoreError::AuthFailed(crate::refusal_text(&b)));
+                return Err(CoreError::AuthFailed(
+                    crate::i18n::Sentence::SignInRefused(b.clone()).into(),
+                ));
             }
             Err(e) => return Err(e),
-            Ok(other) => return Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
+            Ok(other) => {
+                return Err(CoreError::Invalid(
+                    format!("unexpected reply {other:?}").into(),
+                ));
+            }
         }
     }
     let Some(password) = inner.config.password.clone() else {
         return Err(CoreError::AuthFailed(
-            "No stored session and no password was given.".into(),
+            crate::i18n::Sentence::NoPassword.into(),
         ));
     };
     let req = Request::Login {
@@ -459,10 +465,14 @@ async fn authenticate(
                 ErrorCode::AuthFailed | ErrorCode::AccountDisabled | ErrorCode::UnsupportedVersion
             ) =>
         {
-            Err(CoreError::AuthFailed(crate::refusal_text(&b)))
+            Err(CoreError::AuthFailed(
+                crate::i18n::Sentence::SignInRefused(b.clone()).into(),
+            ))
         }
         Err(e) => Err(e),
-        Ok(other) => Err(CoreError::Invalid(format!("unexpected reply {other:?}"))),
+        Ok(other) => Err(CoreError::Invalid(
+            format!("unexpected reply {other:?}").into(),
+        )),
     }
 }
 

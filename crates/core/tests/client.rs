@@ -726,6 +726,7 @@ async fn a_server_that_is_down_is_skipped_for_the_next_one_in_the_list() {
     let offline = Client::open(cfg, true).unwrap();
     match offline.wait_online(Duration::from_millis(300)).await {
         Err(CoreError::Unreachable(text)) => {
+            let text = text.to_string();
             assert!(
                 text.contains(&format!("{dead}/v1/ws")) && text.contains(&format!("{other}/v1/ws")),
                 "{text}"
