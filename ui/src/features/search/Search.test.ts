@@ -49,6 +49,9 @@ async function seeded() {
     bob = f.seed("bob", 120, { stepMs: 60_000, text: (i) => (i === 3 ? "The budget meeting moved to Thursday" : i === 100 ? "Budget figures are in" : `Chat ${i}`) });
     carol = f.seed("carol", 3, { text: (i) => (i === 1 ? "Les réunions budgétaires" : `Hi ${i}`) });
   });
+  // Highlights last the whole test: a loaded machine can take longer than the usual few
+  // seconds between the highlight and the look at it.
+  rich.highlightMs = 60_000;
   return { fake, bob, carol };
 }
 
@@ -153,7 +156,7 @@ describe("the search of every conversation", { timeout: 20_000 }, () => {
     expect(app.selected).toBe(bob);
     // Highlighted once the page holding it is in: waited for, not assumed (a busy machine
     // takes longer than a few ticks).
-    await vi.waitFor(() => expect(rich.highlighted).toBe(app.messages.find((m) => m.seq === 4)?.local_id), { timeout: 5000 });
+    await vi.waitFor(() => expect(rich.highlighted).toBe(app.messages.find((m) => m.seq === 4)?.local_id), { timeout: 15_000, interval: 20 });
     expect(rich.highlighted).not.toBeNull();
   });
 

@@ -49,6 +49,9 @@ class RichState implements Feature {
   target = $state.raw<{ conversation: number; seq: number; highlight: boolean; nonce: number } | null>(null);
   /** The message highlighted after going to it (its local id). */
   highlighted = $state<number | null>(null);
+  /** How long a message stays highlighted (ms). Tests lengthen it: on a loaded machine more
+   * than the default can pass between the highlight and their look at it. */
+  highlightMs = 3_000;
   /** Who is typing, by conversation, in the order they started. */
   typing = $state.raw<Record<number, string[]>>({});
   /** What the last action on a message came to ("Text copied.", a refusal), said for a while. */
