@@ -844,3 +844,187 @@ pub async fn save_meeting_ics(
     let path = client(&state)?.save_meeting_ics(meeting, &dir).await?;
     Ok(path.display().to_string())
 }
+
+// ---- Shared files.
+
+/// Keeps bytes from the web view (a picked or pasted file) as a file to upload; the raw body
+/// is the bytes, the `x-name` header the file's name (URI-encoded). Returns its path.
+#[tauri::command]
+pub async fn stage_file(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<String, UiError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(UiError::new("invalid", "The file's bytes are missing."));
+    };
+    let name = request
+        .headers()
+        .get("x-name")
+        .and_then(|v| v.to_str().ok())
+        .map(uri_decoded)
+        .unwrap_or_default();
+    let path = client(&state)?.stage_bytes(&name, bytes).await?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// Uploads a file (dropped, picked or pasted) into a conversation and shares it; progress
+/// over `progress`. `transfer` names it for `cancel_transfer`.
+#[tauri::command]
+pub async fn upload_file(
+    state: State<'_, AppState>,
+    conversation: u64,
+    path: String,
+    transfer: String,
+    progress: Channel<confer_core::files::TransferProgress>,
+) -> Result<confer_proto::UploadState, UiError> {
+    let client = client(&state)?;
+    let cancel = state.transfers.start(&transfer);
+    let report: confer_files::Progress = Arc::new(move |sent, total| {
+        let _ = progress.send(confer_core::files::TransferProgress { sent, total });
+    });
+    let path = std::path::PathBuf::from(path);
+    let result = tokio::select! {
+        r = client.upload_file(conversation, &path, Some(report)) => r.map_err(UiError::from),
+        () = cancel.notified() => Err(UiError::new("cancelled", "The upload was cancelled.")),
+    };
+    state.transfers.end(&transfer);
+    if result.is_ok() {
+        client.unstage(&path).await;
+    }
+    result
+}
+
+/// Stops an upload; the server keeps what it got, so sending the file again resumes.
+#[tauri::command]
+pub fn cancel_transfer(state: State<'_, AppState>, transfer: String) {
+    state.transfers.cancel(&transfer);
+}
+
+/// Saves a shared file in the Downloads folder (never replacing a file there); returns where.
+#[tauri::command]
+pub async fn download_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    file: String,
+) -> Result<String, UiError> {
+    let folder = app.path().download_dir()?;
+    let (path, _) = client(&state)?
+        .download_file(
+            &file,
+            false,
+            confer_core::files::DownloadTo::Folder(&folder),
+        )
+        .await?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// A file's thumbnail as a `data:` URL (kept in the profile once fetched).
+#[tauri::command]
+pub async fn file_thumbnail(state: State<'_, AppState>, file: String) -> Result<String, UiError> {
+    Ok(client(&state)?.thumbnail_url(&file).await?)
+}
+
+/// The files shared in a conversation, newest first.
+#[tauri::command]
+pub async fn shared_files(
+    state: State<'_, AppState>,
+    conversation: u64,
+) -> Result<Vec<confer_proto::SharedFile>, UiError> {
+    Ok(client(&state)?.shared_files(conversation).await?)
+}
+
+/// Opens a shared file's preview in a window of its own (one per file).
+#[tauri::command]
+pub fn open_preview(app: AppHandle, conversation: u64, file: String) -> Result<(), UiError> {
+    if !confer_files::is_upload_id(&file) {
+        return Err(UiError::new("invalid", "Not a file id."));
+    }
+    let label = format!("preview-{file}");
+    if let Some(window) = app.get_webview_window(&label) {
+        window.set_focus()?;
+        return Ok(());
+    }
+    tauri::WebviewWindowBuilder::new(
+        &app,
+        &label,
+        tauri::WebviewUrl::App(format!("index.html#preview={conversation}:{file}").into()),
+    )
+    .title("Confer")
+    .inner_size(900.0, 700.0)
+    .build()?;
+    Ok(())
+}
+
+/// What the preview window shows of a file of a conversation.
+#[tauri::command]
+pub async fn file_preview(
+    state: State<'_, AppState>,
+    conversation: u64,
+    file: String,
+) -> Result<(confer_proto::SharedFile, confer_core::files::FilePreview), UiError> {
+    let client = client(&state)?;
+    let shared = client
+        .shared_files(conversation)
+        .await?
+        .into_iter()
+        .find(|f| f.file.id == file)
+        .ok_or_else(|| {
+            confer_core::CoreError::Refused(confer_proto::ErrorBody::new(
+                confer_proto::ErrorCode::NotFound,
+                confer_proto::Reason::NoSuchFile,
+            ))
+        })?;
+    let preview = client.preview(&shared).await?;
+    Ok((shared, preview))
+}
+
+/// `encodeURIComponent` undone (a header carries only ASCII).
+fn uri_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Uploads under way, by the name the UI gave each, so that one can be cancelled.
+#[derive(Default)]
+pub struct Transfers(std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Notify>>>);
+
+impl Transfers {
+    fn start(&self, name: &str) -> Arc<tokio::sync::Notify> {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        self.0
+            .lock()
+            .expect("transfers poisoned")
+            .insert(name.to_owned(), stop.clone());
+        stop
+    }
+
+    fn end(&self, name: &str) {
+        self.0.lock().expect("transfers poisoned").remove(name);
+    }
+
+    fn cancel(&self, name: &str) {
+        if let Some(stop) = self.0.lock().expect("transfers poisoned").get(name) {
+            // A stored permit: the upload stops even if it was not waiting yet.
+            stop.notify_one();
+        }
+    }
+}

@@ -36,6 +36,8 @@ pub struct AppState {
     lang: Mutex<confer_core::i18n::Lang>,
     launch: LaunchOptions,
     profile: Option<PathBuf>,
+    /// Uploads under way.
+    transfers: commands::Transfers,
     started: std::time::Instant,
     painted: std::sync::atomic::AtomicBool,
 }
@@ -101,6 +103,7 @@ fn main() {
         lang: Mutex::new(confer_core::i18n::Lang::from_env()),
         launch,
         profile,
+        transfers: Default::default(),
         started,
         painted: Default::default(),
     };
@@ -183,6 +186,14 @@ fn main() {
             commands::decline_group,
             commands::leave_group,
             commands::invitations,
+            commands::stage_file,
+            commands::upload_file,
+            commands::cancel_transfer,
+            commands::download_file,
+            commands::file_thumbnail,
+            commands::shared_files,
+            commands::open_preview,
+            commands::file_preview,
             commands::create_room,
             commands::add_room_member,
             commands::remove_room_member,

@@ -179,6 +179,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Upload a file into a conversation and share it there; prints the file's id. Run again
+    /// on the same file after an interruption, it resumes where the server's copy stops.
+    Upload {
+        /// The other user's name, or a conversation id.
+        #[arg(value_name = "USER|CONVERSATION")]
+        peer: String,
+        /// The file.
+        file: PathBuf,
+        /// Print the upload's state as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a shared file: into the current folder under its name (never replacing a
+    /// file), or to -o PATH. Prints where it went.
+    Download {
+        /// The file's id (as `upload` or `files` printed it).
+        file: String,
+        /// Where to write it (replaced if it exists).
+        #[arg(short = 'o', long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Its thumbnail (images) instead of the file.
+        #[arg(long)]
+        thumbnail: bool,
+    },
+    /// List the files shared in a conversation, newest first: id, name, size, type, sender,
+    /// time (tab-separated), or JSON lines.
+    Files {
+        /// The other user's name, or a conversation id.
+        #[arg(value_name = "USER|CONVERSATION")]
+        peer: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Stay connected and print events: messages, tick changes, presence, unread counts.
     Follow {
         /// One JSON object per line.
@@ -1282,6 +1316,63 @@ async fn command(
             }
             Ok(())
         }
+        Command::Upload { peer, file, json } => {
+            online(client, timeout).await?;
+            let conversation = client.conversation_for(&peer).await?;
+            let state = client.upload_file(conversation, &file, None).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&state).expect("an upload serialises")
+                );
+            } else {
+                println!("{}", state.id);
+            }
+            if let Some(why) = &state.thumbnail_error {
+                let why = confer_core::i18n::reason(text::lang(), why);
+                eprintln!("{}", (text::current().no_thumbnail)(&why));
+            }
+            Ok(())
+        }
+        Command::Download {
+            file,
+            output,
+            thumbnail,
+        } => {
+            online(client, timeout).await?;
+            let here = PathBuf::from(".");
+            let to = match &output {
+                Some(path) => confer_core::files::DownloadTo::Path(path),
+                None => confer_core::files::DownloadTo::Folder(&here),
+            };
+            let (path, _) = client.download_file(&file, thumbnail, to).await?;
+            say!("{}", path.display());
+            Ok(())
+        }
+        Command::Files { peer, json } => {
+            online(client, timeout).await?;
+            let conversation = client.conversation_for(&peer).await?;
+            let files = client.shared_files(conversation).await?;
+            if files.is_empty() && !json {
+                eprintln!("{}", text::current().no_files);
+            }
+            for f in files {
+                if json {
+                    println!("{}", serde_json::to_string(&f).expect("a file serialises"));
+                } else {
+                    say!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        f.file.id,
+                        f.file.name,
+                        f.file.size,
+                        f.file.mime,
+                        f.sender,
+                        format_time(f.sent_at)
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::History {
             peer: user,
             limit,
@@ -1917,6 +2008,12 @@ fn print_message(m: &CachedMessage, json: bool) {
     }
     let text = if m.deleted {
         t.message_deleted.to_owned()
+    } else if let Some(f) = m.kind.file() {
+        format!(
+            "\u{1F4CE} {} ({})",
+            f.name,
+            confer_proto::bytes_text(f.size)
+        )
     } else {
         m.text.replace('\n', "\n    ")
     };

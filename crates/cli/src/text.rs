@@ -38,6 +38,10 @@ pub struct CliText {
     pub no_call_rang: fn(seconds: u64) -> String,
     /// `send`: the server went away; the message waits in the outbox.
     pub message_queued: &'static str,
+    /// `upload`: the file is shared, but the server drew no thumbnail, for `why`.
+    pub no_thumbnail: fn(why: &str) -> String,
+    /// `files`: the conversation has no file.
+    pub no_files: &'static str,
     /// `edit`, `delete`, `react`: the server went away; the change waits in the outbox.
     pub change_queued: &'static str,
     /// `reply`: no such message in the cache.
@@ -112,6 +116,8 @@ pub const EN: CliText = CliText {
     no_such_message: |reference| format!("There is no message {reference} here."),
     reply_to_unsent: "That message is not sent yet: answer it once it is.",
     limit_at_least_one: "--limit must be at least 1",
+    no_thumbnail: |why| format!("Shared without a thumbnail: {why}"),
+    no_files: "No file was shared here.",
     no_cached_conversation: |peer| {
         format!("No cached conversation with {peer}, and the server is unreachable")
     },
@@ -174,6 +180,8 @@ pub const FR: CliText = CliText {
     no_such_message: |reference| format!("Il n'y a pas de message {reference} ici."),
     reply_to_unsent: "Ce message n'est pas encore envoyé : répondez-y une fois qu'il le sera.",
     limit_at_least_one: "--limit vaut au moins 1",
+    no_thumbnail: |why| format!("Partagé sans vignette : {why}"),
+    no_files: "Aucun fichier n'a été partagé ici.",
     no_cached_conversation: |peer| {
         format!("Aucune conversation avec {peer} en cache, et le serveur est injoignable")
     },
@@ -304,6 +312,8 @@ mod tests {
             meter_seconds,
             no_call_rang,
             message_queued,
+            no_thumbnail,
+            no_files,
             change_queued,
             no_such_message,
             reply_to_unsent,
@@ -344,6 +354,8 @@ mod tests {
             ("meter_seconds", (*meter_seconds).to_owned()),
             ("no_call_rang", no_call_rang(120)),
             ("message_queued", (*message_queued).to_owned()),
+            ("no_thumbnail", no_thumbnail("damaged")),
+            ("no_files", (*no_files).to_owned()),
             ("change_queued", (*change_queued).to_owned()),
             ("no_such_message", no_such_message("7:41")),
             ("reply_to_unsent", (*reply_to_unsent).to_owned()),

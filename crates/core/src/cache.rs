@@ -1259,6 +1259,10 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
             Ok(record) => (MessageKind::Call(record), String::new()),
             Err(_) => (MessageKind::Text, String::new()),
         },
+        "file" => match serde_json::from_str(&body) {
+            Ok(file) => (MessageKind::File(file), String::new()),
+            Err(_) => (MessageKind::Text, String::new()),
+        },
         _ => (MessageKind::Text, body),
     };
     Ok(CachedMessage {
@@ -1369,10 +1373,14 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                     m.seq,
                     m.client_id,
                     m.sender,
-                    match m.kind {
-                        // A call line keeps its record where a text would be.
-                        MessageKind::Call(record) => serde_json::to_string(&record)
+                    match &m.kind {
+                        // A call line keeps its record where a text would be, a file line
+                        // its file.
+                        MessageKind::Call(record) => serde_json::to_string(record)
                             .expect("a call record serialises"),
+                        MessageKind::File(file) => {
+                            serde_json::to_string(file).expect("a file serialises")
+                        }
                         _ => m.text.clone(),
                     },
                     m.sent_at,
@@ -1381,6 +1389,7 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                         MessageKind::Joined => "joined",
                         MessageKind::Left => "left",
                         MessageKind::Call(_) => "call",
+                        MessageKind::File(_) => "file",
                     },
                     m.edited_at,
                     m.deleted,
@@ -1408,9 +1417,13 @@ fn refresh_message(
     m: &Message,
     page: bool,
 ) -> rusqlite::Result<bool> {
-    if m.kind != MessageKind::Text {
-        return Ok(false);
-    }
+    // A file message changes too (reactions, deletion); its body is its file.
+    let body = match &m.kind {
+        MessageKind::Text => m.text.clone(),
+        MessageKind::File(_) if m.deleted => String::new(),
+        MessageKind::File(file) => json(file),
+        _ => return Ok(false),
+    };
     let n = tx.execute(
         if page {
             "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, reactions = ?5, \
@@ -1423,7 +1436,7 @@ fn refresh_message(
         },
         params![
             local_id,
-            m.text,
+            body,
             m.edited_at,
             m.deleted,
             json(&m.reactions),

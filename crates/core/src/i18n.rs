@@ -432,10 +432,62 @@ fn french(r: &Reason) -> Option<String> {
         Reason::TooManyReactions { max } => {
             format!("Un message peut porter au plus {max} réactions différentes.")
         }
+        Reason::FileTooLarge { max } => format!(
+            "Les fichiers de plus de {} ne peuvent pas être partagés.",
+            octets(*max)
+        ),
+        Reason::QuotaExceeded { quota, used } => format!(
+            "Ce fichier dépasse votre quota de stockage ({} utilisés sur {}).",
+            octets(*used),
+            octets(*quota)
+        ),
+        Reason::UploadOffset { held } => format!(
+            "L'envoi reprend à l'octet {held}, pas là où commence cette partie."
+        ),
+        Reason::ChecksumMismatch => {
+            "Le fichier est arrivé abîmé (sa somme de contrôle diffère) ; envoyez-le de nouveau."
+                .to_owned()
+        }
+        Reason::UploadBusy => "Une autre partie de cet envoi est en cours de réception.".to_owned(),
+        Reason::NoSuchFile => "Ce fichier n'existe pas, ou vous ne pouvez pas le voir.".to_owned(),
+        Reason::BadFileName => {
+            "Un nom de fichier fait de 1 à 255 octets, sans dossier ni caractère de contrôle."
+                .to_owned()
+        }
+        Reason::BadChecksum => "Un SHA-256 s'écrit en 64 chiffres hexadécimaux.".to_owned(),
+        Reason::UploadTooLong { size } => {
+            format!("Il est arrivé plus d'octets que les {size} annoncés pour cet envoi.")
+        }
+        Reason::UploadInterrupted => {
+            "L'envoi a été interrompu ; ce qui est arrivé est gardé, il peut reprendre.".to_owned()
+        }
+        Reason::MissingHeader { header } => {
+            format!("Il manque à la requête son en-tête {header}.")
+        }
+        Reason::ImageUnreadable => "L'image n'a pas pu être lue (abîmée, ou pas du type                                     annoncé) : pas de vignette."
+            .to_owned(),
+        Reason::ImageTooLarge { width: 0, .. } => {
+            "L'image est trop grande pour une vignette.".to_owned()
+        }
+        Reason::ImageTooLarge { width, height } => format!(
+            "L'image est trop grande pour une vignette ({width} x {height} pixels)."
+        ),
+        Reason::NoThumbnail => "Ce fichier n'a pas de vignette.".to_owned(),
         Reason::Unknown => UNKNOWN_FR.to_owned(),
         _ => return None,
     };
     Some(text)
+}
+
+/// A byte count in French ("100 Mo", "1,5 Go", "512 octets").
+fn octets(n: u64) -> String {
+    confer_proto::bytes_text(n)
+        .replace("bytes", "octets")
+        .replace("kB", "ko")
+        .replace("MB", "Mo")
+        .replace("GB", "Go")
+        .replace("TB", "To")
+        .replace('.', ",")
 }
 
 /// A name in French quotation marks, with control, invisible and direction-changing

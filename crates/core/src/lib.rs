@@ -14,6 +14,7 @@ pub mod call;
 pub mod connection;
 pub mod credentials;
 pub mod device_test;
+pub mod files;
 pub mod frames;
 pub mod guest;
 pub mod i18n;

@@ -9,6 +9,7 @@ use crate::{
     About, CachedMessage, ClientEvent, ConnState, ConversationView, Decision, DeviceSettings,
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
     device_test::LevelReading,
+    files::{FilePreview, TransferProgress},
     phone::{CallPhase, CallView, DeviceChange, DeviceEntry},
 };
 
@@ -37,6 +38,8 @@ pub fn typescript_bindings() -> String {
         DeviceChange::decl(),
         DeviceEntry::decl(),
         LevelReading::decl(),
+        TransferProgress::decl(),
+        FilePreview::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

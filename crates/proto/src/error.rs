@@ -539,6 +539,64 @@ pub enum Reason {
         max: u32,
     },
 
+    // Files.
+    /// A file is larger than the server takes.
+    FileTooLarge {
+        /// The largest file, in bytes.
+        #[ts(type = "number")]
+        max: u64,
+    },
+    /// The file would take the user past their storage quota.
+    QuotaExceeded {
+        /// The quota, in bytes.
+        #[ts(type = "number")]
+        quota: u64,
+        /// What the user's files take already.
+        #[ts(type = "number")]
+        used: u64,
+    },
+    /// A chunk of an upload did not start where the server's bytes stop.
+    UploadOffset {
+        /// Bytes the server holds (where to resume).
+        #[ts(type = "number")]
+        held: u64,
+    },
+    /// The uploaded bytes do not match the declared SHA-256 (they were dropped: upload again).
+    ChecksumMismatch,
+    /// Another chunk of the upload is being received.
+    UploadBusy,
+    /// No such file or upload, or the caller may not see it.
+    NoSuchFile,
+    /// A file name must be 1 to 255 bytes, without a path or control characters.
+    BadFileName,
+    /// A SHA-256 is 64 hexadecimal digits.
+    BadChecksum,
+    /// More bytes came than the upload declared.
+    UploadTooLong {
+        /// The declared size.
+        #[ts(type = "number")]
+        size: u64,
+    },
+    /// The upload's bytes stopped coming; what arrived is kept (resume the upload).
+    UploadInterrupted,
+    /// An HTTP request lacks a header it needs.
+    MissingHeader {
+        /// The header's name.
+        header: String,
+    },
+    /// The file is shared, but it is not an image the server could read (damaged, or not
+    /// what its type says): no thumbnail.
+    ImageUnreadable,
+    /// The file is shared, but the image is too large to draw a thumbnail of.
+    ImageTooLarge {
+        /// Its width (0 when unknown).
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
+    /// The file has no thumbnail.
+    NoThumbnail,
+
     /// A reason this build does not know (a newer server's); fall back on the error code.
     #[serde(other)]
     Unknown,
@@ -769,6 +827,54 @@ impl fmt::Display for Reason {
             Self::TooManyReactions { max } => {
                 write!(f, "A message carries at most {max} different reactions.")
             }
+            Self::FileTooLarge { max } => {
+                write!(
+                    f,
+                    "Files of more than {} cannot be shared.",
+                    bytes_text(*max)
+                )
+            }
+            Self::QuotaExceeded { quota, used } => write!(
+                f,
+                "This file does not fit in your storage quota ({} used of {}).",
+                bytes_text(*used),
+                bytes_text(*quota)
+            ),
+            Self::UploadOffset { held } => write!(
+                f,
+                "The upload continues from byte {held}, not where this part starts."
+            ),
+            Self::ChecksumMismatch => write!(
+                f,
+                "The file arrived damaged (its checksum differs); send it again."
+            ),
+            Self::UploadBusy => write!(f, "Another part of this upload is being received."),
+            Self::NoSuchFile => write!(f, "There is no such file, or you cannot see it."),
+            Self::BadFileName => write!(
+                f,
+                "A file name must be 1 to 255 bytes, without a folder or control characters."
+            ),
+            Self::BadChecksum => write!(f, "A SHA-256 is 64 hexadecimal digits."),
+            Self::UploadTooLong { size } => {
+                write!(f, "More bytes came than the {size} the upload declared.")
+            }
+            Self::UploadInterrupted => write!(
+                f,
+                "The upload was interrupted; what arrived is kept, so it can resume."
+            ),
+            Self::MissingHeader { header } => write!(f, "The request lacks its {header} header."),
+            Self::ImageUnreadable => write!(
+                f,
+                "The image could not be read (damaged, or not the type it claims): no thumbnail."
+            ),
+            Self::ImageTooLarge { width: 0, .. } => {
+                write!(f, "The image is too large for a thumbnail.")
+            }
+            Self::ImageTooLarge { width, height } => write!(
+                f,
+                "The image is too large for a thumbnail ({width} x {height} pixels)."
+            ),
+            Self::NoThumbnail => write!(f, "This file has no thumbnail."),
             Self::Unknown => write!(f, "The server gave a reason this version does not know."),
         }
     }
@@ -816,4 +922,25 @@ impl ProtoError {
             },
         }
     }
+}
+
+/// A byte count for people: "100 MB", "1.5 GB", "512 bytes" (powers of 1000, as file
+/// managers show sizes).
+pub fn bytes_text(n: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    let shown = if value < 10.0 && value.fract() >= 0.05 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{shown} {}", UNITS[unit])
 }

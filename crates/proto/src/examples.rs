@@ -33,6 +33,17 @@ fn message() -> Message {
     }
 }
 
+fn photo() -> FileRef {
+    FileRef {
+        id: "9b2f6d0c4e1a4f3b8c7d6e5f4a3b2c1d".into(),
+        name: "whiteboard.jpg".into(),
+        size: 482_113,
+        mime: "image/jpeg".into(),
+        thumbnail: true,
+        dimensions: Some((1600, 1200)),
+    }
+}
+
 fn call() -> CallInfo {
     CallInfo {
         id: 17,
@@ -334,6 +345,7 @@ pub fn requests() -> Vec<Request> {
         },
         Request::DeleteScheduledMeeting { meeting: 4 },
         Request::ListMeetings,
+        Request::ListFiles { conversation: 3 },
         Request::JoinByLink {
             link: "4f1d0c…e9".into(),
             name: Some("Zoe from Acme".into()),
@@ -425,6 +437,7 @@ pub fn requests() -> Vec<Request> {
             | Request::ScheduleMeeting { .. }
             | Request::DeleteScheduledMeeting { .. }
             | Request::ListMeetings
+            | Request::ListFiles { .. }
             | Request::JoinByLink { .. }
             | Request::AdmitGuest { .. }
             | Request::RemoveGuest { .. }
@@ -496,6 +509,14 @@ pub fn responses() -> Vec<Response> {
             outgoing: vec![favourite()],
             incoming: vec![],
         },
+        Response::Files {
+            files: vec![SharedFile {
+                file: photo(),
+                sender: "alice".into(),
+                seq: 44,
+                sent_at: 1_795_000_500_000,
+            }],
+        },
         Response::Meetings {
             ongoing: vec![ongoing()],
             scheduled: vec![scheduled()],
@@ -543,6 +564,7 @@ pub fn responses() -> Vec<Response> {
             | Response::Messages { .. }
             | Response::Favourites { .. }
             | Response::RoomLink { .. }
+            | Response::Files { .. }
             | Response::Meetings { .. }
             | Response::Scheduled { .. }
             | Response::Joined { .. }
@@ -663,6 +685,17 @@ pub fn events() -> Vec<Event> {
                     video: true,
                     duration_ms: 252_000,
                 }),
+                ..message()
+            },
+        },
+        Change::Message {
+            message: Message {
+                conversation: 3,
+                seq: 44,
+                client_id: "system:file:3:44".into(),
+                text: String::new(),
+                sent_at: 1_795_000_500_000,
+                kind: MessageKind::File(photo()),
                 ..message()
             },
         },
@@ -968,6 +1001,37 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         ),
         (C::Invalid, Reason::InvalidReaction),
         (C::Conflict, Reason::TooManyReactions { max: 20 }),
+        (C::Invalid, Reason::FileTooLarge { max: 100_000_000 }),
+        (
+            C::Forbidden,
+            Reason::QuotaExceeded {
+                quota: 10_000_000_000,
+                used: 9_950_000_000,
+            },
+        ),
+        (C::Conflict, Reason::UploadOffset { held: 1_048_576 }),
+        (C::Invalid, Reason::ChecksumMismatch),
+        (C::Conflict, Reason::UploadBusy),
+        (C::NotFound, Reason::NoSuchFile),
+        (C::Invalid, Reason::BadFileName),
+        (C::Invalid, Reason::BadChecksum),
+        (C::Invalid, Reason::UploadTooLong { size: 482_113 }),
+        (C::Invalid, Reason::UploadInterrupted),
+        (
+            C::Invalid,
+            Reason::MissingHeader {
+                header: "Upload-Offset".into(),
+            },
+        ),
+        (C::Invalid, Reason::ImageUnreadable),
+        (
+            C::Invalid,
+            Reason::ImageTooLarge {
+                width: 50_000,
+                height: 50_000,
+            },
+        ),
+        (C::NotFound, Reason::NoThumbnail),
         (C::Internal, Reason::Unknown),
     ];
     for (_, r) in &all {
@@ -1061,6 +1125,20 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::NotATextMessage { .. }
             | Reason::InvalidReaction
             | Reason::TooManyReactions { .. }
+            | Reason::FileTooLarge { .. }
+            | Reason::QuotaExceeded { .. }
+            | Reason::UploadOffset { .. }
+            | Reason::ChecksumMismatch
+            | Reason::UploadBusy
+            | Reason::NoSuchFile
+            | Reason::BadFileName
+            | Reason::BadChecksum
+            | Reason::UploadTooLong { .. }
+            | Reason::UploadInterrupted
+            | Reason::MissingHeader { .. }
+            | Reason::ImageUnreadable
+            | Reason::ImageTooLarge { .. }
+            | Reason::NoThumbnail
             | Reason::Unknown => {}
         }
     }

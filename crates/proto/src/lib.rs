@@ -15,7 +15,7 @@ mod error;
 pub mod examples;
 mod typescript;
 
-pub use error::{ErrorBody, ErrorCode, Field, ProtoError, Reason};
+pub use error::{ErrorBody, ErrorCode, Field, ProtoError, Reason, bytes_text};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 pub use typescript::typescript_bindings;
@@ -443,6 +443,12 @@ pub enum Request {
     /// The ongoing and scheduled meetings of the caller's rooms (and of meetings the caller is
     /// in as a guest).
     ListMeetings,
+    /// The files shared in a conversation that the caller sees, newest first.
+    ListFiles {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+    },
     /// Join a room's meeting by its link. Signed in: a member joins (or starts) it, anyone else
     /// joins the ongoing meeting as an internal guest. Not signed in: an external guest joins
     /// under `name`, waiting in the lobby when the room has one on; the connection is then a
@@ -692,6 +698,11 @@ pub enum Response {
     Conversation {
         /// It.
         conversation: ConversationSummary,
+    },
+    /// Reply to `list_files`.
+    Files {
+        /// Newest first.
+        files: Vec<SharedFile>,
     },
     /// Meetings of the caller's rooms.
     Meetings {
@@ -1202,7 +1213,7 @@ pub struct SearchCursor {
 }
 
 /// What a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Text from its sender.
@@ -1214,6 +1225,91 @@ pub enum MessageKind {
     Left,
     /// A call the sender placed, and how it went.
     Call(CallRecord),
+    /// A file the sender shared (the text is empty).
+    File(FileRef),
+}
+
+/// A shared file as its message and the "Shared files" list show it. The bytes are on the
+/// server's HTTP side: `GET /v1/files/{id}` (and `/thumbnail`), members only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FileRef {
+    /// The file's id.
+    pub id: String,
+    /// Its name as the sender's device had it.
+    pub name: String,
+    /// Its length in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Its media type as the server saw it (from its bytes for images).
+    pub mime: String,
+    /// Whether the server drew a thumbnail (images it could decode).
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[ts(as = "Option<bool>", optional)]
+    pub thumbnail: bool,
+    /// An image's width and height in pixels, upright.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dimensions: Option<(u32, u32)>,
+}
+
+/// A file in a conversation's "Shared files" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SharedFile {
+    /// The file.
+    pub file: FileRef,
+    /// Who shared it.
+    pub sender: String,
+    /// Its message's sequence number.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// When, ms since the epoch.
+    #[ts(type = "number")]
+    pub sent_at: i64,
+}
+
+/// Body of `POST /v1/uploads`: the file about to be uploaded. The same file (same
+/// conversation, size and SHA-256) whose upload was interrupted is found again, so the upload
+/// resumes where its bytes stop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UploadRequest {
+    /// Where it is shared.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// Its name (no path).
+    pub name: String,
+    /// Its length in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// The lowercase hex SHA-256 of its bytes, checked when the last byte is in.
+    pub sha256: String,
+    /// Its media type as the client guesses it (the server checks images' bytes).
+    #[serde(default)]
+    pub mime: Option<String>,
+}
+
+/// Answer to `POST /v1/uploads` and `PATCH /v1/uploads/{id}`: where an upload stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UploadState {
+    /// The upload's id (the file's id once finished).
+    pub id: String,
+    /// Bytes the server holds: the next chunk starts here.
+    #[ts(type = "number")]
+    pub offset: u64,
+    /// Its declared length.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Once every byte is in and checked: the file and its message's sequence number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub file: Option<FileRef>,
+    /// The file message's sequence number, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub seq: Option<u64>,
+    /// Once finished: why an image got no thumbnail (damaged, too large).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub thumbnail_error: Option<Reason>,
 }
 
 /// A call as the timeline keeps it.
@@ -1244,6 +1340,14 @@ impl MessageKind {
     /// Whether this is a plain text message.
     pub fn is_text(&self) -> bool {
         *self == Self::Text
+    }
+
+    /// The shared file, when this is a file message.
+    pub fn file(&self) -> Option<&FileRef> {
+        match self {
+            Self::File(f) => Some(f),
+            _ => None,
+        }
     }
 }
 

@@ -50,6 +50,10 @@ pub fn typescript_bindings() -> String {
         CallEnd::decl(),
         CallRecord::decl(),
         CallOutcome::decl(),
+        FileRef::decl(),
+        SharedFile::decl(),
+        UploadRequest::decl(),
+        UploadState::decl(),
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo xtask bindings`. Do not edit by hand.\n\n",

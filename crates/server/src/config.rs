@@ -80,6 +80,13 @@ pub struct Config {
     pub turn_public_ip: Option<std::net::IpAddr>,
     /// Seconds a call's relay credentials are good for unless the call goes on.
     pub turn_credential_secs: u64,
+    /// Where shared files are kept. Unset: `files` under `data_dir`. The nodes of a cluster
+    /// must share it.
+    pub files_dir: Option<PathBuf>,
+    /// The largest file that can be shared, in bytes.
+    pub max_file_bytes: u64,
+    /// What one user's shared files may take in all, in bytes.
+    pub file_quota_bytes: u64,
 }
 
 impl Default for Config {
@@ -115,6 +122,9 @@ impl Default for Config {
             turn_listen: None,
             turn_public_ip: None,
             turn_credential_secs: 300,
+            files_dir: None,
+            max_file_bytes: 100 * 1000 * 1000,
+            file_quota_bytes: 10 * 1000 * 1000 * 1000,
         }
     }
 }
@@ -154,6 +164,9 @@ impl Config {
         }
         if self.guest_joins_per_address == 0 {
             return bad("guest_joins_per_address must be at least 1");
+        }
+        if self.max_file_bytes == 0 || self.file_quota_bytes < self.max_file_bytes {
+            return bad("max_file_bytes must be at least 1 and file_quota_bytes at least as large");
         }
         if self.idle_timeout_secs == 0 {
             return bad("idle_timeout_secs must be at least 1");

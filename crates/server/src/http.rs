@@ -18,6 +18,8 @@ use hyper_util::{
 use tokio::{
     io::{AsyncRead, AsyncWrite},
     net::TcpListener,
+    sync::watch,
+    time::Instant,
 };
 use tokio_rustls::{TlsAcceptor, rustls};
 use tower::ServiceExt;
@@ -28,11 +30,64 @@ use crate::{AppState, Config, ServerError, connection};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Peer(pub SocketAddr);
 
+/// When the connection a request came on is closed unless it finished: `http_timeout_secs`
+/// after it was accepted, or after the last file transfer on it ended. A transfer lifts it
+/// (a 1 GB upload takes longer than a request may), and bounds its own silences instead.
+#[derive(Debug, Clone)]
+pub(crate) struct Deadline {
+    state: Arc<watch::Sender<DeadlineState>>,
+    limit: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DeadlineState {
+    /// Transfers under way on the connection.
+    lifted: u32,
+    /// When it closes once none is.
+    at: Instant,
+}
+
+/// Keeps a connection's deadline lifted while it lives.
+pub(crate) struct Lifted(Deadline);
+
+impl Deadline {
+    fn new(limit: Duration) -> (Self, watch::Receiver<DeadlineState>) {
+        let (tx, rx) = watch::channel(DeadlineState {
+            lifted: 0,
+            at: Instant::now() + limit,
+        });
+        (
+            Self {
+                state: Arc::new(tx),
+                limit,
+            },
+            rx,
+        )
+    }
+
+    /// Lifts the deadline until the guard is dropped.
+    pub(crate) fn lift(&self) -> Lifted {
+        self.state.send_modify(|s| s.lifted += 1);
+        Lifted(self.clone())
+    }
+}
+
+impl Drop for Lifted {
+    fn drop(&mut self) {
+        let limit = self.0.limit;
+        self.0.state.send_modify(|s| {
+            s.lifted = s.lifted.saturating_sub(1);
+            s.at = Instant::now() + limit;
+        });
+    }
+}
+
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/ws", get(upgrade))
+        .merge(crate::files::routes())
         .with_state(state)
 }
 
@@ -152,30 +207,55 @@ pub(crate) async fn accept_loop(
         let state2 = state.clone();
         state.tracker.spawn(async move {
             let limit = Duration::from_secs(state2.config.http_timeout_secs);
-            let served = tokio::time::timeout(limit, async move {
+            let (deadline, mut watch) = Deadline::new(limit);
+            let served = async move {
                 match tls {
-                    None => serve_http(state2, app, stream, peer).await,
+                    None => serve_http(state2, app, stream, peer, deadline).await,
                     Some(acceptor) => match acceptor.accept(stream).await {
-                        Ok(stream) => serve_http(state2, app, stream, peer).await,
+                        Ok(stream) => serve_http(state2, app, stream, peer, deadline).await,
                         Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                     },
                 }
-            })
-            .await;
-            if served.is_err() {
-                tracing::debug!(%peer, "closed: no complete request within the HTTP timeout");
+            };
+            tokio::pin!(served);
+            loop {
+                let now = *watch.borrow_and_update();
+                let expiry = async move {
+                    if now.lifted > 0 {
+                        std::future::pending::<()>().await;
+                    }
+                    tokio::time::sleep_until(now.at).await;
+                };
+                tokio::select! {
+                    _ = &mut served => break,
+                    _ = expiry => {
+                        tracing::debug!(%peer, "closed: no complete request within the HTTP timeout");
+                        break;
+                    }
+                    changed = watch.changed() => if changed.is_err() {
+                        // The connection let go of its deadline: it is closing.
+                        served.as_mut().await;
+                        break;
+                    },
+                }
             }
             drop(permit);
         });
     }
 }
 
-async fn serve_http<I>(state: Arc<AppState>, app: Router, io: I, peer: SocketAddr)
-where
+async fn serve_http<I>(
+    state: Arc<AppState>,
+    app: Router,
+    io: I,
+    peer: SocketAddr,
+    deadline: Deadline,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = app.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(Peer(peer));
+        req.extensions_mut().insert(deadline.clone());
         req
     });
     let mut shutdown = state.shutdown.subscribe();

@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod config;
 mod connection;
 mod domain;
+mod files;
 mod handlers;
 mod http;
 pub mod hub;
@@ -125,6 +126,8 @@ pub(crate) struct AppState {
     pub calls: calls::Calls,
     /// The TURN relay, when on.
     pub relay: Option<relay::Relay>,
+    /// Shared files' bytes.
+    pub blobs: Arc<dyn confer_files::BlobStore>,
     pub clock: Clock,
     next_conn: AtomicU64,
     /// In a cluster: this node's presence changes, for the other nodes.
@@ -342,6 +345,14 @@ pub async fn run(
         }
     };
     let relay = start_relay(&config, &listener).await?;
+    let files_dir = config
+        .files_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("files"));
+    let blobs: Arc<dyn confer_files::BlobStore> =
+        Arc::new(confer_files::FsBlobStore::open(&files_dir).map_err(|e| {
+            ServerError::Config(format!("cannot use {} for files: {e}", files_dir.display()))
+        })?);
     let passwords = auth::PasswordPool::new(config.password_slots())?;
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
@@ -372,6 +383,7 @@ pub async fn run(
         tracker,
         calls: calls::Calls::default(),
         relay,
+        blobs,
         clock: store::system_clock(),
         next_conn: AtomicU64::new(connection_base + 1),
     });

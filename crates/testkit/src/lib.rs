@@ -193,6 +193,8 @@ pub struct Client {
     pub position: u64,
     /// The signed-in user's name.
     pub user: Option<String>,
+    /// The session token from `login` (for the HTTP file endpoints).
+    pub token: Option<String>,
 }
 
 impl Client {
@@ -213,19 +215,24 @@ impl Client {
             replies: HashMap::new(),
             position: 0,
             user: None,
+            token: None,
         })
     }
 
     /// Connects, logs in and syncs from the start.
     pub async fn login(url: &str, user: &str, password: &str) -> Result<Self> {
         let mut c = Self::connect(url).await?;
-        c.request(Request::Login {
-            protocol: PROTOCOL_VERSION,
-            username: user.into(),
-            password: password.into(),
-            device: Some("testkit".into()),
-        })
-        .await?;
+        if let Response::LoggedIn { token, .. } = c
+            .request(Request::Login {
+                protocol: PROTOCOL_VERSION,
+                username: user.into(),
+                password: password.into(),
+                device: Some("testkit".into()),
+            })
+            .await?
+        {
+            c.token = Some(token);
+        }
         c.sync(None).await?;
         Ok(c)
     }

@@ -3,7 +3,7 @@
 export const PROTOCOL_VERSION = 3;
 export const MAX_TEXT_BYTES = 16384;
 
-export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":3,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"sync_first"},{"reason":"no_such_message","conversation":7,"seq":41},{"reason":"sender_only","conversation":7,"seq":41},{"reason":"message_deleted","conversation":7,"seq":41},{"reason":"not_a_text_message","conversation":7,"seq":2},{"reason":"invalid_reaction"},{"reason":"too_many_reactions","max":20},{"reason":"unknown"}];
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":3,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"sync_first"},{"reason":"no_such_message","conversation":7,"seq":41},{"reason":"sender_only","conversation":7,"seq":41},{"reason":"message_deleted","conversation":7,"seq":41},{"reason":"not_a_text_message","conversation":7,"seq":2},{"reason":"invalid_reaction"},{"reason":"too_many_reactions","max":20},{"reason":"file_too_large","max":100000000},{"reason":"quota_exceeded","quota":10000000000,"used":9950000000},{"reason":"upload_offset","held":1048576},{"reason":"checksum_mismatch"},{"reason":"upload_busy"},{"reason":"no_such_file"},{"reason":"bad_file_name"},{"reason":"bad_checksum"},{"reason":"upload_too_long","size":482113},{"reason":"upload_interrupted"},{"reason":"missing_header","header":"Upload-Offset"},{"reason":"image_unreadable"},{"reason":"image_too_large","width":50000,"height":50000},{"reason":"no_thumbnail"},{"reason":"unknown"}];
 
 export type ClientFrame = { 
 /**
@@ -343,7 +343,11 @@ minutes: number, } | { "type": "delete_scheduled_meeting",
 /**
  * Its id.
  */
-meeting: number, } | { "type": "list_meetings" } | { "type": "join_by_link", 
+meeting: number, } | { "type": "list_meetings" } | { "type": "list_files", 
+/**
+ * Conversation id.
+ */
+conversation: number, } | { "type": "join_by_link", 
 /**
  * The link's token.
  */
@@ -486,7 +490,11 @@ aliases?: Array<AliasInfo>, } | { "type": "conversation",
 /**
  * It.
  */
-conversation: ConversationSummary, } | { "type": "meetings", 
+conversation: ConversationSummary, } | { "type": "files", 
+/**
+ * Newest first.
+ */
+files: Array<SharedFile>, } | { "type": "meetings", 
 /**
  * Going on now.
  */
@@ -958,7 +966,39 @@ seq: number, } | { "reason": "invalid_reaction" } | { "reason": "too_many_reacti
 /**
  * The cap.
  */
-max: number, } | { "reason": "unknown" };
+max: number, } | { "reason": "file_too_large", 
+/**
+ * The largest file, in bytes.
+ */
+max: number, } | { "reason": "quota_exceeded", 
+/**
+ * The quota, in bytes.
+ */
+quota: number, 
+/**
+ * What the user's files take already.
+ */
+used: number, } | { "reason": "upload_offset", 
+/**
+ * Bytes the server holds (where to resume).
+ */
+held: number, } | { "reason": "checksum_mismatch" } | { "reason": "upload_busy" } | { "reason": "no_such_file" } | { "reason": "bad_file_name" } | { "reason": "bad_checksum" } | { "reason": "upload_too_long", 
+/**
+ * The declared size.
+ */
+size: number, } | { "reason": "upload_interrupted" } | { "reason": "missing_header", 
+/**
+ * The header's name.
+ */
+header: string, } | { "reason": "image_unreadable" } | { "reason": "image_too_large", 
+/**
+ * Its width (0 when unknown).
+ */
+width: number, 
+/**
+ * Its height.
+ */
+height: number, } | { "reason": "no_thumbnail" } | { "reason": "unknown" };
 
 export type Field = "group_name" | "room_name" | "meeting_title" | "display_name" | "guest_name" | "status_message" | "link" | "search" | "session_description" | "ice_candidate";
 
@@ -1042,7 +1082,7 @@ writer?: string, };
 
 export type ConversationKind = "direct" | "group" | "room" | "alias";
 
-export type MessageKind = "text" | "joined" | "left" | { "call": CallRecord };
+export type MessageKind = "text" | "joined" | "left" | { "call": CallRecord } | { "file": FileRef };
 
 export type OngoingMeeting = { 
 /**
@@ -1431,6 +1471,98 @@ video: boolean,
 duration_ms: number, };
 
 export type CallOutcome = "missed" | "declined" | "completed";
+
+export type FileRef = { 
+/**
+ * The file's id.
+ */
+id: string, 
+/**
+ * Its name as the sender's device had it.
+ */
+name: string, 
+/**
+ * Its length in bytes.
+ */
+size: number, 
+/**
+ * Its media type as the server saw it (from its bytes for images).
+ */
+mime: string, 
+/**
+ * Whether the server drew a thumbnail (images it could decode).
+ */
+thumbnail?: boolean, 
+/**
+ * An image's width and height in pixels, upright.
+ */
+dimensions?: [number, number], };
+
+export type SharedFile = { 
+/**
+ * The file.
+ */
+file: FileRef, 
+/**
+ * Who shared it.
+ */
+sender: string, 
+/**
+ * Its message's sequence number.
+ */
+seq: number, 
+/**
+ * When, ms since the epoch.
+ */
+sent_at: number, };
+
+export type UploadRequest = { 
+/**
+ * Where it is shared.
+ */
+conversation: number, 
+/**
+ * Its name (no path).
+ */
+name: string, 
+/**
+ * Its length in bytes.
+ */
+size: number, 
+/**
+ * The lowercase hex SHA-256 of its bytes, checked when the last byte is in.
+ */
+sha256: string, 
+/**
+ * Its media type as the client guesses it (the server checks images' bytes).
+ */
+mime: string | null, };
+
+export type UploadState = { 
+/**
+ * The upload's id (the file's id once finished).
+ */
+id: string, 
+/**
+ * Bytes the server holds: the next chunk starts here.
+ */
+offset: number, 
+/**
+ * Its declared length.
+ */
+size: number, 
+/**
+ * Once every byte is in and checked: the file and its message's sequence number.
+ */
+file?: FileRef, 
+/**
+ * The file message's sequence number, once finished.
+ */
+seq?: number | null, 
+/**
+ * Once finished: why an image got no thumbnail (damaged, too large).
+ */
+thumbnail_error?: Reason, };
 
 // Client core types (crates/core).
 
@@ -1875,3 +2007,27 @@ peak_db: number,
  * Its root mean square, dBFS.
  */
 rms_db: number, };
+
+export type TransferProgress = { 
+/**
+ * Bytes sent so far.
+ */
+sent: number, 
+/**
+ * The file's length.
+ */
+total: number, };
+
+export type FilePreview = { "kind": "image", 
+/**
+ * The picture.
+ */
+url: string, } | { "kind": "text", 
+/**
+ * Up to [`PREVIEW_TEXT_BYTES`] of it, as UTF-8 (invalid sequences replaced).
+ */
+text: string, 
+/**
+ * Whether there is more.
+ */
+truncated: boolean, } | { "kind": "none" };

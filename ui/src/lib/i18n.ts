@@ -38,6 +38,18 @@ export function formatTag(lang: Locale = locale()): string {
 
 /** A number as the language writes it: 1,440 or 1 440 (anything else as it is: a catalogue's
  * tests call every function with a word); `options` as Intl.NumberFormat takes them. */
+/** A byte count as file managers show it: "100 MB", "1.5 GB" (in French "100 Mo", "1,5 Go"). */
+export function sizeText(n: number, lang: Locale = locale()): string {
+  const units = lang === "fr" ? ["octets", "ko", "Mo", "Go", "To"] : ["bytes", "kB", "MB", "GB", "TB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${formatNumber(value, lang, { maximumFractionDigits: unit > 0 && value < 10 ? 1 : 0 })} ${units[unit]}`;
+}
+
 export function formatNumber(n: number, lang: Locale = locale(), options?: Intl.NumberFormatOptions): string {
   return typeof n === "number" ? new Intl.NumberFormat(formatTag(lang), options).format(n) : String(n);
 }
@@ -739,6 +751,20 @@ const en: Catalogue = {
     not_a_text_message: () => "Only text messages can be edited, answered or reacted to.",
     invalid_reaction: () => "A reaction is a single emoji.",
     too_many_reactions: (r) => `A message can carry at most ${r.max} different reactions.`,
+    file_too_large: (r) => `Files of more than ${sizeText(r.max, "en")} cannot be shared.`,
+    quota_exceeded: (r) => `This file does not fit in your storage quota (${sizeText(r.used, "en")} used of ${sizeText(r.quota, "en")}).`,
+    upload_offset: () => "The upload got out of step with the server; it will start again from where the server's copy stops.",
+    checksum_mismatch: () => "The file arrived damaged; send it again.",
+    upload_busy: () => "Another part of this upload is being received.",
+    no_such_file: () => "That file no longer exists, or you cannot see it.",
+    bad_file_name: () => "A file name must be 1 to 255 bytes, without a folder or control characters.",
+    bad_checksum: () => "A SHA-256 is 64 hexadecimal digits.",
+    upload_too_long: (r) => `More bytes came than the ${formatNumber(r.size, "en")} the upload declared.`,
+    upload_interrupted: () => "The upload was interrupted; what arrived is kept, so it can resume.",
+    missing_header: (r) => `The request lacks its ${r.header} header.`,
+    image_unreadable: () => "The image could not be read (damaged, or not the type it claims), so it has no thumbnail.",
+    image_too_large: (r) => (r.width ? `The image is too large for a thumbnail (${r.width} x ${r.height} pixels).` : "The image is too large for a thumbnail."),
+    no_thumbnail: () => "This file has no thumbnail.",
     unknown: () => "The server gave a reason this version of Confer does not know.",
   },
   fields: {
@@ -1331,6 +1357,20 @@ const fr: Catalogue = {
     not_a_text_message: () => "Seuls les messages texte peuvent être modifiés, cités ou recevoir une réaction.",
     invalid_reaction: () => "Une réaction est un seul emoji.",
     too_many_reactions: (r) => `Un message peut porter au plus ${r.max} réactions différentes.`,
+    file_too_large: (r) => `Les fichiers de plus de ${sizeText(r.max, "fr")} ne peuvent pas être partagés.`,
+    quota_exceeded: (r) => `Ce fichier dépasse votre quota de stockage (${sizeText(r.used, "fr")} utilisés sur ${sizeText(r.quota, "fr")}).`,
+    upload_offset: () => "L'envoi s'est décalé par rapport au serveur ; il reprendra là où s'arrête la copie du serveur.",
+    checksum_mismatch: () => "Le fichier est arrivé abîmé ; envoyez-le de nouveau.",
+    upload_busy: () => "Une autre partie de cet envoi est en cours de réception.",
+    no_such_file: () => "Ce fichier n'existe plus, ou vous ne pouvez pas le voir.",
+    bad_file_name: () => "Un nom de fichier fait de 1 à 255 octets, sans dossier ni caractère de contrôle.",
+    bad_checksum: () => "Un SHA-256 s'écrit en 64 chiffres hexadécimaux.",
+    upload_too_long: (r) => `Il est arrivé plus d'octets que les ${formatNumber(r.size, "fr")} annoncés pour cet envoi.`,
+    upload_interrupted: () => "L'envoi a été interrompu ; ce qui est arrivé est gardé, il peut reprendre.",
+    missing_header: (r) => `Il manque à la requête son en-tête ${r.header}.`,
+    image_unreadable: () => "L'image n'a pas pu être lue (abîmée, ou pas du type annoncé) : pas de vignette.",
+    image_too_large: (r) => (r.width ? `L'image est trop grande pour une vignette (${r.width} x ${r.height} pixels).` : "L'image est trop grande pour une vignette."),
+    no_thumbnail: () => "Ce fichier n'a pas de vignette.",
     unknown: () => "Le serveur a donné une raison que cette version de Confer ne connaît pas.",
   },
   fields: {

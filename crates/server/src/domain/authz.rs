@@ -107,6 +107,11 @@ pub(crate) enum Action {
     UseMeeting,
     /// Place a 1:1 call: the members of a direct conversation.
     Call,
+    /// Upload a file into the conversation: any member, in every kind of conversation.
+    ShareFile,
+    /// Download a file shared in the conversation: any member (the file rules also hide files
+    /// whose message the member does not see). Outsiders are told the file does not exist.
+    ReadFile,
     /// Edit or delete message `seq`, which the caller sent (`own`) or not: its sender only,
     /// in every kind of conversation; moderators get no exception.
     ChangeMessage {
@@ -124,6 +129,10 @@ pub(crate) fn user_can(
     conversation: ConversationId,
 ) -> Result<Role, StoreError> {
     let (kind, role) = match standing {
+        // Whether a file exists is not for outsiders to learn.
+        Standing::Unknown | Standing::Outsider(_) if action == Action::ReadFile => {
+            return Err(StoreError::NotFound(Reason::NoSuchFile));
+        }
         Standing::Unknown => {
             return Err(StoreError::NotFound(Reason::NoSuchConversation {
                 conversation,
@@ -137,7 +146,7 @@ pub(crate) fn user_can(
     let invalid = |why: Reason| Err(StoreError::Invalid(why));
     let forbidden = |why: Reason| Err(StoreError::Forbidden(why));
     match action {
-        Action::Participate => Ok(role),
+        Action::Participate | Action::ShareFile | Action::ReadFile => Ok(role),
         Action::UseGroup if kind != Kind::Group => invalid(Reason::NotAGroup { conversation }),
         Action::UseGroup => Ok(role),
         Action::ReadMeetingLink => match kind {

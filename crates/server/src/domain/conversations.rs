@@ -572,6 +572,21 @@ pub(crate) fn record_call(
     membership_event(r, conversation, caller, MessageKind::Call(record), now)
 }
 
+/// The line a shared file leaves in its conversation, from its sender (the file rules,
+/// `super::files`, checked the sender may share there); returns its sequence number.
+pub(crate) fn share_file(
+    r: &mut impl ConversationRepo,
+    conversation: ConversationId,
+    sender: UserId,
+    file: confer_proto::FileRef,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let message = r.append_event(conversation, sender, MessageKind::File(file), now)?;
+    let seq = message.seq;
+    r.publish_to_members(conversation, Change::Message { message })?;
+    Ok(seq)
+}
+
 fn membership_event(
     r: &mut impl ConversationRepo,
     conversation: ConversationId,

@@ -243,10 +243,10 @@ fn own(
     Ok((standing, message))
 }
 
-/// A text, not deleted.
+/// A text or a shared file, not deleted: what one answers or reacts to.
 fn alive(conversation: ConversationId, message: &StoredMessage) -> Result<(), StoreError> {
     let seq = message.seq;
-    if message.kind != MessageKind::Text {
+    if !matches!(message.kind, MessageKind::Text | MessageKind::File(_)) {
         return Err(StoreError::Invalid(Reason::NotATextMessage {
             conversation,
             seq,
@@ -290,6 +290,12 @@ pub(crate) fn edit_message(
 ) -> Result<(), StoreError> {
     let (standing, message) = own(r, user, conversation, seq)?;
     alive(conversation, &message)?;
+    if message.kind != MessageKind::Text {
+        return Err(StoreError::Invalid(Reason::NotATextMessage {
+            conversation,
+            seq,
+        }));
+    }
     if message.text == text {
         return Ok(());
     }
@@ -316,7 +322,7 @@ pub(crate) fn delete_message(
     now: i64,
 ) -> Result<(), StoreError> {
     let (_, message) = own(r, user, conversation, seq)?;
-    if message.kind != MessageKind::Text {
+    if !matches!(message.kind, MessageKind::Text | MessageKind::File(_)) {
         return Err(StoreError::Invalid(Reason::NotATextMessage {
             conversation,
             seq,
@@ -331,6 +337,9 @@ pub(crate) fn delete_message(
         mentions: Vec::new(),
         deleted: true,
         version,
+        // A deleted file keeps nothing of itself, its name included (as stored: the body is
+        // emptied), and the file goes with it.
+        kind: MessageKind::Text,
         ..message
     };
     scrub_rows(r, conversation, &updated)?;

@@ -11,6 +11,7 @@ pub(crate) mod authz;
 pub(crate) mod calls;
 pub(crate) mod chat;
 pub(crate) mod conversations;
+pub(crate) mod files;
 pub(crate) mod meetings;
 pub(crate) mod messages;
 pub(crate) mod names;
@@ -26,6 +27,7 @@ use conversations::RoomFlag;
 pub(crate) trait WriteRepo:
     accounts::AccountRepo
     + aliases::AliasRepo
+    + files::FileRepo
     + meetings::MeetingRepo
     + messages::MessageRepo
     + people::PeopleRepo
@@ -35,6 +37,7 @@ pub(crate) trait WriteRepo:
 impl<T> WriteRepo for T where
     T: accounts::AccountRepo
         + aliases::AliasRepo
+        + files::FileRepo
         + meetings::MeetingRepo
         + messages::MessageRepo
         + people::PeopleRepo
@@ -353,6 +356,18 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
         WriteOp::GuestLeave { guest } => done(meetings::guest_leave(r, guest)?),
         WriteOp::ForgetExternalGuests => done(meetings::forget_external_guests(r)?),
         WriteOp::Probe => Done,
+        WriteOp::StartUpload {
+            user,
+            request,
+            limits,
+            id,
+        } => Outcome::File(Box::new(files::start_upload(
+            r, user, &request, limits, id, now,
+        )?)),
+        WriteOp::FinishUpload { user, id, finished } => Outcome::File(Box::new(
+            files::finish_upload(r, user, &id, finished, now)?.0,
+        )),
+        WriteOp::CancelUpload { user, id } => done(files::cancel_upload(r, user, &id)?),
         #[cfg(test)]
         WriteOp::Panic => panic!("a faulty op"),
     })

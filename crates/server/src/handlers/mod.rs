@@ -32,6 +32,7 @@ mod leave_meeting;
 mod leave_room;
 mod list_conversations;
 mod list_favourites;
+mod list_files;
 mod list_meetings;
 mod login;
 mod logout;
@@ -229,6 +230,9 @@ pub(crate) async fn dispatch(
             delete_scheduled_meeting::handle(state, session, meeting).await
         }
         Request::ListMeetings => list_meetings::handle(state, session).await,
+        Request::ListFiles { conversation } => {
+            list_files::handle(state, session, conversation).await
+        }
         Request::JoinByLink { link, name } => {
             join_by_link::handle(state, session, link, name).await
         }

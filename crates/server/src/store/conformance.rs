@@ -2305,7 +2305,7 @@ macro_rules! store_conformance_tests {
                     panic!("{c:?}")
                 };
                 assert_eq!(
-                    (line.seq, line.kind, line.sender.as_str()),
+                    (line.seq, line.kind.clone(), line.sender.as_str()),
                     (3, MessageKind::Joined, "bob")
                 );
                 assert_eq!(line.sent_at, f.now());
@@ -2426,7 +2426,7 @@ macro_rules! store_conformance_tests {
                     panic!("{c:?}")
                 };
                 assert_eq!(
-                    (line.seq, line.kind, line.sender.as_str()),
+                    (line.seq, line.kind.clone(), line.sender.as_str()),
                     (m + 1, MessageKind::Left, "carol")
                 );
                 assert_eq!(
@@ -2593,7 +2593,7 @@ macro_rules! store_conformance_tests {
                     panic!("{c:?}")
                 };
                 assert_eq!(
-                    (line.seq, line.kind, line.sender.as_str()),
+                    (line.seq, line.kind.clone(), line.sender.as_str()),
                     (2, MessageKind::Joined, "bob")
                 );
                 assert_eq!(f.seqs(bob, room), [1, 2]);
@@ -2691,7 +2691,7 @@ macro_rules! store_conformance_tests {
                     panic!("{c:?}")
                 };
                 assert_eq!(
-                    (line.kind, line.sender.as_str()),
+                    (line.kind.clone(), line.sender.as_str()),
                     (MessageKind::Left, "dave")
                 );
                 assert_eq!(read_refused(f.store.conversation(dave, room)), "forbidden");
@@ -3978,7 +3978,7 @@ macro_rules! store_conformance_tests {
                 assert_eq!(page.messages.len(), 1);
                 let line = &page.messages[0];
                 assert_eq!(
-                    (line.kind, line.sender.as_str(), line.text.as_str()),
+                    (line.kind.clone(), line.sender.as_str(), line.text.as_str()),
                     (MessageKind::Joined, "bob", "")
                 );
                 let s = f.store.conversation(alice, room).unwrap();
@@ -4647,6 +4647,140 @@ macro_rules! store_conformance_tests {
                 f.ok(hide(false));
                 assert_eq!(f.store.conversation(alice, ab).unwrap().hidden_through, 0);
                 assert!(f.ok(hide(false)).published.is_empty());
+            }
+
+            // ---- Shared files.
+
+            const LIMITS: crate::store::FileLimits = crate::store::FileLimits {
+                max_bytes: 1000,
+                quota: 2500,
+            };
+
+            fn upload_op(user: UserId, conversation: u64, size: u64, hash: char, id: &str) -> WriteOp {
+                WriteOp::StartUpload {
+                    user,
+                    request: confer_proto::UploadRequest {
+                        conversation,
+                        name: "dir/report.pdf".into(),
+                        size,
+                        sha256: hash.to_string().repeat(64),
+                        mime: Some("application/pdf".into()),
+                    },
+                    limits: LIMITS,
+                    id: id.into(),
+                }
+            }
+
+            fn file_of(c: Committed) -> crate::store::FileRecord {
+                match c.outcome {
+                    Outcome::File(f) => *f,
+                    other => panic!("{other:?}"),
+                }
+            }
+
+            fn finished(mime: &str) -> crate::store::Finished {
+                crate::store::Finished {
+                    mime: mime.into(),
+                    thumbnail: Some(("b".repeat(64), "image/jpeg".into())),
+                    dimensions: Some((640, 480)),
+                }
+            }
+
+            #[test]
+            fn an_upload_is_found_again_until_it_is_shared_and_the_quota_counts_it() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let ab = f.direct(alice, "bob");
+                let first = file_of(f.ok(upload_op(alice, ab, 900, 'a', &"1".repeat(32))));
+                assert_eq!(
+                    (first.name.as_str(), first.mime.as_str(), first.seq),
+                    ("report.pdf", "application/pdf", None)
+                );
+                assert!(f.ok(upload_op(alice, ab, 900, 'a', "ignored")).published.is_empty());
+                let again = file_of(f.ok(upload_op(alice, ab, 900, 'a', &"2".repeat(32))));
+                assert_eq!(again.id, first.id, "the interrupted upload, found again");
+                // Only the uploader's own, unfinished uploads are found.
+                assert_eq!(f.store.upload(alice, &first.id).unwrap(), first);
+                assert_eq!(kind(&f.store.upload(bob, &first.id).unwrap_err()), "not_found");
+                // Caps: the size, the quota (the unfinished upload counts), membership.
+                assert_eq!(f.refused(upload_op(alice, ab, 1001, 'c', &"3".repeat(32))), "invalid");
+                f.ok(upload_op(alice, ab, 900, 'd', &"4".repeat(32)));
+                assert_eq!(f.refused(upload_op(alice, ab, 900, 'e', &"5".repeat(32))), "forbidden");
+                assert_eq!(f.refused(upload_op(carol, ab, 10, 'f', &"6".repeat(32))), "forbidden");
+                assert_eq!(f.refused(upload_op(alice, NO_SUCH, 10, 'f', &"7".repeat(32))), "not_found");
+                let mut bad = upload_op(alice, ab, 10, 'f', &"8".repeat(32));
+                if let WriteOp::StartUpload { request, .. } = &mut bad {
+                    request.sha256 = "zz".into();
+                }
+                assert_eq!(f.refused(bad), "invalid");
+
+                // Not shared yet: nobody downloads it.
+                assert_eq!(kind(&f.store.file(bob, &first.id).unwrap_err()), "not_found");
+                let done = f.ok(WriteOp::FinishUpload {
+                    user: alice,
+                    id: first.id.clone(),
+                    finished: finished("image/png"),
+                });
+                assert_eq!(done.published.len(), 1, "one file message, to the conversation");
+                let shared = file_of(done.clone());
+                let seq = shared.seq.expect("a message");
+                match &done.published[0].change {
+                    Change::Message { message } => {
+                        assert_eq!(message.seq, seq);
+                        assert_eq!(message.kind, MessageKind::File(shared.file_ref()));
+                    }
+                    other => panic!("{other:?}"),
+                }
+                assert_eq!(shared.file_ref().mime, "image/png");
+                assert!(shared.file_ref().thumbnail);
+                for user in [alice, bob] {
+                    assert_eq!(f.store.file(user, &first.id).unwrap(), shared);
+                }
+                assert_eq!(kind(&f.store.file(carol, &first.id).unwrap_err()), "not_found");
+                let listed = f.store.files(bob, ab).unwrap();
+                assert_eq!(listed.len(), 1);
+                assert_eq!((listed[0].seq, listed[0].sender.as_str()), (seq, "alice"));
+                assert_eq!(kind(&f.store.files(carol, ab).unwrap_err()), "forbidden");
+                // Shared, it is no longer an upload: the same bytes again are a new one.
+                assert_eq!(kind(&f.store.upload(alice, &first.id).unwrap_err()), "not_found");
+                let twice = file_of(f.ok(upload_op(alice, ab, 100, 'a', &"9".repeat(32))));
+                assert_ne!(twice.id, first.id);
+                // Giving an upload up frees its share of the quota.
+                f.ok(WriteOp::CancelUpload { user: alice, id: twice.id.clone() });
+                assert_eq!(kind(&f.store.upload(alice, &twice.id).unwrap_err()), "not_found");
+                assert_eq!(f.refused(WriteOp::CancelUpload { user: bob, id: "4".repeat(32) }), "not_found");
+            }
+
+            #[test]
+            fn a_file_goes_with_its_message_and_is_hidden_from_those_who_cleared_it() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let ab = f.direct(alice, "bob");
+                let share = |hash: char, id: char| {
+                    let up = file_of(f.ok(upload_op(alice, ab, 10, hash, &id.to_string().repeat(32))));
+                    file_of(f.ok(WriteOp::FinishUpload {
+                        user: alice,
+                        id: up.id,
+                        finished: finished("text/plain"),
+                    }))
+                };
+                let one = share('a', '1');
+                let two = share('b', '2');
+                f.ok(WriteOp::DeleteMessage {
+                    user: alice,
+                    conversation: ab,
+                    seq: one.seq.unwrap(),
+                });
+                assert_eq!(kind(&f.store.file(bob, &one.id).unwrap_err()), "not_found");
+                let listed = f.store.files(bob, ab).unwrap();
+                assert_eq!(listed.iter().map(|s| s.file.id.as_str()).collect::<Vec<_>>(), [two.id.as_str()]);
+                f.ok(WriteOp::ClearHistory { user: bob, conversation: ab });
+                assert_eq!(kind(&f.store.file(bob, &two.id).unwrap_err()), "not_found");
+                assert!(f.store.files(bob, ab).unwrap().is_empty());
+                assert_eq!(f.store.file(alice, &two.id).unwrap().id, two.id);
             }
         }
     };

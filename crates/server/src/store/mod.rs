@@ -17,6 +17,7 @@ mod pg;
 mod sqlite;
 mod stored;
 
+pub use crate::domain::files::{FileLimits, FileRecord, Finished};
 pub use pg::{PgStore, STREAM_LOCK};
 pub(crate) use sqlite::panic_text;
 pub use sqlite::{Clock, SqliteStore, system_clock};
@@ -549,6 +550,33 @@ pub enum WriteOp {
     ForgetExternalGuests,
     /// Changes nothing; committing it shows that writes go through (`GET /healthz`).
     Probe,
+    /// Start an upload, or find the caller's interrupted upload of the same bytes.
+    StartUpload {
+        /// The caller.
+        user: UserId,
+        /// What is uploaded.
+        request: confer_proto::UploadRequest,
+        /// The server's caps.
+        limits: FileLimits,
+        /// A fresh id, used if the upload is new.
+        id: String,
+    },
+    /// Every byte of an upload is in and checked: share the file.
+    FinishUpload {
+        /// The caller.
+        user: UserId,
+        /// The upload.
+        id: String,
+        /// What the server learnt of its bytes.
+        finished: Finished,
+    },
+    /// Forget the caller's unfinished upload.
+    CancelUpload {
+        /// The caller.
+        user: UserId,
+        /// The upload.
+        id: String,
+    },
     /// Panics inside the writer's transaction: how tests show that one faulty op fails alone.
     #[cfg(test)]
     Panic,
@@ -621,6 +649,8 @@ pub enum Outcome {
     Scheduled(Box<confer_proto::ScheduledMeeting>),
     /// Where a join by link put the caller.
     Joined(Box<confer_proto::MeetingSession>),
+    /// An upload as it now stands (a shared file once finished).
+    File(Box<FileRecord>),
 }
 
 /// An alias as administrators list it.
@@ -811,4 +841,14 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
         search: &MessageSearch,
     ) -> Result<MessagesPage, StoreError>;
+    /// The caller's own unfinished upload `id` (else not found).
+    fn upload(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError>;
+    /// A shared file the caller may download (else not found).
+    fn file(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError>;
+    /// The files shared in a conversation that the caller sees, newest first.
+    fn files(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<confer_proto::SharedFile>, StoreError>;
 }

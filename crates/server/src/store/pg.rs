@@ -37,6 +37,7 @@ use crate::domain::{
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors, NewMessage},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    files::{self, FileReads, FileRecord, FileRepo, Finished},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     messages::{self, MessageReads, MessageRepo, ReactionRow},
     people::PeopleRepo,
@@ -52,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/004_directory_order.sql"),
     include_str!("../../migrations/postgres/005_aliases.sql"),
     include_str!("../../migrations/postgres/006_message_changes.sql"),
+    include_str!("../../migrations/postgres/007_files.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -1472,6 +1474,7 @@ impl ConversationRepo for Appender<'_, '_> {
             "meeting_refusals",
             "meetings",
             "scheduled_meetings",
+            "files",
         ] {
             self.db.exec(
                 &format!("DELETE FROM {table} WHERE conversation_id = $1"),
@@ -1520,7 +1523,7 @@ impl ConversationRepo for Appender<'_, '_> {
             )?,
             0,
         );
-        let (stored_kind, body) = kind_to_stored(kind);
+        let (stored_kind, body) = kind_to_stored(&kind);
         let client_id = format!("system:{stored_kind}:{conv}:{seq}");
         self.db.exec(
             "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, sent_at, \
@@ -2304,6 +2307,22 @@ impl Store for PgStore {
         self.with_reader(|db| views::search_messages(db, user, search))
     }
 
+    fn upload(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError> {
+        self.with_reader(|db| files::upload_for(db, user, id))
+    }
+
+    fn file(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError> {
+        self.with_reader(|db| files::file_for(db, user, id))
+    }
+
+    fn files(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<confer_proto::SharedFile>, StoreError> {
+        self.with_reader(|db| files::files(db, user, conversation))
+    }
+
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {
         self.with_reader(|db| {
             Ok(db
@@ -2315,6 +2334,170 @@ impl Store for PgStore {
                 .map(|r| r.get(0))
                 .collect())
         })
+    }
+}
+
+// ---- Shared files.
+
+const FILE_COLUMNS: &str = "f.id, f.conversation_id, f.uploader_id, f.name, f.mime, f.size, \
+     f.sha256, f.created_at, f.seq, f.thumbnail, f.thumbnail_mime, f.width, f.height";
+
+fn file_from_row(r: &Row) -> FileRecord {
+    let thumbnail: Option<String> = r.get(9);
+    let thumbnail_mime: Option<String> = r.get(10);
+    let width: Option<i32> = r.get(11);
+    let height: Option<i32> = r.get(12);
+    let side = |v: Option<i32>| v.map(|v| u32::try_from(v).unwrap_or(0));
+    FileRecord {
+        id: r.get(0),
+        conversation: u(r, 1),
+        uploader: r.get(2),
+        name: r.get(3),
+        mime: r.get(4),
+        size: u(r, 5),
+        sha256: r.get(6),
+        created_at: r.get(7),
+        seq: u_opt(r, 8),
+        thumbnail: thumbnail.zip(thumbnail_mime),
+        dimensions: side(width).zip(side(height)),
+    }
+}
+
+impl<C: GenericClient> Db<'_, C> {
+    /// A file by id; a finished one whose message was deleted (or is gone) is not found.
+    fn file_row(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        Ok(self
+            .opt(
+                &format!(
+                    "SELECT {FILE_COLUMNS} FROM files f WHERE f.id = $1 AND (f.seq IS NULL OR \
+                     EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = f.conversation_id \
+                     AND m.seq = f.seq AND m.deleted_at IS NULL))"
+                ),
+                &[&id],
+            )?
+            .as_ref()
+            .map(file_from_row))
+    }
+}
+
+impl FileRepo for Appender<'_, '_> {
+    fn pending_upload(
+        &mut self,
+        user: UserId,
+        conv: ConversationId,
+        sha256: &str,
+        size: u64,
+    ) -> Result<Option<FileRecord>, StoreError> {
+        Ok(self
+            .db
+            .opt(
+                &format!(
+                    "SELECT {FILE_COLUMNS} FROM files f WHERE f.uploader_id = $1 \
+                     AND f.conversation_id = $2 AND f.sha256 = $3 AND f.size = $4 \
+                     AND f.seq IS NULL ORDER BY f.created_at DESC LIMIT 1"
+                ),
+                &[&user, &i(conv), &sha256, &i(size)],
+            )?
+            .as_ref()
+            .map(file_from_row))
+    }
+
+    fn bytes_held(&mut self, user: UserId) -> Result<u64, StoreError> {
+        let row = self.db.one(
+            "SELECT COALESCE(SUM(size), 0)::BIGINT FROM files WHERE uploader_id = $1",
+            &[&user],
+        )?;
+        Ok(u(&row, 0))
+    }
+
+    fn insert_file(&mut self, f: &FileRecord) -> Result<(), StoreError> {
+        self.db.exec(
+            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, sha256, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &f.id,
+                &i(f.conversation),
+                &f.uploader,
+                &f.name,
+                &f.mime,
+                &i(f.size),
+                &f.sha256,
+                &f.created_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn file_record(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        self.db.file_row(id)
+    }
+
+    fn finish_file(&mut self, id: &str, seq: u64, done: &Finished) -> Result<(), StoreError> {
+        let (thumbnail, thumbnail_mime) = done.thumbnail.clone().unzip();
+        let side = |v: Option<u32>| v.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
+        let (width, height) = done.dimensions.unzip();
+        self.db.exec(
+            "UPDATE files SET seq = $2, mime = $3, thumbnail = $4, thumbnail_mime = $5, \
+             width = $6, height = $7 WHERE id = $1",
+            &[
+                &id,
+                &i(seq),
+                &done.mime,
+                &thumbnail,
+                &thumbnail_mime,
+                &side(width),
+                &side(height),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_file(&mut self, id: &str) -> Result<(), StoreError> {
+        self.db.exec("DELETE FROM files WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+}
+
+impl<C: GenericClient> FileReads for Db<'_, C> {
+    fn file_standing(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Standing, StoreError> {
+        self.standing(conv, user)
+    }
+
+    fn file_cursors(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError> {
+        self.member_cursors(conv, user)
+    }
+
+    fn file_by_id(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        self.file_row(id)
+    }
+
+    fn files_after(
+        &mut self,
+        conv: ConversationId,
+        after: u64,
+    ) -> Result<Vec<(FileRecord, String, i64)>, StoreError> {
+        Ok(self
+            .all(
+                &format!(
+                    "SELECT {FILE_COLUMNS}, u.name, m.sent_at FROM files f \
+                     JOIN messages m ON m.conversation_id = f.conversation_id AND m.seq = f.seq \
+                     JOIN users u ON u.id = f.uploader_id \
+                     WHERE f.conversation_id = $1 AND f.seq > $2 AND m.deleted_at IS NULL \
+                     ORDER BY f.seq DESC LIMIT 500"
+                ),
+                &[&i(conv), &i(after)],
+            )?
+            .iter()
+            .map(|r| (file_from_row(r), r.get(13), r.get(14)))
+            .collect())
     }
 }
 

@@ -13,6 +13,7 @@ use crate::domain::{
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors, NewMessage},
     conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    files::{self, FileReads, FileRecord, FileRepo, Finished},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     messages::{self, MessageReads, MessageRepo, ReactionRow},
     people::PeopleRepo,
@@ -77,6 +78,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/010_aliases.sql"),
     include_str!("../../migrations/011_message_changes.sql"),
     include_str!("../../migrations/012_search_off_the_send_path.sql"),
+    include_str!("../../migrations/013_files.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -1445,6 +1447,7 @@ impl ConversationRepo for Appender<'_, '_> {
             "meeting_refusals",
             "meetings",
             "scheduled_meetings",
+            "files",
         ] {
             sql_exec(
                 self.tx,
@@ -1492,7 +1495,7 @@ impl ConversationRepo for Appender<'_, '_> {
             [conv],
             |r| r.get(0),
         )?;
-        let (stored_kind, body) = kind_to_stored(kind);
+        let (stored_kind, body) = kind_to_stored(&kind);
         let client_id = format!("system:{stored_kind}:{conv}:{seq}");
         sql_exec(
             self.tx,
@@ -2701,6 +2704,22 @@ impl Store for SqliteStore {
         self.with_reader(|c| views::search_messages(&mut Reads(c), user, search))
     }
 
+    fn upload(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError> {
+        self.with_reader(|c| files::upload_for(&mut Reads(c), user, id))
+    }
+
+    fn file(&self, user: UserId, id: &str) -> Result<FileRecord, StoreError> {
+        self.with_reader(|c| files::file_for(&mut Reads(c), user, id))
+    }
+
+    fn files(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<confer_proto::SharedFile>, StoreError> {
+        self.with_reader(|c| files::files(&mut Reads(c), user, conversation))
+    }
+
     fn presence_watchers(&self, target: UserId) -> Result<Vec<UserId>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
@@ -2710,6 +2729,158 @@ impl Store for SqliteStore {
                 .query_map([target], |r| r.get(0))?
                 .collect::<Result<_, _>>()?)
         })
+    }
+}
+
+// ---- Shared files.
+
+const FILE_COLUMNS: &str = "id, conversation_id, uploader_id, name, mime, size, sha256, \
+     created_at, seq, thumbnail, thumbnail_mime, width, height";
+
+fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
+    let thumbnail: Option<String> = r.get(9)?;
+    let thumbnail_mime: Option<String> = r.get(10)?;
+    let width: Option<u32> = r.get(11)?;
+    let height: Option<u32> = r.get(12)?;
+    Ok(FileRecord {
+        id: r.get(0)?,
+        conversation: r.get(1)?,
+        uploader: r.get(2)?,
+        name: r.get(3)?,
+        mime: r.get(4)?,
+        size: r.get(5)?,
+        sha256: r.get(6)?,
+        created_at: r.get(7)?,
+        seq: r.get(8)?,
+        thumbnail: thumbnail.zip(thumbnail_mime),
+        dimensions: width.zip(height),
+    })
+}
+
+/// A file by id; a finished one whose message was deleted (or is gone) is not found.
+fn file_by_id(conn: &Connection, id: &str) -> Result<Option<FileRecord>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {FILE_COLUMNS} FROM files f WHERE id = ?1 AND (seq IS NULL OR EXISTS \
+             (SELECT 1 FROM messages m WHERE m.conversation_id = f.conversation_id \
+             AND m.seq = f.seq AND m.deleted_at IS NULL))"
+        ))?
+        .query_row([id], file_from_row)
+        .optional()?)
+}
+
+impl FileRepo for Appender<'_, '_> {
+    fn pending_upload(
+        &mut self,
+        user: UserId,
+        conv: ConversationId,
+        sha256: &str,
+        size: u64,
+    ) -> Result<Option<FileRecord>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {FILE_COLUMNS} FROM files WHERE uploader_id = ?1 AND conversation_id = ?2 \
+                 AND sha256 = ?3 AND size = ?4 AND seq IS NULL ORDER BY created_at DESC LIMIT 1"
+            ))?
+            .query_row(params![user, conv, sha256, size], file_from_row)
+            .optional()?)
+    }
+
+    fn bytes_held(&mut self, user: UserId) -> Result<u64, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "SELECT COALESCE(SUM(size), 0) FROM files WHERE uploader_id = ?1",
+            [user],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn insert_file(&mut self, f: &FileRecord) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, sha256, \
+             created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                f.id,
+                f.conversation,
+                f.uploader,
+                f.name,
+                f.mime,
+                f.size,
+                f.sha256,
+                f.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn file_record(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        file_by_id(self.tx, id)
+    }
+
+    fn finish_file(&mut self, id: &str, seq: u64, done: &Finished) -> Result<(), StoreError> {
+        let (thumbnail, thumbnail_mime) = done.thumbnail.clone().unzip();
+        let (width, height) = done.dimensions.unzip();
+        sql_exec(
+            self.tx,
+            "UPDATE files SET seq = ?2, mime = ?3, thumbnail = ?4, thumbnail_mime = ?5, \
+             width = ?6, height = ?7 WHERE id = ?1",
+            params![id, seq, done.mime, thumbnail, thumbnail_mime, width, height],
+        )?;
+        Ok(())
+    }
+
+    fn delete_file(&mut self, id: &str) -> Result<(), StoreError> {
+        sql_exec(self.tx, "DELETE FROM files WHERE id = ?1", [id])?;
+        Ok(())
+    }
+}
+
+impl FileReads for Reads<'_> {
+    fn file_standing(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Standing, StoreError> {
+        standing(self.0, conv, user)
+    }
+
+    fn file_cursors(
+        &mut self,
+        conv: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Cursors>, StoreError> {
+        self.cursors_of(conv, user)
+    }
+
+    fn file_by_id(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        file_by_id(self.0, id)
+    }
+
+    fn files_after(
+        &mut self,
+        conv: ConversationId,
+        after: u64,
+    ) -> Result<Vec<(FileRecord, String, i64)>, StoreError> {
+        let columns = FILE_COLUMNS
+            .split(", ")
+            .map(|c| format!("f.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT {columns}, u.name, m.sent_at FROM files f \
+             JOIN messages m ON m.conversation_id = f.conversation_id AND m.seq = f.seq \
+             JOIN users u ON u.id = f.uploader_id \
+             WHERE f.conversation_id = ?1 AND f.seq > ?2 AND m.deleted_at IS NULL \
+             ORDER BY f.seq DESC LIMIT 500"
+        ))?;
+        let rows = stmt
+            .query_map(params![conv, after], |r| {
+                Ok((file_from_row(r)?, r.get(13)?, r.get(14)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }
 

@@ -81,6 +81,11 @@ pub(crate) fn kind_from_stored(kind: &str, body: String) -> (MessageKind, String
             // rather than failing the whole page.
             Err(_) => (MessageKind::Text, String::new()),
         },
+        // A deleted file message keeps no body: it reads back as an empty (deleted) line.
+        "file" => match serde_json::from_str(&body) {
+            Ok(file) => (MessageKind::File(file), String::new()),
+            Err(_) => (MessageKind::Text, String::new()),
+        },
         _ => (MessageKind::Text, body),
     }
 }
@@ -100,7 +105,7 @@ pub(crate) fn mentions_from_stored(stored: Option<String>) -> Vec<String> {
 }
 
 /// How a kind is stored: its name, and the body of a line with no text of its own.
-pub(crate) fn kind_to_stored(k: MessageKind) -> (&'static str, String) {
+pub(crate) fn kind_to_stored(k: &MessageKind) -> (&'static str, String) {
     match k {
         MessageKind::Text => ("text", String::new()),
         MessageKind::Joined => ("joined", String::new()),
@@ -108,6 +113,10 @@ pub(crate) fn kind_to_stored(k: MessageKind) -> (&'static str, String) {
         MessageKind::Call(record) => (
             "call",
             serde_json::to_string(&record).expect("a call record serialises"),
+        ),
+        MessageKind::File(file) => (
+            "file",
+            serde_json::to_string(&file).expect("a file serialises"),
         ),
     }
 }

@@ -7,6 +7,7 @@ mod chat;
 mod cluster;
 mod directory;
 mod favourites;
+mod files;
 mod fuzz;
 mod groups;
 mod guests;

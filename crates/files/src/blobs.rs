@@ -1,0 +1,372 @@
+//! The blob store: partial uploads that grow and resume, finished blobs under their SHA-256.
+
+use std::{
+    collections::HashSet,
+    io::Read,
+    path::{Path, PathBuf},
+    pin::Pin,
+    sync::{Arc, Mutex},
+};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncWriteExt};
+
+use crate::FilesError;
+
+/// The bytes of one chunk of an upload, as they arrive.
+pub type Body = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+/// A blob being read.
+pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// Where uploads and blobs are kept. Upload ids come from [`new_upload_id`]; blobs are named
+/// by the lowercase hex SHA-256 of their bytes.
+#[async_trait::async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// How many bytes upload `upload` holds (0 before its first chunk).
+    async fn held(&self, upload: &str) -> Result<u64, FilesError>;
+    /// Appends a chunk that starts at `offset` (which must be what the upload holds) and
+    /// returns what it holds after. Bytes that arrived before an interruption are kept, so
+    /// that the upload resumes after them; more than `declared` in all is refused.
+    async fn append(
+        &self,
+        upload: &str,
+        offset: u64,
+        declared: u64,
+        body: Body,
+    ) -> Result<u64, FilesError>;
+    /// Checks a complete upload against its declared SHA-256 and keeps it as that blob (the
+    /// partial goes either way).
+    async fn finish(&self, upload: &str, sha256: &str) -> Result<(), FilesError>;
+    /// Drops an upload's bytes (cancelled, or refused at the end).
+    async fn discard(&self, upload: &str) -> Result<(), FilesError>;
+    /// Stores small bytes (a thumbnail) whole; returns their SHA-256.
+    async fn put(&self, bytes: Vec<u8>) -> Result<String, FilesError>;
+    /// Opens a blob: its length and its bytes.
+    async fn open(&self, sha256: &str) -> Result<(u64, BlobReader), FilesError>;
+}
+
+/// A fresh upload id: 128 random bits in hex (also the file's id once finished).
+pub fn new_upload_id() -> String {
+    let bits: u128 = rand::random();
+    format!("{bits:032x}")
+}
+
+/// Whether `id` has the form of an upload id (it becomes a file name: nothing else passes).
+pub fn is_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn is_hash(h: &str) -> bool {
+    h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Blobs in a directory: `partial/<upload id>` while uploading, `blobs/<first two hex
+/// digits>/<sha256>` when finished.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+    /// Uploads a chunk is being written to: a second writer at once would interleave bytes.
+    busy: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Marks an upload busy for as long as it lives.
+struct Busy {
+    set: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl FsBlobStore {
+    /// A store under `root`, created when missing.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, FilesError> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("partial"))?;
+        std::fs::create_dir_all(root.join("blobs"))?;
+        Ok(Self {
+            root,
+            busy: Arc::default(),
+        })
+    }
+
+    fn partial(&self, upload: &str) -> Result<PathBuf, FilesError> {
+        if !is_upload_id(upload) {
+            return Err(FilesError::NotFound);
+        }
+        Ok(self.root.join("partial").join(upload))
+    }
+
+    fn blob(&self, sha256: &str) -> Result<PathBuf, FilesError> {
+        if !is_hash(sha256) {
+            return Err(FilesError::NotFound);
+        }
+        Ok(self.root.join("blobs").join(&sha256[..2]).join(sha256))
+    }
+
+    fn claim(&self, upload: &str) -> Result<Busy, FilesError> {
+        let mut set = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if !set.insert(upload.to_owned()) {
+            return Err(FilesError::Busy);
+        }
+        Ok(Busy {
+            set: self.busy.clone(),
+            id: upload.to_owned(),
+        })
+    }
+
+    /// Moves a file under its hash (or drops it when that blob exists already).
+    fn keep(&self, from: &Path, sha256: &str) -> Result<(), FilesError> {
+        let to = self.blob(sha256)?;
+        if to.exists() {
+            std::fs::remove_file(from)?;
+            return Ok(());
+        }
+        std::fs::create_dir_all(to.parent().expect("a blob's path has a parent"))?;
+        std::fs::rename(from, &to)?;
+        Ok(())
+    }
+}
+
+fn len_of(path: &Path) -> Result<u64, FilesError> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(m.len()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The SHA-256 of a file, read in blocks (memory stays flat whatever its size).
+fn hash_file(path: &Path) -> Result<String, FilesError> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[async_trait::async_trait]
+impl BlobStore for FsBlobStore {
+    async fn held(&self, upload: &str) -> Result<u64, FilesError> {
+        len_of(&self.partial(upload)?)
+    }
+
+    async fn append(
+        &self,
+        upload: &str,
+        offset: u64,
+        declared: u64,
+        mut body: Body,
+    ) -> Result<u64, FilesError> {
+        let path = self.partial(upload)?;
+        let _busy = self.claim(upload)?;
+        let held = len_of(&path)?;
+        if held != offset {
+            return Err(FilesError::OffsetMismatch { held, offset });
+        }
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .await?;
+        let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+        let mut len = held;
+        let mut failure = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    if len + bytes.len() as u64 > declared {
+                        failure = Some(FilesError::TooLong { declared });
+                        break;
+                    }
+                    out.write_all(&bytes).await?;
+                    len += bytes.len() as u64;
+                }
+                Err(e) => {
+                    failure = Some(FilesError::Interrupted(e.to_string()));
+                    break;
+                }
+            }
+        }
+        // What arrived stays: the upload resumes after it.
+        out.flush().await?;
+        match failure {
+            None => Ok(len),
+            Some(e) => Err(e),
+        }
+    }
+
+    async fn finish(&self, upload: &str, sha256: &str) -> Result<(), FilesError> {
+        let path = self.partial(upload)?;
+        let _busy = self.claim(upload)?;
+        let declared = sha256.to_ascii_lowercase();
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if !path.exists() {
+                // An empty file never had a chunk.
+                std::fs::File::create(&path)?;
+            }
+            let actual = hash_file(&path)?;
+            if actual != declared {
+                std::fs::remove_file(&path)?;
+                return Err(FilesError::ChecksumMismatch { declared, actual });
+            }
+            this.keep(&path, &actual)
+        })
+        .await
+        .map_err(|e| FilesError::Io(std::io::Error::other(e.to_string())))?
+    }
+
+    async fn discard(&self, upload: &str) -> Result<(), FilesError> {
+        let path = self.partial(upload)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn put(&self, bytes: Vec<u8>) -> Result<String, FilesError> {
+        let sha256 = hex(&Sha256::digest(&bytes));
+        let tmp = self.partial(&new_upload_id())?;
+        tokio::fs::write(&tmp, &bytes).await?;
+        let this = self.clone();
+        let hash = sha256.clone();
+        tokio::task::spawn_blocking(move || this.keep(&tmp, &hash))
+            .await
+            .map_err(|e| FilesError::Io(std::io::Error::other(e.to_string())))??;
+        Ok(sha256)
+    }
+
+    async fn open(&self, sha256: &str) -> Result<(u64, BlobReader), FilesError> {
+        let path = self.blob(sha256)?;
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FilesError::NotFound);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata().await?.len();
+        Ok((len, Box::pin(file)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    fn body(chunks: Vec<Result<&'static [u8], &'static str>>) -> Body {
+        Box::pin(futures_util::stream::iter(chunks.into_iter().map(|c| {
+            c.map(Bytes::from_static)
+                .map_err(|e| std::io::Error::other(e.to_owned()))
+        })))
+    }
+
+    fn sha(bytes: &[u8]) -> String {
+        hex(&Sha256::digest(bytes))
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_upload_keeps_its_bytes_and_resumes_to_the_declared_hash()
+    -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FsBlobStore::open(dir.path())?;
+        let id = new_upload_id();
+        let whole = b"hello, shared world";
+        assert_eq!(store.held(&id).await?, 0);
+        // The client goes away after the first bytes.
+        let cut = store
+            .append(&id, 0, 19, body(vec![Ok(b"hello, "), Err("reset")]))
+            .await;
+        assert!(matches!(cut, Err(FilesError::Interrupted(_))), "{cut:?}");
+        assert_eq!(store.held(&id).await?, 7);
+        // A stale offset is refused, and changes nothing.
+        let stale = store.append(&id, 0, 19, body(vec![Ok(b"x")])).await;
+        assert!(matches!(
+            stale,
+            Err(FilesError::OffsetMismatch { held: 7, offset: 0 })
+        ));
+        assert_eq!(
+            store
+                .append(&id, 7, 19, body(vec![Ok(b"shared world")]))
+                .await?,
+            19
+        );
+        store.finish(&id, &sha(whole)).await?;
+        let (len, mut reader) = store.open(&sha(whole)).await?;
+        let mut back = Vec::new();
+        reader.read_to_end(&mut back).await?;
+        assert_eq!((len, back.as_slice()), (19, &whole[..]));
+        assert_eq!(store.held(&id).await?, 0, "the partial is gone");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn too_many_bytes_or_the_wrong_hash_are_refused() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FsBlobStore::open(dir.path())?;
+        let id = new_upload_id();
+        let long = store
+            .append(&id, 0, 4, body(vec![Ok(b"abc"), Ok(b"de")]))
+            .await;
+        assert!(
+            matches!(long, Err(FilesError::TooLong { declared: 4 })),
+            "{long:?}"
+        );
+        assert_eq!(store.held(&id).await?, 3);
+        store.append(&id, 3, 4, body(vec![Ok(b"d")])).await?;
+        let wrong = store.finish(&id, &sha(b"abcx")).await;
+        assert!(
+            matches!(wrong, Err(FilesError::ChecksumMismatch { .. })),
+            "{wrong:?}"
+        );
+        assert!(matches!(
+            store.open(&sha(b"abcd")).await,
+            Err(FilesError::NotFound)
+        ));
+        assert_eq!(store.held(&id).await?, 0, "a refused upload starts again");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn ids_and_hashes_that_are_not_hex_never_reach_the_disk() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FsBlobStore::open(dir.path())?;
+        for bad in ["../../etc/passwd", "", "ABCDEF0123456789ABCDEF0123456789"] {
+            assert!(
+                matches!(store.held(bad).await, Err(FilesError::NotFound)),
+                "{bad}"
+            );
+            assert!(
+                matches!(store.open(bad).await, Err(FilesError::NotFound)),
+                "{bad}"
+            );
+        }
+        // The same bytes twice are one blob.
+        let a = store.put(b"same".to_vec()).await?;
+        let b = store.put(b"same".to_vec()).await?;
+        assert_eq!(a, b);
+        assert_eq!(std::fs::read_dir(dir.path().join("partial"))?.count(), 0);
+        Ok(())
+    }
+}

@@ -1,0 +1,371 @@
+//! The client side of the server's file endpoints (see `confer-server`'s `files.rs`): an
+//! upload that resumes where the server's bytes stop, and downloads. Used by `confer-core`
+//! (and so the CLI and the desktop app) and by the server's tests.
+
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use bytes::Bytes;
+use confer_proto::{ErrorBody, UploadRequest, UploadState};
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
+use hyper::{Method, Request, StatusCode, body::Frame, header};
+use hyper_util::rt::TokioIo;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+
+use crate::blobs::hex;
+
+/// Why a transfer failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server refused, with its reason.
+    #[error("{}", .0.reason)]
+    Refused(ErrorBody),
+    /// The server could not be reached, or the connection broke.
+    #[error("the server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server answered something that is not the protocol.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// A local file could not be read or written.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The server address is not one files can be reached at.
+    #[error("not a server address: {0}")]
+    BadAddress(String),
+}
+
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// Transfers for one signed-in session.
+#[derive(Debug, Clone)]
+pub struct FileClient {
+    /// `host:port`.
+    authority: String,
+    token: String,
+}
+
+/// What an upload reports as it goes: bytes the server holds, of the whole.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// The task driving a connection: it stops when the request that opened it is done.
+struct Driver(tokio::task::JoinHandle<()>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The SHA-256 of a file (lowercase hex), read in blocks off the async threads.
+pub async fn sha256_of(path: &Path) -> Result<String, ClientError> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                return Ok(hex(&hasher.finalize()));
+            }
+            hasher.update(&buf[..n]);
+        }
+    })
+    .await
+    .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))?
+    .map_err(ClientError::Io)
+}
+
+impl FileClient {
+    /// For the server at `url` (its WebSocket URL `ws://host:port/...`, or `http://host:port`)
+    /// and a session token.
+    pub fn new(url: &str, token: &str) -> Result<Self, ClientError> {
+        let rest = url
+            .strip_prefix("ws://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| ClientError::BadAddress(url.to_owned()))?;
+        let authority = rest.split('/').next().unwrap_or("").to_owned();
+        if authority.is_empty() {
+            return Err(ClientError::BadAddress(url.to_owned()));
+        }
+        Ok(Self {
+            authority,
+            token: token.to_owned(),
+        })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Body,
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, Driver), ClientError> {
+        let unreachable = |e: &dyn std::fmt::Display| ClientError::Unreachable(e.to_string());
+        let stream = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let _ = stream.set_nodelay(true);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let driver = Driver(tokio::spawn(async move {
+            let _ = connection.await;
+        }));
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, &self.authority)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request
+            .body(body)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| unreachable(&e))?;
+        Ok((response, driver))
+    }
+
+    /// The response's JSON, or the server's refusal.
+    async fn json<T: serde::de::DeserializeOwned>(
+        response: hyper::Response<hyper::body::Incoming>,
+    ) -> Result<T, ClientError> {
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// Uploads a file into a conversation and shares it. An upload of the same file into the
+    /// same conversation that was interrupted (this process killed, the network gone) resumes
+    /// where the server's bytes stop. `progress` hears of the bytes as they go.
+    pub async fn upload(
+        &self,
+        conversation: u64,
+        path: &Path,
+        mime: Option<String>,
+        progress: Option<Progress>,
+    ) -> Result<UploadState, ClientError> {
+        let size = tokio::fs::metadata(path).await?.len();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sha256 = sha256_of(path).await?;
+        let request = UploadRequest {
+            conversation,
+            name,
+            size,
+            sha256,
+            mime,
+        };
+        let body =
+            serde_json::to_vec(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let (response, _driver) = self
+            .send(
+                Method::POST,
+                "/v1/uploads",
+                &[("content-type", "application/json".into())],
+                Full::new(Bytes::from(body))
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .await?;
+        let mut state: UploadState = Self::json(response).await?;
+        // A stale offset (another device of this user raced ahead, or the server lost a
+        // tail it had not synced) is corrected once from the server's answer.
+        for _ in 0..3 {
+            match self.send_from(&state, path, progress.clone()).await {
+                Err(ClientError::Refused(body))
+                    if matches!(body.reason, confer_proto::Reason::UploadOffset { .. }) =>
+                {
+                    if let confer_proto::Reason::UploadOffset { held } = body.reason {
+                        state.offset = held;
+                    }
+                }
+                other => return other,
+            }
+        }
+        Err(ClientError::Protocol(
+            "the upload's offset kept moving".into(),
+        ))
+    }
+
+    /// Sends the file from the upload's offset to its end in one request.
+    async fn send_from(
+        &self,
+        state: &UploadState,
+        path: &Path,
+        progress: Option<Progress>,
+    ) -> Result<UploadState, ClientError> {
+        let mut file = tokio::fs::File::open(path).await?;
+        file.seek(std::io::SeekFrom::Start(state.offset)).await?;
+        let sent = Arc::new(AtomicU64::new(state.offset));
+        let total = state.size;
+        if let Some(p) = &progress {
+            p(state.offset, total);
+        }
+        let counter = sent.clone();
+        let frames =
+            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
+                let chunk = chunk?;
+                let now =
+                    counter.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+                if let Some(p) = &progress {
+                    p(now, total);
+                }
+                Ok(Frame::data(chunk))
+            });
+        let (response, _driver) = self
+            .send(
+                Method::PATCH,
+                &format!("/v1/uploads/{}", state.id),
+                &[
+                    ("upload-offset", state.offset.to_string()),
+                    ("content-type", "application/offset+octet-stream".into()),
+                    ("content-length", (state.size - state.offset).to_string()),
+                ],
+                BodyExt::boxed_unsync(StreamBody::new(frames)),
+            )
+            .await?;
+        Self::json(response).await
+    }
+
+    /// Gives an unfinished upload up.
+    pub async fn cancel(&self, upload: &str) -> Result<(), ClientError> {
+        let (response, _driver) = self
+            .send(
+                Method::DELETE,
+                &format!("/v1/uploads/{upload}"),
+                &[],
+                empty(),
+            )
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?
+            .to_bytes();
+        Err(refusal(status, &bytes))
+    }
+
+    /// Writes a shared file (or its thumbnail) to `out`; returns its length and the name the
+    /// server gave it.
+    pub async fn download(
+        &self,
+        file: &str,
+        thumbnail: bool,
+        out: &mut (impl AsyncWrite + Unpin),
+    ) -> Result<(u64, Option<String>), ClientError> {
+        let path = if thumbnail {
+            format!("/v1/files/{file}/thumbnail")
+        } else {
+            format!("/v1/files/{file}")
+        };
+        let (response, _driver) = self.send(Method::GET, &path, &[], empty()).await?;
+        let status = response.status();
+        let name = response
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(disposition_name);
+        let mut body = response.into_body();
+        if !status.is_success() {
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| ClientError::Unreachable(e.to_string()))?
+                .to_bytes();
+            return Err(refusal(status, &bytes));
+        }
+        let mut written = 0u64;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                out.write_all(&data).await?;
+                written += data.len() as u64;
+            }
+        }
+        out.flush().await?;
+        Ok((written, name))
+    }
+}
+
+/// The UTF-8 name of a `Content-Disposition` header (`filename*=UTF-8''…`, RFC 6266).
+fn disposition_name(header: &str) -> Option<String> {
+    let encoded = header.split(';').find_map(|part| {
+        part.trim().strip_prefix("filename*=").and_then(|v| {
+            v.strip_prefix("UTF-8''")
+                .or_else(|| v.strip_prefix("utf-8''"))
+        })
+    })?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_name_comes_back_from_the_header() {
+        let h = "attachment; filename=\"r_sum_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.pdf";
+        assert_eq!(
+            super::disposition_name(h).as_deref(),
+            Some("r\u{e9}sum\u{e9} \"final\".pdf")
+        );
+        assert_eq!(super::disposition_name("attachment"), None);
+        assert_eq!(
+            super::disposition_name("attachment; filename*=UTF-8''%E"),
+            None
+        );
+    }
+}
+
+fn empty() -> Body {
+    Full::new(Bytes::new())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ClientError::Refused(body),
+        Err(_) => ClientError::Protocol(format!("HTTP {status}")),
+    }
+}
