@@ -884,7 +884,7 @@ pub async fn upload_file(
     });
     let path = std::path::PathBuf::from(path);
     let result = tokio::select! {
-        r = client.upload_file(conversation, &path, Some(report)) => r.map_err(UiError::from),
+        r = client.upload_file(conversation, &path, Some(report), None) => r.map_err(UiError::from),
         () = cancel.notified() => Err(UiError::new("cancelled", "The upload was cancelled.")),
     };
     state.transfers.end(&transfer);

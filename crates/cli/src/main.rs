@@ -190,6 +190,9 @@ enum Command {
         /// Print the upload's state as JSON.
         #[arg(long)]
         json: bool,
+        /// Send no faster than this many bytes a second (suffixes k, M, G: powers of 1000).
+        #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+        limit_rate: Option<u64>,
     },
     /// Download a shared file: into the current folder under its name (never replacing a
     /// file), or to -o PATH. Prints where it went.
@@ -1138,6 +1141,29 @@ async fn finish_op(
     })
 }
 
+/// A byte rate: "500000", "500k", "50M", "1G" (powers of 1000).
+fn parse_rate(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_lowercase()),
+        _ => (text, ' '),
+    };
+    let factor: u64 = match unit {
+        ' ' => 1,
+        'k' => 1000,
+        'm' => 1000 * 1000,
+        'g' => 1000 * 1000 * 1000,
+        _ => return Err(format!("{text}: give bytes per second, like 500k or 50M")),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("{text}: give bytes per second, like 500k or 50M"))
+}
+
 async fn online(client: &Client, timeout: Duration) -> Result<(), Failure> {
     client.wait_synced(timeout).await?;
     Ok(())
@@ -1316,10 +1342,17 @@ async fn command(
             }
             Ok(())
         }
-        Command::Upload { peer, file, json } => {
+        Command::Upload {
+            peer,
+            file,
+            json,
+            limit_rate,
+        } => {
             online(client, timeout).await?;
             let conversation = client.conversation_for(&peer).await?;
-            let state = client.upload_file(conversation, &file, None).await?;
+            let state = client
+                .upload_file(conversation, &file, None, limit_rate)
+                .await?;
             if json {
                 println!(
                     "{}",

@@ -36,6 +36,8 @@ struct ServerProc {
     data: tempfile::TempDir,
     addr: SocketAddr,
     child: Option<Child>,
+    /// Flags for every start.
+    args: Vec<String>,
 }
 
 impl ServerProc {
@@ -44,6 +46,10 @@ impl ServerProc {
     }
 
     fn start_with(users: &[&str]) -> Self {
+        Self::start_flags(users, &[])
+    }
+
+    fn start_flags(users: &[&str], args: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
         for user in users {
             let mut c = Command::new(server_bin())
@@ -70,6 +76,7 @@ impl ServerProc {
             data,
             addr,
             child: None,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
         };
         s.up();
         s
@@ -81,6 +88,7 @@ impl ServerProc {
             .arg(self.data.path())
             .arg("--listen")
             .arg(self.addr.to_string())
+            .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -1588,4 +1596,136 @@ fn a_camera_that_is_not_there_is_refused_clearly_and_none_is_listed_without_one(
     let out = fails(call, 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("camera:7"), "{err}");
+}
+
+/// Writes `len` bytes of a seeded pseudo-random stream (xorshift), in blocks.
+fn big_file(path: &Path, len: usize, seed: u64) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x = seed | 1;
+    let mut block = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        for word in block.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        let n = left.min(block.len());
+        out.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+    out.flush().unwrap();
+}
+
+/// The one partial upload in the server's blob store: its id and the bytes it holds.
+fn partial(server: &ServerProc) -> Option<(String, u64)> {
+    let dir = server.data.path().join("files/partial");
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+        let len = e.metadata().ok()?.len();
+        Some((e.file_name().to_string_lossy().into_owned(), len))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_mb_upload_killed_midway_resumes_to_the_same_sha256() {
+    const LEN: usize = 200 * 1000 * 1000;
+    let server = ServerProc::start_flags(
+        &["alice", "bob", "carol"],
+        &["--max-file-bytes", "250000000"],
+    );
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dataset.bin");
+    big_file(&path, LEN, 42);
+    let want = confer_files::sha256_of(&path).await.unwrap();
+
+    // Paced at 50 MB/s (4 s for the whole file): killed once the server holds 40 MB.
+    let mut upload = p.cli(&url, "alice");
+    upload
+        .args(["upload", "bob", "--json", "--limit-rate", "50M"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = upload.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (id, held) = loop {
+        if let Some((id, held)) = partial(&server).filter(|(_, held)| *held >= 40_000_000) {
+            break (id, held);
+        }
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the upload ended before the kill: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(Instant::now() < deadline, "the upload never got going");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The kill landed mid-upload: the server holds part of the file, and shares nothing.
+    let (_, after) = partial(&server).expect("the partial upload is kept");
+    assert!(after >= held && after < LEN as u64, "held {after} of {LEN}");
+    let mut files = p.cli(&url, "bob");
+    files.args(["files", "alice", "--json"]);
+    assert_eq!(ok(files).trim(), "", "nothing shared yet");
+
+    // The same command again: the same upload, resumed, shared whole.
+    let mut again = p.cli(&url, "alice");
+    again.args(["upload", "bob", "--json"]).arg(&path);
+    let state: serde_json::Value = serde_json::from_str(ok(again).trim()).unwrap();
+    assert_eq!(state["id"], id.as_str(), "the interrupted upload, resumed");
+    assert_eq!(state["offset"], LEN as u64);
+    assert_eq!(state["file"]["size"], LEN as u64);
+    assert!(partial(&server).is_none(), "the partial became the blob");
+
+    // Bob downloads it; the bytes hash to the original's.
+    let out = dir.path().join("copy.bin");
+    let mut download = p.cli(&url, "bob");
+    download.args(["download", &id, "-o"]).arg(&out);
+    assert_eq!(ok(download).trim(), out.display().to_string());
+    assert_eq!(confer_files::sha256_of(&out).await.unwrap(), want);
+    std::fs::remove_file(&out).unwrap();
+    // Without -o, into the current folder under its name, never replacing a file there (the
+    // original is there already).
+    for expected in ["dataset (1).bin", "dataset (2).bin"] {
+        let mut download = p.cli(&url, "bob");
+        download.current_dir(dir.path()).args(["download", &id]);
+        let written = PathBuf::from(ok(download).trim());
+        assert_eq!(written.file_name().unwrap(), expected);
+    }
+    assert_eq!(
+        confer_files::sha256_of(&path).await.unwrap(),
+        want,
+        "the original is intact"
+    );
+    // The list, and the history's file message.
+    let mut files = p.cli(&url, "bob");
+    files.args(["files", "alice"]);
+    let listed = ok(files);
+    let fields: Vec<&str> = listed.trim().split('\t').collect();
+    assert_eq!(
+        &fields[..5],
+        [
+            id.as_str(),
+            "dataset.bin",
+            "200000000",
+            "application/octet-stream",
+            "alice"
+        ]
+    );
+    let history = history_json(&p, &url, "bob", "alice");
+    assert_eq!(history.last().unwrap()["kind"]["file"]["id"], id.as_str());
+    // A non-member gets a clear refusal and exit code 5.
+    let mut carol = p.cli(&url, "carol");
+    carol.current_dir(dir.path()).args(["download", &id]);
+    let refused = fails(carol, 5);
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr).trim(),
+        "confer-cli: There is no such file, or you cannot see it."
+    );
 }

@@ -129,6 +129,7 @@ impl Client {
         conversation: u64,
         path: &Path,
         progress: Option<Progress>,
+        rate: Option<u64>,
     ) -> Result<UploadState, CoreError> {
         if !path.is_file() {
             return Err(CoreError::NotFound(
@@ -137,6 +138,7 @@ impl Client {
         }
         Ok(self
             .file_client()?
+            .with_rate_limit(rate)
             .upload(conversation, path, None, progress)
             .await?)
     }

@@ -50,6 +50,8 @@ pub struct FileClient {
     /// `host:port`.
     authority: String,
     token: String,
+    /// Upload no faster than this many bytes a second (as `curl --limit-rate`).
+    rate: Option<u64>,
 }
 
 /// What an upload reports as it goes: bytes the server holds, of the whole.
@@ -100,7 +102,14 @@ impl FileClient {
         Ok(Self {
             authority,
             token: token.to_owned(),
+            rate: None,
         })
+    }
+
+    /// Uploads no faster than `bytes_per_second` (not to fill a slow link).
+    pub fn with_rate_limit(mut self, bytes_per_second: Option<u64>) -> Self {
+        self.rate = bytes_per_second.filter(|r| *r > 0);
+        self
     }
 
     async fn send(
@@ -226,15 +235,26 @@ impl FileClient {
             p(state.offset, total);
         }
         let counter = sent.clone();
+        let (rate, start, from) = (self.rate, tokio::time::Instant::now(), state.offset);
         let frames =
-            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
-                let chunk = chunk?;
-                let now =
-                    counter.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
-                if let Some(p) = &progress {
-                    p(now, total);
+            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).then(move |chunk| {
+                let counter = counter.clone();
+                let progress = progress.clone();
+                async move {
+                    let chunk = chunk?;
+                    let now = counter.fetch_add(chunk.len() as u64, Ordering::Relaxed)
+                        + chunk.len() as u64;
+                    if let Some(rate) = rate {
+                        // Paced: this chunk goes when the rate allows the bytes before it.
+                        let due =
+                            std::time::Duration::from_secs_f64((now - from) as f64 / rate as f64);
+                        tokio::time::sleep_until(start + due).await;
+                    }
+                    if let Some(p) = &progress {
+                        p(now, total);
+                    }
+                    Ok(Frame::data(chunk))
                 }
-                Ok(Frame::data(chunk))
             });
         let (response, _driver) = self
             .send(
@@ -340,6 +360,19 @@ fn disposition_name(header: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|n| !n.is_empty())
 }
 
+fn empty() -> Body {
+    Full::new(Bytes::new())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ClientError::Refused(body),
+        Err(_) => ClientError::Protocol(format!("HTTP {status}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -354,18 +387,5 @@ mod tests {
             super::disposition_name("attachment; filename*=UTF-8''%E"),
             None
         );
-    }
-}
-
-fn empty() -> Body {
-    Full::new(Bytes::new())
-        .map_err(|never| match never {})
-        .boxed_unsync()
-}
-
-fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
-    match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) => ClientError::Refused(body),
-        Err(_) => ClientError::Protocol(format!("HTTP {status}")),
     }
 }

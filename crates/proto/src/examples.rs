@@ -695,7 +695,7 @@ pub fn events() -> Vec<Event> {
                 client_id: "system:file:3:44".into(),
                 text: String::new(),
                 sent_at: 1_795_000_500_000,
-                kind: MessageKind::File(photo()),
+                kind: MessageKind::File(Box::new(photo())),
                 ..message()
             },
         },

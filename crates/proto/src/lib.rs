@@ -1226,7 +1226,7 @@ pub enum MessageKind {
     /// A call the sender placed, and how it went.
     Call(CallRecord),
     /// A file the sender shared (the text is empty).
-    File(FileRef),
+    File(Box<FileRef>),
 }
 
 /// A shared file as its message and the "Shared files" list show it. The bytes are on the

@@ -37,6 +37,12 @@ struct Cli {
     /// Most WebSocket sessions at once.
     #[arg(long, env = "CONFER_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// The largest file that can be shared, in bytes [default: 100000000].
+    #[arg(long, env = "CONFER_MAX_FILE_BYTES")]
+    max_file_bytes: Option<u64>,
+    /// Where shared files are kept [default: files under the data directory].
+    #[arg(long, env = "CONFER_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     /// Who sees presence: organization or subscribers.
     #[arg(long, env = "CONFER_PRESENCE_POLICY", value_parser = parse_policy)]
     presence_policy: Option<PresencePolicy>,
@@ -150,6 +156,13 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.tls_key.is_some() {
         config.tls_key = cli.tls_key.clone();
+    }
+    if let Some(m) = cli.max_file_bytes {
+        config.max_file_bytes = m;
+        config.file_quota_bytes = config.file_quota_bytes.max(m);
+    }
+    if let Some(d) = &cli.files_dir {
+        config.files_dir = Some(d.clone());
     }
     if let Some(m) = cli.max_connections {
         config.max_connections = m;

@@ -581,7 +581,7 @@ pub(crate) fn share_file(
     file: confer_proto::FileRef,
     now: i64,
 ) -> Result<u64, StoreError> {
-    let message = r.append_event(conversation, sender, MessageKind::File(file), now)?;
+    let message = r.append_event(conversation, sender, MessageKind::File(Box::new(file)), now)?;
     let seq = message.seq;
     r.publish_to_members(conversation, Change::Message { message })?;
     Ok(seq)

@@ -4729,7 +4729,7 @@ macro_rules! store_conformance_tests {
                 match &done.published[0].change {
                     Change::Message { message } => {
                         assert_eq!(message.seq, seq);
-                        assert_eq!(message.kind, MessageKind::File(shared.file_ref()));
+                        assert_eq!(message.kind, MessageKind::File(Box::new(shared.file_ref())));
                     }
                     other => panic!("{other:?}"),
                 }

@@ -94,7 +94,7 @@ async fn a_file_round_trips_with_its_sha256_and_only_members_download_it() {
         })
         .await
         .unwrap();
-    assert_eq!(message.kind, MessageKind::File(file.clone()));
+    assert_eq!(message.kind, MessageKind::File(Box::new(file.clone())));
     assert_eq!(
         (message.sender.as_str(), message.seq),
         ("alice", state.seq.unwrap())
