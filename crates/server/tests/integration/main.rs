@@ -182,7 +182,9 @@ pub async fn login_unsynced(server: &TestServer, name: &str) -> Client {
         password: PW.into(),
         device: None,
     };
-    c.request(req).await.unwrap();
+    if let Response::LoggedIn { token, .. } = c.request(req).await.unwrap() {
+        c.token = Some(token);
+    }
     c
 }
 

@@ -276,210 +276,257 @@ struct Cell<'a> {
     waiting: u64,
     /// A message bob (a member) posted in the room.
     bobs: u64,
+    /// A file bob shared in the room.
+    file: String,
+}
+
+/// An action of the matrix: a request on the WebSocket, or a file action over HTTP with the
+/// caller's session token (an external guest has none).
+#[derive(Clone, Copy)]
+enum Act {
+    Ws(fn(&Cell) -> Request),
+    /// Upload a file into the room.
+    Upload,
+    /// Download the file bob shared.
+    Download,
+    /// Its thumbnail.
+    Thumbnail,
+}
+
+/// A file action's outcome: the refusal's code, or none.
+async fn file_action(
+    server: &TestServer,
+    token: Option<&str>,
+    act: Act,
+    cell: &Cell<'_>,
+) -> Option<ErrorCode> {
+    let files = confer_files::FileClient::new(&server.ws_url(), token.unwrap_or("")).unwrap();
+    let result = match act {
+        Act::Upload => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("notes.txt");
+            std::fs::write(&path, format!("notes for {}", cell.room)).unwrap();
+            files.upload(cell.room, &path, None, None).await.map(|_| ())
+        }
+        Act::Download => files
+            .download(&cell.file, false, &mut Vec::new())
+            .await
+            .map(|_| ()),
+        Act::Thumbnail => files
+            .download(&cell.file, true, &mut Vec::new())
+            .await
+            .map(|_| ()),
+        Act::Ws(_) => unreachable!(),
+    };
+    match result {
+        Ok(()) => None,
+        Err(confer_files::ClientError::Refused(body)) => Some(body.code),
+        Err(e) => panic!("{e}"),
+    }
 }
 
 #[tokio::test]
 async fn authorization_matrix_of_room_actions() {
-    type Make = fn(&Cell) -> Request;
+    use Act::Ws;
     // For each action: the request, and what each role gets, in the order of `ROLES`.
-    let table: &[(&str, Make, [Option<ErrorCode>; 7])] = &[
+    let table: &[(&str, Act, [Option<ErrorCode>; 7])] = &[
         (
             "add member",
-            |c| Request::AddRoomMember {
+            Ws(|c| Request::AddRoomMember {
                 conversation: c.room,
                 user: "erin".into(),
-            },
+            }),
             MODERATORS,
         ),
         (
             "remove member",
-            |c| Request::RemoveRoomMember {
+            Ws(|c| Request::RemoveRoomMember {
                 conversation: c.room,
                 user: "dave".into(),
-            },
+            }),
             MODERATORS,
         ),
         (
             "promote",
-            |c| Request::PromoteModerator {
+            Ws(|c| Request::PromoteModerator {
                 conversation: c.room,
                 user: "dave".into(),
-            },
+            }),
             MODERATORS,
         ),
         (
             "copy link",
-            |c| Request::RoomLink {
+            Ws(|c| Request::RoomLink {
                 conversation: c.room,
-            },
+            }),
             MODERATORS,
         ),
         (
             "change link",
-            |c| Request::RotateRoomLink {
+            Ws(|c| Request::RotateRoomLink {
                 conversation: c.room,
-            },
+            }),
             MODERATORS,
         ),
         (
             "mute for all",
-            |c| Request::SetMuteAll {
+            Ws(|c| Request::SetMuteAll {
                 conversation: c.room,
                 muted: true,
-            },
+            }),
             MODERATORS,
         ),
         (
             "turn the lobby off",
-            |c| Request::SetLobby {
+            Ws(|c| Request::SetLobby {
                 conversation: c.room,
                 enabled: false,
-            },
+            }),
             MODERATORS,
         ),
         (
             "admit a waiting guest",
-            |c| Request::AdmitGuest {
+            Ws(|c| Request::AdmitGuest {
                 conversation: c.room,
                 guest: c.waiting,
-            },
+            }),
             MODERATORS,
         ),
         (
             "refuse a waiting guest",
-            |c| Request::RemoveGuest {
+            Ws(|c| Request::RemoveGuest {
                 conversation: c.room,
                 guest: c.waiting,
-            },
+            }),
             MODERATORS,
         ),
         (
             "delete",
-            |c| Request::DeleteRoom {
+            Ws(|c| Request::DeleteRoom {
                 conversation: c.room,
-            },
+            }),
             OWNER,
         ),
         (
             "leave",
-            |c| Request::LeaveRoom {
+            Ws(|c| Request::LeaveRoom {
                 conversation: c.room,
-            },
+            }),
             [DENY, ALLOW, ALLOW, DENY, DENY, ANON, DENY],
         ),
         (
             "send",
-            |c| Request::SendMessage {
+            Ws(|c| Request::SendMessage {
                 conversation: c.room,
                 client_id: "matrix".into(),
                 text: "hi".into(),
                 reply_to: None,
-            },
+            }),
             MEMBERS,
         ),
         (
             "edit bob's message",
-            |c| Request::EditMessage {
+            Ws(|c| Request::EditMessage {
                 conversation: c.room,
                 seq: c.bobs,
                 text: "edited".into(),
-            },
+            }),
             SENDER,
         ),
         (
             "delete bob's message",
-            |c| Request::DeleteMessage {
+            Ws(|c| Request::DeleteMessage {
                 conversation: c.room,
                 seq: c.bobs,
-            },
+            }),
             SENDER,
         ),
         (
             "react to bob's message",
-            |c| Request::SetReaction {
+            Ws(|c| Request::SetReaction {
                 conversation: c.room,
                 seq: c.bobs,
                 emoji: "👍".into(),
                 on: true,
-            },
+            }),
             MEMBERS,
         ),
         (
             "answer bob's message",
-            |c| Request::SendMessage {
+            Ws(|c| Request::SendMessage {
                 conversation: c.room,
                 client_id: "matrix-reply".into(),
                 text: "yes".into(),
                 reply_to: Some(c.bobs),
-            },
+            }),
             MEMBERS,
         ),
         (
             "say one is typing",
-            |c| Request::SetTyping {
+            Ws(|c| Request::SetTyping {
                 conversation: c.room,
                 typing: true,
-            },
+            }),
             MEMBERS,
         ),
         (
             "search the room",
-            |c| Request::SearchMessages {
+            Ws(|c| Request::SearchMessages {
                 query: "hello".into(),
                 conversation: Some(c.room),
                 limit: None,
                 after: None,
-            },
+            }),
             MEMBERS,
         ),
         (
             "history",
-            |c| Request::History {
+            Ws(|c| Request::History {
                 conversation: c.room,
                 before: None,
                 limit: None,
-            },
+            }),
             MEMBERS,
         ),
         (
             "start or join the meeting",
-            |c| Request::StartMeeting {
+            Ws(|c| Request::StartMeeting {
                 conversation: c.room,
-            },
+            }),
             MEMBERS,
         ),
         (
             "schedule a meeting",
-            |c| Request::ScheduleMeeting {
+            Ws(|c| Request::ScheduleMeeting {
                 conversation: c.room,
                 title: "Retro".into(),
                 starts_at: 2_051_222_400_000,
                 minutes: 30,
-            },
+            }),
             MODERATORS,
         ),
         (
             "delete a scheduled meeting",
-            |c| Request::DeleteScheduledMeeting {
+            Ws(|c| Request::DeleteScheduledMeeting {
                 meeting: c.scheduled,
-            },
+            }),
             OWNER,
         ),
         (
             "open by the link held",
-            |c| Request::ResolveLink {
+            Ws(|c| Request::ResolveLink {
                 link: c.link.into(),
-            },
+            }),
             [ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ANON, GONE],
         ),
         (
             // Signed-in non-members come in as guests; the external guest's connection is in
             // the meeting already.
             "join the meeting by the link held",
-            |c| Request::JoinByLink {
+            Ws(|c| Request::JoinByLink {
                 link: c.link.into(),
                 name: Some("Matrix".into()),
-            },
+            }),
             [
                 ALLOW,
                 ALLOW,
@@ -493,10 +540,29 @@ async fn authorization_matrix_of_room_actions() {
         (
             // Only the owner started the meeting: other members are not in it.
             "leave the meeting",
-            |c| Request::LeaveMeeting {
+            Ws(|c| Request::LeaveMeeting {
                 conversation: c.room,
-            },
+            }),
             [DENY, GONE, GONE, ALLOW, ALLOW, ALLOW, DENY],
+        ),
+        (
+            "list the shared files",
+            Ws(|c| Request::ListFiles {
+                conversation: c.room,
+            }),
+            MEMBERS,
+        ),
+        // Outsiders (guests included) are not told whether a file exists.
+        ("share a file", Act::Upload, MEMBERS),
+        (
+            "download a shared file",
+            Act::Download,
+            [GONE, ALLOW, ALLOW, ALLOW, GONE, ANON, GONE],
+        ),
+        (
+            "its thumbnail",
+            Act::Thumbnail,
+            [GONE, GONE, GONE, GONE, GONE, ANON, GONE],
         ),
     ];
     // Every cell brings guests from 127.0.0.1: far more than one address is allowed normally.
@@ -515,7 +581,7 @@ async fn authorization_matrix_of_room_actions() {
         }
     }
     let mut failures = Vec::new();
-    for (action, make, expected) in table {
+    for (action, act, expected) in table {
         for (role, want) in ROLES.into_iter().zip(expected) {
             // A fresh room per cell: one action cannot change the next one's situation. Alice
             // is in its meeting, the link was changed once, and with the lobby on a guest
@@ -596,12 +662,19 @@ async fn authorization_matrix_of_room_actions() {
                 Role::OldLinkHolder => old_link.as_str(),
                 _ => link.as_str(),
             };
+            let file = match act {
+                Act::Download | Act::Thumbnail => {
+                    share_file(&server, signed_in.get("bob").unwrap(), room).await
+                }
+                _ => String::new(),
+            };
             let cell = Cell {
                 room,
                 link: held,
                 scheduled,
                 waiting,
                 bobs,
+                file,
             };
             let who = match (role.user(), external.as_mut()) {
                 (Some("alice"), _) => &mut alice,
@@ -609,7 +682,10 @@ async fn authorization_matrix_of_room_actions() {
                 (None, Some(conn)) => conn,
                 (None, None) => unreachable!(),
             };
-            let got = outcome(who, make(&cell)).await.err().map(|e| e.code);
+            let got = match act {
+                Act::Ws(make) => outcome(who, make(&cell)).await.err().map(|e| e.code),
+                file => file_action(&server, who.token.clone().as_deref(), *file, &cell).await,
+            };
             if got != *want {
                 failures.push(format!("{action} as {role:?}: got {got:?}, want {want:?}"));
             }
@@ -620,6 +696,21 @@ async fn authorization_matrix_of_room_actions() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A text file bob shares in the room (no thumbnail); its id.
+async fn share_file(server: &TestServer, bob: &Client, room: u64) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agenda.txt");
+    std::fs::write(&path, format!("agenda of room {room}")).unwrap();
+    confer_files::FileClient::new(&server.ws_url(), bob.token.as_deref().unwrap())
+        .unwrap()
+        .upload(room, &path, None, None)
+        .await
+        .unwrap()
+        .file
+        .unwrap()
+        .id
 }
 
 /// An external guest's connection joined by `link`, and its guest id.
