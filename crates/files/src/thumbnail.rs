@@ -176,6 +176,35 @@ mod tests {
         assert_eq!(thumbnail(bytes.get_ref()).expect("drawn").mime, "image/png");
     }
 
+    /// A 40 x 20 JPEG whose EXIF says "rotate 90° clockwise to view" (orientation 6), as a
+    /// phone held upright writes it.
+    fn rotated_jpeg() -> Vec<u8> {
+        let img = RgbImage::from_pixel(40, 20, Rgb([200, 30, 30]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+            .encode_image(&img)
+            .expect("encodes");
+        // TIFF, big-endian: one IFD entry, Orientation (0x0112), SHORT, 1 value: 6.
+        let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+        tiff.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec(); // SOI
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn a_photo_taken_upright_is_drawn_upright() {
+        let t = thumbnail(&rotated_jpeg()).expect("drawn");
+        assert_eq!((t.width, t.height), (20, 40), "turned as its EXIF says");
+        let back = image::load_from_memory(&t.bytes).expect("decodes");
+        assert!(back.height() > back.width());
+    }
+
     #[test]
     fn a_declared_50000_by_50000_png_is_refused_before_decoding() {
         // A valid PNG header (its checksum mended) claiming 50,000 x 50,000 pixels: the
