@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod calls;
 pub mod desktop;
+pub mod files;
 pub mod storm;
 
 use std::{

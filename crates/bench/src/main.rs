@@ -40,6 +40,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         nodes: usize,
     },
+    /// Shared files over loopback: upload and download against curl with a plain static file
+    /// server, and the server's peak memory during the upload.
+    Files {
+        /// The file's size in megabytes (10^6 bytes).
+        #[arg(long, default_value_t = 1000)]
+        mb: u64,
+    },
     /// Token sign-ins of many users at once: sign-ins per second and presence traffic.
     LoginStorm {
         /// Users signing in (one device each).
@@ -163,6 +170,10 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?;
             println!("{report}");
+        }
+        Command::Files { mb } => {
+            let report = confer_bench::files::files(mb).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Cache { messages } => {
             if messages < 75 {
