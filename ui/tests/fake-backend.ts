@@ -21,6 +21,8 @@ import type {
   Favourite,
   Favourites,
   FavouriteState,
+  FilePreview,
+  FileRef,
   Invitation,
   LaunchOptions,
   LevelReading,
@@ -37,14 +39,17 @@ import type {
   Reason,
   ScheduledMeeting,
   Settings,
+  SharedFile,
   TickState,
+  TransferProgress,
   UnreadTotals,
+  UploadState,
 } from "../src/lib/bindings";
 import { MAX_TEXT_BYTES } from "../src/lib/bindings";
 import { reasonText } from "../src/lib/i18n";
 import { textMatches } from "../src/features/search/words";
 import { mentionsIn } from "../src/features/timeline/mentions";
-import type { Backend, UiError } from "../src/lib/ipc";
+import type { Backend, FileDrag, UiError } from "../src/lib/ipc";
 
 export type FakeOptions = {
   /** The account that may sign in. */
@@ -172,6 +177,92 @@ function ics(m: ScheduledMeeting, link: string, host: string, now: number): stri
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The server's size cap for a file, as the default configuration has it. */
+export const MAX_FILE_BYTES = 100_000_000;
+/** How much of a text file a preview shows (confer_core::files::PREVIEW_TEXT_BYTES). */
+export const PREVIEW_TEXT_BYTES = 256 * 1024;
+/** A thumbnail as file_thumbnail gives it: a data URL (one grey pixel stands in). */
+export const THUMBNAIL_URL =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==";
+
+/** The images the server draws thumbnails of (confer_files::is_image_type). */
+const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/** A media type from a name, as a client guesses it (the server reads an image's bytes). */
+function mimeOf(name: string): string {
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  const types: Record<string, string> = {
+    png: "image/png",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    gif: "image/gif",
+    webp: "image/webp",
+    txt: "text/plain",
+    md: "text/markdown",
+    csv: "text/csv",
+    log: "text/plain",
+    json: "application/json",
+    pdf: "application/pdf",
+    zip: "application/zip",
+  };
+  return types[ext] ?? "application/octet-stream";
+}
+
+/** Whether a preview shows a file's text (confer_core::files::is_text). */
+function isTextFile(mime: string, name: string): boolean {
+  return (
+    mime.startsWith("text/") ||
+    ["application/json", "application/xml", "application/x-yaml"].includes(mime) ||
+    [".txt", ".md", ".csv", ".log", ".json", ".xml", ".yaml", ".yml", ".toml", ".rs", ".ts", ".py"].some((e) => name.toLowerCase().endsWith(e))
+  );
+}
+
+/** A PNG's or GIF's width and height from its header (others: none known). */
+function imageSize(bytes: Uint8Array): [number, number] | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50) return [view.getUint32(16), view.getUint32(20)];
+  if (bytes.length >= 10 && bytes[0] === 0x47 && bytes[1] === 0x49) return [view.getUint16(6, true), view.getUint16(8, true)];
+  return undefined;
+}
+
+/** An image's type from its first bytes (PNG, JPEG, GIF, WebP), as the server reads it. */
+function sniffImage(b: Uint8Array): string | null {
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "image/png";
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return "image/gif";
+  if (b.length >= 12 && String.fromCharCode(...b.subarray(0, 4)) === "RIFF" && String.fromCharCode(...b.subarray(8, 12)) === "WEBP") return "image/webp";
+  return null;
+}
+
+/** Bytes in base64, in a browser or Node alike. */
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** The first bytes of a PNG of that size (enough for the server to read its type and size). */
+export function pngBytes(width: number, height: number): Uint8Array {
+  const b = new Uint8Array(33);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(b.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  return b;
+}
+
+/** A text or a file: what one answers, reacts to or deletes. */
+function answerableKind(m: CachedMessage): boolean {
+  const kind = m.kind ?? "text";
+  return kind === "text" || (typeof kind === "object" && "file" in kind);
+}
+
+/** A file as the fake's "server" keeps it: its reference and its bytes. */
+type StoredFile = { ref: FileRef; bytes: Uint8Array };
+
+/** A file to share as another member (shareBy): a name, and bytes or just a size. */
+export type FileSpec = { name: string; bytes?: Uint8Array; size?: number; mime?: string; dimensions?: [number, number] };
 
 export class FakeBackend implements Backend {
   readonly me: string;
@@ -913,6 +1004,231 @@ export class FakeBackend implements Backend {
     };
   }
 
+  // ---- Files (#14): staged bytes, uploads with progress, the server's files -------------------
+
+  /** Files the "server" holds, by id, with the conversation they were shared in. */
+  private files = new Map<string, StoredFile & { conversation: number }>();
+  private nextFile = 1;
+  /** Files on this device by path: staged by stageFile, or put "on the disk" by diskFile. */
+  private disk = new Map<string, Uint8Array>();
+  private nextStage = 1;
+  /** The server's size cap (tests lower it rather than make 100 MB). */
+  maxFileBytes = MAX_FILE_BYTES;
+  /** The pause before each of an upload's four progress reports. */
+  uploadStepMs = 5;
+  /** While true, an upload waits before each report after its first until releaseUploads(). */
+  holdUploads = false;
+  private heldUploads: (() => void)[] = [];
+  /** Uploads going on, by transfer id: cancelling wakes them. */
+  private transfers = new Map<string, { cancelled: boolean; wake: () => void }>();
+  /** The paths saved in the Downloads folder (a download never replaces one). */
+  readonly downloads = new Set<string>();
+  /** Who hears files dragged from the system (the desktop's drag and drop). */
+  private dragHandlers = new Set<(drag: FileDrag) => void>();
+
+  async stageFile(name: string, bytes: Uint8Array): Promise<string> {
+    // The length is logged, not the bytes.
+    this.guard("stageFile", name, bytes.length);
+    if (name === "" || /[\\/]/.test(name)) throw refused("invalid", { reason: "bad_file_name" });
+    const path = `/home/${this.me}/.local/share/confer/outgoing/${this.nextStage++}/${name}`;
+    this.disk.set(path, bytes.slice());
+    return path;
+  }
+
+  async uploadFile(conversation: number, path: string, transfer: string, onProgress: (progress: TransferProgress) => void): Promise<UploadState> {
+    this.guard("uploadFile", conversation, path, transfer);
+    const c = this.conv(conversation);
+    if (!c.info.members.includes(this.me)) throw refused("forbidden", { reason: "not_a_member", conversation });
+    const bytes = this.disk.get(path);
+    if (!bytes) throw fail("not_found", `There is no file at ${path}.`);
+    if (bytes.length > this.maxFileBytes) throw refused("invalid", { reason: "file_too_large", max: this.maxFileBytes });
+    const t = { cancelled: false, wake: () => {} };
+    this.transfers.set(transfer, t);
+    try {
+      const total = bytes.length;
+      for (let step = 1; step <= 4; step++) {
+        await new Promise<void>((wake) => {
+          t.wake = wake;
+          if (this.holdUploads && step > 1) this.heldUploads.push(wake);
+          else setTimeout(wake, this.uploadStepMs);
+        });
+        if (t.cancelled) throw fail("cancelled", "The upload was cancelled.");
+        onProgress({ sent: Math.round((total * step) / 4), total });
+      }
+    } finally {
+      this.transfers.delete(transfer);
+    }
+    // Shared: the staged copy goes (as the shell's unstage), the message comes as an event.
+    if (path.includes("/outgoing/")) this.disk.delete(path);
+    const { ref, thumbnailError } = this.storeFile(conversation, { name: path.split(/[\\/]/).pop() ?? path, bytes });
+    const seq = this.postFile(c, this.me, ref);
+    return clone({ id: ref.id, offset: ref.size, size: ref.size, file: ref, seq, ...(thumbnailError ? { thumbnail_error: thumbnailError } : {}) });
+  }
+
+  async cancelTransfer(transfer: string): Promise<void> {
+    this.log("cancelTransfer", transfer);
+    const t = this.transfers.get(transfer);
+    if (!t) return;
+    t.cancelled = true;
+    t.wake();
+  }
+
+  async downloadFile(file: string): Promise<string> {
+    this.guard("downloadFile", file);
+    const f = this.fileHere(file);
+    const dot = f.ref.name.lastIndexOf(".");
+    const [stem, ext] = dot > 0 ? [f.ref.name.slice(0, dot), f.ref.name.slice(dot)] : [f.ref.name, ""];
+    let path = `/home/${this.me}/Downloads/${f.ref.name}`;
+    for (let n = 1; this.downloads.has(path); n++) path = `/home/${this.me}/Downloads/${stem} (${n})${ext}`;
+    this.downloads.add(path);
+    return path;
+  }
+
+  async fileThumbnail(file: string): Promise<string> {
+    this.guard("fileThumbnail", file);
+    const f = this.fileHere(file);
+    if (!f.ref.thumbnail) throw refused("not_found", { reason: "no_thumbnail" });
+    // A whole picture stands for its own thumbnail; a header alone (pngBytes), one grey pixel.
+    return f.bytes.length > 64 ? `data:${f.ref.mime};base64,${base64(f.bytes)}` : THUMBNAIL_URL;
+  }
+
+  async sharedFiles(conversation: number): Promise<SharedFile[]> {
+    this.guard("sharedFiles", conversation);
+    return clone(this.shared(conversation));
+  }
+
+  async openPreview(conversation: number, file: string): Promise<void> {
+    this.guard("openPreview", conversation, file);
+    if (!this.shared(conversation).some((s) => s.file.id === file)) throw refused("not_found", { reason: "no_such_file" });
+  }
+
+  async filePreview(conversation: number, file: string): Promise<[SharedFile, FilePreview]> {
+    this.guard("filePreview", conversation, file);
+    const shared = this.shared(conversation).find((s) => s.file.id === file);
+    const f = this.files.get(file);
+    if (!shared || !f) throw refused("not_found", { reason: "no_such_file" });
+    let preview: FilePreview = { kind: "none" };
+    if (IMAGE_TYPES.has(f.ref.mime)) {
+      preview = { kind: "image", url: f.bytes.length > 0 ? `data:${f.ref.mime};base64,${base64(f.bytes)}` : THUMBNAIL_URL };
+    } else if (isTextFile(f.ref.mime, f.ref.name)) {
+      const head = f.bytes.subarray(0, PREVIEW_TEXT_BYTES);
+      preview = { kind: "text", text: new TextDecoder().decode(head), truncated: f.ref.size > PREVIEW_TEXT_BYTES };
+    }
+    return clone([shared, preview]);
+  }
+
+  async onFileDrag(handler: (drag: FileDrag) => void): Promise<() => void> {
+    this.log("onFileDrag");
+    this.dragHandlers.add(handler);
+    return () => {
+      this.dragHandlers.delete(handler);
+    };
+  }
+
+  /** Lets held uploads (holdUploads) go on to their next report. */
+  releaseUploads(): void {
+    const held = this.heldUploads.splice(0);
+    for (const wake of held) wake();
+  }
+
+  /** Puts a file on this device's "disk", for a drag from the system to name. */
+  diskFile(path: string, bytes: Uint8Array): void {
+    this.disk.set(path, bytes.slice());
+  }
+
+  /** Files dragged from the system over the window, as the desktop tells it. */
+  systemDrag(drag: FileDrag): void {
+    for (const h of this.dragHandlers) h(clone(drag));
+  }
+
+  /** How many listen to drags from the system. */
+  get dragListeners(): number {
+    return this.dragHandlers.size;
+  }
+
+  /** `sender` shares a file in a conversation (their message comes as an event); resolves to
+   * the file's id. */
+  shareBy(conversation: number, sender: string, spec: FileSpec): string {
+    const c = this.conv(conversation);
+    const { ref } = this.storeFile(conversation, spec);
+    this.postFile(c, sender, ref);
+    return ref.id;
+  }
+
+  /** The file of a conversation's message `seq` (null for another kind). */
+  fileAt(conversation: number, seq: number): FileRef | null {
+    const kind = this.conv(conversation).messages.find((m) => m.seq === seq)?.kind;
+    return typeof kind === "object" && "file" in kind ? clone(kind.file) : null;
+  }
+
+  /** A file kept as the server keeps it: its type from its bytes for images, a thumbnail for
+   * those it can read (why not for one it cannot). */
+  private storeFile(conversation: number, spec: FileSpec): { ref: FileRef; thumbnailError?: Reason } {
+    const bytes = spec.bytes ?? new Uint8Array(0);
+    const size = spec.bytes ? bytes.length : (spec.size ?? 0);
+    const sniffed = sniffImage(bytes);
+    const guessed = spec.mime ?? mimeOf(spec.name);
+    const mime = sniffed ?? guessed;
+    // Bytes given and not an image the name says: unreadable. A size alone: taken as drawn.
+    const drawn = sniffed !== null || (!spec.bytes && IMAGE_TYPES.has(guessed));
+    const id = (this.nextFile++).toString(16).padStart(32, "0");
+    const dimensions = spec.dimensions ?? (sniffed ? imageSize(bytes) : undefined);
+    const ref: FileRef = { id, name: spec.name, size, mime, ...(drawn ? { thumbnail: true } : {}), ...(dimensions ? { dimensions } : {}) };
+    this.files.set(id, { ref, bytes, conversation });
+    const thumbnailError: Reason | undefined = IMAGE_TYPES.has(guessed) && !drawn ? { reason: "image_unreadable" } : undefined;
+    return { ref, thumbnailError };
+  }
+
+  /** A file message of `sender`, stored and told. */
+  private postFile(c: Conv, sender: string, ref: FileRef): number {
+    const m: CachedMessage = {
+      local_id: this.nextLocal++,
+      conversation: c.info.id,
+      seq: c.nextSeq++,
+      client_id: `file-${this.nextClientId++}`,
+      sender,
+      text: "",
+      sent_at: Date.now(),
+      state: "sent",
+      error: null,
+      edited_at: null,
+      deleted: false,
+      reply_to: null,
+      reactions: [],
+      mentions: [],
+      version: 0,
+      kind: { file: ref },
+    };
+    c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
+    if (sender === this.me) c.readThrough = m.seq as number;
+    if (c.info.members.includes(this.me)) {
+      const theirs = sender !== this.me && !c.muted;
+      this.emit({ event: "message", message: clone(this.shown(c, m)), decision: { notify: theirs, blink: theirs, badge: theirs, mentioned: false } });
+      this.emitTotals();
+    }
+    return m.seq as number;
+  }
+
+  /** The files shared in a conversation this user is in, not deleted, newest first. */
+  private shared(conversation: number): SharedFile[] {
+    const c = this.conv(conversation);
+    if (!c.info.members.includes(this.me)) throw refused("forbidden", { reason: "not_a_member", conversation });
+    const out: SharedFile[] = [];
+    for (const m of c.messages) {
+      const kind = m.kind;
+      if (m.seq === null || m.deleted || typeof kind !== "object" || !("file" in kind)) continue;
+      out.push({ file: kind.file, sender: m.sender, seq: m.seq, sent_at: m.sent_at });
+    }
+    return out.reverse();
+  }
+
+  /** A file of a conversation this user is in (members only, as the server has it). */
+  private fileHere(file: string): StoredFile {
+    const f = this.files.get(file);
+    if (!f || !this.conv(f.conversation).info.members.includes(this.me)) throw refused("not_found", { reason: "no_such_file" });
+    return f;
+  }
+
   // ---- Messages that change: replies, edits, deletions, reactions, typing, search (#13) --------
 
   async sendReply(conversation: number, text: string, replyTo: number): Promise<CachedMessage> {
@@ -929,6 +1245,7 @@ export class FakeBackend implements Backend {
   async editMessage(localId: number, text: string): Promise<void> {
     this.guard("editMessage", localId, text);
     const { c, m } = this.own(localId);
+    if ((m.kind ?? "text") !== "text") throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq: m.seq ?? 0 });
     if (text.trim() === "") throw fail("invalid", "A message needs some text.");
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw fail("text_too_long", "The message is too long.");
     m.text = text;
@@ -1913,26 +2230,26 @@ export class FakeBackend implements Backend {
       const m = c.messages.find((x) => x.local_id === localId);
       if (m) {
         if (m.deleted) throw refused("conflict", { reason: "message_deleted", conversation: c.info.id, seq: m.seq ?? 0 });
-        if ((m.kind ?? "text") !== "text") throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq: m.seq ?? 0 });
+        if (!answerableKind(m)) throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq: m.seq ?? 0 });
         return { c, m };
       }
     }
     throw fail("not_found", `There is no message ${localId} here.`);
   }
 
-  /** One of this user's own text messages (edit, delete). */
+  /** One of this user's own texts or files (edit, delete). */
   private own(localId: number): { c: Conv; m: CachedMessage } {
     const at = this.found(localId);
     if (at.m.sender !== this.me) throw refused("forbidden", { reason: "sender_only", conversation: at.c.info.id, seq: at.m.seq ?? 0 });
     return at;
   }
 
-  /** A message that may be answered: a text, there, not deleted. */
+  /** A message that may be answered: a text or a file, there, not deleted. */
   private answerable(c: Conv, seq: number): void {
     const m = c.messages.find((x) => x.seq === seq);
     if (!m) throw refused("not_found", { reason: "no_such_message", conversation: c.info.id, seq });
     if (m.deleted) throw refused("conflict", { reason: "message_deleted", conversation: c.info.id, seq });
-    if ((m.kind ?? "text") !== "text") throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq });
+    if (!answerableKind(m)) throw refused("invalid", { reason: "not_a_text_message", conversation: c.info.id, seq });
   }
 
   private atSeq(c: Conv, seq: number): CachedMessage {
@@ -1948,6 +2265,12 @@ export class FakeBackend implements Backend {
 
   /** A deletion as the server stores it: no text, reactions or mentions left. */
   private blank(m: CachedMessage): void {
+    // A deleted file keeps nothing of itself (the server stores it as a text) and goes.
+    const kind = m.kind;
+    if (typeof kind === "object" && "file" in kind) {
+      this.files.delete(kind.file.id);
+      m.kind = "text";
+    }
     m.text = "";
     m.deleted = true;
     m.reactions = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { REASON_EXAMPLES, type ErrorCode, type Field, type Reason } from "./bindings";
-import { callWords, codeText, errorText, LOCALES, reasonText, refusalText, words, type CallWords, type Words } from "./i18n";
+import { callWords, codeText, errorText, formatNumber, LOCALES, reasonText, refusalText, sizeText, words, type CallWords, type Words } from "./i18n";
 
 // Every code and field the protocol has (bindings.ts declares them as unions; a new one fails
 // `npm run check` in the catalogue's type before it gets here).
@@ -35,7 +35,12 @@ describe("reasons in every language", () => {
         expectSentence(text, `${lang} ${r.reason}`);
         // The facts a person needs are in the sentence (ids are not: the UI names the thing).
         for (const [key, value] of Object.entries(r)) {
-          if (["max", "size", "seconds", "years", "supported", "requested"].includes(key)) expect(text, `${lang} ${r.reason}`).toContain(String(value));
+          // A number as it is, as the language writes it (482,113), or a byte count as a size (100 MB).
+          if (["max", "size", "seconds", "years", "supported", "requested"].includes(key)) {
+            const n = value as number;
+            const forms = [String(n), formatNumber(n, lang), sizeText(n, lang)];
+            expect(forms.some((f) => text.includes(f)), `${lang} ${r.reason}: ${text} has none of ${forms.join(" | ")}`).toBe(true);
+          }
           if (["name", "room"].includes(key)) expect(text, `${lang} ${r.reason}`).toContain(String(value));
         }
       }

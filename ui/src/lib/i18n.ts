@@ -36,10 +36,10 @@ export function formatTag(lang: Locale = locale()): string {
   return own.toLowerCase().split("-")[0] === lang ? own : lang;
 }
 
-/** A number as the language writes it: 1,440 or 1 440 (anything else as it is: a catalogue's
- * tests call every function with a word); `options` as Intl.NumberFormat takes them. */
 /** A byte count as file managers show it: "100 MB", "1.5 GB" (in French "100 Mo", "1,5 Go"). */
 export function sizeText(n: number, lang: Locale = locale()): string {
+  // Under a kilobyte the count is exact, and "1 byte" is singular (French: 0 and 1 octet).
+  if (!(n >= 1000)) return plural(n, lang, lang === "fr" ? { one: "# octet", other: "# octets" } : { one: "# byte", other: "# bytes" });
   const units = lang === "fr" ? ["octets", "ko", "Mo", "Go", "To"] : ["bytes", "kB", "MB", "GB", "TB"];
   let value = n;
   let unit = 0;
@@ -50,6 +50,8 @@ export function sizeText(n: number, lang: Locale = locale()): string {
   return `${formatNumber(value, lang, { maximumFractionDigits: unit > 0 && value < 10 ? 1 : 0 })} ${units[unit]}`;
 }
 
+/** A number as the language writes it: 1,440 or 1 440 (anything else as it is: a catalogue's
+ * tests call every function with a word); `options` as Intl.NumberFormat takes them. */
 export function formatNumber(n: number, lang: Locale = locale(), options?: Intl.NumberFormatOptions): string {
   return typeof n === "number" ? new Intl.NumberFormat(formatTag(lang), options).format(n) : String(n);
 }
@@ -89,6 +91,8 @@ interface Catalogue {
   timeline: TimelineWords;
   /** The words of what is done to messages: replies, edits, reactions, typing, search. */
   messages: MessageWords;
+  /** The words of shared files. */
+  files: FileWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -652,6 +656,44 @@ export interface MessageWords {
   /** A result: where and when ("Design · 3 Mar, 14:02"), who wrote it ("bob:"). */
   resultHead: (conversation: string, date: string) => string;
   said: (sender: string) => string;
+}
+
+/** The words of shared files (#14): the attach button and the drop hint, uploads above the
+ * message box, a file message's card, the details column's list and the preview window. Typed
+ * like Words. */
+export interface FileWords {
+  /** The message box's paperclip, and the hint over the conversation while files are dragged
+   * onto it ("Drop files to share them with bob"). */
+  attach: string;
+  dropHint: (conversation: string) => string;
+  /** The uploads above the message box: the list, a bar's name and how far it got ("1.2 MB of
+   * 5 MB"), the file staged before it goes, its buttons, a refusal. */
+  uploads: string;
+  uploading: (name: string) => string;
+  progress: (sent: string, total: string) => string;
+  preparing: string;
+  cancelUpload: (name: string) => Part[];
+  dismiss: (name: string) => Part[];
+  notShared: (name: string, why: string) => Part[];
+  /** A file message in one line (the conversation list, a reply's quote, the ribbon). */
+  attachment: (name: string) => string;
+  /** A file message's card, its buttons, and what they came to. */
+  fileCard: (name: string) => string;
+  preview: (name: string) => Part[];
+  download: (name: string) => Part[];
+  savedTo: (path: string) => string;
+  downloadFailed: (why: string) => string;
+  previewFailed: (why: string) => string;
+  /** The details column's list of the conversation's files, newest first. */
+  sharedFiles: string;
+  noSharedFiles: string;
+  sharedBy: (sender: string, when: string) => string;
+  sharedFilesFailed: (why: string) => string;
+  /** The preview window. */
+  loadingPreview: string;
+  truncated: string;
+  noPreview: string;
+  downloadFile: string;
 }
 
 /** A measure as the language writes it, to a tenth: 0.5, 0,5. */
@@ -1258,6 +1300,32 @@ const en: Catalogue = {
     searchFailed: (e) => `The search failed: ${e}`,
     resultHead: (conversation, date) => `${conversation} · ${date}`,
     said: (sender) => `${sender}:`,
+  },
+  files: {
+    attach: "Attach files",
+    dropHint: (conversation) => `Drop files to share them with ${conversation}`,
+    uploads: "Uploads",
+    uploading: (name) => `Uploading ${name}`,
+    progress: (sent, total) => `${sent} of ${total}`,
+    preparing: "Preparing…",
+    cancelUpload: (name) => ["Cancel ", { hidden: `the upload of ${name}` }],
+    dismiss: (name) => ["Dismiss ", { hidden: name }],
+    notShared: (name, why) => [{ strong: name }, ` was not shared: ${why}`],
+    attachment: (name) => `📎 ${name}`,
+    fileCard: (name) => `File ${name}`,
+    preview: (name) => ["Preview ", { hidden: name }],
+    download: (name) => ["Download ", { hidden: name }],
+    savedTo: (path) => `Saved to ${path}`,
+    downloadFailed: (why) => `Could not download the file: ${why}`,
+    previewFailed: (why) => `Could not show the file: ${why}`,
+    sharedFiles: "Shared files",
+    noSharedFiles: "No files shared yet.",
+    sharedBy: (sender, when) => `${sender} · ${when}`,
+    sharedFilesFailed: (why) => `Could not list the shared files: ${why}`,
+    loadingPreview: "Loading the preview…",
+    truncated: "Only the beginning is shown.",
+    noPreview: "No preview for this type of file.",
+    downloadFile: "Download",
   },
 };
 
@@ -1874,6 +1942,32 @@ const fr: Catalogue = {
     resultHead: (conversation, date) => `${conversation} · ${date}`,
     said: (sender) => `${sender} :`,
   },
+  files: {
+    attach: "Joindre des fichiers",
+    dropHint: (conversation) => `Déposez des fichiers pour les partager avec ${conversation}`,
+    uploads: "Envois",
+    uploading: (name) => `Envoi de ${name}`,
+    progress: (sent, total) => `${sent} sur ${total}`,
+    preparing: "Préparation…",
+    cancelUpload: (name) => ["Annuler ", { hidden: `l'envoi de ${name}` }],
+    dismiss: (name) => ["Fermer ", { hidden: name }],
+    notShared: (name, why) => [{ strong: name }, ` n'a pas été partagé : ${why}`],
+    attachment: (name) => `📎 ${name}`,
+    fileCard: (name) => `Fichier ${name}`,
+    preview: (name) => ["Aperçu ", { hidden: name }],
+    download: (name) => ["Télécharger ", { hidden: name }],
+    savedTo: (path) => `Enregistré dans ${path}`,
+    downloadFailed: (why) => `Impossible de télécharger le fichier : ${why}`,
+    previewFailed: (why) => `Impossible d'afficher le fichier : ${why}`,
+    sharedFiles: "Fichiers partagés",
+    noSharedFiles: "Aucun fichier partagé pour l'instant.",
+    sharedBy: (sender, when) => `${sender} · ${when}`,
+    sharedFilesFailed: (why) => `Impossible de lister les fichiers partagés : ${why}`,
+    loadingPreview: "Chargement de l'aperçu…",
+    truncated: "Seul le début est affiché.",
+    noPreview: "Pas d'aperçu pour ce type de fichier.",
+    downloadFile: "Télécharger",
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
@@ -1921,6 +2015,11 @@ export function timelineWords(lang: Locale = locale()): TimelineWords {
 /** The words of what is done to messages in the given language (the user's by default). */
 export function messageWords(lang: Locale = locale()): MessageWords {
   return catalogues[lang].messages;
+}
+
+/** The words of shared files in the given language (the user's by default). */
+export function fileWords(lang: Locale = locale()): FileWords {
+  return catalogues[lang].files;
 }
 
 /** A character as U+XXXX. */

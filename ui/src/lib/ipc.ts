@@ -2,6 +2,7 @@
 // commands of src-tauri; tests and browser previews install another backend with setBackend().
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   About,
   CachedMessage,
@@ -12,6 +13,7 @@ import type {
   DirectoryEntry,
   DirectoryPage,
   Favourites,
+  FilePreview,
   Invitation,
   LaunchOptions,
   LevelReading,
@@ -23,13 +25,25 @@ import type {
   PresenceChoice,
   Reason,
   Settings,
+  SharedFile,
+  TransferProgress,
   UnreadTotals,
+  UploadState,
 } from "./bindings";
 
 /** The error every command rejects with: `code` is `refused:<server code>` when the server
  * refused, with its `reason` (worded by lib/i18n.ts); `message` is the backend's English
  * sentence, shown only when there is no reason to word. */
 export type UiError = { code: string; message: string; reason?: Reason };
+
+/** Files dragged from the system over the window, as the desktop's own drag and drop tells it
+ * (a webview there gets no HTML drop of them): where the pointer is, in CSS pixels of the
+ * window, and the files' paths on entering and dropping. */
+export type FileDrag =
+  | { type: "enter"; paths: string[]; x: number; y: number }
+  | { type: "over"; x: number; y: number }
+  | { type: "drop"; paths: string[]; x: number; y: number }
+  | { type: "leave" };
 
 export interface Backend {
   launchOptions(): Promise<LaunchOptions>;
@@ -170,17 +184,44 @@ export interface Backend {
   /** A device was plugged in or out: the desktop's `devices` event brings the whole new list to
    * `handler`. Resolves, once listening, to the function that stops it. */
   onDevices(handler: (devices: DeviceEntry[]) => void): Promise<() => void>;
+  /** Keeps bytes the web view holds (a file picked, dropped from a page or pasted) as a file of
+   * the profile, under its name, for uploadFile; resolves to its path. */
+  stageFile(name: string, bytes: Uint8Array): Promise<string>;
+  /** Uploads the file at `path` into a conversation and shares it: its message then comes like
+   * any other. `transfer` names it for cancelTransfer (which makes it reject with code
+   * `cancelled`); its progress comes to `onProgress`. */
+  uploadFile(conversation: number, path: string, transfer: string, onProgress: (progress: TransferProgress) => void): Promise<UploadState>;
+  /** Stops an upload; the server keeps what it got, so sending the file again resumes. */
+  cancelTransfer(transfer: string): Promise<void>;
+  /** Saves a shared file in the Downloads folder (never replacing a file there); resolves to
+   * where it went. */
+  downloadFile(file: string): Promise<string>;
+  /** A file's thumbnail as a `data:` URL (images the server could draw). */
+  fileThumbnail(file: string): Promise<string>;
+  /** The files shared in a conversation and not deleted, newest first. */
+  sharedFiles(conversation: number): Promise<SharedFile[]>;
+  /** Opens a shared file's preview in a window of its own (index.html#preview=…). */
+  openPreview(conversation: number, file: string): Promise<void>;
+  /** What the preview window shows of a file: who shared it and when, and its picture, the
+   * beginning of its text, or nothing. */
+  filePreview(conversation: number, file: string): Promise<[SharedFile, FilePreview]>;
+  /** Files dragged from the system over this window (the desktop's drag and drop). Resolves,
+   * once listening, to the function that stops it. */
+  onFileDrag(handler: (drag: FileDrag) => void): Promise<() => void>;
 }
 
 function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   return invoke<T>(command, args).catch((e: unknown) => {
-    const err: UiError =
-      typeof e === "object" && e !== null && "code" in e && "message" in e
-        ? (e as UiError)
-        : { code: "internal", message: String(e) };
-    console.warn(`${command} failed: ${err.code}: ${err.message}`);
-    throw err;
+    throw uiError(command, e);
   });
+}
+
+/** What a command rejected with, as a UiError (logged). */
+function uiError(command: string, e: unknown): UiError {
+  const err: UiError =
+    typeof e === "object" && e !== null && "code" in e && "message" in e ? (e as UiError) : { code: "internal", message: String(e) };
+  console.warn(`${command} failed: ${err.code}: ${err.message}`);
+  return err;
 }
 
 const tauriBackend: Backend = {
@@ -274,6 +315,30 @@ const tauriBackend: Backend = {
     await listen<number>("open-conversation", (e) => handler(e.payload));
   },
   onDevices: (handler) => listen<DeviceEntry[]>("devices", (e) => handler(e.payload)),
+  // The bytes go as the request's raw body (no JSON of a number per byte), the name in a header.
+  stageFile: (name, bytes) =>
+    invoke<string>("stage_file", bytes, { headers: { "x-name": encodeURIComponent(name) } }).catch((e: unknown) => {
+      throw uiError("stage_file", e);
+    }),
+  uploadFile: (conversation, path, transfer, onProgress) => {
+    const progress = new Channel<TransferProgress>();
+    progress.onmessage = onProgress;
+    return call("upload_file", { conversation, path, transfer, progress });
+  },
+  cancelTransfer: (transfer) => call("cancel_transfer", { transfer }),
+  downloadFile: (file) => call("download_file", { file }),
+  fileThumbnail: (file) => call("file_thumbnail", { file }),
+  sharedFiles: (conversation) => call("shared_files", { conversation }),
+  openPreview: (conversation, file) => call("open_preview", { conversation, file }),
+  filePreview: (conversation, file) => call("file_preview", { conversation, file }),
+  onFileDrag: (handler) =>
+    getCurrentWebview().onDragDropEvent(({ payload: p }) => {
+      // Positions come in physical pixels; the page's layout is in CSS pixels.
+      const scale = window.devicePixelRatio || 1;
+      if (p.type === "leave") handler({ type: "leave" });
+      else if (p.type === "over") handler({ type: "over", x: p.position.x / scale, y: p.position.y / scale });
+      else handler({ type: p.type, paths: p.paths, x: p.position.x / scale, y: p.position.y / scale });
+    }),
 };
 
 let backend: Backend = tauriBackend;

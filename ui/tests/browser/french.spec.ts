@@ -10,6 +10,7 @@ import {
   callWords,
   commonWords,
   detailsWords,
+  fileWords,
   listWords,
   messageWords,
   navWords,
@@ -27,7 +28,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const SECTIONS = [words, navWords, callWords, timelineWords, messageWords, commonWords, accountWords, listWords, detailsWords];
+const SECTIONS = [words, navWords, callWords, timelineWords, messageWords, commonWords, accountWords, listWords, detailsWords, fileWords];
 
 /** The catalogue's fixed sentences in a language (functions aside), by key. */
 function fixed(lang: Locale): Map<string, string> {
@@ -89,7 +90,9 @@ async function check(page: Page, what: string): Promise<void> {
 /** Messages in French (the fake's own seed says "Message 3 from bob"). */
 async function seedInFrench(page: Page): Promise<void> {
   await page.evaluate(() => {
-    window.fake.seed("bob", 6, { text: (i) => (i % 3 === 1 ? `D'accord, à tout à l'heure (${i})` : `Bonjour, voici le point numéro ${i}`) });
+    const bob = window.fake.seed("bob", 6, { text: (i) => (i % 3 === 1 ? `D'accord, à tout à l'heure (${i})` : `Bonjour, voici le point numéro ${i}`) });
+    // A shared file: its card in the timeline, its line in the details.
+    window.fake.shareBy(bob, "bob", { name: "tableau.png", size: 52_000, dimensions: [640, 480] });
     window.fake.seed("carol", 3, { unread: 2, text: (i) => `Réunion décalée à jeudi (${i})` });
   });
 }

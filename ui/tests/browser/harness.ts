@@ -24,11 +24,12 @@ export async function launch(): Promise<Browser> {
 export type Opened = { page: Page; errors: string[]; close: () => Promise<void> };
 
 /** A fresh page (own storage) on the test app; `scenario` becomes the query string. `locale`:
- * the browser's language (the app follows it; English unless a spec says otherwise). */
+ * the browser's language (the app follows it; English unless a spec says otherwise); `hash`:
+ * the page's #fragment (a preview window's). */
 export async function open(
   browser: Browser,
   scenario: Record<string, string> = {},
-  options: { colorScheme?: "light" | "dark"; width?: number; height?: number; locale?: string } = {},
+  options: { colorScheme?: "light" | "dark"; width?: number; height?: number; locale?: string; hash?: string } = {},
 ): Promise<Opened> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -44,7 +45,7 @@ export async function open(
     if (m.type() === "error") errors.push(`console error: ${m.text()}`);
   });
   const query = new URLSearchParams(scenario).toString();
-  await page.goto(`${inject("baseUrl")}${query ? `?${query}` : ""}`);
+  await page.goto(`${inject("baseUrl")}${query ? `?${query}` : ""}${options.hash ?? ""}`);
   return { page, errors, close: () => context.close() };
 }
 

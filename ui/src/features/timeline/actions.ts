@@ -4,14 +4,16 @@ import type { CachedMessage } from "../../lib/bindings";
 import { errorText, messageWords } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
 import { app } from "../../lib/state.svelte";
-import { isLiveText, rich } from "./rich.svelte";
+import { isLive, isLiveText, rich } from "./rich.svelte";
 
 /** What may be done to a message by this user. */
 export function allowed(m: CachedMessage): { reply: boolean; react: boolean; edit: boolean; delete: boolean; copy: boolean } {
-  const live = isLiveText(m);
+  // A shared file is answered, reacted to and deleted like a text; only a text is edited or copied.
+  const live = isLive(m);
+  const text = isLiveText(m);
   const sent = m.seq !== null;
   const mine = m.sender === app.me;
-  return { reply: live && sent, react: live && sent, edit: live && mine, delete: live && mine, copy: live && m.text !== "" };
+  return { reply: live && sent, react: live && sent, edit: text && mine, delete: live && mine, copy: text && m.text !== "" };
 }
 
 /** Runs an action; a refusal is said, not thrown. */

@@ -11,6 +11,7 @@ import { errorText, messageWords } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
 import { names } from "../../lib/names.svelte";
 import { app, type Feature } from "../../lib/state.svelte";
+import { fileOf } from "../files/files";
 
 /** A typing indicator not repeated within this long goes. */
 export const TYPING_SHOWN_MS = 6_000;
@@ -20,9 +21,14 @@ export const NOTICE_MS = 5_000;
 
 const RANK: Record<TickState, number> = { pending: 0, sent: 1, delivered: 2, read: 3 };
 
-/** Messages one may answer, react to, edit: texts not deleted. */
+/** Messages one may edit: texts not deleted. */
 export function isLiveText(m: CachedMessage): boolean {
   return (m.kind ?? "text") === "text" && !m.deleted;
+}
+
+/** Messages one may answer, react to or delete: texts and shared files, not deleted. */
+export function isLive(m: CachedMessage): boolean {
+  return isLiveText(m) || (!m.deleted && fileOf(m.kind) !== null);
 }
 
 /** The loaded messages by seq, computed once per list. */
@@ -80,7 +86,7 @@ class RichState implements Feature {
 
   /** Starts an answer to `m` in its conversation's box. */
   replyTo(m: CachedMessage): void {
-    if (m.seq === null || !isLiveText(m)) return;
+    if (m.seq === null || !isLive(m)) return;
     this.replies = { ...this.replies, [m.conversation]: m };
   }
 
