@@ -102,6 +102,8 @@ const TEST_PACKAGES: &[&str] = &[
     // Real audio devices for the media tests: a user-space PulseAudio with null sinks.
     "pulseaudio",
     "pulseaudio-utils",
+    // The files benchmark's yardstick (`confer-bench files`).
+    "curl",
 ];
 
 /// The server's backends beside SQLite: PostgreSQL's programs and nats-server, which the tests

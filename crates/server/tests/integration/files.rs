@@ -420,21 +420,23 @@ async fn guests_of_a_meeting_neither_list_nor_download_the_rooms_files() {
 }
 
 /// A small PNG (an RGB gradient), made by hand: no image crate in the test.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
+/// PNG's chunk checksum (CRC-32, IEEE).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
-        !crc
     }
+    !crc
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
     fn adler32(bytes: &[u8]) -> u32 {
         let (mut a, mut b) = (1u32, 0u32);
         for &x in bytes {
@@ -515,20 +517,7 @@ async fn an_image_gets_a_thumbnail_and_broken_ones_a_clear_reason() {
     let mut huge = png(1, 1);
     huge[16..20].copy_from_slice(&50_000u32.to_be_bytes());
     huge[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-    let crc = {
-        let mut crc = !0u32;
-        for &b in &huge[12..29] {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    };
+    let crc = crc32(&huge[12..29]);
     huge[29..33].copy_from_slice(&crc.to_be_bytes());
     let mut cases: Vec<(String, Vec<u8>)> = vec![("huge.png".into(), huge)];
     for i in 0..96usize {
