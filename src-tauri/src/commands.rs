@@ -589,6 +589,21 @@ pub async fn clear_history(state: State<'_, AppState>, conversation: u64) -> Res
     Ok(client(&state)?.clear_history(conversation).await?)
 }
 
+/// Sends the conversation's history by email, worded in the UI's language with the UI's times.
+#[tauri::command]
+pub async fn mail_history(
+    state: State<'_, AppState>,
+    conversation: u64,
+    to: String,
+    language: String,
+    utc_offset_minutes: i32,
+) -> Result<(), UiError> {
+    let lang = confer_core::i18n::Lang::parse(&language).unwrap_or_default();
+    Ok(client(&state)?
+        .mail_history(conversation, &to, lang, utc_offset_minutes)
+        .await?)
+}
+
 #[tauri::command]
 pub async fn presence(state: State<'_, AppState>) -> Result<Vec<Presence>, UiError> {
     Ok(client(&state)?.presence().await?)

@@ -192,6 +192,7 @@ fn main() {
             commands::download_file,
             commands::file_thumbnail,
             commands::shared_files,
+            commands::mail_history,
             commands::open_preview,
             commands::file_preview,
             commands::create_room,

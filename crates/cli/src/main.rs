@@ -216,6 +216,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a conversation's history, as you see it, to an email address (the server must
+    /// have a mail server configured); every member sees that you did.
+    MailHistory {
+        /// The other user's name, or a conversation id.
+        #[arg(value_name = "USER|CONVERSATION")]
+        peer: String,
+        /// Where to send it.
+        #[arg(value_name = "ADDRESS")]
+        address: String,
+        /// The offset from UTC of the times in the mail, in minutes east [default: this
+        /// machine's].
+        #[arg(long, allow_hyphen_values = true, value_name = "MINUTES")]
+        utc_offset: Option<i32>,
+    },
     /// Stay connected and print events: messages, tick changes, presence, unread counts.
     Follow {
         /// One JSON object per line.
@@ -1382,6 +1396,20 @@ async fn command(
             say!("{}", path.display());
             Ok(())
         }
+        Command::MailHistory {
+            peer,
+            address,
+            utc_offset,
+        } => {
+            online(client, timeout).await?;
+            let conversation = client.conversation_for(&peer).await?;
+            let offset = utc_offset.unwrap_or_else(local_utc_offset);
+            client
+                .mail_history(conversation, &address, text::lang(), offset)
+                .await?;
+            say!("{}", (text::current().history_mailed)(address.trim()));
+            Ok(())
+        }
         Command::Files { peer, json } => {
             online(client, timeout).await?;
             let conversation = client.conversation_for(&peer).await?;
@@ -1989,6 +2017,27 @@ fn reactions_json(reactions: &[confer_proto::Reaction]) -> serde_json::Value {
         .collect()
 }
 
+/// This machine's offset from UTC in minutes, from `date +%z` (`+0100`); UTC when it cannot
+/// be told.
+fn local_utc_offset() -> i32 {
+    std::process::Command::new("date")
+        .arg("+%z")
+        .output()
+        .ok()
+        .and_then(|o| {
+            let z = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+            let sign = match z.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            let hours: i32 = z.get(1..3)?.parse().ok()?;
+            let minutes: i32 = z.get(3..5)?.parse().ok()?;
+            Some(sign * (hours * 60 + minutes))
+        })
+        .unwrap_or(0)
+}
+
 fn message_json(m: &CachedMessage) -> serde_json::Value {
     serde_json::json!({
         "id": m.client_id,
@@ -2006,6 +2055,7 @@ fn message_json(m: &CachedMessage) -> serde_json::Value {
         "reply_to": m.reply_to,
         "reactions": reactions_json(&m.reactions),
         "mentions": m.mentions,
+        "preview": m.preview,
     })
 }
 
@@ -2027,6 +2077,7 @@ fn wire_message_json(m: &confer_proto::Message) -> serde_json::Value {
         "reply_to": m.reply_to,
         "reactions": reactions_json(&m.reactions),
         "mentions": m.mentions,
+        "preview": m.preview,
     })
 }
 
@@ -2041,6 +2092,8 @@ fn print_message(m: &CachedMessage, json: bool) {
     }
     let text = if m.deleted {
         t.message_deleted.to_owned()
+    } else if let confer_proto::MessageKind::Mailed { to } = &m.kind {
+        (t.mailed)(to)
     } else if let Some(f) = m.kind.file() {
         format!(
             "\u{1F4CE} {} ({})",
@@ -2070,6 +2123,14 @@ fn print_message(m: &CachedMessage, json: bool) {
             .map(|r| format!("{} {} ({})", r.emoji, r.users.len(), r.users.join(", ")))
             .collect();
         say!("    {}", line.join("  "));
+    }
+    if let Some(p) = &m.preview {
+        // The card under the message: its title (or address) and description.
+        let title = p.title.as_deref().unwrap_or(&p.url);
+        match &p.description {
+            Some(d) => say!("    \u{1F517} {title} — {d}"),
+            None => say!("    \u{1F517} {title}"),
+        }
     }
 }
 

@@ -42,6 +42,10 @@ pub struct CliText {
     pub no_thumbnail: fn(why: &str) -> String,
     /// `files`: the conversation has no file.
     pub no_files: &'static str,
+    /// `mail-history` done.
+    pub history_mailed: fn(to: &str) -> String,
+    /// `history`: the line left when someone sent the history by email to `to`.
+    pub mailed: fn(to: &str) -> String,
     /// `edit`, `delete`, `react`: the server went away; the change waits in the outbox.
     pub change_queued: &'static str,
     /// `reply`: no such message in the cache.
@@ -118,6 +122,8 @@ pub const EN: CliText = CliText {
     limit_at_least_one: "--limit must be at least 1",
     no_thumbnail: |why| format!("Shared without a thumbnail: {why}"),
     no_files: "No file was shared here.",
+    history_mailed: |to| format!("The history was sent to {to}."),
+    mailed: |to| format!("sent the history to {to}"),
     no_cached_conversation: |peer| {
         format!("No cached conversation with {peer}, and the server is unreachable")
     },
@@ -182,6 +188,8 @@ pub const FR: CliText = CliText {
     limit_at_least_one: "--limit vaut au moins 1",
     no_thumbnail: |why| format!("Partagé sans vignette : {why}"),
     no_files: "Aucun fichier n'a été partagé ici.",
+    history_mailed: |to| format!("L'historique a été envoyé à {to}."),
+    mailed: |to| format!("a envoyé l'historique à {to}"),
     no_cached_conversation: |peer| {
         format!("Aucune conversation avec {peer} en cache, et le serveur est injoignable")
     },
@@ -314,6 +322,8 @@ mod tests {
             message_queued,
             no_thumbnail,
             no_files,
+            history_mailed,
+            mailed,
             change_queued,
             no_such_message,
             reply_to_unsent,
@@ -356,6 +366,8 @@ mod tests {
             ("message_queued", (*message_queued).to_owned()),
             ("no_thumbnail", no_thumbnail("damaged")),
             ("no_files", (*no_files).to_owned()),
+            ("history_mailed", history_mailed("dana@example.com")),
+            ("mailed", mailed("dana@example.com")),
             ("change_queued", (*change_queued).to_owned()),
             ("no_such_message", no_such_message("7:41")),
             ("reply_to_unsent", (*reply_to_unsent).to_owned()),

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/007_message_changes.sql"),
     include_str!("../migrations/008_local_search.sql"),
     include_str!("../migrations/009_search_by_time.sql"),
+    include_str!("../migrations/010_previews.sql"),
 ];
 
 /// A message as the cache holds it.
@@ -75,6 +76,8 @@ pub struct CachedMessage {
     /// The server's version of it (higher is newer).
     #[ts(type = "number")]
     pub version: u64,
+    /// The card of its first link, fetched by the server.
+    pub preview: Option<confer_proto::LinkPreview>,
 }
 
 /// An edit, deletion or reaction made here, waiting for the server.
@@ -411,6 +414,7 @@ impl Cache {
             reactions: Vec::new(),
             mentions: Vec::new(),
             version: 0,
+            preview: None,
         })
     }
 
@@ -1224,7 +1228,7 @@ impl Cache {
 
 const MESSAGE_COLUMNS: &str = "m.local_id, m.conversation_id, m.seq, m.client_id, m.sender, \
      m.body, m.sent_at, m.error, m.kind, m.edited_at, m.deleted, m.reply_to, m.reactions, \
-     m.mentions, m.version";
+     m.mentions, m.version, m.preview";
 
 struct Ticks<'a> {
     delivered: u64,
@@ -1263,6 +1267,7 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
             Ok(file) => (MessageKind::File(file), String::new()),
             Err(_) => (MessageKind::Text, String::new()),
         },
+        "mailed" => (MessageKind::Mailed { to: body }, String::new()),
         _ => (MessageKind::Text, body),
     };
     Ok(CachedMessage {
@@ -1282,6 +1287,9 @@ fn message_from_row(r: &rusqlite::Row<'_>, t: &Ticks<'_>) -> rusqlite::Result<Ca
         reactions: serde_json::from_str(&r.get::<_, String>(12)?).unwrap_or_default(),
         mentions: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
         version: r.get(14)?,
+        preview: r
+            .get::<_, Option<String>>(15)?
+            .and_then(|p| serde_json::from_str(&p).ok()),
     })
 }
 
@@ -1366,8 +1374,8 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
         None => {
             tx.execute(
                 "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, sender, body, sent_at, kind, \
-                 edited_at, deleted, reply_to, reactions, mentions, version) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 edited_at, deleted, reply_to, reactions, mentions, version, preview) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     m.conversation,
                     m.seq,
@@ -1381,6 +1389,7 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                         MessageKind::File(file) => {
                             serde_json::to_string(file).expect("a file serialises")
                         }
+                        MessageKind::Mailed { to } => to.clone(),
                         _ => m.text.clone(),
                     },
                     m.sent_at,
@@ -1390,13 +1399,15 @@ fn insert_message(tx: &Transaction<'_>, m: &Message) -> rusqlite::Result<bool> {
                         MessageKind::Left => "left",
                         MessageKind::Call(_) => "call",
                         MessageKind::File(_) => "file",
+                        MessageKind::Mailed { .. } => "mailed",
                     },
                     m.edited_at,
                     m.deleted,
                     m.reply_to,
                     json(&m.reactions),
                     json(&m.mentions),
-                    m.version
+                    m.version,
+                    m.preview.as_ref().map(json)
                 ],
             )
             .map(|n| n > 0)
@@ -1427,12 +1438,12 @@ fn refresh_message(
     let n = tx.execute(
         if page {
             "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, reactions = ?5, \
-             mentions = ?6, version = ?7 WHERE local_id = ?1 AND version <= ?7 \
+             mentions = ?6, version = ?7, preview = ?8 WHERE local_id = ?1 AND version <= ?7 \
              AND local_id NOT IN (SELECT local_id FROM outbox_ops \
                                   WHERE local_id IS NOT NULL AND error IS NULL)"
         } else {
             "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, reactions = ?5, \
-             mentions = ?6, version = ?7 WHERE local_id = ?1 AND version < ?7"
+             mentions = ?6, version = ?7, preview = ?8 WHERE local_id = ?1 AND version < ?7"
         },
         params![
             local_id,
@@ -1441,7 +1452,8 @@ fn refresh_message(
             m.deleted,
             json(&m.reactions),
             json(&m.mentions),
-            m.version
+            m.version,
+            m.preview.as_ref().map(json)
         ],
     )?;
     Ok(n > 0)

@@ -1193,6 +1193,24 @@ impl Client {
             .await
     }
 
+    /// Sends the conversation's history as this user sees it to `to` by email, worded in
+    /// `lang` with times at `utc_offset_minutes` from UTC. Every member then sees the notice.
+    pub async fn mail_history(
+        &self,
+        conversation: u64,
+        to: &str,
+        lang: i18n::Lang,
+        utc_offset_minutes: i32,
+    ) -> Result<(), CoreError> {
+        self.request_ok(Request::MailHistory {
+            conversation,
+            to: to.trim().to_owned(),
+            language: Some(lang.as_str().to_owned()),
+            utc_offset_minutes: Some(utc_offset_minutes),
+        })
+        .await
+    }
+
     /// Adds a favourite (a subscription request under the `subscribers` policy).
     pub async fn add_favourite(&self, user: &str) -> Result<(), CoreError> {
         self.request_ok(Request::AddFavourite { user: user.into() })

@@ -95,6 +95,7 @@ mod tests {
             reactions: vec![],
             mentions: vec![],
             version: 0,
+            preview: None,
         }
     }
 

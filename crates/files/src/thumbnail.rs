@@ -86,6 +86,12 @@ pub fn is_image_type(mime: &str) -> bool {
 
 /// Draws the thumbnail of an image file's bytes.
 pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, ThumbnailError> {
+    thumbnail_within(bytes, THUMBNAIL_SIDE)
+}
+
+/// [`thumbnail`] with its longest side at most `side` pixels (a link card's image is smaller
+/// than a shared picture's).
+pub fn thumbnail_within(bytes: &[u8], side: u32) -> Result<Thumbnail, ThumbnailError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ThumbnailError::Undecodable(e.to_string()))?;
@@ -122,7 +128,7 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, ThumbnailError> {
         image.apply_orientation(o);
     }
     let (width, height) = (image.width(), image.height());
-    let small = image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
+    let small = image.thumbnail(side, side);
     let mut out = Cursor::new(Vec::new());
     let mime = if small.color().has_alpha() {
         small

@@ -596,6 +596,17 @@ pub enum Reason {
     },
     /// The file has no thumbnail.
     NoThumbnail,
+    /// This server sends no mail (no mail server is configured).
+    MailNotConfigured,
+    /// Not an email address one can send to.
+    BadEmailAddress,
+    /// Too many histories sent by email in the last hour.
+    TooManyMails {
+        /// How many an hour.
+        per_hour: u32,
+    },
+    /// The mail server did not take the mail.
+    MailFailed,
 
     /// A reason this build does not know (a newer server's); fall back on the error code.
     #[serde(other)]
@@ -875,6 +886,16 @@ impl fmt::Display for Reason {
                 "The image is too large for a thumbnail ({width} x {height} pixels)."
             ),
             Self::NoThumbnail => write!(f, "This file has no thumbnail."),
+            Self::MailNotConfigured => write!(f, "This server is not set up to send email."),
+            Self::BadEmailAddress => write!(f, "That is not an email address."),
+            Self::TooManyMails { per_hour } => write!(
+                f,
+                "At most {per_hour} histories can be sent by email per hour; try again later."
+            ),
+            Self::MailFailed => write!(
+                f,
+                "The mail server did not accept the email; nothing was sent."
+            ),
             Self::Unknown => write!(f, "The server gave a reason this version does not know."),
         }
     }

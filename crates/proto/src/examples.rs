@@ -30,6 +30,7 @@ fn message() -> Message {
         reactions: vec![],
         mentions: vec![],
         version: 0,
+        preview: None,
     }
 }
 
@@ -346,6 +347,12 @@ pub fn requests() -> Vec<Request> {
         Request::DeleteScheduledMeeting { meeting: 4 },
         Request::ListMeetings,
         Request::ListFiles { conversation: 3 },
+        Request::MailHistory {
+            conversation: 3,
+            to: "dana@example.com".into(),
+            language: Some("fr".into()),
+            utc_offset_minutes: Some(60),
+        },
         Request::JoinByLink {
             link: "4f1d0c…e9".into(),
             name: Some("Zoe from Acme".into()),
@@ -438,6 +445,7 @@ pub fn requests() -> Vec<Request> {
             | Request::DeleteScheduledMeeting { .. }
             | Request::ListMeetings
             | Request::ListFiles { .. }
+            | Request::MailHistory { .. }
             | Request::JoinByLink { .. }
             | Request::AdmitGuest { .. }
             | Request::RemoveGuest { .. }
@@ -600,6 +608,21 @@ pub fn events() -> Vec<Event> {
                 }],
                 mentions: vec!["bob".into()],
                 version: 3,
+                preview: None,
+            },
+        },
+        // The server fetched the card of the message's first link.
+        Change::MessageUpdated {
+            message: Message {
+                text: "Minutes: https://wiki.example.com/q3".into(),
+                version: 1,
+                preview: Some(crate::LinkPreview {
+                    url: "https://wiki.example.com/q3".into(),
+                    title: Some("Q3 planning".into()),
+                    description: Some("Decisions and owners".into()),
+                    image: Some("data:image/jpeg;base64,/9j/4AAQSkZJRg==".into()),
+                }),
+                ..message()
             },
         },
         Change::MessageUpdated {
@@ -696,6 +719,20 @@ pub fn events() -> Vec<Event> {
                 text: String::new(),
                 sent_at: 1_795_000_500_000,
                 kind: MessageKind::File(Box::new(photo())),
+                ..message()
+            },
+        },
+        // Alice sent the history by email: every member sees the line.
+        Change::Message {
+            message: Message {
+                conversation: 3,
+                seq: 45,
+                client_id: "system:mailed:3:45".into(),
+                text: String::new(),
+                sent_at: 1_795_000_560_000,
+                kind: MessageKind::Mailed {
+                    to: "dana@example.com".into(),
+                },
                 ..message()
             },
         },
@@ -1032,6 +1069,10 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             },
         ),
         (C::NotFound, Reason::NoThumbnail),
+        (C::Forbidden, Reason::MailNotConfigured),
+        (C::Invalid, Reason::BadEmailAddress),
+        (C::RateLimited, Reason::TooManyMails { per_hour: 10 }),
+        (C::Internal, Reason::MailFailed),
         (C::Internal, Reason::Unknown),
     ];
     for (_, r) in &all {
@@ -1139,6 +1180,10 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::ImageUnreadable
             | Reason::ImageTooLarge { .. }
             | Reason::NoThumbnail
+            | Reason::MailNotConfigured
+            | Reason::BadEmailAddress
+            | Reason::TooManyMails { .. }
+            | Reason::MailFailed
             | Reason::Unknown => {}
         }
     }

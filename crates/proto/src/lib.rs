@@ -16,6 +16,21 @@ pub mod examples;
 mod typescript;
 
 pub use error::{ErrorBody, ErrorCode, Field, ProtoError, Reason, bytes_text};
+
+/// The (year, month 1-12, day 1-31) of a count of days since 1 January 1970 (proleptic
+/// Gregorian calendar; Howard Hinnant's algorithm), for dates worded without a calendar crate.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 pub use typescript::typescript_bindings;
@@ -448,6 +463,23 @@ pub enum Request {
         /// Conversation id.
         #[ts(type = "number")]
         conversation: u64,
+    },
+    /// Send the conversation's history, as the caller sees it, as text to an email address
+    /// (the server's mail server must be configured). Every member then sees a `mailed` line.
+    MailHistory {
+        /// Conversation id.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Where to.
+        to: String,
+        /// The language of the mail: `en` or `fr` (English otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        language: Option<String>,
+        /// The sender's offset from UTC in minutes (east positive), for the times in the mail.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        utc_offset_minutes: Option<i32>,
     },
     /// Join a room's meeting by its link. Signed in: a member joins (or starts) it, anyone else
     /// joins the ongoing meeting as an internal guest. Not signed in: an external guest joins
@@ -1179,6 +1211,31 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "is_zero")]
     #[ts(as = "Option<u32>", optional)]
     pub version: u64,
+    /// The card of the text's first link, once the server fetched it (a `message_updated`
+    /// brings it a moment after the message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub preview: Option<LinkPreview>,
+}
+
+/// A link's card, fetched by the server (clients never contact the linked host).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LinkPreview {
+    /// The page's address, after redirects.
+    pub url: String,
+    /// Its title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub title: Option<String>,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub description: Option<String>,
+    /// Its image, redrawn by the server as a small JPEG or PNG, as a `data:` URL (so the card
+    /// travels and is cached with its message, and no third-party byte reaches a client as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub image: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -1227,6 +1284,11 @@ pub enum MessageKind {
     Call(CallRecord),
     /// A file the sender shared (the text is empty).
     File(Box<FileRef>),
+    /// The sender sent the history by email to this address (the text is empty).
+    Mailed {
+        /// The address.
+        to: String,
+    },
 }
 
 /// A shared file as its message and the "Shared files" list show it. The bytes are on the

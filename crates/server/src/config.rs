@@ -87,6 +87,21 @@ pub struct Config {
     pub max_file_bytes: u64,
     /// What one user's shared files may take in all, in bytes.
     pub file_quota_bytes: u64,
+    /// Whether the server fetches a card (title, description, image) for the first link of
+    /// each message.
+    pub link_previews: bool,
+    /// Addresses or CIDR ranges (`"127.0.0.1"`, `"10.1.0.0/16"`) that link previews may reach
+    /// although they are not public: an intranet's wiki. Everything private is refused
+    /// otherwise.
+    pub link_preview_allow: Vec<String>,
+    /// The mail server that sends histories by email (`smtp://host:port`, or `smtps://` for
+    /// TLS from the first byte). Unset, sending a history by email is refused
+    /// (`mail_not_configured`).
+    pub smtp_url: Option<String>,
+    /// The sender address of those mails.
+    pub smtp_from: String,
+    /// Histories one user may send by email per hour.
+    pub history_mails_per_hour: u32,
 }
 
 impl Default for Config {
@@ -125,6 +140,11 @@ impl Default for Config {
             files_dir: None,
             max_file_bytes: 100 * 1000 * 1000,
             file_quota_bytes: 10 * 1000 * 1000 * 1000,
+            link_previews: true,
+            link_preview_allow: Vec::new(),
+            smtp_url: None,
+            smtp_from: "confer@localhost".to_owned(),
+            history_mails_per_hour: 10,
         }
     }
 }
@@ -167,6 +187,27 @@ impl Config {
         }
         if self.max_file_bytes == 0 || self.file_quota_bytes < self.max_file_bytes {
             return bad("max_file_bytes must be at least 1 and file_quota_bytes at least as large");
+        }
+        if let Some(bad_range) = self
+            .link_preview_allow
+            .iter()
+            .find(|r| confer_preview::AllowRange::parse(r).is_none())
+        {
+            return Err(ServerError::Config(format!(
+                "link_preview_allow: {bad_range:?} is neither an address nor a CIDR range"
+            )));
+        }
+        if let Some(url) = &self.smtp_url
+            && crate::mail::MailServer::parse(url, &self.smtp_from).is_err()
+        {
+            return Err(ServerError::Config(format!(
+                "smtp_url {url:?} or smtp_from {:?} is not usable: smtp://host:port or \
+                 smtps://host:port, and an address",
+                self.smtp_from
+            )));
+        }
+        if self.history_mails_per_hour == 0 {
+            return bad("history_mails_per_hour must be at least 1");
         }
         if self.idle_timeout_secs == 0 {
             return bad("idle_timeout_secs must be at least 1");

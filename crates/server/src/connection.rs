@@ -79,8 +79,10 @@ impl Session {
     }
 }
 
-type PendingSend =
-    Pin<Box<dyn std::future::Future<Output = (u64, Result<Committed, StoreError>)> + Send>>;
+/// A send handed to the writer: the request id, the link a card is wanted for, the result.
+type PendingSend = Pin<
+    Box<dyn std::future::Future<Output = (u64, Option<String>, Result<Committed, StoreError>)> + Send>,
+>;
 
 pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketAddr) {
     state.metrics.connection_opened();
@@ -136,8 +138,8 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
                 }
                 None => break Some((ErrorCode::SlowConsumer, Reason::FellBehind)),
             },
-            Some((id, result)) = pending.next(), if !pending.is_empty() => {
-                if reply_sent(&state, &mut session, id, result).await.is_err() {
+            Some((id, link, result)) = pending.next(), if !pending.is_empty() => {
+                if reply_sent(&state, &mut session, id, link, result).await.is_err() {
                     break None;
                 }
             }
@@ -189,8 +191,8 @@ pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketA
     };
 
     // Writes already handed to the writer finish and are acknowledged before the socket closes.
-    while let Some((id, result)) = pending.next().await {
-        let _ = reply_sent(&state, &mut session, id, result).await;
+    while let Some((id, link, result)) = pending.next().await {
+        let _ = reply_sent(&state, &mut session, id, link, result).await;
     }
     if let Some((code, reason)) = close {
         let _ = session
@@ -323,6 +325,7 @@ async fn on_text(
     } = frame.req
     {
         // Sends are pipelined: queued in arrival order, acknowledged as the writer commits.
+        let link = state.previews.link_in(&text);
         let prepared =
             handlers::send_message::prepare(session, conversation, client_id, text, reply_to);
         let queued = match prepared {
@@ -333,7 +336,7 @@ async fn on_text(
             Ok(rx) => {
                 let id = frame.id;
                 pending.push(Box::pin(async move {
-                    (id, rx.await.unwrap_or(Err(StoreError::Closed)))
+                    (id, link, rx.await.unwrap_or(Err(StoreError::Closed)))
                 }));
                 Ok(())
             }
@@ -361,9 +364,10 @@ async fn reply_sent(
     state: &AppState,
     session: &mut Session,
     id: u64,
+    link: Option<String>,
     result: Result<Committed, StoreError>,
 ) -> Result<(), axum::Error> {
-    match handlers::send_message::finish(state, result) {
+    match handlers::send_message::finish(state, result, link) {
         Ok(ack) => {
             session
                 .send(&ServerFrame::Response {

@@ -18,6 +18,8 @@ mod http;
 pub mod hub;
 pub mod metrics;
 pub mod presence;
+mod previews;
+mod mail;
 mod relay;
 pub mod store;
 pub mod writer;
@@ -128,6 +130,10 @@ pub(crate) struct AppState {
     pub relay: Option<relay::Relay>,
     /// Shared files' bytes.
     pub blobs: Arc<dyn confer_files::BlobStore>,
+    /// Fetches link cards after messages are stored.
+    pub previews: previews::Previewer,
+    /// Sends histories by email.
+    pub mail: mail::Mailer,
     pub clock: Clock,
     next_conn: AtomicU64,
     /// In a cluster: this node's presence changes, for the other nodes.
@@ -356,7 +362,12 @@ pub async fn run(
     let passwords = auth::PasswordPool::new(config.password_slots())?;
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
+    let previews =
+        previews::Previewer::start(&config, writer.clone(), &tracker, shutdown_tx.subscribe());
+    let mail = mail::Mailer::new(&config)?;
     let state = Arc::new(AppState {
+        previews,
+        mail,
         logins: LoginLimiter::new(
             config.login_failures_per_account,
             config.login_failures_per_address,

@@ -43,6 +43,18 @@ struct Cli {
     /// Where shared files are kept [default: files under the data directory].
     #[arg(long, env = "CONFER_FILES_DIR")]
     files_dir: Option<PathBuf>,
+    /// An address or CIDR range link previews may reach although it is private (repeat it).
+    #[arg(long = "link-preview-allow", value_name = "ADDRESS[/PREFIX]")]
+    link_preview_allow: Vec<String>,
+    /// Fetch no link previews.
+    #[arg(long)]
+    no_link_previews: bool,
+    /// The mail server for histories sent by email (smtp://host:port).
+    #[arg(long, env = "CONFER_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender address of those mails.
+    #[arg(long, env = "CONFER_SMTP_FROM")]
+    smtp_from: Option<String>,
     /// Who sees presence: organization or subscribers.
     #[arg(long, env = "CONFER_PRESENCE_POLICY", value_parser = parse_policy)]
     presence_policy: Option<PresencePolicy>,
@@ -163,6 +175,18 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(d) = &cli.files_dir {
         config.files_dir = Some(d.clone());
+    }
+    config
+        .link_preview_allow
+        .extend(cli.link_preview_allow.iter().cloned());
+    if cli.no_link_previews {
+        config.link_previews = false;
+    }
+    if cli.smtp_url.is_some() {
+        config.smtp_url = cli.smtp_url.clone();
+    }
+    if let Some(f) = &cli.smtp_from {
+        config.smtp_from = f.clone();
     }
     if let Some(m) = cli.max_connections {
         config.max_connections = m;

@@ -21,7 +21,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as
 #[cfg(unix)]
 mod services;
 #[cfg(unix)]
-pub use services::{NatsServer, POSTGRES_USER, PostgresServer, PulseServer};
+pub use services::{
+    NatsServer, POSTGRES_USER, PostgresServer, PulseServer, ReceivedMail, SmtpServer,
+};
 
 /// How long a test waits for any single reply or event.
 pub const WAIT: Duration = Duration::from_secs(10);

@@ -722,3 +722,153 @@ mod tests {
         }
     }
 }
+
+/// The Python the system's packages installed into (`python3-aiosmtpd`): `/usr/bin/python3`
+/// when it exists, since a developer's own Python (pyenv, a virtualenv) may come first on the
+/// PATH without Debian's modules.
+fn system_python() -> Result<PathBuf> {
+    let system = PathBuf::from("/usr/bin/python3");
+    if executable(&system) {
+        return Ok(system);
+    }
+    find_program("python3", &search_path())
+}
+
+/// One mail as the SMTP server received it, parsed by Python's `email` package.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReceivedMail {
+    /// The envelope's sender (`MAIL FROM`).
+    pub envelope_from: String,
+    /// The envelope's recipients (`RCPT TO`).
+    pub envelope_to: Vec<String>,
+    /// The `From` header.
+    pub from: String,
+    /// The `To` header.
+    pub to: String,
+    /// The `Subject` header, decoded.
+    pub subject: String,
+    /// The plain-text body, its transfer encoding undone.
+    pub body: String,
+}
+
+/// A real SMTP server: aiosmtpd (Debian's `python3-aiosmtpd`) on a free 127.0.0.1 port,
+/// storing every mail it accepts in a Maildir. Dropping it kills it; so does the test
+/// process's exit.
+pub struct SmtpServer {
+    port: u16,
+    python: PathBuf,
+    child: Option<Child>,
+    guard: Guard,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts it and waits until it greets (at most 10 s).
+    pub fn start() -> Result<Self> {
+        let python = system_python()?;
+        let dir = tempfile::Builder::new().prefix("confer-smtp-").tempdir()?;
+        let guard = Guard::spawn(
+            r#"[ -f "$1/smtp.pid" ] && kill -9 "$(cat "$1/smtp.pid")" 2>/dev/null; rm -rf "$1""#,
+            [dir.path().as_os_str()],
+        )?;
+        let port = free_port()?;
+        let log = File::create(dir.path().join("smtp.log"))?;
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg("-l")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(dir.path().join("maildir"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start aiosmtpd with {}", python.display()))?;
+        fs::write(dir.path().join("smtp.pid"), child.id().to_string())?;
+        let mut server = Self {
+            port,
+            python,
+            child: Some(child),
+            guard,
+            dir,
+        };
+        server.wait_ready().with_context(|| {
+            format!(
+                "aiosmtpd on 127.0.0.1:{port} (`cargo xtask test` installs python3-aiosmtpd); \
+                 log:\n{}",
+                log_tail(&server.dir.path().join("smtp.log"))
+            )
+        })?;
+        Ok(server)
+    }
+
+    /// `smtp://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every mail received so far, oldest first.
+    pub fn mails(&self) -> Result<Vec<ReceivedMail>> {
+        const READ: &str = r#"
+import email, email.policy, json, os, sys
+new = os.path.join(sys.argv[1], "new")
+names = sorted(os.listdir(new), key=lambda n: (os.stat(os.path.join(new, n)).st_mtime_ns, n))
+out = []
+for name in names:
+    with open(os.path.join(new, name), "rb") as f:
+        m = email.message_from_binary_file(f, policy=email.policy.default)
+    body = m.get_body(preferencelist=("plain",))
+    out.append({
+        "envelope_from": m.get("X-MailFrom", ""),
+        "envelope_to": [a.strip() for a in m.get("X-RcptTo", "").split(",") if a.strip()],
+        "from": str(m.get("From", "")),
+        "to": str(m.get("To", "")),
+        "subject": str(m.get("Subject", "")),
+        "body": body.get_content() if body is not None else "",
+    })
+print(json.dumps(out))
+"#;
+        let maildir = self.dir.path().join("maildir");
+        if !maildir.join("new").exists() {
+            return Ok(Vec::new());
+        }
+        let out = run(
+            Command::new(&self.python).arg("-c").arg(READ).arg(&maildir),
+            "reading the maildir",
+        )?;
+        Ok(serde_json::from_str(&out)?)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let child = self.child.as_mut().context("aiosmtpd is not running")?;
+            if let Some(status) = child.try_wait()? {
+                self.child = None;
+                bail!("aiosmtpd exited at start ({status})");
+            }
+            if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+                stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+                let mut line = String::new();
+                if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("220") {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("aiosmtpd did not greet within {} s", READY_TIMEOUT.as_secs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = fs::remove_file(self.dir.path().join("smtp.pid"));
+            let _ = child.wait();
+        }
+        self.guard.release();
+    }
+}

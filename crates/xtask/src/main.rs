@@ -104,6 +104,8 @@ const TEST_PACKAGES: &[&str] = &[
     "pulseaudio-utils",
     // The files benchmark's yardstick (`confer-bench files`).
     "curl",
+    // A real SMTP server for the histories sent by email (`confer_testkit::SmtpServer`).
+    "python3-aiosmtpd",
 ];
 
 /// The server's backends beside SQLite: PostgreSQL's programs and nats-server, which the tests

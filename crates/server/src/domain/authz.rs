@@ -109,6 +109,9 @@ pub(crate) enum Action {
     Call,
     /// Upload a file into the conversation: any member, in every kind of conversation.
     ShareFile,
+    /// Send the conversation's history by email: any member, in every kind of conversation
+    /// (what they send is what they see).
+    MailHistory,
     /// Download a file shared in the conversation: any member (the file rules also hide files
     /// whose message the member does not see). Outsiders are told the file does not exist.
     ReadFile,
@@ -146,7 +149,9 @@ pub(crate) fn user_can(
     let invalid = |why: Reason| Err(StoreError::Invalid(why));
     let forbidden = |why: Reason| Err(StoreError::Forbidden(why));
     match action {
-        Action::Participate | Action::ShareFile | Action::ReadFile => Ok(role),
+        Action::Participate | Action::ShareFile | Action::ReadFile | Action::MailHistory => {
+            Ok(role)
+        }
         Action::UseGroup if kind != Kind::Group => invalid(Reason::NotAGroup { conversation }),
         Action::UseGroup => Ok(role),
         Action::ReadMeetingLink => match kind {

@@ -204,6 +204,7 @@ pub(crate) fn send_message(
         reactions: Vec::new(),
         mentions,
         version: 0,
+        preview: None,
     };
     if matches!(standing, Standing::Member(Kind::Alias, _)) {
         aliases::publish_message(r, conversation, message)?;

@@ -11,7 +11,7 @@ use confer_proto::{
 };
 
 use super::{
-    authz::{self, Action, Kind, Role},
+    authz::{self, Action, Kind, Role, Standing},
     chat::{self, ChatRepo},
     meetings::{self, MeetingRepo},
     names,
@@ -61,7 +61,13 @@ impl Start {
 }
 
 /// What the conversation rules read and write, inside the store's write transaction.
-pub(crate) trait ConversationRepo: ChatRepo + UserLookup {
+/// What the mail limit reads, on the read side and in the writer alike.
+pub(crate) trait MailReads {
+    /// How many histories `user` sent by email since `since` (ms since the epoch).
+    fn mails_sent_since(&mut self, user: UserId, since: i64) -> Result<u32, StoreError>;
+}
+
+pub(crate) trait ConversationRepo: ChatRepo + UserLookup + MailReads {
     /// The direct conversation of a pair (lower id first), if it exists.
     fn direct_between(
         &mut self,
@@ -585,6 +591,47 @@ pub(crate) fn share_file(
     let seq = message.seq;
     r.publish_to_members(conversation, Change::Message { message })?;
     Ok(seq)
+}
+
+/// A member may send a conversation's history by email at most `per_hour` times an hour (all
+/// conversations together), `sent` being how many went in the last hour.
+pub(crate) fn may_mail_history(sent: u32, per_hour: u32) -> Result<(), StoreError> {
+    if sent >= per_hour {
+        return Err(StoreError::Conflict(Reason::TooManyMails { per_hour }));
+    }
+    Ok(())
+}
+
+/// One hour, in ms: the window of [`may_mail_history`].
+pub(crate) const MAIL_WINDOW_MS: i64 = 3_600_000;
+
+/// Checks that `user` may send the history of `conversation` by email now: a member (guests
+/// and outsiders read no history), under the hourly limit.
+pub(crate) fn check_history_mail(
+    r: &mut impl MailReads,
+    standing: Standing,
+    user: UserId,
+    conversation: ConversationId,
+    per_hour: u32,
+    now: i64,
+) -> Result<(), StoreError> {
+    authz::user_can(standing, Action::MailHistory, conversation)?;
+    may_mail_history(r.mails_sent_since(user, now - MAIL_WINDOW_MS)?, per_hour)
+}
+
+/// The history went: every member sees "alice sent the history to dana@example.com". Only
+/// membership is checked again (the member may have left while the mail went); the limit was
+/// checked before sending, since a mail that went must be told about.
+pub(crate) fn record_history_mail(
+    r: &mut impl ConversationRepo,
+    user: UserId,
+    conversation: ConversationId,
+    to: String,
+    now: i64,
+) -> Result<(), StoreError> {
+    let standing = r.standing(conversation, user)?;
+    authz::user_can(standing, Action::MailHistory, conversation)?;
+    membership_event(r, conversation, user, MessageKind::Mailed { to }, now)
 }
 
 fn membership_event(

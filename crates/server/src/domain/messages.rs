@@ -88,6 +88,13 @@ pub(crate) trait MessageRepo: ChatRepo + MessageReads {
         user: UserId,
         emoji: &str,
     ) -> Result<bool, StoreError>;
+    /// Sets (or takes away) the link card and raises the version; returns it.
+    fn set_preview(
+        &mut self,
+        conversation: ConversationId,
+        seq: u64,
+        preview: Option<&confer_proto::LinkPreview>,
+    ) -> Result<u64, StoreError>;
     /// Raises the version; returns it.
     fn bump_version(&mut self, conversation: ConversationId, seq: u64) -> Result<u64, StoreError>;
     /// Members who do not see message `seq` (cleared up to it or joined after it).
@@ -300,12 +307,21 @@ pub(crate) fn edit_message(
         return Ok(());
     }
     let mentions = mentions_in(r, kind_of(standing), conversation, user, &text)?;
-    let version = r.rewrite_text(conversation, seq, &text, &mentions, now)?;
+    let mut version = r.rewrite_text(conversation, seq, &text, &mentions, now)?;
+    // A card stays with its link: an edit that changes the first link takes it away (the
+    // previewer brings the new link's card).
+    let mut preview = message.preview.clone();
+    if preview.is_some() && confer_preview::first_link(&message.text) != confer_preview::first_link(&text)
+    {
+        version = r.set_preview(conversation, seq, None)?;
+        preview = None;
+    }
     let updated = StoredMessage {
         text,
         mentions,
         edited_at: Some(now),
         version,
+        preview,
         ..message
     };
     scrub_rows(r, conversation, &updated)?;
@@ -340,6 +356,37 @@ pub(crate) fn delete_message(
         // A deleted file keeps nothing of itself, its name included (as stored: the body is
         // emptied), and the file goes with it.
         kind: MessageKind::Text,
+        preview: None,
+        ..message
+    };
+    scrub_rows(r, conversation, &updated)?;
+    publish_update(r, conversation, updated)
+}
+
+/// The previewer fetched the card of `url` for message `seq`: it is attached if the message is
+/// still a living text whose first link is `url` (an edit or a deletion while the page was
+/// fetched wins), and published like any change of the message.
+pub(crate) fn attach_preview(
+    r: &mut impl MessageRepo,
+    conversation: ConversationId,
+    seq: u64,
+    url: &str,
+    preview: confer_proto::LinkPreview,
+) -> Result<(), StoreError> {
+    let Some(message) = r.stored_message(conversation, seq)? else {
+        return Ok(());
+    };
+    if message.deleted
+        || message.kind != MessageKind::Text
+        || confer_preview::first_link(&message.text) != Some(url)
+        || message.preview.as_ref() == Some(&preview)
+    {
+        return Ok(());
+    }
+    let version = r.set_preview(conversation, seq, Some(&preview))?;
+    let updated = StoredMessage {
+        version,
+        preview: Some(preview),
         ..message
     };
     scrub_rows(r, conversation, &updated)?;
@@ -482,6 +529,7 @@ mod tests {
             reply_to: None,
             mentions: vec![],
             version: 0,
+            preview: None,
         }
         .into_message(3, TickState::Sent);
         assert_eq!(

@@ -368,6 +368,29 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             files::finish_upload(r, user, &id, finished, now)?.0,
         )),
         WriteOp::CancelUpload { user, id } => done(files::cancel_upload(r, user, &id)?),
+        WriteOp::RecordHistoryMail {
+            user,
+            conversation,
+            to,
+        } => done(conversations::record_history_mail(
+            r,
+            user,
+            conversation,
+            to,
+            now,
+        )?),
+        WriteOp::AttachPreview {
+            conversation,
+            seq,
+            url,
+            preview,
+        } => done(messages::attach_preview(
+            r,
+            conversation,
+            seq,
+            &url,
+            *preview,
+        )?),
         #[cfg(test)]
         WriteOp::Panic => panic!("a faulty op"),
     })

@@ -51,6 +51,8 @@ pub(crate) struct StoredMessage {
     pub mentions: Vec<String>,
     /// Raised by every change after it was sent.
     pub version: u64,
+    /// The card of its first link, once fetched.
+    pub preview: Option<confer_proto::LinkPreview>,
 }
 
 impl StoredMessage {
@@ -71,6 +73,7 @@ impl StoredMessage {
             reactions: Vec::new(),
             mentions: self.mentions,
             version: self.version,
+            preview: self.preview,
         }
     }
 }

@@ -15,13 +15,19 @@ pub(super) async fn edit(
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
     check_text(&text)?;
+    let link = state.previews.link_in(&text);
     let op = WriteOp::EditMessage {
         user,
         conversation,
         seq,
         text,
     };
-    write_ok(state, op).await
+    let done = write_ok(state, op).await?;
+    // The edited text's link gets its card (the same card again changes nothing).
+    if let Some(url) = link {
+        state.previews.request(conversation, seq, url);
+    }
+    Ok(done)
 }
 
 pub(super) async fn delete(

@@ -36,6 +36,7 @@ mod list_files;
 mod list_meetings;
 mod login;
 mod logout;
+mod mail_history;
 mod mark_delivered;
 mod mark_read;
 mod messages;
@@ -93,8 +94,9 @@ pub(crate) async fn dispatch(
             text,
             reply_to,
         } => {
+            let link = state.previews.link_in(&text);
             let op = send_message::prepare(session, conversation, client_id, text, reply_to)?;
-            let ack = send_message::finish(state, state.writer.write(op).await)?;
+            let ack = send_message::finish(state, state.writer.write(op).await, link)?;
             Ok(Response::Sent { ack })
         }
         Request::EditMessage {
@@ -232,6 +234,15 @@ pub(crate) async fn dispatch(
         Request::ListMeetings => list_meetings::handle(state, session).await,
         Request::ListFiles { conversation } => {
             list_files::handle(state, session, conversation).await
+        }
+        Request::MailHistory {
+            conversation,
+            to,
+            language,
+            utc_offset_minutes,
+        } => {
+            mail_history::handle(state, session, conversation, to, language, utc_offset_minutes)
+                .await
         }
         Request::JoinByLink { link, name } => {
             join_by_link::handle(state, session, link, name).await

@@ -55,15 +55,20 @@ pub(crate) fn check_text(text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Turns the writer's result into the ack.
+/// Turns the writer's result into the ack; a new message with a `link` gets its card asked
+/// for.
 pub(crate) fn finish(
     state: &AppState,
     result: Result<Committed, StoreError>,
+    link: Option<String>,
 ) -> Result<SendAck, ApiError> {
     match result?.outcome {
         Outcome::Sent(ack) => {
             if !ack.duplicate {
                 state.metrics.message_stored();
+                if let Some(url) = link {
+                    state.previews.request(ack.conversation, ack.seq, url);
+                }
             }
             Ok(ack)
         }

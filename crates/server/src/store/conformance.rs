@@ -1288,6 +1288,7 @@ macro_rules! store_conformance_tests {
                         reactions: vec![],
                         mentions: vec![],
                         version: 0,
+                        preview: None,
                     }
                 );
                 let page = f.store.history(bob, ab, None, None, f.now()).unwrap();

@@ -577,6 +577,26 @@ pub enum WriteOp {
         /// The upload.
         id: String,
     },
+    /// A member sent the conversation's history by email: the notice every member sees.
+    RecordHistoryMail {
+        /// The sender.
+        user: UserId,
+        /// The conversation.
+        conversation: ConversationId,
+        /// The address it went to.
+        to: String,
+    },
+    /// The previewer fetched the card of a message's first link.
+    AttachPreview {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The message.
+        seq: u64,
+        /// The link the card is for (the message's first link when it was asked).
+        url: String,
+        /// The card.
+        preview: Box<confer_proto::LinkPreview>,
+    },
     /// Panics inside the writer's transaction: how tests show that one faulty op fails alone.
     #[cfg(test)]
     Panic,
@@ -769,6 +789,15 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
         conversation: ConversationId,
     ) -> Result<ConversationSummary, StoreError>;
+    /// Whether `user` may send the history of `conversation` by email now (membership, and
+    /// fewer than `per_hour` sent in the last hour).
+    fn check_history_mail(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        per_hour: u32,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
     /// A page of history as the user sees it; `Forbidden` unless a member.
     fn history(
         &self,

@@ -36,7 +36,7 @@ use crate::domain::{
     aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors, NewMessage},
-    conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    conversations::{self, ConversationRepo, MailReads, NewConversation, RoomFlag, Start},
     files::{self, FileReads, FileRecord, FileRepo, Finished},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     messages::{self, MessageReads, MessageRepo, ReactionRow},
@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/005_aliases.sql"),
     include_str!("../../migrations/postgres/006_message_changes.sql"),
     include_str!("../../migrations/postgres/007_files.sql"),
+    include_str!("../../migrations/postgres/008_previews_and_mails.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -549,7 +550,7 @@ impl<C: GenericClient> AliasReads for Db<'_, C> {
 /// A message's columns (`m` joined with its sender `u`), read by [`stored_message_from_row`].
 const MESSAGE_COLUMNS: &str = "m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, \
                                m.kind, m.edited_at, m.deleted_at, m.reply_to, m.mentions, \
-                               m.version";
+                               m.version, m.preview";
 
 /// [`MESSAGE_COLUMNS`] starting at column `at`.
 fn stored_message_from_row(r: &Row, at: usize) -> StoredMessage {
@@ -567,6 +568,7 @@ fn stored_message_from_row(r: &Row, at: usize) -> StoredMessage {
         reply_to: u_opt(r, at + 9),
         mentions: stored::mentions_from_stored(r.get(at + 10)),
         version: u(r, at + 11),
+        preview: stored::preview_from_stored(r.get(at + 12)),
     }
 }
 
@@ -604,6 +606,25 @@ impl<C: GenericClient> MessageReads for Db<'_, C> {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect())
+    }
+}
+
+impl<C: GenericClient> MailReads for Db<'_, C> {
+    fn mails_sent_since(&mut self, user: UserId, since: i64) -> Result<u32, StoreError> {
+        let n: i64 = self
+            .one(
+                "SELECT COUNT(*) FROM messages WHERE sender_id = $1 AND kind = 'mailed' \
+                 AND sent_at >= $2",
+                &[&user, &since],
+            )?
+            .get(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+impl MailReads for Appender<'_, '_> {
+    fn mails_sent_since(&mut self, user: UserId, since: i64) -> Result<u32, StoreError> {
+        self.db.mails_sent_since(user, since)
     }
 }
 
@@ -670,7 +691,7 @@ impl MessageRepo for Appender<'_, '_> {
         )?;
         Ok(u(
             &self.db.one(
-                "UPDATE messages SET body = '', mentions = NULL, deleted_at = $3, \
+                "UPDATE messages SET body = '', mentions = NULL, preview = NULL, deleted_at = $3, \
                  version = version + 1 WHERE conversation_id = $1 AND seq = $2 RETURNING version",
                 &[&i(conv), &i(seq), &at],
             )?,
@@ -705,6 +726,22 @@ impl MessageRepo for Appender<'_, '_> {
              AND emoji = $4",
             &[&i(conv), &i(seq), &user, &emoji],
         )? > 0)
+    }
+
+    fn set_preview(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        preview: Option<&confer_proto::LinkPreview>,
+    ) -> Result<u64, StoreError> {
+        Ok(u(
+            &self.db.one(
+                "UPDATE messages SET preview = $3, version = version + 1 \
+                 WHERE conversation_id = $1 AND seq = $2 RETURNING version",
+                &[&i(conv), &i(seq), &stored::preview_to_stored(preview)],
+            )?,
+            0,
+        ))
     }
 
     fn bump_version(&mut self, conv: ConversationId, seq: u64) -> Result<u64, StoreError> {
@@ -1551,6 +1588,7 @@ impl ConversationRepo for Appender<'_, '_> {
             reply_to: None,
             mentions: Vec::new(),
             version: 0,
+            preview: None,
         }
         .into_message(conv, TickState::Sent))
     }
@@ -2172,6 +2210,19 @@ impl Store for PgStore {
         conversation: ConversationId,
     ) -> Result<ConversationSummary, StoreError> {
         self.with_reader(|db| views::summary(db, user, conversation))
+    }
+
+    fn check_history_mail(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        per_hour: u32,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|db| {
+            let standing = db.standing_of(conversation, user)?;
+            conversations::check_history_mail(db, standing, user, conversation, per_hour, now_ms)
+        })
     }
 
     fn history(

@@ -12,7 +12,7 @@ use crate::domain::{
     aliases::{Alias, AliasId, AliasReads, AliasRepo, AliasSide},
     authz::{Kind, Role, Standing},
     chat::{Aggregates, ChatRepo, Cursors, NewMessage},
-    conversations::{ConversationRepo, NewConversation, RoomFlag, Start},
+    conversations::{self, ConversationRepo, MailReads, NewConversation, RoomFlag, Start},
     files::{self, FileReads, FileRecord, FileRepo, Finished},
     meetings::{GuestRow, LinkTarget, MeetingReads, MeetingRepo, NewGuest, NewScheduled},
     messages::{self, MessageReads, MessageRepo, ReactionRow},
@@ -79,6 +79,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/011_message_changes.sql"),
     include_str!("../../migrations/012_search_off_the_send_path.sql"),
     include_str!("../../migrations/013_files.sql"),
+    include_str!("../../migrations/014_previews_and_mails.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -257,6 +258,7 @@ fn keeps_send_cache(op: &WriteOp) -> bool {
             | WriteOp::EditMessage { .. }
             | WriteOp::DeleteMessage { .. }
             | WriteOp::SetReaction { .. }
+            | WriteOp::AttachPreview { .. }
             | WriteOp::MarkDelivered { .. }
             | WriteOp::MarkRead { .. }
             | WriteOp::MarkUnread { .. }
@@ -268,7 +270,7 @@ fn keeps_send_cache(op: &WriteOp) -> bool {
 /// A message's columns (`m` joined with its sender `u`), read by [`stored_message_from_row`].
 const MESSAGE_COLUMNS: &str = "m.seq, m.sender_id, u.name, m.client_id, m.body, m.sent_at, \
                                m.kind, m.edited_at, m.deleted_at, m.reply_to, m.mentions, \
-                               m.version";
+                               m.version, m.preview";
 
 fn stored_message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
     stored_message_from_row_at(r, 0)
@@ -290,6 +292,7 @@ fn stored_message_from_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
         reply_to: r.get(at + 9)?,
         mentions: stored::mentions_from_stored(r.get(at + 10)?),
         version: r.get(at + 11)?,
+        preview: stored::preview_from_stored(r.get(at + 12)?),
     })
 }
 
@@ -403,7 +406,7 @@ impl MessageRepo for Appender<'_, '_> {
         )?;
         Ok(sql_row(
             self.tx,
-            "UPDATE messages SET body = '', mentions = NULL, deleted_at = ?3, \
+            "UPDATE messages SET body = '', mentions = NULL, preview = NULL, deleted_at = ?3, \
              version = version + 1 WHERE conversation_id = ?1 AND seq = ?2 RETURNING version",
             params![conv, seq, at],
             |r| r.get(0),
@@ -439,6 +442,21 @@ impl MessageRepo for Appender<'_, '_> {
              AND emoji = ?4",
             params![conv, seq, user, emoji],
         )? > 0)
+    }
+
+    fn set_preview(
+        &mut self,
+        conv: ConversationId,
+        seq: u64,
+        preview: Option<&confer_proto::LinkPreview>,
+    ) -> Result<u64, StoreError> {
+        Ok(sql_row(
+            self.tx,
+            "UPDATE messages SET preview = ?3, version = version + 1 \
+             WHERE conversation_id = ?1 AND seq = ?2 RETURNING version",
+            params![conv, seq, stored::preview_to_stored(preview)],
+            |r| r.get(0),
+        )?)
     }
 
     fn bump_version(&mut self, conv: ConversationId, seq: u64) -> Result<u64, StoreError> {
@@ -1516,6 +1534,7 @@ impl ConversationRepo for Appender<'_, '_> {
             reply_to: None,
             mentions: Vec::new(),
             version: 0,
+            preview: None,
         }
         .into_message(conv, TickState::Sent))
     }
@@ -2549,6 +2568,19 @@ impl Store for SqliteStore {
     ) -> Result<ConversationSummary, StoreError> {
         self.with_reader(|c| views::summary(&mut Reads(c), user, conversation))
     }
+    fn check_history_mail(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        per_hour: u32,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|c| {
+            let mut r = Reads(c);
+            let standing = r.standing_of(conversation, user)?;
+            conversations::check_history_mail(&mut r, standing, user, conversation, per_hour, now_ms)
+        })
+    }
     fn history(
         &self,
         user: UserId,
@@ -2834,6 +2866,29 @@ impl FileRepo for Appender<'_, '_> {
     fn delete_file(&mut self, id: &str) -> Result<(), StoreError> {
         sql_exec(self.tx, "DELETE FROM files WHERE id = ?1", [id])?;
         Ok(())
+    }
+}
+
+/// Histories `user` sent by email since `since` (the `mailed` lines they left).
+fn mails_sent_since(conn: &Connection, user: UserId, since: i64) -> Result<u32, StoreError> {
+    Ok(sql_row(
+        conn,
+        "SELECT COUNT(*) FROM messages WHERE sender_id = ?1 AND kind = 'mailed' \
+         AND sent_at >= ?2",
+        params![user, since],
+        |r| r.get(0),
+    )?)
+}
+
+impl MailReads for Reads<'_> {
+    fn mails_sent_since(&mut self, user: UserId, since: i64) -> Result<u32, StoreError> {
+        mails_sent_since(self.0, user, since)
+    }
+}
+
+impl MailReads for Appender<'_, '_> {
+    fn mails_sent_since(&mut self, user: UserId, since: i64) -> Result<u32, StoreError> {
+        mails_sent_since(self.tx, user, since)
     }
 }
 

@@ -86,6 +86,7 @@ pub(crate) fn kind_from_stored(kind: &str, body: String) -> (MessageKind, String
             Ok(file) => (MessageKind::File(file), String::new()),
             Err(_) => (MessageKind::Text, String::new()),
         },
+        "mailed" => (MessageKind::Mailed { to: body }, String::new()),
         _ => (MessageKind::Text, body),
     }
 }
@@ -104,6 +105,16 @@ pub(crate) fn mentions_from_stored(stored: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A link card as stored: JSON, NULL for none.
+pub(crate) fn preview_to_stored(preview: Option<&confer_proto::LinkPreview>) -> Option<String> {
+    preview.map(|p| serde_json::to_string(p).expect("a link preview serialises"))
+}
+
+/// A link card from its column; a damaged one reads as none (the message stands without it).
+pub(crate) fn preview_from_stored(stored: Option<String>) -> Option<confer_proto::LinkPreview> {
+    stored.and_then(|s| serde_json::from_str(&s).ok())
+}
+
 /// How a kind is stored: its name, and the body of a line with no text of its own.
 pub(crate) fn kind_to_stored(k: &MessageKind) -> (&'static str, String) {
     match k {
@@ -118,6 +129,7 @@ pub(crate) fn kind_to_stored(k: &MessageKind) -> (&'static str, String) {
             "file",
             serde_json::to_string(&file).expect("a file serialises"),
         ),
+        MessageKind::Mailed { to } => ("mailed", to.clone()),
     }
 }
 
