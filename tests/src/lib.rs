@@ -135,11 +135,19 @@ pub struct Desktop {
 impl Desktop {
     /// Starts the display, the bus, the notification server and a chat server with `users`.
     pub fn start(users: &[&str]) -> Result<Self> {
+        Self::start_with(users, |_| {})
+    }
+
+    /// [`Desktop::start`] with the chat server's configuration adjusted first.
+    pub fn start_with(
+        users: &[&str],
+        adjust: impl FnOnce(&mut confer_testkit::Config),
+    ) -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let server = runtime.block_on(TestServer::start())?;
+        let server = runtime.block_on(TestServer::start_with(adjust))?;
         for u in users {
             server.add_user(u, PASSWORD)?;
         }

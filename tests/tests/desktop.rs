@@ -1389,3 +1389,149 @@ fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
     save_screenshot(&d, win, "french")?;
     s.quit()
 }
+
+/// A `width` x `height` PNG: a chart-like gradient with bars.
+fn chart_png(width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    let mut data = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let bar = (x * 6 / width) as u32;
+            let top = height - height * (bar + 2) / 8;
+            let (r, g, b) = if y > top && x % (width / 6) > width / 24 {
+                (40, 110 + bar * 20, 200)
+            } else {
+                (246, 247, 250 - y * 20 / height)
+            };
+            data.extend([r as u8, g as u8, b as u8]);
+        }
+    }
+    writer.write_image_data(&data)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Whether the first image matching `css` has loaded (a real decoded picture).
+fn image_loaded(s: &Session, css: &str) -> Result<bool> {
+    let v = s.execute(
+        "const i = document.querySelector(arguments[0]); \
+         return !!i && i.complete && i.naturalWidth > 0;",
+        vec![css.into()],
+    )?;
+    Ok(v.as_bool().unwrap_or(false))
+}
+
+#[test]
+fn a_picture_from_the_attach_button_reaches_bob_with_its_thumbnail_preview_and_a_link_card()
+-> Result<()> {
+    let _one = serial();
+    let chart = chart_png(1200, 720)?;
+    let intranet = confer_testkit::WebServer::start([
+        (
+            "/q3".to_owned(),
+            confer_testkit::Page::ok(
+                "text/html; charset=utf-8",
+                r#"<html><head><title>Q3 review</title>
+                <meta property="og:title" content="Q3 review: numbers and next steps">
+                <meta property="og:description" content="Revenue up 12 %, two hires in support, the Lyon office opens in March.">
+                <meta property="og:image" content="/chart.png"></head></html>"#,
+            ),
+        ),
+        (
+            "/chart.png".to_owned(),
+            confer_testkit::Page::ok("image/png", chart.clone()),
+        ),
+    ])?;
+    let mut desk = Desktop::start_with(&["alice", "bob"], |c| {
+        c.link_previews = true;
+        c.link_preview_allow = vec!["127.0.0.1".into()];
+    })?;
+    desk.cli("bob", &["send", "alice", "Could you send me the Q3 chart?"])?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("q3-chart.png");
+    std::fs::write(&path, &chart)?;
+
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("bob"), UI_WAIT)?.click()?;
+    // WebDriver cannot drop files on a window: the paperclip's file input takes the path, as
+    // the system's file dialog would give it.
+    s.wait_for("[data-testid=attach-input]", UI_WAIT)?
+        .send_keys(&path.display().to_string())?;
+    let mine = "[data-testid=message][data-mine=true] [data-testid=file-card]";
+    s.until("alice's picture shared with its thumbnail", UI_WAIT, |s| {
+        image_loaded(s, &format!("{mine} [data-testid=thumbnail] img")).map(|l| l.then_some(()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}: {}", s.page_text()))?;
+    ensure!(
+        text_of(&s, &format!("{mine} [data-testid=file-name]"))?.as_deref() == Some("q3-chart.png"),
+        "the card names the file"
+    );
+    s.quit()?;
+
+    // Bob: the picture's thumbnail in his timeline, its preview in a window of its own.
+    let s = desk.launch("bob")?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for(&row("alice"), UI_WAIT)?.click()?;
+    let theirs = "[data-testid=message][data-mine=false] [data-testid=file-card]";
+    s.until("the thumbnail at bob's", UI_WAIT, |s| {
+        image_loaded(s, &format!("{theirs} [data-testid=thumbnail] img")).map(|l| l.then_some(()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}: {}", s.page_text()))?;
+    // The link card: alice sends the review's link from the command line.
+    let link = intranet.url("/q3");
+    desk.cli(
+        "alice",
+        &[
+            "send",
+            "bob",
+            &format!("Here it is, with the review: {link}"),
+        ],
+    )?;
+    s.until("the link card", UI_WAIT, |s| {
+        Ok(text_of(s, "[data-testid=link-card]")?
+            .filter(|t| t.contains("Q3 review: numbers and next steps"))
+            .map(|_| ()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}: {}", s.page_text()))?;
+    s.until("the card's picture", UI_WAIT, |s| {
+        image_loaded(s, "[data-testid=link-card] img").map(|l| l.then_some(()))
+    })?;
+    ensure!(
+        intranet.hits("/q3") == 1,
+        "the server fetched the page once"
+    );
+    save_screenshot(&d, win, "files-and-link-card")?;
+
+    let main = s.window_handle()?;
+    s.find_all(&format!("{theirs} button"))?
+        .first()
+        .context("the Preview button")?
+        .click()?;
+    let preview = s.until("the preview window", UI_WAIT, |s| {
+        Ok(s.window_handles()?.into_iter().find(|h| *h != main))
+    })?;
+    s.switch_to_window(&preview)?;
+    s.until("the previewed picture", UI_WAIT, |s| {
+        image_loaded(s, "[data-testid=file-preview] img").map(|l| l.then_some(()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}: {}", s.page_text()))?;
+    let shown = s.execute(
+        "const i = document.querySelector('[data-testid=file-preview] img'); \
+         return [i.naturalWidth, i.naturalHeight];",
+        vec![],
+    )?;
+    ensure!(
+        shown == serde_json::json!([1200, 720]),
+        "the whole picture: {shown}"
+    );
+    s.switch_to_window(&main)?;
+    s.quit()
+}

@@ -1729,3 +1729,136 @@ async fn a_200_mb_upload_killed_midway_resumes_to_the_same_sha256() {
         "confer-cli: There is no such file, or you cannot see it."
     );
 }
+
+#[test]
+fn link_cards_show_in_history_and_mail_history_sends_it_by_email() {
+    let smtp = confer_testkit::SmtpServer::start().unwrap();
+    let intranet = confer_testkit::WebServer::start([(
+        "/minutes".to_owned(),
+        confer_testkit::Page::ok(
+            "text/html",
+            "<title>Q3 minutes</title>\
+             <meta name=\"description\" content=\"Who does what by Friday\">",
+        ),
+    )])
+    .unwrap();
+    let server = ServerProc::start_flags(
+        &["alice", "bob"],
+        &[
+            "--smtp-url",
+            &smtp.url(),
+            "--smtp-from",
+            "confer@example.com",
+            "--link-preview-allow",
+            "127.0.0.1",
+        ],
+    );
+    let url = server.url();
+    let p = Profiles::new();
+
+    // Bob follows until the card of Alice's link arrives.
+    let mut follow = p.cli(&url, "bob");
+    follow
+        .args(["follow", "--json", "--timeout", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut follower = follow.spawn().unwrap();
+    let mut err = BufReader::new(follower.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("following as bob"), "{line}");
+    let link = intranet.url("/minutes");
+    let mut send = p.cli(&url, "alice");
+    send.args(["send", "bob", &format!("Minutes: {link}")]);
+    ok(send);
+    let mut events = BufReader::new(follower.stdout.take().unwrap());
+    let card = loop {
+        let mut line = String::new();
+        assert!(
+            events.read_line(&mut line).unwrap() > 0,
+            "follow ended without the card"
+        );
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["event"] == "changed" && !event["preview"].is_null() {
+            break event["preview"].clone();
+        }
+    };
+    follower.kill().unwrap();
+    follower.wait().unwrap();
+    assert_eq!(card["url"], link.as_str());
+    assert_eq!(card["title"], "Q3 minutes");
+    assert_eq!(card["description"], "Who does what by Friday");
+    let history = history_json(&p, &url, "alice", "bob");
+    assert_eq!(history[0]["preview"], card);
+    let mut text = p.cli(&url, "alice");
+    text.args(["history", "bob"]);
+    assert!(
+        ok(text).contains("🔗 Q3 minutes — Who does what by Friday"),
+        "the card in the text history"
+    );
+
+    // Alice mails the history, in French; Bob sees that she did.
+    let mut mail = p.cli(&url, "alice");
+    mail.env("CONFER_LANG", "fr").args([
+        "mail-history",
+        "bob",
+        "dana@example.com",
+        "--utc-offset",
+        "-300",
+    ]);
+    assert_eq!(
+        ok(mail).trim(),
+        "L'historique a été envoyé à dana@example.com."
+    );
+    let mails = smtp.mails().unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].envelope_to, ["dana@example.com"]);
+    assert!(
+        mails[0]
+            .subject
+            .starts_with("Historique de la conversation")
+    );
+    assert!(
+        mails[0].body.contains(&format!(": Minutes: {link}"))
+            && mails[0].body.contains("UTC-05:00"),
+        "{}",
+        mails[0].body
+    );
+    let history = history_json(&p, &url, "bob", "alice");
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last["sender"].as_str(), &last["kind"]),
+        (
+            Some("alice"),
+            &serde_json::json!({"mailed": {"to": "dana@example.com"}})
+        )
+    );
+    let mut text = p.cli(&url, "bob");
+    text.args(["history", "alice"]);
+    assert!(ok(text).contains("alice: sent the history to dana@example.com"));
+
+    // Not an address: refused (exit 5), one sentence, nothing sent.
+    let mut bad = p.cli(&url, "alice");
+    bad.args(["mail-history", "bob", "dana"]);
+    let out = fails(bad, 5);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("That is not an email address."),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(smtp.mails().unwrap().len(), 1);
+}
+
+#[test]
+fn mail_history_without_a_mail_server_is_refused_clearly() {
+    let server = ServerProc::start();
+    let p = Profiles::new();
+    let mut mail = p.cli(&server.url(), "alice");
+    mail.args(["mail-history", "bob", "dana@example.com"]);
+    let out = fails(mail, 5);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("This server is not set up to send email."),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -77,7 +77,7 @@ pub struct CachedMessage {
     #[ts(type = "number")]
     pub version: u64,
     /// The card of its first link, fetched by the server.
-    pub preview: Option<confer_proto::LinkPreview>,
+    pub preview: Option<Box<confer_proto::LinkPreview>>,
 }
 
 /// An edit, deletion or reaction made here, waiting for the server.
@@ -675,8 +675,8 @@ impl Cache {
             ))?;
             stmt.query_map(params![expression, conversation, limit], |r| {
                 let ticks = Ticks {
-                    delivered: r.get(15)?,
-                    read: r.get(16)?,
+                    delivered: r.get(16)?,
+                    read: r.get(17)?,
                     privacy,
                     me,
                 };

@@ -30,6 +30,11 @@ type Reply = oneshot::Sender<Result<Response, ErrorBody>>;
 
 /// What the server pushes, in the order it was sent.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nearly every item is an event: boxing them would allocate once per event for \
+              the sake of the one small `Synced`"
+)]
 pub enum Inbound {
     /// An event.
     Event(Event),

@@ -441,9 +441,9 @@ fn french(r: &Reason) -> Option<String> {
             octets(*used),
             octets(*quota)
         ),
-        Reason::UploadOffset { held } => format!(
-            "L'envoi reprend à l'octet {held}, pas là où commence cette partie."
-        ),
+        Reason::UploadOffset { held } => {
+            format!("L'envoi reprend à l'octet {held}, pas là où commence cette partie.")
+        }
         Reason::ChecksumMismatch => {
             "Le fichier est arrivé abîmé (sa somme de contrôle diffère) ; envoyez-le de nouveau."
                 .to_owned()
@@ -464,15 +464,28 @@ fn french(r: &Reason) -> Option<String> {
         Reason::MissingHeader { header } => {
             format!("Il manque à la requête son en-tête {header}.")
         }
-        Reason::ImageUnreadable => "L'image n'a pas pu être lue (abîmée, ou pas du type                                     annoncé) : pas de vignette."
-            .to_owned(),
+        Reason::ImageUnreadable => {
+            "L'image n'a pas pu être lue (abîmée, ou pas du type annoncé) : pas de vignette."
+                .to_owned()
+        }
         Reason::ImageTooLarge { width: 0, .. } => {
             "L'image est trop grande pour une vignette.".to_owned()
         }
-        Reason::ImageTooLarge { width, height } => format!(
-            "L'image est trop grande pour une vignette ({width} x {height} pixels)."
-        ),
+        Reason::ImageTooLarge { width, height } => {
+            format!("L'image est trop grande pour une vignette ({width} x {height} pixels).")
+        }
         Reason::NoThumbnail => "Ce fichier n'a pas de vignette.".to_owned(),
+        Reason::MailNotConfigured => {
+            "Ce serveur n'est pas configuré pour envoyer des e-mails.".to_owned()
+        }
+        Reason::BadEmailAddress => "Ce n'est pas une adresse e-mail.".to_owned(),
+        Reason::TooManyMails { per_hour } => format!(
+            "Au plus {per_hour} historiques peuvent être envoyés par e-mail par heure ; \
+             réessayez plus tard."
+        ),
+        Reason::MailFailed => {
+            "Le serveur de messagerie n'a pas accepté l'e-mail ; rien n'a été envoyé.".to_owned()
+        }
         Reason::Unknown => UNKNOWN_FR.to_owned(),
         _ => return None,
     };

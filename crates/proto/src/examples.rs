@@ -616,12 +616,12 @@ pub fn events() -> Vec<Event> {
             message: Message {
                 text: "Minutes: https://wiki.example.com/q3".into(),
                 version: 1,
-                preview: Some(crate::LinkPreview {
+                preview: Some(Box::new(crate::LinkPreview {
                     url: "https://wiki.example.com/q3".into(),
                     title: Some("Q3 planning".into()),
                     description: Some("Decisions and owners".into()),
                     image: Some("data:image/jpeg;base64,/9j/4AAQSkZJRg==".into()),
-                }),
+                })),
                 ..message()
             },
         },

@@ -1215,7 +1215,7 @@ pub struct Message {
     /// brings it a moment after the message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub preview: Option<LinkPreview>,
+    pub preview: Option<Box<LinkPreview>>,
 }
 
 /// A link's card, fetched by the server (clients never contact the linked host).

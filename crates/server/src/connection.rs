@@ -81,7 +81,10 @@ impl Session {
 
 /// A send handed to the writer: the request id, the link a card is wanted for, the result.
 type PendingSend = Pin<
-    Box<dyn std::future::Future<Output = (u64, Option<String>, Result<Committed, StoreError>)> + Send>,
+    Box<
+        dyn std::future::Future<Output = (u64, Option<String>, Result<Committed, StoreError>)>
+            + Send,
+    >,
 >;
 
 pub(crate) async fn serve(state: Arc<AppState>, socket: WebSocket, peer: SocketAddr) {

@@ -16,10 +16,10 @@ mod files;
 mod handlers;
 mod http;
 pub mod hub;
+mod mail;
 pub mod metrics;
 pub mod presence;
 mod previews;
-mod mail;
 mod relay;
 pub mod store;
 pub mod writer;
@@ -362,8 +362,13 @@ pub async fn run(
     let passwords = auth::PasswordPool::new(config.password_slots())?;
     let (writer, writer_thread) =
         writer::spawn(store.clone(), fanout, config.node.clone(), metrics.clone());
-    let previews =
-        previews::Previewer::start(&config, writer.clone(), &tracker, shutdown_tx.subscribe());
+    let previews = previews::Previewer::start(
+        &config,
+        writer.clone(),
+        metrics.clone(),
+        &tracker,
+        shutdown_tx.subscribe(),
+    );
     let mail = mail::Mailer::new(&config)?;
     let state = Arc::new(AppState {
         previews,

@@ -121,7 +121,13 @@ pub(crate) fn render(
     offset_minutes: i32,
     now_ms: i64,
 ) -> (String, String) {
-    let name = |n: &str| history.names.get(n).cloned().unwrap_or_else(|| n.to_owned());
+    let name = |n: &str| {
+        history
+            .names
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| n.to_owned())
+    };
     let title = match &history.name {
         Some(n) => n.clone(),
         None => history
@@ -396,10 +402,13 @@ mod tests {
     #[test]
     fn days_and_times_follow_the_language_and_the_offset() {
         // 2026-12-02 23:30 UTC is 00:30 on Thursday 3 December at UTC+01:00.
-        let at = 1_796_340_600_000;
+        let at = 1_796_254_200_000;
         assert_eq!(clock_text(at + 60 * 60_000), "00:30");
         assert_eq!(day_text(at, Lang::En), "Wednesday 2 December 2026");
-        assert_eq!(day_text(at + 60 * 60_000, Lang::Fr), "jeudi 3 décembre 2026");
+        assert_eq!(
+            day_text(at + 60 * 60_000, Lang::Fr),
+            "jeudi 3 décembre 2026"
+        );
         assert_eq!(zone_text(60), "UTC+01:00");
         assert_eq!(zone_text(-330), "UTC-05:30");
         assert_eq!(Lang::from_tag(Some("fr-CA")), Lang::Fr);

@@ -26,6 +26,7 @@ pub struct Metrics {
     health_failures: AtomicU64,
     catch_ups: AtomicU64,
     errors: Mutex<BTreeMap<&'static str, u64>>,
+    link_previews: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -78,6 +79,17 @@ impl Metrics {
             .lock()
             .expect("metrics poisoned")
             .entry(code.as_str())
+            .or_default() += 1;
+    }
+
+    /// A link preview was tried: `card`, `refused` (an address the policy forbids) or
+    /// `failed` (anything else: no page, no title, too slow).
+    pub fn link_preview(&self, outcome: &'static str) {
+        *self
+            .link_previews
+            .lock()
+            .expect("metrics lock poisoned")
+            .entry(outcome)
             .or_default() += 1;
     }
 
@@ -163,6 +175,17 @@ impl Metrics {
         );
         for (code, n) in self.errors.lock().expect("metrics poisoned").iter() {
             let _ = writeln!(out, "confer_errors_total{{code=\"{code}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP confer_link_previews_total Link previews tried, by outcome.\n\
+             # TYPE confer_link_previews_total counter"
+        );
+        for (outcome, n) in self.link_previews.lock().expect("metrics poisoned").iter() {
+            let _ = writeln!(
+                out,
+                "confer_link_previews_total{{outcome=\"{outcome}\"}} {n}"
+            );
         }
         out
     }

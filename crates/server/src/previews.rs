@@ -21,7 +21,9 @@ use tokio::{
 };
 use tokio_util::task::TaskTracker;
 
-use crate::{config::Config, store::WriteOp, writer::WriterHandle};
+use std::sync::Arc;
+
+use crate::{config::Config, metrics::Metrics, store::WriteOp, writer::WriterHandle};
 
 /// Messages waiting for their card; beyond this a card is skipped (a burst of links must not
 /// hold memory).
@@ -58,6 +60,7 @@ impl Previewer {
     pub(crate) fn start(
         config: &Config,
         writer: WriterHandle,
+        metrics: Arc<Metrics>,
         tracker: &TaskTracker,
         shutdown: broadcast::Receiver<()>,
     ) -> Self {
@@ -74,7 +77,7 @@ impl Previewer {
             ..Policy::default()
         };
         let (tx, rx) = mpsc::channel(QUEUE);
-        tracker.spawn(run(rx, policy, writer, shutdown));
+        tracker.spawn(run(rx, policy, writer, metrics, shutdown));
         Self { jobs: Some(tx) }
     }
 
@@ -130,6 +133,7 @@ async fn run(
     mut jobs: mpsc::Receiver<Job>,
     policy: Policy,
     writer: WriterHandle,
+    metrics: Arc<Metrics>,
     mut shutdown: broadcast::Receiver<()>,
 ) {
     let mut cache = Cache::default();
@@ -150,8 +154,9 @@ async fn run(
                 let in_flight = waiting.iter().any(|w| w.url == job.url);
                 if !in_flight {
                     let (url, policy) = (job.url.clone(), policy.clone());
+                    let metrics = metrics.clone();
                     fetching.spawn(async move {
-                        let card = fetch_card(&url, &policy).await;
+                        let card = fetch_card(&url, &policy, &metrics).await;
                         (url, card)
                     });
                 }
@@ -185,14 +190,17 @@ async fn attach(writer: &WriterHandle, job: Job, card: Option<LinkPreview>) {
 }
 
 /// The card of `url`, or none (the reason goes to the log: clients only see no card).
-async fn fetch_card(url: &str, policy: &Policy) -> Option<LinkPreview> {
+async fn fetch_card(url: &str, policy: &Policy, metrics: &Metrics) -> Option<LinkPreview> {
     let page = match confer_preview::preview(url, policy).await {
         Ok(page) => page,
         Err(e) => {
+            let refused = matches!(e, confer_preview::PreviewError::Blocked { .. });
+            metrics.link_preview(if refused { "refused" } else { "failed" });
             tracing::info!(%url, error = %e, "no link preview");
             return None;
         }
     };
+    metrics.link_preview("card");
     let image = match page.image {
         Some(image) => tokio::task::spawn_blocking(move || {
             match confer_files::thumbnail_within(&image.bytes, IMAGE_SIDE) {
@@ -218,4 +226,44 @@ async fn fetch_card(url: &str, policy: &Policy) -> Option<LinkPreview> {
         description: page.description,
         image,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{cluster::Fanout, store::SqliteStore};
+
+    #[tokio::test]
+    async fn turned_off_the_previewer_takes_no_link_and_runs_no_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
+        let metrics = Arc::new(Metrics::default());
+        let fanout = Fanout::Local(crate::hub::Hub::new(64));
+        let (writer, thread) = crate::writer::spawn(store, fanout, "local".into(), metrics.clone());
+        let tracker = TaskTracker::new();
+        let (stop, _) = broadcast::channel(1);
+        let text = "minutes (https://wiki.example.com/q3), then http://x.org";
+        for (on, link) in [(false, None), (true, Some("https://wiki.example.com/q3"))] {
+            let config = Config {
+                link_previews: on,
+                ..Config::default()
+            };
+            let previewer = Previewer::start(
+                &config,
+                writer.clone(),
+                metrics.clone(),
+                &tracker,
+                stop.subscribe(),
+            );
+            assert_eq!(previewer.link_in(text).as_deref(), link, "on: {on}");
+            assert_eq!(tracker.len(), usize::from(on), "on: {on}");
+        }
+        let _ = stop.send(());
+        tracker.close();
+        tracker.wait().await;
+        writer.stop().await;
+        thread.join().unwrap();
+    }
 }

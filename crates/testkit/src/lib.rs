@@ -13,17 +13,19 @@ use anyhow::{Context, Result, anyhow, bail};
 use confer_proto::{
     ClientFrame, ErrorBody, Event, PROTOCOL_VERSION, Request, Response, ServerFrame,
 };
-use confer_server::Config;
+pub use confer_server::Config;
 use futures_util::{SinkExt, StreamExt};
 use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as WsMessage};
 
 #[cfg(unix)]
 mod services;
-#[cfg(unix)]
+mod web;
 pub use services::{
     NatsServer, POSTGRES_USER, PostgresServer, PulseServer, ReceivedMail, SmtpServer,
 };
+#[cfg(unix)]
+pub use web::{Page, WebServer};
 
 /// How long a test waits for any single reply or event.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -57,6 +59,9 @@ impl TestServer {
         let mut config = Config {
             data_dir: tmp.path().to_owned(),
             database: test_database()?,
+            // Tests that want link cards turn them on and serve their pages on 127.0.0.1;
+            // the others' links must not send the server out to the network.
+            link_previews: false,
             ..Config::default()
         };
         adjust(&mut config);

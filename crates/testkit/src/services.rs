@@ -855,7 +855,10 @@ print(json.dumps(out))
                 }
             }
             if Instant::now() > deadline {
-                bail!("aiosmtpd did not greet within {} s", READY_TIMEOUT.as_secs());
+                bail!(
+                    "aiosmtpd did not greet within {} s",
+                    READY_TIMEOUT.as_secs()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

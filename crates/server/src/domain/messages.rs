@@ -311,7 +311,8 @@ pub(crate) fn edit_message(
     // A card stays with its link: an edit that changes the first link takes it away (the
     // previewer brings the new link's card).
     let mut preview = message.preview.clone();
-    if preview.is_some() && confer_preview::first_link(&message.text) != confer_preview::first_link(&text)
+    if preview.is_some()
+        && confer_preview::first_link(&message.text) != confer_preview::first_link(&text)
     {
         version = r.set_preview(conversation, seq, None)?;
         preview = None;
@@ -371,7 +372,7 @@ pub(crate) fn attach_preview(
     conversation: ConversationId,
     seq: u64,
     url: &str,
-    preview: confer_proto::LinkPreview,
+    preview: Box<confer_proto::LinkPreview>,
 ) -> Result<(), StoreError> {
     let Some(message) = r.stored_message(conversation, seq)? else {
         return Ok(());

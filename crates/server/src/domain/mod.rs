@@ -389,7 +389,7 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             conversation,
             seq,
             &url,
-            *preview,
+            preview,
         )?),
         #[cfg(test)]
         WriteOp::Panic => panic!("a faulty op"),

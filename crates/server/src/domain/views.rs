@@ -52,7 +52,7 @@ pub(crate) struct StoredMessage {
     /// Raised by every change after it was sent.
     pub version: u64,
     /// The card of its first link, once fetched.
-    pub preview: Option<confer_proto::LinkPreview>,
+    pub preview: Option<Box<confer_proto::LinkPreview>>,
 }
 
 impl StoredMessage {

@@ -241,8 +241,15 @@ pub(crate) async fn dispatch(
             language,
             utc_offset_minutes,
         } => {
-            mail_history::handle(state, session, conversation, to, language, utc_offset_minutes)
-                .await
+            mail_history::handle(
+                state,
+                session,
+                conversation,
+                to,
+                language,
+                utc_offset_minutes,
+            )
+            .await
         }
         Request::JoinByLink { link, name } => {
             join_by_link::handle(state, session, link, name).await

@@ -4783,6 +4783,153 @@ macro_rules! store_conformance_tests {
                 assert!(f.store.files(bob, ab).unwrap().is_empty());
                 assert_eq!(f.store.file(alice, &two.id).unwrap().id, two.id);
             }
+
+            // ---- Link cards and histories sent by email.
+
+            fn card(title: &str) -> Box<confer_proto::LinkPreview> {
+                Box::new(confer_proto::LinkPreview {
+                    url: "https://wiki.example.com/q3".into(),
+                    title: Some(title.into()),
+                    description: None,
+                    image: Some("data:image/png;base64,iVBORw0KGgo=".into()),
+                })
+            }
+
+            fn preview_in(f: &Fixture, user: UserId, conversation: u64, seq: u64) -> Option<confer_proto::LinkPreview> {
+                f.store
+                    .history(user, conversation, None, None, f.now())
+                    .unwrap()
+                    .messages
+                    .into_iter()
+                    .find(|m| m.seq == seq)
+                    .expect("the message")
+                    .preview
+                    .map(|p| *p)
+            }
+
+            #[test]
+            fn a_card_is_kept_with_its_link_and_goes_with_an_edit_or_a_deletion() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let ab = f.direct(alice, "bob");
+                let seq = match f.ok(WriteOp::SendMessage {
+                    user: alice,
+                    conversation: ab,
+                    client_id: "c1".into(),
+                    text: "minutes: https://wiki.example.com/q3".into(),
+                    reply_to: None,
+                }).outcome {
+                    Outcome::Sent(ack) => ack.seq,
+                    other => panic!("{other:?}"),
+                };
+                let attach = |url: &str, title: &str| WriteOp::AttachPreview {
+                    conversation: ab,
+                    seq,
+                    url: url.into(),
+                    preview: card(title),
+                };
+                // A card for another link (the text changed meanwhile) is dropped.
+                assert!(f.ok(attach("https://other.example.com/", "Other")).published.is_empty());
+                assert_eq!(preview_in(&f, bob, ab, seq), None);
+                let published = f.ok(attach("https://wiki.example.com/q3", "Q3")).published;
+                match &published[..] {
+                    [p] => match &p.change {
+                        Change::MessageUpdated { message } => {
+                            assert_eq!(
+                                message.preview.as_ref().and_then(|c| c.title.as_deref()),
+                                Some("Q3")
+                            );
+                            assert_eq!(message.version, 1);
+                        }
+                        other => panic!("{other:?}"),
+                    },
+                    other => panic!("{other:?}"),
+                }
+                assert_eq!(preview_in(&f, bob, ab, seq), Some(*card("Q3")));
+                // The same card again changes nothing.
+                assert!(f.ok(attach("https://wiki.example.com/q3", "Q3")).published.is_empty());
+                // An edit keeping the link keeps the card; one changing it takes it away.
+                f.ok(WriteOp::EditMessage {
+                    user: alice,
+                    conversation: ab,
+                    seq,
+                    text: "the minutes: https://wiki.example.com/q3".into(),
+                });
+                assert_eq!(preview_in(&f, bob, ab, seq), Some(*card("Q3")));
+                f.ok(WriteOp::EditMessage {
+                    user: alice,
+                    conversation: ab,
+                    seq,
+                    text: "moved: https://wiki.example.com/q4".into(),
+                });
+                assert_eq!(preview_in(&f, bob, ab, seq), None);
+                // A deleted message keeps no card, and gets none later.
+                let q4 = |title: &str| WriteOp::AttachPreview {
+                    conversation: ab,
+                    seq,
+                    url: "https://wiki.example.com/q4".into(),
+                    preview: card(title),
+                };
+                f.ok(q4("Q4"));
+                assert!(preview_in(&f, bob, ab, seq).is_some());
+                f.ok(WriteOp::DeleteMessage { user: alice, conversation: ab, seq });
+                assert_eq!(preview_in(&f, bob, ab, seq), None);
+                assert!(f.ok(q4("Q4 again")).published.is_empty());
+                assert_eq!(preview_in(&f, bob, ab, seq), None);
+                // Nor does a message that does not exist.
+                assert!(f.ok(WriteOp::AttachPreview {
+                    conversation: ab,
+                    seq: 99,
+                    url: "https://wiki.example.com/q3".into(),
+                    preview: card("none"),
+                }).published.is_empty());
+            }
+
+            #[test]
+            fn a_mailed_history_is_noted_for_every_member_and_counted_against_the_hour() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let ab = f.direct(alice, "bob");
+                f.send(alice, ab, "a1");
+                let now = f.now();
+                assert!(f.store.check_history_mail(alice, ab, 2, now).is_ok());
+                assert_eq!(kind(&f.store.check_history_mail(carol, ab, 2, now).unwrap_err()), "forbidden");
+                assert_eq!(kind(&f.store.check_history_mail(alice, NO_SUCH, 2, now).unwrap_err()), "not_found");
+                let note = |user| WriteOp::RecordHistoryMail {
+                    user,
+                    conversation: ab,
+                    to: "dana@example.com".into(),
+                };
+                let published = f.ok(note(alice)).published;
+                match &published[..] {
+                    [p] => match &p.change {
+                        Change::Message { message } => {
+                            assert_eq!(message.sender, "alice");
+                            assert_eq!(message.kind, MessageKind::Mailed { to: "dana@example.com".into() });
+                            assert_eq!(p.recipients.len(), 2);
+                        }
+                        other => panic!("{other:?}"),
+                    },
+                    other => panic!("{other:?}"),
+                }
+                let last = f.store.history(bob, ab, None, None, now).unwrap().messages.pop().unwrap();
+                assert_eq!(last.kind, MessageKind::Mailed { to: "dana@example.com".into() });
+                assert_eq!(f.refused(note(carol)), "forbidden");
+                // Two an hour: the second one reaches the limit, for alice only, and only
+                // within the hour.
+                f.ok(note(alice));
+                match f.store.check_history_mail(alice, ab, 2, now) {
+                    Err(StoreError::Conflict(confer_proto::Reason::TooManyMails { per_hour: 2 })) => {}
+                    other => panic!("{other:?}"),
+                }
+                assert!(f.store.check_history_mail(bob, ab, 2, now).is_ok());
+                assert!(f.store.check_history_mail(alice, ab, 2, now + 3_600_001).is_ok());
+                // A mailed line is no unread message.
+                assert_eq!(f.store.conversation(bob, ab).unwrap().unread, 1);
+            }
         }
     };
 }

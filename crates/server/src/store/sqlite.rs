@@ -2578,7 +2578,14 @@ impl Store for SqliteStore {
         self.with_reader(|c| {
             let mut r = Reads(c);
             let standing = r.standing_of(conversation, user)?;
-            conversations::check_history_mail(&mut r, standing, user, conversation, per_hour, now_ms)
+            conversations::check_history_mail(
+                &mut r,
+                standing,
+                user,
+                conversation,
+                per_hour,
+                now_ms,
+            )
         })
     }
     fn history(

@@ -111,7 +111,9 @@ pub(crate) fn preview_to_stored(preview: Option<&confer_proto::LinkPreview>) -> 
 }
 
 /// A link card from its column; a damaged one reads as none (the message stands without it).
-pub(crate) fn preview_from_stored(stored: Option<String>) -> Option<confer_proto::LinkPreview> {
+pub(crate) fn preview_from_stored(
+    stored: Option<String>,
+) -> Option<Box<confer_proto::LinkPreview>> {
     stored.and_then(|s| serde_json::from_str(&s).ok())
 }
 

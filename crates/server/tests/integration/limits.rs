@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use confer_proto::{ErrorCode, Reason, Request, Response, ServerFrame};
 use confer_testkit::{Client, TestServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
 
@@ -226,18 +225,6 @@ async fn a_consumer_that_does_not_read_is_disconnected_and_resumes() {
         })
         .count();
     assert_eq!(n, 1500);
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 #[tokio::test]

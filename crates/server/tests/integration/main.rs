@@ -13,9 +13,11 @@ mod groups;
 mod guests;
 mod hardening;
 mod limits;
+mod mail;
 mod meetings;
 mod messages;
 mod presence;
+mod previews;
 mod process;
 mod resume;
 mod rooms;
@@ -103,6 +105,21 @@ pub async fn search_users(
         Response::Users { users, .. } => users,
         r => panic!("{r:?}"),
     }
+}
+
+/// One plain HTTP/1.1 GET on the server's port; the whole answer, head included.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    tokio::time::timeout(confer_testkit::WAIT, s.read_to_string(&mut out))
+        .await
+        .expect("an HTTP answer in time")
+        .unwrap();
+    out
 }
 
 pub async fn history(client: &mut Client, conversation: u64) -> Vec<Message> {

@@ -552,6 +552,16 @@ async fn authorization_matrix_of_room_actions() {
             }),
             MEMBERS,
         ),
+        (
+            "send the history by email",
+            Ws(|c| Request::MailHistory {
+                conversation: c.room,
+                to: "dana@example.com".into(),
+                language: None,
+                utc_offset_minutes: None,
+            }),
+            MEMBERS,
+        ),
         // Outsiders (guests included) are not told whether a file exists.
         ("share a file", Act::Upload, MEMBERS),
         (
@@ -566,9 +576,16 @@ async fn authorization_matrix_of_room_actions() {
         ),
     ];
     // Every cell brings guests from 127.0.0.1: far more than one address is allowed normally.
-    let server = TestServer::start_with(|c| c.guest_joins_per_address = 100_000)
-        .await
-        .unwrap();
+    // Histories go to a real mail server, so that sending one is allowed or refused by role
+    // alone.
+    let smtp = confer_testkit::SmtpServer::start().unwrap();
+    let smtp_url = smtp.url();
+    let server = TestServer::start_with(|c| {
+        c.guest_joins_per_address = 100_000;
+        c.smtp_url = Some(smtp_url);
+    })
+    .await
+    .unwrap();
     for name in ["alice", "bob", "carol", "dave", "erin", "frank", "gina"] {
         server.add_user(name, PW).unwrap();
     }

@@ -1,0 +1,195 @@
+//! Histories sent by email, through a real SMTP server (aiosmtpd) on 127.0.0.1: the mail holds
+//! the history as its sender sees it, in the sender's language; every member sees the notice;
+//! outsiders, bad addresses, the hourly limit, a server without mail and a mail server that
+//! is down are refused with their codes, and nothing is sent or noted for them.
+
+use confer_proto::{Change, ErrorCode, Event, MessageKind, Reason, Request, Response};
+use confer_testkit::{Client, SmtpServer, TestServer};
+
+use super::*;
+
+async fn server_mailing_to(smtp: Option<&SmtpServer>, per_hour: u32) -> TestServer {
+    let url = smtp.map(SmtpServer::url);
+    let server = TestServer::start_with(move |c| {
+        c.smtp_url = url;
+        c.smtp_from = "Confer <confer@example.com>".into();
+        c.history_mails_per_hour = per_hour;
+    })
+    .await
+    .unwrap();
+    for name in ["alice", "bob", "carol"] {
+        server.add_user(name, PW).unwrap();
+    }
+    server
+}
+
+fn mail_request(conversation: u64, to: &str, language: &str) -> Request {
+    Request::MailHistory {
+        conversation,
+        to: to.into(),
+        language: Some(language.into()),
+        utc_offset_minutes: Some(60),
+    }
+}
+
+async fn mailed_notice(client: &mut Client) -> (String, String) {
+    client
+        .wait_for(|e| match e {
+            Event::Change {
+                change: Change::Message { message },
+                ..
+            } => match &message.kind {
+                MessageKind::Mailed { to } => Some((message.sender.clone(), to.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
+    let smtp = SmtpServer::start().unwrap();
+    let server = server_mailing_to(Some(&smtp), 10).await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    bob.sync(None).await.unwrap();
+    let conversation = open_direct(&mut alice, "bob").await;
+    send(&mut alice, conversation, "a1", "Réunion à 15 h ?").await;
+    send(&mut bob, conversation, "b1", "Oui,\nen salle Lovelace").await;
+
+    match alice
+        .request(mail_request(conversation, "dana@example.com", "fr"))
+        .await
+        .unwrap()
+    {
+        Response::Ok => {}
+        r => panic!("{r:?}"),
+    }
+    assert_eq!(
+        mailed_notice(&mut bob).await,
+        ("alice".to_owned(), "dana@example.com".to_owned())
+    );
+    let mails = smtp.mails().unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.envelope_to, ["dana@example.com"]);
+    assert_eq!(mail.envelope_from, "confer@example.com");
+    assert_eq!(mail.subject, "Historique de la conversation : bob Example");
+    let body = &mail.body;
+    assert!(body.contains("alice Example : Réunion à 15 h ?"), "{body}");
+    // Display names (the test accounts' are "<name> Example"); a second line of a message
+    // stays under it.
+    assert!(
+        body.contains("bob Example : Oui,\n      en salle Lovelace"),
+        "{body}"
+    );
+    assert!(body.contains("Envoyé par alice Example le "), "{body}");
+    assert!(body.contains("(UTC+01:00)"), "{body}");
+
+    // Bob's copy, in English: his history now ends with Alice's notice.
+    match bob
+        .request(mail_request(conversation, "erin@example.com", "en"))
+        .await
+        .unwrap()
+    {
+        Response::Ok => {}
+        r => panic!("{r:?}"),
+    }
+    let mails = smtp.mails().unwrap();
+    let english = &mails.last().unwrap();
+    assert_eq!(english.subject, "Conversation history: alice Example");
+    assert!(
+        english
+            .body
+            .contains("alice Example sent the history to dana@example.com."),
+        "{}",
+        english.body
+    );
+
+    // Carol is not in the conversation: she learns nothing and sends nothing.
+    let mut carol = login(&server, "carol").await;
+    let refusal = carol
+        .refused(mail_request(conversation, "eve@example.com", "en"))
+        .await
+        .unwrap();
+    assert_eq!(refusal.code, ErrorCode::Forbidden, "{refusal:?}");
+    // One address, bare: no list, no display name, no header smuggled in.
+    for bad in [
+        "not an address",
+        "a@example.com, b@example.com",
+        "Dana <dana@example.com>",
+        "dana@example.com\r\nBcc: eve@example.com",
+    ] {
+        let refusal = alice
+            .refused(mail_request(conversation, bad, "en"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (refusal.code, refusal.reason),
+            (ErrorCode::Invalid, Reason::BadEmailAddress),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(smtp.mails().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_hourly_limit_no_mail_server_and_a_mail_server_down_are_refused() {
+    let smtp = SmtpServer::start().unwrap();
+    let server = server_mailing_to(Some(&smtp), 2).await;
+    let mut alice = login(&server, "alice").await;
+    let conversation = open_direct(&mut alice, "bob").await;
+    send(&mut alice, conversation, "a1", "hello").await;
+    for _ in 0..2 {
+        alice
+            .request(mail_request(conversation, "dana@example.com", "en"))
+            .await
+            .unwrap();
+    }
+    let refusal = alice
+        .refused(mail_request(conversation, "dana@example.com", "en"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (refusal.code, refusal.reason),
+        (ErrorCode::RateLimited, Reason::TooManyMails { per_hour: 2 })
+    );
+    assert_eq!(smtp.mails().unwrap().len(), 2);
+
+    // No mail server configured: a code the client can word, not a failure.
+    let plain = server_mailing_to(None, 10).await;
+    let mut alice = login(&plain, "alice").await;
+    let conversation = open_direct(&mut alice, "bob").await;
+    let refusal = alice
+        .refused(mail_request(conversation, "dana@example.com", "en"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (refusal.code, refusal.reason),
+        (ErrorCode::Forbidden, Reason::MailNotConfigured)
+    );
+
+    // The mail server is gone: refused, and no notice claims a mail went.
+    let gone = SmtpServer::start().unwrap();
+    let down = server_mailing_to(Some(&gone), 10).await;
+    drop(gone);
+    let mut alice = login(&down, "alice").await;
+    let conversation = open_direct(&mut alice, "bob").await;
+    send(&mut alice, conversation, "a1", "hello").await;
+    let refusal = alice
+        .refused(mail_request(conversation, "dana@example.com", "en"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (refusal.code, refusal.reason),
+        (ErrorCode::Internal, Reason::MailFailed)
+    );
+    assert!(
+        history(&mut alice, conversation)
+            .await
+            .iter()
+            .all(|m| !matches!(m.kind, MessageKind::Mailed { .. }))
+    );
+}
