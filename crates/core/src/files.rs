@@ -233,32 +233,19 @@ impl Client {
         if !(image && f.size <= PREVIEW_IMAGE_BYTES || text) {
             return Ok(FilePreview::None);
         }
-        let dir = self.inner.config.profile.join("previews");
-        let (path, _) = self
-            .download_file(&f.id, false, DownloadTo::Path(&dir.join(&f.id)))
-            .await?;
-        let read = |e: std::io::Error| CoreError::Cache(e.to_string());
+        // Only what the preview shows crosses the network (a 100 MB log shows its start).
+        let want = if image { f.size } else { PREVIEW_TEXT_BYTES };
+        let bytes = self.file_client()?.download_head(&f.id, want).await?;
         let preview = if image {
-            let bytes = tokio::fs::read(&path).await.map_err(read)?;
             FilePreview::Image {
                 url: data_url(&f.mime, &bytes),
             }
         } else {
-            use tokio::io::AsyncReadExt;
-            let mut head = Vec::new();
-            tokio::fs::File::open(&path)
-                .await
-                .map_err(read)?
-                .take(PREVIEW_TEXT_BYTES)
-                .read_to_end(&mut head)
-                .await
-                .map_err(read)?;
             FilePreview::Text {
-                text: String::from_utf8_lossy(&head).into_owned(),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
                 truncated: f.size > PREVIEW_TEXT_BYTES,
             }
         };
-        let _ = tokio::fs::remove_file(&path).await;
         Ok(preview)
     }
 

@@ -307,7 +307,26 @@ impl FileClient {
         } else {
             format!("/v1/files/{file}")
         };
-        let (response, _driver) = self.send(Method::GET, &path, &[], empty()).await?;
+        self.fetch(&path, out, u64::MAX).await
+    }
+
+    /// The first `max` bytes of a file (all of it when shorter), for a preview: the transfer
+    /// stops there, so previewing the start of a large log costs its start only.
+    pub async fn download_head(&self, file: &str, max: u64) -> Result<Vec<u8>, ClientError> {
+        let mut out = Vec::new();
+        self.fetch(&format!("/v1/files/{file}"), &mut out, max)
+            .await?;
+        Ok(out)
+    }
+
+    /// GETs `path` into `out`, at most `max` bytes (the connection is dropped there).
+    async fn fetch(
+        &self,
+        path: &str,
+        out: &mut (impl AsyncWrite + Unpin),
+        max: u64,
+    ) -> Result<(u64, Option<String>), ClientError> {
+        let (response, _driver) = self.send(Method::GET, path, &[], empty()).await?;
         let status = response.status();
         let name = response
             .headers()
@@ -324,11 +343,16 @@ impl FileClient {
             return Err(refusal(status, &bytes));
         }
         let mut written = 0u64;
-        while let Some(frame) = body.frame().await {
+        while written < max
+            && let Some(frame) = body.frame().await
+        {
             let frame = frame.map_err(|e| ClientError::Unreachable(e.to_string()))?;
             if let Ok(data) = frame.into_data() {
-                out.write_all(&data).await?;
-                written += data.len() as u64;
+                let take = data
+                    .len()
+                    .min(usize::try_from(max - written).unwrap_or(usize::MAX));
+                out.write_all(&data[..take]).await?;
+                written += take as u64;
             }
         }
         out.flush().await?;

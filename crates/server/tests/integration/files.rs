@@ -549,3 +549,32 @@ async fn an_image_gets_a_thumbnail_and_broken_ones_a_clear_reason() {
     }
     assert!(confer_testkit::healthy(server.addr).await);
 }
+
+#[tokio::test]
+async fn a_preview_fetches_only_the_head_of_a_large_file() {
+    let server = server_with_users().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = login(&server, "alice").await;
+    let bob = login(&server, "bob").await;
+    let conversation = open_direct(&mut alice, "bob").await;
+    let path = random_file(dir.path(), "server.log", 3_000_000, 11);
+    let original = std::fs::read(&path).unwrap();
+    let file = files_of(&alice, &server)
+        .upload(conversation, &path, Some("text/plain".into()), None)
+        .await
+        .unwrap()
+        .file
+        .unwrap();
+    let head = files_of(&bob, &server)
+        .download_head(&file.id, 256 * 1024)
+        .await
+        .unwrap();
+    assert_eq!(head, original[..256 * 1024]);
+    // Shorter than the limit: the whole file.
+    let all = files_of(&bob, &server)
+        .download_head(&file.id, 10_000_000)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), original.len());
+    assert!(all == original);
+}
