@@ -139,6 +139,26 @@ impl Profiles {
         c
     }
 
+    /// `follow --json` as `user` with `args`, once it says it follows (its events are on
+    /// stdout).
+    fn follow(&self, server: &str, user: &str, args: &[&str]) -> Child {
+        let mut follow = self.cli(server, user);
+        follow
+            .args(["follow", "--json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut follower = follow.spawn().unwrap();
+        let mut err = BufReader::new(follower.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        assert!(line.starts_with(&format!("following as {user}")), "{line}");
+        // The rest of its stderr is read (and dropped) until it exits, so that it can still
+        // write there.
+        std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+        follower
+    }
+
     fn profile(&self, user: &str) -> PathBuf {
         self.0.path().join(user)
     }
@@ -186,16 +206,7 @@ fn the_commands_work_against_a_server_started_by_hand() {
     let p = Profiles::new();
 
     // Bob follows; Alice sends; Bob sees exactly that message as JSON.
-    let mut follow = p.cli(&url, "bob");
-    follow
-        .args(["follow", "--json", "--count", "1", "--timeout", "30"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut follower = follow.spawn().unwrap();
-    let mut err = BufReader::new(follower.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.starts_with("following as bob"), "{line}");
+    let follower = p.follow(&url, "bob", &["--count", "1", "--timeout", "30"]);
 
     let mut send = p.cli(&url, "alice");
     send.args(["send", "bob", "hello from the cli"]);
@@ -1757,16 +1768,7 @@ fn link_cards_show_in_history_and_mail_history_sends_it_by_email() {
     let p = Profiles::new();
 
     // Bob follows until the card of Alice's link arrives.
-    let mut follow = p.cli(&url, "bob");
-    follow
-        .args(["follow", "--json", "--timeout", "60"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut follower = follow.spawn().unwrap();
-    let mut err = BufReader::new(follower.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.starts_with("following as bob"), "{line}");
+    let mut follower = p.follow(&url, "bob", &["--timeout", "60"]);
     let link = intranet.url("/minutes");
     let mut send = p.cli(&url, "alice");
     send.args(["send", "bob", &format!("Minutes: {link}")]);

@@ -32,6 +32,27 @@ fn mail_request(conversation: u64, to: &str, language: &str) -> Request {
     }
 }
 
+/// Sends the history; it must go.
+async fn mail_ok(client: &mut Client, conversation: u64, to: &str, language: &str) {
+    match client
+        .request(mail_request(conversation, to, language))
+        .await
+        .unwrap()
+    {
+        Response::Ok => {}
+        r => panic!("{r:?}"),
+    }
+}
+
+/// Asks to send the history; it must be refused: the code and the reason.
+async fn refusal(client: &mut Client, conversation: u64, to: &str) -> (ErrorCode, Reason) {
+    let e = client
+        .refused(mail_request(conversation, to, "en"))
+        .await
+        .unwrap();
+    (e.code, e.reason)
+}
+
 async fn mailed_notice(client: &mut Client) -> (String, String) {
     client
         .wait_for(|e| match e {
@@ -59,14 +80,7 @@ async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
     send(&mut alice, conversation, "a1", "Réunion à 15 h ?").await;
     send(&mut bob, conversation, "b1", "Oui,\nen salle Lovelace").await;
 
-    match alice
-        .request(mail_request(conversation, "dana@example.com", "fr"))
-        .await
-        .unwrap()
-    {
-        Response::Ok => {}
-        r => panic!("{r:?}"),
-    }
+    mail_ok(&mut alice, conversation, "dana@example.com", "fr").await;
     assert_eq!(
         mailed_notice(&mut bob).await,
         ("alice".to_owned(), "dana@example.com".to_owned())
@@ -89,14 +103,7 @@ async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
     assert!(body.contains("(UTC+01:00)"), "{body}");
 
     // Bob's copy, in English: his history now ends with Alice's notice.
-    match bob
-        .request(mail_request(conversation, "erin@example.com", "en"))
-        .await
-        .unwrap()
-    {
-        Response::Ok => {}
-        r => panic!("{r:?}"),
-    }
+    mail_ok(&mut bob, conversation, "erin@example.com", "en").await;
     let mails = smtp.mails().unwrap();
     let english = &mails.last().unwrap();
     assert_eq!(english.subject, "Conversation history: alice Example");
@@ -110,11 +117,8 @@ async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
 
     // Carol is not in the conversation: she learns nothing and sends nothing.
     let mut carol = login(&server, "carol").await;
-    let refusal = carol
-        .refused(mail_request(conversation, "eve@example.com", "en"))
-        .await
-        .unwrap();
-    assert_eq!(refusal.code, ErrorCode::Forbidden, "{refusal:?}");
+    let (code, _) = refusal(&mut carol, conversation, "eve@example.com").await;
+    assert_eq!(code, ErrorCode::Forbidden);
     // One address, bare: no list, no display name, no header smuggled in.
     for bad in [
         "not an address",
@@ -122,12 +126,8 @@ async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
         "Dana <dana@example.com>",
         "dana@example.com\r\nBcc: eve@example.com",
     ] {
-        let refusal = alice
-            .refused(mail_request(conversation, bad, "en"))
-            .await
-            .unwrap();
         assert_eq!(
-            (refusal.code, refusal.reason),
+            refusal(&mut alice, conversation, bad).await,
             (ErrorCode::Invalid, Reason::BadEmailAddress),
             "{bad:?}"
         );
@@ -143,17 +143,10 @@ async fn the_hourly_limit_no_mail_server_and_a_mail_server_down_are_refused() {
     let conversation = open_direct(&mut alice, "bob").await;
     send(&mut alice, conversation, "a1", "hello").await;
     for _ in 0..2 {
-        alice
-            .request(mail_request(conversation, "dana@example.com", "en"))
-            .await
-            .unwrap();
+        mail_ok(&mut alice, conversation, "dana@example.com", "en").await;
     }
-    let refusal = alice
-        .refused(mail_request(conversation, "dana@example.com", "en"))
-        .await
-        .unwrap();
     assert_eq!(
-        (refusal.code, refusal.reason),
+        refusal(&mut alice, conversation, "dana@example.com").await,
         (ErrorCode::RateLimited, Reason::TooManyMails { per_hour: 2 })
     );
     assert_eq!(smtp.mails().unwrap().len(), 2);
@@ -162,12 +155,8 @@ async fn the_hourly_limit_no_mail_server_and_a_mail_server_down_are_refused() {
     let plain = server_mailing_to(None, 10).await;
     let mut alice = login(&plain, "alice").await;
     let conversation = open_direct(&mut alice, "bob").await;
-    let refusal = alice
-        .refused(mail_request(conversation, "dana@example.com", "en"))
-        .await
-        .unwrap();
     assert_eq!(
-        (refusal.code, refusal.reason),
+        refusal(&mut alice, conversation, "dana@example.com").await,
         (ErrorCode::Forbidden, Reason::MailNotConfigured)
     );
 
@@ -178,12 +167,8 @@ async fn the_hourly_limit_no_mail_server_and_a_mail_server_down_are_refused() {
     let mut alice = login(&down, "alice").await;
     let conversation = open_direct(&mut alice, "bob").await;
     send(&mut alice, conversation, "a1", "hello").await;
-    let refusal = alice
-        .refused(mail_request(conversation, "dana@example.com", "en"))
-        .await
-        .unwrap();
     assert_eq!(
-        (refusal.code, refusal.reason),
+        refusal(&mut alice, conversation, "dana@example.com").await,
         (ErrorCode::Internal, Reason::MailFailed)
     );
     assert!(
