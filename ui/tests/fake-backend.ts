@@ -66,6 +66,8 @@ export type FakeOptions = {
   now?: number;
   /** Display names by account name (others are the name capitalised). */
   displayNames?: Record<string, string>;
+  /** E-mail addresses by account name, as the directory gives them (others have none). */
+  emails?: Record<string, string>;
 };
 
 /** One message for seedGroup: its sender and text, and optionally when it was sent (ms since
@@ -185,6 +187,36 @@ export const PREVIEW_TEXT_BYTES = 256 * 1024;
 /** A thumbnail as file_thumbnail gives it: a data URL (one grey pixel stands in). */
 export const THUMBNAIL_URL =
   "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==";
+
+/** A link card's picture as the server redraws it: a small PNG as a data URL. */
+export const LINK_IMAGE_URL =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAANUlEQVR42mNQTX5NEmIYzBr+4wXYNeAylXoaiHKSVL05BAFF4Ww0hCxFZw14ABYNRKJBqAEAKqFpUNNxp0kAAAAASUVORK5CYII=";
+
+/** A link's card as the server makes it (bindings.ts: LinkPreview). */
+export type LinkCardSpec = { title?: string; description?: string; image?: string };
+
+/** The pages the fake's "previewer" knows, by host: a text whose first link is on one of them
+ * gets its card a moment after it is stored. */
+export const KNOWN_PAGES: Record<string, LinkCardSpec> = {
+  "wiki.example.com": {
+    title: "Q3 planning",
+    description: "Goals, owners and dates for the third quarter: what ships, who leads each part, and when we check where it stands.",
+    image: LINK_IMAGE_URL,
+  },
+  "news.example.org": { title: "Release notes", description: "What changed in this release, and what to look out for when upgrading." },
+  "bare.example.net": { description: "A page without a title." },
+};
+
+/** The first web link of a text, as the server reads it (trailing punctuation left out). */
+export function firstLink(text: string): string | null {
+  const m = /https?:\/\/[^\s<>"'`]+/i.exec(text);
+  return m ? m[0].replace(/[.,;:!?)\]}*_]+$/, "") : null;
+}
+
+/** An address as the server's guard takes it: one mailbox, no name, no line break or comma. */
+function isMailAddress(to: string): boolean {
+  return to.length <= 254 && /^[^\s@,<>"]+@[^\s@,<>"]+\.[^\s@,<>".]+$/.test(to);
+}
 
 /** The images the server draws thumbnails of (confer_files::is_image_type). */
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -400,6 +432,7 @@ export class FakeBackend implements Backend {
       reactions: [],
       mentions: [],
       version: 0,
+      preview: null,
     };
     c.messages.push(m);
     this.unacked.push(m);
@@ -572,6 +605,84 @@ export class FakeBackend implements Backend {
     c.messages = c.messages.filter((m) => m.seq === null);
     this.emit({ event: "conversations" });
     this.emitTotals();
+  }
+
+  // ---- Histories by email ---------------------------------------------------------------------
+
+  /** The histories the "server" mailed, oldest first. */
+  readonly mails: { conversation: number; to: string; language: string; utcOffsetMinutes: number }[] = [];
+  /** What mailHistory refuses with (null: it sends): mail_not_configured (a server without
+   * SMTP), too_many_mails, mail_failed. A malformed address is refused whatever this says. */
+  mailRefusal: Reason | null = null;
+  /** While true, mailHistory waits for releaseMail() before it answers. */
+  holdMail = false;
+  private heldMail: (() => void)[] = [];
+
+  async mailHistory(conversation: number, to: string, language: string, utcOffsetMinutes: number): Promise<void> {
+    this.guard("mailHistory", conversation, to, language, utcOffsetMinutes);
+    const c = this.mine(conversation);
+    if (this.holdMail) await new Promise<void>((release) => this.heldMail.push(release));
+    const address = to.trim();
+    const refusal = this.mailRefusal;
+    if (refusal?.reason === "mail_not_configured") throw refused("forbidden", refusal);
+    if (!isMailAddress(address)) throw refused("invalid", { reason: "bad_email_address" });
+    if (refusal) throw refused(refusal.reason === "too_many_mails" ? "rate_limited" : "internal", refusal);
+    this.mails.push({ conversation, to: address, language, utcOffsetMinutes });
+    // The server leaves its line in the conversation, from the sender.
+    this.event(c, this.me, { mailed: { to: address } });
+  }
+
+  /** Lets held mails (holdMail) go on, and stops holding new ones. */
+  releaseMail(): void {
+    this.holdMail = false;
+    for (const release of this.heldMail.splice(0)) release();
+  }
+
+  /** `user` sends a conversation's history to `to` (from their own app): the line comes as an
+   * event. */
+  mailBy(conversation: number, user: string, to: string): void {
+    this.event(this.conv(conversation), user, { mailed: { to } });
+  }
+
+  // ---- Link cards ------------------------------------------------------------------------------
+
+  /** The pages the "previewer" knows, by host (tests add their own). */
+  pages: Record<string, LinkCardSpec> = clone(KNOWN_PAGES);
+  /** How long after a text is stored its card comes. */
+  previewDelayMs = 60;
+
+  /** The card of a text's first link, if the previewer knows its page. */
+  private cardFor(text: string): CachedMessage["preview"] {
+    const url = firstLink(text);
+    if (!url) return null;
+    let host = "";
+    try {
+      host = new URL(url).hostname.toLowerCase();
+    } catch {
+      return null;
+    }
+    const page = this.pages[host] ?? this.pages[host.replace(/^www\./, "")];
+    return page ? { url, ...clone(page) } : null;
+  }
+
+  /** The server's previewer: a moment after a text is stored, the card of its first link comes
+   * as a change of the message (as an edit does), while that link is still its first and the
+   * message is still there. */
+  private previewLater(c: Conv, m: CachedMessage): void {
+    const card = this.cardFor(m.text);
+    if (!card) return;
+    setTimeout(() => {
+      if (m.deleted || (m.kind ?? "text") !== "text" || firstLink(m.text) !== card.url || m.preview?.url === card.url) return;
+      m.preview = card;
+      this.changed(c, m);
+    }, this.previewDelayMs);
+  }
+
+  /** An edit keeps the card while the first link stays; another link drops it (its own card
+   * comes later). */
+  private relink(c: Conv, m: CachedMessage): void {
+    if (m.preview && firstLink(m.text) !== m.preview.url) m.preview = null;
+    if (!m.preview) this.previewLater(c, m);
   }
 
   async presence(): Promise<Presence[]> {
@@ -1197,6 +1308,7 @@ export class FakeBackend implements Backend {
       reactions: [],
       mentions: [],
       version: 0,
+      preview: null,
       kind: { file: ref },
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
@@ -1251,6 +1363,7 @@ export class FakeBackend implements Backend {
     m.text = text;
     m.edited_at = Date.now();
     m.mentions = this.mentionsOf(c, this.me, text);
+    this.relink(c, m);
     this.changed(c, m);
   }
 
@@ -1284,8 +1397,9 @@ export class FakeBackend implements Backend {
       this.search(query, conversation, () => true)
         .slice(0, 50)
         .map(({ c, m }) => {
-          const { local_id: _l, error: _e, ...rest } = this.shown(c, m);
-          return { ...rest, seq: m.seq as number };
+          // The server's message leaves out a card it has not (the cache keeps null).
+          const { local_id: _l, error: _e, preview, ...rest } = this.shown(c, m);
+          return { ...rest, seq: m.seq as number, ...(preview ? { preview } : {}) };
         }),
     );
   }
@@ -1320,6 +1434,7 @@ export class FakeBackend implements Backend {
     m.text = text;
     m.edited_at = Date.now();
     m.mentions = this.mentionsOf(c, m.sender, text);
+    this.relink(c, m);
     this.changed(c, m);
   }
 
@@ -1384,6 +1499,7 @@ export class FakeBackend implements Backend {
         reactions: [],
         mentions: [],
         version: 0,
+        preview: this.cardFor(text),
       });
     }
     const last = c.nextSeq - 1;
@@ -1430,6 +1546,7 @@ export class FakeBackend implements Backend {
         reactions: clone(spec.reactions ?? []),
         mentions: this.mentionsOf(c, spec.sender, spec.text),
         version: spec.editedAfterMs === undefined && !spec.reactions?.length ? 0 : 1,
+        preview: this.cardFor(spec.text),
       });
     });
     const last = c.nextSeq - 1;
@@ -1460,11 +1577,13 @@ export class FakeBackend implements Backend {
       reactions: [],
       mentions: [],
       version: 0,
+      preview: null,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     const decision = { notify: !c.muted, blink: !c.muted, badge: !c.muted, mentioned: false };
     this.emit({ event: "message", message: clone(m), decision });
     this.emitTotals();
+    this.previewLater(c, m);
     return m.seq as number;
   }
 
@@ -1479,6 +1598,7 @@ export class FakeBackend implements Backend {
       m.state = "sent";
       c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null && x !== m)];
       this.emit({ event: "updated", message: clone(this.shown(c, m)) });
+      this.previewLater(c, m);
     } while (all);
   }
 
@@ -1692,6 +1812,7 @@ export class FakeBackend implements Backend {
       reactions: [],
       mentions: this.mentionsOf(c, sender, text),
       version: 0,
+      preview: null,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (c.info.members.includes(this.me)) {
@@ -1699,6 +1820,7 @@ export class FakeBackend implements Backend {
       this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted || mentioned, blink: !c.muted, badge: !c.muted, mentioned } });
       this.emitTotals();
     }
+    this.previewLater(c, m);
     return m.seq as number;
   }
 
@@ -1863,7 +1985,11 @@ export class FakeBackend implements Backend {
   // ---- Inside ----------------------------------------------------------------------------------
 
   private info(name: string) {
-    return { name, display_name: this.options.displayNames?.[name] ?? name[0].toUpperCase() + name.slice(1), email: null };
+    return {
+      name,
+      display_name: this.options.displayNames?.[name] ?? name[0].toUpperCase() + name.slice(1),
+      email: this.options.emails?.[name] ?? null,
+    };
   }
 
   private entry(name: string): DirectoryEntry {
@@ -2217,6 +2343,7 @@ export class FakeBackend implements Backend {
       reactions: [],
       mentions: [],
       version: 0,
+      preview: null,
       kind,
     };
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
@@ -2275,6 +2402,7 @@ export class FakeBackend implements Backend {
     m.deleted = true;
     m.reactions = [];
     m.mentions = [];
+    m.preview = null;
   }
 
   /** One reaction of `user`, added or taken back, checked as the server checks it. */

@@ -93,6 +93,8 @@ interface Catalogue {
   messages: MessageWords;
   /** The words of shared files. */
   files: FileWords;
+  /** The words of sending a conversation's history by email. */
+  mail: MailWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -656,6 +658,9 @@ export interface MessageWords {
   /** A result: where and when ("Design · 3 Mar, 14:02"), who wrote it ("bob:"). */
   resultHead: (conversation: string, date: string) => string;
   said: (sender: string) => string;
+  /** The card of a message's first link, under its text, for screen readers ("Link preview:
+   * Q3 planning"). */
+  linkPreview: (title: string) => string;
 }
 
 /** The words of shared files (#14): the attach button and the drop hint, uploads above the
@@ -694,6 +699,31 @@ export interface FileWords {
   truncated: string;
   noPreview: string;
   downloadFile: string;
+}
+
+/** The words of sending a conversation's history by email: the details column's action, its
+ * dialog, and the line the sending leaves in the timeline and the lists. Typed like Words. */
+export interface MailWords {
+  /** The details column's button; it opens the dialog. */
+  sendHistory: string;
+  /** The dialog: its title, what it does (with the conversation's name), the address field and
+   * the people it suggests, its buttons. */
+  title: string;
+  explain: (conversation: string) => string;
+  address: string;
+  placeholder: string;
+  suggestions: string;
+  send: string;
+  sending: string;
+  cancel: string;
+  /** The history went: said in the details column once the dialog closes. */
+  sent: (to: string) => string;
+  /** The line a sending leaves, in the timeline and the conversation lists ("Alice sent the
+   * history to dana@example.com"), and this user's own. */
+  mailed: (name: string, to: string) => string;
+  youMailed: (to: string) => string;
+  /** After the sender's name on the ribbon ("bob sent the history to …"). */
+  sentTo: (to: string) => string;
 }
 
 /** A measure as the language writes it, to a tenth: 0.5, 0,5. */
@@ -807,6 +837,14 @@ const en: Catalogue = {
     image_unreadable: () => "The image could not be read (damaged, or not the type it claims), so it has no thumbnail.",
     image_too_large: (r) => (r.width ? `The image is too large for a thumbnail (${r.width} x ${r.height} pixels).` : "The image is too large for a thumbnail."),
     no_thumbnail: () => "This file has no thumbnail.",
+    mail_not_configured: () => "This server is not set up to send email.",
+    bad_email_address: () => "That is not an email address.",
+    too_many_mails: (r) =>
+      plural(r.per_hour, "en", {
+        one: "At most # history can be sent by email per hour; try again later.",
+        other: "At most # histories can be sent by email per hour; try again later.",
+      }),
+    mail_failed: () => "The mail server did not accept the email; nothing was sent.",
     unknown: () => "The server gave a reason this version of Confer does not know.",
   },
   fields: {
@@ -1300,6 +1338,7 @@ const en: Catalogue = {
     searchFailed: (e) => `The search failed: ${e}`,
     resultHead: (conversation, date) => `${conversation} · ${date}`,
     said: (sender) => `${sender}:`,
+    linkPreview: (title) => `Link preview: ${title}`,
   },
   files: {
     attach: "Attach files",
@@ -1326,6 +1365,21 @@ const en: Catalogue = {
     truncated: "Only the beginning is shown.",
     noPreview: "No preview for this type of file.",
     downloadFile: "Download",
+  },
+  mail: {
+    sendHistory: "Send history by email…",
+    title: "Send history by email",
+    explain: (conversation) => `The history of “${conversation}”, as you see it, goes to this address in one email.`,
+    address: "Email address",
+    placeholder: "name@example.com",
+    suggestions: "People with an email address",
+    send: "Send",
+    sending: "Sending…",
+    cancel: "Cancel",
+    sent: (to) => `History sent to ${to}.`,
+    mailed: (name, to) => `${name} sent the history to ${to}`,
+    youMailed: (to) => `You sent the history to ${to}`,
+    sentTo: (to) => `sent the history to ${to}`,
   },
 };
 
@@ -1439,6 +1493,14 @@ const fr: Catalogue = {
     image_unreadable: () => "L'image n'a pas pu être lue (abîmée, ou pas du type annoncé) : pas de vignette.",
     image_too_large: (r) => (r.width ? `L'image est trop grande pour une vignette (${r.width} x ${r.height} pixels).` : "L'image est trop grande pour une vignette."),
     no_thumbnail: () => "Ce fichier n'a pas de vignette.",
+    mail_not_configured: () => "Ce serveur n'est pas configuré pour envoyer des e-mails.",
+    bad_email_address: () => "Ce n'est pas une adresse e-mail.",
+    too_many_mails: (r) =>
+      plural(r.per_hour, "fr", {
+        one: "Au plus # historique peut être envoyé par e-mail par heure ; réessayez plus tard.",
+        other: "Au plus # historiques peuvent être envoyés par e-mail par heure ; réessayez plus tard.",
+      }),
+    mail_failed: () => "Le serveur de messagerie n'a pas accepté l'e-mail ; rien n'a été envoyé.",
     unknown: () => "Le serveur a donné une raison que cette version de Confer ne connaît pas.",
   },
   fields: {
@@ -1941,6 +2003,7 @@ const fr: Catalogue = {
     searchFailed: (e) => `La recherche a échoué : ${e}`,
     resultHead: (conversation, date) => `${conversation} · ${date}`,
     said: (sender) => `${sender} :`,
+    linkPreview: (title) => `Aperçu du lien : ${title}`,
   },
   files: {
     attach: "Joindre des fichiers",
@@ -1967,6 +2030,21 @@ const fr: Catalogue = {
     truncated: "Seul le début est affiché.",
     noPreview: "Pas d'aperçu pour ce type de fichier.",
     downloadFile: "Télécharger",
+  },
+  mail: {
+    sendHistory: "Envoyer l'historique par e-mail…",
+    title: "Envoyer l'historique par e-mail",
+    explain: (conversation) => `L'historique de « ${conversation} », tel que vous le voyez, part à cette adresse en un seul e-mail.`,
+    address: "Adresse e-mail",
+    placeholder: "nom@exemple.fr",
+    suggestions: "Personnes ayant une adresse e-mail",
+    send: "Envoyer",
+    sending: "Envoi…",
+    cancel: "Annuler",
+    sent: (to) => `Historique envoyé à ${to}.`,
+    mailed: (name, to) => `${name} a envoyé l'historique à ${to}`,
+    youMailed: (to) => `Vous avez envoyé l'historique à ${to}`,
+    sentTo: (to) => `a envoyé l'historique à ${to}`,
   },
 };
 
@@ -2020,6 +2098,11 @@ export function messageWords(lang: Locale = locale()): MessageWords {
 /** The words of shared files in the given language (the user's by default). */
 export function fileWords(lang: Locale = locale()): FileWords {
   return catalogues[lang].files;
+}
+
+/** The words of sending a history by email in the given language (the user's by default). */
+export function mailWords(lang: Locale = locale()): MailWords {
+  return catalogues[lang].mail;
 }
 
 /** A character as U+XXXX. */

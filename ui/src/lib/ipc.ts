@@ -79,6 +79,11 @@ export interface Backend {
   setSettings(settings: Settings): Promise<void>;
   setMuted(conversation: number, muted: boolean): Promise<void>;
   clearHistory(conversation: number): Promise<void>;
+  /** Has the server send the conversation's history, as this user sees it, by email to `to`,
+   * worded in `language` ("en" or "fr") with times at `utcOffsetMinutes` from UTC (east
+   * positive); its `mailed` line then comes like any message. Rejects with the server's refusal
+   * (mail_not_configured, bad_email_address, too_many_mails, mail_failed). */
+  mailHistory(conversation: number, to: string, language: string, utcOffsetMinutes: number): Promise<void>;
   presence(): Promise<Presence[]>;
   /** Keeps these users' presence live besides the conversations' members (replaces the list). */
   watchPresence(users: string[]): Promise<void>;
@@ -254,6 +259,7 @@ const tauriBackend: Backend = {
   setSettings: (settings) => call("set_settings", { settings }),
   setMuted: (conversation, muted) => call("set_muted", { conversation, muted }),
   clearHistory: (conversation) => call("clear_history", { conversation }),
+  mailHistory: (conversation, to, language, utcOffsetMinutes) => call("mail_history", { conversation, to, language, utcOffsetMinutes }),
   presence: () => call("presence"),
   watchPresence: (users) => call("watch_presence", { users }),
   favourites: () => call("favourites"),

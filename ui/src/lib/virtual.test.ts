@@ -45,6 +45,7 @@ describe("placeMessage", () => {
     reactions: [],
     mentions: [],
     version: 0,
+    preview: null,
   });
   const ids = (l: CachedMessage[]) => l.map((m) => m.local_id);
 

@@ -12,6 +12,7 @@ import {
   detailsWords,
   fileWords,
   listWords,
+  mailWords,
   messageWords,
   navWords,
   timelineWords,
@@ -28,7 +29,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const SECTIONS = [words, navWords, callWords, timelineWords, messageWords, commonWords, accountWords, listWords, detailsWords, fileWords];
+const SECTIONS = [words, navWords, callWords, timelineWords, messageWords, commonWords, accountWords, listWords, detailsWords, fileWords, mailWords];
 
 /** The catalogue's fixed sentences in a language (functions aside), by key. */
 function fixed(lang: Locale): Map<string, string> {

@@ -1,8 +1,12 @@
 // The browser tests' page: the real UI over the in-memory fake backend. The query string picks
 // the scenario, e.g. ?seed=bob:2000,carol:3&unread=carol:2&historyDelay=300&people=500 (that
 // many more users in the directory, person0001 and on)&files=bob (bob shares a picture, a text
-// and a PDF in his conversation: files 1, 2 and 3). With #preview=<conversation>:<file> the
-// page is a preview window instead, over the same fake, signed in as the desktop's backend is.
+// and a PDF in his conversation: files 1, 2 and 3)&mail=off (a server without SMTP: sending a
+// history by email is refused). alice, bob, carol and erin have an email address in the
+// directory (name@example.com), dave has none; a text linking to wiki.example.com (or another
+// page the fake knows, fake-backend.ts: KNOWN_PAGES) gets its card a moment after it is stored.
+// With #preview=<conversation>:<file> the page is a preview window instead, over the same fake,
+// signed in as the desktop's backend is.
 import { mount } from "svelte";
 import App from "../../src/App.svelte";
 import "../../src/app.css";
@@ -32,7 +36,9 @@ const fake = new FakeBackend({
   users: ["bob", "carol", "dave", "erin", ...Array.from({ length: extra }, (_, i) => `person${String(i + 1).padStart(4, "0")}`)],
   historyDelayMs: Number(params.get("historyDelay") ?? 0),
   ackDelayMs: params.get("ack") === "hold" ? null : Number(params.get("ack") ?? 40),
+  emails: Object.fromEntries(["alice", "bob", "carol", "erin"].map((u) => [u, `${u}@example.com`])),
 });
+if (params.get("mail") === "off") fake.mailRefusal = { reason: "mail_not_configured" };
 const unread = new Map(pairs("unread"));
 for (const [peer, count] of pairs("seed")) fake.seed(peer, count, { unread: unread.get(peer) ?? 0 });
 fake.setPresence("bob", "online", "Working from home");

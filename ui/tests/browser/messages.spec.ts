@@ -65,7 +65,7 @@ describe("messages and composer", () => {
       expect(most).toBeLessThan(line * 9.5);
       await expect(box.evaluate((e) => [e.scrollHeight > e.clientHeight + 1, getComputedStyle(e).overflowY])).resolves.toEqual([true, "auto"]);
       // The Send button sends it all; the box is one line again.
-      await page.getByRole("button", { name: "Send" }).click();
+      await page.getByRole("button", { name: "Send", exact: true }).click();
       await until(page, () => document.querySelectorAll("[data-testid=message]").length === 4, "the message sent");
       await expect(box.inputValue()).resolves.toBe("");
       expect(Math.abs((await boxHeight(page)) - one)).toBeLessThan(2);

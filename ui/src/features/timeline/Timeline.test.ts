@@ -1,6 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { app } from "../../lib/state.svelte";
+import type { FakeOptions } from "../../../tests/fake-backend";
 import { settle, signedIn } from "../../../tests/helpers";
 import Timeline from "./Timeline.svelte";
 
@@ -18,11 +19,11 @@ function fakeLayout(el: HTMLElement, height = 500, content = 5000) {
   });
 }
 
-async function setup() {
+async function setup(options: FakeOptions = {}) {
   let id = 0;
   const fake = await signedIn((f) => {
     id = f.seed("bob", 12);
-  });
+  }, options);
   render(Timeline);
   await app.select(id);
   await settle();
@@ -39,7 +40,9 @@ async function scrollTo(scroller: HTMLElement, top: number) {
 
 describe("Timeline", () => {
   it("shows each message with its sender, text (newlines kept) and state; ticks on own messages", async () => {
-    const { fake, id } = await setup();
+    // The server's confirmation waits for ack(): on a loaded machine a timed one could come
+    // before the pending message is looked at.
+    const { fake, id } = await setup({ ackDelayMs: null });
     const rows = screen.getAllByTestId("message");
     expect(rows).toHaveLength(12);
     const mine = rows.filter((r) => r.dataset.mine === "true");
@@ -56,7 +59,7 @@ describe("Timeline", () => {
     expect(pending.dataset.seq).toBe("");
     expect(pending.dataset.state).toBe("pending");
     expect(pending.querySelector("[data-testid=message-text]")?.textContent).toBe("two\nlines");
-    await new Promise((r) => setTimeout(r, 60)); // the fake's server confirms it
+    fake.ack(); // the fake's server confirms it
     await settle();
     const sent = screen.getAllByTestId("message").at(-1)!;
     expect(sent.dataset.seq).toBe("13");
