@@ -342,6 +342,9 @@ impl FileClient {
                 .to_bytes();
             return Err(refusal(status, &bytes));
         }
+        // Frames are small (tens of kB): writes are gathered into large ones, which matters
+        // for a file, each of whose writes is a trip to a blocking thread.
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, out);
         let mut written = 0u64;
         while written < max
             && let Some(frame) = body.frame().await

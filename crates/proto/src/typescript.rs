@@ -51,6 +51,7 @@ pub fn typescript_bindings() -> String {
         CallRecord::decl(),
         CallOutcome::decl(),
         FileRef::decl(),
+        LinkPreview::decl(),
         SharedFile::decl(),
         UploadRequest::decl(),
         UploadState::decl(),

@@ -1527,6 +1527,25 @@ thumbnail?: boolean,
  */
 dimensions?: [number, number], };
 
+export type LinkPreview = { 
+/**
+ * The page's address, after redirects.
+ */
+url: string, 
+/**
+ * Its title.
+ */
+title?: string, 
+/**
+ * Its description.
+ */
+description?: string, 
+/**
+ * Its image, redrawn by the server as a small JPEG or PNG, as a `data:` URL (so the card
+ * travels and is cached with its message, and no third-party byte reaches a client as is).
+ */
+image?: string, };
+
 export type SharedFile = { 
 /**
  * The file.

@@ -3,18 +3,11 @@
 // (bindings.ts: Message.preview, CachedMessage.preview), a moment after the message. The client
 // never contacts the linked host: a click opens the page in the system's browser, as a link in
 // the text does.
-import type { MessageKind } from "../../lib/bindings";
+import type { LinkPreview, MessageKind } from "../../lib/bindings";
 import { ipc } from "../../lib/ipc";
 
-/** A link's card as the server makes it (bindings.ts: LinkPreview). */
-export interface LinkCard {
-  /** The page's address, after redirects. */
-  url: string;
-  title?: string;
-  description?: string;
-  /** A small JPEG or PNG as a `data:` URL. */
-  image?: string;
-}
+/** A link's card as the server makes it. */
+export type LinkCard = LinkPreview;
 
 /** How tall a card is drawn (the timeline's estimate for a row before it is measured). */
 export const CARD_HEIGHT = 96;
