@@ -1400,7 +1400,7 @@ fn chart_png(width: u32, height: u32) -> Result<Vec<u8>> {
     let mut data = Vec::with_capacity((width * height * 3) as usize);
     for y in 0..height {
         for x in 0..width {
-            let bar = (x * 6 / width) as u32;
+            let bar = x * 6 / width;
             let top = height - height * (bar + 2) / 8;
             let (r, g, b) = if y > top && x % (width / 6) > width / 24 {
                 (40, 110 + bar * 20, 200)
