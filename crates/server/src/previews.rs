@@ -117,7 +117,8 @@ impl Cache {
 
     fn put(&mut self, url: String, card: Option<LinkPreview>) {
         if self.0.len() >= CACHE_ENTRIES {
-            // Oldest first out; a full sweep is rare and cheap at this size.
+            // Full: entries past the shorter of the two times go; if that is not enough, all
+            // go (a sweep is rare and cheap at this size).
             let now = Instant::now();
             self.0
                 .retain(|_, (at, _)| now.duration_since(*at) < MISS_FOR);

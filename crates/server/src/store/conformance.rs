@@ -4796,15 +4796,7 @@ macro_rules! store_conformance_tests {
             }
 
             fn preview_in(f: &Fixture, user: UserId, conversation: u64, seq: u64) -> Option<confer_proto::LinkPreview> {
-                f.store
-                    .history(user, conversation, None, None, f.now())
-                    .unwrap()
-                    .messages
-                    .into_iter()
-                    .find(|m| m.seq == seq)
-                    .expect("the message")
-                    .preview
-                    .map(|p| *p)
+                message_at(f, user, conversation, seq).preview.map(|p| *p)
             }
 
             #[test]
