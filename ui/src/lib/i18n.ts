@@ -586,6 +586,8 @@ export interface MessageWords {
   /** The action bar over a message, and its context menu ("Actions for bob's message"). */
   actions: string;
   actionsFor: (sender: string) => string;
+  /** The one button that stands for the action bar where a row is narrow. */
+  moreFor: (sender: string) => string;
   reply: string;
   react: string;
   /** A quick reaction's button ("React with 👍"). */
@@ -1283,6 +1285,7 @@ const en: Catalogue = {
   messages: {
     actions: "Message actions",
     actionsFor: (sender) => `Actions for ${sender}'s message`,
+    moreFor: (sender) => `More actions for ${sender}'s message`,
     reply: "Reply",
     react: "Add reaction",
     reactWith: (emoji) => `React with ${emoji}`,
@@ -1947,6 +1950,7 @@ const fr: Catalogue = {
   messages: {
     actions: "Actions sur le message",
     actionsFor: (sender) => `Actions sur le message de ${sender}`,
+    moreFor: (sender) => `Plus d'actions sur le message de ${sender}`,
     reply: "Répondre",
     react: "Ajouter une réaction",
     reactWith: (emoji) => `Réagir avec ${emoji}`,

@@ -18,8 +18,9 @@ import type {
 } from "./bindings";
 import { commonWords } from "./i18n";
 import { ipc } from "./ipc";
+import { names } from "./names.svelte";
 import { applyTheme } from "./theme";
-import { windowTitle } from "./ticks";
+import { peerOf, windowTitle } from "./ticks";
 
 export const PAGE = 75;
 
@@ -32,25 +33,32 @@ export function linkToken(text: string): string {
   return t.toLowerCase().startsWith(LINK_PREFIX) ? t.slice(LINK_PREFIX.length).replace(/\/+$/, "") : t;
 }
 
-/** How a conversation is called: the other person, the group's name (or its members), the room's name. */
+/** The account name of a direct conversation's other member (what presence, favourites and
+ * calls go by); null for other conversations. */
+export function peerLogin(info: ConversationView["info"], me: string): string | null {
+  return info.kind === "direct" ? peerOf(info.members, me) : null;
+}
+
+/** How a conversation is called: the other person's display name, the group's name (or its
+ * members'), the room's name. People's account names are for the details column (#13). */
 export function titleOf(info: ConversationView["info"], me: string): string {
   // An alias conversation: its writer sees the alias; those who answer see whom they answer.
   if (info.kind === "alias" && info.alias) {
     const writer = info.alias.writer;
-    return writer && writer !== me ? `${info.alias.display_name} · ${writer}` : info.alias.display_name;
+    return writer && writer !== me ? `${info.alias.display_name} · ${names.of(writer)}` : info.alias.display_name;
   }
-  if (info.kind === "direct") return info.members.find((m) => m !== me) ?? info.members[0] ?? "";
+  if (info.kind === "direct") return names.of(peerOf(info.members, me));
   if (info.name) return info.name;
   if (info.kind === "room") return commonWords().room;
   const others = info.members.filter((m) => m !== me);
-  return others.length > 0 ? others.join(", ") : commonWords().group;
+  return others.length > 0 ? others.map((m) => names.of(m)).join(", ") : commonWords().group;
 }
 
-/** Who a message is shown from: in an alias conversation, answers read "IT Support · bob" (or
- * the alias alone where the server hides who answered). */
+/** Who a message is shown from, by display name: in an alias conversation, answers read
+ * "IT Support · Bob" (or the alias alone where the server hides who answered). */
 export function senderLabel(info: ConversationView["info"], sender: string): string {
-  if (info.kind !== "alias" || !info.alias || sender === info.alias.writer) return sender;
-  return sender === info.alias.name ? info.alias.display_name : `${info.alias.display_name} · ${sender}`;
+  if (info.kind !== "alias" || !info.alias || sender === info.alias.writer) return names.of(sender);
+  return sender === info.alias.name ? info.alias.display_name : `${info.alias.display_name} · ${names.of(sender)}`;
 }
 
 /** A member's role in a room. */
@@ -169,6 +177,7 @@ class AppState {
     this.meetingsAsked++;
     this.knownRooms = null;
     this.shown.clear();
+    names.reset();
     for (const f of this.features) f.reset();
   }
 

@@ -22,8 +22,10 @@ describe("chatting", () => {
       await option.waitFor();
       await box.press("Enter");
       await page.locator('[data-testid=conversation][data-peer="carol"]').waitFor();
-      await expect(page.locator("main h1").textContent()).resolves.toBe("carol");
-      await expect(page.locator("aside[aria-label=Details] h2").textContent()).resolves.toBe("carol");
+      // By display name; the account name is under it in the details.
+      await until(page, () => document.querySelector("main h1")?.textContent === "Carol", "the header's display name");
+      await expect(page.locator("aside[aria-label=Details] h2").textContent()).resolves.toBe("Carol");
+      await expect(page.getByTestId("peer-login").textContent()).resolves.toBe("@carol");
 
       const composer = page.getByLabel("Message", { exact: true });
       await composer.click();
@@ -153,7 +155,7 @@ describe("chatting", () => {
       await signIn(page);
       const id = await page.evaluate(() => window.fake.conversationWith("carol")!);
       await page.evaluate((c) => window.fake.openConversation(c), id);
-      await until(page, () => document.querySelector("main h1")?.textContent === "carol", "carol's conversation open");
+      await until(page, () => document.querySelector("main h1")?.textContent === "Carol", "carol's conversation open");
       await expect(page.locator('[data-peer="carol"]').getAttribute("aria-current")).resolves.toBe("true");
       expect(errors).toEqual([]);
     } finally {

@@ -90,7 +90,7 @@ describe("shared files", () => {
       });
       await main.dispatchEvent("dragenter", { dataTransfer: drag });
       await page.getByTestId("drop-hint").waitFor();
-      expect(await page.getByTestId("drop-hint").textContent()).toBe("Drop files to share them with bob");
+      expect(await page.getByTestId("drop-hint").textContent()).toBe("Drop files to share them with Bob");
       await expectAccessible(page, "the drop hint");
       await main.dispatchEvent("drop", { dataTransfer: drag });
       await page.getByTestId("drop-hint").waitFor({ state: "detached" });

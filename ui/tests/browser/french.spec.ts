@@ -1,8 +1,10 @@
 // The UI in French (#13): a browser whose language is French gets every screen in French — the
 // sign-in form, the three columns with chats, a person's, a group's and a room's details, the
-// Virtual Rooms tab, the settings dialog — with no English sentence of the catalogue left on
-// screen or in what screen readers hear, and axe finds nothing at all, light and dark. A language
-// chosen in the settings applies at once, is remembered, and is told to the shell.
+// Virtual Rooms tab, the settings dialog, rich messages with their action bar and reactions, both
+// searches, the quick switcher, conversations in tabs — with no English sentence of the
+// catalogue left on screen or in what screen readers hear, and axe finds nothing at all, light
+// and dark. A language chosen in the settings applies at once, is remembered, and is told to the
+// shell.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -181,6 +183,74 @@ describe("the UI in French", () => {
         await expect(page.locator("aside#details").textContent()).resolves.toContain("Membres (4)");
         await check(page, `a room's details (${colorScheme})`);
 
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    it(`has rich messages, their action bar, both searches, the quick switcher and tabs in French, without English, axe clean (${colorScheme})`, async () => {
+      const { page, errors, close } = await open(browser, {}, { colorScheme, locale: "fr-FR" });
+      try {
+        await seedInFrench(page);
+        await signInInFrench(page);
+        await page.locator('[data-testid=conversation][data-peer="bob"]').click();
+        await page.locator("[data-testid=message]").first().waitFor();
+        // Markdown, a link, reactions, an answer's quote, an edited and a deleted message.
+        const rich = await page.evaluate(() => {
+          const id = window.fake.conversationWith("bob")!;
+          const seq = window.fake.receive("bob", "Voici le **plan** de *jeudi* : `salle 4`\n- café\n- ordre du jour\n> À valider sur https://example.com/plan :tada:");
+          window.fake.reactBy(id, seq, "bob", "👍");
+          window.fake.reactBy(id, seq, "alice", "👍");
+          window.fake.reactBy(id, seq, "bob", "🎉");
+          window.fake.editBy(id, 1, "Bonjour, voici le point numéro 0 (corrigé)");
+          window.fake.deleteBy(id, 3);
+          return window.fake.replyBy(id, "bob", "Tu as vu mon message ?", seq);
+        });
+        const answer = page.locator(`[data-testid=message][data-seq="${rich}"]`);
+        await answer.locator("[data-testid=reply-quote]").waitFor();
+        await page.locator("[data-testid=message] [data-testid=reaction]").first().waitFor();
+        await answer.hover();
+        await until(page, `getComputedStyle(document.querySelector('[data-testid=message][data-seq="${rich}"] .actions')).opacity === "1"`, "the action bar");
+        await check(page, `rich messages and the action bar (${colorScheme})`);
+
+        await answer.getByRole("button", { name: "Ajouter une réaction" }).click();
+        await page.getByRole("dialog", { name: "Réactions" }).waitFor();
+        await check(page, `the reaction picker (${colorScheme})`);
+        await page.keyboard.press("Escape");
+
+        // Ctrl+F: the open conversation's search and its results.
+        await page.keyboard.press("Control+f");
+        await page.getByRole("searchbox", { name: "Rechercher dans cette conversation" }).waitFor();
+        await page.keyboard.type("point");
+        await until(page, () => document.querySelectorAll("[data-testid=chat-search] [data-testid=search-result]").length > 0, "the chat's hits");
+        await check(page, `the search of the conversation (${colorScheme})`);
+        await page.keyboard.press("Escape");
+        await until(page, () => document.querySelector("[data-testid=chat-search]") === null, "the bar closed");
+
+        // Ctrl+Shift+F: every conversation.
+        await page.keyboard.press("Control+Shift+F");
+        await page.getByRole("searchbox", { name: "Rechercher dans toutes les conversations" }).waitFor();
+        await page.keyboard.type("jeudi");
+        await until(page, () => document.querySelectorAll("[data-testid=search-dialog] [data-testid=search-result]").length >= 2, "the hits of every conversation");
+        await check(page, `the search of every conversation (${colorScheme})`);
+        await page.keyboard.press("Escape");
+        await until(page, () => document.querySelector("[data-testid=search-dialog]") === null, "the dialog closed");
+
+        // Ctrl+K.
+        await page.keyboard.press("Control+k");
+        await page.getByRole("combobox", { name: "Chercher des personnes, des conversations et des salles" }).waitFor();
+        await page.keyboard.type("o");
+        await page.locator("[role=option]").first().waitFor();
+        await check(page, `the quick switcher (${colorScheme})`);
+        await page.keyboard.press("Escape");
+
+        // Two conversations in tabs.
+        await page.locator('[data-testid=conversation][data-peer="carol"]').click();
+        await page.locator("[data-testid=conversation-tab]").nth(1).waitFor();
+        await check(page, `two conversations in tabs (${colorScheme})`);
         expect(errors).toEqual([]);
       } finally {
         await close();

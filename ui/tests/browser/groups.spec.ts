@@ -43,11 +43,11 @@ describe("groups", () => {
 
       await page.evaluate((i) => window.fake.answerInvitation(i, "bob"), id);
       await page.locator('[data-testid=system-line][data-user="bob"][data-kind="joined"]').waitFor();
-      await expect(page.locator('[data-testid=system-line][data-user="bob"]').innerText()).resolves.toContain("bob joined");
+      await expect(page.locator('[data-testid=system-line][data-user="bob"]').innerText()).resolves.toContain("Bob joined");
       await page.evaluate((i) => window.fake.post(i, "bob", "Pizza?"), id);
       const msg = page.locator('[data-testid=message][data-sender="bob"]');
       await msg.waitFor();
-      await expect(msg.innerText()).resolves.toContain("bob");
+      await expect(msg.innerText()).resolves.toContain("Bob");
       const details = page.locator("aside[aria-label=Details]");
       await details.locator('[data-testid=member][data-user="bob"]').waitFor();
       // The direct chat with bob still shows by his name.

@@ -69,20 +69,20 @@ describe("navigation", () => {
         const active = await page.locator("[data-testid=conversation-tab] [aria-current=page]").boundingBox();
         const strip = await page.getByRole("navigation", { name: "Open conversations" }).boundingBox();
         expect(active!.x + active!.width).toBeLessThanOrEqual(strip!.x + strip!.width + 1);
-        await expectAccessible(page, `two tabs at 760×480 (${colorScheme})`);
+        await expectAccessible(page, `two tabs at 760×480 (${colorScheme})`, { strict: true });
 
         await page.locator('[data-testid=conversation][data-peer="carol"]').click({ button: "right" });
-        await page.getByRole("menu", { name: "Actions for carol" }).waitFor();
-        const menu = await page.getByRole("menu", { name: "Actions for carol" }).boundingBox();
+        await page.getByRole("menu", { name: "Actions for Carol" }).waitFor();
+        const menu = await page.getByRole("menu", { name: "Actions for Carol" }).boundingBox();
         expect(menu!.y + menu!.height).toBeLessThanOrEqual(MIN.height);
-        await expectAccessible(page, `a conversation's menu (${colorScheme})`);
+        await expectAccessible(page, `a conversation's menu (${colorScheme})`, { strict: true });
         await page.keyboard.press("Escape");
 
         await page.keyboard.press("Control+k");
         await page.getByRole("dialog", { name: "Go to" }).waitFor();
         await page.keyboard.type("o");
         await page.locator("[role=option]").first().waitFor();
-        await expectAccessible(page, `the quick switcher (${colorScheme})`);
+        await expectAccessible(page, `the quick switcher (${colorScheme})`, { strict: true });
         await page.keyboard.press("Escape");
 
         await page.getByTestId("toggle-details").click();
@@ -91,7 +91,7 @@ describe("navigation", () => {
         const wide = await page.locator(SCROLLER).boundingBox();
         expect(wide!.width).toBeGreaterThan(700);
         await fits(page, "columns hidden");
-        await expectAccessible(page, `columns hidden (${colorScheme})`);
+        await expectAccessible(page, `columns hidden (${colorScheme})`, { strict: true });
         // Remembered: a reload keeps them hidden.
         await page.reload();
         await signIn(page).catch(() => {});
@@ -104,6 +104,50 @@ describe("navigation", () => {
       }
     });
   }
+
+  it("keeps a row's … off its time and its unread count, in Chats and in Virtual Rooms", async () => {
+    const { page, errors, close } = await open(browser, { seed: "bob:3,carol:3", unread: "carol:2" }, MIN);
+    try {
+      await signIn(page);
+      const room = await page.evaluate(() => {
+        const id = window.fake.roomBy("bob", "Weekly planning with everyone", ["alice"]);
+        window.fake.post(id, "bob", "Agenda is up");
+        return id;
+      });
+      /** What the shown "…" of a row crosses among its time and unread count. */
+      const covered = (row: string) =>
+        page.evaluate((sel) => {
+          const item = document.querySelector(sel)!.closest("li")!;
+          const more = item.querySelector(".more")!;
+          if (getComputedStyle(more).opacity !== "1") return ["… not shown"];
+          const b = more.getBoundingClientRect();
+          return [...item.querySelectorAll("time, [data-testid=unread]")]
+            .filter((e) => {
+              const r = e.getBoundingClientRect();
+              return b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom;
+            })
+            .map((e) => e.tagName.toLowerCase());
+        }, row);
+      const carol = '[data-testid=conversation][data-peer="carol"]';
+      await page.locator(carol).hover();
+      await until(page, () => getComputedStyle(document.querySelector('[data-peer="carol"]')!.closest("li")!.querySelector(".more")!).opacity === "1", "… on hover");
+      expect(await covered(carol)).toEqual([]);
+      // Focused, as the row just clicked is: its "…" shows without the pointer.
+      await openConversation(page, "bob");
+      await page.mouse.move(600, 300);
+      await page.locator('[data-testid=conversation][data-peer="bob"]').focus();
+      expect(await covered('[data-testid=conversation][data-peer="bob"]')).toEqual([]);
+
+      await page.getByRole("tab", { name: /Virtual Rooms/ }).click();
+      const roomRow = `[data-testid=room][data-conversation-id="${room}"]`;
+      await page.locator(roomRow).hover();
+      await until(page, () => getComputedStyle(document.querySelector("[data-testid=room]")!.closest("li")!.querySelector(".more")!).opacity === "1", "the room's … on hover");
+      expect(await covered(roomRow)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 
   it("keeps each tab's place in its timeline and its draft", { timeout: 120_000 }, async () => {
     const { page, errors, close } = await open(browser, { seed: "bob:600,carol:50" });
@@ -130,7 +174,7 @@ describe("navigation", () => {
       await until(page, () => !!document.querySelector('[data-testid=message][data-seq="50"]'), "carol's newest");
       expect(await page.locator("textarea[aria-label=Message]").inputValue()).toBe("");
 
-      await tab(page, "bob").click();
+      await tab(page, "Bob").click();
       await until(page, () => !!document.querySelector('[data-testid=message][data-sender="bob"]'), "bob's messages");
       await frames(page, 4);
       await page.waitForTimeout(300);
@@ -140,7 +184,7 @@ describe("navigation", () => {
       expect(await page.locator("textarea[aria-label=Message]").inputValue()).toBe("to bob, later");
 
       // Carol's tab was at the bottom, and is again.
-      await tab(page, "carol").click();
+      await tab(page, "Carol").click();
       await until(page, () => {
         const s = document.querySelector("[data-testid=timeline-scroller]")!;
         return !!s.querySelector('[data-seq="50"]') && s.scrollHeight - s.scrollTop - s.clientHeight < 2;
@@ -149,7 +193,7 @@ describe("navigation", () => {
       // Closing the active tab with a middle click shows its neighbour.
       await page.locator("[data-testid=conversation-tab]").nth(1).click({ button: "middle" });
       await until(page, () => document.querySelectorAll("[data-testid=conversation-tab]").length === 1, "one tab left");
-      expect(await tab(page, "bob").getAttribute("aria-current")).toBe("page");
+      expect(await tab(page, "Bob").getAttribute("aria-current")).toBe("page");
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -167,7 +211,7 @@ describe("navigation", () => {
         await banner.waitFor();
         expect(await banner.textContent()).toContain("Offline: the server cannot be reached.");
         await fits(page, "offline banner");
-        await expectAccessible(page, `offline banner (${colorScheme})`);
+        await expectAccessible(page, `offline banner (${colorScheme})`, { strict: true });
 
         await page.evaluate(() => window.fake.connection("connecting"));
         await until(page, () => document.querySelector("[data-testid=connection-banner]")?.getAttribute("data-state") === "connecting", "reconnecting");
@@ -176,7 +220,7 @@ describe("navigation", () => {
         await page.getByRole("alert").filter({ hasText: "You are signed out" }).waitFor();
         expect(await page.locator("body").textContent()).not.toContain("auth_failed");
         await fits(page, "signed-out banner");
-        await expectAccessible(page, `signed-out banner (${colorScheme})`);
+        await expectAccessible(page, `signed-out banner (${colorScheme})`, { strict: true });
         await page.getByRole("button", { name: "Sign in again" }).click();
         await page.getByRole("heading", { name: "Sign in to Confer" }).waitFor();
         expect(errors).toEqual([]);

@@ -66,7 +66,8 @@ describe("People", () => {
         await page.keyboard.press("ArrowDown");
         await page.keyboard.press("ArrowDown");
         await page.keyboard.press("Enter");
-        await until(page, () => document.querySelector("main h1")?.textContent === "person0122", "the chat open");
+        // Named by the display name the directory gives (the fake's: the name capitalised).
+        await until(page, () => document.querySelector("main h1")?.textContent === "Person0122", "the chat open");
         await expect(page.locator("[role=tab][data-tab=chats]").getAttribute("aria-selected")).resolves.toBe("true");
         expect(await calls(page, "openDirect")).toEqual([["person0122"]]);
         expect(errors).toEqual([]);

@@ -47,19 +47,19 @@ describe("virtual rooms", () => {
       await details.locator('[role=option][data-user="bob"]').waitFor();
       await add.press("Enter");
       await details.locator('[data-testid=member][data-user="bob"][data-role="member"]').waitFor();
-      await details.getByRole("button", { name: "Make bob moderator" }).click();
+      await details.getByRole("button", { name: "Make Bob moderator" }).click();
       await details.locator('[data-testid=member][data-user="bob"][data-role="moderator"]').waitFor();
       await add.fill("car");
       await details.locator('[role=option][data-user="carol"]').click();
       await details.locator('[data-testid=member][data-user="carol"]').waitFor();
-      await details.getByRole("button", { name: "Remove carol" }).click();
+      await details.getByRole("button", { name: "Remove Carol" }).click();
       await details.locator('[data-testid=member][data-user="carol"]').waitFor({ state: "detached" });
       // Never on the owner.
       await expect(details.locator('[data-testid=member][data-user="alice"] button').count()).resolves.toBe(0);
       // Join and leave lines in the timeline.
       await page.locator('[data-testid=system-line][data-user="bob"][data-kind="joined"]').waitFor();
       await page.locator('[data-testid=system-line][data-user="carol"][data-kind="left"]').waitFor();
-      await expect(page.locator('[data-testid=system-line][data-user="carol"][data-kind="left"]').innerText()).resolves.toContain("carol left");
+      await expect(page.locator('[data-testid=system-line][data-user="carol"][data-kind="left"]').innerText()).resolves.toContain("Carol left");
 
       // Mute for all.
       await details.getByRole("switch", { name: "Mute for all" }).click();

@@ -143,7 +143,7 @@ describe("timeline", () => {
       );
       const ribbon = page.locator("[data-testid=ribbon]");
       await ribbon.waitFor();
-      await expect(ribbon.textContent()).resolves.toContain("bob");
+      await expect(ribbon.textContent()).resolves.toContain("Bob");
       await expect(ribbon.textContent()).resolves.toContain("Did you see the quarterly numbers");
       await expect(ribbon.evaluate((e) => e.tagName)).resolves.toBe("BUTTON");
       await page.locator('[data-testid=conversation][data-peer="bob"] [data-testid=unread]').waitFor();

@@ -11,6 +11,9 @@ export interface CallSides {
   me: string | null;
   /** The other member of the conversation, when known: named in the caller's own lines. */
   peer?: string;
+  /** How a person is named in the line (their display name); the account name by default. The
+   * sides themselves are account names, which is what tells the caller from the reader. */
+  name?: (user: string) => string;
 }
 
 /** The call in a message's kind; null for a text, a join or a leave. */
@@ -73,12 +76,14 @@ const catalogue: Record<Locale, CallWords> = {
 export function callLine(record: CallRecord, sides: CallSides, lang: Locale = locale()): string {
   const w = catalogue[lang];
   const mine = sides.me !== null && sides.caller === sides.me;
-  const callee = sides.peer && sides.peer !== sides.caller ? sides.peer : null;
+  const name = sides.name ?? ((user: string) => user);
+  const callee = sides.peer && sides.peer !== sides.caller ? name(sides.peer) : null;
+  const caller = name(sides.caller);
   switch (record.outcome) {
     case "missed":
-      return mine ? w.missedTo(record.video, callee) : w.missedFrom(record.video, sides.caller);
+      return mine ? w.missedTo(record.video, callee) : w.missedFrom(record.video, caller);
     case "declined":
-      return mine ? w.declinedByThem(record.video, callee) : w.declinedByMe(record.video, sides.caller);
+      return mine ? w.declinedByThem(record.video, callee) : w.declinedByMe(record.video, caller);
     case "completed":
       return w.completed(record.video, callDuration(record.duration_ms));
   }

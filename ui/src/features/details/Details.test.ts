@@ -20,7 +20,9 @@ async function setup() {
 describe("Details", () => {
   it("shows the contact, presence dot, status and custom message, live", async () => {
     const { fake, aside } = await setup();
-    expect(within(aside).getByRole("heading", { name: "bob" })).toBeTruthy();
+    // By display name, the account name under it.
+    expect(within(aside).getByRole("heading", { name: "Bob" })).toBeTruthy();
+    expect(within(aside).getByTestId("peer-login").textContent).toBe("@bob");
     const presence = within(aside).getByTestId("presence");
     expect(presence.dataset.status).toBe("away");
     expect(presence.textContent).toContain("Away");
@@ -109,11 +111,11 @@ describe("Details", () => {
     const { fake } = await setup();
     fake.requestFavourite("bob");
     await settle();
-    const group = screen.getByRole("group", { name: /bob wants to add you/ });
+    const group = screen.getByRole("group", { name: /Bob wants to add you/ });
     await fireEvent.click(within(group).getByRole("button", { name: "Accept" }));
     await settle();
     expect(fake.callsOf("answerSubscription")).toEqual([["bob", true]]);
-    expect(screen.queryByRole("group", { name: /bob wants to add you/ })).toBeNull();
+    expect(screen.queryByRole("group", { name: /Bob wants to add you/ })).toBeNull();
   });
 
   it("shows what went wrong", async () => {

@@ -39,9 +39,9 @@ describe("Room details", () => {
     // Nothing to do to the owner; carol can be promoted; bob (a moderator) only removed.
     const alice = aside.querySelector<HTMLElement>('[data-testid=member][data-user="alice"]')!;
     expect(within(alice).queryAllByRole("button")).toHaveLength(0);
-    expect(within(aside).getByRole("button", { name: "Make carol moderator" })).toBeTruthy();
-    expect(within(aside).queryByRole("button", { name: "Make bob moderator" })).toBeNull();
-    expect(within(aside).getByRole("button", { name: "Remove bob" })).toBeTruthy();
+    expect(within(aside).getByRole("button", { name: "Make Carol moderator" })).toBeTruthy();
+    expect(within(aside).queryByRole("button", { name: "Make Bob moderator" })).toBeNull();
+    expect(within(aside).getByRole("button", { name: "Remove Bob" })).toBeTruthy();
     expect(within(aside).getByRole("button", { name: "Delete room" })).toBeTruthy();
     expect(within(aside).queryByRole("button", { name: "Leave room" })).toBeNull();
     expect(within(aside).getByRole("switch", { name: "Mute for all" })).toBeTruthy();
@@ -84,7 +84,7 @@ describe("Room details", () => {
     const { fake, id, aside } = await room("alice", ["bob"]);
     // bob leaves on his own before alice's click arrives.
     fake.memberLeaves(id, "bob");
-    const remove = within(aside).getByRole("button", { name: "Remove bob" });
+    const remove = within(aside).getByRole("button", { name: "Remove Bob" });
     await fireEvent.click(remove);
     await settle();
     const alert = within(aside).getByRole("alert");

@@ -66,11 +66,11 @@ describe("a file in the timeline", () => {
     const { fake, id } = await open((f, id) => f.shareBy(id, "bob", { name: "photo.png", bytes: pngBytes(40, 30) }));
     render(Timeline);
     await settle();
-    const theirs = within(fileMessages()[0]).getByRole("toolbar", { name: "Actions for bob's message" });
+    const theirs = within(fileMessages()[0]).getByRole("toolbar", { name: "Actions for Bob's message" });
     expect([...theirs.querySelectorAll("[data-tool]")].map((b) => b.getAttribute("aria-label"))).toEqual(["Add reaction", "Reply"]);
     await fireEvent.click(within(theirs).getByRole("button", { name: "Reply" }));
     await settle();
-    expect(screen.getByTestId("reply-banner").textContent).toContain("Replying to bob: 📎 photo.png");
+    expect(screen.getByTestId("reply-banner").textContent).toContain("Replying to Bob: 📎 photo.png");
     const box = screen.getByLabelText("Message") as HTMLTextAreaElement;
     await fireEvent.input(box, { target: { value: "Nice picture" } });
     await fireEvent.keyDown(box, { key: "Enter" });
@@ -124,7 +124,7 @@ describe("a file in the timeline", () => {
     fake.shareBy(group, "carol", { name: "mockup.png", size: 80_000 });
     await vi.waitFor(() => {
       const row = screen.getAllByTestId("conversation").find((r) => r.dataset.conversationId === String(group))!;
-      expect(within(row).getByTestId("preview").textContent).toBe("carol: 📎 mockup.png");
+      expect(within(row).getByTestId("preview").textContent).toBe("Carol: 📎 mockup.png");
     });
   });
 });
@@ -142,8 +142,8 @@ describe("the shared files in the details column", () => {
     await vi.waitFor(() => expect(names()).toEqual(["second.png", "first.pdf"]));
     const [second, first] = within(section).getAllByTestId("shared-file");
     const shared = await fake.sharedFiles(id);
-    expect(first.textContent).toContain(`1.5 kB · bob · ${formatDateTime(shared[1].sent_at)}`);
-    expect(second.textContent).toContain("33 bytes · alice ·");
+    expect(first.textContent).toContain(`1.5 kB · Bob · ${formatDateTime(shared[1].sent_at)}`);
+    expect(second.textContent).toContain("33 bytes · Alice ·");
 
     // A text changes nothing here: not fetched again.
     const asked = fake.callsOf("sharedFiles").length;

@@ -181,7 +181,7 @@ describe("pasting and dropping files", () => {
     await fireEvent.dragEnter(main, { dataTransfer: { types: ["text/plain"], files: [] } });
     expect(screen.queryByTestId("drop-hint")).toBeNull();
     await fireEvent.dragEnter(main, { dataTransfer });
-    expect(screen.getByTestId("drop-hint").textContent).toBe("Drop files to share them with bob");
+    expect(screen.getByTestId("drop-hint").textContent).toBe("Drop files to share them with Bob");
     await fireEvent.dragLeave(main, { dataTransfer, relatedTarget: null });
     expect(screen.queryByTestId("drop-hint")).toBeNull();
     await fireEvent.dragOver(main, { dataTransfer });
@@ -199,7 +199,7 @@ describe("pasting and dropping files", () => {
     fake.diskFile("/home/alice/Pictures/cat.png", pngBytes(300, 200));
     fake.systemDrag({ type: "enter", paths: ["/home/alice/Pictures/cat.png"], x: 400, y: 300 });
     await settle(1);
-    expect(screen.getByTestId("drop-hint").textContent).toBe("Drop files to share them with bob");
+    expect(screen.getByTestId("drop-hint").textContent).toBe("Drop files to share them with Bob");
     fake.systemDrag({ type: "leave" });
     await settle(1);
     expect(screen.queryByTestId("drop-hint")).toBeNull();

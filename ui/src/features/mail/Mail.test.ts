@@ -111,7 +111,7 @@ describe("the mailed line", () => {
     fake.mailBy(id, "bob", "dana@example.com");
     await settle();
     const ribbon = screen.getByTestId("ribbon");
-    expect(within(ribbon).getByText("bob").tagName).toBe("STRONG");
+    expect(within(ribbon).getByText("Bob").tagName).toBe("STRONG");
     expect(ribbon.textContent).toContain("sent the history to dana@example.com");
     // Announced as a line of its own (by the name known when it came), not as a message's words.
     const said = screen.getAllByRole("status").map((s) => s.textContent ?? "");
@@ -155,7 +155,7 @@ describe("sending the history by email", () => {
     const { fake } = await open();
     await openDialog();
     expect(dialog()!.getAttribute("aria-label")).toBe("Send history by email");
-    expect(dialog()!.textContent).toContain("The history of “bob”, as you see it, goes to this address in one email.");
+    expect(dialog()!.textContent).toContain("The history of “Bob”, as you see it, goes to this address in one email.");
     expect(screen.getByLabelText("Email address")).toBe(field());
     expect(document.activeElement).toBe(field());
     expect(field().type).toBe("email");

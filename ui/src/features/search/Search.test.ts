@@ -145,7 +145,7 @@ describe("the search of every conversation", { timeout: 20_000 }, () => {
     const hits = within(dialog).getAllByTestId("search-result");
     expect(hits.map((h) => `${h.dataset.conversation}:${h.dataset.seq}`).sort()).toEqual([`${bob}:101`, `${bob}:4`, `${carol}:2`].sort());
     const theirs = hits.find((h) => h.dataset.conversation === String(carol))!;
-    expect(theirs.textContent).toMatch(/^carol · /);
+    expect(theirs.textContent).toMatch(/^Carol · /);
     expect(theirs.textContent).toContain("You: Les réunions budgétaires");
     expect(theirs.querySelector("mark")?.textContent).toBe("budgétaires");
 
@@ -275,7 +275,7 @@ describe("a hit's date and time", { timeout: 20_000 }, () => {
 
   it("in English, with where it was said", async () => {
     await dated();
-    expect(await searchAll()).toEqual(["bob · Mar 3, 2:05 PM", "bob · Mar 3, 2024, 2:05 PM"]);
+    expect(await searchAll()).toEqual(["Bob · Mar 3, 2:05 PM", "Bob · Mar 3, 2024, 2:05 PM"]);
   });
 
   it("in French: 24-hour times", async () => {

@@ -44,7 +44,7 @@ describe("a conversation's menu", () => {
     await setup();
     await fireEvent.contextMenu(row("carol"), { clientX: 40, clientY: 60 });
     await settle();
-    expect(menu()?.getAttribute("aria-label")).toBe("Actions for carol");
+    expect(menu()?.getAttribute("aria-label")).toBe("Actions for Carol");
     expect(items()).toEqual([
       "Mark as read",
       "Mute notifications",
@@ -57,7 +57,7 @@ describe("a conversation's menu", () => {
 
   it("is reached by keyboard: the row's … button, Shift+F10 or the Menu key; arrows move, Escape closes back on the opener", async () => {
     await setup();
-    const more = within(row("bob").parentElement!).getByRole("button", { name: "More actions for bob" });
+    const more = within(row("bob").parentElement!).getByRole("button", { name: "More actions for Bob" });
     expect(more.getAttribute("aria-haspopup")).toBe("menu");
     await fireEvent.click(more);
     await settle();
@@ -75,7 +75,7 @@ describe("a conversation's menu", () => {
     row("bob").focus();
     await fireEvent.keyDown(row("bob"), { key: "F10", shiftKey: true });
     await settle();
-    expect(menu()?.getAttribute("aria-label")).toBe("Actions for bob");
+    expect(menu()?.getAttribute("aria-label")).toBe("Actions for Bob");
     await fireEvent.keyDown(document.activeElement!, { key: "Escape" });
     await settle();
     expect(document.activeElement).toBe(row("bob"));

@@ -15,7 +15,8 @@ describe("Sidebar: groups and rooms", () => {
     render(Sidebar);
     await settle();
     const peers = screen.getAllByTestId("conversation").map((r) => r.dataset.peer);
-    expect(peers.sort()).toEqual(["Lunch", "bob", "carol"]);
+    // An unnamed group goes by its members' display names.
+    expect(peers.sort()).toEqual(["Carol", "Lunch", "bob"]);
     expect(screen.queryByTestId("room")).toBeNull();
 
     await fireEvent.click(screen.getByRole("tab", { name: /Virtual Rooms/ }));

@@ -37,7 +37,7 @@ describe("Sidebar", () => {
     await settle();
     const preview = (peer: string) =>
       within(screen.getAllByTestId("conversation").find((r) => r.dataset.peer === peer)!).getByTestId("preview").textContent;
-    expect(preview("bob")).toBe("Missed video call from bob");
+    expect(preview("bob")).toBe("Missed video call from Bob");
     expect(preview("carol")).toBe("Call 1:23");
   });
 

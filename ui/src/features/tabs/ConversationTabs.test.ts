@@ -41,17 +41,17 @@ describe("conversation tabs above the timeline", () => {
     expect(tabIds()).toEqual([]);
     await openRow("bob");
     await openRow("carol");
-    expect(tabNames()).toEqual(["bob", "carol"]);
+    expect(tabNames()).toEqual(["Bob", "Carol"]);
     const strip = screen.getByRole("navigation", { name: "Open conversations" });
-    expect(within(strip).getByRole("button", { name: "carol" }).getAttribute("aria-current")).toBe("page");
-    expect(within(strip).getByRole("button", { name: "bob" }).getAttribute("aria-current")).toBeNull();
+    expect(within(strip).getByRole("button", { name: "Carol" }).getAttribute("aria-current")).toBe("page");
+    expect(within(strip).getByRole("button", { name: "Bob" }).getAttribute("aria-current")).toBeNull();
     // One Tab stop: the active tab.
-    expect(within(strip).getByRole("button", { name: "carol" }).tabIndex).toBe(0);
-    expect(within(strip).getByRole("button", { name: "bob" }).tabIndex).toBe(-1);
+    expect(within(strip).getByRole("button", { name: "Carol" }).tabIndex).toBe(0);
+    expect(within(strip).getByRole("button", { name: "Bob" }).tabIndex).toBe(-1);
 
     await openRow("bob");
-    expect(tabNames()).toEqual(["bob", "carol"]);
-    await fireEvent.click(within(strip).getByRole("button", { name: "carol" }));
+    expect(tabNames()).toEqual(["Bob", "Carol"]);
+    await fireEvent.click(within(strip).getByRole("button", { name: "Carol" }));
     await settle();
     expect(app.selected).toBe(idOf("carol"));
   });
@@ -62,8 +62,8 @@ describe("conversation tabs above the timeline", () => {
     await openRow("carol");
     fake.receive("bob", "psst");
     await settle();
-    const bob = screen.getAllByTestId("conversation-tab").find((t) => t.textContent?.includes("bob"))!;
-    expect(within(bob).getByRole("button", { name: /bob 1 unread/ })).toBeTruthy();
+    const bob = screen.getAllByTestId("conversation-tab").find((t) => t.textContent?.includes("Bob"))!;
+    expect(within(bob).getByRole("button", { name: /Bob 1 unread/ })).toBeTruthy();
   });
 
   it("closes with ×, a middle click, or Delete; the neighbour takes over, nothing when none is left", async () => {
@@ -72,25 +72,25 @@ describe("conversation tabs above the timeline", () => {
     const strip = screen.getByRole("navigation", { name: "Open conversations" });
 
     // × on a background tab: the open one stays.
-    await fireEvent.click(within(strip).getByRole("button", { name: "Close carol" }));
+    await fireEvent.click(within(strip).getByRole("button", { name: "Close Carol" }));
     await settle();
-    expect(tabNames()).toEqual(["bob", "dave", "erin"]);
+    expect(tabNames()).toEqual(["Bob", "Dave", "Erin"]);
     expect(app.selected).toBe(idOf("erin"));
 
     // A middle click on the active tab: the one before it (none after) opens.
     const erin = screen.getAllByTestId("conversation-tab")[2];
     await fireEvent(erin, new MouseEvent("auxclick", { button: 1, bubbles: true }));
     await settle();
-    expect(tabNames()).toEqual(["bob", "dave"]);
+    expect(tabNames()).toEqual(["Bob", "Dave"]);
     expect(app.selected).toBe(idOf("dave"));
 
     // Delete on the focused tab, then the focus on the next one.
-    const bob = within(strip).getByRole("button", { name: "bob" });
+    const bob = within(strip).getByRole("button", { name: "Bob" });
     bob.focus();
     await fireEvent.keyDown(bob, { key: "Delete" });
     await settle();
-    expect(tabNames()).toEqual(["dave"]);
-    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "dave" }));
+    expect(tabNames()).toEqual(["Dave"]);
+    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "Dave" }));
 
     await fireEvent.keyDown(document.activeElement!, { key: "Delete" });
     await settle();
@@ -102,14 +102,14 @@ describe("conversation tabs above the timeline", () => {
     await setup();
     for (const p of ["bob", "carol", "dave"]) await openRow(p);
     const strip = screen.getByRole("navigation", { name: "Open conversations" });
-    const dave = within(strip).getByRole("button", { name: "dave" });
+    const dave = within(strip).getByRole("button", { name: "Dave" });
     dave.focus();
     await fireEvent.keyDown(dave, { key: "ArrowRight" });
-    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "bob" }));
+    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "Bob" }));
     await fireEvent.keyDown(document.activeElement!, { key: "End" });
     expect(document.activeElement).toBe(dave);
     await fireEvent.keyDown(dave, { key: "ArrowLeft" });
-    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "carol" }));
+    expect(document.activeElement).toBe(within(strip).getByRole("button", { name: "Carol" }));
   });
 
   it(`keeps at most ${MAX_TABS}: the one used longest ago closes`, async () => {
@@ -119,9 +119,9 @@ describe("conversation tabs above the timeline", () => {
     await openRow("bob");
     await openRow("judy");
     expect(tabIds()).toHaveLength(MAX_TABS);
-    expect(tabNames()).not.toContain("carol");
-    expect(tabNames()).toContain("bob");
-    expect(tabNames()[MAX_TABS - 1]).toBe("judy");
+    expect(tabNames()).not.toContain("Carol");
+    expect(tabNames()).toContain("Bob");
+    expect(tabNames()[MAX_TABS - 1]).toBe("Judy");
   });
 
   it("keeps each tab's draft", async () => {
@@ -131,7 +131,7 @@ describe("conversation tabs above the timeline", () => {
     await fireEvent.input(box(), { target: { value: "half a thought" } });
     await openRow("carol");
     expect(box().value).toBe("");
-    await fireEvent.click(within(screen.getByRole("navigation", { name: "Open conversations" })).getByRole("button", { name: "bob" }));
+    await fireEvent.click(within(screen.getByRole("navigation", { name: "Open conversations" })).getByRole("button", { name: "Bob" }));
     await settle();
     expect(box().value).toBe("half a thought");
   });
@@ -142,11 +142,11 @@ describe("conversation tabs above the timeline", () => {
     await app.joinGroup(group);
     await settle();
     await openRow("bob");
-    expect(tabNames()).toEqual(["Release crew", "bob"]);
+    expect(tabNames()).toEqual(["Release crew", "Bob"]);
     await fake.leaveGroup(group);
     await app.reload();
     await settle();
-    expect(tabNames()).toEqual(["bob"]);
+    expect(tabNames()).toEqual(["Bob"]);
   });
 
   it("loads as much again as the tab had loaded, to show its place", () => {

@@ -23,8 +23,8 @@ describe("Timeline with calls", () => {
       ["call", "completed", "alice"],
     ]);
     expect(lines.map((l) => l.textContent?.replace(/\s+/g, " ").trim().replace(/ \d{1,2}:\d\d(?: [AP]M)?$/, ""))).toEqual([
-      "Missed call from bob",
-      "bob declined your call",
+      "Missed call from Bob",
+      "Bob declined your call",
       "Video call 4:12",
     ]);
     for (const l of lines) {
@@ -38,6 +38,6 @@ describe("Timeline with calls", () => {
     fake.callEnded("bob", "bob", { outcome: "declined", video: true, duration_ms: 0 });
     await settle();
     expect(screen.getAllByTestId("system-line").at(-1)?.dataset.outcome).toBe("declined");
-    expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("You declined a video call from bob");
+    expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("You declined a video call from Bob");
   });
 });

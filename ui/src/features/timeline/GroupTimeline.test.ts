@@ -19,15 +19,15 @@ describe("Timeline in a group", () => {
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Lunch");
     const lines = screen.getAllByTestId("system-line");
     expect(lines.map((l) => l.textContent?.replace(/\s+/g, " ").trim().replace(/ \d{1,2}:\d\d(?: [AP]M)?$/, ""))).toEqual([
-      "bob joined",
-      "carol joined",
-      "carol left",
+      "Bob joined",
+      "Carol joined",
+      "Carol left",
     ]);
     // Not bubbles.
     const bubbles = screen.getAllByTestId("message");
     expect(bubbles).toHaveLength(1);
     expect(bubbles[0].dataset.sender).toBe("bob");
-    expect(bubbles[0].textContent).toContain("bob");
+    expect(bubbles[0].textContent).toContain("Bob");
     expect(bubbles[0].textContent).toContain("Pizza?");
   });
 });

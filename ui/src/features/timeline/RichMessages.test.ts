@@ -30,7 +30,7 @@ afterEach(() => {
 describe("the action bar", () => {
   it("offers react, reply, edit, delete and copy on one's own texts, react, reply and copy on others'", async () => {
     await open();
-    const mine = within(bySeq(2)).getByRole("toolbar", { name: "Actions for alice's message" });
+    const mine = within(bySeq(2)).getByRole("toolbar", { name: "Actions for Alice's message" });
     expect([...mine.querySelectorAll("[data-tool]")].map((b) => b.getAttribute("aria-label"))).toEqual([
       "Add reaction",
       "Reply",
@@ -98,7 +98,7 @@ describe("the action bar", () => {
     const bubble = bySeq(2);
     await fireEvent.contextMenu(bubble, { clientX: 40, clientY: 50 });
     await settle();
-    const menu = screen.getByRole("menu", { name: "Actions for alice's message" });
+    const menu = screen.getByRole("menu", { name: "Actions for Alice's message" });
     const items = within(menu).getAllByRole("menuitem");
     expect(items.slice(0, 6).map((i) => i.getAttribute("aria-label"))).toEqual(["React with 👍", "React with ❤️", "React with 😂", "React with 😮", "React with 😢", "React with 🎉"]);
     expect(items.slice(6).map((i) => i.textContent?.trim())).toEqual(["Reply", "Edit", "Copy text", "Delete…"]);
@@ -208,7 +208,7 @@ describe("replies", { timeout: 20_000 }, () => {
     const { fake, id } = await open();
     await fireEvent.click(within(bySeq(3)).getByRole("button", { name: "Reply" }));
     await settle();
-    expect(screen.getByTestId("reply-banner").textContent).toContain("Replying to bob: Message 3 from bob");
+    expect(screen.getByTestId("reply-banner").textContent).toContain("Replying to Bob: Message 3 from bob");
     expect(document.activeElement).toBe(box());
     await fireEvent.click(screen.getByRole("button", { name: "Cancel reply" }));
     await settle();
@@ -223,9 +223,9 @@ describe("replies", { timeout: 20_000 }, () => {
     expect(screen.queryByTestId("reply-banner")).toBeNull();
     const answer = screen.getAllByTestId("message").at(-1)!;
     const quote = within(answer).getByTestId("reply-quote");
-    expect(quote.textContent).toContain("bob");
+    expect(quote.textContent).toContain("Bob");
     expect(quote.textContent).toContain("Message 3 from bob");
-    expect(quote.textContent).toContain("In reply to bob");
+    expect(quote.textContent).toContain("In reply to Bob");
 
     // The quote follows the original: edited, then deleted.
     fake.editBy(id, 3, "Message three");
@@ -380,7 +380,7 @@ describe("message text", () => {
       fake.deleteBy(id, 3);
       fake.editBy(id, 4, "corrigé");
       await settle();
-      expect(within(bySeq(2)).getByRole("toolbar", { name: "Actions sur le message de alice" })).toBeTruthy();
+      expect(within(bySeq(2)).getByRole("toolbar", { name: "Actions sur le message de Alice" })).toBeTruthy();
       expect(within(bySeq(2)).getByRole("button", { name: "Répondre" })).toBeTruthy();
       expect(within(bySeq(3)).getByTestId("message-text").textContent).toBe("Message supprimé");
       expect(within(bySeq(4)).getByTestId("edited").textContent).toMatch(/^\(modifié\)/);

@@ -88,7 +88,7 @@ describe("Timeline", () => {
     await settle();
     const ribbon = screen.getByTestId("ribbon");
     expect(ribbon.tagName).toBe("BUTTON");
-    expect(ribbon.textContent).toContain("bob");
+    expect(ribbon.textContent).toContain("Bob");
     expect(ribbon.textContent).toContain("Are you coming to the meeting this afternoon");
     expect(ribbon.textContent).not.toContain("three or not");
 

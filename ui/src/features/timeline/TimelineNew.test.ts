@@ -49,7 +49,7 @@ describe("Timeline runs of messages", () => {
     ]);
     // No sender label in a 1:1 chat; who wrote each is still told to screen readers.
     expect(document.querySelectorAll("[data-testid=message] .sender")).toHaveLength(0);
-    expect(within(bySeq(4)).getByText("bob").className).toBe("visually-hidden");
+    expect(within(bySeq(4)).getByText("Bob").className).toBe("visually-hidden");
     expect(within(bySeq(2)).getByText("You").className).toBe("visually-hidden");
     // One avatar per run of bob's, none for one's own.
     expect(document.querySelectorAll(".line .avatar")).toHaveLength(3);
@@ -79,7 +79,7 @@ describe("Timeline runs of messages", () => {
     await app.select(id);
     await settle();
     const labels = [...document.querySelectorAll("[data-testid=message] .sender")].map((e) => e.textContent);
-    expect(labels).toEqual(["bob", "bob", "carol"]);
+    expect(labels).toEqual(["Bob", "Bob", "Carol"]);
     expect([a, b, c, d].map((s) => bySeq(s).dataset.first)).toEqual(["true", "false", "true", "true"]);
   });
 });
@@ -170,11 +170,11 @@ describe("Timeline new messages", () => {
     await settle();
     const ribbon = screen.getByTestId("ribbon");
     expect(screen.getByTestId("ribbon-count").textContent).toBe("3 new messages");
-    expect(ribbon.textContent).toContain("bob");
+    expect(ribbon.textContent).toContain("Bob");
     // Its words as the message shows them, without Markdown's marks; so are they announced.
     expect(ribbon.textContent).toContain("three 🎉");
     expect(ribbon.textContent).not.toContain("**");
-    expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("New message from bob: three 🎉");
+    expect(screen.getAllByRole("status").map((s) => s.textContent)).toContain("New message from Bob: three 🎉");
     await fireEvent.click(ribbon);
     await settle();
     expect(scroller.scrollTop).toBe(4500);
@@ -208,7 +208,7 @@ describe("Timeline new messages", () => {
       await settle();
       expect(screen.getByTestId("new-messages").textContent).toBe("Nouveaux messages");
       const scroller = screen.getByTestId("timeline-scroller");
-      expect(scroller.getAttribute("aria-label")).toBe("Messages avec bob");
+      expect(scroller.getAttribute("aria-label")).toBe("Messages avec Bob");
       fakeLayout(scroller);
       await scrollTo(scroller, 1000);
       expect(screen.getByRole("button", { name: "Aller aux messages les plus récents" })).toBeTruthy();

@@ -9,7 +9,6 @@
 import type { CachedMessage, ClientEvent, TickState } from "../../lib/bindings";
 import { errorText, messageWords } from "../../lib/i18n";
 import { ipc } from "../../lib/ipc";
-import { names } from "../../lib/names.svelte";
 import { app, type Feature } from "../../lib/state.svelte";
 import { fileOf } from "../files/files";
 
@@ -191,7 +190,6 @@ class RichState implements Feature {
     this.target = null;
     this.highlighted = null;
     this.typing = {};
-    names.reset();
   }
 
   /** A message changed: it replaces the loaded one (its ticks never go back). */
