@@ -1267,7 +1267,8 @@ fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
                 .map(|_| ()))
         })?;
         field.send_keys(keys::ENTER)?;
-        wait_text(&s, "main h1", Some(peer))?;
+        // The header names the person (testkit's accounts are "<login> Example").
+        wait_text(&s, "main h1", Some(&format!("{peer} Example")))?;
     }
     s.until("two tabs", UI_WAIT, |s| {
         Ok((s.find_all("[data-testid=conversation-tab]")?.len() == 2).then_some(()))
@@ -1361,7 +1362,7 @@ fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
         )?;
         Ok((v == Value::Bool(true)).then_some(()))
     })?;
-    wait_text(&s, "main h1", Some("bob"))?;
+    wait_text(&s, "main h1", Some("bob Example"))?;
 
     // French, chosen in the settings: applied at once.
     s.wait_for("button[aria-label=Settings]", UI_WAIT)?
