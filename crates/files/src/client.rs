@@ -5,7 +5,7 @@
 use std::{
     path::Path,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
 use hyper::{Method, Request, StatusCode, body::Frame, header};
 use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
 use crate::blobs::hex;
 
@@ -68,16 +68,21 @@ impl Drop for Driver {
 
 /// The SHA-256 of a file (lowercase hex), read in blocks off the async threads.
 pub async fn sha256_of(path: &Path) -> Result<String, ClientError> {
+    Ok(hex(&sha256_prefix(path, u64::MAX).await?.finalize()))
+}
+
+/// The running SHA-256 of a file's first `len` bytes (all of it when shorter).
+async fn sha256_prefix(path: &Path, len: u64) -> Result<Sha256, ClientError> {
     let path = path.to_owned();
-    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
         use std::io::Read;
-        let mut file = std::fs::File::open(&path)?;
+        let mut file = std::fs::File::open(&path)?.take(len);
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {
-                return Ok(hex(&hasher.finalize()));
+                return Ok(hasher);
             }
             hasher.update(&buf[..n]);
         }
@@ -85,6 +90,11 @@ pub async fn sha256_of(path: &Path) -> Result<String, ClientError> {
     .await
     .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))?
     .map_err(ClientError::Io)
+}
+
+/// The hasher a stream feeds (a poisoned lock still holds a usable hasher).
+fn lock(hasher: &Mutex<Sha256>) -> std::sync::MutexGuard<'_, Sha256> {
+    hasher.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl FileClient {
@@ -168,6 +178,9 @@ impl FileClient {
     /// Uploads a file into a conversation and shares it. An upload of the same file into the
     /// same conversation that was interrupted (this process killed, the network gone) resumes
     /// where the server's bytes stop. `progress` hears of the bytes as they go.
+    ///
+    /// The file is read once: its SHA-256 is computed as it is sent and given to the server
+    /// after the last byte, which checks it against the hash it kept of what it received.
     pub async fn upload(
         &self,
         conversation: u64,
@@ -180,55 +193,78 @@ impl FileClient {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let sha256 = sha256_of(path).await?;
         let request = UploadRequest {
             conversation,
             name,
             size,
-            sha256,
+            sha256: None,
             mime,
         };
         let body =
             serde_json::to_vec(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let (response, _driver) = self
-            .send(
-                Method::POST,
-                "/v1/uploads",
-                &[("content-type", "application/json".into())],
-                Full::new(Bytes::from(body))
-                    .map_err(|never| match never {})
-                    .boxed_unsync(),
-            )
-            .await?;
-        let mut state: UploadState = Self::json(response).await?;
-        // A stale offset (another device of this user raced ahead, or the server lost a
-        // tail it had not synced) is corrected once from the server's answer.
-        for _ in 0..3 {
-            match self.send_from(&state, path, progress.clone()).await {
-                Err(ClientError::Refused(body))
-                    if matches!(body.reason, confer_proto::Reason::UploadOffset { .. }) =>
-                {
-                    if let confer_proto::Reason::UploadOffset { held } = body.reason {
-                        state.offset = held;
+        let mut fresh_start_left = true;
+        'declare: loop {
+            let (response, _driver) = self
+                .send(
+                    Method::POST,
+                    "/v1/uploads",
+                    &[("content-type", "application/json".into())],
+                    Full::new(Bytes::from(body.clone()))
+                        .map_err(|never| match never {})
+                        .boxed_unsync(),
+                )
+                .await?;
+            let mut state: UploadState = Self::json(response).await?;
+            let resumed = state.offset > 0;
+            // A stale offset (another device of this user raced ahead, or the server lost a
+            // tail it had not synced) is corrected once from the server's answer.
+            for _ in 0..3 {
+                match self.send_from(&state, path, progress.clone()).await {
+                    Err(ClientError::Refused(body))
+                        if matches!(body.reason, confer_proto::Reason::UploadOffset { .. }) =>
+                    {
+                        if let confer_proto::Reason::UploadOffset { held } = body.reason {
+                            state.offset = held;
+                        }
                     }
+                    // The interrupted upload found by name and length held other bytes (the
+                    // file changed since): the server dropped it, so start again once.
+                    Err(ClientError::Refused(body))
+                        if resumed
+                            && fresh_start_left
+                            && matches!(body.reason, confer_proto::Reason::ChecksumMismatch) =>
+                    {
+                        fresh_start_left = false;
+                        continue 'declare;
+                    }
+                    other => return other,
                 }
-                other => return other,
             }
+            return Err(ClientError::Protocol(
+                "the upload's offset kept moving".into(),
+            ));
         }
-        Err(ClientError::Protocol(
-            "the upload's offset kept moving".into(),
-        ))
     }
 
-    /// Sends the file from the upload's offset to its end in one request.
+    /// Sends the file from the upload's offset to its end in one request, hashing it as it
+    /// goes (the bytes before the offset are read to hash them, not sent), then gives the
+    /// server the hash if the upload did not declare one.
     async fn send_from(
         &self,
         state: &UploadState,
         path: &Path,
         progress: Option<Progress>,
     ) -> Result<UploadState, ClientError> {
+        let hasher = Arc::new(Mutex::new(if state.offset > 0 {
+            sha256_prefix(path, state.offset).await?
+        } else {
+            Sha256::new()
+        }));
         let mut file = tokio::fs::File::open(path).await?;
         file.seek(std::io::SeekFrom::Start(state.offset)).await?;
+        // No more than the declared length: a file that grew since is cut, and refused by
+        // its hash.
+        let file = file.take(state.size.saturating_sub(state.offset));
         let sent = Arc::new(AtomicU64::new(state.offset));
         let total = state.size;
         if let Some(p) = &progress {
@@ -236,8 +272,14 @@ impl FileClient {
         }
         let counter = sent.clone();
         let (rate, start, from) = (self.rate, tokio::time::Instant::now(), state.offset);
-        let frames =
-            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).then(move |chunk| {
+        let hashing = hasher.clone();
+        let frames = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)
+            .inspect(move |chunk| {
+                if let Ok(bytes) = chunk {
+                    lock(&hashing).update(bytes);
+                }
+            })
+            .then(move |chunk| {
                 let counter = counter.clone();
                 let progress = progress.clone();
                 async move {
@@ -256,16 +298,36 @@ impl FileClient {
                     Ok(Frame::data(chunk))
                 }
             });
+        let patch = format!("/v1/uploads/{}", state.id);
         let (response, _driver) = self
             .send(
                 Method::PATCH,
-                &format!("/v1/uploads/{}", state.id),
+                &patch,
                 &[
                     ("upload-offset", state.offset.to_string()),
                     ("content-type", "application/offset+octet-stream".into()),
                     ("content-length", (state.size - state.offset).to_string()),
                 ],
                 BodyExt::boxed_unsync(StreamBody::new(frames)),
+            )
+            .await?;
+        let answer: UploadState = Self::json(response).await?;
+        if answer.file.is_some() || answer.offset < answer.size {
+            return Ok(answer);
+        }
+        // Every byte is in and the server waits for the hash: it comes in an empty PATCH.
+        let sha256 = hex(&lock(&hasher).clone().finalize());
+        let (response, _driver) = self
+            .send(
+                Method::PATCH,
+                &patch,
+                &[
+                    ("upload-offset", answer.size.to_string()),
+                    ("upload-sha256", sha256),
+                    ("content-type", "application/offset+octet-stream".into()),
+                    ("content-length", "0".into()),
+                ],
+                empty(),
             )
             .await?;
         Self::json(response).await

@@ -1342,8 +1342,14 @@ pub struct UploadRequest {
     /// Its length in bytes.
     #[ts(type = "number")]
     pub size: u64,
-    /// The lowercase hex SHA-256 of its bytes, checked when the last byte is in.
-    pub sha256: String,
+    /// The lowercase hex SHA-256 of its bytes, checked when the last byte is in. A client that
+    /// hashes as it sends leaves it out and gives it with the `Upload-Sha256` header of the
+    /// `PATCH` that completes the upload (or of an empty `PATCH` after the last byte): the file
+    /// is then read once, not twice. An interrupted upload is found again by its hash when it
+    /// was declared, else by its name and length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sha256: Option<String>,
     /// Its media type as the client guesses it (the server checks images' bytes).
     #[serde(default)]
     pub mime: Option<String>,

@@ -8,7 +8,10 @@
 //!   offset.
 //! - `HEAD /v1/uploads/{id}`: `Upload-Offset` (where to resume) and `Upload-Length`.
 //! - `PATCH /v1/uploads/{id}` with `Upload-Offset` and the bytes from there on (any number of
-//!   them): the new offset; with the last byte, the shared file.
+//!   them): the new offset; with the last byte, the shared file. An upload declared without its
+//!   hash is finished by the `PATCH` that carries `Upload-Sha256` once every byte is in (an
+//!   empty one after the last byte will do): the client hashes as it sends, the blob store as
+//!   it receives, and neither reads the file a second time.
 //! - `DELETE /v1/uploads/{id}`: gives it up.
 //! - `GET /v1/files/{id}` and `GET /v1/files/{id}/thumbnail`: the bytes, members only.
 
@@ -262,12 +265,35 @@ async fn append(
     if held < file.size {
         return Ok(Json(upload_state(&file, held)).into_response());
     }
-    finish(&state, user.id, file).await
+    let sha256 = if file.sha256.is_empty() {
+        let given = headers
+            .get("upload-sha256")
+            .map(|v| {
+                v.to_str()
+                    .ok()
+                    .and_then(|h| crate::domain::files::check_hash(h).ok())
+                    .ok_or_else(|| Refusal::new(ErrorCode::Invalid, Reason::BadChecksum))
+            })
+            .transpose()?;
+        match given {
+            Some(h) => h,
+            // Every byte is in; the hash comes with the next request.
+            None => return Ok(Json(upload_state(&file, held)).into_response()),
+        }
+    } else {
+        file.sha256.clone()
+    };
+    finish(&state, user.id, file, sha256).await
 }
 
-/// The last byte is in: check it, draw the thumbnail, share the file.
-async fn finish(state: &Arc<AppState>, user: i64, file: FileRecord) -> Answer<Response> {
-    if let Err(e) = state.blobs.finish(&file.id, &file.sha256).await {
+/// The last byte is in: check it against `sha256`, draw the thumbnail, share the file.
+async fn finish(
+    state: &Arc<AppState>,
+    user: i64,
+    mut file: FileRecord,
+    sha256: String,
+) -> Answer<Response> {
+    if let Err(e) = state.blobs.finish(&file.id, &sha256).await {
         if matches!(e, FilesError::ChecksumMismatch { .. }) {
             // The bytes are gone: the upload starts again from nothing, under a new id.
             let _ = state
@@ -280,6 +306,7 @@ async fn finish(state: &Arc<AppState>, user: i64, file: FileRecord) -> Answer<Re
         }
         return Err(blob_refusal(e));
     }
+    file.sha256 = sha256;
     let (finished, thumbnail_error) = examine(state, &file).await;
     let committed = state
         .writer
@@ -302,6 +329,7 @@ async fn finish(state: &Arc<AppState>, user: i64, file: FileRecord) -> Answer<Re
 /// (off the async threads); anything else keeps the client's guess.
 async fn examine(state: &Arc<AppState>, file: &FileRecord) -> (Finished, Option<Reason>) {
     let mut finished = Finished {
+        sha256: file.sha256.clone(),
         mime: file.mime.clone(),
         thumbnail: None,
         dimensions: None,

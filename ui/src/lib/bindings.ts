@@ -1578,9 +1578,13 @@ name: string,
  */
 size: number, 
 /**
- * The lowercase hex SHA-256 of its bytes, checked when the last byte is in.
+ * The lowercase hex SHA-256 of its bytes, checked when the last byte is in. A client that
+ * hashes as it sends leaves it out and gives it with the `Upload-Sha256` header of the
+ * `PATCH` that completes the upload (or of an empty `PATCH` after the last byte): the file
+ * is then read once, not twice. An interrupted upload is found again by its hash when it
+ * was declared, else by its name and length.
  */
-sha256: string, 
+sha256?: string, 
 /**
  * Its media type as the client guesses it (the server checks images' bytes).
  */

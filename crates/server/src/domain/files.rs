@@ -29,7 +29,8 @@ pub struct FileRecord {
     pub mime: String,
     /// Its declared length.
     pub size: u64,
-    /// Its declared SHA-256 (lowercase hex): the blob's name once finished.
+    /// Its SHA-256 (lowercase hex): the blob's name once finished. Empty while an upload whose
+    /// client gives the hash at the end is under way.
     pub sha256: String,
     /// When the upload started, ms since the epoch.
     pub created_at: i64,
@@ -67,6 +68,8 @@ pub struct FileLimits {
 /// What the server learnt of a finished upload's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
+    /// The SHA-256 the bytes were checked against (the blob's name).
+    pub sha256: String,
     /// The media type (from the bytes for images, else the client's guess).
     pub mime: String,
     /// The thumbnail's blob and media type.
@@ -77,12 +80,15 @@ pub struct Finished {
 
 /// What the file rules read and write inside the write transaction.
 pub(crate) trait FileRepo: ConversationRepo {
-    /// The caller's unfinished upload of these bytes into this conversation, if any.
+    /// The caller's unfinished upload of these bytes into this conversation, if any: with the
+    /// same declared hash and length, or, when `sha256` is empty (to be given at the end), with
+    /// no declared hash and the same name and length.
     fn pending_upload(
         &mut self,
         user: UserId,
         conversation: ConversationId,
         sha256: &str,
+        name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError>;
     /// Bytes the user's files take (finished and in progress).
@@ -91,7 +97,7 @@ pub(crate) trait FileRepo: ConversationRepo {
     fn insert_file(&mut self, file: &FileRecord) -> Result<(), StoreError>;
     /// A file or upload by id.
     fn file_record(&mut self, id: &str) -> Result<Option<FileRecord>, StoreError>;
-    /// Marks an upload finished as message `seq`.
+    /// Marks an upload finished as message `seq`, under the hash its bytes were checked against.
     fn finish_file(&mut self, id: &str, seq: u64, finished: &Finished) -> Result<(), StoreError>;
     /// Forgets an upload.
     fn delete_file(&mut self, id: &str) -> Result<(), StoreError>;
@@ -139,7 +145,7 @@ pub(crate) fn check_name(name: &str) -> Result<String, StoreError> {
     Ok(base.to_owned())
 }
 
-fn check_hash(sha256: &str) -> Result<String, StoreError> {
+pub(crate) fn check_hash(sha256: &str) -> Result<String, StoreError> {
     let h = sha256.to_ascii_lowercase();
     if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(StoreError::Invalid(Reason::BadChecksum));
@@ -179,13 +185,17 @@ pub(crate) fn start_upload(
         conversation,
     )?;
     let name = check_name(&request.name)?;
-    let sha256 = check_hash(&request.sha256)?;
+    // No hash yet: the client hashes as it sends, and gives it with the last bytes.
+    let sha256 = match &request.sha256 {
+        Some(h) => check_hash(h)?,
+        None => String::new(),
+    };
     if request.size > limits.max_bytes {
         return Err(StoreError::Invalid(Reason::FileTooLarge {
             max: limits.max_bytes,
         }));
     }
-    if let Some(pending) = r.pending_upload(user, conversation, &sha256, request.size)? {
+    if let Some(pending) = r.pending_upload(user, conversation, &sha256, &name, request.size)? {
         return Ok(pending);
     }
     let used = r.bytes_held(user)?;
@@ -236,6 +246,7 @@ pub(crate) fn finish_upload(
         Action::ShareFile,
         conversation,
     )?;
+    file.sha256 = finished.sha256.clone();
     file.mime = finished.mime.clone();
     file.thumbnail = finished.thumbnail.clone();
     file.dimensions = finished.dimensions;

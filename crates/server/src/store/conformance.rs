@@ -4573,6 +4573,58 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            // French and other Latin scripts: a word is found typed with or without its accents,
+            // in any case, on every backend (SQLite's tokenizer folds them; PostgreSQL's index
+            // does since migration 009).
+            fn search_ignores_accents_and_case_beyond_ascii() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                f.user("bob");
+                let ab = f.direct(alice, "bob");
+                for (id, text) in [
+                    ("1", "Réunion à 14h au café"),
+                    ("2", "ÉTÉ chaud, Noël froid"),
+                    ("3", "Reunion notes"),
+                    ("4", "Ça marche, naïve question"),
+                ] {
+                    f.advance(MINUTE);
+                    f.ok(WriteOp::SendMessage {
+                        user: alice,
+                        conversation: ab,
+                        client_id: id.into(),
+                        text: text.into(),
+                        reply_to: None,
+                    });
+                }
+                let found = |query: &str| -> Vec<String> {
+                    f.store
+                        .search_messages(
+                            alice,
+                            &crate::store::MessageSearch {
+                                terms: crate::domain::views::search_terms(query),
+                                conversation: None,
+                                after: None,
+                                limit: 10,
+                            },
+                        )
+                        .unwrap()
+                        .messages
+                        .into_iter()
+                        .map(|m| m.text)
+                        .collect()
+                };
+                let both = ["Reunion notes", "Réunion à 14h au café"];
+                assert_eq!(found("reunion"), both);
+                assert_eq!(found("RÉUNION"), both);
+                assert_eq!(found("réun"), both);
+                assert_eq!(found("cafe"), ["Réunion à 14h au café"]);
+                assert_eq!(found("été noel"), ["ÉTÉ chaud, Noël froid"]);
+                assert_eq!(found("ete NOËL"), ["ÉTÉ chaud, Noël froid"]);
+                assert_eq!(found("ca naive"), ["Ça marche, naïve question"]);
+                assert!(found("cafeteria").is_empty());
+            }
+
+            #[test]
             fn marking_unread_moves_the_own_cursor_back_and_hiding_waits_for_the_next_message() {
                 let f = Fixture::new();
                 let alice = f.user("alice");
@@ -4664,7 +4716,7 @@ macro_rules! store_conformance_tests {
                         conversation,
                         name: "dir/report.pdf".into(),
                         size,
-                        sha256: hash.to_string().repeat(64),
+                        sha256: Some(hash.to_string().repeat(64)),
                         mime: Some("application/pdf".into()),
                     },
                     limits: LIMITS,
@@ -4681,6 +4733,7 @@ macro_rules! store_conformance_tests {
 
             fn finished(mime: &str) -> crate::store::Finished {
                 crate::store::Finished {
+                    sha256: "c".repeat(64),
                     mime: mime.into(),
                     thumbnail: Some(("b".repeat(64), "image/jpeg".into())),
                     dimensions: Some((640, 480)),
@@ -4713,7 +4766,7 @@ macro_rules! store_conformance_tests {
                 assert_eq!(f.refused(upload_op(alice, NO_SUCH, 10, 'f', &"7".repeat(32))), "not_found");
                 let mut bad = upload_op(alice, ab, 10, 'f', &"8".repeat(32));
                 if let WriteOp::StartUpload { request, .. } = &mut bad {
-                    request.sha256 = "zz".into();
+                    request.sha256 = Some("zz".into());
                 }
                 assert_eq!(f.refused(bad), "invalid");
 
@@ -4735,6 +4788,7 @@ macro_rules! store_conformance_tests {
                     other => panic!("{other:?}"),
                 }
                 assert_eq!(shared.file_ref().mime, "image/png");
+                assert_eq!(shared.sha256, "c".repeat(64), "kept under the hash it was checked against");
                 assert!(shared.file_ref().thumbnail);
                 for user in [alice, bob] {
                     assert_eq!(f.store.file(user, &first.id).unwrap(), shared);
@@ -4752,6 +4806,40 @@ macro_rules! store_conformance_tests {
                 f.ok(WriteOp::CancelUpload { user: alice, id: twice.id.clone() });
                 assert_eq!(kind(&f.store.upload(alice, &twice.id).unwrap_err()), "not_found");
                 assert_eq!(f.refused(WriteOp::CancelUpload { user: bob, id: "4".repeat(32) }), "not_found");
+            }
+
+            #[test]
+            fn an_upload_hashed_as_it_goes_is_found_again_by_name_and_length_and_keeps_the_final_hash() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                f.user("bob");
+                let ab = f.direct(alice, "bob");
+                let undeclared = |name: &str, size: u64, id: char| {
+                    let mut op = upload_op(alice, ab, size, 'x', &id.to_string().repeat(32));
+                    if let WriteOp::StartUpload { request, .. } = &mut op {
+                        request.sha256 = None;
+                        request.name = name.into();
+                    }
+                    file_of(f.ok(op))
+                };
+                let first = undeclared("a.bin", 300, '1');
+                assert_eq!(first.sha256, "", "no hash until the end");
+                assert_eq!(undeclared("a.bin", 300, '2').id, first.id, "found again");
+                // Another name or length is another file; a declared hash never matches it.
+                assert_ne!(undeclared("b.bin", 300, '3').id, first.id);
+                assert_ne!(undeclared("a.bin", 301, '4').id, first.id);
+                let mut declared = upload_op(alice, ab, 300, 'a', &"5".repeat(32));
+                if let WriteOp::StartUpload { request, .. } = &mut declared {
+                    request.name = "a.bin".into();
+                }
+                assert_ne!(file_of(f.ok(declared)).id, first.id);
+                let done = file_of(f.ok(WriteOp::FinishUpload {
+                    user: alice,
+                    id: first.id.clone(),
+                    finished: finished("application/octet-stream"),
+                }));
+                assert_eq!(done.sha256, "c".repeat(64));
+                assert_eq!(f.store.file(alice, &first.id).unwrap().sha256, "c".repeat(64));
             }
 
             #[test]

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/006_message_changes.sql"),
     include_str!("../../migrations/postgres/007_files.sql"),
     include_str!("../../migrations/postgres/008_previews_and_mails.sql"),
+    include_str!("../../migrations/postgres/009_search_without_accents.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -860,7 +861,8 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
         user: UserId,
         search: &MessageSearch,
     ) -> Result<Vec<(ConversationId, StoredMessage)>, StoreError> {
-        // Each term is letters and digits only (views::search_terms): a prefix match each.
+        // Each term is letters and digits only (views::search_terms): a prefix match each,
+        // folded like the indexed text (migration 009: accents ignored).
         let query = search
             .terms
             .iter()
@@ -878,7 +880,7 @@ impl<C: GenericClient> ViewRepo for Db<'_, C> {
                      JOIN members mb ON mb.conversation_id = m.conversation_id \
                        AND mb.user_id = $2 \
                      JOIN users u ON u.id = m.sender_id \
-                     WHERE m.search @@ to_tsquery('simple', $1) AND m.seq > mb.cleared_seq \
+                     WHERE m.search @@ to_tsquery('simple', confer_search_fold($1)) AND m.seq > mb.cleared_seq \
                        AND m.deleted_at IS NULL AND m.kind = 'text' \
                        AND ($3::BIGINT IS NULL OR m.conversation_id = $3) \
                        AND (NOT $4 OR (m.sent_at, m.conversation_id, m.seq) < ($5, $6, $7)) \
@@ -2437,6 +2439,7 @@ impl FileRepo for Appender<'_, '_> {
         user: UserId,
         conv: ConversationId,
         sha256: &str,
+        name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError> {
         Ok(self
@@ -2445,9 +2448,10 @@ impl FileRepo for Appender<'_, '_> {
                 &format!(
                     "SELECT {FILE_COLUMNS} FROM files f WHERE f.uploader_id = $1 \
                      AND f.conversation_id = $2 AND f.sha256 = $3 AND f.size = $4 \
-                     AND f.seq IS NULL ORDER BY f.created_at DESC LIMIT 1"
+                     AND ($3 <> '' OR f.name = $5) AND f.seq IS NULL \
+                     ORDER BY f.created_at DESC LIMIT 1"
                 ),
-                &[&user, &i(conv), &sha256, &i(size)],
+                &[&user, &i(conv), &sha256, &i(size), &name],
             )?
             .as_ref()
             .map(file_from_row))
@@ -2489,7 +2493,7 @@ impl FileRepo for Appender<'_, '_> {
         let (width, height) = done.dimensions.unzip();
         self.db.exec(
             "UPDATE files SET seq = $2, mime = $3, thumbnail = $4, thumbnail_mime = $5, \
-             width = $6, height = $7 WHERE id = $1",
+             width = $6, height = $7, sha256 = $8 WHERE id = $1",
             &[
                 &id,
                 &i(seq),
@@ -2498,6 +2502,7 @@ impl FileRepo for Appender<'_, '_> {
                 &thumbnail_mime,
                 &side(width),
                 &side(height),
+                &done.sha256,
             ],
         )?;
         Ok(())

@@ -2814,15 +2814,17 @@ impl FileRepo for Appender<'_, '_> {
         user: UserId,
         conv: ConversationId,
         sha256: &str,
+        name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(&format!(
                 "SELECT {FILE_COLUMNS} FROM files WHERE uploader_id = ?1 AND conversation_id = ?2 \
-                 AND sha256 = ?3 AND size = ?4 AND seq IS NULL ORDER BY created_at DESC LIMIT 1"
+                 AND sha256 = ?3 AND size = ?4 AND (?3 <> '' OR name = ?5) AND seq IS NULL \
+                 ORDER BY created_at DESC LIMIT 1"
             ))?
-            .query_row(params![user, conv, sha256, size], file_from_row)
+            .query_row(params![user, conv, sha256, size, name], file_from_row)
             .optional()?)
     }
 
@@ -2864,8 +2866,17 @@ impl FileRepo for Appender<'_, '_> {
         sql_exec(
             self.tx,
             "UPDATE files SET seq = ?2, mime = ?3, thumbnail = ?4, thumbnail_mime = ?5, \
-             width = ?6, height = ?7 WHERE id = ?1",
-            params![id, seq, done.mime, thumbnail, thumbnail_mime, width, height],
+             width = ?6, height = ?7, sha256 = ?8 WHERE id = ?1",
+            params![
+                id,
+                seq,
+                done.mime,
+                thumbnail,
+                thumbnail_mime,
+                width,
+                height,
+                done.sha256
+            ],
         )?;
         Ok(())
     }

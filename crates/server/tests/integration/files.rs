@@ -176,7 +176,8 @@ async fn an_interrupted_upload_resumes_where_the_servers_bytes_stop() {
         conversation,
         name: "big.bin".into(),
         size: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
+        // As `FileClient` declares it: the hash comes after the last byte.
+        sha256: None,
         mime: None,
     };
     let id = raw_start(&server, &token, &request).await;
@@ -334,7 +335,7 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
         conversation,
         name: "lie".into(),
         size: 3,
-        sha256: sha256_hex(b"abc"),
+        sha256: Some(sha256_hex(b"abc")),
         mime: None,
     };
     let token = alice.token.clone().unwrap();
@@ -348,6 +349,49 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"checksum_mismatch\""), "{answer}");
+    assert_eq!(list_files(&mut alice, conversation).await.len(), 2);
+
+    // Declared without its hash: with every byte in, the upload waits for it; a malformed
+    // hash is refused and the upload kept, a wrong one drops it.
+    let undeclared = confer_proto::UploadRequest {
+        name: "later".into(),
+        sha256: None,
+        ..declared
+    };
+    let id = raw_start(&server, &token, &undeclared).await;
+    let patch = |headers: String, body: &'static str| {
+        let (server, token, id) = (&server, &token, &id);
+        async move {
+            raw(
+                server,
+                &format!(
+                    "PATCH /v1/uploads/{id} HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer {token}\r\n\
+                     {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+            )
+            .await
+        }
+    };
+    let answer = patch("Upload-Offset: 0\r\n".into(), "abd").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"offset\":3"), "{answer}");
+    assert!(
+        !answer.contains("\"file\":{"),
+        "not shared without its hash: {answer}"
+    );
+    let answer = patch("Upload-Offset: 3\r\nUpload-Sha256: zz\r\n".into(), "").await;
+    assert!(answer.contains("\"bad_checksum\""), "{answer}");
+    assert_eq!(raw_offset(&server, &token, &id).await, 3, "kept");
+    let answer = patch(
+        format!(
+            "Upload-Offset: 3\r\nUpload-Sha256: {}\r\n",
+            sha256_hex(b"abc")
+        ),
+        "",
+    )
+    .await;
     assert!(answer.contains("\"checksum_mismatch\""), "{answer}");
     assert_eq!(list_files(&mut alice, conversation).await.len(), 2);
 }
