@@ -107,6 +107,10 @@ enum Command {
         /// Queue the message in the outbox and exit without waiting for the server.
         #[arg(long)]
         no_wait: bool,
+        /// Print the message as it stands afterwards, as one JSON object (the keys of
+        /// `history --json`).
+        #[arg(long)]
+        json: bool,
     },
     /// Replace the text of one of your messages; prints its id once the server has it.
     Edit {
@@ -117,6 +121,10 @@ enum Command {
         /// Queue the edit and exit without waiting for the server.
         #[arg(long)]
         no_wait: bool,
+        /// Print the message as it stands afterwards, as one JSON object (the keys of
+        /// `history --json`).
+        #[arg(long)]
+        json: bool,
     },
     /// Delete one of your messages ("Message deleted" stays in its place).
     Delete {
@@ -125,6 +133,10 @@ enum Command {
         /// Queue the deletion and exit without waiting for the server.
         #[arg(long)]
         no_wait: bool,
+        /// Print the message as it stands afterwards, as one JSON object (the keys of
+        /// `history --json`).
+        #[arg(long)]
+        json: bool,
     },
     /// React to a message with an emoji (again with --remove to take it back).
     React {
@@ -138,6 +150,10 @@ enum Command {
         /// Queue it and exit without waiting for the server.
         #[arg(long)]
         no_wait: bool,
+        /// Print the message as it stands afterwards, as one JSON object (the keys of
+        /// `history --json`).
+        #[arg(long)]
+        json: bool,
     },
     /// Answer a message (quoted in the conversation); prints the new message's id.
     Reply {
@@ -148,6 +164,10 @@ enum Command {
         /// Queue the answer and exit without waiting for the server.
         #[arg(long)]
         no_wait: bool,
+        /// Print the message as it stands afterwards, as one JSON object (the keys of
+        /// `history --json`).
+        #[arg(long)]
+        json: bool,
     },
     /// Search the messages you may see on the server, newest first.
     Search {
@@ -1123,7 +1143,18 @@ fn report_call(
 
 /// A message reference (see `Client::message_ref`); one not cached is looked for again once
 /// the client caught up with the server.
-async fn find_message(client: &Client, reference: &str, timeout: Duration) -> Result<i64, Failure> {
+async fn find_message(
+    client: &Client,
+    reference: &str,
+    no_wait: bool,
+    timeout: Duration,
+) -> Result<i64, Failure> {
+    // Caught up first when the command waits for the server anyway: a catch-up page still in
+    // flight would otherwise land after the change was acknowledged and show the message as
+    // it was before it (until the change's own event arrives).
+    if !no_wait {
+        online(client, timeout).await?;
+    }
     match client.message_ref(reference).await {
         Ok(id) => Ok(id),
         // Not cached yet (a new profile): the catch-up brings it.
@@ -1133,6 +1164,24 @@ async fn find_message(client: &Client, reference: &str, timeout: Duration) -> Re
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What a message command prints: the message's id, or with `--json` the message as the
+/// local cache holds it once the command is done (`fallback` when it is gone from it).
+async fn print_result(
+    client: &Client,
+    local_id: i64,
+    fallback: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    let shown = client.message(local_id).await?;
+    match shown {
+        Some(m) if json => println!("{}", message_json(&m)),
+        Some(m) => println!("{}", m.client_id),
+        None if json => println!("{}", serde_json::json!({ "id": fallback })),
+        None => println!("{fallback}"),
+    }
+    Ok(())
 }
 
 /// Waits for a queued edit, deletion or reaction unless told not to.
@@ -1232,6 +1281,7 @@ async fn command(
             peer: user,
             text,
             no_wait,
+            json,
         } => {
             let text = stdin_text.unwrap_or(text);
             let conversation = match client.conversation_for(&user).await {
@@ -1252,44 +1302,56 @@ async fn command(
                         other => other.into(),
                     })?;
             }
-            println!("{}", message.client_id);
-            Ok(())
+            print_result(client, message.local_id, &message.client_id, json).await
         }
         Command::Edit {
             message,
             text,
             no_wait,
+            json,
         } => {
             let text = stdin_text.unwrap_or(text);
-            let local_id = find_message(client, &message, timeout).await?;
+            let local_id = find_message(client, &message, no_wait, timeout).await?;
             let op = client.edit(local_id, &text).await?;
             finish_op(client, op, no_wait, timeout).await?;
-            let shown = client.message(local_id).await?;
-            println!("{}", shown.map_or(message, |m| m.client_id));
-            Ok(())
+            print_result(client, local_id, &message, json).await
         }
-        Command::Delete { message, no_wait } => {
-            let local_id = find_message(client, &message, timeout).await?;
+        Command::Delete {
+            message,
+            no_wait,
+            json,
+        } => {
+            let local_id = find_message(client, &message, no_wait, timeout).await?;
             let op = client.delete(local_id).await?;
-            finish_op(client, op, no_wait, timeout).await
+            finish_op(client, op, no_wait, timeout).await?;
+            if json {
+                print_result(client, local_id, &message, json).await?;
+            }
+            Ok(())
         }
         Command::React {
             message,
             emoji,
             remove,
             no_wait,
+            json,
         } => {
-            let local_id = find_message(client, &message, timeout).await?;
+            let local_id = find_message(client, &message, no_wait, timeout).await?;
             let op = client.react(local_id, &emoji, !remove).await?;
-            finish_op(client, Some(op), no_wait, timeout).await
+            finish_op(client, Some(op), no_wait, timeout).await?;
+            if json {
+                print_result(client, local_id, &message, json).await?;
+            }
+            Ok(())
         }
         Command::Reply {
             message,
             text,
             no_wait,
+            json,
         } => {
             let text = stdin_text.unwrap_or(text);
-            let local_id = find_message(client, &message, timeout).await?;
+            let local_id = find_message(client, &message, no_wait, timeout).await?;
             let original = client
                 .message(local_id)
                 .await?
@@ -1303,8 +1365,7 @@ async fn command(
             if !no_wait {
                 client.wait_sent(sent.local_id, timeout).await?;
             }
-            println!("{}", sent.client_id);
-            Ok(())
+            print_result(client, sent.local_id, &sent.client_id, json).await
         }
         Command::Search {
             query,

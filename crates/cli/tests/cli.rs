@@ -628,6 +628,55 @@ fn messages_are_edited_deleted_reacted_answered_and_searched_from_the_cli() {
 }
 
 #[test]
+fn message_commands_print_the_message_as_json() {
+    let server = ServerProc::start();
+    let url = server.url();
+    let p = Profiles::new();
+    let run = |user: &str, args: &[&str]| -> serde_json::Value {
+        let mut c = p.cli(&url, user);
+        c.args(args).arg("--json");
+        let out = ok(c);
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+    };
+    let sent = run("alice", &["send", "bob", "Lunch at noon?"]);
+    let id = sent["id"].as_str().unwrap().to_owned();
+    // Stored once the command returns (one grey tick at least), with its place in the chat.
+    assert_ne!(sent["state"], "pending", "{sent}");
+    assert!(sent["seq"].as_u64().is_some(), "{sent}");
+    assert_eq!(sent["text"], "Lunch at noon?");
+    let edited = run("alice", &["edit", &id, "Lunch at one?"]);
+    assert_eq!(
+        (
+            edited["id"].as_str(),
+            edited["text"].as_str(),
+            edited["edited"].as_bool()
+        ),
+        (Some(id.as_str()), Some("Lunch at one?"), Some(true))
+    );
+    let reacted = run("bob", &["react", &id, "👍"]);
+    assert_eq!(reacted["id"], id.as_str());
+    assert_eq!(reacted["reactions"][0]["emoji"], "👍");
+    assert_eq!(reacted["reactions"][0]["users"], serde_json::json!(["bob"]));
+    let answer = run("bob", &["reply", &id, "Works for me"]);
+    assert_eq!(answer["reply_to"], sent["seq"]);
+    assert_eq!(answer["text"], "Works for me");
+    assert_ne!(answer["id"], id.as_str());
+    let deleted = run("alice", &["delete", &id]);
+    assert_eq!(
+        (
+            deleted["id"].as_str(),
+            deleted["deleted"].as_bool(),
+            deleted["text"].as_str()
+        ),
+        (Some(id.as_str()), Some(true), Some(""))
+    );
+    // Without --json, delete and react print nothing and send prints the bare id.
+    let mut c = p.cli(&url, "bob");
+    c.args(["react", answer["id"].as_str().unwrap(), "🎉"]);
+    assert_eq!(ok(c).trim(), "");
+}
+
+#[test]
 fn an_edit_queued_while_the_server_is_down_changes_the_pending_message_in_place() {
     let mut server = ServerProc::start();
     let url = server.url();
