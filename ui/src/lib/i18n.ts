@@ -1704,7 +1704,8 @@ const fr: Catalogue = {
     conversations: "Liste des conversations",
     conversationKinds: "Types de conversation",
     chatsTab: "Discussions",
-    roomsTab: "Salles virtuelles",
+    // "Salles virtuelles" takes the tab bar past the sidebar at its narrowest.
+    roomsTab: "Salles",
     unread: (n) => plural(n, "fr", { one: "non lu", other: "non lus" }),
     newGroup: "Nouveau groupe",
     addPeople: "Ajouter des personnes",
@@ -1934,7 +1935,7 @@ const fr: Catalogue = {
     messagesWith: (name) => `Messages avec ${name}`,
     ticks: { pending: "Pas encore envoyé", sent: "Envoyé", delivered: "Distribué", read: "Lu" },
     message: "Message",
-    placeholder: "Écrivez un message… (Maj+Entrée pour aller à la ligne)",
+    placeholder: "Message… (Maj+Entrée : nouvelle ligne)",
     send: "Envoyer",
     emoji: "Insérer un emoji",
     emojiPicker: "Emoji",
