@@ -1,0 +1,144 @@
+//! Confer's selective forwarding unit (SFU) for meetings. Each participant sends its audio
+//! once, to the SFU, which relays every packet, untouched but for its RTP header, to the other
+//! participants in the same room. Nothing is decoded or mixed here.
+//!
+//! It is built on `rtc`, the sans-I/O WebRTC core under the client's webrtc-rs: the same
+//! stack at both ends, and nothing new to build. Sans-I/O means a connection is a state
+//! machine fed datagrams and clock readings, so one task owns one UDP socket for every
+//! participant (one port to open) and routes datagrams to connections itself, with no locks.
+//!
+//! Slice 0: a client offers once and the SFU answers with one sendrecv Opus track, which
+//! carries one other participant. Hearing several needs renegotiation, which comes later.
+
+mod demux;
+mod peer;
+mod router;
+
+use std::{collections::BTreeMap, io, net::SocketAddr};
+
+use tokio::{
+    net::UdpSocket,
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
+
+use crate::router::{Command, Router};
+
+/// Commands waiting for the task; a full queue makes callers wait, which is what they should
+/// do while the task is busy.
+const COMMANDS: usize = 64;
+
+/// Why the SFU could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The socket could not be bound or read.
+    #[error("socket: {0}")]
+    Io(#[from] io::Error),
+    /// The WebRTC stack failed.
+    #[error("webrtc: {0}")]
+    Rtc(String),
+    /// The client's offer is not one the SFU can answer.
+    #[error("the offer was refused: {0}")]
+    BadOffer(String),
+    /// The SFU's task has ended.
+    #[error("the SFU has stopped")]
+    Closed,
+}
+
+impl From<rtc::shared::error::Error> for Error {
+    fn from(e: rtc::shared::error::Error) -> Self {
+        Self::Rtc(e.to_string())
+    }
+}
+
+/// A participant's connection to the SFU, for as long as it lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PeerId(pub u64);
+
+/// What the SFU has relayed so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Every connection still open.
+    pub peers: BTreeMap<PeerId, PeerStats>,
+}
+
+/// One connection's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerStats {
+    /// The room it joined.
+    pub room: String,
+    /// ICE and DTLS are up.
+    pub connected: bool,
+    /// RTP packets received from this participant.
+    pub received: u64,
+    /// RTP packets sent to this participant (other participants' audio).
+    pub forwarded: u64,
+}
+
+/// A handle to a running SFU. Clones are cheap and all talk to the same task.
+#[derive(Debug, Clone)]
+pub struct Sfu {
+    commands: mpsc::Sender<Command>,
+    local: SocketAddr,
+}
+
+impl Sfu {
+    /// Binds the SFU's UDP socket and starts the task that owns it.
+    ///
+    /// `addr` is also the one candidate every answer advertises, so it must be an address
+    /// clients can reach: an unspecified one (`0.0.0.0`) is refused, as no candidate can name
+    /// it.
+    ///
+    /// The returned handle owns the task, which runs until every `Sfu` clone has been dropped,
+    /// then closes each connection (the clients are told) and ends: await it after dropping
+    /// the handles to know the goodbyes have been sent.
+    pub async fn bind(addr: SocketAddr) -> Result<(Self, JoinHandle<()>), Error> {
+        if addr.ip().is_unspecified() {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the SFU advertises the address it binds, so it cannot be unspecified",
+            )));
+        }
+        let socket = UdpSocket::bind(addr).await?;
+        let local = socket.local_addr()?;
+        let (commands, receiver) = mpsc::channel(COMMANDS);
+        let task = tokio::spawn(Router::new(socket, local).run(receiver));
+        Ok((Self { commands, local }, task))
+    }
+
+    /// The address clients send to (with the actual port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Adds a participant to `room`: answers its offer (SDP) with a description that holds
+    /// every candidate, as the client expects. Its audio goes to the others in the room once
+    /// it connects.
+    pub async fn join(&self, room: &str, offer_sdp: String) -> Result<(PeerId, String), Error> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(Command::Join {
+            room: room.to_owned(),
+            offer: offer_sdp,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Hangs up on a participant. One already gone (or an SFU stopped) is not an error: either
+    /// way it is out.
+    pub async fn leave(&self, peer: PeerId) {
+        let _ = self.ask(Command::Leave(peer)).await;
+    }
+
+    /// Every open connection's figures.
+    pub async fn stats(&self) -> Result<Stats, Error> {
+        let (reply, stats) = oneshot::channel();
+        self.ask(Command::Stats(reply)).await?;
+        stats.await.map_err(|_| Error::Closed)
+    }
+
+    async fn ask(&self, command: Command) -> Result<(), Error> {
+        self.commands.send(command).await.map_err(|_| Error::Closed)
+    }
+}

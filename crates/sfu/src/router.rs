@@ -1,0 +1,215 @@
+//! The SFU's one task: it owns the UDP socket and every connection, routes each datagram to
+//! its connection, drives their timers, and relays each participant's RTP to the others in its
+//! room. One task means no locks; for audio the SRTP work is small enough for one core.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+use rtc::shared::TaggedBytesMut;
+use tokio::{
+    net::UdpSocket,
+    sync::{mpsc, oneshot},
+};
+use tracing::{debug, info};
+
+use crate::{
+    Error, PeerId, Stats,
+    demux::{self, Kind},
+    peer::SfuPeer,
+};
+
+/// Larger than any datagram WebRTC sends (they stay under the path MTU).
+const DATAGRAM: usize = 2048;
+
+/// How long the task sleeps when no connection has a timer sooner.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// What an `Sfu` handle asks of the task.
+pub(crate) enum Command {
+    Join {
+        room: String,
+        offer: String,
+        reply: oneshot::Sender<Result<(PeerId, String), Error>>,
+    },
+    Leave(PeerId),
+    Stats(oneshot::Sender<Stats>),
+}
+
+pub(crate) struct Router {
+    socket: UdpSocket,
+    /// The socket's address, which is the one candidate every answer advertises.
+    local: SocketAddr,
+    peers: HashMap<PeerId, SfuPeer>,
+    by_ufrag: HashMap<String, PeerId>,
+    /// Learnt from STUN requests: where each client's datagrams come from.
+    by_addr: HashMap<SocketAddr, PeerId>,
+    next_id: u64,
+}
+
+impl Router {
+    pub(crate) fn new(socket: UdpSocket, local: SocketAddr) -> Self {
+        Self {
+            socket,
+            local,
+            peers: HashMap::new(),
+            by_ufrag: HashMap::new(),
+            by_addr: HashMap::new(),
+            next_id: 1,
+        }
+    }
+
+    /// Runs until every `Sfu` handle is gone, then closes every connection.
+    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut buf = vec![0; DATAGRAM];
+        loop {
+            self.flush().await;
+            let deadline = self.next_deadline();
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.command(command).await,
+                    None => break,
+                },
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, from)) => self.receive(from, &buf[..n]),
+                    // An ICMP error about an earlier send (a client gone away) can surface
+                    // here on some platforms; the socket itself is fine.
+                    Err(e) => debug!(error = %e, "receiving"),
+                },
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {
+                    self.timeout(Instant::now());
+                }
+            }
+        }
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        for id in ids {
+            self.remove(id).await;
+        }
+    }
+
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::Join { room, offer, reply } => {
+                // A caller that stopped waiting leaves a connection no client will use: ICE
+                // fails it in time and `flush` removes it.
+                let _ = reply.send(self.join(room, offer));
+            }
+            Command::Leave(id) => self.remove(id).await,
+            Command::Stats(reply) => {
+                let _ = reply.send(Stats {
+                    peers: self.peers.values().map(|p| (p.id, p.stats())).collect(),
+                });
+            }
+        }
+    }
+
+    fn join(&mut self, room: String, offer: String) -> Result<(PeerId, String), Error> {
+        let id = PeerId(self.next_id);
+        self.next_id += 1;
+        let (peer, answer) = SfuPeer::answer(id, room.into(), offer, self.local, Instant::now())?;
+        info!(peer = id.0, room = %peer.room, "joined");
+        self.by_ufrag.insert(peer.ufrag().to_owned(), id);
+        self.peers.insert(id, peer);
+        Ok((id, answer))
+    }
+
+    fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
+        let id = match demux::classify(datagram) {
+            // Every address a client's checks come from is mapped to it, so the rest of its
+            // traffic finds it whichever pair ICE picks (and after a NAT rebinding, which
+            // brings new checks).
+            Kind::Stun(Some(ufrag)) => match self.by_ufrag.get(&ufrag) {
+                Some(&id) => {
+                    self.by_addr.insert(from, id);
+                    id
+                }
+                None => return,
+            },
+            Kind::Stun(None) | Kind::Dtls | Kind::Rtp => match self.by_addr.get(&from) {
+                Some(&id) => id,
+                None => return,
+            },
+            Kind::Other => return,
+        };
+        if let Some(peer) = self.peers.get_mut(&id) {
+            peer.input(Instant::now(), self.local, from, datagram);
+        }
+    }
+
+    fn next_deadline(&mut self) -> Instant {
+        let idle = Instant::now() + IDLE;
+        self.peers
+            .values_mut()
+            .filter_map(SfuPeer::poll_timeout)
+            .fold(idle, Instant::min)
+    }
+
+    fn timeout(&mut self, now: Instant) {
+        for peer in self.peers.values_mut() {
+            peer.timeout(now);
+        }
+    }
+
+    /// Relays what the connections received, sends what they queued, and drops dead ones.
+    ///
+    /// Every connection is polled after anything happens, not only the one touched: polling
+    /// an idle connection is a few empty queues, and a meeting has tens of them, not thousands.
+    async fn flush(&mut self) {
+        let mut received = Vec::new();
+        for peer in self.peers.values_mut() {
+            peer.poll(&mut received);
+        }
+        let now = Instant::now();
+        for (from, room, packet) in received {
+            for peer in self.peers.values_mut() {
+                if peer.id != from && peer.room == room {
+                    peer.forward(now, from, packet.clone());
+                }
+            }
+        }
+        for peer in self.peers.values_mut() {
+            while let Some(datagram) = peer.poll_write() {
+                send(&self.socket, datagram).await;
+            }
+        }
+        let dead: Vec<PeerId> = self
+            .peers
+            .values()
+            .filter(|p| p.is_dead())
+            .map(|p| p.id)
+            .collect();
+        for id in dead {
+            self.remove(id).await;
+        }
+    }
+
+    /// Closes a connection (its goodbye is sent), forgets how to reach it, and frees the
+    /// outgoing tracks it owned.
+    async fn remove(&mut self, id: PeerId) {
+        let Some(mut peer) = self.peers.remove(&id) else {
+            return;
+        };
+        peer.close();
+        while let Some(datagram) = peer.poll_write() {
+            send(&self.socket, datagram).await;
+        }
+        self.by_ufrag.remove(peer.ufrag());
+        self.by_addr.retain(|_, owner| *owner != id);
+        for other in self.peers.values_mut() {
+            other.release(id);
+        }
+        info!(peer = id.0, room = %peer.room, "left");
+    }
+}
+
+/// Sends one datagram; a failure is logged, never fatal. ICE checks go to every candidate a
+/// client offered, some of which this socket cannot reach (another interface, another
+/// address family): those sends fail, and ICE copes with the checks that do not arrive.
+async fn send(socket: &UdpSocket, datagram: TaggedBytesMut) {
+    let to = datagram.transport.peer_addr;
+    if let Err(e) = socket.send_to(&datagram.message, to).await {
+        debug!(%to, error = %e, "sending");
+    }
+}
