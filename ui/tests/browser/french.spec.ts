@@ -172,7 +172,7 @@ describe("the UI in French", () => {
           window.fake.scheduleBy(id, "bob", "Point d'équipe", Date.now() + 3_600_000, 90);
           return id;
         });
-        await page.getByRole("tab", { name: /Salles virtuelles/ }).click();
+        await page.getByRole("tab", { name: /^Salles/ }).click();
         await page.locator(`[data-testid=room][data-conversation-id="${room}"]`).waitFor();
         await page.locator("[data-testid=ongoing-meeting]").waitFor();
         await page.locator("[data-testid=scheduled-meeting]").waitFor();
