@@ -430,7 +430,8 @@ export class FakeBackend implements Backend {
       deleted: false,
       reply_to: null,
       reactions: [],
-      mentions: [],
+      // The server finds whom the text names (as it does for a reply).
+      mentions: this.mentionsOf(c, this.me, text),
       version: 0,
       preview: null,
     };
@@ -1817,7 +1818,7 @@ export class FakeBackend implements Backend {
     c.messages = [...c.messages.filter((x) => x.seq !== null), m, ...c.messages.filter((x) => x.seq === null)];
     if (c.info.members.includes(this.me)) {
       const mentioned = m.mentions.includes(this.me);
-      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted || mentioned, blink: !c.muted, badge: !c.muted, mentioned } });
+      this.emit({ event: "message", message: clone(m), decision: { notify: !c.muted || mentioned, blink: !c.muted || mentioned, badge: !c.muted, mentioned } });
       this.emitTotals();
     }
     this.previewLater(c, m);

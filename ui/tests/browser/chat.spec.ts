@@ -112,6 +112,13 @@ describe("chatting", () => {
       await expect(page.title()).resolves.toBe("Confer");
       const seq = await page.evaluate(() => Math.max(...window.fake.callsOf("markRead").map((a) => a[1] as number)));
       expect(seq).toBe(11);
+
+      // A preview is the text as it reads, without its Markdown; a deleted last message says so.
+      const bob = page.locator('[data-testid=conversation][data-peer="bob"] [data-testid=preview]');
+      const bobSeq = await page.evaluate(() => window.fake.receive("bob", "**Look** at `this` :tada:"));
+      await expect.poll(() => bob.textContent()).toBe("Look at this 🎉");
+      await page.evaluate((s) => window.fake.deleteBy(window.fake.conversationWith("bob")!, s), bobSeq);
+      await expect.poll(() => bob.textContent()).toBe("Message deleted");
       expect(errors).toEqual([]);
     } finally {
       await close();

@@ -35,7 +35,8 @@ describe("meetings", () => {
       await button.click();
       const row = page.locator(`[data-testid=ongoing-meeting][data-conversation-id="${id}"]`);
       await row.waitFor();
-      await expect(row.locator("[data-testid=participants]").innerText()).resolves.toContain("alice");
+      // By display name, as the details column shows them (the directory's answer may come after the row).
+      await expect.poll(() => row.locator("[data-testid=participants]").innerText()).toContain("Alice");
       await expect(row.innerText()).resolves.toMatch(/Standup[\s\S]*since \d{1,2}:\d\d/);
       await until(page, () => document.querySelector("[data-testid=meeting-button]")?.textContent === "Leave meeting", "Leave meeting");
 
@@ -46,6 +47,10 @@ describe("meetings", () => {
       }, id);
       await until(page, () => document.querySelectorAll("[data-testid=participant]").length === 3, "three participants");
       await expect(details.locator("[data-testid=participant]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.user))).resolves.toEqual(["alice", "bob", "carol"]);
+      await expect.poll(() => row.locator("[data-testid=participants]").innerText()).toContain("Alice, Bob, Carol");
+      // The owner line names bob as everyone knows him.
+      await expect(details.locator("[data-testid=room-owner]").getAttribute("data-user")).resolves.toBe("bob");
+      await expect.poll(() => details.locator("[data-testid=room-owner]").textContent()).toBe("Bob");
 
       // Leave from the tab: the meeting goes on without alice; Join brings her back last.
       await row.getByRole("button", { name: "Leave the meeting in Standup" }).click();

@@ -109,9 +109,9 @@ describe("a file in the timeline", () => {
     setLocale("fr");
     await settle();
     expect(within(row()).getByTestId("preview").textContent).toBe("📎 minutes.docx");
-    // Deleted: nothing of it is left to show.
+    // Deleted: nothing of it is left to show but that it was deleted, in the reader's words.
     fake.deleteBy(id, 4);
-    await vi.waitFor(() => expect(within(row()).getByTestId("preview").textContent).toBe(""));
+    await vi.waitFor(() => expect(within(row()).getByTestId("preview").textContent).toBe("Message supprimé"));
   });
 
   it("names who shared it in a group's line", async () => {

@@ -60,7 +60,7 @@ describe("Virtual Rooms tab: joining as a guest", () => {
     const row = ongoingRow(room)!;
     expect(row.dataset.guest).toBe("true");
     expect(within(row).getByTestId("guest-label").textContent).toBe("You are a guest");
-    expect(within(row).getByTestId("participants").textContent).toContain("bob, alice (guest)");
+    expect(within(row).getByTestId("participants").textContent).toContain("Bob, alice (guest)");
     expect(document.activeElement).toBe(within(row).getByRole("button", { name: "Leave the meeting in Customer call" }));
   });
 
@@ -154,7 +154,7 @@ describe("Virtual Rooms tab: guests and the lobby", () => {
     fake.externalGuestArrives(room, "Zoe from Acme");
     await settle();
     const people = within(ongoingRow(room)!).getByTestId("participants");
-    expect(people.textContent).toBe("In it: bob, dave (guest), Zoe from Acme (guest, no account)");
+    expect(people.textContent).toBe("In it: Bob, dave (guest), Zoe from Acme (guest, no account)");
     expect(within(people).getAllByTestId("ongoing-guest").map((g) => g.dataset.external)).toEqual(["false", "true"]);
   });
 

@@ -34,7 +34,7 @@ describe("Virtual Rooms tab: meetings", () => {
     await settle();
     const row = ongoingRow(room)!;
     expect(row.textContent).toContain("Standup");
-    expect(within(row).getByTestId("participants").textContent).toContain("bob, carol");
+    expect(within(row).getByTestId("participants").textContent).toContain("Bob, Carol");
     expect(row.textContent).toContain(`since ${formatTime(app.meetings.ongoing[0].started_at)}`);
     expect(row.dataset.joined).toBe("false");
     expect(screen.getAllByText("No meetings yet.")).toHaveLength(1);
@@ -42,13 +42,13 @@ describe("Virtual Rooms tab: meetings", () => {
     await fireEvent.click(within(row).getByRole("button", { name: "Join the meeting in Standup" }));
     await settle();
     expect(fake.participantsOf(room)).toEqual(["bob", "carol", "alice"]);
-    expect(within(ongoingRow(room)!).getByTestId("participants").textContent).toContain("bob, carol, alice");
+    expect(within(ongoingRow(room)!).getByTestId("participants").textContent).toContain("Bob, Carol, Alice");
     expect(ongoingRow(room)!.dataset.joined).toBe("true");
 
     fake.meetingLeaves(room, "bob");
     fake.meetingLeaves(room, "carol");
     await settle();
-    expect(within(ongoingRow(room)!).getByTestId("participants").textContent).toContain("alice");
+    expect(within(ongoingRow(room)!).getByTestId("participants").textContent).toContain("Alice");
     await fireEvent.click(within(ongoingRow(room)!).getByRole("button", { name: "Leave the meeting in Standup" }));
     await settle();
     expect(fake.participantsOf(room)).toEqual([]);

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
 import Sidebar from "./Sidebar.svelte";
@@ -39,6 +39,29 @@ describe("Sidebar", () => {
       within(screen.getAllByTestId("conversation").find((r) => r.dataset.peer === peer)!).getByTestId("preview").textContent;
     expect(preview("bob")).toBe("Missed video call from Bob");
     expect(preview("carol")).toBe("Call 1:23");
+  });
+
+  it("previews the last message without its Markdown, and a deleted one as deleted, in chats and rooms", async () => {
+    const fake = await setup();
+    const bob = fake.conversationWith("bob")!;
+    const seq = fake.post(bob, "bob", "**Done** :tada: see `x`\n- and *this*");
+    const room = fake.roomBy("carol", "Standup", ["alice"]);
+    const roomSeq = fake.post(room, "carol", "_Agenda_ in `notes`");
+    await app.reload();
+    await settle();
+    const preview = () => within(screen.getAllByTestId("conversation").find((r) => r.dataset.peer === "bob")!).getByTestId("preview").textContent;
+    expect(preview()).toBe("Done 🎉 see x and this");
+    // (The timeline's state reloads the list on a change of its last message; none here.)
+    fake.deleteBy(bob, seq);
+    await app.reload();
+    await vi.waitFor(() => expect(preview()).toBe("Message deleted"));
+
+    await fireEvent.click(screen.getByRole("tab", { name: /Virtual Rooms/ }));
+    const roomPreview = () => screen.getByTestId("room").querySelector(".preview")!.textContent;
+    expect(roomPreview()).toBe("2 members · Agenda in notes");
+    fake.deleteBy(room, roomSeq);
+    await app.reload();
+    await vi.waitFor(() => expect(roomPreview()).toBe("2 members · Message deleted"));
   });
 
   it("moves between tabs with the arrow keys (one Tab stop)", async () => {

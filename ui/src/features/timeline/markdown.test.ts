@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emojiOf, EMOJI, replaceShortcodes } from "./emoji";
-import { inlines, parseMessage, plainText, safeHref, type Block, type Inline } from "./markdown";
+import { messageWords } from "../../lib/i18n";
+import { inlines, parseMessage, plainText, previewText, safeHref, type Block, type Inline } from "./markdown";
 
 const text = (t: string): Inline => ({ kind: "text", text: t });
 const para = (...parts: Inline[]): Block => ({ kind: "paragraph", inlines: parts });
@@ -186,5 +187,24 @@ describe("@mentions in a message", () => {
     expect(inlines("bob@example.com @@bob @ alone")).toEqual([text("bob@example.com @@bob @ alone")]);
     expect(inlines("`@bob` in code")).toEqual([{ kind: "code", text: "@bob" }, text(" in code")]);
     expect(plainText("**@bob** look")).toBe("@bob look");
+  });
+});
+
+describe("a list's preview of a message", () => {
+  const deleted = messageWords("en").deleted;
+
+  it("is the text without its Markdown, on one line", () => {
+    expect(previewText({ text: "**Done** :tada: see `x` and *this*", deleted: false }, deleted)).toBe("Done 🎉 see x and this");
+    expect(previewText({ text: "# not a heading\n- one\n- two\n\n> quoted\n```\ncode()\n```" }, deleted)).toBe(
+      "# not a heading one two quoted code()",
+    );
+    expect(previewText({ text: "  __bold__   and _em_\n" }, deleted)).toBe("bold and em");
+    expect(previewText({ text: "<b>as typed</b> [x](https://example.com)" }, deleted)).toBe("<b>as typed</b> [x](https://example.com)");
+    expect(previewText({ text: "" }, deleted)).toBe("");
+  });
+
+  it("says a deleted message was deleted, in the reader's words", () => {
+    expect(previewText({ text: "", deleted: true }, deleted)).toBe("Message deleted");
+    expect(previewText({ text: "**was here**", deleted: true }, messageWords("fr").deleted)).toBe("Message supprimé");
   });
 });

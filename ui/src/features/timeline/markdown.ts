@@ -267,3 +267,11 @@ export function plainText(text: string): string {
     });
   return ofBlocks(parseMessage(text)).join("\n");
 }
+
+/** A message as a list's one-line preview of it (the chats and rooms lists): its text without
+ * Markdown marks, on one line; a deleted message is `deletedWord` (the timeline's "Message
+ * deleted"), never an empty preview. */
+export function previewText(message: { text: string; deleted?: boolean }, deletedWord: string): string {
+  if (message.deleted) return deletedWord;
+  return plainText(message.text).replace(/\s+/g, " ").trim();
+}
