@@ -191,16 +191,66 @@ fn start_server(data: &Path, max_bytes: u64) -> Result<(ServerProcess, std::net:
     Ok((server, addr))
 }
 
-/// Uploads and downloads a file of `mb` megabytes (10^6 bytes) both ways; JSON figures.
-pub async fn files(mb: u64) -> Result<serde_json::Value> {
-    let len = mb * 1_000_000;
-    let dir = tempfile::tempdir()?;
-    let source = dir.path().join("source.bin");
-    make_file(&source, len)?;
-    let mbps = |secs: f64| len as f64 / 1e6 / secs;
+/// Flushes every dirty page to the disk, so one phase's writeback does not slow the next.
+fn sync_disks() -> Result<()> {
+    let status = Command::new("sync").status().context("running sync")?;
+    if !status.success() {
+        bail!("sync failed: {status}");
+    }
+    Ok(())
+}
 
-    // Confer: a server process, alice shares the file with bob, bob downloads it.
-    let data = dir.path().join("server");
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Seconds of Confer's and curl's phase, run in the given order with the disks synced before
+/// each (so neither pays for the other's writeback).
+async fn pair<C, K>(confer_first: bool, confer: C, curl_phase: K) -> Result<(f64, f64)>
+where
+    C: AsyncFnOnce() -> Result<f64>,
+    K: FnOnce() -> Result<f64> + Send + 'static,
+{
+    sync_disks()?;
+    if confer_first {
+        let c = confer().await?;
+        sync_disks()?;
+        let k = tokio::task::spawn_blocking(curl_phase).await??;
+        Ok((c, k))
+    } else {
+        let k = tokio::task::spawn_blocking(curl_phase).await??;
+        sync_disks()?;
+        let c = confer().await?;
+        Ok((c, k))
+    }
+}
+
+/// One upload of the whole scenario through a fresh server; the seconds of each phase.
+struct Run {
+    up: (f64, f64),
+    down_disk: (f64, f64),
+    down_sink: (f64, f64),
+    rss_before: f64,
+    /// The peak (VmHWM) by the end of the upload.
+    rss_after_upload: f64,
+}
+
+async fn run_once(
+    dir: &Path,
+    source: &Path,
+    plain: std::net::SocketAddr,
+    len: u64,
+    confer_first: bool,
+) -> Result<Run> {
+    let data = dir.join("server");
+    let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;
     let (server, addr) = start_server(&data, len + 1)?;
     let url = format!("ws://{addr}/v1/ws");
@@ -216,54 +266,120 @@ pub async fn files(mb: u64) -> Result<serde_json::Value> {
     let (_, rss_before) = memory_of(server.0.id()).context("no /proc")?;
     let alice_files =
         confer_files::FileClient::new(&url, alice.token.as_deref().context("token")?)?;
-    let start = Instant::now();
-    let state = alice_files
-        .upload(conversation, &source, None, None)
-        .await?;
-    let confer_up = start.elapsed().as_secs_f64();
-    let (peak_during_upload, _) = memory_of(server.0.id()).context("no /proc")?;
-    let file = state.file.context("not shared")?;
     let bob_files = confer_files::FileClient::new(&url, bob.token.as_deref().context("token")?)?;
-    let copy = dir.path().join("confer-copy.bin");
-    let mut out = tokio::fs::File::create(&copy).await?;
-    let start = Instant::now();
-    // Into the page cache, as curl -o writes (neither syncs to the disk).
-    let (got, _) = bob_files.download(&file.id, false, &mut out).await?;
-    let confer_down = start.elapsed().as_secs_f64();
-    if got != len {
-        bail!("downloaded {got} bytes of {len}");
-    }
-    drop(server);
 
-    // curl and the plain server.
-    let served = dir.path().join("plain");
-    std::fs::create_dir_all(&served)?;
-    std::fs::copy(&source, served.join("file.bin"))?;
-    let (plain, task) = plain_server(served.clone()).await?;
-    let curl_down = {
-        let out = dir.path().join("curl-copy.bin");
-        let out = out.to_string_lossy().into_owned();
-        tokio::task::spawn_blocking(move || {
-            curl(&["-o", &out, &format!("http://{plain}/file.bin")])
-        })
-        .await??
-    };
-    let curl_up = {
+    let upload_target = dir.join("plain").join("upload.bin");
+    let _ = std::fs::remove_file(&upload_target);
+    let mut shared = None;
+    let up = {
         let src = source.to_string_lossy().into_owned();
-        tokio::task::spawn_blocking(move || {
-            curl(&["-T", &src, &format!("http://{plain}/upload.bin")])
-        })
-        .await??
+        pair(
+            confer_first,
+            async || {
+                let start = Instant::now();
+                let state = alice_files.upload(conversation, source, None, None).await?;
+                let secs = start.elapsed().as_secs_f64();
+                shared = Some(state.file.context("not shared")?);
+                Ok(secs)
+            },
+            move || curl(&["-T", &src, &format!("http://{plain}/upload.bin")]),
+        )
+        .await?
     };
-    task.abort();
-    if std::fs::metadata(served.join("upload.bin"))?.len() != len {
+    if std::fs::metadata(&upload_target)?.len() != len {
         bail!("curl's upload is incomplete");
     }
+    std::fs::remove_file(&upload_target)?;
+    let (rss_after_upload, _) = memory_of(server.0.id()).context("no /proc")?;
+    let file = shared.context("not shared")?;
+
+    // Into a file (the page cache, as curl -o writes: neither syncs to the disk)...
+    let copy = dir.join("confer-copy.bin");
+    let curl_copy = dir.join("curl-copy.bin");
+    let down_disk = {
+        let out = curl_copy.to_string_lossy().into_owned();
+        pair(
+            !confer_first,
+            async || {
+                let out = std::fs::File::create(&copy)?;
+                let start = Instant::now();
+                let (got, _) = bob_files.download_to_file(&file.id, false, out).await?;
+                let secs = start.elapsed().as_secs_f64();
+                if got != len {
+                    bail!("downloaded {got} bytes of {len}");
+                }
+                Ok(secs)
+            },
+            move || curl(&["-o", &out, &format!("http://{plain}/file.bin")]),
+        )
+        .await?
+    };
+    std::fs::remove_file(&copy)?;
+    std::fs::remove_file(&curl_copy)?;
+    // ...and into nothing, which leaves the transfer alone (the server, the client, loopback).
+    let down_sink = pair(
+        confer_first,
+        async || {
+            let mut out = tokio::io::sink();
+            let start = Instant::now();
+            let (got, _) = bob_files.download(&file.id, false, &mut out).await?;
+            let secs = start.elapsed().as_secs_f64();
+            if got != len {
+                bail!("downloaded {got} bytes of {len}");
+            }
+            Ok(secs)
+        },
+        move || curl(&["-o", "/dev/null", &format!("http://{plain}/file.bin")]),
+    )
+    .await?;
+    drop(server);
+    Ok(Run {
+        up,
+        down_disk,
+        down_sink,
+        rss_before,
+        rss_after_upload,
+    })
+}
+
+/// Uploads and downloads a file of `mb` megabytes (10^6 bytes) both ways, `runs` times, each
+/// run through a fresh server, Confer and curl taking turns to go first; JSON figures (medians
+/// and every run).
+pub async fn files(mb: u64, runs: usize) -> Result<serde_json::Value> {
+    let len = mb * 1_000_000;
+    let dir = tempfile::tempdir()?;
+    let source = dir.path().join("source.bin");
+    make_file(&source, len)?;
+    let served = dir.path().join("plain");
+    std::fs::create_dir_all(&served)?;
+    std::fs::hard_link(&source, served.join("file.bin"))?;
+    let (plain, task) = plain_server(served).await?;
+
+    let mut all = Vec::new();
+    for i in 0..runs.max(1) {
+        all.push(run_once(dir.path(), &source, plain, len, i % 2 == 0).await?);
+    }
+    task.abort();
+
+    let mbps = |secs: f64| len as f64 / 1e6 / secs;
+    let figures = |pick: fn(&Run) -> (f64, f64)| {
+        let confer: Vec<f64> = all.iter().map(|r| mbps(pick(r).0)).collect();
+        let curl: Vec<f64> = all.iter().map(|r| mbps(pick(r).1)).collect();
+        let ratios: Vec<f64> = confer.iter().zip(&curl).map(|(c, k)| c / k).collect();
+        json!({
+            "confer": median(&confer),
+            "curl": median(&curl),
+            "ratio": median(&ratios),
+            "runs": { "confer": confer, "curl": curl, "ratio": ratios },
+        })
+    };
+    let rss = |pick: fn(&Run) -> f64| all.iter().map(pick).fold(0.0, f64::max);
     Ok(json!({
-        "scenario": format!("one {mb} MB file over loopback; Confer: confer-server process (SQLite), FileClient upload (client SHA-256 + transfer + server check) and download; curl --http1.1 against a plain streaming GET/PUT server"),
+        "scenario": format!("one {mb} MB file over loopback, {} runs (medians; each run a fresh confer-server process on SQLite; Confer and curl alternate going first; disks synced before each phase); Confer: FileClient upload (client SHA-256 + transfer + server check) and download; curl --http1.1 against a plain streaming GET/PUT server", all.len()),
         "bytes": len,
-        "upload_mb_per_s": { "confer": mbps(confer_up), "curl": mbps(curl_up), "ratio": curl_up / confer_up },
-        "download_mb_per_s": { "confer": mbps(confer_down), "curl": mbps(curl_down), "ratio": curl_down / confer_down },
-        "server_rss_mib": { "before_upload": rss_before, "peak_by_end_of_upload": peak_during_upload },
+        "upload_mb_per_s": figures(|r| r.up),
+        "download_to_file_mb_per_s": figures(|r| r.down_disk),
+        "download_to_sink_mb_per_s": figures(|r| r.down_sink),
+        "server_rss_mib": { "before_upload_max": rss(|r| r.rss_before), "peak_by_end_of_upload_max": rss(|r| r.rss_after_upload) },
     }))
 }

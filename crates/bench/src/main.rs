@@ -46,6 +46,9 @@ enum Command {
         /// The file's size in megabytes (10^6 bytes).
         #[arg(long, default_value_t = 1000)]
         mb: u64,
+        /// Runs (each through a fresh server); the figures are their medians.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// Token sign-ins of many users at once: sign-ins per second and presence traffic.
     LoginStorm {
@@ -171,8 +174,8 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{report}");
         }
-        Command::Files { mb } => {
-            let report = confer_bench::files::files(mb).await?;
+        Command::Files { mb, runs } => {
+            let report = confer_bench::files::files(mb, runs).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Cache { messages } => {

@@ -167,14 +167,15 @@ impl Client {
             .await
             .map_err(|e| local(e, &dir))?;
         let part = dir.join(format!(".{}.confer-part", confer_files::new_upload_id()));
-        let mut out = tokio::fs::File::create(&part)
+        let out = tokio::fs::File::create(&part)
             .await
-            .map_err(|e| local(e, &part))?;
+            .map_err(|e| local(e, &part))?
+            .into_std()
+            .await;
         let result = self
             .file_client()?
-            .download(file, thumbnail, &mut out)
+            .download_to_file(file, thumbnail, out)
             .await;
-        drop(out);
         let (len, name) = match result {
             Ok(done) => done,
             Err(e) => {

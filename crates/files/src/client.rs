@@ -5,7 +5,7 @@
 use std::{
     path::Path,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
 use hyper::{Method, Request, StatusCode, body::Frame, header};
 use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::blobs::hex;
 
@@ -92,10 +92,8 @@ async fn sha256_prefix(path: &Path, len: u64) -> Result<Sha256, ClientError> {
     .map_err(ClientError::Io)
 }
 
-/// The hasher a stream feeds (a poisoned lock still holds a usable hasher).
-fn lock(hasher: &Mutex<Sha256>) -> std::sync::MutexGuard<'_, Sha256> {
-    hasher.lock().unwrap_or_else(|e| e.into_inner())
-}
+/// The size of the reads of a file being uploaded.
+const CHUNK: usize = 256 * 1024;
 
 impl FileClient {
     /// For the server at `url` (its WebSocket URL `ws://host:port/...`, or `http://host:port`)
@@ -255,49 +253,86 @@ impl FileClient {
         path: &Path,
         progress: Option<Progress>,
     ) -> Result<UploadState, ClientError> {
-        let hasher = Arc::new(Mutex::new(if state.offset > 0 {
-            sha256_prefix(path, state.offset).await?
-        } else {
-            Sha256::new()
-        }));
-        let mut file = tokio::fs::File::open(path).await?;
-        file.seek(std::io::SeekFrom::Start(state.offset)).await?;
-        // No more than the declared length: a file that grew since is cut, and refused by
-        // its hash.
-        let file = file.take(state.size.saturating_sub(state.offset));
+        // One blocking thread reads the file and hashes it, a few chunks ahead of the
+        // connection (no trip to the blocking pool per read, and hashing off the async
+        // threads); the bytes before the offset are hashed first, not sent.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
+        let (source, from, size) = (path.to_owned(), state.offset, state.size);
+        let reader = tokio::task::spawn_blocking(move || -> Sha256 {
+            use std::io::{Read, Seek};
+            let mut hasher = Sha256::new();
+            let opened = std::fs::File::open(&source).and_then(|mut file| {
+                let mut prefix = (&mut file).take(from);
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    let n = prefix.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+                file.seek(std::io::SeekFrom::Start(from))?;
+                // No more than the declared length: a file that grew since is cut, and
+                // refused by its hash.
+                Ok(file.take(size.saturating_sub(from)))
+            });
+            let mut file = match opened {
+                Ok(file) => file,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return hasher;
+                }
+            };
+            // Chunks are cut from one buffer, which is reused once the connection has sent
+            // them all (fresh memory for each would cost a page fault every 4 KiB).
+            let mut buf = bytes::BytesMut::with_capacity(CHUNK * 16);
+            loop {
+                buf.resize(CHUNK, 0);
+                match file.read(&mut buf) {
+                    Ok(0) => return hasher,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        hasher.update(&buf);
+                        let chunk = buf.split().freeze();
+                        buf.reserve(CHUNK);
+                        // The request was dropped (cancelled, or the connection broke).
+                        if tx.blocking_send(Ok(chunk)).is_err() {
+                            return hasher;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return hasher;
+                    }
+                }
+            }
+        });
+        let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
         let sent = Arc::new(AtomicU64::new(state.offset));
         let total = state.size;
         if let Some(p) = &progress {
             p(state.offset, total);
         }
         let counter = sent.clone();
-        let (rate, start, from) = (self.rate, tokio::time::Instant::now(), state.offset);
-        let hashing = hasher.clone();
-        let frames = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)
-            .inspect(move |chunk| {
-                if let Ok(bytes) = chunk {
-                    lock(&hashing).update(bytes);
+        let (rate, start) = (self.rate, tokio::time::Instant::now());
+        let frames = chunks.then(move |chunk| {
+            let counter = counter.clone();
+            let progress = progress.clone();
+            async move {
+                let chunk = chunk?;
+                let now =
+                    counter.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+                if let Some(rate) = rate {
+                    // Paced: this chunk goes when the rate allows the bytes before it.
+                    let due = std::time::Duration::from_secs_f64((now - from) as f64 / rate as f64);
+                    tokio::time::sleep_until(start + due).await;
                 }
-            })
-            .then(move |chunk| {
-                let counter = counter.clone();
-                let progress = progress.clone();
-                async move {
-                    let chunk = chunk?;
-                    let now = counter.fetch_add(chunk.len() as u64, Ordering::Relaxed)
-                        + chunk.len() as u64;
-                    if let Some(rate) = rate {
-                        // Paced: this chunk goes when the rate allows the bytes before it.
-                        let due =
-                            std::time::Duration::from_secs_f64((now - from) as f64 / rate as f64);
-                        tokio::time::sleep_until(start + due).await;
-                    }
-                    if let Some(p) = &progress {
-                        p(now, total);
-                    }
-                    Ok(Frame::data(chunk))
+                if let Some(p) = &progress {
+                    p(now, total);
                 }
-            });
+                Ok(Frame::data(chunk))
+            }
+        });
         let patch = format!("/v1/uploads/{}", state.id);
         let (response, _driver) = self
             .send(
@@ -316,7 +351,10 @@ impl FileClient {
             return Ok(answer);
         }
         // Every byte is in and the server waits for the hash: it comes in an empty PATCH.
-        let sha256 = hex(&lock(&hasher).clone().finalize());
+        let hasher = reader
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))?;
+        let sha256 = hex(&hasher.finalize());
         let (response, _driver) = self
             .send(
                 Method::PATCH,
@@ -381,6 +419,57 @@ impl FileClient {
         Ok(out)
     }
 
+    /// Downloads a shared file (or its thumbnail) into a file: one blocking thread writes the
+    /// received frames as they are (no copy, no trip to the blocking pool per write), while
+    /// the connection goes on receiving. Returns its length and the name the server gave it.
+    pub async fn download_to_file(
+        &self,
+        file: &str,
+        thumbnail: bool,
+        out: std::fs::File,
+    ) -> Result<(u64, Option<String>), ClientError> {
+        let path = if thumbnail {
+            format!("/v1/files/{file}/thumbnail")
+        } else {
+            format!("/v1/files/{file}")
+        };
+        // A few megabytes in flight at most: the network does not outrun the disk by more.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut out = out;
+            while let Some(chunk) = rx.blocking_recv() {
+                out.write_all(&chunk)?;
+            }
+            out.flush()
+        });
+        // The driver keeps the connection going until the body is read.
+        let (mut body, name, _driver) = self.get(&path).await?;
+        let mut received = Ok(0u64);
+        loop {
+            match next_data(&mut body).await {
+                Ok(Some(chunk)) => {
+                    let len = chunk.len() as u64;
+                    // A closed channel means the writer failed: its error is the one reported.
+                    if tx.send(chunk).await.is_err() {
+                        break;
+                    }
+                    received = received.map(|n| n + len);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    received = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        writer
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))??;
+        Ok((received?, name))
+    }
+
     /// GETs `path` into `out`, at most `max` bytes (the connection is dropped there).
     async fn fetch(
         &self,
@@ -388,14 +477,38 @@ impl FileClient {
         out: &mut (impl AsyncWrite + Unpin),
         max: u64,
     ) -> Result<(u64, Option<String>), ClientError> {
-        let (response, _driver) = self.send(Method::GET, path, &[], empty()).await?;
+        let (mut body, name, _driver) = self.get(path).await?;
+        // Frames are small (tens of kB): writes are gathered into large ones, which matters
+        // for a file, each of whose writes is a trip to a blocking thread.
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, out);
+        let mut written = 0u64;
+        while written < max
+            && let Some(data) = next_data(&mut body).await?
+        {
+            let take = data
+                .len()
+                .min(usize::try_from(max - written).unwrap_or(usize::MAX));
+            out.write_all(&data[..take]).await?;
+            written += take as u64;
+        }
+        out.flush().await?;
+        Ok((written, name))
+    }
+
+    /// GETs `path`: the body to read (while the driver lives) and the name the server gave
+    /// the file; a refusal is an error.
+    async fn get(
+        &self,
+        path: &str,
+    ) -> Result<(hyper::body::Incoming, Option<String>, Driver), ClientError> {
+        let (response, driver) = self.send(Method::GET, path, &[], empty()).await?;
         let status = response.status();
         let name = response
             .headers()
             .get(header::CONTENT_DISPOSITION)
             .and_then(|v| v.to_str().ok())
             .and_then(disposition_name);
-        let mut body = response.into_body();
+        let body = response.into_body();
         if !status.is_success() {
             let bytes = body
                 .collect()
@@ -404,25 +517,19 @@ impl FileClient {
                 .to_bytes();
             return Err(refusal(status, &bytes));
         }
-        // Frames are small (tens of kB): writes are gathered into large ones, which matters
-        // for a file, each of whose writes is a trip to a blocking thread.
-        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, out);
-        let mut written = 0u64;
-        while written < max
-            && let Some(frame) = body.frame().await
-        {
-            let frame = frame.map_err(|e| ClientError::Unreachable(e.to_string()))?;
-            if let Ok(data) = frame.into_data() {
-                let take = data
-                    .len()
-                    .min(usize::try_from(max - written).unwrap_or(usize::MAX));
-                out.write_all(&data[..take]).await?;
-                written += take as u64;
-            }
-        }
-        out.flush().await?;
-        Ok((written, name))
+        Ok((body, name, driver))
     }
+}
+
+/// The next bytes of a body (trailers skipped); `None` at its end.
+async fn next_data(body: &mut hyper::body::Incoming) -> Result<Option<Bytes>, ClientError> {
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
+        }
+    }
+    Ok(None)
 }
 
 /// The UTF-8 name of a `Content-Disposition` header (`filename*=UTF-8''…`, RFC 6266).

@@ -11,7 +11,9 @@ mod blobs;
 pub mod client;
 mod thumbnail;
 
-pub use blobs::{BlobReader, BlobStore, Body, FsBlobStore, is_upload_id, new_upload_id};
+pub use blobs::{
+    BlobReader, BlobStore, BlobStream, Body, FsBlobStore, is_upload_id, new_upload_id,
+};
 pub use client::{ClientError, FileClient, Progress, sha256_of};
 pub use thumbnail::{
     THUMBNAIL_SIDE, Thumbnail, ThumbnailError, is_image_type, sniff_image, thumbnail,
