@@ -7,14 +7,20 @@
 //! machine fed datagrams and clock readings, so one task owns one UDP socket for every
 //! participant (one port to open) and routes datagrams to connections itself, with no locks.
 //!
+//! Who may join, publish and subscribe comes from grants the app signs ([`grant`]): the SFU
+//! checks them and never reads the chat store.
+//!
 //! Slice 0: a client offers once and the SFU answers with one sendrecv Opus track, which
 //! carries one other participant. Hearing several needs renegotiation, which comes later.
 
 mod demux;
+pub mod grant;
 mod peer;
 mod router;
 
-use std::{collections::BTreeMap, io, net::SocketAddr};
+use std::{collections::BTreeMap, io, net::SocketAddr, sync::Arc, time::SystemTime};
+
+pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
 
 use tokio::{
     net::UdpSocket,
@@ -40,6 +46,9 @@ pub enum Error {
     /// The client's offer is not one the SFU can answer.
     #[error("the offer was refused: {0}")]
     BadOffer(String),
+    /// The grant presented to join was refused.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     /// The SFU's task has ended.
     #[error("the SFU has stopped")]
     Closed,
@@ -67,6 +76,8 @@ pub struct Stats {
 pub struct PeerStats {
     /// The room it joined.
     pub room: String,
+    /// Who, as the grant named them.
+    pub identity: String,
     /// ICE and DTLS are up.
     pub connected: bool,
     /// RTP packets received from this participant.
@@ -80,10 +91,12 @@ pub struct PeerStats {
 pub struct Sfu {
     commands: mpsc::Sender<Command>,
     local: SocketAddr,
+    key: Arc<GrantKey>,
 }
 
 impl Sfu {
-    /// Binds the SFU's UDP socket and starts the task that owns it.
+    /// Binds the SFU's UDP socket and starts the task that owns it; it admits participants
+    /// with grants signed by `key`.
     ///
     /// `addr` is also the one candidate every answer advertises, so it must be an address
     /// clients can reach: an unspecified one (`0.0.0.0`) is refused, as no candidate can name
@@ -92,7 +105,7 @@ impl Sfu {
     /// The returned handle owns the task, which runs until every `Sfu` clone has been dropped,
     /// then closes each connection (the clients are told) and ends: await it after dropping
     /// the handles to know the goodbyes have been sent.
-    pub async fn bind(addr: SocketAddr) -> Result<(Self, JoinHandle<()>), Error> {
+    pub async fn bind(addr: SocketAddr, key: GrantKey) -> Result<(Self, JoinHandle<()>), Error> {
         if addr.ip().is_unspecified() {
             return Err(Error::Io(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -103,7 +116,15 @@ impl Sfu {
         let local = socket.local_addr()?;
         let (commands, receiver) = mpsc::channel(COMMANDS);
         let task = tokio::spawn(Router::new(socket, local).run(receiver));
-        Ok((Self { commands, local }, task))
+        let key = Arc::new(key);
+        Ok((
+            Self {
+                commands,
+                local,
+                key,
+            },
+            task,
+        ))
     }
 
     /// The address clients send to (with the actual port when bound to port 0).
@@ -111,13 +132,15 @@ impl Sfu {
         self.local
     }
 
-    /// Adds a participant to `room`: answers its offer (SDP) with a description that holds
-    /// every candidate, as the client expects. Its audio goes to the others in the room once
-    /// it connects.
-    pub async fn join(&self, room: &str, offer_sdp: String) -> Result<(PeerId, String), Error> {
+    /// Adds a participant to the room its grant names, as the grant allows (a refused grant
+    /// is an error): answers its offer (SDP) with a description that holds every candidate, as
+    /// the client expects. Once it connects its audio goes to the others in the room if it may
+    /// publish, and theirs to it if it may subscribe.
+    pub async fn join(&self, grant: &str, offer_sdp: String) -> Result<(PeerId, String), Error> {
+        let grant = self.key.verify(grant, SystemTime::now())?;
         let (reply, answer) = oneshot::channel();
         self.ask(Command::Join {
-            room: room.to_owned(),
+            grant,
             offer: offer_sdp,
             reply,
         })

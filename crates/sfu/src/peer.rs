@@ -60,6 +60,11 @@ fn opus() -> RTCRtpCodec {
 pub(crate) struct SfuPeer {
     pub(crate) id: PeerId,
     pub(crate) room: Arc<str>,
+    pub(crate) identity: Arc<str>,
+    /// From the grant: its audio goes to the others.
+    pub(crate) publish_audio: bool,
+    /// From the grant: the others' audio goes to it.
+    pub(crate) subscribe: bool,
     /// This side's ICE ufrag: the first half of the USERNAME of the client's STUN requests.
     ufrag: String,
     pc: RTCPeerConnection,
@@ -79,7 +84,7 @@ impl SfuPeer {
     /// SFU's one candidate (`local`) and ends gathering (clients expect whole descriptions).
     pub(crate) fn answer(
         id: PeerId,
-        room: Arc<str>,
+        grant: crate::Grant,
         offer: String,
         local: SocketAddr,
         now: Instant,
@@ -174,7 +179,10 @@ impl SfuPeer {
 
         let peer = Self {
             id,
-            room,
+            room: grant.room.into(),
+            identity: grant.identity.into(),
+            publish_audio: grant.publish_audio,
+            subscribe: grant.subscribe,
             ufrag,
             pc,
             out,
@@ -309,6 +317,7 @@ impl SfuPeer {
     pub(crate) fn stats(&self) -> PeerStats {
         PeerStats {
             room: self.room.to_string(),
+            identity: self.identity.to_string(),
             connected: self.state == RTCPeerConnectionState::Connected,
             received: self.received,
             forwarded: self.forwarded,

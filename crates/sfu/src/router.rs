@@ -30,7 +30,7 @@ const IDLE: Duration = Duration::from_secs(1);
 /// What an `Sfu` handle asks of the task.
 pub(crate) enum Command {
     Join {
-        room: String,
+        grant: crate::Grant,
         offer: String,
         reply: oneshot::Sender<Result<(PeerId, String), Error>>,
     },
@@ -91,10 +91,14 @@ impl Router {
 
     async fn command(&mut self, command: Command) {
         match command {
-            Command::Join { room, offer, reply } => {
+            Command::Join {
+                grant,
+                offer,
+                reply,
+            } => {
                 // A caller that stopped waiting leaves a connection no client will use: ICE
                 // fails it in time and `flush` removes it.
-                let _ = reply.send(self.join(room, offer));
+                let _ = reply.send(self.join(grant, offer));
             }
             Command::Leave(id) => self.remove(id).await,
             Command::Stats(reply) => {
@@ -105,11 +109,11 @@ impl Router {
         }
     }
 
-    fn join(&mut self, room: String, offer: String) -> Result<(PeerId, String), Error> {
+    fn join(&mut self, grant: crate::Grant, offer: String) -> Result<(PeerId, String), Error> {
         let id = PeerId(self.next_id);
         self.next_id += 1;
-        let (peer, answer) = SfuPeer::answer(id, room.into(), offer, self.local, Instant::now())?;
-        info!(peer = id.0, room = %peer.room, "joined");
+        let (peer, answer) = SfuPeer::answer(id, grant, offer, self.local, Instant::now())?;
+        info!(peer = id.0, room = %peer.room, identity = %peer.identity, "joined");
         self.by_ufrag.insert(peer.ufrag().to_owned(), id);
         self.peers.insert(id, peer);
         Ok((id, answer))
@@ -161,10 +165,13 @@ impl Router {
         for peer in self.peers.values_mut() {
             peer.poll(&mut received);
         }
+        // What the grants allow: audio from those who may publish it, to those who may
+        // subscribe.
+        received.retain(|(from, _, _)| self.peers.get(from).is_some_and(|p| p.publish_audio));
         let now = Instant::now();
         for (from, room, packet) in received {
             for peer in self.peers.values_mut() {
-                if peer.id != from && peer.room == room {
+                if peer.id != from && peer.room == room && peer.subscribe {
                     peer.forward(now, from, packet.clone());
                 }
             }

@@ -11,23 +11,43 @@ use confer_media::{
     synthetic::{NullSink, ToneSource, WavSink},
     wav::Wav,
 };
-use confer_sfu::{PeerId, Sfu};
+use confer_sfu::{Error, Grant, GrantError, GrantKey, PeerId, Sfu};
 
 /// How long the audio may take to flow.
 const PATIENCE: Duration = Duration::from_secs(15);
 
+/// The key the tests' grants are signed with (as the app's would be).
+const SECRET: &[u8; 32] = b"the tests' grant key, 32 bytes.!";
+
 async fn sfu() -> Result<(Sfu, tokio::task::JoinHandle<()>)> {
-    Ok(Sfu::bind("127.0.0.1:0".parse()?).await?)
+    Ok(Sfu::bind("127.0.0.1:0".parse()?, GrantKey::new(SECRET)?).await?)
+}
+
+/// A participant's grant, as the app mints it.
+fn grant(room: &str, who: &str) -> Grant {
+    Grant::participant(room, who, std::time::SystemTime::now())
+}
+
+fn signed(grant: &Grant) -> Result<String> {
+    Ok(GrantKey::new(SECRET)?.sign(grant))
+}
+
+async fn client() -> Result<Peer> {
+    Ok(Peer::new(PeerOptions {
+        bind: vec!["127.0.0.1:0".parse()?],
+        ..PeerOptions::default()
+    })
+    .await?)
 }
 
 /// A client that offered, got the SFU's answer, and is connected.
 async fn join(sfu: &Sfu, room: &str) -> Result<(Peer, PeerId)> {
-    let peer = Peer::new(PeerOptions {
-        bind: vec!["127.0.0.1:0".parse()?],
-        ..PeerOptions::default()
-    })
-    .await?;
-    let (id, answer) = sfu.join(room, peer.offer().await?).await?;
+    join_as(sfu, &grant(room, "someone")).await
+}
+
+async fn join_as(sfu: &Sfu, grant: &Grant) -> Result<(Peer, PeerId)> {
+    let peer = client().await?;
+    let (id, answer) = sfu.join(&signed(grant)?, peer.offer().await?).await?;
     peer.accept(&answer).await?;
     peer.connected(Duration::from_secs(10)).await?;
     Ok((peer, id))
@@ -149,5 +169,93 @@ async fn another_room_hears_nothing() -> Result<()> {
     // Dropping the last handle ends the task.
     drop(sfu);
     tokio::time::timeout(Duration::from_secs(5), task).await??;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_valid_grant_joins() -> Result<()> {
+    let (sfu, _task) = sfu().await?;
+    let peer = client().await?;
+    let offer = peer.offer().await?;
+    let now = std::time::SystemTime::now();
+    let mut expired = Grant::participant("room", "late", now - 2 * confer_sfu::GRANT_LIFETIME);
+    let forged = GrantKey::new(&[9; 32])?.sign(&grant("room", "mallory"));
+    let mut cases = vec![
+        (forged, GrantError::BadSignature),
+        ("not a grant".to_owned(), GrantError::Malformed),
+        (signed(&expired)?, GrantError::Expired),
+    ];
+    // Altered after signing: moved to another room.
+    let token = signed(&grant("room", "eve"))?;
+    let (_, tag) = token.split_once('.').context("a token")?;
+    expired.room = "other".into();
+    let moved = signed(&expired)?;
+    let (body, _) = moved.split_once('.').context("a token")?;
+    cases.push((format!("{body}.{tag}"), GrantError::BadSignature));
+    for (token, want) in cases {
+        match sfu.join(&token, offer.clone()).await {
+            Err(Error::Grant(got)) => ensure!(got == want, "{got:?} for {want:?}"),
+            other => anyhow::bail!("{want:?} expected, got {other:?}"),
+        }
+    }
+    ensure!(sfu.stats().await?.peers.is_empty(), "nobody joined");
+    let (_, id) = join_as(&sfu, &grant("room", "alice")).await?;
+    let stats = sfu.stats().await?;
+    let joined = stats.peers.get(&id).context("alice joined")?;
+    ensure!(
+        (joined.room.as_str(), joined.identity.as_str()) == ("room", "alice"),
+        "{joined:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grant_decides_who_is_heard_and_who_hears() -> Result<()> {
+    let (sfu, _task) = sfu().await?;
+    // A speaks; L (a listener: may not publish) speaks too but is not relayed; D (deaf to
+    // the room: may not subscribe) receives nothing.
+    let mut listener = grant("room", "listener");
+    listener.publish_audio = false;
+    let mut deaf = grant("room", "deaf");
+    deaf.subscribe = false;
+    let dir = tempfile::tempdir()?;
+    let a_rec = dir.path().join("a.wav");
+    let (a, a_id) = join_as(&sfu, &grant("room", "a")).await?;
+    let (l, l_id) = join_as(&sfu, &listener).await?;
+    let (d, d_id) = join_as(&sfu, &deaf).await?;
+    speak(
+        &a,
+        440.0,
+        Box::new(WavSink::create(a_rec.clone(), SAMPLE_RATE, 1)),
+    )
+    .await?;
+    speak(&l, 880.0, Box::new(NullSink)).await?;
+    speak(&d, 660.0, Box::new(NullSink)).await?;
+
+    // Until L hears A and the SFU has had plenty of L's and D's audio to misdirect.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let stats = sfu.stats().await?;
+        let got = |id: &PeerId| stats.peers.get(id).map_or(0, |p| p.received);
+        if l.stats().await.packets_received >= 50 && got(&l_id) >= 50 && got(&d_id) >= 50 {
+            break;
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "{stats:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stats = sfu.stats().await?;
+    let forwarded = |id: &PeerId| stats.peers.get(id).map_or(u64::MAX, |p| p.forwarded);
+    // A hears D (who may publish) and not L; D hears nobody.
+    ensure!(forwarded(&d_id) == 0, "D may not subscribe: {stats:?}");
+    ensure!(forwarded(&a_id) >= 50, "A hears D: {stats:?}");
+    ensure!(d.stats().await.packets_received == 0, "D receives nothing");
+    a.close().await?;
+    l.close().await?;
+    d.close().await?;
+    let (heard, listener) = tones(&a_rec, 660.0, 880.0)?;
+    ensure!(
+        heard > 20.0 * listener,
+        "A hears D's 660 Hz ({heard}), not L's 880 Hz ({listener})"
+    );
     Ok(())
 }
