@@ -69,10 +69,11 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                             _ => message.text.as_str(),
                         };
                         // A mention says so (it comes through even from a muted conversation).
+                        let sender = client.display_name(&message.sender).await;
                         let summary = if decision.mentioned {
-                            (t.mentioned_you)(&message.sender)
+                            (t.mentioned_you)(&sender)
                         } else {
-                            message.sender.clone()
+                            sender
                         };
                         notify(&app, &summary, text, message.conversation);
                     }
@@ -90,8 +91,9 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                 ClientEvent::Call { call } => {
                     // A call rings even when the window is hidden in the tray or muted by
                     // Do Not Disturb's message rules: it is a person waiting.
+                    let peer = client.display_name(&call.peer).await;
                     if call.incoming && call.phase == confer_core::phone::CallPhase::Ringing {
-                        notify_call(&app, &call);
+                        notify_call(&app, &call, &peer);
                         let _ = window.request_user_attention(Some(UserAttentionType::Critical));
                     }
                     crate::tray::set_in_call(
@@ -101,7 +103,7 @@ pub fn start(app: AppHandle, client: Arc<Client>) -> tauri::async_runtime::JoinH
                             confer_core::phone::CallPhase::Active
                                 | confer_core::phone::CallPhase::Connecting
                         )
-                        .then_some(call.peer.as_str()),
+                        .then_some(peer.as_str()),
                     );
                 }
                 _ => {}
@@ -160,13 +162,13 @@ fn notify(app: &AppHandle, summary: &str, text: &str, conversation: u64) {
 }
 
 /// An incoming call's notification, with Accept and Decline where the platform shows actions.
-fn notify_call(app: &AppHandle, call: &confer_core::phone::CallView) {
+fn notify_call(app: &AppHandle, call: &confer_core::phone::CallView, peer: &str) {
     let t = crate::text::current(app);
     let (app, id, video) = (app.clone(), call.id, call.video);
     let summary = if video {
-        (t.video_call_from)(&call.peer)
+        (t.video_call_from)(peer)
     } else {
-        (t.call_from)(&call.peer)
+        (t.call_from)(peer)
     };
     tauri::async_runtime::spawn_blocking(move || {
         let shown = notify_rust::Notification::new()

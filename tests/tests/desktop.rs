@@ -191,9 +191,9 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
         Ok((s.execute("return document.hasFocus();", vec![])? == Value::Bool(false)).then_some(()))
     })?;
     desk.cli("bob", &["send", "alice", "Can you review PR 42 today?"])?;
-    let shown = desk
-        .notifications
-        .wait_for("bob", "Can you review PR 42 today?", UI_WAIT)?;
+    let shown =
+        desk.notifications
+            .wait_for("Bob Carter", "Can you review PR 42 today?", UI_WAIT)?;
     assert_eq!(shown.app, "Confer");
     assert!(
         shown.actions.iter().any(|a| a == "default"),
@@ -225,7 +225,7 @@ fn chat_ticks_unread_counts_notifications_title_and_attention() -> Result<()> {
     desk.cli("carol", &["send", "alice", "Also: standup moved to 10"])?;
     let from_carol = desk
         .notifications
-        .wait_for("carol", "standup moved", UI_WAIT)?;
+        .wait_for("Carol Diaz", "standup moved", UI_WAIT)?;
     // The app listens for the click only once the notification is shown; a click sent in the
     // same instant can come before it listens, so click again until the chat opens, as a user
     // would.
@@ -374,10 +374,26 @@ fn the_demo_as_a_newcomer_sees_it() -> Result<()> {
     s.quit()
 }
 
+/// Lines of an ordinary working day, for a long history that looks like one in screenshots.
+const WORKDAY: &[&str] = &[
+    "Morning! Did the overnight build go through?",
+    "The release notes are in the shared folder",
+    "Can we move the design review to Thursday?",
+    "I pushed the fix for the login timeout",
+    "Lunch at 12:30?",
+    "The customer confirmed the order for March",
+    "Slides for the all-hands are almost done",
+    "Who has the key to meeting room B?",
+    "Tests are green again on main",
+    "I'll be out tomorrow afternoon",
+    "Thanks, that helps a lot",
+    "Let's sync after the stand-up",
+];
+
 /// Sends `count` messages from `from` to `to` over the raw protocol, pipelined.
 fn seed(desk: &Desktop, from: &str, to: &str, count: usize) -> Result<()> {
     seed_with(desk, from, to, count, |i| {
-        format!("Message number {i} from {from}")
+        WORKDAY[(i - 1) % WORKDAY.len()].to_owned()
     })
 }
 
@@ -500,7 +516,11 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     // A message arriving while scrolled up shows the ribbon; clicking it scrolls down.
     desk.cli(
         "bob",
-        &["send", "alice", "Ribbon check: are you still there?"],
+        &[
+            "send",
+            "alice",
+            "Are you still there? The client call starts in five minutes",
+        ],
     )?;
     let ribbon = s.wait_for("[data-testid=ribbon]", UI_WAIT)?;
     // Its text as drawn: WebDriver's visible-text rules drop the ellipsised words, so read the
@@ -514,7 +534,7 @@ fn scroll_up_pages_older_messages_and_the_ribbon_brings_new_ones() -> Result<()>
     )?;
     let shown = shown.as_str().unwrap_or_default();
     assert!(
-        shown.contains("bob") && shown.contains("Ribbon check: are you"),
+        shown.contains("Bob Carter") && shown.contains("Are you still there?"),
         "the ribbon shows the author and first words: {shown:?}"
     );
     save_screenshot(&d, win, "ribbon")?;
@@ -1267,8 +1287,8 @@ fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
                 .map(|_| ()))
         })?;
         field.send_keys(keys::ENTER)?;
-        // The header names the person (testkit's accounts are "<login> Example").
-        wait_text(&s, "main h1", Some(&format!("{peer} Example")))?;
+        // The header names the person by display name.
+        wait_text(&s, "main h1", Some(&confer_testkit::display_name(peer)))?;
     }
     s.until("two tabs", UI_WAIT, |s| {
         Ok((s.find_all("[data-testid=conversation-tab]")?.len() == 2).then_some(()))
@@ -1362,7 +1382,7 @@ fn switcher_tabs_answer_react_search_and_french() -> Result<()> {
         )?;
         Ok((v == Value::Bool(true)).then_some(()))
     })?;
-    wait_text(&s, "main h1", Some("bob Example"))?;
+    wait_text(&s, "main h1", Some("Bob Carter"))?;
 
     // French, chosen in the settings: applied at once.
     s.wait_for("button[aria-label=Settings]", UI_WAIT)?

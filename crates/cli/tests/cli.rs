@@ -625,6 +625,30 @@ fn messages_are_edited_deleted_reacted_answered_and_searched_from_the_cli() {
     );
     let scoped = run("alice", &["search", "works", "--conversation", "bob"]);
     assert!(scoped.contains("bob: Works for me"), "{scoped}");
+
+    // The local cache (`--local`): with the server gone, accents and case ignored, English
+    // stems, deleted texts left out.
+    run("alice", &["send", "bob", "Réunion des équipes jeudi"]);
+    run("alice", &["send", "bob", "The meetings are recorded"]);
+    assert_eq!(history_json(&p, &url, "bob", "alice").len(), 5);
+    drop(server);
+    let local = |query: &str| -> Vec<String> {
+        run("bob", &["search", query, "--local", "--json"])
+            .lines()
+            .map(|l| {
+                let m: serde_json::Value = serde_json::from_str(l).unwrap();
+                m["text"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(local("LUNCH"), ["Lunch at one?"]);
+    assert_eq!(local("reunion EQUIPE"), ["Réunion des équipes jeudi"]);
+    assert_eq!(local("meeting"), ["The meetings are recorded"]);
+    assert!(local("budget").is_empty(), "deleted texts are not found");
+    assert!(
+        local("noon").is_empty(),
+        "an edit replaces the searched text"
+    );
 }
 
 #[test]
@@ -670,6 +694,17 @@ fn message_commands_print_the_message_as_json() {
         ),
         (Some(id.as_str()), Some(true), Some(""))
     );
+    // The answer outlives what it answered: still there, still pointing at it, for both.
+    for (user, peer) in [("alice", "bob"), ("bob", "alice")] {
+        let h = history_json(&p, &url, user, peer);
+        let kept = h.iter().find(|m| m["id"] == answer["id"]).unwrap();
+        assert_eq!(
+            (kept["text"].as_str(), kept["deleted"].as_bool()),
+            (Some("Works for me"), Some(false)),
+            "{user}: {kept}"
+        );
+        assert_eq!(kept["reply_to"], sent["seq"], "{user}: {kept}");
+    }
     // Without --json, delete and react print nothing and send prints the bare id.
     let mut c = p.cli(&url, "bob");
     c.args(["react", answer["id"].as_str().unwrap(), "🎉"]);

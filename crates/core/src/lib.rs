@@ -443,6 +443,9 @@ pub(crate) struct Inner {
     server: Mutex<Option<(String, Option<String>)>>,
     /// Call events of this device (ringing, answered, signals, ended), for the call engine.
     calls: broadcast::Sender<confer_proto::Event>,
+    /// Display names the directory told, by account name, kept for the client's life: a
+    /// notification names its sender without asking each time.
+    names: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl Inner {
@@ -565,6 +568,7 @@ impl Client {
             shown: Mutex::new(Vec::new()),
             watched: Mutex::new(None),
             calls: broadcast::channel(256).0,
+            names: Mutex::default(),
             rewatch: Notify::new(),
             server: Mutex::new(None),
         });
@@ -1294,6 +1298,24 @@ impl Client {
             }),
             other => Err(unexpected(other)),
         }
+    }
+
+    /// The name to show for `user` where only text goes (OS notifications, the tray): their
+    /// display name, asked of the directory once and then kept; the account name when the
+    /// server cannot be asked or does not know them (asked again next time).
+    pub async fn display_name(&self, user: &str) -> String {
+        if let Some(name) = self.inner.names.lock().expect("names poisoned").get(user) {
+            return name.clone();
+        }
+        let Ok(page) = self.directory(user, None, false, Some(100)).await else {
+            return user.to_owned();
+        };
+        let mut names = self.inner.names.lock().expect("names poisoned");
+        // The search matches parts of names: every exact account seen is worth keeping.
+        for entry in &page.users {
+            names.insert(entry.user.name.clone(), entry.user.display_name.clone());
+        }
+        names.get(user).cloned().unwrap_or_else(|| user.to_owned())
     }
 
     /// Tells the notification policy what the desktop shows.

@@ -480,6 +480,50 @@ async fn incoming_messages_carry_the_notification_decision() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_in_a_muted_group_still_notifies_through_the_server() {
+    let env = Env::new().await;
+    let alice = env.client("alice", "desk").await;
+    let bob = env.client("bob", "desk").await;
+    let mut rx = bob.subscribe();
+    let group = alice
+        .create_group(&["bob".into()], Some("Launch".into()))
+        .await
+        .unwrap();
+    bob.join_group(group).await.unwrap();
+    bob.set_view(None, false);
+    bob.set_muted(group, true).await.unwrap();
+    // The mute reaches the cache through the stream.
+    loop {
+        if let ClientEvent::Conversations = tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            break;
+        }
+    }
+    for text in ["Slides are ready", "@bob can you check the numbers?"] {
+        let m = alice.send(group, text).await.unwrap();
+        alice.wait_sent(m.local_id, WAIT).await.unwrap();
+    }
+    let (text, d) = next_message_event(&mut rx).await;
+    assert_eq!(
+        (text.as_str(), d.notify, d.badge, d.mentioned),
+        ("Slides are ready", false, false, false),
+        "muted: silent"
+    );
+    let (text, d) = next_message_event(&mut rx).await;
+    assert_eq!(
+        (text.as_str(), d.notify, d.blink, d.badge, d.mentioned),
+        ("@bob can you check the numbers?", true, true, false, true),
+        "a mention comes through the mute (and stays out of the totals)"
+    );
+    // The notification names the sender by display name.
+    assert_eq!(bob.display_name("alice").await, "Alice Martin");
+    assert_eq!(bob.display_name("nobody-here").await, "nobody-here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_times_out_as_unreachable() {
     // Accepts TCP connections (the kernel does) but never speaks WebSocket.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -178,13 +178,27 @@ pub fn test_database() -> Result<Option<String>> {
     }
 }
 
-/// Creates an account in a data dir or database.
+/// The display name the test accounts get: people's names for the usual cast (they show in
+/// screenshots), "<login> Example" for anyone else.
+pub fn display_name(login: &str) -> String {
+    match login {
+        "alice" => "Alice Martin".into(),
+        "bob" => "Bob Carter".into(),
+        "carol" => "Carol Diaz".into(),
+        "dave" => "Dave Wilson".into(),
+        "erin" => "Erin Walsh".into(),
+        "frank" => "Frank Moreau".into(),
+        other => format!("{other} Example"),
+    }
+}
+
+/// Creates an account in a data dir or database, named by [`display_name`].
 pub fn add_user(
     at: impl Into<confer_server::admin::Location>,
     name: &str,
     password: &str,
 ) -> Result<()> {
-    confer_server::admin::add_user(at, name, Some(&format!("{name} Example")), None, password)?;
+    confer_server::admin::add_user(at, name, Some(&display_name(name)), None, password)?;
     Ok(())
 }
 

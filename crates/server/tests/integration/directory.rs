@@ -53,7 +53,7 @@ async fn a_large_directory_pages_in_order_filters_online_users_and_pushes_presen
     server.add_users(&people, PW).unwrap();
     let mut alice = login(&server, "alice").await;
 
-    // Every user once, in display-name order ("alice Example" first, then the people from
+    // Every user once, in display-name order ("Alice Martin" first, then the people from
     // p09999 down), a hundred at a time, each entry with its presence.
     let mut seen = Vec::new();
     let mut after = None;

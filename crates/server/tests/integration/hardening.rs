@@ -410,7 +410,7 @@ async fn names_that_spoof_are_refused() {
     for (name, want) in [
         ("alice", ErrorCode::Conflict),
         ("BOB", ErrorCode::Conflict),
-        ("carol   Example", ErrorCode::Conflict),
+        ("carol   DIAZ", ErrorCode::Conflict),
         ("zoe\u{202E}", ErrorCode::Invalid),
         ("\u{1b}]0;title\u{7}", ErrorCode::Invalid),
     ] {

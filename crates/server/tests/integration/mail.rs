@@ -90,27 +90,27 @@ async fn a_member_mails_the_history_and_every_member_sees_the_notice() {
     let mail = &mails[0];
     assert_eq!(mail.envelope_to, ["dana@example.com"]);
     assert_eq!(mail.envelope_from, "confer@example.com");
-    assert_eq!(mail.subject, "Historique de la conversation : bob Example");
+    assert_eq!(mail.subject, "Historique de la conversation : Bob Carter");
     let body = &mail.body;
-    assert!(body.contains("alice Example : Réunion à 15 h ?"), "{body}");
-    // Display names (the test accounts' are "<name> Example"); a second line of a message
+    assert!(body.contains("Alice Martin : Réunion à 15 h ?"), "{body}");
+    // Display names (testkit's); a second line of a message
     // stays under it.
     assert!(
-        body.contains("bob Example : Oui,\n      en salle Lovelace"),
+        body.contains("Bob Carter : Oui,\n      en salle Lovelace"),
         "{body}"
     );
-    assert!(body.contains("Envoyé par alice Example le "), "{body}");
+    assert!(body.contains("Envoyé par Alice Martin le "), "{body}");
     assert!(body.contains("(UTC+01:00)"), "{body}");
 
     // Bob's copy, in English: his history now ends with Alice's notice.
     mail_ok(&mut bob, conversation, "erin@example.com", "en").await;
     let mails = smtp.mails().unwrap();
     let english = &mails.last().unwrap();
-    assert_eq!(english.subject, "Conversation history: alice Example");
+    assert_eq!(english.subject, "Conversation history: Alice Martin");
     assert!(
         english
             .body
-            .contains("alice Example sent the history to dana@example.com."),
+            .contains("Alice Martin sent the history to dana@example.com."),
         "{}",
         english.body
     );

@@ -145,13 +145,14 @@ async fn sync_snapshot_and_directory_show_presence_and_chosen_status_persists() 
     }
     let users = search_users(&mut alice, "BO", None).await;
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0].user.display_name, "bob Example");
+    assert_eq!(users[0].user.display_name, "Bob Carter");
     let p = users[0].presence.as_ref().unwrap();
     assert_eq!(
         (p.status, p.message.as_deref()),
         (PresenceStatus::Away, Some("lunch"))
     );
-    let users = search_users(&mut alice, "example", Some(2)).await;
+    // "ar" is in three display names ("Alice Martin", "Bob Carter", "Carol Diaz").
+    let users = search_users(&mut alice, "ar", Some(2)).await;
     assert_eq!(users.len(), 2, "display names match and the limit holds");
     // The chosen status survives a reconnect.
     bob.close().await;
