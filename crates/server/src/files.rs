@@ -429,10 +429,14 @@ async fn download(
     headers: HeaderMap,
 ) -> Answer<Response> {
     let file = shared_file(&state, &headers, &id).await?;
-    let (len, reader) = state.blobs.open(&file.sha256).await.map_err(blob_refusal)?;
+    let (len, chunks) = state
+        .blobs
+        .stream(&file.sha256)
+        .await
+        .map_err(blob_refusal)?;
     let transfer = deadline.lift();
     // The deadline stays lifted until the last byte is handed to the socket.
-    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024).map(move |b| {
+    let stream = chunks.map(move |b| {
         let _ = &transfer;
         b
     });
