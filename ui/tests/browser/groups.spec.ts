@@ -71,6 +71,10 @@ describe("groups", () => {
       const invitation = page.locator(`[data-testid=invitation][data-conversation-id="${id}"]`);
       await invitation.waitFor();
       await expect(invitation.innerText()).resolves.toContain("Book club");
+      // The inviter and an unnamed group's members by display name (#13).
+      await expect.poll(() => invitation.innerText()).toContain("Dave invites you to Book club (2 members).");
+      const unnamed = page.locator(`[data-testid=invitation][data-conversation-id="${other}"]`);
+      await expect.poll(() => unnamed.innerText()).toContain("Carol invites you to Carol (1 member).");
       await page.locator(`[data-testid=invitation][data-conversation-id="${other}"]`).getByRole("button", { name: "Decline" }).click();
       await page.locator(`[data-testid=invitation][data-conversation-id="${other}"]`).waitFor({ state: "detached" });
 

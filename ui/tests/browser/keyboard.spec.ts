@@ -18,6 +18,12 @@ describe("keyboard", () => {
     const { page, errors, close } = await open(browser, { seed: "bob:3" });
     try {
       await signIn(page);
+      // The header names the user by display name; the account name is its tooltip and is read
+      // after it (#13).
+      const me = page.locator("[data-testid=my-name]");
+      await expect.poll(() => me.evaluate((el) => el.firstChild?.textContent)).toBe("Alice");
+      await expect(me.getAttribute("title")).resolves.toBe("@alice");
+      await expect(me.textContent()).resolves.toBe("Alice @alice");
       const button = page.getByRole("button", { name: "Status", exact: true });
       await button.focus();
       await page.keyboard.press("Enter");

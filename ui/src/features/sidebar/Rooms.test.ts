@@ -105,4 +105,24 @@ describe("Sidebar: groups and rooms", () => {
     expect(app.selected).toBe(a);
     expect(screen.getByTestId("conversation").dataset.peer).toBe("Book club");
   });
+
+  it("names the inviter and an unnamed group's members by display name (#13)", async () => {
+    const fake = await signedIn(undefined, { displayNames: { bob: "Bob Carter", carol: "Carol Dupont", dave: "Dave Okafor" } });
+    render(Sidebar);
+    const named = fake.inviteMe("bob", ["carol"], "Book club");
+    const unnamed = fake.inviteMe("dave", ["carol"]);
+    await settle();
+    const row = (id: number) => screen.getAllByTestId("invitation").find((r) => r.dataset.conversationId === String(id))!;
+    expect(row(named).dataset.inviter).toBe("bob");
+    const words = (id: number) => row(id).querySelector(".text")?.textContent;
+    expect(words(named)).toBe("Bob Carter invites you to Book club (2 members).");
+    expect(row(unnamed).dataset.inviter).toBe("dave");
+    expect(words(unnamed)).toBe("Dave Okafor invites you to Carol Dupont, Dave Okafor (2 members).");
+    expect(row(unnamed).textContent).not.toMatch(/\b(bob|carol|dave)\b/);
+    // Join and Decline are described by the row's words, display names included.
+    const join = within(row(unnamed)).getByRole("button", { name: "Join" });
+    expect(document.getElementById(join.getAttribute("aria-describedby")!)?.textContent).toBe(
+      "Dave Okafor invites you to Carol Dupont, Dave Okafor (2 members).",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
+import { names } from "../../lib/names.svelte";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
 import StatusMenu from "./StatusMenu.svelte";
@@ -158,5 +159,33 @@ describe("StatusMenu: the account menu", () => {
     await settle();
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(document.activeElement).toBe(button);
+  });
+});
+
+describe("StatusMenu: the user's own name (#13)", () => {
+  it("shows the display name, its initials on the avatar, and the account name as a secondary detail", async () => {
+    await signedIn(undefined, { displayNames: { alice: "Alice Martin" } });
+    render(StatusMenu);
+    await settle();
+    const name = screen.getByTestId("my-name");
+    expect(name.dataset.user).toBe("alice");
+    // Seen: the display name; the account name in the tooltip and read after it.
+    expect(name.firstChild?.textContent).toBe("Alice Martin");
+    expect(name.textContent).toBe("Alice Martin @alice");
+    expect(name.querySelector(".visually-hidden")?.textContent).toBe(" @alice");
+    expect(name.getAttribute("title")).toBe("@alice");
+    expect(screen.getByRole("button", { name: "Status" }).querySelector(".avatar")?.textContent?.trim()).toBe("AM");
+  });
+
+  it("keeps the account name, once, while the directory cannot say the display name", async () => {
+    const fake = await signedIn(undefined, { displayNames: { alice: "Alice Martin" } });
+    fake.searchUsers = () => Promise.reject(new Error("offline"));
+    names.reset();
+    render(StatusMenu);
+    await settle();
+    const name = screen.getByTestId("my-name");
+    expect(name.textContent).toBe("alice");
+    expect(name.querySelector(".visually-hidden")).toBeNull();
+    expect(screen.getByRole("button", { name: "Status" }).querySelector(".avatar")?.textContent?.trim()).toBe("A");
   });
 });
