@@ -39,6 +39,9 @@ pub struct Grant {
     pub subscribe: bool,
     /// They may moderate (mute, remove): the app acts on it, the SFU only records it.
     pub moderate: bool,
+    /// Unix time, in milliseconds, when it was minted: a removal refuses the grants minted
+    /// before it.
+    pub issued_ms: u64,
     /// Unix time, in seconds, from which it is refused.
     pub expires: u64,
 }
@@ -54,6 +57,7 @@ impl Grant {
             publish_video: true,
             subscribe: true,
             moderate: false,
+            issued_ms: unix_ms(now),
             expires: unix(now) + GRANT_LIFETIME.as_secs(),
         }
     }
@@ -71,6 +75,9 @@ pub enum GrantError {
     /// Past its expiry.
     #[error("the grant has expired")]
     Expired,
+    /// Minted before its holder was removed from the meeting.
+    #[error("the grant was revoked")]
+    Revoked,
     /// A key shorter than 32 bytes.
     #[error("a grant key needs at least 32 bytes")]
     WeakKey,
@@ -133,6 +140,11 @@ impl GrantKey {
 
 fn unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

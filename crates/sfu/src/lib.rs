@@ -84,6 +84,10 @@ pub struct PeerStats {
     pub received: u64,
     /// RTP packets sent to this participant (other participants' audio).
     pub forwarded: u64,
+    /// This participant's packets sent on to others (one per subscriber).
+    pub relayed: u64,
+    /// Silenced by a moderator (alone, or by mute-for-all): its audio is not forwarded.
+    pub muted: bool,
 }
 
 /// A handle to a running SFU. Clones are cheap and all talk to the same task.
@@ -146,6 +150,49 @@ impl Sfu {
         })
         .await?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Mute-for-all: from now on the audio of everyone in `room` but its moderators is not
+    /// forwarded (`on`), or is again (`off`; those muted one by one stay muted). It holds for
+    /// those who join later.
+    pub async fn mute_all(&self, room: &str, on: bool) -> Result<(), Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::MuteAll {
+            room: room.to_owned(),
+            on,
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)
+    }
+
+    /// Mutes one participant (every connection of theirs in `room`), or lifts it; returns how
+    /// many connections it touched.
+    pub async fn mute(&self, room: &str, identity: &str, on: bool) -> Result<usize, Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::Mute {
+            room: room.to_owned(),
+            identity: identity.to_owned(),
+            on,
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)
+    }
+
+    /// Removes a participant from `room`: every connection of theirs is closed now, and the
+    /// grants minted for them before this moment are refused from now on (a new one lets them
+    /// back). Returns how many connections were closed.
+    pub async fn remove(&self, room: &str, identity: &str) -> Result<usize, Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::Remove {
+            room: room.to_owned(),
+            identity: identity.to_owned(),
+            at_ms: grant::unix_ms(SystemTime::now()),
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)
     }
 
     /// Hangs up on a participant. One already gone (or an SFU stopped) is not an error: either

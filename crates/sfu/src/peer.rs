@@ -65,6 +65,12 @@ pub(crate) struct SfuPeer {
     pub(crate) publish_audio: bool,
     /// From the grant: the others' audio goes to it.
     pub(crate) subscribe: bool,
+    /// From the grant: a moderator, whom mute-for-all leaves alone.
+    pub(crate) moderator: bool,
+    /// Muted by a moderator (alone, not by mute-for-all).
+    pub(crate) muted: bool,
+    /// Its packets sent on to others (one per subscriber).
+    pub(crate) relayed: u64,
     /// This side's ICE ufrag: the first half of the USERNAME of the client's STUN requests.
     ufrag: String,
     pc: RTCPeerConnection,
@@ -183,6 +189,9 @@ impl SfuPeer {
             identity: grant.identity.into(),
             publish_audio: grant.publish_audio,
             subscribe: grant.subscribe,
+            moderator: grant.moderate,
+            muted: false,
+            relayed: 0,
             ufrag,
             pc,
             out,
@@ -253,15 +262,16 @@ impl SfuPeer {
     ///
     /// Slice 0 has one outgoing track, so the first publisher heard owns it (until it leaves)
     /// and the others are dropped: several remote tracks need renegotiation.
-    pub(crate) fn forward(&mut self, now: Instant, from: PeerId, mut packet: rtp::Packet) {
+    /// Whether it was sent.
+    pub(crate) fn forward(&mut self, now: Instant, from: PeerId, mut packet: rtp::Packet) -> bool {
         // Until DTLS is done there are no SRTP keys: write_rtp would refuse the packet, after
         // the interceptors had counted it as sent. The subscriber hears from the first packet
         // after it connects, as in any live call joined late.
         if self.state != RTCPeerConnectionState::Connected {
-            return;
+            return false;
         }
         match self.source {
-            Some(owner) if owner != from => return,
+            Some(owner) if owner != from => return false,
             Some(_) => {}
             None => {
                 self.source = Some(from);
@@ -279,11 +289,17 @@ impl SfuPeer {
         packet.header.extensions.clear();
         packet.header.extensions_padding = 0;
         let Some(mut sender) = self.pc.rtp_sender(self.out) else {
-            return;
+            return false;
         };
         match sender.write_rtp(now, packet) {
-            Ok(()) => self.forwarded += 1,
-            Err(e) => debug!(peer = self.id.0, error = %e, "forwarding"),
+            Ok(()) => {
+                self.forwarded += 1;
+                true
+            }
+            Err(e) => {
+                debug!(peer = self.id.0, error = %e, "forwarding");
+                false
+            }
         }
     }
 
@@ -318,6 +334,9 @@ impl SfuPeer {
         PeerStats {
             room: self.room.to_string(),
             identity: self.identity.to_string(),
+            relayed: self.relayed,
+            // What the router knows (mute-for-all is per room): it fills this in.
+            muted: self.muted,
             connected: self.state == RTCPeerConnectionState::Connected,
             received: self.received,
             forwarded: self.forwarded,

@@ -3,8 +3,9 @@
 //! room. One task means no locks; for audio the SRTP work is small enough for one core.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     net::SocketAddr,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -36,6 +37,23 @@ pub(crate) enum Command {
     },
     Leave(PeerId),
     Stats(oneshot::Sender<Stats>),
+    MuteAll {
+        room: String,
+        on: bool,
+        reply: oneshot::Sender<()>,
+    },
+    Mute {
+        room: String,
+        identity: String,
+        on: bool,
+        reply: oneshot::Sender<usize>,
+    },
+    Remove {
+        room: String,
+        identity: String,
+        at_ms: u64,
+        reply: oneshot::Sender<usize>,
+    },
 }
 
 pub(crate) struct Router {
@@ -47,6 +65,11 @@ pub(crate) struct Router {
     /// Learnt from STUN requests: where each client's datagrams come from.
     by_addr: HashMap<SocketAddr, PeerId>,
     next_id: u64,
+    /// Rooms under mute-for-all.
+    muted_rooms: HashSet<Arc<str>>,
+    /// Removals by (room, identity): grants minted before this Unix millisecond are refused.
+    /// Kept for a grant's lifetime, after which every grant they would refuse has expired.
+    removed: HashMap<(Arc<str>, Arc<str>), (u64, Instant)>,
 }
 
 impl Router {
@@ -58,6 +81,8 @@ impl Router {
             by_ufrag: HashMap::new(),
             by_addr: HashMap::new(),
             next_id: 1,
+            muted_rooms: HashSet::new(),
+            removed: HashMap::new(),
         }
     }
 
@@ -102,14 +127,100 @@ impl Router {
             }
             Command::Leave(id) => self.remove(id).await,
             Command::Stats(reply) => {
-                let _ = reply.send(Stats {
-                    peers: self.peers.values().map(|p| (p.id, p.stats())).collect(),
-                });
+                let peers = self
+                    .peers
+                    .values()
+                    .map(|p| {
+                        let mut stats = p.stats();
+                        stats.muted = self.silenced(p);
+                        (p.id, stats)
+                    })
+                    .collect();
+                let _ = reply.send(Stats { peers });
+            }
+            Command::MuteAll { room, on, reply } => {
+                let room: Arc<str> = room.into();
+                if on {
+                    self.muted_rooms.insert(room);
+                } else {
+                    self.muted_rooms.remove(&room);
+                }
+                self.release_silenced();
+                let _ = reply.send(());
+            }
+            Command::Mute {
+                room,
+                identity,
+                on,
+                reply,
+            } => {
+                let mut touched = 0;
+                for peer in self.peers.values_mut() {
+                    if *peer.room == *room && *peer.identity == *identity {
+                        peer.muted = on;
+                        touched += 1;
+                    }
+                }
+                self.release_silenced();
+                let _ = reply.send(touched);
+            }
+            Command::Remove {
+                room,
+                identity,
+                at_ms,
+                reply,
+            } => {
+                let gone: Vec<PeerId> = self
+                    .peers
+                    .values()
+                    .filter(|p| *p.room == *room && *p.identity == *identity)
+                    .map(|p| p.id)
+                    .collect();
+                for &id in &gone {
+                    self.remove(id).await;
+                }
+                let now = Instant::now();
+                self.removed
+                    .retain(|_, (_, at)| now.duration_since(*at) < crate::GRANT_LIFETIME);
+                self.removed
+                    .insert((room.into(), identity.into()), (at_ms, now));
+                let _ = reply.send(gone.len());
+            }
+        }
+    }
+
+    /// Whether a moderator has silenced this participant (alone, or with mute-for-all, which
+    /// spares moderators).
+    fn silenced(&self, peer: &SfuPeer) -> bool {
+        peer.muted || (!peer.moderator && self.muted_rooms.contains(&peer.room))
+    }
+
+    /// Frees the outgoing tracks the silenced held, so that someone still speaking is heard
+    /// on them.
+    fn release_silenced(&mut self) {
+        let silenced: Vec<PeerId> = self
+            .peers
+            .values()
+            .filter(|p| self.silenced(p))
+            .map(|p| p.id)
+            .collect();
+        for peer in self.peers.values_mut() {
+            for &id in &silenced {
+                peer.release(id);
             }
         }
     }
 
     fn join(&mut self, grant: crate::Grant, offer: String) -> Result<(PeerId, String), Error> {
+        let key = (
+            Arc::from(grant.room.as_str()),
+            Arc::from(grant.identity.as_str()),
+        );
+        if let Some((at_ms, _)) = self.removed.get(&key)
+            && grant.issued_ms <= *at_ms
+        {
+            return Err(crate::GrantError::Revoked.into());
+        }
         let id = PeerId(self.next_id);
         self.next_id += 1;
         let (peer, answer) = SfuPeer::answer(id, grant, offer, self.local, Instant::now())?;
@@ -167,13 +278,26 @@ impl Router {
         }
         // What the grants allow: audio from those who may publish it, to those who may
         // subscribe.
-        received.retain(|(from, _, _)| self.peers.get(from).is_some_and(|p| p.publish_audio));
+        // Nor from those a moderator silenced.
+        received.retain(|(from, _, _)| {
+            self.peers
+                .get(from)
+                .is_some_and(|p| p.publish_audio && !self.silenced(p))
+        });
         let now = Instant::now();
         for (from, room, packet) in received {
+            let mut relayed = 0;
             for peer in self.peers.values_mut() {
-                if peer.id != from && peer.room == room && peer.subscribe {
-                    peer.forward(now, from, packet.clone());
+                if peer.id != from
+                    && peer.room == room
+                    && peer.subscribe
+                    && peer.forward(now, from, packet.clone())
+                {
+                    relayed += 1;
                 }
+            }
+            if let Some(sender) = self.peers.get_mut(&from) {
+                sender.relayed += relayed;
             }
         }
         for peer in self.peers.values_mut() {
