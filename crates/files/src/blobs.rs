@@ -36,9 +36,9 @@ pub trait BlobStore: Send + Sync + 'static {
         declared: u64,
         body: Body,
     ) -> Result<u64, FilesError>;
-    /// Checks a complete upload against its declared SHA-256 and keeps it as that blob (the
-    /// partial goes either way).
-    async fn finish(&self, upload: &str, sha256: &str) -> Result<(), FilesError>;
+    /// Keeps a complete upload as the blob named by its SHA-256, which it returns; with a
+    /// declared SHA-256, checks it first (a mismatch drops the partial).
+    async fn finish(&self, upload: &str, sha256: Option<&str>) -> Result<String, FilesError>;
     /// Drops an upload's bytes (cancelled, or refused at the end).
     async fn discard(&self, upload: &str) -> Result<(), FilesError>;
     /// Stores small bytes (a thumbnail) whole; returns their SHA-256.
@@ -319,10 +319,10 @@ impl BlobStore for FsBlobStore {
         }
     }
 
-    async fn finish(&self, upload: &str, sha256: &str) -> Result<(), FilesError> {
+    async fn finish(&self, upload: &str, sha256: Option<&str>) -> Result<String, FilesError> {
         let path = self.partial(upload)?;
         let _busy = self.claim(upload)?;
-        let declared = sha256.to_ascii_lowercase();
+        let declared = sha256.map(str::to_ascii_lowercase);
         let kept = self
             .running
             .lock()
@@ -340,11 +340,14 @@ impl BlobStore for FsBlobStore {
                 _ => hash_prefix(&path, held)?,
             };
             let actual = hex(&running.hasher.finalize());
-            if actual != declared {
+            if let Some(declared) = declared
+                && actual != declared
+            {
                 std::fs::remove_file(&path)?;
                 return Err(FilesError::ChecksumMismatch { declared, actual });
             }
-            this.keep(&path, &actual)
+            this.keep(&path, &actual)?;
+            Ok(actual)
         })
         .await
         .map_err(|e| FilesError::Io(std::io::Error::other(e.to_string())))?
@@ -447,6 +450,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn without_a_declared_hash_the_blob_is_named_by_its_own() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FsBlobStore::open(dir.path())?;
+        let id = new_upload_id();
+        store
+            .append(&id, 0, 5, body(vec![Ok(b"he"), Ok(b"llo")]))
+            .await?;
+        assert_eq!(store.finish(&id, None).await?, sha(b"hello"));
+        let (len, mut reader) = store.open(&sha(b"hello")).await?;
+        let mut back = Vec::new();
+        reader.read_to_end(&mut back).await?;
+        assert_eq!((len, back.as_slice()), (5, b"hello".as_slice()));
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn an_interrupted_upload_keeps_its_bytes_and_resumes_to_the_declared_hash()
     -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
@@ -472,7 +491,7 @@ mod tests {
                 .await?,
             19
         );
-        store.finish(&id, &sha(whole)).await?;
+        assert_eq!(store.finish(&id, Some(&sha(whole))).await?, sha(whole));
         let (len, mut reader) = store.open(&sha(whole)).await?;
         let mut back = Vec::new();
         reader.read_to_end(&mut back).await?;
@@ -500,7 +519,7 @@ mod tests {
         let partial = dir.path().join("partial").join(&id);
         std::fs::write(&partial, b"abcdEF")?;
         store.append(&id, 6, 12, body(vec![Ok(b"ghijkl")])).await?;
-        let wrong = store.finish(&id, &sha(b"abcdefghijkl")).await;
+        let wrong = store.finish(&id, Some(&sha(b"abcdefghijkl"))).await;
         assert!(
             matches!(wrong, Err(FilesError::ChecksumMismatch { .. })),
             "{wrong:?}"
@@ -509,7 +528,7 @@ mod tests {
         let id = new_upload_id();
         store.append(&id, 0, 12, body(vec![Ok(b"abcdEF")])).await?;
         store.append(&id, 6, 12, body(vec![Ok(b"ghijkl")])).await?;
-        store.finish(&id, &sha(b"abcdEFghijkl")).await?;
+        store.finish(&id, Some(&sha(b"abcdEFghijkl"))).await?;
         let (len, _) = store.open(&sha(b"abcdEFghijkl")).await?;
         assert_eq!(len, 12);
         Ok(())
@@ -529,7 +548,7 @@ mod tests {
         );
         assert_eq!(store.held(&id).await?, 3);
         store.append(&id, 3, 4, body(vec![Ok(b"d")])).await?;
-        let wrong = store.finish(&id, &sha(b"abcx")).await;
+        let wrong = store.finish(&id, Some(&sha(b"abcx"))).await;
         assert!(
             matches!(wrong, Err(FilesError::ChecksumMismatch { .. })),
             "{wrong:?}"

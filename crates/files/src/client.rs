@@ -177,8 +177,10 @@ impl FileClient {
     /// same conversation that was interrupted (this process killed, the network gone) resumes
     /// where the server's bytes stop. `progress` hears of the bytes as they go.
     ///
-    /// The file is read once: its SHA-256 is computed as it is sent and given to the server
-    /// after the last byte, which checks it against the hash it kept of what it received.
+    /// The file is read once. A fresh upload is named by the SHA-256 the server takes as it
+    /// receives (one pass over the bytes in all); a resumed one is hashed here as it is sent
+    /// (its first part read again for that) and the server checks the hash against what it
+    /// holds: a file changed since the interruption is refused, and sent again whole.
     pub async fn upload(
         &self,
         conversation: u64,
@@ -253,15 +255,20 @@ impl FileClient {
         path: &Path,
         progress: Option<Progress>,
     ) -> Result<UploadState, ClientError> {
-        // One blocking thread reads the file and hashes it, a few chunks ahead of the
-        // connection (no trip to the blocking pool per read, and hashing off the async
-        // threads); the bytes before the offset are hashed first, not sent.
+        // A fresh upload is named by the server's hash of what it received (one hash, not
+        // one at each end). A resumed one is hashed here, the bytes before the offset too, and
+        // the server checks: the file may have changed since the interruption, and its first
+        // part on the server would not match the rest.
+        let hashing = state.offset > 0;
+        // One blocking thread reads the file (and hashes it), a few chunks ahead of the
+        // connection: no trip to the blocking pool per read, no hashing on the async threads.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
         let (source, from, size) = (path.to_owned(), state.offset, state.size);
         let reader = tokio::task::spawn_blocking(move || -> Sha256 {
             use std::io::{Read, Seek};
             let mut hasher = Sha256::new();
             let opened = std::fs::File::open(&source).and_then(|mut file| {
+                // Only resuming reads it (to hash it); a fresh upload has no prefix.
                 let mut prefix = (&mut file).take(from);
                 let mut buf = vec![0u8; CHUNK];
                 loop {
@@ -292,7 +299,9 @@ impl FileClient {
                     Ok(0) => return hasher,
                     Ok(n) => {
                         buf.truncate(n);
-                        hasher.update(&buf);
+                        if hashing {
+                            hasher.update(&buf);
+                        }
                         let chunk = buf.split().freeze();
                         buf.reserve(CHUNK);
                         // The request was dropped (cancelled, or the connection broke).
@@ -342,6 +351,10 @@ impl FileClient {
                     ("upload-offset", state.offset.to_string()),
                     ("content-type", "application/offset+octet-stream".into()),
                     ("content-length", (state.size - state.offset).to_string()),
+                    (
+                        "upload-server-hash",
+                        if hashing { "?0" } else { "?1" }.into(),
+                    ),
                 ],
                 BodyExt::boxed_unsync(StreamBody::new(frames)),
             )
@@ -349,6 +362,11 @@ impl FileClient {
         let answer: UploadState = Self::json(response).await?;
         if answer.file.is_some() || answer.offset < answer.size {
             return Ok(answer);
+        }
+        if !hashing {
+            return Err(ClientError::Protocol(
+                "the server kept a complete upload waiting for a hash".into(),
+            ));
         }
         // Every byte is in and the server waits for the hash: it comes in an empty PATCH.
         let hasher = reader

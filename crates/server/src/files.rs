@@ -10,8 +10,10 @@
 //! - `PATCH /v1/uploads/{id}` with `Upload-Offset` and the bytes from there on (any number of
 //!   them): the new offset; with the last byte, the shared file. An upload declared without its
 //!   hash is finished by the `PATCH` that carries `Upload-Sha256` once every byte is in (an
-//!   empty one after the last byte will do): the client hashes as it sends, the blob store as
-//!   it receives, and neither reads the file a second time.
+//!   empty one after the last byte will do), or by the one with the last byte if it carries
+//!   `Upload-Server-Hash: ?1`: the file is then named by the hash the blob store took as it
+//!   received. `FileClient` sends a fresh upload that way (one hash, on the server) and hashes
+//!   a resumed one itself, which catches a file changed since the interruption.
 //! - `DELETE /v1/uploads/{id}`: gives it up.
 //! - `GET /v1/files/{id}` and `GET /v1/files/{id}/thumbnail`: the bytes, members only.
 
@@ -275,37 +277,47 @@ async fn append(
                     .ok_or_else(|| Refusal::new(ErrorCode::Invalid, Reason::BadChecksum))
             })
             .transpose()?;
+        // A client that sends no hash of its own asks for the server's (its bytes are
+        // hashed on receipt anyway): hashing on both ends costs a second pass over the file.
+        let server_hash = headers
+            .get("upload-server-hash")
+            .is_some_and(|v| v.as_bytes() == b"?1");
         match given {
-            Some(h) => h,
+            Some(h) => Some(h),
+            None if server_hash => None,
             // Every byte is in; the hash comes with the next request.
             None => return Ok(Json(upload_state(&file, held)).into_response()),
         }
     } else {
-        file.sha256.clone()
+        Some(file.sha256.clone())
     };
     finish(&state, user.id, file, sha256).await
 }
 
-/// The last byte is in: check it against `sha256`, draw the thumbnail, share the file.
+/// The last byte is in: check it against `sha256` if there is one, draw the thumbnail, share
+/// the file under its hash.
 async fn finish(
     state: &Arc<AppState>,
     user: i64,
     mut file: FileRecord,
-    sha256: String,
+    sha256: Option<String>,
 ) -> Answer<Response> {
-    if let Err(e) = state.blobs.finish(&file.id, &sha256).await {
-        if matches!(e, FilesError::ChecksumMismatch { .. }) {
-            // The bytes are gone: the upload starts again from nothing, under a new id.
-            let _ = state
-                .writer
-                .write(WriteOp::CancelUpload {
-                    user,
-                    id: file.id.clone(),
-                })
-                .await;
+    let sha256 = match state.blobs.finish(&file.id, sha256.as_deref()).await {
+        Ok(actual) => actual,
+        Err(e) => {
+            if matches!(e, FilesError::ChecksumMismatch { .. }) {
+                // The bytes are gone: the upload starts again from nothing, under a new id.
+                let _ = state
+                    .writer
+                    .write(WriteOp::CancelUpload {
+                        user,
+                        id: file.id.clone(),
+                    })
+                    .await;
+            }
+            return Err(blob_refusal(e));
         }
-        return Err(blob_refusal(e));
-    }
+    };
     file.sha256 = sha256;
     let (finished, thumbnail_error) = examine(state, &file).await;
     let committed = state

@@ -181,6 +181,7 @@ async fn an_interrupted_upload_resumes_where_the_servers_bytes_stop() {
         mime: None,
     };
     let id = raw_start(&server, &token, &request).await;
+    let first_id = id.clone();
     let half = bytes.len() / 2;
     let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
@@ -227,6 +228,38 @@ async fn an_interrupted_upload_resumes_where_the_servers_bytes_stop() {
         .await
         .unwrap();
     assert_eq!(sha256_hex(&got), sha256_hex(&bytes));
+
+    // Interrupted again, and the file changed before the retry: the server's half no longer
+    // matches it, so the upload starts over and shares the file as it is now.
+    let id = raw_start(&server, &token, &request).await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(head.replace(&first_id, &id).as_bytes())
+        .await
+        .unwrap();
+    tcp.write_all(&bytes[..half]).await.unwrap();
+    tcp.flush().await.unwrap();
+    drop(tcp);
+    for _ in 0..500 {
+        if raw_offset(&server, &token, &id).await == half as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(raw_offset(&server, &token, &id).await, half as u64);
+    let mut edited = bytes.clone();
+    edited[10] ^= 0xff;
+    std::fs::write(&path, &edited).unwrap();
+    let state = files_of(&alice, &server)
+        .upload(conversation, &path, None, None)
+        .await
+        .unwrap();
+    assert_ne!(state.id, id, "started over");
+    let mut got = Vec::new();
+    files_of(&alice, &server)
+        .download(&state.file.unwrap().id, false, &mut got)
+        .await
+        .unwrap();
+    assert_eq!(sha256_hex(&got), sha256_hex(&edited));
 }
 
 /// `POST /v1/uploads` by hand; returns the upload's id.
@@ -394,6 +427,28 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
     .await;
     assert!(answer.contains("\"checksum_mismatch\""), "{answer}");
     assert_eq!(list_files(&mut alice, conversation).await.len(), 2);
+
+    // Without a hash but asking for the server's: shared with the last byte, named by what
+    // arrived.
+    let id = raw_start(&server, &token, &undeclared).await;
+    let answer = raw(
+        &server,
+        &format!(
+            "PATCH /v1/uploads/{id} HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer {token}\r\n\
+             Upload-Offset: 0\r\nUpload-Server-Hash: ?1\r\nContent-Length: 3\r\n\
+             Connection: close\r\n\r\nxyz"
+        ),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"file\":{"), "shared at once: {answer}");
+    assert_eq!(list_files(&mut alice, conversation).await.len(), 3);
+    let mut got = Vec::new();
+    files_of(&alice, &server)
+        .download(&id, false, &mut got)
+        .await
+        .unwrap();
+    assert_eq!(got, b"xyz");
 }
 
 #[tokio::test]
