@@ -385,6 +385,19 @@ async fn history_pages_from_the_cache_and_fetches_what_it_lacks() {
     assert_eq!(totals.total(), 0, "own messages are never unread");
 }
 
+/// Waits for the next `Conversations` event (the cache's list changed).
+async fn until_conversations(rx: &mut tokio::sync::broadcast::Receiver<ClientEvent>) {
+    loop {
+        if let ClientEvent::Conversations = tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            break;
+        }
+    }
+}
+
 /// The next `Message` event, with its notification decision.
 async fn next_message_event(
     rx: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
@@ -465,15 +478,7 @@ async fn incoming_messages_carry_the_notification_decision() {
         .unwrap();
     bob.set_muted(bob_conv, true).await.unwrap();
     // The mute reaches the cache through the stream.
-    loop {
-        if let ClientEvent::Conversations = tokio::time::timeout(WAIT, rx.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            break;
-        }
-    }
+    until_conversations(&mut rx).await;
     send("muted").await;
     let (_, d) = next_message_event(&mut rx).await;
     assert_eq!((d.notify, d.blink, d.badge), (false, false, false), "muted");
@@ -493,15 +498,7 @@ async fn a_mention_in_a_muted_group_still_notifies_through_the_server() {
     bob.set_view(None, false);
     bob.set_muted(group, true).await.unwrap();
     // The mute reaches the cache through the stream.
-    loop {
-        if let ClientEvent::Conversations = tokio::time::timeout(WAIT, rx.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            break;
-        }
-    }
+    until_conversations(&mut rx).await;
     for text in ["Slides are ready", "@bob can you check the numbers?"] {
         let m = alice.send(group, text).await.unwrap();
         alice.wait_sent(m.local_id, WAIT).await.unwrap();
