@@ -262,26 +262,34 @@ impl BlobStore for FsBlobStore {
             .into_std()
             .await;
         let running = self.running_at(upload, &path, held).await?;
-        // One blocking thread writes and hashes what arrives while the connection goes on
-        // receiving (no trip to the blocking pool per write, hashing off the async threads).
-        // Hashed as it is written: about 0.5 ns a byte with the CPU's SHA instructions, far
-        // cheaper than reading the file back at the end.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        // Two blocking threads take what arrives while the connection goes on receiving: one
+        // writes it, the other hashes it (the same buffers, no copy), so the hash costs no time
+        // on the way to the disk when a core is free. Hashed as it arrives: about 0.7 ns a
+        // byte with the CPU's SHA instructions, far cheaper than reading the file back.
+        let (to_disk, mut disk_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let (to_hash, mut hash_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
         let writer = tokio::task::spawn_blocking(move || {
             use std::io::Write;
-            let mut running = running;
             let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+            let mut len = held;
             let mut written = Ok(());
-            while let Some(bytes) = rx.blocking_recv() {
+            while let Some(bytes) = disk_rx.blocking_recv() {
                 if let Err(e) = out.write_all(&bytes) {
                     written = Err(e);
                     break;
                 }
+                len += bytes.len() as u64;
+            }
+            let flushed = out.flush();
+            (len, written.and(flushed))
+        });
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut running = running;
+            while let Some(bytes) = hash_rx.blocking_recv() {
                 running.hasher.update(&bytes);
                 running.len += bytes.len() as u64;
             }
-            let flushed = out.flush();
-            (running, written.and(flushed))
+            running
         });
         let mut len = held;
         let mut failure = None;
@@ -294,7 +302,9 @@ impl BlobStore for FsBlobStore {
                     }
                     len += bytes.len() as u64;
                     // A closed channel means the writer failed: its error is the one reported.
-                    if tx.send(bytes).await.is_err() {
+                    if to_hash.send(bytes.clone()).await.is_err()
+                        || to_disk.send(bytes).await.is_err()
+                    {
                         break;
                     }
                 }
@@ -304,13 +314,13 @@ impl BlobStore for FsBlobStore {
                 }
             }
         }
-        drop(tx);
+        drop((to_disk, to_hash));
         // What arrived stays: the upload resumes after it. After a failed write the running
-        // hash no longer matches the file's length, and is rebuilt from the file if it goes on.
-        let (running, written) = writer
-            .await
-            .map_err(|e| FilesError::Io(std::io::Error::other(e.to_string())))?;
-        let len = running.len;
+        // hash covers more than the file holds, and is rebuilt from the file if it goes on.
+        let joined =
+            |e: tokio::task::JoinError| FilesError::Io(std::io::Error::other(e.to_string()));
+        let (len, written) = writer.await.map_err(joined)?;
+        let running = hasher.await.map_err(joined)?;
         self.keep_running(upload, running);
         written?;
         match failure {
