@@ -68,21 +68,16 @@ impl Drop for Driver {
 
 /// The SHA-256 of a file (lowercase hex), read in blocks off the async threads.
 pub async fn sha256_of(path: &Path) -> Result<String, ClientError> {
-    Ok(hex(&sha256_prefix(path, u64::MAX).await?.finalize()))
-}
-
-/// The running SHA-256 of a file's first `len` bytes (all of it when shorter).
-async fn sha256_prefix(path: &Path, len: u64) -> Result<Sha256, ClientError> {
     let path = path.to_owned();
-    tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
         use std::io::Read;
-        let mut file = std::fs::File::open(&path)?.take(len);
+        let mut file = std::fs::File::open(&path)?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {
-                return Ok(hasher);
+                return Ok(hex(&hasher.finalize()));
             }
             hasher.update(&buf[..n]);
         }
@@ -246,9 +241,9 @@ impl FileClient {
         }
     }
 
-    /// Sends the file from the upload's offset to its end in one request, hashing it as it
-    /// goes (the bytes before the offset are read to hash them, not sent), then gives the
-    /// server the hash if the upload did not declare one.
+    /// Sends the file from the upload's offset to its end in one request. A fresh upload
+    /// leaves the hash to the server; a resumed one is hashed as it goes (the bytes before the
+    /// offset are read to hash them, not sent) and the hash follows in an empty `PATCH`.
     async fn send_from(
         &self,
         state: &UploadState,
