@@ -32,7 +32,7 @@ describe("the preview window", () => {
     expect(img.src).toMatch(/^data:image\/png;base64,/);
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("chart.png");
     const [shared] = await fake.sharedFiles(conversation);
-    expect(screen.getByTestId("file-preview").textContent).toContain(`33 bytes · bob · ${formatDateTime(shared.sent_at)}`);
+    expect(screen.getByTestId("file-preview").textContent).toContain(`33 bytes · Bob · ${formatDateTime(shared.sent_at)}`);
     expect(document.title).toBe("chart.png");
     expect(fake.callsOf("filePreview")).toEqual([[conversation, file]]);
   });
@@ -58,7 +58,7 @@ describe("the preview window", () => {
     render(FilePreview, { conversation, file });
     await vi.waitFor(() => expect(screen.getByTestId("no-preview").textContent).toBe("Pas d'aperçu pour ce type de fichier."));
     expect(screen.getByTestId("file-preview").getAttribute("lang")).toBe("fr");
-    expect(screen.getByTestId("file-preview").textContent).toContain("2,5 Mo · bob ·");
+    expect(screen.getByTestId("file-preview").textContent).toContain("2,5 Mo · Bob ·");
     await fireEvent.click(screen.getByRole("button", { name: "Télécharger" }));
     await vi.waitFor(() => expect(screen.getByTestId("preview-notice").textContent).toBe("Enregistré dans /home/alice/Downloads/budget.xlsx"));
     expect(fake.callsOf("downloadFile")).toEqual([[file]]);
