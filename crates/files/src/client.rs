@@ -256,13 +256,15 @@ impl FileClient {
         // part on the server would not match the rest.
         let hashing = state.offset > 0;
         // One blocking thread reads the file (and hashes it), a few chunks ahead of the
-        // connection: no trip to the blocking pool per read, no hashing on the async threads.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
+        // connection: no hashing on the async threads.
         let (source, from, size) = (path.to_owned(), state.offset, state.size);
-        let reader = tokio::task::spawn_blocking(move || -> Sha256 {
-            use std::io::{Read, Seek};
-            let mut hasher = Sha256::new();
-            let opened = std::fs::File::open(&source).and_then(|mut file| {
+        let (chunks, reader) = crate::ahead::read_ahead(
+            CHUNK,
+            16,
+            Sha256::new(),
+            move |hasher| {
+                use std::io::{Read, Seek};
+                let mut file = std::fs::File::open(&source)?;
                 // Only resuming reads it (to hash it); a fresh upload has no prefix.
                 let mut prefix = (&mut file).take(from);
                 let mut buf = vec![0u8; CHUNK];
@@ -277,41 +279,14 @@ impl FileClient {
                 // No more than the declared length: a file that grew since is cut, and
                 // refused by its hash.
                 Ok(file.take(size.saturating_sub(from)))
-            });
-            let mut file = match opened {
-                Ok(file) => file,
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return hasher;
+            },
+            move |hasher, chunk| {
+                if hashing {
+                    hasher.update(chunk);
                 }
-            };
-            // Chunks are cut from one buffer, which is reused once the connection has sent
-            // them all (fresh memory for each would cost a page fault every 4 KiB).
-            let mut buf = bytes::BytesMut::with_capacity(CHUNK * 16);
-            loop {
-                buf.resize(CHUNK, 0);
-                match file.read(&mut buf) {
-                    Ok(0) => return hasher,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        if hashing {
-                            hasher.update(&buf);
-                        }
-                        let chunk = buf.split().freeze();
-                        buf.reserve(CHUNK);
-                        // The request was dropped (cancelled, or the connection broke).
-                        if tx.blocking_send(Ok(chunk)).is_err() {
-                            return hasher;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.blocking_send(Err(e));
-                        return hasher;
-                    }
-                }
-            }
-        });
-        let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+            },
+        );
+        let chunks = crate::ahead::stream_of(chunks);
         let sent = Arc::new(AtomicU64::new(state.offset));
         let total = state.size;
         if let Some(p) = &progress {

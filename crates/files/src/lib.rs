@@ -7,6 +7,7 @@
 //! The crate knows nothing of users or conversations: the server's domain layer decides who
 //! may store or read what.
 
+mod ahead;
 mod blobs;
 pub mod client;
 mod thumbnail;
