@@ -81,6 +81,10 @@ pub struct PeerOptions {
     pub video_max_kbps: u32,
     /// What a live microphone is cleaned of (none: sent as captured).
     pub cleaning: Option<Cleaning>,
+    /// Audio lines offered to receive only, beside the microphone's: a meeting's SFU fills
+    /// each with another participant (none in a 1:1 call, where the other side answers the
+    /// microphone's line with its own). Everything heard is mixed into one sink.
+    pub audio_slots: usize,
 }
 
 impl Default for PeerOptions {
@@ -97,6 +101,7 @@ impl Default for PeerOptions {
             video_bitrate_kbps: crate::video::DEFAULT_BITRATE_KBPS,
             video_max_kbps: crate::video::MAX_BITRATE_KBPS,
             cleaning: Some(Cleaning::default()),
+            audio_slots: 0,
         }
     }
 }
@@ -335,6 +340,18 @@ impl Peer {
         } else {
             None
         };
+        for _ in 0..options.audio_slots {
+            pc.add_transceiver_from_kind(
+                RtpCodecKind::Audio,
+                Some(webrtc::rtp_transceiver::RTCRtpTransceiverInit {
+                    direction: webrtc::rtp_transceiver::RTCRtpTransceiverDirection::Recvonly,
+                    streams: Vec::new(),
+                    send_encodings: Vec::new(),
+                }),
+            )
+            .await
+            .map_err(peer_error("adding an audio line to receive on"))?;
+        }
         Ok(Self {
             pc,
             audio,
@@ -695,6 +712,9 @@ async fn receive_tracks(
     } = shared;
     let (mut writer, mut view) = (Some(writer), view);
     let mut receivers = Vec::new();
+    // Every audio track goes to one player that mixes them (a call has one; a meeting one per
+    // slot of the SFU's).
+    let mut to_player: Option<mpsc::Sender<Arc<dyn TrackRemote>>> = None;
     loop {
         let track = tokio::select! {
             t = tracks.recv() => t,
@@ -706,10 +726,10 @@ async fn receive_tracks(
         match track.kind().await {
             RtpCodecKind::Audio => {
                 if let Some(writer) = writer.take() {
+                    let (tx, rx) = mpsc::channel(8);
                     receivers.push(tokio::spawn(receive_audio(
-                        track,
+                        rx,
                         writer,
-                        OpusDecoder::new()?,
                         Playback {
                             processor: processor.clone(),
                             counters: counters.clone(),
@@ -718,6 +738,11 @@ async fn receive_tracks(
                         },
                         stop.clone(),
                     )));
+                    to_player = Some(tx);
+                }
+                if let Some(player) = &to_player {
+                    // The player gone means the call is ending.
+                    let _ = player.send(track).await;
                 }
             }
             RtpCodecKind::Video => {
@@ -732,6 +757,8 @@ async fn receive_tracks(
             _ => {}
         }
     }
+    // No more tracks: the player ends with the last one it has.
+    drop(to_player);
     // A recording whose track never came still gets its file.
     if let Some(mut writer) = writer {
         writer.finish()?;
@@ -917,12 +944,51 @@ async fn send_audio(
     }
 }
 
-/// Packets into the jitter buffer as they come; one frame out of it every 20 ms, decoded (or
-/// concealed) and played.
-async fn receive_audio(
+/// One remote audio track as the player holds it.
+struct Input {
+    buffer: JitterBuffer,
+    decoder: OpusDecoder,
+    /// The last packet's RTP timestamp and arrival, in RTP units, for the jitter figure.
+    transit: Option<(i64, f64)>,
+    jitter: f64,
+}
+
+/// What a track's reader hands the player: its index and a packet's sequence number,
+/// timestamp and payload, or none when the track ended.
+type Arrival = (usize, Option<(u16, u32, Vec<u8>)>);
+
+/// Reads one remote track's packets for the player until it ends or the call stops.
+async fn read_track(
     track: Arc<dyn TrackRemote>,
+    index: usize,
+    player: mpsc::Sender<Arrival>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            event = track.poll() => match event {
+                Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
+                    let h = &packet.header;
+                    let arrival = (index, Some((h.sequence_number, h.timestamp, packet.payload.to_vec())));
+                    if player.send(arrival).await.is_err() {
+                        return;
+                    }
+                }
+                Some(_) => {}
+                None => break,
+            },
+            _ = stop.changed() => return,
+        }
+    }
+    let _ = player.send((index, None)).await;
+}
+
+/// The other side's audio: one track in a call, one per slot of the SFU in a meeting. Each
+/// track's packets go into a jitter buffer of its own as they come; every 20 ms one frame of
+/// each is decoded (or concealed), they are summed, and the sum is played.
+async fn receive_audio(
+    mut tracks: mpsc::Receiver<Arc<dyn TrackRemote>>,
     mut writer: FrameWriter,
-    mut decoder: OpusDecoder,
     playback: Playback,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
@@ -932,47 +998,90 @@ async fn receive_audio(
         next,
         notices,
     } = playback;
-    // Two frames (40 ms) of depth: enough for loopback and a LAN; the jitter figure tells when
-    // a deeper one would help.
-    let mut buffer = JitterBuffer::new(2);
+    let (arrivals_tx, mut arrivals) = mpsc::channel::<Arrival>(256);
+    let mut inputs: Vec<Input> = Vec::new();
+    // The readers, owned here: they stop with the call, and are aborted if this ends first.
+    let mut readers = tokio::task::JoinSet::new();
+    let (mut more_tracks, mut live) = (true, 0usize);
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let mut transit: Option<(i64, f64)> = None;
     let start = Instant::now();
-    let mut jitter = 0.0f64;
     loop {
         tokio::select! {
-            event = track.poll() => match event {
-                Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
-                    // RFC 3550 interarrival jitter, in RTP units.
-                    let arrival = start.elapsed().as_secs_f64() * 48_000.0;
-                    let ts = i64::from(packet.header.timestamp);
-                    if let Some((prev_ts, prev_arrival)) = transit {
-                        let d = (arrival - prev_arrival) - (ts - prev_ts) as f64;
-                        jitter += (d.abs() - jitter) / 16.0;
-                        counters.jitter_x16.store((jitter * 16.0) as u64, Ordering::Relaxed);
-                    }
-                    transit = Some((ts, arrival));
-                    buffer.push(packet.header.sequence_number, packet.payload.to_vec());
-                    counters.received.store(buffer.received, Ordering::Relaxed);
+            track = tracks.recv(), if more_tracks => match track {
+                Some(track) => {
+                    readers.spawn(read_track(track, inputs.len(), arrivals_tx.clone(), stop.clone()));
+                    inputs.push(Input {
+                        // Two frames (40 ms) of depth: enough for loopback and a LAN; the
+                        // jitter figure tells when a deeper one would help.
+                        buffer: JitterBuffer::new(2),
+                        decoder: OpusDecoder::new()?,
+                        transit: None,
+                        jitter: 0.0,
+                    });
+                    live += 1;
                 }
-                Some(_) => {}
-                None => break,
+                None => {
+                    more_tracks = false;
+                    if live == 0 {
+                        break;
+                    }
+                }
             },
+            Some((index, arrival)) = arrivals.recv() => {
+                let Some(input) = inputs.get_mut(index) else { continue };
+                let Some((seq, timestamp, payload)) = arrival else {
+                    live -= 1;
+                    if live == 0 && !more_tracks {
+                        break;
+                    }
+                    continue;
+                };
+                // RFC 3550 interarrival jitter, in RTP units.
+                let arrival = start.elapsed().as_secs_f64() * 48_000.0;
+                let ts = i64::from(timestamp);
+                if let Some((prev_ts, prev_arrival)) = input.transit {
+                    let d = (arrival - prev_arrival) - (ts - prev_ts) as f64;
+                    input.jitter += (d.abs() - input.jitter) / 16.0;
+                    let worst = inputs.iter().map(|i| i.jitter).fold(0.0, f64::max);
+                    counters.jitter_x16.store((worst * 16.0) as u64, Ordering::Relaxed);
+                }
+                let input = &mut inputs[index];
+                input.transit = Some((ts, arrival));
+                input.buffer.push(seq, payload);
+                counters.received.store(inputs.iter().map(|i| i.buffer.received).sum(), Ordering::Relaxed);
+            }
             _ = tick.tick() => {
                 if let Some(chosen) = next.speaker.lock().expect("poisoned").take() {
                     let mut old = std::mem::replace(&mut writer, chosen);
                     old.finish()?;
                 }
-                let frame = match buffer.pop() {
-                    Playout::Idle => None,
-                    Playout::Packet(p) => match decoder.decode(&p) {
-                        Ok(f) => Some(f),
-                        Err(_) => Some(decoder.conceal(None)),
-                    },
-                    Playout::Missing { next } => Some(decoder.conceal(next.as_deref())),
-                };
-                counters.lost.store(buffer.lost, Ordering::Relaxed);
+                let mut frame: Option<Vec<f32>> = None;
+                for input in &mut inputs {
+                    let decoded = match input.buffer.pop() {
+                        Playout::Idle => continue,
+                        Playout::Packet(p) => match input.decoder.decode(&p) {
+                            Ok(f) => f,
+                            Err(_) => input.decoder.conceal(None),
+                        },
+                        Playout::Missing { next } => input.decoder.conceal(next.as_deref()),
+                    };
+                    match &mut frame {
+                        None => frame = Some(decoded),
+                        Some(sum) => {
+                            for (s, d) in sum.iter_mut().zip(&decoded) {
+                                *s += d;
+                            }
+                        }
+                    }
+                }
+                // Several voices at once may add up past full scale.
+                if inputs.len() > 1 && let Some(sum) = &mut frame {
+                    for s in sum.iter_mut() {
+                        *s = s.clamp(-1.0, 1.0);
+                    }
+                }
+                counters.lost.store(inputs.iter().map(|i| i.buffer.lost).sum(), Ordering::Relaxed);
                 if let Some(frame) = frame {
                     {
                         let mut first = counters.first_audio.lock().expect("poisoned");

@@ -10,8 +10,9 @@
 //! Who may join, publish and subscribe comes from grants the app signs ([`grant`]): the SFU
 //! checks them and never reads the chat store.
 //!
-//! Slice 0: a client offers once and the SFU answers with one sendrecv Opus track, which
-//! carries one other participant. Hearing several needs renegotiation, which comes later.
+//! A client offers once: one audio m-line for its microphone, and one more for each other
+//! participant it wants to hear at once (slots, see `peer`). The SFU answers every line with a
+//! track of its own and fills them with whoever speaks; nobody renegotiates.
 
 mod demux;
 pub mod grant;
@@ -21,6 +22,7 @@ mod router;
 use std::{collections::BTreeMap, io, net::SocketAddr, sync::Arc, time::SystemTime};
 
 pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
+pub use peer::MAX_AUDIO_LINES;
 
 use tokio::{
     net::UdpSocket,
@@ -88,6 +90,9 @@ pub struct PeerStats {
     pub relayed: u64,
     /// Silenced by a moderator (alone, or by mute-for-all): its audio is not forwarded.
     pub muted: bool,
+    /// Whom it hears on each of its audio lines, in the offer's order (by identity; none for
+    /// a line free now).
+    pub hearing: Vec<Option<String>>,
 }
 
 /// A handle to a running SFU. Clones are cheap and all talk to the same task.

@@ -1,5 +1,11 @@
 //! One participant's connection to the SFU: the answer to its offer, and the rewriting that
-//! turns another participant's packets into this connection's own outgoing track.
+//! turns the other participants' packets into this connection's own outgoing tracks.
+//!
+//! Those tracks are slots: the client offers one audio m-line for its microphone and one more
+//! for each participant it can hear at once, and the SFU answers each with a track of its own.
+//! A publisher takes a free slot when first heard and keeps it while it is heard; a slot freed
+//! goes to the next. Nobody renegotiates when people come and go, which is what lets a browser
+//! and a CLI meet through the same SFU with nothing but one offer and one answer.
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -42,6 +48,19 @@ use crate::{Error, PeerId, PeerStats};
 /// Opus's RTP clock, whatever the sampling rate.
 const OPUS_CLOCK: u32 = 48_000;
 
+/// The most audio m-lines an offer may have (the microphone and the slots): more would only
+/// cost SRTP contexts nobody fills, since a meeting's own limit is far below.
+pub const MAX_AUDIO_LINES: usize = 33;
+
+/// One of the connection's outgoing audio tracks, and whose audio it carries now.
+struct Slot {
+    sender: RTCRtpSenderId,
+    ssrc: u32,
+    payload_type: u8,
+    source: Option<PeerId>,
+    continuity: Continuity,
+}
+
 /// A packet received from a participant, with the room it is for.
 pub(crate) type Received = (PeerId, Arc<str>, rtp::Packet);
 
@@ -74,13 +93,8 @@ pub(crate) struct SfuPeer {
     /// This side's ICE ufrag: the first half of the USERNAME of the client's STUN requests.
     ufrag: String,
     pc: RTCPeerConnection,
-    out: RTCRtpSenderId,
-    out_ssrc: u32,
-    out_payload_type: u8,
+    slots: Vec<Slot>,
     state: RTCPeerConnectionState,
-    /// The publisher whose audio the one outgoing track carries.
-    source: Option<PeerId>,
-    continuity: Continuity,
     received: u64,
     forwarded: u64,
 }
@@ -130,24 +144,39 @@ impl SfuPeer {
             .with_interceptor_registry(registry)
             .build(now)?;
 
-        // Added before the answer, so the client's audio m-line is answered sendrecv: that
-        // track is how the other participant reaches this one without renegotiation.
-        let out_ssrc = rand::random::<u32>();
-        let track_id = format!("sfu-audio-{}", id.0);
-        let out = pc.add_track(MediaStreamTrack::new(
-            "confer-sfu".to_owned(),
-            track_id.clone(),
-            track_id,
-            RtpCodecKind::Audio,
-            vec![RTCRtpEncodingParameters {
-                rtp_coding_parameters: RTCRtpCodingParameters {
-                    ssrc: Some(out_ssrc),
+        // One track per audio m-line of the offer, added before the answer so that each is
+        // answered with one: the first (the client's microphone, sendrecv) and every slot
+        // (recvonly) get a track the others reach this client on, without renegotiation.
+        let lines = offer
+            .sdp
+            .lines()
+            .filter(|l| l.starts_with("m=audio"))
+            .count();
+        if lines == 0 || lines > MAX_AUDIO_LINES {
+            return Err(Error::BadOffer(format!(
+                "{lines} audio m-lines (1 to {MAX_AUDIO_LINES})"
+            )));
+        }
+        let mut outs = Vec::with_capacity(lines);
+        for n in 0..lines {
+            let ssrc = rand::random::<u32>();
+            let track_id = format!("sfu-audio-{}-{n}", id.0);
+            let sender = pc.add_track(MediaStreamTrack::new(
+                "confer-sfu".to_owned(),
+                track_id.clone(),
+                track_id,
+                RtpCodecKind::Audio,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(ssrc),
+                        ..Default::default()
+                    },
+                    codec: opus(),
                     ..Default::default()
-                },
-                codec: opus(),
-                ..Default::default()
-            }],
-        ))?;
+                }],
+            ))?;
+            outs.push((sender, ssrc));
+        }
         pc.set_remote_description(now, offer).map_err(bad_offer)?;
 
         let host = CandidateHostConfig {
@@ -170,18 +199,28 @@ impl SfuPeer {
             .local_description()
             .ok_or_else(|| Error::Rtc("no local description after answering".to_owned()))?
             .sdp;
-        let out_payload_type = pc
-            .rtp_sender(out)
-            .and_then(|mut sender| {
-                sender
-                    .get_parameters()
-                    .rtp_parameters
-                    .codecs
-                    .iter()
-                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_OPUS))
-                    .map(|c| c.payload_type)
-            })
-            .ok_or_else(|| Error::BadOffer("no Opus audio the SFU can send on".to_owned()))?;
+        let mut slots = Vec::with_capacity(outs.len());
+        for (sender, ssrc) in outs {
+            let payload_type = pc
+                .rtp_sender(sender)
+                .and_then(|mut sender| {
+                    sender
+                        .get_parameters()
+                        .rtp_parameters
+                        .codecs
+                        .iter()
+                        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_OPUS))
+                        .map(|c| c.payload_type)
+                })
+                .ok_or_else(|| Error::BadOffer("no Opus audio the SFU can send on".to_owned()))?;
+            slots.push(Slot {
+                sender,
+                ssrc,
+                payload_type,
+                source: None,
+                continuity: Continuity::default(),
+            });
+        }
 
         let peer = Self {
             id,
@@ -194,12 +233,8 @@ impl SfuPeer {
             relayed: 0,
             ufrag,
             pc,
-            out,
-            out_ssrc,
-            out_payload_type,
+            slots,
             state: RTCPeerConnectionState::New,
-            source: None,
-            continuity: Continuity::default(),
             received: 0,
             forwarded: 0,
         };
@@ -258,11 +293,8 @@ impl SfuPeer {
         }
     }
 
-    /// Sends `from`'s packet on this connection's outgoing track.
-    ///
-    /// Slice 0 has one outgoing track, so the first publisher heard owns it (until it leaves)
-    /// and the others are dropped: several remote tracks need renegotiation.
-    /// Whether it was sent.
+    /// Sends `from`'s packet on the slot it holds on this connection, or on a free one; with
+    /// every slot taken by others it is dropped. Whether it was sent.
     pub(crate) fn forward(&mut self, now: Instant, from: PeerId, mut packet: rtp::Packet) -> bool {
         // Until DTLS is done there are no SRTP keys: write_rtp would refuse the packet, after
         // the interceptors had counted it as sent. The subscriber hears from the first packet
@@ -270,25 +302,26 @@ impl SfuPeer {
         if self.state != RTCPeerConnectionState::Connected {
             return false;
         }
-        match self.source {
-            Some(owner) if owner != from => return false,
-            Some(_) => {}
-            None => {
-                self.source = Some(from);
-                self.continuity.switch(&packet.header, now);
-            }
+        let held = self.slots.iter().position(|s| s.source == Some(from));
+        let Some(n) = held.or_else(|| self.slots.iter().position(|s| s.source.is_none())) else {
+            return false;
+        };
+        let slot = &mut self.slots[n];
+        if held.is_none() {
+            slot.source = Some(from);
+            slot.continuity.switch(&packet.header, now);
         }
-        self.continuity.rewrite(&mut packet.header, now);
+        slot.continuity.rewrite(&mut packet.header, now);
         // The sender refuses any SSRC but its track's and any payload type not negotiated on
         // this leg; the two legs may number Opus differently.
-        packet.header.ssrc = self.out_ssrc;
-        packet.header.payload_type = self.out_payload_type;
+        packet.header.ssrc = slot.ssrc;
+        packet.header.payload_type = slot.payload_type;
         // Extension ids are per leg too (the publisher's TWCC or mid ids mean nothing, or
         // something else, here), and the sender refuses ids it did not negotiate.
         packet.header.extension = false;
         packet.header.extensions.clear();
         packet.header.extensions_padding = 0;
-        let Some(mut sender) = self.pc.rtp_sender(self.out) else {
+        let Some(mut sender) = self.pc.rtp_sender(slot.sender) else {
             return false;
         };
         match sender.write_rtp(now, packet) {
@@ -303,11 +336,19 @@ impl SfuPeer {
         }
     }
 
-    /// Frees the outgoing track if `gone` owned it, for the next publisher heard.
+    /// Frees the slot `gone` held, for the next publisher heard.
     pub(crate) fn release(&mut self, gone: PeerId) {
-        if self.source == Some(gone) {
-            self.source = None;
+        for slot in &mut self.slots {
+            if slot.source == Some(gone) {
+                slot.source = None;
+            }
         }
+    }
+
+    /// Who is heard on each slot now (the first is the microphone's line, which carries
+    /// someone too: a client that offered one line hears one other).
+    pub(crate) fn slots(&self) -> Vec<Option<PeerId>> {
+        self.slots.iter().map(|s| s.source).collect()
     }
 
     pub(crate) fn poll_write(&mut self) -> Option<TaggedBytesMut> {
@@ -340,6 +381,8 @@ impl SfuPeer {
             connected: self.state == RTCPeerConnectionState::Connected,
             received: self.received,
             forwarded: self.forwarded,
+            // Identities are the router's to give.
+            hearing: Vec::new(),
         }
     }
 }

@@ -133,6 +133,14 @@ impl Router {
                     .map(|p| {
                         let mut stats = p.stats();
                         stats.muted = self.silenced(p);
+                        stats.hearing = p
+                            .slots()
+                            .into_iter()
+                            .map(|s| {
+                                s.and_then(|id| self.peers.get(&id))
+                                    .map(|q| q.identity.to_string())
+                            })
+                            .collect();
                         (p.id, stats)
                     })
                     .collect();

@@ -33,8 +33,14 @@ fn signed(grant: &Grant) -> Result<String> {
 }
 
 async fn client() -> Result<Peer> {
+    client_with_slots(0).await
+}
+
+/// A client that offers `slots` audio lines to hear others on, beside its microphone's.
+async fn client_with_slots(slots: usize) -> Result<Peer> {
     Ok(Peer::new(PeerOptions {
         bind: vec!["127.0.0.1:0".parse()?],
+        audio_slots: slots,
         ..PeerOptions::default()
     })
     .await?)
@@ -395,6 +401,79 @@ async fn a_muted_participant_is_not_relayed_and_a_removed_one_is_cut_off() -> Re
     let (back, _) = join_as(&sfu, &fresh).await?;
     for peer in [a, b, back] {
         peer.close().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_slot_for_each_other_everyone_hears_everyone_else() -> Result<()> {
+    let (sfu, _task) = sfu().await?;
+    let dir = tempfile::tempdir()?;
+    // Frequencies no sum or difference of two others lands on.
+    let people = [
+        ("ann", 410.0),
+        ("ben", 630.0),
+        ("cat", 870.0),
+        ("dan", 1130.0),
+    ];
+    let mut joined = Vec::new();
+    for (who, hz) in people {
+        let peer = client_with_slots(people.len() - 2).await?;
+        let (id, answer) = sfu
+            .join(&signed(&grant("room", who))?, peer.offer().await?)
+            .await?;
+        peer.accept(&answer).await?;
+        peer.connected(Duration::from_secs(10)).await?;
+        let recording = dir.path().join(format!("{who}.wav"));
+        peer.start(MediaIo {
+            // Quiet enough that three at once do not clip.
+            source: Box::new(ToneSource::new(hz, 0.25)?),
+            sink: Box::new(WavSink::create(recording.clone(), SAMPLE_RATE, 1)),
+            camera: None,
+            view: None,
+        })
+        .await?;
+        joined.push((who, hz, peer, id, recording));
+    }
+    // Until every line of every participant carries someone, and a few seconds of it.
+    let full = until_stats(&sfu, "every line taken", |stats| {
+        stats.peers.len() == people.len()
+            && stats.peers.values().all(|p| {
+                p.hearing.len() == people.len() - 1 && p.hearing.iter().all(Option::is_some)
+            })
+    })
+    .await?;
+    for (who, _, _, id, _) in &joined {
+        let mut heard: Vec<String> = full.peers[id].hearing.iter().flatten().cloned().collect();
+        heard.sort();
+        let others: Vec<String> = people
+            .iter()
+            .map(|p| p.0.to_owned())
+            .filter(|p| p != who)
+            .collect();
+        ensure!(heard == others, "{who} hears {heard:?}");
+    }
+    let start = sfu.stats().await?;
+    until_stats(&sfu, "three seconds of everyone", |stats| {
+        joined.iter().all(|(_, _, _, id, _)| {
+            stats.peers[id].forwarded >= start.peers[id].forwarded + 3 * 150
+        })
+    })
+    .await?;
+    for (_, _, peer, _, _) in &joined {
+        peer.close().await?;
+    }
+    for (who, hz, _, _, recording) in &joined {
+        let wav = Wav::read(recording)?;
+        let tail = &wav.samples[wav.samples.len() / 2..];
+        let own = goertzel(tail, SAMPLE_RATE, *hz);
+        for (other, other_hz) in people.iter().filter(|p| p.0 != *who) {
+            let heard = goertzel(tail, SAMPLE_RATE, *other_hz);
+            ensure!(
+                heard > 20.0 * own,
+                "{who} hears {other} ({other_hz} Hz) at {heard}, itself ({hz} Hz) at {own}"
+            );
+        }
     }
     Ok(())
 }
