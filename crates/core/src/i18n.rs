@@ -475,6 +475,10 @@ fn french(r: &Reason) -> Option<String> {
             format!("L'image est trop grande pour une vignette ({width} x {height} pixels).")
         }
         Reason::NoThumbnail => "Ce fichier n'a pas de vignette.".to_owned(),
+        Reason::NoMeetingMedia => {
+            "Ce serveur ne transmet pas le son des réunions : son relais média est arrêté."
+                .to_owned()
+        }
         Reason::MailNotConfigured => {
             "Ce serveur n'est pas configuré pour envoyer des e-mails.".to_owned()
         }

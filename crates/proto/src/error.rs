@@ -598,6 +598,9 @@ pub enum Reason {
     NoThumbnail,
     /// This server sends no mail (no mail server is configured).
     MailNotConfigured,
+    /// This server relays no meeting media (its media unit is off): meetings are presence
+    /// only.
+    NoMeetingMedia,
     /// Not an email address one can send to.
     BadEmailAddress,
     /// Too many histories sent by email in the last hour.
@@ -887,6 +890,10 @@ impl fmt::Display for Reason {
             ),
             Self::NoThumbnail => write!(f, "This file has no thumbnail."),
             Self::MailNotConfigured => write!(f, "This server is not set up to send email."),
+            Self::NoMeetingMedia => write!(
+                f,
+                "This server does not carry meetings' sound: its media unit is off."
+            ),
             Self::BadEmailAddress => write!(f, "That is not an email address."),
             Self::TooManyMails { per_hour } => write!(
                 f,

@@ -338,6 +338,10 @@ pub fn requests() -> Vec<Request> {
         Request::DeleteRoom { conversation: 12 },
         Request::StartMeeting { conversation: 12 },
         Request::LeaveMeeting { conversation: 12 },
+        Request::JoinMeetingMedia {
+            conversation: 12,
+            offer: "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n…".into(),
+        },
         Request::ScheduleMeeting {
             conversation: 12,
             title: "Sprint review".into(),
@@ -441,6 +445,7 @@ pub fn requests() -> Vec<Request> {
             | Request::DeleteRoom { .. }
             | Request::StartMeeting { .. }
             | Request::LeaveMeeting { .. }
+            | Request::JoinMeetingMedia { .. }
             | Request::ScheduleMeeting { .. }
             | Request::DeleteScheduledMeeting { .. }
             | Request::ListMeetings
@@ -532,6 +537,9 @@ pub fn responses() -> Vec<Response> {
         Response::Scheduled {
             meeting: scheduled(),
         },
+        Response::MeetingMedia {
+            answer: "v=0\r\no=- 1935406142 1935406142 IN IP4 0.0.0.0\r\n…".into(),
+        },
         Response::Joined {
             session: MeetingSession {
                 admitted: false,
@@ -575,6 +583,7 @@ pub fn responses() -> Vec<Response> {
             | Response::Files { .. }
             | Response::Meetings { .. }
             | Response::Scheduled { .. }
+            | Response::MeetingMedia { .. }
             | Response::Joined { .. }
             | Response::Call { .. } => {}
         }
@@ -1007,6 +1016,7 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         (C::Conflict, Reason::CallAnsweredAlready { call: 5 }),
         (C::Invalid, Reason::SignalOutOfTurn),
         (C::Invalid, Reason::BadSdp),
+        (C::Forbidden, Reason::NoMeetingMedia),
         (C::Invalid, Reason::SyncFirst),
         (
             C::NotFound,
@@ -1159,6 +1169,7 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::CallAnsweredAlready { .. }
             | Reason::SignalOutOfTurn
             | Reason::BadSdp
+            | Reason::NoMeetingMedia
             | Reason::SyncFirst
             | Reason::NoSuchMessage { .. }
             | Reason::SenderOnly { .. }

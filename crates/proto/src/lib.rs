@@ -436,6 +436,19 @@ pub enum Request {
         #[ts(type = "number")]
         conversation: u64,
     },
+    /// Connect the caller's media to the meeting it is in (a member who started or joined it,
+    /// or a guest past the lobby): `offer` is a WebRTC offer with every candidate in it, one
+    /// audio m-line for the microphone and one receive-only audio m-line for each other
+    /// participant to hear at once (up to 32). The answer is the server's media unit's, which
+    /// relays what the caller's grant allows (a muted room's audio is not relayed, but for its
+    /// moderators'). Connecting again replaces nothing: close the old connection first.
+    JoinMeetingMedia {
+        /// The room (or direct conversation).
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The WebRTC offer (SDP).
+        offer: String,
+    },
     /// Put a meeting on the room's calendar (moderators).
     ScheduleMeeting {
         /// The room.
@@ -735,6 +748,11 @@ pub enum Response {
     Files {
         /// Newest first.
         files: Vec<SharedFile>,
+    },
+    /// The media unit's answer to a `join_meeting_media` offer (SDP, every candidate in it).
+    MeetingMedia {
+        /// The WebRTC answer.
+        answer: String,
     },
     /// Meetings of the caller's rooms.
     Meetings {

@@ -80,6 +80,13 @@ pub struct Config {
     pub turn_public_ip: Option<std::net::IpAddr>,
     /// Seconds a call's relay credentials are good for unless the call goes on.
     pub turn_credential_secs: u64,
+    /// Carry meetings' audio through the SFU run in this process (off: meetings are presence
+    /// only, and `join_meeting_media` is refused with `no_meeting_media`).
+    pub sfu: bool,
+    /// UDP address of the SFU, which is also what it tells devices to send to. Unset: the
+    /// address the server listens on, any free port (set a fixed port for a firewall, and an
+    /// address devices reach when the server listens on 0.0.0.0).
+    pub sfu_listen: Option<SocketAddr>,
     /// Where shared files are kept. Unset: `files` under `data_dir`. The nodes of a cluster
     /// must share it.
     pub files_dir: Option<PathBuf>,
@@ -137,6 +144,8 @@ impl Default for Config {
             turn_listen: None,
             turn_public_ip: None,
             turn_credential_secs: 300,
+            sfu: true,
+            sfu_listen: None,
             files_dir: None,
             max_file_bytes: 100 * 1000 * 1000,
             file_quota_bytes: 10 * 1000 * 1000 * 1000,

@@ -17,6 +17,7 @@ mod handlers;
 mod http;
 pub mod hub;
 mod mail;
+mod media;
 pub mod metrics;
 pub mod presence;
 mod previews;
@@ -128,6 +129,8 @@ pub(crate) struct AppState {
     pub calls: calls::Calls,
     /// The TURN relay, when on.
     pub relay: Option<relay::Relay>,
+    /// Meetings' media (the SFU), when on.
+    pub meeting_media: Option<media::MeetingMedia>,
     /// Shared files' bytes.
     pub blobs: Arc<dyn confer_files::BlobStore>,
     /// Fetches link cards after messages are stored.
@@ -351,6 +354,11 @@ pub async fn run(
         }
     };
     let relay = start_relay(&config, &listener).await?;
+    let (meeting_media, sfu_task) =
+        match media::MeetingMedia::start(&config, listener.local_addr()?).await? {
+            Some((media, task)) => (Some(media), Some(task)),
+            None => (None, None),
+        };
     let files_dir = config
         .files_dir
         .clone()
@@ -399,6 +407,7 @@ pub async fn run(
         tracker,
         calls: calls::Calls::default(),
         relay,
+        meeting_media,
         blobs,
         clock: store::system_clock(),
         next_conn: AtomicU64::new(connection_base + 1),
@@ -422,6 +431,10 @@ pub async fn run(
         relay.close().await;
     }
     drop(state);
+    // Its last handle went with the state: it says goodbye to every connection and ends.
+    if let Some(task) = sfu_task {
+        let _ = task.await;
+    }
     tokio::task::spawn_blocking(move || writer_thread.join())
         .await
         .ok();

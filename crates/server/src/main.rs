@@ -67,6 +67,12 @@ struct Cli {
     /// Run without the TURN relay (calls then need a direct path between the devices).
     #[arg(long)]
     no_turn: bool,
+    /// UDP address of the meetings' SFU [default: the listening address, any port].
+    #[arg(long, env = "CONFER_SFU_LISTEN")]
+    sfu_listen: Option<SocketAddr>,
+    /// Run without the meetings' SFU (meetings are then presence only).
+    #[arg(long)]
+    no_sfu: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -202,6 +208,12 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.no_turn {
         config.turn = false;
+    }
+    if cli.sfu_listen.is_some() {
+        config.sfu_listen = cli.sfu_listen;
+    }
+    if cli.no_sfu {
+        config.sfu = false;
     }
     config.validate()?;
     Ok(config)

@@ -840,6 +840,7 @@ const en: Catalogue = {
     image_too_large: (r) => (r.width ? `The image is too large for a thumbnail (${r.width} x ${r.height} pixels).` : "The image is too large for a thumbnail."),
     no_thumbnail: () => "This file has no thumbnail.",
     mail_not_configured: () => "This server is not set up to send email.",
+    no_meeting_media: () => "This server does not carry meetings' sound: its media unit is off.",
     bad_email_address: () => "That is not an email address.",
     too_many_mails: (r) =>
       plural(r.per_hour, "en", {
@@ -1497,6 +1498,7 @@ const fr: Catalogue = {
     image_too_large: (r) => (r.width ? `L'image est trop grande pour une vignette (${r.width} x ${r.height} pixels).` : "L'image est trop grande pour une vignette."),
     no_thumbnail: () => "Ce fichier n'a pas de vignette.",
     mail_not_configured: () => "Ce serveur n'est pas configuré pour envoyer des e-mails.",
+    no_meeting_media: () => "Ce serveur ne transmet pas le son des réunions : son relais média est arrêté.",
     bad_email_address: () => "Ce n'est pas une adresse e-mail.",
     too_many_mails: (r) =>
       plural(r.per_hour, "fr", {

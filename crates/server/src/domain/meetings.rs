@@ -184,6 +184,42 @@ pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
     fn notify_guest(&mut self, connection: u64, update: GuestUpdate);
 }
 
+/// What a participant's media connection may do, as the SFU's grant carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MediaRights {
+    /// A moderator or the owner: mute-for-all spares them.
+    pub moderate: bool,
+    /// The room's mute-for-all, when the caller may know it (a member); none for a guest.
+    pub room_muted: Option<bool>,
+}
+
+/// Whether `user` may connect media to the meeting of `conversation`, and with what rights:
+/// a member who is in the meeting (started or joined it), or an internal guest it let in.
+/// `member` is the conversation as the caller sees it when a member, `meeting` the meeting
+/// as the caller sees it (its `guests` are the admitted ones). Everyone in may publish and
+/// hear; mute-for-all and moderators' mutes are the SFU's to enforce.
+pub(crate) fn media_rights(
+    user: &str,
+    conversation: ConversationId,
+    member: Option<&confer_proto::ConversationInfo>,
+    meeting: Option<&OngoingMeeting>,
+) -> Result<MediaRights, StoreError> {
+    let not_in = || StoreError::NotFound(Reason::NotInMeeting { conversation });
+    let meeting = meeting.ok_or_else(not_in)?;
+    match member {
+        Some(info) if meeting.participants.iter().any(|p| p == user) => Ok(MediaRights {
+            moderate: info.owner.as_deref() == Some(user)
+                || info.moderators.iter().any(|m| m == user),
+            room_muted: Some(info.mute_all),
+        }),
+        None if meeting.guests.iter().any(|g| !g.external && g.name == user) => Ok(MediaRights {
+            moderate: false,
+            room_muted: None,
+        }),
+        _ => Err(not_in()),
+    }
+}
+
 /// The meeting, if one is going on, as the members see it (with the lobby).
 pub(crate) fn ongoing(
     r: &mut impl MeetingReads,
@@ -715,4 +751,86 @@ fn scheduled(
 ) -> Result<confer_proto::ScheduledMeeting, StoreError> {
     r.scheduled(meeting)?
         .ok_or(StoreError::NotFound(Reason::NoScheduledMeeting { meeting }))
+}
+
+#[cfg(test)]
+mod tests {
+    use confer_proto::{ConversationInfo, ConversationKind, MeetingGuest, OngoingMeeting};
+
+    use super::*;
+
+    fn room(mute_all: bool) -> ConversationInfo {
+        ConversationInfo {
+            id: 12,
+            kind: ConversationKind::Room,
+            members: vec!["alice".into(), "bob".into(), "carol".into()],
+            created_at: 0,
+            name: Some("Weekly planning".into()),
+            owner: Some("alice".into()),
+            moderators: vec!["bob".into()],
+            mute_all,
+            lobby: false,
+            alias: None,
+        }
+    }
+
+    fn meeting(guests: Vec<MeetingGuest>, lobby: Vec<MeetingGuest>) -> OngoingMeeting {
+        OngoingMeeting {
+            conversation: 12,
+            name: "Weekly planning".into(),
+            participants: vec!["alice".into(), "bob".into(), "carol".into()],
+            started_at: 0,
+            guests,
+            lobby,
+        }
+    }
+
+    fn guest(id: u64, name: &str, external: bool) -> MeetingGuest {
+        MeetingGuest {
+            id,
+            name: name.into(),
+            external,
+        }
+    }
+
+    #[test]
+    fn media_goes_to_those_in_the_meeting_with_the_moderators_marked() {
+        let (info, m) = (room(true), meeting(vec![guest(1, "dave", false)], vec![]));
+        let rights =
+            |user: &str, member: bool| media_rights(user, 12, member.then_some(&info), Some(&m));
+        for (user, moderate) in [("alice", true), ("bob", true), ("carol", false)] {
+            assert_eq!(
+                rights(user, true).unwrap(),
+                MediaRights {
+                    moderate,
+                    room_muted: Some(true)
+                },
+                "{user}"
+            );
+        }
+        // An internal guest let in: media, no moderation, and no view of the room's flags.
+        assert_eq!(
+            rights("dave", false).unwrap(),
+            MediaRights {
+                moderate: false,
+                room_muted: None
+            }
+        );
+        let not_in = |r: Result<MediaRights, StoreError>| {
+            matches!(
+                r,
+                Err(StoreError::NotFound(Reason::NotInMeeting {
+                    conversation: 12
+                }))
+            )
+        };
+        // A member who has not joined, a guest still in the lobby, an external guest's name
+        // taken by a user, and any meeting that is not going on.
+        let mut out = meeting(vec![guest(2, "frank", true)], vec![guest(3, "erin", false)]);
+        out.participants.retain(|p| p != "carol");
+        assert!(not_in(media_rights("carol", 12, Some(&info), Some(&out))));
+        assert!(not_in(media_rights("erin", 12, None, Some(&out))));
+        assert!(not_in(media_rights("frank", 12, None, Some(&out))));
+        assert!(not_in(media_rights("alice", 12, Some(&info), None)));
+    }
 }

@@ -36,6 +36,19 @@ pub(super) async fn handle(
             Err(e) => Err(e),
         };
     }
-    let user = session.user()?.id;
-    write_ok(state, WriteOp::LeaveMeeting { user, conversation }).await
+    let user = session.user()?;
+    let (id, name) = (user.id, user.info.name.clone());
+    let done = write_ok(
+        state,
+        WriteOp::LeaveMeeting {
+            user: id,
+            conversation,
+        },
+    )
+    .await?;
+    // Out of the meeting, so out of its media: their connections close now.
+    if let Some(media) = &state.meeting_media {
+        media.remove(conversation, &name).await;
+    }
+    Ok(done)
 }

@@ -27,6 +27,7 @@ mod history;
 mod invite_to_group;
 mod join_by_link;
 mod join_group;
+mod join_meeting_media;
 mod leave_group;
 mod leave_meeting;
 mod leave_room;
@@ -220,6 +221,10 @@ pub(crate) async fn dispatch(
         Request::LeaveMeeting { conversation } => {
             leave_meeting::handle(state, session, conversation).await
         }
+        Request::JoinMeetingMedia {
+            conversation,
+            offer,
+        } => join_meeting_media::handle(state, session, conversation, offer).await,
         Request::ScheduleMeeting {
             conversation,
             title,

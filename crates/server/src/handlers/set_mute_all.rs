@@ -14,7 +14,7 @@ pub(super) async fn handle(
     muted: bool,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    write_ok(
+    let done = write_ok(
         state,
         WriteOp::SetMuteAll {
             user,
@@ -22,5 +22,10 @@ pub(super) async fn handle(
             muted,
         },
     )
-    .await
+    .await?;
+    // Stored (so the rules allowed it): now the SFU enforces it.
+    if let Some(media) = &state.meeting_media {
+        media.mute_all(conversation, muted).await;
+    }
+    Ok(done)
 }

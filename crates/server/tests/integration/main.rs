@@ -14,6 +14,7 @@ mod guests;
 mod hardening;
 mod limits;
 mod mail;
+mod meeting_media;
 mod meetings;
 mod messages;
 mod presence;

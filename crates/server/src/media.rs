@@ -1,0 +1,117 @@
+//! Meetings' media: the SFU (`confer-sfu`) run inside this process, and the grants this
+//! server mints for it. The meeting rules (`domain::meetings::media_rights`) decide who may
+//! connect and as what; this module turns that into a signed grant and hands it to the SFU
+//! with the client's offer, as a separate SFU process would receive it. The SFU itself never
+//! reads the store.
+
+use std::{net::SocketAddr, time::SystemTime};
+
+use confer_proto::{ErrorCode, Reason};
+use confer_sfu::{Grant, GrantError, GrantKey, Sfu};
+use tokio::task::JoinHandle;
+
+use crate::{ApiError, ServerError, config::Config, domain::meetings::MediaRights};
+
+/// The SFU and the key its grants are signed with.
+pub(crate) struct MeetingMedia {
+    sfu: Sfu,
+    key: GrantKey,
+}
+
+/// The SFU's name for a meeting: its conversation's id.
+fn room(conversation: u64) -> String {
+    conversation.to_string()
+}
+
+impl MeetingMedia {
+    /// Starts the SFU the configuration asks for: on `sfu_listen`, else on the listening
+    /// address with any free port. It advertises the address it binds, so an unspecified one
+    /// (listening on every interface without `sfu_listen`) leaves it off, and says so.
+    ///
+    /// The task runs until the last handle is dropped (with the server's state), then tells
+    /// every connection goodbye: the caller awaits it then.
+    pub(crate) async fn start(
+        config: &Config,
+        listening: SocketAddr,
+    ) -> Result<Option<(Self, JoinHandle<()>)>, ServerError> {
+        if !config.sfu {
+            return Ok(None);
+        }
+        let bind = config
+            .sfu_listen
+            .unwrap_or_else(|| SocketAddr::new(listening.ip(), 0));
+        if bind.ip().is_unspecified() {
+            tracing::warn!(
+                "meetings carry no media: the server listens on every interface, so set sfu_listen to the address devices reach"
+            );
+            return Ok(None);
+        }
+        // A fresh key each start: grants live a minute, and none outlives this process's SFU.
+        let secret: [u8; 32] = rand::random();
+        let key = |s: &[u8]| GrantKey::new(s).map_err(|e| ServerError::Config(e.to_string()));
+        let (sfu, task) = Sfu::bind(bind, key(&secret)?)
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot start the SFU on {bind}: {e}")))?;
+        tracing::info!(addr = %sfu.local_addr(), "meeting media (SFU) listening");
+        Ok(Some((
+            Self {
+                sfu,
+                key: key(&secret)?,
+            },
+            task,
+        )))
+    }
+
+    /// Connects `identity`'s media to the meeting of `conversation` with the rights the
+    /// meeting rules gave: answers its offer.
+    pub(crate) async fn join(
+        &self,
+        conversation: u64,
+        identity: &str,
+        rights: MediaRights,
+        offer: String,
+    ) -> Result<String, ApiError> {
+        let room = room(conversation);
+        // The SFU forgets mute-for-all when the server restarts: the room's state comes with
+        // each connection, from the store.
+        if let Some(muted) = rights.room_muted {
+            self.sfu.mute_all(&room, muted).await.map_err(fault)?;
+        }
+        let grant = Grant {
+            moderate: rights.moderate,
+            ..Grant::participant(&room, identity, SystemTime::now())
+        };
+        match self.sfu.join(&self.key.sign(&grant), offer).await {
+            Ok((_, answer)) => Ok(answer),
+            Err(confer_sfu::Error::BadOffer(why)) => {
+                tracing::debug!(%why, "meeting media offer refused");
+                Err(ApiError::new(ErrorCode::Invalid, Reason::BadSdp))
+            }
+            // Removed from the meeting within the last minute.
+            Err(confer_sfu::Error::Grant(GrantError::Revoked)) => Err(ApiError::new(
+                ErrorCode::NotFound,
+                Reason::NotInMeeting { conversation },
+            )),
+            Err(e) => Err(fault(e)),
+        }
+    }
+
+    /// Mute-for-all changed: the SFU stops (or resumes) relaying everyone but the moderators.
+    pub(crate) async fn mute_all(&self, conversation: u64, on: bool) {
+        if let Err(e) = self.sfu.mute_all(&room(conversation), on).await {
+            tracing::warn!(error = %e, conversation, "mute-for-all did not reach the SFU");
+        }
+    }
+
+    /// Someone left the meeting or was sent out: their media connections close now.
+    pub(crate) async fn remove(&self, conversation: u64, identity: &str) {
+        if let Err(e) = self.sfu.remove(&room(conversation), identity).await {
+            tracing::warn!(error = %e, conversation, "a departure did not reach the SFU");
+        }
+    }
+}
+
+fn fault(e: confer_sfu::Error) -> ApiError {
+    tracing::error!(error = %e, "the SFU failed");
+    ApiError::fault()
+}

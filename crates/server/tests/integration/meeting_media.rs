@@ -1,0 +1,241 @@
+//! Meetings' media through the server's SFU: the meeting rules decide who connects (members in
+//! the meeting, not others), everyone in hears the others, and mute-for-all and leaving are
+//! enforced on the media, not only shown.
+
+use std::{path::Path, time::Duration};
+
+use confer_media::{
+    SAMPLE_RATE,
+    meter::goertzel,
+    peer::{MediaIo, Peer, PeerOptions},
+    synthetic::{ToneSource, WavSink},
+    wav::Wav,
+};
+use confer_proto::{ErrorCode, Reason, Request, Response};
+use confer_testkit::Client;
+
+use super::*;
+
+/// How long media may take to flow.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A room of alice (owner) with bob and carol, whose meeting alice and bob are in.
+async fn meeting(alice: &mut Client, bob: &mut Client, carol: &mut Client) -> u64 {
+    let room = create_room(alice, "Weekly planning").await;
+    for user in ["bob", "carol"] {
+        alice
+            .request(Request::AddRoomMember {
+                conversation: room,
+                user: user.into(),
+            })
+            .await
+            .unwrap();
+    }
+    for who in [alice, bob] {
+        who.request(Request::StartMeeting { conversation: room })
+            .await
+            .unwrap();
+    }
+    let _ = carol;
+    room
+}
+
+/// A participant's media peer, offering a line to hear each of `others`.
+async fn peer(others: usize) -> Peer {
+    Peer::new(PeerOptions {
+        bind: vec!["127.0.0.1:0".parse().unwrap()],
+        audio_slots: others.saturating_sub(1),
+        ..PeerOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Connects `client`'s media to the meeting and starts saying a tone into it, recording what it
+/// hears to `recording`.
+async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> Peer {
+    let peer = peer(1).await;
+    let offer = peer.offer().await.unwrap();
+    let answer = match client
+        .request(Request::JoinMeetingMedia {
+            conversation: room,
+            offer,
+        })
+        .await
+        .unwrap()
+    {
+        Response::MeetingMedia { answer } => answer,
+        r => panic!("{r:?}"),
+    };
+    peer.accept(&answer).await.unwrap();
+    peer.connected(Duration::from_secs(10)).await.unwrap();
+    peer.start(MediaIo {
+        source: Box::new(ToneSource::new(hz, 0.5).unwrap()),
+        sink: Box::new(WavSink::create(recording.to_owned(), SAMPLE_RATE, 1)),
+        camera: None,
+        view: None,
+    })
+    .await
+    .unwrap();
+    peer
+}
+
+/// Waits until `peer` has received `more` packets beyond `from`.
+async fn until_received(peer: &Peer, from: u64, more: u64) -> u64 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let got = peer.stats().await.packets_received;
+        if got >= from + more {
+            return got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "received {got} packets, waiting for {}",
+            from + more
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `peer` has sent `more` packets beyond what it had sent when called.
+async fn until_sent(peer: &Peer, more: u64) {
+    let from = peer.stats().await.packets_sent;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while peer.stats().await.packets_sent < from + more {
+        assert!(tokio::time::Instant::now() < deadline, "not sending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The power at `hz` over the recording's second half.
+fn power(path: &Path, hz: f32) -> f32 {
+    let wav = Wav::read(path).unwrap();
+    let tail = &wav.samples[wav.samples.len() / 2..];
+    goertzel(tail, SAMPLE_RATE, hz)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_meeting_rules_decide_who_connects_and_the_sfu_enforces_mute_for_all() {
+    let server = server_with_users().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let mut carol = login(&server, "carol").await;
+    let room = meeting(&mut alice, &mut bob, &mut carol).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Carol is a member but not in the meeting: no media for her.
+    let offer = peer(1).await.offer().await.unwrap();
+    let refused = carol
+        .refused(Request::JoinMeetingMedia {
+            conversation: room,
+            offer,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.code, refused.reason),
+        (
+            ErrorCode::NotFound,
+            Reason::NotInMeeting { conversation: room }
+        )
+    );
+    // Nor an offer that is not SDP.
+    let refused = bob
+        .refused(Request::JoinMeetingMedia {
+            conversation: room,
+            offer: "hello".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.reason, Reason::BadSdp);
+
+    let (a_rec, b_rec) = (dir.path().join("alice.wav"), dir.path().join("bob.wav"));
+    let a = connect(&mut alice, room, 440.0, &a_rec).await;
+    let b = connect(&mut bob, room, 880.0, &b_rec).await;
+    // A second of each other.
+    until_received(&a, 0, 50).await;
+    until_received(&b, 0, 50).await;
+
+    // Mute-for-all: bob's sound no longer reaches alice (the owner, a moderator, is spared:
+    // bob still hears her).
+    alice
+        .request(Request::SetMuteAll {
+            conversation: room,
+            muted: true,
+        })
+        .await
+        .unwrap();
+    // The mute was in force when the request returned: what alice receives from now on is
+    // at most what was already on its way.
+    let before = a.stats().await.packets_received;
+    let heard_by_b = b.stats().await.packets_received;
+    until_received(&b, heard_by_b, 50).await;
+    until_sent(&b, 50).await;
+    let after = a.stats().await.packets_received;
+    assert!(
+        after <= before + 5,
+        "alice got {} of bob's packets after mute-for-all",
+        after - before
+    );
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+
+    assert!(
+        power(&a_rec, 880.0) > 20.0 * power(&a_rec, 440.0),
+        "alice heard bob before the mute"
+    );
+    assert!(
+        power(&b_rec, 440.0) > 20.0 * power(&b_rec, 880.0),
+        "bob heard alice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_the_meeting_cuts_the_media_and_a_server_without_sfu_says_so() {
+    let server = server_with_users().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let mut carol = login(&server, "carol").await;
+    let room = meeting(&mut alice, &mut bob, &mut carol).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
+    until_received(&a, 0, 50).await;
+
+    bob.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    // The SFU closes bob's connection at once (its goodbye reaches bob's peer).
+    let mut state = b.state();
+    tokio::time::timeout(
+        PATIENCE,
+        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
+    )
+    .await
+    .expect("bob's media still up after leaving")
+    .unwrap();
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+
+    let off = confer_testkit::TestServer::start_with(|c| c.sfu = false)
+        .await
+        .unwrap();
+    off.add_user("alice", PW).unwrap();
+    let mut alice = login(&off, "alice").await;
+    let room = create_room(&mut alice, "Quiet").await;
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let refused = alice
+        .refused(Request::JoinMeetingMedia {
+            conversation: room,
+            offer: peer(1).await.offer().await.unwrap(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.code, refused.reason),
+        (ErrorCode::Forbidden, Reason::NoMeetingMedia)
+    );
+}
