@@ -57,13 +57,15 @@ struct Cli {
 }
 
 /// What a call sends, records and how long it lasts.
+/// Where sound comes from and goes to, in a call or a meeting.
 #[derive(clap::Args)]
-struct CallArgs {
+struct SoundArgs {
     /// Send this WAV file instead of the microphone (it goes straight to the encoder); it plays
     /// once, then silence.
     #[arg(long, value_name = "FILE.wav")]
     send_audio: Option<PathBuf>,
-    /// Write what is heard to this file (16-bit PCM WAV, 48 kHz mono).
+    /// Write what is heard to this file (16-bit PCM WAV, 48 kHz mono; in a meeting, everyone
+    /// else mixed).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
     /// The microphone to speak into (see `devices`) [default: the system default, or the test
@@ -74,13 +76,30 @@ struct CallArgs {
     /// none with --record].
     #[arg(long)]
     speaker: Option<String>,
-    /// The camera a video call sends (see `devices`) [default: the moving test pattern].
-    #[arg(long)]
-    camera: Option<String>,
     /// Send the microphone as captured: no echo cancellation, no noise suppression (music,
     /// measurements; a steady tone is otherwise taken for noise).
     #[arg(long)]
     original_sound: bool,
+}
+
+impl SoundArgs {
+    /// Whether any was given.
+    fn given(&self) -> bool {
+        self.send_audio.is_some()
+            || self.record.is_some()
+            || self.microphone.is_some()
+            || self.speaker.is_some()
+            || self.original_sound
+    }
+}
+
+#[derive(clap::Args)]
+struct CallArgs {
+    #[command(flatten)]
+    sound: SoundArgs,
+    /// The camera a video call sends (see `devices`) [default: the moving test pattern].
+    #[arg(long)]
+    camera: Option<String>,
     /// Hang up after this many seconds of talk.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -560,13 +579,37 @@ enum GuestAction {
     },
 }
 
+/// Sound in a meeting (`meeting join`): any of these connects this device's sound to it.
+#[derive(clap::Args)]
+struct MeetingMediaArgs {
+    #[command(flatten)]
+    sound: SoundArgs,
+    /// Stay this many seconds with sound, then close it (the user stays in the meeting).
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// How many others can be heard at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=32))]
+    hear: u64,
+}
+
+impl MeetingMediaArgs {
+    fn wanted(&self) -> bool {
+        self.seconds.is_some() || self.sound.given()
+    }
+}
+
 #[derive(Subcommand)]
 enum MeetingAction {
-    /// Join a meeting by its link: a member joins (or starts) it, anyone else comes in as a
-    /// guest while it is going on.
+    /// Join a meeting: by its link (a member joins or starts it, anyone else comes in as a
+    /// guest while it is going on) or by the room's id (a member). With any sound option this
+    /// device's sound joins it too, for --seconds (10 by default); --json then prints the
+    /// figures at the end.
     Join {
-        /// The room's link (confer://join/… or the bare token).
+        /// The room's link (confer://join/… or the bare token), or its id.
+        #[arg(value_name = "ROOM|LINK")]
         link: String,
+        #[command(flatten)]
+        media: MeetingMediaArgs,
     },
     /// Start the room's meeting, or join it when it is going on.
     Start {
@@ -1000,9 +1043,10 @@ async fn meter(microphone: Option<&str>, seconds: f64, json: bool) -> Result<(),
 
 /// The source and sink of a call from the command line: a WAV file or a tone (no sound card
 /// is needed), a WAV recording or nothing.
+/// `video`: none for sound only, else the camera named on the command line (or none named).
 fn call_media(
-    args: &CallArgs,
-    video: bool,
+    args: &SoundArgs,
+    video: Option<Option<&str>>,
     relay_only: bool,
 ) -> Result<confer_core::call::CallMedia, Failure> {
     use confer_media::synthetic::{ToneSource, WavSink, WavSource};
@@ -1033,12 +1077,12 @@ fn call_media(
     };
     // A camera named on the command line must open; without one a video call sends the moving
     // test pattern (640x360, 30 fps), whose frame counter the other side can check.
-    let camera: Option<Box<dyn confer_media::VideoSource>> = match (video, &args.camera) {
-        (false, _) => None,
-        (true, Some(id)) => Some(Box::new(
+    let camera: Option<Box<dyn confer_media::VideoSource>> = match video {
+        None => None,
+        Some(Some(id)) => Some(Box::new(
             confer_media::camera::open_camera(Some(id)).map_err(bad)?,
         )),
-        (true, None) => Some(Box::new(
+        Some(None) => Some(Box::new(
             confer_media::synthetic::PatternCamera::new(640, 360, 30).map_err(bad)?,
         )),
     };
@@ -1247,7 +1291,8 @@ async fn command(
         } => {
             online(client, timeout).await?;
             let conversation = client.conversation_for(&peer).await?;
-            let call_media = call_media(&media, video, ice == Ice::Relay)?;
+            let camera = video.then_some(media.camera.as_deref());
+            let call_media = call_media(&media.sound, camera, ice == Ice::Relay)?;
             let mut call = client.call(conversation, video, call_media).await?;
             let changes = talk(&mut call, media.seconds).await;
             report_call(call.finish(client).await?, &changes, media.json);
@@ -1271,7 +1316,8 @@ async fn command(
                     e => e.into(),
                 })?;
             // Pictures go out only in a video call, and only when asked for.
-            let call_media = call_media(&media, video && ringing.video, false)?;
+            let camera = (video && ringing.video).then_some(media.camera.as_deref());
+            let call_media = call_media(&media.sound, camera, false)?;
             let mut call = client.accept(ringing, call_media).await?;
             let changes = talk(&mut call, media.seconds).await;
             report_call(call.finish(client).await?, &changes, media.json);
@@ -1687,7 +1733,22 @@ async fn command(
         Command::Meeting { action, json } => {
             online(client, timeout).await?;
             let (verb, conversation) = match action {
-                MeetingAction::Join { link } => {
+                MeetingAction::Join { link, media } if media.wanted() => {
+                    let conversation = match link.parse::<u64>() {
+                        Ok(room) => {
+                            client.start_meeting(room).await?;
+                            room
+                        }
+                        Err(_) => client.join_by_link(&link).await?.conversation,
+                    };
+                    return meeting_with_sound(client, conversation, media, json).await;
+                }
+                MeetingAction::Join { link, .. } if link.parse::<u64>().is_ok() => {
+                    let room = link.parse::<u64>().expect("checked");
+                    client.start_meeting(room).await?;
+                    ("started", room)
+                }
+                MeetingAction::Join { link, .. } => {
                     let session = client.join_by_link(&link).await?;
                     if json {
                         println!(
@@ -1721,6 +1782,41 @@ async fn command(
             Ok(())
         }
     }
+}
+
+/// `meeting join` with sound: connects, stays --seconds (or until the server closes this
+/// device's sound: removed, or the meeting left from elsewhere), prints the figures.
+async fn meeting_with_sound(
+    client: &Client,
+    conversation: u64,
+    media: MeetingMediaArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let seconds = media.seconds.unwrap_or(10);
+    let sound = call_media(&media.sound, None, false)?;
+    let meeting = client
+        .join_meeting_media(conversation, sound, media.hear as usize)
+        .await?;
+    // machine-read by scripts: not translated
+    eprintln!("meeting connected");
+    let closed = meeting.closed_within(Duration::from_secs(seconds)).await;
+    let report = meeting.finish().await?;
+    let m = &report.media;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "conversation": conversation,
+                "join_ms": report.join_ms,
+                "packets_sent": m.packets_sent,
+                "packets_received": m.packets_received,
+                "packets_lost": m.packets_lost,
+                "jitter_ms": m.jitter_ms,
+                "closed_by_server": closed,
+            })
+        );
+    }
+    Ok(())
 }
 
 /// `guest join`: an external guest's session, printed as JSON lines.

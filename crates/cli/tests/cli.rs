@@ -1269,17 +1269,7 @@ fn ringable(mut answer: Command) -> Child {
 
 /// A tone as a 48 kHz mono WAV file.
 fn tone_file(path: &Path, frequency: f32, seconds: f32) {
-    use confer_media::AudioSource;
-    let mut tone = confer_media::synthetic::ToneSource::new(frequency, 0.5).unwrap();
-    let mut samples = vec![0.0; (48_000.0 * seconds) as usize];
-    tone.read(&mut samples).unwrap();
-    confer_media::wav::Wav {
-        sample_rate: 48_000,
-        channels: 1,
-        samples,
-    }
-    .write(path)
-    .unwrap();
+    quiet_tone_file(path, frequency, seconds, 0.5);
 }
 
 /// Power at `want` over power at `other` in the second half of a recording.
@@ -1947,4 +1937,89 @@ fn mail_history_without_a_mail_server_is_refused_clearly() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A tone as a 48 kHz mono WAV file, at `amplitude` of full scale.
+fn quiet_tone_file(path: &Path, frequency: f32, seconds: f32, amplitude: f32) {
+    use confer_media::AudioSource;
+    let mut tone = confer_media::synthetic::ToneSource::new(frequency, amplitude).unwrap();
+    let mut samples = vec![0.0; (48_000.0 * seconds) as usize];
+    tone.read(&mut samples).unwrap();
+    confer_media::wav::Wav {
+        sample_rate: 48_000,
+        channels: 1,
+        samples,
+    }
+    .write(path)
+    .unwrap();
+}
+
+#[test]
+fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves() {
+    let people = [
+        ("alice", 330.0),
+        ("bob", 470.0),
+        ("carol", 610.0),
+        ("dave", 790.0),
+        ("erin", 930.0),
+        ("frank", 1090.0),
+        ("grace", 1270.0),
+        ("heidi", 1430.0),
+    ];
+    let names: Vec<&str> = people.iter().map(|p| p.0).collect();
+    let server = ServerProc::start_with(&names);
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let mut create = p.cli(&url, "alice");
+    create.args(["room", "create", "All hands", "--json"]);
+    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    for who in &names[1..] {
+        let mut add = p.cli(&url, "alice");
+        add.args(["room", "add", &room, who]);
+        ok(add);
+    }
+
+    // Everyone at once, each saying its own tone (quiet enough that seven together do not
+    // clip) for longer than they stay.
+    let mut running = Vec::new();
+    for (who, hz) in people {
+        quiet_tone_file(&f(&format!("{who}.wav")), hz, 14.0, 0.12);
+        let mut join = p.cli(&url, who);
+        join.args(["meeting", "join", &room, "--seconds", "10", "--json"])
+            .arg("--send-audio")
+            .arg(f(&format!("{who}.wav")))
+            .arg("--record")
+            .arg(f(&format!("{who}-heard.wav")))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        running.push((who, hz, join.spawn().unwrap()));
+    }
+    for (who, _, child) in running {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let figures: serde_json::Value =
+            serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+        assert!(
+            figures["packets_received"].as_u64().unwrap() >= 100,
+            "{who}: {figures}"
+        );
+        assert_eq!(figures["closed_by_server"], false, "{who}: {figures}");
+    }
+    for (who, hz) in people {
+        let heard = f(&format!("{who}-heard.wav"));
+        for (other, other_hz) in people.iter().filter(|p| p.0 != who) {
+            let ratio = tone_ratio(&heard, *other_hz, hz);
+            assert!(
+                ratio > 20.0,
+                "{who} hears {other} ({other_hz} Hz) over itself ({hz} Hz) by {ratio}"
+            );
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod frames;
 pub mod guest;
 pub mod i18n;
+pub mod meeting;
 pub mod notify;
 pub mod phone;
 mod search;

@@ -14,7 +14,25 @@ pub(super) async fn handle(
     guest: u64,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    write_ok(
+    // An internal guest's media goes by its account name: known before the row goes.
+    let media_identity = match &state.meeting_media {
+        Some(_) => {
+            let now = state.now();
+            state
+                .read(move |s| {
+                    let (ongoing, _) = s.meetings(user, now)?;
+                    Ok(ongoing
+                        .into_iter()
+                        .find(|m| m.conversation == conversation)
+                        .and_then(|m| m.guests.into_iter().find(|g| g.id == guest))
+                        .filter(|g| !g.external)
+                        .map(|g| g.name))
+                })
+                .await?
+        }
+        None => None,
+    };
+    let done = write_ok(
         state,
         WriteOp::RemoveGuest {
             user,
@@ -22,5 +40,10 @@ pub(super) async fn handle(
             guest,
         },
     )
-    .await
+    .await?;
+    // Sent out of the meeting, so out of its media at once.
+    if let (Some(media), Some(identity)) = (&state.meeting_media, media_identity) {
+        media.remove(conversation, &identity).await;
+    }
+    Ok(done)
 }

@@ -80,31 +80,28 @@ async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> P
     peer
 }
 
-/// Waits until `peer` has received `more` packets beyond `from`.
-async fn until_received(peer: &Peer, from: u64, more: u64) -> u64 {
+/// Waits until `peer`'s figures say `done` (bounded by [`PATIENCE`]).
+async fn until(peer: &Peer, what: &str, done: impl Fn(&confer_media::peer::PeerStats) -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
-        let got = peer.stats().await.packets_received;
-        if got >= from + more {
-            return got;
+        let stats = peer.stats().await;
+        if done(&stats) {
+            return;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "received {got} packets, waiting for {}",
-            from + more
-        );
+        assert!(tokio::time::Instant::now() < deadline, "{what}: {stats:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Waits until `peer` has received `more` packets beyond `from`.
+async fn until_received(peer: &Peer, from: u64, more: u64) {
+    until(peer, "receiving", |s| s.packets_received >= from + more).await;
 }
 
 /// Waits until `peer` has sent `more` packets beyond what it had sent when called.
 async fn until_sent(peer: &Peer, more: u64) {
     let from = peer.stats().await.packets_sent;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while peer.stats().await.packets_sent < from + more {
-        assert!(tokio::time::Instant::now() < deadline, "not sending");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until(peer, "sending", |s| s.packets_sent >= from + more).await;
 }
 
 /// The power at `hz` over the recording's second half.
@@ -238,4 +235,65 @@ async fn leaving_the_meeting_cuts_the_media_and_a_server_without_sfu_says_so() {
         (refused.code, refused.reason),
         (ErrorCode::Forbidden, Reason::NoMeetingMedia)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_guest_connects_once_let_in_and_is_cut_off_when_sent_out() {
+    let server = server_with_users().await;
+    let mut alice = login(&server, "alice").await;
+    let mut carol = login(&server, "carol").await;
+    // A room of alice's alone; carol, a user of the server, comes by its link.
+    let room = create_room(&mut alice, "Customer call").await;
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let link = match alice
+        .request(Request::RoomLink { conversation: room })
+        .await
+        .unwrap()
+    {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    };
+    let guest = match carol
+        .request(Request::JoinByLink { link, name: None })
+        .await
+        .unwrap()
+    {
+        Response::Joined { session } => session.guest.expect("carol is a guest"),
+        r => panic!("{r:?}"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let c = connect(&mut carol, room, 880.0, &dir.path().join("c.wav")).await;
+    until_received(&a, 0, 50).await;
+    until_received(&c, 0, 50).await;
+
+    alice
+        .request(Request::RemoveGuest {
+            conversation: room,
+            guest,
+        })
+        .await
+        .unwrap();
+    // The SFU closes carol's connection at once, and her media cannot come back.
+    let mut state = c.state();
+    tokio::time::timeout(
+        PATIENCE,
+        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
+    )
+    .await
+    .expect("carol's media still up after being sent out")
+    .unwrap();
+    let refused = carol
+        .refused(Request::JoinMeetingMedia {
+            conversation: room,
+            offer: peer(1).await.offer().await.unwrap(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.reason, Reason::NotInMeeting { conversation: room });
+    a.close().await.unwrap();
+    c.close().await.unwrap();
 }
