@@ -469,14 +469,7 @@ async fn guests_of_a_meeting_neither_list_nor_download_the_rooms_files() {
         .request(Request::StartMeeting { conversation: room })
         .await
         .unwrap();
-    let link = match alice
-        .request(Request::RoomLink { conversation: room })
-        .await
-        .unwrap()
-    {
-        Response::RoomLink { link, .. } => link,
-        r => panic!("{r:?}"),
-    };
+    let link = room_link(&mut alice, room).await;
     // An internal guest (signed in, not a member) is in the meeting, not in the room.
     carol
         .request(Request::JoinByLink {

@@ -50,18 +50,7 @@ async fn room(alice: &mut Client) -> (u64, String) {
         })
         .await
         .unwrap();
-    (conversation, link_of(alice, conversation).await)
-}
-
-async fn link_of(client: &mut Client, conversation: u64) -> String {
-    match client
-        .request(Request::RoomLink { conversation })
-        .await
-        .unwrap()
-    {
-        Response::RoomLink { link, .. } => link,
-        r => panic!("{r:?}"),
-    }
+    (conversation, room_link(alice, conversation).await)
 }
 
 /// `client`, a member, starts the room's meeting (or joins it).
@@ -630,7 +619,7 @@ async fn a_changed_link_refuses_new_guests_and_a_deleted_room_ends_their_access(
         .request(Request::RotateRoomLink { conversation: room })
         .await
         .unwrap();
-    let new = link_of(&mut alice, room).await;
+    let new = room_link(&mut alice, room).await;
     let by_old = Request::JoinByLink {
         link: old.clone(),
         name: None,

@@ -399,14 +399,7 @@ async fn names_that_spoof_are_refused() {
         .request(Request::StartMeeting { conversation: room })
         .await
         .unwrap();
-    let link = match alice
-        .request(Request::RoomLink { conversation: room })
-        .await
-        .unwrap()
-    {
-        Response::RoomLink { link, .. } => link,
-        r => panic!("{r:?}"),
-    };
+    let link = room_link(&mut alice, room).await;
     for (name, want) in [
         ("alice", ErrorCode::Conflict),
         ("BOB", ErrorCode::Conflict),

@@ -235,6 +235,18 @@ pub async fn send_pipelined(
     seqs
 }
 
+/// The join link of `conversation`, as `client` (a moderator) reads it.
+pub async fn room_link(client: &mut Client, conversation: u64) -> String {
+    match client
+        .request(Request::RoomLink { conversation })
+        .await
+        .unwrap()
+    {
+        Response::RoomLink { link, .. } => link,
+        r => panic!("{r:?}"),
+    }
+}
+
 /// The error code of a request that must be refused.
 pub async fn refused_code(client: &mut Client, req: Request) -> ErrorCode {
     client.refused(req).await.unwrap().code

@@ -12,16 +12,20 @@ use confer_media::{
     wav::Wav,
 };
 use confer_proto::{ErrorCode, Reason, Request, Response};
-use confer_testkit::Client;
+use confer_testkit::{Client, TestServer};
 
 use super::*;
 
 /// How long media may take to flow.
 const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A room of alice (owner) with bob and carol, whose meeting alice and bob are in.
-async fn meeting(alice: &mut Client, bob: &mut Client, carol: &mut Client) -> u64 {
-    let room = create_room(alice, "Weekly planning").await;
+/// alice, bob and carol signed in, and a room of alice's (the owner) with bob and carol as
+/// members, whose meeting alice and bob are in.
+async fn meeting(server: &TestServer) -> (Client, Client, Client, u64) {
+    let mut alice = login(server, "alice").await;
+    let mut bob = login(server, "bob").await;
+    let carol = login(server, "carol").await;
+    let room = create_room(&mut alice, "Weekly planning").await;
     for user in ["bob", "carol"] {
         alice
             .request(Request::AddRoomMember {
@@ -31,13 +35,12 @@ async fn meeting(alice: &mut Client, bob: &mut Client, carol: &mut Client) -> u6
             .await
             .unwrap();
     }
-    for who in [alice, bob] {
+    for who in [&mut alice, &mut bob] {
         who.request(Request::StartMeeting { conversation: room })
             .await
             .unwrap();
     }
-    let _ = carol;
-    room
+    (alice, bob, carol, room)
 }
 
 /// A participant's media peer, offering a line to hear each of `others`.
@@ -104,6 +107,18 @@ async fn until_sent(peer: &Peer, more: u64) {
     until(peer, "sending", |s| s.packets_sent >= from + more).await;
 }
 
+/// Waits until `peer`'s connection is closed (the SFU's goodbye reached it).
+async fn until_closed(peer: &Peer, what: &str) {
+    let mut state = peer.state();
+    tokio::time::timeout(
+        PATIENCE,
+        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
+    )
+    .await
+    .expect(what)
+    .unwrap();
+}
+
 /// The power at `hz` over the recording's second half.
 fn power(path: &Path, hz: f32) -> f32 {
     let wav = Wav::read(path).unwrap();
@@ -114,10 +129,7 @@ fn power(path: &Path, hz: f32) -> f32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_meeting_rules_decide_who_connects_and_the_sfu_enforces_mute_for_all() {
     let server = server_with_users().await;
-    let mut alice = login(&server, "alice").await;
-    let mut bob = login(&server, "bob").await;
-    let mut carol = login(&server, "carol").await;
-    let room = meeting(&mut alice, &mut bob, &mut carol).await;
+    let (mut alice, mut bob, mut carol, room) = meeting(&server).await;
     let dir = tempfile::tempdir().unwrap();
 
     // Carol is a member but not in the meeting: no media for her.
@@ -190,10 +202,7 @@ async fn the_meeting_rules_decide_who_connects_and_the_sfu_enforces_mute_for_all
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_the_meeting_cuts_the_media_and_a_server_without_sfu_says_so() {
     let server = server_with_users().await;
-    let mut alice = login(&server, "alice").await;
-    let mut bob = login(&server, "bob").await;
-    let mut carol = login(&server, "carol").await;
-    let room = meeting(&mut alice, &mut bob, &mut carol).await;
+    let (mut alice, mut bob, _carol, room) = meeting(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
     let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
@@ -203,14 +212,7 @@ async fn leaving_the_meeting_cuts_the_media_and_a_server_without_sfu_says_so() {
         .await
         .unwrap();
     // The SFU closes bob's connection at once (its goodbye reaches bob's peer).
-    let mut state = b.state();
-    tokio::time::timeout(
-        PATIENCE,
-        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
-    )
-    .await
-    .expect("bob's media still up after leaving")
-    .unwrap();
+    until_closed(&b, "bob's media still up after leaving").await;
     a.close().await.unwrap();
     b.close().await.unwrap();
 
@@ -248,14 +250,7 @@ async fn an_internal_guest_connects_once_let_in_and_is_cut_off_when_sent_out() {
         .request(Request::StartMeeting { conversation: room })
         .await
         .unwrap();
-    let link = match alice
-        .request(Request::RoomLink { conversation: room })
-        .await
-        .unwrap()
-    {
-        Response::RoomLink { link, .. } => link,
-        r => panic!("{r:?}"),
-    };
+    let link = room_link(&mut alice, room).await;
     let guest = match carol
         .request(Request::JoinByLink { link, name: None })
         .await
@@ -278,14 +273,7 @@ async fn an_internal_guest_connects_once_let_in_and_is_cut_off_when_sent_out() {
         .await
         .unwrap();
     // The SFU closes carol's connection at once, and her media cannot come back.
-    let mut state = c.state();
-    tokio::time::timeout(
-        PATIENCE,
-        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
-    )
-    .await
-    .expect("carol's media still up after being sent out")
-    .unwrap();
+    until_closed(&c, "carol's media still up after being sent out").await;
     let refused = carol
         .refused(Request::JoinMeetingMedia {
             conversation: room,
