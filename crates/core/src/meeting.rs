@@ -114,10 +114,7 @@ impl ActiveMeeting {
     /// Until the SFU closes the connection (the user left or was sent out) or `within`
     /// passes; true when it closed.
     pub async fn closed_within(&self, within: Duration) -> bool {
-        let mut state = self.peer.state();
-        let closed = state
-            .wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected"));
-        matches!(tokio::time::timeout(within, closed).await, Ok(Ok(_)))
+        self.peer.closed_within(within).await
     }
 
     /// Closes this device's media (the user stays in the meeting: leave it for that);

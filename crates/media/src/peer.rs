@@ -452,6 +452,21 @@ impl Peer {
         }
     }
 
+    /// Until the connection is down (the other side said goodbye, or it failed) or `within`
+    /// passes; true when it went down.
+    pub async fn closed_within(&self, within: Duration) -> bool {
+        let mut state = self.state.clone();
+        let down = state.wait_for(|s| {
+            matches!(
+                s,
+                RTCPeerConnectionState::Closed
+                    | RTCPeerConnectionState::Failed
+                    | RTCPeerConnectionState::Disconnected
+            )
+        });
+        matches!(tokio::time::timeout(within, down).await, Ok(Ok(_)))
+    }
+
     /// Whether the connection failed or closed since it was up.
     pub fn state(&self) -> watch::Receiver<RTCPeerConnectionState> {
         self.state.clone()

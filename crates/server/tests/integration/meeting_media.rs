@@ -109,14 +109,7 @@ async fn until_sent(peer: &Peer, more: u64) {
 
 /// Waits until `peer`'s connection is closed (the SFU's goodbye reached it).
 async fn until_closed(peer: &Peer, what: &str) {
-    let mut state = peer.state();
-    tokio::time::timeout(
-        PATIENCE,
-        state.wait_for(|s| matches!(s.to_string().as_str(), "closed" | "failed" | "disconnected")),
-    )
-    .await
-    .expect(what)
-    .unwrap();
+    assert!(peer.closed_within(PATIENCE).await, "{what}");
 }
 
 /// The power at `hz` over the recording's second half.
