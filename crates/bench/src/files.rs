@@ -2,8 +2,8 @@
 //! static file server (GET serves a file, PUT writes one, both streamed), and the
 //! `confer-server` process's peak memory during the upload.
 //!
-//! Confer's upload includes what a user waits for: the client's SHA-256 of the file, the
-//! transfer, and the server's check of the hash and its commit of the file message.
+//! Confer's upload includes what a user waits for: the transfer, the server's BLAKE3 of what
+//! it received (which names the blob), and its commit of the file message.
 
 use std::{
     path::{Path, PathBuf},
@@ -405,7 +405,7 @@ pub async fn files(mb: u64, runs: usize) -> Result<serde_json::Value> {
     };
     let rss = |pick: fn(&Run) -> f64| all.iter().map(pick).fold(0.0, f64::max);
     Ok(json!({
-        "scenario": format!("one {mb} MB file over loopback, {} runs (medians; each run a fresh confer-server process on SQLite; Confer and curl alternate going first; disks synced and the file's size in memory written and freed before each phase); Confer: FileClient upload (transfer + the server's SHA-256) and download; curl --http1.1 against a plain streaming GET/PUT server", all.len()),
+        "scenario": format!("one {mb} MB file over loopback, {} runs (medians; each run a fresh confer-server process on SQLite; Confer and curl alternate going first; disks synced and the file's size in memory written and freed before each phase); Confer: FileClient upload (transfer + the server's BLAKE3) and download; curl --http1.1 against a plain streaming GET/PUT server", all.len()),
         "bytes": len,
         "upload_mb_per_s": figures(|r| r.up),
         "download_to_file_mb_per_s": figures(|r| r.down_disk),

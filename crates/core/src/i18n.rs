@@ -454,7 +454,7 @@ fn french(r: &Reason) -> Option<String> {
             "Un nom de fichier fait de 1 à 255 octets, sans dossier ni caractère de contrôle."
                 .to_owned()
         }
-        Reason::BadChecksum => "Un SHA-256 s'écrit en 64 chiffres hexadécimaux.".to_owned(),
+        Reason::BadChecksum => "Un hachage BLAKE3 s'écrit en 64 chiffres hexadécimaux.".to_owned(),
         Reason::UploadTooLong { size } => {
             format!("Il est arrivé plus d'octets que les {size} annoncés pour cet envoi.")
         }

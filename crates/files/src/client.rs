@@ -192,7 +192,7 @@ impl FileClient {
             conversation,
             name,
             size,
-            sha256: None,
+            blake3: None,
             mime,
         };
         let body =
@@ -261,7 +261,7 @@ impl FileClient {
         let (chunks, reader) = crate::ahead::read_ahead(
             CHUNK,
             16,
-            Sha256::new(),
+            blake3::Hasher::new(),
             move |hasher| {
                 use std::io::{Read, Seek};
                 let mut file = std::fs::File::open(&source)?;
@@ -342,14 +342,14 @@ impl FileClient {
         let hasher = reader
             .await
             .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))?;
-        let sha256 = hex(&hasher.finalize());
+        let blake3 = hasher.finalize().to_hex().to_string();
         let (response, _driver) = self
             .send(
                 Method::PATCH,
                 &patch,
                 &[
                     ("upload-offset", answer.size.to_string()),
-                    ("upload-sha256", sha256),
+                    ("upload-blake3", blake3),
                     ("content-type", "application/offset+octet-stream".into()),
                     ("content-length", "0".into()),
                 ],

@@ -2,7 +2,7 @@
 //!
 //! [`BlobStore`] is the storage trait (a directory today, object storage later): uploads grow
 //! a partial blob chunk by chunk, so an interrupted one resumes where the bytes stop; a
-//! finished one is checked against its SHA-256 and kept under that hash, once however many
+//! finished one is checked against its BLAKE3 and kept under that hash, once however many
 //! times it is shared. [`thumbnail`] draws the small picture of an image under decode limits.
 //! The crate knows nothing of users or conversations: the server's domain layer decides who
 //! may store or read what.
@@ -13,7 +13,8 @@ pub mod client;
 mod thumbnail;
 
 pub use blobs::{
-    BlobReader, BlobStore, BlobStream, Body, FsBlobStore, is_upload_id, new_upload_id,
+    BlobReader, BlobStore, BlobStream, Body, FsBlobStore, blake3_hex, content_key, is_upload_id,
+    new_upload_id,
 };
 pub use client::{ClientError, FileClient, Progress, sha256_of};
 pub use thumbnail::{

@@ -561,7 +561,7 @@ pub enum Reason {
         #[ts(type = "number")]
         held: u64,
     },
-    /// The uploaded bytes do not match the declared SHA-256 (they were dropped: upload again).
+    /// The uploaded bytes do not match the declared BLAKE3 (they were dropped: upload again).
     ChecksumMismatch,
     /// Another chunk of the upload is being received.
     UploadBusy,
@@ -569,7 +569,7 @@ pub enum Reason {
     NoSuchFile,
     /// A file name must be 1 to 255 bytes, without a path or control characters.
     BadFileName,
-    /// A SHA-256 is 64 hexadecimal digits.
+    /// A BLAKE3 hash is 64 hexadecimal digits.
     BadChecksum,
     /// More bytes came than the upload declared.
     UploadTooLong {
@@ -868,7 +868,7 @@ impl fmt::Display for Reason {
                 f,
                 "A file name must be 1 to 255 bytes, without a folder or control characters."
             ),
-            Self::BadChecksum => write!(f, "A SHA-256 is 64 hexadecimal digits."),
+            Self::BadChecksum => write!(f, "A BLAKE3 hash is 64 hexadecimal digits."),
             Self::UploadTooLong { size } => {
                 write!(f, "More bytes came than the {size} the upload declared.")
             }

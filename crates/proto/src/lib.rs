@@ -1348,7 +1348,7 @@ pub struct SharedFile {
 }
 
 /// Body of `POST /v1/uploads`: the file about to be uploaded. The same file (same
-/// conversation, size and SHA-256) whose upload was interrupted is found again, so the upload
+/// conversation, size and BLAKE3) whose upload was interrupted is found again, so the upload
 /// resumes where its bytes stop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UploadRequest {
@@ -1360,8 +1360,8 @@ pub struct UploadRequest {
     /// Its length in bytes.
     #[ts(type = "number")]
     pub size: u64,
-    /// The lowercase hex SHA-256 of its bytes, checked when the last byte is in. A client that
-    /// hashes as it sends leaves it out and gives it with the `Upload-Sha256` header of the
+    /// The lowercase hex BLAKE3 of its bytes, checked when the last byte is in. A client that
+    /// hashes as it sends leaves it out and gives it with the `Upload-Blake3` header of the
     /// `PATCH` that completes the upload (or of an empty `PATCH` after the last byte): the file
     /// is then read once, not twice. A client that leaves the hash to the server sends
     /// `Upload-Server-Hash: ?1` with its bytes instead: the last byte shares the file, named by
@@ -1369,7 +1369,7 @@ pub struct UploadRequest {
     /// hash when it was declared, else by its name and length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub sha256: Option<String>,
+    pub blake3: Option<String>,
     /// Its media type as the client guesses it (the server checks images' bytes).
     #[serde(default)]
     pub mime: Option<String>,

@@ -9,7 +9,7 @@
 //! - `HEAD /v1/uploads/{id}`: `Upload-Offset` (where to resume) and `Upload-Length`.
 //! - `PATCH /v1/uploads/{id}` with `Upload-Offset` and the bytes from there on (any number of
 //!   them): the new offset; with the last byte, the shared file. An upload declared without its
-//!   hash is finished by the `PATCH` that carries `Upload-Sha256` once every byte is in (an
+//!   hash is finished by the `PATCH` that carries `Upload-Blake3` once every byte is in (an
 //!   empty one after the last byte will do), or by the one with the last byte if it carries
 //!   `Upload-Server-Hash: ?1`: the file is then named by the hash the blob store took as it
 //!   received. `FileClient` sends a fresh upload that way (one hash, on the server) and hashes
@@ -267,9 +267,9 @@ async fn append(
     if held < file.size {
         return Ok(Json(upload_state(&file, held)).into_response());
     }
-    let sha256 = if file.sha256.is_empty() {
+    let blake3 = if file.content.is_empty() {
         let given = headers
-            .get("upload-sha256")
+            .get("upload-blake3")
             .map(|v| {
                 v.to_str()
                     .ok()
@@ -289,20 +289,22 @@ async fn append(
             None => return Ok(Json(upload_state(&file, held)).into_response()),
         }
     } else {
-        Some(file.sha256.clone())
+        // Declared at the start, as a content key.
+        let key = &file.content;
+        Some(key.strip_prefix("blake3:").unwrap_or(key).to_owned())
     };
-    finish(&state, user.id, file, sha256).await
+    finish(&state, user.id, file, blake3).await
 }
 
-/// The last byte is in: check it against `sha256` if there is one, draw the thumbnail, share
-/// the file under its hash.
+/// The last byte is in: check it against `blake3` if there is one, draw the thumbnail, share
+/// the file under its content key.
 async fn finish(
     state: &Arc<AppState>,
     user: i64,
     mut file: FileRecord,
-    sha256: Option<String>,
+    blake3: Option<String>,
 ) -> Answer<Response> {
-    let sha256 = match state.blobs.finish(&file.id, sha256.as_deref()).await {
+    let content = match state.blobs.finish(&file.id, blake3.as_deref()).await {
         Ok(actual) => actual,
         Err(e) => {
             if matches!(e, FilesError::ChecksumMismatch { .. }) {
@@ -318,7 +320,7 @@ async fn finish(
             return Err(blob_refusal(e));
         }
     };
-    file.sha256 = sha256;
+    file.content = content;
     let (finished, thumbnail_error) = examine(state, &file).await;
     let committed = state
         .writer
@@ -341,12 +343,12 @@ async fn finish(
 /// (off the async threads); anything else keeps the client's guess.
 async fn examine(state: &Arc<AppState>, file: &FileRecord) -> (Finished, Option<Reason>) {
     let mut finished = Finished {
-        sha256: file.sha256.clone(),
+        content: file.content.clone(),
         mime: file.mime.clone(),
         thumbnail: None,
         dimensions: None,
     };
-    let Ok((len, mut reader)) = state.blobs.open(&file.sha256).await else {
+    let Ok((len, mut reader)) = state.blobs.open(&file.content).await else {
         return (finished, None);
     };
     let mut head = vec![0u8; 16];
@@ -443,7 +445,7 @@ async fn download(
     let file = shared_file(&state, &headers, &id).await?;
     let (len, chunks) = state
         .blobs
-        .stream(&file.sha256)
+        .stream(&file.content)
         .await
         .map_err(blob_refusal)?;
     let transfer = deadline.lift();

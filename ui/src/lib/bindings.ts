@@ -1590,15 +1590,15 @@ name: string,
  */
 size: number, 
 /**
- * The lowercase hex SHA-256 of its bytes, checked when the last byte is in. A client that
- * hashes as it sends leaves it out and gives it with the `Upload-Sha256` header of the
+ * The lowercase hex BLAKE3 of its bytes, checked when the last byte is in. A client that
+ * hashes as it sends leaves it out and gives it with the `Upload-Blake3` header of the
  * `PATCH` that completes the upload (or of an empty `PATCH` after the last byte): the file
  * is then read once, not twice. A client that leaves the hash to the server sends
  * `Upload-Server-Hash: ?1` with its bytes instead: the last byte shares the file, named by
  * the hash the server took as it received. An interrupted upload is found again by its
  * hash when it was declared, else by its name and length.
  */
-sha256?: string, 
+blake3?: string, 
 /**
  * Its media type as the client guesses it (the server checks images' bytes).
  */

@@ -29,9 +29,10 @@ pub struct FileRecord {
     pub mime: String,
     /// Its declared length.
     pub size: u64,
-    /// Its SHA-256 (lowercase hex): the blob's name once finished. Empty while an upload whose
-    /// client gives the hash at the end is under way.
-    pub sha256: String,
+    /// The content key of its bytes (`blake3:<hex>`; `sha256:<hex>` for files stored before
+    /// BLAKE3): the blob's name once finished. While uploading, the key of the hash the client
+    /// declared, or empty when the hash comes at the end.
+    pub content: String,
     /// When the upload started, ms since the epoch.
     pub created_at: i64,
     /// Its message, once finished.
@@ -68,8 +69,8 @@ pub struct FileLimits {
 /// What the server learnt of a finished upload's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
-    /// The SHA-256 the bytes were checked against (the blob's name).
-    pub sha256: String,
+    /// The content key the bytes were checked against (the blob's name).
+    pub content: String,
     /// The media type (from the bytes for images, else the client's guess).
     pub mime: String,
     /// The thumbnail's blob and media type.
@@ -81,13 +82,13 @@ pub struct Finished {
 /// What the file rules read and write inside the write transaction.
 pub(crate) trait FileRepo: ConversationRepo {
     /// The caller's unfinished upload of these bytes into this conversation, if any: with the
-    /// same declared hash and length, or, when `sha256` is empty (to be given at the end), with
-    /// no declared hash and the same name and length.
+    /// same declared hash and length, or, when `content` is empty (to be given at the end),
+    /// with no declared hash and the same name and length.
     fn pending_upload(
         &mut self,
         user: UserId,
         conversation: ConversationId,
-        sha256: &str,
+        content: &str,
         name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError>;
@@ -145,8 +146,9 @@ pub(crate) fn check_name(name: &str) -> Result<String, StoreError> {
     Ok(base.to_owned())
 }
 
-pub(crate) fn check_hash(sha256: &str) -> Result<String, StoreError> {
-    let h = sha256.to_ascii_lowercase();
+/// A BLAKE3 a client gives (hex, any case), lowercased; anything else is refused.
+pub(crate) fn check_hash(blake3: &str) -> Result<String, StoreError> {
+    let h = blake3.to_ascii_lowercase();
     if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(StoreError::Invalid(Reason::BadChecksum));
     }
@@ -186,8 +188,8 @@ pub(crate) fn start_upload(
     )?;
     let name = check_name(&request.name)?;
     // No hash yet: the client hashes as it sends, and gives it with the last bytes.
-    let sha256 = match &request.sha256 {
-        Some(h) => check_hash(h)?,
+    let content = match &request.blake3 {
+        Some(h) => confer_files::content_key(&check_hash(h)?),
         None => String::new(),
     };
     if request.size > limits.max_bytes {
@@ -195,7 +197,7 @@ pub(crate) fn start_upload(
             max: limits.max_bytes,
         }));
     }
-    if let Some(pending) = r.pending_upload(user, conversation, &sha256, &name, request.size)? {
+    if let Some(pending) = r.pending_upload(user, conversation, &content, &name, request.size)? {
         return Ok(pending);
     }
     let used = r.bytes_held(user)?;
@@ -212,7 +214,7 @@ pub(crate) fn start_upload(
         name,
         mime: check_mime(request.mime.as_deref()),
         size: request.size,
-        sha256,
+        content,
         created_at: now,
         seq: None,
         thumbnail: None,
@@ -246,7 +248,7 @@ pub(crate) fn finish_upload(
         Action::ShareFile,
         conversation,
     )?;
-    file.sha256 = finished.sha256.clone();
+    file.content = finished.content.clone();
     file.mime = finished.mime.clone();
     file.thumbnail = finished.thumbnail.clone();
     file.dimensions = finished.dimensions;

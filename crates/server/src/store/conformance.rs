@@ -4716,7 +4716,7 @@ macro_rules! store_conformance_tests {
                         conversation,
                         name: "dir/report.pdf".into(),
                         size,
-                        sha256: Some(hash.to_string().repeat(64)),
+                        blake3: Some(hash.to_string().repeat(64)),
                         mime: Some("application/pdf".into()),
                     },
                     limits: LIMITS,
@@ -4733,9 +4733,9 @@ macro_rules! store_conformance_tests {
 
             fn finished(mime: &str) -> crate::store::Finished {
                 crate::store::Finished {
-                    sha256: "c".repeat(64),
+                    content: format!("blake3:{}", "c".repeat(64)),
                     mime: mime.into(),
-                    thumbnail: Some(("b".repeat(64), "image/jpeg".into())),
+                    thumbnail: Some((format!("blake3:{}", "b".repeat(64)), "image/jpeg".into())),
                     dimensions: Some((640, 480)),
                 }
             }
@@ -4752,6 +4752,7 @@ macro_rules! store_conformance_tests {
                     (first.name.as_str(), first.mime.as_str(), first.seq),
                     ("report.pdf", "application/pdf", None)
                 );
+                assert_eq!(first.content, format!("blake3:{}", "a".repeat(64)), "the declared hash, as a key");
                 assert!(f.ok(upload_op(alice, ab, 900, 'a', "ignored")).published.is_empty());
                 let again = file_of(f.ok(upload_op(alice, ab, 900, 'a', &"2".repeat(32))));
                 assert_eq!(again.id, first.id, "the interrupted upload, found again");
@@ -4766,7 +4767,7 @@ macro_rules! store_conformance_tests {
                 assert_eq!(f.refused(upload_op(alice, NO_SUCH, 10, 'f', &"7".repeat(32))), "not_found");
                 let mut bad = upload_op(alice, ab, 10, 'f', &"8".repeat(32));
                 if let WriteOp::StartUpload { request, .. } = &mut bad {
-                    request.sha256 = Some("zz".into());
+                    request.blake3 = Some("zz".into());
                 }
                 assert_eq!(f.refused(bad), "invalid");
 
@@ -4788,7 +4789,7 @@ macro_rules! store_conformance_tests {
                     other => panic!("{other:?}"),
                 }
                 assert_eq!(shared.file_ref().mime, "image/png");
-                assert_eq!(shared.sha256, "c".repeat(64), "kept under the hash it was checked against");
+                assert_eq!(shared.content, format!("blake3:{}", "c".repeat(64)), "kept under the hash it was checked against");
                 assert!(shared.file_ref().thumbnail);
                 for user in [alice, bob] {
                     assert_eq!(f.store.file(user, &first.id).unwrap(), shared);
@@ -4817,13 +4818,13 @@ macro_rules! store_conformance_tests {
                 let undeclared = |name: &str, size: u64, id: char| {
                     let mut op = upload_op(alice, ab, size, 'x', &id.to_string().repeat(32));
                     if let WriteOp::StartUpload { request, .. } = &mut op {
-                        request.sha256 = None;
+                        request.blake3 = None;
                         request.name = name.into();
                     }
                     file_of(f.ok(op))
                 };
                 let first = undeclared("a.bin", 300, '1');
-                assert_eq!(first.sha256, "", "no hash until the end");
+                assert_eq!(first.content, "", "no hash until the end");
                 assert_eq!(undeclared("a.bin", 300, '2').id, first.id, "found again");
                 // Another name or length is another file; a declared hash never matches it.
                 assert_ne!(undeclared("b.bin", 300, '3').id, first.id);
@@ -4838,8 +4839,9 @@ macro_rules! store_conformance_tests {
                     id: first.id.clone(),
                     finished: finished("application/octet-stream"),
                 }));
-                assert_eq!(done.sha256, "c".repeat(64));
-                assert_eq!(f.store.file(alice, &first.id).unwrap().sha256, "c".repeat(64));
+                let key = format!("blake3:{}", "c".repeat(64));
+                assert_eq!(done.content, key);
+                assert_eq!(f.store.file(alice, &first.id).unwrap().content, key);
             }
 
             #[test]

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/007_files.sql"),
     include_str!("../../migrations/postgres/008_previews_and_mails.sql"),
     include_str!("../../migrations/postgres/009_search_without_accents.sql"),
+    include_str!("../../migrations/postgres/010_blake3_content_keys.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -2393,7 +2394,7 @@ impl Store for PgStore {
 // ---- Shared files.
 
 const FILE_COLUMNS: &str = "f.id, f.conversation_id, f.uploader_id, f.name, f.mime, f.size, \
-     f.sha256, f.created_at, f.seq, f.thumbnail, f.thumbnail_mime, f.width, f.height";
+     f.content, f.created_at, f.seq, f.thumbnail, f.thumbnail_mime, f.width, f.height";
 
 fn file_from_row(r: &Row) -> FileRecord {
     let thumbnail: Option<String> = r.get(9);
@@ -2408,7 +2409,7 @@ fn file_from_row(r: &Row) -> FileRecord {
         name: r.get(3),
         mime: r.get(4),
         size: u(r, 5),
-        sha256: r.get(6),
+        content: r.get(6),
         created_at: r.get(7),
         seq: u_opt(r, 8),
         thumbnail: thumbnail.zip(thumbnail_mime),
@@ -2438,7 +2439,7 @@ impl FileRepo for Appender<'_, '_> {
         &mut self,
         user: UserId,
         conv: ConversationId,
-        sha256: &str,
+        content: &str,
         name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError> {
@@ -2447,11 +2448,11 @@ impl FileRepo for Appender<'_, '_> {
             .opt(
                 &format!(
                     "SELECT {FILE_COLUMNS} FROM files f WHERE f.uploader_id = $1 \
-                     AND f.conversation_id = $2 AND f.sha256 = $3 AND f.size = $4 \
+                     AND f.conversation_id = $2 AND f.content = $3 AND f.size = $4 \
                      AND ($3 <> '' OR f.name = $5) AND f.seq IS NULL \
                      ORDER BY f.created_at DESC LIMIT 1"
                 ),
-                &[&user, &i(conv), &sha256, &i(size), &name],
+                &[&user, &i(conv), &content, &i(size), &name],
             )?
             .as_ref()
             .map(file_from_row))
@@ -2467,7 +2468,7 @@ impl FileRepo for Appender<'_, '_> {
 
     fn insert_file(&mut self, f: &FileRecord) -> Result<(), StoreError> {
         self.db.exec(
-            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, sha256, \
+            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, content, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &f.id,
@@ -2476,7 +2477,7 @@ impl FileRepo for Appender<'_, '_> {
                 &f.name,
                 &f.mime,
                 &i(f.size),
-                &f.sha256,
+                &f.content,
                 &f.created_at,
             ],
         )?;
@@ -2493,7 +2494,7 @@ impl FileRepo for Appender<'_, '_> {
         let (width, height) = done.dimensions.unzip();
         self.db.exec(
             "UPDATE files SET seq = $2, mime = $3, thumbnail = $4, thumbnail_mime = $5, \
-             width = $6, height = $7, sha256 = $8 WHERE id = $1",
+             width = $6, height = $7, content = $8 WHERE id = $1",
             &[
                 &id,
                 &i(seq),
@@ -2502,7 +2503,7 @@ impl FileRepo for Appender<'_, '_> {
                 &thumbnail_mime,
                 &side(width),
                 &side(height),
-                &done.sha256,
+                &done.content,
             ],
         )?;
         Ok(())

@@ -80,6 +80,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/012_search_off_the_send_path.sql"),
     include_str!("../../migrations/013_files.sql"),
     include_str!("../../migrations/014_previews_and_mails.sql"),
+    include_str!("../../migrations/015_blake3_content_keys.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -2773,7 +2774,7 @@ impl Store for SqliteStore {
 
 // ---- Shared files.
 
-const FILE_COLUMNS: &str = "id, conversation_id, uploader_id, name, mime, size, sha256, \
+const FILE_COLUMNS: &str = "id, conversation_id, uploader_id, name, mime, size, content, \
      created_at, seq, thumbnail, thumbnail_mime, width, height";
 
 fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
@@ -2788,7 +2789,7 @@ fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
         name: r.get(3)?,
         mime: r.get(4)?,
         size: r.get(5)?,
-        sha256: r.get(6)?,
+        content: r.get(6)?,
         created_at: r.get(7)?,
         seq: r.get(8)?,
         thumbnail: thumbnail.zip(thumbnail_mime),
@@ -2813,7 +2814,7 @@ impl FileRepo for Appender<'_, '_> {
         &mut self,
         user: UserId,
         conv: ConversationId,
-        sha256: &str,
+        content: &str,
         name: &str,
         size: u64,
     ) -> Result<Option<FileRecord>, StoreError> {
@@ -2821,10 +2822,10 @@ impl FileRepo for Appender<'_, '_> {
             .tx
             .prepare_cached(&format!(
                 "SELECT {FILE_COLUMNS} FROM files WHERE uploader_id = ?1 AND conversation_id = ?2 \
-                 AND sha256 = ?3 AND size = ?4 AND (?3 <> '' OR name = ?5) AND seq IS NULL \
+                 AND content = ?3 AND size = ?4 AND (?3 <> '' OR name = ?5) AND seq IS NULL \
                  ORDER BY created_at DESC LIMIT 1"
             ))?
-            .query_row(params![user, conv, sha256, size, name], file_from_row)
+            .query_row(params![user, conv, content, size, name], file_from_row)
             .optional()?)
     }
 
@@ -2840,7 +2841,7 @@ impl FileRepo for Appender<'_, '_> {
     fn insert_file(&mut self, f: &FileRecord) -> Result<(), StoreError> {
         sql_exec(
             self.tx,
-            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, sha256, \
+            "INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, content, \
              created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 f.id,
@@ -2849,7 +2850,7 @@ impl FileRepo for Appender<'_, '_> {
                 f.name,
                 f.mime,
                 f.size,
-                f.sha256,
+                f.content,
                 f.created_at
             ],
         )?;
@@ -2866,7 +2867,7 @@ impl FileRepo for Appender<'_, '_> {
         sql_exec(
             self.tx,
             "UPDATE files SET seq = ?2, mime = ?3, thumbnail = ?4, thumbnail_mime = ?5, \
-             width = ?6, height = ?7, sha256 = ?8 WHERE id = ?1",
+             width = ?6, height = ?7, content = ?8 WHERE id = ?1",
             params![
                 id,
                 seq,
@@ -2875,7 +2876,7 @@ impl FileRepo for Appender<'_, '_> {
                 thumbnail_mime,
                 width,
                 height,
-                done.sha256
+                done.content
             ],
         )?;
         Ok(())
@@ -3198,6 +3199,52 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    #[test]
+    fn files_stored_before_blake3_keep_their_sha256_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("confer.db");
+        let (sha, thumb) = ("ab".repeat(32), "cd".repeat(32));
+        {
+            // The schema as it stood before migration 015, with a shared file and an upload
+            // under way that declared its SHA-256.
+            let conn = open_connection(&path, false).unwrap();
+            for sql in &MIGRATIONS[..14] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 14).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO users (id, name, display_name, password_hash, created_at) \
+                 VALUES (1, 'alice', 'Alice', 'x', 0); \
+                 INSERT INTO files (id, conversation_id, uploader_id, name, mime, size, sha256, \
+                 created_at, seq, thumbnail, thumbnail_mime) VALUES \
+                 ('done', 1, 1, 'a.png', 'image/png', 3, '{sha}', 0, 7, '{thumb}', 'image/webp'), \
+                 ('going', 1, 1, 'b.bin', 'text/plain', 9, '{sha}', 0, NULL, NULL, NULL)"
+            ))
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path, system_clock()).unwrap();
+        let rows = store
+            .with_reader(|c| {
+                let mut st = c.prepare("SELECT id, content, thumbnail FROM files ORDER BY id")?;
+                let rows = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<(String, String, Option<String>)>, _>>()?;
+                Ok(rows)
+            })
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "done".to_owned(),
+                    format!("sha256:{sha}"),
+                    Some(format!("sha256:{thumb}"))
+                ),
+                ("going".to_owned(), String::new(), None),
+            ]
+        );
     }
 
     #[test]

@@ -177,7 +177,7 @@ async fn an_interrupted_upload_resumes_where_the_servers_bytes_stop() {
         name: "big.bin".into(),
         size: bytes.len() as u64,
         // As `FileClient` declares it: the hash comes after the last byte.
-        sha256: None,
+        blake3: None,
         mime: None,
     };
     let id = raw_start(&server, &token, &request).await;
@@ -368,7 +368,7 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
         conversation,
         name: "lie".into(),
         size: 3,
-        sha256: Some(sha256_hex(b"abc")),
+        blake3: Some(confer_files::blake3_hex(b"abc")),
         mime: None,
     };
     let token = alice.token.clone().unwrap();
@@ -389,7 +389,7 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
     // hash is refused and the upload kept, a wrong one drops it.
     let undeclared = confer_proto::UploadRequest {
         name: "later".into(),
-        sha256: None,
+        blake3: None,
         ..declared
     };
     let id = raw_start(&server, &token, &undeclared).await;
@@ -414,13 +414,13 @@ async fn the_size_cap_and_the_quota_refuse_before_any_byte_is_sent() {
         !answer.contains("\"file\":{"),
         "not shared without its hash: {answer}"
     );
-    let answer = patch("Upload-Offset: 3\r\nUpload-Sha256: zz\r\n".into(), "").await;
+    let answer = patch("Upload-Offset: 3\r\nUpload-Blake3: zz\r\n".into(), "").await;
     assert!(answer.contains("\"bad_checksum\""), "{answer}");
     assert_eq!(raw_offset(&server, &token, &id).await, 3, "kept");
     let answer = patch(
         format!(
-            "Upload-Offset: 3\r\nUpload-Sha256: {}\r\n",
-            sha256_hex(b"abc")
+            "Upload-Offset: 3\r\nUpload-Blake3: {}\r\n",
+            confer_files::blake3_hex(b"abc")
         ),
         "",
     )
