@@ -2023,3 +2023,81 @@ fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves
         }
     }
 }
+
+/// Whether `who` is in the meeting of `room`, as `room list --json` shows it to alice.
+fn in_meeting(p: &Profiles, url: &str, room: u64, who: &str) -> bool {
+    let mut list = p.cli(url, "alice");
+    list.args(["room", "list", "--json"]);
+    ok(list).lines().any(|line| {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        m["state"] == "ongoing"
+            && m["conversation"] == room
+            && m["participants"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p == who))
+    })
+}
+
+#[test]
+fn a_participant_whose_process_is_killed_leaves_the_meeting_after_the_grace_period() {
+    let server = ServerProc::start_flags(&["alice", "bob"], &["--meeting-grace-secs", "1"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut create = p.cli(&url, "alice");
+    create.args(["room", "create", "Stand-up", "--json"]);
+    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
+    let room = created["conversation"].as_u64().unwrap();
+    let mut add = p.cli(&url, "alice");
+    add.args(["room", "add", &room.to_string(), "bob"]);
+    ok(add);
+    let mut start = p.cli(&url, "alice");
+    start.args(["meeting", "start", &room.to_string()]);
+    ok(start);
+
+    // Bob's sound joins for two minutes; he is killed once it is connected.
+    let tone = dir.path().join("bob.wav");
+    quiet_tone_file(&tone, 470.0, 2.0, 0.12);
+    let mut join = p.cli(&url, "bob");
+    join.args(["meeting", "join", &room.to_string(), "--seconds", "120"])
+        .arg("--send-audio")
+        .arg(&tone)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut bob = join.spawn().unwrap();
+    let (tx, said) = std::sync::mpsc::channel();
+    let stderr = bob.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = said
+            .recv_timeout(Duration::from_secs(20))
+            .expect("bob's sound never connected");
+        if line == "meeting connected" {
+            break;
+        }
+    }
+    assert!(in_meeting(&p, &url, room, "bob"));
+    bob.kill().unwrap();
+    let status = bob.wait().unwrap();
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "killed mid-meeting: {status}");
+    }
+    reader.join().unwrap();
+
+    // No goodbye came: the SFU finds the connection lost when its checks go unanswered (about
+    // 5 s), and after the grace period bob leaves the meeting. Bounded: 40 s.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while in_meeting(&p, &url, room, "bob") {
+        assert!(Instant::now() < deadline, "bob is still in the meeting");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        in_meeting(&p, &url, room, "alice"),
+        "the others stay in the meeting"
+    );
+}

@@ -87,6 +87,10 @@ pub struct Config {
     /// address the server listens on, any free port (set a fixed port for a firewall, and an
     /// address devices reach when the server listens on 0.0.0.0).
     pub sfu_listen: Option<SocketAddr>,
+    /// Seconds a participant whose media connection was lost (their device stopped answering
+    /// for a few seconds, or hung up) stays in the meeting before it is left for them: long
+    /// enough for a device that changes network to come back.
+    pub meeting_grace_secs: u64,
     /// Where shared files are kept. Unset: `files` under `data_dir`. The nodes of a cluster
     /// must share it.
     pub files_dir: Option<PathBuf>,
@@ -146,6 +150,7 @@ impl Default for Config {
             turn_credential_secs: 300,
             sfu: true,
             sfu_listen: None,
+            meeting_grace_secs: 20,
             files_dir: None,
             max_file_bytes: 100 * 1000 * 1000,
             file_quota_bytes: 10 * 1000 * 1000 * 1000,

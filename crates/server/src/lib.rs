@@ -354,10 +354,10 @@ pub async fn run(
         }
     };
     let relay = start_relay(&config, &listener).await?;
-    let (meeting_media, sfu_task) =
+    let (meeting_media, sfu_task, lost_media) =
         match media::MeetingMedia::start(&config, listener.local_addr()?).await? {
-            Some((media, task)) => (Some(media), Some(task)),
-            None => (None, None),
+            Some((media, task, lost)) => (Some(media), Some(task), Some(lost)),
+            None => (None, None, None),
         };
     let files_dir = config
         .files_dir
@@ -419,6 +419,9 @@ pub async fn run(
         .write(store::WriteOp::ForgetExternalGuests)
         .await?;
     spawn_revocation_watcher(&state).await?;
+    if let Some(lost) = lost_media {
+        state.tracker.spawn(media::follow_lost(state.clone(), lost));
+    }
     tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "confer-server listening");
     http::accept_loop(&state, listener, tls, shutdown).await;
 

@@ -73,6 +73,9 @@ struct Cli {
     /// Run without the meetings' SFU (meetings are then presence only).
     #[arg(long)]
     no_sfu: bool,
+    /// Seconds a participant whose media connection was lost stays in the meeting [default: 20].
+    #[arg(long, env = "CONFER_MEETING_GRACE_SECS")]
+    meeting_grace_secs: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -214,6 +217,9 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.no_sfu {
         config.sfu = false;
+    }
+    if let Some(secs) = cli.meeting_grace_secs {
+        config.meeting_grace_secs = secs;
     }
     config.validate()?;
     Ok(config)

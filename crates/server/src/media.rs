@@ -4,13 +4,24 @@
 //! with the client's offer, as a separate SFU process would receive it. The SFU itself never
 //! reads the store.
 
-use std::{net::SocketAddr, time::SystemTime};
+use std::{
+    collections::VecDeque,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use confer_proto::{ErrorCode, Reason};
-use confer_sfu::{Grant, GrantError, GrantKey, Sfu};
-use tokio::task::JoinHandle;
+use confer_sfu::{Grant, GrantError, GrantKey, Lost, Sfu};
+use tokio::{sync::mpsc, task::JoinHandle, time::Instant};
 
-use crate::{ApiError, ServerError, config::Config, domain::meetings::MediaRights};
+use crate::{
+    ApiError, AppState, ServerError, config::Config, domain::meetings::MediaRights, store::WriteOp,
+};
+
+/// Lost connections waiting for their grace period at most; past that the SFU's reports
+/// wait (they are rare: one per device that goes away).
+const LOST_QUEUE: usize = 1024;
 
 /// The SFU and the key its grants are signed with.
 pub(crate) struct MeetingMedia {
@@ -29,11 +40,12 @@ impl MeetingMedia {
     /// (listening on every interface without `sfu_listen`) leaves it off, and says so.
     ///
     /// The task runs until the last handle is dropped (with the server's state), then tells
-    /// every connection goodbye: the caller awaits it then.
+    /// every connection goodbye: the caller awaits it then. The receiver gets the connections
+    /// lost on their own, for [`follow_lost`].
     pub(crate) async fn start(
         config: &Config,
         listening: SocketAddr,
-    ) -> Result<Option<(Self, JoinHandle<()>)>, ServerError> {
+    ) -> Result<Option<(Self, JoinHandle<()>, mpsc::Receiver<Lost>)>, ServerError> {
         if !config.sfu {
             return Ok(None);
         }
@@ -49,7 +61,8 @@ impl MeetingMedia {
         // A fresh key each start: grants live a minute, and none outlives this process's SFU.
         let secret: [u8; 32] = rand::random();
         let key = |s: &[u8]| GrantKey::new(s).map_err(|e| ServerError::Config(e.to_string()));
-        let (sfu, task) = Sfu::bind(bind, key(&secret)?)
+        let (lost_tx, lost) = mpsc::channel(LOST_QUEUE);
+        let (sfu, task) = Sfu::bind_reporting(bind, key(&secret)?, lost_tx)
             .await
             .map_err(|e| ServerError::Config(format!("cannot start the SFU on {bind}: {e}")))?;
         tracing::info!(addr = %sfu.local_addr(), "meeting media (SFU) listening");
@@ -59,6 +72,7 @@ impl MeetingMedia {
                 key: key(&secret)?,
             },
             task,
+            lost,
         )))
     }
 
@@ -107,6 +121,74 @@ impl MeetingMedia {
     pub(crate) async fn remove(&self, conversation: u64, identity: &str) {
         if let Err(e) = self.sfu.remove(&room(conversation), identity).await {
             tracing::warn!(error = %e, conversation, "a departure did not reach the SFU");
+        }
+    }
+}
+
+/// Meeting presence follows the media: a participant whose media connection was lost and who
+/// has none back after `meeting_grace_secs` leaves the meeting, as if they had left it
+/// themselves (everyone sees them go). Runs until the server stops.
+pub(crate) async fn follow_lost(state: Arc<AppState>, mut lost: mpsc::Receiver<Lost>) {
+    let grace = Duration::from_secs(state.config.meeting_grace_secs);
+    let mut shutdown = state.shutdown.subscribe();
+    // One grace period for everyone, so the queue is in deadline order.
+    let mut waiting: VecDeque<(Instant, Lost)> = VecDeque::new();
+    loop {
+        let next = waiting.front().map(|(due, _)| *due);
+        tokio::select! {
+            _ = shutdown.recv() => return,
+            report = lost.recv(), if waiting.len() < LOST_QUEUE => match report {
+                Some(report) => waiting.push_back((Instant::now() + grace, report)),
+                None => return,
+            },
+            () = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => {
+                if let Some((_, report)) = waiting.pop_front() {
+                    leave_if_still_gone(&state, report).await;
+                }
+            }
+        }
+    }
+}
+
+/// The grace period of `lost` is over: unless a connection of theirs is back, they leave.
+async fn leave_if_still_gone(state: &AppState, lost: Lost) {
+    let Some(media) = &state.meeting_media else {
+        return;
+    };
+    let Ok(conversation) = lost.room.parse::<u64>() else {
+        return;
+    };
+    match media.sfu.present(&lost.room, &lost.identity).await {
+        Ok(false) => {}
+        // Back, or the SFU is stopping with the server.
+        Ok(true) | Err(_) => return,
+    }
+    let name = lost.identity.clone();
+    let user = match state.read(move |s| s.user_by_name(&name)).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = ?e.0, "a lost participant could not be looked up");
+            return;
+        }
+    };
+    let op = WriteOp::LeaveMeeting {
+        user: user.id,
+        conversation,
+    };
+    match state.writer.write(op).await {
+        Ok(_) => {
+            tracing::info!(
+                conversation,
+                identity = %lost.identity,
+                "left the meeting: its media connection was lost"
+            );
+            // Grants minted before now are refused: the device joins the meeting again first.
+            media.remove(conversation, &lost.identity).await;
+        }
+        // Already out (left, sent out, or the meeting ended meanwhile).
+        Err(e) => {
+            tracing::debug!(error = %e, conversation, "a lost participant was not in the meeting")
         }
     }
 }

@@ -95,6 +95,17 @@ pub struct PeerStats {
     pub hearing: Vec<Option<String>>,
 }
 
+/// A participant's connection that stopped on its own: its client stopped answering (ICE's
+/// consent checks, a few seconds) or hung up. Connections closed because the SFU was asked to
+/// are not reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    /// The room it had joined.
+    pub room: String,
+    /// Who, as the grant named them.
+    pub identity: String,
+}
+
 /// A handle to a running SFU. Clones are cheap and all talk to the same task.
 #[derive(Debug, Clone)]
 pub struct Sfu {
@@ -115,6 +126,24 @@ impl Sfu {
     /// then closes each connection (the clients are told) and ends: await it after dropping
     /// the handles to know the goodbyes have been sent.
     pub async fn bind(addr: SocketAddr, key: GrantKey) -> Result<(Self, JoinHandle<()>), Error> {
+        Self::start(addr, key, None).await
+    }
+
+    /// [`Sfu::bind`], and every lost connection is reported on `lost` (see [`Lost`]): the app
+    /// decides what a lost connection means for its meeting.
+    pub async fn bind_reporting(
+        addr: SocketAddr,
+        key: GrantKey,
+        lost: mpsc::Sender<Lost>,
+    ) -> Result<(Self, JoinHandle<()>), Error> {
+        Self::start(addr, key, Some(lost)).await
+    }
+
+    async fn start(
+        addr: SocketAddr,
+        key: GrantKey,
+        lost: Option<mpsc::Sender<Lost>>,
+    ) -> Result<(Self, JoinHandle<()>), Error> {
         if addr.ip().is_unspecified() {
             return Err(Error::Io(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -124,7 +153,7 @@ impl Sfu {
         let socket = UdpSocket::bind(addr).await?;
         let local = socket.local_addr()?;
         let (commands, receiver) = mpsc::channel(COMMANDS);
-        let task = tokio::spawn(Router::new(socket, local).run(receiver));
+        let task = tokio::spawn(Router::new(socket, local, lost).run(receiver));
         let key = Arc::new(key);
         Ok((
             Self {
@@ -194,6 +223,19 @@ impl Sfu {
             room: room.to_owned(),
             identity: identity.to_owned(),
             at_ms: grant::unix_ms(SystemTime::now()),
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)
+    }
+
+    /// Whether `identity` has a connection in `room` that is not lost (connected, or still
+    /// connecting).
+    pub async fn present(&self, room: &str, identity: &str) -> Result<bool, Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::Present {
+            room: room.to_owned(),
+            identity: identity.to_owned(),
             reply,
         })
         .await?;

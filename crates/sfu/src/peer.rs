@@ -95,6 +95,8 @@ pub(crate) struct SfuPeer {
     pc: RTCPeerConnection,
     slots: Vec<Slot>,
     state: RTCPeerConnectionState,
+    /// Its loss was reported (see `Router::report_lost`); cleared when it comes back.
+    pub(crate) lost_reported: bool,
     received: u64,
     forwarded: u64,
 }
@@ -235,6 +237,7 @@ impl SfuPeer {
             pc,
             slots,
             state: RTCPeerConnectionState::New,
+            lost_reported: false,
             received: 0,
             forwarded: 0,
         };
@@ -361,6 +364,17 @@ impl SfuPeer {
         if let Err(e) = self.pc.close() {
             debug!(peer = self.id.0, error = %e, "closing");
         }
+    }
+
+    /// The client stopped answering (ICE's consent checks went unanswered: disconnected, which
+    /// may still come back) or the connection is over.
+    pub(crate) fn is_lost(&self) -> bool {
+        matches!(
+            self.state,
+            RTCPeerConnectionState::Disconnected
+                | RTCPeerConnectionState::Failed
+                | RTCPeerConnectionState::Closed
+        )
     }
 
     /// Failed and closed connections never come back.

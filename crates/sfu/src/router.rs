@@ -17,7 +17,7 @@ use tokio::{
 use tracing::{debug, info};
 
 use crate::{
-    Error, PeerId, Stats,
+    Error, Lost, PeerId, Stats,
     demux::{self, Kind},
     peer::SfuPeer,
 };
@@ -54,6 +54,11 @@ pub(crate) enum Command {
         at_ms: u64,
         reply: oneshot::Sender<usize>,
     },
+    Present {
+        room: String,
+        identity: String,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 pub(crate) struct Router {
@@ -70,10 +75,16 @@ pub(crate) struct Router {
     /// Removals by (room, identity): grants minted before this Unix millisecond are refused.
     /// Kept for a grant's lifetime, after which every grant they would refuse has expired.
     removed: HashMap<(Arc<str>, Arc<str>), (u64, Instant)>,
+    /// Where lost connections are reported, if anyone listens.
+    lost: Option<mpsc::Sender<Lost>>,
 }
 
 impl Router {
-    pub(crate) fn new(socket: UdpSocket, local: SocketAddr) -> Self {
+    pub(crate) fn new(
+        socket: UdpSocket,
+        local: SocketAddr,
+        lost: Option<mpsc::Sender<Lost>>,
+    ) -> Self {
         Self {
             socket,
             local,
@@ -83,6 +94,7 @@ impl Router {
             next_id: 1,
             muted_rooms: HashSet::new(),
             removed: HashMap::new(),
+            lost,
         }
     }
 
@@ -194,6 +206,38 @@ impl Router {
                     .insert((room.into(), identity.into()), (at_ms, now));
                 let _ = reply.send(gone.len());
             }
+            Command::Present {
+                room,
+                identity,
+                reply,
+            } => {
+                let present = self
+                    .peers
+                    .values()
+                    .any(|p| *p.room == *room && *p.identity == *identity && !p.is_lost());
+                let _ = reply.send(present);
+            }
+        }
+    }
+
+    /// Reports each connection that was lost since the last look (once, until it comes
+    /// back). Removals the SFU was asked for are not reported: whoever asked knows.
+    fn report_lost(&mut self) {
+        let Some(lost) = &self.lost else {
+            return;
+        };
+        for peer in self.peers.values_mut() {
+            let now_lost = peer.is_lost();
+            if now_lost && !peer.lost_reported {
+                debug!(peer = peer.id.0, identity = %peer.identity, "connection lost");
+                // A full queue means the listener is far behind; it learns of the loss from
+                // `present` when it next looks, and a lost report is only a hint.
+                let _ = lost.try_send(Lost {
+                    room: peer.room.to_string(),
+                    identity: peer.identity.to_string(),
+                });
+            }
+            peer.lost_reported = now_lost;
         }
     }
 
@@ -284,6 +328,7 @@ impl Router {
         for peer in self.peers.values_mut() {
             peer.poll(&mut received);
         }
+        self.report_lost();
         // What the grants allow: audio from those who may publish it, to those who may
         // subscribe.
         // Nor from those a moderator silenced.
