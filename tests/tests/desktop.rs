@@ -772,12 +772,14 @@ fn a_moderator_admits_a_guest_from_the_lobby_and_joins_another_meeting_as_a_gues
         UI_WAIT,
     )?
     .click()?;
-    let toggle = s.wait_for("[data-testid=lobby-toggle]", UI_WAIT)?;
-    ensure!(
-        toggle.attr("checked")?.is_some()
-            || toggle.attr("aria-checked")?.as_deref() == Some("true"),
-        "the lobby shows as on"
-    );
+    // The room's settings come in after its row is opened (and the `lobby on` notice may land
+    // after the first fetch), so wait for the switch to show the setting rather than read it once.
+    s.until("the lobby switch shows as on", UI_WAIT, |s| {
+        let toggle = s.wait_for("[data-testid=lobby-toggle]", UI_WAIT)?;
+        Ok((toggle.attr("checked")?.is_some()
+            || toggle.attr("aria-checked")?.as_deref() == Some("true"))
+        .then_some(()))
+    })?;
 
     // A guest without an account waits in the lobby until Alice admits them in the app.
     let zoe = desk.guest(&call_link, "Zoe from Acme")?;
