@@ -500,6 +500,17 @@ enum RoomAction {
         /// on or off.
         mode: OnOff,
     },
+    /// Mute one participant of the room's meeting (they cannot lift it themselves), or lift
+    /// it with --off (moderators).
+    Mute {
+        /// The room's id.
+        room: u64,
+        /// The participant's name.
+        participant: String,
+        /// Lift the mute.
+        #[arg(long)]
+        off: bool,
+    },
     /// Leave a room.
     Leave {
         /// The room's id.
@@ -1913,6 +1924,16 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
         RoomAction::MuteAll { room, mode } => {
             client.set_mute_all(room, matches!(mode, OnOff::On)).await?;
             ("muted", room)
+        }
+        RoomAction::Mute {
+            room,
+            participant,
+            off,
+        } => {
+            client
+                .set_participant_muted(room, &participant, !off)
+                .await?;
+            (if off { "unmuted" } else { "muted" }, room)
         }
         RoomAction::Leave { room } => {
             client.leave_room(room).await?;

@@ -2101,3 +2101,51 @@ fn a_participant_whose_process_is_killed_leaves_the_meeting_after_the_grace_peri
         "the others stay in the meeting"
     );
 }
+
+#[test]
+fn a_moderator_mutes_one_participant_from_the_cli_and_only_a_moderator_lifts_it() {
+    let server = ServerProc::start_with(&["alice", "bob"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let mut create = p.cli(&url, "alice");
+    create.args(["room", "create", "Stand-up", "--json"]);
+    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    let mut add = p.cli(&url, "alice");
+    add.args(["room", "add", &room, "bob"]);
+    ok(add);
+    for who in ["alice", "bob"] {
+        let mut start = p.cli(&url, who);
+        start.args(["meeting", "start", &room]);
+        ok(start);
+    }
+    let muted = || -> serde_json::Value {
+        let mut list = p.cli(&url, "bob");
+        list.args(["room", "list", "--json"]);
+        let line = ok(list).lines().next().unwrap().to_owned();
+        let m: serde_json::Value = serde_json::from_str(&line).unwrap();
+        m["muted"].clone()
+    };
+    let mut mute = p.cli(&url, "alice");
+    mute.args(["room", "mute", &room, "bob", "--json"]);
+    let said: serde_json::Value = serde_json::from_str(ok(mute).trim()).unwrap();
+    assert_eq!(said["result"], "muted");
+    assert_eq!(muted(), serde_json::json!(["bob"]), "bob sees it");
+    // Bob cannot lift it (refused: exit 5); alice can.
+    let mut lift = p.cli(&url, "bob");
+    lift.args(["room", "mute", &room, "bob", "--off"]);
+    fails(lift, 5);
+    let mut lift = p.cli(&url, "alice");
+    lift.args(["room", "mute", &room, "bob", "--off"]);
+    ok(lift);
+    assert!(muted().is_null(), "lifted: {}", muted());
+    // Nobody else is in the meeting to mute.
+    let mut nobody = p.cli(&url, "alice");
+    nobody.args(["room", "mute", &room, "carol"]);
+    let out = fails(nobody, 5);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("carol is not in the meeting"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

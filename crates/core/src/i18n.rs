@@ -379,6 +379,9 @@ fn french(r: &Reason) -> Option<String> {
         Reason::GuestNotInLobby { guest } => format!(
             "L'invité {guest} n'attend plus dans la salle d'attente (il est peut-être parti)."
         ),
+        Reason::ParticipantNotInMeeting { name } => {
+            format!("{name} n'est pas dans la réunion (il est peut-être parti).")
+        }
         Reason::GuestNotInMeeting { guest } => {
             format!("L'invité {guest} n'est pas dans la réunion (il est peut-être parti).")
         }

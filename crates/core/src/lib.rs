@@ -1445,6 +1445,21 @@ impl Client {
         .await
     }
 
+    /// Mutes one participant of a room's meeting, or lifts it (moderators).
+    pub async fn set_participant_muted(
+        &self,
+        conversation: u64,
+        user: &str,
+        muted: bool,
+    ) -> Result<(), CoreError> {
+        self.request_ok(Request::SetParticipantMuted {
+            conversation,
+            user: user.to_owned(),
+            muted,
+        })
+        .await
+    }
+
     /// Leaves a room.
     pub async fn leave_room(&self, conversation: u64) -> Result<(), CoreError> {
         self.request_ok(Request::LeaveRoom { conversation }).await

@@ -439,6 +439,11 @@ pub enum Reason {
         #[ts(type = "number")]
         guest: u64,
     },
+    /// That user is not in the meeting (they may have left).
+    ParticipantNotInMeeting {
+        /// Their name.
+        name: String,
+    },
     /// The guest is not in the meeting (they may have left).
     GuestNotInMeeting {
         /// The guest's id in the meeting.
@@ -795,6 +800,9 @@ impl fmt::Display for Reason {
                 f,
                 "Guest {guest} is not waiting in the lobby (they may have left)."
             ),
+            Self::ParticipantNotInMeeting { name } => {
+                write!(f, "{name} is not in the meeting (they may have left).")
+            }
             Self::GuestNotInMeeting { guest } => write!(
                 f,
                 "Guest {guest} is not in the meeting (they may have left)."

@@ -91,6 +91,7 @@ fn ongoing() -> OngoingMeeting {
             name: "Zoe from Acme".into(),
             external: true,
         }],
+        muted: vec!["bob".into()],
     }
 }
 
@@ -334,6 +335,11 @@ pub fn requests() -> Vec<Request> {
             conversation: 12,
             muted: true,
         },
+        Request::SetParticipantMuted {
+            conversation: 12,
+            user: "bob".into(),
+            muted: true,
+        },
         Request::LeaveRoom { conversation: 12 },
         Request::DeleteRoom { conversation: 12 },
         Request::StartMeeting { conversation: 12 },
@@ -441,6 +447,7 @@ pub fn requests() -> Vec<Request> {
             | Request::RotateRoomLink { .. }
             | Request::ResolveLink { .. }
             | Request::SetMuteAll { .. }
+            | Request::SetParticipantMuted { .. }
             | Request::LeaveRoom { .. }
             | Request::DeleteRoom { .. }
             | Request::StartMeeting { .. }
@@ -1004,6 +1011,10 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         (C::Conflict, Reason::GuestAlreadyAdmitted { guest: 8 }),
         (C::NotFound, Reason::GuestNotInLobby { guest: 8 }),
         (C::NotFound, Reason::GuestNotInMeeting { guest: 8 }),
+        (
+            C::NotFound,
+            Reason::ParticipantNotInMeeting { name: "bob".into() },
+        ),
         (C::AccessEnded, Reason::MeetingEnded),
         (C::AccessEnded, Reason::RoomDeleted),
         (C::AccessEnded, Reason::RemovedByModerator),
@@ -1157,6 +1168,7 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::GuestAlreadyAdmitted { .. }
             | Reason::GuestNotInLobby { .. }
             | Reason::GuestNotInMeeting { .. }
+            | Reason::ParticipantNotInMeeting { .. }
             | Reason::MeetingEnded
             | Reason::RoomDeleted
             | Reason::RemovedByModerator

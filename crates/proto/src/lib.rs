@@ -411,6 +411,18 @@ pub enum Request {
         /// On or off.
         muted: bool,
     },
+    /// Mute one participant of the room's meeting, or lift it (moderators): their sound is
+    /// not carried, and they cannot lift it themselves. It holds until lifted or the meeting
+    /// ends (leaving and coming back does not lift it).
+    SetParticipantMuted {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// The participant, by name.
+        user: String,
+        /// On or off.
+        muted: bool,
+    },
     /// Leave a room (the owner cannot; a moderator only when another remains or nobody else is
     /// in it).
     LeaveRoom {
@@ -1501,6 +1513,10 @@ pub struct OngoingMeeting {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<MeetingGuest>>", optional)]
     pub lobby: Vec<MeetingGuest>,
+    /// Participants a moderator muted (their sound is not carried until a moderator lifts it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub muted: Vec<String>,
 }
 
 /// A guest of a meeting.

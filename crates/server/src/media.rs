@@ -91,6 +91,10 @@ impl MeetingMedia {
         if let Some(muted) = rights.room_muted {
             self.sfu.mute_all(&room, muted).await.map_err(fault)?;
         }
+        self.sfu
+            .mute(&room, identity, rights.muted)
+            .await
+            .map_err(fault)?;
         let grant = Grant {
             moderate: rights.moderate,
             ..Grant::participant(&room, identity, SystemTime::now())
@@ -114,6 +118,14 @@ impl MeetingMedia {
     pub(crate) async fn mute_all(&self, conversation: u64, on: bool) {
         if let Err(e) = self.sfu.mute_all(&room(conversation), on).await {
             tracing::warn!(error = %e, conversation, "mute-for-all did not reach the SFU");
+        }
+    }
+
+    /// A moderator muted one participant, or lifted it: the SFU stops (or resumes) relaying
+    /// them.
+    pub(crate) async fn mute(&self, conversation: u64, identity: &str, on: bool) {
+        if let Err(e) = self.sfu.mute(&room(conversation), identity, on).await {
+            tracing::warn!(error = %e, conversation, "a mute did not reach the SFU");
         }
     }
 

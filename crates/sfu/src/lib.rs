@@ -200,8 +200,8 @@ impl Sfu {
         done.await.map_err(|_| Error::Closed)
     }
 
-    /// Mutes one participant (every connection of theirs in `room`), or lifts it; returns how
-    /// many connections it touched.
+    /// Mutes one participant (every connection of theirs in `room`, and those they open
+    /// later), or lifts it; returns how many connections it touched.
     pub async fn mute(&self, room: &str, identity: &str, on: bool) -> Result<usize, Error> {
         let (reply, done) = oneshot::channel();
         self.ask(Command::Mute {

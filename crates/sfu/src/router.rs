@@ -72,6 +72,9 @@ pub(crate) struct Router {
     next_id: u64,
     /// Rooms under mute-for-all.
     muted_rooms: HashSet<Arc<str>>,
+    /// Participants muted one by one, by (room, identity): it holds for their next
+    /// connections too.
+    muted_people: HashSet<(Arc<str>, Arc<str>)>,
     /// Removals by (room, identity): grants minted before this Unix millisecond are refused.
     /// Kept for a grant's lifetime, after which every grant they would refuse has expired.
     removed: HashMap<(Arc<str>, Arc<str>), (u64, Instant)>,
@@ -93,6 +96,7 @@ impl Router {
             by_addr: HashMap::new(),
             next_id: 1,
             muted_rooms: HashSet::new(),
+            muted_people: HashSet::new(),
             removed: HashMap::new(),
             lost,
         }
@@ -180,6 +184,12 @@ impl Router {
                         peer.muted = on;
                         touched += 1;
                     }
+                }
+                let key = (Arc::from(room.as_str()), Arc::from(identity.as_str()));
+                if on {
+                    self.muted_people.insert(key);
+                } else {
+                    self.muted_people.remove(&key);
                 }
                 self.release_silenced();
                 let _ = reply.send(touched);
@@ -275,7 +285,8 @@ impl Router {
         }
         let id = PeerId(self.next_id);
         self.next_id += 1;
-        let (peer, answer) = SfuPeer::answer(id, grant, offer, self.local, Instant::now())?;
+        let (mut peer, answer) = SfuPeer::answer(id, grant, offer, self.local, Instant::now())?;
+        peer.muted = self.muted_people.contains(&key);
         info!(peer = id.0, room = %peer.room, identity = %peer.identity, "joined");
         self.by_ufrag.insert(peer.ufrag().to_owned(), id);
         self.peers.insert(id, peer);

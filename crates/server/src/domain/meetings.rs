@@ -119,6 +119,12 @@ pub(crate) trait MeetingReads {
     fn room_name(&mut self, conversation: ConversationId) -> Result<String, StoreError>;
     /// The participants' names, in the order they came.
     fn participants(&mut self, conversation: ConversationId) -> Result<Vec<String>, StoreError>;
+    /// Who a moderator muted in the meeting, by name (those who left too: it holds if they
+    /// come back).
+    fn muted_participants(
+        &mut self,
+        conversation: ConversationId,
+    ) -> Result<Vec<String>, StoreError>;
     /// The guests, present and waiting, in the order they came.
     fn guests(&mut self, conversation: ConversationId) -> Result<Vec<GuestRow>, StoreError>;
 }
@@ -129,6 +135,13 @@ pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
     fn start_meeting(&mut self, conversation: ConversationId, at: i64) -> Result<(), StoreError>;
     /// Ends the meeting (its participants are gone already).
     fn end_meeting(&mut self, conversation: ConversationId) -> Result<(), StoreError>;
+    /// Mutes the user named `name` in the meeting, or lifts it.
+    fn set_participant_muted(
+        &mut self,
+        conversation: ConversationId,
+        name: &str,
+        muted: bool,
+    ) -> Result<(), StoreError>;
     /// Adds a participant; false when they were in already.
     fn add_participant(
         &mut self,
@@ -191,6 +204,8 @@ pub(crate) struct MediaRights {
     pub moderate: bool,
     /// The room's mute-for-all, when the caller may know it (a member); none for a guest.
     pub room_muted: Option<bool>,
+    /// A moderator muted this participant.
+    pub muted: bool,
 }
 
 /// Whether `user` may connect media to the meeting of `conversation`, and with what rights:
@@ -211,10 +226,12 @@ pub(crate) fn media_rights(
             moderate: info.owner.as_deref() == Some(user)
                 || info.moderators.iter().any(|m| m == user),
             room_muted: Some(info.mute_all),
+            muted: meeting.muted.iter().any(|m| m == user),
         }),
         None if meeting.guests.iter().any(|g| !g.external && g.name == user) => Ok(MediaRights {
             moderate: false,
             room_muted: None,
+            muted: false,
         }),
         _ => Err(not_in()),
     }
@@ -230,6 +247,8 @@ pub(crate) fn ongoing(
     };
     let name = r.room_name(conversation)?;
     let participants = r.participants(conversation)?;
+    let mut muted = r.muted_participants(conversation)?;
+    muted.retain(|m| participants.contains(m));
     let (mut guests, mut lobby) = (Vec::new(), Vec::new());
     for g in r.guests(conversation)? {
         let entry = MeetingGuest {
@@ -250,7 +269,31 @@ pub(crate) fn ongoing(
         started_at,
         guests,
         lobby,
+        muted,
     }))
+}
+
+/// A moderator mutes one participant of the meeting, or lifts it; everyone sees it.
+/// (The SFU enforces it: the caller tells it once this is stored.)
+pub(crate) fn set_participant_muted(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    participant: &str,
+    muted: bool,
+) -> Result<(), StoreError> {
+    require_moderator(r, conversation, user)?;
+    if !r
+        .participants(conversation)?
+        .iter()
+        .any(|p| p == participant)
+    {
+        return Err(StoreError::NotFound(Reason::ParticipantNotInMeeting {
+            name: participant.to_owned(),
+        }));
+    }
+    r.set_participant_muted(conversation, participant, muted)?;
+    changed(r, conversation)
 }
 
 /// A member starts the meeting of a room or direct conversation.
@@ -782,6 +825,7 @@ mod tests {
             started_at: 0,
             guests,
             lobby,
+            muted: vec!["carol".into()],
         }
     }
 
@@ -798,12 +842,18 @@ mod tests {
         let (info, m) = (room(true), meeting(vec![guest(1, "dave", false)], vec![]));
         let rights =
             |user: &str, member: bool| media_rights(user, 12, member.then_some(&info), Some(&m));
-        for (user, moderate) in [("alice", true), ("bob", true), ("carol", false)] {
+        // Carol, muted by a moderator, connects muted.
+        for (user, moderate, muted) in [
+            ("alice", true, false),
+            ("bob", true, false),
+            ("carol", false, true),
+        ] {
             assert_eq!(
                 rights(user, true).unwrap(),
                 MediaRights {
                     moderate,
-                    room_muted: Some(true)
+                    room_muted: Some(true),
+                    muted,
                 },
                 "{user}"
             );
@@ -813,7 +863,8 @@ mod tests {
             rights("dave", false).unwrap(),
             MediaRights {
                 moderate: false,
-                room_muted: None
+                room_muted: None,
+                muted: false,
             }
         );
         let not_in = |r: Result<MediaRights, StoreError>| {

@@ -284,6 +284,18 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             RoomFlag::MuteAll,
             muted,
         )?),
+        WriteOp::SetParticipantMuted {
+            user,
+            conversation,
+            participant,
+            muted,
+        } => done(meetings::set_participant_muted(
+            r,
+            user,
+            conversation,
+            &participant,
+            muted,
+        )?),
         WriteOp::LeaveRoom { user, conversation } => {
             done(conversations::leave_room(r, user, conversation, now)?)
         }

@@ -57,6 +57,7 @@ mod set_idle;
 mod set_lobby;
 mod set_mute_all;
 mod set_muted;
+mod set_participant_muted;
 mod set_presence;
 mod set_privacy;
 mod set_typing;
@@ -209,6 +210,11 @@ pub(crate) async fn dispatch(
             conversation,
             muted,
         } => set_mute_all::handle(state, session, conversation, muted).await,
+        Request::SetParticipantMuted {
+            conversation,
+            user,
+            muted,
+        } => set_participant_muted::handle(state, session, conversation, user, muted).await,
         Request::LeaveRoom { conversation } => {
             leave_room::handle(state, session, conversation).await
         }

@@ -2931,6 +2931,48 @@ macro_rules! store_conformance_tests {
             // ---- Meetings -----------------------------------------------------------------------
 
             #[test]
+            fn a_moderator_mutes_one_participant_until_it_is_lifted_or_the_meeting_ends() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let room = f.room(alice, "Design");
+                f.add(alice, room, "bob");
+                f.add(alice, room, "carol");
+                let mute = |by, who: &str, muted| WriteOp::SetParticipantMuted {
+                    user: by,
+                    conversation: room,
+                    participant: who.into(),
+                    muted,
+                };
+                // Nobody to mute before the meeting; then only those in it.
+                assert_eq!(f.refused(mute(alice, "bob", true)), "not_found");
+                f.start(alice, room);
+                f.start(bob, room);
+                assert_eq!(f.refused(mute(alice, "carol", true)), "not_found");
+                // Only moderators: bob cannot mute, nor lift his own mute.
+                assert_eq!(f.refused(mute(bob, "alice", true)), "forbidden");
+                let c = f.ok(mute(alice, "bob", true));
+                assert_eq!(shape(&c), [("meeting", ids([alice, bob, carol]))]);
+                let muted = |user| f.ongoing(user)[0].muted.clone();
+                assert_eq!(muted(carol), ["bob"], "everyone sees it");
+                assert_eq!(f.refused(mute(bob, "bob", false)), "forbidden");
+                // Leaving and coming back does not lift it.
+                f.ok(WriteOp::LeaveMeeting { user: bob, conversation: room });
+                assert!(muted(alice).is_empty(), "only those present are shown");
+                f.start(bob, room);
+                assert_eq!(muted(alice), ["bob"]);
+                f.ok(mute(alice, "bob", false));
+                assert!(muted(bob).is_empty());
+                // The meeting's end clears it.
+                f.ok(mute(alice, "bob", true));
+                f.ok(WriteOp::LeaveMeeting { user: alice, conversation: room });
+                f.ok(WriteOp::LeaveMeeting { user: bob, conversation: room });
+                f.start(bob, room);
+                assert!(muted(bob).is_empty(), "a new meeting starts unmuted");
+            }
+
+            #[test]
             fn members_start_and_join_a_room_meeting_in_the_order_they_come() {
                 let f = Fixture::new();
                 let alice = f.user("alice");
@@ -2949,6 +2991,7 @@ macro_rules! store_conformance_tests {
                     started_at,
                     guests: vec![],
                     lobby: vec![],
+                    muted: vec![],
                 };
                 assert_eq!(
                     meeting_of(&c.published[0].change),
@@ -3292,6 +3335,7 @@ macro_rules! store_conformance_tests {
                     started_at,
                     guests: vec![guest(g, "Vera Visitor", true)],
                     lobby: vec![],
+                    muted: vec![],
                 };
                 assert_eq!(
                     session,

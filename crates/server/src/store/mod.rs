@@ -445,6 +445,17 @@ pub enum WriteOp {
         /// On or off.
         muted: bool,
     },
+    /// A moderator mutes one participant of the meeting, or lifts it.
+    SetParticipantMuted {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// The participant, by name.
+        participant: String,
+        /// On or off.
+        muted: bool,
+    },
     /// A member leaves a room.
     LeaveRoom {
         /// The member.

@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/008_previews_and_mails.sql"),
     include_str!("../../migrations/postgres/009_search_without_accents.sql"),
     include_str!("../../migrations/postgres/010_blake3_content_keys.sql"),
+    include_str!("../../migrations/postgres/011_participant_mutes.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -509,6 +510,18 @@ impl<C: GenericClient> MeetingReads for Db<'_, C> {
             .all(
                 "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
                  WHERE p.conversation_id = $1 ORDER BY p.joined_at, u.name",
+                &[&i(conv)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .all(
+                "SELECT u.name FROM meeting_mutes m JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 ORDER BY u.name",
                 &[&i(conv)],
             )?
             .iter()
@@ -1510,6 +1523,7 @@ impl ConversationRepo for Appender<'_, '_> {
             "stream",
             "members",
             "meeting_participants",
+            "meeting_mutes",
             "meeting_guests",
             "meeting_refusals",
             "meetings",
@@ -1631,6 +1645,10 @@ impl MeetingReads for Appender<'_, '_> {
         self.db.participants(conv)
     }
 
+    fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        self.db.muted_participants(conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         self.db.meeting_guests(conv)
     }
@@ -1647,10 +1665,29 @@ impl MeetingRepo for Appender<'_, '_> {
     }
 
     fn end_meeting(&mut self, conv: ConversationId) -> Result<(), StoreError> {
-        self.db.exec(
-            "DELETE FROM meetings WHERE conversation_id = $1",
-            &[&i(conv)],
-        )?;
+        for table in ["meetings", "meeting_mutes"] {
+            self.db.exec(
+                &format!("DELETE FROM {table} WHERE conversation_id = $1"),
+                &[&i(conv)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_participant_muted(
+        &mut self,
+        conv: ConversationId,
+        name: &str,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let sql = if on {
+            "INSERT INTO meeting_mutes (conversation_id, user_id) \
+             SELECT $1, id FROM users WHERE name = $2 ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM meeting_mutes WHERE conversation_id = $1 \
+             AND user_id = (SELECT id FROM users WHERE name = $2)"
+        };
+        self.db.exec(sql, &[&i(conv), &name])?;
         Ok(())
     }
 

@@ -81,6 +81,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/013_files.sql"),
     include_str!("../../migrations/014_previews_and_mails.sql"),
     include_str!("../../migrations/015_blake3_content_keys.sql"),
+    include_str!("../../migrations/016_participant_mutes.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -1462,6 +1463,7 @@ impl ConversationRepo for Appender<'_, '_> {
             "stream",
             "members",
             "meeting_participants",
+            "meeting_mutes",
             "meeting_guests",
             "meeting_refusals",
             "meetings",
@@ -1716,6 +1718,10 @@ impl MeetingReads for Reads<'_> {
         participants(self.0, conv)
     }
 
+    fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        muted_participants(self.0, conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         meeting_guests(self.0, conv)
     }
@@ -1732,6 +1738,10 @@ impl MeetingReads for Appender<'_, '_> {
 
     fn participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
         participants(self.tx, conv)
+    }
+
+    fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        muted_participants(self.tx, conv)
     }
 
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
@@ -1763,6 +1773,16 @@ fn participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, 
     let mut stmt = conn.prepare_cached(
         "SELECT u.name FROM meeting_participants p JOIN users u ON u.id = p.user_id \
          WHERE p.conversation_id = ?1 ORDER BY p.joined_at, u.name",
+    )?;
+    Ok(stmt
+        .query_map([conv], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?)
+}
+
+fn muted_participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.name FROM meeting_mutes m JOIN users u ON u.id = m.user_id \
+         WHERE m.conversation_id = ?1 ORDER BY u.name",
     )?;
     Ok(stmt
         .query_map([conv], |r| r.get(0))?
@@ -2031,11 +2051,30 @@ impl MeetingRepo for Appender<'_, '_> {
     }
 
     fn end_meeting(&mut self, conv: ConversationId) -> Result<(), StoreError> {
-        sql_exec(
-            self.tx,
-            "DELETE FROM meetings WHERE conversation_id = ?1",
-            [conv],
-        )?;
+        for table in ["meetings", "meeting_mutes"] {
+            sql_exec(
+                self.tx,
+                &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+                [conv],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_participant_muted(
+        &mut self,
+        conv: ConversationId,
+        name: &str,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let sql = if on {
+            "INSERT OR IGNORE INTO meeting_mutes (conversation_id, user_id) \
+             SELECT ?1, id FROM users WHERE name = ?2"
+        } else {
+            "DELETE FROM meeting_mutes WHERE conversation_id = ?1 \
+             AND user_id = (SELECT id FROM users WHERE name = ?2)"
+        };
+        sql_exec(self.tx, sql, params![conv, name])?;
         Ok(())
     }
 

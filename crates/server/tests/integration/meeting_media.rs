@@ -278,3 +278,64 @@ async fn an_internal_guest_connects_once_let_in_and_is_cut_off_when_sent_out() {
     a.close().await.unwrap();
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_mutes_one_participant_who_cannot_lift_it_even_by_reconnecting() {
+    let server = server_with_users().await;
+    let (mut alice, mut bob, mut carol, room) = meeting(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mute = |user: &str, muted| Request::SetParticipantMuted {
+        conversation: room,
+        user: user.into(),
+        muted,
+    };
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
+    until_received(&a, 0, 50).await;
+
+    // Only moderators mute, and only those in the meeting.
+    let refused = bob.refused(mute("alice", true)).await.unwrap();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    let refused = carol.refused(mute("bob", true)).await.unwrap();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    let refused = alice.refused(mute("carol", true)).await.unwrap();
+    assert_eq!(
+        refused.reason,
+        Reason::ParticipantNotInMeeting {
+            name: "carol".into()
+        }
+    );
+
+    // Alice mutes bob: his sound stops reaching her at once; he still hears her.
+    alice.request(mute("bob", true)).await.unwrap();
+    let before = a.stats().await.packets_received;
+    until_sent(&b, 50).await;
+    let heard_by_b = b.stats().await.packets_received;
+    until_received(&b, heard_by_b, 25).await;
+    let after = a.stats().await.packets_received;
+    assert!(
+        after <= before + 5,
+        "alice got {} of bob's packets after muting him",
+        after - before
+    );
+    // Bob cannot lift it, and connecting again does not either.
+    let refused = bob.refused(mute("bob", false)).await.unwrap();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    b.close().await.unwrap();
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b2.wav")).await;
+    let before = a.stats().await.packets_received;
+    until_sent(&b, 50).await;
+    let after = a.stats().await.packets_received;
+    assert!(
+        after <= before + 5,
+        "alice got {} of bob's packets once he reconnected",
+        after - before
+    );
+
+    // Lifted: alice hears him again.
+    alice.request(mute("bob", false)).await.unwrap();
+    let from = a.stats().await.packets_received;
+    until_received(&a, from, 50).await;
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}

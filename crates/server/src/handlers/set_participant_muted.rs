@@ -1,0 +1,30 @@
+//! `set_participant_muted`: a moderator mutes one participant of the meeting, or lifts it.
+
+use std::sync::Arc;
+
+use confer_proto::Response;
+
+use super::write_ok;
+use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+
+pub(super) async fn handle(
+    state: &Arc<AppState>,
+    session: &mut Session,
+    conversation: u64,
+    participant: String,
+    muted: bool,
+) -> Result<Response, ApiError> {
+    let user = session.user()?.id;
+    let op = WriteOp::SetParticipantMuted {
+        user,
+        conversation,
+        participant: participant.clone(),
+        muted,
+    };
+    let done = write_ok(state, op).await?;
+    // Stored (so the rules allowed it): now the SFU enforces it.
+    if let Some(media) = &state.meeting_media {
+        media.mute(conversation, &participant, muted).await;
+    }
+    Ok(done)
+}
