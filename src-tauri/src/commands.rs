@@ -739,6 +739,18 @@ pub async fn set_mute_all(
 }
 
 #[tauri::command]
+pub async fn set_participant_muted(
+    state: State<'_, AppState>,
+    conversation: u64,
+    user: String,
+    muted: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?
+        .set_participant_muted(conversation, &user, muted)
+        .await?)
+}
+
+#[tauri::command]
 pub async fn leave_room(state: State<'_, AppState>, conversation: u64) -> Result<(), UiError> {
     Ok(client(&state)?.leave_room(conversation).await?)
 }

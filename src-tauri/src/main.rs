@@ -200,6 +200,7 @@ fn main() {
             commands::remove_room_member,
             commands::promote_moderator,
             commands::set_mute_all,
+            commands::set_participant_muted,
             commands::leave_room,
             commands::delete_room,
             commands::room_link,

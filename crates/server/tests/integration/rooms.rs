@@ -377,6 +377,15 @@ async fn authorization_matrix_of_room_actions() {
             MODERATORS,
         ),
         (
+            "mute one participant",
+            Ws(|c| Request::SetParticipantMuted {
+                conversation: c.room,
+                user: "alice".into(),
+                muted: true,
+            }),
+            MODERATORS,
+        ),
+        (
             "turn the lobby off",
             Ws(|c| Request::SetLobby {
                 conversation: c.room,
