@@ -124,9 +124,10 @@ export type Call = { method: string; args: unknown[] };
 /** A guest of a room's meeting: an internal one (`user`, signed in, not a member) or an
  * external one (no account, a chosen name); `admitted` is false while it waits in the lobby. */
 type Guest = { id: number; name: string; user: string | null; admitted: boolean };
-/** A room's meeting going on: who is in it (members), in the order they came, and its guests
- * (present and waiting), in the order they came. */
-type Ongoing = { startedAt: number; participants: string[]; guests: Guest[] };
+/** A room's meeting going on: who is in it (members), in the order they came, its guests
+ * (present and waiting), in the order they came, and whom a moderator muted (as the server
+ * keeps it: those who left too, until the meeting ends; only those present are shown). */
+type Ongoing = { startedAt: number; participants: string[]; guests: Guest[]; muted: string[] };
 /** A meeting on a room's calendar (the room's name is read when listed). */
 type Planned = { id: number; conversation: number; title: string; startsAt: number; minutes: number; organizer: string };
 
@@ -863,6 +864,12 @@ export class FakeBackend implements Backend {
     const c = this.moderated(conversation);
     c.info.mute_all = muted;
     this.emit({ event: "conversations" });
+  }
+
+  async setParticipantMuted(conversation: number, user: string, muted: boolean): Promise<void> {
+    this.guard("setParticipantMuted", conversation, user, muted);
+    this.moderated(conversation);
+    this.applyParticipantMuted(conversation, user, muted);
   }
 
   async leaveRoom(conversation: number): Promise<void> {
@@ -1888,6 +1895,20 @@ export class FakeBackend implements Backend {
     this.applyLobby(c, enabled);
   }
 
+  /** `moderator` (another one, or on another device) mutes a participant of a room's meeting,
+   * this user perhaps, or lifts it. */
+  participantMutedBy(conversation: number, moderator: string, user: string, muted: boolean): void {
+    const c = this.conv(conversation);
+    if (!(c.info.moderators ?? []).includes(moderator)) throw fail("forbidden", `${moderator} is not a moderator.`);
+    this.applyParticipantMuted(conversation, user, muted);
+  }
+
+  /** Whom a moderator muted in a room's meeting and who is in it, in the order they were muted. */
+  mutedIn(conversation: number): string[] {
+    const m = this.ongoing.get(conversation);
+    return m ? m.muted.filter((u) => m.participants.includes(u)) : [];
+  }
+
   /** A room's meeting's guests, present and waiting, in the order they came. */
   guestsOf(conversation: number): (MeetingGuest & { admitted: boolean })[] {
     return (this.ongoing.get(conversation)?.guests ?? []).map((g) => ({ id: g.id, name: g.name, external: g.user === null, admitted: g.admitted }));
@@ -2171,7 +2192,7 @@ export class FakeBackend implements Backend {
   private enterMeeting(conversation: number, user: string): void {
     let m = this.ongoing.get(conversation);
     if (!m) {
-      m = { startedAt: Date.now(), participants: [], guests: [] };
+      m = { startedAt: Date.now(), participants: [], guests: [], muted: [] };
       this.ongoing.set(conversation, m);
     }
     if (m.participants.includes(user)) return;
@@ -2223,6 +2244,16 @@ export class FakeBackend implements Backend {
     return g;
   }
 
+  /** Mutes a participant of a room's meeting or lifts it (the server's rules past the moderator
+   * check): only someone in the meeting; everyone in it sees it. */
+  private applyParticipantMuted(conversation: number, user: string, muted: boolean): void {
+    const m = this.ongoing.get(conversation);
+    if (!m || !m.participants.includes(user)) throw refused("not_found", { reason: "participant_not_in_meeting", name: user });
+    m.muted = m.muted.filter((u) => u !== user);
+    if (muted) m.muted.push(user);
+    this.emitMeetings(conversation);
+  }
+
   /** Sets a room's lobby flag; off lets everyone waiting in. */
   private applyLobby(c: Conv, enabled: boolean): void {
     // Off is left out, as the server sends it.
@@ -2260,6 +2291,7 @@ export class FakeBackend implements Backend {
     const entry = (g: Guest): MeetingGuest => ({ id: g.id, name: g.name, external: g.user === null });
     const guests = m.guests.filter((g) => g.admitted).map(entry);
     const lobby = member ? m.guests.filter((g) => !g.admitted).map(entry) : [];
+    const muted = m.muted.filter((u) => m.participants.includes(u));
     // Empty lists are left out, as the server sends them.
     return {
       conversation,
@@ -2268,6 +2300,7 @@ export class FakeBackend implements Backend {
       started_at: m.startedAt,
       ...(guests.length > 0 ? { guests } : {}),
       ...(lobby.length > 0 ? { lobby } : {}),
+      ...(muted.length > 0 ? { muted } : {}),
     };
   }
 

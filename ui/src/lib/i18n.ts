@@ -424,6 +424,15 @@ export interface DetailsWords {
   guestRefused: (name: string) => string;
   guestRemoved: (name: string) => string;
   guestFailed: Record<"admit" | "refuse" | "remove", (name: string, why: string) => string>;
+  /** A participant a moderator muted: the mark on their row (read after the name), the note on
+   * this user's own row, and the moderators' button and what it tells. */
+  mutedMark: string;
+  mutedYou: string;
+  muteParticipant: (name: string) => Part[];
+  unmuteParticipant: (name: string) => Part[];
+  participantMuted: (name: string) => string;
+  participantUnmuted: (name: string) => string;
+  muteFailed: Record<"mute" | "unmute", (name: string, why: string) => string>;
   noMeeting: string;
   meetingButton: Record<"in" | "ongoing" | "none", string>;
   lobbySwitch: string;
@@ -1163,6 +1172,16 @@ const en: Catalogue = {
       refuse: (name, e) => `Could not refuse ${name}: ${e}`,
       remove: (name, e) => `Could not remove ${name}: ${e}`,
     },
+    mutedMark: ", muted by a moderator",
+    mutedYou: "A moderator muted you; only a moderator can lift it.",
+    muteParticipant: (name) => ["Mute ", { hidden: name }],
+    unmuteParticipant: (name) => ["Unmute ", { hidden: name }],
+    participantMuted: (name) => `${name} is muted: their sound is not carried until a moderator lifts it.`,
+    participantUnmuted: (name) => `${name} can speak again.`,
+    muteFailed: {
+      mute: (name, e) => `Could not mute ${name}: ${e}`,
+      unmute: (name, e) => `Could not unmute ${name}: ${e}`,
+    },
     noMeeting: "No meeting going on.",
     meetingButton: { in: "Leave meeting", ongoing: "Join meeting", none: "Start meeting" },
     lobbySwitch: "Lobby: admit guests without an account one by one",
@@ -1830,6 +1849,16 @@ const fr: Catalogue = {
       admit: (name, e) => `Impossible d'admettre ${name} : ${e}`,
       refuse: (name, e) => `Impossible de refuser ${name} : ${e}`,
       remove: (name, e) => `Impossible de retirer ${name} : ${e}`,
+    },
+    mutedMark: ", mis en sourdine par un modérateur",
+    mutedYou: "Un modérateur vous a mis en sourdine ; seul un modérateur peut la lever.",
+    muteParticipant: (name) => ["Mettre ", { hidden: name }, " en sourdine"],
+    unmuteParticipant: (name) => ["Rétablir le son ", { hidden: `pour ${name}` }],
+    participantMuted: (name) => `${name} est en sourdine : on ne l'entend plus jusqu'à ce qu'un modérateur lève la sourdine.`,
+    participantUnmuted: (name) => `${name} peut de nouveau parler.`,
+    muteFailed: {
+      mute: (name, e) => `Impossible de mettre ${name} en sourdine : ${e}`,
+      unmute: (name, e) => `Impossible de rétablir le son pour ${name} : ${e}`,
     },
     noMeeting: "Aucune réunion en cours.",
     meetingButton: { in: "Quitter la réunion", ongoing: "Rejoindre la réunion", none: "Démarrer la réunion" },

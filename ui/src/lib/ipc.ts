@@ -102,6 +102,10 @@ export interface Backend {
   removeRoomMember(conversation: number, user: string): Promise<void>;
   promoteModerator(conversation: number, user: string): Promise<void>;
   setMuteAll(conversation: number, muted: boolean): Promise<void>;
+  /** Mutes one participant of a room's ongoing meeting, or lifts it (moderators); everyone in it
+   * sees it. Rejects with forbidden for others, participant_not_in_meeting when `user` is not in
+   * the meeting. */
+  setParticipantMuted(conversation: number, user: string, muted: boolean): Promise<void>;
   leaveRoom(conversation: number): Promise<void>;
   deleteRoom(conversation: number): Promise<void>;
   /** A room's join link token (moderators). */
@@ -277,6 +281,7 @@ const tauriBackend: Backend = {
   removeRoomMember: (conversation, user) => call("remove_room_member", { conversation, user }),
   promoteModerator: (conversation, user) => call("promote_moderator", { conversation, user }),
   setMuteAll: (conversation, muted) => call("set_mute_all", { conversation, muted }),
+  setParticipantMuted: (conversation, user, muted) => call("set_participant_muted", { conversation, user, muted }),
   leaveRoom: (conversation) => call("leave_room", { conversation }),
   deleteRoom: (conversation) => call("delete_room", { conversation }),
   roomLink: (conversation) => call("room_link", { conversation }),

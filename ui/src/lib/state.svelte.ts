@@ -284,6 +284,12 @@ class AppState {
     await this.loadMeetings();
   }
 
+  /** Mutes one participant of a room's meeting, or lifts it (moderators). */
+  async setParticipantMuted(conversation: number, user: string, muted: boolean): Promise<void> {
+    await ipc().setParticipantMuted(conversation, user, muted);
+    await this.loadMeetings();
+  }
+
   /** Turns a room's lobby on or off (moderators); off lets everyone waiting in. */
   async setLobby(conversation: number, enabled: boolean): Promise<void> {
     await ipc().setLobby(conversation, enabled);

@@ -79,13 +79,23 @@ describe("axe-core: no violations at all", () => {
         await page.locator('[data-testid=member][data-role="moderator"]').waitFor();
         await page.waitForFunction(() => document.querySelector("[data-testid=room-link]")?.textContent?.startsWith("confer://"));
         await page.locator("[data-testid=participant]").nth(1).waitFor();
+        // Bob muted by her: his mark, the button to lift it, and what she is told.
+        await page.locator('[data-testid=participant][data-user="bob"] [data-testid=mute-participant]').click();
+        await page.locator('[data-testid=participant][data-user="bob"] [data-testid=participant-muted]').waitFor();
+        await page.locator("[data-testid=meeting-note]").waitFor();
         await expectAccessible(page, `room details, owner (${colorScheme})`);
         await page.getByRole("button", { name: "Schedule meeting" }).click();
         await page.getByRole("form", { name: "Schedule meeting" }).getByRole("button", { name: "Schedule" }).click();
         await page.locator("[data-testid=schedule-error]").waitFor();
         await expectAccessible(page, `room details, schedule form (${colorScheme})`);
+        // In Dave's meeting, muted by him: her note.
+        await page.evaluate((t) => {
+          window.fake.meetingJoins(t, "alice");
+          window.fake.participantMutedBy(t, "dave", "alice", true);
+        }, theirs);
         await page.locator(`[data-testid=room][data-conversation-id="${theirs}"]`).click();
         await page.locator('[data-testid=member][data-user="dave"][data-role="owner"]').waitFor();
+        await page.locator('[data-testid=participant][data-user="alice"] [data-testid=muted-you]').waitFor();
         await expectAccessible(page, `room details, member (${colorScheme})`);
       } finally {
         await close();

@@ -128,4 +128,87 @@ describe("Room details: the meeting", () => {
     expect(within(aside).getByRole("status").textContent).toContain("“Planning” is on the calendar");
     expect(document.activeElement?.textContent).toBe("Schedule meeting");
   });
+  it("lets a moderator mute a participant and lift it; everyone sees the mark", async () => {
+    const { fake, id, aside } = await room("bob", ["alice"]);
+    fake.meetingJoins(id, "bob");
+    fake.meetingJoins(id, "carol");
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(participants(aside)).toEqual(["bob", "carol", "alice"]);
+    const row = (user: string) => within(aside).getAllByTestId("participant").find((p) => p.dataset.user === user) as HTMLElement;
+    // One button on each other participant's row, none on her own; nobody is muted yet.
+    expect(within(aside).getAllByTestId("mute-participant")).toHaveLength(2);
+    expect(within(row("alice")).queryByTestId("mute-participant")).toBeNull();
+    expect(within(aside).queryAllByTestId("participant-muted")).toEqual([]);
+
+    const mute = within(row("carol")).getByTestId("mute-participant");
+    expect(mute.textContent).toBe("Mute Carol");
+    await fireEvent.click(mute);
+    await settle();
+    expect(fake.callsOf("setParticipantMuted").at(-1)).toEqual([id, "carol", true]);
+    expect(fake.mutedIn(id)).toEqual(["carol"]);
+    expect(row("carol").dataset.muted).toBe("true");
+    expect(within(row("carol")).getByTestId("participant-muted").textContent).toContain("muted by a moderator");
+    expect(row("bob").dataset.muted).toBeUndefined();
+    expect(within(row("bob")).queryByTestId("participant-muted")).toBeNull();
+    const unmute = within(row("carol")).getByTestId("mute-participant");
+    expect(unmute.textContent).toBe("Unmute Carol");
+    expect(within(aside).getByTestId("meeting-note").textContent).toBe("Carol is muted: their sound is not carried until a moderator lifts it.");
+    expect(document.activeElement).toBe(unmute);
+
+    await fireEvent.click(unmute);
+    await settle();
+    expect(fake.callsOf("setParticipantMuted").at(-1)).toEqual([id, "carol", false]);
+    expect(fake.mutedIn(id)).toEqual([]);
+    expect(row("carol").dataset.muted).toBeUndefined();
+    expect(within(aside).queryAllByTestId("participant-muted")).toEqual([]);
+    expect(within(row("carol")).getByTestId("mute-participant").textContent).toBe("Mute Carol");
+    expect(within(aside).getByTestId("meeting-note").textContent).toBe("Carol can speak again.");
+    expect(document.activeElement).toBe(within(row("carol")).getByTestId("mute-participant"));
+
+    // Gone just before the click arrives: the server's refusal, focus on the meeting button.
+    const setMuted = fake.setParticipantMuted.bind(fake);
+    vi.spyOn(fake, "setParticipantMuted").mockImplementationOnce(async (c, u, m) => {
+      fake.meetingLeaves(c, "bob");
+      return setMuted(c, u, m);
+    });
+    await fireEvent.click(within(row("bob")).getByTestId("mute-participant"));
+    await settle();
+    expect(within(aside).getByRole("alert").textContent).toBe("Could not mute Bob: bob is not in the meeting (they may have left).");
+    expect(participants(aside)).toEqual(["carol", "alice"]);
+    expect(document.activeElement).toBe(button(aside));
+  });
+
+  it("shows a plain member who is muted, and no mute buttons", async () => {
+    const { fake, id, aside } = await room("bob");
+    fake.meetingJoins(id, "bob");
+    fake.meetingJoins(id, "carol");
+    await fireEvent.click(button(aside));
+    await settle();
+    expect(within(aside).queryAllByTestId("mute-participant")).toEqual([]);
+    await expect(fake.setParticipantMuted(id, "carol", true)).rejects.toMatchObject({ code: "refused:forbidden" });
+
+    fake.participantMutedBy(id, "bob", "carol", true);
+    await settle();
+    const row = (user: string) => within(aside).getAllByTestId("participant").find((p) => p.dataset.user === user) as HTMLElement;
+    expect(row("carol").dataset.muted).toBe("true");
+    expect(within(row("carol")).getByTestId("participant-muted")).toBeTruthy();
+    expect(within(aside).queryByTestId("muted-you")).toBeNull();
+
+    fake.participantMutedBy(id, "bob", "alice", true);
+    await settle();
+    expect(row("alice").dataset.muted).toBe("true");
+    expect(within(row("alice")).getByTestId("participant-muted")).toBeTruthy();
+    expect(within(row("alice")).getByTestId("muted-you").textContent).toBe("A moderator muted you; only a moderator can lift it.");
+    expect(within(aside).queryAllByTestId("mute-participant")).toEqual([]);
+
+    // Muted ones who leave are not shown as muted; lifting it takes the note away.
+    fake.meetingLeaves(id, "carol");
+    fake.participantMutedBy(id, "bob", "alice", false);
+    await settle();
+    expect(fake.mutedIn(id)).toEqual([]);
+    expect(within(aside).queryAllByTestId("participant-muted")).toEqual([]);
+    expect(within(aside).queryByTestId("muted-you")).toBeNull();
+    expect(() => fake.participantMutedBy(id, "bob", "carol", true)).toThrow(/not in the meeting/);
+  });
 });
