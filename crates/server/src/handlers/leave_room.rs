@@ -12,6 +12,19 @@ pub(super) async fn handle(
     session: &mut Session,
     conversation: u64,
 ) -> Result<Response, ApiError> {
-    let user = session.user()?.id;
-    write_ok(state, WriteOp::LeaveRoom { user, conversation }).await
+    let user = session.user()?;
+    let (id, name) = (user.id, user.info.name.clone());
+    let done = write_ok(
+        state,
+        WriteOp::LeaveRoom {
+            user: id,
+            conversation,
+        },
+    )
+    .await?;
+    // Out of the room, so out of its meeting and its media: their connections close now.
+    if let Some(media) = &state.meeting_media {
+        media.remove(conversation, &name).await;
+    }
+    Ok(done)
 }

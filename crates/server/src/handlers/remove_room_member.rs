@@ -14,13 +14,21 @@ pub(super) async fn handle(
     member: String,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    write_ok(
+    let done = write_ok(
         state,
         WriteOp::RemoveRoomMember {
             user,
             conversation,
-            member,
+            member: member.clone(),
         },
     )
-    .await
+    .await?;
+    // Out of the room, so out of its meeting and its media: their connections close now
+    // (the SFU knows them by their name as stored; names match whatever their case).
+    if let Some(media) = &state.meeting_media
+        && let Ok(Some(removed)) = state.read(move |s| s.user_by_name(&member)).await
+    {
+        media.remove(conversation, &removed.info.name).await;
+    }
+    Ok(done)
 }

@@ -339,3 +339,38 @@ async fn a_moderator_mutes_one_participant_who_cannot_lift_it_even_by_reconnecti
     a.close().await.unwrap();
     b.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_removed_from_the_room_or_leaving_it_loses_the_media_at_once() {
+    let server = server_with_users().await;
+    let (mut alice, mut bob, mut carol, room) = meeting(&server).await;
+    carol
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
+    let c = connect(&mut carol, room, 660.0, &dir.path().join("c.wav")).await;
+    until_received(&b, 0, 50).await;
+    until_received(&c, 0, 50).await;
+
+    // A moderator removes bob from the room: out of its meeting, so out of its media.
+    alice
+        .request(Request::RemoveRoomMember {
+            conversation: room,
+            user: "bob".into(),
+        })
+        .await
+        .unwrap();
+    until_closed(&b, "bob's media still up after his removal").await;
+    // Carol leaves the room herself: the same.
+    carol
+        .request(Request::LeaveRoom { conversation: room })
+        .await
+        .unwrap();
+    until_closed(&c, "carol's media still up after leaving the room").await;
+    for p in [a, b, c] {
+        p.close().await.unwrap();
+    }
+}
