@@ -8,7 +8,7 @@
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use anyhow::{Context, Result, bail};
@@ -22,6 +22,8 @@ use axum::{
 use futures_util::StreamExt;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
+
+use crate::process::{ServerProcess, memory_of};
 
 const PW: &str = "bench password";
 
@@ -120,75 +122,13 @@ fn curl(args: &[&str]) -> Result<f64> {
     Ok(start.elapsed().as_secs_f64())
 }
 
-/// A process's peak and current resident memory (VmHWM, VmRSS), in MiB.
-fn memory_of(pid: u32) -> Option<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kib| kib / 1024.0)
-    };
-    Some((field("VmHWM:")?, field("VmRSS:")?))
-}
-
-/// A `confer-server` process (the binary beside this one) on a fresh data directory.
-struct ServerProcess(std::process::Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn start_server(data: &Path, max_bytes: u64) -> Result<(ServerProcess, std::net::SocketAddr)> {
-    let bin = std::env::current_exe()?.with_file_name("confer-server");
-    if !bin.exists() {
-        bail!(
-            "{} is missing: build the workspace's binaries",
-            bin.display()
-        );
-    }
-    for user in ["alice", "bob"] {
-        let mut add = Command::new(&bin)
-            .arg("--data")
-            .arg(data)
-            .args(["user", "add", user, "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()?;
-        use std::io::Write;
-        add.stdin
-            .take()
-            .context("stdin")?
-            .write_all(format!("{PW}\n").as_bytes())?;
-        if !add.wait()?.success() {
-            bail!("adding {user} failed");
-        }
-    }
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let child = Command::new(&bin)
-        .arg("--data")
-        .arg(data)
-        .arg("--listen")
-        .arg(addr.to_string())
-        .arg("--max-file-bytes")
-        .arg(max_bytes.to_string())
-        .arg("--no-turn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let server = ServerProcess(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        if Instant::now() > deadline {
-            bail!("confer-server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok((server, addr))
+    ServerProcess::start(
+        data,
+        &["alice".to_owned(), "bob".to_owned()],
+        PW,
+        &["--max-file-bytes", &max_bytes.to_string()],
+    )
 }
 
 /// Flushes every dirty page to the disk, so one phase's writeback does not slow the next.
@@ -290,7 +230,7 @@ async fn run_once(
         r => bail!("{r:?}"),
     };
     let bob = confer_testkit::Client::login(&url, "bob", PW).await?;
-    let (_, rss_before) = memory_of(server.0.id()).context("no /proc")?;
+    let (_, rss_before) = memory_of(server.pid()).context("no /proc")?;
     let alice_files =
         confer_files::FileClient::new(&url, alice.token.as_deref().context("token")?)?;
     let bob_files = confer_files::FileClient::new(&url, bob.token.as_deref().context("token")?)?;
@@ -318,7 +258,7 @@ async fn run_once(
         bail!("curl's upload is incomplete");
     }
     std::fs::remove_file(&upload_target)?;
-    let (rss_after_upload, _) = memory_of(server.0.id()).context("no /proc")?;
+    let (rss_after_upload, _) = memory_of(server.pid()).context("no /proc")?;
     let file = shared.context("not shared")?;
 
     // Into a file (the page cache, as curl -o writes: neither syncs to the disk)...

@@ -4,6 +4,8 @@ pub mod cache;
 pub mod calls;
 pub mod desktop;
 pub mod files;
+pub mod process;
+pub mod sfu;
 pub mod storm;
 
 use std::{

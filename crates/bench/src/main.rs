@@ -3,6 +3,7 @@
 //! `cargo run --release -p confer-bench -- throughput --pairs 50 --messages 2000`
 //! `cargo run --release -p confer-bench -- login-storm --users 1000`
 //! `cargo build --release -p confer-server -p confer-bench && target/release/confer-bench cache`
+//! `cargo build --release -p confer-bench -p confer-server && target/release/confer-bench sfu`
 //! `cargo build --release -p confer-bench -p confer-desktop --bins --example bare &&
 //!  target/release/confer-bench desktop [--env WEBKIT_DISABLE_COMPOSITING_MODE=1]`
 
@@ -97,6 +98,19 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Meetings through the SFU of a confer-server process: forwarded streams per core of
+    /// server CPU, server memory, and a real client's join time (offer to first audio).
+    Sfu {
+        /// Meeting sizes (participants), one meeting each.
+        #[arg(long, value_delimiter = ',', default_value = "8,16,32")]
+        sizes: Vec<usize>,
+        /// Seconds measured in each meeting.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Timed joins of a real client in each meeting.
+        #[arg(long, default_value_t = 5)]
+        joins: usize,
+    },
     /// One phase of `cache`, in its own process (internal).
     #[command(hide = true)]
     CachePhase {
@@ -114,6 +128,19 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Sfu {
+            sizes,
+            seconds,
+            joins,
+        } => {
+            let figures = confer_bench::sfu::sfu(confer_bench::sfu::SfuParams {
+                sizes,
+                seconds,
+                joins,
+            })
+            .await?;
+            println!("{figures}");
+        }
         Command::Calls { calls, seconds } => {
             if !(1..=1000).contains(&calls) || !(1..=600).contains(&seconds) {
                 anyhow::bail!("--calls is 1 to 1000 and --seconds 1 to 600");

@@ -65,18 +65,7 @@ impl Client {
         .map_err(media_error)?;
         let offered_at = Instant::now();
         let offer = peer.offer().await.map_err(media_error)?;
-        let answer = match self
-            .inner
-            .handle()?
-            .request(Request::JoinMeetingMedia {
-                conversation,
-                offer,
-            })
-            .await?
-        {
-            Response::MeetingMedia { answer } => answer,
-            other => return Err(unexpected(other)),
-        };
+        let answer = self.meeting_media_answer(conversation, offer).await?;
         peer.accept(&answer).await.map_err(media_error)?;
         peer.connected(CONNECT_TIMEOUT).await.map_err(media_error)?;
         peer.start(confer_media::peer::MediaIo {
@@ -92,6 +81,30 @@ impl Client {
             peer,
             offered_at,
         })
+    }
+}
+
+impl Client {
+    /// The SFU's answer (SDP) to a WebRTC offer for the meeting of `conversation`, as the
+    /// user's grant allows. [`Client::join_meeting_media`] is the whole join; this is for
+    /// peers built elsewhere (the SFU benchmark's synthetic participants).
+    pub async fn meeting_media_answer(
+        &self,
+        conversation: u64,
+        offer: String,
+    ) -> Result<String, CoreError> {
+        match self
+            .inner
+            .handle()?
+            .request(Request::JoinMeetingMedia {
+                conversation,
+                offer,
+            })
+            .await?
+        {
+            Response::MeetingMedia { answer } => Ok(answer),
+            other => Err(unexpected(other)),
+        }
     }
 }
 
