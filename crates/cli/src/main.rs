@@ -612,24 +612,25 @@ impl MeetingMediaArgs {
 #[derive(Subcommand)]
 enum MeetingAction {
     /// Join a meeting: by its link (a member joins or starts it, anyone else comes in as a
-    /// guest while it is going on) or by the room's id (a member). With any sound option this
+    /// guest while it is going on) or by the id of a room or group (a member: a group's
+    /// meeting is an instant one among its members). With any sound option this
     /// device's sound joins it too, for --seconds (10 by default); --json then prints the
     /// figures at the end.
     Join {
-        /// The room's link (confer://join/… or the bare token), or its id.
-        #[arg(value_name = "ROOM|LINK")]
+        /// The room's link (confer://join/… or the bare token), or the room's or group's id.
+        #[arg(value_name = "ROOM|GROUP|LINK")]
         link: String,
         #[command(flatten)]
         media: MeetingMediaArgs,
     },
-    /// Start the room's meeting, or join it when it is going on.
+    /// Start the meeting of a room or group, or join it when it is going on.
     Start {
-        /// The room's id.
+        /// The room's or group's id.
         room: u64,
     },
-    /// Leave the room's meeting (it ends with its last participant).
+    /// Leave the meeting of a room or group (it ends with its last participant).
     Leave {
-        /// The room's id.
+        /// The room's or group's id.
         room: u64,
     },
 }

@@ -325,7 +325,7 @@ pub enum Reason {
         #[ts(type = "number")]
         conversation: u64,
     },
-    /// The conversation (a group) has no meeting.
+    /// The conversation (one with an alias) has no meeting.
     NoMeeting {
         /// The conversation.
         #[ts(type = "number")]

@@ -160,9 +160,9 @@ pub(crate) fn user_can(
             Kind::Room => forbidden(Reason::ModeratorsOnly { conversation }),
             Kind::Group | Kind::Alias => invalid(Reason::NoMeetingLink { conversation }),
         },
-        Action::UseMeeting if matches!(kind, Kind::Group | Kind::Alias) => {
-            invalid(Reason::NoMeeting { conversation })
-        }
+        // A group's meeting is an instant one among its members: no link, guests or
+        // moderators (those need a room).
+        Action::UseMeeting if kind == Kind::Alias => invalid(Reason::NoMeeting { conversation }),
         Action::UseMeeting => Ok(role),
         Action::Call if kind != Kind::Direct => invalid(Reason::NoCalls { conversation }),
         Action::Call => Ok(role),
@@ -252,7 +252,7 @@ mod tests {
                 Reason::NoMeetingLink { conversation: c },
             ),
             (
-                member(Group, Role::Member),
+                member(Alias, Role::Member),
                 UseMeeting,
                 Reason::NoMeeting { conversation: c },
             ),
@@ -417,8 +417,13 @@ mod tests {
             outcome(Standing::Member(Direct, Role::Member), UseMeeting),
             "ok"
         );
+        // A group's members hold instant meetings (moderating one still needs a room).
         assert_eq!(
             outcome(Standing::Member(Group, Role::Member), UseMeeting),
+            "ok"
+        );
+        assert_eq!(
+            outcome(Standing::Member(Group, Role::Member), Moderate),
             "invalid"
         );
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use confer_proto::Response;
 
-use super::write_ok;
+use super::write_then_cut_media;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
 pub(super) async fn handle(
@@ -12,6 +12,12 @@ pub(super) async fn handle(
     session: &mut Session,
     conversation: u64,
 ) -> Result<Response, ApiError> {
-    let user = session.user()?.id;
-    write_ok(state, WriteOp::LeaveGroup { user, conversation }).await
+    let user = session.user()?;
+    let (id, name) = (user.id, user.info.name.clone());
+    // Out of the group, so out of its meeting and its media.
+    let op = WriteOp::LeaveGroup {
+        user: id,
+        conversation,
+    };
+    write_then_cut_media(state, op, conversation, &name).await
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use confer_proto::{ErrorBody, ErrorCode, Reason, Response};
 
-use super::write_ok;
+use super::{write_ok, write_then_cut_media};
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
 pub(super) async fn handle(
@@ -38,17 +38,9 @@ pub(super) async fn handle(
     }
     let user = session.user()?;
     let (id, name) = (user.id, user.info.name.clone());
-    let done = write_ok(
-        state,
-        WriteOp::LeaveMeeting {
-            user: id,
-            conversation,
-        },
-    )
-    .await?;
-    // Out of the meeting, so out of its media: their connections close now.
-    if let Some(media) = &state.meeting_media {
-        media.remove(conversation, &name).await;
-    }
-    Ok(done)
+    let op = WriteOp::LeaveMeeting {
+        user: id,
+        conversation,
+    };
+    write_then_cut_media(state, op, conversation, &name).await
 }

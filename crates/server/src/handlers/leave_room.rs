@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use confer_proto::Response;
 
-use super::write_ok;
+use super::write_then_cut_media;
 use crate::{ApiError, AppState, connection::Session, store::WriteOp};
 
 pub(super) async fn handle(
@@ -14,17 +14,10 @@ pub(super) async fn handle(
 ) -> Result<Response, ApiError> {
     let user = session.user()?;
     let (id, name) = (user.id, user.info.name.clone());
-    let done = write_ok(
-        state,
-        WriteOp::LeaveRoom {
-            user: id,
-            conversation,
-        },
-    )
-    .await?;
-    // Out of the room, so out of its meeting and its media: their connections close now.
-    if let Some(media) = &state.meeting_media {
-        media.remove(conversation, &name).await;
-    }
-    Ok(done)
+    // Out of the room, so out of its meeting and its media.
+    let op = WriteOp::LeaveRoom {
+        user: id,
+        conversation,
+    };
+    write_then_cut_media(state, op, conversation, &name).await
 }

@@ -309,6 +309,22 @@ async fn write_ok(state: &AppState, op: WriteOp) -> Result<Response, ApiError> {
     write(state, op).await.map(|_| Response::Ok)
 }
 
+/// Commits `op`, which takes `name` out of the meeting of `conversation` (they left it, or its
+/// room or group, or were removed), then closes their media there at once: the SFU reads no
+/// store, so the app tells it.
+async fn write_then_cut_media(
+    state: &AppState,
+    op: WriteOp,
+    conversation: u64,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let done = write_ok(state, op).await?;
+    if let Some(media) = &state.meeting_media {
+        media.remove(conversation, name).await;
+    }
+    Ok(done)
+}
+
 async fn write(state: &AppState, op: WriteOp) -> Result<Committed, ApiError> {
     state.writer.write(op).await.map_err(ApiError::from)
 }

@@ -374,3 +374,99 @@ async fn a_member_removed_from_the_room_or_leaving_it_loses_the_media_at_once() 
         p.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_members_hold_an_instant_meeting_and_leaving_the_group_cuts_its_media() {
+    let server = server_with_users().await;
+    let mut alice = login(&server, "alice").await;
+    let mut bob = login(&server, "bob").await;
+    let mut carol = login(&server, "carol").await;
+    let group = match alice
+        .request(Request::CreateGroup {
+            invite: vec!["bob".into(), "carol".into()],
+            name: Some("Release crew".into()),
+        })
+        .await
+        .unwrap()
+    {
+        Response::Conversation { conversation } => conversation.info.id,
+        r => panic!("{r:?}"),
+    };
+    for who in [&mut bob, &mut carol] {
+        who.request(Request::JoinGroup {
+            conversation: group,
+        })
+        .await
+        .unwrap();
+    }
+    // Any member starts it and the others join it the same way: no link, no lobby.
+    for who in [&mut bob, &mut alice, &mut carol] {
+        who.request(Request::StartMeeting {
+            conversation: group,
+        })
+        .await
+        .unwrap();
+    }
+    match carol.request(Request::ListMeetings).await.unwrap() {
+        Response::Meetings { ongoing, .. } => {
+            let meeting = ongoing
+                .iter()
+                .find(|m| m.conversation == group)
+                .expect("the group's meeting is listed");
+            assert_eq!(meeting.participants.len(), 3, "{meeting:?}");
+        }
+        r => panic!("{r:?}"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, group, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, group, 880.0, &dir.path().join("b.wav")).await;
+    let c = connect(&mut carol, group, 660.0, &dir.path().join("c.wav")).await;
+    for p in [&a, &b, &c] {
+        until_received(p, 0, 50).await;
+    }
+    // Nobody moderates a group's meeting: that takes a room.
+    let refused = alice
+        .refused(Request::SetParticipantMuted {
+            conversation: group,
+            user: "bob".into(),
+            muted: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.code, refused.reason),
+        (
+            ErrorCode::Invalid,
+            Reason::NotARoom {
+                conversation: group
+            }
+        )
+    );
+
+    // Out of the group, out of its meeting and its media at once.
+    bob.request(Request::LeaveGroup {
+        conversation: group,
+    })
+    .await
+    .unwrap();
+    until_closed(&b, "bob's media still up after leaving the group").await;
+    until_received(&a, a.stats().await.packets_received, 50).await;
+    carol
+        .request(Request::LeaveGroup {
+            conversation: group,
+        })
+        .await
+        .unwrap();
+    until_closed(&c, "carol's media still up after leaving the group").await;
+    // The last one out deletes the group, and its meeting with it.
+    alice
+        .request(Request::LeaveGroup {
+            conversation: group,
+        })
+        .await
+        .unwrap();
+    until_closed(&a, "alice's media still up after the group was gone").await;
+    for p in [a, b, c] {
+        p.close().await.unwrap();
+    }
+}
