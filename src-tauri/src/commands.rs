@@ -159,6 +159,41 @@ pub async fn current_call(
     Ok(phone(&state)?.current())
 }
 
+/// Connects this device's microphone and speaker to the meeting the user is in; every
+/// change then comes as a `meeting_sound` event.
+#[tauri::command]
+pub async fn join_meeting_sound(
+    state: State<'_, AppState>,
+    conversation: u64,
+) -> Result<confer_core::phone::MeetingSoundView, UiError> {
+    Ok(phone(&state)?.join_meeting_sound(conversation).await?)
+}
+
+/// Mutes or unmutes this device's microphone in the meeting.
+#[tauri::command]
+pub async fn set_meeting_sound_muted(
+    state: State<'_, AppState>,
+    muted: bool,
+) -> Result<(), UiError> {
+    phone(&state)?.set_meeting_muted(muted);
+    Ok(())
+}
+
+/// Closes this device's sound in the meeting (the user stays in the meeting).
+#[tauri::command]
+pub async fn leave_meeting_sound(state: State<'_, AppState>) -> Result<(), UiError> {
+    phone(&state)?.leave_meeting_sound().await;
+    Ok(())
+}
+
+/// This device's sound in a meeting, if on (for a window that opens during one).
+#[tauri::command]
+pub async fn meeting_sound(
+    state: State<'_, AppState>,
+) -> Result<Option<confer_core::phone::MeetingSoundView>, UiError> {
+    Ok(phone(&state)?.meeting_sound())
+}
+
 /// A one-time URL of the loopback socket that carries the call's pictures.
 #[tauri::command]
 pub async fn frame_socket(state: State<'_, AppState>) -> Result<String, UiError> {

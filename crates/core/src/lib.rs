@@ -414,6 +414,12 @@ pub enum ClientEvent {
         /// The call as it is now.
         call: phone::CallView,
     },
+    /// This device's sound in a meeting connected, changed or ended (see
+    /// [`phone::Phone::join_meeting_sound`]).
+    MeetingSound {
+        /// The sound as it is now.
+        sound: phone::MeetingSoundView,
+    },
 }
 
 pub(crate) struct Inner {

@@ -109,6 +109,50 @@ fn kind_name(kind: confer_media::DeviceKind) -> &'static str {
     }
 }
 
+/// This device's sound in a meeting, as the UI shows it: the microphone and speaker of a
+/// call, joined to the meeting the user is in (one room's, or one group's, at a time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MeetingSoundView {
+    /// The meeting's room or group.
+    #[ts(type = "number")]
+    pub conversation: u64,
+    /// Where it stands.
+    pub phase: MeetingSoundPhase,
+    /// This device's microphone is muted here (a moderator's mute is the meeting's, shown
+    /// with it).
+    pub muted: bool,
+    /// What failed, when it could not connect (English, for the log; the UI says the sound
+    /// could not connect).
+    pub error: Option<String>,
+}
+
+/// Where a meeting's sound stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingSoundPhase {
+    /// Asking the SFU and connecting.
+    Connecting,
+    /// Heard and hearing.
+    Connected,
+    /// Over: closed here, cut by the server (left the meeting elsewhere, removed), or it
+    /// failed (see `error`).
+    Ended,
+}
+
+/// The meeting sound going on, and the task that owns its connection.
+struct Sound {
+    view: MeetingSoundView,
+    control: watch::Sender<SoundControl>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// What the UI asks of a meeting's sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SoundControl {
+    Talk { muted: bool },
+    Close,
+}
+
 /// What the UI asks of a call in progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Control {
@@ -131,6 +175,8 @@ pub struct Phone {
     client: Arc<Client>,
     frames: Arc<FrameServer>,
     current: Arc<Mutex<Option<Current>>>,
+    /// The meeting's sound, when on (never together with a call: one microphone).
+    sound: Arc<Mutex<Option<Sound>>>,
     /// Hears the server's call events; stops with the phone.
     listener: tokio::task::JoinHandle<()>,
 }
@@ -143,7 +189,16 @@ impl Drop for Phone {
         {
             task.abort();
         }
+        if let Some(sound) = self.sound.lock().expect("phone poisoned").take() {
+            sound.task.abort();
+        }
     }
+}
+
+fn emit_sound(client: &Client, view: &MeetingSoundView) {
+    client.inner.emit(ClientEvent::MeetingSound {
+        sound: view.clone(),
+    });
 }
 
 fn emit(client: &Client, view: &CallView) {
@@ -159,6 +214,7 @@ impl Phone {
             client,
             frames,
             current,
+            sound: Arc::default(),
             listener,
         }
     }
@@ -293,6 +349,87 @@ impl Phone {
         Ok(())
     }
 
+    /// This device's sound in a meeting, while it is on.
+    pub fn meeting_sound(&self) -> Option<MeetingSoundView> {
+        self.sound
+            .lock()
+            .expect("phone poisoned")
+            .as_ref()
+            .map(|s| s.view.clone())
+    }
+
+    /// Connects this device's microphone and speaker (the profile's, as for calls) to the
+    /// meeting of `conversation`, which the user is in; moves them from another meeting's.
+    /// Every change then comes as [`ClientEvent::MeetingSound`]. Refused during a call.
+    pub async fn join_meeting_sound(
+        &self,
+        conversation: u64,
+    ) -> Result<MeetingSoundView, CoreError> {
+        if self.current().is_some_and(|c| c.phase != CallPhase::Ended) {
+            return Err(CoreError::Invalid(
+                "a call is going on: hang up before joining a meeting's sound".into(),
+            ));
+        }
+        self.leave_meeting_sound().await;
+        let settings = self.client.inner.cache.device_settings()?;
+        let media = media_for(&settings, false, &self.frames);
+        let mut view = MeetingSoundView {
+            conversation,
+            phase: MeetingSoundPhase::Connecting,
+            muted: false,
+            error: None,
+        };
+        emit_sound(&self.client, &view);
+        let active = match self
+            .client
+            .join_meeting_media(conversation, media, crate::meeting::MAX_HEARD)
+            .await
+        {
+            Ok(active) => active,
+            Err(e) => {
+                view.phase = MeetingSoundPhase::Ended;
+                view.error = Some(e.to_string());
+                emit_sound(&self.client, &view);
+                return Err(e);
+            }
+        };
+        view.phase = MeetingSoundPhase::Connected;
+        let (control, controls) = watch::channel(SoundControl::Talk { muted: false });
+        let mut sound = self.sound.lock().expect("phone poisoned");
+        let task = tokio::spawn(sound_task(
+            self.client.clone(),
+            self.sound.clone(),
+            active,
+            controls,
+        ));
+        *sound = Some(Sound {
+            view: view.clone(),
+            control,
+            task,
+        });
+        emit_sound(&self.client, &view);
+        Ok(view)
+    }
+
+    /// Mutes or unmutes this device's microphone in the meeting.
+    pub fn set_meeting_muted(&self, muted: bool) {
+        if let Some(sound) = self.sound.lock().expect("phone poisoned").as_mut() {
+            sound.view.muted = muted;
+            sound.control.send_replace(SoundControl::Talk { muted });
+            emit_sound(&self.client, &sound.view);
+        }
+    }
+
+    /// Closes this device's sound in the meeting (the user stays in the meeting); returns
+    /// once the connection is closed.
+    pub async fn leave_meeting_sound(&self) {
+        let sound = self.sound.lock().expect("phone poisoned").take();
+        if let Some(sound) = sound {
+            sound.control.send_replace(SoundControl::Close);
+            let _ = sound.task.await;
+        }
+    }
+
     /// Starts the call task: places (no `info`) or accepts (`info`) and talks until the end.
     fn run(&self, view: CallView, info: Option<CallInfo>) -> Result<(), CoreError> {
         let mut current = self.current.lock().expect("phone poisoned");
@@ -301,6 +438,11 @@ impl Phone {
             && !(c.view.phase == CallPhase::Ringing && info.is_some())
         {
             return Err(CoreError::Invalid("a call is going on already".into()));
+        }
+        if self.meeting_sound().is_some() {
+            return Err(CoreError::Invalid(
+                "this device's sound is in a meeting: leave it first".into(),
+            ));
         }
         let settings = self.client.inner.cache.device_settings()?;
         let media = media_for(&settings, view.video && !view.camera_off, &self.frames);
@@ -483,6 +625,56 @@ async fn listen(client: Arc<Client>, current: Arc<Mutex<Option<Current>>>) {
             }
             _ => {}
         }
+    }
+}
+
+/// Owns a meeting's sound until the UI closes it or the server cuts it (the user left the
+/// meeting elsewhere, or was removed); then says it ended, unless it was replaced.
+async fn sound_task(
+    client: Arc<Client>,
+    sound: Arc<Mutex<Option<Sound>>>,
+    active: crate::meeting::ActiveMeeting,
+    mut controls: watch::Receiver<SoundControl>,
+) {
+    let closed_here = loop {
+        tokio::select! {
+            changed = controls.changed() => {
+                match changed.map(|()| *controls.borrow_and_update()) {
+                    Ok(SoundControl::Talk { muted }) => active.set_muted(muted),
+                    Ok(SoundControl::Close) | Err(_) => break true,
+                }
+            }
+            // Checked a second at a time, so a control is never kept waiting for longer.
+            closed = active.closed_within(Duration::from_secs(1)) => {
+                if closed {
+                    break false;
+                }
+            }
+        }
+    };
+    let conversation = active.conversation;
+    if let Err(e) = active.finish().await {
+        tracing::debug!(error = %e, "closing the meeting's sound");
+    }
+    if closed_here {
+        // The caller took it out of the slot and says what comes next.
+        client.inner.emit(ClientEvent::MeetingSound {
+            sound: MeetingSoundView {
+                conversation,
+                phase: MeetingSoundPhase::Ended,
+                muted: false,
+                error: None,
+            },
+        });
+        return;
+    }
+    let gone = sound
+        .lock()
+        .expect("phone poisoned")
+        .take_if(|s| s.view.conversation == conversation);
+    if let Some(mut s) = gone {
+        s.view.phase = MeetingSoundPhase::Ended;
+        emit_sound(&client, &s.view);
     }
 }
 

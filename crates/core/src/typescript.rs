@@ -10,7 +10,7 @@ use crate::{
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
     device_test::LevelReading,
     files::{FilePreview, TransferProgress},
-    phone::{CallPhase, CallView, DeviceChange, DeviceEntry},
+    phone::{CallPhase, CallView, DeviceChange, DeviceEntry, MeetingSoundPhase, MeetingSoundView},
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -36,6 +36,8 @@ pub fn typescript_bindings() -> String {
         CallPhase::decl(),
         CallView::decl(),
         DeviceChange::decl(),
+        MeetingSoundPhase::decl(),
+        MeetingSoundView::decl(),
         DeviceEntry::decl(),
         LevelReading::decl(),
         TransferProgress::decl(),

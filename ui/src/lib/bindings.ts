@@ -1870,7 +1870,11 @@ ended?: Reason, } | { "event": "call",
 /**
  * The call as it is now.
  */
-call: CallView, };
+call: CallView, } | { "event": "meeting_sound", 
+/**
+ * The sound as it is now.
+ */
+sound: MeetingSoundView, };
 
 export type LaunchOptions = { 
 /**
@@ -2069,6 +2073,28 @@ lost: string,
  * The name of the default now used (none: there is none; the call goes on without).
  */
 now: string | null, };
+
+export type MeetingSoundPhase = "connecting" | "connected" | "ended";
+
+export type MeetingSoundView = { 
+/**
+ * The meeting's room or group.
+ */
+conversation: number, 
+/**
+ * Where it stands.
+ */
+phase: MeetingSoundPhase, 
+/**
+ * This device's microphone is muted here (a moderator's mute is the meeting's, shown
+ * with it).
+ */
+muted: boolean, 
+/**
+ * What failed, when it could not connect (English, for the log; the UI says the sound
+ * could not connect).
+ */
+error: string | null, };
 
 export type DeviceEntry = { 
 /**
