@@ -129,6 +129,13 @@ impl MeetingMedia {
         }
     }
 
+    /// The room was deleted: everyone's media connections in it close now.
+    pub(crate) async fn close_room(&self, conversation: u64) {
+        if let Err(e) = self.sfu.close_room(&room(conversation)).await {
+            tracing::warn!(error = %e, conversation, "a deleted room did not reach the SFU");
+        }
+    }
+
     /// Someone left the meeting or was sent out: their media connections close now.
     pub(crate) async fn remove(&self, conversation: u64, identity: &str) {
         if let Err(e) = self.sfu.remove(&room(conversation), identity).await {

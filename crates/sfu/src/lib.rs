@@ -229,6 +229,20 @@ impl Sfu {
         done.await.map_err(|_| Error::Closed)
     }
 
+    /// Closes a room that is no more (the app deleted it): every connection in it is closed
+    /// now, grants for it minted before this moment are refused, and its mutes are forgotten.
+    /// Returns how many connections were closed.
+    pub async fn close_room(&self, room: &str) -> Result<usize, Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::CloseRoom {
+            room: room.to_owned(),
+            at_ms: grant::unix_ms(SystemTime::now()),
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)
+    }
+
     /// Whether `identity` has a connection in `room` that is not lost (connected, or still
     /// connecting).
     pub async fn present(&self, room: &str, identity: &str) -> Result<bool, Error> {

@@ -59,6 +59,11 @@ pub(crate) enum Command {
         identity: String,
         reply: oneshot::Sender<bool>,
     },
+    CloseRoom {
+        room: String,
+        at_ms: u64,
+        reply: oneshot::Sender<usize>,
+    },
 }
 
 pub(crate) struct Router {
@@ -78,6 +83,9 @@ pub(crate) struct Router {
     /// Removals by (room, identity): grants minted before this Unix millisecond are refused.
     /// Kept for a grant's lifetime, after which every grant they would refuse has expired.
     removed: HashMap<(Arc<str>, Arc<str>), (u64, Instant)>,
+    /// Rooms closed (deleted by the app): grants for them minted before this Unix millisecond
+    /// are refused, kept as `removed` is.
+    closed: HashMap<Arc<str>, (u64, Instant)>,
     /// Where lost connections are reported, if anyone listens.
     lost: Option<mpsc::Sender<Lost>>,
 }
@@ -98,6 +106,7 @@ impl Router {
             muted_rooms: HashSet::new(),
             muted_people: HashSet::new(),
             removed: HashMap::new(),
+            closed: HashMap::new(),
             lost,
         }
     }
@@ -227,6 +236,26 @@ impl Router {
                     .any(|p| *p.room == *room && *p.identity == *identity && !p.is_lost());
                 let _ = reply.send(present);
             }
+            Command::CloseRoom { room, at_ms, reply } => {
+                let gone: Vec<PeerId> = self
+                    .peers
+                    .values()
+                    .filter(|p| *p.room == *room)
+                    .map(|p| p.id)
+                    .collect();
+                for &id in &gone {
+                    self.remove(id).await;
+                }
+                // Nothing of the room's lives on: a room made later under the same name
+                // starts unmuted.
+                self.muted_rooms.remove(room.as_str());
+                self.muted_people.retain(|(r, _)| **r != *room);
+                let now = Instant::now();
+                self.closed
+                    .retain(|_, (_, at)| now.duration_since(*at) < crate::GRANT_LIFETIME);
+                self.closed.insert(room.into(), (at_ms, now));
+                let _ = reply.send(gone.len());
+            }
         }
     }
 
@@ -278,9 +307,9 @@ impl Router {
             Arc::from(grant.room.as_str()),
             Arc::from(grant.identity.as_str()),
         );
-        if let Some((at_ms, _)) = self.removed.get(&key)
-            && grant.issued_ms <= *at_ms
-        {
+        let revoked =
+            |at: Option<&(u64, Instant)>| at.is_some_and(|(at_ms, _)| grant.issued_ms <= *at_ms);
+        if revoked(self.removed.get(&key)) || revoked(self.closed.get(&key.0)) {
             return Err(crate::GrantError::Revoked.into());
         }
         let id = PeerId(self.next_id);

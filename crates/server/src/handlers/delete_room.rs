@@ -13,5 +13,10 @@ pub(super) async fn handle(
     conversation: u64,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    write_ok(state, WriteOp::DeleteRoom { user, conversation }).await
+    let done = write_ok(state, WriteOp::DeleteRoom { user, conversation }).await?;
+    // No room, no meeting: its media connections close now.
+    if let Some(media) = &state.meeting_media {
+        media.close_room(conversation).await;
+    }
+    Ok(done)
 }

@@ -376,6 +376,26 @@ async fn a_member_removed_from_the_room_or_leaving_it_loses_the_media_at_once() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_room_closes_everyones_media_in_its_meeting() {
+    let server = server_with_users().await;
+    let (mut alice, mut bob, _carol, room) = meeting(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
+    until_received(&a, 0, 50).await;
+    until_received(&b, 0, 50).await;
+    alice
+        .request(Request::DeleteRoom { conversation: room })
+        .await
+        .unwrap();
+    until_closed(&b, "bob's media still up after the room was deleted").await;
+    until_closed(&a, "alice's media still up after deleting the room").await;
+    for p in [a, b] {
+        p.close().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_groups_members_hold_an_instant_meeting_and_leaving_the_group_cuts_its_media() {
     let server = server_with_users().await;
     let mut alice = login(&server, "alice").await;
