@@ -91,6 +91,10 @@ pub struct Config {
     /// for a few seconds, or hung up) stays in the meeting before it is left for them: long
     /// enough for a device that changes network to come back.
     pub meeting_grace_secs: u64,
+    /// The built web UI (`ui/dist`: `guest.html` and `assets/`), from which the guest page is
+    /// served at `/join/TOKEN` for external guests joining from a browser. Unset: no guest
+    /// page (`/join/…` answers 404 saying so); guests still join from `confer-cli`.
+    pub web_dir: Option<PathBuf>,
     /// Where shared files are kept. Unset: `files` under `data_dir`. The nodes of a cluster
     /// must share it.
     pub files_dir: Option<PathBuf>,
@@ -152,6 +156,7 @@ impl Default for Config {
             sfu_listen: None,
             meeting_grace_secs: 20,
             files_dir: None,
+            web_dir: None,
             max_file_bytes: 100 * 1000 * 1000,
             file_quota_bytes: 10 * 1000 * 1000 * 1000,
             link_previews: true,

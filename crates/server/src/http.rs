@@ -88,6 +88,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/ws", get(upgrade))
         .merge(crate::files::routes())
+        .merge(crate::guest_page::routes())
         .with_state(state)
 }
 

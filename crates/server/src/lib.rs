@@ -13,6 +13,7 @@ pub mod config;
 mod connection;
 mod domain;
 mod files;
+mod guest_page;
 mod handlers;
 mod http;
 pub mod hub;

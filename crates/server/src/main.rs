@@ -43,6 +43,10 @@ struct Cli {
     /// Where shared files are kept [default: files under the data directory].
     #[arg(long, env = "CONFER_FILES_DIR")]
     files_dir: Option<PathBuf>,
+    /// The built web UI (`ui/dist`), from which browsers' guests get the page at /join/TOKEN
+    /// [default: none, no guest page].
+    #[arg(long, env = "CONFER_WEB_DIR")]
+    web_dir: Option<PathBuf>,
     /// An address or CIDR range link previews may reach although it is private (repeat it).
     #[arg(long = "link-preview-allow", value_name = "ADDRESS[/PREFIX]")]
     link_preview_allow: Vec<String>,
@@ -181,6 +185,9 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(m) = cli.max_file_bytes {
         config.max_file_bytes = m;
         config.file_quota_bytes = config.file_quota_bytes.max(m);
+    }
+    if let Some(d) = &cli.web_dir {
+        config.web_dir = Some(d.clone());
     }
     if let Some(d) = &cli.files_dir {
         config.files_dir = Some(d.clone());

@@ -237,6 +237,30 @@ pub(crate) fn media_rights(
     }
 }
 
+/// The SFU's name for an external guest: theirs is only a display name, which may repeat or
+/// be a user's, so the guest's id stands in (`:` is in no user name).
+pub(crate) fn external_identity(guest: u64) -> String {
+    format!("guest:{guest}")
+}
+
+/// Whether external guest `guest` may connect media to the meeting of `conversation`: once a
+/// moderator let it in (in the lobby it has no grant), to speak and hear like anyone.
+pub(crate) fn guest_media_rights(
+    guest: u64,
+    conversation: ConversationId,
+    meeting: Option<&OngoingMeeting>,
+) -> Result<MediaRights, StoreError> {
+    let admitted = meeting.is_some_and(|m| m.guests.iter().any(|g| g.external && g.id == guest));
+    if !admitted {
+        return Err(StoreError::NotFound(Reason::NotInMeeting { conversation }));
+    }
+    Ok(MediaRights {
+        moderate: false,
+        room_muted: None,
+        muted: false,
+    })
+}
+
 /// The meeting, if one is going on, as the members see it (with the lobby).
 pub(crate) fn ongoing(
     r: &mut impl MeetingReads,

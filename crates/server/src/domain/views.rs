@@ -521,6 +521,14 @@ pub(crate) fn meetings(
     Ok((ongoing, r.upcoming(user, now_ms)?))
 }
 
+/// The meeting of `conversation`, if one is going on.
+pub(crate) fn ongoing_meeting(
+    r: &mut impl ViewRepo,
+    conversation: ConversationId,
+) -> Result<Option<OngoingMeeting>, StoreError> {
+    meetings::ongoing(r, conversation)
+}
+
 /// Who may read a conversation's meeting link: either member of a direct conversation, a
 /// room's moderators.
 pub(crate) fn may_read_link(

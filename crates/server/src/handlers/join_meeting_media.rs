@@ -17,6 +17,27 @@ pub(super) async fn handle(
         .meeting_media
         .as_ref()
         .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, Reason::NoMeetingMedia))?;
+    // An external guest (no account), once let in.
+    if session.user.is_none()
+        && let Some(guest) = &session.guest
+    {
+        let id = guest.id;
+        if guest.conversation != conversation {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                Reason::NotInMeeting { conversation },
+            ));
+        }
+        let rights = state
+            .read(move |s| {
+                let meeting = s.ongoing_meeting(conversation)?;
+                meetings::guest_media_rights(id, conversation, meeting.as_ref())
+            })
+            .await?;
+        let identity = meetings::external_identity(id);
+        let answer = media.join(conversation, &identity, rights, offer).await?;
+        return Ok(Response::MeetingMedia { answer });
+    }
     let user = session.user()?;
     let (id, name) = (user.id, user.info.name.clone());
     let now = state.now();

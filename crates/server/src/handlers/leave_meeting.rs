@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use confer_proto::{ErrorBody, ErrorCode, Reason, Response};
 
-use super::{write_ok, write_then_cut_media};
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use super::write_then_cut_media;
+use crate::{ApiError, AppState, connection::Session, domain::meetings, store::WriteOp};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -22,7 +22,8 @@ pub(super) async fn handle(
             ));
         }
         let op = WriteOp::GuestLeave { guest: guest.id };
-        return match write_ok(state, op).await {
+        let identity = meetings::external_identity(guest.id);
+        return match write_then_cut_media(state, op, conversation, &identity).await {
             // NotFound: a moderator removed the guest a moment earlier; either way it is out.
             Ok(_)
             | Err(ApiError(ErrorBody {

@@ -390,6 +390,11 @@ pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
             .writer
             .write(WriteOp::GuestLeave { guest: guest.id })
             .await;
+        // And its media, if its browser connected some.
+        if let Some(media) = &state.meeting_media {
+            let identity = crate::domain::meetings::external_identity(guest.id);
+            media.remove(guest.conversation, &identity).await;
+        }
     }
     let Some(user) = session.user.take() else {
         return;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{ApiError, AppState, connection::Session, domain::meetings, store::WriteOp};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -14,7 +14,8 @@ pub(super) async fn handle(
     guest: u64,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
-    // An internal guest's media goes by its account name: known before the row goes.
+    // A guest's media goes by its account name (internal) or its id (external): known
+    // before the row goes.
     let media_identity = match &state.meeting_media {
         Some(_) => {
             let now = state.now();
@@ -25,8 +26,10 @@ pub(super) async fn handle(
                         .into_iter()
                         .find(|m| m.conversation == conversation)
                         .and_then(|m| m.guests.into_iter().find(|g| g.id == guest))
-                        .filter(|g| !g.external)
-                        .map(|g| g.name))
+                        .map(|g| match g.external {
+                            true => meetings::external_identity(g.id),
+                            false => g.name,
+                        }))
                 })
                 .await?
         }

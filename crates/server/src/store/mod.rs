@@ -836,6 +836,12 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The user's favourites and the pending requests addressed to them.
     fn favourites(&self, user: UserId) -> Result<(Vec<Favourite>, Vec<Favourite>), StoreError>;
+    /// The meeting of `conversation` if one is going on, as its members see it (for an
+    /// external guest, who has no account to read it as).
+    fn ongoing_meeting(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<confer_proto::OngoingMeeting>, StoreError>;
     /// The ongoing and (not yet ended) scheduled meetings of the user's rooms.
     fn meetings(
         &self,

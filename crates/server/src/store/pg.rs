@@ -2340,6 +2340,13 @@ impl Store for PgStore {
         self.with_reader(|db| views::meetings(db, user, now_ms))
     }
 
+    fn ongoing_meeting(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<OngoingMeeting>, StoreError> {
+        self.with_reader(|db| views::ongoing_meeting(db, conversation))
+    }
+
     fn room_link(
         &self,
         user: UserId,

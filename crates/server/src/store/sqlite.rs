@@ -2747,6 +2747,12 @@ impl Store for SqliteStore {
     ) -> Result<(Vec<OngoingMeeting>, Vec<ScheduledMeeting>), StoreError> {
         self.with_reader(|c| views::meetings(&mut Reads(c), user, now_ms))
     }
+    fn ongoing_meeting(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<OngoingMeeting>, StoreError> {
+        self.with_reader(|c| views::ongoing_meeting(&mut Reads(c), conversation))
+    }
     fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
         self.with_reader(|c| {
             sql_row(

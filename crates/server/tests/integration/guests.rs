@@ -720,3 +720,54 @@ async fn a_restarted_server_forgets_external_guests_but_not_internal_ones() {
     server.stop().await.unwrap();
     drop(tmp);
 }
+
+/// One HTTP/1.1 GET on loopback: the status line's code and the whole answer.
+async fn http_get(server: &TestServer, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    let code = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    (code, answer)
+}
+
+#[tokio::test]
+async fn browsers_get_the_guest_page_and_its_assets_from_the_web_dir_and_nothing_else() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir(web.path().join("assets")).unwrap();
+    std::fs::write(web.path().join("guest.html"), "<title>guest page</title>").unwrap();
+    std::fs::write(web.path().join("assets/guest-1a2b.js"), "console.log(1)").unwrap();
+    std::fs::write(web.path().join("secret.txt"), "not for guests").unwrap();
+    let dir = web.path().to_owned();
+    let server = TestServer::start_with(move |c| c.web_dir = Some(dir))
+        .await
+        .unwrap();
+    let (code, page) = http_get(&server, "/join/AbCdEf123").await;
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("text/html") && page.contains("<title>guest page</title>"));
+    let (code, js) = http_get(&server, "/assets/guest-1a2b.js").await;
+    assert_eq!(code, 200, "{js}");
+    assert!(js.contains("text/javascript") && js.contains("console.log(1)"));
+    for path in [
+        "/assets/..%2Fsecret.txt",
+        "/assets/.hidden",
+        "/assets/missing.js",
+        "/secret.txt",
+    ] {
+        let (code, answer) = http_get(&server, path).await;
+        assert_eq!(code, 404, "{path}: {answer}");
+        assert!(!answer.contains("not for guests"), "{path}");
+    }
+    // A server without the built UI says why.
+    let bare = TestServer::start().await.unwrap();
+    let (code, answer) = http_get(&bare, "/join/AbCdEf123").await;
+    assert_eq!(code, 404);
+    assert!(answer.contains("does not serve the guest page"), "{answer}");
+}

@@ -490,3 +490,69 @@ async fn a_groups_members_hold_an_instant_meeting_and_leaving_the_group_cuts_its
         p.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_guest_gets_media_only_once_admitted_and_loses_it_with_its_connection() {
+    let server = server_with_users().await;
+    let mut alice = login(&server, "alice").await;
+    let room = create_room(&mut alice, "Customer call").await;
+    alice
+        .request(Request::SetLobby {
+            conversation: room,
+            enabled: true,
+        })
+        .await
+        .unwrap();
+    alice
+        .request(Request::StartMeeting { conversation: room })
+        .await
+        .unwrap();
+    let link = room_link(&mut alice, room).await;
+    let mut zoe = Client::connect(&server.ws_url()).await.unwrap();
+    let zoe_id = match zoe
+        .request(Request::JoinByLink {
+            link,
+            name: Some("Zoe".into()),
+        })
+        .await
+        .unwrap()
+    {
+        Response::Joined { session } => {
+            assert!(!session.admitted, "the lobby holds her");
+            session.guest.unwrap()
+        }
+        r => panic!("{r:?}"),
+    };
+    // In the lobby: no grant, so no media.
+    let refused = zoe
+        .refused(Request::JoinMeetingMedia {
+            conversation: room,
+            offer: peer(1).await.offer().await.unwrap(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.reason, Reason::NotInMeeting { conversation: room });
+
+    alice
+        .request(Request::AdmitGuest {
+            conversation: room,
+            guest: zoe_id,
+        })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let z = connect(&mut zoe, room, 880.0, &dir.path().join("z.wav")).await;
+    until_received(&a, 0, 100).await;
+    until_received(&z, 0, 100).await;
+    // Each hears the other's tone.
+    a.close().await.unwrap();
+    assert!(
+        power(&dir.path().join("a.wav"), 880.0) > 20.0 * power(&dir.path().join("a.wav"), 440.0)
+    );
+
+    // Her browser goes away: her place in the meeting, and her media, with it.
+    drop(zoe);
+    until_closed(&z, "zoe's media still up after her connection closed").await;
+    z.close().await.unwrap();
+}
