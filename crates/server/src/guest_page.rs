@@ -22,28 +22,25 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/assets/{file}", get(asset))
 }
 
-fn web_dir(state: &AppState) -> Result<&PathBuf, Response> {
-    state.config.web_dir.as_ref().ok_or_else(|| {
-        (
-            StatusCode::NOT_FOUND,
-            "This server does not serve the guest page (its web_dir is not set).\n",
-        )
-            .into_response()
-    })
+/// What a server without the built UI answers.
+fn no_page() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "This server does not serve the guest page (its web_dir is not set).\n",
+    )
+        .into_response()
 }
 
 async fn page(State(state): State<Arc<AppState>>, Path(_token): Path<String>) -> Response {
-    let dir = match web_dir(&state) {
-        Ok(dir) => dir,
-        Err(refusal) => return refusal,
+    let Some(dir) = &state.config.web_dir else {
+        return no_page();
     };
     serve(dir.join("guest.html"), "text/html; charset=utf-8").await
 }
 
 async fn asset(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
-    let dir = match web_dir(&state) {
-        Ok(dir) => dir,
-        Err(refusal) => return refusal,
+    let Some(dir) = &state.config.web_dir else {
+        return no_page();
     };
     // One plain name: Vite's assets sit flat in `assets/`, and nothing else is served.
     let plain = !file.is_empty()
