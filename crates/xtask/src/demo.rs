@@ -251,7 +251,13 @@ impl Demo {
     /// Starts the server and waits until it accepts connections.
     fn serve(&mut self, listen: &str) -> Result<()> {
         let log = std::fs::File::create(self.data.join("server.log"))?;
-        let child = Command::new(self.bin.join("confer-server"))
+        let mut command = Command::new(self.bin.join("confer-server"));
+        // Guests from a browser get the built UI's guest page at /join/TOKEN.
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+        if web.join("guest.html").exists() {
+            command.arg("--web-dir").arg(web);
+        }
+        let child = command
             .arg("--data")
             .arg(self.server_data())
             .args(["--listen", listen])
