@@ -1,5 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
+
+/** A file beside this config. */
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 export default defineConfig({
   plugins: [svelte()],
@@ -11,7 +15,14 @@ export default defineConfig({
     // The Help window bundles the user guide from the repository's docs/.
     fs: { allow: [".", "../docs"] },
   },
-  build: { target: "es2022", outDir: "dist", emptyOutDir: true },
+  build: {
+    target: "es2022",
+    outDir: "dist",
+    emptyOutDir: true,
+    // Two pages: the app's, and the one the server serves external guests at /join/TOKEN (its
+    // assets under /assets, as the app's).
+    rollupOptions: { input: { main: here("index.html"), guest: here("guest.html") } },
+  },
   // Component tests mount the browser build of Svelte in jsdom.
   resolve: { conditions: ["browser"] },
   test: {

@@ -29,6 +29,7 @@ import type {
   MeetingGuest,
   Meetings,
   MeetingSession,
+  MeetingSoundView,
   Message,
   MessageKind,
   OngoingMeeting,
@@ -330,6 +331,14 @@ export class FakeBackend implements Backend {
   /** The phone: the call in progress (or the last one, ended), as the core's phone keeps it. */
   private call: CallView | null = null;
   private nextCall = 1;
+  /** This device's sound in a meeting, while on (one at a time, never with a call). */
+  private sound: MeetingSoundView | null = null;
+  /** While true, a meeting's sound joined stays connecting until soundConnects() (else it
+   * connects at once, as joinMeetingSound returns). */
+  holdSound = false;
+  /** What the next joinMeetingSound fails with (English, as the core's `error`): it ends with it
+   * and rejects. */
+  soundError: string | null = null;
   private nextFrameToken = 1;
   /** The machine's devices, as `devices` lists them (tests may change it). */
   deviceList: DeviceEntry[] = [
@@ -788,6 +797,7 @@ export class FakeBackend implements Backend {
   async leaveGroup(conversation: number): Promise<void> {
     this.guard("leaveGroup", conversation);
     const c = this.mine(conversation, "group");
+    this.exitMeeting(c.info.id, this.me);
     this.event(c, this.me, "left");
     c.info.members = c.info.members.filter((u) => u !== this.me);
     if (c.info.members.length === 0) this.conversationsById.delete(c.info.id);
@@ -891,6 +901,7 @@ export class FakeBackend implements Backend {
     this.dismissGuests(c.info.id, { reason: "room_deleted" });
     this.conversationsById.delete(c.info.id);
     this.ongoing.delete(c.info.id);
+    if (this.sound?.conversation === c.info.id) this.endSound();
     this.planned = this.planned.filter((m) => m.conversation !== c.info.id);
     this.emit({ event: "conversations" });
     this.emitTotals();
@@ -922,7 +933,7 @@ export class FakeBackend implements Backend {
 
   async startMeeting(conversation: number): Promise<void> {
     this.guard("startMeeting", conversation);
-    this.mine(conversation, "room");
+    this.meetingPlace(conversation);
     this.enterMeeting(conversation, this.me);
   }
 
@@ -935,7 +946,7 @@ export class FakeBackend implements Backend {
       this.dropGuest(conversation, mine);
       return;
     }
-    this.mine(conversation, "room");
+    this.meetingPlace(conversation);
     if (!this.exitMeeting(conversation, this.me)) {
       throw refused("not_found", { reason: "not_in_meeting", conversation });
     }
@@ -1036,6 +1047,7 @@ export class FakeBackend implements Backend {
     const c = this.mine(conversation);
     if (c.info.kind !== "direct") throw refused("invalid", { reason: "no_calls", conversation });
     if (this.callGoing()) throw fail("invalid", "a call is going on already");
+    if (this.sound) throw fail("invalid", "this device's sound is in a meeting: leave it first");
     const peer = c.info.members.find((m) => m !== this.me) ?? this.me;
     this.call = this.newCall(conversation, peer, false, video, "calling");
     this.emitCall();
@@ -1046,6 +1058,7 @@ export class FakeBackend implements Backend {
     this.guard("acceptCall", call, video);
     const c = this.call;
     if (!c || c.id !== call || c.phase !== "ringing") throw fail("not_found", `call ${call} is not ringing`);
+    if (this.sound) throw fail("invalid", "this device's sound is in a meeting: leave it first");
     c.phase = "connecting";
     c.camera_off = !video;
     this.emitCall();
@@ -1072,6 +1085,48 @@ export class FakeBackend implements Backend {
     c.muted = muted;
     c.camera_off = cameraOff;
     this.emitCall();
+  }
+
+  // ---- A meeting's sound (the core's phone too: every change is a `meeting_sound` event) -------
+
+  async joinMeetingSound(conversation: number): Promise<MeetingSoundView> {
+    this.guard("joinMeetingSound", conversation);
+    this.meetingPlace(conversation);
+    if (this.callGoing()) throw fail("invalid", "a call is going on: hang up before joining a meeting's sound");
+    if (!this.ongoing.get(conversation)?.participants.includes(this.me)) {
+      throw refused("not_found", { reason: "not_in_meeting", conversation });
+    }
+    // Moved from another meeting's (or joined again): that one ends first.
+    this.endSound();
+    const view: MeetingSoundView = { conversation, phase: "connecting", muted: false, error: null };
+    this.emit({ event: "meeting_sound", sound: clone(view) });
+    const error = this.soundError;
+    if (error !== null) {
+      this.soundError = null;
+      this.emit({ event: "meeting_sound", sound: { ...view, phase: "ended", error } });
+      throw fail("internal", error);
+    }
+    this.sound = view;
+    if (!this.holdSound) this.soundConnects();
+    return clone(this.sound);
+  }
+
+  async setMeetingSoundMuted(muted: boolean): Promise<void> {
+    this.guard("setMeetingSoundMuted", muted);
+    const s = this.sound;
+    if (!s) return;
+    s.muted = muted;
+    this.emitSound();
+  }
+
+  async leaveMeetingSound(): Promise<void> {
+    this.guard("leaveMeetingSound");
+    this.endSound();
+  }
+
+  async meetingSound(): Promise<MeetingSoundView | null> {
+    this.guard("meetingSound");
+    return this.sound ? clone(this.sound) : null;
   }
 
   async useCallDevices(microphone: string | null, speaker: string | null, camera: string | null): Promise<void> {
@@ -1770,6 +1825,25 @@ export class FakeBackend implements Backend {
     return this.call ? clone(this.call) : null;
   }
 
+  /** The meeting's sound held connecting (holdSound) connects. */
+  soundConnects(): void {
+    const s = this.sound;
+    if (!s) throw new Error("no meeting sound");
+    s.phase = "connected";
+    this.emitSound();
+  }
+
+  /** The meeting's sound fails after connecting (`error`, English) or is cut (null). */
+  soundEnds(error: string | null = null): void {
+    if (!this.sound) throw new Error("no meeting sound");
+    this.endSound(error);
+  }
+
+  /** This device's meeting sound as it is now (null when off). */
+  currentSound(): MeetingSoundView | null {
+    return this.sound ? clone(this.sound) : null;
+  }
+
   /** A room owned by `owner` with this user among `members` (and `moderators`); resolves to its id. */
   roomBy(owner: string, name: string, members: string[] = [], moderators: string[] = []): number {
     const c = this.createShared({
@@ -2070,6 +2144,25 @@ export class FakeBackend implements Backend {
     };
   }
 
+  private emitSound(): void {
+    if (this.sound) this.emit({ event: "meeting_sound", sound: clone(this.sound) });
+  }
+
+  /** Ends the meeting's sound, if on: its last event, ended (with `error` when it failed). */
+  private endSound(error: string | null = null): void {
+    const s = this.sound;
+    if (!s) return;
+    this.sound = null;
+    this.emit({ event: "meeting_sound", sound: { ...s, phase: "ended", error } });
+  }
+
+  /** Where a meeting may be held: a conversation this user is in, but not a shared address. */
+  private meetingPlace(conversation: number): Conv {
+    const c = this.mine(conversation);
+    if (c.info.kind === "alias") throw refused("invalid", { reason: "no_meeting", conversation });
+    return c;
+  }
+
   private emitCall(): void {
     if (this.call) this.emit({ event: "call", call: clone(this.call) });
   }
@@ -2205,6 +2298,8 @@ export class FakeBackend implements Backend {
     const m = this.ongoing.get(conversation);
     if (!m || !m.participants.includes(user)) return false;
     m.participants = m.participants.filter((u) => u !== user);
+    // Out of the meeting (left it, removed, out of the room or group): the server cuts its media.
+    if (user === this.me && this.sound?.conversation === conversation) this.endSound();
     if (m.participants.length === 0) {
       // Guests never keep a meeting going: their access ends with the members' meeting.
       this.dismissGuests(conversation, { reason: "meeting_ended" });

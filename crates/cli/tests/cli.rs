@@ -2149,3 +2149,156 @@ fn a_moderator_mutes_one_participant_from_the_cli_and_only_a_moderator_lifts_it(
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// This machine's address on its default route, found without sending anything. Headless
+/// Chromium offers WebRTC candidates on non-loopback interfaces only, so the SFU it meets must
+/// listen on one; the packets still never leave the machine.
+fn host_address() -> std::net::IpAddr {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    probe.connect("192.0.2.1:9").unwrap();
+    probe.local_addr().unwrap().ip()
+}
+
+/// A headless Chromium process, killed when dropped.
+struct Browser {
+    child: std::process::Child,
+    /// Its profile, removed after it.
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Headless Chromium opening `url`, its microphone fed from `wav` (fake devices: nothing real
+/// to capture here), playing what it receives without a click.
+fn browser(url: &str, wav: &Path) -> Browser {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new("chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!(
+            "--use-file-for-fake-audio-capture={}",
+            wav.display()
+        ))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium (cargo xtask test installs it)");
+    Browser {
+        child,
+        _profile: profile,
+    }
+}
+
+#[test]
+fn a_browser_guest_waits_in_the_lobby_unheard_then_is_heard_once_admitted() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    assert!(
+        web.join("guest.html").exists(),
+        "build the UI first (cargo xtask test does): {}",
+        web.display()
+    );
+    let sfu = format!("{}:0", host_address());
+    let server = ServerProc::start_flags(
+        &["alice", "bob"],
+        &["--web-dir", web.to_str().unwrap(), "--sfu-listen", &sfu],
+    );
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        ok(c)
+    };
+    let created: serde_json::Value =
+        serde_json::from_str(run("alice", &["room", "create", "Customer call", "--json"]).trim())
+            .unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    run("alice", &["room", "add", &room, "bob"]);
+    run("alice", &["room", "lobby", &room, "on"]);
+    run("alice", &["meeting", "start", &room]);
+    let token = run("alice", &["room", "link", &room]).trim().to_owned();
+
+    // Carla opens the web link in her browser, her microphone saying 1 kHz.
+    quiet_tone_file(&f("carla.wav"), 1000.0, 120.0, 0.3);
+    quiet_tone_file(&f("bob.wav"), 470.0, 20.0, 0.12);
+    // The same port serves the page over HTTP.
+    let web_url = url.replacen("ws://", "http://", 1);
+    let _carla = browser(
+        &format!("{web_url}/join/{token}?name=Carla&auto=1"),
+        &f("carla.wav"),
+    );
+    // She waits in the lobby.
+    let listed = || -> serde_json::Value {
+        serde_json::from_str(run("alice", &["room", "list", "--json"]).trim()).unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let carla = loop {
+        let m = listed();
+        if let Some(id) = m["lobby"]
+            .as_array()
+            .and_then(|l| l.iter().find(|g| g["name"] == "Carla"))
+            .and_then(|g| g["id"].as_u64())
+        {
+            break id.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "carla never reached the lobby: {m}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Bob is in the meeting meanwhile: nothing of hers reaches him.
+    let hear = |seconds: &str, out: &Path| {
+        run(
+            "bob",
+            &[
+                "meeting",
+                "join",
+                &room,
+                "--seconds",
+                seconds,
+                "--send-audio",
+                f("bob.wav").to_str().unwrap(),
+                "--record",
+                out.to_str().unwrap(),
+            ],
+        );
+    };
+    hear("4", &f("before.wav"));
+    let before = tone_ratio(&f("before.wav"), 1000.0, 1370.0);
+    assert!(before < 5.0, "bob heard carla from the lobby: {before}");
+
+    // Admitted, her browser connects its sound through the SFU: Bob hears her.
+    run("alice", &["room", "admit", &room, &carla]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        hear("5", &f("after.wav"));
+        let after = tone_ratio(&f("after.wav"), 1000.0, 1370.0);
+        if after > 20.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bob never heard carla once she was admitted: {after}"
+        );
+    }
+}

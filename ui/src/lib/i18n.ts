@@ -85,7 +85,7 @@ interface Catalogue {
   account: AccountWords;
   lists: ListWords;
   details: DetailsWords;
-  /** The words of 1:1 calls. */
+  /** The words of 1:1 calls, and of a meeting's sound. */
   calls: CallWords;
   /** The words of the open conversation: its messages and the message box. */
   timeline: TimelineWords;
@@ -95,6 +95,8 @@ interface Catalogue {
   files: FileWords;
   /** The words of sending a conversation's history by email. */
   mail: MailWords;
+  /** The words of the browser page external guests join a room's meeting from. */
+  guest: GuestWords;
 }
 
 /** The words of the UI's screens. Typed so that a language missing one does not compile. */
@@ -548,6 +550,24 @@ export interface CallWords {
   speakerGone: (lost: string) => string;
   cameraSwitched: (lost: string, now: string) => string;
   cameraGone: (lost: string) => string;
+  /** A room's or group's meeting with this device's sound: the header's button (to start a
+   * meeting, or join the one going on), and the devices dialog it opens first. */
+  meetingStart: string;
+  meetingJoinSound: string;
+  beforeMeetingHint: string;
+  /** The dialog's primary button: starts the meeting, or joins the one going on, with sound. */
+  startMeeting: string;
+  joinMeeting: string;
+  /** The sound bar under way (its label, where it stands) and its button out. */
+  meetingSound: string;
+  soundPhase: { connecting: string; connected: string };
+  leaveSound: string;
+  /** The sound failed to connect, or was cut with an error (the backend's `error`). */
+  soundCouldNotConnect: string;
+  /** A sound action the backend refused. */
+  soundFailed: (error: string) => string;
+  /** The room's or group's details: the user is in the meeting without sound. */
+  joinWithSound: string;
 }
 
 /** The words of the open conversation and its message box. Typed like Words. */
@@ -735,6 +755,61 @@ export interface MailWords {
   youMailed: (to: string) => string;
   /** After the sender's name on the ribbon ("bob sent the history to …"). */
   sentTo: (to: string) => string;
+}
+
+/** Why the guest page cannot use a microphone: the page is not served over https (browsers
+ * keep microphones from such pages), the browser or the user did not allow it, there is none,
+ * or it would not open. */
+export type GuestMicProblem = "insecure" | "denied" | "missing" | "failed";
+
+/** The words of the browser page external guests join a room's meeting from (guest.html, opened
+ * by the room's link), without the app or an account. Typed like Words. */
+export interface GuestWords {
+  /** The browser tab's title. */
+  pageTitle: string;
+  /** The form: its heading and what it is, the name field, its button while idle and joining. */
+  joinHeading: string;
+  intro: string;
+  name: string;
+  nameHint: string;
+  nameMissing: string;
+  join: string;
+  joining: string;
+  /** The page's address holds no link (`/join/…`). */
+  noLink: string;
+  /** The server could not be reached (or dropped the connection before answering). */
+  unreachable: string;
+  /** The device test: its group, the browser's default microphone, one without a name yet
+   * (browsers name them once allowed), its buttons, what to do while it runs. */
+  deviceTest: string;
+  defaultMicrophone: string;
+  microphoneNumber: (n: number) => string;
+  startTest: string;
+  stopTest: string;
+  testHint: string;
+  /** Why the microphone cannot be used, and what the guest can do still. */
+  micProblem: Record<GuestMicProblem, string>;
+  listenOnly: string;
+  /** The lobby, until a moderator lets the guest in. */
+  lobby: string;
+  lobbyHint: string;
+  /** In the meeting: where the sound stands, the list of who is there (this guest, a guest, a
+   * participant a moderator muted), this guest muted by a moderator, and the Leave button. */
+  soundConnecting: string;
+  soundConnected: string;
+  people: string;
+  you: string;
+  guestTag: string;
+  mutedTag: string;
+  mutedByModerator: string;
+  leave: string;
+  /** The end: its heading, why (a reason from the server is worded as every reason is), and the
+   * way back to the form. */
+  endedHeading: string;
+  left: string;
+  connectionLost: string;
+  soundFailed: string;
+  joinAgain: string;
 }
 
 /** A measure as the language writes it, to a tenth: 0.5, 0,5. */
@@ -1277,6 +1352,17 @@ const en: Catalogue = {
     speakerGone: (lost) => `Your speaker “${lost}” was disconnected. No other speaker is available.`,
     cameraSwitched: (lost, now) => `Your camera “${lost}” was disconnected. Using “${now}”.`,
     cameraGone: (lost) => `Your camera “${lost}” was disconnected. No other camera is available.`,
+    meetingStart: "Start a meeting",
+    meetingJoinSound: "Join the meeting with sound",
+    beforeMeetingHint: "Check your microphone and speaker before the meeting.",
+    startMeeting: "Start",
+    joinMeeting: "Join",
+    meetingSound: "Meeting sound",
+    soundPhase: { connecting: "Connecting sound…", connected: "Sound on" },
+    leaveSound: "Leave sound",
+    soundCouldNotConnect: "The meeting's sound could not connect.",
+    soundFailed: (e) => `The meeting's sound failed: ${e}`,
+    joinWithSound: "Join with sound",
   },
   timeline: {
     newMessages: "New messages",
@@ -1404,6 +1490,46 @@ const en: Catalogue = {
     mailed: (name, to) => `${name} sent the history to ${to}`,
     youMailed: (to) => `You sent the history to ${to}`,
     sentTo: (to) => `sent the history to ${to}`,
+  },
+  guest: {
+    pageTitle: "Join a meeting · Confer",
+    joinHeading: "Join the meeting",
+    intro: "You join as a guest, from your browser: no account needed.",
+    name: "Your name",
+    nameHint: "The others in the meeting see you by this name.",
+    nameMissing: "Enter your name to join.",
+    join: "Join",
+    joining: "Joining…",
+    noLink: "This address does not hold a meeting link. Open the link you were sent.",
+    unreachable: "The server could not be reached. Check your connection and try again.",
+    deviceTest: "Test your microphone",
+    defaultMicrophone: "The browser's default",
+    microphoneNumber: (n) => `Microphone ${formatNumber(n, "en")}`,
+    startTest: "Test the microphone",
+    stopTest: "Stop the test",
+    testHint: "Speak: the bar moves when the microphone hears you.",
+    micProblem: {
+      insecure: "This page is not served over https, so the browser does not let it use a microphone.",
+      denied: "The browser was not allowed to use the microphone.",
+      missing: "No microphone was found.",
+      failed: "The microphone could not be opened.",
+    },
+    listenOnly: "You can still join and listen; the others will not hear you.",
+    lobby: "Waiting for a moderator to let you in.",
+    lobbyHint: "Keep this page open: you will join as soon as you are let in.",
+    soundConnecting: "Connecting the sound…",
+    soundConnected: "You are in the meeting.",
+    people: "In the meeting",
+    you: "you",
+    guestTag: "guest",
+    mutedTag: "muted",
+    mutedByModerator: "A moderator muted you: the others do not hear you.",
+    leave: "Leave",
+    endedHeading: "You are out of the meeting",
+    left: "You left the meeting.",
+    connectionLost: "The connection to the server was lost.",
+    soundFailed: "The meeting's sound could not connect.",
+    joinAgain: "Join again",
   },
 };
 
@@ -1955,6 +2081,17 @@ const fr: Catalogue = {
     speakerGone: (lost) => `Votre haut-parleur « ${lost} » a été débranché. Aucun autre haut-parleur n'est disponible.`,
     cameraSwitched: (lost, now) => `Votre caméra « ${lost} » a été débranchée. Utilisation de « ${now} ».`,
     cameraGone: (lost) => `Votre caméra « ${lost} » a été débranchée. Aucune autre caméra n'est disponible.`,
+    meetingStart: "Démarrer une réunion",
+    meetingJoinSound: "Rejoindre la réunion avec le son",
+    beforeMeetingHint: "Vérifiez votre micro et votre haut-parleur avant la réunion.",
+    startMeeting: "Démarrer",
+    joinMeeting: "Rejoindre",
+    meetingSound: "Son de la réunion",
+    soundPhase: { connecting: "Connexion du son…", connected: "Son activé" },
+    leaveSound: "Quitter le son",
+    soundCouldNotConnect: "Le son de la réunion n'a pas pu se connecter.",
+    soundFailed: (e) => `Le son de la réunion a échoué : ${e}`,
+    joinWithSound: "Rejoindre avec le son",
   },
   timeline: {
     newMessages: "Nouveaux messages",
@@ -2084,6 +2221,46 @@ const fr: Catalogue = {
     youMailed: (to) => `Vous avez envoyé l'historique à ${to}`,
     sentTo: (to) => `a envoyé l'historique à ${to}`,
   },
+  guest: {
+    pageTitle: "Rejoindre une réunion · Confer",
+    joinHeading: "Rejoindre la réunion",
+    intro: "Vous rejoignez en invité, depuis votre navigateur : pas besoin de compte.",
+    name: "Votre nom",
+    nameHint: "Les autres participants vous voient sous ce nom.",
+    nameMissing: "Saisissez votre nom pour rejoindre.",
+    join: "Rejoindre",
+    joining: "Connexion…",
+    noLink: "Cette adresse ne contient pas de lien de réunion. Ouvrez le lien que vous avez reçu.",
+    unreachable: "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
+    deviceTest: "Tester votre micro",
+    defaultMicrophone: "Celui du navigateur",
+    microphoneNumber: (n) => `Micro ${formatNumber(n, "fr")}`,
+    startTest: "Tester le micro",
+    stopTest: "Arrêter le test",
+    testHint: "Parlez : la barre bouge quand le micro vous entend.",
+    micProblem: {
+      insecure: "Cette page n'est pas servie en https : le navigateur ne la laisse pas utiliser de micro.",
+      denied: "Le navigateur n'a pas été autorisé à utiliser le micro.",
+      missing: "Aucun micro n'a été trouvé.",
+      failed: "Le micro n'a pas pu être ouvert.",
+    },
+    listenOnly: "Vous pouvez quand même rejoindre et écouter ; les autres ne vous entendront pas.",
+    lobby: "En attente qu'un modérateur vous laisse entrer.",
+    lobbyHint: "Gardez cette page ouverte : vous entrerez dès qu'on vous aura admis.",
+    soundConnecting: "Connexion du son…",
+    soundConnected: "Vous êtes dans la réunion.",
+    people: "Dans la réunion",
+    you: "vous",
+    guestTag: "invité",
+    mutedTag: "micro coupé",
+    mutedByModerator: "Un modérateur a coupé votre micro : les autres ne vous entendent pas.",
+    leave: "Quitter",
+    endedHeading: "Vous n'êtes plus dans la réunion",
+    left: "Vous avez quitté la réunion.",
+    connectionLost: "La connexion au serveur a été perdue.",
+    soundFailed: "Le son de la réunion n'a pas pu se connecter.",
+    joinAgain: "Rejoindre à nouveau",
+  },
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fr };
@@ -2141,6 +2318,11 @@ export function fileWords(lang: Locale = locale()): FileWords {
 /** The words of sending a history by email in the given language (the user's by default). */
 export function mailWords(lang: Locale = locale()): MailWords {
   return catalogues[lang].mail;
+}
+
+/** The guest page's words in the given language (the user's by default). */
+export function guestWords(lang: Locale = locale()): GuestWords {
+  return catalogues[lang].guest;
 }
 
 /** A character as U+XXXX. */

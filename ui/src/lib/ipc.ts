@@ -20,6 +20,7 @@ import type {
   Meetings,
   Message,
   MeetingSession,
+  MeetingSoundView,
   ScheduledMeeting,
   Presence,
   PresenceChoice,
@@ -114,6 +115,8 @@ export interface Backend {
   rotateRoomLink(conversation: number): Promise<string>;
   /** The room a link token opens: [id, name]; rejects with not_found for an old link. */
   resolveLink(link: string): Promise<[number, string]>;
+  /** Starts the meeting of a room or group, or joins it when one is going on (no sound: that is
+   * joinMeetingSound's). */
   startMeeting(conversation: number): Promise<void>;
   /** Leaves a room's meeting: a member (the last one out ends it, sending every guest away), or
    * an internal guest (whose access ends with it). */
@@ -133,7 +136,7 @@ export interface Backend {
   setLobby(conversation: number, enabled: boolean): Promise<void>;
   scheduleMeeting(conversation: number, title: string, startsAt: number, minutes: number): Promise<ScheduledMeeting>;
   deleteScheduledMeeting(meeting: number): Promise<void>;
-  /** Ongoing and scheduled meetings of the user's rooms. */
+  /** Ongoing meetings of the user's rooms and groups, and the rooms' scheduled ones. */
   meetings(): Promise<Meetings>;
   /** Saves a scheduled meeting's .ics invitation (with the room's link) in the Downloads
    * folder; resolves to the file's path. */
@@ -149,6 +152,18 @@ export interface Backend {
   hangUp(): Promise<void>;
   /** Mutes this side's microphone, turns its camera off (or back on). */
   setCallControls(muted: boolean, cameraOff: boolean): Promise<void>;
+  /** Connects this device's microphone and speaker to the meeting of a room or group the user
+   * is in (startMeeting first); every change then comes as a `meeting_sound` event (connecting,
+   * connected, and ended when closed here, cut by the server, or failed with `error`). Moves the
+   * sound from another meeting's; rejects during a 1:1 call. */
+  joinMeetingSound(conversation: number): Promise<MeetingSoundView>;
+  /** Mutes or unmutes this device's microphone in the meeting (a `meeting_sound` event follows). */
+  setMeetingSoundMuted(muted: boolean): Promise<void>;
+  /** Closes this device's sound in the meeting (the user stays in the meeting); an `ended`
+   * event follows. */
+  leaveMeetingSound(): Promise<void>;
+  /** This device's sound in a meeting, if on (for a window that opens during one). */
+  meetingSound(): Promise<MeetingSoundView | null>;
   /** Saves the devices calls use in this device's settings (null: the system's default) and,
    * during a call, switches the call to them at once. */
   useCallDevices(microphone: string | null, speaker: string | null, camera: string | null): Promise<void>;
@@ -303,6 +318,10 @@ const tauriBackend: Backend = {
   declineCall: (id) => call("decline_call", { call: id }),
   hangUp: () => call("hang_up"),
   setCallControls: (muted, cameraOff) => call("set_call_controls", { muted, cameraOff }),
+  joinMeetingSound: (conversation) => call("join_meeting_sound", { conversation }),
+  setMeetingSoundMuted: (muted) => call("set_meeting_sound_muted", { muted }),
+  leaveMeetingSound: () => call("leave_meeting_sound"),
+  meetingSound: () => call("meeting_sound"),
   useCallDevices: (microphone, speaker, camera) => call("use_call_devices", { microphone, speaker, camera }),
   currentCall: () => call("current_call"),
   frameSocket: () => call("frame_socket"),

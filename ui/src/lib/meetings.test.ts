@@ -56,12 +56,15 @@ describe("fake backend meetings", () => {
     expect((await f.meetings()).ongoing).toEqual([]);
     await Promise.resolve();
     expect(events.filter((e) => (e as { event: string }).event === "meetings").length).toBeGreaterThanOrEqual(4);
-    // Members only; rooms only.
+    // Members only; a group holds one too (an instant meeting among its members), left with it.
     const other = f.foreignRoom("dave", "Elsewhere");
     const [id] = await f.resolveLink(other);
     await expect(f.startMeeting(id)).rejects.toMatchObject({ code: "refused:forbidden", reason: { reason: "not_a_member" } });
     const group = await f.createGroup(["bob"], null);
-    await expect(f.startMeeting(group)).rejects.toMatchObject({ code: "refused:invalid", reason: { reason: "not_a_room" } });
+    await f.startMeeting(group);
+    expect(f.participantsOf(group)).toEqual(["alice"]);
+    await f.leaveGroup(group);
+    expect(f.participantsOf(group)).toEqual([]);
   });
 
   it("a member leaving the room leaves its meeting; deleting the room ends it", async () => {

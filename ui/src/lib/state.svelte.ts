@@ -123,7 +123,7 @@ class AppState {
   /** The status this user chose, and its custom message. */
   status = $state<PresenceChoice>("available");
   statusMessage = $state("");
-  /** Meetings of this user's rooms: going on, and on the calendar (as last fetched). */
+  /** Meetings of this user's rooms and groups: going on, and (rooms only) on the calendar (as last fetched). */
   meetings = $state.raw<Meetings>({ ongoing: [], scheduled: [] });
   /** Why this user's guest access to a meeting last ended (the rooms tab says so). */
   guestEnded = $state<{ conversation: number; name: string; reason: Reason } | null>(null);
@@ -140,7 +140,7 @@ class AppState {
   private epoch = 0;
   /** Only the newest meetings answer counts. */
   private meetingsAsked = 0;
-  /** The rooms of the last conversation list (null before the first). */
+  /** The rooms and groups of the last conversation list (null before the first). */
   private knownRooms: Set<number> | null = null;
   /** Features fed from here (attach). */
   private features = new Set<Feature>();
@@ -217,8 +217,8 @@ class AppState {
     const [list, totals] = await Promise.all([ipc().conversations(), ipc().unreadTotals()]);
     this.conversations = list;
     this.totals = totals;
-    // A room this user was just added to may have a meeting going on: no event says so.
-    const rooms = new Set(list.filter((c) => c.info.kind === "room").map((c) => c.info.id));
+    // A room or group this user was just added to may have a meeting going on: no event says so.
+    const rooms = new Set(list.filter((c) => c.info.kind === "room" || c.info.kind === "group").map((c) => c.info.id));
     const before = this.knownRooms;
     this.knownRooms = rooms;
     if (before && [...rooms].some((id) => !before.has(id))) void this.loadMeetings().catch(() => {});

@@ -153,6 +153,12 @@ class CallsState {
     this.deviceTest = this.deviceTest.then(step).catch(() => {});
   }
 
+  /** Resolves once the device test's steps sent so far are done (a meeting's sound joined as the
+   * dialog closes waits for the test to let the devices go). */
+  async deviceTestDone(): Promise<void> {
+    await this.deviceTest;
+  }
+
   private setDevices(list: DeviceEntry[]): void {
     this.devicesRevision++;
     this.devices = list;

@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { GuestClient, PING_MS } from "./client.svelte";
+import { fakeDeps, session } from "./fakes";
+
+/** Lets the promises settle. */
+const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+
+function joined(admitted: boolean) {
+  const deps = fakeDeps();
+  const client = new GuestClient("tok123", deps);
+  client.join("Zoe", "mic-2");
+  const socket = deps.sockets[0];
+  socket.open();
+  const join = socket.last("join_by_link");
+  socket.push({ frame: "response", id: join.id, result: { type: "joined", session: session(admitted) } });
+  return { deps, client, socket };
+}
+
+describe("the guest client", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("joins by the link with the name, and keeps the socket alive", () => {
+    const deps = fakeDeps();
+    const client = new GuestClient("tok123", deps);
+    client.join("Zoe", null);
+    expect(client.state).toEqual({ step: "form", joining: true, error: null });
+    expect(deps.sockets).toHaveLength(1);
+    expect(deps.sockets[0].url).toBe("ws://example.test/v1/ws");
+    deps.sockets[0].open();
+    expect(deps.sockets[0].sent).toEqual([{ id: 1, req: { type: "join_by_link", link: "tok123", name: "Zoe" } }]);
+    vi.advanceTimersByTime(PING_MS * 2);
+    expect(deps.sockets[0].sent.filter((f) => f.req.type === "ping")).toHaveLength(2);
+    // Joining twice at once opens nothing more.
+    client.join("Zoe", null);
+    expect(deps.sockets).toHaveLength(1);
+  });
+
+  it("waits in the lobby without any sound, then connects it once admitted", async () => {
+    const { deps, client, socket } = joined(false);
+    await settle();
+    expect(client.state.step).toBe("lobby");
+    expect(deps.sounds).toHaveLength(0);
+
+    socket.push({ frame: "event", event: { type: "guest_session", session: session(true) } });
+    expect(client.state.step).toBe("connecting");
+    expect(deps.sounds).toHaveLength(1);
+    const sound = deps.sounds[0];
+    expect(sound.microphone).toBe("mic-2");
+    const media = socket.last("join_meeting_media");
+    expect(media.req).toEqual({ type: "join_meeting_media", conversation: 9, offer: "v=0 offer" });
+    socket.push({ frame: "response", id: media.id, result: { type: "meeting_media", answer: "v=0 answer" } });
+    await expect(sound.offered).resolves.toBe("v=0 answer");
+
+    sound.on.onConnected();
+    expect(client.state.step).toBe("connected");
+    if (client.state.step === "connected") expect(client.state.session.meeting?.participants).toEqual(["alice", "bob"]);
+  });
+
+  it("plays each remote line once", async () => {
+    const { deps, client } = joined(true);
+    await settle();
+    const stream = {} as MediaStream;
+    deps.sounds[0].on.onTrack("t1", stream);
+    deps.sounds[0].on.onTrack("t2", stream);
+    deps.sounds[0].on.onTrack("t1", stream);
+    expect(client.remote.map((r) => r.id)).toEqual(["t1", "t2"]);
+  });
+
+  it("mutes the microphone, and keeps it muted on the sound it starts", async () => {
+    const { deps, client } = joined(true);
+    await settle();
+    client.toggleMute();
+    expect(client.muted).toBe(true);
+    expect(deps.sounds[0].muted).toBe(true);
+    client.toggleMute();
+    expect(deps.sounds[0].muted).toBe(false);
+  });
+
+  it("leaves: tells the server, closes the sound and the socket", async () => {
+    const { deps, client, socket } = joined(true);
+    await settle();
+    deps.sounds[0].on.onConnected();
+    client.leave();
+    expect(client.state).toMatchObject({ step: "ended", ending: { cause: "left" }, room: "Weekly planning" });
+    expect(socket.last("leave_meeting").req).toEqual({ type: "leave_meeting", conversation: 9 });
+    expect(socket.closed).toBe(true);
+    expect(deps.sounds[0].closed).toBe(true);
+    expect(client.remote).toEqual([]);
+    // No more pings on a closed socket.
+    const sent = socket.sent.length;
+    vi.advanceTimersByTime(PING_MS * 3);
+    expect(socket.sent).toHaveLength(sent);
+  });
+
+  it("ends on the server's closing event, without a leave_meeting", async () => {
+    const { deps, client, socket } = joined(true);
+    await settle();
+    socket.push({ frame: "event", event: { type: "closing", code: "access_ended", reason: { reason: "removed_by_moderator" } } });
+    expect(client.state).toEqual({
+      step: "ended",
+      ending: { cause: "closing", error: { code: "access_ended", reason: { reason: "removed_by_moderator" } } },
+      room: "Weekly planning",
+    });
+    expect(socket.sent.some((f) => f.req.type === "leave_meeting")).toBe(false);
+    expect(deps.sounds[0].closed).toBe(true);
+    socket.drop();
+    expect(client.state.step).toBe("ended");
+  });
+
+  it("ends when refused in the lobby", async () => {
+    const { deps, client, socket } = joined(false);
+    await settle();
+    socket.push({ frame: "event", event: { type: "closing", code: "access_ended", reason: { reason: "refused_by_moderator" } } });
+    expect(client.state).toMatchObject({ step: "ended", ending: { cause: "closing", error: { reason: { reason: "refused_by_moderator" } } } });
+    expect(deps.sounds).toHaveLength(0);
+  });
+
+  it("ends when the connection drops", async () => {
+    const { client, socket } = joined(true);
+    await settle();
+    socket.drop();
+    expect(client.state).toMatchObject({ step: "ended", ending: { cause: "lost" } });
+  });
+
+  it("ends when the server refuses the sound", async () => {
+    const { deps, client, socket } = joined(true);
+    await settle();
+    const media = socket.last("join_meeting_media");
+    socket.push({ frame: "error", id: media.id, error: { code: "invalid", reason: { reason: "bad_sdp" } } });
+    await settle();
+    expect(client.state).toEqual({
+      step: "ended",
+      ending: { cause: "media", error: { code: "invalid", reason: { reason: "bad_sdp" } } },
+      room: "Weekly planning",
+    });
+    expect(deps.sounds[0].closed).toBe(true);
+    expect(socket.last("leave_meeting").req.conversation).toBe(9);
+  });
+
+  it("goes back to the form with the reason when refused, and tries again on a new socket", async () => {
+    const deps = fakeDeps();
+    const client = new GuestClient("tok123", deps);
+    client.join("Zoe", null);
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "error", id: 1, error: { code: "invalid", reason: { reason: "meeting_not_started", room: "Weekly planning" } } });
+    await settle();
+    expect(client.state).toEqual({
+      step: "form",
+      joining: false,
+      error: { kind: "refused", error: { code: "invalid", reason: { reason: "meeting_not_started", room: "Weekly planning" } } },
+    });
+    expect(deps.sockets[0].closed).toBe(true);
+    client.join("Zoe", null);
+    expect(deps.sockets).toHaveLength(2);
+    expect(client.state).toEqual({ step: "form", joining: true, error: null });
+  });
+
+  it("says the server is unreachable when the socket closes before the answer", async () => {
+    const deps = fakeDeps();
+    const client = new GuestClient("tok123", deps);
+    client.join("Zoe", null);
+    deps.sockets[0].drop();
+    await settle();
+    expect(client.state).toEqual({ step: "form", joining: false, error: { kind: "unreachable" } });
+  });
+
+  it("comes back to the form from the end, with nothing left over", async () => {
+    const { deps, client } = joined(true);
+    await settle();
+    deps.sounds[0].on.onMicrophone("denied");
+    client.toggleMute();
+    client.leave();
+    client.again();
+    expect(client.state).toEqual({ step: "form", joining: false, error: null });
+    expect(client.muted).toBe(false);
+    expect(client.micProblem).toBeNull();
+  });
+});
