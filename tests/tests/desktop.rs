@@ -1195,6 +1195,107 @@ fn the_device_dialog_before_a_call_tests_a_real_microphone_and_places_no_call_on
     s.quit()
 }
 
+/// Power at `hz` over the second half of a recording (where everyone is connected).
+fn power_at(path: &std::path::Path, hz: f32) -> Result<f32> {
+    let wav = confer_media::wav::Wav::read(path).context("reading the recording")?;
+    let tail = &wav.samples[wav.samples.len() / 2..];
+    Ok(confer_media::meter::goertzel(
+        tail,
+        confer_media::SAMPLE_RATE,
+        hz,
+    ))
+}
+
+#[test]
+fn a_meeting_started_with_sound_from_the_room_header_is_heard_by_a_cli_participant() -> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob"])?;
+    // A sound server whose one null sink's monitor is the app's default microphone.
+    std::fs::create_dir_all(desk.home())?;
+    let tone = desk.home().join("tone.wav");
+    tone_wav(&tone, 1_000.0, 60.0)?;
+    let silence = desk.home().join("silence.wav");
+    tone_wav(&silence, 0.0, 30.0)?;
+    desk.with_sound(&["desk"])?;
+    let made: Value = serde_json::from_str(
+        desk.cli("alice", &["room", "create", "Stand-up", "--json"])?
+            .trim(),
+    )?;
+    let room = made["conversation"]
+        .as_u64()
+        .context("room id")?
+        .to_string();
+    desk.cli("alice", &["room", "add", &room, "bob"])?;
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+    s.wait_for(
+        &format!("[data-testid=room][data-conversation-id='{room}']"),
+        UI_WAIT,
+    )?
+    .click()?;
+    // The header's button starts the meeting, after the device test.
+    s.wait_for("[data-testid=meeting-call-button]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=device-dialog-submit]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=meeting-sound][data-phase=connected]", UI_WAIT)?;
+    let mut player = desk
+        .pulse()
+        .context("the sound server")?
+        .play("desk", &tone)?;
+    // Bob joins from the command line, silent, recording what he hears.
+    let heard = desk.home().join("bob-heard.wav");
+    let joined = desk.cli(
+        "bob",
+        &[
+            "meeting",
+            "join",
+            &room,
+            "--seconds",
+            "6",
+            "--send-audio",
+            silence.to_str().context("path")?,
+            "--record",
+            heard.to_str().context("path")?,
+        ],
+    );
+    let shot = save_screenshot(&d, win, "meeting-sound");
+    let _ = player.kill();
+    let _ = player.wait();
+    joined?;
+    shot?;
+    let (tone_power, off_power) = (power_at(&heard, 1_000.0)?, power_at(&heard, 1_370.0)?);
+    println!("bob hears the app's microphone: {tone_power} at 1 kHz, {off_power} beside");
+    ensure!(
+        tone_power > 20.0 * off_power.max(1e-9),
+        "bob does not hear alice's microphone: {tone_power} at 1 kHz against {off_power}"
+    );
+    // Leaving the sound keeps alice in the meeting.
+    s.wait_for("[data-testid=meeting-sound-leave]", UI_WAIT)?
+        .click()?;
+    s.until("the sound bar to go", UI_WAIT, |s| {
+        Ok(s.find_all("[data-testid=meeting-sound]")?
+            .is_empty()
+            .then_some(()))
+    })?;
+    let list = desk.cli("alice", &["room", "list", "--json"])?;
+    ensure!(
+        list.lines().any(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|m| {
+                m["state"] == "ongoing"
+                    && m["participants"]
+                        .as_array()
+                        .is_some_and(|ps| ps.iter().any(|p| p == "alice"))
+            })
+        }),
+        "alice is still in the meeting: {list}"
+    );
+    s.quit()
+}
+
 /// A mono 48 kHz 16-bit WAV file of a sine tone at half scale.
 fn tone_wav(path: &std::path::Path, frequency: f64, seconds: f64) -> Result<()> {
     let n = (48_000.0 * seconds) as usize;
