@@ -577,7 +577,9 @@ enum RoomAction {
 enum GuestAction {
     /// Join the meeting the link opens under a display name; prints the session as JSON and
     /// exits (which leaves), or with --stay prints every change as a JSON line until
-    /// interrupted or until the guest's access ends.
+    /// interrupted or until the guest's access ends. With any sound option the guest's sound
+    /// joins once admitted (the lobby waits), for --seconds (10 by default), then it leaves;
+    /// --json then prints the figures as a last line.
     Join {
         /// The room's link (confer://join/… or the bare token).
         link: String,
@@ -587,6 +589,11 @@ enum GuestAction {
         /// Stay in the meeting until interrupted (Ctrl-C or SIGTERM leaves it).
         #[arg(long)]
         stay: bool,
+        #[command(flatten)]
+        media: MeetingMediaArgs,
+        /// With sound: print the figures as JSON at the end.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -900,12 +907,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         _ => {}
     }
     if let Command::Guest {
-        action: GuestAction::Join { link, name, stay },
+        action:
+            GuestAction::Join {
+                link,
+                name,
+                stay,
+                media,
+                json,
+            },
     } = &cli.command
     {
         let timeout = Duration::from_secs(cli.connect_timeout.max(1));
         // A guest session is short and holds no cursor to resume: the first server only.
-        return guest_join(&cli.servers.0[0], link, name, *stay, timeout).await;
+        let server = &cli.servers.0[0];
+        if media.wanted() {
+            return guest_with_sound(server, link, name, media, *json, timeout).await;
+        }
+        return guest_join(server, link, name, *stay, timeout).await;
     }
     let user = cli
         .user
@@ -1813,22 +1831,89 @@ async fn meeting_with_sound(
     eprintln!("meeting connected");
     let closed = meeting.closed_within(Duration::from_secs(seconds)).await;
     let report = meeting.finish().await?;
-    let m = &report.media;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "conversation": conversation,
-                "join_ms": report.join_ms,
-                "packets_sent": m.packets_sent,
-                "packets_received": m.packets_received,
-                "packets_lost": m.packets_lost,
-                "jitter_ms": m.jitter_ms,
-                "closed_by_server": closed,
-            })
-        );
+        print_meeting_report(conversation, closed, &report);
     }
     Ok(())
+}
+
+/// The figures of a meeting's sound, as one JSON line.
+fn print_meeting_report(
+    conversation: u64,
+    closed: bool,
+    report: &confer_core::meeting::MeetingReport,
+) {
+    let m = &report.media;
+    println!(
+        "{}",
+        serde_json::json!({
+            "conversation": conversation,
+            "join_ms": report.join_ms,
+            "packets_sent": m.packets_sent,
+            "packets_received": m.packets_received,
+            "packets_lost": m.packets_lost,
+            "jitter_ms": m.jitter_ms,
+            "closed_by_server": closed,
+        })
+    );
+}
+
+/// `guest join` with sound: waits in the lobby if there is one (printing each change of the
+/// session as `guest join --stay` does), connects once admitted, stays --seconds (or until the
+/// server closes it), prints the figures, leaves.
+async fn guest_with_sound(
+    server: &str,
+    link: &str,
+    name: &str,
+    media: &MeetingMediaArgs,
+    json: bool,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    use confer_core::guest::{GuestClient, GuestUpdate};
+    let sound = call_media(&media.sound, None, false)?;
+    let mut guest = GuestClient::join(server, link, name, timeout).await?;
+    println!(
+        "{}",
+        serde_json::to_string(guest.session()).expect("sessions serialise")
+    );
+    while !guest.session().admitted {
+        match guest.next_update().await {
+            Some(GuestUpdate::Session(session)) => {
+                println!(
+                    "{}",
+                    serde_json::to_string(&session).expect("sessions serialise")
+                );
+            }
+            Some(GuestUpdate::Ended { code, reason }) => {
+                let words = confer_core::i18n::reason(text::lang(), &reason);
+                println!(
+                    "{}",
+                    serde_json::json!({ "ended": code, "reason": reason, "text": words })
+                );
+                return Ok(());
+            }
+            Some(GuestUpdate::Lost) | None => {
+                let words = text::current().connection_lost;
+                println!(
+                    "{}",
+                    serde_json::json!({ "ended": "connection_lost", "text": words })
+                );
+                return Ok(());
+            }
+        }
+    }
+    let conversation = guest.session().conversation;
+    let meeting = guest.join_meeting_media(sound, media.hear as usize).await?;
+    // machine-read by scripts: not translated
+    eprintln!("meeting connected");
+    let closed = meeting
+        .closed_within(Duration::from_secs(media.seconds.unwrap_or(10)))
+        .await;
+    let report = meeting.finish().await?;
+    if json {
+        print_meeting_report(conversation, closed, &report);
+    }
+    Ok(guest.leave().await?)
 }
 
 /// `guest join`: an external guest's session, printed as JSON lines.

@@ -2302,3 +2302,85 @@ fn a_browser_guest_waits_in_the_lobby_unheard_then_is_heard_once_admitted() {
         );
     }
 }
+
+#[test]
+fn a_cli_guest_with_sound_waits_in_the_lobby_then_hears_and_is_heard() {
+    let server = ServerProc::start_with(&["alice", "bob"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        ok(c)
+    };
+    let created: serde_json::Value =
+        serde_json::from_str(run("alice", &["room", "create", "Customer call", "--json"]).trim())
+            .unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    run("alice", &["room", "lobby", &room, "on"]);
+    run("alice", &["meeting", "start", &room]);
+    let link = run("alice", &["room", "link", &room]).trim().to_owned();
+    quiet_tone_file(&f("zoe.wav"), 1000.0, 30.0, 0.2);
+    quiet_tone_file(&f("alice.wav"), 470.0, 30.0, 0.2);
+
+    let mut zoe = cli_command();
+    zoe.args(["--server", &url, "--connect-timeout", "5", "guest", "join"])
+        .args([&link, "--name", "Zoe", "--seconds", "8", "--json"])
+        .arg("--send-audio")
+        .arg(f("zoe.wav"))
+        .arg("--record")
+        .arg(f("zoe-heard.wav"))
+        .env_remove("CONFER_USER")
+        .env_remove("CONFER_PASSWORD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut zoe = zoe.spawn().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = zoe.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let waiting = next_json(&lines);
+    assert_eq!(waiting["admitted"], false, "{waiting}");
+    let id = waiting["guest"].as_u64().unwrap().to_string();
+    run("alice", &["room", "admit", &room, &id]);
+    // Alice speaks and records meanwhile.
+    run(
+        "alice",
+        &[
+            "meeting",
+            "join",
+            &room,
+            "--seconds",
+            "6",
+            "--send-audio",
+            f("alice.wav").to_str().unwrap(),
+            "--record",
+            f("alice-heard.wav").to_str().unwrap(),
+        ],
+    );
+    let out = zoe.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    reader.join().unwrap();
+    let last: Vec<serde_json::Value> = lines
+        .try_iter()
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect();
+    let figures = last.last().expect("the figures");
+    assert!(
+        figures["packets_received"].as_u64().unwrap() > 50,
+        "{figures}"
+    );
+    let alice_hears_zoe = tone_ratio(&f("alice-heard.wav"), 1000.0, 1370.0);
+    let zoe_hears_alice = tone_ratio(&f("zoe-heard.wav"), 470.0, 1370.0);
+    assert!(alice_hears_zoe > 20.0, "alice hears zoe: {alice_hears_zoe}");
+    assert!(zoe_hears_alice > 20.0, "zoe hears alice: {zoe_hears_alice}");
+}

@@ -120,6 +120,16 @@ impl GuestClient {
         }
     }
 
+    /// Connects this device's sound to the meeting, once a moderator let the guest in (the
+    /// lobby has none): as [`Client::join_meeting_media`](crate::Client::join_meeting_media).
+    pub async fn join_meeting_media(
+        &self,
+        media: crate::call::CallMedia,
+        heard: usize,
+    ) -> Result<crate::meeting::ActiveMeeting, CoreError> {
+        crate::meeting::connect(&self.conn.handle(), self.session.conversation, media, heard).await
+    }
+
     /// Leaves the meeting and closes the connection.
     pub async fn leave(self) -> Result<(), CoreError> {
         let result = if self.ended {

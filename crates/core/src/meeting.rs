@@ -50,37 +50,65 @@ impl Client {
         media: CallMedia,
         heard: usize,
     ) -> Result<ActiveMeeting, CoreError> {
-        if media.camera.is_some() {
-            return Err(CoreError::Invalid(
-                "meetings carry sound only for now: no camera".into(),
-            ));
-        }
-        let peer = Peer::new(PeerOptions {
-            // The microphone's line hears someone too.
-            audio_slots: heard.clamp(1, MAX_HEARD) - 1,
-            cleaning: (!media.original_sound).then(Default::default),
-            ..PeerOptions::default()
-        })
-        .await
-        .map_err(media_error)?;
-        let offered_at = Instant::now();
-        let offer = peer.offer().await.map_err(media_error)?;
-        let answer = self.meeting_media_answer(conversation, offer).await?;
-        peer.accept(&answer).await.map_err(media_error)?;
-        peer.connected(CONNECT_TIMEOUT).await.map_err(media_error)?;
-        peer.start(confer_media::peer::MediaIo {
-            source: media.source,
-            sink: media.sink,
-            camera: None,
-            view: media.view,
-        })
-        .await
-        .map_err(media_error)?;
-        Ok(ActiveMeeting {
+        connect(&self.inner.handle()?, conversation, media, heard).await
+    }
+}
+
+/// Connects media to a meeting over `conn` (a user's connection, or an admitted guest's).
+pub(crate) async fn connect(
+    conn: &crate::connection::ConnHandle,
+    conversation: u64,
+    media: CallMedia,
+    heard: usize,
+) -> Result<ActiveMeeting, CoreError> {
+    if media.camera.is_some() {
+        return Err(CoreError::Invalid(
+            "meetings carry sound only for now: no camera".into(),
+        ));
+    }
+    let peer = Peer::new(PeerOptions {
+        // The microphone's line hears someone too.
+        audio_slots: heard.clamp(1, MAX_HEARD) - 1,
+        cleaning: (!media.original_sound).then(Default::default),
+        ..PeerOptions::default()
+    })
+    .await
+    .map_err(media_error)?;
+    let offered_at = Instant::now();
+    let offer = peer.offer().await.map_err(media_error)?;
+    let answer = answer(conn, conversation, offer).await?;
+    peer.accept(&answer).await.map_err(media_error)?;
+    peer.connected(CONNECT_TIMEOUT).await.map_err(media_error)?;
+    peer.start(confer_media::peer::MediaIo {
+        source: media.source,
+        sink: media.sink,
+        camera: None,
+        view: media.view,
+    })
+    .await
+    .map_err(media_error)?;
+    Ok(ActiveMeeting {
+        conversation,
+        peer,
+        offered_at,
+    })
+}
+
+/// The SFU's answer to `offer`, through the server.
+async fn answer(
+    conn: &crate::connection::ConnHandle,
+    conversation: u64,
+    offer: String,
+) -> Result<String, CoreError> {
+    match conn
+        .request(Request::JoinMeetingMedia {
             conversation,
-            peer,
-            offered_at,
+            offer,
         })
+        .await?
+    {
+        Response::MeetingMedia { answer } => Ok(answer),
+        other => Err(unexpected(other)),
     }
 }
 
@@ -93,18 +121,7 @@ impl Client {
         conversation: u64,
         offer: String,
     ) -> Result<String, CoreError> {
-        match self
-            .inner
-            .handle()?
-            .request(Request::JoinMeetingMedia {
-                conversation,
-                offer,
-            })
-            .await?
-        {
-            Response::MeetingMedia { answer } => Ok(answer),
-            other => Err(unexpected(other)),
-        }
+        answer(&self.inner.handle()?, conversation, offer).await
     }
 }
 
