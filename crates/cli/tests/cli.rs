@@ -2127,7 +2127,8 @@ fn a_moderator_mutes_one_participant_from_the_cli_and_only_a_moderator_lifts_it(
         m["muted"].clone()
     };
     let mut mute = p.cli(&url, "alice");
-    mute.args(["room", "mute", &room, "bob", "--json"]);
+    // Typed in any case, as names are.
+    mute.args(["room", "mute", &room, "Bob", "--json"]);
     let said: serde_json::Value = serde_json::from_str(ok(mute).trim()).unwrap();
     assert_eq!(said["result"], "muted");
     assert_eq!(muted(), serde_json::json!(["bob"]), "bob sees it");

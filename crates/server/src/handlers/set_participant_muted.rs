@@ -15,6 +15,13 @@ pub(super) async fn handle(
     muted: bool,
 ) -> Result<Response, ApiError> {
     let user = session.user()?.id;
+    // Names match whatever their case: the meeting and the SFU know the name as stored. One
+    // that names nobody goes on as typed, for the rules to refuse.
+    let typed = participant.clone();
+    let participant = match state.read(move |s| s.user_by_name(&typed)).await? {
+        Some(found) => found.info.name,
+        None => participant,
+    };
     let op = WriteOp::SetParticipantMuted {
         user,
         conversation,
