@@ -157,12 +157,18 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-async fn client(url: &str, user: &str, dir: &std::path::Path) -> Result<Arc<Client>> {
+/// A signed-in, synced client of `user` (password `password`) with its profile under `dir`.
+pub(crate) async fn sign_in(
+    url: &str,
+    user: &str,
+    password: &str,
+    dir: &std::path::Path,
+) -> Result<Arc<Client>> {
     let c = Client::open(
         ClientConfig {
             servers: vec![url.into()],
             user: user.into(),
-            password: Some(PASSWORD.into()),
+            password: Some(password.into()),
             profile: dir.join(user),
             device: "bench".into(),
             connect_timeout: Duration::from_secs(10),
@@ -171,7 +177,7 @@ async fn client(url: &str, user: &str, dir: &std::path::Path) -> Result<Arc<Clie
         },
         true,
     )?;
-    c.wait_synced(Duration::from_secs(20)).await?;
+    c.wait_synced(Duration::from_secs(30)).await?;
     Ok(Arc::new(c))
 }
 
@@ -222,8 +228,8 @@ pub async fn run(p: CallParams) -> Result<serde_json::Value> {
         PASSWORD,
     )?;
     let dir = tempfile::tempdir()?;
-    let alice = client(&server.ws_url(), "alice", dir.path()).await?;
-    let bob = client(&server.ws_url(), "bob", dir.path()).await?;
+    let alice = sign_in(&server.ws_url(), "alice", PASSWORD, dir.path()).await?;
+    let bob = sign_in(&server.ws_url(), "bob", PASSWORD, dir.path()).await?;
     let conversation = alice.direct_conversation("bob").await?;
     let idle_rss = rss_mib();
 

@@ -28,7 +28,7 @@ use std::{
 
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::{Bytes, BytesMut};
-use confer_core::{Client, ClientConfig, call::CallMedia};
+use confer_core::call::CallMedia;
 use confer_media::{
     SAMPLE_RATE,
     audio::{FRAME_SAMPLES, OpusEncoder},
@@ -65,7 +65,10 @@ use rtc::{
 use serde_json::json;
 use tokio::{net::UdpSocket, sync::watch, task::JoinSet};
 
-use crate::process::{ServerProcess, cpu_seconds, memory_of};
+use crate::{
+    calls::sign_in,
+    process::{ServerProcess, cpu_seconds, memory_of},
+};
 
 const PASSWORD: &str = "bench password";
 /// One Opus packet every 20 ms.
@@ -333,24 +336,6 @@ impl Synthetic {
     }
 }
 
-async fn sign_in(url: &str, user: &str, dir: &Path) -> Result<Arc<Client>> {
-    let c = Client::open(
-        ClientConfig {
-            servers: vec![url.into()],
-            user: user.into(),
-            password: Some(PASSWORD.into()),
-            profile: dir.join(user),
-            device: "bench".into(),
-            connect_timeout: Duration::from_secs(10),
-            use_keyring: false,
-            heartbeat: confer_core::connection::HEARTBEAT,
-        },
-        true,
-    )?;
-    c.wait_synced(Duration::from_secs(30)).await?;
-    Ok(Arc::new(c))
-}
-
 fn user(n: usize) -> String {
     format!("p{n:02}")
 }
@@ -379,9 +364,9 @@ async fn meeting(
 
     let mut clients = Vec::with_capacity(size);
     for n in 0..size {
-        clients.push(sign_in(&url, &user(n), profiles.path()).await?);
+        clients.push(sign_in(&url, &user(n), PASSWORD, profiles.path()).await?);
     }
-    let joiner = sign_in(&url, JOINER, profiles.path()).await?;
+    let joiner = sign_in(&url, JOINER, PASSWORD, profiles.path()).await?;
     let room = clients[0]
         .create_room(&format!("Bench {size}"))
         .await
