@@ -328,6 +328,9 @@ export class FakeBackend implements Backend {
   private nextMeeting = 1;
   private nextGuest = 1;
   private server = "ws://127.0.0.1:7300";
+  /** What about() tells as the server's address, when set (null: a backend that does not know
+   * it); by default the first address signed in with, as given. */
+  aboutServer: string | null | undefined = undefined;
   /** The phone: the call in progress (or the last one, ended), as the core's phone keeps it. */
   private call: CallView | null = null;
   private nextCall = 1;
@@ -546,7 +549,7 @@ export class FakeBackend implements Backend {
 
   async about(): Promise<About> {
     this.guard("about");
-    return { app_version: "0.1.0", licence: "Apache-2.0", server: this.server, server_version: null };
+    return { app_version: "0.1.0", licence: "Apache-2.0", server: this.aboutServer === undefined ? this.server : this.aboutServer, server_version: null };
   }
 
   async signOut(): Promise<void> {

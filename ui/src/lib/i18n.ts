@@ -452,6 +452,9 @@ export interface DetailsWords {
   wholeMinutes: string;
   onCalendar: (title: string, when: string) => string;
   joinLink: string;
+  /** Above the room's web link (`https://SERVER/join/TOKEN`), for guests opening it in a browser. */
+  webLink: string;
+  copyWebLink: string;
   confirmRotate: string;
   muteForAll: string;
   mutedForAll: string;
@@ -1274,6 +1277,8 @@ const en: Catalogue = {
     wholeMinutes: "Give the length as a whole number of minutes.",
     onCalendar: (title, when) => `“${title}” is on the calendar for ${when}.`,
     joinLink: "Join link",
+    webLink: "Web link for guests without the app",
+    copyWebLink: "Copy web link",
     confirmRotate: "Make a new link? The current one stops working at once.",
     muteForAll: "Mute for all",
     mutedForAll: "A moderator muted everyone in this room.",
@@ -2003,6 +2008,8 @@ const fr: Catalogue = {
     wholeMinutes: "Indiquez la durée en nombre entier de minutes.",
     onCalendar: (title, when) => `« ${title} » est au calendrier pour le ${when}.`,
     joinLink: "Lien d'accès",
+    webLink: "Lien web pour les invités sans l'application",
+    copyWebLink: "Copier le lien web",
     confirmRotate: "Créer un nouveau lien ? L'actuel cesse aussitôt de fonctionner.",
     muteForAll: "Sourdine pour tous",
     mutedForAll: "Un modérateur a mis tout le monde en sourdine dans cette salle.",

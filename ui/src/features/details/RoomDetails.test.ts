@@ -4,10 +4,12 @@ import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
 import Details from "./Details.svelte";
 
-async function room(owner: string, members: string[] = [], moderators: string[] = []) {
+async function room(owner: string, members: string[] = [], moderators: string[] = [], server?: string | null) {
   let id = 0;
   const fake = await signedIn((f) => {
     f.seed("bob", 2);
+    // The server's address as the backend knows it (the About box's), when a test sets it.
+    if (server !== undefined) f.aboutServer = server;
   });
   if (owner === "alice") {
     id = await fake.createRoom("Standup");
@@ -36,6 +38,10 @@ describe("Room details", () => {
     expect(role(aside, "bob")).toBe("moderator");
     expect(role(aside, "carol")).toBe("member");
     expect(within(aside).getByTestId("room-link").textContent).toBe(`confer://join/${fake.linkOf(id)}`);
+    // The same token on the server's guest page, for people without the app.
+    expect(within(aside).getByTestId("room-web-link").textContent).toBe(`http://127.0.0.1:7300/join/${fake.linkOf(id)}`);
+    expect(within(aside).getByText("Web link for guests without the app")).toBeTruthy();
+    expect(within(aside).getByRole("button", { name: "Copy web link" })).toBeTruthy();
     // Nothing to do to the owner; carol can be promoted; bob (a moderator) only removed.
     const alice = aside.querySelector<HTMLElement>('[data-testid=member][data-user="alice"]')!;
     expect(within(alice).queryAllByRole("button")).toHaveLength(0);
@@ -57,6 +63,8 @@ describe("Room details", () => {
     await settle();
     expect(fake.linkOf(id)).not.toBe(before);
     expect(within(aside).getByTestId("room-link").textContent).toBe(`confer://join/${fake.linkOf(id)}`);
+    // The web link follows.
+    expect(within(aside).getByTestId("room-web-link").textContent).toBe(`http://127.0.0.1:7300/join/${fake.linkOf(id)}`);
     await expect(fake.resolveLink(`confer://join/${before}`)).rejects.toMatchObject({ code: "refused:not_found", reason: { reason: "link_unknown" } });
   });
 
@@ -80,6 +88,40 @@ describe("Room details", () => {
     expect(within(aside).getByRole("status").textContent).toContain("select the link and copy it");
   });
 
+  it("makes the web link from the server's address: wss becomes https, the path goes", async () => {
+    const { fake, id, aside } = await room("alice", [], [], "wss://chat.example.org:8443/v1/ws");
+    expect(within(aside).getByTestId("room-web-link").textContent).toBe(`https://chat.example.org:8443/join/${fake.linkOf(id)}`);
+  });
+
+  it("copies the web link, or says how when the clipboard refuses", async () => {
+    const { fake, id, aside } = await room("alice", [], [], "[::1]:7000");
+    let copied = "";
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: async (t: string) => void (copied = t) },
+    });
+    await fireEvent.click(within(aside).getByTestId("copy-web-link"));
+    await settle();
+    expect(copied).toBe(`http://[::1]:7000/join/${fake.linkOf(id)}`);
+    expect(within(aside).getByRole("status").textContent).toBe("Link copied.");
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: async () => Promise.reject(new Error("denied")) },
+    });
+    await fireEvent.click(within(aside).getByTestId("copy-web-link"));
+    await settle();
+    expect(within(aside).getByRole("status").textContent).toContain("select the link and copy it");
+    // What is selected for copying by hand is the web link.
+    expect(getSelection()?.toString()).toBe(`http://[::1]:7000/join/${fake.linkOf(id)}`);
+  });
+
+  it("shows no web link when the server's address is not known", async () => {
+    const { fake, id, aside } = await room("alice", [], [], null);
+    expect(within(aside).getByTestId("room-link").textContent).toBe(`confer://join/${fake.linkOf(id)}`);
+    expect(within(aside).queryByTestId("room-web-link")).toBeNull();
+    expect(within(aside).queryByTestId("copy-web-link")).toBeNull();
+  });
+
   it("shows a refusal from the server", async () => {
     const { fake, id, aside } = await room("alice", ["bob"]);
     // bob leaves on his own before alice's click arrives.
@@ -95,6 +137,7 @@ describe("Room details", () => {
     const { fake, id, aside } = await room("bob", ["carol"], ["carol"]);
     expect(role(aside, "alice")).toBe("member");
     expect(within(aside).queryByTestId("room-link")).toBeNull();
+    expect(within(aside).queryByTestId("room-web-link")).toBeNull();
     expect(within(aside).queryByRole("combobox", { name: "Add member" })).toBeNull();
     expect(within(aside).queryByRole("switch", { name: "Mute for all" })).toBeNull();
     expect(within(aside).queryByRole("button", { name: /Remove|moderator|Delete/ })).toBeNull();
