@@ -159,14 +159,18 @@ pub async fn current_call(
     Ok(phone(&state)?.current())
 }
 
-/// Connects this device's microphone and speaker to the meeting the user is in; every
-/// change then comes as a `meeting_sound` event.
+/// Connects this device's microphone and speaker, and its camera with `camera`, to the
+/// meeting the user is in; every change then comes as a `meeting_sound` event, the others'
+/// pictures as the frame socket's tiles.
 #[tauri::command]
 pub async fn join_meeting_sound(
     state: State<'_, AppState>,
     conversation: u64,
+    camera: bool,
 ) -> Result<confer_core::phone::MeetingSoundView, UiError> {
-    Ok(phone(&state)?.join_meeting_sound(conversation).await?)
+    Ok(phone(&state)?
+        .join_meeting_sound(conversation, camera)
+        .await?)
 }
 
 /// Mutes or unmutes this device's microphone in the meeting.

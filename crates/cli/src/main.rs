@@ -608,11 +608,29 @@ struct MeetingMediaArgs {
     /// How many others can be heard at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=32))]
     hear: u64,
+    /// Send pictures too (the moving test pattern, 320x180 at 15 fps, or --camera) and
+    /// receive up to nine others' (counted per participant in --json).
+    #[arg(long)]
+    video: bool,
+    /// The camera --video sends (see `devices`) [default: the moving test pattern].
+    #[arg(long, requires = "video")]
+    camera: Option<String>,
 }
 
 impl MeetingMediaArgs {
     fn wanted(&self) -> bool {
-        self.seconds.is_some() || self.sound.given()
+        self.seconds.is_some() || self.sound.given() || self.video
+    }
+
+    /// The sound (and pictures) from the command line.
+    fn media(&self) -> Result<confer_core::call::CallMedia, Failure> {
+        // A meeting shows several pictures at once: the test pattern is a tile's size.
+        call_media(
+            &self.sound,
+            self.video.then_some(self.camera.as_deref()),
+            false,
+            (320, 180, 15),
+        )
     }
 }
 
@@ -1074,10 +1092,15 @@ async fn meter(microphone: Option<&str>, seconds: f64, json: bool) -> Result<(),
 /// The source and sink of a call from the command line: a WAV file or a tone (no sound card
 /// is needed), a WAV recording or nothing.
 /// `video`: none for sound only, else the camera named on the command line (or none named).
+/// The test pattern a video call sends without --camera: width, height, frame rate.
+const CALL_PATTERN: (u32, u32, u32) = (640, 360, 30);
+
+/// `pattern`: the test pattern's width, height and frame rate.
 fn call_media(
     args: &SoundArgs,
     video: Option<Option<&str>>,
     relay_only: bool,
+    pattern: (u32, u32, u32),
 ) -> Result<confer_core::call::CallMedia, Failure> {
     use confer_media::synthetic::{ToneSource, WavSink, WavSource};
     let bad = |e: confer_media::MediaError| Failure(2, e.to_string());
@@ -1106,14 +1129,15 @@ fn call_media(
         },
     };
     // A camera named on the command line must open; without one a video call sends the moving
-    // test pattern (640x360, 30 fps), whose frame counter the other side can check.
+    // test pattern, whose frame counter the other side can check.
     let camera: Option<Box<dyn confer_media::VideoSource>> = match video {
         None => None,
         Some(Some(id)) => Some(Box::new(
             confer_media::camera::open_camera(Some(id)).map_err(bad)?,
         )),
         Some(None) => Some(Box::new(
-            confer_media::synthetic::PatternCamera::new(640, 360, 30).map_err(bad)?,
+            confer_media::synthetic::PatternCamera::new(pattern.0, pattern.1, pattern.2)
+                .map_err(bad)?,
         )),
     };
     Ok(confer_core::call::CallMedia {
@@ -1322,7 +1346,7 @@ async fn command(
             online(client, timeout).await?;
             let conversation = client.conversation_for(&peer).await?;
             let camera = video.then_some(media.camera.as_deref());
-            let call_media = call_media(&media.sound, camera, ice == Ice::Relay)?;
+            let call_media = call_media(&media.sound, camera, ice == Ice::Relay, CALL_PATTERN)?;
             let mut call = client.call(conversation, video, call_media).await?;
             let changes = talk(&mut call, media.seconds).await;
             report_call(call.finish(client).await?, &changes, media.json);
@@ -1347,7 +1371,7 @@ async fn command(
                 })?;
             // Pictures go out only in a video call, and only when asked for.
             let camera = (video && ringing.video).then_some(media.camera.as_deref());
-            let call_media = call_media(&media.sound, camera, false)?;
+            let call_media = call_media(&media.sound, camera, false, CALL_PATTERN)?;
             let mut call = client.accept(ringing, call_media).await?;
             let changes = talk(&mut call, media.seconds).await;
             report_call(call.finish(client).await?, &changes, media.json);
@@ -1823,7 +1847,7 @@ async fn meeting_with_sound(
     json: bool,
 ) -> Result<(), Failure> {
     let seconds = media.seconds.unwrap_or(10);
-    let sound = call_media(&media.sound, None, false)?;
+    let sound = media.media()?;
     let meeting = client
         .join_meeting_media(conversation, sound, media.hear as usize)
         .await?;
@@ -1832,7 +1856,16 @@ async fn meeting_with_sound(
     let closed = meeting.closed_within(Duration::from_secs(seconds)).await;
     let report = meeting.finish().await?;
     if json {
-        print_meeting_report(conversation, closed, &report);
+        // Who is who, from the meeting as it is now (someone who left is shown by number).
+        let names = match client.meetings().await {
+            Ok((ongoing, _)) => ongoing
+                .iter()
+                .find(|m| m.conversation == conversation)
+                .map(confer_core::meeting::source_names)
+                .unwrap_or_default(),
+            Err(_) => Default::default(),
+        };
+        print_meeting_report(conversation, closed, &report, &names);
     }
     Ok(())
 }
@@ -1842,8 +1875,24 @@ fn print_meeting_report(
     conversation: u64,
     closed: bool,
     report: &confer_core::meeting::MeetingReport,
+    names: &std::collections::HashMap<u32, String>,
 ) {
     let m = &report.media;
+    let participants: Vec<_> = m
+        .sources
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "source": s.source,
+                "name": names.get(&s.source),
+                "audio_packets": s.audio_packets,
+                "level": s.level,
+                "speaking": s.speaking,
+                "video_frames": s.video_frames,
+                "video_size": s.video_size,
+            })
+        })
+        .collect();
     println!(
         "{}",
         serde_json::json!({
@@ -1853,7 +1902,10 @@ fn print_meeting_report(
             "packets_received": m.packets_received,
             "packets_lost": m.packets_lost,
             "jitter_ms": m.jitter_ms,
+            "video_frames_sent": m.video_frames_sent,
+            "video_frames_decoded": m.video_frames_decoded,
             "closed_by_server": closed,
+            "participants": participants,
         })
     );
 }
@@ -1870,7 +1922,7 @@ async fn guest_with_sound(
     timeout: Duration,
 ) -> Result<(), Failure> {
     use confer_core::guest::{GuestClient, GuestUpdate};
-    let sound = call_media(&media.sound, None, false)?;
+    let sound = media.media()?;
     let mut guest = GuestClient::join(server, link, name, timeout).await?;
     println!(
         "{}",
@@ -1911,7 +1963,13 @@ async fn guest_with_sound(
         .await;
     let report = meeting.finish().await?;
     if json {
-        print_meeting_report(conversation, closed, &report);
+        let names = guest
+            .session()
+            .meeting
+            .as_ref()
+            .map(confer_core::meeting::source_names)
+            .unwrap_or_default();
+        print_meeting_report(conversation, closed, &report, &names);
     }
     Ok(guest.leave().await?)
 }

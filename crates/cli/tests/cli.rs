@@ -2011,6 +2011,17 @@ fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves
             "{who}: {figures}"
         );
         assert_eq!(figures["closed_by_server"], false, "{who}: {figures}");
+        // The figures say whom the packets came from, by name: the seven others.
+        let mut heard: Vec<&str> = figures["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["audio_packets"].as_u64().unwrap() >= 50)
+            .map(|p| p["name"].as_str().unwrap_or("(unnamed)"))
+            .collect();
+        heard.sort();
+        let others: Vec<&str> = names.iter().copied().filter(|n| *n != who).collect();
+        assert_eq!(heard, others, "{who}: {figures}");
     }
     for (who, hz) in people {
         let heard = f(&format!("{who}-heard.wav"));
@@ -2021,6 +2032,73 @@ fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves
                 "{who} hears {other} ({other_hz} Hz) over itself ({hz} Hz) by {ratio}"
             );
         }
+    }
+}
+
+#[test]
+fn three_participants_with_video_see_and_hear_each_other_by_name() {
+    let names = ["alice", "bob", "carol"];
+    let server = ServerProc::start_with(&names);
+    let url = server.url();
+    let p = Profiles::new();
+    let mut create = p.cli(&url, "alice");
+    create.args(["room", "create", "Stand-up", "--json"]);
+    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    for who in &names[1..] {
+        let mut add = p.cli(&url, "alice");
+        add.args(["room", "add", &room, who]);
+        ok(add);
+    }
+    let mut running = Vec::new();
+    for who in names {
+        let mut join = p.cli(&url, who);
+        join.args([
+            "meeting",
+            "join",
+            &room,
+            "--video",
+            "--seconds",
+            "10",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        running.push((who, join.spawn().unwrap()));
+    }
+    for (who, child) in running {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let figures: serde_json::Value =
+            serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+        assert!(
+            figures["video_frames_sent"].as_u64().unwrap() >= 60,
+            "{who}: {figures}"
+        );
+        // Pictures (15 a second, the first after at most one keyframe interval) and sound
+        // from each of the two others, by name, and nothing from itself.
+        let mut seen: Vec<&str> = figures["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| {
+                p["video_frames"].as_u64().unwrap() >= 30
+                    && p["audio_packets"].as_u64().unwrap() >= 100
+            })
+            .map(|p| p["name"].as_str().unwrap_or("(unnamed)"))
+            .collect();
+        seen.sort();
+        let others: Vec<&str> = names.iter().copied().filter(|n| *n != who).collect();
+        assert_eq!(seen, others, "{who}: {figures}");
+        assert_eq!(
+            figures["participants"].as_array().unwrap().len(),
+            2,
+            "{who}: {figures}"
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 //! binary I420 frames (no JSON, no base64; the UI draws them with WebGL). A page connects with
 //! a token minted for it ([`FrameServer::mint`]), good for one connection.
 //!
-//! Each stream (the other side's video, this side's preview) keeps only its newest frame: a
-//! page that draws slowly skips frames instead of falling behind.
+//! Each stream (the other side's video, this side's preview, a meeting's tiles) keeps only its
+//! newest frame: a page that draws slowly skips frames instead of falling behind.
 //!
 //! A frame on the wire: a 12-byte header (`stream` u8, 3 bytes zero, `width` u16 LE,
 //! `height` u16 LE, `sequence` u32 LE), then the Y, U and V planes, tightly packed.
@@ -25,12 +25,28 @@ use crate::CoreError;
 
 /// Which picture a frame belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum FrameStream {
-    /// The other side of the call.
-    Remote = 0,
-    /// This side's camera (the self view, the device test's preview).
-    Local = 1,
+    /// The other side of the call (stream 0).
+    Remote,
+    /// This side's camera: the self view, the device test's preview (stream 1).
+    Local,
+    /// A meeting's tile: the `n`th video line to carry someone (stream 2 + n; the meeting's
+    /// view says whose picture each holds).
+    Tile(u8),
+}
+
+/// Streams there are: the two of a call and one per tile of the largest grid.
+const STREAMS: usize = 2 + crate::meeting::MAX_SEEN;
+
+impl FrameStream {
+    /// Its number on the wire.
+    pub fn index(self) -> usize {
+        match self {
+            Self::Remote => 0,
+            Self::Local => 1,
+            Self::Tile(n) => 2 + usize::from(n),
+        }
+    }
 }
 
 /// Bytes before the planes.
@@ -42,7 +58,7 @@ type Latest = watch::Sender<Option<Arc<Vec<u8>>>>;
 pub struct FrameServer {
     port: u16,
     tokens: Arc<Mutex<HashSet<String>>>,
-    streams: [Latest; 2],
+    streams: Vec<Latest>,
     /// The accept loop; it stops when the server is dropped.
     task: tokio::task::JoinHandle<()>,
 }
@@ -56,7 +72,7 @@ impl Drop for FrameServer {
 /// Encodes a frame for the wire.
 pub fn encode(stream: FrameStream, sequence: u32, frame: &Frame) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_BYTES + frame.data.len());
-    out.extend_from_slice(&[stream as u8, 0, 0, 0]);
+    out.extend_from_slice(&[stream.index() as u8, 0, 0, 0]);
     out.extend_from_slice(&(frame.width.min(u32::from(u16::MAX)) as u16).to_le_bytes());
     out.extend_from_slice(&(frame.height.min(u32::from(u16::MAX)) as u16).to_le_bytes());
     out.extend_from_slice(&sequence.to_le_bytes());
@@ -75,12 +91,8 @@ impl FrameServer {
             .map_err(|e| CoreError::Invalid(format!("the frame socket: {e}").into()))?
             .port();
         let tokens: Arc<Mutex<HashSet<String>>> = Arc::default();
-        let streams = [watch::channel(None).0, watch::channel(None).0];
-        let task = tokio::spawn(accept_loop(
-            listener,
-            tokens.clone(),
-            [streams[0].clone(), streams[1].clone()],
-        ));
+        let streams: Vec<Latest> = (0..STREAMS).map(|_| watch::channel(None).0).collect();
+        let task = tokio::spawn(accept_loop(listener, tokens.clone(), streams.clone()));
         Ok(Self {
             port,
             tokens,
@@ -99,18 +111,57 @@ impl FrameServer {
         format!("ws://127.0.0.1:{}/frames?token={token}", self.port)
     }
 
-    /// A video sink that publishes into `stream`.
+    /// A video sink that publishes into `stream` (a tile past the largest grid's publishes
+    /// nowhere).
     pub fn sink(&self, stream: FrameStream) -> FrameSink {
         FrameSink {
             stream,
-            latest: self.streams[stream as usize].clone(),
+            latest: self
+                .streams
+                .get(stream.index())
+                .cloned()
+                .unwrap_or_else(|| watch::channel(None).0),
             sequence: 0,
         }
     }
 
     /// Clears a stream (the call ended: the page shows no stale picture).
     pub fn clear(&self, stream: FrameStream) {
-        self.streams[stream as usize].send_replace(None);
+        if let Some(latest) = self.streams.get(stream.index()) {
+            latest.send_replace(None);
+        }
+    }
+
+    /// A meeting's view: each video line that comes to carry someone publishes into a tile
+    /// of its own.
+    pub fn tiles(self: &Arc<Self>) -> Tiles {
+        Tiles {
+            frames: self.clone(),
+        }
+    }
+
+    /// Clears every tile (the meeting's pictures ended).
+    pub fn clear_tiles(&self) {
+        for n in 0..crate::meeting::MAX_SEEN {
+            self.clear(FrameStream::Tile(n as u8));
+        }
+    }
+}
+
+/// A meeting's view: hands each video line a [`FrameStream::Tile`] of its own.
+pub struct Tiles {
+    frames: Arc<FrameServer>,
+}
+
+impl VideoSink for Tiles {
+    /// Never called: every line gets a tile.
+    fn frame(&mut self, _: &Frame) -> Result<(), MediaError> {
+        Ok(())
+    }
+
+    fn tile(&mut self, index: usize) -> Option<Box<dyn VideoSink>> {
+        let n = u8::try_from(index).ok()?;
+        Some(Box::new(self.frames.sink(FrameStream::Tile(n))))
     }
 }
 
@@ -133,14 +184,14 @@ impl VideoSink for FrameSink {
 async fn accept_loop(
     listener: TcpListener,
     tokens: Arc<Mutex<HashSet<String>>>,
-    streams: [Latest; 2],
+    streams: Vec<Latest>,
 ) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
         };
         let tokens = tokens.clone();
-        let [remote, local] = [streams[0].subscribe(), streams[1].subscribe()];
+        let watched: Vec<_> = streams.iter().map(Latest::subscribe).collect();
         // Each page's connection is its own task; it ends when the page goes.
         tokio::spawn(async move {
             // The signature is tungstenite's callback's: its error is an HTTP response.
@@ -164,21 +215,23 @@ async fn accept_loop(
             let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await else {
                 return;
             };
-            let _ = serve(ws, remote, local).await;
+            let _ = serve(ws, watched).await;
         });
     }
 }
 
+/// Sends each stream's newest frame as it changes, until the page or the server goes.
 async fn serve(
     mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
-    mut remote: watch::Receiver<Option<Arc<Vec<u8>>>>,
-    mut local: watch::Receiver<Option<Arc<Vec<u8>>>>,
+    mut streams: Vec<watch::Receiver<Option<Arc<Vec<u8>>>>>,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     loop {
-        let frame = tokio::select! {
-            r = remote.changed() => { if r.is_err() { return Ok(()); } remote.borrow_and_update().clone() }
-            r = local.changed() => { if r.is_err() { return Ok(()); } local.borrow_and_update().clone() }
-        };
+        let changed = streams.iter_mut().map(|s| Box::pin(s.changed()));
+        let (result, n, _) = futures_util::future::select_all(changed).await;
+        if result.is_err() {
+            return Ok(());
+        }
+        let frame = streams[n].borrow_and_update().clone();
         if let Some(frame) = frame {
             ws.send(Message::Binary(frame.as_ref().clone().into()))
                 .await?;
@@ -194,7 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_with_a_token_gets_the_newest_frames_and_a_token_serves_once() {
-        let server = FrameServer::start().await.unwrap();
+        let server = Arc::new(FrameServer::start().await.unwrap());
         let url = server.mint();
         let (mut page, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         let mut sink = server.sink(FrameStream::Remote);
@@ -204,6 +257,12 @@ mod tests {
         assert_eq!(got.len(), HEADER_BYTES + frame.data.len());
         assert_eq!(&got[..8], &[0, 0, 0, 0, 64, 0, 36, 0]);
         assert_eq!(u32::from_le_bytes(got[8..12].try_into().unwrap()), 1);
+        // A meeting's tiles are streams 2 and up.
+        let mut tiles = server.tiles();
+        let mut second = tiles.tile(1).unwrap();
+        second.frame(&frame).unwrap();
+        let got = page.next().await.unwrap().unwrap().into_data();
+        assert_eq!(got[0], 3);
         // The same token again, and no token, are refused.
         assert!(tokio_tungstenite::connect_async(&url).await.is_err());
         let bare = url.split('?').next().unwrap();

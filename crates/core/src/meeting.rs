@@ -1,20 +1,29 @@
-//! Meetings' media on the client: this device's microphone and speaker joined to the meeting
-//! the user is in, through the server's SFU. One offer with a line for the microphone and one
-//! to hear each other participant at once; the server answers for its SFU with what the
-//! user's grant allows (a moderator's mute-for-all silences the others at the SFU, not here).
-//! Everyone heard is mixed into the one sink.
+//! Meetings' media on the client: this device's microphone, speaker and (when given) camera
+//! joined to the meeting the user is in, through the server's SFU. One offer with a line for
+//! the microphone and one to hear each other participant at once, and with video a line for
+//! the camera and one per tile; the server answers for its SFU with what the user's grant
+//! allows (a moderator's mute-for-all silences the others at the SFU, not here). Everyone
+//! heard is mixed into the one sink; the SFU names each packet's publisher, so what came from
+//! whom is known ([`source_names`]).
 //!
 //! `confer-cli meeting join --seconds N` runs meetings through here.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 use confer_media::peer::{DeviceNotice, Peer, PeerOptions, PeerStats};
-use confer_proto::{Request, Response};
+use confer_proto::{OngoingMeeting, Request, Response, external_guest_identity, media_source};
 
 use crate::{Client, CoreError, call::CallMedia, unexpected};
 
 /// Most participants heard at once: the SFU's limit of audio lines, less the microphone's.
 pub const MAX_HEARD: usize = 32;
+
+/// Most participants seen at once: the largest grid's tiles (beyond, the SFU hands the lines
+/// to whoever comes first; the active speakers are picked on the client).
+pub const MAX_SEEN: usize = 9;
 
 /// How long the SFU may take to connect.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -43,7 +52,8 @@ fn media_error(e: confer_media::MediaError) -> CoreError {
 impl Client {
     /// Connects this device's media to the meeting of `conversation`, which the user is in
     /// (started or joined): says what `media.source` says, plays up to `heard` others at once
-    /// into `media.sink`. Video is not carried yet: `media.camera` must be none.
+    /// into `media.sink`. With `media.camera` it sends pictures too, and with a camera or a
+    /// `media.view` it receives up to [`MAX_SEEN`] others' (the first into the view).
     pub async fn join_meeting_media(
         &self,
         conversation: u64,
@@ -61,14 +71,12 @@ pub(crate) async fn connect(
     media: CallMedia,
     heard: usize,
 ) -> Result<ActiveMeeting, CoreError> {
-    if media.camera.is_some() {
-        return Err(CoreError::Invalid(
-            "meetings carry sound only for now: no camera".into(),
-        ));
-    }
+    let video = media.camera.is_some() || media.view.is_some();
     let peer = Peer::new(PeerOptions {
-        // The microphone's line hears someone too.
+        // The microphone's line hears someone too, and the camera's shows someone.
         audio_slots: heard.clamp(1, MAX_HEARD) - 1,
+        video,
+        video_slots: if video { MAX_SEEN - 1 } else { 0 },
         cleaning: (!media.original_sound).then(Default::default),
         ..PeerOptions::default()
     })
@@ -82,7 +90,7 @@ pub(crate) async fn connect(
     peer.start(confer_media::peer::MediaIo {
         source: media.source,
         sink: media.sink,
-        camera: None,
+        camera: media.camera,
         view: media.view,
     })
     .await
@@ -156,4 +164,24 @@ impl ActiveMeeting {
             .map(|t| t.saturating_duration_since(self.offered_at).as_millis() as u64);
         Ok(MeetingReport { join_ms, media })
     }
+}
+
+/// Who each media source of `meeting` is: every participant and guest in it, by the CSRC the
+/// SFU puts on their media (see [`confer_proto::media_source`]), named as people see them.
+pub fn source_names(meeting: &OngoingMeeting) -> HashMap<u32, String> {
+    let mut names: HashMap<u32, String> = meeting
+        .participants
+        .iter()
+        .map(|name| (media_source(name), name.clone()))
+        .collect();
+    for guest in &meeting.guests {
+        // An internal guest is in by account name, an external one by id.
+        let identity = if guest.external {
+            external_guest_identity(guest.id)
+        } else {
+            guest.name.clone()
+        };
+        names.insert(media_source(&identity), guest.name.clone());
+    }
+    names
 }

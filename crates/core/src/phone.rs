@@ -8,8 +8,9 @@
 //! of a sound card or a camera.
 
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use confer_media::{
@@ -109,8 +110,23 @@ fn kind_name(kind: confer_media::DeviceKind) -> &'static str {
     }
 }
 
+/// Someone this device hears or sees in a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MeetingPeerView {
+    /// Their name as the meeting shows it (an account name, or an external guest's chosen
+    /// one); none until the meeting's list names them.
+    pub name: Option<String>,
+    /// The media source the SFU names them by.
+    pub source: u32,
+    /// Speaking now (the highlight).
+    pub speaking: bool,
+    /// The tile their pictures arrive on (frame stream 2 + tile); none while not seen.
+    pub tile: Option<u8>,
+}
+
 /// This device's sound in a meeting, as the UI shows it: the microphone and speaker of a
-/// call, joined to the meeting the user is in (one room's, or one group's, at a time).
+/// call, and the camera when chosen, joined to the meeting the user is in (one room's, or one
+/// group's, at a time); the others' pictures come as the frame socket's tiles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct MeetingSoundView {
     /// The meeting's room or group.
@@ -121,6 +137,10 @@ pub struct MeetingSoundView {
     /// This device's microphone is muted here (a moderator's mute is the meeting's, shown
     /// with it).
     pub muted: bool,
+    /// This device sends pictures (its camera, the self view on frame stream 1).
+    pub camera: bool,
+    /// Who is heard or seen, in the order first received.
+    pub people: Vec<MeetingPeerView>,
     /// What failed, when it could not connect (English, for the log; the UI says the sound
     /// could not connect).
     pub error: Option<String>,
@@ -358,12 +378,14 @@ impl Phone {
             .map(|s| s.view.clone())
     }
 
-    /// Connects this device's microphone and speaker (the profile's, as for calls) to the
-    /// meeting of `conversation`, which the user is in; moves them from another meeting's.
+    /// Connects this device's microphone and speaker (the profile's, as for calls), and its
+    /// camera with `camera`, to the meeting of `conversation`, which the user is in; moves
+    /// them from another meeting's. The others' pictures go to the frame socket's tiles.
     /// Every change then comes as [`ClientEvent::MeetingSound`]. Refused during a call.
     pub async fn join_meeting_sound(
         &self,
         conversation: u64,
+        camera: bool,
     ) -> Result<MeetingSoundView, CoreError> {
         if self.current().is_some_and(|c| c.phase != CallPhase::Ended) {
             return Err(CoreError::Invalid(
@@ -372,11 +394,14 @@ impl Phone {
         }
         self.leave_meeting_sound().await;
         let settings = self.client.inner.cache.device_settings()?;
-        let media = media_for(&settings, false, &self.frames);
+        let mut media = media_for(&settings, camera, &self.frames);
+        media.view = Some(Box::new(self.frames.tiles()));
         let mut view = MeetingSoundView {
             conversation,
             phase: MeetingSoundPhase::Connecting,
             muted: false,
+            camera,
+            people: Vec::new(),
             error: None,
         };
         emit_sound(&self.client, &view);
@@ -398,6 +423,7 @@ impl Phone {
         let mut sound = self.sound.lock().expect("phone poisoned");
         let task = tokio::spawn(sound_task(
             self.client.clone(),
+            self.frames.clone(),
             self.sound.clone(),
             active,
             controls,
@@ -630,12 +656,26 @@ async fn listen(client: Arc<Client>, current: Arc<Mutex<Option<Current>>>) {
 
 /// Owns a meeting's sound until the UI closes it or the server cuts it (the user left the
 /// meeting elsewhere, or was removed); then says it ended, unless it was replaced.
+/// How often who is heard, seen and speaking is looked at: the highlight follows speech
+/// within this, and the UI hears of a change only.
+const PEOPLE_EVERY: Duration = Duration::from_millis(300);
+
+/// The names of the meeting's media sources are asked for again at most this often when a
+/// source nobody is named by shows up (someone who came in since).
+const NAMES_EVERY: Duration = Duration::from_secs(2);
+
 async fn sound_task(
     client: Arc<Client>,
+    frames: Arc<FrameServer>,
     sound: Arc<Mutex<Option<Sound>>>,
     active: crate::meeting::ActiveMeeting,
     mut controls: watch::Receiver<SoundControl>,
 ) {
+    let conversation = active.conversation;
+    let mut names: HashMap<u32, String> = HashMap::new();
+    let mut named_at: Option<Instant> = None;
+    let mut look = tokio::time::interval(PEOPLE_EVERY);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let closed_here = loop {
         tokio::select! {
             changed = controls.changed() => {
@@ -650,12 +690,41 @@ async fn sound_task(
                     break false;
                 }
             }
+            _ = look.tick() => {
+                let sources = active.stats().await.sources;
+                let unnamed = sources.iter().any(|s| !names.contains_key(&s.source));
+                if unnamed && named_at.is_none_or(|t| t.elapsed() >= NAMES_EVERY) {
+                    named_at = Some(Instant::now());
+                    if let Ok((ongoing, _)) = client.meetings().await
+                        && let Some(m) = ongoing.iter().find(|m| m.conversation == conversation)
+                    {
+                        names = crate::meeting::source_names(m);
+                    }
+                }
+                let people: Vec<MeetingPeerView> = sources
+                    .iter()
+                    .map(|s| MeetingPeerView {
+                        name: names.get(&s.source).cloned(),
+                        source: s.source,
+                        speaking: s.speaking,
+                        tile: s.tile.and_then(|t| u8::try_from(t).ok()),
+                    })
+                    .collect();
+                let mut now = sound.lock().expect("phone poisoned");
+                if let Some(s) = now.as_mut().filter(|s| s.view.conversation == conversation)
+                    && s.view.people != people
+                {
+                    s.view.people = people;
+                    emit_sound(&client, &s.view);
+                }
+            }
         }
     };
-    let conversation = active.conversation;
     if let Err(e) = active.finish().await {
         tracing::debug!(error = %e, "closing the meeting's sound");
     }
+    frames.clear_tiles();
+    frames.clear(FrameStream::Local);
     if closed_here {
         // The caller took it out of the slot and says what comes next.
         client.inner.emit(ClientEvent::MeetingSound {
@@ -663,6 +732,8 @@ async fn sound_task(
                 conversation,
                 phase: MeetingSoundPhase::Ended,
                 muted: false,
+                camera: false,
+                people: Vec::new(),
                 error: None,
             },
         });

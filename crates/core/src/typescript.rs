@@ -10,7 +10,10 @@ use crate::{
     DirectoryPage, Favourites, Invitation, LaunchOptions, Meetings, Settings, Theme, UnreadTotals,
     device_test::LevelReading,
     files::{FilePreview, TransferProgress},
-    phone::{CallPhase, CallView, DeviceChange, DeviceEntry, MeetingSoundPhase, MeetingSoundView},
+    phone::{
+        CallPhase, CallView, DeviceChange, DeviceEntry, MeetingPeerView, MeetingSoundPhase,
+        MeetingSoundView,
+    },
 };
 
 /// The protocol's declarations followed by the client core's.
@@ -37,6 +40,7 @@ pub fn typescript_bindings() -> String {
         CallView::decl(),
         DeviceChange::decl(),
         MeetingSoundPhase::decl(),
+        MeetingPeerView::decl(),
         MeetingSoundView::decl(),
         DeviceEntry::decl(),
         LevelReading::decl(),

@@ -111,4 +111,11 @@ pub trait VideoSource: Send {
 pub trait VideoSink: Send {
     /// One decoded frame (I420).
     fn frame(&mut self, frame: &Frame) -> Result<(), MediaError>;
+
+    /// In a meeting, where the pictures of the `index`th video line to carry someone go (a
+    /// grid's tile). None, the default: this sink takes the first line's and the others are
+    /// decoded and counted only (a call has one).
+    fn tile(&mut self, _index: usize) -> Option<Box<dyn VideoSink>> {
+        None
+    }
 }

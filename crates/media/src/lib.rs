@@ -17,6 +17,7 @@ pub mod jitter;
 pub mod meter;
 pub mod peer;
 pub mod processing;
+pub mod sources;
 pub mod synthetic;
 pub mod video;
 pub mod wav;

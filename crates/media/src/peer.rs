@@ -47,6 +47,7 @@ use crate::{
     hardware,
     jitter::{JitterBuffer, Playout},
     processing::{Cleaning, Processor},
+    sources::{SourceStats, Sources, source_of},
     video::{VideoCounters, VideoSend, receive_video, send_video, unpack},
 };
 
@@ -85,6 +86,9 @@ pub struct PeerOptions {
     /// each with another participant (none in a 1:1 call, where the other side answers the
     /// microphone's line with its own). Everything heard is mixed into one sink.
     pub audio_slots: usize,
+    /// Video lines offered to receive only, beside the camera's (when `video`): a meeting's SFU
+    /// fills each with another participant's camera.
+    pub video_slots: usize,
 }
 
 impl Default for PeerOptions {
@@ -102,6 +106,7 @@ impl Default for PeerOptions {
             video_max_kbps: crate::video::MAX_BITRATE_KBPS,
             cleaning: Some(Cleaning::default()),
             audio_slots: 0,
+            video_slots: 0,
         }
     }
 }
@@ -137,6 +142,8 @@ pub struct PeerStats {
     pub video_kbps: u32,
     /// The send-side bandwidth estimate, kbit/s.
     pub estimate_kbps: u32,
+    /// What came from each publisher, in a meeting (see [`crate::sources`]).
+    pub sources: Vec<SourceStats>,
 }
 
 /// A device that went away during a call, and what took its place.
@@ -222,6 +229,7 @@ pub struct Peer {
         Arc<dyn webrtc::rtp_transceiver::RtpSender>,
     )>,
     video_counters: Arc<VideoCounters>,
+    sources: Arc<Sources>,
     video_bitrate: u32,
     video_max: u32,
     estimate: Estimate,
@@ -352,6 +360,18 @@ impl Peer {
             .await
             .map_err(peer_error("adding an audio line to receive on"))?;
         }
+        for _ in 0..options.video_slots {
+            pc.add_transceiver_from_kind(
+                RtpCodecKind::Video,
+                Some(webrtc::rtp_transceiver::RTCRtpTransceiverInit {
+                    direction: webrtc::rtp_transceiver::RTCRtpTransceiverDirection::Recvonly,
+                    streams: Vec::new(),
+                    send_encodings: Vec::new(),
+                }),
+            )
+            .await
+            .map_err(peer_error("adding a video line to receive on"))?;
+        }
         Ok(Self {
             pc,
             audio,
@@ -359,6 +379,7 @@ impl Peer {
             audio_sender,
             video,
             video_counters: Arc::default(),
+            sources: Arc::default(),
             video_bitrate: options.video_bitrate_kbps,
             video_max: options.video_max_kbps,
             estimate,
@@ -527,6 +548,7 @@ impl Peer {
                 processor: self.processor.clone(),
                 counters: self.counters.clone(),
                 video_counters: self.video_counters.clone(),
+                sources: self.sources.clone(),
                 next: self.next.clone(),
                 notices: self.notices.clone(),
             },
@@ -587,6 +609,7 @@ impl Peer {
             video_received_size: unpack(self.video_counters.received_size.load(Ordering::Relaxed)),
             video_kbps: self.video_counters.target_kbps.load(Ordering::Relaxed) as u32,
             estimate_kbps: (self.estimate.bps() / 1000.0) as u32,
+            sources: self.sources.snapshot(Instant::now()),
             ..PeerStats::default()
         };
         let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
@@ -722,10 +745,12 @@ async fn receive_tracks(
         processor,
         counters,
         video_counters,
+        sources,
         next,
         notices,
     } = shared;
     let (mut writer, mut view) = (Some(writer), view);
+    let mut video_lines = 0;
     let mut receivers = Vec::new();
     // Every audio track goes to one player that mixes them (a call has one; a meeting one per
     // slot of the SFU's).
@@ -748,6 +773,7 @@ async fn receive_tracks(
                         Playback {
                             processor: processor.clone(),
                             counters: counters.clone(),
+                            sources: sources.clone(),
                             next: next.clone(),
                             notices: notices.clone(),
                         },
@@ -761,11 +787,18 @@ async fn receive_tracks(
                 }
             }
             RtpCodecKind::Video => {
-                let sink = view.take().unwrap_or_else(|| Box::new(DropFrames));
+                let tile = video_lines;
+                video_lines += 1;
+                let sink = match view.as_mut().and_then(|v| v.tile(tile)) {
+                    Some(sink) => sink,
+                    None => view.take().unwrap_or_else(|| Box::new(DropFrames)),
+                };
                 receivers.push(tokio::spawn(receive_video(
                     track,
+                    tile,
                     sink,
                     video_counters.clone(),
+                    sources.clone(),
                     stop.clone(),
                 )));
             }
@@ -815,6 +848,7 @@ struct Receivers {
     processor: Option<Processor>,
     counters: Arc<Counters>,
     video_counters: Arc<VideoCounters>,
+    sources: Arc<Sources>,
     next: Arc<NextDevices>,
     notices: broadcast::Sender<DeviceNotice>,
 }
@@ -823,6 +857,7 @@ struct Receivers {
 struct Playback {
     processor: Option<Processor>,
     counters: Arc<Counters>,
+    sources: Arc<Sources>,
     next: Arc<NextDevices>,
     notices: broadcast::Sender<DeviceNotice>,
 }
@@ -966,11 +1001,13 @@ struct Input {
     /// The last packet's RTP timestamp and arrival, in RTP units, for the jitter figure.
     transit: Option<(i64, f64)>,
     jitter: f64,
+    /// Whose voice the track carried last (its packets' CSRC; 0 in a call).
+    source: u32,
 }
 
 /// What a track's reader hands the player: its index and a packet's sequence number,
-/// timestamp and payload, or none when the track ended.
-type Arrival = (usize, Option<(u16, u32, Vec<u8>)>);
+/// timestamp, payload and source, or none when the track ended.
+type Arrival = (usize, Option<(u16, u32, Vec<u8>, u32)>);
 
 /// Reads one remote track's packets for the player until it ends or the call stops.
 async fn read_track(
@@ -984,7 +1021,7 @@ async fn read_track(
             event = track.poll() => match event {
                 Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
                     let h = &packet.header;
-                    let arrival = (index, Some((h.sequence_number, h.timestamp, packet.payload.to_vec())));
+                    let arrival = (index, Some((h.sequence_number, h.timestamp, packet.payload.to_vec(), source_of(h))));
                     if player.send(arrival).await.is_err() {
                         return;
                     }
@@ -1010,6 +1047,7 @@ async fn receive_audio(
     let Playback {
         processor,
         counters,
+        sources,
         next,
         notices,
     } = playback;
@@ -1033,6 +1071,7 @@ async fn receive_audio(
                         decoder: OpusDecoder::new()?,
                         transit: None,
                         jitter: 0.0,
+                        source: 0,
                     });
                     live += 1;
                 }
@@ -1045,7 +1084,7 @@ async fn receive_audio(
             },
             Some((index, arrival)) = arrivals.recv() => {
                 let Some(input) = inputs.get_mut(index) else { continue };
-                let Some((seq, timestamp, payload)) = arrival else {
+                let Some((seq, timestamp, payload, source)) = arrival else {
                     live -= 1;
                     if live == 0 && !more_tracks {
                         break;
@@ -1063,6 +1102,8 @@ async fn receive_audio(
                 }
                 let input = &mut inputs[index];
                 input.transit = Some((ts, arrival));
+                input.source = source;
+                sources.audio_packet(source);
                 input.buffer.push(seq, payload);
                 counters.received.store(inputs.iter().map(|i| i.buffer.received).sum(), Ordering::Relaxed);
             }
@@ -1072,11 +1113,15 @@ async fn receive_audio(
                     old.finish()?;
                 }
                 let mut frame: Option<Vec<f32>> = None;
+                let now = Instant::now();
                 for input in &mut inputs {
                     let decoded = match input.buffer.pop() {
                         Playout::Idle => continue,
                         Playout::Packet(p) => match input.decoder.decode(&p) {
-                            Ok(f) => f,
+                            Ok(f) => {
+                                sources.audio_frame(input.source, &f, now);
+                                f
+                            }
                             Err(_) => input.decoder.conceal(None),
                         },
                         Playout::Missing { next } => input.decoder.conceal(next.as_deref()),

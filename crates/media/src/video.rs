@@ -280,11 +280,14 @@ impl VideoSource for Black {
     }
 }
 
-/// Receives, reassembles and decodes the other side's video into `sink` until `stop`.
+/// Receives, reassembles and decodes the other side's video (the `tile`th line to carry
+/// someone, in a meeting) into `sink` until `stop`.
 pub(crate) async fn receive_video(
     track: Arc<dyn TrackRemote>,
+    tile: usize,
     mut sink: Box<dyn VideoSink>,
     counters: Arc<VideoCounters>,
+    sources: Arc<crate::sources::Sources>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
     let mut builder = SampleBuilder::new(256, Vp8Packet::default(), 90_000)
@@ -297,6 +300,9 @@ pub(crate) async fn receive_video(
         };
         match event {
             Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
+                // Whose picture the track carries: the packet's CSRC (an SFU hands a line to
+                // another publisher only at a keyframe, so a frame's packets all name the same).
+                let source = crate::sources::source_of(&packet.header);
                 builder.push(Instant::now(), packet);
                 while let Some(sample) = builder.pop(Instant::now()) {
                     counters.received.fetch_add(1, Ordering::Relaxed);
@@ -306,6 +312,7 @@ pub(crate) async fn receive_video(
                             counters
                                 .received_size
                                 .store(pack(picture.width, picture.height), Ordering::Relaxed);
+                            sources.video_frame(source, (picture.width, picture.height), tile);
                             sink.frame(&Frame {
                                 width: picture.width,
                                 height: picture.height,

@@ -97,6 +97,7 @@ impl MeetingMedia {
             .map_err(fault)?;
         let grant = Grant {
             moderate: rights.moderate,
+            source: confer_proto::media_source(identity),
             ..Grant::participant(&room, identity, SystemTime::now())
         };
         match self.sfu.join(&self.key.sign(&grant), offer).await {

@@ -39,6 +39,10 @@ pub struct Grant {
     pub subscribe: bool,
     /// They may moderate (mute, remove): the app acts on it, the SFU only records it.
     pub moderate: bool,
+    /// The CSRC their media carries when forwarded, which tells subscribers whose voice or
+    /// picture each line holds (the app derives it from the identity; 0: none).
+    #[serde(default)]
+    pub source: u32,
     /// Unix time, in milliseconds, when it was minted: a removal refuses the grants minted
     /// before it.
     pub issued_ms: u64,
@@ -57,6 +61,7 @@ impl Grant {
             publish_video: true,
             subscribe: true,
             moderate: false,
+            source: 0,
             issued_ms: unix_ms(now),
             expires: unix(now) + GRANT_LIFETIME.as_secs(),
         }

@@ -22,7 +22,7 @@ mod router;
 use std::{collections::BTreeMap, io, net::SocketAddr, sync::Arc, time::SystemTime};
 
 pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
-pub use peer::MAX_AUDIO_LINES;
+pub use peer::{MAX_AUDIO_LINES, MAX_VIDEO_LINES};
 
 use tokio::{
     net::UdpSocket,
@@ -93,6 +93,8 @@ pub struct PeerStats {
     /// Whom it hears on each of its audio lines, in the offer's order (by identity; none for
     /// a line free now).
     pub hearing: Vec<Option<String>>,
+    /// Whom it sees on each of its video lines, likewise.
+    pub seeing: Vec<Option<String>>,
 }
 
 /// A participant's connection that stopped on its own: its client stopped answering (ICE's

@@ -2,10 +2,14 @@
 //! turns the other participants' packets into this connection's own outgoing tracks.
 //!
 //! Those tracks are slots: the client offers one audio m-line for its microphone and one more
-//! for each participant it can hear at once, and the SFU answers each with a track of its own.
-//! A publisher takes a free slot when first heard and keeps it while it is heard; a slot freed
-//! goes to the next. Nobody renegotiates when people come and go, which is what lets a browser
-//! and a CLI meet through the same SFU with nothing but one offer and one answer.
+//! for each participant it can hear at once, and the same for video (its camera's line and one
+//! per tile it can show); the SFU answers each with a track of its own. A publisher takes a
+//! free slot of the kind when first heard (or seen) and keeps it while it is; a slot freed goes
+//! to the next. Nobody renegotiates when people come and go, which is what lets a browser and a
+//! CLI meet through the same SFU with nothing but one offer and one answer.
+//!
+//! Every forwarded packet names its publisher in its CSRC list (the grant's `source`), so a
+//! client knows whose voice or picture each of its lines carries now.
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -19,7 +23,7 @@ use rtc::{
         RTCPeerConnection, RTCPeerConnectionBuilder,
         configuration::{
             interceptor_registry::register_default_interceptors,
-            media_engine::{MIME_TYPE_OPUS, MediaEngine},
+            media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine},
             setting_engine::SettingEngineBuilder,
         },
         event::RTCPeerConnectionEvent,
@@ -34,8 +38,8 @@ use rtc::{
     rtp_transceiver::{
         RTCRtpSenderId,
         rtp_sender::{
-            RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
-            RtpCodecKind,
+            RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
+            RTCRtpEncodingParameters, RtpCodecKind,
         },
     },
     sansio::Protocol,
@@ -48,21 +52,43 @@ use crate::{Error, PeerId, PeerStats};
 /// Opus's RTP clock, whatever the sampling rate.
 const OPUS_CLOCK: u32 = 48_000;
 
+/// VP8's RTP clock.
+const VIDEO_CLOCK: u32 = 90_000;
+
+/// The payload type VP8 is registered under (webrtc-rs's and browsers' usual one); an offer
+/// that numbers it otherwise is answered with its own number.
+const VP8_PAYLOAD_TYPE: u8 = 96;
+
 /// The most audio m-lines an offer may have (the microphone and the slots): more would only
 /// cost SRTP contexts nobody fills, since a meeting's own limit is far below.
 pub const MAX_AUDIO_LINES: usize = 33;
 
-/// One of the connection's outgoing audio tracks, and whose audio it carries now.
+/// The most video m-lines an offer may have: the camera's and one per tile of the largest
+/// grid (9); beyond that, who is seen is chosen, not added.
+pub const MAX_VIDEO_LINES: usize = 10;
+
+/// What a slot or a packet carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MediaKind {
+    Audio,
+    Video,
+}
+
+/// One of the connection's outgoing tracks, and whose audio or video it carries now.
 struct Slot {
+    kind: MediaKind,
     sender: RTCRtpSenderId,
     ssrc: u32,
     payload_type: u8,
     source: Option<PeerId>,
+    /// A video slot given to another publisher forwards nothing until that publisher's next
+    /// keyframe: the subscriber's decoder could make nothing of the frames in between.
+    awaiting_keyframe: bool,
     continuity: Continuity,
 }
 
-/// A packet received from a participant, with the room it is for.
-pub(crate) type Received = (PeerId, Arc<str>, rtp::Packet);
+/// A packet received from a participant, with the room it is for and what it carries.
+pub(crate) type Received = (PeerId, Arc<str>, MediaKind, rtp::Packet);
 
 /// Opus as the client registers it (webrtc-rs's defaults), so the answer keeps the offer's
 /// payload type and parameters.
@@ -76,12 +102,92 @@ fn opus() -> RTCRtpCodec {
     }
 }
 
+/// VP8 as the client registers it, with the feedback the SFU answers (NACK, picture loss).
+fn vp8() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: VIDEO_CLOCK,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![
+            RTCPFeedback {
+                typ: "nack".to_owned(),
+                parameter: String::new(),
+            },
+            RTCPFeedback {
+                typ: "nack".to_owned(),
+                parameter: "pli".to_owned(),
+            },
+        ],
+    }
+}
+
+/// The payload types an offer gives Opus and VP8 (`a=rtpmap:PT NAME/CLOCK`): how the SFU
+/// tells a participant's audio from its video as packets come.
+fn payload_types(sdp: &str) -> (Vec<u8>, Vec<u8>) {
+    let (mut audio, mut video) = (Vec::new(), Vec::new());
+    for line in sdp.lines() {
+        let Some(map) = line.trim().strip_prefix("a=rtpmap:") else {
+            continue;
+        };
+        let Some((pt, codec)) = map.split_once(' ') else {
+            continue;
+        };
+        let Ok(pt) = pt.parse::<u8>() else { continue };
+        let name = codec.split('/').next().unwrap_or_default();
+        if name.eq_ignore_ascii_case("opus") {
+            audio.push(pt);
+        } else if name.eq_ignore_ascii_case("VP8") {
+            video.push(pt);
+        }
+    }
+    (audio, video)
+}
+
+/// Whether an RTP payload of VP8 begins a keyframe (RFC 7741: the descriptor's S bit set and
+/// partition 0, then a payload header whose P bit is clear).
+pub(crate) fn vp8_keyframe_starts(payload: &[u8]) -> bool {
+    let Some(&first) = payload.first() else {
+        return false;
+    };
+    let start = first & 0x10 != 0 && first & 0x07 == 0;
+    if !start {
+        return false;
+    }
+    let mut at = 1;
+    if first & 0x80 != 0 {
+        let Some(&ext) = payload.get(1) else {
+            return false;
+        };
+        at = 2;
+        if ext & 0x80 != 0 {
+            // A picture id of 7 bits, or 15 when its top bit says so.
+            at += if payload.get(at).is_some_and(|b| b & 0x80 != 0) {
+                2
+            } else {
+                1
+            };
+        }
+        if ext & 0x40 != 0 {
+            at += 1;
+        }
+        if ext & 0x30 != 0 {
+            at += 1;
+        }
+    }
+    payload.get(at).is_some_and(|header| header & 0x01 == 0)
+}
+
 pub(crate) struct SfuPeer {
     pub(crate) id: PeerId,
     pub(crate) room: Arc<str>,
     pub(crate) identity: Arc<str>,
     /// From the grant: its audio goes to the others.
     pub(crate) publish_audio: bool,
+    /// From the grant: its video goes to the others.
+    pub(crate) publish_video: bool,
+    /// From the grant: the CSRC its forwarded packets carry (0: none).
+    pub(crate) source: u32,
     /// From the grant: the others' audio goes to it.
     pub(crate) subscribe: bool,
     /// From the grant: a moderator, whom mute-for-all leaves alone.
@@ -94,6 +200,9 @@ pub(crate) struct SfuPeer {
     ufrag: String,
     pc: RTCPeerConnection,
     slots: Vec<Slot>,
+    /// The payload types its offer gave Opus and VP8.
+    audio_types: Vec<u8>,
+    video_types: Vec<u8>,
     state: RTCPeerConnectionState,
     /// Its loss was reported (see `Router::report_lost`); cleared when it comes back.
     pub(crate) lost_reported: bool,
@@ -122,6 +231,13 @@ impl SfuPeer {
             },
             RtpCodecKind::Audio,
         )?;
+        media.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: vp8(),
+                payload_type: VP8_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Video,
+        )?;
         // NACK, receiver-side TWCC (the client's congestion control estimates its uplink from
         // the SFU's feedback) and RTCP reports.
         let registry = register_default_interceptors(Registry::new(), &mut media)?;
@@ -146,38 +262,54 @@ impl SfuPeer {
             .with_interceptor_registry(registry)
             .build(now)?;
 
-        // One track per audio m-line of the offer, added before the answer so that each is
-        // answered with one: the first (the client's microphone, sendrecv) and every slot
-        // (recvonly) get a track the others reach this client on, without renegotiation.
-        let lines = offer
-            .sdp
-            .lines()
-            .filter(|l| l.starts_with("m=audio"))
-            .count();
-        if lines == 0 || lines > MAX_AUDIO_LINES {
+        // One track per m-line of the offer, added before the answer so that each is answered
+        // with one: the first of each kind (the client's microphone or camera, sendrecv) and
+        // every slot (recvonly) get a track the others reach this client on, without
+        // renegotiation.
+        let count = |kind: &str| {
+            offer
+                .sdp
+                .lines()
+                .filter(|l| l.starts_with(&format!("m={kind}")))
+                .count()
+        };
+        let (audio_lines, video_lines) = (count("audio"), count("video"));
+        if audio_lines == 0 || audio_lines > MAX_AUDIO_LINES {
             return Err(Error::BadOffer(format!(
-                "{lines} audio m-lines (1 to {MAX_AUDIO_LINES})"
+                "{audio_lines} audio m-lines (1 to {MAX_AUDIO_LINES})"
             )));
         }
-        let mut outs = Vec::with_capacity(lines);
-        for n in 0..lines {
+        if video_lines > MAX_VIDEO_LINES {
+            return Err(Error::BadOffer(format!(
+                "{video_lines} video m-lines (at most {MAX_VIDEO_LINES})"
+            )));
+        }
+        let (audio_types, video_types) = payload_types(&offer.sdp);
+        let mut outs = Vec::with_capacity(audio_lines + video_lines);
+        let lines = std::iter::repeat_n(MediaKind::Audio, audio_lines)
+            .chain(std::iter::repeat_n(MediaKind::Video, video_lines));
+        for (n, kind) in lines.enumerate() {
             let ssrc = rand::random::<u32>();
-            let track_id = format!("sfu-audio-{}-{n}", id.0);
+            let (name, rtc_kind, codec) = match kind {
+                MediaKind::Audio => ("audio", RtpCodecKind::Audio, opus()),
+                MediaKind::Video => ("video", RtpCodecKind::Video, vp8()),
+            };
+            let track_id = format!("sfu-{name}-{}-{n}", id.0);
             let sender = pc.add_track(MediaStreamTrack::new(
                 "confer-sfu".to_owned(),
                 track_id.clone(),
                 track_id,
-                RtpCodecKind::Audio,
+                rtc_kind,
                 vec![RTCRtpEncodingParameters {
                     rtp_coding_parameters: RTCRtpCodingParameters {
                         ssrc: Some(ssrc),
                         ..Default::default()
                     },
-                    codec: opus(),
+                    codec,
                     ..Default::default()
                 }],
             ))?;
-            outs.push((sender, ssrc));
+            outs.push((kind, sender, ssrc));
         }
         pc.set_remote_description(now, offer).map_err(bad_offer)?;
 
@@ -202,7 +334,11 @@ impl SfuPeer {
             .ok_or_else(|| Error::Rtc("no local description after answering".to_owned()))?
             .sdp;
         let mut slots = Vec::with_capacity(outs.len());
-        for (sender, ssrc) in outs {
+        for (kind, sender, ssrc) in outs {
+            let mime = match kind {
+                MediaKind::Audio => MIME_TYPE_OPUS,
+                MediaKind::Video => MIME_TYPE_VP8,
+            };
             let payload_type = pc
                 .rtp_sender(sender)
                 .and_then(|mut sender| {
@@ -211,15 +347,19 @@ impl SfuPeer {
                         .rtp_parameters
                         .codecs
                         .iter()
-                        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_OPUS))
+                        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime))
                         .map(|c| c.payload_type)
                 })
-                .ok_or_else(|| Error::BadOffer("no Opus audio the SFU can send on".to_owned()))?;
+                .ok_or_else(|| {
+                    Error::BadOffer(format!("no {mime} the SFU can send on one of the lines"))
+                })?;
             slots.push(Slot {
+                kind,
                 sender,
                 ssrc,
                 payload_type,
                 source: None,
+                awaiting_keyframe: false,
                 continuity: Continuity::default(),
             });
         }
@@ -229,6 +369,8 @@ impl SfuPeer {
             room: grant.room.into(),
             identity: grant.identity.into(),
             publish_audio: grant.publish_audio,
+            publish_video: grant.publish_video,
+            source: grant.source,
             subscribe: grant.subscribe,
             moderator: grant.moderate,
             muted: false,
@@ -236,6 +378,8 @@ impl SfuPeer {
             ufrag,
             pc,
             slots,
+            audio_types,
+            video_types,
             state: RTCPeerConnectionState::New,
             lost_reported: false,
             received: 0,
@@ -287,38 +431,74 @@ impl SfuPeer {
             }
         }
         while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
-            // RTCP (reports about the SFU's track) needs no relaying for audio; relaying
-            // picture loss upstream comes with video.
+            // RTCP (reports about the SFU's tracks) is not relayed: a subscriber's request for
+            // a keyframe is answered by the publisher's next periodic one.
             if let RTCMessage::RtpPacket(_track, packet) = message {
+                let pt = packet.header.payload_type;
+                let kind = if self.audio_types.contains(&pt) {
+                    MediaKind::Audio
+                } else if self.video_types.contains(&pt) {
+                    MediaKind::Video
+                } else {
+                    continue;
+                };
                 self.received += 1;
-                received.push((self.id, self.room.clone(), packet));
+                received.push((self.id, self.room.clone(), kind, packet));
             }
         }
     }
 
-    /// Sends `from`'s packet on the slot it holds on this connection, or on a free one; with
-    /// every slot taken by others it is dropped. Whether it was sent.
-    pub(crate) fn forward(&mut self, now: Instant, from: PeerId, mut packet: rtp::Packet) -> bool {
+    /// Sends `from`'s packet on the slot of its kind it holds on this connection, or on a free
+    /// one; with every such slot taken by others it is dropped. `source` is the publisher's
+    /// CSRC. Whether it was sent.
+    pub(crate) fn forward(
+        &mut self,
+        now: Instant,
+        from: PeerId,
+        source: u32,
+        kind: MediaKind,
+        mut packet: rtp::Packet,
+    ) -> bool {
         // Until DTLS is done there are no SRTP keys: write_rtp would refuse the packet, after
         // the interceptors had counted it as sent. The subscriber hears from the first packet
         // after it connects, as in any live call joined late.
         if self.state != RTCPeerConnectionState::Connected {
             return false;
         }
-        let held = self.slots.iter().position(|s| s.source == Some(from));
-        let Some(n) = held.or_else(|| self.slots.iter().position(|s| s.source.is_none())) else {
+        let held = self
+            .slots
+            .iter()
+            .position(|s| s.kind == kind && s.source == Some(from));
+        let free = || {
+            self.slots
+                .iter()
+                .position(|s| s.kind == kind && s.source.is_none())
+        };
+        let Some(n) = held.or_else(free) else {
             return false;
         };
         let slot = &mut self.slots[n];
         if held.is_none() {
             slot.source = Some(from);
-            slot.continuity.switch(&packet.header, now);
+            slot.awaiting_keyframe = kind == MediaKind::Video;
+            if kind == MediaKind::Audio {
+                slot.continuity.switch(&packet.header, now, OPUS_CLOCK);
+            }
+        }
+        if slot.awaiting_keyframe {
+            if !vp8_keyframe_starts(&packet.payload) {
+                return false;
+            }
+            slot.awaiting_keyframe = false;
+            slot.continuity.switch(&packet.header, now, VIDEO_CLOCK);
         }
         slot.continuity.rewrite(&mut packet.header, now);
         // The sender refuses any SSRC but its track's and any payload type not negotiated on
-        // this leg; the two legs may number Opus differently.
+        // this leg; the two legs may number codecs differently.
         packet.header.ssrc = slot.ssrc;
         packet.header.payload_type = slot.payload_type;
+        // Who this is, for the subscriber (RFC 3550's contributing source, as a mixer would).
+        packet.header.csrc = if source == 0 { vec![] } else { vec![source] };
         // Extension ids are per leg too (the publisher's TWCC or mid ids mean nothing, or
         // something else, here), and the sender refuses ids it did not negotiate.
         packet.header.extension = false;
@@ -339,19 +519,24 @@ impl SfuPeer {
         }
     }
 
-    /// Frees the slot `gone` held, for the next publisher heard.
-    pub(crate) fn release(&mut self, gone: PeerId) {
+    /// Frees the slots `gone` held (of one kind, or all), for the next publisher heard.
+    pub(crate) fn release(&mut self, gone: PeerId, kind: Option<MediaKind>) {
         for slot in &mut self.slots {
-            if slot.source == Some(gone) {
+            if slot.source == Some(gone) && kind.is_none_or(|k| k == slot.kind) {
                 slot.source = None;
             }
         }
     }
 
-    /// Who is heard on each slot now (the first is the microphone's line, which carries
-    /// someone too: a client that offered one line hears one other).
-    pub(crate) fn slots(&self) -> Vec<Option<PeerId>> {
-        self.slots.iter().map(|s| s.source).collect()
+    /// Who is heard (or seen) on each slot of a kind now (the first is the microphone's or
+    /// camera's line, which carries someone too: a client that offered one line hears one
+    /// other).
+    pub(crate) fn slots(&self, kind: MediaKind) -> Vec<Option<PeerId>> {
+        self.slots
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.source)
+            .collect()
     }
 
     pub(crate) fn poll_write(&mut self) -> Option<TaggedBytesMut> {
@@ -397,6 +582,7 @@ impl SfuPeer {
             forwarded: self.forwarded,
             // Identities are the router's to give.
             hearing: Vec::new(),
+            seeing: Vec::new(),
         }
     }
 }
@@ -413,12 +599,12 @@ struct Continuity {
 
 impl Continuity {
     /// Numbers the new publisher's packets on from the last one sent, its timestamps on by
-    /// the time that passed since.
-    fn switch(&mut self, first: &rtp::Header, now: Instant) {
+    /// the time that passed since (at `clock` units a second).
+    fn switch(&mut self, first: &rtp::Header, now: Instant, clock: u32) {
         if let Some((seq, ts, at)) = self.last {
             // RTP timestamps wrap anyway, and so may a gap of days.
-            let gap = (now.saturating_duration_since(at).as_millis() as u32)
-                .wrapping_mul(OPUS_CLOCK / 1000);
+            let gap =
+                (now.saturating_duration_since(at).as_millis() as u32).wrapping_mul(clock / 1000);
             self.seq_offset = seq.wrapping_add(1).wrapping_sub(first.sequence_number);
             self.ts_offset = ts.wrapping_add(gap.max(1)).wrapping_sub(first.timestamp);
         }
@@ -450,13 +636,13 @@ mod tests {
         let start = Instant::now();
         let mut c = Continuity::default();
         let mut h = header(65_535, 1000);
-        c.switch(&h, start);
+        c.switch(&h, start, OPUS_CLOCK);
         c.rewrite(&mut h, start);
         assert_eq!((h.sequence_number, h.timestamp), (65_535, 1000));
 
         let later = start + Duration::from_millis(100);
         let mut h = header(7, 4_000_000_000);
-        c.switch(&h, later);
+        c.switch(&h, later, OPUS_CLOCK);
         c.rewrite(&mut h, later);
         assert_eq!((h.sequence_number, h.timestamp), (0, 1000 + 4800));
         let mut next = header(8, 4_000_000_960);
@@ -465,5 +651,31 @@ mod tests {
             (next.sequence_number, next.timestamp),
             (1, 1000 + 4800 + 960)
         );
+    }
+
+    #[test]
+    fn keyframes_are_told_from_the_vp8_descriptor() {
+        // Start of partition 0, no extension, then a payload header with P clear: a keyframe.
+        assert!(vp8_keyframe_starts(&[0x10, 0x00, 0x9d]));
+        // The same with P set: an interframe.
+        assert!(!vp8_keyframe_starts(&[0x10, 0x01, 0x9d]));
+        // Not the start of a partition: the middle of a frame.
+        assert!(!vp8_keyframe_starts(&[0x00, 0x00, 0x9d]));
+        // Extended, with a 15-bit picture id (as webrtc-rs and browsers send).
+        assert!(vp8_keyframe_starts(&[0x90, 0x80, 0x81, 0x23, 0x00]));
+        assert!(!vp8_keyframe_starts(&[0x90, 0x80, 0x81, 0x23, 0x01]));
+        // A 7-bit picture id, a TL0PICIDX and a TID byte.
+        assert!(vp8_keyframe_starts(&[0x90, 0xe0, 0x05, 0x07, 0x40, 0x00]));
+        // Cut short.
+        assert!(!vp8_keyframe_starts(&[0x90, 0x80]));
+        assert!(!vp8_keyframe_starts(&[]));
+    }
+
+    #[test]
+    fn an_offer_names_its_audio_and_video_payload_types() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\n\
+                   a=rtpmap:97 rtx/90000\r\n";
+        assert_eq!(payload_types(sdp), (vec![111], vec![96]));
     }
 }

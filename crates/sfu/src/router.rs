@@ -19,7 +19,7 @@ use tracing::{debug, info};
 use crate::{
     Error, Lost, PeerId, Stats,
     demux::{self, Kind},
-    peer::SfuPeer,
+    peer::{MediaKind, SfuPeer},
 };
 
 /// Larger than any datagram WebRTC sends (they stay under the path MTU).
@@ -158,14 +158,17 @@ impl Router {
                     .map(|p| {
                         let mut stats = p.stats();
                         stats.muted = self.silenced(p);
-                        stats.hearing = p
-                            .slots()
-                            .into_iter()
-                            .map(|s| {
-                                s.and_then(|id| self.peers.get(&id))
-                                    .map(|q| q.identity.to_string())
-                            })
-                            .collect();
+                        let named = |kind| {
+                            p.slots(kind)
+                                .into_iter()
+                                .map(|s| {
+                                    s.and_then(|id| self.peers.get(&id))
+                                        .map(|q| q.identity.to_string())
+                                })
+                                .collect()
+                        };
+                        stats.hearing = named(MediaKind::Audio);
+                        stats.seeing = named(MediaKind::Video);
                         (p.id, stats)
                     })
                     .collect();
@@ -286,8 +289,8 @@ impl Router {
         peer.muted || (!peer.moderator && self.muted_rooms.contains(&peer.room))
     }
 
-    /// Frees the outgoing tracks the silenced held, so that someone still speaking is heard
-    /// on them.
+    /// Frees the outgoing audio tracks the silenced held, so that someone still speaking is
+    /// heard on them (they are still seen).
     fn release_silenced(&mut self) {
         let silenced: Vec<PeerId> = self
             .peers
@@ -297,7 +300,7 @@ impl Router {
             .collect();
         for peer in self.peers.values_mut() {
             for &id in &silenced {
-                peer.release(id);
+                peer.release(id, Some(MediaKind::Audio));
             }
         }
     }
@@ -369,22 +372,23 @@ impl Router {
             peer.poll(&mut received);
         }
         self.report_lost();
-        // What the grants allow: audio from those who may publish it, to those who may
-        // subscribe.
-        // Nor from those a moderator silenced.
-        received.retain(|(from, _, _)| {
-            self.peers
-                .get(from)
-                .is_some_and(|p| p.publish_audio && !self.silenced(p))
+        // What the grants allow: audio and video from those who may publish them, to those who
+        // may subscribe. No audio from those a moderator silenced (they are still seen).
+        received.retain(|(from, _, kind, _)| {
+            self.peers.get(from).is_some_and(|p| match kind {
+                MediaKind::Audio => p.publish_audio && !self.silenced(p),
+                MediaKind::Video => p.publish_video,
+            })
         });
         let now = Instant::now();
-        for (from, room, packet) in received {
+        for (from, room, kind, packet) in received {
+            let source = self.peers.get(&from).map_or(0, |p| p.source);
             let mut relayed = 0;
             for peer in self.peers.values_mut() {
                 if peer.id != from
                     && peer.room == room
                     && peer.subscribe
-                    && peer.forward(now, from, packet.clone())
+                    && peer.forward(now, from, source, kind, packet.clone())
                 {
                     relayed += 1;
                 }
@@ -422,7 +426,7 @@ impl Router {
         self.by_ufrag.remove(peer.ufrag());
         self.by_addr.retain(|_, owner| *owner != id);
         for other in self.peers.values_mut() {
-            other.release(id);
+            other.release(id, None);
         }
         info!(peer = id.0, room = %peer.room, "left");
     }

@@ -477,3 +477,100 @@ async fn with_a_slot_for_each_other_everyone_hears_everyone_else() -> Result<()>
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -> Result<()> {
+    use confer_media::synthetic::PatternCamera;
+    let (sfu, _task) = sfu().await?;
+    // Ann, Ben and Cat send pictures; Dee's grant does not let hers out. Each one's media
+    // carries its grant's source (the app derives it from the identity; any number will do).
+    let people = [
+        ("ann", 11, true),
+        ("ben", 22, true),
+        ("cat", 33, true),
+        ("dee", 44, false),
+    ];
+    let mut joined = Vec::new();
+    for (who, source, video) in people {
+        let peer = Peer::new(PeerOptions {
+            bind: vec!["127.0.0.1:0".parse()?],
+            audio_slots: people.len() - 2,
+            video: true,
+            video_slots: people.len() - 2,
+            ..PeerOptions::default()
+        })
+        .await?;
+        let g = Grant {
+            source,
+            publish_video: video,
+            ..grant("room", who)
+        };
+        let (id, answer) = sfu.join(&signed(&g)?, peer.offer().await?).await?;
+        peer.accept(&answer).await?;
+        peer.connected(Duration::from_secs(10)).await?;
+        peer.start(MediaIo {
+            source: Box::new(ToneSource::new(
+                300.0 + f32::from(source as u8) * 10.0,
+                0.3,
+            )?),
+            sink: Box::new(NullSink),
+            camera: Some(Box::new(PatternCamera::new(160, 96, 15)?)),
+            view: None,
+        })
+        .await?;
+        joined.push((who, source, peer, id));
+    }
+    // Until each has decoded pictures of every other sender and heard every other, by source.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut missing = Vec::new();
+        for (who, own, peer, _) in &joined {
+            let stats = peer.stats().await;
+            for (other, source, video) in people.iter().filter(|p| p.0 != *who) {
+                let got = stats.sources.iter().find(|s| s.source == *source);
+                let heard = got.is_some_and(|s| s.audio_packets >= 50);
+                let seen = got.is_some_and(|s| s.video_frames >= 10);
+                if !heard || (*video && !seen) {
+                    missing.push(format!("{who} of {other}: {got:?}"));
+                }
+            }
+            // Nobody gets its own media back, nor pictures the grant kept in.
+            for s in &stats.sources {
+                ensure!(s.source != *own, "{who} got its own media: {s:?}");
+                ensure!(
+                    s.source != 44 || s.video_frames == 0,
+                    "{who} saw Dee: {s:?}"
+                );
+            }
+        }
+        if missing.is_empty() {
+            break;
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "still missing: {missing:#?}\nSFU {:?}",
+            sfu.stats().await?
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = sfu.stats().await?;
+    for (who, _, _, id) in &joined {
+        let mut seen: Vec<&str> = stats.peers[id]
+            .seeing
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        seen.sort();
+        let senders: Vec<&str> = people
+            .iter()
+            .filter(|p| p.2 && p.0 != *who)
+            .map(|p| p.0)
+            .collect();
+        ensure!(seen == senders, "{who} sees {seen:?}");
+    }
+    for (_, _, peer, _) in joined {
+        peer.close().await?;
+    }
+    Ok(())
+}

@@ -2076,6 +2076,25 @@ now: string | null, };
 
 export type MeetingSoundPhase = "connecting" | "connected" | "ended";
 
+export type MeetingPeerView = { 
+/**
+ * Their name as the meeting shows it (an account name, or an external guest's chosen
+ * one); none until the meeting's list names them.
+ */
+name: string | null, 
+/**
+ * The media source the SFU names them by.
+ */
+source: number, 
+/**
+ * Speaking now (the highlight).
+ */
+speaking: boolean, 
+/**
+ * The tile their pictures arrive on (frame stream 2 + tile); none while not seen.
+ */
+tile: number | null, };
+
 export type MeetingSoundView = { 
 /**
  * The meeting's room or group.
@@ -2090,6 +2109,14 @@ phase: MeetingSoundPhase,
  * with it).
  */
 muted: boolean, 
+/**
+ * This device sends pictures (its camera, the self view on frame stream 1).
+ */
+camera: boolean, 
+/**
+ * Who is heard or seen, in the order first received.
+ */
+people: Array<MeetingPeerView>, 
 /**
  * What failed, when it could not connect (English, for the log; the UI says the sound
  * could not connect).

@@ -237,10 +237,9 @@ pub(crate) fn media_rights(
     }
 }
 
-/// The SFU's name for an external guest: theirs is only a display name, which may repeat or
-/// be a user's, so the guest's id stands in (`:` is in no user name).
+/// The SFU's name for an external guest (the protocol's, which clients read too).
 pub(crate) fn external_identity(guest: u64) -> String {
-    format!("guest:{guest}")
+    confer_proto::external_guest_identity(guest)
 }
 
 /// Whether external guest `guest` may connect media to the meeting of `conversation`: once a
