@@ -1296,6 +1296,159 @@ fn a_meeting_started_with_sound_from_the_room_header_is_heard_by_a_cli_participa
     s.quit()
 }
 
+/// Children killed when the test ends, however it ends.
+struct Reaped(Vec<std::process::Child>);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The frame sequence each tile's canvas has drawn up to, by tile name.
+fn tile_sequences(s: &Session) -> Result<Vec<(String, u64)>> {
+    let mut out = Vec::new();
+    for tile in s.find_all("[data-testid=meeting-tile]")? {
+        let name = tile.attr("data-name")?.unwrap_or_default();
+        let sequence = match tile.find_all("canvas")?.into_iter().next() {
+            Some(canvas) => canvas
+                .attr("data-sequence")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            None => 0,
+        };
+        out.push((name, sequence));
+    }
+    Ok(out)
+}
+
+#[test]
+fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silences_them()
+-> Result<()> {
+    let _one = serial();
+    let mut desk = Desktop::start(&["alice", "bob", "carol", "dave"])?;
+    std::fs::create_dir_all(desk.home())?;
+    let made: Value = serde_json::from_str(
+        desk.cli("alice", &["room", "create", "Design review", "--json"])?
+            .trim(),
+    )?;
+    let room = made["conversation"]
+        .as_u64()
+        .context("room id")?
+        .to_string();
+    for who in ["bob", "carol", "dave"] {
+        desk.cli("alice", &["room", "add", &room, who])?;
+    }
+    let s = desk.launch("alice")?;
+    let d = desk.display()?;
+    let win = d.find_window("confer", UI_WAIT)?;
+    d.focus(win)?;
+    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+    s.wait_for(
+        &format!("[data-testid=room][data-conversation-id='{room}']"),
+        UI_WAIT,
+    )?
+    .click()?;
+    // The header's button, the device test, the camera on (no camera here: the app's test
+    // pattern stands in, behind the same trait as a real one).
+    s.wait_for("[data-testid=meeting-call-button]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=meeting-camera-on]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=device-dialog-submit]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=meeting-sound][data-phase=connected]", UI_WAIT)?;
+    // Three join from the command line with video, each saying its own tone.
+    let mut clis = Reaped(Vec::new());
+    for (who, hz) in [("bob", 500.0), ("carol", 700.0), ("dave", 900.0)] {
+        let tone = desk.home().join(format!("{who}.wav"));
+        tone_wav(&tone, hz, 90.0)?;
+        clis.0.push(desk.spawn_cli(
+            who,
+            &[
+                "meeting",
+                "join",
+                &room,
+                "--video",
+                "--seconds",
+                "90",
+                "--send-audio",
+                tone.to_str().context("path")?,
+            ],
+        )?);
+    }
+    // Four tiles with pictures: alice's own and the three others', named.
+    let wait = Duration::from_secs(60);
+    s.until("four live tiles", wait, |s| {
+        let live = s.find_all("[data-testid=meeting-tile][data-live=true]")?;
+        Ok((live.len() == 4).then_some(()))
+    })?;
+    // Each named (someone who came in after the app last asked for names is named within
+    // seconds).
+    s.until("the four tiles named", wait, |s| {
+        let mut names: Vec<String> = tile_sequences(s)?.into_iter().map(|t| t.0).collect();
+        names.sort();
+        Ok((names == ["alice", "bob", "carol", "dave"]).then_some(()))
+    })?;
+    // Moving: every tile draws new frames.
+    let before = tile_sequences(&s)?;
+    s.until("every tile to move", wait, |s| {
+        let now = tile_sequences(s)?;
+        Ok(before
+            .iter()
+            .all(|(name, seq)| now.iter().any(|(n, q)| n == name && *q >= seq + 5))
+            .then_some(()))
+    })?;
+    // Someone is heard speaking (the tones): the highlight is on.
+    s.until("a speaking highlight", wait, |s| {
+        Ok((!s
+            .find_all("[data-testid=meeting-tile][data-speaking=true]")?
+            .is_empty())
+        .then_some(()))
+    })?;
+    save_screenshot(&d, win, "meeting-grid")?;
+    // Mute for all: the SFU stops carrying the others' sound, and the highlight goes.
+    s.wait_for("[data-testid=meeting-mute-all]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=meeting-mute-all][aria-pressed=true]", UI_WAIT)?;
+    s.until("nobody heard speaking", Duration::from_secs(15), |s| {
+        Ok(
+            s.find_all("[data-testid=meeting-tile][data-speaking=true]")?
+                .is_empty()
+                .then_some(()),
+        )
+    })?;
+    // The three members are marked muted; alice, who owns the room, is not.
+    let marked = s.find_all("[data-testid=meeting-tile][data-muted=true]")?;
+    let mut muted_names = Vec::new();
+    for tile in marked {
+        muted_names.push(tile.attr("data-name")?.unwrap_or_default());
+    }
+    muted_names.sort();
+    ensure!(
+        muted_names == ["bob", "carol", "dave"],
+        "marked muted: {muted_names:?}"
+    );
+    // Their pictures go on.
+    let muted = tile_sequences(&s)?;
+    s.until("the tiles to keep moving", wait, |s| {
+        let now = tile_sequences(s)?;
+        Ok(muted
+            .iter()
+            .all(|(name, seq)| now.iter().any(|(n, q)| n == name && *q > *seq))
+            .then_some(()))
+    })?;
+    save_screenshot(&d, win, "meeting-muted")?;
+    for child in &mut clis.0 {
+        ensure!(child.try_wait()?.is_none(), "a CLI participant ended early");
+    }
+    drop(clis);
+    s.quit()
+}
+
 /// A mono 48 kHz 16-bit WAV file of a sine tone at half scale.
 fn tone_wav(path: &std::path::Path, frequency: f64, seconds: f64) -> Result<()> {
     let n = (48_000.0 * seconds) as usize;

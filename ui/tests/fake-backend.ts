@@ -27,6 +27,7 @@ import type {
   LaunchOptions,
   LevelReading,
   MeetingGuest,
+  MeetingPeerView,
   Meetings,
   MeetingSession,
   MeetingSoundView,
@@ -1092,8 +1093,8 @@ export class FakeBackend implements Backend {
 
   // ---- A meeting's sound (the core's phone too: every change is a `meeting_sound` event) -------
 
-  async joinMeetingSound(conversation: number): Promise<MeetingSoundView> {
-    this.guard("joinMeetingSound", conversation);
+  async joinMeetingSound(conversation: number, camera: boolean): Promise<MeetingSoundView> {
+    this.guard("joinMeetingSound", conversation, camera);
     this.meetingPlace(conversation);
     if (this.callGoing()) throw fail("invalid", "a call is going on: hang up before joining a meeting's sound");
     if (!this.ongoing.get(conversation)?.participants.includes(this.me)) {
@@ -1101,7 +1102,7 @@ export class FakeBackend implements Backend {
     }
     // Moved from another meeting's (or joined again): that one ends first.
     this.endSound();
-    const view: MeetingSoundView = { conversation, phase: "connecting", muted: false, error: null };
+    const view: MeetingSoundView = { conversation, phase: "connecting", muted: false, camera, people: [], error: null };
     this.emit({ event: "meeting_sound", sound: clone(view) });
     const error = this.soundError;
     if (error !== null) {
@@ -1840,6 +1841,24 @@ export class FakeBackend implements Backend {
   soundEnds(error: string | null = null): void {
     if (!this.sound) throw new Error("no meeting sound");
     this.endSound(error);
+  }
+
+  /** Who the meeting's sound hears or sees changes (the core's list, in the order first
+   * received): the whole list, as each `meeting_sound` event carries it. */
+  soundPeople(people: MeetingPeerView[]): void {
+    const s = this.sound;
+    if (!s) throw new Error("no meeting sound");
+    s.people = clone(people);
+    this.emitSound();
+  }
+
+  /** One person of the meeting's sound (by source) speaks, stops, is seen on a tile or named. */
+  soundPeer(source: number, change: Partial<Omit<MeetingPeerView, "source">>): void {
+    const s = this.sound;
+    const p = s?.people.find((x) => x.source === source);
+    if (!s || !p) throw new Error(`no one with source ${source} in the meeting's sound`);
+    Object.assign(p, change);
+    this.emitSound();
   }
 
   /** This device's meeting sound as it is now (null when off). */

@@ -571,6 +571,21 @@ export interface CallWords {
   soundFailed: (error: string) => string;
   /** The room's or group's details: the user is in the meeting without sound. */
   joinWithSound: string;
+  /** The devices dialog before a meeting: whether this device's camera goes with its sound. */
+  meetingCameraOn: string;
+  /** The meeting's pictures under the header while its sound is on: the stage, its toolbar and
+   * the layout toggle (pressed: the latest speaker large, the others in a strip). */
+  meetingStage: string;
+  meetingView: string;
+  speakerView: string;
+  /** The strip of the others under the speaker's tile. */
+  otherPeople: string;
+  /** Someone the meeting has not named yet. */
+  someone: string;
+  /** A moderator's toggle on a person's tile (pressed: muted for the meeting). */
+  muteTile: (name: string) => string;
+  /** The people the grid has no room for. */
+  moreTiles: (count: number) => string;
 }
 
 /** The words of the open conversation and its message box. Typed like Words. */
@@ -1359,7 +1374,7 @@ const en: Catalogue = {
     cameraGone: (lost) => `Your camera “${lost}” was disconnected. No other camera is available.`,
     meetingStart: "Start a meeting",
     meetingJoinSound: "Join the meeting with sound",
-    beforeMeetingHint: "Check your microphone and speaker before the meeting.",
+    beforeMeetingHint: "Check your microphone, speaker and camera before the meeting.",
     startMeeting: "Start",
     joinMeeting: "Join",
     meetingSound: "Meeting sound",
@@ -1368,6 +1383,14 @@ const en: Catalogue = {
     soundCouldNotConnect: "The meeting's sound could not connect.",
     soundFailed: (e) => `The meeting's sound failed: ${e}`,
     joinWithSound: "Join with sound",
+    meetingCameraOn: "Turn my camera on",
+    meetingStage: "Meeting video",
+    meetingView: "Meeting view",
+    speakerView: "Speaker view",
+    otherPeople: "Other participants",
+    someone: "Someone",
+    muteTile: (name) => `Mute ${name}`,
+    moreTiles: (n) => plural(n, "en", { one: "# more person not shown", other: "# more people not shown" }),
   },
   timeline: {
     newMessages: "New messages",
@@ -2090,7 +2113,7 @@ const fr: Catalogue = {
     cameraGone: (lost) => `Votre caméra « ${lost} » a été débranchée. Aucune autre caméra n'est disponible.`,
     meetingStart: "Démarrer une réunion",
     meetingJoinSound: "Rejoindre la réunion avec le son",
-    beforeMeetingHint: "Vérifiez votre micro et votre haut-parleur avant la réunion.",
+    beforeMeetingHint: "Vérifiez votre micro, votre haut-parleur et votre caméra avant la réunion.",
     startMeeting: "Démarrer",
     joinMeeting: "Rejoindre",
     meetingSound: "Son de la réunion",
@@ -2099,6 +2122,14 @@ const fr: Catalogue = {
     soundCouldNotConnect: "Le son de la réunion n'a pas pu se connecter.",
     soundFailed: (e) => `Le son de la réunion a échoué : ${e}`,
     joinWithSound: "Rejoindre avec le son",
+    meetingCameraOn: "Activer ma caméra",
+    meetingStage: "Vidéo de la réunion",
+    meetingView: "Affichage de la réunion",
+    speakerView: "Vue orateur",
+    otherPeople: "Autres participants",
+    someone: "Quelqu'un",
+    muteTile: (name) => `Mettre ${name} en sourdine`,
+    moreTiles: (n) => plural(n, "fr", { one: "# autre personne non affichée", other: "# autres personnes non affichées" }),
   },
   timeline: {
     newMessages: "Nouveaux messages",

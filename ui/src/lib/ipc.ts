@@ -152,11 +152,12 @@ export interface Backend {
   hangUp(): Promise<void>;
   /** Mutes this side's microphone, turns its camera off (or back on). */
   setCallControls(muted: boolean, cameraOff: boolean): Promise<void>;
-  /** Connects this device's microphone and speaker to the meeting of a room or group the user
-   * is in (startMeeting first); every change then comes as a `meeting_sound` event (connecting,
-   * connected, and ended when closed here, cut by the server, or failed with `error`). Moves the
-   * sound from another meeting's; rejects during a 1:1 call. */
-  joinMeetingSound(conversation: number): Promise<MeetingSoundView>;
+  /** Connects this device's microphone and speaker (and its camera when `camera`) to the
+   * meeting of a room or group the user is in (startMeeting first); every change then comes as a
+   * `meeting_sound` event (connecting, connected, who is heard or seen and who speaks, and ended
+   * when closed here, cut by the server, or failed with `error`). Moves the sound from another
+   * meeting's; rejects during a 1:1 call. */
+  joinMeetingSound(conversation: number, camera: boolean): Promise<MeetingSoundView>;
   /** Mutes or unmutes this device's microphone in the meeting (a `meeting_sound` event follows). */
   setMeetingSoundMuted(muted: boolean): Promise<void>;
   /** Closes this device's sound in the meeting (the user stays in the meeting); an `ended`
@@ -318,7 +319,7 @@ const tauriBackend: Backend = {
   declineCall: (id) => call("decline_call", { call: id }),
   hangUp: () => call("hang_up"),
   setCallControls: (muted, cameraOff) => call("set_call_controls", { muted, cameraOff }),
-  joinMeetingSound: (conversation) => call("join_meeting_sound", { conversation }),
+  joinMeetingSound: (conversation, camera) => call("join_meeting_sound", { conversation, camera }),
   setMeetingSoundMuted: (muted) => call("set_meeting_sound_muted", { muted }),
   leaveMeetingSound: () => call("leave_meeting_sound"),
   meetingSound: () => call("meeting_sound"),

@@ -67,6 +67,13 @@ export function roleOf(info: ConversationView["info"], user: string): "owner" | 
   return (info.moderators ?? []).includes(user) ? "moderator" : "member";
 }
 
+/** Whether `user` may moderate a room's meeting (mute a participant, mute for all): its owner
+ * and moderators; a group's meeting has no moderators. One rule for the room's details and the
+ * meeting's tiles. */
+export function mayModerate(info: ConversationView["info"], user: string): boolean {
+  return info.kind === "room" && roleOf(info, user) !== "member";
+}
+
 const RANK: Record<TickState, number> = { pending: 0, sent: 1, delivered: 2, read: 3 };
 
 /** Puts a message in its place: confirmed ones by seq, pending ones after them. */
@@ -288,6 +295,12 @@ class AppState {
   async setParticipantMuted(conversation: number, user: string, muted: boolean): Promise<void> {
     await ipc().setParticipantMuted(conversation, user, muted);
     await this.loadMeetings();
+  }
+
+  /** Mutes every member of a room (moderators), or lifts it: the room's `mute_all`. */
+  async setMuteAll(conversation: number, muted: boolean): Promise<void> {
+    await ipc().setMuteAll(conversation, muted);
+    await this.reload();
   }
 
   /** Turns a room's lobby on or off (moderators); off lets everyone waiting in. */

@@ -4,7 +4,7 @@
 // stand-in for the frame socket (the fake backend has no desktop behind it).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, expectAccessible, launch, open, openConversation, signIn, until } from "./harness";
+import { calls, expectAccessible, launch, open, openConversation, signIn, standInSocket, until } from "./harness";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -19,45 +19,6 @@ const focused = (page: Page) =>
     const el = document.activeElement as HTMLElement | null;
     return el?.getAttribute("aria-label") ?? el?.textContent?.trim() ?? "";
   });
-
-/** Replaces WebSocket in the page: sockets are kept in window.sockets, and
- * window.pushFrame(stream, w, h, seq, y, u, v) delivers a solid frame to the newest one. */
-async function standInSocket(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    type Fake = { url: string; binaryType: string; closed: boolean; onmessage: ((e: { data: ArrayBuffer }) => void) | null; close(): void };
-    const w = window as unknown as { sockets: Fake[]; pushFrame: (...a: number[]) => void; WebSocket: unknown };
-    w.sockets = [];
-    w.WebSocket = class {
-      url: string;
-      binaryType = "blob";
-      closed = false;
-      onmessage: ((e: { data: ArrayBuffer }) => void) | null = null;
-      onerror: (() => void) | null = null;
-      constructor(url: string) {
-        this.url = url;
-        w.sockets.push(this);
-      }
-      close() {
-        this.closed = true;
-      }
-    };
-    w.pushFrame = (stream, width, height, seq, y, u, v) => {
-      const luma = width * height;
-      const chroma = (width >> 1) * (height >> 1);
-      const buf = new ArrayBuffer(12 + luma + 2 * chroma);
-      const view = new DataView(buf);
-      view.setUint8(0, stream);
-      view.setUint16(4, width, true);
-      view.setUint16(6, height, true);
-      view.setUint32(8, seq, true);
-      const bytes = new Uint8Array(buf, 12);
-      bytes.fill(y, 0, luma);
-      bytes.fill(u, luma, luma + chroma);
-      bytes.fill(v, luma + chroma);
-      w.sockets.at(-1)?.onmessage?.({ data: buf });
-    };
-  });
-}
 
 /** Pushes solid frames ([stream, w, h, seq, y, u, v]), then reads the colour in the middle of
  * each canvas named, in the same animation frame as the one that draws them (a WebGL canvas is

@@ -106,3 +106,42 @@ export function frames(page: Page, n = 2): Promise<void> {
     for (let i = 0; i < count; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
   }, n);
 }
+
+/** Replaces WebSocket in the page: sockets are kept in window.sockets, and
+ * window.pushFrame(stream, w, h, seq, y, u, v) delivers a solid frame to the newest one. */
+export async function standInSocket(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    type Fake = { url: string; binaryType: string; closed: boolean; onmessage: ((e: { data: ArrayBuffer }) => void) | null; close(): void };
+    const w = window as unknown as { sockets: Fake[]; pushFrame: (...a: number[]) => void; WebSocket: unknown };
+    w.sockets = [];
+    w.WebSocket = class {
+      url: string;
+      binaryType = "blob";
+      closed = false;
+      onmessage: ((e: { data: ArrayBuffer }) => void) | null = null;
+      onerror: (() => void) | null = null;
+      constructor(url: string) {
+        this.url = url;
+        w.sockets.push(this);
+      }
+      close() {
+        this.closed = true;
+      }
+    };
+    w.pushFrame = (stream, width, height, seq, y, u, v) => {
+      const luma = width * height;
+      const chroma = (width >> 1) * (height >> 1);
+      const buf = new ArrayBuffer(12 + luma + 2 * chroma);
+      const view = new DataView(buf);
+      view.setUint8(0, stream);
+      view.setUint16(4, width, true);
+      view.setUint16(6, height, true);
+      view.setUint32(8, seq, true);
+      const bytes = new Uint8Array(buf, 12);
+      bytes.fill(y, 0, luma);
+      bytes.fill(u, luma, luma + chroma);
+      bytes.fill(v, luma + chroma);
+      w.sockets.at(-1)?.onmessage?.({ data: buf });
+    };
+  });
+}

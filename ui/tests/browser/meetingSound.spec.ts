@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, expectAccessible, launch, open, signIn, until } from "./harness";
+import { calls, expectAccessible, launch, open, signIn, standInSocket, until } from "./harness";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -24,6 +24,7 @@ describe("a meeting's sound", () => {
     const { page, errors, close } = await open(browser);
     try {
       await signIn(page);
+      await standInSocket(page);
       const id = await openRoom(page);
       const button = page.locator("[data-testid=meeting-call-button]");
       await expect(button.getAttribute("aria-label")).resolves.toBe("Start a meeting");
@@ -44,7 +45,7 @@ describe("a meeting's sound", () => {
       await expect(bar.innerText()).resolves.toContain("Sound on");
       await expect(button.count()).resolves.toBe(0);
       await expect(calls(page, "startMeeting")).resolves.toEqual([[id]]);
-      await expect(calls(page, "joinMeetingSound")).resolves.toEqual([[id]]);
+      await expect(calls(page, "joinMeetingSound")).resolves.toEqual([[id, false]]);
       // The details list alice in the meeting, with no Join with sound (it is on).
       const details = page.locator("aside[aria-label=Details]");
       await details.locator('[data-testid=participant][data-user="alice"]').waitFor();
@@ -80,6 +81,7 @@ describe("a meeting's sound", () => {
     const { page, errors, close } = await open(browser);
     try {
       await signIn(page);
+      await standInSocket(page);
       const id = await page.evaluate(async () => {
         const g = await window.fake.createGroup(["bob", "carol"], "Lunch");
         window.fake.answerInvitation(g, "bob");
@@ -104,11 +106,113 @@ describe("a meeting's sound", () => {
     }
   });
 
+  it("shows the meeting's pictures under the header: the camera ticked, a tile per person, drawn from the frame socket", async () => {
+    const { page, errors, close } = await open(browser);
+    try {
+      await signIn(page);
+      await standInSocket(page);
+      const id = await openRoom(page);
+      await page.evaluate((i) => window.fake.meetingJoins(i, "bob"), id);
+      await page.locator("[data-testid=meeting-call-button]").click();
+      await page.getByRole("dialog", { name: "Join the meeting with sound" }).waitFor();
+      await page.getByLabel("Turn my camera on").check();
+      await page.locator("[data-testid=device-dialog-submit]").click();
+      await page.locator("[data-testid=meeting-stage]").waitFor();
+      await expect(calls(page, "joinMeetingSound")).resolves.toEqual([[id, true]]);
+      await page.evaluate(() =>
+        window.fake.soundPeople([
+          { name: "bob", source: 7, speaking: true, tile: 0 },
+          { name: "carol", source: 8, speaking: false, tile: null },
+        ]),
+      );
+      await page.locator('[data-testid=meeting-tile][data-name="carol"]').waitFor();
+      // This device's camera, then bob's pictures on stream 2.
+      await page.evaluate(() => {
+        const w = window as unknown as { pushFrame: (...a: number[]) => void };
+        w.pushFrame(1, 64, 36, 3, 120, 128, 128);
+        w.pushFrame(2, 64, 36, 9, 200, 128, 128);
+      });
+      await until(page, () => document.querySelector('[data-testid=meeting-tile][data-name="bob"]')?.getAttribute("data-live") === "true", "bob's pictures");
+      await expect(page.locator("[data-testid=meeting-tile-video]").getAttribute("data-sequence")).resolves.toBe("9");
+      await expect(page.locator('[data-testid=meeting-tile][data-self="true"]').getAttribute("data-live")).resolves.toBe("true");
+      await expect(page.locator('[data-testid=meeting-tile][data-name="bob"]').getAttribute("data-speaking")).resolves.toBe("true");
+      // The stage keeps to 45% of the window; the tiles to 16:9; the messages stay usable.
+      const sizes = await page.evaluate(() => {
+        const box = (el: Element | null) => el?.getBoundingClientRect() ?? { width: 0, height: 0 };
+        return {
+          stage: box(document.querySelector("[data-testid=meeting-stage]")).height,
+          tile: box(document.querySelector("[data-testid=meeting-tile]")),
+          scroller: box(document.querySelector("[data-testid=timeline-scroller]")).height,
+        };
+      });
+      expect(sizes.stage).toBeLessThanOrEqual(800 * 0.45 + 1);
+      expect(sizes.tile.width / sizes.tile.height).toBeCloseTo(16 / 9, 1);
+      expect(sizes.scroller).toBeGreaterThan(150);
+
+      // The speaker large, the others in a strip.
+      await page.locator("[data-testid=meeting-layout]").click();
+      await page.locator('[data-testid=meeting-stage][data-layout="speaker"]').waitFor();
+      await expect(page.locator(".large [data-testid=meeting-tile]").getAttribute("data-name")).resolves.toBe("bob");
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   for (const colorScheme of ["light", "dark"] as const) {
+    it(`has no axe violations: the meeting's stage, for a moderator, in a grid and with the speaker large (${colorScheme})`, async () => {
+      const { page, close } = await open(browser, {}, { colorScheme });
+      try {
+        await signIn(page);
+        await standInSocket(page);
+        const id = await page.evaluate(() => window.fake.roomBy("bob", "Standup", ["carol", "dave"], ["alice"]));
+        await page.locator("[data-tab=rooms]").click();
+        await page.locator(`[data-testid=room][data-conversation-id="${id}"]`).click();
+        await page.locator("main h1", { hasText: "Standup" }).waitFor();
+        await page.evaluate((i) => {
+          window.fake.meetingJoins(i, "bob");
+          window.fake.meetingJoins(i, "carol");
+          window.fake.meetingJoins(i, "dave");
+        }, id);
+        await page.locator("[data-testid=meeting-call-button]").click();
+        await page.getByRole("dialog", { name: "Join the meeting with sound" }).waitFor();
+        await page.getByLabel("Turn my camera on").check();
+        await expectAccessible(page, `devices dialog before a meeting, camera ticked (${colorScheme})`);
+        await page.locator("[data-testid=device-dialog-submit]").click();
+        await page.locator("[data-testid=meeting-stage]").waitFor();
+        await page.evaluate((i) => {
+          window.fake.soundPeople([
+            { name: "bob", source: 7, speaking: true, tile: 0 },
+            { name: "carol", source: 8, speaking: false, tile: null },
+            { name: "dave", source: 9, speaking: false, tile: 1 },
+            { name: null, source: 10, speaking: false, tile: null },
+          ]);
+          window.fake.participantMutedBy(i, "bob", "carol", true);
+        }, id);
+        await page.locator('[data-testid=meeting-tile][data-name="carol"][data-muted="true"]').waitFor();
+        await expect(page.locator("[data-testid=meeting-tile-mute]").count()).resolves.toBe(3);
+        await page.evaluate(() => (window as unknown as { pushFrame: (...a: number[]) => void }).pushFrame(2, 64, 36, 1, 90, 128, 128));
+        await page.locator('[data-testid=meeting-tile][data-name="bob"][data-live="true"]').waitFor();
+        await expectAccessible(page, `meeting stage, grid (${colorScheme})`);
+        // From the keyboard: the layout toggle, then mute for all.
+        await page.locator("[data-testid=meeting-layout]").focus();
+        await page.keyboard.press("Enter");
+        await page.locator('[data-testid=meeting-layout][aria-pressed="true"]').waitFor();
+        await page.keyboard.press("Tab");
+        await expect(page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).resolves.toBe("meeting-mute-all");
+        await page.keyboard.press("Enter");
+        await page.locator('[data-testid=meeting-mute-all][aria-pressed="true"]').waitFor();
+        await expectAccessible(page, `meeting stage, speaker (${colorScheme})`);
+      } finally {
+        await close();
+      }
+    });
+
     it(`has no axe violations: the devices dialog, the sound bar, the failure (${colorScheme})`, async () => {
       const { page, close } = await open(browser, {}, { colorScheme });
       try {
         await signIn(page);
+        await standInSocket(page);
         await openRoom(page);
         await page.evaluate(() => {
           window.fake.holdSound = true;

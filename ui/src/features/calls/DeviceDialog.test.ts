@@ -6,6 +6,7 @@ import { FakeSocket, wireFrame } from "../../../tests/frames";
 import { settle, signedIn } from "../../../tests/helpers";
 import SettingsDialog from "../settings/SettingsDialog.svelte";
 import { calls } from "./calls.svelte";
+import DeviceDialog from "./DeviceDialog.svelte";
 import type { DeviceEntry } from "../../lib/bindings";
 
 beforeEach(() => {
@@ -358,5 +359,39 @@ describe("the device lists, live", () => {
     answer(old);
     await settle();
     expect(optionTexts(select("Microphone"))).toContain("Yeti Stereo Microphone");
+  });
+});
+
+describe("the devices dialog before a meeting", () => {
+  it("offers the camera with its preview, off unless the box is ticked, and says which", async () => {
+    const fake = await signedIn();
+    const onplace = vi.fn();
+    const { unmount } = render(DeviceDialog, { onclose: vi.fn(), meeting: { ongoing: true }, onplace });
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Join the meeting with sound" });
+    expect(optionTexts(select("Camera"))).toEqual(["First camera found", "Test pattern (test)"]);
+    expect(within(dialog).getByTestId("camera-preview")).toBeTruthy();
+    expect(fake.callsOf("startDeviceTest")).toEqual([[null, true]]);
+    const box = within(dialog).getByTestId("meeting-camera-on") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(within(dialog).getByTestId("device-dialog-submit"));
+    await settle();
+    expect(onplace).toHaveBeenLastCalledWith({ camera: false });
+    await fireEvent.click(box);
+    await fireEvent.click(within(dialog).getByTestId("device-dialog-submit"));
+    await settle();
+    expect(onplace).toHaveBeenLastCalledWith({ camera: true });
+    unmount();
+  });
+
+  it("has no such box before a call", async () => {
+    await signedIn();
+    const onplace = vi.fn();
+    render(DeviceDialog, { onclose: vi.fn(), call: { peer: "bob", video: true }, onplace });
+    await settle();
+    expect(screen.queryByTestId("meeting-camera-on")).toBeNull();
+    await fireEvent.click(screen.getByTestId("device-dialog-submit"));
+    await settle();
+    expect(onplace).toHaveBeenCalledWith({ camera: false });
   });
 });

@@ -25,8 +25,8 @@ export class FrameFeed {
   private queued = false;
   private retries = 0;
 
-  /** Hears the frames of one stream (0: the other side, 1: this side's camera); returns the
-   * way to stop. */
+  /** Hears the frames of one stream (0: the other side, 1: this side's camera, 2 + n: a
+   * meeting's tile n); returns the way to stop. */
   on(stream: number, listener: Listener): () => void {
     let set = this.listeners.get(stream);
     if (!set) this.listeners.set(stream, (set = new Set()));

@@ -13,6 +13,8 @@ import { meetingSound } from "./sound.svelte";
 beforeEach(() => {
   FakeSocket.opened = [];
   vi.stubGlobal("WebSocket", FakeSocket);
+  // The dialog's camera preview: jsdom draws nothing.
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(() => null);
 });
 
 afterEach(() => {
@@ -63,14 +65,17 @@ describe("the meeting button in a room's or group's header", () => {
     await fireEvent.click(button);
     await settle();
     const dialog = screen.getByRole("dialog", { name: "Start a meeting" });
-    expect(dialog.textContent).toContain("Check your microphone and speaker before the meeting.");
-    // The microphone and speaker only: the meeting has no pictures.
+    expect(dialog.textContent).toContain("Check your microphone, speaker and camera before the meeting.");
+    // The devices of a call, the camera with its preview; the camera stays off unless ticked.
     expect(within(dialog).getByLabelText("Microphone").tagName).toBe("SELECT");
     expect(within(dialog).getByLabelText("Speaker").tagName).toBe("SELECT");
-    expect(within(dialog).queryByLabelText("Camera")).toBeNull();
-    expect(within(dialog).queryByTestId("camera-preview")).toBeNull();
-    expect(fake.callsOf("startDeviceTest")).toEqual([[null, false]]);
-    expect(FakeSocket.opened).toHaveLength(0);
+    expect(within(dialog).getByLabelText("Camera").tagName).toBe("SELECT");
+    expect(within(dialog).getByTestId("camera-preview")).toBeTruthy();
+    const cameraOn = within(dialog).getByTestId("meeting-camera-on") as HTMLInputElement;
+    expect(cameraOn.checked).toBe(false);
+    expect(within(dialog).getByLabelText("Turn my camera on")).toBe(cameraOn);
+    expect(fake.callsOf("startDeviceTest")).toEqual([[null, true]]);
+    expect(FakeSocket.opened).toHaveLength(1);
     // Nothing started yet.
     expect(fake.callsOf("startMeeting")).toEqual([]);
     expect(fake.callsOf("joinMeetingSound")).toEqual([]);
@@ -79,7 +84,7 @@ describe("the meeting button in a room's or group's header", () => {
     await settle();
     expect(screen.queryByTestId("device-dialog")).toBeNull();
     expect(fake.callsOf("startMeeting")).toEqual([[id]]);
-    expect(fake.callsOf("joinMeetingSound")).toEqual([[id]]);
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, false]]);
     // Saved, the test let the devices go, the meeting, then its sound.
     expect(order(fake, ["setSettings", "stopDeviceTest", "startMeeting", "joinMeetingSound"])).toEqual([
       "setSettings",
@@ -88,12 +93,27 @@ describe("the meeting button in a room's or group's header", () => {
       "joinMeetingSound",
     ]);
     expect(fake.participantsOf(id)).toEqual(["alice"]);
-    expect(fake.currentSound()).toEqual({ conversation: id, phase: "connected", muted: false, error: null });
+    expect(fake.currentSound()).toEqual({ conversation: id, phase: "connected", muted: false, camera: false, people: [], error: null });
     // The sound bar in the button's place, the focus on its mute button.
     expect(bar()?.dataset.phase).toBe("connected");
     expect(bar()?.textContent).toContain("Sound on");
     expect(headerButton()).toBeNull();
     expect(document.activeElement).toBe(screen.getByTestId("meeting-sound-mute"));
+  });
+
+  it("joins with the camera when the dialog's box is ticked", async () => {
+    const { fake, id } = await open();
+    await fireEvent.click(headerButton() as HTMLElement);
+    await settle();
+    const dialog = screen.getByRole("dialog", { name: "Start a meeting" });
+    await fireEvent.click(within(dialog).getByTestId("meeting-camera-on"));
+    await fireEvent.click(within(dialog).getByTestId("device-dialog-submit"));
+    await settle();
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, true]]);
+    expect(fake.currentSound()?.camera).toBe(true);
+    // The dialog's frame socket closed with it; the stage opened its own.
+    expect(FakeSocket.opened.map((s) => s.closed)).toEqual([true, false]);
+    expect(screen.getByTestId("meeting-tile").dataset.self).toBe("true");
   });
 
   it("joins the meeting going on, worded so", async () => {
@@ -129,7 +149,7 @@ describe("the meeting button in a room's or group's header", () => {
     expect(headerButton()?.getAttribute("aria-label")).toBe("Start a meeting");
     await joinFromHeader("Start a meeting", "Start");
     expect(fake.callsOf("startMeeting")).toEqual([[id]]);
-    expect(fake.callsOf("joinMeetingSound")).toEqual([[id]]);
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, false]]);
     expect(bar()?.dataset.phase).toBe("connected");
 
     const bob = fake.seed("bob", 1);
@@ -229,7 +249,7 @@ describe("the sound bar", () => {
     const { fake, id } = await open();
     fake.soundError = "ICE failed";
     await joinFromHeader("Start a meeting", "Start");
-    expect(fake.callsOf("joinMeetingSound")).toEqual([[id]]);
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, false]]);
     expect(bar()).toBeNull();
     const error = screen.getByTestId("meeting-sound-error");
     expect(error.getAttribute("role")).toBe("alert");
@@ -268,7 +288,7 @@ describe("the sound bar", () => {
   it("shows the sound on when the window opens during it", async () => {
     const { fake, id } = await open();
     await fake.startMeeting(id);
-    await fake.joinMeetingSound(id);
+    await fake.joinMeetingSound(id, false);
     meetingSound.reset();
     await settle();
     expect(bar()).toBeNull();
@@ -301,7 +321,7 @@ describe("joining the sound from the details", () => {
     await fireEvent.click(within(dialog).getByRole("button", { name: "Join" }));
     await settle();
     expect(order(fake, ["startMeeting", "joinMeetingSound"])).toEqual(["startMeeting", "startMeeting", "joinMeetingSound"]);
-    expect(fake.callsOf("joinMeetingSound")).toEqual([[id]]);
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, false]]);
     expect(bar()?.dataset.phase).toBe("connected");
     expect(within(aside).queryByTestId("meeting-sound-join")).toBeNull();
     expect(document.activeElement).toBe(within(aside).getByTestId("meeting-button"));
@@ -326,9 +346,11 @@ describe("joining the sound from the details", () => {
 
     await fireEvent.click(within(aside).getByTestId("meeting-sound-join"));
     await settle();
+    await fireEvent.click(screen.getByTestId("meeting-camera-on"));
     await fireEvent.click(screen.getByTestId("device-dialog-submit"));
     await settle();
-    expect(fake.callsOf("joinMeetingSound")).toEqual([[id]]);
+    // With the camera: the box was ticked.
+    expect(fake.callsOf("joinMeetingSound")).toEqual([[id, true]]);
     expect(bar()?.dataset.phase).toBe("connected");
     expect(within(aside).queryByTestId("meeting-sound-join")).toBeNull();
 
@@ -349,7 +371,8 @@ describe("in French", () => {
     await fireEvent.click(headerButton() as HTMLElement);
     await settle();
     const dialog = screen.getByRole("dialog", { name: "Démarrer une réunion" });
-    expect(dialog.textContent).toContain("Vérifiez votre micro et votre haut-parleur avant la réunion.");
+    expect(dialog.textContent).toContain("Vérifiez votre micro, votre haut-parleur et votre caméra avant la réunion.");
+    expect(within(dialog).getByLabelText("Activer ma caméra")).toBe(within(dialog).getByTestId("meeting-camera-on"));
     await fireEvent.click(within(dialog).getByRole("button", { name: "Démarrer" }));
     await settle();
     expect(bar()?.textContent).toContain("Connexion du son…");

@@ -1,5 +1,6 @@
 // This device's sound in a meeting (a room's or a group's), as the backend's `meeting_sound`
-// events tell it: one at a time, dropped once it ended. A failure leaves a notice in the
+// events tell it (with its camera when chosen, and who is heard or seen, speaking or not, for the
+// stage): one at a time, dropped once it ended. A failure leaves a notice in the
 // meeting's conversation until it is dismissed or the next try. And what the user does with it:
 // joining (the meeting first, then its sound, once the devices dialog let the devices go),
 // muting this device's microphone, leaving the sound (staying in the meeting).
@@ -84,9 +85,9 @@ class MeetingSoundState {
   // ---- What the user does -----------------------------------------------------------------------
 
   /** Starts the meeting of a room or group (or joins the one going on), then connects this
-   * device's sound to it; the devices dialog closed just before, and its test lets the devices go
-   * first. */
-  async join(conversation: number): Promise<void> {
+   * device's sound to it, with its camera when `camera` (the devices dialog's choice); the
+   * dialog closed just before, and its test lets the devices go first. */
+  async join(conversation: number, camera = false): Promise<void> {
     if (this.joining !== null) return;
     this.joining = conversation;
     this.failure = null;
@@ -101,7 +102,7 @@ class MeetingSoundState {
       }
       const before = this.events;
       try {
-        const view = await ipc().joinMeetingSound(conversation);
+        const view = await ipc().joinMeetingSound(conversation, camera);
         // Its events may have come first, and gone further.
         if (this.events === before && view.phase !== "ended") this.take(view);
       } catch (e) {
