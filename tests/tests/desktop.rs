@@ -1206,6 +1206,32 @@ fn power_at(path: &std::path::Path, hz: f32) -> Result<f32> {
     ))
 }
 
+/// A room the first of `people` creates with the others in it, from the CLI; its id.
+fn room_of(desk: &Desktop, name: &str, people: &[&str]) -> Result<String> {
+    let made: Value = serde_json::from_str(
+        desk.cli(people[0], &["room", "create", name, "--json"])?
+            .trim(),
+    )?;
+    let room = made["conversation"]
+        .as_u64()
+        .context("room id")?
+        .to_string();
+    for who in &people[1..] {
+        desk.cli(people[0], &["room", "add", &room, who])?;
+    }
+    Ok(room)
+}
+
+/// Opens a room from the Virtual Rooms tab.
+fn open_room(s: &Session, room: &str) -> Result<()> {
+    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
+    s.wait_for(
+        &format!("[data-testid=room][data-conversation-id='{room}']"),
+        UI_WAIT,
+    )?
+    .click()
+}
+
 #[test]
 fn a_meeting_started_with_sound_from_the_room_header_is_heard_by_a_cli_participant() -> Result<()> {
     let _one = serial();
@@ -1217,25 +1243,12 @@ fn a_meeting_started_with_sound_from_the_room_header_is_heard_by_a_cli_participa
     let silence = desk.home().join("silence.wav");
     tone_wav(&silence, 0.0, 30.0)?;
     desk.with_sound(&["desk"])?;
-    let made: Value = serde_json::from_str(
-        desk.cli("alice", &["room", "create", "Stand-up", "--json"])?
-            .trim(),
-    )?;
-    let room = made["conversation"]
-        .as_u64()
-        .context("room id")?
-        .to_string();
-    desk.cli("alice", &["room", "add", &room, "bob"])?;
+    let room = room_of(&desk, "Stand-up", &["alice", "bob"])?;
     let s = desk.launch("alice")?;
     let d = desk.display()?;
     let win = d.find_window("confer", UI_WAIT)?;
     d.focus(win)?;
-    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
-    s.wait_for(
-        &format!("[data-testid=room][data-conversation-id='{room}']"),
-        UI_WAIT,
-    )?
-    .click()?;
+    open_room(&s, &room)?;
     // The header's button starts the meeting, after the device test.
     s.wait_for("[data-testid=meeting-call-button]", UI_WAIT)?
         .click()?;
@@ -1331,27 +1344,12 @@ fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silen
     let _one = serial();
     let mut desk = Desktop::start(&["alice", "bob", "carol", "dave"])?;
     std::fs::create_dir_all(desk.home())?;
-    let made: Value = serde_json::from_str(
-        desk.cli("alice", &["room", "create", "Design review", "--json"])?
-            .trim(),
-    )?;
-    let room = made["conversation"]
-        .as_u64()
-        .context("room id")?
-        .to_string();
-    for who in ["bob", "carol", "dave"] {
-        desk.cli("alice", &["room", "add", &room, who])?;
-    }
+    let room = room_of(&desk, "Design review", &["alice", "bob", "carol", "dave"])?;
     let s = desk.launch("alice")?;
     let d = desk.display()?;
     let win = d.find_window("confer", UI_WAIT)?;
     d.focus(win)?;
-    s.wait_for("[data-tab=rooms]", UI_WAIT)?.click()?;
-    s.wait_for(
-        &format!("[data-testid=room][data-conversation-id='{room}']"),
-        UI_WAIT,
-    )?
-    .click()?;
+    open_room(&s, &room)?;
     // The header's button, the device test, the camera on (no camera here: the app's test
     // pattern stands in, behind the same trait as a real one).
     s.wait_for("[data-testid=meeting-call-button]", UI_WAIT)?

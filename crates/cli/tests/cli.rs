@@ -1954,6 +1954,31 @@ fn quiet_tone_file(path: &Path, frequency: f32, seconds: f32, amplitude: f32) {
     .unwrap();
 }
 
+/// A room `owner` (the first of `people`) creates with the others in it; its id.
+fn room_of(p: &Profiles, url: &str, name: &str, people: &[&str]) -> String {
+    let mut create = p.cli(url, people[0]);
+    create.args(["room", "create", name, "--json"]);
+    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
+    let room = created["conversation"].as_u64().unwrap().to_string();
+    for who in &people[1..] {
+        let mut add = p.cli(url, people[0]);
+        add.args(["room", "add", &room, who]);
+        ok(add);
+    }
+    room
+}
+
+/// The figures a `meeting join --json` printed, once it ended well.
+fn figures_of(who: &str, child: std::process::Child) -> serde_json::Value {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{who}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap()
+}
+
 #[test]
 fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves() {
     let people = [
@@ -1972,15 +1997,7 @@ fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves
     let p = Profiles::new();
     let dir = tempfile::tempdir().unwrap();
     let f = |name: &str| dir.path().join(name);
-    let mut create = p.cli(&url, "alice");
-    create.args(["room", "create", "All hands", "--json"]);
-    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
-    let room = created["conversation"].as_u64().unwrap().to_string();
-    for who in &names[1..] {
-        let mut add = p.cli(&url, "alice");
-        add.args(["room", "add", &room, who]);
-        ok(add);
-    }
+    let room = room_of(&p, &url, "All hands", &names);
 
     // Everyone at once, each saying its own tone (quiet enough that seven together do not
     // clip) for longer than they stay.
@@ -1998,14 +2015,7 @@ fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves
         running.push((who, hz, join.spawn().unwrap()));
     }
     for (who, _, child) in running {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{who}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let figures: serde_json::Value =
-            serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+        let figures = figures_of(who, child);
         assert!(
             figures["packets_received"].as_u64().unwrap() >= 100,
             "{who}: {figures}"
@@ -2041,15 +2051,7 @@ fn three_participants_with_video_see_and_hear_each_other_by_name() {
     let server = ServerProc::start_with(&names);
     let url = server.url();
     let p = Profiles::new();
-    let mut create = p.cli(&url, "alice");
-    create.args(["room", "create", "Stand-up", "--json"]);
-    let created: serde_json::Value = serde_json::from_str(ok(create).trim()).unwrap();
-    let room = created["conversation"].as_u64().unwrap().to_string();
-    for who in &names[1..] {
-        let mut add = p.cli(&url, "alice");
-        add.args(["room", "add", &room, who]);
-        ok(add);
-    }
+    let room = room_of(&p, &url, "Stand-up", &names);
     let mut running = Vec::new();
     for who in names {
         let mut join = p.cli(&url, who);
@@ -2067,14 +2069,7 @@ fn three_participants_with_video_see_and_hear_each_other_by_name() {
         running.push((who, join.spawn().unwrap()));
     }
     for (who, child) in running {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{who}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let figures: serde_json::Value =
-            serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+        let figures = figures_of(who, child);
         assert!(
             figures["video_frames_sent"].as_u64().unwrap() >= 60,
             "{who}: {figures}"

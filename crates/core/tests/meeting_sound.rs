@@ -63,20 +63,9 @@ async fn until_sound(
     .expect("the meeting-sound event waited for")
 }
 
-/// Waits until `bob` has received `more` packets beyond what he had.
-async fn bob_hears(bob: &confer_core::meeting::ActiveMeeting, more: u64) {
-    let from = bob.stats().await.packets_received;
-    tokio::time::timeout(WAIT, async {
-        while bob.stats().await.packets_received < from + more {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("bob hears alice");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_apps_meeting_sound_connects_mutes_closes_and_ends_when_the_meeting_is_left() {
+/// Alice and bob, signed in to a real server, both in the meeting of a room alice made; the
+/// server and the profiles' directory live as long as the test holds them.
+async fn in_a_meeting() -> (TestServer, tempfile::TempDir, Arc<Client>, Client, u64) {
     let server = TestServer::start().await.unwrap();
     for u in ["alice", "bob"] {
         server.add_user(u, PW).unwrap();
@@ -91,6 +80,24 @@ async fn the_apps_meeting_sound_connects_mutes_closes_and_ends_when_the_meeting_
     alice.add_room_member(room, "bob").await.unwrap();
     alice.start_meeting(room).await.unwrap();
     bob.start_meeting(room).await.unwrap();
+    (server, dir, alice, bob, room)
+}
+
+/// Waits until `bob` has received `more` packets beyond what he had.
+async fn bob_hears(bob: &confer_core::meeting::ActiveMeeting, more: u64) {
+    let from = bob.stats().await.packets_received;
+    tokio::time::timeout(WAIT, async {
+        while bob.stats().await.packets_received < from + more {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("bob hears alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_meeting_sound_connects_mutes_closes_and_ends_when_the_meeting_is_left() {
+    let (_server, _dir, alice, bob, room) = in_a_meeting().await;
     let bob_sound = bob
         .join_meeting_media(
             room,
@@ -194,20 +201,7 @@ async fn the_apps_meeting_sound_connects_mutes_closes_and_ends_when_the_meeting_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_apps_meeting_puts_each_one_seen_on_a_tile_with_their_name_and_shows_who_speaks() {
     use futures_util::StreamExt;
-    let server = TestServer::start().await.unwrap();
-    for u in ["alice", "bob"] {
-        server.add_user(u, PW).unwrap();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let alice =
-        Arc::new(Client::open(config(&server.ws_url(), dir.path(), "alice"), true).unwrap());
-    let bob = Client::open(config(&server.ws_url(), dir.path(), "bob"), true).unwrap();
-    alice.wait_synced(WAIT).await.unwrap();
-    bob.wait_synced(WAIT).await.unwrap();
-    let room = alice.create_room("Stand-up").await.unwrap();
-    alice.add_room_member(room, "bob").await.unwrap();
-    alice.start_meeting(room).await.unwrap();
-    bob.start_meeting(room).await.unwrap();
+    let (_server, _dir, alice, bob, room) = in_a_meeting().await;
     // Bob talks and shows the test pattern (no camera here: the synthetic one, behind the
     // same trait).
     let bob_media = bob

@@ -348,29 +348,23 @@ impl Peer {
         } else {
             None
         };
-        for _ in 0..options.audio_slots {
-            pc.add_transceiver_from_kind(
-                RtpCodecKind::Audio,
-                Some(webrtc::rtp_transceiver::RTCRtpTransceiverInit {
-                    direction: webrtc::rtp_transceiver::RTCRtpTransceiverDirection::Recvonly,
-                    streams: Vec::new(),
-                    send_encodings: Vec::new(),
-                }),
-            )
-            .await
-            .map_err(peer_error("adding an audio line to receive on"))?;
-        }
-        for _ in 0..options.video_slots {
-            pc.add_transceiver_from_kind(
-                RtpCodecKind::Video,
-                Some(webrtc::rtp_transceiver::RTCRtpTransceiverInit {
-                    direction: webrtc::rtp_transceiver::RTCRtpTransceiverDirection::Recvonly,
-                    streams: Vec::new(),
-                    send_encodings: Vec::new(),
-                }),
-            )
-            .await
-            .map_err(peer_error("adding a video line to receive on"))?;
+        let receive_only = [
+            (RtpCodecKind::Audio, options.audio_slots),
+            (RtpCodecKind::Video, options.video_slots),
+        ];
+        for (kind, lines) in receive_only {
+            for _ in 0..lines {
+                pc.add_transceiver_from_kind(
+                    kind,
+                    Some(webrtc::rtp_transceiver::RTCRtpTransceiverInit {
+                        direction: webrtc::rtp_transceiver::RTCRtpTransceiverDirection::Recvonly,
+                        streams: Vec::new(),
+                        send_encodings: Vec::new(),
+                    }),
+                )
+                .await
+                .map_err(peer_error("adding a line to receive on"))?;
+            }
         }
         Ok(Self {
             pc,
