@@ -2378,6 +2378,84 @@ fn a_browser_guest_waits_in_the_lobby_unheard_then_is_heard_once_admitted() {
 }
 
 #[test]
+fn a_browser_guests_camera_is_seen_by_name_by_a_member_who_joins_later() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    assert!(
+        web.join("guest.html").exists(),
+        "build the UI first (cargo xtask test does): {}",
+        web.display()
+    );
+    let sfu = format!("{}:0", host_address());
+    let server = ServerProc::start_flags(
+        &["alice", "bob"],
+        &["--web-dir", web.to_str().unwrap(), "--sfu-listen", &sfu],
+    );
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let run = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        ok(c)
+    };
+    let room = room_of(&p, &url, "Customer call", &["alice", "bob"]);
+    run("alice", &["meeting", "start", &room]);
+    let token = run("alice", &["room", "link", &room]).trim().to_owned();
+    // Carla comes in from her browser with its (fake) camera on: no lobby here.
+    quiet_tone_file(&f("carla.wav"), 1000.0, 120.0, 0.3);
+    let web_url = url.replacen("ws://", "http://", 1);
+    let _carla = browser(
+        &format!("{web_url}/join/{token}?name=Carla&auto=1&camera=1"),
+        &f("carla.wav"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let m: serde_json::Value =
+            serde_json::from_str(run("alice", &["room", "list", "--json"]).trim()).unwrap();
+        if m["guests"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g["name"] == "Carla"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "carla never came in: {m}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Bob joins once her pictures have been going for a while, so the keyframe that starts
+    // them is long gone: he sees her only if the SFU asks her browser for another.
+    std::thread::sleep(Duration::from_secs(3));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = run(
+            "bob",
+            &[
+                "meeting",
+                "join",
+                &room,
+                "--video",
+                "--seconds",
+                "5",
+                "--json",
+            ],
+        );
+        let figures: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let carla = figures["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "Carla")
+            .cloned();
+        if carla.as_ref().is_some_and(|c| {
+            c["video_frames"].as_u64().unwrap() >= 10 && c["audio_packets"].as_u64().unwrap() >= 50
+        }) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "bob never saw carla: {figures}");
+    }
+}
+
+#[test]
 fn a_cli_guest_with_sound_waits_in_the_lobby_then_hears_and_is_heard() {
     let server = ServerProc::start_with(&["alice", "bob"]);
     let url = server.url();

@@ -88,6 +88,8 @@ pub struct PeerStats {
     pub forwarded: u64,
     /// This participant's packets sent on to others (one per subscriber).
     pub relayed: u64,
+    /// Keyframes asked of this participant (a video line of someone else's came to carry it).
+    pub keyframes_asked: u64,
     /// Silenced by a moderator (alone, or by mute-for-all): its audio is not forwarded.
     pub muted: bool,
     /// Whom it hears on each of its audio lines, in the offer's order (by identity; none for

@@ -55,6 +55,10 @@ const OPUS_CLOCK: u32 = 48_000;
 /// VP8's RTP clock.
 const VIDEO_CLOCK: u32 = 90_000;
 
+/// The least time between two keyframe requests to one publisher: several subscribers whose
+/// lines it takes at once ask it once, and a keyframe takes a few frames to arrive anyway.
+const KEYFRAME_REQUEST_GAP: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// The payload type VP8 is registered under (webrtc-rs's and browsers' usual one); an offer
 /// that numbers it otherwise is answered with its own number.
 const VP8_PAYLOAD_TYPE: u8 = 96;
@@ -203,11 +207,21 @@ pub(crate) struct SfuPeer {
     /// The payload types its offer gave Opus and VP8.
     audio_types: Vec<u8>,
     video_types: Vec<u8>,
+    /// Its camera as received: the track it arrives on and its SSRC (what a keyframe request
+    /// names).
+    video_in: Option<(String, u32)>,
+    /// When a keyframe was last asked of it.
+    keyframe_asked: Option<Instant>,
+    /// Publishers whose pictures one of its video lines now waits for a keyframe of: the
+    /// router asks them (browsers send keyframes only when asked).
+    pub(crate) keyframes_wanted: Vec<PeerId>,
     state: RTCPeerConnectionState,
     /// Its loss was reported (see `Router::report_lost`); cleared when it comes back.
     pub(crate) lost_reported: bool,
     received: u64,
     forwarded: u64,
+    /// Keyframe requests sent to it.
+    keyframes_asked: u64,
 }
 
 impl SfuPeer {
@@ -380,10 +394,14 @@ impl SfuPeer {
             slots,
             audio_types,
             video_types,
+            video_in: None,
+            keyframe_asked: None,
+            keyframes_wanted: Vec::new(),
             state: RTCPeerConnectionState::New,
             lost_reported: false,
             received: 0,
             forwarded: 0,
+            keyframes_asked: 0,
         };
         Ok((peer, sdp))
     }
@@ -433,11 +451,18 @@ impl SfuPeer {
         while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
             // RTCP (reports about the SFU's tracks) is not relayed: a subscriber's request for
             // a keyframe is answered by the publisher's next periodic one.
-            if let RTCMessage::RtpPacket(_track, packet) = message {
+            if let RTCMessage::RtpPacket(track, packet) = message {
                 let pt = packet.header.payload_type;
                 let kind = if self.audio_types.contains(&pt) {
                     MediaKind::Audio
                 } else if self.video_types.contains(&pt) {
+                    if self
+                        .video_in
+                        .as_ref()
+                        .is_none_or(|(t, ssrc)| *t != track || *ssrc != packet.header.ssrc)
+                    {
+                        self.video_in = Some((track, packet.header.ssrc));
+                    }
                     MediaKind::Video
                 } else {
                     continue;
@@ -481,6 +506,9 @@ impl SfuPeer {
         if held.is_none() {
             slot.source = Some(from);
             slot.awaiting_keyframe = kind == MediaKind::Video;
+            if slot.awaiting_keyframe {
+                self.keyframes_wanted.push(from);
+            }
             if kind == MediaKind::Audio {
                 slot.continuity.switch(&packet.header, now, OPUS_CLOCK);
             }
@@ -515,6 +543,41 @@ impl SfuPeer {
             Err(e) => {
                 debug!(peer = self.id.0, error = %e, "forwarding");
                 false
+            }
+        }
+    }
+
+    /// Asks this publisher for a keyframe (RTCP picture loss indication on its camera's
+    /// track), unless it was asked within [`KEYFRAME_REQUEST_GAP`] or has sent no video yet.
+    pub(crate) fn request_keyframe(&mut self, now: Instant) {
+        if self
+            .keyframe_asked
+            .is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_REQUEST_GAP)
+        {
+            return;
+        }
+        let Some((track, ssrc)) = self.video_in.clone() else {
+            return;
+        };
+        let receivers: Vec<_> = self.pc.get_receivers().collect();
+        let Some(id) = receivers.into_iter().find(|&id| {
+            self.pc
+                .rtp_receiver(id)
+                .is_some_and(|r| *r.track().track_id() == track)
+        }) else {
+            return;
+        };
+        let pli = rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication {
+            sender_ssrc: 0,
+            media_ssrc: ssrc,
+        };
+        if let Some(mut receiver) = self.pc.rtp_receiver(id) {
+            match receiver.write_rtcp(now, vec![Box::new(pli)]) {
+                Ok(()) => {
+                    self.keyframe_asked = Some(now);
+                    self.keyframes_asked += 1;
+                }
+                Err(e) => debug!(peer = self.id.0, error = %e, "asking for a keyframe"),
             }
         }
     }
@@ -580,6 +643,7 @@ impl SfuPeer {
             connected: self.state == RTCPeerConnectionState::Connected,
             received: self.received,
             forwarded: self.forwarded,
+            keyframes_asked: self.keyframes_asked,
             // Identities are the router's to give.
             hearing: Vec::new(),
             seeing: Vec::new(),

@@ -397,6 +397,17 @@ impl Router {
                 sender.relayed += relayed;
             }
         }
+        // Lines handed to a new publisher wait for its keyframe: ask for one.
+        let wanted: Vec<PeerId> = self
+            .peers
+            .values_mut()
+            .flat_map(|p| std::mem::take(&mut p.keyframes_wanted))
+            .collect();
+        for id in wanted {
+            if let Some(publisher) = self.peers.get_mut(&id) {
+                publisher.request_keyframe(now);
+            }
+        }
         for peer in self.peers.values_mut() {
             while let Some(datagram) = peer.poll_write() {
                 send(&self.socket, datagram).await;

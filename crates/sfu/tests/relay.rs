@@ -568,6 +568,14 @@ async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -
             .map(|p| p.0)
             .collect();
         ensure!(seen == senders, "{who} sees {seen:?}");
+        // Each sender whose pictures a line came to carry was asked for a keyframe (browsers
+        // send one only when asked); Dee's pictures go nowhere, so she never is.
+        let sends = people.iter().any(|p| p.0 == *who && p.2);
+        let asked = stats.peers[id].keyframes_asked;
+        ensure!(
+            (asked >= 1) == sends,
+            "{who} was asked for {asked} keyframes"
+        );
     }
     for (_, _, peer, _) in joined {
         peer.close().await?;
