@@ -6,15 +6,23 @@ import { guestWords, setLocale } from "../lib/i18n";
 import { GuestClient } from "./client.svelte";
 import { fakeDeps, session } from "./fakes";
 import Guest from "./Guest.svelte";
+import { SOURCES_MS } from "./media";
+import { mediaSource } from "./sources";
 
 const settle = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** The page with a client on fakes. */
-function page(token: string | null = "tok123", name = "") {
+function page(token: string | null = "tok123", name = "", camera?: boolean) {
   const deps = fakeDeps();
   const client = new GuestClient(token ?? "", deps);
-  const view = render(Guest, { client, token, name });
+  const view = render(Guest, { client, token, name, camera });
   return { deps, client, view };
+}
+
+/** navigator.mediaDevices, as a page over https has it (jsdom has none). */
+function withDevices() {
+  const devices = { getUserMedia: () => Promise.reject(new Error("not here")), enumerateDevices: () => Promise.resolve([]) };
+  Object.defineProperty(navigator, "mediaDevices", { value: devices, configurable: true });
 }
 
 async function expectAccessible(container: Element) {
@@ -27,6 +35,8 @@ describe("the guest page", () => {
   afterEach(() => {
     setLocale("en");
     delete document.body.dataset.state;
+    Reflect.deleteProperty(navigator, "mediaDevices");
+    vi.useRealTimers();
   });
 
   it("starts on the form: the name, the device test with its meter, the Join button", async () => {
@@ -103,8 +113,10 @@ describe("the guest page", () => {
     deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
     await settle();
     const stream = { id: "s" } as unknown as MediaStream;
-    deps.sounds[0].on.onTrack("t1", stream);
-    deps.sounds[0].on.onTrack("t2", stream);
+    deps.sounds[0].on.onTrack("t1", "audio", stream);
+    deps.sounds[0].on.onTrack("t2", "audio", stream);
+    // A video line is no sound to play.
+    deps.sounds[0].on.onTrack("v1", "video", stream);
     flushSync();
     const audio = view.container.querySelectorAll("audio");
     expect(audio).toHaveLength(2);
@@ -112,6 +124,124 @@ describe("the guest page", () => {
     await settle();
     expect(play).toHaveBeenCalledTimes(2);
     play.mockRestore();
+  });
+
+  it("offers the camera, off unless ticked or asked for by the address", async () => {
+    withDevices();
+    const { deps } = page("tok123", "Zoe");
+    const box = screen.getByTestId<HTMLInputElement>("guest-camera-on");
+    expect(box.type).toBe("checkbox");
+    expect(box.checked).toBe(false);
+    expect(box.disabled).toBe(false);
+    expect(screen.getByLabelText("Turn my camera on")).toBe(box);
+    expect(box.getAttribute("aria-describedby")).toBe("guest-camera-hint");
+    await fireEvent.click(box);
+    expect(box.checked).toBe(true);
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    expect(deps.sounds[0]).toMatchObject({ microphone: null, camera: true });
+  });
+
+  it("ticks the camera from the address (camera=1), and joins without it when unticked", async () => {
+    withDevices();
+    const { deps } = page("tok123", "Zoe", true);
+    const box = screen.getByTestId<HTMLInputElement>("guest-camera-on");
+    expect(box.checked).toBe(true);
+    await fireEvent.click(box);
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    expect(deps.sounds[0].camera).toBe(false);
+  });
+
+  it("cannot offer a camera on a page the browser keeps devices from", () => {
+    page("tok123", "Zoe", true);
+    expect(screen.getByTestId<HTMLInputElement>("guest-camera-on").disabled).toBe(true);
+  });
+
+  it("shows a tile per video line carrying someone, named by its source, and its own camera", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const play = vi.spyOn(HTMLMediaElement.prototype, "play").mockResolvedValue(undefined);
+    const { deps, view } = page("tok123", "Zoe");
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    const meeting = session(true).meeting!;
+    const joined = session(true, {
+      meeting: { ...meeting, guests: [...(meeting.guests ?? []), { id: 5, name: "Max", external: true }, { id: 6, name: "dave", external: false }] },
+    });
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: joined } });
+    await settle();
+    const sound = deps.sounds[0];
+    sound.on.onConnected();
+    const stream = (id: string) => ({ id }) as unknown as MediaStream;
+    for (const id of ["v1", "v2", "v3", "v4", "v5"]) sound.on.onTrack(id, "video", stream(id));
+    flushSync();
+    // Nobody on the lines yet: no tiles.
+    expect(screen.queryAllByTestId("guest-tile")).toHaveLength(0);
+
+    sound.lines = {
+      video: { v1: mediaSource("alice"), v2: mediaSource("guest:5"), v4: mediaSource("dave"), v5: 12345 },
+      heard: [mediaSource("alice"), mediaSource("guest:5")],
+      speaking: [mediaSource("guest:5")],
+    };
+    vi.advanceTimersByTime(SOURCES_MS);
+    flushSync();
+    let tiles = screen.getAllByTestId("guest-tile");
+    expect(tiles.map((t) => t.dataset.name)).toEqual(["alice", "Max", "dave", "Someone"]);
+    expect(tiles.map((t) => t.dataset.speaking)).toEqual(["false", "true", "false", "false"]);
+    expect(tiles.every((t) => t.dataset.live === "false" && t.dataset.self === undefined)).toBe(true);
+    expect(tiles[1].querySelector("video")?.getAttribute("aria-label")).toBe("Max's video");
+    expect(tiles[1].querySelector("video")?.muted).toBe(true);
+    // The speaking one is marked in the list too.
+    const max = screen.getAllByTestId("guest-participant").find((li) => li.dataset.guest === "5");
+    expect(max?.classList.contains("speaking")).toBe(true);
+
+    // Frames come: live.
+    await fireEvent(tiles[0].querySelector("video")!, new Event("loadeddata"));
+    expect(tiles[0].dataset.live).toBe("true");
+
+    // Its own camera comes first, muted and named.
+    sound.on.onCamera(stream("mine"));
+    flushSync();
+    tiles = screen.getAllByTestId("guest-tile");
+    expect(tiles[0].dataset.self).toBe("true");
+    expect(tiles[0].dataset.name).toBe("Zoe");
+    expect(tiles[0].textContent?.trim()).toBe("Zoe (you)");
+    expect(tiles[0].querySelector("video")?.getAttribute("aria-label")).toBe("Your camera");
+    expect(tiles[0].querySelector("video")?.muted).toBe(true);
+    expect(tiles).toHaveLength(5);
+    await expectAccessible(view.container);
+
+    // A line changes hands: its tile stays, named anew; a line left: its tile goes.
+    const line = tiles[1];
+    await settle();
+    const played = play.mock.calls.length;
+    sound.lines = { video: { v1: mediaSource("bob"), v2: mediaSource("guest:5") }, heard: [], speaking: [] };
+    vi.advanceTimersByTime(SOURCES_MS);
+    flushSync();
+    tiles = screen.getAllByTestId("guest-tile");
+    expect(tiles.map((t) => t.dataset.name)).toEqual(["Zoe", "bob", "Max"]);
+    expect(tiles[1]).toBe(line);
+    expect(line.dataset.live).toBe("true");
+    // Not restarted.
+    await settle();
+    expect(play.mock.calls.length).toBe(played);
+    play.mockRestore();
+  });
+
+  it("says the camera could not be used, in the meeting", async () => {
+    const { deps } = page("tok123", "Zoe");
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    deps.sounds[0].on.onCameraProblem("missing");
+    flushSync();
+    expect(screen.getByTestId("guest-camera-problem").textContent).toBe(`${guestWords("en").cameraProblem.missing} ${guestWords("en").withoutCamera}`);
+    expect(screen.queryAllByTestId("guest-tile")).toHaveLength(0);
   });
 
   it("says why it ended, from the reason, in French for a French browser", async () => {

@@ -2,13 +2,14 @@
 // the app's JSON protocol (protocol.ts) without signing in. It feeds the state machine
 // (machine.ts) what the server says and acts on the steps it enters: the meeting's sound starts
 // on entering `connecting` (never before a moderator admits the guest) and stops on leaving the
-// meeting; on entering `ended` everything is let go (the sound, the pings, the socket, after a
+// meeting, and while it is on, who is on its lines is read every SOURCES_MS (the tiles' names, the
+// speaking highlight); on entering `ended` everything is let go (the sound, the pings, the socket, after a
 // `leave_meeting` when the guest ends it). The socket and the sound come from `deps`, so that the
 // tests (client.test.ts) drive it with fakes.
 import type { ErrorBody, Request, Response } from "../lib/bindings";
 import type { GuestMicProblem } from "../lib/i18n";
 import { INITIAL, inside, next, type GuestState, type Input } from "./machine";
-import type { Sound, SoundHandlers } from "./media";
+import { SOURCES_MS, type LineSources, type Sound, type SoundHandlers } from "./media";
 import { clientFrame, parseFrame } from "./protocol";
 
 /** How often the socket is kept alive: the server drops silent connections. */
@@ -33,8 +34,8 @@ export interface ClientDeps {
   sound(handlers: SoundHandlers): Sound;
 }
 
-/** A remote participant's line, played in an <audio> element. */
-export type RemoteAudio = { id: string; stream: MediaStream };
+/** A remote line: audio is played in an <audio> element, video shown on a tile. */
+export type RemoteLine = { id: string; stream: MediaStream };
 
 const OPEN = 1;
 
@@ -47,29 +48,43 @@ function isErrorBody(e: unknown): e is ErrorBody {
 
 export class GuestClient {
   state = $state.raw<GuestState>(INITIAL);
-  /** The others' lines, while the sound is on. */
-  remote = $state.raw<RemoteAudio[]>([]);
+  /** The others' audio lines, while the sound is on. */
+  remote = $state.raw<RemoteLine[]>([]);
+  /** The others' video lines, while the sound is on (each shows whoever `seen` says). */
+  pictures = $state.raw<RemoteLine[]>([]);
+  /** Who is on the lines now: the video lines' sources by track id, who is heard, who speaks. */
+  seen = $state.raw<Record<string, number>>({});
+  heard = $state.raw<number[]>([]);
+  speaking = $state.raw<number[]>([]);
+  /** This guest's camera while it sends it (its own tile). */
+  camera = $state.raw<MediaStream | null>(null);
   /** This guest's microphone is switched off (the Mute button). */
   muted = $state(false);
   /** Why the microphone could not be used in the meeting (the guest only listens), or null. */
   micProblem = $state<GuestMicProblem | null>(null);
+  /** Why the camera could not be used in the meeting (the guest has no pictures), or null. */
+  cameraProblem = $state<GuestMicProblem | null>(null);
 
   private socket: SocketLike | null = null;
   private nextId = 1;
   private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: ErrorBody) => void }>();
   private pinger: ReturnType<typeof setInterval> | null = null;
   private sound: Sound | null = null;
+  private poller: ReturnType<typeof setInterval> | null = null;
   private microphone: string | null = null;
+  private withCamera = false;
 
   constructor(
     private readonly token: string,
     private readonly deps: ClientDeps,
   ) {}
 
-  /** Joins the room's meeting by its link, as `name`, with `microphone` (null: the default). */
-  join(name: string, microphone: string | null): void {
+  /** Joins the room's meeting by its link, as `name`, with `microphone` (null: the default), and
+   * the camera when `camera`. */
+  join(name: string, microphone: string | null, camera = false): void {
     if (this.state.step !== "form" || this.state.joining) return;
     this.microphone = microphone;
+    this.withCamera = camera;
     this.dispatch({ type: "submit" });
     let socket: SocketLike;
     try {
@@ -130,6 +145,7 @@ export class GuestClient {
         this.remote = [];
         this.muted = false;
         this.micProblem = null;
+        this.cameraProblem = null;
       }
     } else if (sounding(after) && !sounding(before)) {
       this.startSound(after.session.conversation);
@@ -172,8 +188,10 @@ export class GuestClient {
   private startSound(conversation: number): void {
     const mine = (sound: Sound) => this.sound === sound;
     const sound = this.deps.sound({
-      onTrack: (id, stream) => {
-        if (mine(sound) && !this.remote.some((r) => r.id === id)) this.remote = [...this.remote, { id, stream }];
+      onTrack: (id, kind, stream) => {
+        if (!mine(sound) || this.remote.some((r) => r.id === id) || this.pictures.some((r) => r.id === id)) return;
+        if (kind === "video") this.pictures = [...this.pictures, { id, stream }];
+        else this.remote = [...this.remote, { id, stream }];
       },
       onConnected: () => {
         if (mine(sound)) this.dispatch({ type: "media_connected" });
@@ -184,23 +202,49 @@ export class GuestClient {
       onMicrophone: (problem) => {
         if (mine(sound)) this.micProblem = problem;
       },
+      onCamera: (stream) => {
+        if (mine(sound)) this.camera = stream;
+      },
+      onCameraProblem: (problem) => {
+        if (mine(sound)) this.cameraProblem = problem;
+      },
     });
     this.sound = sound;
     sound.setMuted(this.muted);
+    this.poller = setInterval(() => {
+      if (mine(sound)) this.showSources(sound.sources());
+    }, SOURCES_MS);
     const answer = async (offer: string) => {
       const r = await this.request({ type: "join_meeting_media", conversation, offer });
       if (r.type !== "meeting_media") throw UNEXPECTED;
       return r.answer;
     };
-    sound.connect(this.microphone, answer).catch((err: unknown) => {
+    sound.connect({ microphone: this.microphone, camera: this.withCamera }, answer).catch((err: unknown) => {
       if (mine(sound)) this.dispatch({ type: "media_failed", error: isErrorBody(err) && err !== UNEXPECTED ? err : null });
     });
+  }
+
+  /** Takes a reading of the lines, changing the page only where it changed (it is read twice a
+   * second, and mostly says the same). */
+  private showSources(now: LineSources): void {
+    const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const keys = Object.keys(now.video);
+    if (keys.length !== Object.keys(this.seen).length || keys.some((k) => this.seen[k] !== now.video[k])) this.seen = now.video;
+    if (!same(now.heard, this.heard)) this.heard = now.heard;
+    if (!same(now.speaking, this.speaking)) this.speaking = now.speaking;
   }
 
   private closeSound(): void {
     this.sound?.close();
     this.sound = null;
+    if (this.poller !== null) clearInterval(this.poller);
+    this.poller = null;
     this.remote = [];
+    this.pictures = [];
+    this.seen = {};
+    this.heard = [];
+    this.speaking = [];
+    this.camera = null;
   }
 
   /** Closes the socket, after telling the server the guest leaves `conversation`'s meeting. */

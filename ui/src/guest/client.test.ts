@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { GuestClient, PING_MS } from "./client.svelte";
+import { SOURCES_MS } from "./media";
 import { fakeDeps, session } from "./fakes";
 
 /** Lets the promises settle. */
@@ -51,6 +52,7 @@ describe("the guest client", () => {
     expect(deps.sounds).toHaveLength(1);
     const sound = deps.sounds[0];
     expect(sound.microphone).toBe("mic-2");
+    expect(sound.camera).toBe(false);
     const media = socket.last("join_meeting_media");
     expect(media.req).toEqual({ type: "join_meeting_media", conversation: 9, offer: "v=0 offer" });
     socket.push({ frame: "response", id: media.id, result: { type: "meeting_media", answer: "v=0 answer" } });
@@ -61,14 +63,64 @@ describe("the guest client", () => {
     if (client.state.step === "connected") expect(client.state.session.meeting?.participants).toEqual(["alice", "bob"]);
   });
 
-  it("plays each remote line once", async () => {
+  it("plays each remote audio line once, and keeps the video lines for the tiles", async () => {
     const { deps, client } = joined(true);
     await settle();
     const stream = {} as MediaStream;
-    deps.sounds[0].on.onTrack("t1", stream);
-    deps.sounds[0].on.onTrack("t2", stream);
-    deps.sounds[0].on.onTrack("t1", stream);
+    deps.sounds[0].on.onTrack("t1", "audio", stream);
+    deps.sounds[0].on.onTrack("t2", "audio", stream);
+    deps.sounds[0].on.onTrack("t1", "audio", stream);
+    deps.sounds[0].on.onTrack("v1", "video", stream);
+    deps.sounds[0].on.onTrack("v1", "video", stream);
     expect(client.remote.map((r) => r.id)).toEqual(["t1", "t2"]);
+    expect(client.pictures.map((r) => r.id)).toEqual(["v1"]);
+  });
+
+  it("joins with the camera when asked, and says when it cannot be used", async () => {
+    const deps = fakeDeps();
+    const client = new GuestClient("tok123", deps);
+    client.join("Zoe", null, true);
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    expect(deps.sounds[0]).toMatchObject({ microphone: null, camera: true });
+    const preview = { id: "mine" } as MediaStream;
+    deps.sounds[0].on.onCamera(preview);
+    expect(client.camera).toBe(preview);
+    deps.sounds[0].on.onCameraProblem("denied");
+    expect(client.cameraProblem).toBe("denied");
+    client.leave();
+    expect(client.camera).toBeNull();
+    client.again();
+    expect(client.cameraProblem).toBeNull();
+  });
+
+  it("reads who is on the lines while the sound is on, and forgets them after", async () => {
+    const { deps, client } = joined(true);
+    await settle();
+    const sound = deps.sounds[0];
+    sound.lines = { video: { v1: 11, v3: 12 }, heard: [11, 13], speaking: [13] };
+    expect(client.seen).toEqual({});
+    vi.advanceTimersByTime(SOURCES_MS);
+    expect(client.seen).toEqual({ v1: 11, v3: 12 });
+    expect(client.heard).toEqual([11, 13]);
+    expect(client.speaking).toEqual([13]);
+    // The same reading again changes nothing on the page.
+    const seen = client.seen;
+    sound.lines = { video: { v1: 11, v3: 12 }, heard: [11, 13], speaking: [13] };
+    vi.advanceTimersByTime(SOURCES_MS);
+    expect(client.seen).toBe(seen);
+    sound.lines = { video: { v3: 11 }, heard: [11], speaking: [] };
+    vi.advanceTimersByTime(SOURCES_MS);
+    expect(client.seen).toEqual({ v3: 11 });
+    expect(client.speaking).toEqual([]);
+    client.leave();
+    expect(client.seen).toEqual({});
+    expect(client.heard).toEqual([]);
+    // No more readings once it is closed.
+    sound.lines = { video: { v1: 1 }, heard: [1], speaking: [1] };
+    vi.advanceTimersByTime(SOURCES_MS * 3);
+    expect(client.seen).toEqual({});
   });
 
   it("mutes the microphone, and keeps it muted on the sound it starts", async () => {

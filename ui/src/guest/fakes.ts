@@ -1,8 +1,11 @@
 // Stand-ins for the guest client's socket and sound in the tests: the socket records what the
-// page sends and lets a test play the server's part; the sound records how it was driven.
+// page sends and lets a test play the server's part; the sound records how it was driven. Below
+// them, stand-ins for the browser's WebRTC (jsdom has none) that MeetingSound itself is tested
+// on: the peer connection writes an offer with one m-line per transceiver, the receivers list
+// the CSRCs a test gives them, getUserMedia hands out fake tracks or fails as told.
 import type { ClientFrame, MeetingSession, ServerFrame } from "../lib/bindings";
 import type { ClientDeps, SocketLike } from "./client.svelte";
-import type { Sound, SoundHandlers } from "./media";
+import type { Devices, LineSources, ReceiverLike, Sound, SoundHandlers } from "./media";
 
 export class FakeSocket implements SocketLike {
   readyState = 0;
@@ -48,19 +51,26 @@ export class FakeSocket implements SocketLike {
 
 export class FakeSound implements Sound {
   microphone: string | null | undefined;
+  camera: boolean | undefined;
   offered: Promise<string> | null = null;
   muted = false;
   closed = false;
+  /** What sources() says: a test sets who is on the lines. */
+  lines: LineSources = { video: {}, heard: [], speaking: [] };
 
   constructor(readonly on: SoundHandlers) {}
 
-  connect(microphone: string | null, answer: (offer: string) => Promise<string>): Promise<void> {
+  connect({ microphone, camera }: Devices, answer: (offer: string) => Promise<string>): Promise<void> {
     this.microphone = microphone;
+    this.camera = camera;
     this.offered = answer("v=0 offer");
     return this.offered.then(() => {});
   }
   setMuted(muted: boolean): void {
     this.muted = muted;
+  }
+  sources(): LineSources {
+    return this.lines;
   }
   close(): void {
     this.closed = true;
@@ -109,5 +119,123 @@ export function session(admitted: boolean, more: Partial<MeetingSession> = {}): 
         }
       : null,
     ...more,
+  };
+}
+
+// ---- The browser's media --------------------------------------------------------------------------
+
+let lastId = 0;
+
+export class FakeTrack {
+  readonly id = `track-${++lastId}`;
+  enabled = true;
+  stopped = false;
+  constructor(readonly kind: "audio" | "video") {}
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+export class FakeMediaStream {
+  readonly id = `stream-${++lastId}`;
+  constructor(readonly tracks: FakeTrack[] = []) {}
+  getTracks(): FakeTrack[] {
+    return this.tracks;
+  }
+  getAudioTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === "audio");
+  }
+  getVideoTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === "video");
+  }
+}
+
+/** A line's receiver: a test says which CSRCs its packets named lately. */
+export class FakeReceiver implements ReceiverLike {
+  readonly track: FakeTrack;
+  contributing: RTCRtpContributingSource[] = [];
+  synchronization: RTCRtpSynchronizationSource[] = [];
+  constructor(kind: "audio" | "video") {
+    this.track = new FakeTrack(kind);
+  }
+  getContributingSources(): RTCRtpContributingSource[] {
+    return this.contributing;
+  }
+  getSynchronizationSources(): RTCRtpSynchronizationSource[] {
+    return this.synchronization;
+  }
+  /** A packet from `source` arrived at `timestamp`. */
+  packet(source: number, timestamp: number, audioLevel?: number): void {
+    this.contributing = [...this.contributing.filter((s) => s.source !== source), { source, timestamp, rtpTimestamp: 0, audioLevel }];
+  }
+}
+
+export type FakeTransceiver = { kind: "audio" | "video"; direction: RTCRtpTransceiverDirection; sender: { track: FakeTrack | null }; receiver: FakeReceiver };
+
+export class FakePeerConnection {
+  static made: FakePeerConnection[] = [];
+  transceivers: FakeTransceiver[] = [];
+  connectionState: RTCPeerConnectionState = "new";
+  iceGatheringState: RTCIceGatheringState = "complete";
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  closed = false;
+  ontrack: ((e: { track: FakeTrack; receiver: FakeReceiver }) => void) | null = null;
+  onconnectionstatechange: (() => void) | null = null;
+
+  constructor() {
+    FakePeerConnection.made.push(this);
+  }
+  addTransceiver(trackOrKind: FakeTrack | "audio" | "video", init?: RTCRtpTransceiverInit): FakeTransceiver {
+    const track = typeof trackOrKind === "string" ? null : trackOrKind;
+    const kind = track ? track.kind : (trackOrKind as "audio" | "video");
+    const t: FakeTransceiver = { kind, direction: init?.direction ?? "sendrecv", sender: { track }, receiver: new FakeReceiver(kind) };
+    this.transceivers.push(t);
+    return t;
+  }
+  /** One m-line per transceiver, in order, with its direction (what the SFU reads). */
+  async createOffer(): Promise<RTCSessionDescriptionInit> {
+    const lines = this.transceivers.map((t, i) => `m=${t.kind} 9 UDP/TLS/RTP/SAVPF ${t.kind === "audio" ? 111 : 96}\r\na=mid:${i}\r\na=${t.direction}\r\n`);
+    return { type: "offer", sdp: `v=0\r\n${lines.join("")}` };
+  }
+  async setLocalDescription(d: RTCSessionDescriptionInit): Promise<void> {
+    this.localDescription = d;
+  }
+  async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+    this.remoteDescription = d;
+    // The SFU answers each line with a track.
+    for (const t of this.transceivers) this.ontrack?.({ track: t.receiver.track, receiver: t.receiver });
+  }
+  addEventListener(): void {}
+  removeEventListener(): void {}
+  close(): void {
+    this.closed = true;
+  }
+  /** The connection came up (or failed). */
+  becomes(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+  }
+}
+
+/** navigator.mediaDevices.getUserMedia: each call's constraints, fake tracks for what they ask,
+ * or the error a test set for a kind (asked alone or with the other). */
+export function fakeMediaDevices(fail: { audio?: DOMException; video?: DOMException } = {}) {
+  const asked: MediaStreamConstraints[] = [];
+  const opened: FakeMediaStream[] = [];
+  return {
+    asked,
+    opened,
+    async getUserMedia(c: MediaStreamConstraints): Promise<FakeMediaStream> {
+      asked.push(c);
+      if (c.audio && fail.audio) throw fail.audio;
+      if (c.video && fail.video) throw fail.video;
+      const stream = new FakeMediaStream([...(c.audio ? [new FakeTrack("audio")] : []), ...(c.video ? [new FakeTrack("video")] : [])]);
+      opened.push(stream);
+      return stream;
+    },
+    async enumerateDevices(): Promise<MediaDeviceInfo[]> {
+      return [];
+    },
   };
 }

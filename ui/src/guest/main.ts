@@ -1,7 +1,8 @@
 // The guest page (guest.html), served by the server at /join/TOKEN: an external guest joins the
 // room's meeting from a browser, without the app or an account. It speaks the app's JSON
 // protocol on the server's own WebSocket, in French for a browser in French, else in English.
-// `?name=NAME&auto=1` fills the name and joins at once with the default microphone (for tests).
+// `?name=NAME&auto=1` fills the name and joins at once with the default microphone (for tests);
+// `camera=1` ticks "Turn my camera on" (with auto=1, joins with the camera).
 import { mount } from "svelte";
 import { guestWords, setLocale } from "../lib/i18n";
 import { GuestClient } from "./client.svelte";
@@ -27,9 +28,9 @@ const client = new GuestClient(token ?? "", {
   sound: (handlers) => new MeetingSound(handlers),
 });
 
-export default mount(Guest, { target, props: { client, token, name: launch.name } });
+export default mount(Guest, { target, props: { client, token, name: launch.name, camera: launch.camera } });
 
-if (launch.auto && token !== null) client.join(launch.name.trim(), null);
+if (launch.auto && token !== null) client.join(launch.name.trim(), null, launch.camera);
 
 // Closing the tab leaves the meeting (or the lobby) at once rather than when the server notices.
 addEventListener("pagehide", () => client.leave());

@@ -26,10 +26,17 @@ describe("the socket's address", () => {
 
 describe("the query's options", () => {
   it("fills the name, and joins at once with auto=1 and a name", () => {
-    expect(launchOptions("?name=Zoe%20Q&auto=1")).toEqual({ name: "Zoe Q", auto: true });
-    expect(launchOptions("?name=Zoe")).toEqual({ name: "Zoe", auto: false });
-    expect(launchOptions("?auto=1")).toEqual({ name: "", auto: false });
-    expect(launchOptions("")).toEqual({ name: "", auto: false });
+    expect(launchOptions("?name=Zoe%20Q&auto=1")).toEqual({ name: "Zoe Q", auto: true, camera: false });
+    expect(launchOptions("?name=Zoe")).toEqual({ name: "Zoe", auto: false, camera: false });
+    expect(launchOptions("?auto=1")).toEqual({ name: "", auto: false, camera: false });
+    expect(launchOptions("")).toEqual({ name: "", auto: false, camera: false });
+  });
+
+  it("ticks the camera with camera=1", () => {
+    expect(launchOptions("?name=Zoe&auto=1&camera=1")).toEqual({ name: "Zoe", auto: true, camera: true });
+    expect(launchOptions("?camera=1")).toEqual({ name: "", auto: false, camera: true });
+    expect(launchOptions("?camera=0").camera).toBe(false);
+    expect(launchOptions("?camera=yes").camera).toBe(false);
   });
 });
 

@@ -23,11 +23,12 @@ export function socketUrl(location: { protocol: string; host: string }): string 
 }
 
 /** What the page's query asks: `?name=NAME&auto=1` fills the name and joins at once (for
- * automated tests), skipping the device test. */
-export function launchOptions(search: string): { name: string; auto: boolean } {
+ * automated tests), skipping the device test; `camera=1` ticks "Turn my camera on" (and so
+ * joins with the camera when `auto=1`). */
+export function launchOptions(search: string): { name: string; auto: boolean; camera: boolean } {
   const q = new URLSearchParams(search);
   const name = q.get("name") ?? "";
-  return { name, auto: q.get("auto") === "1" && name.trim() !== "" };
+  return { name, auto: q.get("auto") === "1" && name.trim() !== "", camera: q.get("camera") === "1" };
 }
 
 /** A request as a frame's text. */

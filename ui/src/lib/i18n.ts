@@ -473,6 +473,8 @@ export interface CallWords {
   videoCall: (name: string) => string;
   /** Why the header's buttons are disabled. */
   callGoingOn: string;
+  /** Why a call cannot be placed: this device's sound is in a meeting. */
+  soundInMeeting: string;
   /** The incoming call's dialog. */
   incoming: string;
   incomingAudio: (name: string) => string;
@@ -808,6 +810,13 @@ export interface GuestWords {
   /** Why the microphone cannot be used, and what the guest can do still. */
   micProblem: Record<GuestMicProblem, string>;
   listenOnly: string;
+  /** Under the form's "Turn my camera on" box: what it does, and when the browser asks. */
+  cameraHint: string;
+  /** Why the camera cannot be used (the same causes as the microphone's), and what that means. */
+  cameraProblem: Record<GuestMicProblem, string>;
+  withoutCamera: string;
+  /** This guest's own tile among the meeting's pictures. */
+  selfTile: (name: string) => string;
   /** The lobby, until a moderator lets the guest in. */
   lobby: string;
   lobbyHint: string;
@@ -1303,6 +1312,7 @@ const en: Catalogue = {
     call: (name) => `Call ${name}`,
     videoCall: (name) => `Video call ${name}`,
     callGoingOn: "A call is going on.",
+    soundInMeeting: "Your sound is in a meeting: leave its sound first.",
     incoming: "Incoming call",
     incomingAudio: (name) => `${name} is calling you`,
     incomingVideo: (name) => `${name} is calling you with video`,
@@ -1543,6 +1553,15 @@ const en: Catalogue = {
       failed: "The microphone could not be opened.",
     },
     listenOnly: "You can still join and listen; the others will not hear you.",
+    cameraHint: "The others see you. The browser asks to use your camera when you join.",
+    cameraProblem: {
+      insecure: "This page is not served over https, so the browser does not let it use a camera.",
+      denied: "The browser was not allowed to use the camera.",
+      missing: "No camera was found.",
+      failed: "The camera could not be opened.",
+    },
+    withoutCamera: "You take part without pictures: the others do not see you.",
+    selfTile: (name) => `${name} (you)`,
     lobby: "Waiting for a moderator to let you in.",
     lobbyHint: "Keep this page open: you will join as soon as you are let in.",
     soundConnecting: "Connecting the sound…",
@@ -2042,6 +2061,7 @@ const fr: Catalogue = {
     call: (name) => `Appeler ${name}`,
     videoCall: (name) => `Appel vidéo avec ${name}`,
     callGoingOn: "Un appel est en cours.",
+    soundInMeeting: "Votre son est dans une réunion : quittez d'abord son son.",
     incoming: "Appel entrant",
     incomingAudio: (name) => `${name} vous appelle`,
     incomingVideo: (name) => `${name} vous appelle en vidéo`,
@@ -2283,6 +2303,15 @@ const fr: Catalogue = {
       failed: "Le micro n'a pas pu être ouvert.",
     },
     listenOnly: "Vous pouvez quand même rejoindre et écouter ; les autres ne vous entendront pas.",
+    cameraHint: "Les autres vous voient. Le navigateur demande à utiliser votre caméra quand vous rejoignez.",
+    cameraProblem: {
+      insecure: "Cette page n'est pas servie en https : le navigateur ne la laisse pas utiliser de caméra.",
+      denied: "Le navigateur n'a pas été autorisé à utiliser la caméra.",
+      missing: "Aucune caméra n'a été trouvée.",
+      failed: "La caméra n'a pas pu être ouverte.",
+    },
+    withoutCamera: "Vous participez sans image : les autres ne vous voient pas.",
+    selfTile: (name) => `${name} (vous)`,
     lobby: "En attente qu'un modérateur vous laisse entrer.",
     lobbyHint: "Gardez cette page ouverte : vous entrerez dès qu'on vous aura admis.",
     soundConnecting: "Connexion du son…",

@@ -6,6 +6,7 @@ import { app } from "../../lib/state.svelte";
 import type { FakeBackend } from "../../../tests/fake-backend";
 import { FakeSocket, wireFrame } from "../../../tests/frames";
 import { settle, signedIn } from "../../../tests/helpers";
+import { meetingSound } from "../meetings/sound.svelte";
 import Timeline from "../timeline/Timeline.svelte";
 import { callQuality, calls, deviceChangeText, ENDED_MS } from "./calls.svelte";
 
@@ -67,6 +68,18 @@ describe("the chat header's call buttons", () => {
     expect((screen.getByTestId("call-button") as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByTestId("video-call-button") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("call-button").title).toBe("A call is going on.");
+  });
+
+  it("wait while this device's sound is in a meeting, and say why", async () => {
+    await inApp();
+    meetingSound.update({ conversation: 99, phase: "connected", muted: false, camera: false, people: [], error: null });
+    await settle();
+    expect((screen.getByTestId("call-button") as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId("video-call-button") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("call-button").title).toBe("Your sound is in a meeting: leave its sound first.");
+    meetingSound.update({ conversation: 99, phase: "ended", muted: false, camera: false, people: [], error: null });
+    await settle();
+    expect((screen.getByTestId("call-button") as HTMLButtonElement).disabled).toBe(false);
   });
 
   it("place a video call", async () => {
