@@ -2247,6 +2247,22 @@ impl Drop for Browser {
     }
 }
 
+/// A server for alice and bob that serves the guest page (the built UI) and whose SFU listens
+/// where a browser reaches it (Chromium offers no loopback candidates).
+fn server_for_browsers() -> ServerProc {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    assert!(
+        web.join("guest.html").exists(),
+        "build the UI first (cargo xtask test does): {}",
+        web.display()
+    );
+    let sfu = format!("{}:0", host_address());
+    ServerProc::start_flags(
+        &["alice", "bob"],
+        &["--web-dir", web.to_str().unwrap(), "--sfu-listen", &sfu],
+    )
+}
+
 /// Headless Chromium opening `url`, its microphone fed from `wav` (fake devices: nothing real
 /// to capture here), playing what it receives without a click.
 fn browser(url: &str, wav: &Path) -> Browser {
@@ -2282,17 +2298,7 @@ fn browser(url: &str, wav: &Path) -> Browser {
 
 #[test]
 fn a_browser_guest_waits_in_the_lobby_unheard_then_is_heard_once_admitted() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
-    assert!(
-        web.join("guest.html").exists(),
-        "build the UI first (cargo xtask test does): {}",
-        web.display()
-    );
-    let sfu = format!("{}:0", host_address());
-    let server = ServerProc::start_flags(
-        &["alice", "bob"],
-        &["--web-dir", web.to_str().unwrap(), "--sfu-listen", &sfu],
-    );
+    let server = server_for_browsers();
     let url = server.url();
     let p = Profiles::new();
     let dir = tempfile::tempdir().unwrap();
@@ -2379,17 +2385,7 @@ fn a_browser_guest_waits_in_the_lobby_unheard_then_is_heard_once_admitted() {
 
 #[test]
 fn a_browser_guests_camera_is_seen_by_name_by_a_member_who_joins_later() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
-    assert!(
-        web.join("guest.html").exists(),
-        "build the UI first (cargo xtask test does): {}",
-        web.display()
-    );
-    let sfu = format!("{}:0", host_address());
-    let server = ServerProc::start_flags(
-        &["alice", "bob"],
-        &["--web-dir", web.to_str().unwrap(), "--sfu-listen", &sfu],
-    );
+    let server = server_for_browsers();
     let url = server.url();
     let p = Profiles::new();
     let dir = tempfile::tempdir().unwrap();
