@@ -17,12 +17,14 @@
 mod demux;
 pub mod grant;
 mod peer;
+pub mod record;
 mod router;
 
-use std::{collections::BTreeMap, io, net::SocketAddr, sync::Arc, time::SystemTime};
+use std::{collections::BTreeMap, io, net::SocketAddr, path::PathBuf, sync::Arc, time::SystemTime};
 
 pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
 pub use peer::{MAX_AUDIO_LINES, MAX_VIDEO_LINES};
+pub use record::{RecordingManifest, TrackFile};
 
 use tokio::{
     net::UdpSocket,
@@ -51,6 +53,10 @@ pub enum Error {
     /// The grant presented to join was refused.
     #[error(transparent)]
     Grant(#[from] GrantError),
+    /// A recording could not be started or finished (its files could not be written), or the
+    /// room is being recorded already.
+    #[error("recording: {0}")]
+    Recording(io::Error),
     /// The SFU's task has ended.
     #[error("the SFU has stopped")]
     Closed,
@@ -245,6 +251,41 @@ impl Sfu {
         })
         .await?;
         done.await.map_err(|_| Error::Closed)
+    }
+
+    /// Starts recording `room` into `dir` (see [`record`]): from now on every track forwarded
+    /// there is also written, as it arrives, and every video publisher in it is asked for a
+    /// keyframe so that its file starts at once. A room recorded already is an error.
+    pub async fn start_recording(&self, room: &str, dir: PathBuf) -> Result<(), Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::StartRecording {
+            room: room.to_owned(),
+            dir,
+            reply,
+        })
+        .await?;
+        done.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Stops recording `room`: every file is finished and the manifest written, which is
+    /// returned (none if the room was not being recorded).
+    pub async fn stop_recording(&self, room: &str) -> Result<Option<RecordingManifest>, Error> {
+        let (reply, done) = oneshot::channel();
+        self.ask(Command::StopRecording {
+            room: room.to_owned(),
+            reply,
+        })
+        .await?;
+        let Some(finished) = done.await.map_err(|_| Error::Closed)? else {
+            return Ok(None);
+        };
+        match finished.await {
+            Ok(Ok(manifest)) => Ok(Some(manifest)),
+            Ok(Err(e)) => Err(Error::Recording(e)),
+            Err(_) => Err(Error::Recording(io::Error::other(
+                "the recording's writer stopped before finishing",
+            ))),
+        }
     }
 
     /// Whether `identity` has a connection in `room` that is not lost (connected, or still

@@ -17,9 +17,10 @@ use tokio::{
 use tracing::{debug, info};
 
 use crate::{
-    Error, Lost, PeerId, Stats,
+    Error, Lost, PeerId, RecordingManifest, Stats,
     demux::{self, Kind},
     peer::{MediaKind, SfuPeer},
+    record::Recording,
 };
 
 /// Larger than any datagram WebRTC sends (they stay under the path MTU).
@@ -64,6 +65,17 @@ pub(crate) enum Command {
         at_ms: u64,
         reply: oneshot::Sender<usize>,
     },
+    StartRecording {
+        room: String,
+        dir: std::path::PathBuf,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// Answered at once with where the finished manifest will come (none: not recording), so
+    /// the task never waits for files to be written.
+    StopRecording {
+        room: String,
+        reply: oneshot::Sender<Option<oneshot::Receiver<std::io::Result<RecordingManifest>>>>,
+    },
 }
 
 pub(crate) struct Router {
@@ -88,6 +100,10 @@ pub(crate) struct Router {
     closed: HashMap<Arc<str>, (u64, Instant)>,
     /// Where lost connections are reported, if anyone listens.
     lost: Option<mpsc::Sender<Lost>>,
+    /// Rooms being recorded.
+    recordings: HashMap<Arc<str>, Recording>,
+    /// Recordings stopped whose writers are finishing their files: joined once done.
+    finishing: Vec<Recording>,
 }
 
 impl Router {
@@ -108,6 +124,8 @@ impl Router {
             removed: HashMap::new(),
             closed: HashMap::new(),
             lost,
+            recordings: HashMap::new(),
+            finishing: Vec::new(),
         }
     }
 
@@ -137,6 +155,20 @@ impl Router {
         for id in ids {
             self.remove(id).await;
         }
+        // Dropped, a recording's queue closes and its writer finishes the files: wait for
+        // them, so that a stopped server leaves whole files.
+        let writers: Vec<Recording> = self
+            .recordings
+            .drain()
+            .map(|(_, r)| r)
+            .chain(self.finishing.drain(..))
+            .collect();
+        let _ = tokio::task::spawn_blocking(move || {
+            for recording in writers {
+                recording.join();
+            }
+        })
+        .await;
     }
 
     async fn command(&mut self, command: Command) {
@@ -239,6 +271,19 @@ impl Router {
                     .any(|p| *p.room == *room && *p.identity == *identity && !p.is_lost());
                 let _ = reply.send(present);
             }
+            Command::StartRecording { room, dir, reply } => {
+                let _ = reply.send(self.start_recording(room, dir));
+            }
+            Command::StopRecording { room, reply } => {
+                let finished = self.recordings.remove(room.as_str()).map(|mut recording| {
+                    let (tx, rx) = oneshot::channel();
+                    recording.stop(tx);
+                    self.finishing.push(recording);
+                    rx
+                });
+                self.finishing.retain_mut(|r| !r.reap());
+                let _ = reply.send(finished);
+            }
             Command::CloseRoom { room, at_ms, reply } => {
                 let gone: Vec<PeerId> = self
                     .peers
@@ -250,7 +295,10 @@ impl Router {
                     self.remove(id).await;
                 }
                 // Nothing of the room's lives on: a room made later under the same name
-                // starts unmuted.
+                // starts unmuted and unrecorded (a recording's files are finished as they are).
+                if let Some(recording) = self.recordings.remove(room.as_str()) {
+                    self.finishing.push(recording.close());
+                }
                 self.muted_rooms.remove(room.as_str());
                 self.muted_people.retain(|(r, _)| **r != *room);
                 let now = Instant::now();
@@ -303,6 +351,26 @@ impl Router {
                 peer.release(id, Some(MediaKind::Audio));
             }
         }
+    }
+
+    fn start_recording(&mut self, room: String, dir: std::path::PathBuf) -> Result<(), Error> {
+        if self.recordings.contains_key(room.as_str()) {
+            return Err(Error::Recording(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the room is being recorded already",
+            )));
+        }
+        let recording = Recording::start(&room, dir).map_err(Error::Recording)?;
+        info!(%room, "recording");
+        // Video files start at a keyframe: ask each publisher for one now rather than wait.
+        let now = Instant::now();
+        for peer in self.peers.values_mut() {
+            if *peer.room == *room && peer.publish_video {
+                peer.request_keyframe(now);
+            }
+        }
+        self.recordings.insert(room.into(), recording);
+        Ok(())
     }
 
     fn join(&mut self, grant: crate::Grant, offer: String) -> Result<(PeerId, String), Error> {
@@ -383,6 +451,11 @@ impl Router {
         let now = Instant::now();
         for (from, room, kind, packet) in received {
             let source = self.peers.get(&from).map_or(0, |p| p.source);
+            if let Some(recording) = self.recordings.get_mut(&room)
+                && let Some(publisher) = self.peers.get(&from)
+            {
+                recording.packet(publisher.identity.clone(), source, kind, packet.clone());
+            }
             let mut relayed = 0;
             for peer in self.peers.values_mut() {
                 if peer.id != from

@@ -11,7 +11,7 @@ use confer_media::{
     synthetic::{NullSink, ToneSource, WavSink},
     wav::Wav,
 };
-use confer_sfu::{Error, Grant, GrantError, GrantKey, PeerId, Sfu};
+use confer_sfu::{Error, Grant, GrantError, GrantKey, PeerId, RecordingManifest, Sfu};
 
 /// How long the audio may take to flow.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -578,6 +578,188 @@ async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -
         );
     }
     for (_, _, peer, _) in joined {
+        peer.close().await?;
+    }
+    Ok(())
+}
+
+/// The packets of an Ogg file, page by page (each of the recorder's pages holds one), after its
+/// two header pages; with the last page's granule position.
+fn ogg_packets(path: &Path) -> Result<(Vec<Vec<u8>>, u64)> {
+    let bytes = std::fs::read(path)?;
+    let (mut at, mut packets, mut granule) = (0, Vec::new(), 0);
+    while at < bytes.len() {
+        ensure!(&bytes[at..at + 4] == b"OggS", "no page at {at}");
+        granule = u64::from_le_bytes(bytes[at + 6..at + 14].try_into()?);
+        let segments = usize::from(bytes[at + 26]);
+        let len: usize = bytes[at + 27..at + 27 + segments]
+            .iter()
+            .map(|&b| usize::from(b))
+            .sum();
+        let start = at + 27 + segments;
+        packets.push(bytes[start..start + len].to_vec());
+        at = start + len;
+    }
+    ensure!(packets.len() >= 2 && packets[0].starts_with(b"OpusHead"));
+    ensure!(packets[1].starts_with(b"OpusTags"));
+    Ok((packets.split_off(2), granule))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_writes_each_track_as_it_was_heard_or_seen_for_as_long_as_it_ran() -> Result<()>
+{
+    use confer_media::{audio::OpusDecoder, synthetic::PatternCamera};
+    let (sfu, _task) = sfu().await?;
+    let dir = tempfile::tempdir()?;
+    // Ann speaks with her camera on, Ben speaks, Cat speaks but a moderator muted her: what
+    // nobody heard is not recorded either.
+    let people = [
+        ("ann", 440.0, true),
+        ("ben", 660.0, false),
+        ("cat", 880.0, false),
+    ];
+    let mut joined = Vec::new();
+    for (n, (who, hz, camera)) in people.into_iter().enumerate() {
+        let peer = Peer::new(PeerOptions {
+            bind: vec!["127.0.0.1:0".parse()?],
+            audio_slots: 2,
+            video: camera,
+            ..PeerOptions::default()
+        })
+        .await?;
+        let g = Grant {
+            source: 100 + n as u32,
+            ..grant("room", who)
+        };
+        let (id, answer) = sfu.join(&signed(&g)?, peer.offer().await?).await?;
+        peer.accept(&answer).await?;
+        peer.connected(Duration::from_secs(10)).await?;
+        peer.start(MediaIo {
+            source: Box::new(ToneSource::new(hz, 0.5)?),
+            sink: Box::new(NullSink),
+            camera: if camera {
+                Some(Box::new(PatternCamera::new(160, 96, 15)?))
+            } else {
+                None
+            },
+            view: None,
+        })
+        .await?;
+        joined.push((peer, id));
+    }
+    sfu.mute("room", "cat", true).await?;
+    let ben = joined[1].1;
+    until_stats(&sfu, "everyone sending", |s| {
+        joined.iter().all(|(_, id)| s.peers[id].received > 20)
+    })
+    .await?;
+    ensure!(
+        sfu.stop_recording("room").await?.is_none(),
+        "nothing to stop yet"
+    );
+    let into = dir.path().join("rec");
+    sfu.start_recording("room", into.clone()).await?;
+    let twice = sfu.start_recording("room", dir.path().join("again")).await;
+    ensure!(matches!(twice, Err(Error::Recording(_))), "{twice:?}");
+    // Five seconds of Ben's packets (20 ms each) go by, long enough for Ann's camera to send
+    // a keyframe (this client sends one every 3 s).
+    let from = sfu.stats().await?.peers[&ben].received;
+    until_stats(&sfu, "five seconds", |s| {
+        s.peers[&ben].received >= from + 250
+    })
+    .await?;
+    let manifest = sfu.stop_recording("room").await?.context("the recording")?;
+    let tracks: Vec<(&str, &str)> = manifest
+        .tracks
+        .iter()
+        .map(|t| (t.identity.as_str(), t.kind.as_str()))
+        .collect();
+    let mut sorted = tracks.clone();
+    sorted.sort();
+    ensure!(
+        sorted == [("ann", "audio"), ("ann", "video"), ("ben", "audio")],
+        "tracks {tracks:?}"
+    );
+    ensure!(
+        (4_800..7_000).contains(&manifest.duration_ms),
+        "ran {} ms",
+        manifest.duration_ms
+    );
+    let on_disk: Vec<String> = std::fs::read_dir(&into)?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_>>()?;
+    for track in &manifest.tracks {
+        ensure!(
+            on_disk.contains(&track.file),
+            "{} missing: {on_disk:?}",
+            track.file
+        );
+        ensure!(track.source == if track.identity == "ann" { 100 } else { 101 });
+        let path = into.join(&track.file);
+        if track.kind == "audio" {
+            // It plays as long as the recording ran (from its first packet), and holds its
+            // publisher's tone.
+            let (packets, granule) = ogg_packets(&path)?;
+            let played = granule * 1000 / 48_000;
+            ensure!(played == track.duration_ms, "{played} ms against {track:?}");
+            let expected = manifest.duration_ms - track.start_ms;
+            ensure!(
+                played + 300 >= expected && played <= expected + 300,
+                "{} played {played} ms of {expected}",
+                track.identity
+            );
+            let mut decoder = OpusDecoder::new()?;
+            let mut samples = Vec::new();
+            for p in &packets {
+                samples.extend(decoder.decode(p)?);
+            }
+            ensure!(
+                samples.len() as u64 * 1000 / 48_000 + 30 >= played,
+                "decoded {}",
+                samples.len()
+            );
+            let tail = &samples[samples.len() / 2..];
+            let own = if track.identity == "ann" {
+                440.0
+            } else {
+                660.0
+            };
+            let other = if track.identity == "ann" {
+                660.0
+            } else {
+                440.0
+            };
+            let (want, not) = (
+                goertzel(tail, SAMPLE_RATE, own),
+                goertzel(tail, SAMPLE_RATE, other),
+            );
+            ensure!(
+                want > 10.0 * not,
+                "{}: {want} against {not}",
+                track.identity
+            );
+        } else {
+            // A WebM file from a keyframe on, at 15 frames a second.
+            let bytes = std::fs::read(&path)?;
+            ensure!(bytes.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]), "not EBML");
+            ensure!(bytes.windows(5).any(|w| w == b"V_VP8"), "no VP8 track");
+            ensure!(track.units >= 15, "{} frames", track.units);
+            let expected = manifest.duration_ms - track.start_ms;
+            ensure!(
+                track.duration_ms + 500 >= expected && track.duration_ms <= expected + 500,
+                "video lasts {} ms of {expected}",
+                track.duration_ms
+            );
+        }
+    }
+    let written: RecordingManifest =
+        serde_json::from_slice(&std::fs::read(into.join(confer_sfu::record::MANIFEST))?)?;
+    ensure!(written == manifest);
+    // Another recording of the same room can start afterwards, into a new directory.
+    sfu.start_recording("room", dir.path().join("second"))
+        .await?;
+    ensure!(sfu.stop_recording("room").await?.is_some());
+    for (peer, _) in joined {
         peer.close().await?;
     }
     Ok(())
