@@ -500,6 +500,14 @@ enum RoomAction {
         /// on or off.
         mode: OnOff,
     },
+    /// Start or stop recording the room's meeting (moderators; the server must be started
+    /// with --recording). Stopped, the recording is shared in the room as a file.
+    Record {
+        /// The room's id.
+        room: u64,
+        /// on or off.
+        mode: OnOff,
+    },
     /// Mute one participant of the room's meeting (they cannot lift it themselves), or lift
     /// it with --off (moderators).
     Mute {
@@ -2069,6 +2077,11 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
             client.set_mute_all(room, matches!(mode, OnOff::On)).await?;
             ("muted", room)
         }
+        RoomAction::Record { room, mode } => {
+            let on = matches!(mode, OnOff::On);
+            client.set_recording(room, on).await?;
+            (if on { "recording" } else { "recorded" }, room)
+        }
         RoomAction::Mute {
             room,
             participant,
@@ -2165,6 +2178,9 @@ async fn room(client: &Client, action: RoomAction, json: bool) -> Result<(), Fai
                     }
                     if !m.lobby.is_empty() {
                         line.push_str(&format!("\t{}", (t.waiting)(&guests(&m.lobby))));
+                    }
+                    if let Some(since) = m.recording {
+                        line.push_str(&format!("\t{}", (t.recording_since)(&format_time(since))));
                     }
                     say!("{line}");
                 }

@@ -82,6 +82,8 @@ pub struct CliText {
     pub guests: fn(list: &str) -> String,
     /// `room list`: the guests waiting in the lobby.
     pub waiting: fn(list: &str) -> String,
+    /// `room list`: the meeting is being recorded, since then.
+    pub recording_since: fn(time: &str) -> String,
     /// `room list`: one guest, with the id `room admit` takes.
     pub guest: fn(name: &str, id: u64) -> String,
     /// `room mine`: the room's owner.
@@ -153,6 +155,7 @@ pub const EN: CliText = CliText {
     since: |time| format!("since {time}"),
     guests: |list| format!("guests: {list}"),
     waiting: |list| format!("waiting: {list}"),
+    recording_since: |time| format!("recording since {time}"),
     guest: |name, id| format!("{name} (guest #{id})"),
     owner: |name| format!("owner {name}"),
     invited_by: |name| format!("from {name}"),
@@ -234,6 +237,7 @@ pub const FR: CliText = CliText {
     since: |time| format!("depuis {time}"),
     guests: |list| format!("invités : {list}"),
     waiting: |list| format!("en attente : {list}"),
+    recording_since: |time| format!("enregistrée depuis {time}"),
     guest: |name, id| format!("{name} (invité #{id})"),
     owner: |name| format!("propriétaire {name}"),
     invited_by: |name| format!("invité par {name}"),
@@ -342,6 +346,7 @@ mod tests {
             since,
             guests,
             waiting,
+            recording_since,
             guest,
             owner,
             invited_by,
@@ -389,6 +394,7 @@ mod tests {
             ("since", since("2026-11-18 11:06")),
             ("guests", guests("erin")),
             ("waiting", waiting("Zoe")),
+            ("recording_since", recording_since("11:06")),
             ("guest", guest("Zoe", 8)),
             ("owner", owner("alice")),
             ("invited_by", invited_by("alice")),

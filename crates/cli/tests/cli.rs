@@ -2224,6 +2224,199 @@ fn a_moderator_mutes_one_participant_from_the_cli_and_only_a_moderator_lifts_it(
     );
 }
 
+/// What ffprobe says of a media file: its duration in seconds and its streams' codecs.
+fn probe(path: &Path) -> (f64, Vec<String>) {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let duration = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+    let mut codecs: Vec<String> = v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["codec_name"].as_str().unwrap().to_owned())
+        .collect();
+    codecs.sort();
+    (duration, codecs)
+}
+
+#[test]
+fn a_moderator_records_the_meeting_and_the_mix_is_shared_in_the_room() {
+    let names = ["alice", "bob", "carol"];
+    let server = ServerProc::start_flags(&names, &["--recording"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let room = room_of(&p, &url, "Review", &names);
+    // Alice (the owner, a moderator) and Bob each say a tone with their cameras on, for longer
+    // than the test needs them.
+    let mut running = Vec::new();
+    for (who, hz) in [("alice", 440.0), ("bob", 660.0)] {
+        tone_file(&f(&format!("{who}.wav")), hz, 40.0);
+        let mut join = p.cli(&url, who);
+        join.args(["meeting", "join", &room, "--video", "--seconds", "40"])
+            .arg("--send-audio")
+            .arg(f(&format!("{who}.wav")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        running.push(join.spawn().unwrap());
+    }
+    let room_id: u64 = room.parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(in_meeting(&p, &url, room_id, "alice") && in_meeting(&p, &url, room_id, "bob")) {
+        assert!(Instant::now() < deadline, "they never joined");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Only a moderator records.
+    let mut record = p.cli(&url, "bob");
+    record.args(["room", "record", &room, "on"]);
+    fails(record, 5);
+    let mut record = p.cli(&url, "alice");
+    record.args(["room", "record", &room, "on", "--json"]);
+    let said: serde_json::Value = serde_json::from_str(ok(record).trim()).unwrap();
+    assert_eq!(said["result"], "recording");
+    let started = Instant::now();
+    // Everyone sees the mark, Carol too (a member outside the meeting).
+    let mut list = p.cli(&url, "carol");
+    list.args(["room", "list", "--json"]);
+    let meeting: serde_json::Value =
+        serde_json::from_str(ok(list).lines().next().unwrap()).unwrap();
+    assert!(meeting["recording"].as_i64().is_some(), "{meeting}");
+    let mut again = p.cli(&url, "alice");
+    again.args(["room", "record", &room, "on"]);
+    fails(again, 5);
+    // Six seconds of the meeting: the span the recording must hold.
+    std::thread::sleep(Duration::from_secs(6));
+    let mut stop = p.cli(&url, "alice");
+    stop.args(["room", "record", &room, "off"]);
+    ok(stop);
+    let span = started.elapsed().as_secs_f64();
+    // The mix comes to the room as Alice's file (ffmpeg takes a few seconds).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let shared = loop {
+        let mut files = p.cli(&url, "carol");
+        files.args(["files", &room, "--json"]);
+        let listed = ok(files);
+        if let Some(line) = listed.lines().next() {
+            break serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the recording was never shared");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(shared["sender"], "alice", "{shared}");
+    assert_eq!(shared["file"]["mime"], "video/webm", "{shared}");
+    let name = shared["file"]["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("meeting-") && name.ends_with(".webm"),
+        "{name}"
+    );
+    let out = f("mix.webm");
+    let mut download = p.cli(&url, "carol");
+    download
+        .args(["download", shared["file"]["id"].as_str().unwrap(), "-o"])
+        .arg(&out);
+    ok(download);
+    let (duration, codecs) = probe(&out);
+    assert_eq!(codecs, ["opus", "vp8"], "one picture and one sound");
+    assert!(
+        (duration - span).abs() < 1.0,
+        "the mix lasts {duration:.2} s; the recording ran {span:.2} s"
+    );
+    // Both voices are in the mix, over a tone nobody sent.
+    let wav = f("mix.wav");
+    let decoded = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-y", "-i"])
+        .arg(&out)
+        .args(["-ac", "1", "-ar", "48000", "-c:a", "pcm_s16le"])
+        .arg(&wav)
+        .status()
+        .unwrap();
+    assert!(decoded.success());
+    for hz in [440.0, 660.0] {
+        let ratio = tone_ratio(&wav, hz, 880.0);
+        assert!(ratio > 20.0, "{hz} Hz over silence by {ratio}");
+    }
+    // The tracks, as the SFU wrote them, stay under the data dir: each one's voice and picture.
+    let recordings = server.data.path().join("recordings");
+    let recording = std::fs::read_dir(&recordings)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(recording.join("recording.json")).unwrap()).unwrap();
+    let mut tracks: Vec<String> = manifest["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["identity"].as_str().unwrap(),
+                t["kind"].as_str().unwrap()
+            )
+        })
+        .collect();
+    tracks.sort();
+    assert_eq!(
+        tracks,
+        ["alice audio", "alice video", "bob audio", "bob video"]
+    );
+    for track in manifest["tracks"].as_array().unwrap() {
+        let (duration, codecs) = probe(&recording.join(track["file"].as_str().unwrap()));
+        let want = if track["kind"] == "audio" {
+            "opus"
+        } else {
+            "vp8"
+        };
+        assert_eq!(codecs, [want]);
+        assert!(
+            duration > 2.0 && duration < span + 1.0,
+            "{track}: {duration}"
+        );
+    }
+    for mut child in running {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+#[test]
+fn a_server_started_without_recording_refuses_to_record_clearly() {
+    let server = ServerProc::start_with(&["alice"]);
+    let url = server.url();
+    let p = Profiles::new();
+    let room = room_of(&p, &url, "Quiet", &["alice"]);
+    let mut start = p.cli(&url, "alice");
+    start.args(["meeting", "start", &room]);
+    ok(start);
+    let mut record = p.cli(&url, "alice");
+    record.args(["room", "record", &room, "on"]);
+    let out = fails(record, 5);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not record meetings"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// This machine's address on its default route, found without sending anything. Headless
 /// Chromium offers WebRTC candidates on non-loopback interfaces only, so the SFU it meets must
 /// listen on one; the packets still never leave the machine.

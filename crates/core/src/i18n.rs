@@ -478,6 +478,11 @@ fn french(r: &Reason) -> Option<String> {
             format!("L'image est trop grande pour une vignette ({width} x {height} pixels).")
         }
         Reason::NoThumbnail => "Ce fichier n'a pas de vignette.".to_owned(),
+        Reason::RecordingOff => "Ce serveur n'enregistre pas les réunions.".to_owned(),
+        Reason::RecordingAlready { on: true } => "La réunion est déjà enregistrée.".to_owned(),
+        Reason::RecordingAlready { on: false } => {
+            "La réunion n'est pas en cours d'enregistrement.".to_owned()
+        }
         Reason::NoMeetingMedia => {
             "Ce serveur ne transmet pas le son des réunions : son relais média est arrêté."
                 .to_owned()

@@ -1451,6 +1451,12 @@ impl Client {
         .await
     }
 
+    /// Starts or stops recording a room's meeting (moderators; the server must record).
+    pub async fn set_recording(&self, conversation: u64, on: bool) -> Result<(), CoreError> {
+        self.request_ok(Request::SetRecording { conversation, on })
+            .await
+    }
+
     /// Mutes one participant of a room's meeting, or lifts it (moderators).
     pub async fn set_participant_muted(
         &self,

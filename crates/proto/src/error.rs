@@ -606,6 +606,14 @@ pub enum Reason {
     /// This server relays no meeting media (its media unit is off): meetings are presence
     /// only.
     NoMeetingMedia,
+    /// This server does not record meetings (recording is an optional component, off unless
+    /// the server is started with it).
+    RecordingOff,
+    /// The meeting is being recorded already, or is not being recorded (to stop).
+    RecordingAlready {
+        /// Whether it is being recorded.
+        on: bool,
+    },
     /// Not an email address one can send to.
     BadEmailAddress,
     /// Too many histories sent by email in the last hour.
@@ -902,6 +910,11 @@ impl fmt::Display for Reason {
                 f,
                 "This server does not carry meetings' sound: its media unit is off."
             ),
+            Self::RecordingOff => write!(f, "This server does not record meetings."),
+            Self::RecordingAlready { on: true } => {
+                write!(f, "The meeting is being recorded already.")
+            }
+            Self::RecordingAlready { on: false } => write!(f, "The meeting is not being recorded."),
             Self::BadEmailAddress => write!(f, "That is not an email address."),
             Self::TooManyMails { per_hour } => write!(
                 f,

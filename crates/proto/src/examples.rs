@@ -92,6 +92,7 @@ fn ongoing() -> OngoingMeeting {
             external: true,
         }],
         muted: vec!["bob".into()],
+        recording: Some(1_795_000_500_000),
     }
 }
 
@@ -335,6 +336,10 @@ pub fn requests() -> Vec<Request> {
             conversation: 12,
             muted: true,
         },
+        Request::SetRecording {
+            conversation: 12,
+            on: true,
+        },
         Request::SetParticipantMuted {
             conversation: 12,
             user: "bob".into(),
@@ -448,6 +453,7 @@ pub fn requests() -> Vec<Request> {
             | Request::ResolveLink { .. }
             | Request::SetMuteAll { .. }
             | Request::SetParticipantMuted { .. }
+            | Request::SetRecording { .. }
             | Request::LeaveRoom { .. }
             | Request::DeleteRoom { .. }
             | Request::StartMeeting { .. }
@@ -1028,6 +1034,8 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
         (C::Invalid, Reason::SignalOutOfTurn),
         (C::Invalid, Reason::BadSdp),
         (C::Forbidden, Reason::NoMeetingMedia),
+        (C::Forbidden, Reason::RecordingOff),
+        (C::Conflict, Reason::RecordingAlready { on: true }),
         (C::Invalid, Reason::SyncFirst),
         (
             C::NotFound,
@@ -1182,6 +1190,8 @@ pub fn reasons() -> Vec<(ErrorCode, Reason)> {
             | Reason::SignalOutOfTurn
             | Reason::BadSdp
             | Reason::NoMeetingMedia
+            | Reason::RecordingOff
+            | Reason::RecordingAlready { .. }
             | Reason::SyncFirst
             | Reason::NoSuchMessage { .. }
             | Reason::SenderOnly { .. }

@@ -411,6 +411,16 @@ pub enum Request {
         /// On or off.
         muted: bool,
     },
+    /// Start or stop recording the room's meeting (moderators; the server must record, see
+    /// `recording_off`). Everyone in the meeting sees the mark; when it stops, the recording is
+    /// shared in the room as a file from whoever started it.
+    SetRecording {
+        /// The room.
+        #[ts(type = "number")]
+        conversation: u64,
+        /// Start or stop.
+        on: bool,
+    },
     /// Mute one participant of the room's meeting, or lift it (moderators): their sound is
     /// not carried, and they cannot lift it themselves. It holds until lifted or the meeting
     /// ends (leaving and coming back does not lift it).
@@ -1534,6 +1544,10 @@ pub struct OngoingMeeting {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<String>>", optional)]
     pub muted: Vec<String>,
+    /// Being recorded since then (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub recording: Option<i64>,
 }
 
 /// A guest of a meeting.

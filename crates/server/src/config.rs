@@ -91,6 +91,13 @@ pub struct Config {
     /// for a few seconds, or hung up) stays in the meeting before it is left for them: long
     /// enough for a device that changes network to come back.
     pub meeting_grace_secs: u64,
+    /// Record meetings when a moderator asks (an optional component, off by default): each
+    /// track is written without re-encoding under `data_dir/recordings`, then mixed into one
+    /// file with `ffmpeg` (when it runs) and shared in the room. Needs the SFU.
+    pub recording: bool,
+    /// The `ffmpeg` that mixes recordings (a path, or a name looked up on `PATH`). When it
+    /// cannot run, each track is shared as it was written instead.
+    pub ffmpeg: PathBuf,
     /// The built web UI (`ui/dist`: `guest.html` and `assets/`), from which the guest page is
     /// served at `/join/TOKEN` for external guests joining from a browser. Unset: no guest
     /// page (`/join/…` answers 404 saying so); guests still join from `confer-cli`.
@@ -155,6 +162,8 @@ impl Default for Config {
             sfu: true,
             sfu_listen: None,
             meeting_grace_secs: 20,
+            recording: false,
+            ffmpeg: PathBuf::from("ffmpeg"),
             files_dir: None,
             web_dir: None,
             max_file_bytes: 100 * 1000 * 1000,

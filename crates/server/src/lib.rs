@@ -22,6 +22,7 @@ mod media;
 pub mod metrics;
 pub mod presence;
 mod previews;
+mod recording;
 mod relay;
 pub mod store;
 pub mod writer;

@@ -77,6 +77,9 @@ struct Cli {
     /// Run without the meetings' SFU (meetings are then presence only).
     #[arg(long)]
     no_sfu: bool,
+    /// Record meetings when a moderator asks (tracks under the data dir, mixed with ffmpeg).
+    #[arg(long, env = "CONFER_RECORDING")]
+    recording: bool,
     /// Seconds a participant whose media connection was lost stays in the meeting [default: 20].
     #[arg(long, env = "CONFER_MEETING_GRACE_SECS")]
     meeting_grace_secs: Option<u64>,
@@ -224,6 +227,9 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.no_sfu {
         config.sfu = false;
+    }
+    if cli.recording {
+        config.recording = true;
     }
     if let Some(secs) = cli.meeting_grace_secs {
         config.meeting_grace_secs = secs;

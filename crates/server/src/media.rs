@@ -27,6 +27,8 @@ const LOST_QUEUE: usize = 1024;
 pub(crate) struct MeetingMedia {
     sfu: Sfu,
     key: GrantKey,
+    /// Recordings going on and being finished (see `recording`).
+    pub(crate) recorder: crate::recording::Recorder,
 }
 
 /// The SFU's name for a meeting: its conversation's id.
@@ -70,10 +72,16 @@ impl MeetingMedia {
             Self {
                 sfu,
                 key: key(&secret)?,
+                recorder: Default::default(),
             },
             task,
             lost,
         )))
+    }
+
+    /// The SFU, for the recordings.
+    pub(crate) fn sfu(&self) -> &Sfu {
+        &self.sfu
     }
 
     /// Connects `identity`'s media to the meeting of `conversation` with the rights the
@@ -171,7 +179,7 @@ pub(crate) async fn follow_lost(state: Arc<AppState>, mut lost: mpsc::Receiver<L
 }
 
 /// The grace period of `lost` is over: unless a connection of theirs is back, they leave.
-async fn leave_if_still_gone(state: &AppState, lost: Lost) {
+async fn leave_if_still_gone(state: &Arc<AppState>, lost: Lost) {
     let Some(media) = &state.meeting_media else {
         return;
     };
@@ -205,6 +213,7 @@ async fn leave_if_still_gone(state: &AppState, lost: Lost) {
             );
             // Grants minted before now are refused: the device joins the meeting again first.
             media.remove(conversation, &lost.identity).await;
+            crate::recording::after_departure(state, conversation).await;
         }
         // Already out (left, sent out, or the meeting ended meanwhile).
         Err(e) => {

@@ -3,7 +3,7 @@
 export const PROTOCOL_VERSION = 3;
 export const MAX_TEXT_BYTES = 16384;
 
-export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":3,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"participant_not_in_meeting","name":"bob"},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"no_meeting_media"},{"reason":"sync_first"},{"reason":"no_such_message","conversation":7,"seq":41},{"reason":"sender_only","conversation":7,"seq":41},{"reason":"message_deleted","conversation":7,"seq":41},{"reason":"not_a_text_message","conversation":7,"seq":2},{"reason":"invalid_reaction"},{"reason":"too_many_reactions","max":20},{"reason":"file_too_large","max":100000000},{"reason":"quota_exceeded","quota":10000000000,"used":9950000000},{"reason":"upload_offset","held":1048576},{"reason":"checksum_mismatch"},{"reason":"upload_busy"},{"reason":"no_such_file"},{"reason":"bad_file_name"},{"reason":"bad_checksum"},{"reason":"upload_too_long","size":482113},{"reason":"upload_interrupted"},{"reason":"missing_header","header":"Upload-Offset"},{"reason":"image_unreadable"},{"reason":"image_too_large","width":50000,"height":50000},{"reason":"no_thumbnail"},{"reason":"mail_not_configured"},{"reason":"bad_email_address"},{"reason":"too_many_mails","per_hour":10},{"reason":"mail_failed"},{"reason":"unknown"}];
+export const REASON_EXAMPLES: Reason[] = [{"reason":"malformed_frame","detail":"expected value at line 1 column 1"},{"reason":"not_text"},{"reason":"frame_too_large","max":131072},{"reason":"out_of_range","field":"conversation"},{"reason":"protocol_version","supported":3,"requested":2},{"reason":"sign_in_first"},{"reason":"already_signed_in"},{"reason":"guest_cannot_sign_in"},{"reason":"wrong_password"},{"reason":"token_unknown"},{"reason":"session_revoked"},{"reason":"account_disabled"},{"reason":"too_many_logins"},{"reason":"too_many_guest_joins"},{"reason":"server_full"},{"reason":"fell_behind"},{"reason":"shutting_down"},{"reason":"idle","seconds":60},{"reason":"server_fault"},{"reason":"too_many_watched","max":1000},{"reason":"client_id_length","max":64},{"reason":"text_too_long","max":16384,"size":20000},{"reason":"empty_message"},{"reason":"client_id_reused","client_id":"5f0c6a1e-9d1b-4c1f-a1de-7f3b8f1f2a10"},{"reason":"field_too_long","field":"status_message","max":256},{"reason":"name_length","field":"room_name","max":100},{"reason":"name_character","field":"guest_name","code_point":8238},{"reason":"no_such_user","name":"nobody"},{"reason":"user_exists","name":"alice"},{"reason":"invalid_user_name","name":"-alice"},{"reason":"direct_with_self"},{"reason":"favourite_self"},{"reason":"no_pending_request","name":"carol"},{"reason":"no_such_conversation","conversation":3},{"reason":"not_a_member","conversation":3},{"reason":"not_a_group","conversation":3},{"reason":"not_a_room","conversation":9},{"reason":"no_meeting_link","conversation":9},{"reason":"no_meeting","conversation":9},{"reason":"moderators_only","conversation":12},{"reason":"owner_only","conversation":12},{"reason":"owner_cannot_leave"},{"reason":"promote_before_leaving"},{"reason":"owner_cannot_be_removed"},{"reason":"already_member","name":"carol"},{"reason":"not_in_room","name":"dave"},{"reason":"no_invitation","conversation":9},{"reason":"invited_self"},{"reason":"no_invitees"},{"reason":"group_full","max":5},{"reason":"not_in_meeting","conversation":12},{"reason":"meeting_minutes","max":1440},{"reason":"scheduled_too_far","years":10},{"reason":"meeting_in_past"},{"reason":"no_scheduled_meeting","meeting":4},{"reason":"link_unknown"},{"reason":"direct_meeting_members_only"},{"reason":"meeting_not_started","room":"Weekly planning"},{"reason":"sent_out","room":"Weekly planning"},{"reason":"guest_limit","room":"Weekly planning","max":200},{"reason":"name_taken"},{"reason":"no_such_alias","name":"support"},{"reason":"alias_exists","name":"support"},{"reason":"already_guest"},{"reason":"guest_needs_name"},{"reason":"guest_already_admitted","guest":8},{"reason":"guest_not_in_lobby","guest":8},{"reason":"guest_not_in_meeting","guest":8},{"reason":"participant_not_in_meeting","name":"bob"},{"reason":"meeting_ended"},{"reason":"room_deleted"},{"reason":"removed_by_moderator"},{"reason":"refused_by_moderator"},{"reason":"no_calls","conversation":9},{"reason":"busy","name":"bob"},{"reason":"in_call_already"},{"reason":"no_such_call","call":5},{"reason":"call_not_answered","call":5},{"reason":"call_answered_already","call":5},{"reason":"signal_out_of_turn"},{"reason":"bad_sdp"},{"reason":"no_meeting_media"},{"reason":"recording_off"},{"reason":"recording_already","on":true},{"reason":"sync_first"},{"reason":"no_such_message","conversation":7,"seq":41},{"reason":"sender_only","conversation":7,"seq":41},{"reason":"message_deleted","conversation":7,"seq":41},{"reason":"not_a_text_message","conversation":7,"seq":2},{"reason":"invalid_reaction"},{"reason":"too_many_reactions","max":20},{"reason":"file_too_large","max":100000000},{"reason":"quota_exceeded","quota":10000000000,"used":9950000000},{"reason":"upload_offset","held":1048576},{"reason":"checksum_mismatch"},{"reason":"upload_busy"},{"reason":"no_such_file"},{"reason":"bad_file_name"},{"reason":"bad_checksum"},{"reason":"upload_too_long","size":482113},{"reason":"upload_interrupted"},{"reason":"missing_header","header":"Upload-Offset"},{"reason":"image_unreadable"},{"reason":"image_too_large","width":50000,"height":50000},{"reason":"no_thumbnail"},{"reason":"mail_not_configured"},{"reason":"bad_email_address"},{"reason":"too_many_mails","per_hour":10},{"reason":"mail_failed"},{"reason":"unknown"}];
 
 export type ClientFrame = { 
 /**
@@ -307,7 +307,15 @@ conversation: number,
 /**
  * On or off.
  */
-muted: boolean, } | { "type": "set_participant_muted", 
+muted: boolean, } | { "type": "set_recording", 
+/**
+ * The room.
+ */
+conversation: number, 
+/**
+ * Start or stop.
+ */
+on: boolean, } | { "type": "set_participant_muted", 
 /**
  * The room.
  */
@@ -1042,7 +1050,11 @@ width: number,
 /**
  * Its height.
  */
-height: number, } | { "reason": "no_thumbnail" } | { "reason": "mail_not_configured" } | { "reason": "no_meeting_media" } | { "reason": "bad_email_address" } | { "reason": "too_many_mails", 
+height: number, } | { "reason": "no_thumbnail" } | { "reason": "mail_not_configured" } | { "reason": "no_meeting_media" } | { "reason": "recording_off" } | { "reason": "recording_already", 
+/**
+ * Whether it is being recorded.
+ */
+on: boolean, } | { "reason": "bad_email_address" } | { "reason": "too_many_mails", 
 /**
  * How many an hour.
  */
@@ -1164,7 +1176,11 @@ lobby?: Array<MeetingGuest>,
 /**
  * Participants a moderator muted (their sound is not carried until a moderator lifts it).
  */
-muted?: Array<string>, };
+muted?: Array<string>, 
+/**
+ * Being recorded since then (ms since the epoch).
+ */
+recording?: number | null, };
 
 export type MeetingGuest = { 
 /**

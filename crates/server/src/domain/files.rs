@@ -258,6 +258,37 @@ pub(crate) fn finish_upload(
     Ok((file, seq))
 }
 
+/// A meeting's recording is shared in its room, as a file from whoever started it, if they are
+/// still a member (the bytes are in the blob store already). It counts against no quota: the
+/// server made it.
+pub(crate) fn share_recording(
+    r: &mut impl FileRepo,
+    user: UserId,
+    mut file: FileRecord,
+    now: i64,
+) -> Result<FileRecord, StoreError> {
+    let conversation = file.conversation;
+    authz::user_can(
+        r.standing(conversation, user)?,
+        Action::ShareFile,
+        conversation,
+    )?;
+    file.name = check_name(&file.name)?;
+    file.uploader = user;
+    file.seq = None;
+    r.insert_file(&file)?;
+    let finished = Finished {
+        content: file.content.clone(),
+        mime: file.mime.clone(),
+        thumbnail: None,
+        dimensions: None,
+    };
+    let seq = conversations::share_file(r, conversation, user, file.file_ref(), now)?;
+    r.finish_file(&file.id, seq, &finished)?;
+    file.seq = Some(seq);
+    Ok(file)
+}
+
 /// Gives an unfinished upload up (its bytes are the caller's to drop).
 pub(crate) fn cancel_upload(
     r: &mut impl FileRepo,

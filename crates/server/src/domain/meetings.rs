@@ -119,6 +119,8 @@ pub(crate) trait MeetingReads {
     fn room_name(&mut self, conversation: ConversationId) -> Result<String, StoreError>;
     /// The participants' names, in the order they came.
     fn participants(&mut self, conversation: ConversationId) -> Result<Vec<String>, StoreError>;
+    /// Since when the meeting is being recorded, if it is.
+    fn recording_since(&mut self, conversation: ConversationId) -> Result<Option<i64>, StoreError>;
     /// Who a moderator muted in the meeting, by name (those who left too: it holds if they
     /// come back).
     fn muted_participants(
@@ -135,6 +137,12 @@ pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
     fn start_meeting(&mut self, conversation: ConversationId, at: i64) -> Result<(), StoreError>;
     /// Ends the meeting (its participants are gone already).
     fn end_meeting(&mut self, conversation: ConversationId) -> Result<(), StoreError>;
+    /// Marks the meeting recorded since `since`, or not recorded.
+    fn set_recording(
+        &mut self,
+        conversation: ConversationId,
+        since: Option<i64>,
+    ) -> Result<(), StoreError>;
     /// Mutes the user named `name` in the meeting, or lifts it.
     fn set_participant_muted(
         &mut self,
@@ -272,6 +280,7 @@ pub(crate) fn ongoing(
     let participants = r.participants(conversation)?;
     let mut muted = r.muted_participants(conversation)?;
     muted.retain(|m| participants.contains(m));
+    let recording = r.recording_since(conversation)?;
     let (mut guests, mut lobby) = (Vec::new(), Vec::new());
     for g in r.guests(conversation)? {
         let entry = MeetingGuest {
@@ -293,6 +302,7 @@ pub(crate) fn ongoing(
         guests,
         lobby,
         muted,
+        recording,
     }))
 }
 
@@ -317,6 +327,29 @@ pub(crate) fn set_participant_muted(
     }
     r.set_participant_muted(conversation, participant, muted)?;
     changed(r, conversation)
+}
+
+/// A moderator starts or stops recording the room's meeting; everyone in it sees the mark.
+/// (The SFU writes the tracks: the caller tells it once this is stored.) Returns when the
+/// recording started, for a stop.
+pub(crate) fn set_recording(
+    r: &mut impl MeetingRepo,
+    user: UserId,
+    conversation: ConversationId,
+    on: bool,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    require_moderator(r, conversation, user)?;
+    if r.meeting_started_at(conversation)?.is_none() {
+        return Err(StoreError::NotFound(Reason::NoMeeting { conversation }));
+    }
+    let since = r.recording_since(conversation)?;
+    if since.is_some() == on {
+        return Err(StoreError::Conflict(Reason::RecordingAlready { on }));
+    }
+    r.set_recording(conversation, on.then_some(now))?;
+    changed(r, conversation)?;
+    Ok(since)
 }
 
 /// A member starts the meeting of a room or direct conversation.
@@ -849,6 +882,7 @@ mod tests {
             guests,
             lobby,
             muted: vec!["carol".into()],
+            recording: None,
         }
     }
 

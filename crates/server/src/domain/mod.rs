@@ -296,6 +296,11 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             &participant,
             muted,
         )?),
+        WriteOp::SetRecording {
+            user,
+            conversation,
+            on,
+        } => done(meetings::set_recording(r, user, conversation, on, now).map(drop)?),
         WriteOp::LeaveRoom { user, conversation } => {
             done(conversations::leave_room(r, user, conversation, now)?)
         }
@@ -379,6 +384,9 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
         WriteOp::FinishUpload { user, id, finished } => Outcome::File(Box::new(
             files::finish_upload(r, user, &id, finished, now)?.0,
         )),
+        WriteOp::ShareRecording { user, file } => {
+            Outcome::File(Box::new(files::share_recording(r, user, *file, now)?))
+        }
         WriteOp::CancelUpload { user, id } => done(files::cancel_upload(r, user, &id)?),
         WriteOp::RecordHistoryMail {
             user,

@@ -17,6 +17,9 @@ pub(super) async fn handle(
     // No room, no meeting: its media connections close now.
     if let Some(media) = &state.meeting_media {
         media.close_room(conversation).await;
+        // A recording there ended with it (its tracks stay on disk; there is no room to share
+        // them in).
+        crate::recording::after_departure(state, conversation).await;
     }
     Ok(done)
 }

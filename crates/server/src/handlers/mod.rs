@@ -60,6 +60,7 @@ mod set_muted;
 mod set_participant_muted;
 mod set_presence;
 mod set_privacy;
+mod set_recording;
 mod set_typing;
 mod start_meeting;
 mod sync;
@@ -206,6 +207,9 @@ pub(crate) async fn dispatch(
             rotate_room_link::handle(state, session, conversation).await
         }
         Request::ResolveLink { link } => resolve_link::handle(state, session, link).await,
+        Request::SetRecording { conversation, on } => {
+            set_recording::handle(state, session, conversation, on).await
+        }
         Request::SetMuteAll {
             conversation,
             muted,
@@ -313,7 +317,7 @@ async fn write_ok(state: &AppState, op: WriteOp) -> Result<Response, ApiError> {
 /// room or group, or were removed), then closes their media there at once: the SFU reads no
 /// store, so the app tells it.
 async fn write_then_cut_media(
-    state: &AppState,
+    state: &Arc<AppState>,
     op: WriteOp,
     conversation: u64,
     name: &str,
@@ -321,6 +325,7 @@ async fn write_then_cut_media(
     let done = write_ok(state, op).await?;
     if let Some(media) = &state.meeting_media {
         media.remove(conversation, name).await;
+        crate::recording::after_departure(state, conversation).await;
     }
     Ok(done)
 }
@@ -394,6 +399,7 @@ pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
         if let Some(media) = &state.meeting_media {
             let identity = crate::domain::meetings::external_identity(guest.id);
             media.remove(guest.conversation, &identity).await;
+            crate::recording::after_departure(state, guest.conversation).await;
         }
     }
     let Some(user) = session.user.take() else {

@@ -2781,6 +2781,60 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            fn a_moderator_records_the_meeting_everyone_sees_the_mark_and_its_end_takes_it() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let room = f.room(alice, "Design");
+                f.add(alice, room, "bob");
+                let record = |user, on| WriteOp::SetRecording {
+                    user,
+                    conversation: room,
+                    on,
+                };
+                // No meeting, nothing to record.
+                assert_eq!(f.refused(record(alice, true)), "not_found");
+                f.start(alice, room);
+                f.start(bob, room);
+                assert_eq!(f.refused(record(bob, true)), "forbidden");
+                let at = f.now();
+                let c = f.ok(record(alice, true));
+                let (meeting, _) = meeting_of(&c.published[0].change);
+                assert_eq!(meeting.as_ref().and_then(|m| m.recording), Some(at));
+                assert_eq!(f.ongoing(bob)[0].recording, Some(at), "every member sees it");
+                assert_eq!(f.store.ongoing_meeting(room).unwrap().unwrap().recording, Some(at));
+                assert!(matches!(
+                    f.write(record(alice, true)),
+                    Err(StoreError::Conflict(confer_proto::Reason::RecordingAlready { on: true }))
+                ));
+                let c = f.ok(record(alice, false));
+                let (meeting, _) = meeting_of(&c.published[0].change);
+                assert_eq!(meeting.as_ref().map(|m| m.recording), Some(None));
+                assert_eq!(f.refused(record(alice, false)), "conflict");
+                // The meeting's end takes the mark with it: the next one starts unrecorded.
+                f.ok(record(alice, true));
+                for user in [alice, bob] {
+                    f.ok(WriteOp::LeaveMeeting {
+                        user,
+                        conversation: room,
+                    });
+                }
+                f.start(bob, room);
+                assert_eq!(f.ongoing(bob)[0].recording, None);
+                // Groups have no moderators to record them.
+                let ab = f.direct(alice, "bob");
+                f.start(alice, ab);
+                assert_eq!(
+                    f.refused(WriteOp::SetRecording {
+                        user: alice,
+                        conversation: ab,
+                        on: true
+                    }),
+                    "invalid"
+                );
+            }
+
+            #[test]
             fn members_leave_a_room_and_its_meeting_but_the_owner_cannot() {
                 let f = Fixture::new();
                 let alice = f.user("alice");
@@ -2992,6 +3046,7 @@ macro_rules! store_conformance_tests {
                     guests: vec![],
                     lobby: vec![],
                     muted: vec![],
+                    recording: None,
                 };
                 assert_eq!(
                     meeting_of(&c.published[0].change),
@@ -3334,6 +3389,7 @@ macro_rules! store_conformance_tests {
                     guests: vec![guest(g, "Vera Visitor", true)],
                     lobby: vec![],
                     muted: vec![],
+                    recording: None,
                 };
                 assert_eq!(
                     session,
@@ -4884,6 +4940,57 @@ macro_rules! store_conformance_tests {
                 let key = format!("blake3:{}", "c".repeat(64));
                 assert_eq!(done.content, key);
                 assert_eq!(f.store.file(alice, &first.id).unwrap().content, key);
+            }
+
+            #[test]
+            fn a_recording_is_shared_as_a_file_message_from_whoever_started_it_if_still_a_member() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let bob = f.user("bob");
+                let carol = f.user("carol");
+                let room = f.room(alice, "Design");
+                f.add(alice, room, "bob");
+                let recording = |user, id: &str| crate::store::FileRecord {
+                    id: id.into(),
+                    conversation: room,
+                    uploader: user,
+                    name: "meeting-2026-12-04-0300.webm".into(),
+                    mime: "video/webm".into(),
+                    // More than the quota: the server made it.
+                    size: 10_000_000,
+                    content: format!("blake3:{}", "e".repeat(64)),
+                    created_at: f.now(),
+                    seq: None,
+                    thumbnail: None,
+                    dimensions: None,
+                };
+                let c = f.ok(WriteOp::ShareRecording {
+                    user: alice,
+                    file: Box::new(recording(alice, &"r".repeat(32))),
+                });
+                let shared = file_of(c.clone());
+                assert_eq!(c.published.len(), 1);
+                match &c.published[0].change {
+                    Change::Message { message } => {
+                        assert_eq!(message.kind, MessageKind::File(Box::new(shared.file_ref())));
+                    }
+                    other => panic!("{other:?}"),
+                }
+                let listed = f.store.files(bob, room).unwrap();
+                assert_eq!(listed.len(), 1);
+                assert_eq!(
+                    (listed[0].file.name.as_str(), listed[0].sender.as_str()),
+                    ("meeting-2026-12-04-0300.webm", "alice")
+                );
+                assert_eq!(f.store.file(bob, &shared.id).unwrap().content, shared.content);
+                // Not a member: nothing is shared.
+                assert_eq!(
+                    f.refused(WriteOp::ShareRecording {
+                        user: carol,
+                        file: Box::new(recording(carol, &"s".repeat(32))),
+                    }),
+                    "forbidden"
+                );
             }
 
             #[test]

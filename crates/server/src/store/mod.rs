@@ -456,6 +456,15 @@ pub enum WriteOp {
         /// On or off.
         muted: bool,
     },
+    /// A moderator starts or stops recording the room's meeting.
+    SetRecording {
+        /// The moderator.
+        user: UserId,
+        /// The room.
+        conversation: ConversationId,
+        /// Start or stop.
+        on: bool,
+    },
     /// A member leaves a room.
     LeaveRoom {
         /// The member.
@@ -580,6 +589,14 @@ pub enum WriteOp {
         id: String,
         /// What the server learnt of its bytes.
         finished: Finished,
+    },
+    /// A meeting's recording, whose bytes are in the blob store, is shared in its room as a file
+    /// from whoever started it.
+    ShareRecording {
+        /// Who started the recording.
+        user: UserId,
+        /// The file as stored (no message yet).
+        file: Box<FileRecord>,
     },
     /// Forget the caller's unfinished upload.
     CancelUpload {

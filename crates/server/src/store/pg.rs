@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/009_search_without_accents.sql"),
     include_str!("../../migrations/postgres/010_blake3_content_keys.sql"),
     include_str!("../../migrations/postgres/011_participant_mutes.sql"),
+    include_str!("../../migrations/postgres/012_recordings.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -515,6 +516,15 @@ impl<C: GenericClient> MeetingReads for Db<'_, C> {
             .iter()
             .map(|r| r.get(0))
             .collect())
+    }
+
+    fn recording_since(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .opt(
+                "SELECT recording_since FROM meetings WHERE conversation_id = $1",
+                &[&i(conv)],
+            )?
+            .and_then(|r| r.get(0)))
     }
 
     fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
@@ -1649,6 +1659,10 @@ impl MeetingReads for Appender<'_, '_> {
         self.db.muted_participants(conv)
     }
 
+    fn recording_since(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        self.db.recording_since(conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         self.db.meeting_guests(conv)
     }
@@ -1660,6 +1674,18 @@ impl MeetingRepo for Appender<'_, '_> {
             "INSERT INTO meetings (conversation_id, started_at) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
             &[&i(conv), &at],
+        )?;
+        Ok(())
+    }
+
+    fn set_recording(
+        &mut self,
+        conv: ConversationId,
+        since: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE meetings SET recording_since = $2 WHERE conversation_id = $1",
+            &[&i(conv), &since],
         )?;
         Ok(())
     }

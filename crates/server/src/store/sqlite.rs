@@ -82,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/014_previews_and_mails.sql"),
     include_str!("../../migrations/015_blake3_content_keys.sql"),
     include_str!("../../migrations/016_participant_mutes.sql"),
+    include_str!("../../migrations/017_recordings.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -1722,6 +1723,10 @@ impl MeetingReads for Reads<'_> {
         muted_participants(self.0, conv)
     }
 
+    fn recording_since(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        recording_since(self.0, conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         meeting_guests(self.0, conv)
     }
@@ -1742,6 +1747,10 @@ impl MeetingReads for Appender<'_, '_> {
 
     fn muted_participants(&mut self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
         muted_participants(self.tx, conv)
+    }
+
+    fn recording_since(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+        recording_since(self.tx, conv)
     }
 
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
@@ -1777,6 +1786,17 @@ fn participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, 
     Ok(stmt
         .query_map([conv], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?)
+}
+
+fn recording_since(conn: &Connection, conv: ConversationId) -> Result<Option<i64>, StoreError> {
+    Ok(sql_row(
+        conn,
+        "SELECT recording_since FROM meetings WHERE conversation_id = ?1",
+        [conv],
+        |r| r.get(0),
+    )
+    .optional()?
+    .flatten())
 }
 
 fn muted_participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, StoreError> {
@@ -2046,6 +2066,19 @@ impl MeetingRepo for Appender<'_, '_> {
             self.tx,
             "INSERT OR IGNORE INTO meetings (conversation_id, started_at) VALUES (?1, ?2)",
             params![conv, at],
+        )?;
+        Ok(())
+    }
+
+    fn set_recording(
+        &mut self,
+        conv: ConversationId,
+        since: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE meetings SET recording_since = ?2 WHERE conversation_id = ?1",
+            params![conv, since],
         )?;
         Ok(())
     }
