@@ -778,6 +778,15 @@ pub async fn set_mute_all(
 }
 
 #[tauri::command]
+pub async fn set_recording(
+    state: State<'_, AppState>,
+    conversation: u64,
+    on: bool,
+) -> Result<(), UiError> {
+    Ok(client(&state)?.set_recording(conversation, on).await?)
+}
+
+#[tauri::command]
 pub async fn set_participant_muted(
     state: State<'_, AppState>,
     conversation: u64,

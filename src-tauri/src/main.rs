@@ -204,6 +204,7 @@ fn main() {
             commands::remove_room_member,
             commands::promote_moderator,
             commands::set_mute_all,
+            commands::set_recording,
             commands::set_participant_muted,
             commands::leave_room,
             commands::delete_room,

@@ -129,7 +129,7 @@ type Guest = { id: number; name: string; user: string | null; admitted: boolean 
 /** A room's meeting going on: who is in it (members), in the order they came, its guests
  * (present and waiting), in the order they came, and whom a moderator muted (as the server
  * keeps it: those who left too, until the meeting ends; only those present are shown). */
-type Ongoing = { startedAt: number; participants: string[]; guests: Guest[]; muted: string[] };
+type Ongoing = { startedAt: number; participants: string[]; guests: Guest[]; muted: string[]; recording?: number | null };
 /** A meeting on a room's calendar (the room's name is read when listed). */
 type Planned = { id: number; conversation: number; title: string; startsAt: number; minutes: number; organizer: string };
 
@@ -878,6 +878,16 @@ export class FakeBackend implements Backend {
     const c = this.moderated(conversation);
     c.info.mute_all = muted;
     this.emit({ event: "conversations" });
+  }
+
+  /** While true, the "server" does not record meetings: setRecording is refused (recording_off). */
+  recordingOff = false;
+
+  async setRecording(conversation: number, on: boolean): Promise<void> {
+    this.guard("setRecording", conversation, on);
+    this.moderated(conversation);
+    if (this.recordingOff) throw refused("forbidden", { reason: "recording_off" });
+    this.applyRecording(conversation, on);
   }
 
   async setParticipantMuted(conversation: number, user: string, muted: boolean): Promise<void> {
@@ -1999,6 +2009,18 @@ export class FakeBackend implements Backend {
     this.applyParticipantMuted(conversation, user, muted);
   }
 
+  /** `moderator` (another one, or on another device) starts or stops recording a room's meeting. */
+  recordingBy(conversation: number, moderator: string, on: boolean): void {
+    const c = this.conv(conversation);
+    if (!(c.info.moderators ?? []).includes(moderator)) throw fail("forbidden", `${moderator} is not a moderator.`);
+    this.applyRecording(conversation, on);
+  }
+
+  /** Since when a room's meeting is recorded (null: it is not, or there is no meeting). */
+  recordingOf(conversation: number): number | null {
+    return this.ongoing.get(conversation)?.recording ?? null;
+  }
+
   /** Whom a moderator muted in a room's meeting and who is in it, in the order they were muted. */
   mutedIn(conversation: number): string[] {
     const m = this.ongoing.get(conversation);
@@ -2371,6 +2393,16 @@ export class FakeBackend implements Backend {
     this.emitMeetings(conversation);
   }
 
+  /** Starts or stops recording a room's meeting (the server's rules: a meeting going on, not
+   * started or stopped twice). */
+  private applyRecording(conversation: number, on: boolean): void {
+    const m = this.ongoing.get(conversation);
+    if (!m) throw refused("not_found", { reason: "no_meeting", conversation });
+    if ((m.recording != null) === on) throw refused("conflict", { reason: "recording_already", on });
+    m.recording = on ? Date.now() : null;
+    this.emitMeetings(conversation);
+  }
+
   /** Sets a room's lobby flag; off lets everyone waiting in. */
   private applyLobby(c: Conv, enabled: boolean): void {
     // Off is left out, as the server sends it.
@@ -2418,6 +2450,7 @@ export class FakeBackend implements Backend {
       ...(guests.length > 0 ? { guests } : {}),
       ...(lobby.length > 0 ? { lobby } : {}),
       ...(muted.length > 0 ? { muted } : {}),
+      ...(m.recording != null ? { recording: m.recording } : {}),
     };
   }
 

@@ -87,6 +87,15 @@ pub struct Config {
     /// address the server listens on, any free port (set a fixed port for a firewall, and an
     /// address devices reach when the server listens on 0.0.0.0).
     pub sfu_listen: Option<SocketAddr>,
+    /// Offer the SFU's TCP fallback beside its UDP port, for devices whose UDP is blocked
+    /// (ICE over TCP).
+    pub sfu_tcp: bool,
+    /// The TCP fallback's address. Unset: the SFU's address, any free port (set a fixed one
+    /// for a firewall).
+    pub sfu_tcp_listen: Option<SocketAddr>,
+    /// The address devices reach the SFU at, when it is not the one bound: `sfu_listen` on
+    /// 0.0.0.0, or behind a NAT that forwards its ports. Unset: the bound address.
+    pub sfu_public_ip: Option<std::net::IpAddr>,
     /// Seconds a participant whose media connection was lost (their device stopped answering
     /// for a few seconds, or hung up) stays in the meeting before it is left for them: long
     /// enough for a device that changes network to come back.
@@ -161,6 +170,9 @@ impl Default for Config {
             turn_credential_secs: 300,
             sfu: true,
             sfu_listen: None,
+            sfu_tcp: true,
+            sfu_tcp_listen: None,
+            sfu_public_ip: None,
             meeting_grace_secs: 20,
             recording: false,
             ffmpeg: PathBuf::from("ffmpeg"),

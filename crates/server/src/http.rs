@@ -107,11 +107,23 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    let mut text = state.metrics.render();
+    // The SFU's connections, by the transport their media comes over (the TCP fallback is
+    // worth watching: many there means UDP is blocked somewhere).
+    if let Some(media) = &state.meeting_media
+        && let Ok(stats) = media.sfu().stats().await
+    {
+        let tcp = stats.peers.values().filter(|p| p.over_tcp).count();
+        let udp = stats.peers.len() - tcp;
+        text.push_str(
+            "# HELP confer_sfu_connections Meeting media connections, by transport.\n\
+             # TYPE confer_sfu_connections gauge\n",
+        );
+        text.push_str(&format!(
+            "confer_sfu_connections{{transport=\"udp\"}} {udp}\nconfer_sfu_connections{{transport=\"tcp\"}} {tcp}\n"
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 async fn upgrade(

@@ -74,6 +74,16 @@ struct Cli {
     /// UDP address of the meetings' SFU [default: the listening address, any port].
     #[arg(long, env = "CONFER_SFU_LISTEN")]
     sfu_listen: Option<SocketAddr>,
+    /// TCP address of the SFU's fallback for devices whose UDP is blocked [default: the SFU's
+    /// address, any port].
+    #[arg(long, env = "CONFER_SFU_TCP_LISTEN")]
+    sfu_tcp_listen: Option<SocketAddr>,
+    /// Offer no TCP fallback (UDP only).
+    #[arg(long)]
+    no_sfu_tcp: bool,
+    /// The address devices reach the SFU at (needed when it listens on 0.0.0.0 or behind NAT).
+    #[arg(long, env = "CONFER_SFU_PUBLIC_IP")]
+    sfu_public_ip: Option<std::net::IpAddr>,
     /// Run without the meetings' SFU (meetings are then presence only).
     #[arg(long)]
     no_sfu: bool,
@@ -224,6 +234,15 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.sfu_listen.is_some() {
         config.sfu_listen = cli.sfu_listen;
+    }
+    if cli.sfu_tcp_listen.is_some() {
+        config.sfu_tcp_listen = cli.sfu_tcp_listen;
+    }
+    if cli.no_sfu_tcp {
+        config.sfu_tcp = false;
+    }
+    if cli.sfu_public_ip.is_some() {
+        config.sfu_public_ip = cli.sfu_public_ip;
     }
     if cli.no_sfu {
         config.sfu = false;

@@ -12,7 +12,7 @@ use std::{
 };
 
 use confer_proto::{ErrorCode, Reason};
-use confer_sfu::{Grant, GrantError, GrantKey, Lost, Sfu};
+use confer_sfu::{Grant, GrantError, GrantKey, Lost, Sfu, SfuOptions};
 use tokio::{sync::mpsc, task::JoinHandle, time::Instant};
 
 use crate::{
@@ -54,9 +54,9 @@ impl MeetingMedia {
         let bind = config
             .sfu_listen
             .unwrap_or_else(|| SocketAddr::new(listening.ip(), 0));
-        if bind.ip().is_unspecified() {
+        if bind.ip().is_unspecified() && config.sfu_public_ip.is_none() {
             tracing::warn!(
-                "meetings carry no media: the server listens on every interface, so set sfu_listen to the address devices reach"
+                "meetings carry no media: the SFU would listen on every interface, so set sfu_listen (or sfu_public_ip) to the address devices reach"
             );
             return Ok(None);
         }
@@ -64,10 +64,23 @@ impl MeetingMedia {
         let secret: [u8; 32] = rand::random();
         let key = |s: &[u8]| GrantKey::new(s).map_err(|e| ServerError::Config(e.to_string()));
         let (lost_tx, lost) = mpsc::channel(LOST_QUEUE);
-        let (sfu, task) = Sfu::bind_reporting(bind, key(&secret)?, lost_tx)
+        let options = SfuOptions {
+            udp: bind,
+            tcp: config.sfu_tcp.then(|| {
+                config
+                    .sfu_tcp_listen
+                    .unwrap_or_else(|| SocketAddr::new(bind.ip(), 0))
+            }),
+            public_ip: config.sfu_public_ip,
+        };
+        let (sfu, task) = Sfu::start(options, key(&secret)?, Some(lost_tx))
             .await
             .map_err(|e| ServerError::Config(format!("cannot start the SFU on {bind}: {e}")))?;
-        tracing::info!(addr = %sfu.local_addr(), "meeting media (SFU) listening");
+        tracing::info!(
+            addr = %sfu.local_addr(),
+            tcp = ?sfu.tcp_addr(),
+            "meeting media (SFU) listening"
+        );
         Ok(Some((
             Self {
                 sfu,

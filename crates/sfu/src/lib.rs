@@ -19,15 +19,23 @@ pub mod grant;
 mod peer;
 pub mod record;
 mod router;
+mod tcp;
 
-use std::{collections::BTreeMap, io, net::SocketAddr, path::PathBuf, sync::Arc, time::SystemTime};
+use std::{
+    collections::BTreeMap,
+    io,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    sync::Arc,
+    time::SystemTime,
+};
 
 pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
 pub use peer::{MAX_AUDIO_LINES, MAX_VIDEO_LINES};
 pub use record::{RecordingManifest, TrackFile};
 
 use tokio::{
-    net::UdpSocket,
+    net::{TcpListener, UdpSocket},
     sync::{mpsc, oneshot},
     task::JoinHandle,
 };
@@ -103,6 +111,8 @@ pub struct PeerStats {
     pub hearing: Vec<Option<String>>,
     /// Whom it sees on each of its video lines, likewise.
     pub seeing: Vec<Option<String>>,
+    /// Its media comes over the TCP fallback (its UDP did not get through).
+    pub over_tcp: bool,
 }
 
 /// A participant's connection that stopped on its own: its client stopped answering (ICE's
@@ -116,11 +126,36 @@ pub struct Lost {
     pub identity: String,
 }
 
+/// Where an SFU listens, and what it tells clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SfuOptions {
+    /// The UDP socket's address (port 0: any free one).
+    pub udp: SocketAddr,
+    /// The TCP fallback's address, for clients whose UDP is blocked (none: UDP only).
+    pub tcp: Option<SocketAddr>,
+    /// The address clients reach the SFU at, when it is not the one bound (a socket bound to
+    /// every interface, or behind a NAT that forwards the ports). None: the bound address,
+    /// which then must not be unspecified.
+    pub public_ip: Option<IpAddr>,
+}
+
+impl SfuOptions {
+    /// UDP only, on `udp`, advertised as it is.
+    pub fn udp(udp: SocketAddr) -> Self {
+        Self {
+            udp,
+            tcp: None,
+            public_ip: None,
+        }
+    }
+}
+
 /// A handle to a running SFU. Clones are cheap and all talk to the same task.
 #[derive(Debug, Clone)]
 pub struct Sfu {
     commands: mpsc::Sender<Command>,
     local: SocketAddr,
+    tcp: Option<SocketAddr>,
     key: Arc<GrantKey>,
 }
 
@@ -136,7 +171,7 @@ impl Sfu {
     /// then closes each connection (the clients are told) and ends: await it after dropping
     /// the handles to know the goodbyes have been sent.
     pub async fn bind(addr: SocketAddr, key: GrantKey) -> Result<(Self, JoinHandle<()>), Error> {
-        Self::start(addr, key, None).await
+        Self::start(SfuOptions::udp(addr), key, None).await
     }
 
     /// [`Sfu::bind`], and every lost connection is reported on `lost` (see [`Lost`]): the app
@@ -146,29 +181,42 @@ impl Sfu {
         key: GrantKey,
         lost: mpsc::Sender<Lost>,
     ) -> Result<(Self, JoinHandle<()>), Error> {
-        Self::start(addr, key, Some(lost)).await
+        Self::start(SfuOptions::udp(addr), key, Some(lost)).await
     }
 
-    async fn start(
-        addr: SocketAddr,
+    /// Binds what `options` ask (the UDP socket, and the TCP fallback's listener) and starts
+    /// the task; lost connections are reported on `lost` if given. See [`Sfu::bind`].
+    pub async fn start(
+        options: SfuOptions,
         key: GrantKey,
         lost: Option<mpsc::Sender<Lost>>,
     ) -> Result<(Self, JoinHandle<()>), Error> {
-        if addr.ip().is_unspecified() {
+        let advertised = options.public_ip.unwrap_or(options.udp.ip());
+        if advertised.is_unspecified() {
             return Err(Error::Io(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "the SFU advertises the address it binds, so it cannot be unspecified",
+                "the SFU advertises the address it binds, so it cannot be unspecified without a public address",
             )));
         }
-        let socket = UdpSocket::bind(addr).await?;
-        let local = socket.local_addr()?;
+        let socket = UdpSocket::bind(options.udp).await?;
+        let local = SocketAddr::new(advertised, socket.local_addr()?.port());
+        let tcp = match options.tcp {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr).await?;
+                let port = listener.local_addr()?.port();
+                Some((listener, SocketAddr::new(advertised, port)))
+            }
+            None => None,
+        };
+        let tcp_addr = tcp.as_ref().map(|(_, a)| *a);
         let (commands, receiver) = mpsc::channel(COMMANDS);
-        let task = tokio::spawn(Router::new(socket, local, lost).run(receiver));
+        let task = tokio::spawn(Router::new(socket, local, tcp, lost).run(receiver));
         let key = Arc::new(key);
         Ok((
             Self {
                 commands,
                 local,
+                tcp: tcp_addr,
                 key,
             },
             task,
@@ -178,6 +226,11 @@ impl Sfu {
     /// The address clients send to (with the actual port when bound to port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    /// The TCP fallback's address, as answers advertise it (none without one).
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        self.tcp
     }
 
     /// Adds a participant to the room its grant names, as the grant allows (a refused grant

@@ -16,7 +16,7 @@ use std::{net::SocketAddr, sync::Arc, time::Instant};
 use bytes::BytesMut;
 use rand::distr::{Alphanumeric, SampleString};
 use rtc::{
-    ice::mdns::MulticastDnsMode,
+    ice::{mdns::MulticastDnsMode, tcp_type::TcpType},
     interceptor::Registry,
     media_stream::MediaStreamTrack,
     peer_connection::{
@@ -47,7 +47,7 @@ use rtc::{
 };
 use tracing::debug;
 
-use crate::{Error, PeerId, PeerStats};
+use crate::{Error, PeerId, PeerStats, router::Via};
 
 /// Opus's RTP clock, whatever the sampling rate.
 const OPUS_CLOCK: u32 = 48_000;
@@ -222,6 +222,8 @@ pub(crate) struct SfuPeer {
     forwarded: u64,
     /// Keyframe requests sent to it.
     keyframes_asked: u64,
+    /// What it last sent came over TCP.
+    over_tcp: bool,
 }
 
 impl SfuPeer {
@@ -232,6 +234,7 @@ impl SfuPeer {
         grant: crate::Grant,
         offer: String,
         local: SocketAddr,
+        tcp: Option<SocketAddr>,
         now: Instant,
     ) -> Result<(Self, String), Error> {
         let bad_offer = |e: rtc::shared::error::Error| Error::BadOffer(e.to_string());
@@ -339,6 +342,21 @@ impl SfuPeer {
         }
         .new_candidate_host()?;
         pc.add_local_candidate(RTCIceCandidate::from(&host).to_json()?)?;
+        // The TCP fallback: passive, the client connects (RFC 6544).
+        if let Some(tcp) = tcp {
+            let host = CandidateHostConfig {
+                base_config: CandidateConfig {
+                    network: "tcp".to_owned(),
+                    address: tcp.ip().to_string(),
+                    port: tcp.port(),
+                    component: 1,
+                    ..Default::default()
+                },
+                tcp_type: TcpType::Passive,
+            }
+            .new_candidate_host()?;
+            pc.add_local_candidate(RTCIceCandidate::from(&host).to_json()?)?;
+        }
         pc.add_local_candidate(RTCIceCandidateInit::default())?;
 
         let answer = pc.create_answer(None)?;
@@ -402,6 +420,7 @@ impl SfuPeer {
             received: 0,
             forwarded: 0,
             keyframes_asked: 0,
+            over_tcp: false,
         };
         Ok((peer, sdp))
     }
@@ -411,15 +430,27 @@ impl SfuPeer {
     }
 
     /// Feeds a datagram the router attributed to this connection. `local` must be the
-    /// advertised candidate's address: the ICE agent drops what arrives on any other.
-    pub(crate) fn input(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, data: &[u8]) {
+    /// advertised candidate's address (of the transport it came by): the ICE agent drops what
+    /// arrives on any other.
+    pub(crate) fn input(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        from: SocketAddr,
+        data: &[u8],
+        via: Via,
+    ) {
+        self.over_tcp = via == Via::Tcp;
         let datagram = TaggedBytesMut {
             now,
             transport: TransportContext {
                 local_addr: local,
                 peer_addr: from,
                 ecn: None,
-                transport_protocol: TransportProtocol::UDP,
+                transport_protocol: match via {
+                    Via::Udp => TransportProtocol::UDP,
+                    Via::Tcp => TransportProtocol::TCP,
+                },
             },
             message: BytesMut::from(data),
         };
@@ -647,6 +678,7 @@ impl SfuPeer {
             // Identities are the router's to give.
             hearing: Vec::new(),
             seeing: Vec::new(),
+            over_tcp: self.over_tcp,
         }
     }
 }

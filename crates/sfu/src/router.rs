@@ -9,10 +9,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rtc::shared::TaggedBytesMut;
+use bytes::Bytes;
+use rtc::shared::{TaggedBytesMut, TransportProtocol};
 use tokio::{
-    net::UdpSocket,
+    net::{TcpListener, UdpSocket},
     sync::{mpsc, oneshot},
+    task::JoinHandle,
 };
 use tracing::{debug, info};
 
@@ -21,7 +23,35 @@ use crate::{
     demux::{self, Kind},
     peer::{MediaKind, SfuPeer},
     record::Recording,
+    tcp::{self, TcpEvent},
 };
+
+/// Events from the TCP connections waiting for the task.
+const TCP_EVENTS: usize = 1024;
+
+/// How a datagram came: the UDP socket, or a frame on a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Via {
+    Udp,
+    Tcp,
+}
+
+/// The TCP fallback: the acceptor (which owns the connections), their events, and where to
+/// write to each.
+struct TcpSide {
+    /// Its advertised address (the candidate's).
+    local: SocketAddr,
+    events: mpsc::Receiver<TcpEvent>,
+    out: HashMap<SocketAddr, mpsc::Sender<Bytes>>,
+    acceptor: JoinHandle<()>,
+}
+
+impl Drop for TcpSide {
+    fn drop(&mut self) {
+        // The acceptor ends when its event queue closes; aborting makes it prompt.
+        self.acceptor.abort();
+    }
+}
 
 /// Larger than any datagram WebRTC sends (they stay under the path MTU).
 const DATAGRAM: usize = 2048;
@@ -85,7 +115,9 @@ pub(crate) struct Router {
     peers: HashMap<PeerId, SfuPeer>,
     by_ufrag: HashMap<String, PeerId>,
     /// Learnt from STUN requests: where each client's datagrams come from.
-    by_addr: HashMap<SocketAddr, PeerId>,
+    by_addr: HashMap<(Via, SocketAddr), PeerId>,
+    /// The TCP fallback, if there is one.
+    tcp: Option<TcpSide>,
     next_id: u64,
     /// Rooms under mute-for-all.
     muted_rooms: HashSet<Arc<str>>,
@@ -110,14 +142,25 @@ impl Router {
     pub(crate) fn new(
         socket: UdpSocket,
         local: SocketAddr,
+        tcp: Option<(TcpListener, SocketAddr)>,
         lost: Option<mpsc::Sender<Lost>>,
     ) -> Self {
+        let tcp = tcp.map(|(listener, local)| {
+            let (events_tx, events) = mpsc::channel(TCP_EVENTS);
+            TcpSide {
+                local,
+                events,
+                out: HashMap::new(),
+                acceptor: tokio::spawn(tcp::accept(listener, events_tx)),
+            }
+        });
         Self {
             socket,
             local,
             peers: HashMap::new(),
             by_ufrag: HashMap::new(),
             by_addr: HashMap::new(),
+            tcp,
             next_id: 1,
             muted_rooms: HashSet::new(),
             muted_people: HashSet::new(),
@@ -140,8 +183,9 @@ impl Router {
                     Some(command) => self.command(command).await,
                     None => break,
                 },
+                event = tcp_event(&mut self.tcp) => self.tcp_event(event),
                 received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((n, from)) => self.receive(from, &buf[..n]),
+                    Ok((n, from)) => self.receive(Via::Udp, from, &buf[..n]),
                     // An ICMP error about an earlier send (a client gone away) can surface
                     // here on some platforms; the socket itself is fine.
                     Err(e) => debug!(error = %e, "receiving"),
@@ -385,34 +429,57 @@ impl Router {
         }
         let id = PeerId(self.next_id);
         self.next_id += 1;
-        let (mut peer, answer) = SfuPeer::answer(id, grant, offer, self.local, Instant::now())?;
+        let tcp = self.tcp.as_ref().map(|t| t.local);
+        let (mut peer, answer) =
+            SfuPeer::answer(id, grant, offer, self.local, tcp, Instant::now())?;
         peer.muted = self.muted_people.contains(&key);
         info!(peer = id.0, room = %peer.room, identity = %peer.identity, "joined");
+        tracing::trace!(peer = id.0, %answer, "answered");
         self.by_ufrag.insert(peer.ufrag().to_owned(), id);
         self.peers.insert(id, peer);
         Ok((id, answer))
     }
 
-    fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
+    fn tcp_event(&mut self, event: TcpEvent) {
+        let Some(tcp) = &mut self.tcp else {
+            return;
+        };
+        match event {
+            TcpEvent::Opened { from, out } => {
+                tcp.out.insert(from, out);
+            }
+            TcpEvent::Frame { from, data } => self.receive(Via::Tcp, from, &data),
+            TcpEvent::Closed { from } => {
+                tcp.out.remove(&from);
+                self.by_addr.remove(&(Via::Tcp, from));
+            }
+        }
+    }
+
+    fn receive(&mut self, via: Via, from: SocketAddr, datagram: &[u8]) {
         let id = match demux::classify(datagram) {
             // Every address a client's checks come from is mapped to it, so the rest of its
             // traffic finds it whichever pair ICE picks (and after a NAT rebinding, which
             // brings new checks).
             Kind::Stun(Some(ufrag)) => match self.by_ufrag.get(&ufrag) {
                 Some(&id) => {
-                    self.by_addr.insert(from, id);
+                    self.by_addr.insert((via, from), id);
                     id
                 }
                 None => return,
             },
-            Kind::Stun(None) | Kind::Dtls | Kind::Rtp => match self.by_addr.get(&from) {
+            Kind::Stun(None) | Kind::Dtls | Kind::Rtp => match self.by_addr.get(&(via, from)) {
                 Some(&id) => id,
                 None => return,
             },
             Kind::Other => return,
         };
+        let local = match (via, &self.tcp) {
+            (Via::Tcp, Some(tcp)) => tcp.local,
+            _ => self.local,
+        };
         if let Some(peer) = self.peers.get_mut(&id) {
-            peer.input(Instant::now(), self.local, from, datagram);
+            peer.input(Instant::now(), local, from, datagram, via);
         }
     }
 
@@ -483,7 +550,7 @@ impl Router {
         }
         for peer in self.peers.values_mut() {
             while let Some(datagram) = peer.poll_write() {
-                send(&self.socket, datagram).await;
+                send(&self.socket, &self.tcp, datagram).await;
             }
         }
         let dead: Vec<PeerId> = self
@@ -505,9 +572,17 @@ impl Router {
         };
         peer.close();
         while let Some(datagram) = peer.poll_write() {
-            send(&self.socket, datagram).await;
+            send(&self.socket, &self.tcp, datagram).await;
         }
         self.by_ufrag.remove(peer.ufrag());
+        // Its TCP connections are let go of too: each closes once its queue is written.
+        if let Some(tcp) = &mut self.tcp {
+            for ((via, addr), owner) in &self.by_addr {
+                if *owner == id && *via == Via::Tcp {
+                    tcp.out.remove(addr);
+                }
+            }
+        }
         self.by_addr.retain(|_, owner| *owner != id);
         for other in self.peers.values_mut() {
             other.release(id, None);
@@ -516,11 +591,34 @@ impl Router {
     }
 }
 
-/// Sends one datagram; a failure is logged, never fatal. ICE checks go to every candidate a
-/// client offered, some of which this socket cannot reach (another interface, another
-/// address family): those sends fail, and ICE copes with the checks that do not arrive.
-async fn send(socket: &UdpSocket, datagram: TaggedBytesMut) {
+/// The next event of the TCP connections; never, without a TCP fallback.
+async fn tcp_event(tcp: &mut Option<TcpSide>) -> TcpEvent {
+    match tcp {
+        Some(tcp) => match tcp.events.recv().await {
+            Some(event) => event,
+            // The acceptor holds a sender as long as it runs; it never ends first.
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends one datagram, on the UDP socket or as a frame on the client's TCP connection; a
+/// failure is logged, never fatal. ICE checks go to every candidate a client offered, some of
+/// which this socket cannot reach (another interface, another address family): those sends
+/// fail, and ICE copes with the checks that do not arrive.
+async fn send(socket: &UdpSocket, tcp: &Option<TcpSide>, datagram: TaggedBytesMut) {
     let to = datagram.transport.peer_addr;
+    if datagram.transport.transport_protocol == TransportProtocol::TCP {
+        // A full queue drops the frame, as a full socket buffer would drop a datagram.
+        match tcp.as_ref().and_then(|t| t.out.get(&to)) {
+            Some(out) => {
+                let _ = out.try_send(datagram.message.freeze());
+            }
+            None => debug!(%to, "no TCP connection from there"),
+        }
+        return;
+    }
     if let Err(e) = socket.send_to(&datagram.message, to).await {
         debug!(%to, error = %e, "sending");
     }

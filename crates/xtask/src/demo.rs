@@ -261,6 +261,9 @@ impl Demo {
             .arg("--data")
             .arg(self.server_data())
             .args(["--listen", listen])
+            // Moderators can record the demo's meetings (mixed with ffmpeg, installed with the
+            // server's backends).
+            .arg("--recording")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

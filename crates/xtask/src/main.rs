@@ -109,9 +109,10 @@ const TEST_PACKAGES: &[&str] = &[
 ];
 
 /// The server's backends beside SQLite: PostgreSQL's programs and nats-server, which the tests
-/// start as real processes on 127.0.0.1 (`confer_testkit::PostgresServer`, `NatsServer`).
+/// start as real processes on 127.0.0.1 (`confer_testkit::PostgresServer`, `NatsServer`), and
+/// ffmpeg, which mixes meetings' recordings (and which the recording tests read them with).
 /// `cargo xtask run` installs them too, to run the server on them locally.
-const SERVICE_PACKAGES: &[&str] = &["postgresql", "nats-server"];
+const SERVICE_PACKAGES: &[&str] = &["postgresql", "nats-server", "ffmpeg"];
 
 /// What a command needs installed.
 #[derive(Clone, Copy, PartialEq)]

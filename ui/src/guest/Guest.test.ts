@@ -232,6 +232,36 @@ describe("the guest page", () => {
     play.mockRestore();
   });
 
+  it("marks the meeting while it is recorded, in English and French", async () => {
+    const { deps, view } = page("tok123", "Zoe");
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    const socket = deps.sockets[0];
+    socket.open();
+    socket.push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    flushSync();
+    expect(screen.getByTestId("guest-meeting")).toBeTruthy();
+    expect(screen.queryByTestId("guest-recording")).toBeNull();
+
+    const meeting = session(true).meeting!;
+    socket.push({ frame: "event", event: { type: "guest_session", session: session(true, { meeting: { ...meeting, recording: 1_700_000_100_000 } }) } });
+    flushSync();
+    const mark = screen.getByTestId("guest-recording");
+    expect(mark.textContent?.trim()).toBe("Recording");
+    expect(mark.getAttribute("aria-label")).toBe("This meeting is being recorded");
+    expect(mark.getAttribute("role")).toBe("status");
+    await expectAccessible(view.container);
+
+    setLocale("fr");
+    flushSync();
+    expect(screen.getByTestId("guest-recording").textContent?.trim()).toBe("Enregistrement");
+    expect(screen.getByTestId("guest-recording").getAttribute("aria-label")).toBe("Cette réunion est enregistrée");
+
+    socket.push({ frame: "event", event: { type: "guest_session", session: session(true, { meeting: { ...meeting, recording: null } }) } });
+    flushSync();
+    expect(screen.queryByTestId("guest-recording")).toBeNull();
+  });
+
   it("says the camera could not be used, in the meeting", async () => {
     const { deps } = page("tok123", "Zoe");
     await fireEvent.click(screen.getByTestId("guest-join"));

@@ -588,6 +588,15 @@ export interface CallWords {
   muteTile: (name: string) => string;
   /** The people the grid has no room for. */
   moreTiles: (count: number) => string;
+  /** The mark everyone in a recorded meeting sees (its word, and its label for screen readers),
+   * a moderator's button to start or stop recording, what it does (its tooltip: the recording
+   * stopped is shared in the room), and a refused start or stop. */
+  recording: string;
+  recordingLabel: string;
+  record: string;
+  stopRecording: string;
+  recordHint: string;
+  recordFailed: string;
 }
 
 /** The words of the open conversation and its message box. Typed like Words. */
@@ -829,6 +838,9 @@ export interface GuestWords {
   guestTag: string;
   mutedTag: string;
   mutedByModerator: string;
+  /** The mark while the meeting is recorded: its word, and its label for screen readers. */
+  recording: string;
+  recordingLabel: string;
   leave: string;
   /** The end: its heading, why (a reason from the server is worded as every reason is), and the
    * way back to the form. */
@@ -953,6 +965,8 @@ const en: Catalogue = {
     no_thumbnail: () => "This file has no thumbnail.",
     mail_not_configured: () => "This server is not set up to send email.",
     no_meeting_media: () => "This server does not carry meetings' sound: its media unit is off.",
+    recording_off: () => "This server does not record meetings.",
+    recording_already: (r) => (r.on ? "The meeting is being recorded already." : "The meeting is not being recorded."),
     bad_email_address: () => "That is not an email address.",
     too_many_mails: (r) =>
       plural(r.per_hour, "en", {
@@ -1401,6 +1415,12 @@ const en: Catalogue = {
     someone: "Someone",
     muteTile: (name) => `Mute ${name}`,
     moreTiles: (n) => plural(n, "en", { one: "# more person not shown", other: "# more people not shown" }),
+    recording: "Recording",
+    recordingLabel: "This meeting is being recorded",
+    record: "Record",
+    stopRecording: "Stop recording",
+    recordHint: "Records the meeting; when stopped, the recording is shared in the room.",
+    recordFailed: "Could not change the recording",
   },
   timeline: {
     newMessages: "New messages",
@@ -1571,6 +1591,8 @@ const en: Catalogue = {
     guestTag: "guest",
     mutedTag: "muted",
     mutedByModerator: "A moderator muted you: the others do not hear you.",
+    recording: "Recording",
+    recordingLabel: "This meeting is being recorded",
     leave: "Leave",
     endedHeading: "You are out of the meeting",
     left: "You left the meeting.",
@@ -1693,6 +1715,8 @@ const fr: Catalogue = {
     no_thumbnail: () => "Ce fichier n'a pas de vignette.",
     mail_not_configured: () => "Ce serveur n'est pas configuré pour envoyer des e-mails.",
     no_meeting_media: () => "Ce serveur ne transmet pas le son des réunions : son relais média est arrêté.",
+    recording_off: () => "Ce serveur n'enregistre pas les réunions.",
+    recording_already: (r) => (r.on ? "La réunion est déjà enregistrée." : "La réunion n'est pas en cours d'enregistrement."),
     bad_email_address: () => "Ce n'est pas une adresse e-mail.",
     too_many_mails: (r) =>
       plural(r.per_hour, "fr", {
@@ -2150,6 +2174,12 @@ const fr: Catalogue = {
     someone: "Quelqu'un",
     muteTile: (name) => `Mettre ${name} en sourdine`,
     moreTiles: (n) => plural(n, "fr", { one: "# autre personne non affichée", other: "# autres personnes non affichées" }),
+    recording: "Enregistrement",
+    recordingLabel: "Cette réunion est enregistrée",
+    record: "Enregistrer",
+    stopRecording: "Arrêter l'enregistrement",
+    recordHint: "Enregistre la réunion ; une fois arrêté, l'enregistrement est partagé dans le salon.",
+    recordFailed: "Impossible de changer l'enregistrement",
   },
   timeline: {
     newMessages: "Nouveaux messages",
@@ -2321,6 +2351,8 @@ const fr: Catalogue = {
     guestTag: "invité",
     mutedTag: "micro coupé",
     mutedByModerator: "Un modérateur a coupé votre micro : les autres ne vous entendent pas.",
+    recording: "Enregistrement",
+    recordingLabel: "Cette réunion est enregistrée",
     leave: "Quitter",
     endedHeading: "Vous n'êtes plus dans la réunion",
     left: "Vous avez quitté la réunion.",

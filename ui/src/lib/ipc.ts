@@ -103,6 +103,11 @@ export interface Backend {
   removeRoomMember(conversation: number, user: string): Promise<void>;
   promoteModerator(conversation: number, user: string): Promise<void>;
   setMuteAll(conversation: number, muted: boolean): Promise<void>;
+  /** Starts or stops recording a room's ongoing meeting (moderators); everyone in it sees the
+   * mark (`OngoingMeeting.recording`). Rejects with recording_off when the server does not
+   * record, recording_already when it already is (or is not, to stop). Stopped, the recording
+   * is shared in the room as a file. */
+  setRecording(conversation: number, on: boolean): Promise<void>;
   /** Mutes one participant of a room's ongoing meeting, or lifts it (moderators); everyone in it
    * sees it. Rejects with forbidden for others, participant_not_in_meeting when `user` is not in
    * the meeting. */
@@ -297,6 +302,7 @@ const tauriBackend: Backend = {
   removeRoomMember: (conversation, user) => call("remove_room_member", { conversation, user }),
   promoteModerator: (conversation, user) => call("promote_moderator", { conversation, user }),
   setMuteAll: (conversation, muted) => call("set_mute_all", { conversation, muted }),
+  setRecording: (conversation, on) => call("set_recording", { conversation, on }),
   setParticipantMuted: (conversation, user, muted) => call("set_participant_muted", { conversation, user, muted }),
   leaveRoom: (conversation) => call("leave_room", { conversation }),
   deleteRoom: (conversation) => call("delete_room", { conversation }),

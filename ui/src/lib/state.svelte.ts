@@ -303,6 +303,12 @@ class AppState {
     await this.reload();
   }
 
+  /** Starts or stops recording a room's meeting (moderators): the meeting's `recording`. */
+  async setRecording(conversation: number, on: boolean): Promise<void> {
+    await ipc().setRecording(conversation, on);
+    await this.loadMeetings();
+  }
+
   /** Turns a room's lobby on or off (moderators); off lets everyone waiting in. */
   async setLobby(conversation: number, enabled: boolean): Promise<void> {
     await ipc().setLobby(conversation, enabled);

@@ -203,6 +203,13 @@ describe("a meeting's sound", () => {
         await page.keyboard.press("Enter");
         await page.locator('[data-testid=meeting-mute-all][aria-pressed="true"]').waitFor();
         await expectAccessible(page, `meeting stage, speaker (${colorScheme})`);
+        // Then Record, beside it: the mark shows, its red readable in both schemes.
+        await page.keyboard.press("Tab");
+        await expect(page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).resolves.toBe("meeting-record");
+        await page.keyboard.press("Enter");
+        await page.locator("[data-testid=meeting-recording]").waitFor();
+        await page.locator("[data-testid=meeting-record]", { hasText: "Stop recording" }).waitFor();
+        await expectAccessible(page, `meeting stage, recorded (${colorScheme})`);
       } finally {
         await close();
       }

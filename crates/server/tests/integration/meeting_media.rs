@@ -70,6 +70,11 @@ async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> P
         Response::MeetingMedia { answer } => answer,
         r => panic!("{r:?}"),
     };
+    // Besides its UDP port, the SFU offers its TCP fallback (on by default).
+    assert!(
+        answer.contains(" tcp ") && answer.contains("tcptype passive"),
+        "{answer}"
+    );
     peer.accept(&answer).await.unwrap();
     peer.connected(Duration::from_secs(10)).await.unwrap();
     peer.start(MediaIo {
@@ -157,6 +162,14 @@ async fn the_meeting_rules_decide_who_connects_and_the_sfu_enforces_mute_for_all
     // A second of each other.
     until_received(&a, 0, 50).await;
     until_received(&b, 0, 50).await;
+    // The metrics count both connections, on UDP (the TCP fallback is for devices whose UDP
+    // is blocked).
+    let metrics = http_get(server.addr, "/metrics").await;
+    assert!(
+        metrics.contains("\nconfer_sfu_connections{transport=\"udp\"} 2\n")
+            && metrics.contains("\nconfer_sfu_connections{transport=\"tcp\"} 0\n"),
+        "{metrics}"
+    );
 
     // Mute-for-all: bob's sound no longer reaches alice (the owner, a moderator, is spared:
     // bob still hears her).

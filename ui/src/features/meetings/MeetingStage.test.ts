@@ -255,6 +255,81 @@ describe("the meeting stage", () => {
     expect(screen.queryByTestId("meeting-mute-all")).toBeNull();
   });
 
+  it("marks a recorded meeting for everyone, only while it is recorded", async () => {
+    const { fake, id } = await open("room", "bob");
+    await inMeeting(fake, id);
+    fake.soundPeople([BOB, CAROL]);
+    await settle();
+    expect(screen.queryByTestId("meeting-recording")).toBeNull();
+    // A member: no button, but the mark once a moderator records.
+    expect(screen.queryByTestId("meeting-record")).toBeNull();
+    fake.recordingBy(id, "bob", true);
+    await settle();
+    const mark = screen.getByTestId("meeting-recording");
+    expect(mark.textContent?.trim()).toBe("Recording");
+    expect(mark.getAttribute("aria-label")).toBe("This meeting is being recorded");
+    expect(mark.querySelector(".dot")).not.toBeNull();
+    expect(screen.queryByTestId("meeting-record")).toBeNull();
+    fake.recordingBy(id, "bob", false);
+    await settle();
+    expect(screen.queryByTestId("meeting-recording")).toBeNull();
+  });
+
+  it("lets a moderator start and stop recording, beside mute for all", async () => {
+    const { fake, id } = await open("room", "bob", ["alice"]);
+    await inMeeting(fake, id);
+    fake.soundPeople([BOB]);
+    await settle();
+    const record = () => screen.getByTestId("meeting-record");
+    expect(record().textContent?.trim()).toBe("Record");
+    expect(record().getAttribute("title")).toBe("Records the meeting; when stopped, the recording is shared in the room.");
+    expect(screen.getByTestId("meeting-mute-all").nextElementSibling).toBe(record());
+    expect(screen.queryByTestId("meeting-recording")).toBeNull();
+
+    await fireEvent.click(record());
+    await settle();
+    expect(fake.callsOf("setRecording")).toEqual([[id, true]]);
+    expect(fake.recordingOf(id)).not.toBeNull();
+    expect(screen.getByTestId("meeting-recording").textContent?.trim()).toBe("Recording");
+    expect(record().textContent?.trim()).toBe("Stop recording");
+
+    await fireEvent.click(record());
+    await settle();
+    expect(fake.callsOf("setRecording")).toEqual([
+      [id, true],
+      [id, false],
+    ]);
+    expect(fake.recordingOf(id)).toBeNull();
+    expect(screen.queryByTestId("meeting-recording")).toBeNull();
+    expect(record().textContent?.trim()).toBe("Record");
+  });
+
+  it("words a refused recording", async () => {
+    const { fake, id } = await open("room", "alice");
+    await inMeeting(fake, id);
+    fake.recordingOff = true;
+    await fireEvent.click(screen.getByTestId("meeting-record"));
+    await settle();
+    expect(within(stage() as HTMLElement).getByRole("alert").textContent).toBe(
+      "Could not change the recording: This server does not record meetings.",
+    );
+    expect(screen.queryByTestId("meeting-recording")).toBeNull();
+    expect(screen.getByTestId<HTMLButtonElement>("meeting-record").disabled).toBe(false);
+
+    // Another moderator started it meanwhile: this one's start is refused, the mark shows.
+    fake.recordingOff = false;
+    vi.spyOn(fake, "setRecording").mockRejectedValueOnce({
+      code: "refused:conflict",
+      message: "The meeting is being recorded already.",
+      reason: { reason: "recording_already", on: true },
+    });
+    await fireEvent.click(screen.getByTestId("meeting-record"));
+    await settle();
+    expect(within(stage() as HTMLElement).getByRole("alert").textContent).toBe(
+      "Could not change the recording: The meeting is being recorded already.",
+    );
+  });
+
   it("switches between the grid and the latest speaker large over a strip of the others", async () => {
     const { fake, id } = await open();
     await inMeeting(fake, id, true);
@@ -325,6 +400,11 @@ describe("the meeting stage", () => {
     expect(within(tile("bob")).getByTestId("meeting-tile-mute").getAttribute("aria-label")).toBe("Mettre Bob en sourdine");
     expect(screen.getByTestId("meeting-layout").textContent?.trim()).toBe("Vue orateur");
     expect(screen.getByTestId("meeting-mute-all").textContent?.trim()).toBe("Sourdine pour tous");
+    expect(screen.getByTestId("meeting-record").textContent?.trim()).toBe("Enregistrer");
+    fake.recordingBy(id, "alice", true);
+    await settle();
+    expect(screen.getByTestId("meeting-record").textContent?.trim()).toBe("Arrêter l'enregistrement");
+    expect(screen.getByTestId("meeting-recording").getAttribute("aria-label")).toBe("Cette réunion est enregistrée");
     expect(screen.getByRole("group", { name: "Affichage de la réunion" })).toBeTruthy();
     await fireEvent.click(screen.getByTestId("meeting-layout"));
     await settle();
