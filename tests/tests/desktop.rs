@@ -1342,7 +1342,10 @@ fn tile_sequences(s: &Session) -> Result<Vec<(String, u64)>> {
 fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silences_them()
 -> Result<()> {
     let _one = serial();
-    let mut desk = Desktop::start(&["alice", "bob", "carol", "dave"])?;
+    // A server that records meetings (an optional component).
+    let mut desk = Desktop::start_with(&["alice", "bob", "carol", "dave"], |c| {
+        c.recording = true;
+    })?;
     std::fs::create_dir_all(desk.home())?;
     let room = room_of(&desk, "Design review", &["alice", "bob", "carol", "dave"])?;
     let s = desk.launch("alice")?;
@@ -1363,7 +1366,7 @@ fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silen
     let mut clis = Reaped(Vec::new());
     for (who, hz) in [("bob", 500.0), ("carol", 700.0), ("dave", 900.0)] {
         let tone = desk.home().join(format!("{who}.wav"));
-        tone_wav(&tone, hz, 90.0)?;
+        tone_wav(&tone, hz, 150.0)?;
         clis.0.push(desk.spawn_cli(
             who,
             &[
@@ -1372,7 +1375,7 @@ fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silen
                 &room,
                 "--video",
                 "--seconds",
-                "90",
+                "150",
                 "--send-audio",
                 tone.to_str().context("path")?,
             ],
@@ -1440,6 +1443,42 @@ fn a_meeting_from_the_room_header_shows_four_moving_tiles_and_mute_for_all_silen
             .then_some(()))
     })?;
     save_screenshot(&d, win, "meeting-muted")?;
+    // Alice records the meeting: the mark shows, for a couple of seconds of moving pictures.
+    s.wait_for("[data-testid=meeting-record]", UI_WAIT)?
+        .click()?;
+    s.wait_for("[data-testid=meeting-recording]", UI_WAIT)?;
+    let recorded = tile_sequences(&s)?;
+    s.until("two seconds of pictures recorded", wait, |s| {
+        let now = tile_sequences(s)?;
+        Ok(recorded
+            .iter()
+            .all(|(name, seq)| now.iter().any(|(n, q)| n == name && *q >= seq + 30))
+            .then_some(()))
+    })?;
+    save_screenshot(&d, win, "meeting-recording")?;
+    // Stopped, the mark goes, and the mix comes to the room's files in the details column.
+    s.wait_for("[data-testid=meeting-record]", UI_WAIT)?
+        .click()?;
+    s.until("the recording mark to go", UI_WAIT, |s| {
+        Ok(s.find_all("[data-testid=meeting-recording]")?
+            .is_empty()
+            .then_some(()))
+    })?;
+    // The mix comes to the room as alice's file message, and into the room's files (the
+    // details column's list, further down, downloads it too).
+    let id = s.until("the recording's file message", Duration::from_secs(90), |s| {
+        let found = s.execute(
+            "const card = [...document.querySelectorAll('[data-testid=file-card]')].find((c) => \
+               /^meeting-.*\\.webm$/.test(c.querySelector('[data-testid=file-name]')?.textContent?.trim() ?? '')); \
+             return card ? card.dataset.fileId : null;",
+            vec![],
+        )?;
+        Ok(found.as_str().map(str::to_owned))
+    })?;
+    s.wait_for(
+        &format!("[data-testid=shared-file][data-file-id='{id}']"),
+        UI_WAIT,
+    )?;
     for child in &mut clis.0 {
         ensure!(child.try_wait()?.is_none(), "a CLI participant ended early");
     }
