@@ -569,3 +569,90 @@ async fn an_external_guest_gets_media_only_once_admitted_and_loses_it_with_its_c
     until_closed(&z, "zoe's media still up after her connection closed").await;
     z.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_ends_with_its_meeting_and_without_ffmpeg_each_track_is_shared_as_written() {
+    let server = TestServer::start_with(|c| {
+        c.recording = true;
+        // No ffmpeg to mix with.
+        c.ffmpeg = "/nonexistent/ffmpeg".into();
+    })
+    .await
+    .unwrap();
+    for name in ["alice", "bob", "carol"] {
+        server.add_user(name, PW).unwrap();
+    }
+    let (mut alice, mut bob, _carol, room) = meeting(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = connect(&mut alice, room, 440.0, &dir.path().join("a.wav")).await;
+    let b = connect(&mut bob, room, 880.0, &dir.path().join("b.wav")).await;
+    until_received(&a, 0, 50).await;
+    // Bob may not record (a member, not a moderator); alice may.
+    let refused = bob
+        .refused(Request::SetRecording {
+            conversation: room,
+            on: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.reason,
+        Reason::ModeratorsOnly { conversation: room }
+    );
+    alice
+        .request(Request::SetRecording {
+            conversation: room,
+            on: true,
+        })
+        .await
+        .unwrap();
+    // A second of both voices recorded.
+    let from = a.stats().await.packets_received;
+    until_received(&a, from, 50).await;
+    until_sent(&a, 50).await;
+    // Both leave: the meeting ends, and its recording with it.
+    for who in [&mut alice, &mut bob] {
+        who.request(Request::LeaveMeeting { conversation: room })
+            .await
+            .unwrap();
+    }
+    until_closed(&a, "alice's media").await;
+    until_closed(&b, "bob's media").await;
+    // Each voice comes to the room as its own Ogg file, from alice.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let files = loop {
+        let files = match alice
+            .request(Request::ListFiles { conversation: room })
+            .await
+            .unwrap()
+        {
+            Response::Files { files } => files,
+            r => panic!("{r:?}"),
+        };
+        if files.len() >= 2 {
+            break files;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "shared: {files:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            assert_eq!(
+                (f.sender.as_str(), f.file.mime.as_str()),
+                ("alice", "audio/ogg")
+            );
+            assert!(f.file.size > 1000, "{f:?}");
+            // meeting-STAMP-NN-identity-audio.ogg: the stamp varies, the rest does not.
+            f.file
+                .name
+                .rsplit('-')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["audio.ogg-alice", "audio.ogg-bob"]);
+    assert_eq!(files.len(), 2);
+}
