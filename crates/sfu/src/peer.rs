@@ -11,7 +11,7 @@
 //! Every forwarded packet names its publisher in its CSRC list (the grant's `source`), so a
 //! client knows whose voice or picture each of its lines carries now.
 
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
 
 use bytes::BytesMut;
 use rand::distr::{Alphanumeric, SampleString};
@@ -39,7 +39,7 @@ use rtc::{
         RTCRtpSenderId,
         rtp_sender::{
             RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
-            RTCRtpEncodingParameters, RtpCodecKind,
+            RTCRtpEncodingParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
         },
     },
     sansio::Protocol,
@@ -85,6 +85,8 @@ struct Slot {
     ssrc: u32,
     payload_type: u8,
     source: Option<PeerId>,
+    /// When it was last given to a publisher.
+    given_at: Option<Instant>,
     /// A video slot given to another publisher forwards nothing until that publisher's next
     /// keyframe: the subscriber's decoder could make nothing of the frames in between.
     awaiting_keyframe: bool,
@@ -147,6 +149,39 @@ fn payload_types(sdp: &str) -> (Vec<u8>, Vec<u8>) {
     }
     (audio, video)
 }
+
+/// The header extension in which browsers tell the level of each audio packet (RFC 6464).
+pub(crate) const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+/// The id an offer gave the audio level extension, if it offered it.
+fn audio_level_id(sdp: &str) -> Option<u8> {
+    sdp.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("a=extmap:")?;
+        let (id, uri) = rest.split_once(' ')?;
+        // "N" or "N/direction".
+        let id = id.split('/').next()?.parse().ok()?;
+        (uri.split_whitespace().next()? == AUDIO_LEVEL_URI).then_some(id)
+    })
+}
+
+/// At or above this level (RFC 6464: -dBov, 0 the loudest, 127 silence) a packet is speech.
+const SPEECH_DBOV: u8 = 50;
+
+/// Without a level extension, an Opus packet this long or longer carries sound worth hearing:
+/// the encoder spends a few bytes on silence and tens on a voice (a heuristic, for clients that
+/// send no levels, Confer's own among them).
+const SPEECH_BYTES: usize = 30;
+
+/// So many loud packets in a row (20 ms each) make someone a speaker: a cough or a click does
+/// not take a tile.
+const SPEECH_RUN: u32 = 10;
+
+/// Someone who spoke this recently is speaking.
+pub(crate) const SPEAKING: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A line stays with whoever got it at least this long before a speaker takes it over, so
+/// that two people talking over each other do not make it flicker.
+const MIN_HOLD: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Whether an RTP payload of VP8 begins a keyframe (RFC 7741: the descriptor's S bit set and
 /// partition 0, then a payload header whose P bit is clear).
@@ -224,6 +259,12 @@ pub(crate) struct SfuPeer {
     keyframes_asked: u64,
     /// What it last sent came over TCP.
     over_tcp: bool,
+    /// The id its offer gave the audio level extension.
+    audio_level_id: Option<u8>,
+    /// Loud audio packets in a row.
+    loud_run: u32,
+    /// When it last spoke (a run of loud packets), for handing lines to whoever speaks.
+    pub(crate) last_spoke: Option<Instant>,
 }
 
 impl SfuPeer {
@@ -257,6 +298,14 @@ impl SfuPeer {
         )?;
         // NACK, receiver-side TWCC (the client's congestion control estimates its uplink from
         // the SFU's feedback) and RTCP reports.
+        // Levels in the audio packets, when the client sends them (browsers do), say who speaks.
+        media.register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: AUDIO_LEVEL_URI.to_owned(),
+            },
+            RtpCodecKind::Audio,
+            None,
+        )?;
         let registry = register_default_interceptors(Registry::new(), &mut media)?;
         // Our own ufrag, rather than a generated one, because the router needs it to route
         // the client's STUN before any of it reaches this connection.
@@ -302,6 +351,7 @@ impl SfuPeer {
             )));
         }
         let (audio_types, video_types) = payload_types(&offer.sdp);
+        let offer_sdp = offer.sdp.clone();
         let mut outs = Vec::with_capacity(audio_lines + video_lines);
         let lines = std::iter::repeat_n(MediaKind::Audio, audio_lines)
             .chain(std::iter::repeat_n(MediaKind::Video, video_lines));
@@ -391,6 +441,7 @@ impl SfuPeer {
                 ssrc,
                 payload_type,
                 source: None,
+                given_at: None,
                 awaiting_keyframe: false,
                 continuity: Continuity::default(),
             });
@@ -421,6 +472,9 @@ impl SfuPeer {
             forwarded: 0,
             keyframes_asked: 0,
             over_tcp: false,
+            audio_level_id: audio_level_id(&offer_sdp),
+            loud_run: 0,
+            last_spoke: None,
         };
         Ok((peer, sdp))
     }
@@ -504,9 +558,58 @@ impl SfuPeer {
         }
     }
 
+    /// Takes note of one of its audio packets (one forwarded: a silenced participant does not
+    /// speak here): a run of loud ones makes it a speaker now.
+    pub(crate) fn hear(&mut self, now: Instant, packet: &rtp::Packet) {
+        let loud = match self
+            .audio_level_id
+            .and_then(|id| packet.header.get_extension(id))
+        {
+            Some(level) => level.first().is_some_and(|b| b & 0x7f <= SPEECH_DBOV),
+            None => packet.payload.len() >= SPEECH_BYTES,
+        };
+        self.loud_run = if loud { self.loud_run + 1 } else { 0 };
+        if self.loud_run >= SPEECH_RUN {
+            self.last_spoke = Some(now);
+        }
+    }
+
+    /// A line of `kind` for a publisher who speaks while every such line carries someone: the
+    /// one whose holder spoke least recently (and not now), if it has been theirs for
+    /// [`MIN_HOLD`]. Beyond the lines a client offered, the speakers are heard and seen.
+    fn line_for_speaker(
+        &self,
+        now: Instant,
+        kind: MediaKind,
+        from: PeerId,
+        spoke: &HashMap<PeerId, Instant>,
+    ) -> Option<usize> {
+        let speaking = |id: &PeerId| {
+            spoke
+                .get(id)
+                .is_some_and(|at| now.saturating_duration_since(*at) < SPEAKING)
+        };
+        if !speaking(&from) {
+            return None;
+        }
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == kind)
+            .filter(|(_, s)| {
+                s.given_at
+                    .is_none_or(|at| now.saturating_duration_since(at) >= MIN_HOLD)
+            })
+            .filter_map(|(n, s)| s.source.map(|holder| (n, holder)))
+            .filter(|(_, holder)| !speaking(holder))
+            .min_by_key(|(_, holder)| spoke.get(holder).copied())
+            .map(|(n, _)| n)
+    }
+
     /// Sends `from`'s packet on the slot of its kind it holds on this connection, or on a free
-    /// one; with every such slot taken by others it is dropped. `source` is the publisher's
-    /// CSRC. Whether it was sent.
+    /// one, or on one a speaker takes over (see `line_for_speaker`); otherwise it is dropped.
+    /// `source` is the publisher's CSRC; `spoke`, when each participant last spoke. Whether
+    /// it was sent.
     pub(crate) fn forward(
         &mut self,
         now: Instant,
@@ -514,6 +617,7 @@ impl SfuPeer {
         source: u32,
         kind: MediaKind,
         mut packet: rtp::Packet,
+        spoke: &HashMap<PeerId, Instant>,
     ) -> bool {
         // Until DTLS is done there are no SRTP keys: write_rtp would refuse the packet, after
         // the interceptors had counted it as sent. The subscriber hears from the first packet
@@ -530,12 +634,16 @@ impl SfuPeer {
                 .iter()
                 .position(|s| s.kind == kind && s.source.is_none())
         };
-        let Some(n) = held.or_else(free) else {
+        let Some(n) = held
+            .or_else(free)
+            .or_else(|| self.line_for_speaker(now, kind, from, spoke))
+        else {
             return false;
         };
         let slot = &mut self.slots[n];
         if held.is_none() {
             slot.source = Some(from);
+            slot.given_at = Some(now);
             slot.awaiting_keyframe = kind == MediaKind::Video;
             if slot.awaiting_keyframe {
                 self.keyframes_wanted.push(from);
@@ -765,6 +873,15 @@ mod tests {
         // Cut short.
         assert!(!vp8_keyframe_starts(&[0x90, 0x80]));
         assert!(!vp8_keyframe_starts(&[]));
+    }
+
+    #[test]
+    fn an_offer_names_the_audio_level_extension_s_id_if_it_has_one() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n\
+                   a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
+                   a=extmap:1/sendrecv urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on\r\n";
+        assert_eq!(audio_level_id(sdp), Some(1));
+        assert_eq!(audio_level_id("v=0\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"), None);
     }
 
     #[test]

@@ -516,6 +516,19 @@ impl Router {
             })
         });
         let now = Instant::now();
+        // Who speaks: lines beyond those a client offered go to the speakers.
+        for (from, _, kind, packet) in &received {
+            if *kind == MediaKind::Audio
+                && let Some(publisher) = self.peers.get_mut(from)
+            {
+                publisher.hear(now, packet);
+            }
+        }
+        let spoke: HashMap<PeerId, Instant> = self
+            .peers
+            .values()
+            .filter_map(|p| p.last_spoke.map(|at| (p.id, at)))
+            .collect();
         for (from, room, kind, packet) in received {
             let source = self.peers.get(&from).map_or(0, |p| p.source);
             if let Some(recording) = self.recordings.get_mut(&room)
@@ -528,7 +541,7 @@ impl Router {
                 if peer.id != from
                     && peer.room == room
                     && peer.subscribe
-                    && peer.forward(now, from, source, kind, packet.clone())
+                    && peer.forward(now, from, source, kind, packet.clone(), &spoke)
                 {
                     relayed += 1;
                 }

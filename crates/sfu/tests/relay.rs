@@ -764,3 +764,88 @@ async fn a_recording_writes_each_track_as_it_was_heard_or_seen_for_as_long_as_it
     }
     Ok(())
 }
+
+/// A client offering one line of each kind (its own), connected as `who` with `source`.
+async fn join_with(sfu: &Sfu, who: &str, source: u32) -> Result<(Peer, PeerId)> {
+    let peer = Peer::new(PeerOptions {
+        bind: vec!["127.0.0.1:0".parse()?],
+        video: true,
+        ..PeerOptions::default()
+    })
+    .await?;
+    let g = Grant {
+        source,
+        ..grant("room", who)
+    };
+    let (id, answer) = sfu.join(&signed(&g)?, peer.offer().await?).await?;
+    peer.accept(&answer).await?;
+    peer.connected(Duration::from_secs(10)).await?;
+    Ok((peer, id))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_lines_a_client_offered_whoever_speaks_is_heard_and_seen() -> Result<()> {
+    use confer_media::synthetic::PatternCamera;
+    let (sfu, _task) = sfu().await?;
+    // Sam offers one line of each kind (beside sending nothing himself): room for one other.
+    // Ben comes first, silent, his camera on, and takes both lines.
+    let (sam, sam_id) = join_with(&sfu, "sam", 1).await?;
+    sam.start(MediaIo {
+        source: Box::new(ToneSource::new(440.0, 0.0)?),
+        sink: Box::new(NullSink),
+        camera: None,
+        view: None,
+    })
+    .await?;
+    let (ben, _) = join_with(&sfu, "ben", 2).await?;
+    ben.start(MediaIo {
+        source: Box::new(ToneSource::new(550.0, 0.0)?),
+        sink: Box::new(NullSink),
+        camera: Some(Box::new(PatternCamera::new(160, 96, 15)?)),
+        view: None,
+    })
+    .await?;
+    let lines_of = |stats: &confer_sfu::Stats| {
+        let p = &stats.peers[&sam_id];
+        (p.hearing.clone(), p.seeing.clone())
+    };
+    let ben_only = (vec![Some("ben".to_owned())], vec![Some("ben".to_owned())]);
+    until_stats(&sfu, "ben on both of sam's lines", |s| {
+        lines_of(s) == ben_only
+    })
+    .await?;
+    // Ann comes in speaking, camera on: she takes both lines from silent Ben.
+    let (ann, _) = join_with(&sfu, "ann", 3).await?;
+    ann.start(MediaIo {
+        source: Box::new(ToneSource::new(660.0, 0.3)?),
+        sink: Box::new(NullSink),
+        camera: Some(Box::new(PatternCamera::new(160, 96, 15)?)),
+        view: None,
+    })
+    .await?;
+    let ann_only = (vec![Some("ann".to_owned())], vec![Some("ann".to_owned())]);
+    until_stats(&sfu, "ann, who speaks, on both of sam's lines", |s| {
+        lines_of(s) == ann_only
+    })
+    .await?;
+    // Sam hears and sees her.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let stats = sam.stats().await;
+        let anns = stats.sources.iter().find(|s| s.source == 3);
+        if anns.is_some_and(|s| s.audio_packets >= 50 && s.video_frames >= 10) {
+            break;
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "sam of ann: {anns:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Silent, Ben does not take them back.
+    ensure!(lines_of(&sfu.stats().await?) == ann_only);
+    for peer in [sam, ben, ann] {
+        peer.close().await?;
+    }
+    Ok(())
+}
