@@ -14,6 +14,7 @@ pub mod congestion;
 pub mod device;
 pub mod hardware;
 pub mod jitter;
+mod keyframes;
 pub mod meter;
 pub mod peer;
 pub mod processing;

@@ -130,6 +130,9 @@ pub struct PeerStats {
     pub first_audio: Option<Instant>,
     /// Video frames sent.
     pub video_frames_sent: u64,
+    /// Keyframes the other side asked for (RTCP PLI or FIR), each answered with the next
+    /// frame.
+    pub keyframes_requested: u64,
     /// Whole video frames received.
     pub video_frames_received: u64,
     /// Video frames decoded.
@@ -284,7 +287,10 @@ impl Peer {
             &mut media,
         )
         .map_err(peer_error("congestion control"))?;
-        let registry = configure_rtcp_reports(with_bounded_nack(registry, &mut media));
+        let registry = configure_rtcp_reports(with_bounded_nack(registry, &mut media)).with(
+            rtc::interceptor::Slot::from(crate::keyframes::SLOT),
+            crate::keyframes::KeyframeRequests::default(),
+        );
         let config = RTCConfigurationBuilder::new()
             .with_ice_servers(
                 options
@@ -597,6 +603,10 @@ impl Peer {
             jitter_ms: c.jitter_x16.load(Ordering::Relaxed) as f64 / 16.0 / 48.0,
             first_audio: *c.first_audio.lock().expect("poisoned"),
             video_frames_sent: self.video_counters.sent.load(Ordering::Relaxed),
+            keyframes_requested: self
+                .video_counters
+                .keyframes_requested
+                .load(Ordering::Relaxed),
             video_frames_received: self.video_counters.received.load(Ordering::Relaxed),
             video_frames_decoded: self.video_counters.decoded.load(Ordering::Relaxed),
             video_sent_size: unpack(self.video_counters.sent_size.load(Ordering::Relaxed)),

@@ -54,6 +54,8 @@ pub struct VideoCounters {
     pub target_kbps: AtomicU64,
     /// Camera frames skipped because the path was behind.
     pub skipped: AtomicU64,
+    /// Keyframes asked for by the other side (RTCP PLI or FIR).
+    pub keyframes_requested: AtomicU64,
 }
 
 /// `width << 32 | height`, for the size counters.
@@ -131,6 +133,15 @@ pub(crate) struct VideoSend {
     pub notices: tokio::sync::broadcast::Sender<crate::peer::DeviceNotice>,
 }
 
+/// Aborts a task when dropped: the task lives as long as its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn vpx(e: confer_vpx::VpxError) -> MediaError {
     MediaError::Codec(e.to_string())
 }
@@ -144,6 +155,28 @@ pub(crate) async fn send_video(
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), MediaError> {
     let counters = send.counters.clone();
+    // Keyframe requests come as the track's events (see `keyframes`): a task of this pump's
+    // own raises a flag the next frame reads; it ends with the pump.
+    let wanted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let requests = {
+        let (track, wanted, counters) = (send.track.clone(), wanted.clone(), counters.clone());
+        AbortOnDrop(tokio::spawn(async move {
+            use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+            while let Some(event) = track.poll().await {
+                let TrackLocalEvent::OnRtcpPacket(packets) = event else {
+                    continue;
+                };
+                if packets
+                    .iter()
+                    .any(|p| crate::keyframes::asks_for_keyframe(p.as_ref()))
+                {
+                    counters.keyframes_requested.fetch_add(1, Ordering::Relaxed);
+                    wanted.store(true, Ordering::Relaxed);
+                }
+            }
+        }))
+    };
+    let _requests = requests;
     let mut fps = camera.frame_rate().clamp(1, 60);
     let mut period = Duration::from_secs(1) / fps;
     let mut tick = tokio::time::interval(period);
@@ -244,7 +277,8 @@ pub(crate) async fn send_video(
         let enc = encoder.as_mut().expect("just made");
         // A 640x360 frame takes a few milliseconds at the real-time preset, 1280x720 about four
         // times that: short enough to stay on this task, which owns nothing else.
-        for p in enc.encode(&frame.data, false).map_err(vpx)? {
+        let keyframe = wanted.swap(false, Ordering::Relaxed);
+        for p in enc.encode(&frame.data, keyframe).map_err(vpx)? {
             let sample = Sample {
                 data: p.data.into(),
                 duration: period,

@@ -881,7 +881,10 @@ mod tests {
                    a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
                    a=extmap:1/sendrecv urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on\r\n";
         assert_eq!(audio_level_id(sdp), Some(1));
-        assert_eq!(audio_level_id("v=0\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"), None);
+        assert_eq!(
+            audio_level_id("v=0\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"),
+            None
+        );
     }
 
     #[test]

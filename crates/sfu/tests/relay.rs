@@ -577,6 +577,15 @@ async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -
             "{who} was asked for {asked} keyframes"
         );
     }
+    // And each sender's client heard the requests (its encoder answers with a keyframe).
+    for (who, _, peer, _) in &joined {
+        let sends = people.iter().any(|p| p.0 == *who && p.2);
+        let requested = peer.stats().await.keyframes_requested;
+        ensure!(
+            (requested >= 1) == sends,
+            "{who}'s client heard {requested} keyframe requests"
+        );
+    }
     for (_, _, peer, _) in joined {
         peer.close().await?;
     }
