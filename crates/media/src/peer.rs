@@ -21,8 +21,10 @@ use rtc::{
     media::Sample,
     media_stream::MediaStreamTrack,
     peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8},
+    rtp::extension::audio_level_extension::AudioLevelExtension,
     rtp_transceiver::rtp_sender::{
-        RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+        RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+        RTCRtpHeaderExtensionCapability, RtpCodecKind,
     },
 };
 use tokio::sync::{broadcast, mpsc, watch};
@@ -254,6 +256,24 @@ fn peer_error(what: &str) -> impl Fn(rtc::shared::error::Error) -> MediaError + 
     move |e| MediaError::Peer(format!("{what}: {e}"))
 }
 
+/// The RTP header extension that carries each audio packet's level (RFC 6464).
+const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+/// A frame at or above this level (−dBov) is marked as voice.
+const VOICE_DBOV: u8 = 45;
+
+/// A frame's level as RFC 6464 words it: its RMS in −dBov, 0 the loudest, 127 silence.
+fn dbov(frame: &[f32]) -> u8 {
+    if frame.is_empty() {
+        return 127;
+    }
+    let rms = (frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32).sqrt();
+    if rms <= 0.0 {
+        return 127;
+    }
+    (-20.0 * rms.log10()).round().clamp(0.0, 127.0) as u8
+}
+
 /// How long gathering and connecting may take.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -264,6 +284,17 @@ impl Peer {
         media
             .register_default_codecs()
             .map_err(peer_error("codecs"))?;
+        // Each audio packet says how loud it is (RFC 6464): a meeting's SFU hands lines to
+        // whoever speaks by it.
+        media
+            .register_header_extension(
+                RTCRtpHeaderExtensionCapability {
+                    uri: AUDIO_LEVEL_URI.to_owned(),
+                },
+                RtpCodecKind::Audio,
+                None,
+            )
+            .map_err(peer_error("audio level extension"))?;
         // Send-side congestion control (GCC over transport-wide feedback from the other side,
         // with its pacer), then NACK and receiver and sender reports.
         // The estimate a video bitrate stands for: the audio's and the headroom's shares on top.
@@ -974,6 +1005,7 @@ async fn send_audio(
         }
         let muted = counters.muted.load(Ordering::Relaxed);
         let speech = frame.as_deref().filter(|_| !muted);
+        let level = dbov(speech.unwrap_or(&silence));
         let packet = encoder.encode(speech.unwrap_or(&silence))?;
         let sample = Sample {
             data: packet.into(),
@@ -982,6 +1014,10 @@ async fn send_audio(
         };
         match track
             .sample_writer(ssrc, payload_type)
+            .with_audio_level(AudioLevelExtension {
+                level,
+                voice: level <= VOICE_DBOV,
+            })
             .write_sample(&sample)
             .await
         {
@@ -1180,4 +1216,23 @@ async fn receive_audio(
         }
     }
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dbov;
+
+    #[test]
+    fn levels_are_minus_dbov_from_loudest_to_silence() {
+        assert_eq!(dbov(&[]), 127);
+        assert_eq!(dbov(&[0.0; 960]), 127);
+        assert_eq!(dbov(&[1.0; 960]), 0);
+        // A half-scale square wave: -6 dBov.
+        let square: Vec<f32> = (0..960)
+            .map(|i| if i % 2 == 0 { 0.5 } else { -0.5 })
+            .collect();
+        assert_eq!(dbov(&square), 6);
+        // Far below anything audible still reads as a level, not silence.
+        assert_eq!(dbov(&[1e-5; 960]), 100);
+    }
 }

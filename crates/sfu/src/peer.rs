@@ -165,7 +165,7 @@ fn audio_level_id(sdp: &str) -> Option<u8> {
 }
 
 /// At or above this level (RFC 6464: -dBov, 0 the loudest, 127 silence) a packet is speech.
-const SPEECH_DBOV: u8 = 50;
+const SPEECH_DBOV: u8 = 45;
 
 /// Without a level extension, an Opus packet this long or longer carries sound worth hearing:
 /// the encoder spends a few bytes on silence and tens on a voice (a heuristic, for clients that
