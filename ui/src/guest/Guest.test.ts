@@ -4,9 +4,9 @@ import { flushSync } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { guestWords, setLocale } from "../lib/i18n";
 import { GuestClient } from "./client.svelte";
-import { fakeDeps, session } from "./fakes";
+import { FakeMediaStream, FakePeerConnection, fakeDeps, fakeMediaDevices, session } from "./fakes";
 import Guest from "./Guest.svelte";
-import { SOURCES_MS } from "./media";
+import { cameraConstraints, MeetingSound, SOURCES_MS, type SoundHandlers } from "./media";
 import { mediaSource } from "./sources";
 
 const settle = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -272,6 +272,126 @@ describe("the guest page", () => {
     flushSync();
     expect(screen.getByTestId("guest-camera-problem").textContent).toBe(`${guestWords("en").cameraProblem.missing} ${guestWords("en").withoutCamera}`);
     expect(screen.queryAllByTestId("guest-tile")).toHaveLength(0);
+  });
+
+  it("turns the camera off and on from the meeting's button once the sound is up", async () => {
+    const play = vi.spyOn(HTMLMediaElement.prototype, "play").mockResolvedValue(undefined);
+    const { deps, client, view } = page("tok123", "Zoe");
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    flushSync();
+    // Not while the sound connects.
+    expect(screen.queryByTestId("guest-camera-toggle")).toBeNull();
+    const sound = deps.sounds[0];
+    sound.on.onConnected();
+    flushSync();
+    const button = screen.getByTestId("guest-camera-toggle");
+    expect(button.textContent?.trim()).toBe("Camera");
+    expect(button.getAttribute("aria-pressed")).toBe("false");
+    expect(screen.getByRole("button", { name: "Camera", pressed: false })).toBe(button);
+    await expectAccessible(view.container);
+
+    await fireEvent.click(button);
+    expect(sound.cameraTurns).toEqual([true]);
+    await settle();
+    sound.on.onCamera({ id: "mine" } as unknown as MediaStream);
+    flushSync();
+    expect(button.getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getAllByTestId("guest-tile").map((t) => t.dataset.self)).toEqual(["true"]);
+    await expectAccessible(view.container);
+
+    await fireEvent.click(button);
+    expect(sound.cameraTurns).toEqual([true, false]);
+    sound.on.onCamera(null);
+    flushSync();
+    expect(button.getAttribute("aria-pressed")).toBe("false");
+    // Its own tile goes with it.
+    expect(screen.queryAllByTestId("guest-tile")).toHaveLength(0);
+    expect(client.camera).toBeNull();
+
+    setLocale("fr");
+    flushSync();
+    expect(screen.getByTestId("guest-camera-toggle").textContent?.trim()).toBe("Caméra");
+    play.mockRestore();
+  });
+
+  it("says why the camera button could not turn the camera on", async () => {
+    const play = vi.spyOn(HTMLMediaElement.prototype, "play").mockResolvedValue(undefined);
+    const { deps } = page("tok123", "Zoe");
+    await fireEvent.click(screen.getByTestId("guest-join"));
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    deps.sounds[0].on.onConnected();
+    flushSync();
+    await fireEvent.click(screen.getByTestId("guest-camera-toggle"));
+    deps.sounds[0].on.onCameraProblem("denied");
+    flushSync();
+    const w = guestWords("en");
+    expect(screen.getByTestId("guest-camera-problem").textContent).toBe(`${w.cameraProblem.denied} ${w.withoutCamera}`);
+    expect(screen.getByTestId("guest-camera-toggle").getAttribute("aria-pressed")).toBe("false");
+    // Turned on at the next try: the message goes.
+    await settle();
+    await fireEvent.click(screen.getByTestId("guest-camera-toggle"));
+    deps.sounds[0].on.onCamera({ id: "mine" } as unknown as MediaStream);
+    flushSync();
+    expect(screen.queryByTestId("guest-camera-problem")).toBeNull();
+    expect(screen.getByTestId("guest-camera-toggle").getAttribute("aria-pressed")).toBe("true");
+    await settle();
+    play.mockRestore();
+  });
+
+  it("sends the camera from the button on the meeting's connection itself, joined without one", async () => {
+    const play = vi.spyOn(HTMLMediaElement.prototype, "play").mockResolvedValue(undefined);
+    FakePeerConnection.made = [];
+    vi.stubGlobal("RTCPeerConnection", FakePeerConnection);
+    vi.stubGlobal("MediaStream", FakeMediaStream);
+    const devices = fakeMediaDevices();
+    Object.defineProperty(navigator, "mediaDevices", { value: devices, configurable: true });
+    try {
+      const deps = { ...fakeDeps(), sound: (on: SoundHandlers) => new MeetingSound(on) };
+      const client = new GuestClient("tok123", deps);
+      render(Guest, { client, token: "tok123", name: "Zoe" });
+      await fireEvent.click(screen.getByTestId("guest-join"));
+      const socket = deps.sockets[0];
+      socket.open();
+      socket.push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+      await settle();
+      const media = socket.last("join_meeting_media");
+      socket.push({ frame: "response", id: media.id, result: { type: "meeting_media", answer: "v=0 answer" } });
+      await settle();
+      const pc = FakePeerConnection.made[0];
+      pc.becomes("connected");
+      flushSync();
+      const line = pc.transceivers.filter((t) => t.kind === "video")[0];
+      expect(line).toMatchObject({ direction: "sendrecv", sender: { track: null } });
+
+      await fireEvent.click(screen.getByTestId("guest-camera-toggle"));
+      await settle();
+      flushSync();
+      expect(devices.asked.at(-1)).toEqual(cameraConstraints());
+      const track = devices.opened.at(-1)!.tracks[0];
+      expect(line.sender.track).toBe(track);
+      expect(screen.getByTestId("guest-camera-toggle").getAttribute("aria-pressed")).toBe("true");
+      expect(screen.getAllByTestId("guest-tile")[0].dataset.self).toBe("true");
+
+      await fireEvent.click(screen.getByTestId("guest-camera-toggle"));
+      await settle();
+      flushSync();
+      expect(track.stopped).toBe(true);
+      expect(line.sender.track).toBeNull();
+      expect(screen.getByTestId("guest-camera-toggle").getAttribute("aria-pressed")).toBe("false");
+      expect(screen.queryAllByTestId("guest-tile").filter((t) => t.dataset.self)).toHaveLength(0);
+      // One offer, one answer: nothing renegotiated.
+      expect(pc.offers).toBe(1);
+      expect(socket.sent.filter((f) => f.req.type === "join_meeting_media")).toHaveLength(1);
+      client.leave();
+    } finally {
+      vi.unstubAllGlobals();
+      play.mockRestore();
+    }
   });
 
   it("says why it ended, from the reason, in French for a French browser", async () => {

@@ -56,7 +56,7 @@ export class GuestClient {
   seen = $state.raw<Record<string, number>>({});
   heard = $state.raw<number[]>([]);
   speaking = $state.raw<number[]>([]);
-  /** This guest's camera while it sends it (its own tile). */
+  /** This guest's camera while it sends it (its own tile; the camera button pressed). */
   camera = $state.raw<MediaStream | null>(null);
   /** This guest's microphone is switched off (the Mute button). */
   muted = $state(false);
@@ -73,6 +73,8 @@ export class GuestClient {
   private poller: ReturnType<typeof setInterval> | null = null;
   private microphone: string | null = null;
   private withCamera = false;
+  /** The camera button's turn under way (opening the camera takes a moment, a prompt perhaps). */
+  private turningCamera = false;
 
   constructor(
     private readonly token: string,
@@ -124,6 +126,26 @@ export class GuestClient {
   toggleMute(): void {
     this.muted = !this.muted;
     this.sound?.setMuted(this.muted);
+  }
+
+  /** The camera button: turns this guest's camera off, or on again (or for the first time when
+   * it joined without), on the meeting's sound as it is. A camera that cannot be opened says why
+   * (cameraProblem). Clicks while the camera is being opened are ignored. */
+  toggleCamera(): void {
+    const sound = this.sound;
+    if (!sound || this.turningCamera) return;
+    const on = this.camera === null;
+    // The choice holds for the meeting's sound started again (sent back to the lobby, let in).
+    this.withCamera = on;
+    this.turningCamera = true;
+    sound
+      .setCamera(on)
+      .catch(() => {
+        if (on && this.sound === sound) this.cameraProblem = "failed";
+      })
+      .finally(() => {
+        if (this.sound === sound) this.turningCamera = false;
+      });
   }
 
   /** Moves the machine, and does what entering the new step asks. */
@@ -203,7 +225,10 @@ export class GuestClient {
         if (mine(sound)) this.micProblem = problem;
       },
       onCamera: (stream) => {
-        if (mine(sound)) this.camera = stream;
+        if (!mine(sound)) return;
+        this.camera = stream;
+        // Turned on after all: the problem of an earlier try is over.
+        if (stream) this.cameraProblem = null;
       },
       onCameraProblem: (problem) => {
         if (mine(sound)) this.cameraProblem = problem;
@@ -237,6 +262,7 @@ export class GuestClient {
   private closeSound(): void {
     this.sound?.close();
     this.sound = null;
+    this.turningCamera = false;
     if (this.poller !== null) clearInterval(this.poller);
     this.poller = null;
     this.remote = [];

@@ -95,6 +95,70 @@ describe("the guest client", () => {
     expect(client.cameraProblem).toBeNull();
   });
 
+  it("turns the camera off and on mid-meeting, on the sound it has", async () => {
+    const deps = fakeDeps();
+    const client = new GuestClient("tok123", deps);
+    client.join("Zoe", null, true);
+    deps.sockets[0].open();
+    deps.sockets[0].push({ frame: "response", id: 1, result: { type: "joined", session: session(true) } });
+    await settle();
+    const sound = deps.sounds[0];
+    sound.on.onConnected();
+    const mine = { id: "mine" } as MediaStream;
+    sound.on.onCamera(mine);
+
+    client.toggleCamera();
+    expect(sound.cameraTurns).toEqual([false]);
+    sound.on.onCamera(null);
+    expect(client.camera).toBeNull();
+    await settle();
+
+    // On again; a second click while the camera opens is nothing more.
+    client.toggleCamera();
+    client.toggleCamera();
+    expect(sound.cameraTurns).toEqual([false, true]);
+    await settle();
+    const again = { id: "again" } as MediaStream;
+    sound.on.onCamera(again);
+    expect(client.camera).toBe(again);
+    // Never renegotiated: the same sound throughout.
+    expect(deps.sounds).toHaveLength(1);
+    expect(deps.sockets[0].sent.filter((f) => f.req.type === "join_meeting_media")).toHaveLength(1);
+  });
+
+  it("says why the camera could not be turned on, until it is", async () => {
+    const { deps, client } = joined(true);
+    await settle();
+    const sound = deps.sounds[0];
+    sound.on.onConnected();
+    client.toggleCamera();
+    expect(sound.cameraTurns).toEqual([true]);
+    sound.on.onCameraProblem("denied");
+    expect(client.cameraProblem).toBe("denied");
+    expect(client.camera).toBeNull();
+    await settle();
+    client.toggleCamera();
+    expect(sound.cameraTurns).toEqual([true, true]);
+    sound.on.onCamera({ id: "mine" } as MediaStream);
+    expect(client.cameraProblem).toBeNull();
+  });
+
+  it("turns the camera on with the sound started again, once turned on in the meeting", async () => {
+    const { deps, client, socket } = joined(true);
+    await settle();
+    expect(deps.sounds[0].camera).toBe(false);
+    client.toggleCamera();
+    await settle();
+    // Sent back to the lobby, then let in again.
+    socket.push({ frame: "event", event: { type: "guest_session", session: session(false) } });
+    expect(deps.sounds[0].closed).toBe(true);
+    // The closed sound's turns are not the page's any more.
+    deps.sounds[0].on.onCamera({ id: "late" } as MediaStream);
+    expect(client.camera).toBeNull();
+    socket.push({ frame: "event", event: { type: "guest_session", session: session(true) } });
+    expect(deps.sounds[1].camera).toBe(true);
+  });
+
   it("reads who is on the lines while the sound is on, and forgets them after", async () => {
     const { deps, client } = joined(true);
     await settle();

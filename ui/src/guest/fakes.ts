@@ -55,6 +55,8 @@ export class FakeSound implements Sound {
   offered: Promise<string> | null = null;
   muted = false;
   closed = false;
+  /** Each setCamera's `on`, in order: a test answers with the handlers (onCamera, onCameraProblem). */
+  cameraTurns: boolean[] = [];
   /** What sources() says: a test sets who is on the lines. */
   lines: LineSources = { video: {}, heard: [], speaking: [] };
 
@@ -68,6 +70,9 @@ export class FakeSound implements Sound {
   }
   setMuted(muted: boolean): void {
     this.muted = muted;
+  }
+  async setCamera(on: boolean): Promise<void> {
+    this.cameraTurns.push(on);
   }
   sources(): LineSources {
     return this.lines;
@@ -170,7 +175,20 @@ export class FakeReceiver implements ReceiverLike {
   }
 }
 
-export type FakeTransceiver = { kind: "audio" | "video"; direction: RTCRtpTransceiverDirection; sender: { track: FakeTrack | null }; receiver: FakeReceiver };
+/** A line's sender: the track it sends (null: nothing), each track replaceTrack was given, and
+ * the error the next replaceTrack fails with when a test sets one. */
+export class FakeSender {
+  replaced: (FakeTrack | null)[] = [];
+  fail: DOMException | null = null;
+  constructor(public track: FakeTrack | null) {}
+  async replaceTrack(track: FakeTrack | null): Promise<void> {
+    if (this.fail) throw this.fail;
+    this.replaced.push(track);
+    this.track = track;
+  }
+}
+
+export type FakeTransceiver = { kind: "audio" | "video"; direction: RTCRtpTransceiverDirection; sender: FakeSender; receiver: FakeReceiver };
 
 export class FakePeerConnection {
   static made: FakePeerConnection[] = [];
@@ -180,6 +198,8 @@ export class FakePeerConnection {
   localDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
   closed = false;
+  /** How many offers were made (one: the connection is never renegotiated). */
+  offers = 0;
   ontrack: ((e: { track: FakeTrack; receiver: FakeReceiver }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
 
@@ -189,12 +209,13 @@ export class FakePeerConnection {
   addTransceiver(trackOrKind: FakeTrack | "audio" | "video", init?: RTCRtpTransceiverInit): FakeTransceiver {
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
     const kind = track ? track.kind : (trackOrKind as "audio" | "video");
-    const t: FakeTransceiver = { kind, direction: init?.direction ?? "sendrecv", sender: { track }, receiver: new FakeReceiver(kind) };
+    const t: FakeTransceiver = { kind, direction: init?.direction ?? "sendrecv", sender: new FakeSender(track), receiver: new FakeReceiver(kind) };
     this.transceivers.push(t);
     return t;
   }
   /** One m-line per transceiver, in order, with its direction (what the SFU reads). */
   async createOffer(): Promise<RTCSessionDescriptionInit> {
+    this.offers++;
     const lines = this.transceivers.map((t, i) => `m=${t.kind} 9 UDP/TLS/RTP/SAVPF ${t.kind === "audio" ? 111 : 96}\r\na=mid:${i}\r\na=${t.direction}\r\n`);
     return { type: "offer", sdp: `v=0\r\n${lines.join("")}` };
   }

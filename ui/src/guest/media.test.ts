@@ -136,7 +136,7 @@ describe("the meeting's connection", () => {
       onConnected: () => said.push("connected"),
       onFailed: () => said.push("failed"),
       onMicrophone: (p) => said.push(`microphone ${p}`),
-      onCamera: () => said.push("camera"),
+      onCamera: (stream) => said.push(stream ? "camera" : "camera off"),
       onCameraProblem: (p) => said.push(`camera ${p}`),
     };
     return { on, said };
@@ -168,11 +168,12 @@ describe("the meeting's connection", () => {
     Reflect.deleteProperty(navigator, "mediaDevices");
   });
 
-  it("offers the microphone's line, the others' audio lines, then receive-only video lines", async () => {
+  it("offers the microphone's line, the others' audio lines, then the camera's line sending nothing and receive-only video lines", async () => {
     const { lines, pc, said, sound } = await connect(false);
     expect(SLOTS).toBe(8);
     expect(SEEN).toBe(9);
-    expect(lines).toEqual(["audio sendrecv", ...Array(7).fill("audio recvonly"), ...Array(9).fill("video recvonly")]);
+    // The camera's line can send, should the camera be turned on later.
+    expect(lines).toEqual(["audio sendrecv", ...Array(7).fill("audio recvonly"), "video sendrecv", ...Array(8).fill("video recvonly")]);
     expect(devices.asked).toEqual([{ audio: true, video: false }]);
     expect(pc.transceivers[0].sender.track?.kind).toBe("audio");
     expect(pc.transceivers.slice(1).every((t) => t.sender.track === null)).toBe(true);
@@ -199,8 +200,9 @@ describe("the meeting's connection", () => {
     devices = fakeMediaDevices({ video: new DOMException("none", "NotFoundError") });
     Object.defineProperty(navigator, "mediaDevices", { value: devices, configurable: true });
     const { lines, pc, said } = await connect(true);
-    expect(lines.slice(0, 9)).toEqual(["audio sendrecv", ...Array(7).fill("audio recvonly"), "video recvonly"]);
+    expect(lines.slice(0, 9)).toEqual(["audio sendrecv", ...Array(7).fill("audio recvonly"), "video sendrecv"]);
     expect(pc.transceivers[0].sender.track?.kind).toBe("audio");
+    expect(pc.transceivers[8].sender.track).toBeNull();
     expect(said).toContain("camera missing");
     expect(said.some((s) => s.startsWith("microphone"))).toBe(false);
     pc.becomes("connected");
@@ -215,6 +217,99 @@ describe("the meeting's connection", () => {
     expect(said).toContain("camera");
     expect(pc.transceivers[0].sender.track).toBeNull();
     expect(pc.transceivers[8]).toMatchObject({ direction: "sendrecv", sender: { track: { kind: "video" } } });
+  });
+
+  it("turns the camera off and on again on its line, without a new offer", async () => {
+    const { pc, said, sound } = await connect(true);
+    const line = pc.transceivers[8];
+    const first = line.sender.track!;
+    expect(first.kind).toBe("video");
+
+    // Off: the line sends nothing, the device is let go, the page told at once.
+    const off = sound.setCamera(false);
+    expect(first.stopped).toBe(true);
+    expect(said.at(-1)).toBe("camera off");
+    await off;
+    expect(line.sender.track).toBeNull();
+    expect(line.sender.replaced).toEqual([null]);
+    // The microphone goes on.
+    expect(pc.transceivers[0].sender.track?.stopped).toBe(false);
+    // Off twice is nothing more.
+    await sound.setCamera(false);
+    expect(said.filter((s) => s === "camera off")).toHaveLength(1);
+
+    // On: the camera opened again as at join, its new track on the same line.
+    await sound.setCamera(true);
+    expect(devices.asked.at(-1)).toEqual(cameraConstraints());
+    const again = devices.opened.at(-1)!.tracks[0];
+    expect(again).not.toBe(first);
+    expect(line.sender.track).toBe(again);
+    expect(again.stopped).toBe(false);
+    expect(said.at(-1)).toBe("camera");
+    // On twice opens nothing more.
+    const opened = devices.opened.length;
+    await sound.setCamera(true);
+    expect(devices.opened).toHaveLength(opened);
+
+    expect(pc.offers).toBe(1);
+    expect(FakePeerConnection.made).toHaveLength(1);
+    sound.close();
+    expect(again.stopped).toBe(true);
+  });
+
+  it("turns the camera on for a guest who joined without one", async () => {
+    const { pc, said, sound } = await connect(false);
+    expect(pc.transceivers[8]).toMatchObject({ direction: "sendrecv", sender: { track: null } });
+    await sound.setCamera(true);
+    expect(devices.asked).toEqual([microphoneConstraints(null), cameraConstraints()]);
+    expect(pc.transceivers[8].sender.track).toBe(devices.opened[1].tracks[0]);
+    expect(pc.transceivers[8].sender.track?.kind).toBe("video");
+    expect(said).toContain("camera");
+    expect(pc.offers).toBe(1);
+  });
+
+  it("says why the camera cannot be turned on, and sends nothing", async () => {
+    devices = fakeMediaDevices({ video: new DOMException("no", "NotAllowedError") });
+    Object.defineProperty(navigator, "mediaDevices", { value: devices, configurable: true });
+    const { pc, said, sound } = await connect(false);
+    await sound.setCamera(true);
+    expect(said.at(-1)).toBe("camera denied");
+    expect(said).not.toContain("camera");
+    expect(pc.transceivers[8].sender.track).toBeNull();
+    expect(pc.transceivers[8].sender.replaced).toEqual([]);
+  });
+
+  it("lets go of a camera its line would not take", async () => {
+    const { pc, said, sound } = await connect(false);
+    pc.transceivers[8].sender.fail = new DOMException("no", "InvalidModificationError");
+    await sound.setCamera(true);
+    expect(said.at(-1)).toBe("camera failed");
+    expect(devices.opened.at(-1)!.tracks[0].stopped).toBe(true);
+    expect(pc.transceivers[8].sender.track).toBeNull();
+  });
+
+  it("lets go of a camera turned off again while it opened, and of any once closed", async () => {
+    const { pc, said, sound } = await connect(false);
+    const on = sound.setCamera(true);
+    await sound.setCamera(false);
+    await on;
+    expect(devices.opened.at(-1)!.tracks[0].stopped).toBe(true);
+    expect(pc.transceivers[8].sender.track).toBeNull();
+    expect(said.filter((s) => s.startsWith("camera"))).toEqual([]);
+
+    const late = sound.setCamera(true);
+    sound.close();
+    await late;
+    expect(devices.opened.at(-1)!.tracks[0].stopped).toBe(true);
+    expect(said.filter((s) => s.startsWith("camera"))).toEqual([]);
+  });
+
+  it("says the camera cannot be used on a page the browser keeps devices from", async () => {
+    const { pc, said, sound } = await connect(false);
+    Reflect.deleteProperty(navigator, "mediaDevices");
+    await sound.setCamera(true);
+    expect(said.at(-1)).toBe("camera insecure");
+    expect(pc.transceivers[8].sender.track).toBeNull();
   });
 
   it("says who is on its lines", async () => {

@@ -1,8 +1,9 @@
 // The guest's sound and pictures, in the browser itself: the device test of the form (the
 // microphones, a level from an AnalyserNode) and the meeting's WebRTC connection to the server's
 // SFU. One offer, one answer, never renegotiated: the microphone's audio line (sendrecv) and
-// SLOTS - 1 receive-only audio lines, then SEEN video lines (the camera's first, the others
-// receive-only). The SFU fills each line with one other participant, so that the guest hears up
+// SLOTS - 1 receive-only audio lines, then SEEN video lines (the camera's first, sendrecv even
+// while it sends nothing, so that the camera can be turned on and off mid-meeting by replacing
+// its track; the others receive-only). The SFU fills each line with one other participant, so that the guest hears up
 // to SLOTS people and sees up to SEEN at once; a line changes hands as people come and go, and
 // each packet names its publisher in its CSRC (sources.ts), which says whose a line is now.
 // Pure helpers at the top (media.test.ts).
@@ -10,8 +11,8 @@ import type { GuestMicProblem } from "../lib/i18n";
 
 /** The audio lines offered: the microphone's, and the others' receive-only ones. */
 export const SLOTS = 8;
-/** The video lines offered after them: the camera's (receive-only when it sends none), and the
- * others' receive-only ones. The SFU takes 10 video lines at most; 9 tiles fit a 3 by 3 grid. */
+/** The video lines offered after them: the camera's (sendrecv, sending nothing while the camera
+ * is off), and the others' receive-only ones. The SFU takes 10 video lines at most; 9 tiles fit a 3 by 3 grid. */
 export const SEEN = 9;
 /** How long to wait for the ICE candidates before offering those gathered (the SFU is reached
  * directly: host candidates come at once). */
@@ -245,9 +246,10 @@ export interface SoundHandlers {
   onFailed(): void;
   /** The microphone could not be used: the guest only listens. */
   onMicrophone(problem: GuestMicProblem): void;
-  /** The camera this guest sends (for its own tile). */
-  onCamera(stream: MediaStream): void;
-  /** The camera could not be used: the guest joins without pictures. */
+  /** The camera this guest sends (for its own tile), at join or turned on later; null once it
+   * is turned off. */
+  onCamera(stream: MediaStream | null): void;
+  /** The camera could not be used (at join, or turned on later): the guest has no pictures. */
   onCameraProblem(problem: GuestMicProblem): void;
 }
 
@@ -256,6 +258,10 @@ export interface Sound {
   /** Connects: `answer` takes the offer to the server and brings back its answer. */
   connect(devices: Devices, answer: (offer: string) => Promise<string>): Promise<void>;
   setMuted(muted: boolean): void;
+  /** Turns the camera on (opened again, its track put on the camera's line: reported by onCamera,
+   * or onCameraProblem when it cannot be opened) or off (the line sends nothing, the device is
+   * let go: onCamera(null)), without renegotiating. */
+  setCamera(on: boolean): Promise<void>;
   /** Who is on the lines now (read it every SOURCES_MS). */
   sources(): LineSources;
   close(): void;
@@ -274,6 +280,8 @@ export class MeetingSound implements Sound {
   private readonly watch = new SourceWatch();
   private muted = false;
   private closed = false;
+  /** Counts the camera's turns on and off: an opening overtaken by a later turn is let go. */
+  private cameraTurn = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly on: SoundHandlers) {}
@@ -305,10 +313,11 @@ export class MeetingSound implements Sound {
       }
     };
     // The microphone's line (without a microphone it sends nothing), then the others' lines;
-    // the video lines after the audio ones, the camera's first, as the SFU reads them.
+    // the video lines after the audio ones, the camera's first, as the SFU reads them. The
+    // camera's line sends even without a camera (nothing until one is turned on: setCamera).
     this.audioLines = [pc.addTransceiver(track ?? "audio", { direction: "sendrecv" })];
     for (let i = 1; i < SLOTS; i++) this.audioLines.push(pc.addTransceiver("audio", { direction: "recvonly" }));
-    this.videoLines = [pc.addTransceiver(picture ?? "video", { direction: picture ? "sendrecv" : "recvonly" })];
+    this.videoLines = [pc.addTransceiver(picture ?? "video", { direction: "sendrecv" })];
     for (let i = 1; i < SEEN; i++) this.videoLines.push(pc.addTransceiver("video", { direction: "recvonly" }));
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, GATHER_MS);
@@ -327,6 +336,49 @@ export class MeetingSound implements Sound {
   setMuted(muted: boolean): void {
     this.muted = muted;
     for (const track of this.mic?.getAudioTracks() ?? []) track.enabled = !muted;
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    const turn = ++this.cameraTurn;
+    const line = this.videoLines[0];
+    if (this.closed || !line) return;
+    if (!on) {
+      const camera = this.camera;
+      if (!camera) return;
+      this.camera = null;
+      // Nothing sent on the line any more, and the device let go at once (its light goes off).
+      const replaced = line.sender.replaceTrack(null);
+      stopAll(camera);
+      this.on.onCamera(null);
+      await replaced.catch(() => {});
+      return;
+    }
+    if (this.camera) return;
+    // A problem is told only while this turn is the latest (not once turned off again).
+    const current = () => !this.closed && turn === this.cameraTurn;
+    const problem = (p: GuestMicProblem) => {
+      if (current()) this.on.onCameraProblem(p);
+    };
+    const camera = await this.openCamera(problem);
+    if (!camera) return;
+    const picture = camera.getVideoTracks()[0];
+    if (!current() || this.camera || !picture) {
+      stopAll(camera);
+      if (!picture) problem("failed");
+      return;
+    }
+    this.camera = camera;
+    try {
+      // The same line as at join: no new offer, the SFU passes the new pictures on.
+      await line.sender.replaceTrack(picture);
+    } catch {
+      if (this.camera === camera) this.camera = null;
+      stopAll(camera);
+      problem("failed");
+      return;
+    }
+    if (this.closed || this.camera !== camera) return;
+    this.on.onCamera(camera);
   }
 
   sources(): LineSources {
@@ -386,16 +438,17 @@ export class MeetingSound implements Sound {
     }
   }
 
-  /** The camera, or null (reported) when the guest joins without pictures. */
-  private async openCamera(): Promise<MediaStream | null> {
+  /** The camera (the same constraints at join and later), or null (`report`ed) when it cannot be
+   * used: the guest has no pictures. */
+  private async openCamera(report: (problem: GuestMicProblem) => void = (p) => this.on.onCameraProblem(p)): Promise<MediaStream | null> {
     if (!microphoneAvailable()) {
-      this.on.onCameraProblem("insecure");
+      report("insecure");
       return null;
     }
     try {
       return await navigator.mediaDevices.getUserMedia(cameraConstraints());
     } catch (err) {
-      this.on.onCameraProblem(micProblem(err));
+      report(micProblem(err));
       return null;
     }
   }

@@ -416,6 +416,8 @@ export interface DetailsWords {
   /** Its meeting. */
   meeting: string;
   goingOnSince: (time: string) => string;
+  /** The meeting is recorded, since that time (a red dot beside it). */
+  recordingSince: (time: string) => string;
   inTheMeeting: string;
   removeGuest: (name: string) => Part[];
   waitingInLobby: string;
@@ -826,6 +828,8 @@ export interface GuestWords {
   withoutCamera: string;
   /** This guest's own tile among the meeting's pictures. */
   selfTile: (name: string) => string;
+  /** The meeting's camera button (pressed while the camera sends): turns it off and on. */
+  cameraButton: string;
   /** The lobby, until a moderator lets the guest in. */
   lobby: string;
   lobbyHint: string;
@@ -1274,6 +1278,7 @@ const en: Catalogue = {
     isModerator: (name) => `${name} is now a moderator.`,
     meeting: "Meeting",
     goingOnSince: (time) => `Going on since ${time}`,
+    recordingSince: (time) => `Recording since ${time}`,
     inTheMeeting: "In the meeting",
     removeGuest: (name) => ["Remove ", { hidden: `guest ${name}` }],
     waitingInLobby: "Waiting in the lobby",
@@ -1582,6 +1587,7 @@ const en: Catalogue = {
     },
     withoutCamera: "You take part without pictures: the others do not see you.",
     selfTile: (name) => `${name} (you)`,
+    cameraButton: "Camera",
     lobby: "Waiting for a moderator to let you in.",
     lobbyHint: "Keep this page open: you will join as soon as you are let in.",
     soundConnecting: "Connecting the sound…",
@@ -2033,6 +2039,7 @@ const fr: Catalogue = {
     isModerator: (name) => `${name} est désormais modérateur.`,
     meeting: "Réunion",
     goingOnSince: (time) => `En cours depuis ${time}`,
+    recordingSince: (time) => `Enregistrée depuis ${time}`,
     inTheMeeting: "Dans la réunion",
     removeGuest: (name) => ["Retirer ", { hidden: `l'invité ${name}` }],
     waitingInLobby: "En salle d'attente",
@@ -2342,6 +2349,7 @@ const fr: Catalogue = {
     },
     withoutCamera: "Vous participez sans image : les autres ne vous voient pas.",
     selfTile: (name) => `${name} (vous)`,
+    cameraButton: "Caméra",
     lobby: "En attente qu'un modérateur vous laisse entrer.",
     lobbyHint: "Gardez cette page ouverte : vous entrerez dès qu'on vous aura admis.",
     soundConnecting: "Connexion du son…",

@@ -241,20 +241,9 @@ pub(crate) fn finish_upload(
     finished: Finished,
     now: i64,
 ) -> Result<(FileRecord, u64), StoreError> {
-    let mut file = own_upload(r, user, id)?;
-    let conversation = file.conversation;
-    authz::user_can(
-        r.standing(conversation, user)?,
-        Action::ShareFile,
-        conversation,
-    )?;
-    file.content = finished.content.clone();
-    file.mime = finished.mime.clone();
-    file.thumbnail = finished.thumbnail.clone();
-    file.dimensions = finished.dimensions;
-    let seq = conversations::share_file(r, conversation, user, file.file_ref(), now)?;
-    r.finish_file(id, seq, &finished)?;
-    file.seq = Some(seq);
+    let file = own_upload(r, user, id)?;
+    let file = share(r, user, file, finished, now)?;
+    let seq = file.seq.unwrap_or_default();
     Ok((file, seq))
 }
 
@@ -267,22 +256,39 @@ pub(crate) fn share_recording(
     mut file: FileRecord,
     now: i64,
 ) -> Result<FileRecord, StoreError> {
-    let conversation = file.conversation;
-    authz::user_can(
-        r.standing(conversation, user)?,
-        Action::ShareFile,
-        conversation,
-    )?;
     file.name = check_name(&file.name)?;
     file.uploader = user;
     file.seq = None;
-    r.insert_file(&file)?;
     let finished = Finished {
         content: file.content.clone(),
         mime: file.mime.clone(),
         thumbnail: None,
         dimensions: None,
     };
+    // Refused (not a member) after this, the transaction takes the row back with it.
+    r.insert_file(&file)?;
+    share(r, user, file, finished, now)
+}
+
+/// A stored file whose bytes are in: its message is posted (if `user` may share there) and the
+/// file is shared under it.
+fn share(
+    r: &mut impl FileRepo,
+    user: UserId,
+    mut file: FileRecord,
+    finished: Finished,
+    now: i64,
+) -> Result<FileRecord, StoreError> {
+    let conversation = file.conversation;
+    authz::user_can(
+        r.standing(conversation, user)?,
+        Action::ShareFile,
+        conversation,
+    )?;
+    file.content = finished.content.clone();
+    file.mime = finished.mime.clone();
+    file.thumbnail = finished.thumbnail.clone();
+    file.dimensions = finished.dimensions;
     let seq = conversations::share_file(r, conversation, user, file.file_ref(), now)?;
     r.finish_file(&file.id, seq, &finished)?;
     file.seq = Some(seq);

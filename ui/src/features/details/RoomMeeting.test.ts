@@ -1,5 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { formatTime } from "../../lib/format";
+import { setLocale } from "../../lib/i18n";
 import { toLocalInput } from "../../lib/meetings";
 import { app } from "../../lib/state.svelte";
 import { settle, signedIn } from "../../../tests/helpers";
@@ -64,6 +66,47 @@ describe("Room details: the meeting", () => {
     await settle();
     expect(fake.participantsOf(id)).toEqual([]);
     expect(button(aside).textContent).toBe("Start meeting");
+  });
+
+  it("says since when the meeting is recorded, only while it is", async () => {
+    const { fake, id, aside } = await room("bob");
+    const mark = () => within(aside).queryByTestId("room-meeting-recording");
+    fake.meetingJoins(id, "bob");
+    await settle();
+    expect(within(aside).getByTestId("meeting-status").textContent).toMatch(/^Going on since/u);
+    expect(mark()).toBeNull();
+
+    fake.recordingBy(id, "bob", true);
+    await settle();
+    const since = fake.recordingOf(id)!;
+    expect(since).toBeGreaterThan(0);
+    const line = mark()!;
+    // Its time written as "Going on since"'s is.
+    expect(line.textContent).toBe(`Recording since ${formatTime(since)}`);
+    expect(line.textContent).toMatch(/^Recording since \d{1,2}:\d\d(\s[AP]M)?$/u);
+    expect(line.querySelector("time")?.getAttribute("datetime")).toBe(new Date(since).toISOString());
+    expect(line.querySelector(".dot")?.getAttribute("aria-hidden")).toBe("true");
+    try {
+      setLocale("fr");
+      await settle();
+      expect(mark()?.textContent).toBe(`Enregistrée depuis ${formatTime(since, "fr")}`);
+      expect(within(aside).getByTestId("meeting-status").textContent).toMatch(/^En cours depuis \d{1,2}:\d\d$/u);
+    } finally {
+      setLocale("en");
+    }
+    await settle();
+
+    fake.recordingBy(id, "bob", false);
+    await settle();
+    expect(mark()).toBeNull();
+    fake.recordingBy(id, "bob", true);
+    await settle();
+    expect(mark()).not.toBeNull();
+    // The meeting ends: no mark left.
+    fake.meetingLeaves(id, "bob");
+    await settle();
+    expect(mark()).toBeNull();
+    expect(within(aside).getByTestId("meeting-status").textContent).toBe("No meeting going on.");
   });
 
   it("shows the server's refusal to leave", async () => {
