@@ -759,6 +759,8 @@ mod tests {
                     field = serde_json::from_value::<Field>(v).ok();
                 }
                 (_, serde_json::Value::String(s)) => texts.push(s),
+                // A flag picks the sentence (recording already on, or not); it is no fact.
+                (_, serde_json::Value::Bool(_)) => {}
                 (key, v) => panic!("unexpected parameter {key}: {v}"),
             }
         }
