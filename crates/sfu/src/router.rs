@@ -340,8 +340,9 @@ impl Router {
                 }
                 // Nothing of the room's lives on: a room made later under the same name
                 // starts unmuted and unrecorded (a recording's files are finished as they are).
-                if let Some(recording) = self.recordings.remove(room.as_str()) {
-                    self.finishing.push(recording.close());
+                if let Some(mut recording) = self.recordings.remove(room.as_str()) {
+                    recording.close();
+                    self.finishing.push(recording);
                 }
                 self.muted_rooms.remove(room.as_str());
                 self.muted_people.retain(|(r, _)| **r != *room);

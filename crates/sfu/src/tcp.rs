@@ -49,7 +49,6 @@ pub(crate) enum TcpEvent {
 pub(crate) async fn accept(listener: TcpListener, events: mpsc::Sender<TcpEvent>) {
     let mut connections = JoinSet::new();
     loop {
-        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             accepted = listener.accept(), if connections.len() < MAX_CONNECTIONS => accepted,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,

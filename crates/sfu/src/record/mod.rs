@@ -80,10 +80,12 @@ enum Event {
 /// A room being recorded: the writer thread and the queue to it. Dropped without `stop`, the
 /// writer finishes its files when the queue closes.
 pub(crate) struct Recording {
-    events: mpsc::SyncSender<Event>,
+    room: String,
+    /// The queue to the writer; none once closed.
+    events: Option<mpsc::SyncSender<Event>>,
     thread: Option<JoinHandle<()>>,
-    /// Packets the full queue dropped.
-    pub(crate) dropped: u64,
+    /// Packets the full queue dropped (said when it stops).
+    dropped: u64,
 }
 
 impl Recording {
@@ -110,7 +112,8 @@ impl Recording {
             .name(format!("record-{room}"))
             .spawn(move || writer.run(queue))?;
         Ok(Self {
-            events,
+            room: room.to_owned(),
+            events: Some(events),
             thread: Some(thread),
             dropped: 0,
         })
@@ -131,7 +134,11 @@ impl Recording {
             packet,
             at: Instant::now(),
         };
-        if self.events.try_send(event).is_err() {
+        if self
+            .events
+            .as_ref()
+            .is_none_or(|e| e.try_send(event).is_err())
+        {
             self.dropped += 1;
         }
     }
@@ -139,25 +146,27 @@ impl Recording {
     /// Stops: the writer finishes every file and the manifest, and `reply` gets it. The thread
     /// is left to end on its own; [`Recording::reap`] joins it.
     pub(crate) fn stop(&mut self, reply: oneshot::Sender<io::Result<RecordingManifest>>) {
+        if self.dropped > 0 {
+            warn!(room = %self.room, dropped = self.dropped, "the recording's writer fell behind: packets missing");
+        }
         // Sent blocking: a stop must not be lost to a full queue, and the writer drains it.
-        if let Err(mpsc::SendError(Event::Stop(reply))) = self.events.send(Event::Stop(reply)) {
+        let refused = match &self.events {
+            Some(events) => events.send(Event::Stop(reply)).err().map(|e| e.0),
+            None => Some(Event::Stop(reply)),
+        };
+        if let Some(Event::Stop(reply)) = refused {
             let _ = reply.send(Err(io::Error::other("the recording's writer has stopped")));
         }
     }
 
     /// Closes the queue without a stop: the writer finishes its files and ends.
-    pub(crate) fn close(self) -> Self {
-        let (events, _) = mpsc::sync_channel(0);
-        Self {
-            events,
-            thread: self.thread,
-            dropped: self.dropped,
-        }
+    pub(crate) fn close(&mut self) {
+        self.events = None;
     }
 
     /// Waits for the writer thread to end (blocking).
     pub(crate) fn join(mut self) {
-        drop(self.events);
+        self.close();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
