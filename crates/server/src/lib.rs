@@ -326,10 +326,12 @@ pub async fn run(
     let (shutdown_tx, _) = broadcast::channel(1);
     let tracker = TaskTracker::new();
     let connection_base = store.connection_base();
+    let mut media_bus = None;
     let (fanout, presence_notes, typing_notes) = match &config.bus {
         None => (cluster::Fanout::Local(hub.clone()), None, None),
         Some(url) => {
             let nats = cluster::connect(url, &config.node).await?;
+            media_bus = Some(nats.clone());
             let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOCAL_QUEUE);
             let (notes_tx, notes) = tokio::sync::mpsc::channel(cluster::PRESENCE_QUEUE);
             let (typing_tx, typing) = tokio::sync::mpsc::channel(cluster::PRESENCE_QUEUE);
@@ -357,7 +359,7 @@ pub async fn run(
     };
     let relay = start_relay(&config, &listener).await?;
     let (meeting_media, sfu_task, lost_media) =
-        match media::MeetingMedia::start(&config, listener.local_addr()?).await? {
+        match media::MeetingMedia::start(&config, listener.local_addr()?, media_bus).await? {
             Some((media, task, lost)) => (Some(media), Some(task), Some(lost)),
             None => (None, None, None),
         };
@@ -423,6 +425,7 @@ pub async fn run(
     spawn_revocation_watcher(&state).await?;
     if let Some(lost) = lost_media {
         state.tracker.spawn(media::follow_lost(state.clone(), lost));
+        state.tracker.spawn(media::serve_cluster(state.clone()));
     }
     tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "confer-server listening");
     http::accept_loop(&state, listener, tls, shutdown).await;

@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 use crate::{
     ApiError, AppState,
     domain::files::FileRecord,
+    media::{self, MediaOrder},
     store::{UserId, WriteOp},
 };
 
@@ -59,12 +60,54 @@ fn off() -> ApiError {
 }
 
 /// A moderator asks to start or stop recording the meeting of `conversation`: the rules decide
-/// and store the mark, then the SFU starts or stops writing.
+/// and store the mark, then the SFU carrying the meeting starts or stops writing.
 pub(crate) async fn set(
     state: &Arc<AppState>,
     user: UserId,
     conversation: u64,
     on: bool,
+) -> Result<(), ApiError> {
+    if state.meeting_media.is_none() || !state.config.recording {
+        return Err(off());
+    }
+    let op = WriteOp::SetRecording {
+        user,
+        conversation,
+        on,
+    };
+    state.writer.write(op).await.map_err(ApiError::from)?;
+    if !on {
+        media::order(state, conversation, MediaOrder::StopRecording).await?;
+        return Ok(());
+    }
+    let since_ms = state.now();
+    let by = user;
+    if let Err(e) = media::order(
+        state,
+        conversation,
+        MediaOrder::StartRecording { by, since_ms },
+    )
+    .await
+    {
+        // The mark must not say it records: taken back.
+        let op = WriteOp::SetRecording {
+            user,
+            conversation,
+            on: false,
+        };
+        let _ = state.writer.write(op).await;
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Starts writing the meeting's tracks on this node's SFU (the one carrying the meeting), for
+/// `by`, since `since_ms`.
+pub(crate) async fn start(
+    state: &Arc<AppState>,
+    conversation: u64,
+    by: UserId,
+    since_ms: i64,
 ) -> Result<(), ApiError> {
     let Some(media) = state
         .meeting_media
@@ -73,17 +116,6 @@ pub(crate) async fn set(
     else {
         return Err(off());
     };
-    let op = WriteOp::SetRecording {
-        user,
-        conversation,
-        on,
-    };
-    state.writer.write(op).await.map_err(ApiError::from)?;
-    if !on {
-        stop(state, conversation).await;
-        return Ok(());
-    }
-    let since_ms = state.now();
     let dir = state
         .config
         .data_dir
@@ -96,25 +128,16 @@ pub(crate) async fn set(
     {
         Ok(()) => {
             tracing::info!(conversation, dir = %dir.display(), "recording");
-            media.recorder.active.lock().expect("not poisoned").insert(
-                conversation,
-                Active {
-                    by: user,
-                    since_ms,
-                    dir,
-                },
-            );
+            media
+                .recorder
+                .active
+                .lock()
+                .expect("not poisoned")
+                .insert(conversation, Active { by, since_ms, dir });
             Ok(())
         }
         Err(e) => {
             tracing::error!(error = %e, conversation, "the recording could not start");
-            // The mark must not say it records: taken back.
-            let op = WriteOp::SetRecording {
-                user,
-                conversation,
-                on: false,
-            };
-            let _ = state.writer.write(op).await;
             Err(ApiError::fault())
         }
     }
@@ -142,8 +165,9 @@ pub(crate) async fn after_departure(state: &Arc<AppState>, conversation: u64) {
     }
 }
 
-/// Stops the SFU's writing and hands the files to a task that mixes and shares them.
-async fn stop(state: &Arc<AppState>, conversation: u64) {
+/// Stops the SFU's writing and hands the files to a task that mixes and shares them (nothing
+/// when this node's SFU records no such meeting).
+pub(crate) async fn stop(state: &Arc<AppState>, conversation: u64) {
     let Some(media) = &state.meeting_media else {
         return;
     };

@@ -121,6 +121,8 @@ pub(crate) trait MeetingReads {
     fn participants(&mut self, conversation: ConversationId) -> Result<Vec<String>, StoreError>;
     /// Since when the meeting is being recorded, if it is.
     fn recording_since(&mut self, conversation: ConversationId) -> Result<Option<i64>, StoreError>;
+    /// In a cluster, the node carrying the meeting's media, once one claimed it.
+    fn media_host(&mut self, conversation: ConversationId) -> Result<Option<String>, StoreError>;
     /// Who a moderator muted in the meeting, by name (those who left too: it holds if they
     /// come back).
     fn muted_participants(
@@ -142,6 +144,12 @@ pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
         &mut self,
         conversation: ConversationId,
         since: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// Puts the meeting's media on `node`.
+    fn set_media_host(
+        &mut self,
+        conversation: ConversationId,
+        node: &str,
     ) -> Result<(), StoreError>;
     /// Mutes the user named `name` in the meeting, or lifts it.
     fn set_participant_muted(
@@ -205,8 +213,9 @@ pub(crate) trait MeetingRepo: ConversationRepo + MeetingReads {
     fn notify_guest(&mut self, connection: u64, update: GuestUpdate);
 }
 
-/// What a participant's media connection may do, as the SFU's grant carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a participant's media connection may do, as the SFU's grant carries it. (In a
+/// cluster it travels to the node carrying the meeting's media, which mints the grant.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MediaRights {
     /// A moderator or the owner: mute-for-all spares them.
     pub moderate: bool,
@@ -350,6 +359,28 @@ pub(crate) fn set_recording(
     r.set_recording(conversation, on.then_some(now))?;
     changed(r, conversation)?;
     Ok(since)
+}
+
+/// In a cluster, `node` claims the media of the meeting of `conversation`: the first claim
+/// holds until the meeting ends, unless it names a node that answers no more (`replacing`).
+/// Who may connect is decided before, by [`media_rights`]; this only places the media, so
+/// every participant's media meets on one SFU. Returns the node that holds it.
+pub(crate) fn claim_media_host(
+    r: &mut impl MeetingRepo,
+    conversation: ConversationId,
+    node: &str,
+    replacing: Option<&str>,
+) -> Result<String, StoreError> {
+    if r.meeting_started_at(conversation)?.is_none() {
+        return Err(StoreError::NotFound(Reason::NoMeeting { conversation }));
+    }
+    match r.media_host(conversation)? {
+        Some(host) if Some(host.as_str()) != replacing => Ok(host),
+        _ => {
+            r.set_media_host(conversation, node)?;
+            Ok(node.to_owned())
+        }
+    }
 }
 
 /// A member starts the meeting of a room or direct conversation.

@@ -301,6 +301,16 @@ pub(crate) fn apply(r: &mut impl WriteRepo, op: WriteOp, now: i64) -> Result<Out
             conversation,
             on,
         } => done(meetings::set_recording(r, user, conversation, on, now).map(drop)?),
+        WriteOp::ClaimMediaHost {
+            conversation,
+            node,
+            replacing,
+        } => Outcome::Host(meetings::claim_media_host(
+            r,
+            conversation,
+            &node,
+            replacing.as_deref(),
+        )?),
         WriteOp::LeaveRoom { user, conversation } => {
             done(conversations::leave_room(r, user, conversation, now)?)
         }

@@ -5,7 +5,12 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    media::{self, MediaOrder},
+    store::WriteOp,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -15,11 +20,8 @@ pub(super) async fn handle(
     let user = session.user()?.id;
     let done = write_ok(state, WriteOp::DeleteRoom { user, conversation }).await?;
     // No room, no meeting: its media connections close now.
-    if let Some(media) = &state.meeting_media {
-        media.close_room(conversation).await;
-        // A recording there ended with it (its tracks stay on disk; there is no room to share
-        // them in).
-        crate::recording::after_departure(state, conversation).await;
+    if state.meeting_media.is_some() {
+        let _ = media::order(state, conversation, MediaOrder::CloseRoom).await;
     }
     Ok(done)
 }

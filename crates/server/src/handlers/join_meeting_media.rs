@@ -5,7 +5,13 @@ use std::sync::Arc;
 
 use confer_proto::{ErrorCode, Reason, Response};
 
-use crate::{ApiError, AppState, connection::Session, domain::meetings, store::StoreError};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    domain::meetings,
+    media::{self, MediaOrder},
+    store::StoreError,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -13,10 +19,9 @@ pub(super) async fn handle(
     conversation: u64,
     offer: String,
 ) -> Result<Response, ApiError> {
-    let media = state
-        .meeting_media
-        .as_ref()
-        .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, Reason::NoMeetingMedia))?;
+    if state.meeting_media.is_none() {
+        return Err(ApiError::new(ErrorCode::Forbidden, Reason::NoMeetingMedia));
+    }
     // An external guest (no account), once let in.
     if session.user.is_none()
         && let Some(guest) = &session.guest
@@ -35,8 +40,7 @@ pub(super) async fn handle(
             })
             .await?;
         let identity = meetings::external_identity(id);
-        let answer = media.join(conversation, &identity, rights, offer).await?;
-        return Ok(Response::MeetingMedia { answer });
+        return connect(state, conversation, identity, rights, offer).await;
     }
     let user = session.user()?;
     let (id, name) = (user.id, user.info.name.clone());
@@ -55,6 +59,24 @@ pub(super) async fn handle(
             meetings::media_rights(&who, conversation, member.as_ref(), meeting.as_ref())
         })
         .await?;
-    let answer = media.join(conversation, &name, rights, offer).await?;
-    Ok(Response::MeetingMedia { answer })
+    connect(state, conversation, name, rights, offer).await
+}
+
+/// Hands the offer to the SFU carrying the meeting (this node's, or another's in a cluster).
+async fn connect(
+    state: &Arc<AppState>,
+    conversation: u64,
+    identity: String,
+    rights: meetings::MediaRights,
+    offer: String,
+) -> Result<Response, ApiError> {
+    let order = MediaOrder::Join {
+        identity,
+        rights,
+        offer,
+    };
+    match media::order(state, conversation, order).await? {
+        Some(answer) => Ok(Response::MeetingMedia { answer }),
+        None => Err(ApiError::fault()),
+    }
 }

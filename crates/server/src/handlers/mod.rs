@@ -8,6 +8,7 @@ use confer_proto::{ErrorCode, Field, Reason, Request, Response};
 use crate::{
     ApiError, AppState,
     connection::Session,
+    media::MediaOrder,
     store::{Committed, WriteOp},
 };
 
@@ -323,9 +324,9 @@ async fn write_then_cut_media(
     name: &str,
 ) -> Result<Response, ApiError> {
     let done = write_ok(state, op).await?;
-    if let Some(media) = &state.meeting_media {
-        media.remove(conversation, name).await;
-        crate::recording::after_departure(state, conversation).await;
+    if state.meeting_media.is_some() {
+        let identity = name.to_owned();
+        let _ = crate::media::order(state, conversation, MediaOrder::Remove { identity }).await;
     }
     Ok(done)
 }
@@ -396,10 +397,10 @@ pub(crate) async fn disconnected(state: &Arc<AppState>, session: &mut Session) {
             .write(WriteOp::GuestLeave { guest: guest.id })
             .await;
         // And its media, if its browser connected some.
-        if let Some(media) = &state.meeting_media {
+        if state.meeting_media.is_some() {
             let identity = crate::domain::meetings::external_identity(guest.id);
-            media.remove(guest.conversation, &identity).await;
-            crate::recording::after_departure(state, guest.conversation).await;
+            let order = MediaOrder::Remove { identity };
+            let _ = crate::media::order(state, guest.conversation, order).await;
         }
     }
     let Some(user) = session.user.take() else {

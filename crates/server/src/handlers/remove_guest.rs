@@ -5,7 +5,13 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, domain::meetings, store::WriteOp};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    domain::meetings,
+    media::{self, MediaOrder},
+    store::WriteOp,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -45,8 +51,8 @@ pub(super) async fn handle(
     )
     .await?;
     // Sent out of the meeting, so out of its media at once.
-    if let (Some(media), Some(identity)) = (&state.meeting_media, media_identity) {
-        media.remove(conversation, &identity).await;
+    if let Some(identity) = media_identity {
+        let _ = media::order(state, conversation, MediaOrder::Remove { identity }).await;
     }
     Ok(done)
 }

@@ -5,7 +5,12 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    media::{self, MediaOrder},
+    store::WriteOp,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -25,10 +30,11 @@ pub(super) async fn handle(
     .await?;
     // Out of the room, so out of its meeting and its media: their connections close now
     // (the SFU knows them by their name as stored; names match whatever their case).
-    if let Some(media) = &state.meeting_media
+    if state.meeting_media.is_some()
         && let Ok(Some(removed)) = state.read(move |s| s.user_by_name(&member)).await
     {
-        media.remove(conversation, &removed.info.name).await;
+        let identity = removed.info.name;
+        let _ = media::order(state, conversation, MediaOrder::Remove { identity }).await;
     }
     Ok(done)
 }

@@ -5,7 +5,12 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    media::{self, MediaOrder},
+    store::WriteOp,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -24,8 +29,8 @@ pub(super) async fn handle(
     )
     .await?;
     // Stored (so the rules allowed it): now the SFU enforces it.
-    if let Some(media) = &state.meeting_media {
-        media.mute_all(conversation, muted).await;
+    if state.meeting_media.is_some() {
+        let _ = media::order(state, conversation, MediaOrder::MuteAll { on: muted }).await;
     }
     Ok(done)
 }

@@ -5,7 +5,12 @@ use std::sync::Arc;
 use confer_proto::Response;
 
 use super::write_ok;
-use crate::{ApiError, AppState, connection::Session, store::WriteOp};
+use crate::{
+    ApiError, AppState,
+    connection::Session,
+    media::{self, MediaOrder},
+    store::WriteOp,
+};
 
 pub(super) async fn handle(
     state: &Arc<AppState>,
@@ -30,8 +35,12 @@ pub(super) async fn handle(
     };
     let done = write_ok(state, op).await?;
     // Stored (so the rules allowed it): now the SFU enforces it.
-    if let Some(media) = &state.meeting_media {
-        media.mute(conversation, &participant, muted).await;
+    if state.meeting_media.is_some() {
+        let order = MediaOrder::Mute {
+            identity: participant,
+            on: muted,
+        };
+        let _ = media::order(state, conversation, order).await;
     }
     Ok(done)
 }

@@ -2835,6 +2835,46 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            fn the_first_node_to_claim_a_meetings_media_holds_it_until_the_meeting_ends() {
+                let f = Fixture::new();
+                let alice = f.user("alice");
+                let room = f.room(alice, "Design");
+                let claim = |node: &str, replacing: Option<&str>| WriteOp::ClaimMediaHost {
+                    conversation: room,
+                    node: node.into(),
+                    replacing: replacing.map(Into::into),
+                };
+                let host = |c: Committed| match c.outcome {
+                    Outcome::Host(node) => node,
+                    o => panic!("{o:?}"),
+                };
+                // No meeting, no media to place.
+                assert_eq!(f.refused(claim("n1", None)), "not_found");
+                assert_eq!(f.store.media_host(room).unwrap(), None);
+                f.start(alice, room);
+                assert_eq!(f.store.media_host(room).unwrap(), None);
+                let c = f.ok(claim("n1", None));
+                assert!(c.published.is_empty(), "nobody sees where the media is");
+                assert_eq!(host(c), "n1");
+                // A second node finds it taken, also when it names another node as gone.
+                assert_eq!(host(f.ok(claim("n2", None))), "n1");
+                assert_eq!(host(f.ok(claim("n2", Some("n3")))), "n1");
+                assert_eq!(f.store.media_host(room).unwrap().as_deref(), Some("n1"));
+                // The holder answers no more: the claim replaces it.
+                assert_eq!(host(f.ok(claim("n2", Some("n1")))), "n2");
+                assert_eq!(f.store.media_host(room).unwrap().as_deref(), Some("n2"));
+                // The meeting's end takes the claim with it.
+                f.ok(WriteOp::LeaveMeeting {
+                    user: alice,
+                    conversation: room,
+                });
+                assert_eq!(f.refused(claim("n1", None)), "not_found");
+                f.start(alice, room);
+                assert_eq!(f.store.media_host(room).unwrap(), None);
+                assert_eq!(host(f.ok(claim("n3", None))), "n3");
+            }
+
+            #[test]
             fn members_leave_a_room_and_its_meeting_but_the_owner_cannot() {
                 let f = Fixture::new();
                 let alice = f.user("alice");

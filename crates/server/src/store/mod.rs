@@ -465,6 +465,16 @@ pub enum WriteOp {
         /// Start or stop.
         on: bool,
     },
+    /// In a cluster, a node claims the media of the room's meeting, unless another node holds
+    /// it already (a meeting lives on one node). Answers with the node that holds it.
+    ClaimMediaHost {
+        /// The room.
+        conversation: ConversationId,
+        /// The node claiming.
+        node: String,
+        /// The node that held it and is gone (it answers no more): the claim takes its place.
+        replacing: Option<String>,
+    },
     /// A member leaves a room.
     LeaveRoom {
         /// The member.
@@ -699,6 +709,8 @@ pub enum Outcome {
     Joined(Box<confer_proto::MeetingSession>),
     /// An upload as it now stands (a shared file once finished).
     File(Box<FileRecord>),
+    /// The node carrying a meeting's media.
+    Host(String),
 }
 
 /// An alias as administrators list it.
@@ -859,6 +871,9 @@ pub trait Store: Send + Sync + 'static {
         &self,
         conversation: ConversationId,
     ) -> Result<Option<confer_proto::OngoingMeeting>, StoreError>;
+    /// In a cluster, the node carrying the media of the meeting of `conversation`, once one
+    /// claimed it ([`WriteOp::ClaimMediaHost`]).
+    fn media_host(&self, conversation: ConversationId) -> Result<Option<String>, StoreError>;
     /// The ongoing and (not yet ended) scheduled meetings of the user's rooms.
     fn meetings(
         &self,

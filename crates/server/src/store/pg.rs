@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/010_blake3_content_keys.sql"),
     include_str!("../../migrations/postgres/011_participant_mutes.sql"),
     include_str!("../../migrations/postgres/012_recordings.sql"),
+    include_str!("../../migrations/postgres/013_media_host.sql"),
 ];
 
 /// The advisory lock every write transaction holds until it commits (see the module docs).
@@ -522,6 +523,15 @@ impl<C: GenericClient> MeetingReads for Db<'_, C> {
         Ok(self
             .opt(
                 "SELECT recording_since FROM meetings WHERE conversation_id = $1",
+                &[&i(conv)],
+            )?
+            .and_then(|r| r.get(0)))
+    }
+
+    fn media_host(&mut self, conv: ConversationId) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .opt(
+                "SELECT media_host FROM meetings WHERE conversation_id = $1",
                 &[&i(conv)],
             )?
             .and_then(|r| r.get(0)))
@@ -1663,6 +1673,10 @@ impl MeetingReads for Appender<'_, '_> {
         self.db.recording_since(conv)
     }
 
+    fn media_host(&mut self, conv: ConversationId) -> Result<Option<String>, StoreError> {
+        self.db.media_host(conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         self.db.meeting_guests(conv)
     }
@@ -1686,6 +1700,14 @@ impl MeetingRepo for Appender<'_, '_> {
         self.db.exec(
             "UPDATE meetings SET recording_since = $2 WHERE conversation_id = $1",
             &[&i(conv), &since],
+        )?;
+        Ok(())
+    }
+
+    fn set_media_host(&mut self, conv: ConversationId, node: &str) -> Result<(), StoreError> {
+        self.db.exec(
+            "UPDATE meetings SET media_host = $2 WHERE conversation_id = $1",
+            &[&i(conv), &node],
         )?;
         Ok(())
     }
@@ -2371,6 +2393,10 @@ impl Store for PgStore {
         conversation: ConversationId,
     ) -> Result<Option<OngoingMeeting>, StoreError> {
         self.with_reader(|db| views::ongoing_meeting(db, conversation))
+    }
+
+    fn media_host(&self, conversation: ConversationId) -> Result<Option<String>, StoreError> {
+        self.with_reader(|db| db.media_host(conversation))
     }
 
     fn room_link(

@@ -83,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/015_blake3_content_keys.sql"),
     include_str!("../../migrations/016_participant_mutes.sql"),
     include_str!("../../migrations/017_recordings.sql"),
+    include_str!("../../migrations/018_media_host.sql"),
 ];
 
 /// A clock in ms since the epoch; tests replace it to store old messages.
@@ -1727,6 +1728,10 @@ impl MeetingReads for Reads<'_> {
         recording_since(self.0, conv)
     }
 
+    fn media_host(&mut self, conv: ConversationId) -> Result<Option<String>, StoreError> {
+        media_host(self.0, conv)
+    }
+
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
         meeting_guests(self.0, conv)
     }
@@ -1751,6 +1756,10 @@ impl MeetingReads for Appender<'_, '_> {
 
     fn recording_since(&mut self, conv: ConversationId) -> Result<Option<i64>, StoreError> {
         recording_since(self.tx, conv)
+    }
+
+    fn media_host(&mut self, conv: ConversationId) -> Result<Option<String>, StoreError> {
+        media_host(self.tx, conv)
     }
 
     fn guests(&mut self, conv: ConversationId) -> Result<Vec<GuestRow>, StoreError> {
@@ -1786,6 +1795,17 @@ fn participants(conn: &Connection, conv: ConversationId) -> Result<Vec<String>, 
     Ok(stmt
         .query_map([conv], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?)
+}
+
+fn media_host(conn: &Connection, conv: ConversationId) -> Result<Option<String>, StoreError> {
+    Ok(sql_row(
+        conn,
+        "SELECT media_host FROM meetings WHERE conversation_id = ?1",
+        [conv],
+        |r| r.get(0),
+    )
+    .optional()?
+    .flatten())
 }
 
 fn recording_since(conn: &Connection, conv: ConversationId) -> Result<Option<i64>, StoreError> {
@@ -2079,6 +2099,15 @@ impl MeetingRepo for Appender<'_, '_> {
             self.tx,
             "UPDATE meetings SET recording_since = ?2 WHERE conversation_id = ?1",
             params![conv, since],
+        )?;
+        Ok(())
+    }
+
+    fn set_media_host(&mut self, conv: ConversationId, node: &str) -> Result<(), StoreError> {
+        sql_exec(
+            self.tx,
+            "UPDATE meetings SET media_host = ?2 WHERE conversation_id = ?1",
+            params![conv, node],
         )?;
         Ok(())
     }
@@ -2785,6 +2814,10 @@ impl Store for SqliteStore {
         conversation: ConversationId,
     ) -> Result<Option<OngoingMeeting>, StoreError> {
         self.with_reader(|c| views::ongoing_meeting(&mut Reads(c), conversation))
+    }
+
+    fn media_host(&self, conversation: ConversationId) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| media_host(c, conversation))
     }
     fn resolve_link(&self, link: &str) -> Result<(ConversationId, String), StoreError> {
         self.with_reader(|c| {

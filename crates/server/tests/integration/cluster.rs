@@ -528,3 +528,119 @@ async fn presence_crosses_nodes_and_a_dead_nodes_users_go_offline() {
         }
     }
 }
+
+/// The SFU's connections on `node`, by transport, from its `/metrics`.
+async fn sfu_connections(node: &TestServer) -> (u32, u32) {
+    let metrics = http_get(node.addr, "/metrics").await;
+    let count = |transport: &str| {
+        let line = format!("confer_sfu_connections{{transport=\"{transport}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {transport} connections in {metrics}"))
+    };
+    (count("udp"), count("tcp"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_lives_on_one_node_whichever_nodes_its_participants_come_through() {
+    use super::meeting_media::{connect, power, until_closed, until_received, until_sent};
+
+    let shared = Shared::new(&["alice", "bob", "carol"]);
+    let (n1, n2, n3) = (
+        shared.node("n1").await,
+        shared.node("n2").await,
+        shared.node("n3").await,
+    );
+    let mut alice = login(&n1, "alice").await;
+    // Alice's second device, on another node.
+    let mut alice2 = login(&n2, "alice").await;
+    let mut bob = login(&n2, "bob").await;
+    let mut carol = login(&n3, "carol").await;
+    let room = create_room(&mut alice, "Across nodes").await;
+    for user in ["bob", "carol"] {
+        alice
+            .request(Request::AddRoomMember {
+                conversation: room,
+                user: user.into(),
+            })
+            .await
+            .unwrap();
+    }
+    for who in [&mut alice, &mut bob, &mut carol] {
+        who.request(Request::StartMeeting { conversation: room })
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rec = |name: &str| dir.path().join(format!("{name}.wav"));
+
+    // Alice's media comes first, through n1: the meeting's media lives there. Bob's comes
+    // through n2 and meets hers on n1's SFU.
+    let a = connect(&mut alice, room, 440.0, &rec("alice")).await;
+    let b = connect(&mut bob, room, 880.0, &rec("bob")).await;
+    until_received(&a, 0, 50).await;
+    until_received(&b, 0, 50).await;
+    assert_eq!(sfu_connections(&n1).await, (2, 0), "both on n1's SFU");
+    assert_eq!(sfu_connections(&n2).await, (0, 0), "none on n2's");
+
+    // Mute-for-all from Alice's device on n2 is in force on n1's SFU when it returns.
+    alice2
+        .request(Request::SetMuteAll {
+            conversation: room,
+            muted: true,
+        })
+        .await
+        .unwrap();
+    let before = a.stats().await.packets_received;
+    let heard_by_b = b.stats().await.packets_received;
+    until_received(&b, heard_by_b, 50).await;
+    until_sent(&b, 50).await;
+    let after = a.stats().await.packets_received;
+    assert!(
+        after <= before + 5,
+        "alice got {} of bob's packets after mute-for-all from another node",
+        after - before
+    );
+    alice2
+        .request(Request::SetMuteAll {
+            conversation: room,
+            muted: false,
+        })
+        .await
+        .unwrap();
+    until_received(&a, after, 50).await;
+
+    // Bob leaves through n2: his media on n1 closes.
+    bob.request(Request::LeaveMeeting { conversation: room })
+        .await
+        .unwrap();
+    until_closed(&b, "bob's media after he left through another node").await;
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    assert!(
+        power(&rec("alice"), 880.0) > 20.0 * power(&rec("alice"), 440.0),
+        "alice heard bob"
+    );
+
+    // n1 goes away with the meeting's media. Carol's media, through n3, finds it gone and
+    // takes the meeting to n3; Alice's second device, through n2, meets her there.
+    n1.stop().await.unwrap();
+    let c = connect(&mut carol, room, 660.0, &rec("carol")).await;
+    let a2 = connect(&mut alice2, room, 440.0, &rec("alice2")).await;
+    until_received(&c, 0, 100).await;
+    until_received(&a2, 0, 100).await;
+    assert_eq!(sfu_connections(&n3).await, (2, 0), "both on n3's SFU");
+    assert_eq!(sfu_connections(&n2).await, (0, 0), "none on n2's");
+    c.close().await.unwrap();
+    a2.close().await.unwrap();
+    assert!(
+        power(&rec("carol"), 440.0) > 20.0 * power(&rec("carol"), 660.0),
+        "carol heard alice"
+    );
+    assert!(
+        power(&rec("alice2"), 660.0) > 20.0 * power(&rec("alice2"), 440.0),
+        "alice heard carol"
+    );
+}

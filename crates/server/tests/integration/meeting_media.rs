@@ -17,7 +17,7 @@ use confer_testkit::{Client, TestServer};
 use super::*;
 
 /// How long media may take to flow.
-const PATIENCE: Duration = Duration::from_secs(15);
+pub(super) const PATIENCE: Duration = Duration::from_secs(15);
 
 /// alice, bob and carol signed in, and a room of alice's (the owner) with bob and carol as
 /// members, whose meeting alice and bob are in.
@@ -44,7 +44,7 @@ async fn meeting(server: &TestServer) -> (Client, Client, Client, u64) {
 }
 
 /// A participant's media peer, offering a line to hear each of `others`.
-async fn peer(others: usize) -> Peer {
+pub(super) async fn peer(others: usize) -> Peer {
     Peer::new(PeerOptions {
         bind: vec!["127.0.0.1:0".parse().unwrap()],
         audio_slots: others.saturating_sub(1),
@@ -56,7 +56,7 @@ async fn peer(others: usize) -> Peer {
 
 /// Connects `client`'s media to the meeting and starts saying a tone into it, recording what it
 /// hears to `recording`.
-async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> Peer {
+pub(super) async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> Peer {
     let peer = peer(1).await;
     let offer = peer.offer().await.unwrap();
     let answer = match client
@@ -89,7 +89,7 @@ async fn connect(client: &mut Client, room: u64, hz: f32, recording: &Path) -> P
 }
 
 /// Waits until `peer`'s figures say `done` (bounded by [`PATIENCE`]).
-async fn until(peer: &Peer, what: &str, done: impl Fn(&confer_media::peer::PeerStats) -> bool) {
+pub(super) async fn until(peer: &Peer, what: &str, done: impl Fn(&confer_media::peer::PeerStats) -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let stats = peer.stats().await;
@@ -102,23 +102,23 @@ async fn until(peer: &Peer, what: &str, done: impl Fn(&confer_media::peer::PeerS
 }
 
 /// Waits until `peer` has received `more` packets beyond `from`.
-async fn until_received(peer: &Peer, from: u64, more: u64) {
+pub(super) async fn until_received(peer: &Peer, from: u64, more: u64) {
     until(peer, "receiving", |s| s.packets_received >= from + more).await;
 }
 
 /// Waits until `peer` has sent `more` packets beyond what it had sent when called.
-async fn until_sent(peer: &Peer, more: u64) {
+pub(super) async fn until_sent(peer: &Peer, more: u64) {
     let from = peer.stats().await.packets_sent;
     until(peer, "sending", |s| s.packets_sent >= from + more).await;
 }
 
 /// Waits until `peer`'s connection is closed (the SFU's goodbye reached it).
-async fn until_closed(peer: &Peer, what: &str) {
+pub(super) async fn until_closed(peer: &Peer, what: &str) {
     assert!(peer.closed_within(PATIENCE).await, "{what}");
 }
 
 /// The power at `hz` over the recording's second half.
-fn power(path: &Path, hz: f32) -> f32 {
+pub(super) fn power(path: &Path, hz: f32) -> f32 {
     let wav = Wav::read(path).unwrap();
     let tail = &wav.samples[wav.samples.len() / 2..];
     goertzel(tail, SAMPLE_RATE, hz)
