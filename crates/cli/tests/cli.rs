@@ -2644,6 +2644,115 @@ fn a_browser_guests_camera_is_seen_by_name_by_a_member_who_joins_later() {
     }
 }
 
+/// The size of the last picture `figures` (a `meeting join --json`) decoded of `name`.
+fn picture_of(figures: &serde_json::Value, name: &str) -> Option<(u64, u64)> {
+    let p = figures["participants"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)?;
+    if p["video_frames"].as_u64()? < 10 {
+        return None;
+    }
+    let size = p["video_size"].as_array()?;
+    Some((size.first()?.as_u64()?, size.get(1)?.as_u64()?))
+}
+
+#[test]
+fn a_browser_guests_camera_comes_in_two_layers_and_each_viewer_gets_the_one_its_tiles_fit() {
+    let server = server_for_browsers();
+    let url = server.url();
+    let p = Profiles::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    let cli = |user: &str, args: &[&str]| {
+        let mut c = p.cli(&url, user);
+        c.args(args);
+        c
+    };
+    let room = room_of(&p, &url, "Customer call", &["alice", "bob"]);
+    ok(cli("alice", &["meeting", "start", &room]));
+    let token = ok(cli("alice", &["room", "link", &room])).trim().to_owned();
+    // Carla's browser sends its (fake) 640x360 camera in two layers: 320x180 and 640x360.
+    quiet_tone_file(&f("carla.wav"), 1000.0, 180.0, 0.3);
+    let web_url = url.replacen("ws://", "http://", 1);
+    let _carla = browser(
+        &format!("{web_url}/join/{token}?name=Carla&auto=1&camera=1"),
+        &f("carla.wav"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let m: serde_json::Value =
+            serde_json::from_str(ok(cli("alice", &["room", "list", "--json"])).trim()).unwrap();
+        if m["guests"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g["name"] == "Carla"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "carla never came in: {m}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let join = |user: &str| {
+        cli(
+            user,
+            &[
+                "meeting",
+                "join",
+                &room,
+                "--video",
+                "--seconds",
+                "8",
+                "--json",
+            ],
+        )
+    };
+    let figures = |out: &str| -> serde_json::Value {
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+    };
+    // Bob alone with her: one tile fills his window, so he gets her full picture (once her
+    // browser's bandwidth estimate allows the full layer: a few seconds).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let out = join("bob").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let seen = figures(&String::from_utf8_lossy(&out.stdout));
+        if picture_of(&seen, "Carla") == Some((640, 360)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bob, with one tile, never got carla's full picture: {seen}"
+        );
+    }
+    // Alice and Bob together, both with cameras: each shows two tiles, side by side, and gets
+    // her half-size layer, while her browser still sends the full one (Bob had it just now).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let spawn = |user: &str| {
+            let mut c = join(user);
+            c.stdout(Stdio::piped()).stderr(Stdio::piped());
+            c.spawn().unwrap()
+        };
+        let (a, b) = (spawn("alice"), spawn("bob"));
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
+        let (a, b) = (
+            figures(&String::from_utf8_lossy(&a.stdout)),
+            figures(&String::from_utf8_lossy(&b.stdout)),
+        );
+        let (to_alice, to_bob) = (picture_of(&a, "Carla"), picture_of(&b, "Carla"));
+        // Each saw the other too.
+        let saw_each_other = picture_of(&a, "bob").is_some() && picture_of(&b, "alice").is_some();
+        if saw_each_other && to_alice == Some((320, 180)) && to_bob == Some((320, 180)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "with two tiles each: alice got {to_alice:?}, bob {to_bob:?}: {a}\n{b}"
+        );
+    }
+}
+
 #[test]
 fn a_cli_guest_with_sound_waits_in_the_lobby_then_hears_and_is_heard() {
     let server = ServerProc::start_with(&["alice", "bob"]);

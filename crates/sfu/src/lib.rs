@@ -18,6 +18,7 @@ mod demux;
 pub mod grant;
 mod peer;
 pub mod record;
+mod reports;
 mod router;
 mod tcp;
 
@@ -113,6 +114,16 @@ pub struct PeerStats {
     pub seeing: Vec<Option<String>>,
     /// Its media comes over the TCP fallback (its UDP did not get through).
     pub over_tcp: bool,
+    /// Its camera's streams now (simulcast layers, or one), narrowest first: (SSRC, width;
+    /// 0 until a keyframe told it).
+    pub layers: Vec<(u32, u16)>,
+    /// The stream each of its video lines carries now, in the offer's order (none: free, or
+    /// waiting for a keyframe).
+    pub seeing_layers: Vec<Option<u32>>,
+    /// Reception reports it sent on its video lines.
+    pub video_reports: u64,
+    /// Layers its video lines are taken down for the loss it reports.
+    pub steps_down: u8,
 }
 
 /// A participant's connection that stopped on its own: its client stopped answering (ICE's

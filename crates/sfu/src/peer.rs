@@ -10,6 +10,12 @@
 //!
 //! Every forwarded packet names its publisher in its CSRC list (the grant's `source`), so a
 //! client knows whose voice or picture each of its lines carries now.
+//!
+//! A camera may come in several simulcast layers (browsers send them when offered; the answer
+//! accepts them). Each video line then carries the one layer that fits the subscriber: the
+//! tiles it shows share its window, so a picture shown in a grid of N columns gets the largest
+//! layer no wider than 1/N of the publisher's widest, one layer lower per step of loss its
+//! receiver reports. Layers switch at a keyframe of the new one, the line staying one stream.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
 
@@ -87,10 +93,95 @@ struct Slot {
     source: Option<PeerId>,
     /// When it was last given to a publisher.
     given_at: Option<Instant>,
-    /// A video slot given to another publisher forwards nothing until that publisher's next
-    /// keyframe: the subscriber's decoder could make nothing of the frames in between.
-    awaiting_keyframe: bool,
+    /// The stream (SSRC: the simulcast layer) a video slot forwards now. None after it was
+    /// given to another publisher: it forwards nothing until a keyframe, since the
+    /// subscriber's decoder could make nothing of the frames in between; likewise a switch to
+    /// another layer happens at a keyframe of it.
+    layer: Option<u32>,
     continuity: Continuity,
+}
+
+/// One stream of a publisher's camera as received: a simulcast layer, or its only one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layer {
+    pub(crate) ssrc: u32,
+    /// Its pictures' width, from its last keyframe (0 until one came).
+    pub(crate) width: u16,
+    last: Instant,
+}
+
+/// A layer not heard of for this long is gone (a browser stops its top layer when its
+/// bandwidth falls short).
+const LAYER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// At or above this fraction of loss (of 256, RFC 3550) in a subscriber's report on its video,
+/// its lines step one layer down; 10 %.
+const LOSSY: u8 = 26;
+
+/// A step down lasts at least this long after the last lossy report before it is undone.
+const LOSS_HOLD: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The most steps down (three layers is what browsers send).
+const MAX_STEPS_DOWN: u8 = 2;
+
+/// How many layers down a subscriber's lines go for the loss it reports: a step per lossy
+/// report (a burst of reports on one loss counts once), undone one by one once reports have
+/// been clean for [`LOSS_HOLD`].
+#[derive(Debug, Default)]
+struct LossSteps {
+    steps: u8,
+    /// When a lossy report last came (or the last step was undone).
+    lossy_at: Option<Instant>,
+}
+
+impl LossSteps {
+    fn lossy(&mut self, now: Instant) {
+        if self
+            .lossy_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= LOSS_HOLD / 4)
+        {
+            self.steps = (self.steps + 1).min(MAX_STEPS_DOWN);
+        }
+        self.lossy_at = Some(now);
+    }
+
+    fn tick(&mut self, now: Instant) {
+        if self
+            .lossy_at
+            .is_some_and(|at| now.saturating_duration_since(at) > LOSS_HOLD)
+        {
+            self.steps = self.steps.saturating_sub(1);
+            self.lossy_at = (self.steps > 0).then_some(now);
+        }
+    }
+}
+
+/// The layer (SSRC) a subscriber gets of a publisher whose layers are `layers` (ascending by
+/// width), when it shows `tiles` tiles and its reports took it `down` steps down: a grid of N
+/// columns (the square root of the tiles, rounded up) shows each tile at 1/N of the window,
+/// which the widest layer is meant to fill.
+pub(crate) fn pick_layer(layers: &[(u32, u16)], tiles: usize, down: u8) -> Option<u32> {
+    let widest = layers.last()?.1;
+    let columns = (1..).find(|c: &usize| c * c >= tiles.max(1)).unwrap_or(1);
+    let fits = widest / u16::try_from(columns).unwrap_or(u16::MAX);
+    let best = layers.iter().rposition(|l| l.1 <= fits).unwrap_or(0);
+    Some(layers[best.saturating_sub(usize::from(down))].0)
+}
+
+/// A VP8 keyframe's picture size, from the first packet of the frame (RFC 6386 9.1: after the
+/// 3-byte frame tag, the start code 9d 01 2a, then width and height in 14 bits each).
+pub(crate) fn vp8_keyframe_size(payload: &[u8]) -> Option<(u16, u16)> {
+    if !vp8_keyframe_starts(payload) {
+        return None;
+    }
+    let at = vp8_descriptor_len(payload)?;
+    let frame = payload.get(at..at + 10)?;
+    if frame[3..6] != [0x9d, 0x01, 0x2a] {
+        return None;
+    }
+    let width = u16::from_le_bytes([frame[6], frame[7]]) & 0x3fff;
+    let height = u16::from_le_bytes([frame[8], frame[9]]) & 0x3fff;
+    Some((width, height))
 }
 
 /// A packet received from a participant, with the room it is for and what it carries.
@@ -190,14 +281,18 @@ pub(crate) fn vp8_keyframe_starts(payload: &[u8]) -> bool {
         return false;
     };
     let start = first & 0x10 != 0 && first & 0x07 == 0;
-    if !start {
-        return false;
-    }
+    start
+        && vp8_descriptor_len(payload)
+            .and_then(|at| payload.get(at))
+            .is_some_and(|header| header & 0x01 == 0)
+}
+
+/// The length of a VP8 payload descriptor (RFC 7741 4.2), if the payload holds one.
+fn vp8_descriptor_len(payload: &[u8]) -> Option<usize> {
+    let first = *payload.first()?;
     let mut at = 1;
     if first & 0x80 != 0 {
-        let Some(&ext) = payload.get(1) else {
-            return false;
-        };
+        let ext = *payload.get(1)?;
         at = 2;
         if ext & 0x80 != 0 {
             // A picture id of 7 bits, or 15 when its top bit says so.
@@ -214,7 +309,7 @@ pub(crate) fn vp8_keyframe_starts(payload: &[u8]) -> bool {
             at += 1;
         }
     }
-    payload.get(at).is_some_and(|header| header & 0x01 == 0)
+    Some(at)
 }
 
 pub(crate) struct SfuPeer {
@@ -242,14 +337,19 @@ pub(crate) struct SfuPeer {
     /// The payload types its offer gave Opus and VP8.
     audio_types: Vec<u8>,
     video_types: Vec<u8>,
-    /// Its camera as received: the track it arrives on and its SSRC (what a keyframe request
-    /// names).
-    video_in: Option<(String, u32)>,
-    /// When a keyframe was last asked of it.
-    keyframe_asked: Option<Instant>,
-    /// Publishers whose pictures one of its video lines now waits for a keyframe of: the
-    /// router asks them (browsers send keyframes only when asked).
-    pub(crate) keyframes_wanted: Vec<PeerId>,
+    /// The track its camera arrives on (what a keyframe request goes by).
+    video_track: Option<String>,
+    /// Its camera's streams as received, ascending by width (one, or a simulcast's layers).
+    layers: Vec<Layer>,
+    /// When a keyframe was last asked of each of its streams.
+    keyframe_asked: HashMap<u32, Instant>,
+    /// Publishers (and their layers) whose pictures one of its video lines now waits for a
+    /// keyframe of: the router asks them (browsers send keyframes only when asked).
+    pub(crate) keyframes_wanted: Vec<(PeerId, u32)>,
+    /// Steps down its video lines take because its reports say it loses packets.
+    loss: LossSteps,
+    /// Reception reports on its video lines it sent.
+    reports: u64,
     state: RTCPeerConnectionState,
     /// Its loss was reported (see `Router::report_lost`); cleared when it comes back.
     pub(crate) lost_reported: bool,
@@ -306,7 +406,10 @@ impl SfuPeer {
             RtpCodecKind::Audio,
             None,
         )?;
-        let registry = register_default_interceptors(Registry::new(), &mut media)?;
+        let registry = register_default_interceptors(Registry::new(), &mut media)?.with(
+            rtc::interceptor::Slot::from(crate::reports::SLOT),
+            crate::reports::ReceptionReports::default(),
+        );
         // Our own ufrag, rather than a generated one, because the router needs it to route
         // the client's STUN before any of it reaches this connection.
         let ufrag = Alphanumeric.sample_string(&mut rand::rng(), 16);
@@ -442,7 +545,7 @@ impl SfuPeer {
                 payload_type,
                 source: None,
                 given_at: None,
-                awaiting_keyframe: false,
+                layer: None,
                 continuity: Continuity::default(),
             });
         }
@@ -463,9 +566,12 @@ impl SfuPeer {
             slots,
             audio_types,
             video_types,
-            video_in: None,
-            keyframe_asked: None,
+            video_track: None,
+            layers: Vec::new(),
+            keyframe_asked: HashMap::new(),
             keyframes_wanted: Vec::new(),
+            loss: LossSteps::default(),
+            reports: 0,
             state: RTCPeerConnectionState::New,
             lost_reported: false,
             received: 0,
@@ -525,8 +631,9 @@ impl SfuPeer {
         }
     }
 
-    /// Takes in state changes, and queues the participant's RTP for forwarding.
-    pub(crate) fn poll(&mut self, received: &mut Vec<Received>) {
+    /// Takes in state changes and the reports of its receiver, and queues the participant's
+    /// RTP for forwarding.
+    pub(crate) fn poll(&mut self, now: Instant, received: &mut Vec<Received>) {
         while let Some(event) = self.pc.poll_event() {
             if let RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) = event {
                 debug!(peer = self.id.0, %state, "connection state");
@@ -534,27 +641,105 @@ impl SfuPeer {
             }
         }
         while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
-            // RTCP (reports about the SFU's tracks) is not relayed: a subscriber's request for
-            // a keyframe is answered by the publisher's next periodic one.
-            if let RTCMessage::RtpPacket(track, packet) = message {
-                let pt = packet.header.payload_type;
-                let kind = if self.audio_types.contains(&pt) {
-                    MediaKind::Audio
-                } else if self.video_types.contains(&pt) {
-                    if self
-                        .video_in
-                        .as_ref()
-                        .is_none_or(|(t, ssrc)| *t != track || *ssrc != packet.header.ssrc)
-                    {
-                        self.video_in = Some((track, packet.header.ssrc));
-                    }
-                    MediaKind::Video
-                } else {
+            let (track, packet) = match message {
+                RTCMessage::RtpPacket(track, packet) => (track, packet),
+                // Its reports on what the SFU sends it (`reports` lets only those through):
+                // loss steps its video down. RTCP is not relayed: a subscriber's request for a
+                // keyframe is answered by the publisher's next periodic one.
+                RTCMessage::RtcpPacket(_, packets) => {
+                    self.take_reports(now, &packets);
                     continue;
-                };
-                self.received += 1;
-                received.push((self.id, self.room.clone(), kind, packet));
+                }
+                _ => continue,
+            };
+            let pt = packet.header.payload_type;
+            let kind = if self.audio_types.contains(&pt) {
+                MediaKind::Audio
+            } else if self.video_types.contains(&pt) {
+                if self.video_track.as_ref() != Some(&track) {
+                    self.video_track = Some(track);
+                }
+                // Pictures the grant keeps from the others need no layers (nor keyframes).
+                if self.publish_video {
+                    self.take_layer(now, &packet);
+                }
+                MediaKind::Video
+            } else {
+                continue;
+            };
+            self.received += 1;
+            received.push((self.id, self.room.clone(), kind, packet));
+        }
+        if self
+            .layers
+            .iter()
+            .any(|l| now.saturating_duration_since(l.last) > LAYER_TIMEOUT)
+        {
+            self.layers
+                .retain(|l| now.saturating_duration_since(l.last) <= LAYER_TIMEOUT);
+        }
+        self.loss.tick(now);
+    }
+
+    /// Notes the stream (layer) a video packet came on, and its width when it starts a
+    /// keyframe. A new stream is asked for a keyframe at once: its width decides who gets it.
+    fn take_layer(&mut self, now: Instant, packet: &rtp::Packet) {
+        let ssrc = packet.header.ssrc;
+        let at = match self.layers.iter().position(|l| l.ssrc == ssrc) {
+            Some(at) => at,
+            None => {
+                self.layers.insert(
+                    0,
+                    Layer {
+                        ssrc,
+                        width: 0,
+                        last: now,
+                    },
+                );
+                self.request_keyframe(now, Some(ssrc));
+                0
             }
+        };
+        self.layers[at].last = now;
+        if let Some((width, _)) = vp8_keyframe_size(&packet.payload)
+            && self.layers[at].width != width
+        {
+            self.layers[at].width = width;
+            self.layers.sort_by_key(|l| l.width);
+        }
+    }
+
+    /// Its camera's streams now, ascending by width: (SSRC, width).
+    pub(crate) fn layers(&self) -> Vec<(u32, u16)> {
+        self.layers.iter().map(|l| (l.ssrc, l.width)).collect()
+    }
+
+    /// A lossy report on any of its video lines takes them a step down.
+    fn take_reports(&mut self, now: Instant, packets: &[Box<dyn rtc::rtcp::Packet>]) {
+        use rtc::rtcp::{
+            receiver_report::ReceiverReport, reception_report::ReceptionReport,
+            sender_report::SenderReport,
+        };
+        let video = |r: &ReceptionReport| {
+            self.slots
+                .iter()
+                .any(|s| s.kind == MediaKind::Video && s.ssrc == r.ssrc)
+        };
+        let mut lossy = false;
+        for packet in packets {
+            let any = packet.as_any();
+            let reports = if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
+                &rr.reports
+            } else if let Some(sr) = any.downcast_ref::<SenderReport>() {
+                &sr.reports
+            } else {
+                continue;
+            };
+            self.reports += reports.iter().filter(|r| video(r)).count() as u64;
+            lossy |= reports.iter().any(|r| video(r) && r.fraction_lost >= LOSSY);
+        }
+        if lossy {
+            self.loss.lossy(now);
         }
     }
 
@@ -608,8 +793,9 @@ impl SfuPeer {
 
     /// Sends `from`'s packet on the slot of its kind it holds on this connection, or on a free
     /// one, or on one a speaker takes over (see `line_for_speaker`); otherwise it is dropped.
-    /// `source` is the publisher's CSRC; `spoke`, when each participant last spoke. Whether
-    /// it was sent.
+    /// `source` is the publisher's CSRC; `spoke`, when each participant last spoke; `layers`,
+    /// the publisher's camera streams (see `layers`). Whether it was sent.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn forward(
         &mut self,
         now: Instant,
@@ -618,6 +804,7 @@ impl SfuPeer {
         kind: MediaKind,
         mut packet: rtp::Packet,
         spoke: &HashMap<PeerId, Instant>,
+        layers: &[(u32, u16)],
     ) -> bool {
         // Until DTLS is done there are no SRTP keys: write_rtp would refuse the packet, after
         // the interceptors had counted it as sent. The subscriber hears from the first packet
@@ -640,25 +827,48 @@ impl SfuPeer {
         else {
             return false;
         };
+        let tiles = if kind == MediaKind::Video {
+            let others = self
+                .slots
+                .iter()
+                .filter(|s| s.kind == MediaKind::Video && s.source.is_some())
+                .count();
+            others + usize::from(held.is_none())
+        } else {
+            0
+        };
+        let steps_down = self.loss.steps;
         let slot = &mut self.slots[n];
         if held.is_none() {
             slot.source = Some(from);
             slot.given_at = Some(now);
-            slot.awaiting_keyframe = kind == MediaKind::Video;
-            if slot.awaiting_keyframe {
-                self.keyframes_wanted.push(from);
-            }
+            slot.layer = None;
             if kind == MediaKind::Audio {
                 slot.continuity.switch(&packet.header, now, OPUS_CLOCK);
             }
         }
-        if slot.awaiting_keyframe {
-            if !vp8_keyframe_starts(&packet.payload) {
+        if kind == MediaKind::Video {
+            let ssrc = packet.header.ssrc;
+            // A publisher heard of before its first packet was noted: whatever comes.
+            let target = pick_layer(layers, tiles, steps_down).unwrap_or(ssrc);
+            if slot.layer != Some(target) {
+                if ssrc == target && vp8_keyframe_starts(&packet.payload) {
+                    slot.layer = Some(target);
+                    slot.continuity.switch(&packet.header, now, VIDEO_CLOCK);
+                } else {
+                    if ssrc == target && !self.keyframes_wanted.contains(&(from, target)) {
+                        self.keyframes_wanted.push((from, target));
+                    }
+                    // Until then the layer it had goes on, if any.
+                    if slot.layer != Some(ssrc) {
+                        return false;
+                    }
+                }
+            } else if ssrc != target {
                 return false;
             }
-            slot.awaiting_keyframe = false;
-            slot.continuity.switch(&packet.header, now, VIDEO_CLOCK);
         }
+        let slot = &mut self.slots[n];
         slot.continuity.rewrite(&mut packet.header, now);
         // The sender refuses any SSRC but its track's and any payload type not negotiated on
         // this leg; the two legs may number codecs differently.
@@ -686,18 +896,28 @@ impl SfuPeer {
         }
     }
 
-    /// Asks this publisher for a keyframe (RTCP picture loss indication on its camera's
-    /// track), unless it was asked within [`KEYFRAME_REQUEST_GAP`] or has sent no video yet.
-    pub(crate) fn request_keyframe(&mut self, now: Instant) {
-        if self
-            .keyframe_asked
-            .is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_REQUEST_GAP)
-        {
-            return;
-        }
-        let Some((track, ssrc)) = self.video_in.clone() else {
+    /// Asks this publisher for a keyframe of one of its camera's streams, or of each (RTCP
+    /// picture loss indication), unless that stream was asked within [`KEYFRAME_REQUEST_GAP`];
+    /// nothing before it sent video.
+    pub(crate) fn request_keyframe(&mut self, now: Instant, ssrc: Option<u32>) {
+        let Some(track) = self.video_track.clone() else {
             return;
         };
+        let streams: Vec<u32> = match ssrc {
+            Some(ssrc) => vec![ssrc],
+            None => self.layers.iter().map(|l| l.ssrc).collect(),
+        };
+        let streams: Vec<u32> = streams
+            .into_iter()
+            .filter(|s| {
+                self.keyframe_asked
+                    .get(s)
+                    .is_none_or(|at| now.saturating_duration_since(*at) >= KEYFRAME_REQUEST_GAP)
+            })
+            .collect();
+        if streams.is_empty() {
+            return;
+        }
         let receivers: Vec<_> = self.pc.get_receivers().collect();
         let Some(id) = receivers.into_iter().find(|&id| {
             self.pc
@@ -706,15 +926,29 @@ impl SfuPeer {
         }) else {
             return;
         };
-        let pli = rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication {
-            sender_ssrc: 0,
-            media_ssrc: ssrc,
-        };
+        let plis: Vec<Box<dyn rtc::rtcp::Packet>> = streams
+            .iter()
+            .map(|&media_ssrc| {
+                Box::new(
+                    rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication {
+                        sender_ssrc: 0,
+                        media_ssrc,
+                    },
+                ) as Box<dyn rtc::rtcp::Packet>
+            })
+            .collect();
         if let Some(mut receiver) = self.pc.rtp_receiver(id) {
-            match receiver.write_rtcp(now, vec![Box::new(pli)]) {
+            match receiver.write_rtcp(now, plis) {
                 Ok(()) => {
-                    self.keyframe_asked = Some(now);
-                    self.keyframes_asked += 1;
+                    for s in streams {
+                        self.keyframe_asked.insert(s, now);
+                        self.keyframes_asked += 1;
+                    }
+                    // Streams gone long ago are not kept.
+                    if self.keyframe_asked.len() > 16 {
+                        let live: Vec<u32> = self.layers.iter().map(|l| l.ssrc).collect();
+                        self.keyframe_asked.retain(|s, _| live.contains(s));
+                    }
                 }
                 Err(e) => debug!(peer = self.id.0, error = %e, "asking for a keyframe"),
             }
@@ -787,6 +1021,15 @@ impl SfuPeer {
             hearing: Vec::new(),
             seeing: Vec::new(),
             over_tcp: self.over_tcp,
+            layers: self.layers(),
+            seeing_layers: self
+                .slots
+                .iter()
+                .filter(|s| s.kind == MediaKind::Video)
+                .map(|s| s.layer.filter(|_| s.source.is_some()))
+                .collect(),
+            video_reports: self.reports,
+            steps_down: self.loss.steps,
         }
     }
 }
@@ -873,6 +1116,82 @@ mod tests {
         // Cut short.
         assert!(!vp8_keyframe_starts(&[0x90, 0x80]));
         assert!(!vp8_keyframe_starts(&[]));
+    }
+
+    #[test]
+    fn each_subscriber_gets_the_layer_that_fits_its_tiles_and_its_loss() {
+        // Three layers, as a browser sends them from 1280x720.
+        let three = [(1, 320), (2, 640), (3, 1280)];
+        // One tile fills the window: the widest.
+        assert_eq!(pick_layer(&three, 1, 0), Some(3));
+        assert_eq!(pick_layer(&three, 0, 0), Some(3));
+        // Two to four tiles, two columns: half as wide.
+        assert_eq!(pick_layer(&three, 2, 0), Some(2));
+        assert_eq!(pick_layer(&three, 4, 0), Some(2));
+        // Five to nine, three columns: a third, so the narrowest that is no wider.
+        assert_eq!(pick_layer(&three, 5, 0), Some(1));
+        assert_eq!(pick_layer(&three, 9, 0), Some(1));
+        // Loss takes it a step down per step, never below the narrowest.
+        assert_eq!(pick_layer(&three, 1, 1), Some(2));
+        assert_eq!(pick_layer(&three, 2, 1), Some(1));
+        assert_eq!(pick_layer(&three, 1, 2), Some(1));
+        assert_eq!(pick_layer(&three, 9, 2), Some(1));
+        // Two layers from 640x360.
+        let two = [(7, 320), (8, 640)];
+        assert_eq!(pick_layer(&two, 1, 0), Some(8));
+        assert_eq!(pick_layer(&two, 2, 0), Some(7));
+        // A single stream is what everyone gets; none known, nothing to pick.
+        assert_eq!(pick_layer(&[(5, 640)], 9, 2), Some(5));
+        assert_eq!(pick_layer(&[], 1, 0), None);
+        // Layers whose width is not known yet (no keyframe) count as the narrowest.
+        assert_eq!(pick_layer(&[(4, 0), (8, 640)], 1, 0), Some(8));
+    }
+
+    #[test]
+    fn loss_steps_down_once_per_burst_and_back_up_after_clean_reports() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut loss = LossSteps::default();
+        loss.tick(at(0));
+        assert_eq!(loss.steps, 0);
+        loss.lossy(at(0));
+        // Reports of the same burst: still one step.
+        loss.lossy(at(500));
+        loss.lossy(at(1000));
+        assert_eq!(loss.steps, 1);
+        // Loss that goes on: another step, and no more than the most.
+        for ms in [3000, 6000, 9000, 12_000] {
+            loss.lossy(at(ms));
+        }
+        assert_eq!(loss.steps, MAX_STEPS_DOWN);
+        // Clean for the hold: one step back up, then the other a hold later.
+        loss.tick(at(12_000 + 8000));
+        assert_eq!(loss.steps, 2);
+        loss.tick(at(12_000 + 8001));
+        assert_eq!(loss.steps, 1);
+        loss.tick(at(12_000 + 12_000));
+        assert_eq!(loss.steps, 1);
+        loss.tick(at(12_000 + 16_002));
+        assert_eq!(loss.steps, 0);
+        assert_eq!(loss.lossy_at, None);
+    }
+
+    #[test]
+    fn a_keyframe_tells_its_picture_size() {
+        // A descriptor with a 15-bit picture id, then the frame tag (P clear), the start code,
+        // 640 and 360 in 14 bits (the top two, the scaling, set here and ignored).
+        let payload = [
+            0x90, 0x80, 0x81, 0x23, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x42, 0x68, 0x41,
+        ];
+        assert_eq!(vp8_keyframe_size(&payload), Some((640, 360)));
+        // Not a keyframe, a broken start code, or cut short: no size.
+        let mut inter = payload;
+        inter[4] |= 0x01;
+        assert_eq!(vp8_keyframe_size(&inter), None);
+        let mut broken = payload;
+        broken[7] = 0x9c;
+        assert_eq!(vp8_keyframe_size(&broken), None);
+        assert_eq!(vp8_keyframe_size(&payload[..12]), None);
     }
 
     #[test]

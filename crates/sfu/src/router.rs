@@ -411,7 +411,7 @@ impl Router {
         let now = Instant::now();
         for peer in self.peers.values_mut() {
             if *peer.room == *room && peer.publish_video {
-                peer.request_keyframe(now);
+                peer.request_keyframe(now, None);
             }
         }
         self.recordings.insert(room.into(), recording);
@@ -504,8 +504,9 @@ impl Router {
     /// an idle connection is a few empty queues, and a meeting has tens of them, not thousands.
     async fn flush(&mut self) {
         let mut received = Vec::new();
+        let now = Instant::now();
         for peer in self.peers.values_mut() {
-            peer.poll(&mut received);
+            peer.poll(now, &mut received);
         }
         self.report_lost();
         // What the grants allow: audio and video from those who may publish them, to those who
@@ -516,7 +517,6 @@ impl Router {
                 MediaKind::Video => p.publish_video,
             })
         });
-        let now = Instant::now();
         // Who speaks: lines beyond those a client offered go to the speakers.
         for (from, _, kind, packet) in &received {
             if *kind == MediaKind::Audio
@@ -530,10 +530,21 @@ impl Router {
             .values()
             .filter_map(|p| p.last_spoke.map(|at| (p.id, at)))
             .collect();
+        // Each camera's streams (simulcast layers): each subscriber gets the one that fits.
+        let layers: HashMap<PeerId, Vec<(u32, u16)>> = self
+            .peers
+            .values()
+            .filter(|p| p.publish_video)
+            .map(|p| (p.id, p.layers()))
+            .collect();
         for (from, room, kind, packet) in received {
             let source = self.peers.get(&from).map_or(0, |p| p.source);
+            let layers = layers.get(&from).map_or(&[][..], Vec::as_slice);
+            // A recording keeps a camera's widest layer (one stream per track).
+            let widest = layers.last().is_none_or(|l| l.0 == packet.header.ssrc);
             if let Some(recording) = self.recordings.get_mut(&room)
                 && let Some(publisher) = self.peers.get(&from)
+                && (kind == MediaKind::Audio || widest)
             {
                 recording.packet(publisher.identity.clone(), source, kind, packet.clone());
             }
@@ -542,7 +553,7 @@ impl Router {
                 if peer.id != from
                     && peer.room == room
                     && peer.subscribe
-                    && peer.forward(now, from, source, kind, packet.clone(), &spoke)
+                    && peer.forward(now, from, source, kind, packet.clone(), &spoke, layers)
                 {
                     relayed += 1;
                 }
@@ -552,14 +563,14 @@ impl Router {
             }
         }
         // Lines handed to a new publisher wait for its keyframe: ask for one.
-        let wanted: Vec<PeerId> = self
+        let wanted: Vec<(PeerId, u32)> = self
             .peers
             .values_mut()
             .flat_map(|p| std::mem::take(&mut p.keyframes_wanted))
             .collect();
-        for id in wanted {
+        for (id, layer) in wanted {
             if let Some(publisher) = self.peers.get_mut(&id) {
-                publisher.request_keyframe(now);
+                publisher.request_keyframe(now, Some(layer));
             }
         }
         for peer in self.peers.values_mut() {

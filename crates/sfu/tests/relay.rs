@@ -568,6 +568,13 @@ async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -
             .map(|p| p.0)
             .collect();
         ensure!(seen == senders, "{who} sees {seen:?}");
+        // Its client reports on the pictures it gets (which would step its lines down to a
+        // narrower layer were they lossy; on loopback they are not).
+        let peer = &stats.peers[id];
+        ensure!(
+            peer.video_reports >= 1 && peer.steps_down == 0,
+            "{who}'s reports: {peer:?}"
+        );
         // Each sender whose pictures a line came to carry was asked for a keyframe (browsers
         // send one only when asked); Dee's pictures go nowhere, so she never is.
         let sends = people.iter().any(|p| p.0 == *who && p.2);

@@ -188,7 +188,14 @@ export class FakeSender {
   }
 }
 
-export type FakeTransceiver = { kind: "audio" | "video"; direction: RTCRtpTransceiverDirection; sender: FakeSender; receiver: FakeReceiver };
+export type FakeTransceiver = {
+  kind: "audio" | "video";
+  direction: RTCRtpTransceiverDirection;
+  /** The simulcast layers it sends, as asked (none: one stream). */
+  sendEncodings?: RTCRtpEncodingParameters[];
+  sender: FakeSender;
+  receiver: FakeReceiver;
+};
 
 export class FakePeerConnection {
   static made: FakePeerConnection[] = [];
@@ -209,7 +216,13 @@ export class FakePeerConnection {
   addTransceiver(trackOrKind: FakeTrack | "audio" | "video", init?: RTCRtpTransceiverInit): FakeTransceiver {
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
     const kind = track ? track.kind : (trackOrKind as "audio" | "video");
-    const t: FakeTransceiver = { kind, direction: init?.direction ?? "sendrecv", sender: new FakeSender(track), receiver: new FakeReceiver(kind) };
+    const t: FakeTransceiver = {
+      kind,
+      direction: init?.direction ?? "sendrecv",
+      sendEncodings: init?.sendEncodings,
+      sender: new FakeSender(track),
+      receiver: new FakeReceiver(kind),
+    };
     this.transceivers.push(t);
     return t;
   }

@@ -36,8 +36,8 @@ describe("the microphones", () => {
     expect(microphoneConstraints("abc")).toEqual({ audio: { deviceId: { exact: "abc" } }, video: false });
   });
 
-  it("asks for a small, slow camera, alone or with the microphone", () => {
-    const video = { width: { ideal: 320 }, height: { ideal: 180 }, frameRate: { ideal: 15 } };
+  it("asks for a 640x360, slow camera, alone or with the microphone", () => {
+    const video = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } };
     expect(cameraConstraints()).toEqual({ audio: false, video });
     expect(devicesConstraints(null)).toEqual({ audio: true, video });
     expect(devicesConstraints("abc")).toEqual({ audio: { deviceId: { exact: "abc" } }, video });
@@ -191,6 +191,13 @@ describe("the meeting's connection", () => {
     expect(devices.asked).toEqual([devicesConstraints(null)]);
     expect(pc.transceivers[0].sender.track?.kind).toBe("audio");
     expect(pc.transceivers[8].sender.track?.kind).toBe("video");
+    // In two simulcast layers, narrowest first, for the SFU to give each viewer the one that
+    // fits; the other lines only receive.
+    expect(pc.transceivers[8].sendEncodings).toEqual([
+      { rid: "q", scaleResolutionDownBy: 2, maxBitrate: 150_000 },
+      { rid: "f", maxBitrate: 600_000 },
+    ]);
+    expect(pc.transceivers.filter((t) => t.sendEncodings).length).toBe(1);
     expect(said).toContain("camera");
     sound.close();
     expect(devices.opened[0].tracks.every((t) => t.stopped)).toBe(true);

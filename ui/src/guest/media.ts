@@ -32,9 +32,17 @@ export const SPEAKING_LEVEL = 0.01;
 /** How long someone still counts as speaking after their last loud reading: the pauses between
  * words do not make the highlight blink. */
 export const SPEAKING_HOLD_MS = 1000;
-/** The camera's picture: a tile's size is all it is shown at, and every other guest receives
- * it, so small and slow is plenty. */
-export const CAMERA: MediaTrackConstraints = { width: { ideal: 320 }, height: { ideal: 180 }, frameRate: { ideal: 15 } };
+/** The camera's picture: large enough for a tile that fills a window, slow (a meeting, not a
+ * film). */
+export const CAMERA: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } };
+/** The camera is sent in two simulcast layers, narrowest first: the SFU gives each viewer the one
+ * that fits its tiles and its bandwidth (a grid of two columns or more gets the half-size one), so
+ * nobody's small tiles cost the full picture. A camera that gives less than 640x360 sends what the
+ * browser can make of it (one layer). */
+export const LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "q", scaleResolutionDownBy: 2, maxBitrate: 150_000 },
+  { rid: "f", maxBitrate: 600_000 },
+];
 
 // ---- Pure helpers ---------------------------------------------------------------------------------
 
@@ -317,7 +325,7 @@ export class MeetingSound implements Sound {
     // camera's line sends even without a camera (nothing until one is turned on: setCamera).
     this.audioLines = [pc.addTransceiver(track ?? "audio", { direction: "sendrecv" })];
     for (let i = 1; i < SLOTS; i++) this.audioLines.push(pc.addTransceiver("audio", { direction: "recvonly" }));
-    this.videoLines = [pc.addTransceiver(picture ?? "video", { direction: "sendrecv" })];
+    this.videoLines = [pc.addTransceiver(picture ?? "video", { direction: "sendrecv", sendEncodings: LAYERS })];
     for (let i = 1; i < SEEN; i++) this.videoLines.push(pc.addTransceiver("video", { direction: "recvonly" }));
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, GATHER_MS);
