@@ -89,7 +89,11 @@ pub(super) async fn connect(client: &mut Client, room: u64, hz: f32, recording: 
 }
 
 /// Waits until `peer`'s figures say `done` (bounded by [`PATIENCE`]).
-pub(super) async fn until(peer: &Peer, what: &str, done: impl Fn(&confer_media::peer::PeerStats) -> bool) {
+pub(super) async fn until(
+    peer: &Peer,
+    what: &str,
+    done: impl Fn(&confer_media::peer::PeerStats) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let stats = peer.stats().await;
