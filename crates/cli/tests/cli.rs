@@ -1979,6 +1979,136 @@ fn figures_of(who: &str, child: std::process::Child) -> serde_json::Value {
     serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap()
 }
 
+/// A `confer-sfu` process, killed when dropped.
+struct SfuProc(Child);
+
+impl Drop for SfuProc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_server_drives_an_sfu_run_as_its_own_process() {
+    let bin = Path::new(CLI).with_file_name("confer-sfu");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace",
+        bin.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name);
+    std::fs::write(
+        f("sfu.key"),
+        "a shared secret of more than thirty-two bytes\n",
+    )
+    .unwrap();
+    std::fs::write(
+        f("wrong.key"),
+        "another secret, also more than thirty-two bytes\n",
+    )
+    .unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string()
+    };
+    let control = free();
+    let sfu = SfuProc(
+        Command::new(&bin)
+            .args(["--udp", "127.0.0.1:0", "--control", &control, "--key-file"])
+            .arg(f("sfu.key"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&control).is_err() {
+        assert!(Instant::now() < deadline, "confer-sfu did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A server with another key is turned away at start, clearly.
+    let refused = Command::new(server_bin())
+        .arg("--data")
+        .arg(dir.path())
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--sfu-control",
+            &control,
+            "--sfu-key-file",
+        ])
+        .arg(f("wrong.key"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("refused"),
+        "{said}"
+    );
+    // One with the key drives it: the meeting's media goes through that process.
+    let mut server = ServerProc::start_flags(
+        &["alice", "bob"],
+        &[
+            "--sfu-control",
+            &control,
+            "--sfu-key-file",
+            f("sfu.key").to_str().unwrap(),
+        ],
+    );
+    let url = server.url();
+    let p = Profiles::new();
+    let room = room_of(&p, &url, "Elsewhere", &["alice", "bob"]);
+    let people = [("alice", 440.0), ("bob", 660.0)];
+    let mut running = Vec::new();
+    for (who, hz) in people {
+        tone_file(&f(&format!("{who}.wav")), hz, 10.0);
+        let mut join = p.cli(&url, who);
+        join.args(["meeting", "join", &room, "--seconds", "6", "--json"])
+            .arg("--send-audio")
+            .arg(f(&format!("{who}.wav")))
+            .arg("--record")
+            .arg(f(&format!("{who}-heard.wav")))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        running.push((who, join.spawn().unwrap()));
+    }
+    for (who, child) in running {
+        let figures = figures_of(who, child);
+        assert!(
+            figures["packets_received"].as_u64().unwrap() >= 100,
+            "{who}: {figures}"
+        );
+    }
+    assert!(tone_ratio(&f("alice-heard.wav"), 660.0, 440.0) > 20.0);
+    assert!(tone_ratio(&f("bob-heard.wav"), 440.0, 660.0) > 20.0);
+    // Without that process, meetings have no media, and the server says why at start.
+    drop(sfu);
+    server.kill9();
+    let restarted = Command::new(server_bin())
+        .arg("--data")
+        .arg(dir.path())
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--sfu-control",
+            &control,
+            "--sfu-key-file",
+        ])
+        .arg(f("sfu.key"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&restarted.stderr);
+    assert!(
+        !restarted.status.success() && said.contains(&control),
+        "{said}"
+    );
+}
+
 #[test]
 fn eight_participants_in_a_meeting_each_hear_the_seven_others_and_not_themselves() {
     let people = [

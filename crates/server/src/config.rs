@@ -96,6 +96,12 @@ pub struct Config {
     /// The address devices reach the SFU at, when it is not the one bound: `sfu_listen` on
     /// 0.0.0.0, or behind a NAT that forwards its ports. Unset: the bound address.
     pub sfu_public_ip: Option<std::net::IpAddr>,
+    /// The control address of an SFU run as its own process (`confer-sfu --control`): the
+    /// server then drives that one instead of running its own (`sfu_listen` and the rest are
+    /// the other process's). Needs `sfu_key_file`.
+    pub sfu_control: Option<SocketAddr>,
+    /// The file holding the grant key shared with that SFU (at least 32 bytes).
+    pub sfu_key_file: Option<std::path::PathBuf>,
     /// Seconds a participant whose media connection was lost (their device stopped answering
     /// for a few seconds, or hung up) stays in the meeting before it is left for them: long
     /// enough for a device that changes network to come back.
@@ -173,6 +179,8 @@ impl Default for Config {
             sfu_tcp: true,
             sfu_tcp_listen: None,
             sfu_public_ip: None,
+            sfu_control: None,
+            sfu_key_file: None,
             meeting_grace_secs: 20,
             recording: false,
             ffmpeg: PathBuf::from("ffmpeg"),

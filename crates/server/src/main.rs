@@ -84,6 +84,13 @@ struct Cli {
     /// The address devices reach the SFU at (needed when it listens on 0.0.0.0 or behind NAT).
     #[arg(long, env = "CONFER_SFU_PUBLIC_IP")]
     sfu_public_ip: Option<std::net::IpAddr>,
+    /// The control address of an SFU run as its own process (confer-sfu --control), to use
+    /// instead of one in this process.
+    #[arg(long, env = "CONFER_SFU_CONTROL")]
+    sfu_control: Option<SocketAddr>,
+    /// The grant key shared with that SFU: a file of at least 32 bytes.
+    #[arg(long, env = "CONFER_SFU_KEY_FILE")]
+    sfu_key_file: Option<PathBuf>,
     /// Run without the meetings' SFU (meetings are then presence only).
     #[arg(long)]
     no_sfu: bool,
@@ -243,6 +250,12 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if cli.sfu_public_ip.is_some() {
         config.sfu_public_ip = cli.sfu_public_ip;
+    }
+    if cli.sfu_control.is_some() {
+        config.sfu_control = cli.sfu_control;
+    }
+    if cli.sfu_key_file.is_some() {
+        config.sfu_key_file = cli.sfu_key_file.clone();
     }
     if cli.no_sfu {
         config.sfu = false;

@@ -126,6 +126,42 @@ impl MeetingMedia {
         if !config.sfu {
             return Ok(None);
         }
+        let (lost_tx, lost) = mpsc::channel(LOST_QUEUE);
+        if let Some(control) = config.sfu_control {
+            // An SFU run as its own process: the key comes from the file the two share.
+            let Some(file) = &config.sfu_key_file else {
+                return Err(ServerError::Config(
+                    "sfu_control needs sfu_key_file, the grant key shared with that SFU".into(),
+                ));
+            };
+            let secret = std::fs::read(file).map_err(|e| {
+                ServerError::Config(format!("cannot read the SFU's key {}: {e}", file.display()))
+            })?;
+            let key = |s: &[u8]| {
+                GrantKey::new(s.trim_ascii()).map_err(|e| {
+                    ServerError::Config(format!("the SFU's key in {}: {e}", file.display()))
+                })
+            };
+            let (sfu, task) = Sfu::connect(control, key(&secret)?, Some(lost_tx))
+                .await
+                .map_err(|e| {
+                    ServerError::Config(format!("cannot reach the SFU's control at {control}: {e}"))
+                })?;
+            tracing::info!(%control, media = %sfu.local_addr(), "meeting media (SFU process)");
+            return Ok(Some((
+                Self {
+                    sfu,
+                    key: key(&secret)?,
+                    recorder: Default::default(),
+                    cluster: nats.map(|nats| Cluster {
+                        nats,
+                        node: config.node.clone(),
+                    }),
+                },
+                task,
+                lost,
+            )));
+        }
         let bind = config
             .sfu_listen
             .unwrap_or_else(|| SocketAddr::new(listening.ip(), 0));
@@ -138,7 +174,6 @@ impl MeetingMedia {
         // A fresh key each start: grants live a minute, and none outlives this process's SFU.
         let secret: [u8; 32] = rand::random();
         let key = |s: &[u8]| GrantKey::new(s).map_err(|e| ServerError::Config(e.to_string()));
-        let (lost_tx, lost) = mpsc::channel(LOST_QUEUE);
         let options = SfuOptions {
             udp: bind,
             tcp: config.sfu_tcp.then(|| {

@@ -115,6 +115,20 @@ impl GrantKey {
     }
 
     /// The grant as a token.
+    /// An HMAC of `label` under this key (base64): proof that one holds the key, without
+    /// sending it (the control connection's hello).
+    pub fn sign_label(&self, label: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(hmac::sign(&self.0, label).as_ref())
+    }
+
+    /// Whether `proof` is [`GrantKey::sign_label`]'s for `label` under this key (compared in
+    /// constant time).
+    pub fn verify_label(&self, label: &[u8], proof: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(proof)
+            .is_ok_and(|tag| hmac::verify(&self.0, label, &tag).is_ok())
+    }
+
     pub fn sign(&self, grant: &Grant) -> String {
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(grant).expect("a grant is JSON"));
         let tag = hmac::sign(&self.0, body.as_bytes());

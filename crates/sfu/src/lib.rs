@@ -18,6 +18,7 @@ mod demux;
 pub mod grant;
 mod peer;
 pub mod record;
+mod remote;
 mod reports;
 mod router;
 mod tcp;
@@ -34,6 +35,7 @@ use std::{
 pub use grant::{GRANT_LIFETIME, Grant, GrantError, GrantKey};
 pub use peer::{MAX_AUDIO_LINES, MAX_VIDEO_LINES};
 pub use record::{RecordingManifest, TrackFile};
+pub use remote::serve_control;
 
 use tokio::{
     net::{TcpListener, UdpSocket},
@@ -45,7 +47,7 @@ use crate::router::{Command, Router};
 
 /// Commands waiting for the task; a full queue makes callers wait, which is what they should
 /// do while the task is busy.
-const COMMANDS: usize = 64;
+pub(crate) const COMMANDS: usize = 64;
 
 /// Why the SFU could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -78,18 +80,20 @@ impl From<rtc::shared::error::Error> for Error {
 }
 
 /// A participant's connection to the SFU, for as long as it lasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct PeerId(pub u64);
 
 /// What the SFU has relayed so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Every connection still open.
     pub peers: BTreeMap<PeerId, PeerStats>,
 }
 
 /// One connection's figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerStats {
     /// The room it joined.
     pub room: String,
@@ -129,7 +133,7 @@ pub struct PeerStats {
 /// A participant's connection that stopped on its own: its client stopped answering (ICE's
 /// consent checks, a few seconds) or hung up. Connections closed because the SFU was asked to
 /// are not reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lost {
     /// The room it had joined.
     pub room: String,
@@ -292,11 +296,23 @@ impl Sfu {
     /// grants minted for them before this moment are refused from now on (a new one lets them
     /// back). Returns how many connections were closed.
     pub async fn remove(&self, room: &str, identity: &str) -> Result<usize, Error> {
+        self.remove_since(room, identity, grant::unix_ms(SystemTime::now()))
+            .await
+    }
+
+    /// [`Sfu::remove`], refusing the grants minted before `at_ms` (Unix ms): the app's
+    /// moment, for an SFU run as its own process.
+    pub async fn remove_since(
+        &self,
+        room: &str,
+        identity: &str,
+        at_ms: u64,
+    ) -> Result<usize, Error> {
         let (reply, done) = oneshot::channel();
         self.ask(Command::Remove {
             room: room.to_owned(),
             identity: identity.to_owned(),
-            at_ms: grant::unix_ms(SystemTime::now()),
+            at_ms,
             reply,
         })
         .await?;
@@ -307,10 +323,16 @@ impl Sfu {
     /// now, grants for it minted before this moment are refused, and its mutes are forgotten.
     /// Returns how many connections were closed.
     pub async fn close_room(&self, room: &str) -> Result<usize, Error> {
+        self.close_room_since(room, grant::unix_ms(SystemTime::now()))
+            .await
+    }
+
+    /// [`Sfu::close_room`], refusing the grants minted before `at_ms` (Unix ms).
+    pub async fn close_room_since(&self, room: &str, at_ms: u64) -> Result<usize, Error> {
         let (reply, done) = oneshot::channel();
         self.ask(Command::CloseRoom {
             room: room.to_owned(),
-            at_ms: grant::unix_ms(SystemTime::now()),
+            at_ms,
             reply,
         })
         .await?;
