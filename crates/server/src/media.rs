@@ -111,8 +111,9 @@ fn room(conversation: u64) -> String {
 }
 
 impl MeetingMedia {
-    /// Starts the SFU the configuration asks for: on `sfu_listen`, else on the listening
-    /// address with any free port. It advertises the address it binds, so an unspecified one
+    /// Starts the SFU the configuration asks for: one run as its own process at
+    /// `sfu_control`, or one in this process on `sfu_listen`, else on the listening address
+    /// with any free port. That one advertises the address it binds, so an unspecified one
     /// (listening on every interface without `sfu_listen`) leaves it off, and says so.
     ///
     /// The task runs until the last handle is dropped (with the server's state), then tells
@@ -127,41 +128,63 @@ impl MeetingMedia {
             return Ok(None);
         }
         let (lost_tx, lost) = mpsc::channel(LOST_QUEUE);
-        if let Some(control) = config.sfu_control {
-            // An SFU run as its own process: the key comes from the file the two share.
-            let Some(file) = &config.sfu_key_file else {
-                return Err(ServerError::Config(
-                    "sfu_control needs sfu_key_file, the grant key shared with that SFU".into(),
-                ));
-            };
-            let secret = std::fs::read(file).map_err(|e| {
-                ServerError::Config(format!("cannot read the SFU's key {}: {e}", file.display()))
+        let started = match config.sfu_control {
+            Some(control) => Some(Self::connect(config, control, lost_tx).await?),
+            None => Self::run_here(config, listening, lost_tx).await?,
+        };
+        let Some((sfu, task, key)) = started else {
+            return Ok(None);
+        };
+        Ok(Some((
+            Self {
+                sfu,
+                key,
+                recorder: Default::default(),
+                cluster: nats.map(|nats| Cluster {
+                    nats,
+                    node: config.node.clone(),
+                }),
+            },
+            task,
+            lost,
+        )))
+    }
+
+    /// Connects to an SFU run as its own process at `control`: the key comes from the file
+    /// the two share.
+    async fn connect(
+        config: &Config,
+        control: SocketAddr,
+        lost: mpsc::Sender<Lost>,
+    ) -> Result<(Sfu, JoinHandle<()>, GrantKey), ServerError> {
+        let Some(file) = &config.sfu_key_file else {
+            return Err(ServerError::Config(
+                "sfu_control needs sfu_key_file, the grant key shared with that SFU".into(),
+            ));
+        };
+        let secret = std::fs::read(file).map_err(|e| {
+            ServerError::Config(format!("cannot read the SFU's key {}: {e}", file.display()))
+        })?;
+        let key = || {
+            GrantKey::new(secret.trim_ascii()).map_err(|e| {
+                ServerError::Config(format!("the SFU's key in {}: {e}", file.display()))
+            })
+        };
+        let (sfu, task) = Sfu::connect(control, key()?, Some(lost))
+            .await
+            .map_err(|e| {
+                ServerError::Config(format!("cannot reach the SFU's control at {control}: {e}"))
             })?;
-            let key = |s: &[u8]| {
-                GrantKey::new(s.trim_ascii()).map_err(|e| {
-                    ServerError::Config(format!("the SFU's key in {}: {e}", file.display()))
-                })
-            };
-            let (sfu, task) = Sfu::connect(control, key(&secret)?, Some(lost_tx))
-                .await
-                .map_err(|e| {
-                    ServerError::Config(format!("cannot reach the SFU's control at {control}: {e}"))
-                })?;
-            tracing::info!(%control, media = %sfu.local_addr(), "meeting media (SFU process)");
-            return Ok(Some((
-                Self {
-                    sfu,
-                    key: key(&secret)?,
-                    recorder: Default::default(),
-                    cluster: nats.map(|nats| Cluster {
-                        nats,
-                        node: config.node.clone(),
-                    }),
-                },
-                task,
-                lost,
-            )));
-        }
+        tracing::info!(%control, media = %sfu.local_addr(), "meeting media (SFU process)");
+        Ok((sfu, task, key()?))
+    }
+
+    /// Starts an SFU in this process (none when it would have no address to advertise).
+    async fn run_here(
+        config: &Config,
+        listening: SocketAddr,
+        lost: mpsc::Sender<Lost>,
+    ) -> Result<Option<(Sfu, JoinHandle<()>, GrantKey)>, ServerError> {
         let bind = config
             .sfu_listen
             .unwrap_or_else(|| SocketAddr::new(listening.ip(), 0));
@@ -173,7 +196,7 @@ impl MeetingMedia {
         }
         // A fresh key each start: grants live a minute, and none outlives this process's SFU.
         let secret: [u8; 32] = rand::random();
-        let key = |s: &[u8]| GrantKey::new(s).map_err(|e| ServerError::Config(e.to_string()));
+        let key = || GrantKey::new(&secret).map_err(|e| ServerError::Config(e.to_string()));
         let options = SfuOptions {
             udp: bind,
             tcp: config.sfu_tcp.then(|| {
@@ -183,7 +206,7 @@ impl MeetingMedia {
             }),
             public_ip: config.sfu_public_ip,
         };
-        let (sfu, task) = Sfu::start(options, key(&secret)?, Some(lost_tx))
+        let (sfu, task) = Sfu::start(options, key()?, Some(lost))
             .await
             .map_err(|e| ServerError::Config(format!("cannot start the SFU on {bind}: {e}")))?;
         tracing::info!(
@@ -191,19 +214,7 @@ impl MeetingMedia {
             tcp = ?sfu.tcp_addr(),
             "meeting media (SFU) listening"
         );
-        Ok(Some((
-            Self {
-                sfu,
-                key: key(&secret)?,
-                recorder: Default::default(),
-                cluster: nats.map(|nats| Cluster {
-                    nats,
-                    node: config.node.clone(),
-                }),
-            },
-            task,
-            lost,
-        )))
+        Ok(Some((sfu, task, key()?)))
     }
 
     /// The SFU, for the recordings.

@@ -833,7 +833,8 @@ impl SfuPeer {
                 .iter()
                 .filter(|s| s.kind == MediaKind::Video && s.source.is_some())
                 .count();
-            others + usize::from(held.is_none())
+            // The line it is about to take counts too, unless it carried someone already.
+            others + usize::from(self.slots[n].source.is_none())
         } else {
             0
         };

@@ -241,10 +241,10 @@ async fn control_connection(
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let hello = tokio::time::timeout(HANDSHAKE, read_line(&mut lines, &mut line)).await;
     let welcome = match hello {
-        Ok(Ok(true)) => match serde_json::from_str::<Hello>(&line) {
+        Ok(Ok(true)) => match serde_json::from_slice::<Hello>(&line) {
             Ok(h) if key.verify_label(HELLO_LABEL, &h.hello) => Welcome::Welcome {
                 udp: sfu.local_addr(),
                 tcp: sfu.tcp_addr(),
@@ -261,14 +261,16 @@ async fn control_connection(
     }
     let (replies, mut outgoing) = mpsc::channel::<Reply>(COMMANDS);
     let mut working = JoinSet::new();
+    line.clear();
     loop {
-        line.clear();
         tokio::select! {
             read = read_line(&mut lines, &mut line) => {
                 if !read? {
                     return Ok(());
                 }
-                let request: Request = match serde_json::from_str(&line) {
+                let parsed = serde_json::from_slice(&line);
+                line.clear();
+                let request: Request = match parsed {
                     Ok(r) => r,
                     Err(e) => {
                         debug!(error = %e, "an unreadable control request");
@@ -333,20 +335,26 @@ async fn carry_out(sfu: &Sfu, op: Op) -> Result<Done, Error> {
     })
 }
 
-/// Reads one line (bounded); false at the end of the stream.
+/// Reads up to a newline into `line` (bounded): true once a whole line is there, false at
+/// the end of the stream. Cancel safe (the branches of a `select!`): what was read stays in
+/// `line` for the next call, so the caller clears it only after using a whole line.
 async fn read_line(
     lines: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-    line: &mut String,
+    line: &mut Vec<u8>,
 ) -> std::io::Result<bool> {
     use tokio::io::AsyncReadExt;
-    let n = (&mut *lines).take(MAX_LINE as u64).read_line(line).await?;
-    if n > 0 && !line.ends_with('\n') && n >= MAX_LINE {
-        return Err(std::io::Error::new(
+    let room = (MAX_LINE + 1).saturating_sub(line.len()) as u64;
+    (&mut *lines).take(room).read_until(b'\n', line).await?;
+    if line.ends_with(b"\n") {
+        Ok(true)
+    } else if line.len() > MAX_LINE {
+        Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "a control line is too long",
-        ));
+        ))
+    } else {
+        Ok(false)
     }
-    Ok(n > 0)
 }
 
 async fn send_line(
@@ -486,11 +494,10 @@ async fn session(
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut pending: HashMap<u64, Pending> = HashMap::new();
     let mut next_id = 0u64;
     loop {
-        line.clear();
         tokio::select! {
             command = commands.recv() => {
                 let Some(command) = command else { return Ok(()) };
@@ -505,8 +512,9 @@ async fn session(
                 if !read? {
                     return Err(std::io::ErrorKind::UnexpectedEof.into());
                 }
-                let reply: Reply = serde_json::from_str(&line)
+                let reply: Reply = serde_json::from_slice(&line)
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                line.clear();
                 match reply {
                     Reply::Lost(report) => {
                         if let Some(lost) = lost {
