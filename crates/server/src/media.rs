@@ -9,8 +9,9 @@
 //! (`WriteOp::ClaimMediaHost`), and the others forward joins (and a recording's start) to it
 //! over NATS request/reply; a node that answers no more is replaced by the next claim.
 //! Whatever stops or restricts media (a departure, a mute, a deleted room, a recording's stop)
-//! goes to every node, which applies it to the rooms its SFU carries: it then holds also when
-//! the meeting's row is already gone, as when the last participant left.
+//! goes to every node, which applies it to the rooms its SFU carries, and is awaited on the
+//! meeting's node: it then holds also when the meeting's row is already gone (its last
+//! participant left) or media stayed on a node the claim moved from.
 
 use std::{
     collections::VecDeque,
@@ -50,7 +51,8 @@ pub(crate) enum MediaOrder {
     },
     /// Start recording, for `by`, since `since_ms`. (Goes to the meeting's node.)
     StartRecording { by: UserId, since_ms: i64 },
-    /// Stop recording; the tracks are mixed and shared. (Every node.)
+    /// Stop recording; the tracks are mixed and shared. (Every node; awaited on the
+    /// meeting's.)
     StopRecording,
     /// Mute-for-all on or off. (Every node.)
     MuteAll { on: bool },
@@ -116,8 +118,10 @@ impl MeetingMedia {
     /// with any free port. That one advertises the address it binds, so an unspecified one
     /// (listening on every interface without `sfu_listen`) leaves it off, and says so.
     ///
-    /// The task runs until the last handle is dropped (with the server's state), then tells
-    /// every connection goodbye: the caller awaits it then. The receiver gets the connections
+    /// The task runs until the last handle is dropped (with the server's state): an SFU in
+    /// this process then tells every connection goodbye, while one run as its own process
+    /// only loses its control connection (its participants stay connected); the caller awaits
+    /// it then. The receiver gets the connections
     /// lost on their own, for [`follow_lost`].
     pub(crate) async fn start(
         config: &Config,
@@ -286,26 +290,26 @@ pub(crate) async fn order(
         ApiError::fault()
     })?;
     if !envelope.order.for_the_host() {
+        // Every node applies it to what its SFU carries: it holds also where media stayed on a
+        // node the claim has moved from, and when the meeting's row went with this very
+        // change (its last participant left, its room was deleted).
+        if let Err(e) = cluster
+            .nats
+            .publish(EVERY_NODE, payload.clone().into())
+            .await
+        {
+            tracing::warn!(error = %e, conversation, "a media order did not reach the other nodes");
+        }
         let host = state.read(move |s| s.media_host(conversation)).await;
         return match host {
-            // On the node carrying the meeting: in force when this returns.
-            Ok(Some(host)) if host != cluster.node => {
-                match ask(cluster, &host, payload).await {
-                    Ok(reply) => reply.map_err(ApiError),
-                    // Gone, and the meeting's media with it.
-                    Err(Unanswered::Gone) => Ok(None),
-                    Err(Unanswered::Failed) => Err(ApiError::fault()),
-                }
-            }
-            Ok(Some(_)) => apply(state, media, conversation, envelope.order).await,
-            // Nowhere yet, or the meeting's row went with this very change (its last
-            // participant left, its room was deleted): every node looks.
-            _ => {
-                if let Err(e) = cluster.nats.publish(EVERY_NODE, payload.into()).await {
-                    tracing::warn!(error = %e, conversation, "a media order did not reach the other nodes");
-                }
-                apply(state, media, conversation, envelope.order).await
-            }
+            // And on the node carrying the meeting it is in force when this returns.
+            Ok(Some(host)) if host != cluster.node => match ask(cluster, &host, payload).await {
+                Ok(reply) => reply.map_err(ApiError),
+                // Gone, and the meeting's media with it.
+                Err(Unanswered::Gone) => Ok(None),
+                Err(Unanswered::Failed) => Err(ApiError::fault()),
+            },
+            _ => apply(state, media, conversation, envelope.order).await,
         };
     }
     let mut replacing = None;

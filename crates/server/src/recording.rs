@@ -77,7 +77,11 @@ pub(crate) async fn set(
     };
     state.writer.write(op).await.map_err(ApiError::from)?;
     if !on {
-        media::order(state, conversation, MediaOrder::StopRecording).await?;
+        // Stored: the mark is off whatever the SFU says (a failure there is logged where it
+        // happened; the tracks written so far stay on disk).
+        if let Err(e) = media::order(state, conversation, MediaOrder::StopRecording).await {
+            tracing::warn!(conversation, code = ?e.0.code, "a recording's stop did not reach its SFU");
+        }
         return Ok(());
     }
     let since_ms = state.now();

@@ -1,7 +1,7 @@
 //! `confer-sfu`: the meetings' SFU as a process of its own, for a server that runs it
-//! elsewhere (`sfu_control` in the server's configuration). It shares nothing with the server
-//! but the grant key: the server drives it over the control port (`serve_control`) and signs
-//! the grants it checks.
+//! elsewhere (`sfu_control` in the server's configuration). It shares the grant key with the
+//! server, which drives it over the control port (`serve_control`) and signs the grants it
+//! checks; and, for recordings, the server's data directory, where it writes the tracks.
 
 use std::{
     net::{IpAddr, SocketAddr},

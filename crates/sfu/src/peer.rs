@@ -59,7 +59,7 @@ use crate::{Error, PeerId, PeerStats, router::Via};
 const OPUS_CLOCK: u32 = 48_000;
 
 /// VP8's RTP clock.
-const VIDEO_CLOCK: u32 = 90_000;
+pub(crate) const VIDEO_CLOCK: u32 = 90_000;
 
 /// The least time between two keyframe requests to one publisher: several subscribers whose
 /// lines it takes at once ask it once, and a keyframe takes a few frames to arrive anyway.
@@ -1038,7 +1038,7 @@ impl SfuPeer {
 /// Keeps the outgoing track one RTP stream when its publisher changes: the client's jitter
 /// buffer and SRTP replay window take sequence numbers and timestamps that only move on.
 #[derive(Default)]
-struct Continuity {
+pub(crate) struct Continuity {
     seq_offset: u16,
     ts_offset: u32,
     /// The last sequence number and timestamp sent, and when.
@@ -1048,7 +1048,7 @@ struct Continuity {
 impl Continuity {
     /// Numbers the new publisher's packets on from the last one sent, its timestamps on by
     /// the time that passed since (at `clock` units a second).
-    fn switch(&mut self, first: &rtp::Header, now: Instant, clock: u32) {
+    pub(crate) fn switch(&mut self, first: &rtp::Header, now: Instant, clock: u32) {
         if let Some((seq, ts, at)) = self.last {
             // RTP timestamps wrap anyway, and so may a gap of days.
             let gap =
@@ -1058,7 +1058,7 @@ impl Continuity {
         }
     }
 
-    fn rewrite(&mut self, header: &mut rtp::Header, now: Instant) {
+    pub(crate) fn rewrite(&mut self, header: &mut rtp::Header, now: Instant) {
         header.sequence_number = header.sequence_number.wrapping_add(self.seq_offset);
         header.timestamp = header.timestamp.wrapping_add(self.ts_offset);
         self.last = Some((header.sequence_number, header.timestamp, now));

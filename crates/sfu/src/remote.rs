@@ -4,17 +4,20 @@
 //! each answer back into the reply the in-process router would give, and passes on the
 //! connections the SFU reports lost.
 //!
-//! The wire is newline-delimited JSON. The app speaks first with a hello that proves it holds
-//! the grant key (an HMAC of a fixed label, so the key itself never travels); the SFU answers
-//! with the addresses it advertises. Requests carry ids, answered in any order; a lost
-//! connection comes as an event. Grants travel signed: the SFU checks them as it checks a
-//! client's, and never trusts the app's word for who may join.
+//! The wire is newline-delimited JSON. The SFU speaks first with a challenge, fresh for each
+//! connection; the app's hello proves it holds the grant key (an HMAC of a fixed label and the
+//! challenge: the key never travels, and a hello seen once opens nothing later); the SFU
+//! answers with the addresses it advertises. Requests carry ids, answered in any order (an
+//! answer overdue by 20 s drops the connection, which is made again); a lost connection comes
+//! as an event, kept for the next app while none is connected. Grants travel signed: the SFU
+//! checks them as it checks a client's, and never trusts the app's word for who may join.
 //!
 //! Anyone who can reach the control port and holds the key may drive the SFU: bind it where
 //! only the app's hosts reach it.
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -39,6 +42,12 @@ const MAX_LINE: usize = 4 << 20;
 /// How long the app waits for the SFU's welcome, and between attempts to reconnect.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 const RECONNECT: Duration = Duration::from_secs(1);
+
+/// The SFU's first line: what the app's hello must sign, fresh for each connection.
+#[derive(Debug, Serialize, Deserialize)]
+struct Challenge {
+    challenge: String,
+}
 
 /// The app's first line.
 #[derive(Debug, Serialize, Deserialize)]
@@ -187,14 +196,19 @@ impl From<WireError> for Error {
     }
 }
 
-/// The hello's proof that the app holds `key`.
-fn proof(key: &GrantKey) -> String {
-    key.sign_label(HELLO_LABEL)
+/// The hello's proof that the app holds `key`: the fixed label and the SFU's challenge for
+/// this connection, signed (so a hello seen once opens nothing later).
+fn proof(key: &GrantKey, challenge: &str) -> String {
+    key.sign_label(&[HELLO_LABEL, challenge.as_bytes()].concat())
 }
+
+/// Lost-connection reports kept while no app is connected, for the next one.
+const BACKLOG: usize = 1024;
 
 /// Serves the control port until `shutdown` resolves: each connection is an actor of its own,
 /// owned here, and every connection lost in the SFU (read from `lost`) is told to each app
-/// connected. `sfu` is the SFU the process runs, `key` the one its grants are checked with.
+/// connected, or kept for the next one while none is. `sfu` is the SFU the process runs,
+/// `key` the one its grants are checked with.
 pub async fn serve_control(
     listener: TcpListener,
     sfu: Sfu,
@@ -203,7 +217,8 @@ pub async fn serve_control(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let key = Arc::new(key);
-    let (news, _) = broadcast::channel::<Lost>(1024);
+    let (news, _) = broadcast::channel::<Lost>(BACKLOG);
+    let mut backlog: std::collections::VecDeque<Lost> = std::collections::VecDeque::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -213,8 +228,9 @@ pub async fn serve_control(
                 Ok((stream, from)) => {
                     info!(%from, "control connection");
                     let (sfu, key, news) = (sfu.clone(), key.clone(), news.subscribe());
+                    let missed: Vec<Lost> = backlog.drain(..).collect();
                     connections.spawn(async move {
-                        if let Err(e) = control_connection(stream, sfu, &key, news).await {
+                        if let Err(e) = control_connection(stream, sfu, &key, news, missed).await {
                             warn!(%from, error = %e, "control connection ended");
                         }
                     });
@@ -222,33 +238,52 @@ pub async fn serve_control(
                 Err(e) => warn!(error = %e, "accepting a control connection"),
             },
             Some(report) = lost.recv() => {
-                // Nobody connected: the app learns who is present when it asks.
-                let _ = news.send(report);
+                if news.receiver_count() == 0 {
+                    if backlog.len() == BACKLOG {
+                        backlog.pop_front();
+                    }
+                    backlog.push_back(report);
+                } else {
+                    let _ = news.send(report);
+                }
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
 }
 
-/// One app's control connection: checks its hello, then answers its requests (each in a task
-/// of the connection's own, so that a slow one, like a recording being finished, holds no
-/// other) and tells it of lost connections.
+/// One app's control connection: challenges it and checks its hello, then answers its
+/// requests (each in a task of the connection's own, so that a slow one, like a recording
+/// being finished, holds no other) and tells it of lost connections, `missed` first (those
+/// lost while no app was connected). Lines go out through a writer task of the connection's
+/// own, so that reading requests never waits on writing answers.
 async fn control_connection(
     stream: TcpStream,
     sfu: Sfu,
     key: &GrantKey,
     mut news: broadcast::Receiver<Lost>,
+    missed: Vec<Lost>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let mut line = Vec::new();
+    let challenge = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 18]>());
+    send_line(
+        &mut write,
+        &Challenge {
+            challenge: challenge.clone(),
+        },
+    )
+    .await?;
     let hello = tokio::time::timeout(HANDSHAKE, read_line(&mut lines, &mut line)).await;
     let welcome = match hello {
         Ok(Ok(true)) => match serde_json::from_slice::<Hello>(&line) {
-            Ok(h) if key.verify_label(HELLO_LABEL, &h.hello) => Welcome::Welcome {
-                udp: sfu.local_addr(),
-                tcp: sfu.tcp_addr(),
-            },
+            Ok(h) if key.verify_label(&[HELLO_LABEL, challenge.as_bytes()].concat(), &h.hello) => {
+                Welcome::Welcome {
+                    udp: sfu.local_addr(),
+                    tcp: sfu.tcp_addr(),
+                }
+            }
             Ok(_) => Welcome::Refused("the hello does not prove the grant key".into()),
             Err(e) => Welcome::Refused(format!("unreadable hello: {e}")),
         },
@@ -259,8 +294,13 @@ async fn control_connection(
     if refused {
         return Ok(());
     }
-    let (replies, mut outgoing) = mpsc::channel::<Reply>(COMMANDS);
+    let (replies, outgoing) = mpsc::channel::<Reply>(COMMANDS);
+    // The writer and the requests being carried out end with the connection.
     let mut working = JoinSet::new();
+    working.spawn(write_lines(write, outgoing));
+    for report in missed {
+        let _ = replies.send(Reply::Lost(report)).await;
+    }
     line.clear();
     loop {
         tokio::select! {
@@ -287,15 +327,36 @@ async fn control_connection(
                     let _ = replies.send(reply).await;
                 });
             }
-            Some(reply) = outgoing.recv() => send_line(&mut write, &reply).await?,
             report = news.recv() => match report {
-                Ok(report) => send_line(&mut write, &Reply::Lost(report)).await?,
+                Ok(report) => {
+                    if replies.send(Reply::Lost(report)).await.is_err() {
+                        return Ok(());
+                    }
+                }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     warn!(n, "lost-connection reports dropped for a slow app");
                 }
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
-            Some(_) = working.join_next(), if !working.is_empty() => {}
+            // The writer ended (the app went away), or a request was answered.
+            Some(_) = working.join_next(), if !working.is_empty() => {
+                if replies.is_closed() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Writes each message as a line until the queue closes or the connection fails.
+async fn write_lines<T: Serialize>(
+    mut write: tokio::net::tcp::OwnedWriteHalf,
+    mut queue: mpsc::Receiver<T>,
+) {
+    while let Some(message) = queue.recv().await {
+        if let Err(e) = send_line(&mut write, &message).await {
+            debug!(error = %e, "control connection: writing failed");
+            return;
         }
     }
 }
@@ -405,22 +466,12 @@ impl Sfu {
     }
 }
 
-/// Connects and says hello; the SFU's advertised addresses.
-async fn handshake(
-    control: SocketAddr,
-    key: &GrantKey,
-) -> Result<(TcpStream, SocketAddr, Option<SocketAddr>), Error> {
-    let mut stream = tokio::time::timeout(HANDSHAKE, TcpStream::connect(control))
-        .await
-        .map_err(|_| Error::Io(std::io::ErrorKind::TimedOut.into()))??;
-    let hello = Hello { hello: proof(key) };
-    let mut bytes = serde_json::to_vec(&hello).map_err(std::io::Error::other)?;
-    bytes.push(b'\n');
-    stream.write_all(&bytes).await?;
-    // Byte by byte up to the newline: what follows it belongs to the driving task's reader.
+/// Reads one line byte by byte, unbuffered: what follows it belongs to the driving task's
+/// reader.
+async fn read_raw_line(stream: &mut TcpStream) -> Result<Vec<u8>, Error> {
+    use tokio::io::AsyncReadExt;
     let mut line = Vec::new();
     let read = async {
-        use tokio::io::AsyncReadExt;
         loop {
             let byte = stream.read_u8().await?;
             if byte == b'\n' {
@@ -435,16 +486,38 @@ async fn handshake(
     tokio::time::timeout(HANDSHAKE, read)
         .await
         .map_err(|_| Error::Io(std::io::ErrorKind::TimedOut.into()))??;
-    match serde_json::from_slice::<Welcome>(&line) {
+    Ok(line)
+}
+
+/// Connects, answers the SFU's challenge; the SFU's advertised addresses.
+async fn handshake(
+    control: SocketAddr,
+    key: &GrantKey,
+) -> Result<(TcpStream, SocketAddr, Option<SocketAddr>), Error> {
+    let mut stream = tokio::time::timeout(HANDSHAKE, TcpStream::connect(control))
+        .await
+        .map_err(|_| Error::Io(std::io::ErrorKind::TimedOut.into()))??;
+    let not_an_sfu = |e: serde_json::Error| {
+        Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not an SFU's control port: {e}"),
+        ))
+    };
+    let challenge: Challenge =
+        serde_json::from_slice(&read_raw_line(&mut stream).await?).map_err(not_an_sfu)?;
+    let hello = Hello {
+        hello: proof(key, &challenge.challenge),
+    };
+    let mut bytes = serde_json::to_vec(&hello).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    stream.write_all(&bytes).await?;
+    match serde_json::from_slice::<Welcome>(&read_raw_line(&mut stream).await?) {
         Ok(Welcome::Welcome { udp, tcp }) => Ok((stream, udp, tcp)),
         Ok(Welcome::Refused(why)) => Err(Error::Io(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             format!("the SFU refused this app: {why}"),
         ))),
-        Err(e) => Err(Error::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not an SFU's welcome: {e}"),
-        ))),
+        Err(e) => Err(not_an_sfu(e)),
     }
 }
 
@@ -460,7 +533,8 @@ async fn drive(
     let mut stream = Some(stream);
     loop {
         let Some(connected) = stream.take() else {
-            // Down: commands fail at once (their replies dropped) until it is back.
+            // Down: commands that come meanwhile fail (their replies dropped); between
+            // attempts to connect again, at once.
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(_) => continue,
@@ -485,18 +559,29 @@ async fn drive(
     }
 }
 
-/// One connection's life: Ok when every handle is gone, Err when the connection is.
+/// How long a request waits for its answer: past it the caller sees the SFU as stopped (it
+/// may have gone without a word), and the connection is dropped and made again.
+const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+
+/// One connection's life: Ok when every handle is gone, Err when the connection is (or an
+/// answer is overdue). Requests go out through a writer task, so that reading answers never
+/// waits on writing requests.
 async fn session(
     stream: TcpStream,
     key: &GrantKey,
     commands: &mut mpsc::Receiver<Command>,
     lost: Option<&mpsc::Sender<Lost>>,
 ) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
+    let (read, write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let mut line = Vec::new();
-    let mut pending: HashMap<u64, Pending> = HashMap::new();
+    let (requests, queue) = mpsc::channel::<Request>(COMMANDS);
+    // The writer ends with the session.
+    let mut writer = JoinSet::new();
+    writer.spawn(write_lines(write, queue));
+    let mut pending: HashMap<u64, (Pending, tokio::time::Instant)> = HashMap::new();
     let mut next_id = 0u64;
+    let mut sweep = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             command = commands.recv() => {
@@ -504,9 +589,12 @@ async fn session(
                 next_id += 1;
                 let (op, waiting) = request(command, key);
                 if let Some(waiting) = waiting {
-                    pending.insert(next_id, waiting);
+                    let due = tokio::time::Instant::now() + ANSWER_WITHIN;
+                    pending.insert(next_id, (waiting, due));
                 }
-                send_line(&mut write, &Request { id: next_id, op }).await?;
+                if requests.send(Request { id: next_id, op }).await.is_err() {
+                    return Err(std::io::ErrorKind::BrokenPipe.into());
+                }
             }
             read = read_line(&mut lines, &mut line) => {
                 if !read? {
@@ -517,21 +605,36 @@ async fn session(
                 line.clear();
                 match reply {
                     Reply::Lost(report) => {
-                        if let Some(lost) = lost {
-                            let _ = lost.send(report).await;
+                        // Never waits: the app may be asking this SFU something meanwhile.
+                        if let Some(lost) = lost
+                            && lost.try_send(report).is_err()
+                        {
+                            warn!("a lost-connection report dropped: the app is behind");
                         }
                     }
                     Reply::Done { id, done } => {
-                        if let Some(waiting) = pending.remove(&id) {
+                        if let Some((waiting, _)) = pending.remove(&id) {
                             answer(waiting, Ok(done));
                         }
                     }
                     Reply::Failed { id, error } => {
-                        if let Some(waiting) = pending.remove(&id) {
+                        if let Some((waiting, _)) = pending.remove(&id) {
                             answer(waiting, Err(error.into()));
                         }
                     }
                 }
+            }
+            _ = sweep.tick() => {
+                let now = tokio::time::Instant::now();
+                if pending.values().any(|(_, due)| *due <= now) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the SFU did not answer in time",
+                    ));
+                }
+            }
+            Some(_) = writer.join_next() => {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
             }
         }
     }
@@ -647,13 +750,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_hello_proves_the_key_and_nothing_else_does() {
+    fn the_hello_proves_the_key_for_this_connection_only() {
         let key = GrantKey::new(&[7; 32]).unwrap();
         let other = GrantKey::new(&[8; 32]).unwrap();
-        let hello = proof(&key);
-        assert!(key.verify_label(HELLO_LABEL, &hello));
-        assert!(!other.verify_label(HELLO_LABEL, &hello));
-        assert!(!key.verify_label(b"another label", &hello));
-        assert!(!key.verify_label(HELLO_LABEL, "not base64 at all!"));
+        let hello = proof(&key, "abc");
+        let signed = |challenge: &str| [HELLO_LABEL, challenge.as_bytes()].concat();
+        assert!(key.verify_label(&signed("abc"), &hello));
+        assert!(!other.verify_label(&signed("abc"), &hello));
+        // Another connection's challenge: a hello seen once opens nothing later.
+        assert!(!key.verify_label(&signed("abd"), &hello));
+        assert!(!key.verify_label(&signed("abc"), "not base64 at all!"));
     }
 }

@@ -540,13 +540,11 @@ impl Router {
         for (from, room, kind, packet) in received {
             let source = self.peers.get(&from).map_or(0, |p| p.source);
             let layers = layers.get(&from).map_or(&[][..], Vec::as_slice);
-            // A recording keeps a camera's widest layer (one stream per track).
-            let widest = layers.last().is_none_or(|l| l.0 == packet.header.ssrc);
             if let Some(recording) = self.recordings.get_mut(&room)
                 && let Some(publisher) = self.peers.get(&from)
-                && (kind == MediaKind::Audio || widest)
             {
-                recording.packet(publisher.identity.clone(), source, kind, packet.clone());
+                let identity = publisher.identity.clone();
+                recording.packet(identity, source, kind, packet.clone(), layers);
             }
             let mut relayed = 0;
             for peer in self.peers.values_mut() {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tracing::warn;
 
-use crate::peer::MediaKind;
+use crate::peer::{Continuity, MediaKind, VIDEO_CLOCK, vp8_keyframe_starts};
 
 /// Packets waiting for the writer: several seconds of a full meeting's media.
 const QUEUE: usize = 8192;
@@ -86,6 +86,17 @@ pub(crate) struct Recording {
     thread: Option<JoinHandle<()>>,
     /// Packets the full queue dropped (said when it stops).
     dropped: u64,
+    /// Which of each camera's streams is kept, by publisher.
+    lanes: HashMap<Arc<str>, Lane>,
+}
+
+/// The one stream of a publisher's camera a recording keeps (its file holds one picture size
+/// and one timeline): the widest layer when it starts, switched only when that layer is gone,
+/// at a keyframe of the widest left, the track staying one RTP stream.
+#[derive(Default)]
+struct Lane {
+    ssrc: Option<u32>,
+    continuity: Continuity,
 }
 
 impl Recording {
@@ -116,17 +127,40 @@ impl Recording {
             events: Some(events),
             thread: Some(thread),
             dropped: 0,
+            lanes: HashMap::new(),
         })
     }
 
     /// Hands a forwarded packet to the writer, or drops it if the writer is behind.
+    /// `layers` are the publisher's camera streams, narrowest first (see `SfuPeer::layers`).
     pub(crate) fn packet(
         &mut self,
         identity: Arc<str>,
         source: u32,
         kind: MediaKind,
-        packet: rtp::Packet,
+        mut packet: rtp::Packet,
+        layers: &[(u32, u16)],
     ) {
+        if kind == MediaKind::Video {
+            let lane = self.lanes.entry(identity.clone()).or_default();
+            let now = Instant::now();
+            let ssrc = packet.header.ssrc;
+            let alive = |s: u32| layers.is_empty() || layers.iter().any(|l| l.0 == s);
+            match lane.ssrc.filter(|s| alive(*s)) {
+                Some(kept) if kept == ssrc => {}
+                // Another layer of the same camera.
+                Some(_) => return,
+                None => {
+                    let widest = layers.last().map_or(ssrc, |l| l.0);
+                    if ssrc != widest || !vp8_keyframe_starts(&packet.payload) {
+                        return;
+                    }
+                    lane.ssrc = Some(ssrc);
+                    lane.continuity.switch(&packet.header, now, VIDEO_CLOCK);
+                }
+            }
+            lane.continuity.rewrite(&mut packet.header, now);
+        }
         let event = Event::Packet {
             identity,
             source,
