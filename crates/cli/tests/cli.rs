@@ -2058,6 +2058,8 @@ fn a_server_drives_an_sfu_run_as_its_own_process() {
             &control,
             "--sfu-key-file",
             f("sfu.key").to_str().unwrap(),
+            "--meeting-grace-secs",
+            "1",
         ],
     );
     let url = server.url();
@@ -2086,6 +2088,17 @@ fn a_server_drives_an_sfu_run_as_its_own_process() {
     }
     assert!(tone_ratio(&f("alice-heard.wav"), 660.0, 440.0) > 20.0);
     assert!(tone_ratio(&f("bob-heard.wav"), 440.0, 660.0) > 20.0);
+    // Their processes hung up: the SFU process reports the connections lost over the control
+    // connection, and after the grace period (1 s) both leave the meeting. Bounded: 40 s.
+    let number: u64 = room.parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while in_meeting(&p, &url, number, "alice") || in_meeting(&p, &url, number, "bob") {
+        assert!(
+            Instant::now() < deadline,
+            "the SFU process's lost connections never took them out of the meeting"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
     // Without that process, meetings have no media, and the server says why at start.
     drop(sfu);
     server.kill9();

@@ -48,6 +48,7 @@ impl Shared {
             c.database = Some(database);
             c.bus = Some(bus);
             c.node = node;
+            c.recording = true;
         })
         .await
         .unwrap()
@@ -633,6 +634,44 @@ async fn a_meeting_lives_on_one_node_whichever_nodes_its_participants_come_throu
     until_received(&a2, 0, 100).await;
     assert_eq!(sfu_connections(&n3).await, (2, 0), "both on n3's SFU");
     assert_eq!(sfu_connections(&n2).await, (0, 0), "none on n2's");
+
+    // Alice records from n2: n3's SFU writes the tracks, and when she stops, n3 mixes them
+    // and shares the mix in the room as her file.
+    let recording = |on| Request::SetRecording {
+        conversation: room,
+        on,
+    };
+    alice2.request(recording(true)).await.unwrap();
+    let heard = c.stats().await.packets_received;
+    until_received(&c, heard, 100).await;
+    alice2.request(recording(false)).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let files = loop {
+        let files = match alice2
+            .request(Request::ListFiles { conversation: room })
+            .await
+            .unwrap()
+        {
+            Response::Files { files } => files,
+            r => panic!("{r:?}"),
+        };
+        if !files.is_empty() {
+            break files;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no recording shared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].sender, "alice");
+    assert!(files[0].file.name.starts_with("meeting-"), "{files:?}");
+    assert!(files[0].file.size > 1000, "{files:?}");
+    assert!(
+        std::fs::read_dir(n3.data_dir.join("recordings")).is_ok_and(|mut d| d.next().is_some()),
+        "the tracks are written where the meeting's media is"
+    );
     c.close().await.unwrap();
     a2.close().await.unwrap();
     assert!(
