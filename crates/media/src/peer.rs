@@ -217,7 +217,10 @@ impl PeerConnectionEventHandler for Events {
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        let _ = self.tracks.try_send(track);
+        // Full only if more tracks came than the offer had lines, or the call ended.
+        if self.tracks.try_send(track).is_err() {
+            tracing::warn!("a track came with no room for it: its line stays silent");
+        }
     }
 }
 
@@ -346,7 +349,11 @@ impl Peer {
             .build();
         let (gathered_tx, gathered) = mpsc::channel(1);
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        let (tracks_tx, tracks) = mpsc::channel(4);
+        // Room for a track per line the offer will have (the microphone's and camera's, and
+        // the slots): in a meeting joined late, every line fills at once, before `start`
+        // drains them, and a track that did not fit would never be heard.
+        let lines = 2 + options.audio_slots + options.video_slots;
+        let (tracks_tx, tracks) = mpsc::channel(lines);
         let pc = PeerConnectionBuilder::new()
             .with_configuration(config)
             .with_media_engine(media)

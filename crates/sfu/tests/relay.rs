@@ -479,6 +479,58 @@ async fn with_a_slot_for_each_other_everyone_hears_everyone_else() -> Result<()>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_comer_whose_lines_all_fill_before_its_media_starts_hears_everyone() -> Result<()> {
+    let (sfu, _task) = sfu().await?;
+    // Seven speak already (each with a source, so that the late comer's client knows them).
+    let mut speakers = Vec::new();
+    for n in 0..7u32 {
+        let g = Grant {
+            source: 100 + n,
+            ..grant("room", &format!("p{n}"))
+        };
+        let (peer, _) = join_as(&sfu, &g).await?;
+        speak(&peer, 300.0 + 100.0 * n as f32, Box::new(NullSink)).await?;
+        speakers.push(peer);
+    }
+    // Zoe offers a line for each of them, connects, and starts her media only once the SFU
+    // has given all seven lines away: every track reaches her client before anything drains
+    // them, as on a busy machine.
+    let zoe = client_with_slots(6).await?;
+    let (id, answer) = sfu
+        .join(&signed(&grant("room", "zoe"))?, zoe.offer().await?)
+        .await?;
+    zoe.accept(&answer).await?;
+    zoe.connected(Duration::from_secs(10)).await?;
+    until_stats(&sfu, "zoe's seven lines taken", |stats| {
+        stats.peers[&id].hearing.iter().all(Option::is_some)
+    })
+    .await?;
+    speak(&zoe, 1500.0, Box::new(NullSink)).await?;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let heard = zoe.stats().await.sources;
+        let sources: Vec<u32> = heard
+            .iter()
+            .filter(|s| s.audio_packets >= 50)
+            .map(|s| s.source)
+            .collect();
+        if sources.len() == 7 {
+            break;
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "zoe hears only {sources:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    zoe.close().await?;
+    for peer in speakers {
+        peer.close().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everyone_sees_everyone_else_and_knows_whose_media_each_line_carries() -> Result<()> {
     use confer_media::synthetic::PatternCamera;
     let (sfu, _task) = sfu().await?;
