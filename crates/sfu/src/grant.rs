@@ -69,7 +69,10 @@ impl Grant {
 }
 
 /// Why a grant was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum GrantError {
     /// Not a grant at all (wrong shape, bad encoding, not the JSON of one).
     #[error("malformed grant")]

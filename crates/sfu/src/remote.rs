@@ -143,33 +143,17 @@ enum Done {
 #[serde(rename_all = "snake_case")]
 enum WireError {
     BadOffer(String),
-    Grant(GrantErrorKind),
+    Grant(GrantError),
     Recording(String),
     Rtc(String),
     Closed,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum GrantErrorKind {
-    Malformed,
-    BadSignature,
-    Expired,
-    Revoked,
-    WeakKey,
 }
 
 impl From<Error> for WireError {
     fn from(e: Error) -> Self {
         match e {
             Error::BadOffer(why) => Self::BadOffer(why),
-            Error::Grant(g) => Self::Grant(match g {
-                GrantError::Malformed => GrantErrorKind::Malformed,
-                GrantError::BadSignature => GrantErrorKind::BadSignature,
-                GrantError::Expired => GrantErrorKind::Expired,
-                GrantError::Revoked => GrantErrorKind::Revoked,
-                GrantError::WeakKey => GrantErrorKind::WeakKey,
-            }),
+            Error::Grant(g) => Self::Grant(g),
             Error::Recording(e) => Self::Recording(e.to_string()),
             Error::Rtc(why) => Self::Rtc(why),
             Error::Io(e) => Self::Rtc(e.to_string()),
@@ -182,13 +166,7 @@ impl From<WireError> for Error {
     fn from(e: WireError) -> Self {
         match e {
             WireError::BadOffer(why) => Self::BadOffer(why),
-            WireError::Grant(kind) => Self::Grant(match kind {
-                GrantErrorKind::Malformed => GrantError::Malformed,
-                GrantErrorKind::BadSignature => GrantError::BadSignature,
-                GrantErrorKind::Expired => GrantError::Expired,
-                GrantErrorKind::Revoked => GrantError::Revoked,
-                GrantErrorKind::WeakKey => GrantError::WeakKey,
-            }),
+            WireError::Grant(g) => Self::Grant(g),
             WireError::Recording(why) => Self::Recording(std::io::Error::other(why)),
             WireError::Rtc(why) => Self::Rtc(why),
             WireError::Closed => Self::Closed,
